@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh Debian 12 machine (CI runs it as root, CI=true, no stdin).
+#   1. apt packages clang-19 llvm-19 llvm-19-dev lld-19 (only if missing)
+#   2. npm ci            (only if node_modules is missing or older than package-lock.json)
+#   3. npm run build     (tsc -> dist/)
+#   4. the irstats oracle -> .cache/irstats-19 (only if not built yet)
+# Safe to run repeatedly; prints what it does and fails loudly on any error.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+SHARED="$ROOT/../shared"
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# ---- 1. system packages ------------------------------------------------------
+need_pkgs=()
+command -v clang-19     >/dev/null 2>&1 || need_pkgs+=(clang-19)
+command -v llvm-as-19   >/dev/null 2>&1 || need_pkgs+=(llvm-19)
+command -v llvm-config-19 >/dev/null 2>&1 || need_pkgs+=(llvm-19-dev)
+# llvm-config exists without the -dev package on some layouts; check the library/headers too
+if command -v llvm-config-19 >/dev/null 2>&1; then
+  inc=$(llvm-config-19 --includedir 2>/dev/null || true)
+  [ -f "$inc/llvm/IR/Module.h" ] || need_pkgs+=(llvm-19-dev)
+fi
+command -v ld.lld-19    >/dev/null 2>&1 || need_pkgs+=(lld-19)
+command -v clang++-19   >/dev/null 2>&1 || need_pkgs+=(clang-19)
+
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  # de-duplicate
+  mapfile -t need_pkgs < <(printf '%s\n' "${need_pkgs[@]}" | sort -u)
+  log "installing apt packages: ${need_pkgs[*]}"
+  if [ "$(id -u)" -eq 0 ]; then
+    SUDO=()
+  elif command -v sudo >/dev/null 2>&1; then
+    SUDO=(sudo -n)
+  else
+    die "missing packages (${need_pkgs[*]}) and not root and no sudo: install them by hand"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${SUDO[@]}" apt-get update -y </dev/null
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need_pkgs[@]}" </dev/null
+  for t in clang-19 llvm-as-19 llvm-config-19 ld.lld-19; do
+    command -v "$t" >/dev/null 2>&1 || die "$t still missing after apt-get install"
+  done
+else
+  log "apt packages present (clang-19, llvm-19, llvm-19-dev, lld-19)"
+fi
+
+# ---- 2. node dependencies ----------------------------------------------------
+command -v node >/dev/null 2>&1 || die "node (>= 20) is not installed"
+command -v npm  >/dev/null 2>&1 || die "npm is not installed"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$node_major" -ge 20 ] || die "node >= 20 required, found $(node --version)"
+
+if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] \
+   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund </dev/null
+else
+  log "node_modules up to date"
+fi
+
+# ---- 3. build ------------------------------------------------------------------
+log "npm run build"
+npm run --silent build </dev/null
+
+# ---- 4. the irstats oracle -------------------------------------------------------
+mkdir -p .cache
+IRSTATS="$ROOT/.cache/irstats-19"
+SRC="$SHARED/tools/irstats/irstats.cpp"
+if [ -x "$IRSTATS" ] && { [ ! -f "$SRC" ] || [ "$IRSTATS" -nt "$SRC" ]; }; then
+  log "irstats oracle present: .cache/irstats-19"
+else
+  [ -x "$SHARED/tools/irstats/build.sh" ] || [ -f "$SHARED/tools/irstats/build.sh" ] \
+    || die "shared tools not found at $SHARED/tools/irstats"
+  log "building irstats oracle -> .cache/irstats-19"
+  sh "$SHARED/tools/irstats/build.sh" "$IRSTATS" 19 >/dev/null
+  [ -x "$IRSTATS" ] || die "irstats build did not produce $IRSTATS"
+fi
+
+[ -d "$SHARED/corpus" ] || log "warning: corpus not found at $SHARED/corpus (corpus tests will fail)"
+log "done"
