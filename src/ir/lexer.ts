@@ -255,7 +255,7 @@ export class Lexer {
     if (cls[c]! & C_NAME) {
       let q = p + 1;
       while (cls[src.charCodeAt(q)]! & C_NAME) q++;
-      this.text = src.slice(p, q);
+      this.text = this.intern(p, q);
       this.kind = named;
       return q;
     }
@@ -335,7 +335,15 @@ export class Lexer {
       return q + 1;
     }
     if (c === 43) this.fail(p, 'a number', "'+'");
-    this.text = src.slice(p, q);
+    if (q - digits <= 15) {
+      let n = 0;
+      for (let i = digits; i < q; i++) n = n * 10 + (src.charCodeAt(i) - 48);
+      this.num = c === 45 ? -n : n;
+      this.text = '';
+    } else {
+      this.num = NaN;
+      this.text = src.slice(p, q);
+    }
     this.kind = Tok.Integer;
     return q;
   }
@@ -348,7 +356,7 @@ export class Lexer {
     let r = q;
     while (cls[src.charCodeAt(r)]! & C_NAME) r++;
     if (src.charCodeAt(r) === 58) {
-      this.text = src.slice(p, r);
+      this.text = this.intern(p, r);
       this.kind = Tok.LabelStr;
       return r + 1;
     }
@@ -368,13 +376,36 @@ export class Lexer {
     // `s0x…` / `u0x…` hex integers
     const c0 = src.charCodeAt(p);
     if ((c0 === 115 || c0 === 117) && src.charCodeAt(p + 1) === 48 && src.charCodeAt(p + 2) === 120) {
+      this.num = NaN;
       this.text = src.slice(p, q);
       this.kind = Tok.Integer;
       return q;
     }
-    this.text = src.slice(p, q);
+    this.text = this.intern(p, q);
     this.kind = Tok.Keyword;
     return q;
+  }
+
+  private readonly internTable: (string | undefined)[] = new Array(8192);
+  /**
+   * The text of src[p, q), shared with earlier equal words (a direct-mapped
+   * cache): keywords, field names and labels repeat millions of times.
+   */
+  private intern(p: number, q: number): string {
+    const src = this.src;
+    let h = q - p;
+    for (let i = p; i < q; i++) h = (Math.imul(h, 31) + src.charCodeAt(i)) | 0;
+    const slot = (h ^ (h >>> 13)) & 8191;
+    const cand = this.internTable[slot];
+    if (cand !== undefined && cand.length === q - p && src.startsWith(cand, p)) return cand;
+    const s = src.slice(p, q);
+    this.internTable[slot] = s;
+    return s;
+  }
+
+  /** The current token exactly as written. */
+  tokenSource(): string {
+    return this.src.slice(this.start, this.end);
   }
 
   /** Line and column (1-based) of a byte offset. */

@@ -20,8 +20,8 @@ export class Module {
   readonly comdats = new Map<string, Comdat>();
   readonly attributeGroups = new Map<number, AttributeGroup>();
   readonly namedMetadata = new Map<string, NamedMetadata>();
-  /** Numbered metadata `!N`, by number. */
-  readonly metadata = new Map<number, Metadata>();
+  /** Numbered metadata `!N`, indexed by N (a sparse array: holes where a number is unused). */
+  readonly metadata: (Metadata | undefined)[] = [];
   /** Identified struct types (`%struct.sk_buff = type …`), in textual order of definition. */
   readonly structTypes: StructType[] = [];
   /** All global values by name (without `@`). */

@@ -48,6 +48,9 @@ class ForwardRef {
 
 type Holder = Record<string | number, unknown>;
 
+/** Placeholder for a metadata node used before its definition; see `mdRef`. */
+const MD_PENDING = new ForwardRef('!pending', true, undefined, 0);
+
 const LINKAGES = new Set<string>([
   'private', 'internal', 'available_externally', 'linkonce', 'weak', 'common', 'appending',
   'extern_weak', 'linkonce_odr', 'weak_odr', 'external',
@@ -122,7 +125,9 @@ class Parser {
   private readonly globalFwd: [Holder, string | number, ForwardRef][] = [];
   private readonly numberedGlobals = new Map<number, GlobalValue>();
   // metadata
-  private readonly mdById = new Map<number, Metadata>();
+  private readonly mdById: (Metadata | undefined)[];
+  private pendingMdId = -1;
+  private pendingMdAt = 0;
   private readonly mdFixHolder: Holder[] = [];
   private readonly mdFixKey: (string | number)[] = [];
   private readonly mdFixId: number[] = [];
@@ -145,6 +150,7 @@ class Parser {
     this.lx = new Lexer(text, filename);
     this.m = new Module(this.types);
     this.m.filename = filename;
+    this.mdById = this.m.metadata;
   }
 
   // ---------------------------------------------------------------- helpers
@@ -189,9 +195,9 @@ class Parser {
     return t;
   }
   private uint(what = 'an unsigned integer'): number {
-    if (this.lx.kind !== Tok.Integer || this.lx.text.charCodeAt(0) === 45) this.error(what);
-    const v = Number(this.lx.text);
-    if (!Number.isSafeInteger(v)) this.error(what);
+    if (this.lx.kind !== Tok.Integer) this.error(what);
+    const v = this.lx.num;
+    if (!(v >= 0) || Object.is(v, -0)) this.error(what);
     this.lx.next();
     return v;
   }
@@ -1791,13 +1797,14 @@ class Parser {
         return this.globalRef(name, numbered, t, at) as Constant;
       }
       case Tok.Integer: {
-        const text = this.lx.text;
+        const num = this.lx.num;
+        const text = this.lx.tokenSource();
         this.next();
         if (t.kind !== 'int') {
           if (t.kind === 'float') return new ConstantFP(t, text);
           this.errorAt(at, `a constant of type ${typeToString(t)}`, `integer ${text}`);
         }
-        return new ConstantInt(t, parseIntLiteral(text));
+        return new ConstantInt(t, num === num ? BigInt(num) : parseIntLiteral(text));
       }
       case Tok.Float: {
         const text = this.lx.text;
@@ -2081,17 +2088,20 @@ class Parser {
   // ---------------------------------------------------------------- metadata
 
   private mdRef(id: number, at: number): Metadata {
-    const m = this.mdById.get(id);
+    const m = this.mdById[id];
     if (m) return m;
-    return new ForwardRef(String(id), true, undefined, at) as unknown as Metadata;
+    // the caller stores the placeholder and registers it at once (mdFixIfForward)
+    this.pendingMdId = id;
+    this.pendingMdAt = at;
+    return MD_PENDING as unknown as Metadata;
   }
 
   private mdFixIfForward(holder: Holder, key: string | number, md: unknown): void {
-    if (md instanceof ForwardRef) {
+    if (md === MD_PENDING) {
       this.mdFixHolder.push(holder);
       this.mdFixKey.push(key);
-      this.mdFixId.push(Number(md.name));
-      this.mdFixOffset.push(md.offset);
+      this.mdFixId.push(this.pendingMdId);
+      this.mdFixOffset.push(this.pendingMdAt);
     }
   }
 
@@ -2173,9 +2183,7 @@ class Parser {
         do {
           if (this.tk() === Tok.Keyword) { e.elements.push(this.lx.text); this.next(); }
           else if (this.tk() === Tok.Integer) {
-            const n = parseIntLiteral(this.lx.text);
-            e.elements.push(n >= -(2n ** 53n) && n <= 2n ** 53n ? Number(n) : n);
-            this.next();
+            e.elements.push(this.integerField());
           } else this.error('a DWARF operation or integer');
         } while (this.eat(Tok.Comma));
       }
@@ -2200,17 +2208,18 @@ class Parser {
     const node: DINode | undefined = Ctor ? new Ctor() : undefined;
     const generic = node ? undefined : new Map<string, FieldValue>();
     if (node) node.distinct = distinct;
-    const seen = new Set<string>();
+    const seen: string[] = [];
+    const kinds = node ? fieldKindsOf(node) : undefined;
     if (this.tk() !== Tok.RParen) {
       do {
         if (this.tk() !== Tok.LabelStr) this.error('a field name');
         const field = this.lx.text;
         const fAt = this.lx.start;
-        if (seen.has(field)) this.errorAt(fAt, 'each field once', `field '${field}' again`);
-        seen.add(field);
+        if (seen.includes(field)) this.errorAt(fAt, 'each field once', `field '${field}' again`);
+        seen.push(field);
         this.next();
         const v = this.parseFieldValue();
-        if (node) this.setField(node, field, v, fAt);
+        if (node) this.setField(node, kinds!, field, v, fAt);
         else {
           generic!.set(field, v);
           if (v instanceof ForwardRef) this.mdFixIfForwardMap(generic!, field, v);
@@ -2225,18 +2234,24 @@ class Parser {
     return new UnknownSpecializedNode(name, generic!, distinct);
   }
 
-  private readonly mapFixups: [Map<string, FieldValue>, string, ForwardRef][] = [];
+  private readonly mapFixups: [Map<string, FieldValue>, string, number, number][] = [];
   private mdFixIfForwardMap(map: Map<string, FieldValue>, key: string, ref: ForwardRef): void {
-    this.mapFixups.push([map, key, ref]);
+    if (ref === MD_PENDING) this.mapFixups.push([map, key, this.pendingMdId, this.pendingMdAt]);
+  }
+
+  /** An integer token as a number, or a bigint beyond 2^53. */
+  private integerField(): number | bigint {
+    const num = this.lx.num;
+    if (num === num) { this.next(); return num; }
+    const n = parseIntLiteral(this.lx.tokenSource());
+    this.next();
+    return n >= -(2n ** 53n) && n <= 2n ** 53n ? Number(n) : n;
   }
 
   private parseFieldValue(): FieldValue {
     switch (this.tk()) {
-      case Tok.Integer: {
-        const n = parseIntLiteral(this.lx.text);
-        this.next();
-        return n >= -(2n ** 53n) && n <= 2n ** 53n ? Number(n) : n;
-      }
+      case Tok.Integer:
+        return this.integerField();
       case Tok.String: {
         const s = bytesToText(this.lx.text);
         this.next();
@@ -2266,39 +2281,42 @@ class Parser {
   }
 
   /** Stores a parsed field into a typed node, checking it has the kind of value the field takes. */
-  private setField(node: DINode, field: string, v: FieldValue, at: number): void {
+  private setField(node: DINode, kinds: Map<string, FieldKind>, field: string, v: FieldValue, at: number): void {
     const rec = node as unknown as Record<string, unknown>;
-    if (!(field in rec) || field === 'kind' || field === 'distinct' || field === 'extraFields') {
+    const kind = kinds.get(field);
+    if (kind === undefined) {
       (node.extraFields ??= new Map()).set(field, v);
       if (v instanceof ForwardRef) this.mdFixIfForwardMap(node.extraFields, field, v);
       return;
     }
-    const cur = rec[field];
-    const bad = (what: string): never => this.errorAt(at, `${what} for '${field}'`, describeField(v));
-    if (typeof cur === 'number') {
+    if (kind === FieldKind.Number) {
       if (typeof v === 'number') rec[field] = v;
       else if (typeof v === 'bigint') rec[field] = Number(v);
-      else bad('an integer');
-    } else if (typeof cur === 'bigint') {
+      else this.badField(at, field, v, 'an integer');
+    } else if (kind === FieldKind.BigInt) {
       if (typeof v === 'number') rec[field] = BigInt(v);
       else if (typeof v === 'bigint') rec[field] = v;
-      else bad('an integer');
-    } else if (typeof cur === 'boolean') {
+      else this.badField(at, field, v, 'an integer');
+    } else if (kind === FieldKind.Boolean) {
       if (typeof v === 'boolean') rec[field] = v;
-      else bad('true or false');
-    } else if (typeof cur === 'string') {
+      else this.badField(at, field, v, 'true or false');
+    } else if (kind === FieldKind.String) {
       if (typeof v === 'string') rec[field] = v;
-      else bad(field === 'tag' || field === 'encoding' || field === 'emissionKind' ? 'a keyword' : 'a string');
-    } else if (Array.isArray(cur)) {
+      else this.badField(at, field, v, field === 'tag' || field === 'encoding' || field === 'emissionKind' ? 'a keyword' : 'a string');
+    } else if (kind === FieldKind.Flags) {
       if (typeof v === 'string') rec[field] = [v];
       else if (Array.isArray(v)) rec[field] = v;
       else if (typeof v === 'number' && v === 0) rec[field] = [];
-      else bad('flags');
+      else this.badField(at, field, v, 'flags');
     } else {
       // metadata or free-form field
       rec[field] = v;
       if (v instanceof ForwardRef) this.mdFixIfForward(rec as Holder, field, v);
     }
+  }
+
+  private badField(at: number, field: string, v: FieldValue, what: string): never {
+    return this.errorAt(at, `${what} for '${field}'`, describeField(v));
   }
 
   private parseNamedMetadata(): void {
@@ -2344,9 +2362,9 @@ class Parser {
       if (this.tk() !== Tok.LBrace) this.error("'{' or a specialized node");
       md = this.parseMDTuple(distinct);
     }
-    if (this.mdById.has(id)) this.errorAt(at, 'a new metadata number', `redefinition of !${id}`);
-    this.mdById.set(id, md);
-    this.m.metadata.set(id, md);
+    if (id > 0x7fffffff) this.errorAt(at, 'a metadata number below 2^31', `!${id}`);
+    if (this.mdById[id]) this.errorAt(at, 'a new metadata number', `redefinition of !${id}`);
+    this.mdById[id] = md;
   }
 
   // ---------------------------------------------------------------- end of module
@@ -2355,13 +2373,13 @@ class Parser {
     // metadata forward references
     const H = this.mdFixHolder, K = this.mdFixKey, N = this.mdFixId, O = this.mdFixOffset;
     for (let i = 0; i < H.length; i++) {
-      const md = this.mdById.get(N[i]!);
+      const md = this.mdById[N[i]!];
       if (!md) this.errorAt(O[i]!, 'defined metadata', `use of undefined metadata '!${N[i]}'`);
       H[i]![K[i]!] = md;
     }
-    for (const [map, key, ref] of this.mapFixups) {
-      const md = this.mdById.get(Number(ref.name));
-      if (!md) this.errorAt(ref.offset, 'defined metadata', `use of undefined metadata '!${ref.name}'`);
+    for (const [map, key, id, at] of this.mapFixups) {
+      const md = this.mdById[id];
+      if (!md) this.errorAt(at, 'defined metadata', `use of undefined metadata '!${id}'`);
       map.set(key, md);
     }
     // !dbg on instructions must be a DILocation once resolved
@@ -2391,6 +2409,24 @@ class Parser {
       if (!this.definedTypes.has(name)) this.errorAt(at, 'a defined type', `use of undefined type '%${name}'`);
     }
   }
+}
+
+const enum FieldKind { Number, BigInt, Boolean, String, Flags, Any }
+const fieldKindCache = new Map<string, Map<string, FieldKind>>();
+/** What kind of value each field of a DI node class takes, read off a fresh instance's defaults. */
+function fieldKindsOf(node: DINode): Map<string, FieldKind> {
+  let kinds = fieldKindCache.get(node.kind);
+  if (kinds) return kinds;
+  kinds = new Map();
+  const fresh = new (node.constructor as new () => DINode)() as unknown as Record<string, unknown>;
+  for (const [k, v] of Object.entries(fresh)) {
+    if (k === 'kind' || k === 'distinct' || k === 'extraFields') continue;
+    kinds.set(k, typeof v === 'number' ? FieldKind.Number : typeof v === 'bigint' ? FieldKind.BigInt
+      : typeof v === 'boolean' ? FieldKind.Boolean : typeof v === 'string' ? FieldKind.String
+      : Array.isArray(v) ? FieldKind.Flags : FieldKind.Any);
+  }
+  fieldKindCache.set(node.kind, kinds);
+  return kinds;
 }
 
 function describeField(v: FieldValue): string {
