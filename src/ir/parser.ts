@@ -625,7 +625,8 @@ class Parser {
         if (w === 'prologue') { this.next(); prologue = this.parseTypeAndConstant(); continue; }
         if (w === 'personality') { this.next(); personality = this.parseTypeAndConstant(); continue; }
       }
-      if (this.tk() === Tok.MetadataVar) { this.parseAttachment(md); continue; }
+      // a declaration's attachments precede its return type; what follows it is the next entity
+      if (isDefine && this.tk() === Tok.MetadataVar) { this.parseAttachment(md); continue; }
       if (this.parseOneAttribute(fnAttrs, false)) continue;
       break;
     }
