@@ -403,3 +403,25 @@ export function filePathOf(node: Metadata | null): string | undefined {
   }
   return undefined;
 }
+
+/** One frame of a source location chain. */
+export interface SourceFrame {
+  file: string | undefined;
+  line: number;
+  column: number;
+  /** The C function whose code this frame is in (inlined callee first). */
+  function: string | undefined;
+}
+
+/**
+ * A location and every `inlinedAt` outwards as source frames: the innermost
+ * (inlined) function first, the function the code was inlined into last.
+ */
+export function locationChain(loc: DILocation): SourceFrame[] {
+  return inlineChain(loc).map((l) => ({
+    file: filePathOf(l.scope),
+    line: l.line,
+    column: l.column,
+    function: enclosingSubprogram(l.scope)?.name,
+  }));
+}

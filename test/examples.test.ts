@@ -1,0 +1,29 @@
+// The examples run and print what they promise (built by scripts/setup.sh into dist/).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+const run = (script: string, ...args: string[]): string => {
+  const js = join(root, 'dist/examples', script);
+  if (!existsSync(js)) throw new Error(`${js} missing: run scripts/setup.sh (it builds dist/)`);
+  return execFileSync(process.execPath, [js, ...args], { cwd: root, encoding: 'utf8' });
+};
+
+describe('examples', () => {
+  it('summary prints the bundled example module', () => {
+    const out = run('summary.js', 'examples/data/minicompart.ll');
+    expect(out).toMatch(/functions: 3 defined, 3 declared/);
+    expect(out).toMatch(/mini_conn_alloc\s+3\s+25\s+9\s+1/);
+  });
+  it('stores lists each store with its inlined-at chain', () => {
+    const out = run('stores.js', 'examples/data/minicompart.ll', 'mini_conn_alloc');
+    expect(out).toMatch(/at mini_set_state \.\/examples\/data\/minicompart\.c:54:11\n\s+inlined into mini_conn_alloc \.\/examples\/data\/minicompart\.c:72:2/);
+    expect(out).toMatch(/9 stores in @mini_conn_alloc/);
+  });
+  it('stores works on real kernel IR', () => {
+    const out = run('stores.js', '../shared/corpus/linux-6.1/net/ipv6/route.ll', 'rt6_insert_exception');
+    expect(out).toMatch(/at __hlist_del .*include\/linux\/list\.h:906:2\n\s+inlined into hlist_del_rcu/);
+  });
+});
