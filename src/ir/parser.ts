@@ -1805,7 +1805,9 @@ class Parser {
           if (t.kind === 'float') return new ConstantFP(t, text);
           this.errorAt(at, `a constant of type ${typeToString(t)}`, `integer ${text}`);
         }
-        return new ConstantInt(t, num === num ? BigInt(num) : parseIntLiteral(text));
+        const value = num === num ? BigInt(num) : parseIntLiteral(text);
+        if (value === undefined) this.errorAt(at, 'an integer literal', JSON.stringify(text));
+        return new ConstantInt(t, value);
       }
       case Tok.Float: {
         const text = this.lx.text;
@@ -2245,6 +2247,7 @@ class Parser {
     const num = this.lx.num;
     if (num === num) { this.next(); return num; }
     const n = parseIntLiteral(this.lx.tokenSource());
+    if (n === undefined) this.error('an integer literal');
     this.next();
     return n >= -(2n ** 53n) && n <= 2n ** 53n ? Number(n) : n;
   }
@@ -2436,13 +2439,17 @@ function describeField(v: FieldValue): string {
   return JSON.stringify(typeof v === 'bigint' ? String(v) : v);
 }
 
-function parseIntLiteral(text: string): bigint {
+/** An integer literal's value; undefined if it is not one (`s0xZZ`). */
+function parseIntLiteral(text: string): bigint | undefined {
   const c = text.charCodeAt(0);
   if (c === 115 || c === 117) {
-    // s0x… (signed) / u0x… (unsigned) hex
-    return BigInt(text.slice(1));
+    // s0x… (signed, two's complement of 4 bits a digit) / u0x… (unsigned) hex
+    const hex = text.slice(3);
+    if (!/^[0-9a-fA-F]+$/.test(hex)) return undefined;
+    const v = BigInt('0x' + hex);
+    return c === 115 ? BigInt.asIntN(hex.length * 4, v) : v;
   }
-  if (text.length < 16) return BigInt(Number(text));
+  if (!/^-?[0-9]+$/.test(text)) return undefined;
   return BigInt(text);
 }
 
