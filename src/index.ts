@@ -1,2 +1,4 @@
-// kcompart's public API. Stages are added here as they land (DESIGN.md §1).
+// kcompart's public API (DESIGN.md §1): the IR reader and model, and the
+// policy model shared by every stage. Later stages are added as they land.
 export * from './ir/index.js';
+export * from './policy/index.js';

@@ -1,0 +1,6 @@
+// The policy layer's public surface: schemas, types, JSON and CSV I/O.
+export * from './schema.js';
+export { PolicyError } from './errors.js';
+export { readPolicy, writePolicy, validatePolicy, policyToJson } from './json.js';
+export { accessesToCsv, accessesFromCsv, readAccessesCsv, writeAccessesCsv, ACCESS_CSV_COLUMNS } from './csv.js';
+export { policyJsonSchema } from './json-schema.js';

@@ -1,0 +1,198 @@
+// The policy model: the contract between kcompart's stages (DESIGN.md §1).
+// One zod schema per record, versioned; TypeScript types are inferred from
+// the schemas so the two cannot drift. The analysis writes the IR-level part
+// (allocation sites, caches, accesses with legal sets); the binary mapper adds
+// `binary` sites to each access; the emitter reads both.
+import { z } from 'zod';
+
+/** The schema version this build writes and reads. Bumped on any incompatible change. */
+export const POLICY_VERSION = 1;
+
+/** One frame of a source location: innermost (inlined) first, then each `inlinedAt` outwards. */
+export const SourceFrameSchema = z.object({
+  file: z.string().describe('source file as the DIFile names it (directory joined)'),
+  line: z.number().int().nonnegative(),
+  column: z.number().int().nonnegative(),
+  function: z.string().describe('C function whose code this frame is in'),
+}).strict();
+export type SourceFrame = z.infer<typeof SourceFrameSchema>;
+
+/** The chain of a location: `[innermost, …, outermost]`. Empty when the IR has no debug location. */
+export const LocationChainSchema = z.array(SourceFrameSchema);
+
+/** How the kind of memory an allocator returns is named (DESIGN.md §3). */
+export const AllocationKindSchema = z.enum(['slab', 'buddy', 'vmalloc', 'percpu', 'slab-or-vmalloc']);
+export type AllocationKind = z.infer<typeof AllocationKindSchema>;
+
+/** Why the analysis believes an object has a type, strongest first (DESIGN.md §3). */
+export const TypeEvidenceKindSchema = z.enum([
+  'debug-variable', // a #dbg_value / llvm.dbg.value binds the pointer to a `T *` variable
+  'typed-pointer', // clang ≤ 14: the IR pointer type is `%struct.T*`
+  'gep-source', // a GEP whose source element type is %struct.T
+  'stored-to-field', // stored into a field whose debug type is `T *`
+  'passed-as-parameter', // passed where the callee's debug info says `T *`
+  'returned-as', // returned from a function whose debug return type is `T *`
+  'size-match', // the allocation size equals sizeof(T)
+  'container-of', // a negative byte offset moves to the enclosing type
+  'cache', // the cache was created for T (KMEM_CACHE / kmem_cache_create size)
+  'synthetic-buffer', // no struct type: a buffer type named after the site
+]);
+
+export const TypeEvidenceSchema = z.object({
+  kind: TypeEvidenceKindSchema,
+  type: z.string().describe('the type this evidence points to'),
+  location: LocationChainSchema.optional(),
+  detail: z.string().optional(),
+}).strict();
+export type TypeEvidence = z.infer<typeof TypeEvidenceSchema>;
+
+/** Size of an allocation: a constant, or an expression over the call's arguments. */
+export const AllocationSizeSchema = z.union([
+  z.object({ constant: z.number().int().nonnegative() }).strict(),
+  z.object({ expression: z.string().describe('symbolic size, e.g. "arg0 * 24 + 8"') }).strict(),
+]);
+
+export const ObjectTypeSchema = z.object({
+  /** `struct sk_buff`, `union …`, or `buf@function:line:col` for a typeless buffer. */
+  name: z.string(),
+  kind: z.enum(['struct', 'union', 'array', 'scalar', 'pointer', 'buffer', 'unknown']),
+  /** Size in bytes when known. */
+  size: z.number().int().nonnegative().optional(),
+  evidence: z.array(TypeEvidenceSchema),
+  /** Other types with evidence of their own, kept when evidence disagrees. */
+  conflicts: z.array(z.object({ type: z.string(), evidence: z.array(TypeEvidenceSchema) }).strict()).optional(),
+}).strict();
+export type ObjectType = z.infer<typeof ObjectTypeSchema>;
+
+/** A call of an allocator (or of a wrapper found to return an allocator's result). */
+export const AllocationSiteSchema = z.object({
+  /** Stable id, unique in the policy: `module:function:index`. */
+  id: z.string(),
+  kind: AllocationKindSchema,
+  /** The function called (`__kmalloc`, `kmem_cache_alloc`, a wrapper…). */
+  allocator: z.string(),
+  /** The function containing the call: what the run time sees as the caller. */
+  caller: z.string(),
+  /** The translation unit (its source_filename). */
+  module: z.string(),
+  location: LocationChainSchema,
+  /** The named cache for `kmem_cache_alloc*` from a known cache. */
+  cache: z.string().optional(),
+  size: AllocationSizeSchema.optional(),
+  gfp: z.string().optional(),
+  type: ObjectTypeSchema,
+}).strict();
+export type AllocationSite = z.infer<typeof AllocationSiteSchema>;
+
+/** A `kmem_cache` whose name the analysis knows, and where its pointer is kept. */
+export const CacheSchema = z.object({
+  name: z.string(),
+  /** `@global` or `@global+offset` holding the cache pointer. */
+  holder: z.string(),
+  objectType: z.string().optional(),
+  objectSize: z.number().int().nonnegative().optional(),
+  createdAt: LocationChainSchema,
+}).strict();
+export type Cache = z.infer<typeof CacheSchema>;
+
+/** Why a legal set was widened beyond what the analysis could prove. */
+export const WideningSchema = z.object({
+  kind: z.enum([
+    'int-to-ptr', 'inline-asm', 'unknown-external', 'unknown-load', 'type-punned', 'indirect-call',
+    'untyped-origin', 'unknown-allocator', 'other',
+  ]),
+  detail: z.string(),
+  location: LocationChainSchema.optional(),
+}).strict();
+export type Widening = z.infer<typeof WideningSchema>;
+
+/** The regions one write may legally touch (DESIGN.md §3). */
+export const LegalSetSchema = z.object({
+  /** Widened to any memory: nothing is checked at run time (reasons say why). */
+  any: z.boolean(),
+  stack: z.boolean(),
+  /** Global symbols (`module::name` for static ones). */
+  globals: z.array(z.string()),
+  /** Dedicated slab caches, by name. */
+  slabCaches: z.array(z.string()),
+  /** Allocation sites (ids) of objects in general `kmalloc-*` caches. */
+  slabSites: z.array(z.string()),
+  buddySites: z.array(z.string()),
+  /** Functions whose vmalloc areas may be written (the `caller` recorded in `vm_struct`). */
+  vmallocCallers: z.array(z.string()),
+  percpu: z.boolean(),
+  vmemmap: z.boolean(),
+  reasons: z.array(WideningSchema),
+}).strict();
+export type LegalSet = z.infer<typeof LegalSetSchema>;
+
+/** A memory operand as the machine instruction computes it. */
+export const MemoryOperandSchema = z.object({
+  base: z.string().optional(),
+  index: z.string().optional(),
+  scale: z.number().int(),
+  displacement: z.number().int(),
+  segment: z.string().optional(),
+  /** For rip-relative operands: the symbol and offset the address resolves to. */
+  ripTarget: z.string().optional(),
+  /** Bytes written; 0 when variable (`rep movs`). */
+  width: z.number().int().nonnegative(),
+}).strict();
+export type MemoryOperand = z.infer<typeof MemoryOperandSchema>;
+
+/** Where one IR write is performed in a binary (filled by the mapper, DESIGN.md §4). */
+export const BinarySiteSchema = z.object({
+  object: z.string(),
+  symbol: z.string(),
+  offset: z.number().int().nonnegative(),
+  section: z.string(),
+  operand: MemoryOperandSchema.optional(),
+  confidence: z.enum(['exact', 'ambiguous', 'unmapped']),
+  reason: z.string().optional(),
+  /** True when static elimination proved the write safe: no run-time check. */
+  staticallySafe: z.boolean().optional(),
+}).strict();
+export type BinarySite = z.infer<typeof BinarySiteSchema>;
+
+export const AccessOpSchema = z.enum(['store', 'atomicrmw', 'cmpxchg', 'memcpy', 'memmove', 'memset', 'call']);
+
+/** One write instruction of the compartment and its legal set. */
+export const AccessSchema = z.object({
+  /** Stable id, unique in the policy: `module:function:index`. */
+  id: z.string(),
+  module: z.string(),
+  /** The IR function containing the write (after inlining: the outermost frame's function). */
+  function: z.string(),
+  op: AccessOpSchema,
+  /** For `call` / intrinsic writes: the function called. */
+  callee: z.string().optional(),
+  /** Bytes written when constant. */
+  width: z.number().int().nonnegative().optional(),
+  location: LocationChainSchema,
+  legal: LegalSetSchema,
+  binary: z.array(BinarySiteSchema).optional(),
+}).strict();
+export type Access = z.infer<typeof AccessSchema>;
+
+export const CompartmentSchema = z.object({
+  name: z.string(),
+  /** Modules (source_filename) whose functions may form the compartment. */
+  modules: z.array(z.string()),
+  /** Modules read only as context. */
+  context: z.array(z.string()),
+  sourcePrefixes: z.array(z.string()).optional(),
+  /** Functions of the compartment after every narrowing. */
+  functions: z.array(z.string()),
+}).strict();
+export type Compartment = z.infer<typeof CompartmentSchema>;
+
+export const PolicySchema = z.object({
+  schema: z.literal('kcompart.policy'),
+  version: z.literal(POLICY_VERSION),
+  generator: z.object({ tool: z.literal('kcompart'), version: z.string() }).strict(),
+  compartment: CompartmentSchema,
+  allocationSites: z.array(AllocationSiteSchema),
+  caches: z.array(CacheSchema),
+  accesses: z.array(AccessSchema),
+}).strict();
+export type Policy = z.infer<typeof PolicySchema>;
