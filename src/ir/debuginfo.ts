@@ -405,7 +405,7 @@ export function filePathOf(node: Metadata | null): string | undefined {
 }
 
 /** One frame of a source location chain. */
-export interface SourceFrame {
+export interface DebugFrame {
   file: string | undefined;
   line: number;
   column: number;
@@ -417,7 +417,7 @@ export interface SourceFrame {
  * A location and every `inlinedAt` outwards as source frames: the innermost
  * (inlined) function first, the function the code was inlined into last.
  */
-export function locationChain(loc: DILocation): SourceFrame[] {
+export function locationChain(loc: DILocation): DebugFrame[] {
   return inlineChain(loc).map((l) => ({
     file: filePathOf(l.scope),
     line: l.line,
