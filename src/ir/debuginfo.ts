@@ -10,7 +10,7 @@ type Flags = readonly string[];
 
 /** Common part of every typed DI node. */
 export abstract class DINodeBase {
-  abstract readonly kind: string;
+  abstract get kind(): string;
   /** Written as `distinct !DI…`. */
   distinct = false;
   /** Fields present in the text but unknown to this class (newer LLVM): kept, never dropped. */
@@ -19,7 +19,7 @@ export abstract class DINodeBase {
 
 /** `!DILocation`: a source position, its scope and the call site it was inlined into. */
 export class DILocation extends DINodeBase {
-  readonly kind = 'DILocation' as const;
+  get kind(): 'DILocation' { return 'DILocation'; }
   line = 0;
   column = 0;
   scope: MD = null;
@@ -28,36 +28,36 @@ export class DILocation extends DINodeBase {
 }
 /** `!DIExpression(DW_OP_…, …)`: a DWARF expression; operations by name, operands as numbers. */
 export class DIExpression extends DINodeBase {
-  readonly kind = 'DIExpression' as const;
+  get kind(): 'DIExpression' { return 'DIExpression'; }
   elements: (string | number | bigint)[] = [];
 }
 export class DIGlobalVariableExpression extends DINodeBase {
-  readonly kind = 'DIGlobalVariableExpression' as const;
+  get kind(): 'DIGlobalVariableExpression' { return 'DIGlobalVariableExpression'; }
   var: MD = null;
   expr: MD = null;
 }
 export class DISubrange extends DINodeBase {
-  readonly kind = 'DISubrange' as const;
+  get kind(): 'DISubrange' { return 'DISubrange'; }
   count: FieldValue = null;
   lowerBound: FieldValue = null;
   upperBound: FieldValue = null;
   stride: FieldValue = null;
 }
 export class DIGenericSubrange extends DINodeBase {
-  readonly kind = 'DIGenericSubrange' as const;
+  get kind(): 'DIGenericSubrange' { return 'DIGenericSubrange'; }
   count: FieldValue = null;
   lowerBound: FieldValue = null;
   upperBound: FieldValue = null;
   stride: FieldValue = null;
 }
 export class DIEnumerator extends DINodeBase {
-  readonly kind = 'DIEnumerator' as const;
+  get kind(): 'DIEnumerator' { return 'DIEnumerator'; }
   name = '';
   value = 0n;
   isUnsigned = false;
 }
 export class DIBasicType extends DINodeBase {
-  readonly kind = 'DIBasicType' as const;
+  get kind(): 'DIBasicType' { return 'DIBasicType'; }
   tag = 'DW_TAG_base_type';
   name = '';
   size = 0;
@@ -66,7 +66,7 @@ export class DIBasicType extends DINodeBase {
   flags: Flags = [];
 }
 export class DIStringType extends DINodeBase {
-  readonly kind = 'DIStringType' as const;
+  get kind(): 'DIStringType' { return 'DIStringType'; }
   tag = 'DW_TAG_string_type';
   name = '';
   stringLength: MD = null;
@@ -76,9 +76,12 @@ export class DIStringType extends DINodeBase {
   align = 0;
   encoding = '';
 }
-/** Pointers, typedefs, members (with `offset` in bits), const/volatile, inheritance. */
+/**
+ * Pointers, typedefs, members (with `offset` in bits), const/volatile, inheritance.
+ * Pointer-authentication fields (`ptrAuthKey`…, arm64e only) land in `extraFields`.
+ */
 export class DIDerivedType extends DINodeBase {
-  readonly kind = 'DIDerivedType' as const;
+  get kind(): 'DIDerivedType' { return 'DIDerivedType'; }
   tag = '';
   name = '';
   file: MD = null;
@@ -93,15 +96,10 @@ export class DIDerivedType extends DINodeBase {
   extraData: MD = null;
   dwarfAddressSpace: FieldValue = null;
   annotations: MD = null;
-  ptrAuthKey: FieldValue = null;
-  ptrAuthIsAddressDiscriminated: FieldValue = null;
-  ptrAuthExtraDiscriminator: FieldValue = null;
-  ptrAuthIsaPointer: FieldValue = null;
-  ptrAuthAuthenticatesNullValues: FieldValue = null;
 }
 /** Structs, unions, enums, arrays: `elements` lists members / enumerators / subranges. */
 export class DICompositeType extends DINodeBase {
-  readonly kind = 'DICompositeType' as const;
+  get kind(): 'DICompositeType' { return 'DICompositeType'; }
   tag = '';
   name = '';
   file: MD = null;
@@ -126,14 +124,14 @@ export class DICompositeType extends DINodeBase {
   annotations: MD = null;
 }
 export class DISubroutineType extends DINodeBase {
-  readonly kind = 'DISubroutineType' as const;
+  get kind(): 'DISubroutineType' { return 'DISubroutineType'; }
   flags: Flags = [];
   cc: FieldValue = null;
   /** Return type then parameter types (`null` for void). */
   types: MD = null;
 }
 export class DIFile extends DINodeBase {
-  readonly kind = 'DIFile' as const;
+  get kind(): 'DIFile' { return 'DIFile'; }
   filename = '';
   directory = '';
   checksumkind = '';
@@ -141,7 +139,7 @@ export class DIFile extends DINodeBase {
   source: FieldValue = null;
 }
 export class DICompileUnit extends DINodeBase {
-  readonly kind = 'DICompileUnit' as const;
+  get kind(): 'DICompileUnit' { return 'DICompileUnit'; }
   language = '';
   file: MD = null;
   producer = '';
@@ -164,7 +162,7 @@ export class DICompileUnit extends DINodeBase {
   sdk = '';
 }
 export class DISubprogram extends DINodeBase {
-  readonly kind = 'DISubprogram' as const;
+  get kind(): 'DISubprogram' { return 'DISubprogram'; }
   scope: MD = null;
   name = '';
   linkageName = '';
@@ -190,26 +188,26 @@ export class DISubprogram extends DINodeBase {
   targetFuncName = '';
 }
 export class DILexicalBlock extends DINodeBase {
-  readonly kind = 'DILexicalBlock' as const;
+  get kind(): 'DILexicalBlock' { return 'DILexicalBlock'; }
   scope: MD = null;
   file: MD = null;
   line = 0;
   column = 0;
 }
 export class DILexicalBlockFile extends DINodeBase {
-  readonly kind = 'DILexicalBlockFile' as const;
+  get kind(): 'DILexicalBlockFile' { return 'DILexicalBlockFile'; }
   scope: MD = null;
   file: MD = null;
   discriminator = 0;
 }
 export class DINamespace extends DINodeBase {
-  readonly kind = 'DINamespace' as const;
+  get kind(): 'DINamespace' { return 'DINamespace'; }
   scope: MD = null;
   name = '';
   exportSymbols = false;
 }
 export class DICommonBlock extends DINodeBase {
-  readonly kind = 'DICommonBlock' as const;
+  get kind(): 'DICommonBlock' { return 'DICommonBlock'; }
   scope: MD = null;
   declaration: MD = null;
   name = '';
@@ -217,7 +215,7 @@ export class DICommonBlock extends DINodeBase {
   line = 0;
 }
 export class DIModule extends DINodeBase {
-  readonly kind = 'DIModule' as const;
+  get kind(): 'DIModule' { return 'DIModule'; }
   scope: MD = null;
   name = '';
   configMacros = '';
@@ -228,27 +226,27 @@ export class DIModule extends DINodeBase {
   isDecl = false;
 }
 export class DIMacro extends DINodeBase {
-  readonly kind = 'DIMacro' as const;
+  get kind(): 'DIMacro' { return 'DIMacro'; }
   type = '';
   line = 0;
   name = '';
   value = '';
 }
 export class DIMacroFile extends DINodeBase {
-  readonly kind = 'DIMacroFile' as const;
+  get kind(): 'DIMacroFile' { return 'DIMacroFile'; }
   type = 'DW_MACINFO_start_file';
   line = 0;
   file: MD = null;
   nodes: MD = null;
 }
 export class DITemplateTypeParameter extends DINodeBase {
-  readonly kind = 'DITemplateTypeParameter' as const;
+  get kind(): 'DITemplateTypeParameter' { return 'DITemplateTypeParameter'; }
   name = '';
   type: MD = null;
   defaulted = false;
 }
 export class DITemplateValueParameter extends DINodeBase {
-  readonly kind = 'DITemplateValueParameter' as const;
+  get kind(): 'DITemplateValueParameter' { return 'DITemplateValueParameter'; }
   tag = 'DW_TAG_template_value_parameter';
   name = '';
   type: MD = null;
@@ -256,7 +254,7 @@ export class DITemplateValueParameter extends DINodeBase {
   value: MD = null;
 }
 export class DIGlobalVariable extends DINodeBase {
-  readonly kind = 'DIGlobalVariable' as const;
+  get kind(): 'DIGlobalVariable' { return 'DIGlobalVariable'; }
   name = '';
   scope: MD = null;
   linkageName = '';
@@ -272,7 +270,7 @@ export class DIGlobalVariable extends DINodeBase {
 }
 /** A local variable or (with `arg:` > 0) a parameter. */
 export class DILocalVariable extends DINodeBase {
-  readonly kind = 'DILocalVariable' as const;
+  get kind(): 'DILocalVariable' { return 'DILocalVariable'; }
   name = '';
   arg = 0;
   scope: MD = null;
@@ -284,14 +282,14 @@ export class DILocalVariable extends DINodeBase {
   annotations: MD = null;
 }
 export class DILabel extends DINodeBase {
-  readonly kind = 'DILabel' as const;
+  get kind(): 'DILabel' { return 'DILabel'; }
   scope: MD = null;
   name = '';
   file: MD = null;
   line = 0;
 }
 export class DIObjCProperty extends DINodeBase {
-  readonly kind = 'DIObjCProperty' as const;
+  get kind(): 'DIObjCProperty' { return 'DIObjCProperty'; }
   name = '';
   file: MD = null;
   line = 0;
@@ -301,7 +299,7 @@ export class DIObjCProperty extends DINodeBase {
   type: MD = null;
 }
 export class DIImportedEntity extends DINodeBase {
-  readonly kind = 'DIImportedEntity' as const;
+  get kind(): 'DIImportedEntity' { return 'DIImportedEntity'; }
   tag = '';
   scope: MD = null;
   entity: MD = null;
@@ -312,10 +310,10 @@ export class DIImportedEntity extends DINodeBase {
 }
 /** `distinct !DIAssignID()`: links `#dbg_assign` records to the stores they describe. */
 export class DIAssignID extends DINodeBase {
-  readonly kind = 'DIAssignID' as const;
+  get kind(): 'DIAssignID' { return 'DIAssignID'; }
 }
 export class GenericDINode extends DINodeBase {
-  readonly kind = 'GenericDINode' as const;
+  get kind(): 'GenericDINode' { return 'GenericDINode'; }
   tag = '';
   header = '';
   operands: MD = null;

@@ -2211,7 +2211,9 @@ class Parser {
     const node: DINode | undefined = Ctor ? new Ctor() : undefined;
     const generic = node ? undefined : new Map<string, FieldValue>();
     if (node) node.distinct = distinct;
-    const seen: string[] = [];
+    // field names seen so far in this node; one reusable list per nesting depth
+    const seen = (this.seenFields[this.depth] ??= []);
+    seen.length = 0;
     const kinds = node ? fieldKindsOf(node) : undefined;
     if (this.tk() !== Tok.RParen) {
       do {
@@ -2237,6 +2239,7 @@ class Parser {
     return new UnknownSpecializedNode(name, generic!, distinct);
   }
 
+  private readonly seenFields: string[][] = [];
   private readonly mapFixups: [Map<string, FieldValue>, string, number, number][] = [];
   private mdFixIfForwardMap(map: Map<string, FieldValue>, key: string, ref: ForwardRef): void {
     if (ref === MD_PENDING) this.mapFixups.push([map, key, this.pendingMdId, this.pendingMdAt]);
