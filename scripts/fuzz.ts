@@ -17,7 +17,7 @@ import {
 import { parseSeed } from "./lib/mutate.js";
 import { startWatchdog } from "./lib/watchdog.js";
 
-const USAGE = `usage: npm run fuzz:long -- [--cases N] [--seed S] [--from I] [--files a,b,…] [--slow-ms MS] [--max-failures K] [--quiet]
+const USAGE = `usage: npm run fuzz:long -- [--cases N] [--seed S] [--from I] [--files a,b,…] [--slow-ms MS] [--hang-ms MS] [--max-failures K] [--quiet]
   --cases N         number of cases (default 100000)
   --seed S          run seed, decimal or 0x-hex (default: random, printed)
   --from I          index of the first case (default 0); with --cases 1 reproduces one case
