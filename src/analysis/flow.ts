@@ -1,0 +1,89 @@
+// Local SSA data flow used by the passes: where a value comes from (through
+// casts, phis, selects, GEPs) and where it goes (its users), and what a call
+// calls once casts and aliases are looked through.
+import type { CallBase, Instruction } from '../ir/instructions.js';
+import { isCallBase } from '../ir/instructions.js';
+import type { Function, Value } from '../ir/values.js';
+
+/** A value with casts and all-zero GEPs looked through. */
+export function stripCasts(v: Value): Value {
+  let cur = v;
+  for (let i = 0; i < 64; i++) {
+    if (cur.kind === 'instruction') {
+      if (cur.opcode === 'bitcast' || cur.opcode === 'addrspacecast' || cur.opcode === 'freeze') { cur = cur.operands[0]!; continue; }
+      if (cur.opcode === 'getelementptr' && cur.operands.slice(1).every((o) => o.kind === 'int' && o.value === 0n)) {
+        cur = cur.operands[0]!;
+        continue;
+      }
+    } else if (cur.kind === 'expr' && (cur.opcode === 'bitcast' || cur.opcode === 'addrspacecast')) {
+      cur = cur.operands[0]!;
+      continue;
+    } else if (cur.kind === 'alias' && cur.aliasee) {
+      cur = cur.aliasee;
+      continue;
+    }
+    break;
+  }
+  return cur;
+}
+
+/** The function a call calls, looking through casts and aliases (unlike `calledFunction`). */
+export function calleeOf(call: CallBase): Function | undefined {
+  const c = stripCasts(call.callee);
+  return c.kind === 'function' ? c : undefined;
+}
+
+/**
+ * The values `v` may be, through phi / select / casts / GEPs, stopping at
+ * anything else (calls, loads, arguments, constants). Bounded.
+ */
+export function origins(v: Value, limit = 256): Value[] {
+  const out: Value[] = [];
+  const seen = new Set<Value>();
+  const work: Value[] = [v];
+  while (work.length && seen.size < limit) {
+    const cur = work.pop()!;
+    if (seen.has(cur)) continue;
+    seen.add(cur);
+    if (cur.kind === 'instruction') {
+      switch (cur.opcode) {
+        case 'phi': work.push(...cur.operands); continue;
+        case 'select': work.push(cur.operands[1]!, cur.operands[2]!); continue;
+        case 'bitcast': case 'addrspacecast': case 'freeze': case 'getelementptr':
+          work.push(cur.operands[0]!);
+          continue;
+        default: break;
+      }
+    } else if (cur.kind === 'expr' && (cur.opcode === 'bitcast' || cur.opcode === 'addrspacecast' || cur.opcode === 'getelementptr')) {
+      work.push(cur.operands[0]!);
+      continue;
+    }
+    out.push(cur);
+  }
+  return out;
+}
+
+/** Users of each instruction / argument of a function (built once per function). */
+export class UseMap {
+  private readonly users = new Map<Value, Instruction[]>();
+  constructor(f: Function) {
+    for (const b of f.blocks) {
+      for (const i of b.instructions) {
+        for (const o of i.operands) {
+          if (o.kind !== 'instruction' && o.kind !== 'argument') continue;
+          let list = this.users.get(o);
+          if (!list) { list = []; this.users.set(o, list); }
+          list.push(i);
+        }
+      }
+    }
+  }
+  of(v: Value): readonly Instruction[] {
+    return this.users.get(v) ?? [];
+  }
+}
+
+/** Every call instruction of a function. */
+export function* callsIn(f: Function): Iterable<CallBase> {
+  for (const b of f.blocks) for (const i of b.instructions) if (isCallBase(i)) yield i;
+}
