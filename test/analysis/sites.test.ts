@@ -1,0 +1,96 @@
+// Allocation sites on a small clang-19 module (test/fixtures/analysis/sites.c):
+// kinds, wrappers, caches named through a global and a global's field, type
+// evidence, synthetic buffer types; and a typed-pointer (clang 14 style) module.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { allocatorTable } from '../../src/analysis/allocators.js';
+import { Program } from '../../src/analysis/program.js';
+import { findAllocationSites } from '../../src/analysis/sites.js';
+import { parseModule } from '../../src/index.js';
+
+const file = join(import.meta.dirname, '../fixtures/analysis/sites.ll');
+const module = parseModule(readFileSync(file), { filename: file });
+const program = new Program([{ module, name: module.sourceFilename!, role: 'compartment' }]);
+const { sites, caches, wrappers } = findAllocationSites(program, allocatorTable());
+const siteIn = (fn: string, allocator: string) => {
+  const s = sites.filter((x) => x.caller === fn && x.allocator === allocator);
+  expect(s, `${allocator} in ${fn}`).toHaveLength(1);
+  return s[0]!;
+};
+
+describe('allocation sites', () => {
+  it('names caches stored to a global and to a field of a global', () => {
+    expect(caches.map((c) => [c.name, c.holder, c.objectSize])).toEqual([
+      ['conn_cache', '@sites.c::conn_cache', 40],
+      ['peer_cache', '@tbl', 16],
+    ]);
+    expect(siteIn('conn_new', 'kmem_cache_alloc').cache).toBe('conn_cache');
+    expect(siteIn('peer_new', 'kmem_cache_alloc').cache).toBe('peer_cache');
+  });
+  it('finds wrappers that return fresh memory, and not lookups', () => {
+    // constructors that return their new object are wrappers too (as dst_alloc is in the kernel)
+    expect(new Map([...wrappers.values()].map((w) => [w.function.value.name, w.wraps]))).toEqual(new Map([
+      ['zalloc_wrapper', '__kmalloc'], ['conn_new', 'kmem_cache_alloc'], ['peer_new', 'kmem_cache_alloc'], ['buffers', '__kmalloc'],
+    ]));
+    const w = siteIn('buffers', 'zalloc_wrapper');
+    expect(w.kind).toBe('slab');
+    expect(w.type.name).toBe('struct peer');
+    expect(sites.some((s) => s.allocator === 'conn_lookup_or_new')).toBe(false);
+  });
+  it('types objects from debug records, with size agreement', () => {
+    const c = siteIn('conn_new', 'kmem_cache_alloc');
+    expect(c.type).toMatchObject({ name: 'struct conn', kind: 'struct', size: 40 });
+    expect(c.type.evidence.map((e) => e.kind)).toContain('debug-variable');
+    expect(c.location[0]).toMatchObject({ file: './sites.c', function: 'conn_new' });
+  });
+  it('gives a typeless allocation a synthetic buffer type with a symbolic size', () => {
+    const raw = siteIn('buffers', '__kmalloc');
+    expect(raw.type.kind).toBe('buffer');
+    expect(raw.type.name).toMatch(/^buf@buffers:\d+:\d+$/);
+    expect(raw.size).toEqual({ expression: 'arg0' });
+  });
+  it('classifies buddy, vmalloc and percpu allocations with their sizes', () => {
+    expect(siteIn('buffers', '__get_free_pages')).toMatchObject({ kind: 'buddy', size: { constant: 16384 } });
+    expect(siteIn('buffers', 'vmalloc')).toMatchObject({ kind: 'vmalloc', size: { constant: 1048576 } });
+    expect(siteIn('buffers', '__alloc_percpu')).toMatchObject({ kind: 'percpu', size: { constant: 4 } });
+  });
+  it('gives every site a type and a unique id', () => {
+    expect(new Set(sites.map((s) => s.id)).size).toBe(sites.length);
+    for (const s of sites) expect(s.type.evidence.length, s.id).toBeGreaterThan(0);
+  });
+});
+
+describe('typed pointers (clang 14 style)', () => {
+  const src = `
+%struct.conn = type { i32, [16 x i8] }
+@conn_cache = internal global %struct.kmem_cache* null
+%struct.kmem_cache = type opaque
+define %struct.conn* @conn_new() {
+entry:
+  %0 = load %struct.kmem_cache*, %struct.kmem_cache** @conn_cache, align 8
+  %call = call i8* @kmem_cache_alloc(%struct.kmem_cache* %0, i32 0)
+  %c = bitcast i8* %call to %struct.conn*
+  %id = getelementptr inbounds %struct.conn, %struct.conn* %c, i64 0, i32 0
+  store i32 1, i32* %id, align 4
+  ret %struct.conn* %c
+}
+define void @init() {
+  %c = call %struct.kmem_cache* @kmem_cache_create(i8* getelementptr inbounds ([5 x i8], [5 x i8]* @.str, i64 0, i64 0), i32 20, i32 0, i64 0, i8* null)
+  store %struct.kmem_cache* %c, %struct.kmem_cache** @conn_cache, align 8
+  ret void
+}
+@.str = private constant [5 x i8] c"conn\\00"
+declare i8* @kmem_cache_alloc(%struct.kmem_cache*, i32)
+declare %struct.kmem_cache* @kmem_cache_create(i8*, i32, i32, i64, i8*)
+`;
+  const m = parseModule(src, { filename: 'typed.ll' });
+  const p = new Program([{ module: m, name: 'typed.c', role: 'compartment' }]);
+  const r = findAllocationSites(p, allocatorTable());
+  it('reads the type from the pointer type and GEPs, and the cache through the global', () => {
+    const s = r.sites.find((x) => x.allocator === 'kmem_cache_alloc')!;
+    expect(s.cache).toBe('conn');
+    expect(s.type.name).toBe('struct conn');
+    expect(s.type.evidence.map((e) => e.kind).sort()).toEqual(['gep-source', 'typed-pointer']);
+  });
+});
