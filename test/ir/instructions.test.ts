@@ -321,3 +321,33 @@ declare void @llvm.dbg.value(metadata, metadata, metadata)
     expect(c.opcode === 'call' && c.callee.kind).toBe('expr');
   });
 });
+
+describe('function-level syntax', () => {
+  const m = load('functions.ll');
+  it('reads gc, prefix, prologue, partition, section, align and comdat', () => {
+    const f = m.getFunction('gcfn')!;
+    expect([f.gc, f.partition, f.section, f.align, f.comdat]).toEqual(['statepoint-example', 'part1', '.text.gc', 32, 'cd']);
+    expect(f.prefix?.kind === 'int' && f.prefix.value).toBe(123n);
+    expect(f.prologue?.kind === 'int' && f.prologue.value).toBe(144n);
+    expect(f.returnAttributes).toEqual([{ kind: 'text', name: 'range', text: 'i32 0, 10' }]);
+  });
+  it('reads parameter attributes with type and integer arguments', () => {
+    const f = m.getFunction('params')!;
+    expect(f.arguments[0]!.attributes).toEqual([{ kind: 'type', name: 'sret', type: m.structTypes[0] }]);
+    expect(f.arguments[1]!.attributes).toEqual([
+      { kind: 'enum', name: 'noalias' }, { kind: 'enum', name: 'nocapture' }, { kind: 'int', name: 'align', value: 8 },
+      { kind: 'int', name: 'dereferenceable', value: 64 },
+    ]);
+    expect(f.attributes).toEqual([{ kind: 'text', name: 'memory', text: 'argmem: readwrite' }]);
+  });
+  it('numbers unnamed arguments, the implicit entry block and values as LLVM does', () => {
+    const f = m.getFunction('unnamed')!;
+    expect(f.callingConv).toBe('coldcc');
+    expect(f.blocks.map((b) => b.name)).toEqual(['2', '4', '8']);
+    const phi = f.blocks[1]!.instructions[0]!;
+    if (phi.opcode !== 'phi') throw new Error();
+    expect(phi.incomingBlocks).toEqual([f.blocks[0], f.blocks[1]]);
+    expect(phi.operands[1]).toBe(f.blocks[1]!.instructions[1]);
+    expect(m.getFunction('numbered_cc')!.callingConv).toBe('cc 10');
+  });
+});
