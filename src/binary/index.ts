@@ -1,0 +1,40 @@
+// Owns the public API of src/binary (DESIGN.md §4): the ELF reader, the DWARF
+// `.debug_line` decoder, their typed errors and branded offset types.
+
+export { BinaryError, DwarfError, ElfError, formatLocation, type BinaryErrorLocation } from "./errors.js";
+export {
+  debugLineOffset,
+  debugLineStrOffset,
+  debugStrOffset,
+  fileOffset,
+  sectionIndex,
+  sectionOffset,
+  type DebugLineOffset,
+  type DebugLineStrOffset,
+  type DebugStrOffset,
+  type FileOffset,
+  type SectionIndex,
+  type SectionOffset,
+} from "./offsets.js";
+export { ElfFile, readElf, type ElfHeader, type ElfSection } from "./elf/file.js";
+export { isDefinedInSection, readSymbolTable, type ElfSymbol } from "./elf/symbols.js";
+export { applyRelocations, readRelocations, type ApplyOptions, type RelocatedSection, type Relocation, type RelocationTarget, type SkippedRelocation } from "./elf/relocations.js";
+export { decompressSection } from "./elf/compression.js";
+export * as elfConstants from "./elf/constants.js";
+export { relocationTypeName, sectionTypeName, symbolBindingName, symbolTypeName, symbolVisibilityName } from "./elf/constants.js";
+export { DebugLineStr, DebugStr } from "./dwarf/str.js";
+export { DwarfSections, loadDwarfSections, type CodeSection, type DwarfSectionData } from "./dwarf/sections.js";
+export { readFormValue, type FormEncoding, type FormValue } from "./dwarf/form.js";
+export * as dwarfConstants from "./dwarf/constants.js";
+export {
+  parseDebugLine,
+  parseLineProgram,
+  readLineTable,
+  type LineEntryFormat,
+  type LineFileEntry,
+  type LineProgram,
+  type LineProgramHeader,
+  type LineProgramOptions,
+  type LineRow,
+  type LineSequence,
+} from "./dwarf/line.js";
