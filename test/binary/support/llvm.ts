@@ -395,3 +395,55 @@ export function parseReadelfSections(text: string): ReadelfSection[] {
   }
   return out;
 }
+
+/** The fields compared row by row, as one readable string per row. */
+export function rowKey(
+  r: Pick<DumpRow, "address" | "line" | "column" | "file" | "isa" | "discriminator" | "opIndex" | "isStmt" | "basicBlock" | "endSequence" | "prologueEnd" | "epilogueBegin">,
+  path: string | undefined,
+): string {
+  const flags = [r.isStmt && "is_stmt", r.basicBlock && "basic_block", r.endSequence && "end_sequence", r.prologueEnd && "prologue_end", r.epilogueBegin && "epilogue_begin"]
+    .filter(Boolean)
+    .join(" ");
+  return `0x${r.address.toString(16).padStart(16, "0")} ${r.line}:${r.column} file ${r.file} ${path ?? "<none>"} isa ${r.isa} disc ${r.discriminator} op ${r.opIndex} ${flags}`;
+}
+
+/** Minimal shape of a decoded program for compareRows (avoids importing src/ here). */
+export interface ProgramLike {
+  sequences: ReadonlyArray<{ rows: ReadonlyArray<Parameters<typeof rowKey>[0] & { path: string | undefined }> }>;
+}
+
+/**
+ * Compares decoded programs with dumped units row by row; returns how many rows
+ * agree and up to `limit` readable mismatches per unit.
+ */
+export function compareRows(
+  label: string,
+  programs: readonly ProgramLike[],
+  units: readonly DumpUnit[],
+  compDir?: string,
+  /** Per unit: paths of files added by DW_LNE_define_file (llvm-dwarfdump does not print them). */
+  definedFiles: ReadonlyArray<Readonly<Record<number, string>>> = [],
+  limit = 3,
+): { equal: number; total: number; bad: string[] } {
+  const bad: string[] = [];
+  let equal = 0;
+  let total = 0;
+  if (programs.length !== units.length) bad.push(`${label}: ${programs.length} programs, llvm-dwarfdump shows ${units.length} units`);
+  programs.forEach((p, i) => {
+    const u = units[i];
+    if (!u) return;
+    const ours = p.sequences.flatMap((s) => s.rows);
+    const theirs = u.rows;
+    total += theirs.length;
+    let shown = 0;
+    for (let k = 0; k < Math.max(ours.length, theirs.length); k++) {
+      const a = ours[k];
+      const b = theirs[k];
+      const ka = a ? rowKey(a, a.path) : "<missing>";
+      const kb = b ? rowKey(b, dumpFilePath(u, b.file, compDir) ?? definedFiles[i]?.[b.file]) : "<missing>";
+      if (ka === kb) equal++;
+      else if (shown++ < limit) bad.push(`${label} unit ${i} row ${k}:\n  ours ${ka}\n  llvm ${kb}`);
+    }
+  });
+  return { equal, total, bad };
+}
