@@ -376,7 +376,7 @@ export function parseReadelfSections(text: string): ReadelfSection[] {
   const out: ReadelfSection[] = [];
   for (const line of text.split("\n")) {
     // [ 2] .text             PROGBITS        0000000000000000 000650 000f39 00  AX  0   0 16
-    const m = /^\s*\[\s*(\d+)\]\s(.{17,}?)\s+(\S+)\s+([0-9a-f]{16}) ([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+)\s([A-Za-z ]{3})\s*(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(line);
+    const m = /^\s*\[\s*(\d+)\]\s+(.*?)\s+(\S+)\s+([0-9a-f]{16}) ([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+)\s([A-Za-z ]{3})\s*(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(line);
     if (m) {
       out.push({
         index: Number(m[1]),
