@@ -287,7 +287,18 @@ function parseHeader(sections: DwarfSections, debugLine: DwarfSectionData, unitO
     const readFormats = (what: string): LineEntryFormat[] => {
       const n = r.u8(`${what}_format_count`);
       const f: LineEntryFormat[] = [];
-      for (let i = 0; i < n; i++) f.push({ contentType: r.uleb(`${what}_format[${i}] content type`), form: r.uleb(`${what}_format[${i}] form`) });
+      for (let i = 0; i < n; i++) {
+        const contentType = r.uleb(`${what}_format[${i}] content type`);
+        const at = r.pos;
+        const form = r.uleb(`${what}_format[${i}] form`);
+        // Forms that take no bytes (DW_FORM_flag_present, DW_FORM_implicit_const) make no sense
+        // here and would let a huge entry count run without consuming input: refused, so the
+        // work stays linear in the size of the header.
+        if (form === C.DW_FORM_flag_present || form === C.DW_FORM_implicit_const) {
+          r.fail(`${what}_format[${i}]: a form whose values take at least one byte`, C.formName(form), at);
+        }
+        f.push({ contentType, form });
+      }
       return f;
     };
     const readCount = (what: string): number => {
