@@ -2,7 +2,7 @@
 // as used by the entry formats of v5 line-number program headers; every form
 // of DWARF 5 (and the GNU index forms) is decoded or skipped with bounds checks.
 
-import type { ByteReader } from "../bytes.js";
+import { describe, type ByteReader, type What } from "../bytes.js";
 import { debugLineStrOffset, debugStrOffset, type DebugLineStrOffset, type DebugStrOffset } from "../offsets.js";
 import * as C from "./constants.js";
 
@@ -31,7 +31,7 @@ export type FormValue =
 
 const MAX_INDIRECT = 4;
 
-function u24(r: ByteReader, what: string): number {
+function u24(r: ByteReader, what: What): number {
   const lo = r.u16(what);
   return lo | (r.u8(what) << 16);
 }
@@ -42,8 +42,8 @@ function u24(r: ByteReader, what: string): number {
  * @throws DwarfError on an unknown form, DW_FORM_implicit_const (whose value
  *   lives in an abbreviation, not in the data), or data running past the end
  */
-export function readFormValue(r: ByteReader, form: number, enc: FormEncoding, what: string, depth = 0): FormValue {
-  const w = `${what} (${C.formName(form)})`;
+export function readFormValue(r: ByteReader, form: number, enc: FormEncoding, what: What, depth = 0): FormValue {
+  const w: What = () => `${describe(what)} (${C.formName(form)})`;
   switch (form) {
     case C.DW_FORM_string:
       return { kind: "string", form, value: r.cstr(w) };
@@ -131,12 +131,12 @@ export function readFormValue(r: ByteReader, form: number, enc: FormEncoding, wh
       // LEB128 number that represents its form" (§7.5.3); chains are bounded.
       const at = r.pos;
       const actual = r.uleb(w);
-      if (depth >= MAX_INDIRECT) r.fail(`${what}: at most ${MAX_INDIRECT} nested DW_FORM_indirect`, C.formName(actual), at);
+      if (depth >= MAX_INDIRECT) r.fail(`${describe(what)}: at most ${MAX_INDIRECT} nested DW_FORM_indirect`, C.formName(actual), at);
       return readFormValue(r, actual, enc, what, depth + 1);
     }
     case C.DW_FORM_implicit_const:
-      return r.fail(`${what}: a form whose value is in the data (DW_FORM_implicit_const is only valid in an abbreviation)`, C.formName(form));
+      return r.fail(`${describe(what)}: a form whose value is in the data (DW_FORM_implicit_const is only valid in an abbreviation)`, C.formName(form));
     default:
-      return r.fail(`${what}: a known DW_FORM code`, C.formName(form));
+      return r.fail(`${describe(what)}: a known DW_FORM code`, C.formName(form));
   }
 }

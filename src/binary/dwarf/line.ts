@@ -3,7 +3,7 @@
 // resolution as llvm-dwarfdump does it, and the line-number state machine that
 // turns each program into sequences of rows keyed by (code section, offset).
 
-import { ByteReader } from "../bytes.js";
+import { ByteReader, describe, type What } from "../bytes.js";
 import type { ElfFile } from "../elf/file.js";
 import { DwarfError } from "../errors.js";
 import { debugLineOffset, sectionOffset, type DebugLineOffset, type SectionOffset } from "../offsets.js";
@@ -83,7 +83,10 @@ export interface LineProgramHeader {
 
 /** One row of the line-number matrix (DWARF 5 §6.2.2, Table 6.3). */
 export interface LineRow {
-  /** The address register, as llvm-dwarfdump prints it (in a `.o` file: an offset in `section`). */
+  /**
+   * The address register, as llvm-dwarfdump prints it (in a `.o` file: an offset
+   * in `section`). Computed on access: prefer `offset` (a number) in hot loops.
+   */
   readonly address: bigint;
   /** The code section the address lies in, when known (see LineSequence.section). */
   readonly section: CodeSection | undefined;
@@ -148,6 +151,9 @@ export interface LineProgramOptions {
 }
 
 const U64_MAX = (1n << 64n) - 1n;
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+/** delta stays below 2^52 (then folds into base), so delta + any one step is exact. */
+const DELTA_LIMIT = 2 ** 52;
 const TWO_32 = 4294967296;
 
 /** LLVM's isPathAbsoluteOnWindowsOrPosix. */
@@ -185,20 +191,39 @@ function resolvePath(version: number, name: string, dirIndex: number, dirs: read
   return appendPath(path, name);
 }
 
-function hex16(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
-  return s;
+/** What file paths are resolved against: shared by all entries of one program. */
+interface PathContext {
+  readonly version: number;
+  readonly dirs: readonly string[];
+  readonly compDir: string | undefined;
 }
 
-/** Mutable form of LineFileEntry while the header is read. */
-interface RawFileEntry {
-  name: string;
-  directoryIndex: number;
-  timestamp: bigint | undefined;
-  size: bigint | undefined;
-  md5: string | undefined;
-  source: string | undefined;
+/** A file-name entry; `md5` (hex) and `path` are computed on first use and cached. */
+class FileEntry implements LineFileEntry {
+  name = "";
+  directoryIndex = 0;
+  timestamp: bigint | undefined = undefined;
+  size: bigint | undefined = undefined;
+  source: string | undefined = undefined;
+  /** The 16 DW_LNCT_MD5 bytes (a view into the section). */
+  md5Bytes: Uint8Array | undefined = undefined;
+  private md5Hex: string | undefined;
+  private resolved: string | undefined;
+
+  constructor(private readonly ctx: PathContext) {}
+
+  get md5(): string | undefined {
+    if (this.md5Bytes === undefined) return undefined;
+    return (this.md5Hex ??= Buffer.from(this.md5Bytes.buffer, this.md5Bytes.byteOffset, this.md5Bytes.byteLength).toString("hex"));
+  }
+
+  get path(): string {
+    return (this.resolved ??= resolvePath(this.ctx.version, this.name, this.directoryIndex, this.ctx.dirs, this.ctx.compDir));
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, directoryIndex: this.directoryIndex, timestamp: this.timestamp, size: this.size, md5: this.md5, source: this.source, path: this.path };
+  }
 }
 
 /**
@@ -229,11 +254,16 @@ export function parseLineProgram(sections: DwarfSections, offset: DebugLineOffse
   if (debugLine === undefined) {
     throw new DwarfError({ file: sections.file, section: ".debug_line", offset, expected: "a .debug_line section", found: "none" });
   }
-  const header = parseHeader(sections, debugLine, offset, options);
-  return runProgram(sections, debugLine, header.header, header.files);
+  const h = parseHeader(sections, debugLine, offset, options);
+  return runProgram(sections, debugLine, h.header, h.files, h.pathContext);
 }
 
-function parseHeader(sections: DwarfSections, debugLine: DwarfSectionData, unitOffset: DebugLineOffset, options: LineProgramOptions): { header: LineProgramHeader; files: LineFileEntry[] } {
+function parseHeader(
+  sections: DwarfSections,
+  debugLine: DwarfSectionData,
+  unitOffset: DebugLineOffset,
+  options: LineProgramOptions,
+): { header: LineProgramHeader; files: FileEntry[]; pathContext: PathContext } {
   const bytes = debugLine.bytes;
   const r: ByteReader = new ByteReader(bytes, sections.file, debugLine.name, DwarfError, unitOffset);
   if (!(unitOffset >= 0 && unitOffset < bytes.length)) r.fail(`a line-number program offset inside ${debugLine.name} (size 0x${bytes.length.toString(16)})`, `0x${unitOffset.toString(16)}`, 0);
@@ -279,7 +309,8 @@ function parseHeader(sections: DwarfSections, debugLine: DwarfSectionData, unitO
   for (let i = 1; i < opcodeBase; i++) standardOpcodeLengths.push(r.u8(`standard_opcode_lengths[${i}]`));
 
   const includeDirectories: string[] = [];
-  const raw: RawFileEntry[] = [];
+  const files: FileEntry[] = [];
+  const ctx: { version: number; dirs: string[]; compDir: string | undefined } = { version, dirs: includeDirectories, compDir: options.compDir };
   let directoryEntryFormat: LineEntryFormat[] = [];
   let fileNameEntryFormat: LineEntryFormat[] = [];
   if (version >= 5) {
@@ -308,7 +339,7 @@ function parseHeader(sections: DwarfSections, debugLine: DwarfSectionData, unitO
       if (n > r.remaining) r.fail(`a ${what} that fits in the header (${r.remaining} bytes left)`, `${n}`, at);
       return n;
     };
-    const str = (v: FormValue, what: string): string => {
+    const str = (v: FormValue, what: What): string => {
       switch (v.kind) {
         case "string":
           return v.value;
@@ -317,12 +348,12 @@ function parseHeader(sections: DwarfSections, debugLine: DwarfSectionData, unitO
         case "strp":
           return sections.debugStr.get(v.offset, what);
         default:
-          return r.fail(`${what}: a string form (DW_FORM_string, DW_FORM_line_strp or DW_FORM_strp)`, C.formName(v.form));
+          return r.fail(() => `${describe(what)}: a string form (DW_FORM_string, DW_FORM_line_strp or DW_FORM_strp)`, C.formName(v.form));
       }
     };
-    const num = (v: FormValue, what: string): bigint => {
+    const num = (v: FormValue, what: What): bigint => {
       if (v.kind === "unsigned" || v.kind === "signed") return v.value;
-      return r.fail(`${what}: a constant form`, C.formName(v.form));
+      return r.fail(() => `${describe(what)}: a constant form`, C.formName(v.form));
     };
 
     directoryEntryFormat = readFormats("directory_entry");
@@ -330,7 +361,7 @@ function parseHeader(sections: DwarfSections, debugLine: DwarfSectionData, unitO
     for (let d = 0; d < dirCount; d++) {
       let path: string | undefined;
       for (const f of directoryEntryFormat) {
-        const what = `${C.lnctName(f.contentType)} of include_directories[${d}]`;
+        const what = (): string => `${C.lnctName(f.contentType)} of include_directories[${d}]`;
         const v = readFormValue(r, f.form, enc, what);
         if (f.contentType === C.DW_LNCT_path) path = str(v, what);
       }
@@ -339,9 +370,9 @@ function parseHeader(sections: DwarfSections, debugLine: DwarfSectionData, unitO
     fileNameEntryFormat = readFormats("file_name_entry");
     const fileCount = readCount("file_names_count");
     for (let i = 0; i < fileCount; i++) {
-      const e: RawFileEntry = { name: "", directoryIndex: 0, timestamp: undefined, size: undefined, md5: undefined, source: undefined };
+      const e = new FileEntry(ctx);
       for (const f of fileNameEntryFormat) {
-        const what = `${C.lnctName(f.contentType)} of file_names[${i}]`;
+        const what = (): string => `${C.lnctName(f.contentType)} of file_names[${i}]`;
         const at = r.pos;
         const v = readFormValue(r, f.form, enc, what);
         switch (f.contentType) {
@@ -360,8 +391,8 @@ function parseHeader(sections: DwarfSections, debugLine: DwarfSectionData, unitO
             e.size = num(v, what);
             break;
           case C.DW_LNCT_MD5:
-            if (v.kind !== "bytes" || v.value.length !== 16) r.fail(`${what}: DW_FORM_data16`, C.formName(v.form), at);
-            e.md5 = hex16(v.value);
+            if (v.kind !== "bytes" || v.value.length !== 16) r.fail(() => `${describe(what)}: DW_FORM_data16`, C.formName(v.form), at);
+            e.md5Bytes = v.value;
             break;
           case C.DW_LNCT_LLVM_source:
             e.source = str(v, what);
@@ -370,7 +401,7 @@ function parseHeader(sections: DwarfSections, debugLine: DwarfSectionData, unitO
             break; // vendor content: skipped, as the standard allows
         }
       }
-      raw.push(e);
+      files.push(e);
     }
   } else {
     // v2–4: "a sequence of path names … The last entry is followed by a single null byte."
@@ -380,16 +411,19 @@ function parseHeader(sections: DwarfSections, debugLine: DwarfSectionData, unitO
       includeDirectories.push(d);
     }
     for (;;) {
-      const name = r.cstr(`file_names[${raw.length + 1}] name`);
+      const n = files.length + 1;
+      const name = r.cstr(() => `file_names[${n}] name`);
       if (name === "") break;
-      const directoryIndex = r.uleb(`directory index of file_names[${raw.length + 1}]`);
-      const timestamp = r.ulebBig(`modification time of file_names[${raw.length + 1}]`);
-      const size = r.ulebBig(`length of file_names[${raw.length + 1}]`);
-      raw.push({ name, directoryIndex, timestamp, size, md5: undefined, source: undefined });
+      const e = new FileEntry(ctx);
+      e.name = name;
+      e.directoryIndex = r.uleb(() => `directory index of file_names[${n}]`);
+      e.timestamp = r.ulebBig(() => `modification time of file_names[${n}]`);
+      e.size = r.ulebBig(() => `length of file_names[${n}]`);
+      files.push(e);
     }
   }
   const compDir = options.compDir ?? (version >= 5 ? includeDirectories[0] : undefined);
-  const files = raw.map((e) => ({ ...e, path: resolvePath(version, e.name, e.directoryIndex, includeDirectories, compDir) }));
+  ctx.compDir = compDir;
   const header: LineProgramHeader = {
     offset: unitOffset,
     unitLength,
@@ -413,13 +447,19 @@ function parseHeader(sections: DwarfSections, debugLine: DwarfSectionData, unitO
     endOffset,
     compDir,
   };
-  return { header, files: files.slice() };
+  return { header, files: files.slice(), pathContext: ctx };
 }
 
-/** Row objects are created with one fixed shape (a class keeps V8's hidden class stable). */
+/**
+ * Row objects are created with one fixed shape (a class keeps V8's hidden class
+ * stable). The address is kept as the 64-bit value of the last DW_LNE_set_address
+ * (`base`, shared by many rows) plus a number `delta`, so decoding does no
+ * BigInt arithmetic per row.
+ */
 class Row implements LineRow {
   constructor(
-    readonly address: bigint,
+    private readonly base: bigint,
+    private readonly delta: number,
     readonly section: CodeSection | undefined,
     readonly offset: SectionOffset | undefined,
     readonly opIndex: number,
@@ -435,24 +475,56 @@ class Row implements LineRow {
     readonly isa: number,
     readonly discriminator: number,
   ) {}
+
+  get address(): bigint {
+    if (this.delta === 0) return this.base;
+    const a = this.base + BigInt(this.delta);
+    return a > U64_MAX ? a & U64_MAX : a;
+  }
+
+  /** Plain data (address as a hex string, section by name), for logging and JSON. */
+  toJSON(): Record<string, unknown> {
+    return {
+      address: `0x${this.address.toString(16)}`,
+      section: this.section?.name,
+      offset: this.offset,
+      opIndex: this.opIndex,
+      file: this.file,
+      path: this.path,
+      line: this.line,
+      column: this.column,
+      isStmt: this.isStmt,
+      basicBlock: this.basicBlock,
+      endSequence: this.endSequence,
+      prologueEnd: this.prologueEnd,
+      epilogueBegin: this.epilogueBegin,
+      isa: this.isa,
+      discriminator: this.discriminator,
+    };
+  }
 }
 
 /** Runs the line-number state machine (DWARF 5 §6.2.5) over the program of `header`. */
-function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header: LineProgramHeader, files: LineFileEntry[]): LineProgram {
+function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header: LineProgramHeader, files: FileEntry[], pathContext: PathContext): LineProgram {
   const r: ByteReader = new ByteReader(debugLine.bytes, sections.file, debugLine.name, DwarfError, header.programOffset, header.endOffset);
   const { version, opcodeBase, lineBase, lineRange, defaultIsStmt, standardOpcodeLengths } = header;
   const minInst = header.minimumInstructionLength;
   // LLVM treats maximum_operations_per_instruction 0 as 1 (0 would forbid any address advance).
   const maxOps = Math.max(1, header.maximumOperationsPerInstruction);
-  const compDir = header.compDir;
   const fileBase = version >= 5 ? 0 : 1;
-  const paths: Array<string | undefined> = files.map((f) => f.path);
+  // the path of the file register's entry, looked up when the register changes
+  let pathFile = -1;
+  let path: string | undefined;
 
   const sequences: LineSequence[] = [];
   let rowCount = 0;
 
   // §6.2.2 Table 6.4: the state machine registers and their initial values.
-  let address = 0n;
+  // the address register = base + delta (mod 2^64); see Row
+  let base = 0n;
+  let delta = 0;
+  /** base − section.address as a number, when the section is known and the difference is a safe integer. */
+  let baseOffset: number | undefined;
   let opIndex = 0;
   let file = 1;
   let line = 1;
@@ -475,41 +547,66 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
     if (lineRange === 0) r.fail(`a non-zero line_range in the header for ${what}`, "line_range 0", at);
   };
 
+  const address = (): bigint => BigInt.asUintN(64, base + BigInt(delta));
+  const rebase = (): void => {
+    baseOffset = undefined;
+    if (section !== undefined) {
+      const d = base - section.address;
+      if (d >= 0n && d <= MAX_SAFE_BIG) baseOffset = Number(d);
+    }
+  };
+  /** Moves delta into base (keeps delta small and exact). */
+  const fold = (): void => {
+    base = address();
+    delta = 0;
+    rebase();
+  };
   /**
    * "operation advance": §6.2.5.1
    *   new address = address + minimum_instruction_length × ((op_index + operation advance) / maximum_operations_per_instruction)
    *   new op_index = (op_index + operation advance) % maximum_operations_per_instruction
+   * Callers pass operation advances of at most 2^32, so minInst × advance < 2^40 and delta stays exact.
    */
   const advance = (operationAdvance: number): void => {
     if (maxOps === 1) {
-      const d = minInst * operationAdvance;
-      address += d <= Number.MAX_SAFE_INTEGER ? BigInt(d) : BigInt(minInst) * BigInt(operationAdvance);
+      delta += minInst * operationAdvance;
     } else {
       const t = opIndex + operationAdvance;
-      address += BigInt(minInst) * BigInt(Math.floor(t / maxOps));
+      delta += minInst * Math.floor(t / maxOps);
       opIndex = t % maxOps;
     }
-    if (address > U64_MAX) address &= U64_MAX;
+    if (delta > DELTA_LIMIT) fold();
+  };
+
+  const pathOf = (f: number): string | undefined => {
+    pathFile = f;
+    path = files[f - fileBase]?.path;
+    return path;
   };
 
   const emit = (endSequence: boolean): void => {
     if (rows.length === 0) {
       // the sequence's first row decides its section
-      if (!sectionKnown) section = sections.codeSectionOf(debugLine, undefined, address);
+      if (!sectionKnown) {
+        section = sections.codeSectionOf(debugLine, undefined, address());
+        rebase();
+      }
       seqSection = section;
     }
     let offset: SectionOffset | undefined;
-    if (section !== undefined) {
-      const d = address - section.address;
-      if (d >= 0n && d <= BigInt(Number.MAX_SAFE_INTEGER)) offset = sectionOffset(Number(d));
+    if (baseOffset !== undefined) {
+      const o = baseOffset + delta;
+      if (o <= Number.MAX_SAFE_INTEGER) offset = sectionOffset(o);
     }
     rows.push(
-      new Row(address, section, offset, opIndex, file, paths[file - fileBase], line, column, isStmt, basicBlock, endSequence, prologueEnd, epilogueBegin, isa, discriminator),
+      new Row(base, delta, section, offset, opIndex, file, pathFile === file ? path : pathOf(file), line, column, isStmt, basicBlock, endSequence, prologueEnd, epilogueBegin, isa, discriminator),
     );
   };
 
   const reset = (): void => {
-    address = 0n;
+    base = 0n;
+    delta = 0;
+    baseOffset = undefined;
     opIndex = 0;
     file = 1;
     line = 1;
@@ -574,10 +671,12 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
           const size = len - 1;
           if (size !== 1 && size !== 2 && size !== 4 && size !== 8) r.fail("a DW_LNE_set_address operand of 1, 2, 4 or 8 bytes", `${size} bytes`, at);
           const operandAt = r.pos;
-          address = r.uSized(size, "the DW_LNE_set_address operand");
+          base = r.uSized(size, "the DW_LNE_set_address operand");
+          delta = 0;
           opIndex = 0;
-          section = sections.codeSectionOf(debugLine, operandAt, address);
+          section = sections.codeSectionOf(debugLine, operandAt, base);
           sectionKnown = true;
+          rebase();
           if (rows.length === 0) {
             seqSection = section;
             seqAddressOperand = operandAt;
@@ -586,13 +685,13 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
         }
         case C.DW_LNE_define_file: {
           // DWARF 2–4: a file entry defined inside the program (same layout as in the header)
-          const name = r.cstr("the file name of DW_LNE_define_file");
-          const directoryIndex = r.uleb("the directory index of DW_LNE_define_file");
-          const timestamp = r.ulebBig("the modification time of DW_LNE_define_file");
-          const size = r.ulebBig("the file length of DW_LNE_define_file");
-          const path = resolvePath(version, name, directoryIndex, header.includeDirectories, compDir);
-          files.push({ name, directoryIndex, timestamp, size, md5: undefined, source: undefined, path });
-          paths.push(path);
+          const e = new FileEntry(pathContext);
+          e.name = r.cstr("the file name of DW_LNE_define_file");
+          e.directoryIndex = r.uleb("the directory index of DW_LNE_define_file");
+          e.timestamp = r.ulebBig("the modification time of DW_LNE_define_file");
+          e.size = r.ulebBig("the file length of DW_LNE_define_file");
+          files.push(e);
+          pathFile = -1; // the file register may name the new entry
           break;
         }
         case C.DW_LNE_set_discriminator:
@@ -621,11 +720,14 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
             advance(bytes[r.pos++]!);
           } else {
             const adv = r.ulebBig("the DW_LNS_advance_pc operand");
-            if (maxOps === 1) address = (address + BigInt(minInst) * adv) & U64_MAX;
+            if (adv <= 0xffffffffn) advance(Number(adv));
             else {
+              // beyond 32 bits (a producer wrapping the address around): exact BigInt arithmetic
+              fold();
               const t = BigInt(opIndex) + adv;
-              address = (address + BigInt(minInst) * (t / BigInt(maxOps))) & U64_MAX;
-              opIndex = Number(t % BigInt(maxOps));
+              base = BigInt.asUintN(64, base + BigInt(minInst) * (maxOps === 1 ? adv : t / BigInt(maxOps)));
+              if (maxOps !== 1) opIndex = Number(t % BigInt(maxOps));
+              rebase();
             }
           }
           break;
@@ -657,8 +759,8 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
           // "takes a single uhalf (unencoded) operand and adds it to the address register of
           //  the state machine and sets the op_index register to 0. … It also does not
           //  multiply the operand by the minimum_instruction_length field of the header."
-          address += BigInt(r.u16("the DW_LNS_fixed_advance_pc operand"));
-          if (address > U64_MAX) address &= U64_MAX;
+          delta += r.u16("the DW_LNS_fixed_advance_pc operand");
+          if (delta > DELTA_LIMIT) fold();
           opIndex = 0;
           break;
         case C.DW_LNS_set_prologue_end:

@@ -2,7 +2,7 @@
 // `.debug_line_str` (DW_FORM_line_strp), read as NUL-terminated strings at
 // bounds-checked offsets, each kind of offset typed apart from the other.
 
-import { ByteReader } from "../bytes.js";
+import { ByteReader, describe, type What } from "../bytes.js";
 import { DwarfError } from "../errors.js";
 import type { DebugLineStrOffset, DebugStrOffset } from "../offsets.js";
 
@@ -25,11 +25,11 @@ class StringSection<O extends number> {
    * @param what names the reference in errors (e.g. "the DW_LNCT_path of file 3")
    * @throws DwarfError if the offset is outside the section or the string has no NUL
    */
-  get(offset: O, what = "a string"): string {
+  get(offset: O, what: What = "a string"): string {
     const hit = this.cache.get(offset);
     if (hit !== undefined) return hit;
     if (!(offset >= 0 && offset < this.bytes.length)) {
-      this.reader.fail(`${what}: an offset inside ${this.name} (size 0x${this.bytes.length.toString(16)})`, `0x${offset.toString(16)}`, offset >= 0 ? offset : 0);
+      this.reader.fail(() => `${describe(what)}: an offset inside ${this.name} (size 0x${this.bytes.length.toString(16)})`, `0x${offset.toString(16)}`, offset >= 0 ? offset : 0);
     }
     this.reader.pos = offset;
     const s = this.reader.cstr(what);

@@ -30,7 +30,7 @@ import {
   relocationTypeName,
 } from "./constants.js";
 import type { ElfFile, ElfSection } from "./file.js";
-import { isDefinedInSection, readSymbolTable, type ElfSymbol } from "./symbols.js";
+import { isDefinedInSection, SymbolCoreReader } from "./symbols.js";
 
 /** One Elf64_Rela (or Elf64_Rel) entry. */
 export interface Relocation {
@@ -190,7 +190,7 @@ export function applyRelocations(elf: ElfFile, section: ElfSection, options: App
     if (symtabSection.type !== SHT_SYMTAB && symtabSection.type !== SHT_DYNSYM) {
       fail("sh_link naming an SHT_SYMTAB or SHT_DYNSYM section", `section ${symtabSection.index} ${symtabSection.name}`, 0);
     }
-    const symbols: readonly ElfSymbol[] = elf.symbols.length > 0 && elf.sections.find((s) => s.type === SHT_SYMTAB) === symtabSection ? elf.symbols : readSymbolTable(elf, symtabSection);
+    const symbols = new SymbolCoreReader(elf, symtabSection);
     const relocs = elf.relocations(rs);
     for (let i = 0; i < relocs.length; i++) {
       const rel = relocs[i]!;
@@ -207,15 +207,15 @@ export function applyRelocations(elf: ElfFile, section: ElfSection, options: App
         fail(`r_offset inside ${section.name} (size 0x${bytes.length.toString(16)})`, `0x${rel.offset.toString(16)} for a ${kind.width}-byte ${relocationTypeName(rel.type)}`, i);
       }
       const place = Number(placeBig);
-      const sym = symbols[rel.symbolIndex];
-      if (sym === undefined) fail(`a symbol index below ${symbols.length}`, `${rel.symbolIndex}`, i);
+      const sym = symbols.get(rel.symbolIndex);
+      if (sym === undefined) return fail(`a symbol index below ${symbols.count}`, `${rel.symbolIndex}`, i);
       let s = sym.value;
       let target: SectionIndex | undefined;
       if (isDefinedInSection(sym)) {
         target = sectionIndex(sym.sectionIndex);
         if (relocatable) {
           const symSec = elf.sections[sym.sectionIndex];
-          if (symSec === undefined) fail(`symbol ${sym.index} defined in an existing section`, `section index ${sym.sectionIndex}`, i);
+          if (symSec === undefined) fail(`symbol ${rel.symbolIndex} defined in an existing section`, `section index ${sym.sectionIndex}`, i);
           s += symSec.addr;
         }
       }

@@ -134,3 +134,56 @@ export function readSymbolTable(elf: ElfFile, symtab: ElfSection): ElfSymbol[] {
   }
   return out;
 }
+
+/** The parts of a symbol a relocation needs (no name). */
+export interface SymbolCore {
+  readonly value: bigint;
+  readonly shndx: number;
+  readonly sectionIndex: number;
+}
+
+/**
+ * Reads single symbols' value and section straight from a symbol table,
+ * without decoding names or the rest of the table (what applying the
+ * relocations of one section needs). Entries are cached.
+ */
+export class SymbolCoreReader {
+  readonly count: number;
+  private readonly r: ByteReader;
+  private readonly x: ByteReader | undefined;
+  private readonly cache: Array<SymbolCore | undefined>;
+
+  constructor(elf: ElfFile, symtab: ElfSection) {
+    if (symtab.entsize !== ELF64_SYM_SIZE || symtab.size % ELF64_SYM_SIZE !== 0) {
+      throw new ElfError({ file: elf.file, section: symtab.name, expected: `sh_entsize ${ELF64_SYM_SIZE} and a size that is a multiple of it`, found: `${symtab.entsize}, ${symtab.size}` });
+    }
+    const data = elf.sectionData(symtab);
+    this.r = new ByteReader(data, elf.file, symtab.name, ElfError);
+    this.count = data.length / ELF64_SYM_SIZE;
+    this.cache = new Array(this.count);
+    const shndxSection = elf.sections.find((s) => s.type === SHT_SYMTAB_SHNDX && s.link === symtab.index);
+    if (shndxSection !== undefined) this.x = new ByteReader(elf.sectionData(shndxSection), elf.file, shndxSection.name, ElfError);
+  }
+
+  /** Symbol `index`, or undefined if the table has no such entry. */
+  get(index: number): SymbolCore | undefined {
+    if (!(index >= 0 && index < this.count)) return undefined;
+    let c = this.cache[index];
+    if (c === undefined) {
+      const r = this.r;
+      r.pos = index * ELF64_SYM_SIZE + 6;
+      const shndx = r.u16("st_shndx");
+      const value = r.u64("st_value");
+      let sectionIndex = shndx;
+      if (shndx === SHN_XINDEX) {
+        const x = this.x;
+        if (x === undefined) return r.fail(`a SHT_SYMTAB_SHNDX section for symbol ${index} with st_shndx SHN_XINDEX`, "none", index * ELF64_SYM_SIZE);
+        x.seek(index * 4, `the SHT_SYMTAB_SHNDX entry of symbol ${index}`);
+        sectionIndex = x.u32(`the SHT_SYMTAB_SHNDX entry of symbol ${index}`);
+      }
+      c = { value, shndx, sectionIndex };
+      this.cache[index] = c;
+    }
+    return c;
+  }
+}
