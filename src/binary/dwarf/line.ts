@@ -183,7 +183,7 @@ function resolvePath(version: number, name: string, dirIndex: number, dirs: read
   }
   let path = "";
   // "Each additional path entry is either a full path name or is relative to the
-  // current directory of the compilation" (DWARF 5 §6.2.4 item 20); v5 directory 0 *is* it.
+  // current directory of the compilation" (DWARF 5 §6.2.4, directories); v5 directory 0 *is* it.
   if ((version < 5 || dirIndex !== 0) && compDir !== undefined && compDir !== "" && !isAbsolutePath(includeDir)) {
     path = appendPath(path, compDir);
   }
@@ -543,9 +543,7 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
   let seqSection: CodeSection | undefined;
   let seqAddressOperand: number | undefined;
 
-  const requireLineRange = (at: number, what: string): void => {
-    if (lineRange === 0) r.fail(`a non-zero line_range in the header for ${what}`, "line_range 0", at);
-  };
+  const requireLineRange = (at: number, what: string): never => r.fail(`a non-zero line_range in the header for ${what}`, "line_range 0", at);
 
   const address = (): bigint => BigInt.asUintN(64, base + BigInt(delta));
   const rebase = (): void => {
@@ -627,13 +625,13 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
     const at = r.pos;
     const op = bytes[r.pos++]!;
     if (op >= opcodeBase && op !== 0) {
-      // §6.2.5.1 special opcodes:
+      // A special opcode (DWARF 5 §6.2.5.1) adds a signed integer to the line register,
+      // advances the address and op_index registers, appends a row, then sets basic_block,
+      // prologue_end and epilogue_begin to "false" and discriminator to 0:
       //   adjusted opcode = opcode – opcode_base
       //   operation advance = adjusted opcode / line_range
       //   line increment = line_base + (adjusted opcode % line_range)
-      // "… append a row to the matrix … set the basic_block register to false,
-      //  prologue_end and epilogue_begin to false, and discriminator to 0."
-      requireLineRange(at, `special opcode ${op}`);
+      if (lineRange === 0) requireLineRange(at, `special opcode ${op}`);
       const adjusted = op - opcodeBase;
       advance(Math.floor(adjusted / lineRange));
       line = (line + lineBase + (adjusted % lineRange)) >>> 0;
@@ -752,7 +750,7 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
         case C.DW_LNS_const_add_pc:
           // "advances the address and op_index registers by the increments corresponding
           //  to special opcode 255."
-          requireLineRange(at, "DW_LNS_const_add_pc");
+          if (lineRange === 0) requireLineRange(at, "DW_LNS_const_add_pc");
           advance(Math.floor(((255 - opcodeBase) & 0xff) / lineRange));
           break;
         case C.DW_LNS_fixed_advance_pc:
@@ -775,7 +773,7 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
         default: {
           // "By increasing opcode_base, and adding elements to this array, new standard
           //  opcodes can be added, while allowing consumers who do not know about these new
-          //  opcodes to be able to skip them." (§6.2.4 item 11)
+          //  opcodes to be able to skip them." (DWARF 5 §6.2.4, standard_opcode_lengths)
           const n = standardOpcodeLengths[op - 1]!;
           for (let i = 0; i < n; i++) r.uleb(`operand ${i} of unknown standard opcode ${op}`);
         }
