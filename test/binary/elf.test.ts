@@ -240,6 +240,18 @@ describe("ELF reader edge cases", () => {
     expect(globals).toEqual(theirs.filter((s) => s.name.startsWith("sym")).map((s) => [s.name, s.ndx]));
   });
 
+  it("reads e_shstrndx == SHN_XINDEX through section 0's sh_link", () => {
+    const bytes = writeElf({ sections: [{ name: ".text", data: new Uint8Array(4), flags: 6n }, { name: ".data", data: new Uint8Array(8) }] });
+    const v = new DataView(bytes.buffer, bytes.byteOffset);
+    const shoff = Number(v.getBigUint64(40, true));
+    const shstrndx = v.getUint16(62, true);
+    v.setUint16(62, E.SHN_XINDEX, true);
+    v.setUint32(shoff + 40, shstrndx, true); // section 0's sh_link
+    const elf = readElf(bytes, "xindex.o");
+    expect(elf.header.shstrndx).toBe(shstrndx);
+    expect(elf.sections.map((s) => s.name)).toEqual(["", ".text", ".data", ".shstrtab"]);
+  });
+
   it("records relocation types it does not apply, and refuses them in strict mode", async (ctx) => {
     if (!(await haveTool("llvm-mc-19"))) return ctx.skip("needs llvm-mc-19");
     const src = join(dir, "gotpcrel.s");
