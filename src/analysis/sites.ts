@@ -367,10 +367,11 @@ const EVIDENCE_RANK: Record<TypeEvidence['kind'], number> = {
 export function findAllocationSites(
   program: Program,
   table: AllocatorTable,
-): { sites: AllocationSite[]; caches: Cache[]; wrappers: Map<string, Wrapper> } {
+): { sites: AllocationSite[]; caches: Cache[]; wrappers: Map<string, Wrapper>; siteCalls: Map<string, CallBase> } {
   const wrappers = findWrappers(program, table);
   const caches = findCaches(program);
   const sites: AllocationSite[] = [];
+  const siteCalls = new Map<string, CallBase>();
   for (const fn of program.definedFunctions()) {
     let facts: FunctionFacts | undefined;
     let index = 0;
@@ -387,11 +388,13 @@ export function findAllocationSites(
         }
         if (!alloc) continue;
         facts ??= new FunctionFacts(fn);
-        sites.push(makeSite(i, index - 1, alloc, callee.name, fn, facts, program, caches));
+        const site = makeSite(i, index - 1, alloc, callee.name, fn, facts, program, caches);
+        sites.push(site);
+        siteCalls.set(site.id, i);
       }
     }
   }
-  return { sites, caches: [...caches.values()], wrappers };
+  return { sites, caches: [...caches.values()], wrappers, siteCalls };
 }
 
 function makeSite(

@@ -1,0 +1,189 @@
+// Legal sets (DESIGN.md §3): the regions a write's address may point into,
+// from the points-to solution, with the reason for every widening. "Any
+// object of type T" expands to every allocation site and global whose type is
+// T or embeds a T, and to the stack.
+import type { DICompositeType } from '../ir/debuginfo.js';
+import type { Metadata } from '../ir/metadata.js';
+import type { Value } from '../ir/values.js';
+import type { AllocationSite, LegalSet, Widening } from '../policy/schema.js';
+import { isRecord, membersOf, stripQualifiers, typeName } from './ditypes.js';
+import { origins, stripCasts } from './flow.js';
+import type { AbstractObject, PointsTo } from './pointsto.js';
+import type { Program, ProgramModule } from './program.js';
+import { framesOf } from './sites.js';
+
+/** For each struct type name, the names of the types that embed it (itself included), transitively. */
+export class Containment {
+  private readonly embeddedIn = new Map<string, Set<string>>();
+  private readonly closure = new Map<string, Set<string>>();
+
+  constructor(program: Program) {
+    const seen = new Set<Metadata>();
+    for (const pm of program.modules) {
+      for (const md of pm.module.metadata) {
+        if (!md || md.kind !== 'DICompositeType' || seen.has(md) || !isRecord(md)) continue;
+        seen.add(md);
+        this.addType(md);
+      }
+    }
+  }
+
+  private addType(t: DICompositeType): void {
+    const outer = typeName(t);
+    const visit = (m: Metadata | null, depth: number): void => {
+      const s = stripQualifiers(m);
+      if (!s || depth > 8) return;
+      if (s.kind === 'DICompositeType' && s.tag === 'DW_TAG_array_type') { visit(s.baseType, depth + 1); return; }
+      if (!isRecord(s)) return;
+      const inner = typeName(s);
+      let set = this.embeddedIn.get(inner);
+      if (!set) { set = new Set(); this.embeddedIn.set(inner, set); }
+      set.add(outer);
+    };
+    for (const m of membersOf(t)) visit(m.type, 0);
+  }
+
+  /** Type names whose objects may contain a T (T first). */
+  containersOf(name: string): Set<string> {
+    let c = this.closure.get(name);
+    if (c) return c;
+    c = new Set([name]);
+    const work = [name];
+    while (work.length && c.size < 100_000) {
+      for (const o of this.embeddedIn.get(work.pop()!) ?? []) if (!c.has(o)) { c.add(o); work.push(o); }
+    }
+    this.closure.set(name, c);
+    return c;
+  }
+}
+
+function emptySet(): LegalSet {
+  return {
+    any: false, stack: false, globals: [], slabCaches: [], slabSites: [], buddySites: [], vmallocCallers: [],
+    percpu: false, vmemmap: false, reasons: [],
+  };
+}
+
+/** Builds legal sets from the points-to solution. */
+export class LegalSets {
+  private readonly sitesByType = new Map<string, AllocationSite[]>();
+  private readonly globalsByType = new Map<string, string[]>();
+
+  constructor(
+    private readonly program: Program,
+    private readonly pts: PointsTo,
+    sites: readonly AllocationSite[],
+    private readonly containment: Containment,
+  ) {
+    for (const s of sites) {
+      let l = this.sitesByType.get(s.type.name);
+      if (!l) { l = []; this.sitesByType.set(s.type.name, l); }
+      l.push(s);
+    }
+    for (const g of program.globalVariables()) {
+      const t = globalType(g.value.metadata);
+      if (!t) continue;
+      const name = typeName(t);
+      let l = this.globalsByType.get(name);
+      if (!l) { l = []; this.globalsByType.set(name, l); }
+      l.push(g.value.linkage === 'internal' || g.value.linkage === 'private' ? `${g.module.name}::${g.value.name}` : g.value.name);
+    }
+  }
+
+  /** The legal set of a write through `pointer` in `module`. */
+  of(pointer: Value, module: ProgramModule): LegalSet {
+    const set = emptySet();
+    const acc = {
+      globals: new Set<string>(), slabCaches: new Set<string>(), slabSites: new Set<string>(),
+      buddySites: new Set<string>(), vmallocCallers: new Set<string>(),
+    };
+    const reasons = new Map<string, Widening>();
+    const targets = this.pts.pointsTo(pointer, module);
+    if (targets.length === 0) {
+      // nothing in the program reaches it: say where it comes from, and allow anything
+      set.any = true;
+      for (const r of originReasons(pointer)) reasons.set(`${r.kind}:${r.detail}`, r);
+      if (!reasons.size) reasons.set('untyped-origin', { kind: 'untyped-origin', detail: 'no value of the program reaches this pointer' });
+    }
+    const addSite = (s: AllocationSite): void => {
+      switch (s.kind) {
+        case 'slab': if (s.cache) acc.slabCaches.add(s.cache); else acc.slabSites.add(s.id); break;
+        case 'slab-or-vmalloc': acc.slabSites.add(s.id); acc.vmallocCallers.add(s.caller); break;
+        case 'buddy': acc.buddySites.add(s.id); break;
+        case 'vmalloc': acc.vmallocCallers.add(s.caller); break;
+        case 'percpu': set.percpu = true; break;
+      }
+    };
+    const addObject = (o: AbstractObject): void => {
+      switch (o.kind) {
+        case 'site': addSite(o.site); break;
+        case 'global': if (o.percpu) set.percpu = true; else acc.globals.add(o.key); break;
+        case 'stack': set.stack = true; break;
+        case 'function': acc.globals.add(o.key); break;
+        case 'unknown': {
+          // a pointer the analysis lost but whose debug type is known: any object of that type
+          const t = this.pts.debugTypeOfPointer(pointer);
+          if (t) { addObject(t); break; }
+          set.any = true;
+          for (const r of originReasons(pointer)) reasons.set(`${r.kind}:${r.detail}`, r);
+          if (!reasons.size) reasons.set('unknown', { kind: 'other', detail: 'points to memory the analysis does not model' });
+          break;
+        }
+        case 'typeany': {
+          for (const name of this.containment.containersOf(o.typeName)) {
+            for (const s of this.sitesByType.get(name) ?? []) addSite(s);
+            for (const g of this.globalsByType.get(name) ?? []) acc.globals.add(g);
+          }
+          set.stack = true;
+          const detail = `any object of type ${o.typeName}`;
+          reasons.set(`typeany:${o.typeName}`, { kind: 'untyped-origin', detail });
+          break;
+        }
+      }
+    };
+    for (const t of targets) addObject(t.object);
+    set.globals = [...acc.globals].sort();
+    set.slabCaches = [...acc.slabCaches].sort();
+    set.slabSites = [...acc.slabSites].sort();
+    set.buddySites = [...acc.buddySites].sort();
+    set.vmallocCallers = [...acc.vmallocCallers].sort();
+    set.reasons = [...reasons.values()];
+    if (set.any) {
+      // "any" subsumes the rest: keep the reasons only
+      return { ...emptySet(), any: true, reasons: set.reasons };
+    }
+    return set;
+  }
+}
+
+function globalType(md: [string, Metadata | null][]): Metadata | null {
+  for (const [k, v] of md) {
+    if (k === 'dbg' && v?.kind === 'DIGlobalVariableExpression' && v.var?.kind === 'DIGlobalVariable') {
+      const t = stripQualifiers(v.var.type);
+      return t && isRecord(t) ? t : null;
+    }
+  }
+  return null;
+}
+
+/** Why a pointer's origin is outside what the analysis tracks (int-to-ptr, inline asm, external call…). */
+export function originReasons(pointer: Value): Widening[] {
+  const out: Widening[] = [];
+  for (const o of origins(pointer)) {
+    const c = stripCasts(o);
+    if (c.kind === 'instruction') {
+      const loc = framesOf(c.debugLoc);
+      const at = loc.length ? { location: loc } : {};
+      if (c.opcode === 'inttoptr') out.push({ kind: 'int-to-ptr', detail: `%${c.name ?? '?'} = inttoptr`, ...at });
+      else if (c.opcode === 'call' || c.opcode === 'callbr' || c.opcode === 'invoke') {
+        const callee = stripCasts(c.callee);
+        if (callee.kind === 'asm') out.push({ kind: 'inline-asm', detail: callee.asm.slice(0, 60), ...at });
+        else if (callee.kind === 'function') out.push({ kind: 'unknown-external', detail: `result of ${callee.name}`, ...at });
+        else out.push({ kind: 'indirect-call', detail: 'result of an indirect call', ...at });
+      } else if (c.opcode === 'load') out.push({ kind: 'unknown-load', detail: `%${c.name ?? '?'} = load`, ...at });
+    } else if (c.kind === 'argument') {
+      out.push({ kind: 'unknown-external', detail: `argument %${c.name ?? c.index} from a caller outside the program` });
+    }
+  }
+  return out.slice(0, 4);
+}

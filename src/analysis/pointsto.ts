@@ -1,0 +1,883 @@
+// Points-to analysis (DESIGN.md §3): flow-insensitive, field-sensitive,
+// inclusion-based (Andersen) over abstract objects — allocation sites, globals,
+// stack slots, functions, "any object of debug type T" and "unknown". Memory
+// is modelled by cells: a field of an object of struct type T is the type-field
+// cell T+offset (what any T object's field may hold); other objects have cells
+// of their own. SSA values flow through casts, GEPs (constant offsets kept),
+// phi, select, integer arithmetic on addresses, direct and indirect calls and
+// returns. Origins outside the program (external results, cells no code of the
+// program stores to, parameters of functions callable from outside) fall back
+// to "any object of the debug-info type".
+import type { Metadata } from '../ir/metadata.js';
+import type { CallBase, Instruction } from '../ir/instructions.js';
+import { isCallBase } from '../ir/instructions.js';
+import type { Function, GlobalVariable, Value } from '../ir/values.js';
+import type { AllocationSite } from '../policy/schema.js';
+import { isRecord, pointeeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
+import { calleeOf, stripCasts } from './flow.js';
+import { type Located, Program, type ProgramModule } from './program.js';
+
+/** An abstract memory object. */
+export type AbstractObject =
+  | { kind: 'site'; site: AllocationSite; cellBase: string }
+  | { kind: 'global'; key: string; global: GlobalVariable; percpu: boolean; cellBase: string }
+  | { kind: 'stack'; function: string; cellBase: string }
+  | { kind: 'function'; key: string; fn: Located<Function>; cellBase: string }
+  /** Any object whose debug type is T (or contains a T). */
+  | { kind: 'typeany'; typeKey: string; typeName: string; type: Metadata; cellBase: string }
+  | { kind: 'unknown'; cellBase: string };
+
+/** Offsets are bytes from the object's start; UNKNOWN when not constant. */
+export const UNKNOWN = 0x7ffff;
+const OFF_BIAS = 0x40000;
+const OFF_SPAN = 0x80000;
+const enc = (obj: number, off: number): number =>
+  obj * OFF_SPAN + (off === UNKNOWN || off <= -MAX_OFFSET || off >= MAX_OFFSET ? UNKNOWN : off + OFF_BIAS);
+/** Distinct non-zero offsets into one object a value may hold before its offset becomes unknown. */
+const MAX_OFFSETS_PER_OBJECT = 6;
+/** Offsets beyond this (far past any kernel struct) are treated as unknown. */
+const MAX_OFFSET = 0x10000;
+export const objOf = (e: number): number => Math.floor(e / OFF_SPAN);
+export const offOf = (e: number): number => {
+  const r = e % OFF_SPAN;
+  return r === UNKNOWN ? UNKNOWN : r - OFF_BIAS;
+};
+
+interface Edge { to: number; delta: number }
+
+const PTR_INT_BITS = 64;
+
+/** Per-function debug types of values (from `#dbg_value` / `llvm.dbg.value` with an empty expression). */
+function valueDebugTypes(f: Function): Map<Value, Metadata | null> {
+  const m = new Map<Value, Metadata | null>();
+  const note = (v: Value, variable: Metadata | null | undefined, expr: Metadata | null | undefined): void => {
+    if (variable?.kind !== 'DILocalVariable') return;
+    if (expr && expr.kind === 'DIExpression' && expr.elements.length) return;
+    if (!m.has(v)) m.set(v, variable.type);
+  };
+  for (const b of f.blocks) {
+    for (const i of b.instructions) {
+      for (const r of i.debugRecords ?? []) {
+        if ((r.kind === 'value' || r.kind === 'assign') && r.location?.kind === 'value') note(r.location.value, r.variable, r.expression);
+      }
+      if (i.opcode === 'call' && calleeOf(i)?.name === 'llvm.dbg.value') {
+        const [v, variable, expr] = i.args;
+        if (v?.kind === 'metadata' && v.metadata?.kind === 'value') note(v.metadata.value, variable?.kind === 'metadata' ? variable.metadata : null, expr?.kind === 'metadata' ? expr.metadata : null);
+      }
+    }
+  }
+  return m;
+}
+
+function signature(f: Function): (Metadata | null)[] | undefined {
+  const sp = f.subprogram;
+  if (!sp || sp.kind !== 'DISubprogram' || sp.type?.kind !== 'DISubroutineType') return undefined;
+  const ts = sp.type.types;
+  return ts?.kind === 'tuple' ? ts.operands : undefined;
+}
+
+function globalDebugType(g: GlobalVariable): Metadata | null {
+  for (const [k, v] of g.metadata) {
+    if (k === 'dbg' && v?.kind === 'DIGlobalVariableExpression' && v.var?.kind === 'DIGlobalVariable') return v.var.type;
+  }
+  return null;
+}
+
+const isPointerish = (v: Value): boolean =>
+  v.type.kind === 'pointer' || (v.type.kind === 'int' && v.type.bits === PTR_INT_BITS);
+
+/** The solved points-to relation. */
+export class PointsTo {
+  readonly objects: AbstractObject[] = [];
+  private readonly objectIndex = new Map<string, number>();
+  private readonly nodeOf = new Map<Value, number>();
+  private readonly pts: Set<number>[] = [];
+  private readonly edges: Edge[][] = [];
+  private readonly loadsFrom: number[][] = []; // node p → nodes loaded from *p
+  private readonly storesTo: number[][] = []; // node p → nodes stored into *p
+  private readonly callsThrough: { call: CallBase; module: ProgramModule }[][] = [];
+  private readonly cellIndex = new Map<string, number>();
+  private readonly cellsOfBase = new Map<string, number[]>();
+  private readonly starReaders = new Map<string, number[]>(); // base → nodes reading every cell
+  private readonly cellWritten = new Set<number>();
+  private readonly cellInfo = new Map<number, { base: string; off: number; obj: number }>();
+  private readonly loadedCells = new Set<number>();
+  private readonly work: number[] = [];
+  private readonly delta: (number[] | undefined)[] = [];
+  private readonly offsetCount = new Map<number, number>();
+  /** Edges collected while constraints are generated, before cycles are found. */
+  private pending: number[] | undefined = [];
+  private readonly inWork: Uint8Array[] = [];
+  private readonly formals = new Map<Function, number[]>();
+  private readonly returns = new Map<Function, number>();
+  private readonly boundCalls = new Set<string>();
+  private readonly debugTypeOfNode = new Map<number, Metadata | null>();
+  private readonly addressTaken: Located<Function>[] = [];
+  readonly unknownObject: number;
+  private readonly unknownElement: number;
+  /** Sites by the call instruction that makes them. */
+  private readonly siteOfCall = new Map<Instruction, AllocationSite>();
+
+  constructor(
+    private readonly program: Program,
+    sites: readonly AllocationSite[],
+    siteCalls: ReadonlyMap<string, Instruction>,
+  ) {
+    this.unknownObject = this.object('unknown', () => ({ kind: 'unknown', cellBase: 'unknown' }));
+    this.unknownElement = enc(this.unknownObject, UNKNOWN);
+    for (const s of sites) {
+      const call = siteCalls.get(s.id);
+      if (call) this.siteOfCall.set(call, s);
+    }
+  }
+
+  // ------------------------------------------------------------ objects, nodes, cells
+
+  private object(key: string, make: () => AbstractObject): number {
+    let id = this.objectIndex.get(key);
+    if (id === undefined) {
+      id = this.objects.length;
+      this.objects.push(make());
+      this.objectIndex.set(key, id);
+    }
+    return id;
+  }
+
+  /** The object "any object of debug type T" (undefined for void / scalars). */
+  typeAny(t: Metadata | null | undefined): number | undefined {
+    const s = t === undefined ? null : stripQualifiers(t);
+    if (!s || !isRecord(s)) return undefined;
+    const key = typeKey(s);
+    return this.object(`typeany:${key}`, () => ({ kind: 'typeany', typeKey: key, typeName: typeName(s), type: s, cellBase: `T:${typeName(s)}` }));
+  }
+
+  private globalObject(module: ProgramModule, g: GlobalVariable): number {
+    const def = this.program.resolve(module, g);
+    const gv = def.value.kind === 'global' ? def.value : g;
+    const key = Program.keyOf(def.module, def.value);
+    return this.object(`global:${key}`, () => {
+      const t = stripQualifiers(globalDebugType(gv));
+      const percpu = (gv.section ?? '').startsWith('.data..percpu');
+      return { kind: 'global', key, global: gv, percpu, cellBase: t && isRecord(t) ? `T:${typeName(t)}` : `G:${key}` };
+    });
+  }
+
+  private functionObject(module: ProgramModule, f: Function): number {
+    const def = this.program.resolve(module, f);
+    const key = Program.keyOf(def.module, def.value);
+    return this.object(`function:${key}`, () => ({ kind: 'function', key, fn: def as Located<Function>, cellBase: `F:${key}` }));
+  }
+
+  private newNode(): number {
+    const n = this.pts.length;
+    this.pts.push(new Set());
+    this.edges.push([]);
+    this.loadsFrom.push([]);
+    this.storesTo.push([]);
+    this.callsThrough.push([]);
+    return n;
+  }
+
+  /** The node of a value (constants get nodes holding what they point to). */
+  node(v: Value, module: ProgramModule): number {
+    let n = this.nodeOf.get(v);
+    if (n !== undefined) return n;
+    n = this.newNode();
+    this.nodeOf.set(v, n);
+    // constants point to their globals directly
+    const c = stripCasts(v);
+    if (c.kind === 'global') this.addPts(n, enc(this.globalObject(module, c), 0));
+    else if (c.kind === 'function') this.addPts(n, enc(this.functionObject(module, c), 0));
+    else if (c.kind === 'expr') this.constantExpr(c, n, module);
+    return n;
+  }
+
+  private constantExpr(c: Value & { kind: 'expr' }, n: number, module: ProgramModule): void {
+    if (c.opcode === 'getelementptr') {
+      const base = this.node(c.operands[0]!, module);
+      this.addEdge(base, n, gepOffset(c.operands, c.sourceElementType));
+    } else {
+      for (const o of c.operands) if (isPointerish(o) || o.kind === 'expr' || o.kind === 'global') this.addEdge(this.node(o, module), n, c.opcode === 'ptrtoint' || c.opcode === 'inttoptr' || c.opcode === 'bitcast' ? 0 : UNKNOWN);
+    }
+  }
+
+  private cell(obj: number, off: number): number {
+    const base = this.objects[obj]!.cellBase;
+    const key = `${base}@${off === UNKNOWN ? '*' : off}`;
+    let c = this.cellIndex.get(key);
+    if (c === undefined) {
+      c = this.newNode();
+      this.cellIndex.set(key, c);
+      this.cellInfo.set(c, { base, off, obj });
+      let list = this.cellsOfBase.get(base);
+      if (!list) { list = []; this.cellsOfBase.set(base, list); }
+      list.push(c);
+      // readers of every cell of this base read this one too
+      for (const r of this.starReaders.get(base) ?? []) this.addEdge(c, r, 0);
+      if (off !== UNKNOWN) {
+        // a cell at a known offset also holds what was stored at an unknown offset
+        const star = this.cell(obj, UNKNOWN);
+        this.addEdge(star, c, 0);
+      }
+    }
+    return c;
+  }
+
+  private addPts(n: number, e0: number): void {
+    const s = this.pts[n]!;
+    let e = objOf(e0) === this.unknownObject ? this.unknownElement : e0;
+    if (s.has(e)) return;
+    // "unknown" absorbs: a value that may point anywhere is written through with no check
+    // and loads through it yield unknown, so nothing else it holds changes a legal set
+    if (s.has(this.unknownElement)) return;
+    if (e === this.unknownElement && s.size) {
+      s.clear();
+      s.add(e);
+      this.delta[n] = [e];
+      this.enqueue(n);
+      return;
+    }
+    const off = offOf(e);
+    if (off !== UNKNOWN) {
+      const obj = objOf(e);
+      const star = enc(obj, UNKNOWN);
+      // (obj, unknown) already covers every offset of obj
+      if (s.has(star)) return;
+      if (off !== 0) {
+        // k-limiting: a value holding many offsets into one object (a pointer advanced in a
+        // loop through memory, `skb->data += len`) holds an unknown offset into it
+        const key = n * 65536 + (obj & 0xffff) + Math.floor(obj / 65536) * 1e10;
+        const c = (this.offsetCount.get(key) ?? 0) + 1;
+        this.offsetCount.set(key, c);
+        if (c > MAX_OFFSETS_PER_OBJECT) e = star;
+        if (s.has(e)) return;
+      }
+    }
+    s.add(e);
+    // difference propagation: a node passes on only what it gained since it was last processed
+    const d = this.delta[n];
+    if (d) d.push(e); else this.delta[n] = [e];
+    this.enqueue(n);
+  }
+  private enqueue(n: number): void {
+    const page = n >> 16;
+    const bits = (this.inWork[page] ??= new Uint8Array(65536));
+    if (bits[n & 0xffff]) return;
+    bits[n & 0xffff] = 1;
+    this.work.push(n);
+  }
+  private addEdge(from: number, to: number, delta: number): void {
+    if (this.pending) { this.pending.push(from, to, delta); return; }
+    const list = this.edges[from]!;
+    for (const e of list) if (e.to === to && e.delta === delta) return;
+    list.push({ to, delta });
+    for (const e of this.pts[from]!) this.addPts(to, shift(e, delta));
+  }
+
+  // ------------------------------------------------------------ constraints
+
+  /** Builds the constraints of the whole program and solves them. */
+  solve(): void {
+    const t0 = performance.now();
+    const log = (what: string): void => {
+      if (process.env.KCOMPART_PTS_DEBUG) console.error(`pts: ${what} at ${((performance.now() - t0) / 1e3).toFixed(2)} s, ${this.pts.length} nodes`);
+    };
+    this.markAddressTaken();
+    log('address-taken');
+    const fns = [...this.program.definedFunctions()];
+    for (const fn of fns) this.declareFunction(fn);
+    log('declared');
+    for (const fn of fns) this.constrainFunction(fn);
+    log('constrained');
+    for (const pm of this.program.modules) for (const g of pm.module.globals) this.constrainInitializer(pm, g);
+    log('initializers');
+    this.flushPendingEdges();
+    log('edges');
+    this.propagate();
+    // cells no code of the program writes: what code outside put there, by debug type
+    for (let round = 0; round < 8; round++) {
+      let seeded = false;
+      for (const c of this.loadedCells) {
+        if (this.cellWritten.has(c) || this.pts[c]!.size) continue;
+        const info = this.cellInfo.get(c)!;
+        const fallback = this.fieldFallback(info.obj, info.off);
+        this.addPts(c, enc(fallback, UNKNOWN));
+        seeded = true;
+      }
+      if (!seeded) break;
+      this.propagate();
+    }
+  }
+
+  /** What code outside the program may have stored in a field: any object of the field's pointee type. */
+  private fieldFallback(obj: number, off: number): number {
+    const o = this.objects[obj]!;
+    let t: Metadata | null = null;
+    if (o.kind === 'typeany') t = o.type;
+    else if (o.kind === 'global') t = globalDebugType(o.global);
+    else if (o.kind === 'site') t = this.compositeByName().get(o.site.type.name) ?? null;
+    if (off === UNKNOWN || !t) return this.unknownObject;
+    const field = memberTypeAt(t, off);
+    return this.typeAny(pointeeOf(field)) ?? this.unknownObject;
+  }
+
+  private compositesByName: Map<string, Metadata> | undefined;
+  /** Struct / union debug types by the name a developer reads (first seen wins). */
+  private compositeByName(): Map<string, Metadata> {
+    if (this.compositesByName) return this.compositesByName;
+    const m = new Map<string, Metadata>();
+    for (const pm of this.program.modules) {
+      for (const md of pm.module.metadata) {
+        if (md?.kind === 'DICompositeType' && isRecord(md) && md.elements) {
+          const n = typeName(md);
+          if (!m.has(n)) m.set(n, md);
+        }
+      }
+    }
+    this.compositesByName = m;
+    return m;
+  }
+
+
+  private declareFunction(fn: Located<Function>): void {
+    const f = fn.value;
+    const formals = f.arguments.map((a) => this.node(a, fn.module));
+    this.formals.set(f, formals);
+    if (isPointerish({ type: f.functionType.returnType } as Value)) this.returns.set(f, this.newNode());
+    // callable from outside the program: parameters may point to any object of their debug type
+    const external = f.linkage !== 'internal' && f.linkage !== 'private';
+    if (external || this.isAddressTaken(f)) {
+      const sig = signature(f);
+      f.arguments.forEach((a, i) => {
+        if (!isPointerish(a)) return;
+        const t = sig?.[i + 1];
+        const o = this.typeAny(pointeeOf(t ?? null));
+        this.addPts(formals[i]!, enc(o ?? this.unknownObject, o === undefined ? UNKNOWN : 0));
+      });
+    }
+    if (this.isAddressTaken(f)) this.addressTaken.push(fn);
+  }
+
+  private isAddressTaken(f: Function): boolean {
+    return this.taken.has(f.name);
+  }
+  private readonly taken = new Set<string>();
+
+  /** Marks functions whose address is used other than as a direct callee (computed before constraints). */
+  private markAddressTaken(): void {
+    const visitConst = (v: Value, depth = 0): void => {
+      if (depth > 32) return;
+      if (v.kind === 'function') { this.taken.add(v.name); return; }
+      if (v.kind === 'expr' || v.kind === 'struct' || v.kind === 'array' || v.kind === 'vector') {
+        for (const o of v.kind === 'expr' ? v.operands : v.elements) visitConst(o, depth + 1);
+      }
+    };
+    for (const pm of this.program.modules) {
+      for (const g of pm.module.globals) if (g.initializer) visitConst(g.initializer);
+      for (const f of pm.module.functions) {
+        for (const b of f.blocks) {
+          for (const i of b.instructions) {
+            const ops = isCallBase(i) ? i.operands.slice(0, -1) : i.operands;
+            for (const o of ops) visitConst(o);
+          }
+        }
+      }
+    }
+  }
+
+  private constrainInitializer(pm: ProgramModule, g: GlobalVariable): void {
+    if (!g.initializer) return;
+    const obj = this.globalObject(pm, g);
+    const visit = (c: Value, off: number, depth: number): void => {
+      if (depth > 16) return;
+      switch (c.kind) {
+        case 'global': case 'function': case 'expr': case 'alias': {
+          const src = this.node(c, pm);
+          const cell = this.cell(obj, off);
+          this.cellWritten.add(cell);
+          this.addEdge(src, cell, 0);
+          return;
+        }
+        case 'struct': {
+          const t = c.type;
+          if (t.kind !== 'struct' || !t.elements) return;
+          let o = 0;
+          c.elements.forEach((e, i) => {
+            const et = t.elements![i]!;
+            if (!t.packed) o = alignTo(o, alignOf(et));
+            visit(e, off + o, depth + 1);
+            o += sizeOfType(et);
+          });
+          return;
+        }
+        case 'array': case 'vector': {
+          const es = c.elements.length ? sizeOfType(c.elements[0]!.type) : 0;
+          c.elements.forEach((e, i) => visit(e, off + i * es, depth + 1));
+          return;
+        }
+        default: return;
+      }
+    };
+    visit(g.initializer, 0, 0);
+  }
+
+  private constrainFunction(fn: Located<Function>): void {
+    const f = fn.value;
+    const pm = fn.module;
+    const dbgTypes = valueDebugTypes(f);
+    for (const [v, t] of dbgTypes) {
+      if (v.kind === 'instruction' || v.kind === 'argument') this.debugTypeOfNode.set(this.node(v, pm), t);
+    }
+    for (const b of f.blocks) {
+      for (const i of b.instructions) this.constrainInstruction(i, fn);
+    }
+  }
+
+  private constrainInstruction(i: Instruction, fn: Located<Function>): void {
+    const pm = fn.module;
+    const N = (v: Value): number => this.node(v, pm);
+    switch (i.opcode) {
+      case 'alloca': {
+        const obj = this.object(`stack:${Program.keyOf(pm, fn.value)}`, () => ({
+          kind: 'stack', function: fn.value.name, cellBase: `S:${Program.keyOf(pm, fn.value)}:${this.objects.length}`,
+        }));
+        this.addPts(N(i), enc(obj, 0));
+        return;
+      }
+      case 'getelementptr':
+        this.addEdge(N(i.operands[0]!), N(i), gepOffset(i.operands, i.sourceElementType));
+        return;
+      case 'bitcast': case 'addrspacecast': case 'ptrtoint': case 'inttoptr': case 'freeze':
+        if (isPointerish(i.operands[0]!) || i.opcode === 'inttoptr') this.addEdge(N(i.operands[0]!), N(i), 0);
+        return;
+      case 'phi':
+        if (!isPointerish(i)) return;
+        for (const o of i.operands) this.addEdge(N(o), N(i), 0);
+        return;
+      case 'select':
+        if (!isPointerish(i)) return;
+        this.addEdge(N(i.operands[1]!), N(i), 0);
+        this.addEdge(N(i.operands[2]!), N(i), 0);
+        return;
+      case 'add': case 'sub': case 'and': case 'or': case 'xor': case 'mul': case 'shl': case 'lshr': case 'ashr': {
+        if (!isPointerish(i)) return;
+        const [a, b] = i.operands as [Value, Value];
+        if ((i.opcode === 'add' || i.opcode === 'sub') && b.kind === 'int') {
+          const d = Number(b.value) * (i.opcode === 'sub' ? -1 : 1);
+          this.addEdge(N(a), N(i), Number.isSafeInteger(d) ? d : UNKNOWN);
+        } else {
+          if (a.kind !== 'int') this.addEdge(N(a), N(i), UNKNOWN);
+          if (b.kind !== 'int') this.addEdge(N(b), N(i), UNKNOWN);
+        }
+        return;
+      }
+      case 'load': {
+        if (!isPointerish(i)) return;
+        const p = N(i.pointer);
+        const d = N(i);
+        this.loadsFrom[p]!.push(d);
+        for (const e of this.pts[p]!) this.connectLoad(e, d);
+        return;
+      }
+      case 'store': {
+        if (!isPointerish(i.value)) return;
+        const p = N(i.pointer);
+        const s = N(i.value);
+        this.storesTo[p]!.push(s);
+        for (const e of this.pts[p]!) this.connectStore(e, s);
+        return;
+      }
+      case 'atomicrmw': case 'cmpxchg': {
+        const v = i.operands[i.opcode === 'cmpxchg' ? 2 : 1]!;
+        if (!isPointerish(v)) return;
+        const p = N(i.pointer);
+        const s = N(v);
+        this.storesTo[p]!.push(s);
+        for (const e of this.pts[p]!) this.connectStore(e, s);
+        if (isPointerish(i) || i.opcode === 'cmpxchg') {
+          const d = N(i);
+          this.loadsFrom[p]!.push(d);
+          for (const e of this.pts[p]!) this.connectLoad(e, d);
+        }
+        return;
+      }
+      case 'extractvalue':
+        if (isPointerish(i)) this.addEdge(N(i.operands[0]!), N(i), UNKNOWN);
+        return;
+      case 'ret': {
+        const r = i.returnValue;
+        const rn = this.returns.get(fn.value);
+        if (r && rn !== undefined) this.addEdge(N(r), rn, 0);
+        return;
+      }
+      case 'call': case 'invoke': case 'callbr':
+        this.constrainCall(i, fn);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private constrainCall(call: CallBase, fn: Located<Function>): void {
+    const pm = fn.module;
+    const site = this.siteOfCall.get(call);
+    if (site) {
+      if (isPointerish(call)) this.addPts(this.node(call, pm), enc(this.siteObject(site), 0));
+      return;
+    }
+    const callee = stripCasts(call.callee);
+    if (callee.kind === 'asm') {
+      this.constrainAsm(call, pm);
+      return;
+    }
+    if (callee.kind === 'function') {
+      this.bindCall(call, pm, { module: pm, value: callee });
+      return;
+    }
+    // indirect: bind to the functions the callee may be, as they are found
+    const cn = this.node(call.callee, pm);
+    this.callsThrough[cn]!.push({ call, module: pm });
+    for (const e of this.pts[cn]!) this.connectIndirect(e, call, pm);
+  }
+
+  private siteObject(site: AllocationSite): number {
+    return this.object(`site:${site.id}`, () => ({
+      kind: 'site', site, cellBase: site.type.kind === 'buffer' || site.type.kind === 'unknown' ? `A:${site.id}` : `T:${site.type.name}`,
+    }));
+  }
+
+  private bindCall(call: CallBase, pm: ProgramModule, target: Located<Function>): void {
+    const def = this.program.definitionOf(target.module, target.value);
+    const key = `${this.node(call, pm)}>${def ? Program.keyOf(def.module, def.value) : target.value.name}`;
+    if (this.boundCalls.has(key)) return;
+    this.boundCalls.add(key);
+    if (!def) {
+      this.externalCall(call, pm, target.value);
+      return;
+    }
+    const f = def.value;
+    if (f.name.startsWith('llvm.')) return;
+    const formals = this.formals.get(f) ?? [];
+    call.args.forEach((a, k) => {
+      if (k < formals.length && isPointerish(a)) this.addEdge(this.node(a, pm), formals[k]!, 0);
+    });
+    const rn = this.returns.get(f);
+    if (rn !== undefined && isPointerish(call)) this.addEdge(rn, this.node(call, pm), 0);
+  }
+
+  private externalCall(call: CallBase, pm: ProgramModule, callee: Function): void {
+    if (!isPointerish(call) || callee.name.startsWith('llvm.')) {
+      // intrinsics that return their pointer argument
+      if (/^llvm\.(ptrmask|launder\.invariant\.group|strip\.invariant\.group|threadlocal\.address)/.test(callee.name) && call.args[0]) {
+        this.addEdge(this.node(call.args[0], pm), this.node(call, pm), UNKNOWN);
+      }
+      return;
+    }
+    // the result of code outside the program: any object of its debug type
+    const sig = signature(callee);
+    const o = this.typeAny(pointeeOf(sig?.[0] ?? null)) ?? this.typeAny(pointeeOf(this.debugTypeOfNode.get(this.node(call, pm)) ?? null));
+    this.addPts(this.node(call, pm), enc(o ?? this.unknownObject, o === undefined ? UNKNOWN : 0));
+  }
+
+  private constrainAsm(call: CallBase, pm: ProgramModule): void {
+    if (!isPointerish(call) && call.type.kind !== 'struct') return;
+    // a value an asm statement computes from its pointer inputs (this_cpu_ptr, PTR_ALIGN…) may be
+    // any of them, moved; with no pointer input it may be anything
+    const d = this.node(call, pm);
+    let any = false;
+    for (const a of call.args) {
+      if (isPointerish(a)) { this.addEdge(this.node(a, pm), d, UNKNOWN); any = true; }
+    }
+    if (!any) this.addPts(d, enc(this.unknownObject, UNKNOWN));
+  }
+
+  private connectIndirect(e: number, call: CallBase, pm: ProgramModule): void {
+    const o = this.objects[objOf(e)]!;
+    if (o.kind === 'function') {
+      this.bindCall(call, pm, o.fn);
+    } else if (o.kind === 'unknown' || o.kind === 'typeany') {
+      // a function pointer from outside: every address-taken function of the same arity
+      for (const t of this.addressTaken) {
+        if (t.value.arguments.length === call.args.length) this.bindCall(call, pm, t);
+      }
+    }
+  }
+
+  private connectLoad(e: number, d: number): void {
+    const obj = objOf(e);
+    const off = offOf(e);
+    const o = this.objects[obj]!;
+    if (o.kind === 'unknown') {
+      // loaded through a pointer the analysis lost: any object of the loaded value's debug type
+      const t = this.debugTypeOfNode.get(d);
+      const ta = t === undefined ? undefined : this.typeAny(pointeeOf(t));
+      this.addPts(d, ta === undefined ? this.unknownElement : enc(ta, 0));
+      return;
+    }
+    if (off === UNKNOWN) {
+      const base = o.cellBase;
+      const readers = this.starReaders.get(base) ?? [];
+      if (!readers.includes(d)) {
+        readers.push(d);
+        this.starReaders.set(base, readers);
+        for (const c of this.cellsOfBase.get(base) ?? []) this.addEdge(c, d, 0);
+      }
+      const star = this.cell(obj, UNKNOWN);
+      this.loadedCells.add(star);
+      this.addEdge(star, d, 0);
+      return;
+    }
+    const c = this.cell(obj, off);
+    this.loadedCells.add(c);
+    this.addEdge(c, d, 0);
+  }
+
+  private connectStore(e: number, s: number): void {
+    const obj = objOf(e);
+    const o = this.objects[obj]!;
+    if (o.kind === 'unknown') return;
+    const c = this.cell(obj, offOf(e));
+    this.cellWritten.add(c);
+    this.addEdge(s, c, 0);
+  }
+
+  private propagate(): void {
+    const work = this.work;
+    let steps = 0;
+    const debug = process.env.KCOMPART_PTS_DEBUG;
+    while (work.length) {
+      if (debug && ++steps % 20000 === 0) {
+        let total = 0, max = 0, maxN = 0;
+        for (let k = 0; k < this.pts.length; k++) { const z = this.pts[k]!.size; total += z; if (z > max) { max = z; maxN = k; } }
+        const sample = [...this.pts[maxN]!].slice(0, 8).map((e) => `${this.objects[objOf(e)]!.kind}:${(this.objects[objOf(e)] as { typeName?: string; key?: string }).typeName ?? (this.objects[objOf(e)] as { key?: string }).key ?? ''}@${offOf(e)}`);
+        console.error(`pts: steps ${steps}, work ${work.length}, nodes ${this.pts.length}, total ${total}, max ${max} (node ${maxN}), objects ${this.objects.length}, cells ${this.cellIndex.size}`, sample.join(' '));
+      }
+      const n = work.pop()!;
+      this.inWork[n >> 16]![n & 0xffff] = 0;
+      const elems = this.delta[n];
+      if (!elems) continue;
+      this.delta[n] = undefined;
+      const edges = this.edges[n]!;
+      for (let k = 0; k < edges.length; k++) {
+        const { to, delta } = edges[k]!;
+        for (const e of elems) this.addPts(to, shift(e, delta));
+      }
+      for (const d of this.loadsFrom[n]!) for (const e of elems) this.connectLoad(e, d);
+      for (const st of this.storesTo[n]!) for (const e of elems) this.connectStore(e, st);
+      for (const c of this.callsThrough[n]!) for (const e of elems) this.connectIndirect(e, c.call, c.module);
+    }
+  }
+
+  /**
+   * Adds the edges collected so far. An offset-moving edge inside a cycle (a
+   * loop walking an array: `p = phi(base, p + 8)`) would make offsets grow without
+   * end; inside a strongly connected component it moves to an unknown offset.
+   */
+  private flushPendingEdges(): void {
+    const pend = this.pending!;
+    this.pending = undefined;
+    const succ: number[][] = Array.from({ length: this.pts.length }, () => []);
+    for (let k = 0; k < pend.length; k += 3) succ[pend[k]!]!.push(pend[k + 1]!);
+    const scc = stronglyConnected(succ);
+    for (let k = 0; k < pend.length; k += 3) {
+      const from = pend[k]!, to = pend[k + 1]!;
+      let delta = pend[k + 2]!;
+      if (delta !== 0 && delta !== UNKNOWN && scc[from] === scc[to]) delta = UNKNOWN;
+      this.addEdge(from, to, delta);
+    }
+  }
+
+  // ------------------------------------------------------------ results
+
+  /** What a value may point to (object, offset) pairs; empty when nothing reaches it. */
+  pointsTo(v: Value, module: ProgramModule): { object: AbstractObject; offset: number }[] {
+    const n = this.nodeOf.get(v) ?? (v.kind === 'global' || v.kind === 'expr' || v.kind === 'function' ? this.node(v, module) : undefined);
+    if (n === undefined) return [];
+    if (this.work.length) this.propagate();
+    return [...this.pts[n]!].map((e) => ({ object: this.objects[objOf(e)]!, offset: offOf(e) }));
+  }
+
+  /** The debug type bound to a value, if a debug record names it. */
+  debugTypeOf(v: Value): Metadata | null | undefined {
+    const n = this.nodeOf.get(v);
+    return n === undefined ? undefined : this.debugTypeOfNode.get(n);
+  }
+
+  /**
+   * "Any object of T" for a pointer bound to a `T *` variable — directly, or as a
+   * constant offset from one (`&obj->field`: the field's pointee) — else undefined.
+   */
+  debugTypeOfPointer(p: Value): AbstractObject | undefined {
+    let cur: Value = p;
+    for (let i = 0; i < 16; i++) {
+      const t = this.debugTypeOf(cur);
+      const ta = t === undefined ? undefined : this.typeAny(pointeeOf(t));
+      if (ta !== undefined) return this.objects[ta];
+      const c = cur.kind === 'instruction' && (cur.opcode === 'bitcast' || cur.opcode === 'addrspacecast') ? cur.operands[0]! : cur;
+      if (c.kind === 'instruction' && c.opcode === 'getelementptr') {
+        // the containing object's type: writes into its field are writes into it
+        cur = c.operands[0]!;
+        continue;
+      }
+      if (c !== cur) { cur = c; continue; }
+      return undefined;
+    }
+    return undefined;
+  }
+
+  /** Sizes of the solution, for reports. */
+  get stats(): { objects: number; nodes: number; cells: number } {
+    return { objects: this.objects.length, nodes: this.pts.length, cells: this.cellIndex.size };
+  }
+}
+
+/** Component number of each node (iterative Tarjan). */
+function stronglyConnected(succ: number[][]): Int32Array {
+  const n = succ.length;
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const comp = new Int32Array(n).fill(-1);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  let next = 0, comps = 0;
+  const callStack: [number, number][] = [];
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1) continue;
+    callStack.push([root, 0]);
+    index[root] = low[root] = next++;
+    stack.push(root); onStack[root] = 1;
+    while (callStack.length) {
+      const top = callStack[callStack.length - 1]!;
+      const [v, i] = top;
+      const out = succ[v]!;
+      if (i < out.length) {
+        top[1] = i + 1;
+        const w = out[i]!;
+        if (index[w] === -1) {
+          index[w] = low[w] = next++;
+          stack.push(w); onStack[w] = 1;
+          callStack.push([w, 0]);
+        } else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
+        continue;
+      }
+      callStack.pop();
+      if (callStack.length) {
+        const u = callStack[callStack.length - 1]![0];
+        low[u] = Math.min(low[u]!, low[v]!);
+      }
+      if (low[v] === index[v]) {
+        let w: number;
+        do { w = stack.pop()!; onStack[w] = 0; comp[w] = comps; } while (w !== v);
+        comps++;
+      }
+    }
+  }
+  return comp;
+}
+
+function shift(e: number, delta: number): number {
+  const off = offOf(e);
+  if (delta === 0) return e;
+  if (off === UNKNOWN || delta === UNKNOWN) return enc(objOf(e), UNKNOWN);
+  return enc(objOf(e), off + delta);
+}
+
+/** Byte offset a GEP adds, when all indices are constant (x86-64 layout); UNKNOWN otherwise. */
+export function gepOffset(ops: readonly Value[], src: import('../ir/types.js').Type | undefined): number {
+  if (!src) return UNKNOWN;
+  let off = 0;
+  let t: import('../ir/types.js').Type = src;
+  const idx = ops.slice(1);
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k]!;
+    if (i.kind !== 'int') return UNKNOWN;
+    const n = Number(i.value);
+    if (k === 0) { off += n * sizeOfType(t); continue; }
+    if (t.kind === 'struct' && t.elements) {
+      let o = 0;
+      for (let j = 0; j < n && j < t.elements.length; j++) {
+        if (!t.packed) o = alignTo(o, alignOf(t.elements[j]!));
+        o += sizeOfType(t.elements[j]!);
+      }
+      const el = t.elements[n];
+      if (!el) return UNKNOWN;
+      if (!t.packed) o = alignTo(o, alignOf(el));
+      off += o;
+      t = el;
+    } else if (t.kind === 'array' || t.kind === 'vector') {
+      off += n * sizeOfType(t.element);
+      t = t.element;
+    } else return UNKNOWN;
+  }
+  return off;
+}
+
+function alignTo(o: number, a: number): number {
+  return a > 1 ? Math.ceil(o / a) * a : o;
+}
+
+/** ABI alignment of an IR type on x86-64. */
+export function alignOf(t: import('../ir/types.js').Type): number {
+  switch (t.kind) {
+    case 'int': return t.bits <= 8 ? 1 : t.bits <= 16 ? 2 : t.bits <= 32 ? 4 : t.bits <= 64 ? 8 : 16;
+    case 'float': return t.float === 'half' || t.float === 'bfloat' ? 2 : t.float === 'float' ? 4 : t.float === 'double' ? 8 : 16;
+    case 'pointer': return 8;
+    case 'array': return alignOf(t.element);
+    case 'vector': return Math.min(16, sizeOfType(t));
+    case 'struct': return t.packed || !t.elements ? 1 : Math.max(1, ...t.elements.map(alignOf));
+    default: return 1;
+  }
+}
+
+/** ABI size (alloc size) of an IR type on x86-64. */
+export function sizeOfType(t: import('../ir/types.js').Type): number {
+  switch (t.kind) {
+    case 'int': return alignTo(Math.ceil(t.bits / 8), alignOf(t));
+    case 'float': return t.float === 'half' || t.float === 'bfloat' ? 2 : t.float === 'float' ? 4 : t.float === 'double' ? 8 : 16;
+    case 'pointer': return 8;
+    case 'array': return t.length * sizeOfType(t.element);
+    case 'vector': return alignTo(t.length * sizeOfType(t.element), 1);
+    case 'struct': {
+      if (!t.elements) return 0;
+      let o = 0;
+      for (const e of t.elements) {
+        if (!t.packed) o = alignTo(o, alignOf(e));
+        o += sizeOfType(e);
+      }
+      return t.packed ? o : alignTo(o, alignOf(t));
+    }
+    default: return 0;
+  }
+}
+
+/** The debug type of the member at a byte offset of `t` (the innermost member starting there). */
+function memberTypeAt(t: Metadata | null, off: number): Metadata | null {
+  let cur = stripQualifiers(t);
+  let o = off;
+  for (let depth = 0; cur && depth < 32; depth++) {
+    if (cur.kind !== 'DICompositeType' || !cur.elements || cur.elements.kind !== 'tuple') return cur;
+    if (cur.tag === 'DW_TAG_array_type') {
+      const e = stripQualifiers(cur.baseType);
+      const sz = e && 'size' in e && typeof e.size === 'number' && e.size ? e.size / 8 : 0;
+      if (!sz) return null;
+      o %= sz;
+      cur = e;
+      continue;
+    }
+    let next: Metadata | null = null;
+    let nextOff = 0;
+    for (const m of cur.elements.operands) {
+      if (m?.kind !== 'DIDerivedType' || m.tag !== 'DW_TAG_member') continue;
+      const mo = Math.floor(m.offset / 8);
+      const ms = m.size ? m.size / 8 : 8;
+      if (o >= mo && o < mo + ms) { next = m.baseType; nextOff = mo; break; }
+    }
+    if (!next) return null;
+    o -= nextOff;
+    const s = stripQualifiers(next);
+    if (o === 0 && !(s && s.kind === 'DICompositeType' && s.tag !== 'DW_TAG_array_type')) return next;
+    cur = s;
+  }
+  return null;
+}
+
