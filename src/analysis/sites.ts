@@ -136,6 +136,11 @@ function constantGepOffset(ops: Value[], src: unknown): number | undefined {
   return undefined;
 }
 
+function unsignedOf(c: Value & { kind: 'int' }): number {
+  const bits = c.type.kind === 'int' ? c.type.bits : 64;
+  return Number(BigInt.asUintN(bits, c.value));
+}
+
 /** Caches created in the program and the location that holds each. */
 export function findCaches(program: Program): Map<string, Cache> {
   const byHolder = new Map<string, Cache>();
@@ -417,7 +422,8 @@ function makeSite(
   const countArg = alloc.count !== undefined ? call.args[alloc.count] : undefined;
   let size: AllocationSite['size'];
   if (sizeArg?.kind === 'int' && (!countArg || countArg.kind === 'int')) {
-    size = { constant: Number(sizeArg.value) * (countArg?.kind === 'int' ? Number(countArg.value) : 1) };
+    // sizes are unsigned: `i32 -1` is 4294967295
+    size = { constant: unsignedOf(sizeArg) * (countArg?.kind === 'int' ? unsignedOf(countArg) : 1) };
   } else if (sizeArg) {
     size = { expression: countArg ? `arg${alloc.count} * arg${alloc.size}` : `arg${alloc.size}` };
   } else if (alloc.order !== undefined) {

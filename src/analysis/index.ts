@@ -1,0 +1,18 @@
+// The analysis layer's public surface.
+export { analyze, analyzeProgram, selectFunctions, readSymbolList } from './analyze.js';
+export type { AnalyzeOptions, AnalysisSummary, CompartmentSpec, FunctionInfo } from './analyze.js';
+export {
+  allocatorTable, parseAllocatorFile, readAllocatorFile, AllocatorFileError, DEFAULT_ALLOCATORS, AllocatorSchema,
+  AllocatorFileSchema,
+} from './allocators.js';
+export type { Allocator, AllocatorTable } from './allocators.js';
+export { Program } from './program.js';
+export type { ProgramModule, Located, LinkNote } from './program.js';
+export { findAllocationSites, findCaches, findWrappers, writtenCallFrame } from './sites.js';
+export type { Wrapper } from './sites.js';
+export { PointsTo } from './pointsto.js';
+export type { AbstractObject } from './pointsto.js';
+export { LegalSets, Containment, originReasons } from './legal.js';
+export { writesOf, asmWrittenArgs, KERNEL_WRITERS } from './writes.js';
+export type { WriteSite } from './writes.js';
+export { typeName, typeKey, sizeOf, membersOf, membersAt, pointeeOf, stripQualifiers } from './ditypes.js';
