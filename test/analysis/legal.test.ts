@@ -1,0 +1,66 @@
+// Points-to and legal sets on a small clang-19 module (test/fixtures/analysis/flows.c):
+// field-sensitive flow across functions, phi/select merges, stack and globals,
+// int-to-ptr and unknown-external widening with reasons, debug-type fallback,
+// vmalloc caller, container_of; inline-asm write constraints.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeProgram, asmWrittenArgs, Program } from '../../src/analysis/index.js';
+import { parseModule, validatePolicy } from '../../src/index.js';
+
+const file = join(import.meta.dirname, '../fixtures/analysis/flows.ll');
+const module = parseModule(readFileSync(file), { filename: file });
+const program = new Program([{ module, name: module.sourceFilename!, role: 'compartment' }]);
+const { policy } = analyzeProgram(program);
+const at = (fn: string, line: number) => {
+  const a = policy.accesses.filter((x) => x.function === fn && x.location[0]?.line === line);
+  expect(a, `${fn}:${line}`).toHaveLength(1);
+  return a[0]!.legal;
+};
+
+describe('legal sets', () => {
+  it('produces a policy that validates', () => {
+    expect(() => validatePolicy(policy)).not.toThrow();
+    expect(policy.accesses).toHaveLength(9);
+  });
+  it('follows a pointer stored into a field in one function and written through in another', () => {
+    expect(at('holder_use', 31)).toMatchObject({ any: false, slabSites: ['flows.c:holder_fill:0'], globals: [], stack: false });
+  });
+  it('merges phi/select origins: a site or a global, the stack or a global', () => {
+    expect(at('merges', 44)).toMatchObject({ any: false, slabSites: ['flows.c:merges:1'], globals: ['flows.c::global_item'] });
+    expect(at('merges', 47)).toMatchObject({ any: false, stack: true, globals: ['counter'], slabSites: [] });
+  });
+  it('widens int-to-ptr and untyped external results to anything, saying why', () => {
+    const w4 = at('widen', 52);
+    expect(w4.any).toBe(true);
+    expect(w4.reasons.map((r) => r.kind)).toEqual(['int-to-ptr']);
+    const w5 = at('widen', 54);
+    expect(w5.any).toBe(true);
+    expect(w5.reasons[0]).toMatchObject({ kind: 'unknown-external', detail: 'result of ext_get' });
+  });
+  it('falls back to every object of the debug type for a typed external result', () => {
+    const w6 = at('widen', 56);
+    expect(w6.any).toBe(false);
+    expect(w6.slabSites).toEqual(['flows.c:holder_fill:0', 'flows.c:merges:1']);
+    expect(w6.globals).toEqual(['flows.c::global_item']);
+    expect(w6.reasons[0]).toMatchObject({ kind: 'untyped-origin', detail: 'any object of type struct item' });
+  });
+  it('allows a vmalloc area by its caller, and container_of by the enclosing types', () => {
+    expect(at('vm_and_container', 62)).toMatchObject({ any: false, vmallocCallers: ['vm_and_container'], stack: false });
+    const w8 = at('vm_and_container', 64);
+    expect(w8.any).toBe(false);
+    expect(w8.reasons[0]!.detail).toBe('any object of type struct node');
+  });
+  it('writes into the argument object of a function callable from outside by its type', () => {
+    expect(at('holder_fill', 25)).toMatchObject({ any: false, globals: ['the_holder'], stack: true });
+  });
+});
+
+describe('inline asm writes', () => {
+  it('finds the arguments of =*m outputs, skipping direct outputs, clobbers and labels', () => {
+    expect(asmWrittenArgs('={@ccz},=*m,={ax},r,*m,2,~{memory},~{dirflag}')).toEqual([0]);
+    expect(asmWrittenArgs('=r,=*m,0,*m,~{memory},~{cc}')).toEqual([0]);
+    expect(asmWrittenArgs('*m,=*m,r')).toEqual([1]);
+    expect(asmWrittenArgs('i,i,!i,~{dirflag}')).toEqual([]);
+  });
+});
