@@ -109,7 +109,11 @@ export class LegalSets {
       switch (s.kind) {
         case 'slab': if (s.cache) acc.slabCaches.add(s.cache); else acc.slabSites.add(s.id); break;
         case 'slab-or-vmalloc': acc.slabSites.add(s.id); acc.vmallocCallers.add(s.caller); break;
-        case 'buddy': acc.buddySites.add(s.id); break;
+        case 'buddy':
+          // alloc_pages / folio_alloc return the page's descriptor, which lives in vmemmap
+          if (s.type.name === 'struct page' || s.type.name === 'struct folio') set.vmemmap = true;
+          else acc.buddySites.add(s.id);
+          break;
         case 'vmalloc': acc.vmallocCallers.add(s.caller); break;
         case 'percpu': set.percpu = true; break;
       }
