@@ -225,7 +225,11 @@ function irStructName(name: string | undefined): string | undefined {
   return `${m[1]} ${m[2]}`;
 }
 
-interface TypeCandidate { name: string; size: number | undefined; kind: ObjectType['kind']; evidence: TypeEvidence[] }
+interface TypeCandidate {
+  name: string; size: number | undefined; kind: ObjectType['kind']; evidence: TypeEvidence[];
+  /** The debug type, when the evidence came from debug info. */
+  di?: Metadata;
+}
 
 function diKind(t: Metadata | null): ObjectType['kind'] {
   const s = stripQualifiers(t);
@@ -279,7 +283,7 @@ function recoverType(call: CallBase, facts: FunctionFacts, program: Program): Ty
     if (!s || !isRecord(s)) return; // void *, char *: no struct type
     const name = typeName(s);
     let c = cands.get(name);
-    if (!c) { c = { name, size: sizeOf(s), kind: diKind(s), evidence: [] }; cands.set(name, c); }
+    if (!c) { c = { name, size: sizeOf(s), kind: diKind(s), evidence: [], di: s }; cands.set(name, c); }
     c.evidence.push({ ...ev, type: name });
   };
   const addByName = (name: string | undefined, ev: Omit<TypeEvidence, 'type'>): void => {
@@ -339,17 +343,25 @@ function recoverType(call: CallBase, facts: FunctionFacts, program: Program): Ty
  * offset from a value bound to a `T *` variable (`&obj->field`).
  */
 function fieldTypeOf(p: Value, facts: FunctionFacts): { type: Metadata | null; detail: string } | undefined {
-  if (p.kind !== 'instruction' || p.opcode !== 'getelementptr') return undefined;
-  const off = constantGepOffset(p.operands, p.sourceElementType);
-  if (off === undefined) return undefined;
-  const base = p.operands[0]!;
+  let off = 0;
+  let base = p;
+  if (p.kind === 'instruction' && p.opcode === 'getelementptr') {
+    const o = constantGepOffset(p.operands, p.sourceElementType);
+    if (o === undefined) return undefined;
+    off = o;
+    base = p.operands[0]!;
+  }
   for (const v of facts.vars.of(base)) {
     const t = pointeeOf(v.type);
     if (!t || !isRecord(t)) continue;
+    // the innermost member starting exactly at the offset that is a pointer (at offset 0 the
+    // object itself is the base: `gcells->cells = alloc_percpu(…)` stores through `gcells`)
     const chain = membersAt(t, off);
-    const last = chain[chain.length - 1];
-    if (last && chain.reduce((a, m) => a + m.offset, 0) === off) {
-      return { type: last.type, detail: `${typeName(t)}.${chain.map((m) => m.name).join('.')}` };
+    for (let k = chain.length; k > 0; k--) {
+      const sub = chain.slice(0, k);
+      const m = sub[k - 1]!;
+      if (sub.reduce((a, x) => a + x.offset, 0) !== off || !pointeeOf(m.type)) continue;
+      return { type: m.type, detail: `${typeName(t)}.${sub.map((x) => x.name).join('.')}` };
     }
   }
   return undefined;
@@ -436,6 +448,19 @@ function makeSite(
     (a, b) => Math.min(...a.evidence.map((e) => EVIDENCE_RANK[e.kind])) - Math.min(...b.evidence.map((e) => EVIDENCE_RANK[e.kind]))
       || b.evidence.length - a.evidence.length,
   );
+  // a type embedded at offset 0 of another candidate is a view of the object
+  // (`&rt6_ex->hlist` is `rt6_ex`): the enclosing type is the object's type
+  for (let moved = true, guard = 0; moved && guard < 8; guard++) {
+    moved = false;
+    const best = cands[0];
+    if (!best?.di) break;
+    const outer = cands.find((c) => c !== best && c.di && membersAt(c.di, 0).some((m) => m.type && typeName(m.type) === best.name));
+    if (outer) {
+      cands.splice(cands.indexOf(outer), 1);
+      cands.unshift(outer);
+      moved = true;
+    }
+  }
   let type: ObjectType;
   if (cands.length) {
     const [best, ...rest] = cands;
