@@ -531,6 +531,9 @@ export class PointsTo {
       return;
     }
     if (callee.kind === 'function') {
+      if (/^(llvm\.(memcpy|memmove)(\.inline)?\.|(__)?memcpy$|(__)?memmove$)/.test(callee.name) && call.args.length >= 2) {
+        this.copyMemory(call.args[0]!, call.args[1]!, pm);
+      }
       this.bindCall(call, pm, { module: pm, value: callee });
       return;
     }
@@ -538,6 +541,20 @@ export class PointsTo {
     const cn = this.node(call.callee, pm);
     this.callsThrough[cn]!.push({ call, module: pm });
     for (const e of this.pts[cn]!) this.connectIndirect(e, call, pm);
+  }
+
+  /**
+   * `memcpy(dst, src, n)` copies whatever pointers src's memory holds into dst's:
+   * every cell of src's objects flows into dst's objects at an unknown offset.
+   */
+  private copyMemory(dst: Value, src: Value, pm: ProgramModule): void {
+    const s = this.newNode();
+    const d = this.newNode();
+    const t = this.newNode();
+    this.addEdge(this.node(src, pm), s, UNKNOWN);
+    this.addEdge(this.node(dst, pm), d, UNKNOWN);
+    this.loadsFrom[s]!.push(t);
+    this.storesTo[d]!.push(t);
   }
 
   private siteObject(site: AllocationSite): number {

@@ -1,0 +1,98 @@
+// Legal sets for per-cpu memory (the kernel's %gs-relative asm and
+// this_cpu_ptr arithmetic), memcpy moving pointers between objects, and
+// clang 14 typed-pointer IR — on small hand-written modules.
+import { describe, expect, it } from 'vitest';
+import { analyzeProgram, Program } from '../../src/analysis/index.js';
+import { parseModule } from '../../src/index.js';
+
+function analyzeText(src: string) {
+  const module = parseModule(src, { filename: 't.ll' });
+  const program = new Program([{ module, name: 't.c', role: 'compartment' }]);
+  return analyzeProgram(program).policy;
+}
+
+describe('per-cpu writes', () => {
+  const policy = analyzeText(`
+@counter = global i64 0, section ".data..percpu"
+@stats = internal global ptr null
+define void @bump() {
+  ; this_cpu_inc(counter): incq %gs:counter
+  call void asm sideeffect "incq %gs:$0", "=*m,*m,~{dirflag}"(ptr elementtype(i64) @counter, ptr elementtype(i64) @counter)
+  ret void
+}
+define void @init() {
+  %p = call ptr @__alloc_percpu(i64 16, i64 8)
+  store ptr %p, ptr @stats, align 8
+  ret void
+}
+define void @use() {
+  %base = load ptr, ptr @stats, align 8
+  ; this_cpu_ptr(stats): add %gs:this_cpu_off, base
+  %mine = call ptr asm "add %gs:this_cpu_off, $0", "=r,0"(ptr %base)
+  store i64 1, ptr %mine, align 8
+  ret void
+}
+declare ptr @__alloc_percpu(i64, i64)
+`);
+  it('a %gs write to a per-cpu variable is per-cpu', () => {
+    const w = policy.accesses.find((a) => a.function === 'bump')!;
+    expect(w.callee).toBe('asm');
+    expect(w.legal).toMatchObject({ any: false, percpu: true, globals: [] });
+  });
+  it('a write through this_cpu_ptr of a per-cpu allocation is per-cpu', () => {
+    const w = policy.accesses.find((a) => a.function === 'use')!;
+    expect(w.legal).toMatchObject({ any: false, percpu: true });
+  });
+});
+
+describe('memcpy moves pointers', () => {
+  const policy = analyzeText(`
+@g = global i32 0
+define void @f() {
+  %a = alloca [2 x ptr], align 8
+  %b = alloca [2 x ptr], align 8
+  store ptr @g, ptr %a, align 8
+  call void @llvm.memcpy.p0.p0.i64(ptr %b, ptr %a, i64 16, i1 false)
+  %p = load ptr, ptr %b, align 8
+  store i32 1, ptr %p, align 4
+  ret void
+}
+declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)
+`);
+  it('a pointer copied by memcpy is followed', () => {
+    const w = policy.accesses.filter((a) => a.function === 'f' && a.op === 'store').at(-1)!;
+    expect(w.legal).toMatchObject({ any: false, globals: ['g'] });
+    expect(policy.accesses.find((a) => a.op === 'memcpy')!.legal).toMatchObject({ any: false, stack: true });
+  });
+});
+
+describe('typed pointers (clang 14 IR)', () => {
+  const policy = analyzeText(`
+%struct.conn = type { i32, %struct.conn* }
+@head = internal global %struct.conn* null
+define void @add() {
+  %m = call i8* @__kmalloc(i64 16, i32 0)
+  %c = bitcast i8* %m to %struct.conn*
+  %next = getelementptr inbounds %struct.conn, %struct.conn* %c, i64 0, i32 1
+  %old = load %struct.conn*, %struct.conn** @head, align 8
+  store %struct.conn* %old, %struct.conn** %next, align 8
+  store %struct.conn* %c, %struct.conn** @head, align 8
+  ret void
+}
+define void @touch() {
+  %h = load %struct.conn*, %struct.conn** @head, align 8
+  %id = getelementptr inbounds %struct.conn, %struct.conn* %h, i64 0, i32 0
+  store i32 7, i32* %id, align 4
+  ret void
+}
+declare i8* @__kmalloc(i64, i32)
+`);
+  it('follows a typed-pointer list head to its allocation site', () => {
+    const site = policy.allocationSites[0]!;
+    expect(site.type.name).toBe('struct conn');
+    const w = policy.accesses.find((a) => a.function === 'touch')!;
+    expect(w.legal).toMatchObject({ any: false, slabSites: [site.id] });
+    const link = policy.accesses.find((a) => a.function === 'add' && a.width === 8 && a.legal.slabSites.length)!;
+    expect(link.legal.slabSites).toEqual([site.id]);
+  });
+});
