@@ -36,19 +36,18 @@ export class DIGlobalVariableExpression extends DINodeBase {
   var: MD = null;
   expr: MD = null;
 }
-export class DISubrange extends DINodeBase {
-  get kind(): 'DISubrange' { return 'DISubrange'; }
+/** What `!DISubrange` and `!DIGenericSubrange` share: bounds as integers or expressions. */
+abstract class SubrangeBase extends DINodeBase {
   count: FieldValue = null;
   lowerBound: FieldValue = null;
   upperBound: FieldValue = null;
   stride: FieldValue = null;
 }
-export class DIGenericSubrange extends DINodeBase {
+export class DISubrange extends SubrangeBase {
+  get kind(): 'DISubrange' { return 'DISubrange'; }
+}
+export class DIGenericSubrange extends SubrangeBase {
   get kind(): 'DIGenericSubrange' { return 'DIGenericSubrange'; }
-  count: FieldValue = null;
-  lowerBound: FieldValue = null;
-  upperBound: FieldValue = null;
-  stride: FieldValue = null;
 }
 export class DIEnumerator extends DINodeBase {
   get kind(): 'DIEnumerator' { return 'DIEnumerator'; }

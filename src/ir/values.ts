@@ -97,25 +97,25 @@ export interface GlobalValueCommon {
   metadata: [string, Metadata | null][];
 }
 
-function commonDefaults(): Omit<GlobalValueCommon, 'name'> {
-  return {
-    linkage: 'external',
-    dsoLocal: false,
-    visibility: 'default',
-    dllStorage: undefined,
-    threadLocal: undefined,
-    unnamedAddr: undefined,
-    partition: undefined,
-    metadata: [],
-  };
+/** The fields every global value has, with LLVM's defaults. */
+abstract class GlobalValueBase implements GlobalValueCommon {
+  linkage: Linkage = 'external';
+  dsoLocal = false;
+  visibility: Visibility = 'default';
+  dllStorage: 'dllimport' | 'dllexport' | undefined = undefined;
+  threadLocal: string | undefined = undefined;
+  unnamedAddr: 'unnamed_addr' | 'local_unnamed_addr' | undefined = undefined;
+  partition: string | undefined = undefined;
+  metadata: [string, Metadata | null][] = [];
+  constructor(
+    readonly name: string,
+    /** The pointer type of the global value itself. */
+    readonly type: PointerType,
+  ) {}
 }
 
-export class GlobalVariable implements GlobalValueCommon {
+export class GlobalVariable extends GlobalValueBase {
   readonly kind = 'global' as const;
-  linkage: Linkage; dsoLocal: boolean; visibility: Visibility;
-  dllStorage: 'dllimport' | 'dllexport' | undefined; threadLocal: string | undefined;
-  unnamedAddr: 'unnamed_addr' | 'local_unnamed_addr' | undefined; partition: string | undefined;
-  metadata: [string, Metadata | null][];
   /** `constant` rather than `global`. */
   isConstant = false;
   externallyInitialized = false;
@@ -128,26 +128,18 @@ export class GlobalVariable implements GlobalValueCommon {
   attributes: Attribute[] = [];
   sanitizer: string[] = [];
   constructor(
-    readonly name: string,
-    /** The pointer type of the global itself. */
-    readonly type: PointerType,
+    name: string,
+    type: PointerType,
     /** The type of what it holds. */
     readonly valueType: Type,
   ) {
-    const d = commonDefaults();
-    this.linkage = d.linkage; this.dsoLocal = d.dsoLocal; this.visibility = d.visibility;
-    this.dllStorage = d.dllStorage; this.threadLocal = d.threadLocal; this.unnamedAddr = d.unnamedAddr;
-    this.partition = d.partition; this.metadata = d.metadata;
+    super(name, type);
   }
   get isDeclaration(): boolean { return this.initializer === undefined; }
 }
 
-export class Function implements GlobalValueCommon {
+export class Function extends GlobalValueBase {
   readonly kind = 'function' as const;
-  linkage: Linkage; dsoLocal: boolean; visibility: Visibility;
-  dllStorage: 'dllimport' | 'dllexport' | undefined; threadLocal: string | undefined;
-  unnamedAddr: 'unnamed_addr' | 'local_unnamed_addr' | undefined; partition: string | undefined;
-  metadata: [string, Metadata | null][];
   callingConv: string | undefined = undefined;
   returnAttributes: Attribute[] = [];
   attributes: Attribute[] = [];
@@ -165,14 +157,11 @@ export class Function implements GlobalValueCommon {
   /** Set once the body has been read (a definition). */
   isDefinition = false;
   constructor(
-    readonly name: string,
-    readonly type: PointerType,
+    name: string,
+    type: PointerType,
     readonly functionType: FunctionType,
   ) {
-    const d = commonDefaults();
-    this.linkage = d.linkage; this.dsoLocal = d.dsoLocal; this.visibility = d.visibility;
-    this.dllStorage = d.dllStorage; this.threadLocal = d.threadLocal; this.unnamedAddr = d.unnamedAddr;
-    this.partition = d.partition; this.metadata = d.metadata;
+    super(name, type);
   }
   get isDeclaration(): boolean { return !this.isDefinition; }
   /** LLVM intrinsics are the functions named `llvm.*`. */
@@ -184,41 +173,19 @@ export class Function implements GlobalValueCommon {
   }
 }
 
-export class GlobalAlias implements GlobalValueCommon {
+export class GlobalAlias extends GlobalValueBase {
   readonly kind = 'alias' as const;
-  linkage: Linkage; dsoLocal: boolean; visibility: Visibility;
-  dllStorage: 'dllimport' | 'dllexport' | undefined; threadLocal: string | undefined;
-  unnamedAddr: 'unnamed_addr' | 'local_unnamed_addr' | undefined; partition: string | undefined;
-  metadata: [string, Metadata | null][];
   aliasee: Constant | undefined = undefined;
-  constructor(
-    readonly name: string,
-    readonly type: PointerType,
-    readonly valueType: Type,
-  ) {
-    const d = commonDefaults();
-    this.linkage = d.linkage; this.dsoLocal = d.dsoLocal; this.visibility = d.visibility;
-    this.dllStorage = d.dllStorage; this.threadLocal = d.threadLocal; this.unnamedAddr = d.unnamedAddr;
-    this.partition = d.partition; this.metadata = d.metadata;
+  constructor(name: string, type: PointerType, readonly valueType: Type) {
+    super(name, type);
   }
 }
 
-export class GlobalIFunc implements GlobalValueCommon {
+export class GlobalIFunc extends GlobalValueBase {
   readonly kind = 'ifunc' as const;
-  linkage: Linkage; dsoLocal: boolean; visibility: Visibility;
-  dllStorage: 'dllimport' | 'dllexport' | undefined; threadLocal: string | undefined;
-  unnamedAddr: 'unnamed_addr' | 'local_unnamed_addr' | undefined; partition: string | undefined;
-  metadata: [string, Metadata | null][];
   resolver: Constant | undefined = undefined;
-  constructor(
-    readonly name: string,
-    readonly type: PointerType,
-    readonly valueType: Type,
-  ) {
-    const d = commonDefaults();
-    this.linkage = d.linkage; this.dsoLocal = d.dsoLocal; this.visibility = d.visibility;
-    this.dllStorage = d.dllStorage; this.threadLocal = d.threadLocal; this.unnamedAddr = d.unnamedAddr;
-    this.partition = d.partition; this.metadata = d.metadata;
+  constructor(name: string, type: PointerType, readonly valueType: Type) {
+    super(name, type);
   }
 }
 
