@@ -68,6 +68,7 @@ function emptySet(): LegalSet {
 export class LegalSets {
   private readonly sitesByType = new Map<string, AllocationSite[]>();
   private readonly globalsByType = new Map<string, string[]>();
+  private readonly bufferSites: AllocationSite[];
 
   constructor(
     private readonly program: Program,
@@ -75,6 +76,7 @@ export class LegalSets {
     sites: readonly AllocationSite[],
     private readonly containment: Containment,
   ) {
+    this.bufferSites = sites.filter((s) => s.type.kind === 'buffer');
     for (const s of sites) {
       let l = this.sitesByType.get(s.type.name);
       if (!l) { l = []; this.sitesByType.set(s.type.name, l); }
@@ -138,6 +140,9 @@ export class LegalSets {
             for (const s of this.sitesByType.get(name) ?? []) addSite(s);
             for (const g of this.globalsByType.get(name) ?? []) acc.globals.add(g);
           }
+          // a T may also live inside typeless memory (a header inside skb data, a struct cast
+          // over a kmalloc'd byte buffer): every typeless buffer site stays legal
+          for (const s of this.bufferSites) addSite(s);
           set.stack = true;
           const detail = `any object of type ${o.typeName}`;
           reasons.set(`typeany:${o.typeName}`, { kind: 'untyped-origin', detail });

@@ -152,3 +152,66 @@ const LNCT_NAMES: Record<number, string> = {
 export function lnctName(code: number): string {
   return LNCT_NAMES[code] ?? `DW_LNCT_<0x${code.toString(16)}>`;
 }
+
+/** Unit header unit_type values (DWARF 5 Table 7.2). */
+export const DW_UT_compile = 0x01;
+export const DW_UT_type = 0x02;
+export const DW_UT_partial = 0x03;
+export const DW_UT_skeleton = 0x04;
+export const DW_UT_split_compile = 0x05;
+export const DW_UT_split_type = 0x06;
+
+/** The tags src/binary/dwarf/info.ts looks at (DWARF 5 Table 7.3). */
+export const DW_TAG_lexical_block = 0x0b;
+export const DW_TAG_compile_unit = 0x11;
+export const DW_TAG_inlined_subroutine = 0x1d;
+export const DW_TAG_subprogram = 0x2e;
+export const DW_TAG_partial_unit = 0x3c;
+export const DW_TAG_skeleton_unit = 0x4a;
+
+/** "DW_CHILDREN_yes" (DWARF 5 Table 7.4). */
+export const DW_CHILDREN_no = 0x00;
+export const DW_CHILDREN_yes = 0x01;
+
+/** The attributes src/binary/dwarf/info.ts looks at (DWARF 5 Table 7.5). */
+export const DW_AT_name = 0x03;
+export const DW_AT_stmt_list = 0x10;
+export const DW_AT_low_pc = 0x11;
+export const DW_AT_high_pc = 0x12;
+export const DW_AT_comp_dir = 0x1b;
+export const DW_AT_abstract_origin = 0x31;
+export const DW_AT_specification = 0x47;
+export const DW_AT_ranges = 0x55;
+export const DW_AT_call_column = 0x57;
+export const DW_AT_call_file = 0x58;
+export const DW_AT_call_line = 0x59;
+export const DW_AT_linkage_name = 0x6e;
+export const DW_AT_str_offsets_base = 0x72;
+export const DW_AT_addr_base = 0x73;
+export const DW_AT_rnglists_base = 0x74;
+export const DW_AT_MIPS_linkage_name = 0x2007;
+export const DW_AT_GNU_ranges_base = 0x2132;
+export const DW_AT_GNU_addr_base = 0x2133;
+
+/** Range list entry kinds (DWARF 5 Table 7.30). */
+export const DW_RLE_end_of_list = 0x00;
+export const DW_RLE_base_addressx = 0x01;
+export const DW_RLE_startx_endx = 0x02;
+export const DW_RLE_startx_length = 0x03;
+export const DW_RLE_offset_pair = 0x04;
+export const DW_RLE_base_address = 0x05;
+export const DW_RLE_start_end = 0x06;
+export const DW_RLE_start_length = 0x07;
+
+/** "DW_TAG_subprogram" for the tags above, "DW_TAG_<0x..>" otherwise. */
+export function tagName(tag: number): string {
+  const names: Record<number, string> = {
+    0x0b: "DW_TAG_lexical_block",
+    0x11: "DW_TAG_compile_unit",
+    0x1d: "DW_TAG_inlined_subroutine",
+    0x2e: "DW_TAG_subprogram",
+    0x3c: "DW_TAG_partial_unit",
+    0x4a: "DW_TAG_skeleton_unit",
+  };
+  return names[tag] ?? `DW_TAG_<0x${tag.toString(16)}>`;
+}

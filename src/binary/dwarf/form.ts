@@ -140,3 +140,111 @@ export function readFormValue(r: ByteReader, form: number, enc: FormEncoding, wh
       return r.fail(`${describe(what)}: a known DW_FORM code`, C.formName(form));
   }
 }
+
+/**
+ * Moves the reader past one value of `form` without building it (how
+ * `.debug_info` skips the attributes nobody asked for). Same bounds checks and
+ * errors as readFormValue; DW_FORM_implicit_const takes no bytes here ("the
+ * attribute value is stored in the abbreviation", DWARF 5 §7.5.3), so callers
+ * may pass it.
+ */
+export function skipFormValue(r: ByteReader, form: number, enc: FormEncoding, what: What, depth = 0): void {
+  switch (form) {
+    case C.DW_FORM_flag_present:
+    case C.DW_FORM_implicit_const:
+      return;
+    case C.DW_FORM_data1:
+    case C.DW_FORM_ref1:
+    case C.DW_FORM_flag:
+    case C.DW_FORM_strx1:
+    case C.DW_FORM_addrx1:
+      r.skip(1, what);
+      return;
+    case C.DW_FORM_data2:
+    case C.DW_FORM_ref2:
+    case C.DW_FORM_strx2:
+    case C.DW_FORM_addrx2:
+      r.skip(2, what);
+      return;
+    case C.DW_FORM_strx3:
+    case C.DW_FORM_addrx3:
+      r.skip(3, what);
+      return;
+    case C.DW_FORM_data4:
+    case C.DW_FORM_ref4:
+    case C.DW_FORM_ref_sup4:
+    case C.DW_FORM_strx4:
+    case C.DW_FORM_addrx4:
+      r.skip(4, what);
+      return;
+    case C.DW_FORM_data8:
+    case C.DW_FORM_ref8:
+    case C.DW_FORM_ref_sig8:
+    case C.DW_FORM_ref_sup8:
+      r.skip(8, what);
+      return;
+    case C.DW_FORM_data16:
+      r.skip(16, what);
+      return;
+    case C.DW_FORM_strp:
+    case C.DW_FORM_line_strp:
+    case C.DW_FORM_strp_sup:
+    case C.DW_FORM_GNU_strp_alt:
+    case C.DW_FORM_ref_addr:
+    case C.DW_FORM_GNU_ref_alt:
+    case C.DW_FORM_sec_offset:
+      r.skip(enc.offsetSize, what);
+      return;
+    case C.DW_FORM_addr:
+      r.skip(enc.addressSize, what);
+      return;
+    case C.DW_FORM_udata:
+    case C.DW_FORM_sdata:
+    case C.DW_FORM_ref_udata:
+    case C.DW_FORM_strx:
+    case C.DW_FORM_addrx:
+    case C.DW_FORM_GNU_str_index:
+    case C.DW_FORM_GNU_addr_index:
+    case C.DW_FORM_loclistx:
+    case C.DW_FORM_rnglistx: {
+      // LEB128: every byte but the last has its high bit set
+      const b = r.bytes;
+      let p = r.pos;
+      while (p < r.end && b[p]! >= 0x80) p++;
+      if (p >= r.end) r.fail(() => `${describe(what)} (${C.formName(form)}, LEB128)`, "end of data inside the number");
+      r.pos = p + 1;
+      return;
+    }
+    case C.DW_FORM_string: {
+      const b = r.bytes;
+      let p = r.pos;
+      while (p < r.end && b[p] !== 0) p++;
+      if (p >= r.end) r.fail(() => `${describe(what)} (DW_FORM_string, NUL-terminated)`, "no NUL before the end of data");
+      r.pos = p + 1;
+      return;
+    }
+    case C.DW_FORM_block1:
+      r.skip(r.u8(what), what);
+      return;
+    case C.DW_FORM_block2:
+      r.skip(r.u16(what), what);
+      return;
+    case C.DW_FORM_block4:
+      r.skip(r.u32(what), what);
+      return;
+    case C.DW_FORM_block:
+    case C.DW_FORM_exprloc:
+      r.skip(r.uleb(what), what);
+      return;
+    case C.DW_FORM_indirect: {
+      const at = r.pos;
+      const actual = r.uleb(what);
+      if (depth >= MAX_INDIRECT) r.fail(() => `${describe(what)}: at most ${MAX_INDIRECT} nested DW_FORM_indirect`, C.formName(actual), at);
+      if (actual === C.DW_FORM_implicit_const) r.fail(() => `${describe(what)}: a form whose value is in the data after DW_FORM_indirect`, C.formName(actual), at);
+      skipFormValue(r, actual, enc, what, depth + 1);
+      return;
+    }
+    default:
+      r.fail(() => `${describe(what)}: a known DW_FORM code`, C.formName(form));
+  }
+}
