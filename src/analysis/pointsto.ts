@@ -658,17 +658,28 @@ export class PointsTo {
     this.addEdge(s, c, 0);
   }
 
+  /** With KCOMPART_PTS_DEBUG set: how big the solution has grown (to find what blows up). */
+  private logProgress(steps: number): void {
+    let total = 0, max = 0, maxNode = 0;
+    for (let k = 0; k < this.pts.length; k++) {
+      const z = this.pts[k]!.size;
+      total += z;
+      if (z > max) { max = z; maxNode = k; }
+    }
+    const sample = [...this.pts[maxNode]!].slice(0, 8).map((e) => {
+      const o = this.objects[objOf(e)]!;
+      const label = o.kind === 'typeany' ? o.typeName : o.kind === 'global' || o.kind === 'function' ? o.key : '';
+      return `${o.kind}:${label}@${offOf(e)}`;
+    });
+    console.error(`pts: steps ${steps}, work ${this.work.length}, nodes ${this.pts.length}, total ${total}, max ${max} (node ${maxNode}), cells ${this.cellIndex.size}: ${sample.join(' ')}`);
+  }
+
   private propagate(): void {
     const work = this.work;
     let steps = 0;
-    const debug = process.env.KCOMPART_PTS_DEBUG;
+    const debug = !!process.env.KCOMPART_PTS_DEBUG;
     while (work.length) {
-      if (debug && ++steps % 20000 === 0) {
-        let total = 0, max = 0, maxN = 0;
-        for (let k = 0; k < this.pts.length; k++) { const z = this.pts[k]!.size; total += z; if (z > max) { max = z; maxN = k; } }
-        const sample = [...this.pts[maxN]!].slice(0, 8).map((e) => `${this.objects[objOf(e)]!.kind}:${(this.objects[objOf(e)] as { typeName?: string; key?: string }).typeName ?? (this.objects[objOf(e)] as { key?: string }).key ?? ''}@${offOf(e)}`);
-        console.error(`pts: steps ${steps}, work ${work.length}, nodes ${this.pts.length}, total ${total}, max ${max} (node ${maxN}), objects ${this.objects.length}, cells ${this.cellIndex.size}`, sample.join(' '));
-      }
+      if (debug && ++steps % 20000 === 0) this.logProgress(steps);
       const n = work.pop()!;
       this.inWork[n >> 16]![n & 0xffff] = 0;
       const elems = this.delta[n];
