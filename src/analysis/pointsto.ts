@@ -522,7 +522,10 @@ export class PointsTo {
     const pm = fn.module;
     const site = this.siteOfCall.get(call);
     if (site) {
+      // the result is the new object; a wrapper defined in the program still receives its arguments
       if (isPointerish(call)) this.addPts(this.node(call, pm), enc(this.siteObject(site), 0));
+      const callee = stripCasts(call.callee);
+      if (callee.kind === 'function') this.bindCall(call, pm, { module: pm, value: callee }, false);
       return;
     }
     const callee = stripCasts(call.callee);
@@ -563,13 +566,13 @@ export class PointsTo {
     }));
   }
 
-  private bindCall(call: CallBase, pm: ProgramModule, target: Located<Function>): void {
+  private bindCall(call: CallBase, pm: ProgramModule, target: Located<Function>, withResult = true): void {
     const def = this.program.definitionOf(target.module, target.value);
     const key = `${this.node(call, pm)}>${def ? Program.keyOf(def.module, def.value) : target.value.name}`;
     if (this.boundCalls.has(key)) return;
     this.boundCalls.add(key);
     if (!def) {
-      this.externalCall(call, pm, target.value);
+      if (withResult) this.externalCall(call, pm, target.value);
       return;
     }
     const f = def.value;
@@ -579,7 +582,7 @@ export class PointsTo {
       if (k < formals.length && isPointerish(a)) this.addEdge(this.node(a, pm), formals[k]!, 0);
     });
     const rn = this.returns.get(f);
-    if (rn !== undefined && isPointerish(call)) this.addEdge(rn, this.node(call, pm), 0);
+    if (withResult && rn !== undefined && isPointerish(call)) this.addEdge(rn, this.node(call, pm), 0);
   }
 
   private externalCall(call: CallBase, pm: ProgramModule, callee: Function): void {

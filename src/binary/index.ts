@@ -1,5 +1,6 @@
 // Owns the public API of src/binary (DESIGN.md §4): the ELF reader, the DWARF
-// `.debug_line` decoder, their typed errors and branded offset types.
+// `.debug_line` decoder, the `.debug_info` scope trees and inline-chain query,
+// their typed errors and branded offset types.
 
 export { BinaryError, DwarfError, ElfError, formatLocation, type BinaryErrorLocation } from "./errors.js";
 export {
@@ -38,3 +39,26 @@ export {
   type LineRow,
   type LineSequence,
 } from "./dwarf/line.js";
+export {
+  debugAbbrevOffset,
+  debugAddrOffset,
+  debugInfoOffset,
+  debugRangesOffset,
+  debugRngListsOffset,
+  debugStrOffsetsOffset,
+  unitOffset,
+  type DebugAbbrevOffset,
+  type DebugAddrOffset,
+  type DebugInfoOffset,
+  type DebugRangesOffset,
+  type DebugRngListsOffset,
+  type DebugStrOffsetsOffset,
+  type UnitOffset,
+} from "./offsets.js";
+export { DebugStrOffsets } from "./dwarf/str.js";
+export { skipFormValue } from "./dwarf/form.js";
+export { AbbreviationTable, parseAbbreviationTable, type Abbreviation, type AttributeSpec } from "./dwarf/abbrev.js";
+export { DebugAddr, addressRange, type AddressRange, type DwarfAddress } from "./dwarf/addr.js";
+export { DebugRanges, DebugRngLists, type RangeListContext } from "./dwarf/rnglists.js";
+export { parseDebugInfo, readDebugInfo, scopeFunctionName, type CompileUnitInfo, type Scope, type ScopeKind } from "./dwarf/info.js";
+export { InlineIndex, inlineChainAt, type InlineChain } from "./dwarf/inline.js";

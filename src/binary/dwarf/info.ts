@@ -25,7 +25,7 @@ import {
   type DebugStrOffsetsOffset,
 } from "../offsets.js";
 import { AbbreviationTable, parseAbbreviationTable } from "./abbrev.js";
-import { addressRange, DebugAddr, readAddressOperand, type AddressRange, type DwarfAddress } from "./addr.js";
+import { addressRange, DebugAddr, type AddressRange, type DwarfAddress } from "./addr.js";
 import * as C from "./constants.js";
 import { readFormValue, skipFormValue, type FormEncoding, type FormValue } from "./form.js";
 import { parseLineProgram, type LineProgram } from "./line.js";
@@ -303,7 +303,7 @@ function readAttribute(r: ByteReader, form: number, implicitConst: bigint | unde
   return readFormValue(r, form, enc, what);
 }
 
-/** Sets the fields of `node` (or of the unit context) from one kept attribute. */
+/** The code ranges of an entry from its DW_AT_low_pc / DW_AT_high_pc / DW_AT_ranges (DW_AT_ranges wins). */
 function interpretRanges(u: UnitContext, attrs: readonly RawAttribute[], what: What): AddressRange[] {
   let low: DwarfAddress | undefined;
   let highAddr: bigint | undefined;
@@ -315,7 +315,7 @@ function interpretRanges(u: UnitContext, attrs: readonly RawAttribute[], what: W
       // location past the last instruction …; if it is of class constant, the value is an unsigned integer
       // offset which when added to the low PC gives the address of the first location past the last
       // instruction" (DWARF 5 §2.17.2)
-      if (a.value.kind === "unsigned") highOffset = constant(a.value);
+      if (a.value.kind === "unsigned" || a.value.kind === "signed") highOffset = constant(a.value);
       else highAddr = u.address(a.value, a.at, () => `DW_AT_high_pc of ${describe(what)}`)?.value;
     }
   }
@@ -408,7 +408,7 @@ function readUnit(reader: InfoReader, unitStart: number): CompileUnitInfo | { sk
   const top: ScopeNode[] = [];
   const stack: (ScopeNode | undefined)[] = [];
   let current: ScopeNode | undefined; // the nearest kept ancestor of the next entry
-  let counts = { subprogram: 0, inlined_subroutine: 0, lexical_block: 0 };
+  const counts = { subprogram: 0, inlined_subroutine: 0, lexical_block: 0 };
   if (unitAbbrev!.hasChildren) {
     let depth = 1;
     while (depth > 0 && r.pos < endOffset) {
