@@ -26,4 +26,9 @@ describe('examples', () => {
     const out = run('stores.js', '../shared/corpus/linux-6.1/net/ipv6/route.ll', 'rt6_insert_exception');
     expect(out).toMatch(/at __hlist_del .*include\/linux\/list\.h:906:2\n\s+inlined into hlist_del_rcu/);
   });
+  it('analyze runs the library pipeline on a predicate-narrowed compartment', () => {
+    const out = run('analyze.js', 'rt6_insert_exception');
+    expect(out).toMatch(/^34 functions, \d+ writes, [\d.]+% unchecked/);
+    expect(out).toMatch(/store    rt6_insert_exception:1711\n\s+may write: stack/);
+  });
 });
