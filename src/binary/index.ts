@@ -62,3 +62,4 @@ export { DebugAddr, addressRange, type AddressRange, type DwarfAddress } from ".
 export { DebugRanges, DebugRngLists, type RangeListContext } from "./dwarf/rnglists.js";
 export { parseDebugInfo, readDebugInfo, scopeFunctionName, type CompileUnitInfo, type Scope, type ScopeKind } from "./dwarf/info.js";
 export { InlineIndex, inlineChainAt, type InlineChain } from "./dwarf/inline.js";
+export { CodeDecoder, decodeFunctions, type DecodedInstruction, type FunctionCode, type MemoryWrite, type WriteKind } from "./x86/decode.js";
