@@ -15,6 +15,7 @@ import type { Function, GlobalVariable, Value } from '../ir/values.js';
 import type { AllocationSite } from '../policy/schema.js';
 import { isRecord, pointeeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
 import { calleeOf, stripCasts } from './flow.js';
+import { alignOf, alignTo, gepOffset, sizeOfType } from './layout.js';
 import { type Located, Program, type ProgramModule } from './program.js';
 
 /** An abstract memory object. */
@@ -28,7 +29,8 @@ export type AbstractObject =
   | { kind: 'unknown'; cellBase: string };
 
 /** Offsets are bytes from the object's start; UNKNOWN when not constant. */
-export const UNKNOWN = 0x7ffff;
+export { UNKNOWN } from './layout.js';
+import { UNKNOWN } from './layout.js';
 const OFF_BIAS = 0x40000;
 const OFF_SPAN = 0x80000;
 const enc = (obj: number, off: number): number =>
@@ -811,74 +813,6 @@ function shift(e: number, delta: number): number {
   if (delta === 0) return e;
   if (off === UNKNOWN || delta === UNKNOWN) return enc(objOf(e), UNKNOWN);
   return enc(objOf(e), off + delta);
-}
-
-/** Byte offset a GEP adds, when all indices are constant (x86-64 layout); UNKNOWN otherwise. */
-export function gepOffset(ops: readonly Value[], src: import('../ir/types.js').Type | undefined): number {
-  if (!src) return UNKNOWN;
-  let off = 0;
-  let t: import('../ir/types.js').Type = src;
-  const idx = ops.slice(1);
-  for (let k = 0; k < idx.length; k++) {
-    const i = idx[k]!;
-    if (i.kind !== 'int') return UNKNOWN;
-    const n = Number(i.value);
-    if (k === 0) { off += n * sizeOfType(t); continue; }
-    if (t.kind === 'struct' && t.elements) {
-      let o = 0;
-      for (let j = 0; j < n && j < t.elements.length; j++) {
-        if (!t.packed) o = alignTo(o, alignOf(t.elements[j]!));
-        o += sizeOfType(t.elements[j]!);
-      }
-      const el = t.elements[n];
-      if (!el) return UNKNOWN;
-      if (!t.packed) o = alignTo(o, alignOf(el));
-      off += o;
-      t = el;
-    } else if (t.kind === 'array' || t.kind === 'vector') {
-      off += n * sizeOfType(t.element);
-      t = t.element;
-    } else return UNKNOWN;
-  }
-  return off;
-}
-
-function alignTo(o: number, a: number): number {
-  return a > 1 ? Math.ceil(o / a) * a : o;
-}
-
-/** ABI alignment of an IR type on x86-64. */
-export function alignOf(t: import('../ir/types.js').Type): number {
-  switch (t.kind) {
-    case 'int': return t.bits <= 8 ? 1 : t.bits <= 16 ? 2 : t.bits <= 32 ? 4 : t.bits <= 64 ? 8 : 16;
-    case 'float': return t.float === 'half' || t.float === 'bfloat' ? 2 : t.float === 'float' ? 4 : t.float === 'double' ? 8 : 16;
-    case 'pointer': return 8;
-    case 'array': return alignOf(t.element);
-    case 'vector': return Math.min(16, sizeOfType(t));
-    case 'struct': return t.packed || !t.elements ? 1 : Math.max(1, ...t.elements.map(alignOf));
-    default: return 1;
-  }
-}
-
-/** ABI size (alloc size) of an IR type on x86-64. */
-export function sizeOfType(t: import('../ir/types.js').Type): number {
-  switch (t.kind) {
-    case 'int': return alignTo(Math.ceil(t.bits / 8), alignOf(t));
-    case 'float': return t.float === 'half' || t.float === 'bfloat' ? 2 : t.float === 'float' ? 4 : t.float === 'double' ? 8 : 16;
-    case 'pointer': return 8;
-    case 'array': return t.length * sizeOfType(t.element);
-    case 'vector': return alignTo(t.length * sizeOfType(t.element), 1);
-    case 'struct': {
-      if (!t.elements) return 0;
-      let o = 0;
-      for (const e of t.elements) {
-        if (!t.packed) o = alignTo(o, alignOf(e));
-        o += sizeOfType(e);
-      }
-      return t.packed ? o : alignTo(o, alignOf(t));
-    }
-    default: return 0;
-  }
 }
 
 /** The debug type of the member at a byte offset of `t` (the innermost member starting there). */

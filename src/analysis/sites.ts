@@ -13,7 +13,9 @@ import type { AllocationSite, Cache, ObjectType, SourceFrame, TypeEvidence } fro
 import type { Allocator, AllocatorTable } from './allocators.js';
 import { isRecord, pointeeOf, sizeOf, stripQualifiers, typeName, membersAt } from './ditypes.js';
 import { calleeOf, origins, stripCasts, UseMap } from './flow.js';
+import { gepOffset, UNKNOWN } from './layout.js';
 import { type Located, Program, type ProgramModule } from './program.js';
+import type { Type } from '../ir/types.js';
 
 /** Policy source frames of an instruction's location (innermost first). */
 export function framesOf(loc: DILocation | undefined): SourceFrame[] {
@@ -112,7 +114,7 @@ export function globalLocation(v: Value, module: ProgramModule, program: Program
   for (let i = 0; i < 8; i++) {
     cur = stripCasts(cur);
     if ((cur.kind === 'expr' || cur.kind === 'instruction') && cur.opcode === 'getelementptr') {
-      const o = constantGepOffset(cur.operands as Value[], cur.kind === 'expr' ? cur.sourceElementType : cur.sourceElementType);
+      const o = constantGepOffset(cur.operands as Value[], cur.sourceElementType);
       if (o === undefined) return undefined;
       off += o;
       cur = cur.operands[0]!;
@@ -126,14 +128,10 @@ export function globalLocation(v: Value, module: ProgramModule, program: Program
   return off ? `@${key}+${off}` : `@${key}`;
 }
 
-/** Byte offset of an `i8` GEP with constant indices (the form clang 19 emits); undefined otherwise. */
-function constantGepOffset(ops: Value[], src: unknown): number | undefined {
-  const idx = ops.slice(1);
-  if (!idx.every((o) => o.kind === 'int')) return undefined;
-  const t = src as { kind?: string; bits?: number } | undefined;
-  if (idx.length === 1 && t?.kind === 'int' && t.bits === 8) return Number((idx[0] as { value: bigint }).value);
-  if (idx.every((o) => (o as { value: bigint }).value === 0n)) return 0;
-  return undefined;
+/** Byte offset of a GEP with constant indices (any source type); undefined otherwise. */
+function constantGepOffset(ops: Value[], src: Type | undefined): number | undefined {
+  const o = gepOffset(ops, src);
+  return o === UNKNOWN ? undefined : o;
 }
 
 function unsignedOf(c: Value & { kind: 'int' }): number {

@@ -6,7 +6,7 @@ import type { CallBase, Instruction } from '../ir/instructions.js';
 import { isCallBase } from '../ir/instructions.js';
 import type { Function, Value } from '../ir/values.js';
 import { calleeOf, stripCasts } from './flow.js';
-import { sizeOfType } from './pointsto.js';
+import { sizeOfType } from './layout.js';
 
 /** Kernel functions that write through an argument: name → destination argument. */
 export const KERNEL_WRITERS: ReadonlyMap<string, number> = new Map([

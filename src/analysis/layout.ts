@@ -1,0 +1,76 @@
+// x86-64 data layout of IR types (LLVM's default for the kernel's datalayout
+// string): sizes, alignments, and the byte offset a GEP with constant indices adds.
+import type { Type } from '../ir/types.js';
+import type { Value } from '../ir/values.js';
+
+/** An offset that is not a known constant. */
+export const UNKNOWN = 0x7ffff;
+
+/** Byte offset a GEP adds, when all indices are constant (x86-64 layout); UNKNOWN otherwise. */
+export function gepOffset(ops: readonly Value[], src: Type | undefined): number {
+  if (!src) return UNKNOWN;
+  let off = 0;
+  let t: Type = src;
+  const idx = ops.slice(1);
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k]!;
+    if (i.kind !== 'int') return UNKNOWN;
+    const n = Number(i.value);
+    if (k === 0) { off += n * sizeOfType(t); continue; }
+    if (t.kind === 'struct' && t.elements) {
+      let o = 0;
+      for (let j = 0; j < n && j < t.elements.length; j++) {
+        if (!t.packed) o = alignTo(o, alignOf(t.elements[j]!));
+        o += sizeOfType(t.elements[j]!);
+      }
+      const el = t.elements[n];
+      if (!el) return UNKNOWN;
+      if (!t.packed) o = alignTo(o, alignOf(el));
+      off += o;
+      t = el;
+    } else if (t.kind === 'array' || t.kind === 'vector') {
+      off += n * sizeOfType(t.element);
+      t = t.element;
+    } else return UNKNOWN;
+  }
+  return off;
+}
+
+export function alignTo(o: number, a: number): number {
+  return a > 1 ? Math.ceil(o / a) * a : o;
+}
+
+/** ABI alignment of an IR type on x86-64. */
+export function alignOf(t: Type): number {
+  switch (t.kind) {
+    case 'int': return t.bits <= 8 ? 1 : t.bits <= 16 ? 2 : t.bits <= 32 ? 4 : t.bits <= 64 ? 8 : 16;
+    case 'float': return t.float === 'half' || t.float === 'bfloat' ? 2 : t.float === 'float' ? 4 : t.float === 'double' ? 8 : 16;
+    case 'pointer': return 8;
+    case 'array': return alignOf(t.element);
+    case 'vector': return Math.min(16, sizeOfType(t));
+    case 'struct': return t.packed || !t.elements ? 1 : Math.max(1, ...t.elements.map(alignOf));
+    default: return 1;
+  }
+}
+
+/** ABI size (alloc size) of an IR type on x86-64. */
+export function sizeOfType(t: Type): number {
+  switch (t.kind) {
+    case 'int': return alignTo(Math.ceil(t.bits / 8), alignOf(t));
+    case 'float': return t.float === 'half' || t.float === 'bfloat' ? 2 : t.float === 'float' ? 4 : t.float === 'double' ? 8 : 16;
+    case 'pointer': return 8;
+    case 'array': return t.length * sizeOfType(t.element);
+    case 'vector': return alignTo(t.length * sizeOfType(t.element), 1);
+    case 'struct': {
+      if (!t.elements) return 0;
+      let o = 0;
+      for (const e of t.elements) {
+        if (!t.packed) o = alignTo(o, alignOf(e));
+        o += sizeOfType(e);
+      }
+      return t.packed ? o : alignTo(o, alignOf(t));
+    }
+    default: return 0;
+  }
+}
+
