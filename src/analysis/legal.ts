@@ -1,7 +1,7 @@
 // Legal sets (DESIGN.md §3): the regions a write's address may point into,
 // from the points-to solution, with the reason for every widening. "Any
 // object of type T" expands to every allocation site and global whose type is
-// T or embeds a T, and to the stack.
+// T or embeds a T, every typeless buffer site, and the stack.
 import type { DICompositeType } from '../ir/debuginfo.js';
 import type { Metadata } from '../ir/metadata.js';
 import type { Value } from '../ir/values.js';
@@ -71,7 +71,7 @@ export class LegalSets {
   private readonly bufferSites: AllocationSite[];
 
   constructor(
-    private readonly program: Program,
+    program: Program,
     private readonly pts: PointsTo,
     sites: readonly AllocationSite[],
     private readonly containment: Containment,

@@ -903,7 +903,6 @@ class Parser {
     return this.parseValue(t);
   }
 
-  private operands(...vals: Value[]): Value[] { return vals; }
 
   /** Registers forward-referenced operands of a freshly built instruction. */
   private track(inst: I.Instruction): void {
