@@ -6,7 +6,7 @@ import type { DICompositeType } from '../ir/debuginfo.js';
 import type { Metadata } from '../ir/metadata.js';
 import type { Value } from '../ir/values.js';
 import type { AllocationSite, LegalSet, Widening } from '../policy/schema.js';
-import { isRecord, membersOf, stripQualifiers, typeName } from './ditypes.js';
+import { isRecord, membersOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
 import { origins, stripCasts } from './flow.js';
 import type { AbstractObject, PointsTo } from './pointsto.js';
 import type { Program, ProgramModule } from './program.js';
@@ -142,7 +142,12 @@ export class LegalSets {
           }
           // a T may also live inside typeless memory (a header inside skb data, a struct cast
           // over a kmalloc'd byte buffer): every typeless buffer site stays legal
-          for (const s of this.bufferSites) addSite(s);
+          const need = sizeOf(o.type);
+          for (const s of this.bufferSites) {
+            // a buffer of known size smaller than a T cannot hold one
+            if (need && s.size && 'constant' in s.size && s.size.constant < need) continue;
+            addSite(s);
+          }
           set.stack = true;
           const detail = `any object of type ${o.typeName}`;
           reasons.set(`typeany:${o.typeName}`, { kind: 'untyped-origin', detail });
