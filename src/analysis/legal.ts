@@ -109,7 +109,10 @@ export class LegalSets {
     }
     const addSite = (s: AllocationSite): void => {
       switch (s.kind) {
-        case 'slab': if (s.cache) acc.slabCaches.add(s.cache); else acc.slabSites.add(s.id); break;
+        case 'slab':
+          if (s.cache) for (const c of s.caches ?? [s.cache]) acc.slabCaches.add(c);
+          else acc.slabSites.add(s.id);
+          break;
         case 'slab-or-vmalloc': acc.slabSites.add(s.id); acc.vmallocCallers.add(s.caller); break;
         case 'buddy':
           // alloc_pages / folio_alloc return the page's descriptor, which lives in vmemmap

@@ -409,7 +409,46 @@ export function findAllocationSites(
       }
     }
   }
+  inheritWrapperCaches(sites, wrappers, siteCalls, program);
   return { sites, caches: [...caches.values()], wrappers, siteCalls };
+}
+
+/**
+ * A wrapper's call site allocates from the caches its inner allocation uses
+ * (`sk_alloc` → `sk_prot_alloc` → `kmem_cache_alloc(slab)`), when every inner
+ * allocation of the wrapped allocator names its cache.
+ */
+function inheritWrapperCaches(
+  sites: AllocationSite[], wrappers: Map<string, Wrapper>, siteCalls: Map<string, CallBase>, program: Program,
+): void {
+  const byFunction = new Map<string, AllocationSite[]>();
+  for (const s of sites) {
+    const key = `${s.module}::${s.caller}`;
+    let l = byFunction.get(key);
+    if (!l) { l = []; byFunction.set(key, l); }
+    l.push(s);
+  }
+  const fnKeyOf = new Map<Wrapper, string>();
+  for (const w of wrappers.values()) fnKeyOf.set(w, `${w.function.module.name}::${w.function.value.name}`);
+  for (let round = 0; round < 8; round++) {
+    let changed = false;
+    for (const s of sites) {
+      if (s.cache) continue;
+      const call = siteCalls.get(s.id);
+      const pm = program.modules.find((m) => m.name === s.module);
+      const callee = call && calleeOf(call);
+      const def = callee && pm ? program.definitionOf(pm, callee) : undefined;
+      const w = def && wrappers.get(Program.keyOf(def.module, def.value));
+      if (!w) continue;
+      const inner = (byFunction.get(fnKeyOf.get(w)!) ?? []).filter((x) => x.allocator === w.wraps);
+      if (!inner.length || inner.some((x) => !x.cache)) continue;
+      const names = [...new Set(inner.flatMap((x) => x.caches ?? [x.cache!]))];
+      s.cache = names[0];
+      if (names.length > 1) s.caches = names;
+      changed = true;
+    }
+    if (!changed) break;
+  }
 }
 
 function makeSite(
@@ -418,16 +457,19 @@ function makeSite(
 ): AllocationSite {
   const location = framesOf(call.debugLoc);
   const id = `${fn.module.name}:${fn.value.name}:${index}`;
-  let cache: string | undefined;
-  if (alloc.cache !== undefined) {
-    const arg = call.args[alloc.cache];
-    const src = arg && stripCasts(arg);
-    if (src?.kind === 'instruction' && src.opcode === 'load') {
-      const holder = globalLocation(src.pointer, fn.module, program);
+  // the cache argument: a load of a cache's holder, or a phi / select of such loads
+  const cacheNames: string[] = [];
+  if (alloc.cache !== undefined && call.args[alloc.cache]) {
+    let all = true;
+    for (const o of origins(call.args[alloc.cache]!)) {
+      const src = stripCasts(o);
+      const holder = src.kind === 'instruction' && src.opcode === 'load' ? globalLocation(src.pointer, fn.module, program) : undefined;
       const c = holder && caches.get(holder);
-      if (c) cache = c.name;
+      if (c) { if (!cacheNames.includes(c.name)) cacheNames.push(c.name); } else all = false;
     }
+    if (!all) cacheNames.length = 0;
   }
+  const cache = cacheNames[0];
   const sizeArg = alloc.size !== undefined ? call.args[alloc.size] : undefined;
   const countArg = alloc.count !== undefined ? call.args[alloc.count] : undefined;
   let size: AllocationSite['size'];
@@ -486,6 +528,7 @@ function makeSite(
     module: fn.module.name,
     location,
     ...(cache ? { cache } : {}),
+    ...(cacheNames.length > 1 ? { caches: cacheNames } : {}),
     ...(size ? { size } : {}),
     type,
   };

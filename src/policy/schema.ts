@@ -76,8 +76,10 @@ export const AllocationSiteSchema = z.object({
   /** The translation unit (its source_filename). */
   module: z.string(),
   location: LocationChainSchema,
-  /** The named cache for `kmem_cache_alloc*` from a known cache. */
+  /** The named cache for `kmem_cache_alloc*` from a known cache (the first, when several). */
   cache: z.string().optional(),
+  /** Every cache the object may come from, when there are several (`fclone ? skbuff_fclone_cache : skbuff_head_cache`). */
+  caches: z.array(z.string()).optional(),
   size: AllocationSizeSchema.optional(),
   gfp: z.string().optional(),
   type: ObjectTypeSchema,
