@@ -94,3 +94,45 @@ declare %struct.kmem_cache* @kmem_cache_create(i8*, i32, i32, i64, i8*)
     expect(s.type.evidence.map((e) => e.kind).sort()).toEqual(['gep-source', 'typed-pointer']);
   });
 });
+
+describe('caches chosen at run time and through wrappers', () => {
+  const src = `
+@head_cache = global ptr null
+@clone_cache = global ptr null
+@.s1 = private constant [5 x i8] c"head\\00"
+@.s2 = private constant [6 x i8] c"clone\\00"
+define void @init() {
+  %a = call ptr @kmem_cache_create(ptr @.s1, i32 232, i32 0, i64 0, ptr null)
+  store ptr %a, ptr @head_cache
+  %b = call ptr @kmem_cache_create(ptr @.s2, i32 496, i32 0, i64 0, ptr null)
+  store ptr %b, ptr @clone_cache
+  ret void
+}
+define internal ptr @obj_alloc(i1 %clone) {
+  %h = load ptr, ptr @head_cache
+  %c = load ptr, ptr @clone_cache
+  %cache = select i1 %clone, ptr %c, ptr %h
+  %o = call ptr @kmem_cache_alloc(ptr %cache, i32 0)
+  ret ptr %o
+}
+define void @user() {
+  %o = call ptr @obj_alloc(i1 true)
+  store i32 1, ptr %o
+  ret void
+}
+declare ptr @kmem_cache_create(ptr, i32, i32, i64, ptr)
+declare ptr @kmem_cache_alloc(ptr, i32)
+`;
+  const m = parseModule(src, { filename: 'caches.ll' });
+  const p = new Program([{ module: m, name: 'caches.c', role: 'compartment' }]);
+  const r = findAllocationSites(p, allocatorTable());
+  it('lists both caches of a select', () => {
+    const inner = r.sites.find((s) => s.caller === 'obj_alloc')!;
+    expect(inner.caches).toEqual(['clone', 'head']);
+  });
+  it('gives a wrapper call site the caches of the allocation it wraps', () => {
+    const outer = r.sites.find((s) => s.caller === 'user')!;
+    expect(outer.allocator).toBe('obj_alloc');
+    expect([outer.cache, outer.caches]).toEqual(['clone', ['clone', 'head']]);
+  });
+});
