@@ -442,7 +442,7 @@ function inheritWrapperCaches(
       if (!w) continue;
       const inner = (byFunction.get(fnKeyOf.get(w)!) ?? []).filter((x) => x.allocator === w.wraps);
       if (!inner.length || inner.some((x) => !x.cache)) continue;
-      const names = [...new Set(inner.flatMap((x) => x.caches ?? [x.cache!]))];
+      const names = [...new Set(inner.flatMap((x) => x.caches ?? [x.cache!]))].sort();
       s.cache = names[0];
       if (names.length > 1) s.caches = names;
       changed = true;
@@ -468,6 +468,7 @@ function makeSite(
       if (c) { if (!cacheNames.includes(c.name)) cacheNames.push(c.name); } else all = false;
     }
     if (!all) cacheNames.length = 0;
+    cacheNames.sort();
   }
   const cache = cacheNames[0];
   const sizeArg = alloc.size !== undefined ? call.args[alloc.size] : undefined;
