@@ -35,6 +35,8 @@ describe('analysis of net/ipv6 with net/core as context', () => {
     expect(caches.get('fib6_nodes')).toBe('@net/ipv6/ip6_fib.c::fib6_node_kmem');
     expect(caches.get('ip6_dst_cache')).toBe('@net/ipv6/route.c::ip6_dst_ops_template+120');
     expect(caches.get('skbuff_head_cache')).toBe('@skbuff_head_cache');
+    // skbuff.c:505  skb = kmem_cache_alloc_node(cache, …), cache = fclone ? skbuff_fclone_cache : skbuff_head_cache
+    expect(site('net/core/skbuff.c', 505).caches).toEqual(['skbuff_fclone_cache', 'skbuff_head_cache']);
   });
   it('types real sites as the 6.1 source does', () => {
     // ip6_fib.c:187  fn = kmem_cache_zalloc(fib6_node_kmem, GFP_ATOMIC);   struct fib6_node *fn
