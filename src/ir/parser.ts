@@ -2327,12 +2327,17 @@ class Parser {
 
   private parseNamedMetadata(): void {
     const name = this.lx.text;
-    const at = this.lx.start;
     this.next();
     this.expect(Tok.Equal, "'='");
     this.expect(Tok.Exclaim, "'!'");
     this.expect(Tok.LBrace, "'{'");
-    const ops: (Metadata | null)[] = [];
+    // a second definition of the same name appends to the first, as in LLVM
+    let node = this.m.namedMetadata.get(name);
+    if (!node) {
+      node = new NamedMetadata(name, []);
+      this.m.namedMetadata.set(name, node);
+    }
+    const ops = node.operands;
     if (this.tk() !== Tok.RBrace) {
       do {
         const md = this.parseMetadata(false);
@@ -2341,17 +2346,6 @@ class Parser {
       } while (this.eat(Tok.Comma));
     }
     this.expect(Tok.RBrace, "'}'");
-    if (this.m.namedMetadata.has(name)) {
-      // LLVM appends to an existing named node
-      this.m.namedMetadata.get(name)!.operands.push(...ops);
-      for (let i = 0; i < ops.length; i++) {
-        const list = this.m.namedMetadata.get(name)!.operands;
-        this.mdFixIfForward(list as unknown as Holder, list.length - ops.length + i, ops[i]);
-      }
-      void at;
-      return;
-    }
-    this.m.namedMetadata.set(name, new NamedMetadata(name, ops));
   }
 
   private parseNumberedMetadata(): void {

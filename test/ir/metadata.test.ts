@@ -113,3 +113,11 @@ describe('forward compatibility', () => {
     expect(t.kind === 'tuple' && [t.distinct, t.operands.length, t.operands[1]]).toEqual([true, 4, null]);
   });
 });
+
+describe('named metadata', () => {
+  it('appends a second definition of the same name, resolving forward references', () => {
+    const mm = parseModule('!n = !{!0}\n!n = !{!1}\n!0 = !{}\n!1 = !{i32 1}\n');
+    expect([...mm.namedMetadata.keys()]).toEqual(['n']);
+    expect(mm.namedMetadata.get('n')!.operands).toEqual([mm.metadata[0], mm.metadata[1]]);
+  });
+});
