@@ -641,7 +641,6 @@ class Parser {
     if (prefix) this.setHolderMaybeForward(f as unknown as Holder, 'prefix', prefix);
     if (prologue) this.setHolderMaybeForward(f as unknown as Holder, 'prologue', prologue);
     if (personality) this.setHolderMaybeForward(f as unknown as Holder, 'personality', personality);
-    for (let i = 0; i < md.length; i++) this.mdFixIfForward(md[i]! as unknown as Holder, 1, md[i]![1]);
     f.arguments = argInfo.map((a, i) => new Argument(argTypes[i]!, a.name, i, a.attrs, f));
     this.defineGlobal(name, numbered, f, nameAt);
     this.m.functions.push(f);

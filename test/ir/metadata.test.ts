@@ -121,3 +121,20 @@ describe('named metadata', () => {
     expect(mm.namedMetadata.get('n')!.operands).toEqual([mm.metadata[0], mm.metadata[1]]);
   });
 });
+
+describe('attachments', () => {
+  it('resolves several forward attachments of a function and an instruction each to its own node', () => {
+    const mm = parseModule(`define void @f() !dbg !1 !prof !0 {
+  ret void, !dbg !2, !annotation !0
+}
+!0 = !{!"function_entry_count", i64 1}
+!1 = distinct !DISubprogram(name: "f")
+!2 = !DILocation(line: 3, column: 1, scope: !1)
+`);
+    const f = mm.getFunction('f')!;
+    expect(f.metadata.map(([k, v]) => [k, v?.kind])).toEqual([['dbg', 'DISubprogram'], ['prof', 'tuple']]);
+    const ret = f.blocks[0]!.instructions[0]!;
+    expect(ret.debugLoc?.line).toBe(3);
+    expect(ret.attachment('annotation')).toBe(mm.metadata[0]);
+  });
+});
