@@ -2091,7 +2091,9 @@ class Parser {
   private mdRef(id: number, at: number): Metadata {
     const m = this.mdById[id];
     if (m) return m;
-    // the caller stores the placeholder and registers it at once (mdFixIfForward)
+    // the caller stores the placeholder and registers it at once (mdFixIfForward);
+    // one placeholder at a time, so a second one before the first is registered is a bug
+    if (this.pendingMdId !== -1) throw new Error(`internal: metadata placeholder !${this.pendingMdId} not registered`);
     this.pendingMdId = id;
     this.pendingMdAt = at;
     return MD_PENDING as unknown as Metadata;
@@ -2099,10 +2101,12 @@ class Parser {
 
   private mdFixIfForward(holder: Holder, key: string | number, md: unknown): void {
     if (md === MD_PENDING) {
+      if (this.pendingMdId === -1) throw new Error('internal: metadata placeholder registered twice');
       this.mdFixHolder.push(holder);
       this.mdFixKey.push(key);
       this.mdFixId.push(this.pendingMdId);
       this.mdFixOffset.push(this.pendingMdAt);
+      this.pendingMdId = -1;
     }
   }
 
@@ -2240,7 +2244,10 @@ class Parser {
   private readonly seenFields: string[][] = [];
   private readonly mapFixups: [Map<string, FieldValue>, string, number, number][] = [];
   private mdFixIfForwardMap(map: Map<string, FieldValue>, key: string, ref: ForwardRef): void {
-    if (ref === MD_PENDING) this.mapFixups.push([map, key, this.pendingMdId, this.pendingMdAt]);
+    if (ref !== MD_PENDING) return;
+    if (this.pendingMdId === -1) throw new Error('internal: metadata placeholder registered twice');
+    this.mapFixups.push([map, key, this.pendingMdId, this.pendingMdAt]);
+    this.pendingMdId = -1;
   }
 
   /** An integer token as a number, or a bigint beyond 2^53. */
