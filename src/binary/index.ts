@@ -1,6 +1,7 @@
 // Owns the public API of src/binary (DESIGN.md §4): the ELF reader, the DWARF
 // `.debug_line` decoder, the `.debug_info` scope trees and inline-chain query,
-// their typed errors and branded offset types.
+// their typed errors and branded offset types, x86-64 decoding and the
+// IR-site → address mapper with static elimination.
 
 export { BinaryError, DwarfError, ElfError, formatLocation, type BinaryErrorLocation } from "./errors.js";
 export {
@@ -63,3 +64,16 @@ export { DebugRanges, DebugRngLists, type RangeListContext } from "./dwarf/rngli
 export { parseDebugInfo, readDebugInfo, scopeFunctionName, type CompileUnitInfo, type Scope, type ScopeKind } from "./dwarf/info.js";
 export { InlineIndex, inlineChainAt, type InlineChain } from "./dwarf/inline.js";
 export { CodeDecoder, decodeFunctions, type DecodedInstruction, type FunctionCode, type MemoryWrite, type WriteKind } from "./x86/decode.js";
+export {
+  ObjectIndex,
+  candidatesOf,
+  chainMatches,
+  mapSitesToAddresses,
+  staticSafety,
+  widthCompatible,
+  widthFit,
+  type MapOptions,
+  type MapStats,
+  type MapperObject,
+  type UnmappedReason,
+} from "./mapper.js";

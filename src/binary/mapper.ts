@@ -1,0 +1,423 @@
+// Owns the IR-site → machine-instruction mapping (DESIGN.md §4, issue 4 items
+// 4 and 5): for each access of an IR-level policy, the instructions of the
+// same source location (file basename, line, column) inside the function
+// symbol named by the access, whose inline chain (DW_TAG_inlined_subroutine)
+// matches the access's frames one by one, and that write memory with a width
+// compatible with the IR write — recorded as BinarySites with a confidence —
+// and the static elimination of writes that need no run-time check (constant
+// offsets from rsp, from rbp under a frame pointer, rip-relative writes to a
+// global of the legal set).
+
+import type { Access, BinarySite, MemoryOperand, Policy, SourceFrame } from "../policy/schema.js";
+import { readDebugInfo } from "./dwarf/info.js";
+import { InlineIndex, type InlineChain } from "./dwarf/inline.js";
+import { readLineTable } from "./dwarf/line.js";
+import type { ElfFile, ElfSection } from "./elf/file.js";
+import type { ElfSymbol } from "./elf/symbols.js";
+import { CodeDecoder, type DecodedInstruction, type FunctionCode, type MemoryWrite } from "./x86/decode.js";
+
+/** One object the mapper reads: its path (recorded in each BinarySite) and the parsed ELF. */
+export interface MapperObject {
+  readonly path: string;
+  readonly elf: ElfFile;
+}
+
+/** Why an access could not be mapped. */
+export type UnmappedReason =
+  | "no location" // the IR write carries no debug location
+  | "no symbol" // no object defines a function symbol of the access's name
+  | "no rows" // the symbol has no line-table row of the innermost frame's file:line:column
+  | "inlined away" // rows exist, but none under the access's inline chain
+  | "no writing instruction"; // the rows' instructions write no memory of a compatible width
+
+/** Counts of one mapping run. */
+export interface MapStats {
+  readonly accesses: number;
+  /** Accesses with at least one candidate (exact + ambiguous). */
+  readonly mapped: number;
+  readonly exact: number;
+  readonly ambiguous: number;
+  readonly unmapped: number;
+  readonly unmappedReasons: Readonly<Record<UnmappedReason, number>>;
+  /** Candidate instructions recorded (one access may have several). */
+  readonly sites: number;
+  /** Candidate instructions statically safe (no run-time check). */
+  readonly staticallySafeSites: number;
+  /** Mapped accesses all of whose sites are statically safe. */
+  readonly staticallySafeAccesses: number;
+  /** Statically safe sites by rule. */
+  readonly safeBy: Readonly<{ rsp: number; rbp: number; global: number }>;
+  /** Sites that still need a run-time check. */
+  readonly checkedSites: number;
+}
+
+/** Options of {@link mapSitesToAddresses}. */
+export interface MapOptions {
+  /** Skip static elimination (every site needs a check). */
+  readonly noStaticElimination?: boolean;
+}
+
+/** A line-table row's code span, keyed by location. */
+interface RowSpan {
+  readonly section: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+function basename(p: string): string {
+  const i = p.lastIndexOf("/");
+  return i < 0 ? p : p.slice(i + 1);
+}
+
+function stem(p: string): string {
+  const b = basename(p);
+  const i = b.lastIndexOf(".");
+  return i <= 0 ? b : b.slice(0, i);
+}
+
+function locKey(file: string, line: number, column: number): string {
+  return `${basename(file)}\0${line}\0${column}`;
+}
+
+/**
+ * The per-object state of the mapper: rows by location, function symbols by
+ * name and by section, the inline index and the decoded code of each symbol
+ * (decoded on first use).
+ */
+export class ObjectIndex {
+  readonly path: string;
+  readonly elf: ElfFile;
+  /** Row spans by `basename \0 line \0 column`. */
+  private readonly rows = new Map<string, RowSpan[]>();
+  /** STT_FUNC symbols by name (several static functions may share one). */
+  private readonly functions = new Map<string, ElfSymbol[]>();
+  /** STT_FUNC symbols by section, sorted by offset. */
+  private readonly bySection = new Map<number, ElfSymbol[]>();
+  private inline: InlineIndex | undefined;
+  private readonly decoder: CodeDecoder;
+  private readonly code = new Map<number, FunctionCode>();
+  private readonly framePointer = new Map<number, boolean>();
+
+  constructor(object: MapperObject) {
+    this.path = object.path;
+    this.elf = object.elf;
+    this.decoder = new CodeDecoder(object.elf);
+    for (const s of this.decoder.functionSymbols()) {
+      let l = this.functions.get(s.name);
+      if (l === undefined) this.functions.set(s.name, (l = []));
+      l.push(s);
+      let b = this.bySection.get(s.sectionIndex);
+      if (b === undefined) this.bySection.set(s.sectionIndex, (b = []));
+      b.push(s);
+    }
+    for (const program of readLineTable(object.elf)) {
+      for (const seq of program.sequences) {
+        if (seq.section === undefined) continue;
+        const rows = seq.rows;
+        for (let i = 0; i + 1 < rows.length; i++) {
+          const r = rows[i]!;
+          const next = rows[i + 1]!;
+          if (r.endSequence || r.line === 0 || r.offset === undefined || next.offset === undefined || next.offset <= r.offset) continue;
+          const key = locKey(r.path ?? "", r.line, r.column);
+          let l = this.rows.get(key);
+          if (l === undefined) this.rows.set(key, (l = []));
+          l.push({ section: seq.section.index, start: r.offset, end: next.offset });
+        }
+      }
+    }
+  }
+
+  /** The function symbols named `name`. */
+  symbolsNamed(name: string): readonly ElfSymbol[] {
+    return this.functions.get(name) ?? [];
+  }
+
+  /** The row spans of a source location (file compared by basename). */
+  rowsAt(file: string, line: number, column: number): readonly RowSpan[] {
+    return this.rows.get(locKey(file, line, column)) ?? [];
+  }
+
+  /** The inline chain at (section, offset). */
+  chainAt(section: number, offset: number): InlineChain | undefined {
+    this.inline ??= new InlineIndex(readDebugInfo(this.elf));
+    return this.inline.chainAt(section as never, offset);
+  }
+
+  /** The decoded instructions of a function symbol (cached). */
+  codeOf(symbol: ElfSymbol): FunctionCode {
+    let c = this.code.get(symbol.index);
+    if (c === undefined) this.code.set(symbol.index, (c = this.decoder.decodeSymbol(symbol)));
+    return c;
+  }
+
+  /**
+   * True when the function keeps a frame pointer: `push rbp` (0x55) directly
+   * followed by `mov rbp, rsp` (48 89 e5 or 48 8b ec) among its first instructions.
+   */
+  keepsFramePointer(symbol: ElfSymbol): boolean {
+    let fp = this.framePointer.get(symbol.index);
+    if (fp === undefined) {
+      fp = false;
+      const code = this.codeOf(symbol);
+      const data = this.elf.sectionData(code.section);
+      const ins = code.instructions;
+      for (let i = 0; i + 1 < Math.min(ins.length, 8); i++) {
+        const a = ins[i]!;
+        const b = ins[i + 1]!;
+        if (a.length !== 1 || data[a.offset] !== 0x55 || b.length !== 3) continue;
+        const x = data[b.offset]!, y = data[b.offset + 1]!, z = data[b.offset + 2]!;
+        if (x === 0x48 && ((y === 0x89 && z === 0xe5) || (y === 0x8b && z === 0xec))) {
+          fp = true;
+          break;
+        }
+      }
+      this.framePointer.set(symbol.index, fp);
+    }
+    return fp;
+  }
+
+  /** The function symbol of `section` holding `offset`, if any. */
+  symbolAt(section: number, offset: number): ElfSymbol | undefined {
+    const l = this.bySection.get(section);
+    if (l === undefined) return undefined;
+    let lo = 0;
+    let hi = l.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (l[mid]!.sectionOffset! <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1; i >= 0; i--) {
+      const s = l[i]!;
+      if (offset < s.sectionOffset! + s.size) return s;
+      if (s.sectionOffset! + s.size <= offset && i < lo - 4) break;
+    }
+    return undefined;
+  }
+
+  /** Frees the decoder's wasm memory. */
+  dispose(): void {
+    this.decoder.dispose();
+  }
+}
+
+/**
+ * True when the inline chain at an address is the access's: the out-of-line
+ * function is the outermost frame's, and each inlined subroutine (innermost
+ * first) is the frame's function called from the next frame's line and column
+ * (and file, by basename, when both name one).
+ */
+export function chainMatches(chain: InlineChain, location: readonly SourceFrame[]): boolean {
+  if (chain.frames.length !== location.length - 1) return false;
+  const outer = location[location.length - 1]!;
+  const subName = chain.subprogram.name ?? chain.subprogram.linkageName;
+  if (subName !== undefined && outer.function !== "" && subName !== outer.function && chain.subprogram.linkageName !== outer.function) return false;
+  for (let i = 0; i < chain.frames.length; i++) {
+    const f = chain.frames[i]!;
+    const callee = location[i]!;
+    const caller = location[i + 1]!;
+    if (callee.function !== "" && f.name !== callee.function && f.linkageName !== callee.function) return false;
+    if (f.callLine !== caller.line || (f.callColumn ?? 0) !== caller.column) return false;
+    if (f.callFile !== undefined && caller.file !== "" && basename(f.callFile) !== basename(caller.file)) return false;
+  }
+  return true;
+}
+
+/**
+ * How well a machine write fits the IR write: 2 when it performs it at the
+ * same width (a wider IR store may also be split into equal smaller pieces),
+ * 1 when it can still be it at another width (a store narrowed to the bytes it
+ * changes, as `or byte [r], 1` for a bit field; adjacent stores merged into
+ * one wider move), 0 when it cannot. Stores, atomics and cmpxchg need an
+ * explicit or string write; memcpy, memmove, memset and calls accept any write,
+ * the stack write of a call included (the callee writes).
+ */
+export function widthFit(access: Pick<Access, "op" | "width">, w: MemoryWrite): 0 | 1 | 2 {
+  switch (access.op) {
+    case "store":
+    case "atomicrmw":
+    case "cmpxchg": {
+      if (w.kind === "stack") return 0;
+      const iw = access.width;
+      if (iw === undefined) return 2;
+      const mw = w.operand.width;
+      if (mw === iw) return 2;
+      if (iw > 8 && mw > 0 && mw < iw && iw % mw === 0) return 2;
+      return access.op === "store" ? 1 : 0;
+    }
+    default:
+      return 2;
+  }
+}
+
+/** True when a machine write can perform the IR write at all ({@link widthFit} > 0). */
+export function widthCompatible(access: Pick<Access, "op" | "width">, w: MemoryWrite): boolean {
+  return widthFit(access, w) > 0;
+}
+
+/** The symbol name of a relocation target such as "sym+0x10" or "sym-0x8". */
+function targetSymbol(target: string): string {
+  const m = /^(.*?)(?:[+-]0x[0-9a-f]+)?$/.exec(target);
+  return m?.[1] ?? target;
+}
+
+/** Which static-elimination rule proves a write safe, if any (issue 4 item 5). */
+export function staticSafety(
+  operand: MemoryOperand,
+  write: MemoryWrite,
+  access: Pick<Access, "module" | "legal">,
+  framePointer: boolean,
+): "rsp" | "rbp" | "global" | undefined {
+  if (operand.segment !== undefined) return undefined;
+  // the stack write of a call is not the write the access stands for (the callee's)
+  if (write.kind !== "explicit") return undefined;
+  if (operand.index !== undefined) return undefined;
+  if (operand.base === "rsp") return "rsp";
+  if (operand.base === "rbp" && framePointer) return "rbp";
+  const target = operand.base === "rip" ? operand.ripTarget : operand.base === undefined ? write.displacementTarget : undefined;
+  if (target !== undefined) {
+    const name = targetSymbol(target);
+    const globals = access.legal.globals;
+    if (globals.includes(name) || globals.includes(`${access.module}::${name}`)) return "global";
+  }
+  return undefined;
+}
+
+interface Candidate {
+  readonly object: ObjectIndex;
+  readonly symbol: ElfSymbol;
+  readonly section: ElfSection;
+  readonly insn: DecodedInstruction;
+  readonly write: MemoryWrite;
+  /** {@link widthFit} of the write. */
+  readonly fit: number;
+}
+
+/** The objects an access's function may live in: by module basename first (statics), else every object defining it. */
+function objectsFor(access: Access, objects: readonly ObjectIndex[]): ObjectIndex[] {
+  const withSymbol = objects.filter((o) => o.symbolsNamed(access.function).length > 0);
+  const mod = stem(access.module);
+  const same = withSymbol.filter((o) => stem(o.path) === mod);
+  return same.length > 0 ? same : withSymbol;
+}
+
+/** The candidates of one access and, when there are none, why. */
+export function candidatesOf(access: Access, objects: readonly ObjectIndex[]): { candidates: Candidate[]; reason?: UnmappedReason; symbol?: { object: ObjectIndex; symbol: ElfSymbol } } {
+  if (access.location.length === 0) return { candidates: [], reason: "no location" };
+  const inner = access.location[0]!;
+  const outs = objectsFor(access, objects);
+  if (outs.length === 0) return { candidates: [], reason: "no symbol" };
+  let candidates: Candidate[] = [];
+  let sawRows = false;
+  let sawChain = false;
+  let first: { object: ObjectIndex; symbol: ElfSymbol } | undefined;
+  for (const o of outs) {
+    const named = o.symbolsNamed(access.function);
+    const syms = new Set(named);
+    first ??= { object: o, symbol: named[0]! };
+    for (const span of o.rowsAt(inner.file, inner.line, inner.column)) {
+      const sym = o.symbolAt(span.section, span.start);
+      if (sym === undefined || !syms.has(sym)) continue;
+      sawRows = true;
+      const chain = o.chainAt(span.section, span.start);
+      if (chain === undefined || !chainMatches(chain, access.location)) continue;
+      sawChain = true;
+      const code = o.codeOf(sym);
+      for (const insn of code.instructions) {
+        if (insn.offset < span.start) continue;
+        if (insn.offset >= span.end) break;
+        let best: { w: MemoryWrite; fit: number } | undefined;
+        for (const w of insn.writes) {
+          const fit = widthFit(access, w);
+          if (fit > 0 && (best === undefined || fit > best.fit)) best = { w, fit };
+        }
+        if (best !== undefined) candidates.push({ object: o, symbol: sym, section: code.section, insn, write: best.w, fit: best.fit });
+      }
+    }
+  }
+  // the same width first; another width only when nothing fits better
+  const top = candidates.reduce((m, c) => Math.max(m, c.fit), 0);
+  candidates = candidates.filter((c) => c.fit === top);
+  // a call access performed by a call: the call instructions (and string stores) only, not the argument set-up
+  if (access.op !== "store" && access.op !== "atomicrmw" && access.op !== "cmpxchg" && candidates.some((c) => c.insn.mnemonic === "call")) {
+    candidates = candidates.filter((c) => c.insn.mnemonic === "call" || c.write.kind === "string");
+  }
+  const reason: UnmappedReason | undefined = candidates.length > 0 ? undefined : !sawRows ? "no rows" : !sawChain ? "inlined away" : "no writing instruction";
+  return { candidates, ...(reason !== undefined ? { reason } : {}), ...(first !== undefined ? { symbol: first } : {}) };
+}
+
+/**
+ * Maps every access of `policy` to the machine instructions performing it in
+ * `objects` and applies static elimination; returns a new policy with each
+ * access's `binary` filled, and the counts.
+ *
+ * @example
+ * const elf = readElf(readFileSync("route.o"), "route.o");
+ * const { policy: mapped, stats } = mapSitesToAddresses(policy, [{ path: "route.o", elf }]);
+ * // mapped.accesses[0].binary → [{ object: "route.o", symbol: "ip6_route_output_flags", offset: 0x4c, … }]
+ */
+export function mapSitesToAddresses(policy: Policy, objects: readonly MapperObject[] | readonly ObjectIndex[], options: MapOptions = {}): { policy: Policy; stats: MapStats } {
+  const owned = objects.length > 0 && !(objects[0] instanceof ObjectIndex);
+  const indexes = owned ? (objects as readonly MapperObject[]).map((o) => new ObjectIndex(o)) : (objects as readonly ObjectIndex[]);
+  const reasons: Record<UnmappedReason, number> = { "no location": 0, "no symbol": 0, "no rows": 0, "inlined away": 0, "no writing instruction": 0 };
+  const safeBy = { rsp: 0, rbp: 0, global: 0 };
+  let exact = 0, ambiguous = 0, unmapped = 0, sites = 0, safeSites = 0, safeAccesses = 0;
+  try {
+    const accesses = policy.accesses.map((access): Access => {
+      const { candidates, reason, symbol } = candidatesOf(access, indexes);
+      if (candidates.length === 0) {
+        unmapped++;
+        reasons[reason!]++;
+        const site: BinarySite = {
+          object: symbol?.object.path ?? "",
+          symbol: symbol?.symbol.name ?? access.function,
+          offset: 0,
+          section: symbol !== undefined ? (symbol.object.elf.sections[symbol.symbol.sectionIndex]?.name ?? "") : "",
+          confidence: "unmapped",
+          reason: reason!,
+        };
+        return { ...access, binary: [site] };
+      }
+      const confidence = candidates.length === 1 ? "exact" : "ambiguous";
+      if (confidence === "exact") exact++;
+      else ambiguous++;
+      let allSafe = true;
+      const binary = candidates.map((c): BinarySite => {
+        sites++;
+        const rule = options.noStaticElimination === true || access.legal.any ? undefined : staticSafety(c.write.operand, c.write, access, c.object.keepsFramePointer(c.symbol));
+        if (rule !== undefined) {
+          safeSites++;
+          safeBy[rule]++;
+        } else allSafe = false;
+        return {
+          object: c.object.path,
+          symbol: c.symbol.name,
+          offset: c.insn.offset - c.symbol.sectionOffset!,
+          section: c.section.name,
+          operand: c.write.operand,
+          confidence,
+          ...(c.fit === 1 ? { reason: `a ${c.write.operand.width}-byte write for a ${access.width ?? "?"}-byte store (narrowed or merged)` } : {}),
+          ...(rule !== undefined ? { staticallySafe: true } : {}),
+        };
+      });
+      if (allSafe) safeAccesses++;
+      return { ...access, binary };
+    });
+    const stats: MapStats = {
+      accesses: accesses.length,
+      mapped: exact + ambiguous,
+      exact,
+      ambiguous,
+      unmapped,
+      unmappedReasons: reasons,
+      sites,
+      staticallySafeSites: safeSites,
+      staticallySafeAccesses: safeAccesses,
+      safeBy,
+      checkedSites: sites - safeSites,
+    };
+    return { policy: { ...policy, accesses }, stats };
+  } finally {
+    if (owned) for (const o of indexes) o.dispose();
+  }
+}
