@@ -73,6 +73,7 @@ export {
   widthCompatible,
   widthFit,
   type MapOptions,
+  type MatchTier,
   type MapStats,
   type MapperObject,
   type UnmappedReason,

@@ -25,6 +25,7 @@ export interface MapperObject {
 /** Why an access could not be mapped. */
 export type UnmappedReason =
   | "no location" // the IR write carries no debug location
+  | "line 0" // its location is line 0 (merged by the optimizer) outside any inlined function
   | "no symbol" // no object defines a function symbol of the access's name
   | "no rows" // the symbol has no line-table row of the innermost frame's file:line:column
   | "inlined away" // rows exist, but none under the access's inline chain
@@ -47,6 +48,8 @@ export interface MapStats {
   readonly staticallySafeAccesses: number;
   /** Statically safe sites by rule. */
   readonly safeBy: Readonly<{ rsp: number; rbp: number; global: number }>;
+  /** Accesses mapped only by a fallback tier (another column; line-0 rows of the inlined instance). */
+  readonly byTier: Readonly<{ line: number; "line 0": number }>;
   /** Sites that still need a run-time check. */
   readonly checkedSites: number;
 }
@@ -79,6 +82,16 @@ function locKey(file: string, line: number, column: number): string {
   return `${basename(file)}\0${line}\0${column}`;
 }
 
+function lineKey(file: string, line: number): string {
+  return `${basename(file)}\0${line}`;
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  let l = m.get(k);
+  if (l === undefined) m.set(k, (l = []));
+  l.push(v);
+}
+
 /**
  * The per-object state of the mapper: rows by location, function symbols by
  * name and by section, the inline index and the decoded code of each symbol
@@ -89,6 +102,10 @@ export class ObjectIndex {
   readonly elf: ElfFile;
   /** Row spans by `basename \0 line \0 column`. */
   private readonly rows = new Map<string, RowSpan[]>();
+  /** Row spans by `basename \0 line` (any column). */
+  private readonly lineRows = new Map<string, RowSpan[]>();
+  /** Line-0 row spans (compiler-made locations), by section, in address order. */
+  private readonly zeroRows = new Map<number, RowSpan[]>();
   /** STT_FUNC symbols by name (several static functions may share one). */
   private readonly functions = new Map<string, ElfSymbol[]>();
   /** STT_FUNC symbols by section, sorted by offset. */
@@ -117,14 +134,18 @@ export class ObjectIndex {
         for (let i = 0; i + 1 < rows.length; i++) {
           const r = rows[i]!;
           const next = rows[i + 1]!;
-          if (r.endSequence || r.line === 0 || r.offset === undefined || next.offset === undefined || next.offset <= r.offset) continue;
-          const key = locKey(r.path ?? "", r.line, r.column);
-          let l = this.rows.get(key);
-          if (l === undefined) this.rows.set(key, (l = []));
-          l.push({ section: seq.section.index, start: r.offset, end: next.offset });
+          if (r.endSequence || r.offset === undefined || next.offset === undefined || next.offset <= r.offset) continue;
+          const span = { section: seq.section.index, start: r.offset, end: next.offset };
+          if (r.line === 0) {
+            push(this.zeroRows, seq.section.index, span);
+            continue;
+          }
+          push(this.rows, locKey(r.path ?? "", r.line, r.column), span);
+          push(this.lineRows, lineKey(r.path ?? "", r.line), span);
         }
       }
     }
+    for (const l of this.zeroRows.values()) l.sort((a, b) => a.start - b.start);
   }
 
   /** The function symbols named `name`. */
@@ -135,6 +156,19 @@ export class ObjectIndex {
   /** The row spans of a source location (file compared by basename). */
   rowsAt(file: string, line: number, column: number): readonly RowSpan[] {
     return this.rows.get(locKey(file, line, column)) ?? [];
+  }
+
+  /** The row spans of a source line, any column (file compared by basename). */
+  rowsOnLine(file: string, line: number): readonly RowSpan[] {
+    return this.lineRows.get(lineKey(file, line)) ?? [];
+  }
+
+  /** The line-0 row spans inside a function symbol. */
+  zeroRowsIn(symbol: ElfSymbol): RowSpan[] {
+    const l = this.zeroRows.get(symbol.sectionIndex) ?? [];
+    const start = symbol.sectionOffset!;
+    const end = start + symbol.size;
+    return l.filter((r) => r.start >= start && r.start < end);
   }
 
   /** The inline chain at (section, offset). */
@@ -301,49 +335,79 @@ function objectsFor(access: Access, objects: readonly ObjectIndex[]): ObjectInde
   return same.length > 0 ? same : withSymbol;
 }
 
-/** The candidates of one access and, when there are none, why. */
-export function candidatesOf(access: Access, objects: readonly ObjectIndex[]): { candidates: Candidate[]; reason?: UnmappedReason; symbol?: { object: ObjectIndex; symbol: ElfSymbol } } {
+/**
+ * How the rows of a site were found: at its exact file:line:column; on its
+ * line at another column (when no row carries the column); or, for a site in
+ * an inlined function, in line-0 rows of that very inlined instance (the
+ * compiler dropped the line, e.g. the `lock cmpxchg` of a try_cmpxchg loop).
+ */
+export type MatchTier = "location" | "line" | "line 0";
+
+/** The candidates of one access, the tier they were found at and, when there are none, why. */
+export function candidatesOf(access: Access, objects: readonly ObjectIndex[]): { candidates: Candidate[]; tier?: MatchTier; reason?: UnmappedReason; symbol?: { object: ObjectIndex; symbol: ElfSymbol } } {
   if (access.location.length === 0) return { candidates: [], reason: "no location" };
   const inner = access.location[0]!;
   const outs = objectsFor(access, objects);
   if (outs.length === 0) return { candidates: [], reason: "no symbol" };
-  let candidates: Candidate[] = [];
   let sawRows = false;
   let sawChain = false;
-  let first: { object: ObjectIndex; symbol: ElfSymbol } | undefined;
-  for (const o of outs) {
-    const named = o.symbolsNamed(access.function);
-    const syms = new Set(named);
-    first ??= { object: o, symbol: named[0]! };
-    for (const span of o.rowsAt(inner.file, inner.line, inner.column)) {
-      const sym = o.symbolAt(span.section, span.start);
-      if (sym === undefined || !syms.has(sym)) continue;
-      sawRows = true;
-      const chain = o.chainAt(span.section, span.start);
-      if (chain === undefined || !chainMatches(chain, access.location)) continue;
-      sawChain = true;
-      const code = o.codeOf(sym);
-      for (const insn of code.instructions) {
-        if (insn.offset < span.start) continue;
-        if (insn.offset >= span.end) break;
-        let best: { w: MemoryWrite; fit: number } | undefined;
-        for (const w of insn.writes) {
-          const fit = widthFit(access, w);
-          if (fit > 0 && (best === undefined || fit > best.fit)) best = { w, fit };
+  const first = { object: outs[0]!, symbol: outs[0]!.symbolsNamed(access.function)[0]! };
+  const collect = (spansOf: (o: ObjectIndex, syms: readonly ElfSymbol[]) => readonly RowSpan[]): Candidate[] => {
+    const out: Candidate[] = [];
+    for (const o of outs) {
+      const named = o.symbolsNamed(access.function);
+      const syms = new Set(named);
+      for (const span of spansOf(o, named)) {
+        const sym = o.symbolAt(span.section, span.start);
+        if (sym === undefined || !syms.has(sym)) continue;
+        sawRows = true;
+        const chain = o.chainAt(span.section, span.start);
+        if (chain === undefined || !chainMatches(chain, access.location)) continue;
+        sawChain = true;
+        const code = o.codeOf(sym);
+        for (const insn of code.instructions) {
+          if (insn.offset < span.start) continue;
+          if (insn.offset >= span.end) break;
+          let best: { w: MemoryWrite; fit: number } | undefined;
+          for (const w of insn.writes) {
+            const fit = widthFit(access, w);
+            if (fit > 0 && (best === undefined || fit > best.fit)) best = { w, fit };
+          }
+          if (best !== undefined) out.push({ object: o, symbol: sym, section: code.section, insn, write: best.w, fit: best.fit });
         }
-        if (best !== undefined) candidates.push({ object: o, symbol: sym, section: code.section, insn, write: best.w, fit: best.fit });
       }
     }
+    // the same width first; another width only when nothing fits better
+    const top = out.reduce((m, c) => Math.max(m, c.fit), 0);
+    let kept = out.filter((c) => c.fit === top);
+    // a call access performed by a call: the call instructions (and string stores) only, not the argument set-up
+    if (access.op !== "store" && access.op !== "atomicrmw" && access.op !== "cmpxchg" && kept.some((c) => c.insn.mnemonic === "call")) {
+      kept = kept.filter((c) => c.insn.mnemonic === "call" || c.write.kind === "string");
+    }
+    return kept;
+  };
+  let tier: MatchTier = "location";
+  let candidates = inner.line === 0 ? [] : collect((o) => o.rowsAt(inner.file, inner.line, inner.column));
+  const firstReason: UnmappedReason = inner.line === 0 ? "line 0" : !sawRows ? "no rows" : !sawChain ? "inlined away" : "no writing instruction";
+  if (candidates.length === 0 && inner.line !== 0 && !sawChain) {
+    tier = "line";
+    candidates = collect((o) => o.rowsOnLine(inner.file, inner.line).filter((r) => !o.rowsAt(inner.file, inner.line, inner.column).includes(r)));
   }
-  // the same width first; another width only when nothing fits better
-  const top = candidates.reduce((m, c) => Math.max(m, c.fit), 0);
-  candidates = candidates.filter((c) => c.fit === top);
-  // a call access performed by a call: the call instructions (and string stores) only, not the argument set-up
-  if (access.op !== "store" && access.op !== "atomicrmw" && access.op !== "cmpxchg" && candidates.some((c) => c.insn.mnemonic === "call")) {
-    candidates = candidates.filter((c) => c.insn.mnemonic === "call" || c.write.kind === "string");
+  if (candidates.length === 0 && access.location.length >= 2 && firstReason !== "no writing instruction") {
+    tier = "line 0";
+    candidates = collect((o, syms) => syms.flatMap((sym) => o.zeroRowsIn(sym)));
   }
-  const reason: UnmappedReason | undefined = candidates.length > 0 ? undefined : !sawRows ? "no rows" : !sawChain ? "inlined away" : "no writing instruction";
-  return { candidates, ...(reason !== undefined ? { reason } : {}), ...(first !== undefined ? { symbol: first } : {}) };
+  if (candidates.length > 0) return { candidates, tier, symbol: first };
+  return { candidates, reason: firstReason, symbol: first };
+}
+
+/** What a site's `reason` says about a match that is not at the exact location and width. */
+function siteReason(c: Candidate, tier: MatchTier, access: Access): string | undefined {
+  const parts: string[] = [];
+  if (tier === "line") parts.push("row on the same line at another column");
+  if (tier === "line 0") parts.push("line-0 row of the same inlined instance");
+  if (c.fit === 1) parts.push(`a ${c.write.operand.width}-byte write for a ${access.width ?? "?"}-byte store (narrowed or merged)`);
+  return parts.length > 0 ? parts.join("; ") : undefined;
 }
 
 /**
@@ -359,12 +423,13 @@ export function candidatesOf(access: Access, objects: readonly ObjectIndex[]): {
 export function mapSitesToAddresses(policy: Policy, objects: readonly MapperObject[] | readonly ObjectIndex[], options: MapOptions = {}): { policy: Policy; stats: MapStats } {
   const owned = objects.length > 0 && !(objects[0] instanceof ObjectIndex);
   const indexes = owned ? (objects as readonly MapperObject[]).map((o) => new ObjectIndex(o)) : (objects as readonly ObjectIndex[]);
-  const reasons: Record<UnmappedReason, number> = { "no location": 0, "no symbol": 0, "no rows": 0, "inlined away": 0, "no writing instruction": 0 };
+  const reasons: Record<UnmappedReason, number> = { "line 0": 0, "no location": 0, "no symbol": 0, "no rows": 0, "inlined away": 0, "no writing instruction": 0 };
   const safeBy = { rsp: 0, rbp: 0, global: 0 };
+  const byTier = { line: 0, "line 0": 0 };
   let exact = 0, ambiguous = 0, unmapped = 0, sites = 0, safeSites = 0, safeAccesses = 0;
   try {
     const accesses = policy.accesses.map((access): Access => {
-      const { candidates, reason, symbol } = candidatesOf(access, indexes);
+      const { candidates, reason, symbol, tier } = candidatesOf(access, indexes);
       if (candidates.length === 0) {
         unmapped++;
         reasons[reason!]++;
@@ -381,6 +446,7 @@ export function mapSitesToAddresses(policy: Policy, objects: readonly MapperObje
       const confidence = candidates.length === 1 ? "exact" : "ambiguous";
       if (confidence === "exact") exact++;
       else ambiguous++;
+      if (tier !== "location") byTier[tier!]++;
       let allSafe = true;
       const binary = candidates.map((c): BinarySite => {
         sites++;
@@ -396,7 +462,7 @@ export function mapSitesToAddresses(policy: Policy, objects: readonly MapperObje
           section: c.section.name,
           operand: c.write.operand,
           confidence,
-          ...(c.fit === 1 ? { reason: `a ${c.write.operand.width}-byte write for a ${access.width ?? "?"}-byte store (narrowed or merged)` } : {}),
+          ...(siteReason(c, tier!, access) !== undefined ? { reason: siteReason(c, tier!, access)! } : {}),
           ...(rule !== undefined ? { staticallySafe: true } : {}),
         };
       });
@@ -414,6 +480,7 @@ export function mapSitesToAddresses(policy: Policy, objects: readonly MapperObje
       staticallySafeSites: safeSites,
       staticallySafeAccesses: safeAccesses,
       safeBy,
+      byTier,
       checkedSites: sites - safeSites,
     };
     return { policy: { ...policy, accesses }, stats };
