@@ -37,7 +37,7 @@ function printStats(label: string, s: MapStats): void {
   console.log(`${label}: ${s.accesses} accesses: mapped ${s.mapped} (${pct(s.mapped, s.accesses)}), exact ${s.exact}, ambiguous ${s.ambiguous}, unmapped ${s.unmapped}`);
   const r = Object.entries(s.unmappedReasons).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ");
   if (r) console.log(`  unmapped: ${r}`);
-  console.log(`  mapped by fallback: another column ${s.byTier.line}, line-0 rows of the inlined instance ${s.byTier["line 0"]}`);
+  console.log(`  mapped by fallback: another column ${s.byTier.line}, rowless instructions of the inlined instance ${s.byTier.rowless}`);
   console.log(`  ${s.sites} sites, statically safe ${s.staticallySafeSites} (rsp ${s.safeBy.rsp}, rbp ${s.safeBy.rbp}, global ${s.safeBy.global}), run-time checks ${s.checkedSites}; accesses all safe ${s.staticallySafeAccesses}`);
 }
 

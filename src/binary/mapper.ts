@@ -48,8 +48,8 @@ export interface MapStats {
   readonly staticallySafeAccesses: number;
   /** Statically safe sites by rule. */
   readonly safeBy: Readonly<{ rsp: number; rbp: number; global: number }>;
-  /** Accesses mapped only by a fallback tier (another column; line-0 rows of the inlined instance). */
-  readonly byTier: Readonly<{ line: number; "line 0": number }>;
+  /** Accesses mapped only by a fallback tier (another column; rowless instructions of the inlined instance). */
+  readonly byTier: Readonly<{ line: number; rowless: number }>;
   /** Sites that still need a run-time check. */
   readonly checkedSites: number;
 }
@@ -104,8 +104,10 @@ export class ObjectIndex {
   private readonly rows = new Map<string, RowSpan[]>();
   /** Row spans by `basename \0 line` (any column). */
   private readonly lineRows = new Map<string, RowSpan[]>();
-  /** Line-0 row spans (compiler-made locations), by section, in address order. */
-  private readonly zeroRows = new Map<number, RowSpan[]>();
+  /** Every row span with its line, by section, in address order. */
+  private readonly allRows = new Map<number, (RowSpan & { readonly line: number })[]>();
+  /** The rowless instruction spans of each symbol (by symbol index), computed on first use. */
+  private readonly rowless = new Map<number, RowSpan[]>();
   /** STT_FUNC symbols by name (several static functions may share one). */
   private readonly functions = new Map<string, ElfSymbol[]>();
   /** STT_FUNC symbols by section, sorted by offset. */
@@ -136,16 +138,14 @@ export class ObjectIndex {
           const next = rows[i + 1]!;
           if (r.endSequence || r.offset === undefined || next.offset === undefined || next.offset <= r.offset) continue;
           const span = { section: seq.section.index, start: r.offset, end: next.offset };
-          if (r.line === 0) {
-            push(this.zeroRows, seq.section.index, span);
-            continue;
-          }
+          push(this.allRows, seq.section.index, { ...span, line: r.line });
+          if (r.line === 0) continue;
           push(this.rows, locKey(r.path ?? "", r.line, r.column), span);
           push(this.lineRows, lineKey(r.path ?? "", r.line), span);
         }
       }
     }
-    for (const l of this.zeroRows.values()) l.sort((a, b) => a.start - b.start);
+    for (const l of this.allRows.values()) l.sort((a, b) => a.start - b.start);
   }
 
   /** The function symbols named `name`. */
@@ -163,12 +163,37 @@ export class ObjectIndex {
     return this.lineRows.get(lineKey(file, line)) ?? [];
   }
 
-  /** The line-0 row spans inside a function symbol. */
-  zeroRowsIn(symbol: ElfSymbol): RowSpan[] {
-    const l = this.zeroRows.get(symbol.sectionIndex) ?? [];
-    const start = symbol.sectionOffset!;
-    const end = start + symbol.size;
-    return l.filter((r) => r.start >= start && r.start < end);
+  /**
+   * The instructions of a function symbol that have no row of their own: under
+   * a line-0 row, under no row, or under a row begun in another inline scope
+   * (the row of a call carried over the inline asm after it). One span each.
+   */
+  rowlessIn(symbol: ElfSymbol): readonly RowSpan[] {
+    let out = this.rowless.get(symbol.index);
+    if (out !== undefined) return out;
+    out = [];
+    const rows = this.allRows.get(symbol.sectionIndex) ?? [];
+    const sec = symbol.sectionIndex;
+    for (const insn of this.codeOf(symbol).instructions) {
+      if (insn.writes.length === 0) continue;
+      let lo = 0;
+      let hi = rows.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (rows[mid]!.start <= insn.offset) lo = mid + 1;
+        else hi = mid;
+      }
+      const row = lo > 0 && insn.offset < rows[lo - 1]!.end ? rows[lo - 1] : undefined;
+      let own = row !== undefined && row.line !== 0;
+      if (own && row!.start !== insn.offset) {
+        const a = this.chainAt(sec, row!.start);
+        const b = this.chainAt(sec, insn.offset);
+        own = a?.subprogram === b?.subprogram && a?.frames[0] === b?.frames[0];
+      }
+      if (!own) out.push({ section: sec, start: insn.offset, end: insn.offset + insn.length });
+    }
+    this.rowless.set(symbol.index, out);
+    return out;
   }
 
   /** The inline chain at (section, offset). */
@@ -338,10 +363,12 @@ function objectsFor(access: Access, objects: readonly ObjectIndex[]): ObjectInde
 /**
  * How the rows of a site were found: at its exact file:line:column; on its
  * line at another column (when no row carries the column); or, for a site in
- * an inlined function, in line-0 rows of that very inlined instance (the
- * compiler dropped the line, e.g. the `lock cmpxchg` of a try_cmpxchg loop).
+ * an inlined function, among the instructions of that very inlined instance
+ * (DW_TAG_inlined_subroutine ranges) that have no row of their own — line 0,
+ * or a row carried over from the instruction before, as happens to inline asm
+ * (`lock incl` of atomic_inc after a call, `lock cmpxchg` of try_cmpxchg).
  */
-export type MatchTier = "location" | "line" | "line 0";
+export type MatchTier = "location" | "line" | "rowless";
 
 /** The candidates of one access, the tier they were found at and, when there are none, why. */
 export function candidatesOf(access: Access, objects: readonly ObjectIndex[]): { candidates: Candidate[]; tier?: MatchTier; reason?: UnmappedReason; symbol?: { object: ObjectIndex; symbol: ElfSymbol } } {
@@ -394,8 +421,8 @@ export function candidatesOf(access: Access, objects: readonly ObjectIndex[]): {
     candidates = collect((o) => o.rowsOnLine(inner.file, inner.line).filter((r) => !o.rowsAt(inner.file, inner.line, inner.column).includes(r)));
   }
   if (candidates.length === 0 && access.location.length >= 2 && firstReason !== "no writing instruction") {
-    tier = "line 0";
-    candidates = collect((o, syms) => syms.flatMap((sym) => o.zeroRowsIn(sym)));
+    tier = "rowless";
+    candidates = collect((o, syms) => syms.flatMap((sym) => o.rowlessIn(sym)));
   }
   if (candidates.length > 0) return { candidates, tier, symbol: first };
   return { candidates, reason: firstReason, symbol: first };
@@ -405,7 +432,7 @@ export function candidatesOf(access: Access, objects: readonly ObjectIndex[]): {
 function siteReason(c: Candidate, tier: MatchTier, access: Access): string | undefined {
   const parts: string[] = [];
   if (tier === "line") parts.push("row on the same line at another column");
-  if (tier === "line 0") parts.push("line-0 row of the same inlined instance");
+  if (tier === "rowless") parts.push("an instruction of the same inlined instance without a row of its own");
   if (c.fit === 1) parts.push(`a ${c.write.operand.width}-byte write for a ${access.width ?? "?"}-byte store (narrowed or merged)`);
   return parts.length > 0 ? parts.join("; ") : undefined;
 }
@@ -425,7 +452,7 @@ export function mapSitesToAddresses(policy: Policy, objects: readonly MapperObje
   const indexes = owned ? (objects as readonly MapperObject[]).map((o) => new ObjectIndex(o)) : (objects as readonly ObjectIndex[]);
   const reasons: Record<UnmappedReason, number> = { "line 0": 0, "no location": 0, "no symbol": 0, "no rows": 0, "inlined away": 0, "no writing instruction": 0 };
   const safeBy = { rsp: 0, rbp: 0, global: 0 };
-  const byTier = { line: 0, "line 0": 0 };
+  const byTier = { line: 0, rowless: 0 };
   let exact = 0, ambiguous = 0, unmapped = 0, sites = 0, safeSites = 0, safeAccesses = 0;
   try {
     const accesses = policy.accesses.map((access): Access => {

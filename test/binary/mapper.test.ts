@@ -2,7 +2,8 @@
 // compiled with clang-19 (IR at -O2 -g, its object from that same IR) and
 // analyzed, each write mapped to its instruction — plain stores, stores of an
 // inlined helper (inline chain matched frame by frame), a wrong call line
-// left unmapped, rip-relative writes to a global of the legal set and stack
+// left unmapped, inline asm without a row of its own found in its inlined
+// instance, rip-relative writes to a global of the legal set and stack
 // writes statically safe, frame-pointer detection; on the corpus, every
 // mapped address of the route.ll policy is an instruction boundary inside
 // its symbol writing memory of a compatible width; and the debugify ground
@@ -44,6 +45,13 @@ void on_stack(void) {
 }
 void clear(struct s *p) {
   __builtin_memset(p->c, 0, 32);
+}
+static inline void my_inc(int *p) {
+  asm volatile(".pushsection .smp_locks,\\"a\\"\\n.balign 4\\n.long 671f - .\\n.popsection\\n671:\\n\\tlock; incl %0" : "+m"(*p));
+}
+void bump_after_call(int *p) {
+  consume(p);
+  my_inc(p);
 }
 `;
 
@@ -157,6 +165,16 @@ describe("mapSitesToAddresses on clang fixtures", () => {
     expect(a.binary!.length).toBeGreaterThanOrEqual(1);
     expect(a.binary!.every((b) => b.confidence !== "unmapped" && b.operand?.base === "rdi")).toBe(true);
     expect(a.binary!.reduce((n, b) => n + b.operand!.width, 0)).toBe(32);
+  });
+
+  it("finds inline asm that has no row of its own inside its inlined instance", (ctx) => {
+    if (!have) return ctx.skip();
+    // the kernel's LOCK_PREFIX (.pushsection .smp_locks) leaves the asm under the row of the call before it
+    const a = mapFixture().accesses.find((x) => x.function === "bump_after_call" && x.op === "call" && x.callee === "asm")!;
+    expect(a.location.map((f) => f.function)).toEqual(["my_inc", "bump_after_call"]);
+    expect(a.binary).toHaveLength(1);
+    expect(a.binary![0]).toMatchObject({ symbol: "bump_after_call", confidence: "exact", operand: { base: "rbx", width: 4 } });
+    expect(a.binary![0]!.reason).toMatch(/without a row of its own/);
   });
 
   it("detects a frame pointer only where the prologue keeps one", async (ctx) => {
