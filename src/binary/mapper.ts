@@ -14,6 +14,7 @@ import { InlineIndex, type InlineChain } from "./dwarf/inline.js";
 import { readLineTable } from "./dwarf/line.js";
 import type { ElfFile, ElfSection } from "./elf/file.js";
 import type { ElfSymbol } from "./elf/symbols.js";
+import { STT_FILE, STT_OBJECT, STT_SECTION } from "./elf/constants.js";
 import { CodeDecoder, type DecodedInstruction, type FunctionCode, type MemoryWrite } from "./x86/decode.js";
 
 /** One object the mapper reads: its path (recorded in each BinarySite) and the parsed ELF. */
@@ -196,6 +197,22 @@ export class ObjectIndex {
     return out;
   }
 
+  /**
+   * The data symbol a relocation target names: "sym+0x8" is sym at 8; a
+   * section-relative target (".bss+0xa8", what assemblers emit for static
+   * variables) is the STT_OBJECT symbol of that section holding the offset.
+   */
+  resolveTarget(target: string): ResolvedTarget | undefined {
+    const { name, addend } = parseTarget(target);
+    const named = this.elf.symbols.find((s) => s.name === name && s.type !== STT_SECTION && s.type !== STT_FILE);
+    if (named !== undefined) return { name, offset: addend, size: named.sectionOffset !== undefined && named.size > 0 ? named.size : undefined };
+    const sections = this.elf.sectionsByName(name);
+    if (sections.length !== 1) return undefined;
+    const sec = sections[0]!.index;
+    const holder = this.elf.symbols.find((s) => s.type === STT_OBJECT && s.sectionIndex === sec && s.sectionOffset !== undefined && addend >= s.sectionOffset && addend < s.sectionOffset + Math.max(1, s.size));
+    return holder === undefined ? undefined : { name: holder.name, offset: addend - holder.sectionOffset!, size: holder.size > 0 ? holder.size : undefined };
+  }
+
   /** The inline chain at (section, offset). */
   chainAt(section: number, offset: number): InlineChain | undefined {
     this.inline ??= new InlineIndex(readDebugInfo(this.elf));
@@ -314,18 +331,35 @@ export function widthCompatible(access: Pick<Access, "op" | "width">, w: MemoryW
   return widthFit(access, w) > 0;
 }
 
-/** The symbol name of a relocation target such as "sym+0x10" or "sym-0x8". */
-function targetSymbol(target: string): string {
-  const m = /^(.*?)(?:[+-]0x[0-9a-f]+)?$/.exec(target);
-  return m?.[1] ?? target;
+/** A write target resolved to a data symbol: its name, the offset into it and its size (undefined when unknown). */
+export interface ResolvedTarget {
+  readonly name: string;
+  readonly offset: number;
+  readonly size: number | undefined;
 }
 
-/** Which static-elimination rule proves a write safe, if any (issue 4 item 5). */
+/** Splits a relocation target such as "sym+0x10", ".bss-0x8" into name and addend. */
+export function parseTarget(target: string): { name: string; addend: number } {
+  const m = /^(.*?)(?:([+-])0x([0-9a-f]+))?$/.exec(target)!;
+  const addend = m[3] === undefined ? 0 : parseInt(m[3], 16) * (m[2] === "-" ? -1 : 1);
+  return { name: m[1]!, addend };
+}
+
+/**
+ * Which static-elimination rule proves a write safe, if any (issue 4 item 5):
+ * a constant offset from rsp (no index, no segment), from rbp when the
+ * function keeps a frame pointer, or a rip-relative (or absolute, kernel code
+ * model) write inside a global of the access's legal set (`name` or
+ * `module::name` for statics). `resolve` turns a relocation target into a data
+ * symbol (section-relative targets of static variables included); without it
+ * the target's name is taken as is.
+ */
 export function staticSafety(
   operand: MemoryOperand,
   write: MemoryWrite,
   access: Pick<Access, "module" | "legal">,
   framePointer: boolean,
+  resolve: (target: string) => ResolvedTarget | undefined = (t) => ({ name: parseTarget(t).name, offset: parseTarget(t).addend, size: undefined }),
 ): "rsp" | "rbp" | "global" | undefined {
   if (operand.segment !== undefined) return undefined;
   // the stack write of a call is not the write the access stands for (the callee's)
@@ -335,9 +369,12 @@ export function staticSafety(
   if (operand.base === "rbp" && framePointer) return "rbp";
   const target = operand.base === "rip" ? operand.ripTarget : operand.base === undefined ? write.displacementTarget : undefined;
   if (target !== undefined) {
-    const name = targetSymbol(target);
+    const g = resolve(target);
+    if (g === undefined) return undefined;
+    // the whole write inside the global
+    if (g.size !== undefined && (g.offset < 0 || g.offset + operand.width > g.size)) return undefined;
     const globals = access.legal.globals;
-    if (globals.includes(name) || globals.includes(`${access.module}::${name}`)) return "global";
+    if (globals.includes(g.name) || globals.includes(`${access.module}::${g.name}`)) return "global";
   }
   return undefined;
 }
@@ -477,7 +514,7 @@ export function mapSitesToAddresses(policy: Policy, objects: readonly MapperObje
       let allSafe = true;
       const binary = candidates.map((c): BinarySite => {
         sites++;
-        const rule = options.noStaticElimination === true || access.legal.any ? undefined : staticSafety(c.write.operand, c.write, access, c.object.keepsFramePointer(c.symbol));
+        const rule = options.noStaticElimination === true || access.legal.any ? undefined : staticSafety(c.write.operand, c.write, access, c.object.keepsFramePointer(c.symbol), (t) => c.object.resolveTarget(t));
         if (rule !== undefined) {
           safeSites++;
           safeBy[rule]++;

@@ -53,6 +53,11 @@ void bump_after_call(int *p) {
   consume(p);
   my_inc(p);
 }
+static int s_counter[4];
+int *bump_static(void) {
+  s_counter[2] = 9;
+  return s_counter;
+}
 `;
 
 let dir = "";
@@ -148,6 +153,22 @@ describe("mapSitesToAddresses on clang fixtures", () => {
     // not in the legal set: a run-time check
     const p: Policy = { ...policy, accesses: [{ ...a, legal: { ...a.legal, globals: [] } }] };
     expect(mapFixture(p).accesses[0]!.binary![0]!.staticallySafe).toBeUndefined();
+  });
+
+  it("resolves a section-relative target to the static variable it lands in", (ctx) => {
+    if (!have) return ctx.skip();
+    const a = policy.accesses.find((x) => x.function === "bump_static")!;
+    expect(a.legal.globals.some((g) => g.endsWith("::s_counter"))).toBe(true);
+    const b = mapFixture().accesses.find((x) => x.function === "bump_static")!.binary![0]!;
+    expect(b.operand).toMatchObject({ base: "rip", width: 4 });
+    expect(b.operand!.ripTarget).toMatch(/^(\.bss\+0x[0-9a-f]+|s_counter\+0x8)$/);
+    expect(b.staticallySafe).toBe(true);
+    const o = new ObjectIndex({ path: "fixture.o", elf: readElf(readFileSync(path), path) });
+    try {
+      expect(o.resolveTarget(b.operand!.ripTarget!)).toEqual({ name: "s_counter", offset: 8, size: 16 });
+    } finally {
+      o.dispose();
+    }
   });
 
   it("marks a constant-offset stack write statically safe", (ctx) => {
