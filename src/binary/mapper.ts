@@ -117,6 +117,8 @@ export class ObjectIndex {
   private readonly decoder: CodeDecoder;
   private readonly code = new Map<number, FunctionCode>();
   private readonly framePointer = new Map<number, boolean>();
+  /** Relocated offsets of each code section (tail-call detection). */
+  private readonly relocated = new Map<number, Set<number>>();
 
   constructor(object: MapperObject) {
     this.path = object.path;
@@ -195,6 +197,18 @@ export class ObjectIndex {
     }
     this.rowless.set(symbol.index, out);
     return out;
+  }
+
+  /** True when `insn` is `jmp rel32` whose displacement is relocated: a tail call to another function. */
+  isTailCall(section: ElfSection, insn: DecodedInstruction): boolean {
+    if (insn.length !== 5 || this.elf.sectionData(section)[insn.offset] !== 0xe9 || !this.elf.isRelocatable) return false;
+    let offs = this.relocated.get(section.index);
+    if (offs === undefined) {
+      offs = new Set();
+      for (const rs of this.elf.relocationSectionsFor(section)) for (const r of this.elf.relocations(rs)) offs.add(Number(r.offset));
+      this.relocated.set(section.index, offs);
+    }
+    return offs.has(insn.offset + 1);
   }
 
   /**
@@ -379,6 +393,9 @@ export function staticSafety(
   return undefined;
 }
 
+/** The write a tail call stands for: none of its own (the callee writes); no operand is recorded. */
+const TAIL_CALL: MemoryWrite = { operand: { scale: 1, displacement: 0, width: 0 }, kind: "stack", access: "write", repCount: undefined, elementWidth: 0, locked: false, displacementTarget: undefined };
+
 interface Candidate {
   readonly object: ObjectIndex;
   readonly symbol: ElfSymbol;
@@ -415,6 +432,7 @@ export function candidatesOf(access: Access, objects: readonly ObjectIndex[]): {
   if (outs.length === 0) return { candidates: [], reason: "no symbol" };
   let sawRows = false;
   let sawChain = false;
+  const callLike = access.op !== "store" && access.op !== "atomicrmw" && access.op !== "cmpxchg";
   const first = { object: outs[0]!, symbol: outs[0]!.symbolsNamed(access.function)[0]! };
   const collect = (spansOf: (o: ObjectIndex, syms: readonly ElfSymbol[]) => readonly RowSpan[]): Candidate[] => {
     const out: Candidate[] = [];
@@ -437,6 +455,8 @@ export function candidatesOf(access: Access, objects: readonly ObjectIndex[]): {
             const fit = widthFit(access, w);
             if (fit > 0 && (best === undefined || fit > best.fit)) best = { w, fit };
           }
+          // a tail call (jmp to a relocated function) performs a call access as a call does
+          if (best === undefined && callLike && insn.mnemonic === "jmp" && o.isTailCall(code.section, insn)) best = { w: TAIL_CALL, fit: 2 };
           if (best !== undefined) out.push({ object: o, symbol: sym, section: code.section, insn, write: best.w, fit: best.fit });
         }
       }
@@ -445,8 +465,8 @@ export function candidatesOf(access: Access, objects: readonly ObjectIndex[]): {
     const top = out.reduce((m, c) => Math.max(m, c.fit), 0);
     let kept = out.filter((c) => c.fit === top);
     // a call access performed by a call: the call instructions (and string stores) only, not the argument set-up
-    if (access.op !== "store" && access.op !== "atomicrmw" && access.op !== "cmpxchg" && kept.some((c) => c.insn.mnemonic === "call")) {
-      kept = kept.filter((c) => c.insn.mnemonic === "call" || c.write.kind === "string");
+    if (callLike && kept.some((c) => c.write.kind === "stack")) {
+      kept = kept.filter((c) => c.write.kind === "stack" || c.write.kind === "string");
     }
     return kept;
   };
@@ -471,6 +491,7 @@ function siteReason(c: Candidate, tier: MatchTier, access: Access): string | und
   if (tier === "line") parts.push("row on the same line at another column");
   if (tier === "rowless") parts.push("an instruction of the same inlined instance without a row of its own");
   if (c.fit === 1) parts.push(`a ${c.write.operand.width}-byte write for a ${access.width ?? "?"}-byte store (narrowed or merged)`);
+  if (c.write.kind === "stack") parts.push(`a ${c.insn.mnemonic}: the callee performs the write (no operand)`);
   return parts.length > 0 ? parts.join("; ") : undefined;
 }
 
@@ -524,7 +545,8 @@ export function mapSitesToAddresses(policy: Policy, objects: readonly MapperObje
           symbol: c.symbol.name,
           offset: c.insn.offset - c.symbol.sectionOffset!,
           section: c.section.name,
-          operand: c.write.operand,
+          // a call's own write is its return address: the callee writes, through its arguments
+          ...(c.write.kind === "stack" ? {} : { operand: c.write.operand }),
           confidence,
           ...(siteReason(c, tier!, access) !== undefined ? { reason: siteReason(c, tier!, access)! } : {}),
           ...(rule !== undefined ? { staticallySafe: true } : {}),

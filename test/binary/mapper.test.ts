@@ -53,6 +53,13 @@ void bump_after_call(int *p) {
   consume(p);
   my_inc(p);
 }
+void copy_n(struct s *d, const char *src, unsigned long n) {
+  __builtin_memcpy(d->c, src, n);
+  d->a = 1;
+}
+void copy_tail(struct s *d, const char *src, unsigned long n) {
+  __builtin_memcpy(d->c, src, n);
+}
 static int s_counter[4];
 int *bump_static(void) {
   s_counter[2] = 9;
@@ -198,6 +205,17 @@ describe("mapSitesToAddresses on clang fixtures", () => {
     expect(a.binary![0]!.reason).toMatch(/without a row of its own/);
   });
 
+  it.for(["copy_n", "copy_tail"])("maps a memcpy left as a call (%s: call, tail call) to it, without an operand", (fn, ctx) => {
+    if (!have) return ctx.skip();
+    const a = mapFixture().accesses.find((x) => x.function === fn && x.op === "memcpy")!;
+    expect(a.binary).toHaveLength(1);
+    const b = a.binary![0]!;
+    expect(b).toMatchObject({ symbol: fn, confidence: "exact" });
+    expect(b.operand).toBeUndefined();
+    expect(b.reason).toMatch(fn === "copy_n" ? /a call: the callee performs the write/ : /a jmp: the callee performs the write/);
+    expect(b.staticallySafe).toBeUndefined();
+  });
+
   it("detects a frame pointer only where the prologue keeps one", async (ctx) => {
     if (!have) return ctx.skip();
     const fp = await build(["-fno-omit-frame-pointer"], "fp");
@@ -249,7 +267,8 @@ describe("mapSitesToAddresses on net/ipv6", () => {
           expect(b.offset).toBeLessThan(sym.size);
           const insn = d.decodeSymbol(sym).instructions.find((i) => i.offset === sym.sectionOffset! + b.offset);
           expect(insn, `${a.id} → ${b.symbol}+${b.offset}`).toBeDefined();
-          expect(insn!.writes.some((w) => widthCompatible(a, w))).toBe(true);
+          if (b.operand === undefined) expect(["call", "jmp"]).toContain(insn!.mnemonic); // the callee writes
+          else expect(insn!.writes.some((w) => widthCompatible(a, w) && w.operand.width === b.operand!.width)).toBe(true);
           checked++;
         }
       }
