@@ -7,7 +7,11 @@
 // against the object and compared with the instructions whose line-table row
 // carries the store's line and that write memory: precision and recall.
 //
-// Usage: node dist/scripts/map-corpus.js [policy.json] [--files N | --all] [--no-policy] [--no-debugify]
+// With --inline, opt inlines further after debugify, so stores carry inline
+// chains the mapper must match (stores whose line has several copies in one
+// function are skipped: the line alone cannot tell the copies apart).
+//
+// Usage: node dist/scripts/map-corpus.js [policy.json] [--files N | --all] [--inline] [--no-policy] [--no-debugify]
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync } from "node:fs";
@@ -56,15 +60,21 @@ async function mapPolicy(policyPath: string | undefined): Promise<void> {
   console.log(`  read ${((t1 - t0) / 1e3).toFixed(2)} s, map ${((t2 - t1) / 1e3).toFixed(2)} s`);
 }
 
-/** Builds the debugified object of one corpus `.ll` (cached in .cache/debugify). */
-export function debugify(ll: string, cache = CACHE): { ll: string; obj: string } {
+/**
+ * Builds the debugified object of one corpus `.ll` (in .cache/debugify). With
+ * `inline`, `opt -passes=cgscc(inline)` runs after debugify: stores of inlined
+ * callees then carry inlinedAt chains, and the mapper must match them frame by frame.
+ */
+export function debugify(ll: string, cache = CACHE, inline = false): { ll: string; obj: string } {
   mkdirSync(cache, { recursive: true });
-  const name = basename(ll, ".ll");
+  const name = basename(ll, ".ll") + (inline ? ".inl" : "");
   const strip = join(cache, `${name}.strip.ll`);
   const dbg = join(cache, `${name}.dbg.ll`);
   const obj = join(cache, `${name}.dbg.o`);
   execFileSync(OPT, ["-strip-debug", ll, "-S", "-o", strip]);
   execFileSync(OPT, ["-passes=debugify", strip, "-S", "-o", dbg]);
+  // inline mode: inline further after debugify, so stores carry inlinedAt chains of debugify lines
+  if (inline) execFileSync(OPT, ["-passes=cgscc(inline)", "-inline-threshold=300", dbg, "-S", "-o", dbg]);
   execFileSync(LLC, ["-O2", "-filetype=obj", "-mtriple=x86_64-unknown-linux-gnu", "-relocation-model=static", "-code-model=kernel", dbg, "-o", obj]);
   return { ll: dbg, obj };
 }
@@ -72,7 +82,12 @@ export function debugify(ll: string, cache = CACHE): { ll: string; obj: string }
 /** Precision and recall of the mapper on the stores of one debugified module. */
 export interface DebugifyScore {
   readonly file: string;
+  /** Stores scored (one copy of their debugify line in their function). */
   readonly stores: number;
+  /** Of those, stores with an inline chain (inline mode). */
+  readonly inlined: number;
+  /** Stores skipped: their line has several copies in one function (inline mode). */
+  readonly duplicates: number;
   /** Stores with at least one true instruction. */
   readonly storesWithTruth: number;
   readonly truth: number;
@@ -84,10 +99,18 @@ export interface DebugifyScore {
 export function scoreDebugified(dbgLl: string, obj: string): DebugifyScore {
   const m = parseModule(readFileSync(dbgLl));
   const accesses: Access[] = [];
+  let duplicates = 0;
   for (const f of m.functions) {
     if (!f.isDefinition) continue;
-    for (const w of writesOf(f)) {
-      if (w.op !== "store" || w.inst.debugLoc === undefined) continue;
+    const ws = writesOf(f).filter((w) => w.op === "store" && w.inst.debugLoc !== undefined);
+    // a debugify line inlined twice into one function: the line alone cannot tell its copies apart (skipped)
+    const perLine = new Map<number, number>();
+    for (const w of ws) perLine.set(w.inst.debugLoc!.line, (perLine.get(w.inst.debugLoc!.line) ?? 0) + 1);
+    for (const w of ws) {
+      if (perLine.get(w.inst.debugLoc!.line)! > 1) {
+        duplicates++;
+        continue;
+      }
       accesses.push({
         id: `${m.sourceFilename ?? ""}:${f.name}:${w.index}`,
         module: m.sourceFilename ?? "",
@@ -104,15 +127,20 @@ export function scoreDebugified(dbgLl: string, obj: string): DebugifyScore {
     compartment: { name: "debugify", modules: [], context: [], functions: [] }, allocationSites: [], caches: [], accesses,
   };
   const elf = readElf(readFileSync(obj), obj);
-  // truth: section:offset of every memory-writing instruction, by the line of its row
-  const truthByLine = new Map<number, Set<string>>();
+  // truth: section:offset of every memory-writing instruction, by its function symbol and the line of its row
+  const truthByLine = new Map<string, Set<string>>();
+  const symbolOf = new Map<string, string>();
   const decoder = new CodeDecoder(elf);
   const writes = new Map<string, Set<number>>();
   try {
     for (const fc of decoder.decodeFunctions()) {
       let s = writes.get(String(fc.section.index));
       if (s === undefined) writes.set(String(fc.section.index), (s = new Set()));
-      for (const i of fc.instructions) if (i.writes.some((w) => w.kind !== "stack")) s.add(i.offset);
+      for (const i of fc.instructions) {
+        if (!i.writes.some((w) => w.kind !== "stack")) continue;
+        s.add(i.offset);
+        symbolOf.set(`${fc.section.index}:${i.offset}`, fc.symbol.name);
+      }
     }
   } finally {
     decoder.dispose();
@@ -127,8 +155,9 @@ export function scoreDebugified(dbgLl: string, obj: string): DebugifyScore {
         if (r.endSequence || r.line === 0 || r.offset === undefined || next.offset === undefined) continue;
         for (let o = r.offset; o < next.offset; o++) {
           if (!ws.has(o)) continue;
-          let t = truthByLine.get(r.line);
-          if (t === undefined) truthByLine.set(r.line, (t = new Set()));
+          const key = `${symbolOf.get(`${seq.section.index}:${o}`)}\0${r.line}`;
+          let t = truthByLine.get(key);
+          if (t === undefined) truthByLine.set(key, (t = new Set()));
           t.add(`${seq.section.index}:${o}`);
         }
       }
@@ -139,7 +168,7 @@ export function scoreDebugified(dbgLl: string, obj: string): DebugifyScore {
   try {
     const { policy: out } = mapSitesToAddresses(policy, [index], { noStaticElimination: true });
     for (const a of out.accesses) {
-      const t = truthByLine.get(a.location[0]!.line) ?? new Set<string>();
+      const t = truthByLine.get(`${a.function}\0${a.location[0]!.line}`) ?? new Set<string>();
       truth += t.size;
       if (t.size > 0) storesWithTruth++;
       for (const b of a.binary ?? []) {
@@ -153,7 +182,8 @@ export function scoreDebugified(dbgLl: string, obj: string): DebugifyScore {
   } finally {
     index.dispose();
   }
-  return { file: basename(dbgLl), stores: accesses.length, storesWithTruth, truth, mapped, correct };
+  const inlined = accesses.filter((a) => a.location.length > 1).length;
+  return { file: basename(dbgLl), stores: accesses.length, inlined, duplicates, storesWithTruth, truth, mapped, correct };
 }
 
 async function main(): Promise<void> {
@@ -167,19 +197,22 @@ async function main(): Promise<void> {
   const lls = readdirSync(IPV6).filter((f) => f.endsWith(".ll")).sort();
   // route.ll first: the file the tests assert a floor on
   const ordered = ["route.ll", ...lls.filter((f) => f !== "route.ll")].filter((f) => lls.includes(f)).slice(0, n);
-  let stores = 0, truth = 0, mapped = 0, correct = 0, withTruth = 0;
+  const inline = args.includes("--inline");
+  let stores = 0, truth = 0, mapped = 0, correct = 0, withTruth = 0, inlined = 0, duplicates = 0;
   const t0 = performance.now();
   for (const f of ordered) {
-    const { ll, obj } = debugify(join(IPV6, f));
+    const { ll, obj } = debugify(join(IPV6, f), CACHE, inline);
     const s = scoreDebugified(ll, obj);
     stores += s.stores;
     truth += s.truth;
     mapped += s.mapped;
     correct += s.correct;
     withTruth += s.storesWithTruth;
+    inlined += s.inlined;
+    duplicates += s.duplicates;
     console.log(`  ${f}: ${s.stores} stores (${s.storesWithTruth} with a writing instruction), truth ${s.truth}, mapped ${s.mapped}, correct ${s.correct}: precision ${pct(s.correct, s.mapped)}, recall ${pct(s.correct, s.truth)}`);
   }
-  console.log(`debugify on ${ordered.length} file(s): ${stores} stores (${withTruth} with a writing instruction), ${truth} true instructions, ${mapped} mapped, ${correct} correct`);
+  console.log(`debugify${inline ? " + inlining" : ""} on ${ordered.length} file(s): ${stores} stores (${withTruth} with a writing instruction${inline ? `, ${inlined} inlined, ${duplicates} duplicated copies skipped` : ""}), ${truth} true instructions, ${mapped} mapped, ${correct} correct`);
   console.log(`  precision ${pct(correct, mapped)}, recall ${pct(correct, truth)} (${((performance.now() - t0) / 1e3).toFixed(1)} s)`);
 }
 
