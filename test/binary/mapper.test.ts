@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyze } from "../../src/analysis/index.js";
-import { CodeDecoder, ObjectIndex, mapSitesToAddresses, readElf, staticSafety, widthCompatible, type MemoryWrite } from "../../src/binary/index.js";
+import { CodeDecoder, ObjectIndex, chainMatches, mapSitesToAddresses, parseTarget, readElf, staticSafety, widthCompatible, type InlineChain, type MemoryWrite } from "../../src/binary/index.js";
 import type { Access, Policy } from "../../src/policy/schema.js";
 import { debugify, scoreDebugified } from "../../scripts/map-corpus.js";
 import { haveTool, ipv6ObjectDir } from "./support/llvm.js";
@@ -60,6 +60,11 @@ void copy_n(struct s *d, const char *src, unsigned long n) {
 }
 void copy_tail(struct s *d, const char *src, unsigned long n) {
   __builtin_memcpy(d->c, src, n);
+}
+void fill(long *p, int n) {
+#pragma clang loop vectorize(disable)
+  for (int i = 0; i < n; i++)
+    p[i] = 5;
 }
 static int s_counter[4];
 int *bump_static(void) {
@@ -217,6 +222,18 @@ describe("mapSitesToAddresses on clang fixtures", () => {
     expect(b.staticallySafe).toBeUndefined();
   });
 
+  it("keeps every copy of an unrolled store as an ambiguous site needing a check", (ctx) => {
+    if (!have) return ctx.skip();
+    const a = mapFixture().accesses.find((x) => x.function === "fill" && x.op === "store")!;
+    expect(a.binary!.length).toBeGreaterThan(1);
+    for (const b of a.binary!) {
+      expect(b).toMatchObject({ symbol: "fill", confidence: "ambiguous", operand: { width: 8 } });
+      expect(b.operand!.index).toBeDefined();
+      expect(b.staticallySafe).toBeUndefined();
+    }
+    expect(new Set(a.binary!.map((b) => b.offset)).size).toBe(a.binary!.length);
+  });
+
   it("detects a frame pointer only where the prologue keeps one", async (ctx) => {
     if (!have) return ctx.skip();
     const fp = await build(["-fno-omit-frame-pointer"], "fp");
@@ -237,6 +254,31 @@ describe("mapSitesToAddresses on clang fixtures", () => {
     expect(staticSafety(indexed, { ...w, operand: indexed }, a, true)).toBeUndefined();
     const gs = { ...w.operand, base: "rsp", segment: "gs" };
     expect(staticSafety(gs, { ...w, operand: gs }, a, true)).toBeUndefined();
+  });
+});
+
+describe("mapper helpers", () => {
+  it("splits relocation targets", () => {
+    expect(parseTarget("g+0x10")).toEqual({ name: "g", addend: 16 });
+    expect(parseTarget(".bss-0x8")).toEqual({ name: ".bss", addend: -8 });
+    expect(parseTarget("sym")).toEqual({ name: "sym", addend: 0 });
+  });
+
+  it("matches inline chains frame by frame", () => {
+    const scope = (name: string, callLine?: number, callColumn?: number, callFile?: string) =>
+      ({ name, linkageName: undefined, callLine, callColumn, callFile }) as unknown as InlineChain["subprogram"];
+    const chain = { subprogram: scope("outer"), frames: [scope("leaf", 20, 3, "/x/a.c"), scope("mid", 10, 5, "/x/b.c")] } as unknown as InlineChain;
+    const loc = [
+      { file: "include/leaf.h", line: 7, column: 2, function: "leaf" },
+      { file: "a.c", line: 20, column: 3, function: "mid" },
+      { file: "b.c", line: 10, column: 5, function: "outer" },
+    ];
+    expect(chainMatches(chain, loc)).toBe(true);
+    expect(chainMatches(chain, loc.slice(1))).toBe(false);
+    expect(chainMatches(chain, loc.map((f, i) => (i === 1 ? { ...f, column: 4 } : f)))).toBe(false);
+    expect(chainMatches(chain, loc.map((f, i) => (i === 2 ? { ...f, file: "c.c" } : f)))).toBe(false);
+    expect(chainMatches(chain, loc.map((f, i) => (i === 0 ? { ...f, function: "other" } : f)))).toBe(false);
+    expect(chainMatches(chain, loc.map((f, i) => (i === 2 ? { ...f, function: "other" } : f)))).toBe(false);
   });
 });
 
