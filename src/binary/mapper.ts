@@ -464,10 +464,9 @@ export function candidatesOf(access: Access, objects: readonly ObjectIndex[]): {
     // the same width first; another width only when nothing fits better
     const top = out.reduce((m, c) => Math.max(m, c.fit), 0);
     let kept = out.filter((c) => c.fit === top);
-    // a call access performed by a call: the call instructions (and string stores) only, not the argument set-up
-    if (callLike && kept.some((c) => c.write.kind === "stack")) {
-      kept = kept.filter((c) => c.write.kind === "stack" || c.write.kind === "string");
-    }
+    // a call access performed by a call: the call instructions (and string stores) only, not the argument set-up (pushes)
+    const isCall = (c: Candidate): boolean => c.write.kind === "stack" && (c.insn.mnemonic === "call" || c.insn.mnemonic === "jmp");
+    if (callLike && kept.some(isCall)) kept = kept.filter((c) => isCall(c) || c.write.kind === "string");
     return kept;
   };
   let tier: MatchTier = "location";
