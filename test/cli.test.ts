@@ -59,3 +59,40 @@ describe('kcompart analyze', () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe('kcompart map', () => {
+  it('maps an analyzed policy onto the object clang builds from the same source', () => {
+    const obj = join(dir, 'flows.o');
+    const cc = spawnSync('clang-19', [
+      '-O2', '-g', '-gdwarf-5', '-c', '-target', 'x86_64-unknown-linux-gnu', '-mcmodel=kernel', '-fno-pic',
+      '-ffreestanding', '-nostdinc', '-fdebug-compilation-dir=.', '-fno-discard-value-names',
+      'test/fixtures/analysis/flows.c', '-o', obj,
+    ], { cwd: root, encoding: 'utf8' });
+    expect(cc.status, cc.stderr).toBe(0);
+    const policy = join(dir, 'flows.json');
+    expect(run('analyze', '--compartment', fixture, '-o', policy).status).toBe(0);
+    const mapped = join(dir, 'flows.mapped.json');
+    const r = run('map', policy, '--objects', obj, '-o', mapped, '--json-summary');
+    expect(r.status, r.stderr).toBe(0);
+    const stats = JSON.parse(r.stdout);
+    expect(stats.accesses).toBe(9);
+    expect(stats.mapped).toBeGreaterThanOrEqual(8);
+  });
+  it('names a missing object and refuses a policy that does not validate', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"schema":"kcompart.policy"}');
+    const good = join(dir, 'good.json');
+    expect(run('analyze', '--compartment', fixture, '-o', good).status).toBe(0);
+    const r1 = run('map', good, '--objects', join(dir, 'none.o'), '-o', join(dir, 'm.json'));
+    expect(r1.status).toBe(2);
+    expect(r1.stderr).toMatch(/no such file/);
+    writeFileSync(join(dir, 'x.o'), 'not an elf');
+    const r3 = run('map', good, '--objects', join(dir, 'x.o'), '-o', join(dir, 'm.json'));
+    expect(r3.status).toBe(1);
+    expect(r3.stderr).toMatch(/x\.o/);
+    const r2 = run('map', bad, '--objects', join(dir, 'x.o'), '-o', join(dir, 'm.json'));
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toMatch(/bad\.json: (version|generator|compartment)/);
+    expect(existsSync(join(dir, 'm.json'))).toBe(false);
+  });
+});

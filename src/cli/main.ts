@@ -1,24 +1,33 @@
 #!/usr/bin/env node
 // The `kcompart` command (DESIGN.md §6). `analyze` reads kernel IR and writes
-// the IR-level policy; `map`, `emit` and `run` come with the binary and eBPF
-// stages. Errors print one clear line and exit 1; bad usage exits 2.
+// the IR-level policy; `map` pins each write to its machine instructions in
+// the objects; `emit` and `run` come with the eBPF stage. Errors print one clear line and exit 1; bad usage exits 2.
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze, readAllocatorFile, readSymbolList, type AnalysisSummary } from '../analysis/index.js';
 import { AllocatorFileError } from '../analysis/allocators.js';
 import { ParseError } from '../ir/errors.js';
-import { PolicyError, writeAccessesCsv, writePolicy } from '../policy/index.js';
+import { BinaryError, mapSitesToAddresses, readElf, type MapStats } from '../binary/index.js';
+import { PolicyError, readPolicy, writeAccessesCsv, writePolicy } from '../policy/index.js';
 
 const USAGE = `usage: kcompart analyze --compartment <files/dirs/globs> [--context <files/dirs/globs>]
                         [--source-prefix net/ipv6/] [--symbols file] [--allocators file.json]
                         [--name NAME] -o policy.json [--csv policy.csv] [--json-summary]
-A directory stands for its *.ll and *.ll.gz files; a glob may use * and ? in its last part.`;
+       kcompart map policy.json --objects <files/dirs/globs> -o policy.mapped.json
+                    [--csv policy.csv] [--no-static-elimination] [--json-summary]
+A directory stands for its *.ll / *.ll.gz files (analyze) or *.o / *.ko files (map);
+a glob may use * and ? in its last part.`;
 
 class UsageError extends Error {}
 
 /** Expands files, directories and simple globs (wildcards in the last path part) into .ll paths. */
-export function expandInputs(args: readonly string[]): string[] {
+export function expandInputs(
+  args: readonly string[],
+  inDirectory: RegExp = /\.ll(\.gz)?$/,
+  kind = '.ll',
+): string[] {
   const out: string[] = [];
   for (const a of args) {
     if (/[*?]/.test(basename(a))) {
@@ -29,8 +38,8 @@ export function expandInputs(args: readonly string[]): string[] {
       if (!hits.length) throw new UsageError(`no file matches ${a}`);
       out.push(...hits);
     } else if (existsSync(a) && statSync(a).isDirectory()) {
-      const hits = readdirSync(a).filter((f) => /\.ll(\.gz)?$/.test(f)).sort().map((f) => join(a, f));
-      if (!hits.length) throw new UsageError(`no .ll files in ${a}`);
+      const hits = readdirSync(a).filter((f) => inDirectory.test(f)).sort().map((f) => join(a, f));
+      if (!hits.length) throw new UsageError(`no ${kind} files in ${a}`);
       out.push(...hits);
     } else {
       if (!existsSync(a)) throw new UsageError(`no such file: ${a}`);
@@ -99,12 +108,47 @@ async function cmdAnalyze(argv: string[]): Promise<void> {
   else printSummary(summary, values.output + (values.csv ? ` and ${values.csv}` : ''));
 }
 
+function printMapSummary(s: MapStats, out: string): void {
+  const pct = (n: number) => (s.accesses ? `${((100 * n) / s.accesses).toFixed(1)}%` : '0%');
+  const reasons = Object.entries(s.unmappedReasons).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ');
+  console.log(`kcompart map: ${s.accesses} accesses, ${s.mapped} mapped (${pct(s.mapped)}): ${s.exact} exact, ${s.ambiguous} ambiguous; ${s.unmapped} unmapped${reasons ? ` (${reasons})` : ''}`);
+  console.log(`  machine sites    ${s.sites}; statically safe ${s.staticallySafeSites} (rsp ${s.safeBy.rsp}, rbp ${s.safeBy.rbp}, legal globals ${s.safeBy.global}); need a run-time check ${s.checkedSites}`);
+  console.log(`  wrote            ${out}`);
+}
+
+async function cmdMap(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      objects: { type: 'string', multiple: true },
+      output: { type: 'string', short: 'o' },
+      csv: { type: 'string' },
+      'no-static-elimination': { type: 'boolean', default: false },
+      'json-summary': { type: 'boolean', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('map takes one policy.json');
+  if (!values.objects?.length) throw new UsageError('--objects is required');
+  if (!values.output) throw new UsageError('-o policy.mapped.json is required');
+  const policy = await readPolicy(positionals[0]!);
+  const objects = [];
+  for (const path of expandInputs(values.objects, /\.(o|ko)$/, '.o / .ko')) objects.push({ path, elf: readElf(await readFile(path), path) });
+  const { policy: mapped, stats } = mapSitesToAddresses(policy, objects, { noStaticElimination: values['no-static-elimination'] });
+  await writePolicy(values.output, mapped);
+  if (values.csv) await writeAccessesCsv(values.csv, mapped);
+  if (values['json-summary']) console.log(JSON.stringify(stats));
+  else printMapSummary(stats, values.output + (values.csv ? ` and ${values.csv}` : ''));
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
       case 'analyze': await cmdAnalyze(rest); return 0;
-      case 'map': case 'emit': case 'run':
+      case 'map': await cmdMap(rest); return 0;
+      case 'emit': case 'run':
         console.error(`kcompart ${cmd}: not available yet (see the project's issues)`);
         return 2;
       case undefined: case '-h': case '--help':
@@ -118,7 +162,7 @@ async function main(argv: string[]): Promise<number> {
       console.error(`kcompart: ${(e as Error).message}\n${USAGE}`);
       return 2;
     }
-    if (e instanceof ParseError || e instanceof PolicyError || e instanceof AllocatorFileError) {
+    if (e instanceof ParseError || e instanceof PolicyError || e instanceof AllocatorFileError || e instanceof BinaryError) {
       console.error(`kcompart: ${e.message}`);
       return 1;
     }
