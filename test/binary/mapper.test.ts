@@ -335,6 +335,8 @@ describe("mapSitesToAddresses on net/ipv6", () => {
       if (inline) expect(s.inlined).toBeGreaterThan(10);
       expect(s.correct / s.mapped).toBeGreaterThanOrEqual(minPrecision);
       expect(s.correct / s.truth).toBeGreaterThanOrEqual(minRecall);
+      // the line-table truth counts spills under a store's row as true: bound them independently
+      expect(s.spillSuspects / s.mapped).toBeLessThanOrEqual(0.01);
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }
