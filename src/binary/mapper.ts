@@ -3,10 +3,12 @@
 // same source location (file basename, line, column) inside the function
 // symbol named by the access, whose inline chain (DW_TAG_inlined_subroutine)
 // matches the access's frames one by one, and that write memory with a width
-// compatible with the IR write — recorded as BinarySites with a confidence —
-// and the static elimination of writes that need no run-time check (constant
-// offsets from rsp, from rbp under a frame pointer, rip-relative writes to a
-// global of the legal set).
+// compatible with the IR write — recorded as BinarySites with a confidence;
+// when no row carries the location, fallback tiers (another column; the
+// rowless instructions of the site's own inlined instance) — and the static
+// elimination of writes that need no run-time check (constant offsets from
+// rsp, from rbp under a frame pointer, rip-relative writes inside a global of
+// the legal set).
 
 import type { Access, BinarySite, MemoryOperand, Policy, SourceFrame } from "../policy/schema.js";
 import { readDebugInfo } from "./dwarf/info.js";
@@ -61,8 +63,8 @@ export interface MapOptions {
   readonly noStaticElimination?: boolean;
 }
 
-/** A line-table row's code span, keyed by location. */
-interface RowSpan {
+/** A line-table row's code span: [start, end) in a section. */
+export interface RowSpan {
   readonly section: number;
   readonly start: number;
   readonly end: number;
@@ -396,7 +398,8 @@ export function staticSafety(
 /** The write a tail call stands for: none of its own (the callee writes); no operand is recorded. */
 const TAIL_CALL: MemoryWrite = { operand: { scale: 1, displacement: 0, width: 0 }, kind: "stack", access: "write", repCount: undefined, elementWidth: 0, locked: false, displacementTarget: undefined };
 
-interface Candidate {
+/** One instruction that may perform an access, and the write it would perform. */
+export interface Candidate {
   readonly object: ObjectIndex;
   readonly symbol: ElfSymbol;
   readonly section: ElfSection;
