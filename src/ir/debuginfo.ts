@@ -75,30 +75,8 @@ export class DIStringType extends DINodeBase {
   align = 0;
   encoding = '';
 }
-/**
- * Pointers, typedefs, members (with `offset` in bits), const/volatile, inheritance.
- * Pointer-authentication fields (`ptrAuthKey`…, arm64e only) land in `extraFields`.
- */
-export class DIDerivedType extends DINodeBase {
-  get kind(): 'DIDerivedType' { return 'DIDerivedType'; }
-  tag = '';
-  name = '';
-  file: MD = null;
-  line = 0;
-  scope: MD = null;
-  baseType: MD = null;
-  size = 0;
-  align = 0;
-  /** Bit offset of a member within its composite. */
-  offset = 0;
-  flags: Flags = [];
-  extraData: MD = null;
-  dwarfAddressSpace: FieldValue = null;
-  annotations: MD = null;
-}
-/** Structs, unions, enums, arrays: `elements` lists members / enumerators / subranges. */
-export class DICompositeType extends DINodeBase {
-  get kind(): 'DICompositeType' { return 'DICompositeType'; }
+/** What derived and composite types share (LLVM's DIType, plus the base type). */
+abstract class DITypeBase extends DINodeBase {
   tag = '';
   name = '';
   file: MD = null;
@@ -108,8 +86,24 @@ export class DICompositeType extends DINodeBase {
   /** Size in bits. */
   size = 0;
   align = 0;
+  /** Bit offset (of a member within its composite). */
   offset = 0;
   flags: Flags = [];
+}
+
+/**
+ * Pointers, typedefs, members (with `offset` in bits), const/volatile, inheritance.
+ * Pointer-authentication fields (`ptrAuthKey`…, arm64e only) land in `extraFields`.
+ */
+export class DIDerivedType extends DITypeBase {
+  get kind(): 'DIDerivedType' { return 'DIDerivedType'; }
+  extraData: MD = null;
+  dwarfAddressSpace: FieldValue = null;
+  annotations: MD = null;
+}
+/** Structs, unions, enums, arrays: `elements` lists members / enumerators / subranges. */
+export class DICompositeType extends DITypeBase {
+  get kind(): 'DICompositeType' { return 'DICompositeType'; }
   elements: MD = null;
   runtimeLang: FieldValue = null;
   vtableHolder: MD = null;
