@@ -96,6 +96,8 @@ function access(p: Policy, fn: string, line: number): Access {
 
 beforeAll(async () => {
   have = await haveTool(CLANG);
+  // required tools are installed by scripts/setup.sh: their absence is a failure, not a skip
+  if (!have) throw new Error(`${CLANG} is missing: run scripts/setup.sh`);
   if (!have) return;
   dir = mkdtempSync(join(tmpdir(), "kcompart-mapper-"));
   writeFileSync(join(dir, "fixture.c"), SOURCE);
@@ -114,7 +116,6 @@ function mapFixture(p: Policy = policy): Policy {
 
 describe("mapSitesToAddresses on clang fixtures", () => {
   it("maps plain field stores to one instruction of the same width", (ctx) => {
-    if (!have) return ctx.skip();
     const m = mapFixture();
     const a = access(m, "set_fields", 5);
     expect(a.binary).toHaveLength(1);
@@ -127,7 +128,6 @@ describe("mapSitesToAddresses on clang fixtures", () => {
   });
 
   it("matches an inlined helper's store through its inline chain", (ctx) => {
-    if (!have) return ctx.skip();
     const m = mapFixture();
     const a = m.accesses.find((x) => x.function === "uses_inline")!;
     expect(a.location.map((f) => f.function)).toEqual(["helper", "uses_inline"]);
@@ -135,7 +135,6 @@ describe("mapSitesToAddresses on clang fixtures", () => {
   });
 
   it("leaves a site unmapped when the inline chain's call line differs", (ctx) => {
-    if (!have) return ctx.skip();
     const p: Policy = {
       ...policy,
       accesses: policy.accesses.filter((x) => x.function === "uses_inline").map((x) => ({
@@ -148,7 +147,6 @@ describe("mapSitesToAddresses on clang fixtures", () => {
   });
 
   it("reports a missing symbol and missing rows", (ctx) => {
-    if (!have) return ctx.skip();
     const a = access(policy, "set_fields", 5);
     const p: Policy = { ...policy, accesses: [{ ...a, function: "nope" }, { ...a, location: [{ ...a.location[0]!, line: 99 }] }] };
     const m = mapFixture(p);
@@ -157,7 +155,6 @@ describe("mapSitesToAddresses on clang fixtures", () => {
   });
 
   it("marks a rip-relative write to a global of the legal set statically safe", (ctx) => {
-    if (!have) return ctx.skip();
     const a = access(policy, "bump", 15);
     expect(a.legal.globals).toContain("g_counter");
     const b = access(mapFixture(), "bump", 15).binary![0]!;
@@ -169,7 +166,6 @@ describe("mapSitesToAddresses on clang fixtures", () => {
   });
 
   it("resolves a section-relative target to the static variable it lands in", (ctx) => {
-    if (!have) return ctx.skip();
     const a = policy.accesses.find((x) => x.function === "bump_static")!;
     expect(a.legal.globals.some((g) => g.endsWith("::s_counter"))).toBe(true);
     const b = mapFixture().accesses.find((x) => x.function === "bump_static")!.binary![0]!;
@@ -185,7 +181,6 @@ describe("mapSitesToAddresses on clang fixtures", () => {
   });
 
   it("marks a constant-offset stack write statically safe", (ctx) => {
-    if (!have) return ctx.skip();
     const b = access(mapFixture(), "on_stack", 19).binary![0]!;
     expect(b.operand).toMatchObject({ base: "rsp", width: 4 });
     expect(b.operand!.index).toBeUndefined();
@@ -193,7 +188,6 @@ describe("mapSitesToAddresses on clang fixtures", () => {
   });
 
   it("maps an inlined memset to every write it became", (ctx) => {
-    if (!have) return ctx.skip();
     const a = access(mapFixture(), "clear", 23);
     expect(a.op).toBe("memset");
     expect(a.binary!.length).toBeGreaterThanOrEqual(1);
@@ -202,7 +196,6 @@ describe("mapSitesToAddresses on clang fixtures", () => {
   });
 
   it("finds inline asm that has no row of its own inside its inlined instance", (ctx) => {
-    if (!have) return ctx.skip();
     // the kernel's LOCK_PREFIX (.pushsection .smp_locks) leaves the asm under the row of the call before it
     const a = mapFixture().accesses.find((x) => x.function === "bump_after_call" && x.op === "call" && x.callee === "asm")!;
     expect(a.location.map((f) => f.function)).toEqual(["my_inc", "bump_after_call"]);
@@ -212,7 +205,6 @@ describe("mapSitesToAddresses on clang fixtures", () => {
   });
 
   it.for(["copy_n", "copy_tail"])("maps a memcpy left as a call (%s: call, tail call) to it, without an operand", (fn, ctx) => {
-    if (!have) return ctx.skip();
     const a = mapFixture().accesses.find((x) => x.function === fn && x.op === "memcpy")!;
     expect(a.binary).toHaveLength(1);
     const b = a.binary![0]!;
@@ -223,7 +215,6 @@ describe("mapSitesToAddresses on clang fixtures", () => {
   });
 
   it("keeps every copy of an unrolled store as an ambiguous site needing a check", (ctx) => {
-    if (!have) return ctx.skip();
     const a = mapFixture().accesses.find((x) => x.function === "fill" && x.op === "store")!;
     expect(a.binary!.length).toBeGreaterThan(1);
     for (const b of a.binary!) {
@@ -235,7 +226,6 @@ describe("mapSitesToAddresses on clang fixtures", () => {
   });
 
   it("detects a frame pointer only where the prologue keeps one", async (ctx) => {
-    if (!have) return ctx.skip();
     const fp = await build(["-fno-omit-frame-pointer"], "fp");
     const withFp = new ObjectIndex({ path: "fp.o", elf: readElf(readFileSync(fp.obj), fp.obj) });
     const without = new ObjectIndex({ path: "fixture.o", elf: readElf(readFileSync(path), path) });
@@ -287,7 +277,7 @@ const haveCorpus = existsSync(ROUTE_LL);
 
 describe("mapSitesToAddresses on net/ipv6", () => {
   it("maps the route.ll policy to instruction boundaries writing memory of a compatible width", async (ctx) => {
-    if (!haveCorpus) return ctx.skip();
+    if (!haveCorpus) throw new Error(`corpus missing: ${ROUTE_LL} (shared/ must sit beside the repo)`);
     const { policy: p } = await analyze([ROUTE_LL], [], { sourcePrefixes: ["net/ipv6/"] });
     const dirPath = ipv6ObjectDir();
     const objects = readdirSync(dirPath).filter((f) => f.endsWith(".o")).map((f) => ({ path: f, elf: readElf(readFileSync(join(dirPath, f)), f) }));
@@ -326,7 +316,8 @@ describe("mapSitesToAddresses on net/ipv6", () => {
     ["addrlabel.ll", 0.99, 0.97, false],
     ["route.ll", 0.99, 0.98, true],
   ] as const)("debugify ground truth on %s (further inlining: %s): precision and recall floors", async ([file, minPrecision, minRecall, inline], ctx) => {
-    if (!haveCorpus || !(await haveTool("opt-19")) || !(await haveTool("llc-19"))) return ctx.skip();
+    if (!haveCorpus) throw new Error(`corpus missing: ${ROUTE_LL} (shared/ must sit beside the repo)`);
+    for (const tool of ["opt-19", "llc-19"]) if (!(await haveTool(tool))) throw new Error(`${tool} is missing: run scripts/setup.sh`);
     const cache = mkdtempSync(join(tmpdir(), "kcompart-debugify-"));
     try {
       const { ll, obj } = debugify(join(ipv6ObjectDir(), file), cache, inline);
