@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian 12 machine (CI runs it as root, CI=true, no stdin).
-#   1. apt packages clang-19 llvm-19 llvm-19-dev lld-19 (only if missing)
+#   1. apt packages clang-19 llvm-19 llvm-19-dev lld-19, and for eBPF bpftool
+#      libbpf-dev libelf-dev zlib1g-dev (only if missing)
 #   2. npm ci            (only if node_modules is missing or older than package-lock.json)
 #   3. npm run build     (tsc -> dist/)
 #   4. the irstats oracle -> .cache/irstats-19 (only if not built yet)
@@ -25,6 +26,11 @@ if command -v llvm-config-19 >/dev/null 2>&1; then
 fi
 command -v ld.lld-19    >/dev/null 2>&1 || need_pkgs+=(lld-19)
 command -v clang++-19   >/dev/null 2>&1 || need_pkgs+=(clang-19)
+# eBPF (issue 5): bpftool (vmlinux.h from BTF, loading in tests), libbpf headers, libelf, zlib
+command -v bpftool >/dev/null 2>&1 || [ -x /usr/sbin/bpftool ] || need_pkgs+=(bpftool)
+[ -f /usr/include/bpf/bpf_helpers.h ] || need_pkgs+=(libbpf-dev)
+[ -f /usr/include/libelf.h ] || need_pkgs+=(libelf-dev)
+[ -f /usr/include/zlib.h ] || need_pkgs+=(zlib1g-dev)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   # de-duplicate
@@ -43,8 +49,10 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   for t in clang-19 llvm-as-19 llvm-config-19 ld.lld-19; do
     command -v "$t" >/dev/null 2>&1 || die "$t still missing after apt-get install"
   done
+  command -v bpftool >/dev/null 2>&1 || [ -x /usr/sbin/bpftool ] || die "bpftool still missing after apt-get install"
+  [ -f /usr/include/bpf/bpf_helpers.h ] || die "libbpf-dev headers still missing after apt-get install"
 else
-  log "apt packages present (clang-19, llvm-19, llvm-19-dev, lld-19)"
+  log "apt packages present (clang-19, llvm-19, llvm-19-dev, lld-19, bpftool, libbpf-dev, libelf-dev, zlib1g-dev)"
 fi
 
 # ---- 2. node dependencies ----------------------------------------------------
@@ -79,6 +87,20 @@ else
   log "building irstats oracle -> .cache/irstats-19"
   sh "$SHARED/tools/irstats/build.sh" "$IRSTATS" 19 >/dev/null
   [ -x "$IRSTATS" ] || die "irstats build did not produce $IRSTATS"
+fi
+
+# ---- 5. vmlinux.h of the corpus kernel (eBPF templates, issue 5; never committed) ----
+BTF="$SHARED/corpus/linux-6.1/kernel/vmlinux.btf"
+VMH="$ROOT/.cache/vmlinux-6.1.h"
+BPFTOOL=$(command -v bpftool || echo /usr/sbin/bpftool)
+if [ -f "$BTF" ]; then
+  if [ -s "$VMH" ] && [ "$VMH" -nt "$BTF" ]; then
+    log "vmlinux.h present: .cache/vmlinux-6.1.h"
+  else
+    log "bpftool btf dump -> .cache/vmlinux-6.1.h"
+    "$BPFTOOL" btf dump file "$BTF" format c > "$VMH.tmp" && mv "$VMH.tmp" "$VMH"
+  fi
+  ln -sf vmlinux-6.1.h "$ROOT/.cache/vmlinux.h"
 fi
 
 [ -d "$SHARED/corpus" ] || log "warning: corpus not found at $SHARED/corpus (corpus tests will fail)"
