@@ -64,8 +64,12 @@ struct {
 } kc_events SEC(".maps");
 
 /* ---- kernel symbols ---------------------------------------------------------- */
-/* 6.13+: the cache of a slab object, NULL for other memory. Weak: absent on older kernels. */
+/* 6.13+: the cache of a slab object, NULL for other memory. Weak: absent on older
+ * kernels (tested against NULL; libbpf 1.1 has no bpf_ksym_exists). Build with
+ * -DKC_NO_KFUNC to leave it out and keep only the CO-RE page walk. */
+#ifndef KC_NO_KFUNC
 extern struct kmem_cache *bpf_get_kmem_cache(__u64 addr) __ksym __weak;
+#endif
 /* Typeless: their addresses, read with bpf_probe_read_kernel (x86-64 KASLR bases).
  * Weak: a kernel without CONFIG_RANDOMIZE_MEMORY has no such variables, and the
  * fixed bases below (knobs) hold. */
@@ -158,8 +162,10 @@ static __always_inline __u64 kc_cache_by_page(__u64 addr)
 
 static __always_inline __u64 kc_cache_of(__u64 addr)
 {
+#ifndef KC_NO_KFUNC
 	if (kc_use_kfunc && bpf_get_kmem_cache)
 		return (__u64)bpf_get_kmem_cache(addr);
+#endif
 	return kc_cache_by_page(addr);
 }
 
@@ -206,13 +212,17 @@ static __always_inline void kc_report(__u32 site, __u64 addr, __u32 region, __u6
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* Checks one write of site `site` to `addr`: KC_PASS, KC_VIOLATION or KC_UNKNOWN_SITE. */
+/* Checks one write of site `site` (| KC_SITE_GS for gs-relative writes) to `addr`:
+ * KC_PASS, KC_VIOLATION or KC_UNKNOWN_SITE. */
 __noinline int kc_check(__u32 site, __u64 addr)
 {
 	struct kc_site_policy *p;
 	__u32 regions, found = 0;
 	__u64 cache = 0;
 
+	__u32 gs = site & KC_SITE_GS;
+
+	site &= ~KC_SITE_GS;
 	kc_count(KC_CNT_CHECKS);
 	p = bpf_map_lookup_elem(&kc_sites, &site);
 	if (!p) {
@@ -222,6 +232,12 @@ __noinline int kc_check(__u32 site, __u64 addr)
 	regions = p->regions;
 	if (regions & KC_R_ANY)
 		goto pass;
+	if (gs) {
+		if (regions & KC_R_PERCPU)
+			goto pass;
+		kc_report(site, addr, KC_R_PERCPU, 0);
+		return KC_VIOLATION;
+	}
 
 	if (kc_on_stack(addr)) {
 		found = KC_R_STACK;

@@ -24,6 +24,10 @@
 /* The legal set was widened to any memory: nothing to check. */
 #define KC_R_ANY     (1u << 31)
 
+/* Site-id flag: the write is gs-relative (x86-64 per-cpu), so its address is in
+ * this CPU's per-cpu area by construction; the address passed is the offset. */
+#define KC_SITE_GS (1u << 31)
+
 /* kc_check results. */
 #define KC_PASS      0
 #define KC_VIOLATION 1

@@ -1,0 +1,277 @@
+// Owns the generation of eBPF C from a mapped policy (DESIGN.md §5): one
+// `SEC("kprobe/<symbol>+0x<off>")` program per binary site that needs a
+// run-time check, each computing the effective address of its write from named
+// `struct pt_regs` fields and calling the shared checker of bpf-templates/
+// with its site id; the seed data of the checker's maps as JSON; copies of the
+// templates so the output directory compiles on its own. Policy names reach
+// the C only through ./escape.ts; program names are generated (`kc_site_N`).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Access, BinarySite, LegalSet, MemoryOperand, Policy } from '../policy/index.js';
+import { cComment, cString } from './escape.js';
+import { EmitError } from './errors.js';
+
+/** Region bits, as bpf-templates/kcompart.h defines them. */
+export const REGION = {
+  stack: 1 << 0,
+  global: 1 << 1,
+  slab: 1 << 2,
+  buddy: 1 << 3,
+  vmalloc: 1 << 4,
+  percpu: 1 << 5,
+  vmemmap: 1 << 6,
+  any: 2 ** 31,
+} as const;
+
+/** The template files copied next to the generated program. */
+export const TEMPLATE_FILES = ['kcompart.h', 'checker.bpf.h'] as const;
+
+export interface EmitOptions {
+  /** Base name of the generated files (`<name>.bpf.c`, `<name>.seed.json`); a C-identifier-safe form is forced. Default `kcompart`. */
+  readonly name?: string;
+  /** Where bpf-templates/ is; default: found above this module. */
+  readonly templatesDir?: string;
+}
+
+export interface EmittedFile {
+  readonly name: string;
+  readonly content: string;
+}
+
+/** Why a binary site got no program. */
+export type SkipReason = 'statically-safe' | 'unmapped' | 'no-operand' | 'rip-relative' | 'legal-any' | 'unsupported-register';
+
+/** One site program: its generated id and where it comes from. */
+export interface EmittedSite {
+  readonly id: number;
+  readonly program: string;
+  readonly access: string;
+  readonly symbol: string;
+  readonly offset: number;
+  readonly regions: number;
+  /** The C expression of the effective address over `ctx`. */
+  readonly address: string;
+  readonly gs: boolean;
+}
+
+export interface EmitStats {
+  readonly accesses: number;
+  readonly binarySites: number;
+  readonly programs: number;
+  readonly skipped: Readonly<Record<SkipReason, number>>;
+  /** Rip-relative writes resolved ahead of time, by whether the target's symbol is in the legal set. */
+  readonly ripResolved: { readonly legal: number; readonly outside: number };
+  readonly globals: number;
+  readonly caches: number;
+  /** Programs whose symbol cannot be a kernel symbol, so their section is a bare `kprobe` (the loader attaches them from the seed). */
+  readonly unnamedSections: number;
+}
+
+export interface EmitResult {
+  readonly files: EmittedFile[];
+  readonly sites: EmittedSite[];
+  readonly stats: EmitStats;
+}
+
+/** x86-64 register → its `struct pt_regs` field, and whether the name is a 32-bit view. */
+const REGS: Record<string, { field: string; bits: 64 | 32 }> = {};
+for (const [r64, r32, field] of [
+  ['rax', 'eax', 'ax'], ['rbx', 'ebx', 'bx'], ['rcx', 'ecx', 'cx'], ['rdx', 'edx', 'dx'],
+  ['rsi', 'esi', 'si'], ['rdi', 'edi', 'di'], ['rbp', 'ebp', 'bp'], ['rsp', 'esp', 'sp'],
+] as const) {
+  REGS[r64] = { field, bits: 64 };
+  REGS[r32] = { field, bits: 32 };
+}
+for (let n = 8; n <= 15; n++) {
+  REGS[`r${n}`] = { field: `r${n}`, bits: 64 };
+  REGS[`r${n}d`] = { field: `r${n}`, bits: 32 };
+}
+
+/** `ctx->field` as an unsigned 64-bit C expression, or undefined for a register pt_regs does not hold. */
+function regExpr(reg: string): string | undefined {
+  const r = REGS[reg];
+  if (r === undefined) return undefined;
+  return r.bits === 64 ? `ctx->${r.field}` : `(__u64)(__u32)ctx->${r.field}`;
+}
+
+/** The effective address of a memory operand over `ctx`, or undefined when it cannot be computed from pt_regs. */
+export function addressExpression(op: MemoryOperand): string | undefined {
+  const terms: string[] = [];
+  if (op.base !== undefined) {
+    const b = regExpr(op.base);
+    if (b === undefined) return undefined;
+    terms.push(b);
+  }
+  if (op.index !== undefined) {
+    const i = regExpr(op.index);
+    if (i === undefined || ![1, 2, 4, 8].includes(op.scale)) return undefined;
+    terms.push(op.scale === 1 ? i : `${i} * ${op.scale}`);
+  }
+  if (!Number.isSafeInteger(op.displacement)) return undefined;
+  if (op.displacement !== 0 || terms.length === 0) {
+    terms.push(op.displacement < 0 ? `(__u64)(${op.displacement}LL)` : `${op.displacement}ULL`);
+  }
+  return terms.join(' + ');
+}
+
+/** The region bits of a legal set. */
+export function regionBits(legal: LegalSet): number {
+  if (legal.any) return REGION.any;
+  let r = 0;
+  if (legal.stack) r |= REGION.stack;
+  if (legal.globals.length > 0) r |= REGION.global;
+  if (legal.slabCaches.length > 0 || legal.slabSites.length > 0) r |= REGION.slab;
+  if (legal.buddySites.length > 0) r |= REGION.buddy;
+  if (legal.vmallocCallers.length > 0) r |= REGION.vmalloc;
+  if (legal.percpu) r |= REGION.percpu;
+  if (legal.vmemmap) r |= REGION.vmemmap;
+  return r >>> 0;
+}
+
+/** `sym+0x10` / `module::sym` → the bare symbol name. */
+function ripSymbol(target: string): string {
+  const plus = target.search(/[+-]0x[0-9a-f]+$|[+-]\d+$/i);
+  return plus > 0 ? target.slice(0, plus) : target;
+}
+
+function globalMatches(legal: LegalSet, symbol: string): boolean {
+  return legal.globals.some((g) => g === symbol || g.endsWith(`::${symbol}`));
+}
+
+/** What a kernel function symbol looks like (`ip6_output`, `foo.isra.0`, `bar.cold`). */
+const ATTACHABLE = /^[A-Za-z_.$][A-Za-z0-9_.$]{0,254}$/;
+
+/**
+ * The section of a site program. The section attribute takes an unevaluated
+ * string literal, where clang accepts no numeric escape, so only a name that
+ * can be a kernel symbol (nothing to escape) is written there; any other name
+ * gets a bare `"kprobe"` section (the loader attaches it from the seed data)
+ * and reaches the C only in an escaped comment.
+ */
+export function sectionName(symbol: string, offset: number): string {
+  if (!ATTACHABLE.test(symbol) || !Number.isSafeInteger(offset) || offset < 0) return '"kprobe"';
+  return cString(`kprobe/${symbol}+0x${offset.toString(16)}`);
+}
+
+/** Finds bpf-templates/ above this module (src/emit or dist/src/emit). */
+export function defaultTemplatesDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const cand = join(dir, 'bpf-templates');
+    if (existsSync(join(cand, 'checker.bpf.h'))) return cand;
+    dir = dirname(dir);
+  }
+  throw new EmitError('bpf-templates/ not found above src/emit; pass options.templatesDir');
+}
+
+function safeBaseName(name: string): string {
+  const n = name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
+  return n === '' ? 'kcompart' : n;
+}
+
+/** Seed data for the checker's maps, keyed by site id (the loader resolves names to addresses). */
+export interface SeedSite {
+  readonly id: number;
+  readonly access: string;
+  readonly object: string;
+  readonly symbol: string;
+  readonly offset: number;
+  readonly regions: number;
+  readonly gs: boolean;
+  readonly globals: readonly string[];
+  readonly slabCaches: readonly string[];
+  readonly slabSites: readonly string[];
+  readonly buddySites: readonly string[];
+  readonly vmallocCallers: readonly string[];
+}
+
+/**
+ * Generates the BPF C of a mapped policy: `<name>.bpf.c` (one program per
+ * run-time-checked site), `<name>.seed.json` (the legal sets by site id, for
+ * the loader) and copies of kcompart.h and checker.bpf.h.
+ */
+export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
+  const base = safeBaseName(options.name ?? 'kcompart');
+  const templates = resolve(options.templatesDir ?? defaultTemplatesDir());
+  const skipped: Record<SkipReason, number> = {
+    'statically-safe': 0, unmapped: 0, 'no-operand': 0, 'rip-relative': 0, 'legal-any': 0, 'unsupported-register': 0,
+  };
+  const ripResolved = { legal: 0, outside: 0 };
+  const sites: EmittedSite[] = [];
+  const seeds: SeedSite[] = [];
+  const globals = new Set<string>();
+  const caches = new Set<string>();
+  let binarySites = 0;
+  let unnamedSections = 0;
+  const programs: string[] = [];
+
+  const consider = (a: Access, b: BinarySite): void => {
+    binarySites++;
+    if (b.staticallySafe === true) return void skipped['statically-safe']++;
+    if (b.confidence === 'unmapped') return void skipped.unmapped++;
+    const op = b.operand;
+    if (op === undefined) return void skipped['no-operand']++;
+    if (op.base === 'rip') {
+      skipped['rip-relative']++;
+      if (op.ripTarget !== undefined && globalMatches(a.legal, ripSymbol(op.ripTarget))) ripResolved.legal++;
+      else ripResolved.outside++;
+      return;
+    }
+    if (a.legal.any) return void skipped['legal-any']++;
+    const gs = op.segment === 'gs';
+    const address = op.segment === undefined || gs ? addressExpression(op) : undefined;
+    if (address === undefined) return void skipped['unsupported-register']++;
+    if (!ATTACHABLE.test(b.symbol)) unnamedSections++;
+    const id = sites.length;
+    const program = `kc_site_${id}`;
+    const regions = regionBits(a.legal);
+    sites.push({ id, program, access: a.id, symbol: b.symbol, offset: b.offset, regions, address, gs });
+    seeds.push({
+      id, access: a.id, object: b.object, symbol: b.symbol, offset: b.offset, regions, gs,
+      globals: a.legal.globals, slabCaches: a.legal.slabCaches, slabSites: a.legal.slabSites,
+      buddySites: a.legal.buddySites, vmallocCallers: a.legal.vmallocCallers,
+    });
+    for (const g of a.legal.globals) globals.add(g);
+    for (const c of a.legal.slabCaches) caches.add(c);
+    const where = a.location[0];
+    const siteArg = gs ? `${id}u | KC_SITE_GS` : `${id}u`;
+    programs.push(
+      `/* site ${id}: access ${cComment(a.id)} in ${cComment(a.function)}` +
+        (where ? ` at ${cComment(where.file)}:${where.line}:${where.column}` : '') +
+        `; ${cComment(b.symbol)}+0x${b.offset.toString(16)} in ${cComment(b.object)} */\n` +
+        `SEC(${sectionName(b.symbol, b.offset)})\n` +
+        `int ${program}(struct pt_regs *ctx)\n{\n\tkc_check(${siteArg}, ${address});\n\treturn 0;\n}\n`,
+    );
+  };
+  for (const a of policy.accesses) for (const b of a.binary ?? []) consider(a, b);
+
+  const c =
+    `/* SPDX-License-Identifier: GPL-2.0 */\n` +
+    `/* Generated by kcompart from the policy of compartment ${cComment(policy.compartment.name)}:\n` +
+    ` * ${sites.length} site programs (DESIGN.md section 5). Do not edit. */\n` +
+    `#include "vmlinux.h"\n#include <bpf/bpf_helpers.h>\n#include <bpf/bpf_core_read.h>\n#include <bpf/bpf_tracing.h>\n` +
+    `#include "checker.bpf.h"\n\n` +
+    programs.join('\n') +
+    (programs.length ? '\n' : '') +
+    `char LICENSE[] SEC("license") = "GPL";\n`;
+
+  const files: EmittedFile[] = [{ name: `${base}.bpf.c`, content: c }];
+  files.push({
+    name: `${base}.seed.json`,
+    content: `${JSON.stringify({ schema: 'kcompart.bpf-seed', version: 1, compartment: policy.compartment.name, sites: seeds }, null, 1)}\n`,
+  });
+  for (const t of TEMPLATE_FILES) {
+    const p = join(templates, t);
+    if (!existsSync(p)) throw new EmitError(`template ${t} missing in ${templates}`);
+    files.push({ name: t, content: readFileSync(p, 'utf8') });
+  }
+  return {
+    files,
+    sites,
+    stats: {
+      accesses: policy.accesses.length, binarySites, programs: sites.length, skipped, ripResolved,
+      globals: globals.size, caches: caches.size, unnamedSections,
+    },
+  };
+}

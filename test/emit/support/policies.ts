@@ -1,0 +1,90 @@
+// Test support for test/emit: small mapped policies built by hand in the shape
+// of src/policy/schema.ts (one with ordinary names, one whose every name is
+// hostile C), and the corpus addrlabel policy analyzed and mapped for real.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { analyze } from "../../../src/analysis/index.js";
+import { mapSitesToAddresses, readElf } from "../../../src/binary/index.js";
+import { validatePolicy, type Access, type BinarySite, type LegalSet, type MemoryOperand, type Policy } from "../../../src/policy/index.js";
+import { CORPUS } from "./bpf.js";
+
+export function legal(over: Partial<LegalSet> = {}): LegalSet {
+  return {
+    any: false, stack: false, globals: [], slabCaches: [], slabSites: [], buddySites: [], vmallocCallers: [],
+    percpu: false, vmemmap: false, reasons: [], ...over,
+  };
+}
+
+export function site(symbol: string, offset: number, operand: MemoryOperand | undefined, over: Partial<BinarySite> = {}): BinarySite {
+  return { object: "net/ipv6/x.o", symbol, offset, section: ".text", ...(operand ? { operand } : {}), confidence: "exact", ...over };
+}
+
+export function access(id: string, fn: string, l: LegalSet, binary: BinarySite[], file = "net/ipv6/x.c"): Access {
+  return { id, module: file, function: fn, op: "store", width: 8, location: [{ file, line: 10, column: 3, function: fn }], legal: l, binary };
+}
+
+export function policyOf(name: string, accesses: Access[]): Policy {
+  return validatePolicy({
+    schema: "kcompart.policy", version: 1, generator: { tool: "kcompart", version: "test" },
+    compartment: { name, modules: [], context: [], functions: [] },
+    allocationSites: [], caches: [], accesses,
+  });
+}
+
+/** Four run-time sites (base+index*scale+disp, 32-bit index, gs-relative, negative displacement) and five that need none. */
+export function smallPolicy(): Policy {
+  return policyOf("small", [
+    access("x.c:ip6_output:1", "ip6_output", legal({ slabCaches: ["skbuff_head_cache"], stack: true }), [
+      site("ip6_output", 0x1e, { base: "rdi", index: "rsi", scale: 8, displacement: 16, width: 8 }),
+      site("ip6_output", 0x40, { base: "rbx", index: "r9d", scale: 4, displacement: 0, width: 4 }),
+    ]),
+    access("x.c:ip6_output:2", "ip6_output", legal({ percpu: true }), [
+      site("ip6_output", 0x52, { base: "rax", scale: 1, displacement: 8, segment: "gs", width: 8 }),
+    ]),
+    access("x.c:ip6_finish_output:3", "ip6_finish_output", legal({ globals: ["ipv6_stats"], vmemmap: true }), [
+      site("ip6_finish_output", 0x7, { base: "r12", scale: 1, displacement: -24, width: 4 }),
+      // no check: a global of the legal set through rip, a stack write, an unmapped row, no operand
+      site("ip6_finish_output", 0x10, { base: "rip", scale: 1, displacement: 100, ripTarget: "ipv6_stats+0x8", width: 8 }),
+      site("ip6_finish_output", 0x14, { base: "rsp", scale: 1, displacement: 8, width: 8 }, { staticallySafe: true }),
+      site("ip6_finish_output", 0, undefined, { confidence: "unmapped", reason: "no rows" }),
+      site("ip6_finish_output", 0x20, undefined),
+    ]),
+    access("x.c:ip6_finish_output:4", "ip6_finish_output", legal({ any: true }), [
+      site("ip6_finish_output", 0x30, { base: "rdx", scale: 1, displacement: 0, width: 8 }),
+    ]),
+  ]);
+}
+
+/** Names that would break C if pasted: quotes, backslashes, comment ends, newlines, directives, non-ASCII. */
+export const HOSTILE = [
+  'evil"); int pwned(void) { return 1; } /*',
+  "back\\slash\\",
+  "end */ int injected; /* ",
+  "line\n#include </etc/passwd>\nint x;",
+  "caf\u00e9_\u{1F600}_\u0000_\u00ff",
+  "trigraph??/\n??=define",
+  "\\x41\\101\\\"",
+];
+
+/** One site per name, the name used as symbol, object, file, function, access id, global and cache. */
+export function namedPolicy(names: readonly string[], compartment: string): Policy {
+  return policyOf(compartment, names.map((h, k) => {
+    const a = access(`${h}:${k}`, `fn ${h}`, legal({ globals: [h], slabCaches: [h], stack: true }), [
+      site(h, 0x10 + k, { base: "rdi", scale: 1, displacement: k, width: 8 }, { object: h }),
+    ], h);
+    return a;
+  }));
+}
+
+export function hostilePolicy(): Policy {
+  return namedPolicy(HOSTILE, `compartment ${HOSTILE[2]}`);
+}
+
+/** net/ipv6/addrlabel.ll analyzed as the compartment and mapped against addrlabel.o (the real pipeline, < 1 s). */
+export async function addrlabelPolicy(): Promise<Policy> {
+  const dir = join(CORPUS, "linux-6.1", "net", "ipv6");
+  const { policy } = await analyze([join(dir, "addrlabel.ll")], []);
+  const path = join(dir, "addrlabel.o");
+  return mapSitesToAddresses(policy, [{ path, elf: readElf(readFileSync(path), path) }]).policy;
+}
