@@ -69,6 +69,8 @@ export interface LoadedProgram {
   /** Instructions per function of the program's xlated image (the program and the subprograms it calls, e.g. kc_check). */
   functions: Record<string, number>;
   xlatedBytes: number;
+  /** `bpftool prog dump xlated` text ("" when not dumped). */
+  dump: string;
 }
 
 export interface LoadResult {
@@ -102,7 +104,7 @@ export async function loadWithoutAttach(object: string, opts: { dumpPrograms?: n
     const dumpN = opts.dumpPrograms ?? names.length;
     for (const [k, name] of names.entries()) {
       if (k >= dumpN) {
-        programs.push({ name, functions: {}, xlatedBytes: 0 });
+        programs.push({ name, functions: {}, xlatedBytes: 0, dump: "" });
         continue;
       }
       const show = await run(BPFTOOL, ["-j", "prog", "show", "pinned", join(pin, name)]);
@@ -115,7 +117,7 @@ export async function loadWithoutAttach(object: string, opts: { dumpPrograms?: n
         if (h) cur = h[1]!;
         else if (/^\s*\d+: \(/.test(line)) functions[cur] = (functions[cur] ?? 0) + 1;
       }
-      programs.push({ name, functions, xlatedBytes });
+      programs.push({ name, functions, xlatedBytes, dump: dump.stdout });
     }
     return { programs, ms };
   } finally {
