@@ -60,8 +60,11 @@ export interface EmitStats {
   readonly binarySites: number;
   readonly programs: number;
   readonly skipped: Readonly<Record<SkipReason, number>>;
-  /** Rip-relative writes resolved ahead of time, by whether the target's symbol is in the legal set. */
-  readonly ripResolved: { readonly legal: number; readonly outside: number };
+  /**
+   * Rip-relative writes resolved ahead of time (no program): by whether the target's symbol is in
+   * the legal set, and for `%gs:`-relative ones (a per-cpu variable) by whether the set allows percpu.
+   */
+  readonly ripResolved: { readonly legal: number; readonly outside: number; readonly gsLegal: number; readonly gsOutside: number };
   readonly globals: number;
   readonly caches: number;
   /** Programs whose symbol cannot be a kernel symbol, so their section is a bare `kprobe` (the loader attaches them from the seed). */
@@ -197,7 +200,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   const skipped: Record<SkipReason, number> = {
     'statically-safe': 0, unmapped: 0, 'no-operand': 0, 'rip-relative': 0, 'legal-any': 0, 'unsupported-register': 0,
   };
-  const ripResolved = { legal: 0, outside: 0 };
+  const ripResolved = { legal: 0, outside: 0, gsLegal: 0, gsOutside: 0 };
   const sites: EmittedSite[] = [];
   const seeds: SeedSite[] = [];
   const globals = new Set<string>();
@@ -214,7 +217,14 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     if (op === undefined) return void skipped['no-operand']++;
     if (op.base === 'rip') {
       skipped['rip-relative']++;
-      if (op.ripTarget !== undefined && globalMatches(a.legal, ripSymbol(op.ripTarget))) ripResolved.legal++;
+      // %gs:sym(%rip): this CPU's copy of a per-cpu variable, legal exactly when the set allows percpu
+      if (op.segment === 'gs') {
+        if (a.legal.any || a.legal.percpu) ripResolved.gsLegal++;
+        else ripResolved.gsOutside++;
+        return;
+      }
+      if (a.legal.any) ripResolved.legal++;
+      else if (op.ripTarget !== undefined && globalMatches(a.legal, ripSymbol(op.ripTarget))) ripResolved.legal++;
       else ripResolved.outside++;
       return;
     }

@@ -32,7 +32,7 @@ export function policyOf(name: string, accesses: Access[]): Policy {
   });
 }
 
-/** Four run-time sites (base+index*scale+disp, 32-bit index, gs-relative, negative displacement) and five that need none. */
+/** Four run-time sites (base+index*scale+disp, 32-bit index, gs-relative, negative displacement) and six that need none. */
 export function smallPolicy(): Policy {
   return policyOf("small", [
     access("x.c:ip6_output:1", "ip6_output", legal({ slabCaches: ["skbuff_head_cache"], stack: true }), [
@@ -41,6 +41,8 @@ export function smallPolicy(): Policy {
     ]),
     access("x.c:ip6_output:2", "ip6_output", legal({ percpu: true }), [
       site("ip6_output", 0x52, { base: "rax", scale: 1, displacement: 8, segment: "gs", width: 8 }),
+      // %gs:__preempt_count(%rip): a per-cpu variable, resolved ahead of time
+      site("ip6_output", 0x60, { base: "rip", scale: 1, displacement: 0, segment: "gs", ripTarget: "__preempt_count", width: 4 }),
     ]),
     access("x.c:ip6_finish_output:3", "ip6_finish_output", legal({ globals: ["ipv6_stats"], vmemmap: true }), [
       site("ip6_finish_output", 0x7, { base: "r12", scale: 1, displacement: -24, width: 4 }),
