@@ -18,6 +18,8 @@ describe("bpf-templates compile standalone (clang-19, corpus 6.1 vmlinux.h, -Wal
     ["checker.bpf.c", []],
     ["sample.bpf.c", []],
     ["sample.bpf.c", ["-DKC_NO_KFUNC"]],
+    ["test_harness.bpf.c", []],
+    ["test_harness.bpf.c", ["-DKC_NO_KFUNC"]],
   ] as const) {
     it(`${file} ${extra.join(" ")}`, async () => {
       const r = await clangBpf(join(TEMPLATES, file), join(out, `${file}${extra.join("")}.o`), extra);
@@ -25,6 +27,12 @@ describe("bpf-templates compile standalone (clang-19, corpus 6.1 vmlinux.h, -Wal
       expect(r.code).toBe(0);
     });
   }
+
+  it("test_run.c (the libbpf test-run helper) builds with no warning", async () => {
+    const r = await run(CLANG, ["-Wall", "-Wextra", "-O2", join(TEMPLATES, "test_run.c"), "-o", join(out, "test_run"), "-lbpf"]);
+    expect(r.stderr, r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
 
   it("kcompart.h is plain C for user space", async () => {
     const r = await run(CLANG, ["-fsyntax-only", "-Wall", "-Wextra", "-x", "c", "-include", "stdint.h", join(TEMPLATES, "kcompart.h")]);

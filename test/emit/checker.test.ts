@@ -1,0 +1,98 @@
+// Unit-tests the checker's region logic on this machine's kernel: the
+// harness bpf-templates/test_harness.bpf.c (a raw_tp program calling
+// kc_check, loaded and pinned with its maps, never attached) is run through
+// BPF_PROG_TEST_RUN by bpf-templates/test_run.c (libbpf), with the site maps
+// filled by bpftool: stack, global ranges, slab by cache (kfunc build and
+// CO-RE page-walk build), vmemmap, gs-relative per-cpu writes, unknown sites.
+
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BPFTOOL, CLANG, TEMPLATES, clangBpf, run } from "./support/bpf.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "kcompart-checker-"));
+const runner = join(tmp, "test_run");
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const PASS = 0, VIOLATION = 1, UNKNOWN = 2, CACHE_FOUND = 0x100, GS = 0x80000000;
+const R = { stack: 1, global: 2, slab: 4, percpu: 32, vmemmap: 64 };
+
+function u32s(...v: number[]): string[] {
+  const b = Buffer.alloc(4 * v.length);
+  v.forEach((x, i) => b.writeUInt32LE(x >>> 0, 4 * i));
+  return [...b].map(String);
+}
+function u64s(...v: bigint[]): string[] {
+  const b = Buffer.alloc(8 * v.length);
+  v.forEach((x, i) => b.writeBigUInt64LE(x, 8 * i));
+  return [...b].map(String);
+}
+
+async function must(cmd: string, args: string[]): Promise<string> {
+  const r = await run(cmd, args);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/** `_stext` from /proc/kallsyms (a kernel address to use as a global range). */
+function stext(): bigint {
+  const m = /^([0-9a-f]+) T _stext$/m.exec(readFileSync("/proc/kallsyms", "utf8"));
+  if (!m || /^0+$/.test(m[1]!)) throw new Error("no _stext address in /proc/kallsyms");
+  return BigInt(`0x${m[1]}`);
+}
+
+beforeAll(async () => {
+  await must(CLANG, ["-Wall", "-O2", join(TEMPLATES, "test_run.c"), "-o", runner, "-lbpf"]);
+});
+
+for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page walk (kfunc left out)", ["-DKC_NO_KFUNC"]]] as const) {
+  describe(`kc_check region logic, ${label}`, () => {
+    const pin = `/sys/fs/bpf/kcompart-test-${process.pid}-${extra.length}`;
+    const maps = join(pin, "maps");
+    const S = stext();
+    const check = async (site: number, mode: number, addr: bigint, allow = 0): Promise<number> =>
+      Number((await must(runner, [join(pin, "kc_test"), String(site >>> 0), String(mode), `0x${addr.toString(16)}`, String(allow)])).trim());
+
+    beforeAll(async () => {
+      const obj = join(tmp, `harness${extra.join("")}.o`);
+      const c = await clangBpf(join(TEMPLATES, "test_harness.bpf.c"), obj, extra);
+      expect(c.stderr).toBe("");
+      await must(BPFTOOL, ["prog", "loadall", obj, pin, "pinmaps", maps]);
+      const site = (id: number, regions: number, first = 0, count = 0) =>
+        must(BPFTOOL, ["map", "update", "pinned", join(maps, "kc_sites"), "key", ...u32s(id), "value", ...u32s(regions, first, count, 0)]);
+      await must(BPFTOOL, ["map", "update", "pinned", join(maps, "kc_globals"), "key", ...u32s(0), "value", ...u64s(S, S + 16n)]);
+      await site(0, R.stack);
+      await site(2, R.slab);
+      await site(3, R.global, 0, 1);
+      await site(4, R.vmemmap);
+      await site(5, R.percpu);
+      await site(6, R.global, 0, 0);
+    });
+    afterAll(() => rmSync(pin, { recursive: true, force: true }));
+
+    it("stack: an address on the current kernel stack passes a stack site, fails a global one", async () => {
+      expect(await check(0, 1, 0n)).toBe(PASS);
+      expect(await check(6, 1, 0n)).toBe(VIOLATION);
+    });
+    it("global: inside the site's symbol range passes, one past the end fails", async () => {
+      expect(await check(3, 0, S + 8n)).toBe(PASS);
+      expect(await check(3, 0, S + 16n)).toBe(VIOLATION);
+      expect(await check(6, 0, S + 8n)).toBe(VIOLATION);
+    });
+    it("slab: the current task_struct's cache is found; allowed for the site it passes, else it fails", async () => {
+      expect(await check(2, 2, 0n)).toBe(VIOLATION | CACHE_FOUND);
+      expect(await check(0, 2, 0n)).toBe(VIOLATION | CACHE_FOUND);
+      expect(await check(2, 2, 0n, 1)).toBe(PASS | CACHE_FOUND);
+      // a stack address has no cache
+      expect((await check(2, 1, 0n)) & CACHE_FOUND).toBe(0);
+    });
+    it("vmemmap, gs-relative per-cpu writes, and unknown sites", async () => {
+      expect(await check(4, 0, 0xffffea0000000040n)).toBe(PASS);
+      expect(await check(4, 0, S)).toBe(VIOLATION);
+      expect(await check(5 | GS, 0, 0x10n)).toBe(PASS);
+      expect(await check(0 | GS, 0, 0x10n)).toBe(VIOLATION);
+      expect(await check(70000, 0, S)).toBe(UNKNOWN);
+    });
+  });
+}
