@@ -48,14 +48,18 @@ export class LoadFailure extends Error {}
  * is attached — reads their xlated images, then unpins (removes the directory),
  * which unloads them. Throws LoadFailure with bpftool's output (EPERM included).
  */
-export async function loadWithoutAttach(object: string, opts: { dumpPrograms?: number } = {}): Promise<LoadResult> {
+export async function loadWithoutAttach(
+  object: string,
+  opts: { dumpPrograms?: number; /** A command prefix for bpftool (e.g. setpriv dropping privileges). */ wrapper?: readonly string[] } = {},
+): Promise<LoadResult> {
   const pin = `/sys/fs/bpf/kcompart-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const t0 = performance.now();
-  const r = await run(BPFTOOL, ["prog", "loadall", object, pin]);
+  const w = opts.wrapper ?? [];
+  const r = w.length ? await run(w[0]!, [...w.slice(1), BPFTOOL, "prog", "loadall", object, pin]) : await run(BPFTOOL, ["prog", "loadall", object, pin]);
   const ms = performance.now() - t0;
   try {
     if (r.code !== 0) {
-      const why = /Operation not permitted|EPERM/.test(r.stderr + r.stdout)
+      const why = /Operation not permitted|EPERM|Permission denied/.test(r.stderr + r.stdout)
         ? "the kernel refused BPF (EPERM: no CAP_BPF/CAP_SYS_ADMIN or BPF disabled)"
         : "bpftool prog loadall failed";
       throw new LoadFailure(`${why} for ${object}:\n${(r.stderr + r.stdout).slice(-4000)}`);

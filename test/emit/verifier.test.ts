@@ -4,7 +4,8 @@
 // attached. The sample templates (kfunc path, and the CO-RE page walk with
 // the kfunc left out), a small hand-made policy, a hostile-named policy and
 // the real net/ipv6/addrlabel pipeline must load entirely; a machine that
-// refuses BPF (EPERM) FAILS these tests with that reason. Program counts and
+// refuses BPF (EPERM) FAILS these tests with that reason (shown by running
+// bpftool as nobody without capabilities). Program counts and
 // per-function instruction counts (xlated) are printed.
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -12,7 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compileBpf, emitBpf, type EmitResult } from "../../src/emit/index.js";
-import { CLANG, TEMPLATES, clangBpf, corpusVmlinux, loadWithoutAttach, type LoadResult } from "./support/bpf.js";
+import { copyFileSync, chmodSync } from "node:fs";
+import { CLANG, LoadFailure, TEMPLATES, clangBpf, corpusVmlinux, loadWithoutAttach, type LoadResult } from "./support/bpf.js";
 import { addrlabelPolicy, hostilePolicy, smallPolicy } from "./support/policies.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "kcompart-verify-"));
@@ -87,5 +89,20 @@ describe("the kernel verifier accepts every program (loaded, never attached)", (
     const r = await emitCompileLoad("addrlabel", e, 3);
     expect(r.programs).toHaveLength(e.stats.programs);
     summarize(`net/ipv6/addrlabel (${e.stats.programs} generated of ${e.stats.binarySites} machine sites)`, r);
+  });
+
+  it("a machine that refuses BPF makes the load FAIL with the reason (bpftool run as nobody without capabilities)", async () => {
+    const obj = join(tmp, "sample-eperm.o");
+    expect((await clangBpf(join(TEMPLATES, "sample.bpf.c"), obj)).code).toBe(0);
+    const shared = join(tmpdir(), `kcompart-eperm-${process.pid}.o`); // readable by nobody (tmp is 0700)
+    copyFileSync(obj, shared);
+    chmodSync(shared, 0o644);
+    try {
+      const err = await loadWithoutAttach(shared, { wrapper: ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LoadFailure);
+      expect((err as Error).message).toMatch(/refused BPF \(EPERM/);
+    } finally {
+      rmSync(shared, { force: true });
+    }
   });
 });
