@@ -9,8 +9,8 @@
 #define KC_COMM_LEN 16
 #define KC_MAX_SITES 65536
 #define KC_MAX_GLOBALS 16384
-/* Most global ranges one site's legal set may name (a bounded verifier loop). */
-#define KC_MAX_SITE_GLOBALS 32
+/* Most global ranges one site's legal set may name (a bounded verifier loop); net/ipv6 needs 193. */
+#define KC_MAX_SITE_GLOBALS 256
 #define KC_MAX_CACHES 4096
 
 /* Region bits: a site's legal set, and the region an address was found in. */

@@ -24,6 +24,9 @@ export const REGION = {
   any: 2 ** 31,
 } as const;
 
+/** Most global ranges the checker scans for one site (KC_MAX_SITE_GLOBALS of kcompart.h). */
+export const MAX_SITE_GLOBALS = 256;
+
 /** The template files copied next to the generated program. */
 export const TEMPLATE_FILES = ['kcompart.h', 'checker.bpf.h'] as const;
 
@@ -69,6 +72,8 @@ export interface EmitStats {
   readonly caches: number;
   /** Programs whose symbol cannot be a kernel symbol, so their section is a bare `kprobe` (the loader attaches them from the seed). */
   readonly unnamedSections: number;
+  /** Site programs whose legal set names more globals than the checker scans (MAX_SITE_GLOBALS): the loader must widen them. */
+  readonly overGlobalLimit: number;
 }
 
 export interface EmitResult {
@@ -207,6 +212,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   const caches = new Set<string>();
   let binarySites = 0;
   let unnamedSections = 0;
+  let overGlobalLimit = 0;
   const programs: string[] = [];
 
   const consider = (a: Access, b: BinarySite): void => {
@@ -233,6 +239,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     const address = op.segment === undefined || gs ? addressExpression(op) : undefined;
     if (address === undefined) return void skipped['unsupported-register']++;
     if (!ATTACHABLE.test(b.symbol)) unnamedSections++;
+    if (a.legal.globals.length > MAX_SITE_GLOBALS) overGlobalLimit++;
     const id = sites.length;
     const program = `kc_site_${id}`;
     const regions = regionBits(a.legal);
@@ -281,7 +288,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     sites,
     stats: {
       accesses: policy.accesses.length, binarySites, programs: sites.length, skipped, ripResolved,
-      globals: globals.size, caches: caches.size, unnamedSections,
+      globals: globals.size, caches: caches.size, unnamedSections, overGlobalLimit,
     },
   };
 }

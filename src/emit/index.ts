@@ -1,6 +1,6 @@
 // The emit layer's public surface: eBPF C generation from a mapped policy,
 // the escaping of names into C, and the clang driver (DESIGN.md §5).
-export { emitBpf, addressExpression, sectionName, regionBits, defaultTemplatesDir, REGION, TEMPLATE_FILES } from './emit.js';
+export { emitBpf, addressExpression, sectionName, regionBits, defaultTemplatesDir, REGION, TEMPLATE_FILES, MAX_SITE_GLOBALS } from './emit.js';
 export type { EmitOptions, EmitResult, EmitStats, EmittedFile, EmittedSite, SeedSite, SkipReason } from './emit.js';
 export { cString, cComment } from './escape.js';
 export { compileBpf, parseDiagnostics } from './compile.js';

@@ -7,11 +7,11 @@
 // analyzed, mapped and emitted compiles with no warning.
 
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BpfCompileError, addressExpression, sectionName, cComment, cString, compileBpf, emitBpf, parseDiagnostics, REGION } from "../../src/emit/index.js";
-import { CLANG, corpusVmlinux } from "./support/bpf.js";
+import { BpfCompileError, MAX_SITE_GLOBALS, addressExpression, sectionName, cComment, cString, compileBpf, emitBpf, parseDiagnostics, REGION } from "../../src/emit/index.js";
+import { CLANG, TEMPLATES, corpusVmlinux } from "./support/bpf.js";
 import { HOSTILE, addrlabelPolicy, hostilePolicy, namedPolicy, smallPolicy } from "./support/policies.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "kcompart-emit-"));
@@ -121,6 +121,17 @@ describe("emitBpf on a small mapped policy", () => {
     expect(addressExpression({ scale: 1, displacement: 4096, width: 8 })).toBe("4096ULL");
     expect(addressExpression({ base: "xmm0", scale: 1, displacement: 0, width: 8 })).toBeUndefined();
     expect(addressExpression({ base: "rax", index: "rcx", scale: 3, displacement: 0, width: 8 })).toBeUndefined();
+  });
+
+  it("agrees with kcompart.h on the region bits and the per-site globals limit", () => {
+    const h = readFileSync(join(TEMPLATES, "kcompart.h"), "utf8");
+    expect(Number(/#define KC_MAX_SITE_GLOBALS (\d+)/.exec(h)?.[1])).toBe(MAX_SITE_GLOBALS);
+    for (const [k, v] of Object.entries(REGION)) {
+      const m = new RegExp(`#define KC_R_${k.toUpperCase()}\\s+\\(1u << (\\d+)\\)`).exec(h);
+      expect(m, k).not.toBeNull();
+      expect(2 ** Number(m![1])).toBe(v);
+    }
+    expect(r.stats.overGlobalLimit).toBe(0);
   });
 
   it("seeds the checker's maps by site id", () => {
