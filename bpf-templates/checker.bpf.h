@@ -169,23 +169,38 @@ static __always_inline __u64 kc_cache_of(__u64 addr)
 	return kc_cache_by_page(addr);
 }
 
-static __always_inline int kc_in_site_globals(const struct kc_site_policy *p, __u64 addr)
+struct kc_globals_scan {
+	__u32 first;
+	int found;
+	__u64 addr;
+};
+
+static long kc_globals_step(__u64 i, void *data)
 {
-	__u32 first = p->global_first, count = p->global_count;
+	struct kc_globals_scan *g = data;
+	__u32 slot = g->first + (__u32)i;
+	struct kc_range *r = bpf_map_lookup_elem(&kc_globals, &slot);
 
-	for (__u32 i = 0; i < KC_MAX_SITE_GLOBALS; i++) {
-		__u32 slot = first + i;
-		struct kc_range *r;
-
-		if (i >= count)
-			break;
-		r = bpf_map_lookup_elem(&kc_globals, &slot);
-		if (!r)
-			break;
-		if (addr >= r->start && addr < r->end)
-			return 1;
+	if (!r)
+		return 1;
+	if (g->addr >= r->start && g->addr < r->end) {
+		g->found = 1;
+		return 1;
 	}
 	return 0;
+}
+
+/* The site's global ranges, scanned with bpf_loop (5.17+): the verifier checks
+ * the step once instead of each of up to KC_MAX_SITE_GLOBALS iterations. */
+static __always_inline int kc_in_site_globals(const struct kc_site_policy *p, __u64 addr)
+{
+	struct kc_globals_scan g = { .first = p->global_first, .found = 0, .addr = addr };
+	__u32 count = p->global_count;
+
+	if (count > KC_MAX_SITE_GLOBALS)
+		count = KC_MAX_SITE_GLOBALS;
+	bpf_loop(count, kc_globals_step, &g, 0);
+	return g.found;
 }
 
 static __always_inline void kc_report(__u32 site, __u64 addr, __u32 region, __u64 cache)

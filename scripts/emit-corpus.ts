@@ -61,13 +61,14 @@ async function main(): Promise<void> {
     const maps = 5; // kc_sites, kc_globals, kc_allowed_caches, kc_counters, kc_events (+ .rodata/.bss/.kconfig data maps)
     const load = noLoad ? undefined : await loadWithoutAttach(c.objects[0]!.object, { dumpPrograms: 3 });
     const first = load?.programs.find((p) => p.functions["kc_check"] !== undefined);
-    const siteInsns = first ? Object.entries(first.functions).filter(([f]) => f !== "kc_check").reduce((s, [, n]) => s + n, 0) : undefined;
+    const siteInsns = first?.functions[first.name];
+    const stepInsns = first?.functions["kc_globals_step"];
     const out = {
       policy: file ?? "net/ipv6 (net/core context), mapped against net/ipv6/*.o",
       kernel: readFileSync("/proc/sys/kernel/osrelease", "utf8").trim(),
       stats: e.stats,
       compile: { clang: CLANG, diagnostics: c.diagnostics.length, seconds: (t3 - t2) / 1e3 },
-      load: load ? { programs: load.programs.length, seconds: load.ms / 1e3, checkerInsns: first?.functions["kc_check"], siteProgramInsns: siteInsns, xlatedBytesPerProgram: first?.xlatedBytes } : "skipped",
+      load: load ? { programs: load.programs.length, seconds: load.ms / 1e3, checkerInsns: first?.functions["kc_check"], globalsStepInsns: stepInsns, siteProgramInsns: siteInsns, xlatedBytesPerProgram: first?.xlatedBytes } : "skipped",
       maps,
       seconds: { policy: (t1 - t0) / 1e3, emit: (t2 - t1) / 1e3 },
     };
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
     console.log(`  compile        ${CLANG}: ${c.diagnostics.length} diagnostics, ${out.compile.seconds.toFixed(1)} s`);
     if (load) {
       console.log(`  verifier       ${load.programs.length} of ${s.programs} programs loaded (not attached) on ${out.kernel} in ${(load.ms / 1e3).toFixed(1)} s`);
-      console.log(`  instructions   kc_check ${first?.functions["kc_check"] ?? "?"} (xlated), site program ${siteInsns ?? "?"}; ${first?.xlatedBytes ?? "?"} xlated bytes per program`);
+      console.log(`  instructions   kc_check ${first?.functions["kc_check"] ?? "?"} + kc_globals_step ${stepInsns ?? "?"} (xlated), site program ${siteInsns ?? "?"}; ${first?.xlatedBytes ?? "?"} xlated bytes per program`);
     }
     console.log(`  maps           ${maps} (kc_sites, kc_globals, kc_allowed_caches, kc_counters per-cpu, kc_events ring buffer)`);
     console.log(`  time           policy ${out.seconds.policy.toFixed(1)} s, emit ${out.seconds.emit.toFixed(2)} s`);

@@ -2,10 +2,10 @@
 // harness bpf-templates/test_harness.bpf.c (a raw_tp program calling
 // kc_check, loaded and pinned with its maps, never attached) is run through
 // BPF_PROG_TEST_RUN by bpf-templates/test_run.c (libbpf), with the site maps
-// filled by bpftool: stack, global ranges, slab by cache (kfunc build and
+// filled by bpftool: stack, global ranges (200 for one site: the bpf_loop scan), slab by cache (kfunc build and
 // CO-RE page-walk build), vmemmap, gs-relative per-cpu writes, unknown sites.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -68,6 +68,15 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
       await site(4, R.vmemmap);
       await site(5, R.percpu);
       await site(6, R.global, 0, 0);
+      // site 7: 200 ranges (slots 1..200), only the last covers S+32..S+48; filled in one bpftool batch
+      const lines = Array.from({ length: 200 }, (_, k) => {
+        const range = k === 199 ? u64s(S + 32n, S + 48n) : u64s(0x1000n * BigInt(k + 1), 0x1000n * BigInt(k + 1) + 8n);
+        return `map update pinned ${join(maps, "kc_globals")} key ${u32s(k + 1).join(" ")} value ${range.join(" ")}`;
+      });
+      const batch = join(tmp, `batch${extra.length}`);
+      writeFileSync(batch, `${lines.join("\n")}\n`);
+      await must(BPFTOOL, ["batch", "file", batch]);
+      await site(7, R.global, 1, 200);
     });
     afterAll(() => rmSync(pin, { recursive: true, force: true }));
 
@@ -79,6 +88,11 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
       expect(await check(3, 0, S + 8n)).toBe(PASS);
       expect(await check(3, 0, S + 16n)).toBe(VIOLATION);
       expect(await check(6, 0, S + 8n)).toBe(VIOLATION);
+    });
+    it("global: a site with 200 ranges (bpf_loop scan) finds the last one", async () => {
+      expect(await check(7, 0, S + 40n)).toBe(PASS);
+      expect(await check(7, 0, S + 8n)).toBe(VIOLATION);
+      expect(await check(7, 0, 0x5000n + 4n)).toBe(PASS);
     });
     it("slab: the current task_struct's cache is found; allowed for the site it passes, else it fails", async () => {
       expect(await check(2, 2, 0n)).toBe(VIOLATION | CACHE_FOUND);

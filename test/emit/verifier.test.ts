@@ -36,9 +36,10 @@ function osRelease(): string {
 
 function summarize(what: string, r: LoadResult): void {
   const checker = r.programs.find((p) => p.functions["kc_check"] !== undefined)?.functions["kc_check"];
-  const own = r.programs.map((p) => Object.entries(p.functions).filter(([f]) => f !== "kc_check").reduce((s, [, n]) => s + n, 0)).filter((n) => n > 0);
+  const own = r.programs.map((p) => p.functions[p.name] ?? 0).filter((n) => n > 0);
+  const steps = r.programs.find((p) => p.functions["kc_globals_step"] !== undefined)?.functions["kc_globals_step"];
   report.push(
-    `${what}: ${r.programs.length} programs loaded in ${r.ms.toFixed(0)} ms; kc_check ${checker ?? "?"} insns (xlated)` +
+    `${what}: ${r.programs.length} programs loaded in ${r.ms.toFixed(0)} ms; kc_check ${checker ?? "?"} + kc_globals_step ${steps ?? "?"} insns (xlated)` +
       (own.length ? `; site program ${Math.min(...own)}–${Math.max(...own)} insns` : ""),
   );
 }
