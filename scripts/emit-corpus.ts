@@ -79,6 +79,7 @@ async function main(): Promise<void> {
     const s = e.stats;
     console.log(`kcompart emit: ${s.accesses} accesses, ${s.binarySites} machine sites -> ${s.programs} site programs (${s.globals} globals, ${s.caches} caches in legal sets)`);
     console.log(`  no program     ${Object.entries(s.skipped).map(([k, n]) => `${k} ${n}`).join(", ")}`);
+    console.log(`  limits         ${s.overGlobalLimit} programs name more globals than the checker scans; ${s.unnamedSections} without a kernel-symbol section`);
     console.log(`  rip resolved   legal ${s.ripResolved.legal}, outside ${s.ripResolved.outside}; %gs per-cpu legal ${s.ripResolved.gsLegal}, outside ${s.ripResolved.gsOutside}`);
     console.log(`  compile        ${CLANG}: ${c.diagnostics.length} diagnostics, ${out.compile.seconds.toFixed(1)} s`);
     if (load) {
