@@ -3,9 +3,10 @@
 // kc_check, loaded and pinned with its maps, never attached) is run through
 // BPF_PROG_TEST_RUN by bpf-templates/test_run.c (libbpf), with the site maps
 // filled by bpftool: stack, global ranges (200 for one site: the bpf_loop scan), slab by cache (kfunc build and
-// CO-RE page-walk build), vmemmap, gs-relative per-cpu writes, unknown sites.
+// CO-RE page-walk build), vmemmap, gs-relative per-cpu writes, unknown sites,
+// and the audit/enforce switch with its per-cpu counters.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -101,6 +102,27 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
       // a stack address has no cache
       expect((await check(2, 1, 0n)) & CACHE_FOUND).toBe(0);
     });
+    it("audit then enforce (the .bss flag kc_enforce): violations counted as audited, then as violations; checks and passes counted", async () => {
+      const counter = async (slot: number): Promise<number> => {
+        const j = JSON.parse(await must(BPFTOOL, ["-j", "map", "lookup", "pinned", join(maps, "kc_counters"), "key", ...u32s(slot)])) as { formatted: { values: { value: number }[] } };
+        return j.formatted.values.reduce((a, v) => a + v.value, 0);
+      };
+      const [CHECKS, PASSES, VIOLATIONS, AUDITED] = [0, 1, 2, 3];
+      const snap = async () => Promise.all([CHECKS, PASSES, VIOLATIONS, AUDITED].map(counter));
+      const b0 = await snap();
+      expect(await check(6, 1, 0n)).toBe(VIOLATION);
+      expect(await check(0, 1, 0n)).toBe(PASS);
+      const b1 = await snap();
+      expect(b1.map((v, k) => v - b0[k]!)).toEqual([2, 1, 0, 1]);
+      const bss = readdirSync(maps).find((n) => n.endsWith("_bss"));
+      expect(bss).toBeDefined();
+      await must(BPFTOOL, ["map", "update", "pinned", join(maps, bss!), "key", ...u32s(0), "value", ...u32s(1)]);
+      expect(await check(6, 1, 0n)).toBe(VIOLATION);
+      const b2 = await snap();
+      expect(b2.map((v, k) => v - b1[k]!)).toEqual([1, 0, 1, 0]);
+      await must(BPFTOOL, ["map", "update", "pinned", join(maps, bss!), "key", ...u32s(0), "value", ...u32s(0)]);
+    });
+
     it("vmemmap, gs-relative per-cpu writes, and unknown sites", async () => {
       expect(await check(4, 0, 0xffffea0000000040n)).toBe(PASS);
       expect(await check(4, 0, S)).toBe(VIOLATION);
