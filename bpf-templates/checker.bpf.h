@@ -78,6 +78,9 @@ extern const void vmemmap_base __ksym __weak;
 
 /* PG_slab left struct page flags in 6.10: the slab is then a page type (PGTY_slab, top byte of page_type). */
 enum pagetype___kc { PGTY_slab___kc = 0xf5 };
+/* Flavors (CO-RE drops the ___kc suffix of type and enumerator names), so the
+ * file compiles against a vmlinux.h with or without PG_slab. */
+enum pageflags___kc { PG_slab___kc = 9 };
 
 static __always_inline void kc_count(__u32 slot)
 {
@@ -144,10 +147,12 @@ static __always_inline __u64 kc_cache_by_page(__u64 addr)
 	head = (__u64)BPF_CORE_READ(page, compound_head);
 	if (head & 1)
 		page = (struct page *)(head - 1);
-	if (bpf_core_enum_value_exists(enum pageflags, PG_slab)) {
-		__u64 flags = BPF_CORE_READ(page, flags);
+	if (bpf_core_enum_value_exists(enum pageflags___kc, PG_slab___kc)) {
+		/* read as 8 raw bytes: page->flags became memdesc_flags_t in newer kernels */
+		__u64 flags = 0;
 
-		if (!(flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_slab))))
+		bpf_probe_read_kernel(&flags, sizeof(flags), (void *)page + bpf_core_field_offset(struct page, flags));
+		if (!(flags & (1ULL << bpf_core_enum_value(enum pageflags___kc, PG_slab___kc))))
 			return 0;
 	} else if (bpf_core_enum_value_exists(enum pagetype___kc, PGTY_slab___kc)) {
 		__u32 type = BPF_CORE_READ(page, page_type);
