@@ -96,3 +96,34 @@ describe('kcompart map', () => {
     expect(existsSync(join(dir, 'm.json'))).toBe(false);
   });
 });
+
+describe('kcompart emit', () => {
+  it('writes the BPF C, seed and headers of a mapped policy and compiles them against the corpus BTF', () => {
+    const obj = join(dir, 'e.o');
+    const cc = spawnSync('clang-19', [
+      '-O2', '-g', '-gdwarf-5', '-c', '-target', 'x86_64-unknown-linux-gnu', '-mcmodel=kernel', '-fno-pic',
+      '-ffreestanding', '-nostdinc', '-fdebug-compilation-dir=.', 'test/fixtures/analysis/flows.c', '-o', obj,
+    ], { cwd: root, encoding: 'utf8' });
+    expect(cc.status, cc.stderr).toBe(0);
+    const p = join(dir, 'e.json');
+    const m = join(dir, 'e.mapped.json');
+    expect(run('analyze', '--compartment', fixture, '-o', p).status).toBe(0);
+    expect(run('map', p, '--objects', obj, '-o', m).status).toBe(0);
+    const out = join(dir, 'bpf');
+    const btf = join(root, '../shared/corpus/linux-6.1/kernel/vmlinux.btf');
+    const r = run('emit', m, '--out', out, '--compile', '--btf', btf, '--json-summary');
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.programs).toBeGreaterThan(0);
+    expect(s.compiled).toEqual({ objects: 1, warnings: 0 });
+    for (const f of ['kcompart.bpf.c', 'kcompart.bpf.o', 'kcompart.seed.json', 'kcompart.h', 'checker.bpf.h']) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+  });
+  it('refuses usage without --out and an unreadable BTF', () => {
+    expect(run('emit', join(dir, 'e.mapped.json')).status).toBe(2);
+    const r = run('emit', join(dir, 'e.mapped.json'), '--out', join(dir, 'bpf2'), '--compile', '--btf', join(dir, 'nope.btf'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/no BTF at/);
+  });
+});

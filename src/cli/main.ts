@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // The `kcompart` command (DESIGN.md §6). `analyze` reads kernel IR and writes
 // the IR-level policy; `map` pins each write to its machine instructions in
-// the objects; `emit` and `run` come with the eBPF stage. Errors print one clear line and exit 1; bad usage exits 2.
+// the objects; `emit` writes (and with --compile builds) the eBPF checks;
+// `run` (the whole chain on a running kernel) comes with the loader. Errors print one clear line and exit 1; bad usage exits 2.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze, readAllocatorFile, readSymbolList, type AnalysisSummary } from '../analysis/index.js';
 import { AllocatorFileError } from '../analysis/allocators.js';
 import { ParseError } from '../ir/errors.js';
 import { BinaryError, mapSitesToAddresses, readElf, type MapStats } from '../binary/index.js';
+import { BpfCompileError, compileBpf, EmitError, emitBpf } from '../emit/index.js';
 import { PolicyError, readPolicy, writeAccessesCsv, writePolicy } from '../policy/index.js';
 
 const USAGE = `usage: kcompart analyze --compartment <files/dirs/globs> [--context <files/dirs/globs>]
@@ -17,6 +20,8 @@ const USAGE = `usage: kcompart analyze --compartment <files/dirs/globs> [--conte
                         [--name NAME] -o policy.json [--csv policy.csv] [--json-summary]
        kcompart map policy.json --objects <files/dirs/globs> -o policy.mapped.json
                     [--csv policy.csv] [--no-static-elimination] [--json-summary]
+       kcompart emit policy.mapped.json --out DIR [--name NAME] [--compile [--btf FILE] [--clang clang-19]]
+                    [--json-summary]
 A directory stands for its *.ll / *.ll.gz files (analyze) or *.o / *.ko files (map);
 a glob may use * and ? in its last part.`;
 
@@ -142,13 +147,60 @@ async function cmdMap(argv: string[]): Promise<void> {
   else printMapSummary(stats, values.output + (values.csv ? ` and ${values.csv}` : ''));
 }
 
+async function cmdEmit(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      out: { type: 'string' },
+      name: { type: 'string' },
+      compile: { type: 'boolean', default: false },
+      btf: { type: 'string' },
+      clang: { type: 'string', default: 'clang-19' },
+      'json-summary': { type: 'boolean', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('emit takes one mapped policy.json');
+  if (!values.out) throw new UsageError('--out DIR is required');
+  const policy = await readPolicy(positionals[0]!);
+  const { files, stats } = emitBpf(policy, values.name ? { name: values.name } : {});
+  await mkdir(values.out, { recursive: true });
+  for (const f of files) await writeFile(join(values.out, f.name), f.content);
+  let compiled: { objects: number; warnings: number } | undefined;
+  if (values.compile) {
+    // vmlinux.h of the target kernel: the given BTF, else the running kernel's
+    const btf = values.btf ?? '/sys/kernel/btf/vmlinux';
+    if (!existsSync(btf)) throw new UsageError(`no BTF at ${btf} (give --btf FILE)`);
+    const vmlinuxH = join(values.out, 'vmlinux.h');
+    try {
+      await writeFile(vmlinuxH, execFileSync('bpftool', ['btf', 'dump', 'file', btf, 'format', 'c'], { maxBuffer: 1 << 30 }));
+    } catch (e) {
+      throw new EmitError(`bpftool could not dump ${btf}: ${(e as Error).message.split('\n')[0]}`);
+    }
+    const r = await compileBpf(files, { clang: values.clang, vmlinuxH, outDir: values.out });
+    compiled = { objects: r.objects.length, warnings: r.diagnostics.filter((d) => d.severity === 'warning').length };
+  }
+  if (values['json-summary']) {
+    console.log(JSON.stringify({ ...stats, ...(compiled ? { compiled } : {}) }));
+    return;
+  }
+  const skipped = Object.entries(stats.skipped).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ');
+  console.log(`kcompart emit: ${stats.programs} site programs from ${stats.binarySites} machine sites of ${stats.accesses} accesses`);
+  console.log(`  no program       ${skipped || 'none'}`);
+  console.log(`  maps seeded      ${stats.globals} global ranges, ${stats.caches} caches`);
+  if (compiled) console.log(`  compiled         ${compiled.objects} object(s) with ${values.clang}, ${compiled.warnings} warning(s)`);
+  console.log(`  wrote            ${files.map((f) => join(values.out!, f.name)).join(', ')}`);
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
       case 'analyze': await cmdAnalyze(rest); return 0;
       case 'map': await cmdMap(rest); return 0;
-      case 'emit': case 'run':
+      case 'emit': await cmdEmit(rest); return 0;
+      case 'run':
         console.error(`kcompart ${cmd}: not available yet (see the project's issues)`);
         return 2;
       case undefined: case '-h': case '--help':
@@ -162,7 +214,13 @@ async function main(argv: string[]): Promise<number> {
       console.error(`kcompart: ${(e as Error).message}\n${USAGE}`);
       return 2;
     }
-    if (e instanceof ParseError || e instanceof PolicyError || e instanceof AllocatorFileError || e instanceof BinaryError) {
+    if (e instanceof BpfCompileError) {
+      console.error(`kcompart: ${e.message}`);
+      for (const d of e.diagnostics.slice(0, 10)) console.error(`  ${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`);
+      return 1;
+    }
+    if (e instanceof ParseError || e instanceof PolicyError || e instanceof AllocatorFileError || e instanceof BinaryError
+      || e instanceof EmitError) {
       console.error(`kcompart: ${e.message}`);
       return 1;
     }
