@@ -4,9 +4,10 @@
 // T or embeds a T, every typeless buffer site, and the stack.
 import type { DICompositeType } from '../ir/debuginfo.js';
 import type { Metadata } from '../ir/metadata.js';
-import type { Value } from '../ir/values.js';
+import type { GlobalVariable, Value } from '../ir/values.js';
 import type { AllocationSite, LegalSet, Widening } from '../policy/schema.js';
 import { isRecord, membersOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
+import { globalDebugType } from './debugvars.js';
 import { origins, stripCasts } from './flow.js';
 import type { AbstractObject, PointsTo } from './pointsto.js';
 import type { Program, ProgramModule } from './program.js';
@@ -83,7 +84,7 @@ export class LegalSets {
       l.push(s);
     }
     for (const g of program.globalVariables()) {
-      const t = globalType(g.value.metadata);
+      const t = globalRecordType(g.value);
       if (!t) continue;
       const name = typeName(t);
       let l = this.globalsByType.get(name);
@@ -173,14 +174,10 @@ export class LegalSets {
   }
 }
 
-function globalType(md: [string, Metadata | null][]): Metadata | null {
-  for (const [k, v] of md) {
-    if (k === 'dbg' && v?.kind === 'DIGlobalVariableExpression' && v.var?.kind === 'DIGlobalVariable') {
-      const t = stripQualifiers(v.var.type);
-      return t && isRecord(t) ? t : null;
-    }
-  }
-  return null;
+/** A global's declared struct / union type, or null. */
+function globalRecordType(g: GlobalVariable): Metadata | null {
+  const t = stripQualifiers(globalDebugType(g));
+  return t && isRecord(t) ? t : null;
 }
 
 /** Why a pointer's origin is outside what the analysis tracks (int-to-ptr, inline asm, external call…). */

@@ -14,7 +14,8 @@ import { isCallBase } from '../ir/instructions.js';
 import type { Function, GlobalVariable, Value } from '../ir/values.js';
 import type { AllocationSite } from '../policy/schema.js';
 import { isRecord, pointeeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
-import { calleeOf, stripCasts } from './flow.js';
+import { stripCasts } from './flow.js';
+import { boundVariables, globalDebugType, signatureTypes } from './debugvars.js';
 import { alignOf, alignTo, gepOffset, sizeOfType } from './layout.js';
 import { type Located, Program, type ProgramModule } from './program.js';
 
@@ -48,42 +49,6 @@ export const offOf = (e: number): number => {
 interface Edge { to: number; delta: number }
 
 const PTR_INT_BITS = 64;
-
-/** Per-function debug types of values (from `#dbg_value` / `llvm.dbg.value` with an empty expression). */
-function valueDebugTypes(f: Function): Map<Value, Metadata | null> {
-  const m = new Map<Value, Metadata | null>();
-  const note = (v: Value, variable: Metadata | null | undefined, expr: Metadata | null | undefined): void => {
-    if (variable?.kind !== 'DILocalVariable') return;
-    if (expr && expr.kind === 'DIExpression' && expr.elements.length) return;
-    if (!m.has(v)) m.set(v, variable.type);
-  };
-  for (const b of f.blocks) {
-    for (const i of b.instructions) {
-      for (const r of i.debugRecords ?? []) {
-        if ((r.kind === 'value' || r.kind === 'assign') && r.location?.kind === 'value') note(r.location.value, r.variable, r.expression);
-      }
-      if (i.opcode === 'call' && calleeOf(i)?.name === 'llvm.dbg.value') {
-        const [v, variable, expr] = i.args;
-        if (v?.kind === 'metadata' && v.metadata?.kind === 'value') note(v.metadata.value, variable?.kind === 'metadata' ? variable.metadata : null, expr?.kind === 'metadata' ? expr.metadata : null);
-      }
-    }
-  }
-  return m;
-}
-
-function signature(f: Function): (Metadata | null)[] | undefined {
-  const sp = f.subprogram;
-  if (!sp || sp.kind !== 'DISubprogram' || sp.type?.kind !== 'DISubroutineType') return undefined;
-  const ts = sp.type.types;
-  return ts?.kind === 'tuple' ? ts.operands : undefined;
-}
-
-function globalDebugType(g: GlobalVariable): Metadata | null {
-  for (const [k, v] of g.metadata) {
-    if (k === 'dbg' && v?.kind === 'DIGlobalVariableExpression' && v.var?.kind === 'DIGlobalVariable') return v.var.type;
-  }
-  return null;
-}
 
 const isPointerish = (v: Value): boolean =>
   v.type.kind === 'pointer' || (v.type.kind === 'int' && v.type.bits === PTR_INT_BITS);
@@ -349,7 +314,7 @@ export class PointsTo {
     // callable from outside the program: parameters may point to any object of their debug type
     const external = f.linkage !== 'internal' && f.linkage !== 'private';
     if (external || this.isAddressTaken(f)) {
-      const sig = signature(f);
+      const sig = signatureTypes(f);
       f.arguments.forEach((a, i) => {
         if (!isPointerish(a)) return;
         const t = sig?.[i + 1];
@@ -426,9 +391,8 @@ export class PointsTo {
   private constrainFunction(fn: Located<Function>): void {
     const f = fn.value;
     const pm = fn.module;
-    const dbgTypes = valueDebugTypes(f);
-    for (const [v, t] of dbgTypes) {
-      if (v.kind === 'instruction' || v.kind === 'argument') this.debugTypeOfNode.set(this.node(v, pm), t);
+    for (const [v, vars] of boundVariables(f)) {
+      if (v.kind === 'instruction' || v.kind === 'argument') this.debugTypeOfNode.set(this.node(v, pm), vars[0]!.type);
     }
     for (const b of f.blocks) {
       for (const i of b.instructions) this.constrainInstruction(i, fn);
@@ -596,7 +560,7 @@ export class PointsTo {
       return;
     }
     // the result of code outside the program: any object of its debug type
-    const sig = signature(callee);
+    const sig = signatureTypes(callee);
     const o = this.typeAny(pointeeOf(sig?.[0] ?? null)) ?? this.typeAny(pointeeOf(this.debugTypeOfNode.get(this.node(call, pm)) ?? null));
     this.addPts(this.node(call, pm), enc(o ?? this.unknownObject, o === undefined ? UNKNOWN : 0));
   }

@@ -8,10 +8,11 @@ import { locationChain } from '../ir/debuginfo.js';
 import type { CallBase, Instruction } from '../ir/instructions.js';
 import { isCallBase } from '../ir/instructions.js';
 import type { Metadata } from '../ir/metadata.js';
-import type { Function, GlobalVariable, Value } from '../ir/values.js';
+import type { Function, Value } from '../ir/values.js';
 import type { AllocationSite, Cache, ObjectType, SourceFrame, TypeEvidence } from '../policy/schema.js';
 import type { Allocator, AllocatorTable } from './allocators.js';
 import { isRecord, pointeeOf, sizeOf, stripQualifiers, typeName, membersAt } from './ditypes.js';
+import { type BoundVariable, boundVariables, globalDebugType, signatureTypes } from './debugvars.js';
 import { calleeOf, origins, stripCasts, UseMap } from './flow.js';
 import { gepOffset, UNKNOWN } from './layout.js';
 import { type Located, Program, type ProgramModule } from './program.js';
@@ -183,38 +184,6 @@ function storedTo(v: Instruction, uses: UseMap, module: ProgramModule, program: 
   return out;
 }
 
-/** Debug-info types bound to values of a function by `#dbg_value` / `llvm.dbg.value` with an empty expression. */
-class ValueVariables {
-  private readonly map = new Map<Value, { type: Metadata | null; name: string }[]>();
-  constructor(f: Function) {
-    for (const b of f.blocks) {
-      for (const i of b.instructions) {
-        for (const r of i.debugRecords ?? []) {
-          if (r.kind !== 'value' && r.kind !== 'assign') continue;
-          if (r.location?.kind !== 'value') continue;
-          this.note(r.location.value, r.variable, r.expression);
-        }
-        if (i.opcode === 'call' && calleeOf(i)?.name === 'llvm.dbg.value') {
-          const [v, variable, expr] = i.args;
-          if (v?.kind === 'metadata' && v.metadata?.kind === 'value' && variable?.kind === 'metadata' && expr?.kind === 'metadata') {
-            this.note(v.metadata.value, variable.metadata, expr.metadata);
-          }
-        }
-      }
-    }
-  }
-  private note(v: Value, variable: Metadata | null, expr: Metadata | null | undefined): void {
-    if (variable?.kind !== 'DILocalVariable') return;
-    if (expr && expr.kind === 'DIExpression' && expr.elements.length) return; // offset or fragment: not the pointer itself
-    let list = this.map.get(v);
-    if (!list) { list = []; this.map.set(v, list); }
-    list.push({ type: variable.type, name: variable.name });
-  }
-  of(v: Value): readonly { type: Metadata | null; name: string }[] {
-    return this.map.get(v) ?? [];
-  }
-}
-
 /** IR struct name → the name a developer reads (`%struct.sk_buff.23` → `struct sk_buff`). */
 function irStructName(name: string | undefined): string | undefined {
   if (!name) return undefined;
@@ -241,10 +210,10 @@ function diKind(t: Metadata | null): ObjectType['kind'] {
 /** Per-function facts the type recovery reuses across the sites of one function. */
 class FunctionFacts {
   readonly uses: UseMap;
-  readonly vars: ValueVariables;
+  readonly vars: Map<Value, BoundVariable[]>;
   constructor(readonly fn: Located<Function>) {
     this.uses = new UseMap(fn.value);
-    this.vars = new ValueVariables(fn.value);
+    this.vars = boundVariables(fn.value);
   }
 }
 
@@ -263,14 +232,6 @@ function aliasesOf(v: Value, uses: UseMap): Value[] {
     }
   }
   return out;
-}
-
-/** The DI types of a function's parameters and return (from its DISubprogram's subroutine type). */
-function signatureTypes(f: Function): (Metadata | null)[] | undefined {
-  const sp = f.subprogram;
-  if (!sp || sp.kind !== 'DISubprogram' || sp.type?.kind !== 'DISubroutineType') return undefined;
-  const ts = sp.type.types;
-  return ts?.kind === 'tuple' ? ts.operands : undefined;
 }
 
 /** Collects type evidence for the object a call returns. */
@@ -292,7 +253,7 @@ function recoverType(call: CallBase, facts: FunctionFacts, program: Program): Ty
   };
   const fn = facts.fn;
   for (const a of aliasesOf(call, facts.uses)) {
-    for (const v of facts.vars.of(a)) add(pointeeOf(v.type), { kind: 'debug-variable', detail: v.name });
+    for (const v of facts.vars.get(a) ?? []) add(pointeeOf(v.type), { kind: 'debug-variable', detail: v.name });
     if (a.type.kind === 'pointer' && a.type.pointee?.kind === 'struct') {
       addByName(irStructName(a.type.pointee.name), { kind: 'typed-pointer' });
     }
@@ -306,14 +267,14 @@ function recoverType(call: CallBase, facts: FunctionFacts, program: Program): Ty
         if (g.kind === 'global') {
           const def = program.resolve(fn.module, g);
           const gv = def.value.kind === 'global' ? def.value : undefined;
-          add(pointeeOf(globalDIType(gv)), { kind: 'stored-to-field', detail: `@${g.name}`, location: framesOf(u.debugLoc) });
+          add(pointeeOf(globalDebugType(gv)), { kind: 'stored-to-field', detail: `@${g.name}`, location: framesOf(u.debugLoc) });
         } else if (g.kind === 'expr' && g.opcode === 'getelementptr') {
           const base = stripCasts(g.operands[0]!);
           const off = constantGepOffset(g.operands, g.sourceElementType);
           if (base.kind === 'global' && off !== undefined) {
             const def = program.resolve(fn.module, base);
             const gv = def.value.kind === 'global' ? def.value : undefined;
-            const chain = membersAt(globalDIType(gv), off);
+            const chain = membersAt(globalDebugType(gv), off);
             const last = chain[chain.length - 1];
             if (last && last.offset + 0 <= off) add(pointeeOf(last.type), { kind: 'stored-to-field', detail: `@${base.name}+${off}`, location: framesOf(u.debugLoc) });
           }
@@ -349,7 +310,7 @@ function fieldTypeOf(p: Value, facts: FunctionFacts): { type: Metadata | null; d
     off = o;
     base = p.operands[0]!;
   }
-  for (const v of facts.vars.of(base)) {
+  for (const v of facts.vars.get(base) ?? []) {
     const t = pointeeOf(v.type);
     if (!t || !isRecord(t)) continue;
     // the innermost member starting exactly at the offset that is a pointer (at offset 0 the
@@ -363,14 +324,6 @@ function fieldTypeOf(p: Value, facts: FunctionFacts): { type: Metadata | null; d
     }
   }
   return undefined;
-}
-
-function globalDIType(g: GlobalVariable | undefined): Metadata | null {
-  if (!g) return null;
-  for (const [k, v] of g.metadata) {
-    if (k === 'dbg' && v?.kind === 'DIGlobalVariableExpression' && v.var?.kind === 'DIGlobalVariable') return v.var.type;
-  }
-  return null;
 }
 
 const EVIDENCE_RANK: Record<TypeEvidence['kind'], number> = {

@@ -1,0 +1,59 @@
+// What debug info says about IR values: the variables `#dbg_value` /
+// `llvm.dbg.value` bind to them, a function's source signature, and a
+// global's declared type. Shared by type recovery, points-to and legal sets.
+import type { Metadata } from '../ir/metadata.js';
+import type { Function, GlobalVariable, Value } from '../ir/values.js';
+import { calleeOf } from './flow.js';
+
+/** A source variable bound to a value. */
+export interface BoundVariable {
+  readonly name: string;
+  readonly type: Metadata | null;
+}
+
+/**
+ * The variables each value of a function is bound to, by debug records and
+ * `llvm.dbg.value` calls whose expression is empty (an offset or a fragment
+ * describes something other than the value itself), in textual order.
+ */
+export function boundVariables(f: Function): Map<Value, BoundVariable[]> {
+  const map = new Map<Value, BoundVariable[]>();
+  const note = (v: Value, variable: Metadata | null | undefined, expr: Metadata | null | undefined): void => {
+    if (variable?.kind !== 'DILocalVariable') return;
+    if (expr && expr.kind === 'DIExpression' && expr.elements.length) return;
+    let list = map.get(v);
+    if (!list) { list = []; map.set(v, list); }
+    list.push({ name: variable.name, type: variable.type });
+  };
+  for (const b of f.blocks) {
+    for (const i of b.instructions) {
+      for (const r of i.debugRecords ?? []) {
+        if ((r.kind === 'value' || r.kind === 'assign') && r.location?.kind === 'value') note(r.location.value, r.variable, r.expression);
+      }
+      if (i.opcode === 'call' && calleeOf(i)?.name === 'llvm.dbg.value') {
+        const [v, variable, expr] = i.args;
+        if (v?.kind === 'metadata' && v.metadata?.kind === 'value' && variable?.kind === 'metadata' && expr?.kind === 'metadata') {
+          note(v.metadata.value, variable.metadata, expr.metadata);
+        }
+      }
+    }
+  }
+  return map;
+}
+
+/** The debug types of a function's return value and parameters (`[ret, p0, p1…]`), from its DISubprogram. */
+export function signatureTypes(f: Function): (Metadata | null)[] | undefined {
+  const sp = f.subprogram;
+  if (!sp || sp.kind !== 'DISubprogram' || sp.type?.kind !== 'DISubroutineType') return undefined;
+  const ts = sp.type.types;
+  return ts?.kind === 'tuple' ? ts.operands : undefined;
+}
+
+/** A global's declared debug type (its DIGlobalVariable's `type`), or null. */
+export function globalDebugType(g: GlobalVariable | undefined): Metadata | null {
+  if (!g) return null;
+  for (const [k, v] of g.metadata) {
+    if (k === 'dbg' && v?.kind === 'DIGlobalVariableExpression' && v.var?.kind === 'DIGlobalVariable') return v.var.type;
+  }
+  return null;
+}
