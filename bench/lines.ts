@@ -7,9 +7,9 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { corpusDir, repoRoot } from "../scripts/lib/paths.js";
 import { readElf, readLineTable } from "../src/binary/index.js";
+import { scriptOptions } from "../scripts/lib/args.js";
 
 const USAGE = `usage: npm run bench:lines -- [--json] [--dir DIR] [--dwarfdump BIN] [--skip-dwarfdump] [--runs N]
   --json            print one JSON object instead of the table
@@ -22,28 +22,14 @@ const USAGE = `usage: npm run bench:lines -- [--json] [--dir DIR] [--dwarfdump B
 const MB = 1e6;
 
 function main(): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      options: {
-        json: { type: "boolean", default: false },
-        dir: { type: "string" },
-        dwarfdump: { type: "string", default: "llvm-dwarfdump-19" },
-        "skip-dwarfdump": { type: "boolean", default: false },
-        runs: { type: "string", default: "3" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-    });
-  } catch (e) {
-    console.error(`${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const { values } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const values = scriptOptions({
+    json: { type: "boolean", default: false },
+    dir: { type: "string" },
+    dwarfdump: { type: "string", default: "llvm-dwarfdump-19" },
+    "skip-dwarfdump": { type: "boolean", default: false },
+    runs: { type: "string", default: "3" },
+  }, USAGE);
+  if (typeof values === "number") return values;
   const runs = Math.max(1, Number.parseInt(values.runs, 10) || 1);
   const dir = values.dir !== undefined ? resolve(values.dir) : join(corpusDir(repoRoot()), "linux-6.1", "net", "ipv6");
   const names = readdirSync(dir)

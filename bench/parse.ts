@@ -6,9 +6,9 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { corpusDir, repoRoot } from "../scripts/lib/paths.js";
 import { parseModule } from "../src/index.js";
+import { scriptOptions } from "../scripts/lib/args.js";
 
 const USAGE = `usage: npm run bench:parse -- [--json] [--dir DIR] [--llvm-as BIN] [--skip-llvm-as] [--limit N] [--string]
   --json          print one JSON object instead of the table
@@ -23,29 +23,15 @@ const MB = 1e6;
 const nsToS = (ns: bigint) => Number(ns) / 1e9;
 
 function main(): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      options: {
-        json: { type: "boolean", default: false },
-        dir: { type: "string" },
-        "llvm-as": { type: "string", default: "llvm-as-19" },
-        "skip-llvm-as": { type: "boolean", default: false },
-        limit: { type: "string" },
-        string: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-    });
-  } catch (e) {
-    console.error(`${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const { values } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const values = scriptOptions({
+    json: { type: "boolean", default: false },
+    dir: { type: "string" },
+    "llvm-as": { type: "string", default: "llvm-as-19" },
+    "skip-llvm-as": { type: "boolean", default: false },
+    limit: { type: "string" },
+    string: { type: "boolean", default: false },
+  }, USAGE);
+  if (typeof values === "number") return values;
   const root = repoRoot();
   const dir = values.dir !== undefined ? resolve(values.dir) : join(corpusDir(root), "linux-6.1", "net", "ipv6");
   let names = readdirSync(dir)

@@ -3,7 +3,6 @@
 // as many cases as asked, with progress, a final summary, and exit status 1 on
 // any failure. Failing inputs are saved under .cache/fuzz-failures/.
 
-import { parseArgs } from "node:util";
 import { parseModule, ParseError } from "../src/index.js";
 import {
   describeFailure,
@@ -16,6 +15,7 @@ import {
 } from "./lib/fuzz.js";
 import { parseSeed } from "./lib/mutate.js";
 import { startWatchdog } from "./lib/watchdog.js";
+import { scriptOptions } from "./lib/args.js";
 
 const USAGE = `usage: npm run fuzz:long -- [--cases N] [--seed S] [--from I] [--files a,b,…] [--slow-ms MS] [--hang-ms MS] [--max-failures K] [--quiet]
   --cases N         number of cases (default 100000)
@@ -28,31 +28,17 @@ const USAGE = `usage: npm run fuzz:long -- [--cases N] [--seed S] [--from I] [--
   --quiet           no progress lines`;
 
 async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      options: {
-        cases: { type: "string", default: "100000" },
-        seed: { type: "string" },
-        from: { type: "string", default: "0" },
-        files: { type: "string" },
-        "slow-ms": { type: "string", default: "10000" },
-        "hang-ms": { type: "string", default: "60000" },
-        "max-failures": { type: "string", default: "20" },
-        quiet: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-    });
-  } catch (e) {
-    console.error(`${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const { values } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const values = scriptOptions({
+    cases: { type: "string", default: "100000" },
+    seed: { type: "string" },
+    from: { type: "string", default: "0" },
+    files: { type: "string" },
+    "slow-ms": { type: "string", default: "10000" },
+    "hang-ms": { type: "string", default: "60000" },
+    "max-failures": { type: "string", default: "20" },
+    quiet: { type: "boolean", default: false },
+  }, USAGE);
+  if (typeof values === "number") return values;
   const cases = Number.parseInt(values.cases, 10);
   const from = Number.parseInt(values.from, 10);
   const slowMs = Number.parseInt(values["slow-ms"], 10);
