@@ -248,3 +248,33 @@ export function skipFormValue(r: ByteReader, form: number, enc: FormEncoding, wh
       r.fail(() => `${describe(what)}: a known DW_FORM code`, C.formName(form));
   }
 }
+
+/**
+ * Reads a unit's initial length at the reader's position and narrows the reader
+ * to the unit. DWARF 5 §7.4: "In the 64-bit DWARF format, an initial length
+ * field is 96 bits in size … the first 32-bits have the value 0xffffffff";
+ * "values 0xfffffff0 through 0xfffffffe are reserved".
+ * @returns the unit length as written, the size of the unit's offsets (4 or 8), and the offset just past the unit
+ * @throws DwarfError for a reserved value or a unit that runs past its section
+ */
+export function readInitialLength(
+  r: ByteReader,
+  sectionName: string,
+  unitOffset: number,
+): { unitLength: number; offsetSize: 4 | 8; endOffset: number } {
+  const size = r.end;
+  let unitLength = r.u32("unit_length");
+  let offsetSize: 4 | 8 = 4;
+  if (unitLength === 0xffffffff) {
+    offsetSize = 8;
+    unitLength = r.u64n("unit_length (64-bit DWARF)");
+  } else if (unitLength >= 0xfffffff0) {
+    r.fail("a unit_length below 0xfffffff0 (0xfffffff0–0xfffffffe are reserved)", `0x${unitLength.toString(16)}`, unitOffset);
+  }
+  const endOffset = r.pos + unitLength;
+  if (endOffset > size) {
+    r.fail(`a unit_length that ends inside ${sectionName} (size 0x${size.toString(16)})`, `0x${unitLength.toString(16)}, ending at 0x${endOffset.toString(16)}`, unitOffset);
+  }
+  r.end = endOffset;
+  return { unitLength, offsetSize, endOffset };
+}

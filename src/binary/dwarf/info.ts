@@ -27,7 +27,7 @@ import {
 import { AbbreviationTable, parseAbbreviationTable } from "./abbrev.js";
 import { addressRange, DebugAddr, type AddressRange, type DwarfAddress } from "./addr.js";
 import * as C from "./constants.js";
-import { readFormValue, skipFormValue, type FormEncoding, type FormValue } from "./form.js";
+import { readFormValue, readInitialLength, skipFormValue, type FormEncoding, type FormValue } from "./form.js";
 import { parseLineProgram, type LineProgram } from "./line.js";
 import { DebugRanges, DebugRngLists, type RangeListContext } from "./rnglists.js";
 import { loadDwarfSections, type DwarfSectionData, type DwarfSections } from "./sections.js";
@@ -331,17 +331,7 @@ function readUnit(reader: InfoReader, unitStart: number): CompileUnitInfo | { sk
   const sections = reader.sections;
   const bytes = reader.info.bytes;
   const r = new ByteReader(bytes, sections.file, ".debug_info", DwarfError, unitStart);
-  let unitLength = r.u32("unit_length");
-  let offsetSize: 4 | 8 = 4;
-  if (unitLength === 0xffffffff) {
-    offsetSize = 8;
-    unitLength = r.u64n("unit_length (64-bit DWARF)");
-  } else if (unitLength >= 0xfffffff0) {
-    r.fail("a unit_length below 0xfffffff0 (0xfffffff0–0xfffffffe are reserved)", `0x${unitLength.toString(16)}`, unitStart);
-  }
-  const endOffset = r.pos + unitLength;
-  if (endOffset > bytes.length) r.fail(`a unit_length that ends inside .debug_info (size 0x${bytes.length.toString(16)})`, `0x${unitLength.toString(16)}, ending at 0x${endOffset.toString(16)}`, unitStart);
-  r.end = endOffset;
+  const { offsetSize, endOffset } = readInitialLength(r, ".debug_info", unitStart);
   const versionAt = r.pos;
   const version = r.u16("version");
   if (version < 2 || version > 5) r.fail("a unit version from 2 to 5", `${version}`, versionAt);

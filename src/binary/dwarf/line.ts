@@ -8,7 +8,7 @@ import type { ElfFile } from "../elf/file.js";
 import { DwarfError } from "../errors.js";
 import { debugLineOffset, sectionOffset, type DebugLineOffset, type SectionOffset } from "../offsets.js";
 import * as C from "./constants.js";
-import { readFormValue, type FormValue } from "./form.js";
+import { readFormValue, readInitialLength, type FormValue } from "./form.js";
 import { loadDwarfSections, type CodeSection, type DwarfSectionData, type DwarfSections } from "./sections.js";
 
 /** One (content type, form) pair of a v5 directory or file-name entry format. */
@@ -268,22 +268,7 @@ function parseHeader(
   const r: ByteReader = new ByteReader(bytes, sections.file, debugLine.name, DwarfError, unitOffset);
   if (!(unitOffset >= 0 && unitOffset < bytes.length)) r.fail(`a line-number program offset inside ${debugLine.name} (size 0x${bytes.length.toString(16)})`, `0x${unitOffset.toString(16)}`, 0);
 
-  // §7.4: "In the 64-bit DWARF format, an initial length field is 96 bits in size …
-  // the first 32-bits have the value 0xffffffff"; "values 0xfffffff0 through
-  // 0xfffffffe are reserved".
-  let unitLength = r.u32("unit_length");
-  let offsetSize: 4 | 8 = 4;
-  if (unitLength === 0xffffffff) {
-    offsetSize = 8;
-    unitLength = r.u64n("unit_length (64-bit DWARF)");
-  } else if (unitLength >= 0xfffffff0) {
-    r.fail("a unit_length below 0xfffffff0 (0xfffffff0–0xfffffffe are reserved)", `0x${unitLength.toString(16)}`, unitOffset);
-  }
-  const endOffset = r.pos + unitLength;
-  if (endOffset > bytes.length) {
-    r.fail(`a unit_length that ends inside ${debugLine.name} (size 0x${bytes.length.toString(16)})`, `0x${unitLength.toString(16)}, ending at 0x${endOffset.toString(16)}`, unitOffset);
-  }
-  r.end = endOffset;
+  const { unitLength, offsetSize, endOffset } = readInitialLength(r, debugLine.name, unitOffset);
   const versionAt = r.pos;
   const version = r.u16("version");
   if (version < 2 || version > 5) r.fail("a line table version from 2 to 5", `${version}`, versionAt);
