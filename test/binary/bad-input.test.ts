@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import { BinaryError, DwarfError, ElfError, elfConstants as E, readElf, readLineTable, type ElfFile } from "../../src/binary/index.js";
 import { Bytes, lineUnitV4, writeElf, type SectionSpec } from "./support/elf-writer.js";
 import { ipv6ObjectDir } from "./support/llvm.js";
+import { mulberry32 } from "../../scripts/lib/mutate.js";
 
 const ITER = Number(process.env["KCOMPART_BINARY_FUZZ"] ?? 300);
 
@@ -51,17 +52,6 @@ function lineError(line: Uint8Array, extra: SectionSpec[] = []): DwarfError {
   return e as DwarfError;
 }
 
-/** A small seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("malformed ELF: typed ElfErrors", () => {
   const good = writeElf({ sections: [{ name: ".text", data: new Uint8Array(16), flags: 6n }] });
@@ -254,7 +244,7 @@ describe("fuzzing: only typed errors, no hangs", () => {
   it(`${ITER} truncations and ${ITER} byte-flip mutants of a whole object (rpl.o)`, () => {
     const orig = new Uint8Array(readFileSync(rplPath));
     exercise(orig, "rpl.o"); // the original is fine
-    const rnd = prng(0x5eed);
+    const rnd = mulberry32(0x5eed);
     const failures: string[] = [];
     const slow: string[] = [];
     for (let i = 0; i < ITER; i++) check(`trunc${i}`, orig.subarray(0, Math.floor(rnd() * orig.length)), failures, slow);
@@ -285,7 +275,7 @@ describe("fuzzing: only typed errors, no hangs", () => {
         ],
       });
     expect(readLineTable(readElf(mk(line), "base.o"))[0]!.rowCount).toBe(581);
-    const rnd = prng(0xd1ce);
+    const rnd = mulberry32(0xd1ce);
     const failures: string[] = [];
     const slow: string[] = [];
     for (let i = 0; i < ITER * 2; i++) {

@@ -286,10 +286,6 @@ function scopeKind(tag: number): ScopeKind | undefined {
   }
 }
 
-function isUnitTag(tag: number): boolean {
-  return tag === C.DW_TAG_compile_unit || tag === C.DW_TAG_partial_unit || tag === C.DW_TAG_skeleton_unit;
-}
-
 /** One attribute value as read from an entry (value decoded, operand offset kept for relocations). */
 interface RawAttribute {
   readonly name: number;
