@@ -1,7 +1,8 @@
 // Owns the public API of src/binary (DESIGN.md §4): the ELF reader, the DWARF
 // `.debug_line` decoder, the `.debug_info` scope trees and inline-chain query,
 // their typed errors and branded offset types, x86-64 decoding and the
-// IR-site → address mapper with static elimination.
+// IR-site → address mapper with static elimination, and the probe points of
+// allocation sites.
 
 export { BinaryError, DwarfError, ElfError, formatLocation, type BinaryErrorLocation } from "./errors.js";
 export {
@@ -82,3 +83,16 @@ export {
   type MapperObject,
   type UnmappedReason,
 } from "./mapper.js";
+/**
+ * Allocation-site probe points: {@link mapAllocationSites} finds, for each
+ * allocation site of a policy, the machine calls of its allocator at its
+ * location and the instruction after each (where `rax` is the result).
+ */
+export {
+  allocationCallsOf,
+  bareName,
+  callTarget,
+  mapAllocationSites,
+  type AllocationStats,
+  type AllocationUnmappedReason,
+} from "./alloc-probes.js";

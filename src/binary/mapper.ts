@@ -15,6 +15,8 @@ import { readDebugInfo } from "./dwarf/info.js";
 import { InlineIndex, type InlineChain } from "./dwarf/inline.js";
 import { readLineTable } from "./dwarf/line.js";
 import type { ElfFile, ElfSection } from "./elf/file.js";
+import { mapAllocationSites, type AllocationStats } from "./alloc-probes.js";
+import type { Relocation } from "./elf/relocations.js";
 import type { ElfSymbol } from "./elf/symbols.js";
 import { STT_FILE, STT_OBJECT, STT_SECTION } from "./elf/constants.js";
 import { CodeDecoder, type DecodedInstruction, type FunctionCode, type MemoryWrite } from "./x86/decode.js";
@@ -55,6 +57,8 @@ export interface MapStats {
   readonly byTier: Readonly<{ line: number; rowless: number }>;
   /** Sites that still need a run-time check. */
   readonly checkedSites: number;
+  /** The allocation sites' probe points ({@link mapAllocationSites}). */
+  readonly allocations: AllocationStats;
 }
 
 /** Options of {@link mapSitesToAddresses}. */
@@ -119,8 +123,8 @@ export class ObjectIndex {
   private readonly decoder: CodeDecoder;
   private readonly code = new Map<number, FunctionCode>();
   private readonly framePointer = new Map<number, boolean>();
-  /** Relocated offsets of each code section (tail-call detection). */
-  private readonly relocated = new Map<number, Set<number>>();
+  /** The relocations of each code section by offset (tail calls, call targets). */
+  private readonly relocated = new Map<number, Map<number, Relocation>>();
 
   constructor(object: MapperObject) {
     this.path = object.path;
@@ -204,13 +208,19 @@ export class ObjectIndex {
   /** True when `insn` is `jmp rel32` whose displacement is relocated: a tail call to another function. */
   isTailCall(section: ElfSection, insn: DecodedInstruction): boolean {
     if (insn.length !== 5 || this.elf.sectionData(section)[insn.offset] !== 0xe9 || !this.elf.isRelocatable) return false;
+    return this.relocationAt(section, insn.offset + 1) !== undefined;
+  }
+
+  /** The relocation applying at `offset` of `section` (ET_REL only; relocations read once per section). */
+  relocationAt(section: ElfSection, offset: number): Relocation | undefined {
+    if (!this.elf.isRelocatable) return undefined;
     let offs = this.relocated.get(section.index);
     if (offs === undefined) {
-      offs = new Set();
-      for (const rs of this.elf.relocationSectionsFor(section)) for (const r of this.elf.relocations(rs)) offs.add(Number(r.offset));
+      offs = new Map();
+      for (const rs of this.elf.relocationSectionsFor(section)) for (const r of this.elf.relocations(rs)) offs.set(Number(r.offset), r);
       this.relocated.set(section.index, offs);
     }
-    return offs.has(insn.offset + 1);
+    return offs.get(offset);
   }
 
   /**
@@ -500,7 +510,8 @@ function siteReason(c: Candidate, tier: MatchTier, access: Access): string | und
 /**
  * Maps every access of `policy` to the machine instructions performing it in
  * `objects` and applies static elimination; returns a new policy with each
- * access's `binary` filled, and the counts.
+ * access's `binary` filled, each allocation site's `probes`
+ * ({@link mapAllocationSites}), and the counts.
  *
  * @example
  * const elf = readElf(readFileSync("route.o"), "route.o");
@@ -557,6 +568,7 @@ export function mapSitesToAddresses(policy: Policy, objects: readonly MapperObje
       if (allSafe) safeAccesses++;
       return { ...access, binary };
     });
+    const allocated = mapAllocationSites(policy, indexes);
     const stats: MapStats = {
       accesses: accesses.length,
       mapped: exact + ambiguous,
@@ -570,8 +582,9 @@ export function mapSitesToAddresses(policy: Policy, objects: readonly MapperObje
       safeBy,
       byTier,
       checkedSites: sites - safeSites,
+      allocations: allocated.stats,
     };
-    return { policy: { ...policy, accesses }, stats };
+    return { policy: { ...policy, allocationSites: allocated.allocationSites, accesses }, stats };
   } finally {
     if (owned) for (const o of indexes) o.dispose();
   }

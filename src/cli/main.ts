@@ -118,6 +118,9 @@ function printMapSummary(s: MapStats, out: string): void {
   const reasons = Object.entries(s.unmappedReasons).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ');
   console.log(`kcompart map: ${s.accesses} accesses, ${s.mapped} mapped (${pct(s.mapped)}): ${s.exact} exact, ${s.ambiguous} ambiguous; ${s.unmapped} unmapped${reasons ? ` (${reasons})` : ''}`);
   console.log(`  machine sites    ${s.sites}; statically safe ${s.staticallySafeSites} (rsp ${s.safeBy.rsp}, rbp ${s.safeBy.rbp}, legal globals ${s.safeBy.global}); need a run-time check ${s.checkedSites}`);
+  const al = s.allocations;
+  const alReasons = Object.entries(al.unmappedReasons).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ');
+  console.log(`  allocation sites ${al.sites}: ${al.exact} exact, ${al.ambiguous} ambiguous (${al.probes} probes); ${al.unmapped} unmapped${alReasons ? ` (${alReasons})` : ''}`);
   console.log(`  wrote            ${out}`);
 }
 

@@ -64,6 +64,28 @@ export const ObjectTypeSchema = z.object({
 }).strict();
 export type ObjectType = z.infer<typeof ObjectTypeSchema>;
 
+/**
+ * Where the run time records what one allocation site returns (filled by the
+ * mapper, DESIGN.md §4): a kprobe on the instruction just after the call of
+ * the allocator, where `rax` holds the object, page or address returned.
+ */
+export const AllocationProbeSchema = z.object({
+  /** The object file (as given to the mapper) holding the call. */
+  object: z.string(),
+  /** The function symbol holding the call (the site's `caller` after inlining). */
+  symbol: z.string(),
+  /** Offset of the instruction after the call, from the start of `symbol`: the kprobe's `symbol+offset`. 0 when unmapped. */
+  offset: z.number().int().nonnegative(),
+  /** Offset of the call instruction itself, from the start of `symbol` (of the `jmp` for a tail call; 0 when unmapped otherwise). */
+  callOffset: z.number().int().nonnegative(),
+  section: z.string(),
+  /** `exact`: the one call of the allocator at the site's location; `ambiguous`: one of several (inlined copies, two calls on a line); `unmapped`: no probe (see `reason`). */
+  confidence: z.enum(['exact', 'ambiguous', 'unmapped']),
+  /** Why a probe is unmapped (`no-rows`, `no-call-to-allocator`, `tail-call`, …) or how it was found when not at the exact location. */
+  reason: z.string().optional(),
+}).strict();
+export type AllocationProbe = z.infer<typeof AllocationProbeSchema>;
+
 /** A call of an allocator (or of a wrapper found to return an allocator's result). */
 export const AllocationSiteSchema = z.object({
   /** Stable id, unique in the policy: `module:function:index`. */
@@ -83,6 +105,8 @@ export const AllocationSiteSchema = z.object({
   size: AllocationSizeSchema.optional(),
   gfp: z.string().optional(),
   type: ObjectTypeSchema,
+  /** Where a kprobe records the objects this site returns: after each machine call of `allocator` at `location` (filled by the mapper; additive, version 1). */
+  probes: z.array(AllocationProbeSchema).optional(),
 }).strict();
 export type AllocationSite = z.infer<typeof AllocationSiteSchema>;
 
