@@ -25,7 +25,10 @@ for t in clang-19 ld.lld-19 llvm-ar-19; do
   command -v "$t" >/dev/null 2>&1 || die "$t missing (apt-get install clang-19 lld-19 llvm-19, or run scripts/setup.sh)"
 done
 
-# ---- the headers tree, extracted once ---------------------------------------
+# ---- the headers tree, extracted once (under a lock: tests may run in parallel) ----
+mkdir -p "$ROOT/.cache"
+exec 9>"$ROOT/.cache/linux-headers-6.1.lock"
+flock 9
 if [ ! -f "$KDIR/.kcompart-extracted" ]; then
   [ -f "$TARBALL" ] || die "headers tarball not found: $TARBALL"
   log "extracting $(basename "$TARBALL") -> .cache/linux-headers-6.1"
@@ -37,6 +40,7 @@ if [ ! -f "$KDIR/.kcompart-extracted" ]; then
   rmdir "$KDIR.tmp"
   touch "$KDIR/.kcompart-extracted"
 fi
+flock -u 9
 
 # ---- a fresh copy of the sources, then kbuild -----------------------------------
 mkdir -p "$OUT"
