@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* checker.bpf.h: the shared run-time checker of kcompart (DESIGN.md §5). One
  * global (non-static, __noinline) BPF function, kc_check(site, addr), verified
- * once by the kernel and called by every site program. It finds the region an
- * address is in (stack, global, slab, percpu, vmemmap), compares it with the
- * site's legal set (maps filled by the loader), counts, and sends violations
- * to the ring buffer. Include after vmlinux.h and the libbpf headers, once per
- * BPF object. */
+ * once by the kernel and called by every site program through kc_site_check().
+ * It finds the region an address is in (stack, global, percpu, vmemmap, slab,
+ * vmalloc, buddy), compares it with the site's legal set (maps filled by the
+ * loader, objects recorded by track.bpf.h's allocation probes), and counts;
+ * kc_site_check() reports violations to the ring buffer with a stack id. Also
+ * kc_peek, a raw_tp program the loader runs (BPF_PROG_TEST_RUN, never
+ * attached) to read kernel words such as cache pointers. Include after
+ * vmlinux.h and the libbpf headers, once per BPF object. */
 #ifndef KC_CHECKER_BPF_H
 #define KC_CHECKER_BPF_H
 
@@ -14,20 +17,25 @@
 /* ---- knobs (rodata, set by the loader before load) ---------------------- */
 /* THREAD_SIZE of the target kernel (16 KiB on x86-64; 32 KiB with KASAN). */
 const volatile __u64 kc_thread_size = 16384;
-/* The percpu area [start, end) as the loader finds it (0, 0: no percpu range). */
-const volatile __u64 kc_percpu_start = 0;
-const volatile __u64 kc_percpu_end = 0;
 /* Bytes of the vmemmap (struct page array) from vmemmap_base: 1 TiB with 4-level paging. */
 const volatile __u64 kc_vmemmap_size = 1ULL << 40;
+/* Bytes of the vmalloc area from vmalloc_base: 32 TiB with 4-level paging. */
+const volatile __u64 kc_vmalloc_size = 32ULL << 40;
+/* Bytes of the direct map from page_offset_base (64 TiB with 4-level paging). */
+const volatile __u64 kc_direct_map_size = 64ULL << 40;
 /* 1: use the bpf_get_kmem_cache kfunc when the kernel has it; 0: always the CO-RE page walk. */
 const volatile __u32 kc_use_kfunc = 1;
 /* x86-64 4-level paging bases used when the kernel does not randomize them. */
 const volatile __u64 kc_page_offset_fixed = 0xffff888000000000ULL;
 const volatile __u64 kc_vmemmap_fixed = 0xffffea0000000000ULL;
+const volatile __u64 kc_vmalloc_fixed = 0xffffc90000000000ULL;
 
 /* ---- phase (.bss, switched by the loader at run time) -------------------- */
-/* 0: audit (violations counted, not reported), 1: enforce (reported). */
+/* 0: audit (violations counted, not reported; unknown memory adopted), 1: enforce (reported). */
 __u32 kc_enforce = 0;
+
+/* ---- values found at run time (written by the loader after load) ---------- */
+struct kc_runtime kc_rt SEC(".data.kcrt") = {};
 
 /* ---- maps ------------------------------------------------------------------- */
 struct {
@@ -52,16 +60,80 @@ struct {
 } kc_allowed_caches SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KC_MAX_ALLOWED);
+	__type(key, struct kc_alloc_key);
+	__type(value, __u8);
+} kc_allowed_allocs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KC_MAX_OBJECTS);
+	__type(key, __u64);
+	__type(value, struct kc_object);
+} kc_objects SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KC_MAX_PAGE_BLOCKS);
+	__type(key, __u64);
+	__type(value, struct kc_page_block);
+} kc_pages SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KC_MAX_VM_PAGES);
+	__type(key, __u64);
+	__type(value, struct kc_vm_page);
+} kc_vm_pages SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KC_MAX_VM_CALLERS);
+	__type(key, __u32);
+	__type(value, struct kc_range);
+} kc_vm_callers SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, KC_CNT_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
 } kc_counters SEC(".maps");
 
+/* What the last kc_check on this CPU found, for the report of its caller. */
+struct kc_finding {
+	__u32 region;
+	__u32 alloc;
+	__u64 cache;
+	__u64 object;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kc_finding);
+} kc_last SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } kc_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 4096);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, 32 * sizeof(__u64));
+} kc_stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KC_PEEK_SLOTS);
+	__type(key, __u32);
+	__type(value, struct kc_peek_slot);
+} kc_peek_slots SEC(".maps");
 
 /* ---- kernel symbols ---------------------------------------------------------- */
 /* 6.13+: the cache of a slab object, NULL for other memory. Weak: absent on older
@@ -75,6 +147,7 @@ extern struct kmem_cache *bpf_get_kmem_cache(__u64 addr) __ksym __weak;
  * fixed bases below (knobs) hold. */
 extern const void page_offset_base __ksym __weak;
 extern const void vmemmap_base __ksym __weak;
+extern const void vmalloc_base __ksym __weak;
 
 /* PG_slab left struct page flags in 6.10: the slab is then a page type (PGTY_slab, top byte of page_type). */
 enum pagetype___kc { PGTY_slab___kc = 0xf5 };
@@ -120,6 +193,11 @@ static __always_inline __u64 kc_vmemmap(void)
 	return &vmemmap_base ? kc_read_u64(&vmemmap_base) : kc_vmemmap_fixed;
 }
 
+static __always_inline __u64 kc_vmalloc_start(void)
+{
+	return &vmalloc_base ? kc_read_u64(&vmalloc_base) : kc_vmalloc_fixed;
+}
+
 static __always_inline int kc_in_vmemmap(__u64 addr)
 {
 	__u64 base = kc_vmemmap();
@@ -127,26 +205,61 @@ static __always_inline int kc_in_vmemmap(__u64 addr)
 	return base && addr >= base && addr - base < kc_vmemmap_size;
 }
 
-static __always_inline int kc_in_percpu(__u64 addr)
+static __always_inline int kc_in_vmalloc(__u64 addr)
 {
-	return kc_percpu_end > kc_percpu_start && addr >= kc_percpu_start && addr < kc_percpu_end;
+	__u64 base = kc_vmalloc_start();
+
+	return base && addr >= base && addr - base < kc_vmalloc_size;
 }
 
-/* The kmem_cache of a slab object through struct page (pre-6.13 kernels, or kc_use_kfunc = 0). */
-static __always_inline __u64 kc_cache_by_page(__u64 addr)
+static __always_inline int kc_in_direct_map(__u64 addr)
+{
+	__u64 base = kc_page_offset();
+
+	return base && addr >= base && addr - base < kc_direct_map_size;
+}
+
+static __always_inline int kc_in_percpu(__u64 addr)
+{
+	return kc_rt.percpu_end > kc_rt.percpu_start && addr >= kc_rt.percpu_start && addr < kc_rt.percpu_end;
+}
+
+/* The pfn of a direct-map address. */
+static __always_inline __u64 kc_pfn_of(__u64 addr)
+{
+	return (addr - kc_page_offset()) >> 12;
+}
+
+/* The pfn of a struct page in the vmemmap. */
+static __always_inline __u64 kc_pfn_of_page(__u64 page)
+{
+	__u64 size = bpf_core_type_size(struct page);
+
+	return size ? (page - kc_vmemmap()) / size : 0;
+}
+
+/* The head struct page of a direct-map address, 0 outside the direct map. */
+static __always_inline struct page *kc_head_page(__u64 addr)
 {
 	__u64 pob = kc_page_offset();
 	__u64 vmb = kc_vmemmap();
-	__u64 pfn, head;
 	struct page *page;
+	__u64 head;
 
-	if (!pob || !vmb || addr < pob)
+	if (!pob || !vmb || addr < pob || addr - pob >= kc_direct_map_size)
 		return 0;
-	pfn = (addr - pob) >> 12;
-	page = (struct page *)(vmb + pfn * bpf_core_type_size(struct page));
+	page = (struct page *)(vmb + ((addr - pob) >> 12) * bpf_core_type_size(struct page));
 	head = (__u64)BPF_CORE_READ(page, compound_head);
 	if (head & 1)
 		page = (struct page *)(head - 1);
+	return page;
+}
+
+/* The kmem_cache of a slab whose head page is `page`, through struct page (pre-6.13 kernels, or kc_use_kfunc = 0). */
+static __always_inline __u64 kc_cache_of_head(struct page *page)
+{
+	if (!page)
+		return 0;
 	if (bpf_core_enum_value_exists(enum pageflags___kc, PG_slab___kc)) {
 		/* read as 8 raw bytes: page->flags became memdesc_flags_t in newer kernels */
 		__u64 flags = 0;
@@ -165,6 +278,11 @@ static __always_inline __u64 kc_cache_by_page(__u64 addr)
 	return (__u64)BPF_CORE_READ((struct slab *)page, slab_cache);
 }
 
+static __always_inline __u64 kc_cache_by_page(__u64 addr)
+{
+	return kc_cache_of_head(kc_head_page(addr));
+}
+
 static __always_inline __u64 kc_cache_of(__u64 addr)
 {
 #ifndef KC_NO_KFUNC
@@ -172,6 +290,51 @@ static __always_inline __u64 kc_cache_of(__u64 addr)
 		return (__u64)bpf_get_kmem_cache(addr);
 #endif
 	return kc_cache_by_page(addr);
+}
+
+/* The address of the slab object holding addr (SLUB: objects of `size` bytes from
+ * the slab's first byte, after a left red zone when debugging adds one). */
+static __always_inline __u64 kc_object_start(__u64 addr, __u64 cache)
+{
+	struct page *head = kc_head_page(addr);
+	struct kmem_cache *s = (struct kmem_cache *)cache;
+	__u64 base, size, red = 0;
+
+	if (!head)
+		return addr;
+	base = kc_page_offset() + (kc_pfn_of_page((__u64)head) << 12);
+	size = BPF_CORE_READ(s, size);
+	if (bpf_core_field_exists(s->red_left_pad))
+		red = BPF_CORE_READ(s, red_left_pad);
+	if (!size || addr < base)
+		return addr;
+	return base + ((addr - base) / size) * size + red;
+}
+
+static __always_inline int kc_allowed(__u32 site, __u32 alloc)
+{
+	struct kc_alloc_key key = { .site = site, .alloc = alloc };
+
+	return bpf_map_lookup_elem(&kc_allowed_allocs, &key) != 0;
+}
+
+/* The recorded buddy block holding pfn: its head pfn aligned down for each order. */
+static __always_inline struct kc_page_block *kc_page_block_of(__u64 pfn, __u64 *head)
+{
+	struct kc_page_block *b;
+	__u64 h;
+	int k;
+
+#pragma unroll
+	for (k = 0; k <= KC_MAX_ORDER; k++) {
+		h = pfn & ~((1ULL << k) - 1);
+		b = bpf_map_lookup_elem(&kc_pages, &h);
+		if (b && b->order >= (__u32)k) {
+			*head = h;
+			return b;
+		}
+	}
+	return 0;
 }
 
 struct kc_globals_scan {
@@ -208,37 +371,48 @@ static __always_inline int kc_in_site_globals(const struct kc_site_policy *p, __
 	return g.found;
 }
 
-static __always_inline void kc_report(__u32 site, __u64 addr, __u32 region, __u64 cache)
+/* Decides memory that an allocation probe may have recorded (alloc: its record,
+ * or KC_ALLOC_NONE). Returns 1 to pass. In the audit phase, memory no probe
+ * recorded is adopted (the caller records it) when the site tracks that kind. */
+static __always_inline int kc_tracked_pass(__u32 site, __u32 flags, __u32 alloc, __u32 tracked, __u32 untracked, int *adopt)
 {
-	struct kc_event *e;
+	if (alloc == KC_ALLOC_ADOPTED)
+		return (flags & tracked) != 0;
+	if (alloc != KC_ALLOC_NONE)
+		return (flags & tracked) && kc_allowed(site, alloc);
+	if (flags & untracked) {
+		kc_count(KC_CNT_UNTRACKED_PASS);
+		return 1;
+	}
+	if (!kc_enforce && (flags & tracked)) {
+		*adopt = 1;
+		return 1;
+	}
+	return 0;
+}
 
-	if (!kc_enforce) {
-		kc_count(KC_CNT_AUDITED);
-		return;
+static __always_inline void kc_note(__u32 region, __u32 alloc, __u64 cache, __u64 object)
+{
+	__u32 zero = 0;
+	struct kc_finding *f = bpf_map_lookup_elem(&kc_last, &zero);
+
+	if (f) {
+		f->region = region;
+		f->alloc = alloc;
+		f->cache = cache;
+		f->object = object;
 	}
-	kc_count(KC_CNT_VIOLATIONS);
-	e = bpf_ringbuf_reserve(&kc_events, sizeof(*e), 0);
-	if (!e) {
-		kc_count(KC_CNT_DROPS);
-		return;
-	}
-	e->site = site;
-	e->region = region;
-	e->addr = addr;
-	e->cache = cache;
-	e->pid = (__u32)bpf_get_current_pid_tgid();
-	e->stack_id = -1; /* a stack id needs the program context: not available in a global function */
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
 }
 
 /* Checks one write of site `site` (| KC_SITE_GS for gs-relative writes) to `addr`:
- * KC_PASS, KC_VIOLATION or KC_UNKNOWN_SITE. */
+ * KC_PASS, KC_VIOLATION or KC_UNKNOWN_SITE. What it found is left in kc_last. */
 __noinline int kc_check(__u32 site, __u64 addr)
 {
 	struct kc_site_policy *p;
-	__u32 regions, found = 0;
-	__u64 cache = 0;
+	__u32 regions, flags, found = 0, alloc = KC_ALLOC_NONE;
+	__u64 cache = 0, object = 0;
+	int adopt = 0;
+	__u32 pass_slot = KC_CNT_PASS_STACK;
 
 	__u32 gs = site & KC_SITE_GS;
 
@@ -250,47 +424,188 @@ __noinline int kc_check(__u32 site, __u64 addr)
 		return KC_UNKNOWN_SITE;
 	}
 	regions = p->regions;
+	flags = p->flags;
 	if (regions & KC_R_ANY)
 		goto pass;
 	if (gs) {
+		pass_slot = KC_CNT_PASS_PERCPU;
 		if (regions & KC_R_PERCPU)
 			goto pass;
-		kc_report(site, addr, KC_R_PERCPU, 0);
-		return KC_VIOLATION;
+		found = KC_R_PERCPU;
+		goto violation;
 	}
 
 	if (kc_on_stack(addr)) {
 		found = KC_R_STACK;
+		pass_slot = KC_CNT_PASS_STACK;
 		if (regions & KC_R_STACK)
 			goto pass;
 	}
+	pass_slot = KC_CNT_PASS_GLOBAL;
 	if (regions & KC_R_GLOBAL && kc_in_site_globals(p, addr))
 		goto pass;
 	if (kc_in_percpu(addr)) {
 		found = KC_R_PERCPU;
+		pass_slot = KC_CNT_PASS_PERCPU;
 		if (regions & KC_R_PERCPU)
 			goto pass;
 	}
 	if (kc_in_vmemmap(addr)) {
 		found = KC_R_VMEMMAP;
+		pass_slot = KC_CNT_PASS_VMEMMAP;
 		if (regions & KC_R_VMEMMAP)
 			goto pass;
 	}
-	if (!found) {
-		cache = kc_cache_of(addr);
-		if (cache) {
-			struct kc_cache_key key = { .site = site, .cache = cache };
+	if (found)
+		goto violation;
 
-			found = KC_R_SLAB;
-			if (regions & KC_R_SLAB && bpf_map_lookup_elem(&kc_allowed_caches, &key))
-				goto pass;
+	cache = kc_cache_of(addr);
+	if (cache) {
+		struct kc_cache_key key = { .site = site, .cache = cache };
+		struct kc_object *o;
+
+		found = KC_R_SLAB;
+		pass_slot = KC_CNT_PASS_SLAB;
+		object = kc_object_start(addr, cache);
+		o = bpf_map_lookup_elem(&kc_objects, &object);
+		if (o)
+			alloc = o->alloc;
+		if (!(regions & KC_R_SLAB))
+			goto violation;
+		if (bpf_map_lookup_elem(&kc_allowed_caches, &key))
+			goto pass;
+		if (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_SLAB, KC_F_UNTRACKED_SLAB, &adopt)) {
+			if (adopt) {
+				struct kc_object rec = { .alloc = KC_ALLOC_ADOPTED };
+
+				if (bpf_map_update_elem(&kc_objects, &object, &rec, BPF_NOEXIST) == 0)
+					kc_count(KC_CNT_ADOPTED);
+				else
+					kc_count(KC_CNT_TRACK_FULL);
+			}
+			goto pass;
 		}
+		goto violation;
 	}
-	kc_report(site, addr, found, cache);
+	if (kc_in_vmalloc(addr)) {
+		__u64 page = addr >> 12;
+		struct kc_vm_page *v = bpf_map_lookup_elem(&kc_vm_pages, &page);
+
+		found = KC_R_VMALLOC;
+		pass_slot = KC_CNT_PASS_VMALLOC;
+		if (v) {
+			alloc = v->alloc;
+			object = v->start;
+		}
+		/* per-cpu chunks after the first are vmalloc memory that no vmalloc probe records */
+		if (!v && (regions & KC_R_PERCPU)) {
+			kc_count(KC_CNT_UNTRACKED_PASS);
+			goto pass;
+		}
+		if (!(regions & KC_R_VMALLOC))
+			goto violation;
+		if (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_VMALLOC, KC_F_UNTRACKED_VMALLOC, &adopt)) {
+			if (adopt) {
+				struct kc_vm_page rec = { .alloc = KC_ALLOC_ADOPTED, .pages = 1, .start = page << 12 };
+
+				if (bpf_map_update_elem(&kc_vm_pages, &page, &rec, BPF_NOEXIST) == 0)
+					kc_count(KC_CNT_ADOPTED);
+			}
+			goto pass;
+		}
+		goto violation;
+	}
+	if (kc_in_direct_map(addr)) {
+		/* not a slab object: a buddy block (a __get_free_pages block, or the pages of a large kmalloc) */
+		__u64 head = 0;
+		struct kc_page_block *b = kc_page_block_of(kc_pfn_of(addr), &head);
+
+		found = KC_R_BUDDY;
+		pass_slot = KC_CNT_PASS_BUDDY;
+		if (b) {
+			alloc = b->alloc;
+			object = head;
+		}
+		/* large kmalloc objects are buddy blocks recorded for their slab site */
+		if (!(regions & (KC_R_BUDDY | KC_R_SLAB)))
+			goto violation;
+		if (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_BUDDY | KC_F_TRACKED_SLAB,
+				    KC_F_UNTRACKED_BUDDY | ((regions & KC_R_SLAB) ? KC_F_UNTRACKED_SLAB : 0), &adopt)) {
+			if (adopt) {
+				struct kc_page_block rec = { .alloc = KC_ALLOC_ADOPTED, .order = 0 };
+				__u64 pfn = kc_pfn_of(addr);
+
+				if (bpf_map_update_elem(&kc_pages, &pfn, &rec, BPF_NOEXIST) == 0)
+					kc_count(KC_CNT_ADOPTED);
+			}
+			goto pass;
+		}
+		goto violation;
+	}
+violation:
+	kc_note(found, alloc, cache, object);
 	return KC_VIOLATION;
 pass:
 	kc_count(KC_CNT_PASSES);
+	kc_count(pass_slot);
 	return KC_PASS;
+}
+
+/* What a site program does: check, and on a violation count it (audit) or report
+ * it with the kernel stack (enforce). Inline, because a stack id needs the
+ * program's context, which a global function cannot take from every program type. */
+static __always_inline int kc_site_check(void *ctx, __u32 site, __u64 addr)
+{
+	__u32 zero = 0;
+	struct kc_finding *f;
+	struct kc_event *e;
+	int ret = kc_check(site, addr);
+
+	if (ret != KC_VIOLATION)
+		return ret;
+	if (!kc_enforce) {
+		kc_count(KC_CNT_AUDITED);
+		return ret;
+	}
+	kc_count(KC_CNT_VIOLATIONS);
+	e = bpf_ringbuf_reserve(&kc_events, sizeof(*e), 0);
+	if (!e) {
+		kc_count(KC_CNT_DROPS);
+		return ret;
+	}
+	f = bpf_map_lookup_elem(&kc_last, &zero);
+	e->site = site & ~KC_SITE_GS;
+	e->addr = addr;
+	e->region = f ? f->region : 0;
+	e->cache = f ? f->cache : 0;
+	e->object = f ? f->object : 0;
+	e->alloc = f ? f->alloc : KC_ALLOC_NONE;
+	e->phase = 1;
+	e->pid = (__u32)bpf_get_current_pid_tgid();
+	e->stack_id = bpf_get_stackid(ctx, &kc_stacks, 0);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+	return ret;
+}
+
+/* Reads the kernel words the loader asks for (cache pointers held by globals,
+ * per-cpu bases): run once per batch through BPF_PROG_TEST_RUN, never attached. */
+SEC("raw_tp")
+int kc_peek(void *ctx)
+{
+	__u32 i;
+
+	for (i = 0; i < KC_PEEK_SLOTS; i++) {
+		__u32 key = i;
+		struct kc_peek_slot *s = bpf_map_lookup_elem(&kc_peek_slots, &key);
+
+		if (!s)
+			return 1;
+		if (!s->addr)
+			continue;
+		s->err = bpf_probe_read_kernel(&s->val, sizeof(s->val), (const void *)s->addr);
+	}
+	return 0;
 }
 
 #endif /* KC_CHECKER_BPF_H */

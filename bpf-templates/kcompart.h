@@ -8,10 +8,25 @@
 
 #define KC_COMM_LEN 16
 #define KC_MAX_SITES 65536
-#define KC_MAX_GLOBALS 16384
+#define KC_MAX_GLOBALS 65536
 /* Most global ranges one site's legal set may name (a bounded verifier loop); net/ipv6 needs 193. */
 #define KC_MAX_SITE_GLOBALS 256
-#define KC_MAX_CACHES 4096
+/* (site, cache) pairs of kc_allowed_caches */
+#define KC_MAX_CACHES 131072
+/* (site, allocation) pairs of kc_allowed_allocs */
+#define KC_MAX_ALLOWED 262144
+/* Objects, page blocks and vmalloc pages recorded by the allocation probes. */
+#define KC_MAX_OBJECTS 262144
+#define KC_MAX_PAGE_BLOCKS 65536
+#define KC_MAX_VM_PAGES 131072
+/* Most pages of one vmalloc area recorded (a bounded bpf_loop); larger areas are recorded up to it. */
+#define KC_MAX_AREA_PAGES 16384
+/* Functions whose vmalloc areas are tracked (the `caller` argument of __vmalloc_node_range). */
+#define KC_MAX_VM_CALLERS 1024
+/* Kernel words the loader reads per BPF_PROG_TEST_RUN of kc_peek. */
+#define KC_PEEK_SLOTS 64
+/* Buddy blocks are looked up by their head pfn aligned down for orders 0..KC_MAX_ORDER. */
+#define KC_MAX_ORDER 10
 
 /* Region bits: a site's legal set, and the region an address was found in. */
 #define KC_R_STACK   (1u << 0)
@@ -28,6 +43,28 @@
  * this CPU's per-cpu area by construction; the address passed is the offset. */
 #define KC_SITE_GS (1u << 31)
 
+/* Site flags (struct kc_site_policy.flags): how the site's slab, buddy and vmalloc
+ * entries are checked. TRACKED: some allocation of the legal set is recorded by a
+ * probe (objects are checked against kc_allowed_allocs); UNTRACKED: some is not
+ * (no probe could be placed, e.g. its object file was not mapped, or the loader
+ * could not resolve its cache or caller), so memory of that kind that no probe
+ * recorded is allowed: the widening that keeps the check sound. */
+#define KC_F_TRACKED_SLAB      (1u << 0)
+#define KC_F_UNTRACKED_SLAB    (1u << 1)
+#define KC_F_TRACKED_BUDDY     (1u << 2)
+#define KC_F_UNTRACKED_BUDDY   (1u << 3)
+#define KC_F_TRACKED_VMALLOC   (1u << 4)
+#define KC_F_UNTRACKED_VMALLOC (1u << 5)
+
+/* The allocation id of memory first written in the audit phase and unknown to the
+ * maps (allocated before the probes were attached): adopted, then allowed for
+ * every site that tracks allocations of that kind. */
+#define KC_ALLOC_ADOPTED 0xffffffffu
+/* The allocation id of vmalloc areas of the function in slot i of kc_vm_callers. */
+#define KC_VM_ALLOC_BASE 0x80000000u
+/* No allocation recorded for the memory (in events). */
+#define KC_ALLOC_NONE 0xfffffffeu
+
 /* kc_check results. */
 #define KC_PASS      0
 #define KC_VIOLATION 1
@@ -41,6 +78,18 @@ enum kc_counter {
 	KC_CNT_AUDITED, /* violations seen during the audit phase: counted, not reported */
 	KC_CNT_DROPS,   /* ring buffer full */
 	KC_CNT_UNKNOWN_SITE,
+	KC_CNT_TRACKED,  /* allocations recorded by the allocation probes */
+	KC_CNT_ADOPTED,  /* audit phase: unknown objects, pages or vmalloc pages adopted */
+	KC_CNT_FREED,    /* recorded allocations removed by the free probes */
+	KC_CNT_TRACK_FULL, /* a tracking map was full: the allocation is unknown to the checker */
+	KC_CNT_UNTRACKED_PASS, /* passes granted by an UNTRACKED widening */
+	KC_CNT_PASS_STACK, /* passes by region (checks per region = these + violations of it) */
+	KC_CNT_PASS_GLOBAL,
+	KC_CNT_PASS_SLAB,
+	KC_CNT_PASS_BUDDY,
+	KC_CNT_PASS_VMALLOC,
+	KC_CNT_PASS_PERCPU,
+	KC_CNT_PASS_VMEMMAP,
 	KC_CNT_MAX,
 };
 
@@ -49,6 +98,46 @@ struct kc_site_policy {
 	unsigned int regions;      /* KC_R_* bits */
 	unsigned int global_first; /* first slot of kc_globals */
 	unsigned int global_count; /* slots from global_first (at most KC_MAX_SITE_GLOBALS) */
+	unsigned int flags;        /* KC_F_* */
+};
+
+/* Key of kc_allowed_allocs: an allocation (probe-recorded site, or vmalloc caller) allowed for a site. */
+struct kc_alloc_key {
+	unsigned int site;
+	unsigned int alloc;
+};
+
+/* A slab object recorded at allocation (kc_objects, key = object address). */
+struct kc_object {
+	unsigned int alloc;
+	unsigned int pad;
+};
+
+/* A buddy block recorded at allocation (kc_pages, key = head pfn). */
+struct kc_page_block {
+	unsigned int alloc;
+	unsigned int order;
+};
+
+/* One page of a recorded vmalloc area (kc_vm_pages, key = address >> 12). */
+struct kc_vm_page {
+	unsigned int alloc;
+	unsigned int pages; /* pages of the area, in its first page's record */
+	unsigned long long start;
+};
+
+/* One word read by kc_peek (array kc_peek_slots): the loader fills addr, the program val. */
+struct kc_peek_slot {
+	unsigned long long addr;
+	unsigned long long val;
+	long long err;
+};
+
+/* Values the loader finds at run time (the one-entry array .data.kcrt, written after load). */
+struct kc_runtime {
+	unsigned long long percpu_start; /* [start, end): every CPU's per-cpu units */
+	unsigned long long percpu_end;
+	unsigned int vm_caller_count;    /* used slots of kc_vm_callers */
 	unsigned int pad;
 };
 
@@ -73,6 +162,9 @@ struct kc_event {
 	unsigned long long cache; /* struct kmem_cache * for slab addresses, else 0 */
 	unsigned int pid;
 	int stack_id;             /* kernel stack id in kc_stacks, negative on error */
+	unsigned long long object; /* start of the slab object / head pfn / vmalloc area start, 0 if unknown */
+	unsigned int alloc;       /* allocation id recorded for that memory, KC_ALLOC_ADOPTED, or KC_ALLOC_NONE */
+	unsigned int phase;       /* 0 audit, 1 enforce */
 	char comm[KC_COMM_LEN];
 };
 

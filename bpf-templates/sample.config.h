@@ -13,4 +13,7 @@
 #define KC_SITE1_ID 1
 #define KC_SITE1_ADDR(regs) ((regs)->bx - 0x8)
 
+/* allocation 0: ip6_output+0x3b call __kmalloc; the probe sits on the next instruction */
+#define KC_ALLOC0_ID 0
+
 #endif /* KC_SAMPLE_CONFIG_H */

@@ -3,43 +3,54 @@
  * BPF_PROG_TEST_RUN (a raw_tp program: loaded, run on demand, never attached)
  * so its region logic is unit-tested: args[0] = site id (| KC_SITE_GS),
  * args[1] = mode (0: args[2] as the address, 1: an address on the current
- * kernel stack, 2: the current task_struct, a slab object), args[3] = 1 to
- * allow that object's cache for the site first. Returns kc_check's result,
+ * kernel stack, 2: the current task_struct, a slab object, 3: the parent's task_struct), args[3] = 1 to
+ * allow that object's cache for the site first, 2 to record it first with
+ * kc_track as allocation 7 (an allocation probe's work). Returns kc_check's result,
  * | 0x100 when the address's kmem_cache was found. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "checker.bpf.h"
+#include "track.bpf.h"
 
 SEC("raw_tp")
 int kc_test(struct bpf_raw_tracepoint_args *ctx)
 {
-	volatile __u64 local = 0;
 	__u32 site = (__u32)ctx->args[0];
 	__u64 mode = ctx->args[1];
 	__u64 addr = ctx->args[2];
+	__u64 opt = ctx->args[3];
 	__u64 cache;
 	int ret;
 
 	/* pointers become plain numbers (a global function takes scalars) through a read of their own slot */
 	if (mode == 1) {
-		volatile __u64 p = (__u64)&local;
+		/* the task's saved stack pointer (its last switch): on its kernel stack. Not the
+		 * address of a local: kernels since 6.14 may run a program on a private per-cpu stack */
+		struct task_struct *t = bpf_get_current_task_btf();
 
-		bpf_probe_read_kernel(&addr, sizeof(addr), (const void *)&p);
+		addr = BPF_CORE_READ(t, thread.sp);
+	} else if (mode == 3) {
+		/* the parent's task_struct: a slab object that outlives this process (the test's runner) */
+		struct task_struct *t = bpf_get_current_task_btf();
+
+		addr = (__u64)BPF_CORE_READ(t, real_parent);
 	} else if (mode == 2) {
 		volatile __u64 p = (__u64)bpf_get_current_task_btf();
 
 		bpf_probe_read_kernel(&addr, sizeof(addr), (const void *)&p);
 	}
 	cache = kc_cache_of(addr);
-	if (ctx->args[3] == 1 && cache) {
+	if (opt == 1 && cache) {
 		struct kc_cache_key key = { .site = site & ~KC_SITE_GS, .cache = cache };
 		__u8 one = 1;
 
 		bpf_map_update_elem(&kc_allowed_caches, &key, &one, BPF_ANY);
 	}
-	ret = kc_check(site, addr);
+	if (opt == 2)
+		kc_track(7, addr);
+	ret = kc_site_check(ctx, site, addr);
 	return ret | (cache ? 0x100 : 0);
 }
 

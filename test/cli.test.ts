@@ -115,7 +115,8 @@ describe('kcompart emit', () => {
     expect(r.status, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.programs).toBeGreaterThan(0);
-    expect(s.compiled).toEqual({ objects: 1, warnings: 0 });
+    expect(s.compiled).toMatchObject({ objects: 1, warnings: 0 });
+    expect(existsSync(s.compiled.loader)).toBe(true);
     for (const f of ['kcompart.bpf.c', 'kcompart.bpf.o', 'kcompart.seed.json', 'kcompart.h', 'checker.bpf.h']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The `kcompart` command (DESIGN.md §6). `analyze` reads kernel IR and writes
 // the IR-level policy; `map` pins each write to its machine instructions in
-// the objects; `emit` writes (and with --compile builds) the eBPF checks;
-// `run` (the whole chain on a running kernel) comes with the loader. Errors print one clear line and exit 1; bad usage exits 2.
+// the objects; `emit` writes (and with --compile builds) the eBPF checks and
+// their loader; `run` chains the three into one directory, ready to load on
+// the target (it never loads or attaches anything itself). Errors print one
+// clear line and exit 1; bad usage exits 2.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -20,8 +22,13 @@ const USAGE = `usage: kcompart analyze --compartment <files/dirs/globs> [--conte
                         [--name NAME] -o policy.json [--csv policy.csv] [--json-summary]
        kcompart map policy.json --objects <files/dirs/globs> -o policy.mapped.json
                     [--csv policy.csv] [--no-static-elimination] [--json-summary]
-       kcompart emit policy.mapped.json --out DIR [--name NAME] [--compile [--btf FILE] [--clang clang-19]]
-                    [--json-summary]
+       kcompart emit policy.mapped.json --out DIR [--name NAME] [--compile [--btf FILE] [--clang clang-19]
+                    [--cc cc] [--no-loader] [--no-kfunc]] [--json-summary]
+       kcompart run --compartment <files> [--context <files>] [--source-prefix P] [--symbols file]
+                    [--allocators file.json] --objects <files> --out DIR [--name NAME]
+                    [--btf FILE] [--clang clang-19] [--cc cc] [--no-compile]
+         (analyze -> DIR/policy.json, map -> DIR/policy.mapped.json, emit + compile -> DIR;
+          then on the target: DIR/NAME-loader DIR/NAME.bpf.o)
 A directory stands for its *.ll / *.ll.gz files (analyze) or *.o / *.ko files (map);
 a glob may use * and ? in its last part.`;
 
@@ -159,6 +166,9 @@ async function cmdEmit(argv: string[]): Promise<void> {
       compile: { type: 'boolean', default: false },
       btf: { type: 'string' },
       clang: { type: 'string', default: 'clang-19' },
+      cc: { type: 'string', default: 'cc' },
+      'no-loader': { type: 'boolean', default: false },
+      'no-kfunc': { type: 'boolean', default: false },
       'json-summary': { type: 'boolean', default: false },
     },
     allowPositionals: true,
@@ -170,7 +180,7 @@ async function cmdEmit(argv: string[]): Promise<void> {
   const { files, stats } = emitBpf(policy, values.name ? { name: values.name } : {});
   await mkdir(values.out, { recursive: true });
   for (const f of files) await writeFile(join(values.out, f.name), f.content);
-  let compiled: { objects: number; warnings: number } | undefined;
+  let compiled: { objects: number; warnings: number; loader?: string } | undefined;
   if (values.compile) {
     // vmlinux.h of the target kernel: the given BTF, else the running kernel's
     const btf = values.btf ?? '/sys/kernel/btf/vmlinux';
@@ -181,8 +191,12 @@ async function cmdEmit(argv: string[]): Promise<void> {
     } catch (e) {
       throw new EmitError(`bpftool could not dump ${btf}: ${(e as Error).message.split('\n')[0]}`);
     }
-    const r = await compileBpf(files, { clang: values.clang, vmlinuxH, outDir: values.out });
-    compiled = { objects: r.objects.length, warnings: r.diagnostics.filter((d) => d.severity === 'warning').length };
+    const r = await compileBpf(files, {
+      clang: values.clang, vmlinuxH, outDir: values.out,
+      ...(values['no-kfunc'] ? { extraFlags: ['-DKC_NO_KFUNC'] } : {}),
+      ...(values['no-loader'] ? {} : { loader: { cc: values.cc } }),
+    });
+    compiled = { objects: r.objects.length, warnings: r.diagnostics.filter((d) => d.severity === 'warning').length, ...(r.loader ? { loader: r.loader } : {}) };
   }
   if (values['json-summary']) {
     console.log(JSON.stringify({ ...stats, ...(compiled ? { compiled } : {}) }));
@@ -191,9 +205,54 @@ async function cmdEmit(argv: string[]): Promise<void> {
   const skipped = Object.entries(stats.skipped).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ');
   console.log(`kcompart emit: ${stats.programs} site programs from ${stats.binarySites} machine sites of ${stats.accesses} accesses`);
   console.log(`  no program       ${skipped || 'none'}`);
-  console.log(`  maps seeded      ${stats.globals} global ranges, ${stats.caches} caches`);
-  if (compiled) console.log(`  compiled         ${compiled.objects} object(s) with ${values.clang}, ${compiled.warnings} warning(s)`);
+  console.log(`  maps seeded      ${stats.globals} globals, ${stats.caches} caches; ${stats.allocations.tracked} allocation sites tracked by ${stats.allocations.probes} probes, ${stats.allocations.untracked} untracked`);
+  if (compiled) {
+    console.log(`  compiled         ${compiled.objects} object(s) with ${values.clang}, ${compiled.warnings} warning(s)${compiled.loader ? `; loader ${compiled.loader}` : ''}`);
+  }
   console.log(`  wrote            ${files.map((f) => join(values.out!, f.name)).join(', ')}`);
+}
+
+/** analyze → map → emit (+ compile) into one directory, by the three commands' own option handling. */
+async function cmdRun(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      compartment: { type: 'string', multiple: true },
+      context: { type: 'string', multiple: true },
+      'source-prefix': { type: 'string', multiple: true },
+      symbols: { type: 'string' },
+      allocators: { type: 'string' },
+      objects: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      name: { type: 'string' },
+      btf: { type: 'string' },
+      clang: { type: 'string', default: 'clang-19' },
+      cc: { type: 'string', default: 'cc' },
+      'no-compile': { type: 'boolean', default: false },
+    },
+    allowPositionals: false,
+    strict: true,
+  });
+  if (!values.compartment?.length) throw new UsageError('--compartment is required');
+  if (!values.objects?.length) throw new UsageError('--objects is required');
+  if (!values.out) throw new UsageError('--out DIR is required');
+  await mkdir(values.out, { recursive: true });
+  const policy = join(values.out, 'policy.json');
+  const mapped = join(values.out, 'policy.mapped.json');
+  const many = (flag: string, xs: readonly string[] | undefined) => (xs ?? []).flatMap((x) => [flag, x]);
+  await cmdAnalyze([
+    ...many('--compartment', values.compartment), ...many('--context', values.context),
+    ...many('--source-prefix', values['source-prefix']),
+    ...(values.symbols ? ['--symbols', values.symbols] : []), ...(values.allocators ? ['--allocators', values.allocators] : []),
+    ...(values.name ? ['--name', values.name] : []), '-o', policy,
+  ]);
+  await cmdMap([policy, ...many('--objects', values.objects), '-o', mapped]);
+  const name = values.name ?? 'kcompart';
+  await cmdEmit([
+    mapped, '--out', values.out, '--name', name,
+    ...(values['no-compile'] ? [] : ['--compile', '--clang', values.clang, '--cc', values.cc, ...(values.btf ? ['--btf', values.btf] : [])]),
+  ]);
+  if (!values['no-compile']) console.log(`kcompart run: on the target kernel, as root: ${join(values.out, `${name}-loader`)} ${join(values.out, `${name}.bpf.o`)} [--enforce-after SECONDS]`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -203,9 +262,7 @@ async function main(argv: string[]): Promise<number> {
       case 'analyze': await cmdAnalyze(rest); return 0;
       case 'map': await cmdMap(rest); return 0;
       case 'emit': await cmdEmit(rest); return 0;
-      case 'run':
-        console.error(`kcompart ${cmd}: not available yet (see the project's issues)`);
-        return 2;
+      case 'run': await cmdRun(rest); return 0;
       case undefined: case '-h': case '--help':
         console.log(USAGE);
         return cmd ? 0 : 2;

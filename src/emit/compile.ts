@@ -1,8 +1,9 @@
 // Owns the clang driver of src/emit: writes emitted files into a directory,
 // runs `clang -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86` on each
 // `*.bpf.c` against a given vmlinux.h (made visible as `vmlinux.h` in a
-// private include directory), and returns the objects and the compiler's
-// diagnostics as data; a failure is a BpfCompileError.
+// private include directory), builds the static libbpf loader from
+// loader.c and the policy's seed header when asked, and returns the objects
+// and the compilers' diagnostics as data; a failure is a BpfCompileError.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,11 @@ export interface CompileOptions {
   readonly includeDirs?: readonly string[];
   /** More clang flags (e.g. `-DKC_NO_KFUNC`). */
   readonly extraFlags?: readonly string[];
+  /**
+   * Also build the loader (loader.c with the `<name>.seed.h` among the files) into `<name>-loader`:
+   * `cc -O2 -Wall -static … -lbpf -lelf -lz` (`cc` by default; `static: false` links dynamically).
+   */
+  readonly loader?: boolean | { readonly cc?: string; readonly static?: boolean };
 }
 
 export interface CompiledObject {
@@ -35,6 +41,8 @@ export interface CompileResult {
   readonly objects: CompiledObject[];
   /** Every diagnostic of every file (warnings included). */
   readonly diagnostics: BpfDiagnostic[];
+  /** The loader executable, when built. */
+  readonly loader?: string;
 }
 
 const DIAG = /^(.*?):(\d+):(\d+): (error|warning|note|fatal error): (.*)$/;
@@ -91,5 +99,23 @@ export async function compileBpf(files: readonly EmittedFile[], options: Compile
     all.push(...diagnostics);
     objects.push({ source: src, object: obj, diagnostics });
   }
-  return { dir, objects, diagnostics: all };
+  let loader: string | undefined;
+  if (options.loader) {
+    const lo = options.loader === true ? {} : options.loader;
+    const seed = files.find((f) => f.name.endsWith('.seed.h'));
+    if (!seed || !files.some((f) => f.name === 'loader.c')) throw new EmitError('the loader needs loader.c and a <name>.seed.h among the files');
+    const name = seed.name.slice(0, -'.seed.h'.length);
+    loader = join(dir, `${name}-loader`);
+    const cc = lo.cc ?? 'cc';
+    const args = [
+      '-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Wno-missing-field-initializers', `-DKC_SEED="${seed.name}"`, '-I', dir,
+      join(dir, 'loader.c'), '-o', loader, ...(lo.static === false ? [] : ['-static']), '-lbpf', '-lelf', '-lz',
+    ];
+    const r = await run(cc, args);
+    if (r.spawnError) throw new BpfCompileError('loader.c', [], `cannot run ${cc}: ${r.spawnError.message}`, null);
+    const diagnostics = parseDiagnostics(r.stderr);
+    if (r.code !== 0) throw new BpfCompileError('loader.c', diagnostics, r.stderr, r.code);
+    all.push(...diagnostics);
+  }
+  return { dir, objects, diagnostics: all, ...(loader ? { loader } : {}) };
 }

@@ -2,14 +2,17 @@
 // `SEC("kprobe/<symbol>+0x<off>")` program per binary site that needs a
 // run-time check, each computing the effective address of its write from named
 // `struct pt_regs` fields and calling the shared checker of bpf-templates/
-// with its site id; the seed data of the checker's maps as JSON; copies of the
-// templates so the output directory compiles on its own. Policy names reach
-// the C only through ./escape.ts; program names are generated (`kc_site_N`).
+// with its site id; one `kc_alloc_N` probe per instruction after an
+// allocating call of the legal sets (allocation tracking); the seed of the
+// checker's maps as JSON and as a C header the loader is built with; copies
+// of the templates so the output directory compiles on its own. Policy names
+// reach the C only through ./escape.ts; program names are generated.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Access, BinarySite, LegalSet, MemoryOperand, Policy } from '../policy/index.js';
+import type { Access, AllocationSite, BinarySite, LegalSet, MemoryOperand, Policy } from '../policy/index.js';
 import { cComment, cString } from './escape.js';
+import { seedHeader } from './seed.js';
 import { EmitError } from './errors.js';
 
 /** Region bits, as bpf-templates/kcompart.h defines them. */
@@ -28,7 +31,23 @@ export const REGION = {
 export const MAX_SITE_GLOBALS = 256;
 
 /** The template files copied next to the generated program. */
-export const TEMPLATE_FILES = ['kcompart.h', 'checker.bpf.h'] as const;
+export const TEMPLATE_FILES = ['kcompart.h', 'checker.bpf.h', 'track.bpf.h', 'loader.c'] as const;
+
+/** The programs of bpf-templates/ in every generated object besides site and allocation programs: kc_peek (run by the loader) and allocation tracking. */
+export const RUNTIME_PROGRAMS = [
+  'kc_peek', 'kc_page_alloc', 'kc_page_free', 'kc_free_kfree', 'kc_free_cache', 'kc_free_bulk', 'kc_free_vfree',
+  'kc_vmalloc_entry', 'kc_vmalloc_ret',
+] as const;
+
+/** Site flags, as bpf-templates/kcompart.h defines them (KC_F_*). */
+export const SITE_FLAG = {
+  trackedSlab: 1 << 0,
+  untrackedSlab: 1 << 1,
+  trackedBuddy: 1 << 2,
+  untrackedBuddy: 1 << 3,
+  trackedVmalloc: 1 << 4,
+  untrackedVmalloc: 1 << 5,
+} as const;
 
 export interface EmitOptions {
   /** Base name of the generated files (`<name>.bpf.c`, `<name>.seed.json`); a C-identifier-safe form is forced. Default `kcompart`. */
@@ -44,6 +63,16 @@ export interface EmittedFile {
 
 /** Why a binary site got no program. */
 export type SkipReason = 'statically-safe' | 'unmapped' | 'no-operand' | 'rip-relative' | 'legal-any' | 'unsupported-register';
+
+/** One allocation probe program: the instruction after an allocating call, where `rax` is the result. */
+export interface EmittedProbe {
+  readonly program: string;
+  /** Index of the allocation in the seed's `allocs` (what kc_track records). */
+  readonly alloc: number;
+  readonly site: string;
+  readonly symbol: string;
+  readonly offset: number;
+}
 
 /** One site program: its generated id and where it comes from. */
 export interface EmittedSite {
@@ -74,11 +103,16 @@ export interface EmitStats {
   readonly unnamedSections: number;
   /** Site programs whose legal set names more globals than the checker scans (MAX_SITE_GLOBALS): the loader must widen them. */
   readonly overGlobalLimit: number;
+  /** Allocation sites named by the legal sets of site programs, by whether a probe records their objects. */
+  readonly allocations: { readonly tracked: number; readonly untracked: number; readonly probes: number };
+  /** Site programs by flag: some slab / buddy allocation of the set has no probe (checked by kind only). */
+  readonly untrackedSites: { readonly slab: number; readonly buddy: number };
 }
 
 export interface EmitResult {
   readonly files: EmittedFile[];
   readonly sites: EmittedSite[];
+  readonly probes: EmittedProbe[];
   readonly stats: EmitStats;
 }
 
@@ -192,6 +226,37 @@ export interface SeedSite {
   readonly slabSites: readonly string[];
   readonly buddySites: readonly string[];
   readonly vmallocCallers: readonly string[];
+  readonly flags: number;
+  /** Allocation ids (indices of the seed's `allocs`) whose recorded memory the site may write. */
+  readonly allocs: readonly number[];
+  /** Where the write is in the source (its innermost frame). */
+  readonly function: string;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** One allocation of the seed: a policy allocation site whose objects a probe records. */
+export interface SeedAlloc {
+  readonly id: number;
+  readonly site: string;
+  readonly kind: string;
+  readonly allocator: string;
+  readonly caller: string;
+  readonly file: string;
+  readonly line: number;
+}
+
+/** The probe points of an allocation site (filled by the binary mapper; absent before mapping). */
+interface ProbePoint {
+  readonly symbol: string;
+  readonly offset: number;
+  readonly confidence?: string;
+}
+
+function probesOf(site: AllocationSite): readonly ProbePoint[] {
+  const p = (site as AllocationSite & { probes?: readonly ProbePoint[] }).probes;
+  return (p ?? []).filter((x) => x.confidence !== 'unmapped' && Number.isSafeInteger(x.offset) && x.offset >= 0);
 }
 
 /**
@@ -214,6 +279,52 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   let unnamedSections = 0;
   let overGlobalLimit = 0;
   const programs: string[] = [];
+  const siteById = new Map(policy.allocationSites.map((x) => [x.id, x]));
+  const allocs: SeedAlloc[] = [];
+  const allocIds = new Map<string, number>();
+  const probes: EmittedProbe[] = [];
+  let untrackedAllocs = 0;
+  const untrackedSites = { slab: 0, buddy: 0 };
+  /** The allocation id of a probe-tracked site, or undefined when no probe can record its objects. */
+  const trackedAlloc = (id: string): number | undefined => {
+    const known = allocIds.get(id);
+    if (known !== undefined) return known < 0 ? undefined : known;
+    const site = siteById.get(id);
+    const points = site ? probesOf(site) : [];
+    if (!site || points.length === 0) {
+      allocIds.set(id, -1);
+      untrackedAllocs++;
+      return undefined;
+    }
+    const n = allocs.length;
+    allocIds.set(id, n);
+    const at = site.location[0];
+    allocs.push({ id: n, site: id, kind: site.kind, allocator: site.allocator, caller: site.caller, file: at?.file ?? '', line: at?.line ?? 0 });
+    for (const pt of points) {
+      if (!ATTACHABLE.test(pt.symbol)) continue;
+      const program = `kc_alloc_${probes.length}`;
+      probes.push({ program, alloc: n, site: id, symbol: pt.symbol, offset: pt.offset });
+    }
+    return n;
+  };
+  const flagsOf = (legal: LegalSet, ids: number[]): number => {
+    let f = 0;
+    for (const sid of legal.slabSites) {
+      const n = trackedAlloc(sid);
+      if (n === undefined) f |= SITE_FLAG.untrackedSlab;
+      else { f |= SITE_FLAG.trackedSlab; ids.push(n); }
+    }
+    for (const sid of legal.buddySites) {
+      const n = trackedAlloc(sid);
+      if (n === undefined) f |= SITE_FLAG.untrackedBuddy;
+      else { f |= SITE_FLAG.trackedBuddy; ids.push(n); }
+    }
+    // vmalloc areas are recorded by caller function; the loader widens a caller it cannot resolve
+    if (legal.vmallocCallers.length > 0) f |= SITE_FLAG.trackedVmalloc;
+    if (f & SITE_FLAG.untrackedSlab) untrackedSites.slab++;
+    if (f & SITE_FLAG.untrackedBuddy) untrackedSites.buddy++;
+    return f;
+  };
 
   const consider = (a: Access, b: BinarySite): void => {
     binarySites++;
@@ -243,11 +354,15 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     const id = sites.length;
     const program = `kc_site_${id}`;
     const regions = regionBits(a.legal);
+    const ids: number[] = [];
+    const flags = flagsOf(a.legal, ids);
     sites.push({ id, program, access: a.id, symbol: b.symbol, offset: b.offset, regions, address, gs });
+    const where0 = a.location[0];
     seeds.push({
       id, access: a.id, object: b.object, symbol: b.symbol, offset: b.offset, regions, gs,
       globals: a.legal.globals, slabCaches: a.legal.slabCaches, slabSites: a.legal.slabSites,
-      buddySites: a.legal.buddySites, vmallocCallers: a.legal.vmallocCallers,
+      buddySites: a.legal.buddySites, vmallocCallers: a.legal.vmallocCallers, flags, allocs: [...new Set(ids)].sort((x, y) => x - y),
+      function: a.function, file: where0?.file ?? '', line: where0?.line ?? 0, column: where0?.column ?? 0,
     });
     for (const g of a.legal.globals) globals.add(g);
     for (const c of a.legal.slabCaches) caches.add(c);
@@ -258,26 +373,36 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
         (where ? ` at ${cComment(where.file)}:${where.line}:${where.column}` : '') +
         `; ${cComment(b.symbol)}+0x${b.offset.toString(16)} in ${cComment(b.object)} */\n` +
         `SEC(${sectionName(b.symbol, b.offset)})\n` +
-        `int ${program}(struct pt_regs *ctx)\n{\n\tkc_check(${siteArg}, ${address});\n\treturn 0;\n}\n`,
+        `int ${program}(struct pt_regs *ctx)\n{\n\tkc_site_check(ctx, ${siteArg}, ${address});\n\treturn 0;\n}\n`,
     );
   };
   for (const a of policy.accesses) for (const b of a.binary ?? []) consider(a, b);
+  const probePrograms = probes.map((p) => {
+    const a = allocs[p.alloc]!;
+    return `/* allocation ${p.alloc}: ${cComment(a.site)} (${cComment(a.allocator)}) at ${cComment(a.file)}:${a.line}; ` +
+      `after the call at ${cComment(p.symbol)}+0x${p.offset.toString(16)} */\n` +
+      `SEC(${sectionName(p.symbol, p.offset)})\n` +
+      `int ${p.program}(struct pt_regs *ctx)\n{\n\tkc_track(${p.alloc}u, ctx->ax);\n\treturn 0;\n}\n`;
+  });
 
   const c =
     `/* SPDX-License-Identifier: GPL-2.0 */\n` +
     `/* Generated by kcompart from the policy of compartment ${cComment(policy.compartment.name)}:\n` +
     ` * ${sites.length} site programs (DESIGN.md section 5). Do not edit. */\n` +
     `#include "vmlinux.h"\n#include <bpf/bpf_helpers.h>\n#include <bpf/bpf_core_read.h>\n#include <bpf/bpf_tracing.h>\n` +
-    `#include "checker.bpf.h"\n\n` +
+    `#include "checker.bpf.h"\n#include "track.bpf.h"\n\n` +
     programs.join('\n') +
     (programs.length ? '\n' : '') +
+    probePrograms.join('\n') +
+    (probePrograms.length ? '\n' : '') +
     `char LICENSE[] SEC("license") = "GPL";\n`;
 
   const files: EmittedFile[] = [{ name: `${base}.bpf.c`, content: c }];
   files.push({
     name: `${base}.seed.json`,
-    content: `${JSON.stringify({ schema: 'kcompart.bpf-seed', version: 1, compartment: policy.compartment.name, sites: seeds }, null, 1)}\n`,
+    content: `${JSON.stringify({ schema: 'kcompart.bpf-seed', version: 2, compartment: policy.compartment.name, sites: seeds, allocs, probes, caches: policy.caches }, null, 1)}\n`,
   });
+  files.push({ name: `${base}.seed.h`, content: seedHeader(policy, seeds, allocs, probes) });
   for (const t of TEMPLATE_FILES) {
     const p = join(templates, t);
     if (!existsSync(p)) throw new EmitError(`template ${t} missing in ${templates}`);
@@ -286,9 +411,11 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   return {
     files,
     sites,
+    probes,
     stats: {
       accesses: policy.accesses.length, binarySites, programs: sites.length, skipped, ripResolved,
       globals: globals.size, caches: caches.size, unnamedSections, overGlobalLimit,
+      allocations: { tracked: allocs.length, untracked: untrackedAllocs, probes: probes.length }, untrackedSites,
     },
   };
 }

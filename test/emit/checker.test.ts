@@ -18,6 +18,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const PASS = 0, VIOLATION = 1, UNKNOWN = 2, CACHE_FOUND = 0x100, GS = 0x80000000;
 const R = { stack: 1, global: 2, slab: 4, percpu: 32, vmemmap: 64 };
+const F = { trackedSlab: 1, untrackedSlab: 2 };
 
 function u32s(...v: number[]): string[] {
   const b = Buffer.alloc(4 * v.length);
@@ -60,8 +61,8 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
       const c = await clangBpf(join(TEMPLATES, "test_harness.bpf.c"), obj, extra);
       expect(c.stderr).toBe("");
       await must(BPFTOOL, ["prog", "loadall", obj, pin, "pinmaps", maps]);
-      const site = (id: number, regions: number, first = 0, count = 0) =>
-        must(BPFTOOL, ["map", "update", "pinned", join(maps, "kc_sites"), "key", ...u32s(id), "value", ...u32s(regions, first, count, 0)]);
+      const site = (id: number, regions: number, first = 0, count = 0, flags = 0) =>
+        must(BPFTOOL, ["map", "update", "pinned", join(maps, "kc_sites"), "key", ...u32s(id), "value", ...u32s(regions, first, count, flags)]);
       await must(BPFTOOL, ["map", "update", "pinned", join(maps, "kc_globals"), "key", ...u32s(0), "value", ...u64s(S, S + 16n)]);
       await site(0, R.stack);
       await site(2, R.slab);
@@ -78,6 +79,13 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
       writeFileSync(batch, `${lines.join("\n")}\n`);
       await must(BPFTOOL, ["batch", "file", batch]);
       await site(7, R.global, 1, 200);
+      // allocation tracking: 8 and 9 track slab allocations, only 8 may write allocation 7;
+      // 10 has only untracked slab allocations, 11 none at all
+      await site(8, R.slab, 0, 0, F.trackedSlab);
+      await site(9, R.slab, 0, 0, F.trackedSlab);
+      await site(10, R.slab, 0, 0, F.untrackedSlab);
+      await site(11, R.slab, 0, 0, 0);
+      await must(BPFTOOL, ["map", "update", "pinned", join(maps, "kc_allowed_allocs"), "key", ...u32s(8, 7), "value", "1"]);
     });
     afterAll(() => rmSync(pin, { recursive: true, force: true }));
 
@@ -121,6 +129,25 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
       const b2 = await snap();
       expect(b2.map((v, k) => v - b1[k]!)).toEqual([1, 0, 1, 0]);
       await must(BPFTOOL, ["map", "update", "pinned", join(maps, bss!), "key", ...u32s(0), "value", ...u32s(0)]);
+    });
+
+    it("allocation tracking: unknown objects adopted in audit, recorded objects checked by allocation id", async () => {
+      const counter = async (slot: number): Promise<number> => {
+        const j = JSON.parse(await must(BPFTOOL, ["-j", "map", "lookup", "pinned", join(maps, "kc_counters"), "key", ...u32s(slot)])) as { formatted: { values: { value: number }[] } };
+        return j.formatted.values.reduce((a, v) => a + v.value, 0);
+      };
+      const ADOPTED = 7;
+      const a0 = await counter(ADOPTED);
+      // audit phase: the parent's task_struct is unknown to the maps: adopted for a site that tracks slab allocations
+      expect(await check(9, 3, 0n)).toBe(PASS | CACHE_FOUND);
+      expect((await counter(ADOPTED)) - a0).toBe(1);
+      expect(await check(9, 3, 0n)).toBe(PASS | CACHE_FOUND);
+      // adopted memory is for tracking sites only
+      expect(await check(11, 3, 0n)).toBe(VIOLATION | CACHE_FOUND);
+      // recorded as allocation 7 (what an allocation probe does): allowed for 8, not for 9, nor for an untracked-only site
+      expect(await check(8, 3, 0n, 2)).toBe(PASS | CACHE_FOUND);
+      expect(await check(9, 3, 0n)).toBe(VIOLATION | CACHE_FOUND);
+      expect(await check(10, 3, 0n)).toBe(VIOLATION | CACHE_FOUND);
     });
 
     it("vmemmap, gs-relative per-cpu writes, and unknown sites", async () => {
