@@ -155,6 +155,23 @@ enum pagetype___kc { PGTY_slab___kc = 0xf5 };
  * file compiles against a vmlinux.h with or without PG_slab. */
 enum pageflags___kc { PG_slab___kc = 9 };
 
+/* Loops over a callback `long fn(__u64 i, void *data)` (return 1 to stop): bpf_loop
+ * (5.17+; the verifier checks the step once), or, built with -DKC_NO_CALLBACKS for
+ * a kernel without a BPF JIT (the interpreter refuses callbacks), a bounded loop
+ * of at most `small` steps that the verifier walks through. */
+#ifdef KC_NO_CALLBACKS
+#define KC_LOOP(n, big, small, fn, data)                                  \
+	do {                                                                \
+		__u64 __kc_n = (n), __kc_i;                                 \
+		for (__kc_i = 0; __kc_i < (small); __kc_i++) {              \
+			if (__kc_i >= __kc_n || fn(__kc_i, data))           \
+				break;                                      \
+		}                                                           \
+	} while (0)
+#else
+#define KC_LOOP(n, big, small, fn, data) bpf_loop((n) < (big) ? (n) : (big), fn, data, 0)
+#endif
+
 static __always_inline void kc_count(__u32 slot)
 {
 	__u64 *v = bpf_map_lookup_elem(&kc_counters, &slot);
@@ -358,16 +375,12 @@ static long kc_globals_step(__u64 i, void *data)
 	return 0;
 }
 
-/* The site's global ranges, scanned with bpf_loop (5.17+): the verifier checks
- * the step once instead of each of up to KC_MAX_SITE_GLOBALS iterations. */
+/* The site's global ranges (at most KC_MAX_SITE_GLOBALS; the loader widens a site with more). */
 static __always_inline int kc_in_site_globals(const struct kc_site_policy *p, __u64 addr)
 {
 	struct kc_globals_scan g = { .first = p->global_first, .found = 0, .addr = addr };
-	__u32 count = p->global_count;
 
-	if (count > KC_MAX_SITE_GLOBALS)
-		count = KC_MAX_SITE_GLOBALS;
-	bpf_loop(count, kc_globals_step, &g, 0);
+	KC_LOOP(p->global_count, KC_MAX_SITE_GLOBALS, KC_MAX_SITE_GLOBALS, kc_globals_step, &g);
 	return g.found;
 }
 
@@ -543,6 +556,10 @@ __noinline int kc_check(__u32 site, __u64 addr)
 		goto violation;
 	}
 violation:
+	if ((flags & KC_F_FOREIGN) && (alloc == KC_ALLOC_NONE || alloc == KC_ALLOC_ADOPTED)) {
+		kc_count(KC_CNT_UNTRACKED_PASS);
+		goto pass;
+	}
 	kc_note(found, alloc, cache, object);
 	return KC_VIOLATION;
 pass:

@@ -55,6 +55,10 @@
 #define KC_F_UNTRACKED_BUDDY   (1u << 3)
 #define KC_F_TRACKED_VMALLOC   (1u << 4)
 #define KC_F_UNTRACKED_VMALLOC (1u << 5)
+/* The legal set holds objects of a type that the rest of the kernel also allocates
+ * (a typed pointer from outside the program): any memory passes except memory
+ * recorded for a program allocation outside the set. */
+#define KC_F_FOREIGN           (1u << 6)
 
 /* The allocation id of memory first written in the audit phase and unknown to the
  * maps (allocated before the probes were attached): adopted, then allowed for

@@ -149,11 +149,8 @@ SEC("kprobe")
 int kc_free_bulk(struct pt_regs *ctx)
 {
 	struct kc_bulk b = { .array = PT_REGS_PARM3(ctx) };
-	__u64 n = PT_REGS_PARM2(ctx);
 
-	if (n > 4096)
-		n = 4096;
-	bpf_loop(n, kc_bulk_step, &b, 0);
+	KC_LOOP(PT_REGS_PARM2(ctx), 4096, 128, kc_bulk_step, &b);
 	return 0;
 }
 
@@ -195,7 +192,7 @@ int kc_free_vfree(struct pt_regs *ctx)
 	if (!v || v->start != addr)
 		return 0;
 	w.pages = v->pages;
-	bpf_loop(w.pages, kc_area_step, &w, 0);
+	KC_LOOP(w.pages, KC_MAX_AREA_PAGES, 64, kc_area_step, &w);
 	kc_count(KC_CNT_FREED);
 	return 0;
 }
@@ -253,18 +250,21 @@ int kc_vmalloc_ret(struct pt_regs *ctx)
 	bpf_map_delete_elem(&kc_pending_areas, &tid);
 	if (kc_is_err_or_null(addr))
 		return 0;
-	if (n > KC_MAX_VM_CALLERS)
-		n = KC_MAX_VM_CALLERS;
-	bpf_loop(n, kc_caller_step, &c, 0);
+	KC_LOOP(n, KC_MAX_VM_CALLERS, 64, kc_caller_step, &c);
 	if (!c.found)
 		return 0;
+#ifdef KC_NO_CALLBACKS
+	if (pages > 64)
+		pages = 64; /* the bounded loop's reach: pages beyond are unknown to the checker */
+#else
 	if (pages > KC_MAX_AREA_PAGES)
 		pages = KC_MAX_AREA_PAGES;
+#endif
 	w.first = addr >> 12;
 	w.alloc = KC_VM_ALLOC_BASE + c.id;
 	w.pages = (__u32)pages;
 	w.start = addr;
-	bpf_loop(w.pages, kc_area_step, &w, 0);
+	KC_LOOP(w.pages, KC_MAX_AREA_PAGES, 64, kc_area_step, &w);
 	kc_count(KC_CNT_TRACKED);
 	return 0;
 }

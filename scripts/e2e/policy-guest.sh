@@ -46,7 +46,11 @@ timed bare || fail "workload (no policy)"
 
 ./loader policy.bpf.o > /tmp/loader.log 2>&1 &
 LOADER=$!
-wait_for '^KC-READY' 600 || fail "the loader did not get ready"
+if ! wait_for '^KC-READY' 600; then
+  echo "---- loader, again with --verbose --no-attach ----"
+  ./loader policy.bpf.o --verbose --no-attach --duration 0 2>&1 | grep -v '^libbpf: prog .*: -- ' | tail -80
+  fail "the loader did not get ready"
+fi
 grep -E '^KC-(LOADED|MAPS|RUNTIME|ATTACHED|WIDENED)' /tmp/loader.log
 echo "KC-E2E-REFUSED $(grep -c '^KC-REFUSED' /tmp/loader.log)"
 grep '^KC-REFUSED' /tmp/loader.log | head -20

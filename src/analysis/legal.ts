@@ -153,6 +153,8 @@ export class LegalSets {
             addSite(s);
           }
           set.stack = true;
+          // objects of T the rest of the kernel allocated are as legal as the program's own
+          set.foreign = true;
           const detail = `any object of type ${o.typeName}`;
           reasons.set(`typeany:${o.typeName}`, { kind: 'untyped-origin', detail });
           break;

@@ -57,6 +57,7 @@ const isPointerish = (v: Value): boolean =>
 export class PointsTo {
   readonly objects: AbstractObject[] = [];
   private readonly objectIndex = new Map<string, number>();
+  private readonly allocaIndex = new Map<Instruction, number>();
   private readonly nodeOf = new Map<Value, number>();
   private readonly pts: Set<number>[] = [];
   private readonly edges: Edge[][] = [];
@@ -267,6 +268,9 @@ export class PointsTo {
       for (const c of this.loadedCells) {
         if (this.cellWritten.has(c) || this.pts[c]!.size) continue;
         const info = this.cellInfo.get(c)!;
+        // the unknown-offset cell read by a whole-object read (memcpy's source) is empty when the
+        // program wrote the object at known offsets only: those cells are what it holds
+        if (info.off === UNKNOWN && (this.cellsOfBase.get(info.base) ?? []).some((x) => x !== c && (this.cellWritten.has(x) || this.pts[x]!.size))) continue;
         const fallback = this.fieldFallback(info.obj, info.off);
         this.addPts(c, enc(fallback, UNKNOWN));
         seeded = true;
@@ -404,7 +408,10 @@ export class PointsTo {
     const N = (v: Value): number => this.node(v, pm);
     switch (i.opcode) {
       case 'alloca': {
-        const obj = this.object(`stack:${Program.keyOf(pm, fn.value)}`, () => ({
+        // one object per stack slot: arrays of pointers to different sites (`notes[i]`, `victims[i]`)
+        // in one frame must not share cells
+        const slot = this.allocaIndex.get(i) ?? this.allocaIndex.set(i, this.allocaIndex.size).get(i)!;
+        const obj = this.object(`stack:${Program.keyOf(pm, fn.value)}:${slot}`, () => ({
           kind: 'stack', function: fn.value.name, cellBase: `S:${Program.keyOf(pm, fn.value)}:${this.objects.length}`,
         }));
         this.addPts(N(i), enc(obj, 0));

@@ -23,7 +23,9 @@ const USAGE = `usage: kcompart analyze --compartment <files/dirs/globs> [--conte
        kcompart map policy.json --objects <files/dirs/globs> -o policy.mapped.json
                     [--csv policy.csv] [--no-static-elimination] [--json-summary]
        kcompart emit policy.mapped.json --out DIR [--name NAME] [--compile [--btf FILE] [--clang clang-19]
-                    [--cc cc] [--no-loader] [--no-kfunc]] [--json-summary]
+                    [--cc cc] [--no-loader] [--no-kfunc] [--no-callbacks]] [--json-summary]
+         (--no-kfunc: CO-RE page walk only, kernels before 6.13; --no-callbacks: bounded loops
+          instead of bpf_loop, for kernels without a BPF JIT)
        kcompart run --compartment <files> [--context <files>] [--source-prefix P] [--symbols file]
                     [--allocators file.json] --objects <files> --out DIR [--name NAME]
                     [--btf FILE] [--clang clang-19] [--cc cc] [--no-compile]
@@ -169,6 +171,7 @@ async function cmdEmit(argv: string[]): Promise<void> {
       cc: { type: 'string', default: 'cc' },
       'no-loader': { type: 'boolean', default: false },
       'no-kfunc': { type: 'boolean', default: false },
+      'no-callbacks': { type: 'boolean', default: false },
       'json-summary': { type: 'boolean', default: false },
     },
     allowPositionals: true,
@@ -193,7 +196,7 @@ async function cmdEmit(argv: string[]): Promise<void> {
     }
     const r = await compileBpf(files, {
       clang: values.clang, vmlinuxH, outDir: values.out,
-      ...(values['no-kfunc'] ? { extraFlags: ['-DKC_NO_KFUNC'] } : {}),
+      extraFlags: [...(values['no-kfunc'] ? ['-DKC_NO_KFUNC'] : []), ...(values['no-callbacks'] ? ['-DKC_NO_CALLBACKS'] : [])],
       ...(values['no-loader'] ? {} : { loader: { cc: values.cc } }),
     });
     compiled = { objects: r.objects.length, warnings: r.diagnostics.filter((d) => d.severity === 'warning').length, ...(r.loader ? { loader: r.loader } : {}) };

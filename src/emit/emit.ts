@@ -47,6 +47,7 @@ export const SITE_FLAG = {
   untrackedBuddy: 1 << 3,
   trackedVmalloc: 1 << 4,
   untrackedVmalloc: 1 << 5,
+  foreign: 1 << 6,
 } as const;
 
 export interface EmitOptions {
@@ -321,6 +322,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     }
     // vmalloc areas are recorded by caller function; the loader widens a caller it cannot resolve
     if (legal.vmallocCallers.length > 0) f |= SITE_FLAG.trackedVmalloc;
+    if (legal.foreign) f |= SITE_FLAG.foreign;
     if (f & SITE_FLAG.untrackedSlab) untrackedSites.slab++;
     if (f & SITE_FLAG.untrackedBuddy) untrackedSites.buddy++;
     return f;

@@ -148,6 +148,12 @@ export const LegalSetSchema = z.object({
   vmallocCallers: z.array(z.string()),
   percpu: z.boolean(),
   vmemmap: z.boolean(),
+  /**
+   * Memory the rest of the kernel allocated may be written: the pointer may reach objects of its type
+   * that no allocation site of the program made (a `struct file *` from the VFS). Everything except
+   * memory recorded for a program allocation site outside this set is then legal (additive, version 1).
+   */
+  foreign: z.boolean().optional(),
   reasons: z.array(WideningSchema),
 }).strict();
 export type LegalSet = z.infer<typeof LegalSetSchema>;

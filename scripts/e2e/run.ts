@@ -1,0 +1,290 @@
+// The end-to-end run (issue 6): a compartment's policy made by the library
+// (analyze → map → emit → compile with the loader), packed with a workload
+// into an initramfs, enforced in the corpus kernel under qemu, and judged:
+// probes attached / refused, checks per region, zero violations from the
+// legitimate workload in the enforce phase, the injected bug caught at the
+// right source line, address and region, no oops, and the workload's time
+// with and without the policy (same boot) as a ratio.
+//
+//   node dist/scripts/e2e/run.js [kcdemo|ipv6] [--rounds N] [--timeout S] [--json F] [--verbose]
+//
+// kcdemo: examples/kcdemo (built from the corpus headers), bug = `note 100`.
+// ipv6: net/ipv6 analyzed with net/core as context, mapped to the corpus
+// objects (the bzImage's own build); workload = ping6, TCP and UDP over [::1]
+// with busybox nc, ip -6 address and route changes. Exit 1 when an
+// expectation fails.
+
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { analyze } from "../../src/analysis/index.js";
+import { mapSitesToAddresses, readElf, type MapStats } from "../../src/binary/index.js";
+import { compileBpf, emitBpf, type EmitStats } from "../../src/emit/index.js";
+import type { Policy } from "../../src/policy/index.js";
+import { corpusDir, repoRoot } from "../lib/paths.js";
+import { buildKcdemo, makeInitramfs } from "./kcdemo.js";
+import { bootGuest } from "./vm.js";
+
+const ROOT = repoRoot();
+const CORPUS = corpusDir(ROOT);
+
+export interface Compartment {
+  name: string;
+  policy(): Promise<{ policy: Policy; map: MapStats }>;
+  /** Files of the payload besides loader and policy.bpf.o: prepare.sh, workload.sh, bug.sh, extra files. */
+  payload(dir: string): Promise<void>;
+  /** The faulty write's source location, when the compartment has an injected bug. */
+  bug?: { file: RegExp; line: number; region: string; victim: RegExp };
+}
+
+const KCDEMO_WORKLOAD = `#!/bin/sh
+# one round of kcdemo's legitimate commands on one open file
+exec 3<>/dev/kcdemo || exit 1
+for cmd in open "msg hello" "msg round $1" "buf 1" "buf 100" "buf 4096" page vm stat close open "msg left for release"; do
+  echo "$cmd" >&3 || { echo "command failed: $cmd"; exit 1; }
+done
+exec 3>&-
+echo "note 64" > /dev/kcdemo || exit 1
+cat /dev/kcdemo > /dev/null
+`;
+
+const KCDEMO_BUG = `#!/bin/sh
+# THE BUG: bytes 64..99 of a 64-byte note buffer land in the next kmalloc-64 object
+for try in 1 2 3 4 5; do
+  if echo "note 100" > /dev/kcdemo; then dmesg | grep 'kcdemo: note' | tail -2; exit 0; fi
+done
+exit 1
+`;
+
+/** The source line of kcdemo's faulty store (`note[i] = …` in kcdemo_note). */
+function kcdemoBugLine(): number {
+  const lines = readFileSync(join(ROOT, "examples", "kcdemo", "kcdemo.c"), "utf8").split("\n");
+  const at = lines.findIndex((l) => /^\s*note\[i\] = /.test(l));
+  if (at < 0) throw new Error("kcdemo.c: the faulty store `note[i] = …` not found");
+  return at + 1;
+}
+
+export function kcdemo(): Compartment {
+  let built: Awaited<ReturnType<typeof buildKcdemo>> | undefined;
+  const build = async () => (built ??= await buildKcdemo(join(ROOT, ".cache", "e2e", "kcdemo")));
+  return {
+    name: "kcdemo",
+    async policy() {
+      const b = await build();
+      const { policy } = await analyze([b.ll], [], { name: "kcdemo" });
+      const mapped = mapSitesToAddresses(policy, [{ path: b.object, elf: readElf(readFileSync(b.object), b.object) }]);
+      return { policy: mapped.policy, map: mapped.stats };
+    },
+    async payload(dir) {
+      const b = await build();
+      copyFileSync(b.ko, join(dir, "kcdemo.ko"));
+      writeFileSync(join(dir, "prepare.sh"), "#!/bin/sh\ninsmod /payload/kcdemo.ko && [ -c /dev/kcdemo ]\n");
+      writeFileSync(join(dir, "workload.sh"), KCDEMO_WORKLOAD);
+      writeFileSync(join(dir, "bug.sh"), KCDEMO_BUG);
+    },
+    bug: { file: /kcdemo\.c$/, line: kcdemoBugLine(), region: "slab", victim: /kcdemo: note ([0-9a-f]{16}) victim ([0-9a-f]{16})/ },
+  };
+}
+
+const IPV6_WORKLOAD = `#!/bin/sh
+# one round of IPv6 loopback work: ICMPv6, TCP and UDP over [::1], address and route changes
+ping6 -c 3 -i 0.2 -W 1 ::1 > /dev/null || { echo "ping6 failed"; exit 1; }
+ping6 -c 2 -s 1400 -W 1 ::1 > /dev/null || { echo "ping6 -s 1400 failed"; exit 1; }
+nc -l -p 7001 -s ::1 > /tmp/tcp.out & L=$!
+sleep 0.3
+seq 1 2000 | nc ::1 7001 || { echo "tcp send failed"; kill $L; exit 1; }
+wait $L
+nc -u -l -p 7002 -s ::1 > /tmp/udp.out & U=$!
+sleep 0.3
+echo "udp round $1" | nc -u -w 1 ::1 7002
+kill $U 2>/dev/null; wait $U 2>/dev/null
+ip -6 addr add fd00:kc::$(( ($1 % 200) + 1 ))/64 dev lo 2>/dev/null
+ip -6 route add fd00:kd::/64 dev lo 2>/dev/null
+ip -6 route show > /dev/null
+ip -6 route del fd00:kd::/64 dev lo 2>/dev/null
+ip -6 addr del fd00:kc::$(( ($1 % 200) + 1 ))/64 dev lo 2>/dev/null
+exit 0
+`;
+
+export function ipv6(): Compartment {
+  return {
+    name: "ipv6",
+    async policy() {
+      const net = join(CORPUS, "linux-6.1", "net");
+      const lls = (d: string) => readdirSync(join(net, d)).filter((f) => f.endsWith(".ll")).sort().map((f) => join(net, d, f));
+      const { policy } = await analyze(lls("ipv6"), lls("core"), { sourcePrefixes: ["net/ipv6/"], name: "net/ipv6" });
+      const objects = readdirSync(join(net, "ipv6")).filter((f) => f.endsWith(".o")).sort()
+        .map((f) => ({ path: join(net, "ipv6", f), elf: readElf(readFileSync(join(net, "ipv6", f)), join(net, "ipv6", f)) }));
+      const mapped = mapSitesToAddresses(policy, objects);
+      return { policy: mapped.policy, map: mapped.stats };
+    },
+    async payload(dir) {
+      writeFileSync(join(dir, "prepare.sh"), "#!/bin/sh\nip link set lo up\nip -6 addr show dev lo | grep -q ::1\n");
+      writeFileSync(join(dir, "workload.sh"), IPV6_WORKLOAD);
+    },
+  };
+}
+
+export interface E2EReport {
+  compartment: string;
+  ok: boolean;
+  problems: string[];
+  emit: EmitStats;
+  map: { accesses: number; checkedSites: number; sites: number; staticallySafeSites: number };
+  attached?: Record<string, number>;
+  refused: string[];
+  countersLegit?: Record<string, number>;
+  countersFinal?: Record<string, number>;
+  legitViolations: string[];
+  bugEvents: string[];
+  times?: { bare: number; policy: number; ratio: number };
+  seconds: { policy: number; compile: number; guest: number };
+}
+
+function kv(line: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of line.matchAll(/(\w+)=(\d+(?:\.\d+)?)/g)) out[m[1]!] = Number(m[2]);
+  return out;
+}
+
+/** Judges a guest log. */
+export function judge(c: Compartment, log: string, exitStatus: number | null, timedOut: boolean): Omit<E2EReport, "emit" | "map" | "seconds" | "compartment"> {
+  const problems: string[] = [];
+  const lines = log.split("\n").map((l) => l.trimEnd());
+  if (timedOut) problems.push("the guest timed out");
+  if (exitStatus !== 0) problems.push(`guest exit status ${exitStatus ?? "missing"}`);
+  const fail = lines.find((l) => l.startsWith("KC-E2E-FAIL"));
+  if (fail) problems.push(fail);
+  if (!lines.includes("KC-E2E-OK")) problems.push("no KC-E2E-OK marker");
+  for (const l of lines) if (/Oops|BUG:|WARNING:|general protection|Call Trace|Kernel panic/.test(l) && !l.startsWith("KC-")) problems.push(`kernel: ${l}`);
+  const attachedLine = lines.find((l) => l.startsWith("KC-ATTACHED"));
+  const attached = attachedLine ? kv(attachedLine) : undefined;
+  if (!attached) problems.push("no KC-ATTACHED line");
+  else if (!attached["sites"]) problems.push("no site program attached");
+  const refused = lines.filter((l) => l.startsWith("KC-REFUSED"));
+  const legitEnd = lines.indexOf("KC-E2E-LEGIT-DONE");
+  const loaderStart = lines.indexOf("---- loader ----");
+  const loaderEnd = lines.indexOf("---- dmesg ----");
+  // the loader's own log (printed at the end) is the record of events; the marker lines of the guest script order them
+  const loaderLines = loaderStart >= 0 ? lines.slice(loaderStart + 1, loaderEnd > loaderStart ? loaderEnd : undefined) : [];
+  const countersNow = loaderLines.find((l) => l.startsWith("KC-COUNTERS now"));
+  const countersFinal = loaderLines.find((l) => l.startsWith("KC-COUNTERS final"));
+  const nowAt = countersNow ? loaderLines.indexOf(countersNow) : -1;
+  const legitViolations = loaderLines.filter((l, i) => l.startsWith("KC-VIOLATION") && (nowAt < 0 || i < nowAt));
+  const bugEvents = loaderLines.filter((l, i) => l.startsWith("KC-VIOLATION") && nowAt >= 0 && i > nowAt);
+  if (legitEnd < 0) problems.push("the legitimate workload did not finish");
+  const legit = countersNow ? kv(countersNow) : undefined;
+  if (!legit) problems.push("no counters after the legitimate workload");
+  else {
+    if (legit["violations"] !== 0) problems.push(`${legit["violations"]} violations from the legitimate workload in the enforce phase`);
+    if (!legit["checks"]) problems.push("no check ran during the workload");
+  }
+  if (legitViolations.length) problems.push(`legitimate workload raised: ${legitViolations.slice(0, 5).join(" | ")}`);
+  if (c.bug) {
+    const victim = c.bug.victim.exec(log);
+    const hit = bugEvents.find((e) => {
+      const at = /at="([^"]*):(\d+):\d+"/.exec(e);
+      const addr = /addr=0x([0-9a-f]+)/.exec(e);
+      const region = /region=(\w+)/.exec(e);
+      if (!at || !addr || !region) return false;
+      if (!c.bug!.file.test(at[1]!) || Number(at[2]) !== c.bug!.line || region[1] !== c.bug!.region) return false;
+      if (!victim) return true;
+      const a = BigInt(`0x${addr[1]}`), v = BigInt(`0x${victim[2]}`);
+      return a >= v && a < v + 64n;
+    });
+    if (!bugEvents.length) problems.push("the injected bug raised no violation");
+    else if (!hit) problems.push(`no violation at ${c.bug.file.source}:${c.bug.line} in region ${c.bug.region} inside the victim${victim ? ` 0x${victim[2]}` : ""}: ${bugEvents[0]}`);
+  }
+  const bare = /^KC-E2E-TIME bare (\d+)/m.exec(log), pol = /^KC-E2E-TIME policy (\d+)/m.exec(log);
+  const times = bare && pol ? { bare: Number(bare[1]) / 100, policy: Number(pol[1]) / 100, ratio: Number(pol[1]) / Math.max(1, Number(bare[1])) } : undefined;
+  return {
+    ok: problems.length === 0, problems, ...(attached ? { attached } : {}), refused,
+    ...(legit ? { countersLegit: legit } : {}), ...(countersFinal ? { countersFinal: kv(countersFinal) } : {}),
+    legitViolations, bugEvents, ...(times ? { times } : {}),
+  };
+}
+
+/** Runs one compartment end to end. */
+export async function runE2E(c: Compartment, opts: { rounds?: number; timeoutMs?: number; onLine?: (l: string) => void } = {}): Promise<E2EReport> {
+  const work = join(ROOT, ".cache", "e2e", `run-${c.name}`);
+  rmSync(work, { recursive: true, force: true });
+  const build = join(work, "build"), payload = join(work, "payload");
+  mkdirSync(build, { recursive: true });
+  mkdirSync(payload, { recursive: true });
+  const t0 = performance.now();
+  const { policy, map } = await c.policy();
+  const t1 = performance.now();
+  const e = emitBpf(policy, { name: c.name });
+  const header = join(ROOT, ".cache", "vmlinux-6.1.h");
+  // the corpus kernel has no BPF JIT (CONFIG_BPF_JIT is not set; the interpreter refuses callbacks such as
+  // bpf_loop) and no bpf_get_kmem_cache kfunc (6.13+): bounded loops and the CO-RE page walk
+  const compiled = await compileBpf(e.files, { clang: "clang-19", vmlinuxH: header, outDir: build, loader: true, extraFlags: ["-DKC_NO_KFUNC", "-DKC_NO_CALLBACKS"] });
+  const t2 = performance.now();
+  copyFileSync(compiled.loader!, join(payload, "loader"));
+  copyFileSync(compiled.objects[0]!.object, join(payload, "policy.bpf.o"));
+  chmodSync(join(payload, "loader"), 0o755);
+  copyFileSync(join(ROOT, "scripts", "e2e", "policy-guest.sh"), join(payload, "guest.sh"));
+  chmodSync(join(payload, "guest.sh"), 0o755);
+  writeFileSync(join(payload, "rounds"), `${opts.rounds ?? 10}\n`);
+  await c.payload(payload);
+  const initrd = join(work, "initrd.cpio.gz");
+  await makeInitramfs(payload, initrd);
+  const r = await bootGuest({ initrd, timeoutMs: opts.timeoutMs ?? 600_000, memoryMb: 2048, ...(opts.onLine ? { onLine: opts.onLine } : {}) });
+  writeFileSync(join(work, "guest.log"), r.log);
+  const j = judge(c, r.log, r.exitStatus, r.timedOut);
+  return {
+    compartment: c.name, ...j, emit: e.stats,
+    map: { accesses: map.accesses, sites: map.sites, checkedSites: map.checkedSites, staticallySafeSites: map.staticallySafeSites },
+    seconds: { policy: (t1 - t0) / 1e3, compile: (t2 - t1) / 1e3, guest: r.seconds },
+  };
+}
+
+export function printReport(r: E2EReport): void {
+  const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : "0%");
+  console.log(`kcompart e2e ${r.compartment}: ${r.ok ? "PASS" : "FAIL"}`);
+  console.log(`  policy         ${r.map.accesses} accesses, ${r.map.sites} machine sites, ${r.map.checkedSites} need a run-time check (${pct(r.map.checkedSites, r.map.sites)}); ${r.emit.programs} site programs, ${r.emit.allocations.probes} allocation probes`);
+  if (r.attached) console.log(`  probes         attached ${r.attached["sites"]} site programs, refused ${r.attached["refused"]}; allocation/tracking probes ${r.attached["alloc_and_track"]} attached, ${r.attached["track_refused"]} refused`);
+  const reasons = new Map<string, number>();
+  for (const l of r.refused) {
+    const why = l.replace(/^.*": /, "");
+    reasons.set(why, (reasons.get(why) ?? 0) + 1);
+  }
+  if (reasons.size) console.log(`  refused by     ${[...reasons].map(([k, n]) => `${k} ${n}`).join(", ")}`);
+  const c = r.countersLegit;
+  if (c) {
+    console.log(`  legit workload checks ${c["checks"]}, passes ${c["passes"]}, violations ${c["violations"]}, audited ${c["audited"]}; tracked ${c["tracked"]}, adopted ${c["adopted"]}, freed ${c["freed"]}, untracked passes ${c["untracked_pass"]}`);
+    console.log(`  passes/region  stack ${c["pass_stack"]}, global ${c["pass_global"]}, slab ${c["pass_slab"]}, buddy ${c["pass_buddy"]}, vmalloc ${c["pass_vmalloc"]}, percpu ${c["pass_percpu"]}, vmemmap ${c["pass_vmemmap"]}`);
+  }
+  for (const e of r.bugEvents.slice(0, 3)) console.log(`  bug caught     ${e}`);
+  if (r.times) console.log(`  overhead       workload ${r.times.bare.toFixed(2)} s bare, ${r.times.policy.toFixed(2)} s with the policy: ratio ${r.times.ratio.toFixed(2)}`);
+  console.log(`  time           policy ${r.seconds.policy.toFixed(1)} s, compile ${r.seconds.compile.toFixed(1)} s, guest ${r.seconds.guest.toFixed(1)} s`);
+  for (const p of r.problems) console.log(`  PROBLEM        ${p}`);
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const which = args.find((a) => !a.startsWith("--")) ?? "kcdemo";
+  const num = (flag: string, d: number) => {
+    const i = args.indexOf(flag);
+    const v = i >= 0 ? Number(args[i + 1]) : d;
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`bad ${flag}`);
+    return v;
+  };
+  if (which !== "kcdemo" && which !== "ipv6") {
+    console.error("usage: run.js [kcdemo|ipv6] [--rounds N] [--timeout SECONDS] [--json FILE] [--verbose]");
+    return 2;
+  }
+  const c = which === "kcdemo" ? kcdemo() : ipv6();
+  const verbose = args.includes("--verbose");
+  const r = await runE2E(c, { rounds: num("--rounds", which === "kcdemo" ? 20 : 5), timeoutMs: num("--timeout", which === "kcdemo" ? 300 : 1800) * 1000, ...(verbose ? { onLine: (l: string) => console.log(`  | ${l}`) } : {}) });
+  printReport(r);
+  const j = args.indexOf("--json");
+  if (j >= 0 && args[j + 1]) writeFileSync(args[j + 1]!, `${JSON.stringify(r, null, 1)}\n`);
+  return r.ok ? 0 : 1;
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main().then((code) => process.exit(code), (e: unknown) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    process.exit(1);
+  });
+}
