@@ -354,34 +354,38 @@ static __always_inline struct kc_page_block *kc_page_block_of(__u64 pfn, __u64 *
 	return 0;
 }
 
-struct kc_globals_scan {
-	__u32 first;
-	int found;
-	__u64 addr;
-};
-
-static long kc_globals_step(__u64 i, void *data)
-{
-	struct kc_globals_scan *g = data;
-	__u32 slot = g->first + (__u32)i;
-	struct kc_range *r = bpf_map_lookup_elem(&kc_globals, &slot);
-
-	if (!r)
-		return 1;
-	if (g->addr >= r->start && g->addr < r->end) {
-		g->found = 1;
-		return 1;
-	}
-	return 0;
-}
-
-/* The site's global ranges (at most KC_MAX_SITE_GLOBALS; the loader widens a site with more). */
+/* The site's global ranges: at most KC_MAX_SITE_GLOBALS slots from global_first, sorted
+ * by start and disjoint (the loader sorts them), so a binary search finds the one range
+ * that can hold addr: nine steps cover 256 ranges, cheap for the verifier with or
+ * without a JIT. */
 static __always_inline int kc_in_site_globals(const struct kc_site_policy *p, __u64 addr)
 {
-	struct kc_globals_scan g = { .first = p->global_first, .found = 0, .addr = addr };
+	__u32 lo = 0, hi = p->global_count, first = p->global_first;
+	int k;
 
-	KC_LOOP(p->global_count, KC_MAX_SITE_GLOBALS, KC_MAX_SITE_GLOBALS, kc_globals_step, &g);
-	return g.found;
+	if (hi > KC_MAX_SITE_GLOBALS)
+		hi = KC_MAX_SITE_GLOBALS;
+#pragma unroll
+	for (k = 0; k < 9; k++) {
+		__u32 mid, slot;
+		struct kc_range *r;
+
+		if (lo >= hi)
+			break;
+		mid = (lo + hi) / 2;
+		slot = first + mid;
+		r = bpf_map_lookup_elem(&kc_globals, &slot);
+		if (!r)
+			return 0;
+		if (r->start <= addr) {
+			if (addr < r->end)
+				return 1;
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	return 0;
 }
 
 /* Decides memory that an allocation probe may have recorded (alloc: its record,

@@ -401,6 +401,13 @@ static void fill_vm_callers(void)
 	}
 }
 
+static int cmp_range(const void *a, const void *b)
+{
+	const struct kc_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
 /* Fills kc_sites, kc_globals, kc_allowed_caches, kc_allowed_allocs. */
 static int fill_maps(const unsigned long long *cache_ptr)
 {
@@ -417,8 +424,12 @@ static int fill_maps(const unsigned long long *cache_ptr)
 		struct kc_site_policy p = { .regions = s->regions, .flags = s->flags };
 		const unsigned int *l;
 
-		/* globals: one range per kallsyms symbol of each name (statics may repeat), shared by equal lists */
+		/* globals: one range per kallsyms symbol of each name (statics may repeat), shared by
+		 * equal lists, sorted by start for the checker's binary search */
 		if (!list_done[s->globals]) {
+			struct kc_range *rs = NULL;
+			size_t n = 0, cap = 0, m;
+
 			list_done[s->globals] = 1;
 			list_first[s->globals] = next_global;
 			l = &kc_seed_lists[s->globals];
@@ -427,15 +438,28 @@ static int fill_maps(const unsigned long long *cache_ptr)
 				long j = ksym_find(name);
 
 				for (; j >= 0 && (size_t)j < nksyms && !strcmp(by_name[j]->name, name); j++) {
-					struct kc_range r = { by_name[j]->addr, ksym_end(by_name[j]) };
-
-					if (next_global >= KC_MAX_GLOBALS)
-						break;
-					bpf_map_update_elem(fd_globals, &next_global, &r, 0);
-					next_global++;
-					list_count[s->globals]++;
+					if (n == cap) {
+						cap = cap ? cap * 2 : 64;
+						rs = realloc(rs, cap * sizeof(*rs));
+						if (!rs)
+							return -ENOMEM;
+					}
+					rs[n].start = by_name[j]->addr;
+					rs[n].end = ksym_end(by_name[j]);
+					n++;
 				}
 			}
+			if (n)
+				qsort(rs, n, sizeof(*rs), cmp_range);
+			for (m = 0; m < n && next_global < KC_MAX_GLOBALS; m++) {
+				/* disjoint: a range ends where the next (higher) one starts */
+				if (m + 1 < n && rs[m].end > rs[m + 1].start)
+					rs[m].end = rs[m + 1].start;
+				bpf_map_update_elem(fd_globals, &next_global, &rs[m], 0);
+				next_global++;
+				list_count[s->globals]++;
+			}
+			free(rs);
 		}
 		p.global_first = list_first[s->globals];
 		p.global_count = list_count[s->globals];
@@ -684,7 +708,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		fprintf(stdout, "adopted");
 	else if (e->alloc >= KC_VM_ALLOC_BASE)
 		fprintf(stdout, "vmalloc-caller-%u", e->alloc - KC_VM_ALLOC_BASE);
-	else if (e->alloc < KC_SEED_ALLOCS) {
+	else if (e->alloc < sizeof(kc_seed_allocs) / sizeof(kc_seed_allocs[0]) && kc_seed_allocs[e->alloc].site >= 0) {
 		fputc('"', stdout);
 		put_name(stdout, N(kc_seed_allocs[e->alloc].site));
 		fputc('"', stdout);
@@ -714,9 +738,11 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s OBJECT.bpf.o [--no-attach] [--no-track] [--enforce | --enforce-after SECONDS] [--duration SECONDS] [--verbose]\n"
-		"  compartment: %s (%d site programs, %d allocation probes)\n"
+		"  compartment: \"", argv0);
+	put_name(stderr, KC_SEED_COMPARTMENT);
+	fprintf(stderr, "\" (%d site programs, %d allocation probes)\n"
 		"  SIGUSR1: switch to enforce; SIGUSR2: print counters; SIGINT/SIGTERM: counters, detach, exit\n",
-		argv0, KC_SEED_COMPARTMENT, KC_SEED_SITES, KC_SEED_PROBES);
+		KC_SEED_SITES, KC_SEED_PROBES);
 }
 
 int main(int argc, char **argv)

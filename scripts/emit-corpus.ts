@@ -1,11 +1,13 @@
 // The eBPF benchmark (`npm run bench:emit`, issue 5): the net/ipv6 policy
 // (analyzed with net/core as context and mapped against the net/ipv6 objects,
 // or a mapped policy JSON given as argument) emitted to BPF C, compiled with
-// clang against the corpus kernel's vmlinux.h, and loaded into this machine's
-// kernel through the verifier WITHOUT attaching (bpftool prog loadall into a
-// private bpffs directory, removed afterwards). Prints programs generated and
-// loaded, maps, instructions per site program and in the checker (xlated),
-// and emit / compile / load times.
+// clang-19 (kfunc build, with the static loader), clang-19 -DKC_NO_KFUNC (the
+// CO-RE page walk), and clang-14, against the corpus kernel's vmlinux.h, and
+// the two clang-19 objects loaded into this machine's kernel through the
+// verifier WITHOUT attaching (bpftool prog loadall into a private bpffs
+// directory, removed afterwards). Prints programs generated and loaded, maps,
+// instructions per site program and in the checker (xlated), diagnostics of
+// each compiler, and emit / compile / load times.
 //
 // Usage: node dist/scripts/emit-corpus.js [policy.mapped.json] [--no-load] [--json]
 
@@ -15,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyze } from "../src/analysis/index.js";
 import { mapSitesToAddresses, readElf } from "../src/binary/index.js";
-import { compileBpf, emitBpf } from "../src/emit/index.js";
+import { RUNTIME_PROGRAMS, compileBpf, emitBpf } from "../src/emit/index.js";
 import { readPolicy, type Policy } from "../src/policy/index.js";
 import { BPFTOOL, loadWithoutAttach } from "./lib/bpf-load.js";
 import { corpusDir, repoRoot } from "./lib/paths.js";
@@ -56,19 +58,29 @@ async function main(): Promise<void> {
   const t2 = performance.now();
   const dir = mkdtempSync(join(tmpdir(), "kcompart-bench-emit-"));
   try {
-    const c = await compileBpf(e.files, { clang: CLANG, vmlinuxH: vmlinuxH(), outDir: dir });
+    const c = await compileBpf(e.files, { clang: CLANG, vmlinuxH: vmlinuxH(), outDir: dir, loader: true });
     const t3 = performance.now();
-    const maps = 5; // kc_sites, kc_globals, kc_allowed_caches, kc_counters, kc_events (+ .rodata/.bss/.kconfig data maps)
+    const core = await compileBpf(e.files, { clang: CLANG, vmlinuxH: vmlinuxH(), outDir: join(dir, "core"), extraFlags: ["-DKC_NO_KFUNC"] });
+    const t4 = performance.now();
+    const c14 = await compileBpf(e.files, { clang: "clang-14", vmlinuxH: vmlinuxH(), outDir: join(dir, "clang14") });
+    const t5 = performance.now();
+    const mapNames = (readFileSync(c.objects[0]!.source, "utf8") + readFileSync(join(dir, "checker.bpf.h"), "utf8") + readFileSync(join(dir, "track.bpf.h"), "utf8")).match(/^} (kc_\w+) SEC\("\.maps"\)/gm) ?? [];
+    const maps = mapNames.length;
     const load = noLoad ? undefined : await loadWithoutAttach(c.objects[0]!.object, { dumpPrograms: 3 });
+    const loadCore = noLoad ? undefined : await loadWithoutAttach(core.objects[0]!.object);
     const first = load?.programs.find((p) => p.functions["kc_check"] !== undefined);
     const siteInsns = first?.functions[first.name];
-    const stepInsns = first?.functions["kc_globals_step"];
+    const trackInsns = load?.programs.find((p) => p.functions["kc_track"] !== undefined)?.functions["kc_track"];
     const out = {
       policy: file ?? "net/ipv6 (net/core context), mapped against net/ipv6/*.o",
       kernel: readFileSync("/proc/sys/kernel/osrelease", "utf8").trim(),
       stats: e.stats,
-      compile: { clang: CLANG, diagnostics: c.diagnostics.length, seconds: (t3 - t2) / 1e3 },
-      load: load ? { programs: load.programs.length, seconds: load.ms / 1e3, checkerInsns: first?.functions["kc_check"], globalsStepInsns: stepInsns, siteProgramInsns: siteInsns, xlatedBytesPerProgram: first?.xlatedBytes } : "skipped",
+      compile: { clang: CLANG, diagnostics: c.diagnostics.length, seconds: (t3 - t2) / 1e3, loader: c.loader },
+      compileCore: { clang: CLANG, flags: "-DKC_NO_KFUNC", diagnostics: core.diagnostics.length, seconds: (t4 - t3) / 1e3 },
+      compileClang14: { clang: "clang-14", diagnostics: c14.diagnostics.length, seconds: (t5 - t4) / 1e3 },
+      probes: e.probes.length,
+      load: load ? { programs: load.programs.length, seconds: load.ms / 1e3, checkerInsns: first?.functions["kc_check"], trackInsns, siteProgramInsns: siteInsns, xlatedBytesPerProgram: first?.xlatedBytes } : "skipped",
+      loadCore: loadCore ? { programs: loadCore.programs.length, seconds: loadCore.ms / 1e3 } : "skipped",
       maps,
       seconds: { policy: (t1 - t0) / 1e3, emit: (t2 - t1) / 1e3 },
     };
@@ -81,12 +93,15 @@ async function main(): Promise<void> {
     console.log(`  no program     ${Object.entries(s.skipped).map(([k, n]) => `${k} ${n}`).join(", ")}`);
     console.log(`  limits         ${s.overGlobalLimit} programs name more globals than the checker scans; ${s.unnamedSections} without a kernel-symbol section`);
     console.log(`  rip resolved   legal ${s.ripResolved.legal}, outside ${s.ripResolved.outside}; %gs per-cpu legal ${s.ripResolved.gsLegal}, outside ${s.ripResolved.gsOutside}`);
-    console.log(`  compile        ${CLANG}: ${c.diagnostics.length} diagnostics, ${out.compile.seconds.toFixed(1)} s`);
-    if (load) {
-      console.log(`  verifier       ${load.programs.length} of ${s.programs} programs loaded (not attached) on ${out.kernel} in ${(load.ms / 1e3).toFixed(1)} s`);
-      console.log(`  instructions   kc_check ${first?.functions["kc_check"] ?? "?"} + kc_globals_step ${stepInsns ?? "?"} (xlated), site program ${siteInsns ?? "?"}; ${first?.xlatedBytes ?? "?"} xlated bytes per program`);
+    console.log(`  allocation     ${s.allocations.tracked} allocation sites tracked by ${e.probes.length} probes, ${s.allocations.untracked} untracked (no object mapped); sites with untracked slab ${s.untrackedSites.slab}, buddy ${s.untrackedSites.buddy}`);
+    console.log(`  compile        ${CLANG}: ${c.diagnostics.length} diagnostics, ${out.compile.seconds.toFixed(1)} s (+ static loader); -DKC_NO_KFUNC ${core.diagnostics.length} diagnostics, ${out.compileCore.seconds.toFixed(1)} s; clang-14 ${c14.diagnostics.length} diagnostics, ${out.compileClang14.seconds.toFixed(1)} s`);
+    const total = s.programs + e.probes.length + RUNTIME_PROGRAMS.length;
+    if (load && loadCore) {
+      console.log(`  verifier       kfunc build: ${load.programs.length} of ${total} programs (${s.programs} sites, ${e.probes.length} allocation probes, ${RUNTIME_PROGRAMS.length} runtime) loaded, not attached, on ${out.kernel} in ${(load.ms / 1e3).toFixed(1)} s`);
+      console.log(`                 CO-RE page-walk build: ${loadCore.programs.length} of ${total} in ${(loadCore.ms / 1e3).toFixed(1)} s`);
+      console.log(`  instructions   kc_check ${first?.functions["kc_check"] ?? "?"}, kc_track ${trackInsns ?? "?"} (xlated); site program ${siteInsns ?? "?"}; ${first?.xlatedBytes ?? "?"} xlated bytes per program`);
     }
-    console.log(`  maps           ${maps} (kc_sites, kc_globals, kc_allowed_caches, kc_counters per-cpu, kc_events ring buffer)`);
+    console.log(`  maps           ${maps} (${mapNames.map((m) => m.replace(/^} (\w+).*/, "$1")).join(", ")}) + .rodata, .bss, .data.kcrt`);
     console.log(`  time           policy ${out.seconds.policy.toFixed(1)} s, emit ${out.seconds.emit.toFixed(2)} s`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -11,7 +11,7 @@
 // kcdemo: examples/kcdemo (built from the corpus headers), bug = `note 100`.
 // ipv6: net/ipv6 analyzed with net/core as context, mapped to the corpus
 // objects (the bzImage's own build); workload = ping6, TCP and UDP over [::1]
-// with busybox nc, ip -6 address and route changes. Exit 1 when an
+// (scripts/e2e/netload.c, static), ip -6 address and route changes. Exit 1 when an
 // expectation fails.
 
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -21,7 +21,7 @@ import { mapSitesToAddresses, readElf, type MapStats } from "../../src/binary/in
 import { compileBpf, emitBpf, type EmitStats } from "../../src/emit/index.js";
 import type { Policy } from "../../src/policy/index.js";
 import { corpusDir, repoRoot } from "../lib/paths.js";
-import { buildKcdemo, makeInitramfs } from "./kcdemo.js";
+import { buildKcdemo, makeInitramfs, runScript } from "./kcdemo.js";
 import { bootGuest } from "./vm.js";
 
 const ROOT = repoRoot();
@@ -89,14 +89,8 @@ const IPV6_WORKLOAD = `#!/bin/sh
 # one round of IPv6 loopback work: ICMPv6, TCP and UDP over [::1], address and route changes
 ping6 -c 3 -i 0.2 -W 1 ::1 > /dev/null || { echo "ping6 failed"; exit 1; }
 ping6 -c 2 -s 1400 -W 1 ::1 > /dev/null || { echo "ping6 -s 1400 failed"; exit 1; }
-nc -l -p 7001 -s ::1 > /tmp/tcp.out & L=$!
-sleep 0.3
-seq 1 2000 | nc ::1 7001 || { echo "tcp send failed"; kill $L; exit 1; }
-wait $L
-nc -u -l -p 7002 -s ::1 > /tmp/udp.out & U=$!
-sleep 0.3
-echo "udp round $1" | nc -u -w 1 ::1 7002
-kill $U 2>/dev/null; wait $U 2>/dev/null
+/payload/netload tcp $((7000 + ($1 % 100))) 200000 || { echo "tcp over [::1] failed"; exit 1; }
+/payload/netload udp $((7200 + ($1 % 100))) 50 || { echo "udp over [::1] failed"; exit 1; }
 ip -6 addr add fd00:kc::$(( ($1 % 200) + 1 ))/64 dev lo 2>/dev/null
 ip -6 route add fd00:kd::/64 dev lo 2>/dev/null
 ip -6 route show > /dev/null
@@ -118,6 +112,7 @@ export function ipv6(): Compartment {
       return { policy: mapped.policy, map: mapped.stats };
     },
     async payload(dir) {
+      await runScript("cc", ["-O2", "-Wall", "-static", join(ROOT, "scripts", "e2e", "netload.c"), "-o", join(dir, "netload")]);
       writeFileSync(join(dir, "prepare.sh"), "#!/bin/sh\nip link set lo up\nip -6 addr show dev lo | grep -q ::1\n");
       writeFileSync(join(dir, "workload.sh"), IPV6_WORKLOAD);
     },

@@ -28,7 +28,7 @@ const USAGE = `usage: kcompart analyze --compartment <files/dirs/globs> [--conte
           instead of bpf_loop, for kernels without a BPF JIT)
        kcompart run --compartment <files> [--context <files>] [--source-prefix P] [--symbols file]
                     [--allocators file.json] --objects <files> --out DIR [--name NAME]
-                    [--btf FILE] [--clang clang-19] [--cc cc] [--no-compile]
+                    [--btf FILE] [--clang clang-19] [--cc cc] [--no-compile] [--no-kfunc] [--no-callbacks]
          (analyze -> DIR/policy.json, map -> DIR/policy.mapped.json, emit + compile -> DIR;
           then on the target: DIR/NAME-loader DIR/NAME.bpf.o)
 A directory stands for its *.ll / *.ll.gz files (analyze) or *.o / *.ko files (map);
@@ -232,6 +232,8 @@ async function cmdRun(argv: string[]): Promise<void> {
       clang: { type: 'string', default: 'clang-19' },
       cc: { type: 'string', default: 'cc' },
       'no-compile': { type: 'boolean', default: false },
+      'no-kfunc': { type: 'boolean', default: false },
+      'no-callbacks': { type: 'boolean', default: false },
     },
     allowPositionals: false,
     strict: true,
@@ -253,7 +255,8 @@ async function cmdRun(argv: string[]): Promise<void> {
   const name = values.name ?? 'kcompart';
   await cmdEmit([
     mapped, '--out', values.out, '--name', name,
-    ...(values['no-compile'] ? [] : ['--compile', '--clang', values.clang, '--cc', values.cc, ...(values.btf ? ['--btf', values.btf] : [])]),
+    ...(values['no-compile'] ? [] : ['--compile', '--clang', values.clang, '--cc', values.cc, ...(values.btf ? ['--btf', values.btf] : []),
+      ...(values['no-kfunc'] ? ['--no-kfunc'] : []), ...(values['no-callbacks'] ? ['--no-callbacks'] : [])]),
   ]);
   if (!values['no-compile']) console.log(`kcompart run: on the target kernel, as root: ${join(values.out, `${name}-loader`)} ${join(values.out, `${name}.bpf.o`)} [--enforce-after SECONDS]`);
 }

@@ -12,7 +12,7 @@ import { type Access, AccessSchema, type Policy } from './schema.js';
 export const ACCESS_CSV_COLUMNS = [
   'id', 'module', 'function', 'op', 'callee', 'width',
   'file', 'line', 'column', 'inlined_into',
-  'any', 'stack', 'globals', 'slab_caches', 'slab_sites', 'buddy_sites', 'vmalloc_callers', 'percpu', 'vmemmap',
+  'any', 'stack', 'globals', 'slab_caches', 'slab_sites', 'buddy_sites', 'vmalloc_callers', 'percpu', 'vmemmap', 'foreign',
   'reasons', 'binary_sites',
   'location_json', 'reasons_json', 'binary_json',
 ] as const;
@@ -44,6 +44,7 @@ function toRow(a: Access): Row {
     vmalloc_callers: list(a.legal.vmallocCallers),
     percpu: bool(a.legal.percpu),
     vmemmap: bool(a.legal.vmemmap),
+    foreign: a.legal.foreign === undefined ? '' : bool(a.legal.foreign),
     reasons: list(a.legal.reasons.map((r) => r.kind)),
     binary_sites: list((a.binary ?? []).map((b) => `${b.symbol}+0x${b.offset.toString(16)}`)),
     location_json: JSON.stringify(a.location),
@@ -93,6 +94,7 @@ function fromRow(r: Row, file: string, rowNo: number): Access {
       vmallocCallers: unlist(r.vmalloc_callers),
       percpu: flag('percpu'),
       vmemmap: flag('vmemmap'),
+      ...(r.foreign === '' || r.foreign === undefined ? {} : { foreign: flag('foreign') }),
       reasons: json('reasons_json'),
     },
     ...(r.binary_json ? { binary: json('binary_json') } : {}),

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { RUNTIME_PROGRAMS, compileBpf, emitBpf, type EmitResult } from "../../src/emit/index.js";
 import { copyFileSync, chmodSync } from "node:fs";
-import { CLANG, LoadFailure, TEMPLATES, clangBpf, corpusVmlinux, loadWithoutAttach, type LoadResult } from "./support/bpf.js";
+import { CLANG, LoadFailure, TEMPLATES, clangBpf, corpusVmlinux, loadWithoutAttach, run, type LoadResult } from "./support/bpf.js";
 import { addrlabelPolicy, hostilePolicy, smallPolicy } from "./support/policies.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "kcompart-verify-"));
@@ -37,9 +37,9 @@ function osRelease(): string {
 function summarize(what: string, r: LoadResult): void {
   const checker = r.programs.find((p) => p.functions["kc_check"] !== undefined)?.functions["kc_check"];
   const own = r.programs.filter((p) => p.name.startsWith("kc_site_")).map((p) => p.functions[p.name] ?? 0).filter((n) => n > 0);
-  const steps = r.programs.find((p) => p.functions["kc_globals_step"] !== undefined)?.functions["kc_globals_step"];
+  const track = r.programs.find((p) => p.functions["kc_track"] !== undefined)?.functions["kc_track"];
   report.push(
-    `${what}: ${r.programs.length} programs loaded in ${r.ms.toFixed(0)} ms; kc_check ${checker ?? "?"} + kc_globals_step ${steps ?? "?"} insns (xlated)` +
+    `${what}: ${r.programs.length} programs loaded in ${r.ms.toFixed(0)} ms; kc_check ${checker ?? "?"}, kc_track ${track ?? "?"} insns (xlated)` +
       (own.length ? `; site program ${Math.min(...own)}–${Math.max(...own)} insns` : ""),
   );
 }
@@ -91,6 +91,21 @@ describe("the kernel verifier accepts every program (loaded, never attached)", (
     const r = await emitCompileLoad("addrlabel", e, 3);
     expect(r.programs).toHaveLength(e.stats.programs + e.probes.length + RUNTIME_PROGRAMS.length);
     summarize(`net/ipv6/addrlabel (${e.stats.programs} generated of ${e.stats.binarySites} machine sites)`, r);
+  });
+
+  it("the generated loader loads net/ipv6/addrlabel's object, fills its maps and exits, with attaching disabled", async () => {
+    const e = emitBpf(await addrlabelPolicy(), { name: "addrlabel" });
+    const c = await compileBpf(e.files, { clang: CLANG, vmlinuxH: corpusVmlinux().header, outDir: join(tmp, "loader"), loader: true });
+    expect(c.diagnostics).toEqual([]);
+    const r = await run(c.loader!, [c.objects[0]!.object, "--no-attach", "--duration", "0"]);
+    if (r.code !== 0) throw new Error(`the loader failed (exit ${r.code}): ${r.stderr}${r.stdout}`);
+    expect(r.stdout).toMatch(new RegExp(`^KC-LOADED compartment="[^"]*" sites=${e.stats.programs} probes=${e.probes.length} `, "m"));
+    expect(r.stdout).toMatch(new RegExp(`^KC-MAPS sites=${e.stats.programs} `, "m"));
+    expect(r.stdout).toMatch(/^KC-PHASE audit$/m);
+    expect(r.stdout).toMatch(/^KC-COUNTERS final checks=0 /m);
+    expect(r.stdout).toMatch(/^KC-DONE detached=0$/m);
+    expect(r.stdout).not.toMatch(/^KC-ATTACHED/m);
+    report.push(`addrlabel loader --no-attach: ${r.stdout.split("\n").find((l) => l.startsWith("KC-LOADED"))}`);
   });
 
   it("a machine that refuses BPF makes the load FAIL with the reason (bpftool run as nobody without capabilities)", async () => {
