@@ -66,8 +66,9 @@ async function main(): Promise<void> {
     const t5 = performance.now();
     const mapNames = (readFileSync(c.objects[0]!.source, "utf8") + readFileSync(join(dir, "checker.bpf.h"), "utf8") + readFileSync(join(dir, "track.bpf.h"), "utf8")).match(/^} (kc_\w+) SEC\("\.maps"\)/gm) ?? [];
     const maps = mapNames.length;
-    const load = noLoad ? undefined : await loadWithoutAttach(c.objects[0]!.object, { dumpPrograms: 3 });
-    const loadCore = noLoad ? undefined : await loadWithoutAttach(core.objects[0]!.object);
+    const dumpNames = ["kc_site_0", "kc_alloc_0"];
+    const load = noLoad ? undefined : await loadWithoutAttach(c.objects[0]!.object, { dumpPrograms: 0, dumpNames });
+    const loadCore = noLoad ? undefined : await loadWithoutAttach(core.objects[0]!.object, { dumpPrograms: 0, dumpNames });
     const first = load?.programs.find((p) => p.functions["kc_check"] !== undefined);
     const siteInsns = first?.functions[first.name];
     const trackInsns = load?.programs.find((p) => p.functions["kc_track"] !== undefined)?.functions["kc_track"];
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
     const s = e.stats;
     console.log(`kcompart emit: ${s.accesses} accesses, ${s.binarySites} machine sites -> ${s.programs} site programs (${s.globals} globals, ${s.caches} caches in legal sets)`);
     console.log(`  no program     ${Object.entries(s.skipped).map(([k, n]) => `${k} ${n}`).join(", ")}`);
+    console.log(`  merged         ${s.merged} machine sites share an instruction with another access (one program, legal sets united)`);
     console.log(`  limits         ${s.overGlobalLimit} programs name more globals than the checker scans; ${s.unnamedSections} without a kernel-symbol section`);
     console.log(`  rip resolved   legal ${s.ripResolved.legal}, outside ${s.ripResolved.outside}; %gs per-cpu legal ${s.ripResolved.gsLegal}, outside ${s.ripResolved.gsOutside}`);
     console.log(`  allocation     ${s.allocations.tracked} allocation sites tracked by ${e.probes.length} probes, ${s.allocations.untracked} untracked (no object mapped); sites with untracked slab ${s.untrackedSites.slab}, buddy ${s.untrackedSites.buddy}`);

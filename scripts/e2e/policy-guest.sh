@@ -46,7 +46,7 @@ timed bare || fail "workload (no policy)"
 
 ./loader policy.bpf.o > /tmp/loader.log 2>&1 &
 LOADER=$!
-if ! wait_for '^KC-READY' 600; then
+if ! wait_for '^KC-READY' 3000; then
   echo "---- loader, again with --verbose --no-attach ----"
   ./loader policy.bpf.o --verbose --no-attach --duration 0 2>&1 | grep -v '^libbpf: prog .*: -- ' | tail -80
   fail "the loader did not get ready"

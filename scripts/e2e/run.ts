@@ -240,7 +240,7 @@ export function printReport(r: E2EReport): void {
   if (r.attached) console.log(`  probes         attached ${r.attached["sites"]} site programs, refused ${r.attached["refused"]}; allocation/tracking probes ${r.attached["alloc_and_track"]} attached, ${r.attached["track_refused"]} refused`);
   const reasons = new Map<string, number>();
   for (const l of r.refused) {
-    const why = l.replace(/^.*": /, "");
+    const why = l.replace(/^.*"\+0x[0-9a-f]+: /, "");
     reasons.set(why, (reasons.get(why) ?? 0) + 1);
   }
   if (reasons.size) console.log(`  refused by     ${[...reasons].map(([k, n]) => `${k} ${n}`).join(", ")}`);
@@ -270,7 +270,7 @@ async function main(): Promise<number> {
   }
   const c = which === "kcdemo" ? kcdemo() : ipv6();
   const verbose = args.includes("--verbose");
-  const r = await runE2E(c, { rounds: num("--rounds", which === "kcdemo" ? 20 : 5), timeoutMs: num("--timeout", which === "kcdemo" ? 300 : 1800) * 1000, ...(verbose ? { onLine: (l: string) => console.log(`  | ${l}`) } : {}) });
+  const r = await runE2E(c, { rounds: num("--rounds", which === "kcdemo" ? 20 : 5), timeoutMs: num("--timeout", which === "kcdemo" ? 300 : 3600) * 1000, ...(verbose ? { onLine: (l: string) => console.log(`  | ${l}`) } : {}) });
   printReport(r);
   const j = args.indexOf("--json");
   if (j >= 0 && args[j + 1]) writeFileSync(args[j + 1]!, `${JSON.stringify(r, null, 1)}\n`);

@@ -50,7 +50,7 @@ export class LoadFailure extends Error {}
  */
 export async function loadWithoutAttach(
   object: string,
-  opts: { dumpPrograms?: number; /** A command prefix for bpftool (e.g. setpriv dropping privileges). */ wrapper?: readonly string[] } = {},
+  opts: { dumpPrograms?: number; /** Programs dumped whatever their position (e.g. one site program and one allocation probe). */ dumpNames?: readonly string[]; /** A command prefix for bpftool (e.g. setpriv dropping privileges). */ wrapper?: readonly string[] } = {},
 ): Promise<LoadResult> {
   const pin = `/sys/fs/bpf/kcompart-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const t0 = performance.now();
@@ -68,7 +68,7 @@ export async function loadWithoutAttach(
     const programs: LoadedProgram[] = [];
     const dumpN = opts.dumpPrograms ?? names.length;
     for (const [k, name] of names.entries()) {
-      if (k >= dumpN) {
+      if (k >= dumpN && !opts.dumpNames?.includes(name)) {
         programs.push({ name, functions: {}, xlatedBytes: 0, dump: "" });
         continue;
       }

@@ -104,6 +104,8 @@ export interface EmitStats {
   readonly unnamedSections: number;
   /** Site programs whose legal set names more globals than the checker scans (MAX_SITE_GLOBALS): the loader must widen them. */
   readonly overGlobalLimit: number;
+  /** Machine sites folded into the program of another access on the same instruction (legal sets united). */
+  readonly merged: number;
   /** Allocation sites named by the legal sets of site programs, by whether a probe records their objects. */
   readonly allocations: { readonly tracked: number; readonly untracked: number; readonly probes: number };
   /** Site programs by flag: some slab / buddy allocation of the set has no probe (checked by kind only). */
@@ -230,6 +232,8 @@ export interface SeedSite {
   readonly flags: number;
   /** Allocation ids (indices of the seed's `allocs`) whose recorded memory the site may write. */
   readonly allocs: readonly number[];
+  /** Every access on this instruction, when several share it (the program checks the union of their sets). */
+  readonly accesses?: readonly string[];
   /** Where the write is in the source (its innermost frame). */
   readonly function: string;
   readonly file: string;
@@ -246,6 +250,29 @@ export interface SeedAlloc {
   readonly caller: string;
   readonly file: string;
   readonly line: number;
+}
+
+/** The accesses mapped to one instruction, with the union of their legal sets. */
+interface SiteGroup {
+  readonly b: BinarySite;
+  readonly accesses: Access[];
+  legal: LegalSet;
+  readonly address: string;
+  readonly gs: boolean;
+}
+
+const union = (x: readonly string[], y: readonly string[]): string[] => (y.every((v) => x.includes(v)) ? [...x] : [...new Set([...x, ...y])].sort());
+
+/** The union of two legal sets: what either access may write. */
+export function unionLegal(x: LegalSet, y: LegalSet): LegalSet {
+  const foreign = (x.foreign ?? false) || (y.foreign ?? false);
+  return {
+    any: x.any || y.any, stack: x.stack || y.stack, globals: union(x.globals, y.globals),
+    slabCaches: union(x.slabCaches, y.slabCaches), slabSites: union(x.slabSites, y.slabSites),
+    buddySites: union(x.buddySites, y.buddySites), vmallocCallers: union(x.vmallocCallers, y.vmallocCallers),
+    percpu: x.percpu || y.percpu, vmemmap: x.vmemmap || y.vmemmap, ...(foreign ? { foreign } : {}),
+    reasons: [...x.reasons, ...y.reasons.filter((r) => !x.reasons.some((q) => q.kind === r.kind && q.detail === r.detail))],
+  };
 }
 
 /** The probe points of an allocation site (filled by the binary mapper; absent before mapping). */
@@ -328,6 +355,8 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     return f;
   };
 
+  const groups = new Map<string, SiteGroup>();
+  let merged = 0;
   const consider = (a: Access, b: BinarySite): void => {
     binarySites++;
     if (b.staticallySafe === true) return void skipped['statically-safe']++;
@@ -347,31 +376,48 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
       else ripResolved.outside++;
       return;
     }
-    if (a.legal.any) return void skipped['legal-any']++;
     const gs = op.segment === 'gs';
     const address = op.segment === undefined || gs ? addressExpression(op) : undefined;
     if (address === undefined) return void skipped['unsupported-register']++;
+    // several IR writes mapped to one instruction (inlined copies, ambiguous rows) share one
+    // program whose legal set is the union of theirs: sound, and one probe per address
+    const key = `${b.object}\0${b.symbol}\0${b.offset}`;
+    const g = groups.get(key);
+    if (g) {
+      g.accesses.push(a);
+      g.legal = unionLegal(g.legal, a.legal);
+      merged++;
+    } else {
+      groups.set(key, { b, accesses: [a], legal: a.legal, address, gs });
+    }
+  };
+  const generate = (grp: SiteGroup): void => {
+    const { b, legal, address, gs } = grp;
+    const a = grp.accesses[0]!;
+    if (legal.any) return void (skipped['legal-any'] += grp.accesses.length);
     if (!ATTACHABLE.test(b.symbol)) unnamedSections++;
-    if (a.legal.globals.length > MAX_SITE_GLOBALS) overGlobalLimit++;
+    if (legal.globals.length > MAX_SITE_GLOBALS) overGlobalLimit++;
     const id = sites.length;
     const program = `kc_site_${id}`;
-    const regions = regionBits(a.legal);
+    const regions = regionBits(legal);
     const ids: number[] = [];
-    const flags = flagsOf(a.legal, ids);
+    const flags = flagsOf(legal, ids);
     sites.push({ id, program, access: a.id, symbol: b.symbol, offset: b.offset, regions, address, gs });
     const where0 = a.location[0];
     seeds.push({
       id, access: a.id, object: b.object, symbol: b.symbol, offset: b.offset, regions, gs,
-      globals: a.legal.globals, slabCaches: a.legal.slabCaches, slabSites: a.legal.slabSites,
-      buddySites: a.legal.buddySites, vmallocCallers: a.legal.vmallocCallers, flags, allocs: [...new Set(ids)].sort((x, y) => x - y),
+      globals: legal.globals, slabCaches: legal.slabCaches, slabSites: legal.slabSites,
+      buddySites: legal.buddySites, vmallocCallers: legal.vmallocCallers, flags, allocs: [...new Set(ids)].sort((x, y) => x - y),
       function: a.function, file: where0?.file ?? '', line: where0?.line ?? 0, column: where0?.column ?? 0,
+      ...(grp.accesses.length > 1 ? { accesses: grp.accesses.map((x) => x.id) } : {}),
     });
-    for (const g of a.legal.globals) globals.add(g);
-    for (const c of a.legal.slabCaches) caches.add(c);
+    for (const x of legal.globals) globals.add(x);
+    for (const c of legal.slabCaches) caches.add(c);
     const where = a.location[0];
     const siteArg = gs ? `${id}u | KC_SITE_GS` : `${id}u`;
+    const more = grp.accesses.length > 1 ? ` (+${grp.accesses.length - 1} more accesses on this instruction)` : '';
     programs.push(
-      `/* site ${id}: access ${cComment(a.id)} in ${cComment(a.function)}` +
+      `/* site ${id}: access ${cComment(a.id)}${more} in ${cComment(a.function)}` +
         (where ? ` at ${cComment(where.file)}:${where.line}:${where.column}` : '') +
         `; ${cComment(b.symbol)}+0x${b.offset.toString(16)} in ${cComment(b.object)} */\n` +
         `SEC(${sectionName(b.symbol, b.offset)})\n` +
@@ -379,6 +425,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     );
   };
   for (const a of policy.accesses) for (const b of a.binary ?? []) consider(a, b);
+  for (const grp of groups.values()) generate(grp);
   const probePrograms = probes.map((p) => {
     const a = allocs[p.alloc]!;
     return `/* allocation ${p.alloc}: ${cComment(a.site)} (${cComment(a.allocator)}) at ${cComment(a.file)}:${a.line}; ` +
@@ -416,7 +463,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     probes,
     stats: {
       accesses: policy.accesses.length, binarySites, programs: sites.length, skipped, ripResolved,
-      globals: globals.size, caches: caches.size, unnamedSections, overGlobalLimit,
+      globals: globals.size, caches: caches.size, unnamedSections, overGlobalLimit, merged,
       allocations: { tracked: allocs.length, untracked: untrackedAllocs, probes: probes.length }, untrackedSites,
     },
   };
