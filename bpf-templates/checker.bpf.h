@@ -188,16 +188,23 @@ static __always_inline __u64 kc_read_u64(const void *p)
 	return v;
 }
 
-/* The current task's kernel stack is the THREAD_SIZE block holding addr. */
-static __always_inline int kc_on_stack(__u64 addr)
+/* The stack in use. 2: addr is in the current task's THREAD_SIZE block (exact). 1: the
+ * probed instruction runs on another stack (interrupts and softirqs use the per-cpu IRQ
+ * stack, vmalloc memory with CONFIG_VMAP_STACK) and addr is in the frames above its stack
+ * pointer, at most a THREAD_SIZE above it (an over-approximation, used only to pass). */
+static __always_inline int kc_on_stack(__u64 addr, __u64 sp)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	__u64 stack = (__u64)BPF_CORE_READ(t, stack);
 	__u64 size = kc_thread_size;
 
-	if (!stack || !size)
+	if (!size)
 		return 0;
-	return addr >= stack && addr - stack < size;
+	if (stack && addr >= stack && addr - stack < size)
+		return 2;
+	if (sp && !(stack && sp >= stack && sp - stack < size) && addr >= sp && addr - sp < size)
+		return 1;
+	return 0;
 }
 
 static __always_inline __u64 kc_page_offset(void)
@@ -421,14 +428,15 @@ static __always_inline void kc_note(__u32 region, __u32 alloc, __u64 cache, __u6
 	}
 }
 
-/* Checks one write of site `site` (| KC_SITE_GS for gs-relative writes) to `addr`:
- * KC_PASS, KC_VIOLATION or KC_UNKNOWN_SITE. What it found is left in kc_last. */
-__noinline int kc_check(__u32 site, __u64 addr)
+/* Checks one write of site `site` (| KC_SITE_GS for gs-relative writes) to `addr`, made with
+ * the stack pointer `sp` (0: unknown): KC_PASS, KC_VIOLATION or KC_UNKNOWN_SITE. What it
+ * found is left in kc_last. */
+__noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 {
 	struct kc_site_policy *p;
 	__u32 regions, flags, found = 0, alloc = KC_ALLOC_NONE;
 	__u64 cache = 0, object = 0;
-	int adopt = 0;
+	int adopt = 0, on_stack;
 	__u32 pass_slot = KC_CNT_PASS_STACK;
 
 	__u32 gs = site & KC_SITE_GS;
@@ -452,11 +460,13 @@ __noinline int kc_check(__u32 site, __u64 addr)
 		goto violation;
 	}
 
-	if (kc_on_stack(addr)) {
-		found = KC_R_STACK;
+	on_stack = kc_on_stack(addr, sp);
+	if (on_stack) {
 		pass_slot = KC_CNT_PASS_STACK;
 		if (regions & KC_R_STACK)
 			goto pass;
+		if (on_stack == 2)
+			found = KC_R_STACK;
 	}
 	pass_slot = KC_CNT_PASS_GLOBAL;
 	if (regions & KC_R_GLOBAL && kc_in_site_globals(p, addr))
@@ -575,12 +585,12 @@ pass:
 /* What a site program does: check, and on a violation count it (audit) or report
  * it with the kernel stack (enforce). Inline, because a stack id needs the
  * program's context, which a global function cannot take from every program type. */
-static __always_inline int kc_site_check(void *ctx, __u32 site, __u64 addr)
+static __always_inline int kc_site_check(void *ctx, __u32 site, __u64 addr, __u64 sp)
 {
 	__u32 zero = 0;
 	struct kc_finding *f;
 	struct kc_event *e;
-	int ret = kc_check(site, addr);
+	int ret = kc_check(site, addr, sp);
 
 	if (ret != KC_VIOLATION)
 		return ret;

@@ -50,7 +50,7 @@ int kc_test(struct bpf_raw_tracepoint_args *ctx)
 	}
 	if (opt == 2)
 		kc_track(7, addr);
-	ret = kc_site_check(ctx, site, addr);
+	ret = kc_site_check(ctx, site, addr, 0);
 	return ret | (cache ? 0x100 : 0);
 }
 

@@ -17,6 +17,9 @@ import { framesOf } from './sites.js';
 export class Containment {
   private readonly embeddedIn = new Map<string, Set<string>>();
   private readonly closure = new Map<string, Set<string>>();
+  /** outer → the record types it starts with (members at offset 0). */
+  private readonly startsWith = new Map<string, Set<string>>();
+  private readonly prefixClosure = new Map<string, Set<string>>();
 
   constructor(program: Program) {
     const seen = new Set<Metadata>();
@@ -41,7 +44,32 @@ export class Containment {
       if (!set) { set = new Set(); this.embeddedIn.set(inner, set); }
       set.add(outer);
     };
-    for (const m of membersOf(t)) visit(m.type, 0);
+    for (const m of membersOf(t)) {
+      visit(m.type, 0);
+      const s = stripQualifiers(m.type);
+      if (m.offset === 0 && s && isRecord(s)) {
+        let set = this.startsWith.get(outer);
+        if (!set) { set = new Set(); this.startsWith.set(outer, set); }
+        set.add(typeName(s));
+      }
+    }
+  }
+
+  /**
+   * Record types a C object starts with (C's first member, its first member, …): an allocation
+   * typed as one of them may really be a C, allocated with a size only known at run time
+   * (`sk_alloc` returns a `struct sock *` to a `tcp6_sock` of `prot->obj_size` bytes).
+   */
+  prefixesOf(name: string): Set<string> {
+    let c = this.prefixClosure.get(name);
+    if (c) return c;
+    c = new Set();
+    const work = [name];
+    while (work.length && c.size < 1000) {
+      for (const p of this.startsWith.get(work.pop()!) ?? []) if (!c.has(p)) { c.add(p); work.push(p); }
+    }
+    this.prefixClosure.set(name, c);
+    return c;
   }
 
   /** Type names whose objects may contain a T (T first). */
@@ -143,6 +171,8 @@ export class LegalSets {
           for (const name of this.containment.containersOf(o.typeName)) {
             for (const s of this.sitesByType.get(name) ?? []) addSite(s);
             for (const g of this.globalsByType.get(name) ?? []) acc.globals.add(g);
+            // an allocation typed as the start of a container may be one (a sock that is a tcp6_sock)
+            for (const p of this.containment.prefixesOf(name)) for (const s of this.sitesByType.get(p) ?? []) addSite(s);
           }
           // a T may also live inside typeless memory (a header inside skb data, a struct cast
           // over a kmalloc'd byte buffer): every typeless buffer site stays legal

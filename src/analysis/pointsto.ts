@@ -577,6 +577,15 @@ export class PointsTo {
     // a value an asm statement computes from its pointer inputs (this_cpu_ptr, PTR_ALIGN…) may be
     // any of them, moved; with no pointer input it may be anything
     const d = this.node(call, pm);
+    // this_cpu_read of a pointer (`movq %gs:$1, $0` over a per-cpu slot): the result is the
+    // slot's content, not an address inside the per-cpu area
+    const callee = stripCasts(call.callee);
+    const ptrArgs = call.args.filter((a) => isPointerish(a));
+    if (callee.kind === 'asm' && /^\s*mov[a-z]*\s+%?%gs:\$\{?\d/i.test(callee.asm) && ptrArgs.length === 1) {
+      this.loadsFrom[this.node(ptrArgs[0]!, pm)]!.push(d);
+      for (const e of this.pts[this.node(ptrArgs[0]!, pm)]!) this.connectLoad(e, d);
+      return;
+    }
     let any = false;
     for (const a of call.args) {
       if (isPointerish(a)) { this.addEdge(this.node(a, pm), d, UNKNOWN); any = true; }

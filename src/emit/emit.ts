@@ -421,7 +421,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
         (where ? ` at ${cComment(where.file)}:${where.line}:${where.column}` : '') +
         `; ${cComment(b.symbol)}+0x${b.offset.toString(16)} in ${cComment(b.object)} */\n` +
         `SEC(${sectionName(b.symbol, b.offset)})\n` +
-        `int ${program}(struct pt_regs *ctx)\n{\n\tkc_site_check(ctx, ${siteArg}, ${address});\n\treturn 0;\n}\n`,
+        `int ${program}(struct pt_regs *ctx)\n{\n\tkc_site_check(ctx, ${siteArg}, ${address}, ctx->sp);\n\treturn 0;\n}\n`,
     );
   };
   for (const a of policy.accesses) for (const b of a.binary ?? []) consider(a, b);

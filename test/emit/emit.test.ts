@@ -114,10 +114,10 @@ describe("emitBpf on a small mapped policy", () => {
   });
 
   it("computes base + index*scale + displacement from pt_regs fields", () => {
-    expect(c).toContain('SEC("kprobe/ip6_output+0x1e")\nint kc_site_0(struct pt_regs *ctx)\n{\n\tkc_site_check(ctx, 0u, ctx->di + ctx->si * 8 + 16ULL);');
-    expect(c).toContain("kc_site_check(ctx, 1u, ctx->bx + (__u64)(__u32)ctx->r9 * 4);");
-    expect(c).toContain("kc_site_check(ctx, 2u | KC_SITE_GS, ctx->ax + 8ULL);");
-    expect(c).toContain("kc_site_check(ctx, 3u, ctx->r12 + (__u64)(-24LL));");
+    expect(c).toContain('SEC("kprobe/ip6_output+0x1e")\nint kc_site_0(struct pt_regs *ctx)\n{\n\tkc_site_check(ctx, 0u, ctx->di + ctx->si * 8 + 16ULL, ctx->sp);');
+    expect(c).toContain("kc_site_check(ctx, 1u, ctx->bx + (__u64)(__u32)ctx->r9 * 4, ctx->sp);");
+    expect(c).toContain("kc_site_check(ctx, 2u | KC_SITE_GS, ctx->ax + 8ULL, ctx->sp);");
+    expect(c).toContain("kc_site_check(ctx, 3u, ctx->r12 + (__u64)(-24LL), ctx->sp);");
     expect(addressExpression({ scale: 1, displacement: 4096, width: 8 })).toBe("4096ULL");
     expect(addressExpression({ base: "xmm0", scale: 1, displacement: 0, width: 8 })).toBeUndefined();
     expect(addressExpression({ base: "rax", index: "rcx", scale: 3, displacement: 0, width: 8 })).toBeUndefined();
