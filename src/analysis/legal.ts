@@ -6,7 +6,7 @@ import type { DICompositeType } from '../ir/debuginfo.js';
 import type { Metadata } from '../ir/metadata.js';
 import type { GlobalVariable, Value } from '../ir/values.js';
 import type { AllocationSite, LegalSet, Widening } from '../policy/schema.js';
-import { isRecord, membersOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
+import { isRecord, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
 import { globalDebugType } from './debugvars.js';
 import { origins, stripCasts } from './flow.js';
 import type { AbstractObject, PointsTo } from './pointsto.js';
@@ -20,6 +20,8 @@ export class Containment {
   /** outer → the record types it starts with (members at offset 0). */
   private readonly startsWith = new Map<string, Set<string>>();
   private readonly prefixClosure = new Map<string, Set<string>>();
+  /** T → the record types whose first member is a `T *` (list heads: sk_buff_head.next is a struct sk_buff *). */
+  private readonly heads = new Map<string, Set<string>>();
 
   constructor(program: Program) {
     const seen = new Set<Metadata>();
@@ -52,7 +54,25 @@ export class Containment {
         if (!set) { set = new Set(); this.startsWith.set(outer, set); }
         set.add(typeName(s));
       }
+      const target = m.offset === 0 ? pointeeOf(m.type) : undefined;
+      if (target && isRecord(target)) {
+        const t = typeName(target);
+        if (t !== outer) {
+          let set = this.heads.get(t);
+          if (!set) { set = new Set(); this.heads.set(t, set); }
+          set.add(outer);
+        }
+      }
     }
+  }
+
+  /**
+   * Sentinel list heads that may pose as a T: record types whose first member is a `T *`
+   * (`(struct sk_buff *)list` for a `struct sk_buff_head *list`: the last element's `next`
+   * points at the head, so a `T *` may reach one and writes through it land there).
+   */
+  headsOf(name: string): Set<string> {
+    return this.heads.get(name) ?? new Set();
   }
 
   /**
@@ -168,7 +188,8 @@ export class LegalSets {
           break;
         }
         case 'typeany': {
-          for (const name of this.containment.containersOf(o.typeName)) {
+          const posing = [o.typeName, ...this.containment.headsOf(o.typeName)];
+          for (const name of new Set(posing.flatMap((t) => [...this.containment.containersOf(t)]))) {
             for (const s of this.sitesByType.get(name) ?? []) addSite(s);
             for (const g of this.globalsByType.get(name) ?? []) acc.globals.add(g);
             // an allocation typed as the start of a container may be one (a sock that is a tcp6_sock)
