@@ -78,16 +78,21 @@ function printSummary(s: AnalysisSummary, out: string): void {
   console.log(`  wrote            ${out}`);
 }
 
+/** What selects and names a compartment (analyze and run). */
+const COMPARTMENT_OPTIONS = {
+  compartment: { type: 'string', multiple: true },
+  context: { type: 'string', multiple: true },
+  'source-prefix': { type: 'string', multiple: true },
+  symbols: { type: 'string' },
+  allocators: { type: 'string' },
+  name: { type: 'string' },
+} as const;
+
 async function cmdAnalyze(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      compartment: { type: 'string', multiple: true },
-      context: { type: 'string', multiple: true },
-      'source-prefix': { type: 'string', multiple: true },
-      symbols: { type: 'string' },
-      allocators: { type: 'string' },
-      name: { type: 'string' },
+      ...COMPARTMENT_OPTIONS,
       output: { type: 'string', short: 'o' },
       csv: { type: 'string' },
       'json-summary': { type: 'boolean', default: false },
@@ -220,14 +225,9 @@ async function cmdRun(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      compartment: { type: 'string', multiple: true },
-      context: { type: 'string', multiple: true },
-      'source-prefix': { type: 'string', multiple: true },
-      symbols: { type: 'string' },
-      allocators: { type: 'string' },
+      ...COMPARTMENT_OPTIONS,
       objects: { type: 'string', multiple: true },
       out: { type: 'string' },
-      name: { type: 'string' },
       btf: { type: 'string' },
       clang: { type: 'string', default: 'clang-19' },
       cc: { type: 'string', default: 'cc' },
