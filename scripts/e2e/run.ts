@@ -155,12 +155,13 @@ export function judge(c: Compartment, log: string, exitStatus: number | null, ti
   const attached = attachedLine ? kv(attachedLine) : undefined;
   if (!attached) problems.push("no KC-ATTACHED line");
   else if (!attached["sites"]) problems.push("no site program attached");
-  const refused = lines.filter((l) => l.startsWith("KC-REFUSED"));
   const legitEnd = lines.indexOf("KC-E2E-LEGIT-DONE");
   const loaderStart = lines.indexOf("---- loader ----");
   const loaderEnd = lines.indexOf("---- dmesg ----");
   // the loader's own log (printed at the end) is the record of events; the marker lines of the guest script order them
   const loaderLines = loaderStart >= 0 ? lines.slice(loaderStart + 1, loaderEnd > loaderStart ? loaderEnd : undefined) : [];
+  // each refusal once: from the loader's log, not the guest script's preview of it
+  const refused = loaderLines.filter((l) => l.startsWith("KC-REFUSED"));
   const countersNow = loaderLines.find((l) => l.startsWith("KC-COUNTERS now"));
   const countersFinal = loaderLines.find((l) => l.startsWith("KC-COUNTERS final"));
   const nowAt = countersNow ? loaderLines.indexOf(countersNow) : -1;
