@@ -110,23 +110,24 @@ int kc_page_free(struct trace_event_raw_mm_page_free *ctx)
 	return 0;
 }
 
+/* Forgets a recorded slab object. */
+static __always_inline void kc_forget(__u64 obj)
+{
+	if (obj && bpf_map_delete_elem(&kc_objects, &obj) == 0)
+		kc_count(KC_CNT_FREED);
+}
+
 SEC("kprobe")
 int kc_free_kfree(struct pt_regs *ctx)
 {
-	__u64 obj = PT_REGS_PARM1(ctx);
-
-	if (bpf_map_delete_elem(&kc_objects, &obj) == 0)
-		kc_count(KC_CNT_FREED);
+	kc_forget(PT_REGS_PARM1(ctx));
 	return 0;
 }
 
 SEC("kprobe")
 int kc_free_cache(struct pt_regs *ctx)
 {
-	__u64 obj = PT_REGS_PARM2(ctx);
-
-	if (bpf_map_delete_elem(&kc_objects, &obj) == 0)
-		kc_count(KC_CNT_FREED);
+	kc_forget(PT_REGS_PARM2(ctx));
 	return 0;
 }
 
@@ -137,10 +138,7 @@ struct kc_bulk {
 static long kc_bulk_step(__u64 i, void *data)
 {
 	struct kc_bulk *b = data;
-	__u64 obj = kc_read_u64((const void *)(b->array + i * 8));
-
-	if (obj && bpf_map_delete_elem(&kc_objects, &obj) == 0)
-		kc_count(KC_CNT_FREED);
+	kc_forget(kc_read_u64((const void *)(b->array + i * 8)));
 	return 0;
 }
 

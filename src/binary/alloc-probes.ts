@@ -12,7 +12,7 @@ import type { AllocationProbe, AllocationSite, Policy } from "../policy/schema.j
 import { STT_FUNC, STT_SECTION } from "./elf/constants.js";
 import type { ElfSection } from "./elf/file.js";
 import type { ElfSymbol } from "./elf/symbols.js";
-import { ObjectIndex, chainMatches, type MapperObject, type RowSpan } from "./mapper.js";
+import { ObjectIndex, instructionsInSpans, type MapperObject, type RowSpan, type SpanWalk } from "./mapper.js";
 import type { DecodedInstruction } from "./x86/decode.js";
 
 /** Why an allocation site gets no probe. */
@@ -120,36 +120,21 @@ export function allocationCallsOf(site: AllocationSite, objects: readonly Object
   if (outs.length === 0) return { calls: [], reason: "no-symbol" };
   const first = { object: outs[0]!, symbol: outs[0]!.symbolsNamed(site.caller)[0]! };
   const want = bareName(site.allocator);
-  let sawRows = false;
-  let sawChain = false;
+  const walk: SpanWalk = { sawRows: false, sawChain: false };
   let sawCall = false;
   const collect = (spansOf: (o: ObjectIndex) => readonly RowSpan[]): FoundCall[] => {
     const out: FoundCall[] = [];
     const seen = new Set<string>();
-    for (const o of outs) {
-      const syms = new Set(o.symbolsNamed(site.caller));
-      for (const span of spansOf(o)) {
-        const sym = o.symbolAt(span.section, span.start);
-        if (sym === undefined || !syms.has(sym)) continue;
-        sawRows = true;
-        const chain = o.chainAt(span.section, span.start);
-        if (chain === undefined || !chainMatches(chain, site.location)) continue;
-        sawChain = true;
-        const code = o.codeOf(sym);
-        for (const insn of code.instructions) {
-          if (insn.offset < span.start) continue;
-          if (insn.offset >= span.end) break;
-          if (insn.mnemonic !== "call" && insn.mnemonic !== "jmp") continue;
-          const target = callTarget(o, code.section, insn);
-          if (insn.mnemonic === "call") sawCall = true;
-          if (target === undefined || bareName(target) !== want) continue;
-          // a jmp to the allocator is a tail call; a jmp inside the caller is a branch
-          const key = `${o.path}\0${code.section.index}\0${insn.offset}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          out.push({ object: o, symbol: sym, section: code.section, insn, tail: insn.mnemonic === "jmp" });
-        }
-      }
+    for (const { object: o, symbol: sym, code, insn } of instructionsInSpans(outs, site.caller, site.location, spansOf, walk)) {
+      if (insn.mnemonic !== "call" && insn.mnemonic !== "jmp") continue;
+      const target = callTarget(o, code.section, insn);
+      if (insn.mnemonic === "call") sawCall = true;
+      if (target === undefined || bareName(target) !== want) continue;
+      // a jmp to the allocator is a tail call; a jmp inside the caller is a branch
+      const key = `${o.path}\0${code.section.index}\0${insn.offset}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ object: o, symbol: sym, section: code.section, insn, tail: insn.mnemonic === "jmp" });
     }
     return out;
   };
@@ -164,7 +149,7 @@ export function allocationCallsOf(site: AllocationSite, objects: readonly Object
     tier = "line";
   }
   if (calls.length > 0) return { calls, tier, symbol: first };
-  const reason: AllocationUnmappedReason = !sawRows ? "no-rows" : !sawChain ? "inlined-away" : sawCall ? "no-call-to-allocator" : "allocator-inlined";
+  const reason: AllocationUnmappedReason = !walk.sawRows ? "no-rows" : !walk.sawChain ? "inlined-away" : sawCall ? "no-call-to-allocator" : "allocator-inlined";
   return { calls, reason, symbol: first };
 }
 

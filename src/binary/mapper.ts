@@ -437,42 +437,63 @@ function objectsFor(access: Access, objects: readonly ObjectIndex[]): ObjectInde
  */
 export type MatchTier = "location" | "line" | "rowless";
 
+/** What a walk of row spans saw: spans inside the function at all, and spans whose inline chain matched. */
+export interface SpanWalk {
+  sawRows: boolean;
+  sawChain: boolean;
+}
+
+/**
+ * The instructions of function `fn` inside the row spans `spansOf` gives for each object, keeping
+ * only spans whose inline chain matches `location`: the walk shared by writes and allocation calls.
+ */
+export function* instructionsInSpans(
+  objects: readonly ObjectIndex[],
+  fn: string,
+  location: readonly SourceFrame[],
+  spansOf: (o: ObjectIndex, syms: readonly ElfSymbol[]) => readonly RowSpan[],
+  walk: SpanWalk,
+): Generator<{ object: ObjectIndex; symbol: ElfSymbol; code: FunctionCode; insn: DecodedInstruction }> {
+  for (const o of objects) {
+    const named = o.symbolsNamed(fn);
+    const syms = new Set(named);
+    for (const span of spansOf(o, named)) {
+      const sym = o.symbolAt(span.section, span.start);
+      if (sym === undefined || !syms.has(sym)) continue;
+      walk.sawRows = true;
+      const chain = o.chainAt(span.section, span.start);
+      if (chain === undefined || !chainMatches(chain, location)) continue;
+      walk.sawChain = true;
+      const code = o.codeOf(sym);
+      for (const insn of code.instructions) {
+        if (insn.offset < span.start) continue;
+        if (insn.offset >= span.end) break;
+        yield { object: o, symbol: sym, code, insn };
+      }
+    }
+  }
+}
+
 /** The candidates of one access, the tier they were found at and, when there are none, why. */
 export function candidatesOf(access: Access, objects: readonly ObjectIndex[]): { candidates: Candidate[]; tier?: MatchTier; reason?: UnmappedReason; symbol?: { object: ObjectIndex; symbol: ElfSymbol } } {
   if (access.location.length === 0) return { candidates: [], reason: "no location" };
   const inner = access.location[0]!;
   const outs = objectsFor(access, objects);
   if (outs.length === 0) return { candidates: [], reason: "no symbol" };
-  let sawRows = false;
-  let sawChain = false;
+  const walk: SpanWalk = { sawRows: false, sawChain: false };
   const callLike = access.op !== "store" && access.op !== "atomicrmw" && access.op !== "cmpxchg";
   const first = { object: outs[0]!, symbol: outs[0]!.symbolsNamed(access.function)[0]! };
   const collect = (spansOf: (o: ObjectIndex, syms: readonly ElfSymbol[]) => readonly RowSpan[]): Candidate[] => {
     const out: Candidate[] = [];
-    for (const o of outs) {
-      const named = o.symbolsNamed(access.function);
-      const syms = new Set(named);
-      for (const span of spansOf(o, named)) {
-        const sym = o.symbolAt(span.section, span.start);
-        if (sym === undefined || !syms.has(sym)) continue;
-        sawRows = true;
-        const chain = o.chainAt(span.section, span.start);
-        if (chain === undefined || !chainMatches(chain, access.location)) continue;
-        sawChain = true;
-        const code = o.codeOf(sym);
-        for (const insn of code.instructions) {
-          if (insn.offset < span.start) continue;
-          if (insn.offset >= span.end) break;
-          let best: { w: MemoryWrite; fit: number } | undefined;
-          for (const w of insn.writes) {
-            const fit = widthFit(access, w);
-            if (fit > 0 && (best === undefined || fit > best.fit)) best = { w, fit };
-          }
-          // a tail call (jmp to a relocated function) performs a call access as a call does
-          if (best === undefined && callLike && insn.mnemonic === "jmp" && o.isTailCall(code.section, insn)) best = { w: TAIL_CALL, fit: 2 };
-          if (best !== undefined) out.push({ object: o, symbol: sym, section: code.section, insn, write: best.w, fit: best.fit });
-        }
+    for (const { object: o, symbol: sym, code, insn } of instructionsInSpans(outs, access.function, access.location, spansOf, walk)) {
+      let best: { w: MemoryWrite; fit: number } | undefined;
+      for (const w of insn.writes) {
+        const fit = widthFit(access, w);
+        if (fit > 0 && (best === undefined || fit > best.fit)) best = { w, fit };
       }
+      // a tail call (jmp to a relocated function) performs a call access as a call does
+      if (best === undefined && callLike && insn.mnemonic === "jmp" && o.isTailCall(code.section, insn)) best = { w: TAIL_CALL, fit: 2 };
+      if (best !== undefined) out.push({ object: o, symbol: sym, section: code.section, insn, write: best.w, fit: best.fit });
     }
     // the same width first; another width only when nothing fits better
     const top = out.reduce((m, c) => Math.max(m, c.fit), 0);
@@ -484,8 +505,8 @@ export function candidatesOf(access: Access, objects: readonly ObjectIndex[]): {
   };
   let tier: MatchTier = "location";
   let candidates = inner.line === 0 ? [] : collect((o) => o.rowsAt(inner.file, inner.line, inner.column));
-  const firstReason: UnmappedReason = inner.line === 0 ? "line 0" : !sawRows ? "no rows" : !sawChain ? "inlined away" : "no writing instruction";
-  if (candidates.length === 0 && inner.line !== 0 && !sawChain) {
+  const firstReason: UnmappedReason = inner.line === 0 ? "line 0" : !walk.sawRows ? "no rows" : !walk.sawChain ? "inlined away" : "no writing instruction";
+  if (candidates.length === 0 && inner.line !== 0 && !walk.sawChain) {
     tier = "line";
     candidates = collect((o) => o.rowsOnLine(inner.file, inner.line).filter((r) => !o.rowsAt(inner.file, inner.line, inner.column).includes(r)));
   }

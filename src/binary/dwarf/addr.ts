@@ -7,7 +7,7 @@
 import { ByteReader, describe, type What } from "../bytes.js";
 import { DwarfError } from "../errors.js";
 import { sectionOffset, type DebugAddrOffset, type SectionOffset } from "../offsets.js";
-import type { CodeSection, DwarfSectionData, DwarfSections } from "./sections.js";
+import { sectionReader, type CodeSection, type DwarfSectionData, type DwarfSections } from "./sections.js";
 
 /** A target address and the code section it lies in (when that can be told). */
 export interface DwarfAddress {
@@ -58,8 +58,7 @@ export class DebugAddr {
 
   constructor(sections: DwarfSections) {
     this.sections = sections;
-    this.data = sections.section(".debug_addr");
-    this.reader = new ByteReader(this.data?.bytes ?? new Uint8Array(0), sections.file, ".debug_addr", DwarfError);
+    ({ data: this.data, reader: this.reader } = sectionReader(sections, ".debug_addr"));
   }
 
   /**

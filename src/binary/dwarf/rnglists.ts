@@ -9,7 +9,7 @@ import { DwarfError } from "../errors.js";
 import { debugRngListsOffset, type DebugAddrOffset, type DebugRangesOffset, type DebugRngListsOffset } from "../offsets.js";
 import { addressRange, readAddressOperand, type AddressRange, type DebugAddr, type DwarfAddress } from "./addr.js";
 import * as C from "./constants.js";
-import type { DwarfSectionData, DwarfSections } from "./sections.js";
+import { sectionReader, type DwarfSectionData, type DwarfSections } from "./sections.js";
 
 /** What reading a unit's range list depends on. */
 export interface RangeListContext {
@@ -24,10 +24,6 @@ export interface RangeListContext {
 
 const U64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
-function emptySection(sections: DwarfSections, name: string): { data: DwarfSectionData | undefined; reader: ByteReader } {
-  const data = sections.section(name);
-  return { data, reader: new ByteReader(data?.bytes ?? new Uint8Array(0), sections.file, name, DwarfError) };
-}
 
 /** `.debug_rnglists` (DWARF 5). */
 export class DebugRngLists {
@@ -37,7 +33,7 @@ export class DebugRngLists {
 
   constructor(sections: DwarfSections) {
     this.sections = sections;
-    ({ data: this.data, reader: this.reader } = emptySection(sections, ".debug_rnglists"));
+    ({ data: this.data, reader: this.reader } = sectionReader(sections, ".debug_rnglists"));
   }
 
   /**
@@ -135,7 +131,7 @@ export class DebugRanges {
 
   constructor(sections: DwarfSections) {
     this.sections = sections;
-    ({ data: this.data, reader: this.reader } = emptySection(sections, ".debug_ranges"));
+    ({ data: this.data, reader: this.reader } = sectionReader(sections, ".debug_ranges"));
   }
 
   /**

@@ -4,7 +4,9 @@
 // section to the code section it lies in (through the relocation of that
 // operand in ET_REL files, through section address ranges in linked images).
 
+import { ByteReader } from "../bytes.js";
 import type { ElfFile } from "../elf/file.js";
+import { DwarfError } from "../errors.js";
 import type { RelocationTarget, SkippedRelocation } from "../elf/relocations.js";
 import type { SectionIndex } from "../offsets.js";
 import { DebugLineStr, DebugStr } from "./str.js";
@@ -111,4 +113,10 @@ export class DwarfSections {
 /** The DWARF sections of `elf` (loaded on first use). */
 export function loadDwarfSections(elf: ElfFile): DwarfSections {
   return new DwarfSections(elf);
+}
+
+/** A section's data (undefined when the file has none) and a reader over it (empty then). */
+export function sectionReader(sections: DwarfSections, name: string): { data: DwarfSectionData | undefined; reader: ByteReader } {
+  const data = sections.section(name);
+  return { data, reader: new ByteReader(data?.bytes ?? new Uint8Array(0), sections.file, name, DwarfError) };
 }
