@@ -4,7 +4,7 @@
 //   node dist/examples/analyze.js [function]
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyze } from '../src/index.js';
+import { analyze } from 'kcompart';
 
 const corpus = join(import.meta.dirname, '../../../shared/corpus/linux-6.1/net');
 const core = readdirSync(join(corpus, 'core')).filter((f) => f.endsWith('.ll')).map((f) => join(corpus, 'core', f));

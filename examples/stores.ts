@@ -1,7 +1,7 @@
 // Example: list every store of one function with its source location and the
 // chain of functions it was inlined through.
 //   node dist/examples/stores.js <file.ll[.gz]> <function>
-import { locationChain, readModule } from '../src/index.js';
+import { locationChain, readModule } from 'kcompart';
 
 const [file, fnName] = process.argv.slice(2);
 if (!file || !fnName) {

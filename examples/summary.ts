@@ -1,7 +1,7 @@
 // Example (the README's main job for now): read an IR file and print what it
 // holds — functions, globals, types, instructions, stores and direct calls.
 //   node dist/examples/summary.js <file.ll[.gz]>
-import { readModule, summarizeModule } from '../src/index.js';
+import { readModule, summarizeModule } from 'kcompart/ir';
 
 const file = process.argv[2];
 if (!file) {

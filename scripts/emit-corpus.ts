@@ -11,39 +11,33 @@
 //
 // Usage: node dist/scripts/emit-corpus.js [policy.mapped.json] [--no-load] [--json]
 
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { analyze } from "../src/analysis/index.js";
-import { mapSitesToAddresses, readElf } from "../src/binary/index.js";
 import { RUNTIME_PROGRAMS, compileBpf, emitBpf } from "../src/emit/index.js";
+import { buildCompartment, expandInputs, writeVmlinuxHeader } from "../src/pipeline.js";
 import { readPolicy, type Policy } from "../src/policy/index.js";
-import { BPFTOOL, loadWithoutAttach } from "./lib/bpf-load.js";
+import { loadWithoutAttach } from "./lib/bpf-load.js";
 import { corpusDir, repoRoot } from "./lib/paths.js";
 
 const ROOT = repoRoot();
 const CORPUS = corpusDir(ROOT);
 const CLANG = process.env["CLANG"] ?? "clang-19";
 
-function vmlinuxH(): string {
+/** The corpus kernel's vmlinux.h (made once into .cache/). */
+async function vmlinuxH(): Promise<string> {
   const h = join(ROOT, ".cache", "vmlinux-6.1.h");
-  if (!existsSync(h)) {
-    mkdirSync(join(ROOT, ".cache"), { recursive: true });
-    const text = execFileSync(BPFTOOL, ["btf", "dump", "file", join(CORPUS, "linux-6.1", "kernel", "vmlinux.btf"), "format", "c"], { maxBuffer: 256 << 20, encoding: "utf8" });
-    writeFileSync(`${h}.${process.pid}`, text);
-    renameSync(`${h}.${process.pid}`, h);
-  }
-  return h;
+  return existsSync(h) ? h : writeVmlinuxHeader(join(CORPUS, "linux-6.1", "kernel", "vmlinux.btf"), h);
 }
 
+/** net/ipv6 with net/core as context, mapped onto the net/ipv6 objects. */
 async function ipv6Policy(): Promise<Policy> {
   const net = join(CORPUS, "linux-6.1", "net");
-  const lls = (d: string) => readdirSync(join(net, d)).filter((f) => f.endsWith(".ll")).sort().map((f) => join(net, d, f));
-  const { policy } = await analyze(lls("ipv6"), lls("core"), { sourcePrefixes: ["net/ipv6/"] });
-  const objects = readdirSync(join(net, "ipv6")).filter((f) => f.endsWith(".o")).sort()
-    .map((f) => ({ path: join(net, "ipv6", f), elf: readElf(readFileSync(join(net, "ipv6", f)), join(net, "ipv6", f)) }));
-  return mapSitesToAddresses(policy, objects).policy;
+  const b = await buildCompartment({
+    compartment: expandInputs([join(net, "ipv6")]), context: expandInputs([join(net, "core")]), sourcePrefixes: ["net/ipv6/"],
+    objects: expandInputs([join(net, "ipv6")], "object"), emit: false,
+  });
+  return b.map!.policy;
 }
 
 async function main(): Promise<void> {
@@ -56,13 +50,14 @@ async function main(): Promise<void> {
   const t1 = performance.now();
   const e = emitBpf(policy, { name: "ipv6" });
   const t2 = performance.now();
+  const header = await vmlinuxH();
   const dir = mkdtempSync(join(tmpdir(), "kcompart-bench-emit-"));
   try {
-    const c = await compileBpf(e.files, { clang: CLANG, vmlinuxH: vmlinuxH(), outDir: dir, loader: true });
+    const c = await compileBpf(e.files, { clang: CLANG, vmlinuxH: header, outDir: dir, loader: true });
     const t3 = performance.now();
-    const core = await compileBpf(e.files, { clang: CLANG, vmlinuxH: vmlinuxH(), outDir: join(dir, "core"), extraFlags: ["-DKC_NO_KFUNC"] });
+    const core = await compileBpf(e.files, { clang: CLANG, vmlinuxH: header, outDir: join(dir, "core"), extraFlags: ["-DKC_NO_KFUNC"] });
     const t4 = performance.now();
-    const c14 = await compileBpf(e.files, { clang: "clang-14", vmlinuxH: vmlinuxH(), outDir: join(dir, "clang14") });
+    const c14 = await compileBpf(e.files, { clang: "clang-14", vmlinuxH: header, outDir: join(dir, "clang14") });
     const t5 = performance.now();
     const mapNames = (readFileSync(c.objects[0]!.source, "utf8") + readFileSync(join(dir, "checker.bpf.h"), "utf8") + readFileSync(join(dir, "track.bpf.h"), "utf8")).match(/^} (kc_\w+) SEC\("\.maps"\)/gm) ?? [];
     const maps = mapNames.length;

@@ -1,8 +1,13 @@
-// kcompart's public API (DESIGN.md §1): the IR reader and model, the policy
-// model shared by every stage, the analysis (IR → policy) and the binary
-// readers (ELF, DWARF line tables), and the eBPF emitter.
+// kcompart's public API (DESIGN.md §1): the pipeline that does what the CLI
+// does (`buildCompartment`), and each layer's surface — the IR reader and
+// model, the policy model shared by every stage, the analysis (IR → policy),
+// the binary readers and mapper, and the eBPF emitter. Each layer is also a
+// subpath of its own (`kcompart/ir`, `kcompart/policy`, `kcompart/analysis`,
+// `kcompart/binary`, `kcompart/emit`, `kcompart/pipeline`), so an IR-only user
+// does not load the x86 decoder.
 export * from './ir/index.js';
 export * from './policy/index.js';
 export * from './analysis/index.js';
 export * from './binary/index.js';
 export * from './emit/index.js';
+export * from './pipeline.js';

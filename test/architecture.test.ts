@@ -1,10 +1,12 @@
 // Owns the architecture rules test: the import rules of DESIGN.md §1 (which
 // src/ folder may import which; arrows only point downward) checked with
-// ts-morph over every src/**/*.ts, and the rule that every source file opens
-// with a comment saying what it owns.
+// ts-morph over every src/**/*.ts, no import cycle between source files
+// (found as the cycles of the import graph, a @dagrejs/graphlib graph), and
+// the rule that every source file opens with a comment saying what it owns.
 
 import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { Graph, alg } from "@dagrejs/graphlib";
 import { Node, Project, SyntaxKind, type SourceFile } from "ts-morph";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../scripts/lib/paths.js";
@@ -16,6 +18,8 @@ const MAY_IMPORT: Record<string, readonly string[] | "anything"> = {
   analysis: ["ir", "policy"],
   binary: ["policy"],
   emit: ["policy"],
+  report: ["policy"],
+  "pipeline.ts": ["ir", "policy", "analysis", "binary", "emit"],
   cli: "anything",
   "index.ts": "anything",
 };
@@ -117,6 +121,24 @@ export function importViolations(project: Project, srcDir: string): string[] {
   return bad;
 }
 
+/** Import cycles between src files (each as its files in order, closing on the first), type-only imports included. */
+export function importCycles(project: Project, srcDir: string): string[][] {
+  const g = new Graph({ directed: true });
+  for (const sf of project.getSourceFiles()) g.setNode(relative(srcDir, sf.getFilePath()));
+  for (const e of edgesOf(project, srcDir)) if (e.target !== null && e.target !== e.from) g.setEdge(e.from, e.target);
+  return alg.findCycles(g).map((cycle) => {
+    // findCycles gives a strongly connected component; order it along its edges for a readable message
+    const members = new Set(cycle);
+    const path = [cycle.sort()[0]!];
+    while (path.length < members.size) {
+      const next = (g.successors(path.at(-1)!) ?? []).filter((n) => members.has(n) && !path.includes(n)).sort()[0];
+      if (!next) break;
+      path.push(next);
+    }
+    return [...path, path[0]!].map((f) => `src/${f.split(sep).join("/")}`);
+  });
+}
+
 /** Files whose first statement (or, if empty, whose text) is not preceded by a comment saying what it owns. */
 export function missingOwnershipComment(project: Project, srcDir: string): string[] {
   const bad: string[] = [];
@@ -166,6 +188,11 @@ describe("architecture (DESIGN.md §1)", () => {
   it("src/ folders import only what the §1 table allows", () => {
     const bad = importViolations(project, srcDir);
     expect(bad, bad.join("\n")).toEqual([]);
+  });
+
+  it("no import cycle between src files", () => {
+    const cycles = importCycles(project, srcDir);
+    expect(cycles, cycles.map((c) => c.join(" -> ")).join("\n")).toEqual([]);
   });
 
   it("every src file begins with a comment saying what it owns", () => {
@@ -223,6 +250,16 @@ describe("architecture checker self-test (in-memory project)", () => {
     expectHit(/src\/emit\/e\.ts:3.*src\/binary/);
     expectHit(/src\/util\.ts.*not a folder/);
     expect(bad).toHaveLength(12);
+  });
+
+  it("finds import cycles, type-only imports included", () => {
+    const p = projectWith({
+      "ir/a.ts": `${owned}import { b } from "./b.js";\nexport const a = 1;`,
+      "ir/b.ts": `${owned}import type { C } from "./c.js";\nexport const b = 1;`,
+      "ir/c.ts": `${owned}import { a } from "./a.js";\nexport type C = number;`,
+      "ir/d.ts": `${owned}import { a } from "./a.js";\nexport const d = a;`,
+    });
+    expect(importCycles(p, srcDir)).toEqual([["src/ir/a.ts", "src/ir/b.ts", "src/ir/c.ts", "src/ir/a.ts"]]);
   });
 
   it("requires the ownership comment", () => {

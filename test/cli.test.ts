@@ -30,7 +30,7 @@ describe('kcompart analyze', () => {
     expect(r.stderr).toMatch(/solving points-to/);
   });
   it('takes directories and globs', () => {
-    const r = run('analyze', '--compartment', join(root, 'test/fixtures/analysis/fl*.ll'), '-o', join(dir, 'g.json'), '--json-summary');
+    const r = run('analyze', '--compartment', join(root, 'test/fixtures/analysis/fl*.ll'), '-o', join(dir, 'g.json'), '--json');
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).accesses).toBe(9);
   });
@@ -72,7 +72,7 @@ describe('kcompart map', () => {
     const policy = join(dir, 'flows.json');
     expect(run('analyze', '--compartment', fixture, '-o', policy).status).toBe(0);
     const mapped = join(dir, 'flows.mapped.json');
-    const r = run('map', policy, '--objects', obj, '-o', mapped, '--json-summary');
+    const r = run('map', policy, '--objects', obj, '-o', mapped, '--json');
     expect(r.status, r.stderr).toBe(0);
     const stats = JSON.parse(r.stdout);
     expect(stats.accesses).toBe(9);
@@ -111,7 +111,7 @@ describe('kcompart emit', () => {
     expect(run('map', p, '--objects', obj, '-o', m).status).toBe(0);
     const out = join(dir, 'bpf');
     const btf = join(root, '../shared/corpus/linux-6.1/kernel/vmlinux.btf');
-    const r = run('emit', m, '--out', out, '--compile', '--btf', btf, '--json-summary');
+    const r = run('emit', m, '--out', out, '--compile', '--btf', btf, '--json');
     expect(r.status, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.programs).toBeGreaterThan(0);
@@ -126,5 +126,50 @@ describe('kcompart emit', () => {
     const r = run('emit', join(dir, 'e.mapped.json'), '--out', join(dir, 'bpf2'), '--compile', '--btf', join(dir, 'nope.btf'));
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/no BTF at/);
+  });
+});
+
+describe('kcompart run, --help and --version', () => {
+  it('runs analyze, map and emit in one directory through the pipeline, with one JSON summary', () => {
+    const obj = join(dir, 'r.o');
+    const cc = spawnSync('clang-19', [
+      '-O2', '-g', '-gdwarf-5', '-c', '-target', 'x86_64-unknown-linux-gnu', '-mcmodel=kernel', '-fno-pic',
+      '-ffreestanding', '-nostdinc', '-fdebug-compilation-dir=.', 'test/fixtures/analysis/flows.c', '-o', obj,
+    ], { cwd: root, encoding: 'utf8' });
+    expect(cc.status, cc.stderr).toBe(0);
+    const out = join(dir, 'run');
+    const r = run('run', '--compartment', fixture, '--objects', obj, '--out', out, '--name', 'flows', '--no-compile', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.analyze.accesses).toBe(9);
+    expect(s.map.accesses).toBe(9);
+    expect(s.emit.programs).toBeGreaterThan(0);
+    expect(s.compiled).toBeUndefined();
+    for (const f of ['policy.json', 'policy.mapped.json', 'flows.bpf.c', 'flows.seed.json']) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(s.written).toContain(join(out, 'policy.mapped.json'));
+    // progress on stderr, stage by stage
+    expect(r.stderr).toMatch(/analyze: solving points-to/);
+    expect(r.stderr).toMatch(/map: reading r\.o \(1\/1\)/);
+    expect(r.stderr).toMatch(/emit: eBPF C for \d+ checked machine sites/);
+  });
+  it('answers --help for every command and --version', () => {
+    for (const cmd of ['analyze', 'map', 'emit', 'run']) {
+      const r = run(cmd, '--help');
+      expect(r.status, cmd).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^usage: kcompart ${cmd} `));
+      expect(r.stdout).toMatch(/--json/);
+    }
+    const top = run('--help');
+    expect(top.status).toBe(0);
+    expect(top.stdout).toMatch(/analyze .*\n.*map .*\n.*emit .*\n.*run /);
+    const v = run('--version');
+    expect(v.status).toBe(0);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+  it('takes --json the same way in every command (an unknown option is bad usage)', () => {
+    expect(run('map', '--json', '--frobnicate').status).toBe(2);
+    const r = run('run', '--compartment', fixture, '--out', join(dir, 'x'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--objects is required/);
   });
 });

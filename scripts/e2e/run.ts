@@ -14,12 +14,10 @@
 // (scripts/e2e/netload.c, static), ip -6 address and route changes. Exit 1 when an
 // expectation fails.
 
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { analyze } from "../../src/analysis/index.js";
-import { mapSitesToAddresses, readElf, type MapStats } from "../../src/binary/index.js";
-import { compileBpf, emitBpf, type EmitStats } from "../../src/emit/index.js";
-import type { Policy } from "../../src/policy/index.js";
+import type { EmitStats } from "../../src/emit/index.js";
+import { buildCompartment, expandInputs, type BuildOptions } from "../../src/pipeline.js";
 import { corpusDir, repoRoot } from "../lib/paths.js";
 import { buildKcdemo, makeInitramfs, runScript } from "./kcdemo.js";
 import { bootGuest } from "./vm.js";
@@ -29,7 +27,8 @@ const CORPUS = corpusDir(ROOT);
 
 export interface Compartment {
   name: string;
-  policy(): Promise<{ policy: Policy; map: MapStats }>;
+  /** What the pipeline builds: the compartment's IR, context and objects (built first when needed). */
+  build(): Promise<Pick<BuildOptions, "compartment" | "context" | "sourcePrefixes" | "objects" | "name">>;
   /** Files of the payload besides loader and policy.bpf.o: prepare.sh, workload.sh, bug.sh, extra files. */
   payload(dir: string): Promise<void>;
   /** The faulty write's source location, when the compartment has an injected bug. */
@@ -68,11 +67,9 @@ export function kcdemo(): Compartment {
   const build = async () => (built ??= await buildKcdemo(join(ROOT, ".cache", "e2e", "kcdemo")));
   return {
     name: "kcdemo",
-    async policy() {
+    async build() {
       const b = await build();
-      const { policy } = await analyze([b.ll], [], { name: "kcdemo" });
-      const mapped = mapSitesToAddresses(policy, [{ path: b.object, elf: readElf(readFileSync(b.object), b.object) }]);
-      return { policy: mapped.policy, map: mapped.stats };
+      return { compartment: [b.ll], objects: [b.object], name: "kcdemo" };
     },
     async payload(dir) {
       const b = await build();
@@ -102,14 +99,12 @@ exit 0
 export function ipv6(): Compartment {
   return {
     name: "ipv6",
-    async policy() {
+    async build() {
       const net = join(CORPUS, "linux-6.1", "net");
-      const lls = (d: string) => readdirSync(join(net, d)).filter((f) => f.endsWith(".ll")).sort().map((f) => join(net, d, f));
-      const { policy } = await analyze(lls("ipv6"), lls("core"), { sourcePrefixes: ["net/ipv6/"], name: "net/ipv6" });
-      const objects = readdirSync(join(net, "ipv6")).filter((f) => f.endsWith(".o")).sort()
-        .map((f) => ({ path: join(net, "ipv6", f), elf: readElf(readFileSync(join(net, "ipv6", f)), join(net, "ipv6", f)) }));
-      const mapped = mapSitesToAddresses(policy, objects);
-      return { policy: mapped.policy, map: mapped.stats };
+      return {
+        compartment: expandInputs([join(net, "ipv6")]), context: expandInputs([join(net, "core")]), sourcePrefixes: ["net/ipv6/"],
+        objects: expandInputs([join(net, "ipv6")], "object"), name: "net/ipv6",
+      };
     },
     async payload(dir) {
       await runScript("cc", ["-O2", "-Wall", "-static", join(ROOT, "scripts", "e2e", "netload.c"), "-o", join(dir, "netload")]);
@@ -206,15 +201,15 @@ export async function runE2E(c: Compartment, opts: { rounds?: number; timeoutMs?
   const build = join(work, "build"), payload = join(work, "payload");
   mkdirSync(build, { recursive: true });
   mkdirSync(payload, { recursive: true });
-  const t0 = performance.now();
-  const { policy, map } = await c.policy();
-  const t1 = performance.now();
-  const e = emitBpf(policy, { name: c.name });
-  const header = join(ROOT, ".cache", "vmlinux-6.1.h");
-  // the corpus kernel has no BPF JIT (CONFIG_BPF_JIT is not set; the interpreter refuses callbacks such as
-  // bpf_loop) and no bpf_get_kmem_cache kfunc (6.13+): bounded loops and the CO-RE page walk
-  const compiled = await compileBpf(e.files, { clang: "clang-19", vmlinuxH: header, outDir: build, loader: true, extraFlags: ["-DKC_NO_KFUNC", "-DKC_NO_CALLBACKS"] });
-  const t2 = performance.now();
+  // the policy is named by the compartment (net/ipv6); the BPF object and loader by its short name
+  const b = await buildCompartment({
+    ...(await c.build()),
+    emit: true,
+    // the corpus kernel has no BPF JIT (CONFIG_BPF_JIT is not set; the interpreter refuses callbacks such as
+    // bpf_loop) and no bpf_get_kmem_cache kfunc (6.13+): bounded loops and the CO-RE page walk
+    compile: { vmlinuxH: join(ROOT, ".cache", "vmlinux-6.1.h"), kfunc: false, callbacks: false, outDir: build },
+  });
+  const e = b.emit!, map = b.map!.stats, compiled = b.compile!;
   copyFileSync(compiled.loader!, join(payload, "loader"));
   copyFileSync(compiled.objects[0]!.object, join(payload, "policy.bpf.o"));
   chmodSync(join(payload, "loader"), 0o755);
@@ -230,7 +225,7 @@ export async function runE2E(c: Compartment, opts: { rounds?: number; timeoutMs?
   return {
     compartment: c.name, ...j, emit: e.stats,
     map: { accesses: map.accesses, sites: map.sites, checkedSites: map.checkedSites, staticallySafeSites: map.staticallySafeSites },
-    seconds: { policy: (t1 - t0) / 1e3, compile: (t2 - t1) / 1e3, guest: r.seconds },
+    seconds: { policy: (b.seconds.analyze ?? 0) + (b.seconds.map ?? 0), compile: (b.seconds.emit ?? 0) + (b.seconds.compile ?? 0), guest: r.seconds },
   };
 }
 

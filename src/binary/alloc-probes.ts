@@ -12,7 +12,7 @@ import type { AllocationProbe, AllocationSite, Policy } from "../policy/schema.j
 import { STT_FUNC, STT_SECTION } from "./elf/constants.js";
 import type { ElfSection } from "./elf/file.js";
 import type { ElfSymbol } from "./elf/symbols.js";
-import { ObjectIndex, instructionsInSpans, type MapperObject, type RowSpan, type SpanWalk } from "./mapper.js";
+import { ObjectIndex, instructionsInSpans, type MapperObject, type RowSpan, type SpanWalk } from "./object-index.js";
 import type { DecodedInstruction } from "./x86/decode.js";
 
 /** Why an allocation site gets no probe. */

@@ -1,8 +1,9 @@
-// Owns the public API of src/binary (DESIGN.md §4): the ELF reader, the DWARF
-// `.debug_line` decoder, the `.debug_info` scope trees and inline-chain query,
-// their typed errors and branded offset types, x86-64 decoding and the
-// IR-site → address mapper with static elimination, and the probe points of
-// allocation sites.
+// Owns the public API of src/binary (DESIGN.md §4), `kcompart/binary`: the
+// ELF reader, the DWARF `.debug_line` decoder, the `.debug_info` scope trees
+// and inline-chain query, their typed errors and branded offset types, x86-64
+// decoding and the IR-site → address mapper with static elimination, and the
+// probe points of allocation sites. The DWARF form, abbreviation and
+// address-table readers stay internal (imported by path where tests need them).
 
 export { BinaryError, DwarfError, ElfError, formatLocation, type BinaryErrorLocation } from "./errors.js";
 export {
@@ -25,9 +26,7 @@ export { applyRelocations, readRelocations, type ApplyOptions, type RelocatedSec
 export { decompressSection } from "./elf/compression.js";
 export * as elfConstants from "./elf/constants.js";
 export { relocationTypeName, sectionTypeName, symbolBindingName, symbolTypeName, symbolVisibilityName } from "./elf/constants.js";
-export { DebugLineStr, DebugStr } from "./dwarf/str.js";
 export { DwarfSections, loadDwarfSections, type CodeSection, type DwarfSectionData } from "./dwarf/sections.js";
-export { readFormValue, type FormEncoding, type FormValue } from "./dwarf/form.js";
 export * as dwarfConstants from "./dwarf/constants.js";
 export {
   parseDebugLine,
@@ -57,32 +56,31 @@ export {
   type DebugStrOffsetsOffset,
   type UnitOffset,
 } from "./offsets.js";
-export { DebugStrOffsets } from "./dwarf/str.js";
-export { skipFormValue } from "./dwarf/form.js";
-export { AbbreviationTable, parseAbbreviationTable, type Abbreviation, type AttributeSpec } from "./dwarf/abbrev.js";
-export { DebugAddr, addressRange, type AddressRange, type DwarfAddress } from "./dwarf/addr.js";
-export { DebugRanges, DebugRngLists, type RangeListContext } from "./dwarf/rnglists.js";
 export { parseDebugInfo, readDebugInfo, scopeFunctionName, type CompileUnitInfo, type Scope, type ScopeKind } from "./dwarf/info.js";
 export { InlineIndex, inlineChainAt, type InlineChain } from "./dwarf/inline.js";
 export { CodeDecoder, decodeFunctions, type DecodedInstruction, type FunctionCode, type MemoryWrite, type WriteKind } from "./x86/decode.js";
 export {
-  ObjectIndex,
   candidatesOf,
-  chainMatches,
   mapSitesToAddresses,
-  parseTarget,
   staticSafety,
   widthCompatible,
   widthFit,
   type Candidate,
   type MapOptions,
   type MatchTier,
-  type ResolvedTarget,
-  type RowSpan,
   type MapStats,
-  type MapperObject,
   type UnmappedReason,
 } from "./mapper.js";
+export {
+  ObjectIndex,
+  chainMatches,
+  instructionsInSpans,
+  parseTarget,
+  type MapperObject,
+  type ResolvedTarget,
+  type RowSpan,
+  type SpanWalk,
+} from "./object-index.js";
 /**
  * Allocation-site probe points: {@link mapAllocationSites} finds, for each
  * allocation site of a policy, the machine calls of its allocator at its

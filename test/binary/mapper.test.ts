@@ -311,11 +311,11 @@ describe("mapSitesToAddresses on net/ipv6", () => {
     expect(checked).toBe(stats.sites);
   }, 60_000);
 
-  it.for([
+  it.for<[string, number, number, boolean]>([
     ["route.ll", 0.99, 0.98, false],
     ["addrlabel.ll", 0.99, 0.97, false],
     ["route.ll", 0.99, 0.98, true],
-  ] as const)("debugify ground truth on %s (further inlining: %s): precision and recall floors", async ([file, minPrecision, minRecall, inline], ctx) => {
+  ])("debugify ground truth on %s (further inlining: %s): precision and recall floors", { timeout: 60_000 }, async ([file, minPrecision, minRecall, inline]) => {
     if (!haveCorpus) throw new Error(`corpus missing: ${ROUTE_LL} (shared/ must sit beside the repo)`);
     for (const tool of ["opt-19", "llc-19"]) if (!(await haveTool(tool))) throw new Error(`${tool} is missing: run scripts/setup.sh`);
     const cache = mkdtempSync(join(tmpdir(), "kcompart-debugify-"));
@@ -331,5 +331,5 @@ describe("mapSitesToAddresses on net/ipv6", () => {
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });

@@ -5,7 +5,6 @@
 // and address-range types that `.debug_info` and the range lists hand out.
 
 import { ByteReader, describe, type What } from "../bytes.js";
-import { DwarfError } from "../errors.js";
 import { sectionOffset, type DebugAddrOffset, type SectionOffset } from "../offsets.js";
 import { sectionReader, type CodeSection, type DwarfSectionData, type DwarfSections } from "./sections.js";
 

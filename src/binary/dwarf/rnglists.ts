@@ -5,7 +5,6 @@
 // through the relocation of its start address, else of the base address.
 
 import { ByteReader, describe, type What } from "../bytes.js";
-import { DwarfError } from "../errors.js";
 import { debugRngListsOffset, type DebugAddrOffset, type DebugRangesOffset, type DebugRngListsOffset } from "../offsets.js";
 import { addressRange, readAddressOperand, type AddressRange, type DebugAddr, type DwarfAddress } from "./addr.js";
 import * as C from "./constants.js";

@@ -5,56 +5,14 @@
 
 import { ByteReader } from "../bytes.js";
 import { ElfError } from "../errors.js";
-import { sectionIndex, type SectionIndex } from "../offsets.js";
+import { sectionIndex } from "../offsets.js";
 import { decompressSection } from "./compression.js";
 import { ET_CORE, ET_DYN, ET_EXEC, ET_REL, SHF_ALLOC, SHF_COMPRESSED, SHN_XINDEX, SHT_NOBITS, SHT_NULL } from "./constants.js";
 import { applyRelocations, readRelocations, type ApplyOptions, type RelocatedSection, type Relocation } from "./relocations.js";
 import { readSymbols, type ElfSymbol } from "./symbols.js";
+import type { ElfHeader, ElfSection } from "./types.js";
 
-/** The ELF header fields src/binary uses (ELF64, little-endian only). */
-export interface ElfHeader {
-  /** EI_OSABI. */
-  readonly osabi: number;
-  /** e_type: ET_REL (1), ET_EXEC (2) or ET_DYN (3). */
-  readonly type: number;
-  /** e_machine (EM_X86_64 = 62). */
-  readonly machine: number;
-  readonly version: number;
-  readonly entry: bigint;
-  readonly phoff: number;
-  readonly shoff: number;
-  readonly flags: number;
-  readonly ehsize: number;
-  readonly phentsize: number;
-  readonly phnum: number;
-  readonly shentsize: number;
-  /** The number of sections (from section 0's sh_size when e_shnum is 0). */
-  readonly shnum: number;
-  /** The index of the section-name string table (from section 0's sh_link when e_shstrndx is SHN_XINDEX). */
-  readonly shstrndx: number;
-}
-
-/** One entry of the section header table. */
-export interface ElfSection {
-  readonly index: SectionIndex;
-  /** The name from the section-name string table ("" for section 0). */
-  readonly name: string;
-  readonly nameOffset: number;
-  /** sh_type (SHT_PROGBITS, SHT_RELA, …). */
-  readonly type: number;
-  /** sh_flags (SHF_ALLOC, SHF_EXECINSTR, SHF_COMPRESSED, …). */
-  readonly flags: bigint;
-  /** sh_addr: 0 in relocatable objects; the virtual address in linked images. */
-  readonly addr: bigint;
-  /** sh_offset: where the contents start in the file. */
-  readonly offset: number;
-  /** sh_size: the size in the file (for SHF_COMPRESSED: the compressed size with its header). */
-  readonly size: number;
-  readonly link: number;
-  readonly info: number;
-  readonly addralign: bigint;
-  readonly entsize: number;
-}
+export type { ElfHeader, ElfSection } from "./types.js";
 
 const ELF64_EHDR_SIZE = 64;
 const ELF64_SHDR_SIZE = 64;

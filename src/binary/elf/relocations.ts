@@ -29,7 +29,7 @@ import {
   SHT_SYMTAB,
   relocationTypeName,
 } from "./constants.js";
-import type { ElfFile, ElfSection } from "./file.js";
+import type { ElfImage, ElfSection } from "./types.js";
 import { isDefinedInSection, SymbolCoreReader } from "./symbols.js";
 
 /** One Elf64_Rela (or Elf64_Rel) entry. */
@@ -85,7 +85,7 @@ const ELF64_RELA_SIZE = 24;
 const ELF64_REL_SIZE = 16;
 
 /** Reads the entries of one SHT_RELA or SHT_REL section. */
-export function readRelocations(elf: ElfFile, relSection: ElfSection): Relocation[] {
+export function readRelocations(elf: ElfImage, relSection: ElfSection): Relocation[] {
   const rela = relSection.type === SHT_RELA;
   const fail = (expected: string, found?: string, offset?: number): never => {
     throw new ElfError({ file: elf.file, section: relSection.name, offset, expected, found });
@@ -155,6 +155,12 @@ function write(view: DataView, place: number, width: number, value: bigint): voi
   }
 }
 
+/** An ELF file that can hand out the relocation sections of a section and their entries (ElfFile is one). */
+export interface RelocatableImage extends ElfImage {
+  relocationSectionsFor(target: ElfSection): readonly ElfSection[];
+  relocations(relocationSection: ElfSection): readonly Relocation[];
+}
+
 /**
  * Applies every relocation whose relocation section's sh_info names `section`
  * to a copy of its contents.
@@ -166,7 +172,7 @@ function write(view: DataView, place: number, width: number, value: bigint): voi
  * the `.text` offset A — which is what llvm-dwarfdump shows as the address of a
  * line-table row of a `.o` file; `targetAt` says which section it lies in.
  */
-export function applyRelocations(elf: ElfFile, section: ElfSection, options: ApplyOptions): RelocatedSection {
+export function applyRelocations(elf: RelocatableImage, section: ElfSection, options: ApplyOptions): RelocatedSection {
   const relSections = elf.relocationSectionsFor(section);
   const original = elf.sectionData(section);
   const targets = new Map<number, RelocationTarget>();

@@ -8,7 +8,7 @@ import { ByteReader } from "../bytes.js";
 import { ElfError } from "../errors.js";
 import { sectionOffset, type SectionOffset } from "../offsets.js";
 import { ET_REL, SHN_LORESERVE, SHN_UNDEF, SHN_XINDEX, SHT_STRTAB, SHT_SYMTAB, SHT_SYMTAB_SHNDX } from "./constants.js";
-import type { ElfFile, ElfSection } from "./file.js";
+import type { ElfImage, ElfSection } from "./types.js";
 
 /** One Elf64_Sym. */
 export interface ElfSymbol {
@@ -55,14 +55,14 @@ export function isDefinedInSection(sym: Pick<ElfSymbol, "shndx">): boolean {
 }
 
 /** Reads `.symtab` (the first SHT_SYMTAB section); [] if the file has none. */
-export function readSymbols(elf: ElfFile): ElfSymbol[] {
+export function readSymbols(elf: ElfImage): ElfSymbol[] {
   const symtab = elf.sections.find((s) => s.type === SHT_SYMTAB);
   if (symtab === undefined) return [];
   return readSymbolTable(elf, symtab);
 }
 
 /** Reads the entries of one SHT_SYMTAB or SHT_DYNSYM section. */
-export function readSymbolTable(elf: ElfFile, symtab: ElfSection): ElfSymbol[] {
+export function readSymbolTable(elf: ElfImage, symtab: ElfSection): ElfSymbol[] {
   const file = elf.file;
   const fail = (expected: string, found?: string, offset?: number): never => {
     throw new ElfError({ file, section: symtab.name, offset, expected, found });
@@ -153,7 +153,7 @@ export class SymbolCoreReader {
   private readonly x: ByteReader | undefined;
   private readonly cache: Array<SymbolCore | undefined>;
 
-  constructor(elf: ElfFile, symtab: ElfSection) {
+  constructor(elf: ElfImage, symtab: ElfSection) {
     if (symtab.entsize !== ELF64_SYM_SIZE || symtab.size % ELF64_SYM_SIZE !== 0) {
       throw new ElfError({ file: elf.file, section: symtab.name, expected: `sh_entsize ${ELF64_SYM_SIZE} and a size that is a multiple of it`, found: `${symtab.entsize}, ${symtab.size}` });
     }

@@ -1,0 +1,81 @@
+// Owns `kcompart emit`: a mapped policy to eBPF C, its seed and the run time
+// in a directory, and with --compile the BPF object and the static loader
+// built against the target kernel's BTF (DESIGN.md §5), with their summary.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { EmitStats } from '../../emit/index.js';
+import { emitBpf } from '../../emit/index.js';
+import { compileStage, type CompartmentBuild } from '../../pipeline.js';
+import { readPolicy } from '../../policy/index.js';
+import { counts, parseCommand, progressLine, UsageError, type Command } from '../common.js';
+
+/** Options of the compile step (emit --compile and run). */
+export const COMPILE_OPTIONS = {
+  btf: { type: 'string' },
+  clang: { type: 'string', default: 'clang-19' },
+  cc: { type: 'string', default: 'cc' },
+  'no-loader': { type: 'boolean', default: false },
+  'no-kfunc': { type: 'boolean', default: false },
+  'no-callbacks': { type: 'boolean', default: false },
+} as const;
+
+export const COMPILE_USAGE = `[--btf FILE] [--clang clang-19] [--cc cc] [--no-loader] [--no-kfunc] [--no-callbacks]
+  --btf: the target kernel's BTF (default /sys/kernel/btf/vmlinux); --no-kfunc: CO-RE page walk
+  only, kernels before 6.13; --no-callbacks: bounded loops instead of bpf_loop, for kernels
+  without a BPF JIT`;
+
+/** The compile stage's options from parsed compile options. */
+export function compileOptions(values: { btf?: string; clang?: string; cc?: string; 'no-loader'?: boolean; 'no-kfunc'?: boolean; 'no-callbacks'?: boolean }) {
+  return {
+    ...(values.btf ? { btf: values.btf } : {}),
+    ...(values.clang ? { clang: values.clang } : {}),
+    ...(values.cc ? { cc: values.cc } : {}),
+    loader: !values['no-loader'],
+    kfunc: !values['no-kfunc'],
+    callbacks: !values['no-callbacks'],
+  };
+}
+
+/** What the compile stage reports in summaries. */
+export function compiledSummary(c: NonNullable<CompartmentBuild['compile']>) {
+  return { objects: c.objects.length, warnings: c.diagnostics.filter((d) => d.severity === 'warning').length, clang: c.clang, ...(c.loader ? { loader: relative('.', c.loader) } : {}) };
+}
+
+/** The emitter's summary (and the compile stage's, when it ran). */
+export function printEmitSummary(stats: EmitStats, compiled: ReturnType<typeof compiledSummary> | undefined, wrote?: string): void {
+  console.log(`kcompart emit: ${stats.programs} site programs from ${stats.binarySites} machine sites of ${stats.accesses} accesses`);
+  console.log(`  no program       ${counts(stats.skipped) || 'none'}`);
+  console.log(`  maps seeded      ${stats.globals} globals, ${stats.caches} caches; ${stats.allocations.tracked} allocation sites tracked by ${stats.allocations.probes} probes, ${stats.allocations.untracked} untracked`);
+  if (compiled) console.log(`  compiled         ${compiled.objects} object(s) with ${compiled.clang}, ${compiled.warnings} warning(s)${compiled.loader ? `; loader ${compiled.loader}` : ''}`);
+  if (wrote) console.log(`  wrote            ${wrote}`);
+}
+
+const usage = `usage: kcompart emit policy.mapped.json --out DIR [--name NAME] [--json]
+    [--compile ${COMPILE_USAGE}]
+  Writes one eBPF check per machine site that needs one, the seed of the legal sets and the
+  run time into DIR; --compile also builds NAME.bpf.o and the static loader NAME-loader.`;
+
+export const emitCommand: Command = {
+  name: 'emit',
+  summary: 'policy.mapped.json -> eBPF C, seed and run time (and with --compile the object and loader)',
+  usage,
+  async run(argv) {
+    const parsed = parseCommand(this, argv, { out: { type: 'string' }, name: { type: 'string' }, compile: { type: 'boolean', default: false }, ...COMPILE_OPTIONS }, true);
+    if (!parsed) return;
+    const { values, positionals } = parsed;
+    if (positionals.length !== 1) throw new UsageError('emit takes one mapped policy.json');
+    if (!values.out) throw new UsageError('--out DIR is required');
+    const policy = await readPolicy(positionals[0]!);
+    const emitted = emitBpf(policy, values.name ? { name: values.name } : {});
+    await mkdir(values.out, { recursive: true });
+    for (const f of emitted.files) await writeFile(join(values.out, f.name), f.content);
+    let compiled: ReturnType<typeof compiledSummary> | undefined;
+    if (values.compile) {
+      const progress = progressLine();
+      compiled = compiledSummary(await compileStage(emitted, { ...compileOptions(values), outDir: values.out }, progress));
+      progress.done();
+    }
+    if (values.json) console.log(JSON.stringify({ ...emitted.stats, ...(compiled ? { compiled } : {}) }));
+    else printEmitSummary(emitted.stats, compiled, emitted.files.map((f) => join(values.out!, f.name)).join(', '));
+  },
+};
