@@ -137,8 +137,15 @@ export interface CompartmentBuild {
   readonly seconds: Readonly<Partial<Record<PipelineStage, number>>>;
 }
 
+/** Every path must name an existing file. @throws {@link InputError} naming the first that does not. */
+function requireFiles(paths: readonly string[]): void {
+  for (const path of paths) if (!existsSync(path) || statSync(path).isDirectory()) throw new InputError(`no such file: ${path}`, path);
+}
+
 /** Runs analysis on the compartment's IR (the analyze stage alone). */
 export async function analyzeStage(options: BuildOptions, hooks: BuildHooks = {}): Promise<CompartmentBuild['analysis']> {
+  requireFiles(options.compartment);
+  requireFiles(options.context ?? []);
   const analyzeOptions: AnalyzeOptions = {
     ...(options.sourcePrefixes ? { sourcePrefixes: [...options.sourcePrefixes] } : {}),
     ...(options.symbols ? { symbols: [...options.symbols] } : {}),
@@ -156,6 +163,7 @@ export async function mapStage(
   options: { readonly noStaticElimination?: boolean } = {},
   hooks: BuildHooks = {},
 ): Promise<{ policy: Policy; stats: MapStats }> {
+  requireFiles(objects);
   const read: MapperObject[] = [];
   for (const [i, path] of objects.entries()) {
     hooks.onProgress?.({ stage: 'map', message: `reading ${basename(path)}`, done: i, total: objects.length });
