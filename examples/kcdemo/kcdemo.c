@@ -349,6 +349,107 @@ static noinline int kcdemo_note(unsigned int len, u8 pattern)
 	return 0;
 }
 
+/* ---- the attack harness: targets, holes and THE SECOND BUG ------------------------ */
+/*
+ * Commands for the attack matrix (scripts/e2e, bench:attack):
+ *   targets      prints the addresses of exploit targets
+ *   hole SIZE    a freed compartment object, for a foreign owner to reuse
+ *   poke ADDR X  THE SECOND BUG, an arbitrary write (see kcdemo_poke())
+ */
+#include <linux/sched/task.h>
+
+/*
+ * "targets" prints, for the attack matrix, the addresses of exploit targets
+ * that only the kernel can name for the calling task: its own struct cred and
+ * task_struct, its page-table root, the kernel stack of another task (pid 1),
+ * the struct page of a kernel-text page, and the direct-map alias of kernel
+ * data (init_task). Globals (modprobe_path, core_pattern, init_cred, text and
+ * rodata) come from /proc/kallsyms; the harness reads them there.
+ */
+static int kcdemo_targets(void)
+{
+	struct task_struct *other;
+
+	pr_info("target cred %px\n", current_cred());
+	pr_info("target task %px\n", current);
+	if (current->mm)
+		pr_info("target pgd %px\n", current->mm->pgd);
+	rcu_read_lock();
+	other = pid_task(find_vpid(1), PIDTYPE_PID);
+	if (other && other != current)
+		pr_info("target other_stack %px\n", (u8 *)other->stack + THREAD_SIZE / 2);
+	rcu_read_unlock();
+	pr_info("target text_page %px\n", virt_to_page(_printk));
+	pr_info("target alias %px\n", lm_alias(&init_task));
+	return 0;
+}
+
+/*
+ * "hole SIZE" allocates a SIZE-byte object at a compartment site, prints its
+ * address and frees it: the harness then makes another subsystem allocate an
+ * object of the same kmalloc cache (msgsnd, pipe, single_open), which on one
+ * CPU reuses the freed slot (SLUB frees to the head of the per-cpu freelist).
+ * The slot becomes a freed-and-reallocated object of a foreign owner; left
+ * alone, it is a freed object.
+ */
+static noinline int kcdemo_hole(unsigned int size)
+{
+	void *p;
+
+	if (size == 0 || size > KCDEMO_BUF_MAX)
+		return -EINVAL;
+	p = kmalloc(size, GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	memset(p, 0, size);
+	pr_info("hole %px size %u\n", p, size);
+	kfree(p);
+	return 0;
+}
+
+/*
+ * THE SECOND BUG, "poke ADDR XOR": the arbitrary-write primitive that a heap
+ * overflow is usually turned into. A 64-byte scratch object (kmalloc call
+ * site C) is indexed by an attacker-controlled 32-bit-word index computed
+ * from a kernel address, and the word there is XORed with XOR (0 keeps its
+ * value: the write still happens and is checked). The store's legal set is
+ * the scratch object alone, so every target outside it is a violation.
+ */
+static noinline int kcdemo_poke(unsigned long target, u32 xor)
+{
+	u32 *slot;
+	long idx;
+
+	if (target & 3)
+		return -EINVAL;
+	slot = kmalloc(64, GFP_KERNEL);
+	if (!slot)
+		return -ENOMEM;
+	idx = ((long)target - (long)slot) / 4;
+	pr_info("poke %px from %px\n", (void *)target, slot);
+	slot[idx] ^= xor;	/* the injected write */
+	kfree(slot);
+	return 0;
+}
+
+static int kcdemo_parse_poke(char *arg)
+{
+	char *xor = arg ? strchr(arg, ' ') : NULL;
+	unsigned long target;
+	unsigned int val = 0;
+
+	if (!arg)
+		return -EINVAL;
+	if (xor) {
+		*xor++ = '\0';
+		if (kstrtouint(skip_spaces(xor), 0, &val))
+			return -EINVAL;
+	}
+	if (kstrtoul(arg, 16, &target))
+		return -EINVAL;
+	return kcdemo_poke(target, val);
+}
+
 /* ---- the device ---------------------------------------------------------------- */
 
 static int kcdemo_parse_uint(const char *arg, unsigned int *val)
@@ -390,6 +491,14 @@ static int kcdemo_dispatch(struct file *file, char *cmd)
 		ret = kcdemo_parse_uint(arg, &val);
 		return ret ? ret : kcdemo_note(val, s ? (u8)s->id : 0xa5);
 	}
+	if (!strcmp(cmd, "targets"))
+		return kcdemo_targets();
+	if (!strcmp(cmd, "hole")) {
+		ret = kcdemo_parse_uint(arg, &val);
+		return ret ? ret : kcdemo_hole(val);
+	}
+	if (!strcmp(cmd, "poke"))
+		return kcdemo_parse_poke(arg);
 	return -EINVAL;
 }
 

@@ -22,6 +22,8 @@ export class Containment {
   private readonly prefixClosure = new Map<string, Set<string>>();
   /** T → the record types whose first member is a `T *` (list heads: sk_buff_head.next is a struct sk_buff *). */
   private readonly heads = new Map<string, Set<string>>();
+  /** Record type name → its size in bytes (debug info). */
+  private readonly sizes = new Map<string, number>();
 
   constructor(program: Program) {
     const seen = new Set<Metadata>();
@@ -36,6 +38,8 @@ export class Containment {
 
   private addType(t: DICompositeType): void {
     const outer = typeName(t);
+    const size = sizeOf(t);
+    if (size) this.sizes.set(outer, size);
     const visit = (m: Metadata | null, depth: number): void => {
       const s = stripQualifiers(m);
       if (!s || depth > 8) return;
@@ -90,6 +94,11 @@ export class Containment {
     }
     this.prefixClosure.set(name, c);
     return c;
+  }
+
+  /** A record type's size in bytes, when debug info gives one. */
+  sizeOf(name: string): number | undefined {
+    return this.sizes.get(name);
   }
 
   /** Type names whose objects may contain a T (T first). */
@@ -149,6 +158,8 @@ export class LegalSets {
       buddySites: new Set<string>(), vmallocCallers: new Set<string>(),
     };
     const reasons = new Map<string, Widening>();
+    /** The record types a typed fallback admits from the rest of the kernel. */
+    const foreignTypes = new Set<string>();
     const targets = this.pts.pointsTo(pointer, module);
     if (targets.length === 0) {
       // nothing in the program reaches it: say where it comes from, and allow anything
@@ -192,7 +203,9 @@ export class LegalSets {
           for (const name of new Set(posing.flatMap((t) => [...this.containment.containersOf(t)]))) {
             for (const s of this.sitesByType.get(name) ?? []) addSite(s);
             for (const g of this.globalsByType.get(name) ?? []) acc.globals.add(g);
+            foreignTypes.add(name);
             // an allocation typed as the start of a container may be one (a sock that is a tcp6_sock)
+            // (its sites only: a foreign object of a prefix type is not a T)
             for (const p of this.containment.prefixesOf(name)) for (const s of this.sitesByType.get(p) ?? []) addSite(s);
           }
           // a T may also live inside typeless memory (a header inside skb data, a struct cast
@@ -219,6 +232,12 @@ export class LegalSets {
     set.buddySites = [...acc.buddySites].sort();
     set.vmallocCallers = [...acc.vmallocCallers].sort();
     set.reasons = [...reasons.values()];
+    if (foreignTypes.size) {
+      set.foreignTypes = [...foreignTypes].sort().map((name) => {
+        const size = this.containment.sizeOf(name);
+        return size ? { name, size } : { name };
+      });
+    }
     if (set.any) {
       // "any" subsumes the rest: keep the reasons only
       return { ...emptySet(), any: true, reasons: set.reasons };

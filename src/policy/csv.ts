@@ -12,7 +12,7 @@ import { type Access, AccessSchema, type Policy } from './schema.js';
 export const ACCESS_CSV_COLUMNS = [
   'id', 'module', 'function', 'op', 'callee', 'width',
   'file', 'line', 'column', 'inlined_into',
-  'any', 'stack', 'globals', 'slab_caches', 'slab_sites', 'buddy_sites', 'vmalloc_callers', 'percpu', 'vmemmap', 'foreign',
+  'any', 'stack', 'globals', 'slab_caches', 'slab_sites', 'buddy_sites', 'vmalloc_callers', 'percpu', 'vmemmap', 'foreign', 'foreign_types',
   'reasons', 'binary_sites',
   'location_json', 'reasons_json', 'binary_json',
 ] as const;
@@ -45,6 +45,7 @@ function toRow(a: Access): Row {
     percpu: bool(a.legal.percpu),
     vmemmap: bool(a.legal.vmemmap),
     foreign: a.legal.foreign === undefined ? '' : bool(a.legal.foreign),
+    foreign_types: a.legal.foreignTypes === undefined ? '' : JSON.stringify(a.legal.foreignTypes),
     reasons: list(a.legal.reasons.map((r) => r.kind)),
     binary_sites: list((a.binary ?? []).map((b) => `${b.symbol}+0x${b.offset.toString(16)}`)),
     location_json: JSON.stringify(a.location),
@@ -95,6 +96,7 @@ function fromRow(r: Row, file: string, rowNo: number): Access {
       percpu: flag('percpu'),
       vmemmap: flag('vmemmap'),
       ...(r.foreign === '' || r.foreign === undefined ? {} : { foreign: flag('foreign') }),
+      ...(r.foreign_types ? { foreignTypes: json('foreign_types') } : {}),
       reasons: json('reasons_json'),
     },
     ...(r.binary_json ? { binary: json('binary_json') } : {}),

@@ -4,3 +4,4 @@ export { PolicyError } from './errors.js';
 export { readPolicy, writePolicy, validatePolicy, policyToJson } from './json.js';
 export { accessesToCsv, accessesFromCsv, readAccessesCsv, writeAccessesCsv, ACCESS_CSV_COLUMNS } from './csv.js';
 export { policyJsonSchema } from './json-schema.js';
+export { legalSetAdmits, type MemoryOwner } from './admits.js';

@@ -154,6 +154,14 @@ export const LegalSetSchema = z.object({
    * memory recorded for a program allocation site outside this set is then legal (additive, version 1).
    */
   foreign: z.boolean().optional(),
+  /**
+   * With `foreign`: the types whose objects the rest of the kernel allocates and this write may reach —
+   * the typed fallback's T and every record type that is or contains a T (or starts with one, or is a
+   * list head posing as one), each with its size from debug info. The run time admits a foreign object
+   * only when its owner is one of them: an allocation site of the set, a cache the analysis named for
+   * one, or a dedicated cache whose object size is one of these sizes (additive, version 1).
+   */
+  foreignTypes: z.array(z.object({ name: z.string(), size: z.number().int().positive().optional() }).strict()).optional(),
   reasons: z.array(WideningSchema),
 }).strict();
 export type LegalSet = z.infer<typeof LegalSetSchema>;
