@@ -16,6 +16,7 @@ import { ParseError } from '../ir/errors.js';
 import { BinaryError, mapSitesToAddresses, readElf, type MapStats } from '../binary/index.js';
 import { BpfCompileError, compileBpf, EmitError, emitBpf } from '../emit/index.js';
 import { PolicyError, readPolicy, writeAccessesCsv, writePolicy } from '../policy/index.js';
+import { reportCommand } from './commands/report.js';
 
 const USAGE = `usage: kcompart analyze --compartment <files/dirs/globs> [--context <files/dirs/globs>]
                         [--source-prefix net/ipv6/] [--symbols file] [--allocators file.json]
@@ -31,6 +32,8 @@ const USAGE = `usage: kcompart analyze --compartment <files/dirs/globs> [--conte
                     [--btf FILE] [--clang clang-19] [--cc cc] [--no-compile] [--no-kfunc] [--no-callbacks]
          (analyze -> DIR/policy.json, map -> DIR/policy.mapped.json, emit + compile -> DIR;
           then on the target: DIR/NAME-loader DIR/NAME.bpf.o)
+       kcompart report policy.mapped.json -o DIR [--events loader.log|events.jsonl] [--counters FILE]
+                    [--source-root DIR]   (static HTML report; kcompart report --help)
 A directory stands for its *.ll / *.ll.gz files (analyze) or *.o / *.ko files (map);
 a glob may use * and ? in its last part.`;
 
@@ -269,6 +272,7 @@ async function main(argv: string[]): Promise<number> {
       case 'map': await cmdMap(rest); return 0;
       case 'emit': await cmdEmit(rest); return 0;
       case 'run': await cmdRun(rest); return 0;
+      case 'report': await reportCommand(rest); return 0;
       case undefined: case '-h': case '--help':
         console.log(USAGE);
         return cmd ? 0 : 2;
