@@ -148,8 +148,10 @@ function show(n){
     });
     if(a.v.length){
       add(box,el("h4",null,"Violations ("+a.v.length+")"));
-      var vt=add(box,el("table"));row(vt,["#","probe","address","region","object \u2192 owner","task"],true);
-      a.v.slice(0,100).forEach(function(k){var v=D.viol[k];var r=row(vt,[v.n,v.probe,v.addr,v.region,v.object+" \u2192 "+v.owner,v.comm+" ("+v.pid+")"]);r.className="viol";r.cells[2].className="mono";});
+      var groups={},order=[];a.v.forEach(function(k){var v=D.viol[k];var key=v.region+"\u0000"+v.owner+"\u0000"+v.comm+" ("+v.pid+")";if(!groups[key]){groups[key]=0;order.push(key);}groups[key]++;});
+      var gl=add(box,el("ul"));order.forEach(function(key){var p=key.split("\u0000");var li=add(gl,el("li"));add(li,el("b",null,groups[key]+"\u00d7 "));add(li,el("span",null,"region "+p[0]+", target owner "+p[1]+", task "+p[2]));});
+      var vt=add(box,el("table"));row(vt,["#","probe","address","object"],true);
+      a.v.slice(0,100).forEach(function(k){var v=D.viol[k];var r=row(vt,[v.n,v.probe,v.addr,v.object]);r.className="viol";r.cells[1].className="mono";r.cells[2].className="mono";r.cells[3].className="mono";r.title=v.owner;});
       if(a.v.length>100)add(box,el("p","mut",(a.v.length-100)+" more on the violations page."));
       var first=D.viol[a.v[0]];if(first.stack.length){var d=add(box,el("details"));d.open=true;add(d,el("summary",null,"stack of violation #"+first.n));add(d,el("pre","mono",first.stack.join("\n")));}
     }else if(D.events){add(box,el("p","mut","No violation reported for this access in the run."));}
@@ -161,7 +163,7 @@ document.querySelector(".src").addEventListener("click",function(e){
   e.preventDefault();var n=t.id.slice(1);
   if(location.hash==="#L"+n)show(n);else location.hash="L"+n;
 });
-function fromHash(){var m=/^#L(\d+)$/.exec(location.hash);if(m){show(m[1]);var l=document.getElementById("L"+m[1]);if(l&&l.scrollIntoView)l.scrollIntoView({block:"center"});}}
+function fromHash(){var m=/^#L(\d+)$/.exec(location.hash);if(m){show(m[1]);var l=document.getElementById("L"+m[1]);if(l){var r=l.getBoundingClientRect();if(r.top<40||r.bottom>innerHeight-40)window.scrollTo(0,Math.max(0,r.top+scrollY-innerHeight/3));}}}
 window.addEventListener("hashchange",fromHash);
 fromHash();
 document.body.setAttribute("data-ready","1");
@@ -274,8 +276,9 @@ function linkTo(m: ReportModel, a: AccessView | undefined, pages: ReadonlyMap<st
 
 function ownerText(m: ReportModel, v: ViolationView): string {
   if (v.owner === undefined) return v.event.alloc;
-  const s = m.allocations[v.owner]!.site;
-  const at = s.location[0];
+  const al = m.allocations[v.owner]!;
+  const s = al.site;
+  const at = al.anchor;
   return `${s.type.name} from ${s.allocator} in ${s.caller}${at ? ` (${at.file.split('/').pop()}:${at.line})` : ''}`;
 }
 
@@ -314,7 +317,7 @@ export function renderAllocations(m: ReportModel): string {
   } as const;
   const rows = m.allocations.map((al) => {
     const s = al.site;
-    const at = s.location[0];
+    const at = al.anchor;
     const loc = at ? (pages.has(at.file) ? `<a href="${esc(pages.get(at.file)!)}#L${at.line}">${esc(`${at.file.split('/').pop()}:${at.line}`)}</a>` : esc(`${at.file}:${at.line}`)) : '';
     const ev = s.type.evidence.map((e) => `${e.kind}: ${e.type}${e.detail ? ` (${e.detail})` : ''}`);
     const conflicts = (s.type.conflicts ?? []).map((c) => `${c.type}: ${c.evidence.map((e) => e.kind).join(', ')}`);
@@ -379,7 +382,7 @@ function fileData(m: ReportModel, f: FileView): unknown {
   const allocs: Record<string, string> = {};
   for (const id of allocIds) {
     const al = allocByid.get(id);
-    const at = al?.site.location[0];
+    const at = al?.anchor;
     allocs[id] = al ? `${al.site.type.name} \u2190 ${al.site.allocator} in ${al.site.caller}${at ? ` (${at.file.split('/').pop()}:${at.line})` : ''} [${al.probeStatus}]` : id;
   }
   const astatus = Object.fromEntries(ACCESS_STATUSES.map((s) => [s, { label: ACCESS_STATUS_INFO[s].label, color: ACCESS_STATUS_INFO[s].color }]));

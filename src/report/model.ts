@@ -135,6 +135,8 @@ export interface ViolationView {
 export interface AllocationView {
   readonly index: number;
   readonly site: AllocationSite;
+  /** The frame of its location shown as where it is (the innermost in a compartment file; see {@link anchorOf}). */
+  readonly anchor?: SourceFrame;
   /**
    * `tracked`: named by a checked legal set and recorded by probes; `untracked`: named but no probe
    * records its objects (checked by kind only); `unused`: no checked legal set names it (no probe emitted);
@@ -432,7 +434,10 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
   const siteIndex = new Map<string, { a: number; s: MutableSite }[]>();
   for (const g of programs) siteIndex.set(`${g.members[0]!.s.symbol}+${g.members[0]!.s.offset}`, g.members);
   const accessById = new Map(policy.accesses.map((a, i) => [a.id, i]));
+  const accessTail = tailIndex(policy.accesses.map((a) => a.id));
   const allocById = new Map(policy.allocationSites.map((s, i) => [s.id, i]));
+  // ids are `module:function:index`; a policy made in another checkout names the module by another path
+  const allocTail = tailIndex(policy.allocationSites.map((s) => s.id));
   const accessViolations: number[][] = policy.accesses.map(() => []);
   const violations: ViolationView[] = (events?.violations ?? []).map((event, index) => {
     let members: { a: number; s: MutableSite }[] | undefined;
@@ -445,12 +450,12 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
     let access: number | undefined;
     if (members) {
       // the access the loader names, when it is one of the instruction's; else the first
-      const named = members.find((m) => policy.accesses[m.a]!.id === event.access) ?? members[0]!;
+      const named = members.find((m) => policy.accesses[m.a]!.id === event.access) ?? members.find((m) => tailOf(policy.accesses[m.a]!.id) === tailOf(event.access)) ?? members[0]!;
       access = named.a;
       for (const m of members) (m.s.violations as number[]).push(index);
-    } else if ((access = accessById.get(event.access)) !== undefined) matchedBy = 'access-id';
+    } else if ((access = accessById.get(event.access) ?? byTail(accessTail, event.access)) !== undefined) matchedBy = 'access-id';
     if (access !== undefined) accessViolations[access]!.push(index);
-    const owner = allocById.get(event.alloc);
+    const owner = allocById.get(event.alloc) ?? byTail(allocTail, event.alloc);
     return { index, event, ...(access !== undefined ? { access } : {}), matchedBy, ...(owner !== undefined ? { owner } : {}) };
   });
 
@@ -544,7 +549,8 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
       probes += attachable.length;
       probeStatus = attachable.length > 0 && refused.length >= attachable.length ? 'refused' : 'tracked';
     }
-    return { index, site, probeStatus, refused, namedBy: namedBy.get(site.id) ?? 0, violations: allocViolations.get(index) ?? 0 };
+    const anchor = anchorOf(site.location, files);
+    return { index, site, ...(anchor ? { anchor } : {}), probeStatus, refused, namedBy: namedBy.get(site.id) ?? 0, violations: allocViolations.get(index) ?? 0 };
   });
 
   // ---- figures the CLI prints
@@ -603,6 +609,23 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
     legalSets, accesses, files: fileViews, unlocated, allocations, violations, otherRefusals,
     notes: events?.notes ?? [], hasEvents: events !== undefined,
   };
+}
+
+/** `function:index` (the last two parts of an id) → the index of the only id ending so; -1 when several do. */
+function tailIndex(ids: readonly string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  ids.forEach((id, i) => {
+    const t = tailOf(id);
+    m.set(t, m.has(t) ? -1 : i);
+  });
+  return m;
+}
+
+const tailOf = (id: string): string => id.split(':').slice(-2).join(':');
+
+function byTail(index: ReadonlyMap<string, number>, id: string): number | undefined {
+  const n = index.get(tailOf(id));
+  return n === undefined || n < 0 ? undefined : n;
 }
 
 /** Registers the emitter can read from `struct pt_regs` (its REGS table). */
