@@ -16,6 +16,7 @@ const MAY_IMPORT: Record<string, readonly string[] | "anything"> = {
   analysis: ["ir", "policy"],
   binary: ["policy"],
   emit: ["policy"],
+  report: ["policy"],
   cli: "anything",
   "index.ts": "anything",
 };

@@ -563,7 +563,8 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
   for (const s of policy.allocationSites) sitesByKind[s.kind] = (sitesByKind[s.kind] ?? 0) + 1;
   const anyCount = policy.accesses.filter((a) => a.legal.any).length;
   let exact = 0, ambiguous = 0, unmappedAccesses = 0;
-  const unmappedReasons: Record<string, number> = {};
+  // the mapper's order of reasons (src/binary/mapper.ts UnmappedReason)
+  const unmappedReasons: Record<string, number> = { 'line 0': 0, 'no location': 0, 'no symbol': 0, 'no rows': 0, 'inlined away': 0, 'no writing instruction': 0 };
   for (const a of policy.accesses) {
     const bs = a.binary ?? [];
     if (bs.length === 0 || bs.every((b) => b.confidence === 'unmapped')) {
