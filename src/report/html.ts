@@ -41,6 +41,9 @@ export const SITE_STATUS_INFO: Readonly<Record<SiteStatus, { color: string; labe
 
 const REASON_COLOR = '#d35400';
 
+/** Source lines per chunk of a source page (see the .ck rule). */
+const CHUNK = 200;
+
 const CSS = `
 :root{--fg:#1c2833;--mut:#5d6d7e;--bd:#d5d8dc;--bg:#fbfcfc;--hl:#fdf2d0}
 *{box-sizing:border-box}
@@ -70,8 +73,10 @@ code,.mono{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12.
 .minibar i{display:block;height:10px}
 /* source pages */
 .src-wrap{display:flex;gap:14px;align-items:flex-start}
-.src{flex:1 1 auto;min-width:0;border:1px solid var(--bd);background:#fff;font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12.5px;line-height:1.5;overflow-x:auto;tab-size:8}
-.l{display:flex;white-space:pre;border-left:5px solid transparent}
+.src{flex:1 1 auto;min-width:0;border:1px solid var(--bd);background:#fff;font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12.5px;line-height:18px;overflow-x:auto;tab-size:8}
+/* chunks of CHUNK lines: the browser lays out only those on screen (every line is exactly 18px high) */
+.ck{content-visibility:auto;contain-intrinsic-size:auto ${CHUNK * 18}px}
+.l{display:flex;white-space:pre;border-left:5px solid transparent;height:18px}
 .l>a{flex:0 0 52px;text-align:right;padding-right:8px;color:#999;text-decoration:none;user-select:none}
 .l>span{flex:1 1 auto}
 .l.w{cursor:pointer}
@@ -132,7 +137,7 @@ function show(n){
     add(t,el("b",null," "+a.op+(a.width!==undefined?" ("+a.width+" bytes)":"")+(a.callee?" via "+a.callee:"")));
     add(t,el("span","mut"," in "+a.fn));
     add(box,el("div","mut mono",a.id));
-    if(a.chain.length>1){var c=add(box,el("div","mut","inlined: "));c.appendChild(el("span","mono",a.chain.map(function(f){return f[3]+" "+f[0].split("/").pop()+":"+f[1]+":"+f[2];}).join(" \u2190 ")));}
+    if(a.chain.length>1){var c=add(box,el("div","mut","inlined: "));c.appendChild(el("span","mono",a.chain.map(function(f){return f[3]+" "+D.strings[f[0]].split("/").pop()+":"+f[1]+":"+f[2];}).join(" \u2190 ")));}
     add(box,el("h4",null,a.any?"Legal set: any":"Legal set ("+a.size+(a.size===1?" entry":" entries")+")"));
     legal(box,D.legal[a.legal]);
     add(box,el("h4",null,"Machine sites ("+a.sites.length+")"));
@@ -142,7 +147,7 @@ function show(n){
       var extra=[];if(s.safeBy)extra.push(s.safeBy);if(s.rip)extra.push(s.rip);if(s.conf!=="exact")extra.push(s.conf);if(s.reason)extra.push(s.reason);if(s.refused)extra.push(s.refused);
       if(extra.length)st.appendChild(el("span","mut"," "+extra.join(", ")));
       var r=row(tb,[s.sym+"+"+hex(s.off),s.operand||"",st,s.prog!==undefined?"kc_site_"+s.prog+(s.shared?" (+"+s.shared+" shared)":""):""]);
-      r.title=s.obj+" "+s.sec;
+      r.title=D.strings[s.obj]+" "+s.sec;
       r.cells[0].className="mono";r.cells[1].className="mono";
       if(s.v)r.className="viol";
     });
@@ -347,6 +352,17 @@ function fileData(m: ReportModel, f: FileView): unknown {
   const violLocal = new Map<number, number>();
   const viol: unknown[] = [];
   const allocIds = new Set<string>();
+  const strings: string[] = [];
+  const stringIndex = new Map<string, number>();
+  const intern = (x: string): number => {
+    let n = stringIndex.get(x);
+    if (n === undefined) {
+      n = strings.length;
+      strings.push(x);
+      stringIndex.set(x, n);
+    }
+    return n;
+  };
   const allocByid = new Map(m.allocations.map((a) => [a.site.id, a]));
   const vIndex = (k: number): number => {
     let n = violLocal.get(k);
@@ -372,8 +388,8 @@ function fileData(m: ReportModel, f: FileView): unknown {
     local.set(i, acc.length);
     acc.push({
       id: a.id, fn: a.function, op: a.op, callee: a.callee, width: a.width, status: a.status, legal: li, any: a.legalSize === undefined, size: a.legalSize,
-      chain: a.chain.map((fr) => [fr.file, fr.line, fr.column, fr.function]),
-      sites: a.sites.map((s) => ({ sym: s.symbol, off: s.offset, obj: s.object, sec: s.section, operand: s.operand, conf: s.confidence, reason: s.reason, status: s.status, safeBy: s.safeBy, rip: s.rip, prog: s.program, shared: s.sharedWith, refused: s.refusedBecause, v: s.violations.length })),
+      chain: a.chain.map((fr) => [intern(fr.file), fr.line, fr.column, fr.function]),
+      sites: a.sites.map((s) => ({ sym: s.symbol, off: s.offset, obj: intern(s.object), sec: s.section, operand: s.operand, conf: s.confidence, reason: s.reason, status: s.status, safeBy: s.safeBy, rip: s.rip, prog: s.program, shared: s.sharedWith, refused: s.refusedBecause, v: s.violations.length })),
       v: a.violations.map(vIndex),
     });
   }
@@ -387,7 +403,7 @@ function fileData(m: ReportModel, f: FileView): unknown {
   }
   const astatus = Object.fromEntries(ACCESS_STATUSES.map((s) => [s, { label: ACCESS_STATUS_INFO[s].label, color: ACCESS_STATUS_INFO[s].color }]));
   const sstatus = Object.fromEntries(SITE_STATUSES.map((s) => [s, { label: SITE_STATUS_INFO[s].label, color: SITE_STATUS_INFO[s].color }]));
-  return { base: f.file.split('/').pop(), acc, legal, lines, viol, allocs, astatus, sstatus, events: m.hasEvents };
+  return { base: f.file.split('/').pop(), strings, acc, legal, lines, viol, allocs, astatus, sstatus, events: m.hasEvents };
 }
 
 /** The page of one source file. */
@@ -415,7 +431,12 @@ export function renderFile(m: ReportModel, f: FileView): string {
     `<div class="legend">${ACCESS_STATUSES.map((s) => `<span><span class="dot" style="background:${ACCESS_STATUS_INFO[s].color}"></span>${esc(ACCESS_STATUS_INFO[s].label)} ${f.byStatus[s]}</span>`).join('')}` +
     `${f.violations ? ` <b style="color:${ACCESS_STATUS_INFO.violated.color}">${f.violations} violation events</b>` : ''}</div>` +
     `<p class="mut">Click a marked line (or open <span class="mono">#L&lt;line&gt;</span>) to see its accesses.</p>`;
-  const body = `${head}<div class="src-wrap"><div class="src">${out.join('\n')}</div><aside id="panel"><p class="mut">Select a marked line.</p></aside></div>` +
+  const chunks: string[] = [];
+  for (let i = 0; i < out.length; i += CHUNK) {
+    const n = Math.min(CHUNK, out.length - i);
+    chunks.push(`<div class="ck"${n < CHUNK ? ` style="contain-intrinsic-size:auto ${n * 18}px"` : ''}>${out.slice(i, i + CHUNK).join('\n')}</div>`);
+  }
+  const body = `${head}<div class="src-wrap"><div class="src">${chunks.join('\n')}</div><aside id="panel"><p class="mut">Select a marked line.</p></aside></div>` +
     `<script type="application/json" id="kc-data">${jsonForScript(fileData(m, f))}</script>`;
   return page(m, `${m.title}: ${f.file.split('/').pop() ?? f.file}`, body, FILE_JS);
 }
