@@ -2,7 +2,7 @@
 # Idempotent set-up for a fresh Debian 12 machine (CI runs it as root, CI=true, no stdin).
 #   1. apt packages clang-19 llvm-19 llvm-19-dev lld-19, and for eBPF bpftool
 #      libbpf-dev libelf-dev zlib1g-dev, for end-to-end runs qemu-system-x86
-#      busybox-static cpio, and clang-14 (only if missing)
+#      busybox-static cpio, clang-14, and chromium for the report's browser test (only if missing)
 #   2. npm ci            (only if node_modules is missing or older than package-lock.json)
 #   3. npm run build     (tsc -> dist/)
 #   4. the irstats oracle -> .cache/irstats-19 (only if not built yet)
@@ -38,6 +38,8 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || need_pkgs+=(qemu-system-x86)
 dpkg -s busybox-static >/dev/null 2>&1 || need_pkgs+=(busybox-static)
 command -v cpio >/dev/null 2>&1 || need_pkgs+=(cpio)
 command -v clang-14 >/dev/null 2>&1 || need_pkgs+=(clang-14)
+# the report's browser test (test/report/browser.test.ts): Debian's headless chromium
+command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   # de-duplicate
@@ -58,12 +60,12 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   done
   command -v bpftool >/dev/null 2>&1 || [ -x /usr/sbin/bpftool ] || die "bpftool still missing after apt-get install"
   [ -f /usr/include/bpf/bpf_helpers.h ] || die "libbpf-dev headers still missing after apt-get install"
-  for t in qemu-system-x86_64 cpio clang-14; do
+  for t in qemu-system-x86_64 cpio clang-14 chromium; do
     command -v "$t" >/dev/null 2>&1 || die "$t still missing after apt-get install"
   done
   dpkg -s busybox-static >/dev/null 2>&1 || die "busybox-static still missing after apt-get install"
 else
-  log "apt packages present (clang-19, llvm-19, llvm-19-dev, lld-19, bpftool, libbpf-dev, libelf-dev, zlib1g-dev, qemu-system-x86, busybox-static, cpio, clang-14)"
+  log "apt packages present (clang-19, llvm-19, llvm-19-dev, lld-19, bpftool, libbpf-dev, libelf-dev, zlib1g-dev, qemu-system-x86, busybox-static, cpio, clang-14, chromium)"
 fi
 
 # ---- 2. node dependencies ----------------------------------------------------

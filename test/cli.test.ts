@@ -153,7 +153,7 @@ describe('kcompart run, --help and --version', () => {
     expect(r.stderr).toMatch(/emit: eBPF C for \d+ checked machine sites/);
   });
   it('answers --help for every command and --version', () => {
-    for (const cmd of ['analyze', 'map', 'emit', 'run']) {
+    for (const cmd of ['analyze', 'map', 'emit', 'run', 'report']) {
       const r = run(cmd, '--help');
       expect(r.status, cmd).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^usage: kcompart ${cmd} `));

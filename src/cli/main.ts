@@ -6,10 +6,11 @@
 import { analyzeCommand } from './commands/analyze.js';
 import { emitCommand } from './commands/emit.js';
 import { mapCommand } from './commands/map.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { packageVersion, reportError, UsageError, type Command } from './common.js';
 
-const COMMANDS: readonly Command[] = [analyzeCommand, mapCommand, emitCommand, runCommand];
+const COMMANDS: readonly Command[] = [analyzeCommand, mapCommand, emitCommand, runCommand, reportCommand];
 
 const USAGE = `usage: kcompart <command> [options]   (kcompart <command> --help for its options)
 ${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join('\n')}
