@@ -116,6 +116,7 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
         op: w.op,
         ...(w.callee ? { callee: w.callee } : {}),
         ...(w.width !== undefined ? { width: w.width } : {}),
+        ...(w.writer ? { writer: w.writer } : {}),
         location: framesOf(w.inst.debugLoc),
         legal: legal.of(w.pointer, fn.module),
       });

@@ -14,5 +14,5 @@ export { PointsTo } from './pointsto.js';
 export type { AbstractObject } from './pointsto.js';
 export { LegalSets, Containment, originReasons } from './legal.js';
 export { writesOf, asmWrittenArgs, KERNEL_WRITERS } from './writes.js';
-export type { WriteSite } from './writes.js';
+export type { WriteSite, WriterArguments } from './writes.js';
 export { typeName, typeKey, sizeOf, membersOf, membersAt, pointeeOf, stripQualifiers } from './ditypes.js';

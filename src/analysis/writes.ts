@@ -1,6 +1,6 @@
 // The writes of a compartment (DESIGN.md §3 "Accesses"): stores, atomicrmw,
 // cmpxchg, memory intrinsics, calls to known kernel writers (table-driven:
-// which argument is the destination), and inline asm with indirect memory
+// which argument is the destination and which the length), and inline asm with indirect memory
 // outputs (`=*m`: the kernel's atomics and per-cpu operations).
 import type { CallBase, Instruction } from '../ir/instructions.js';
 import { isCallBase } from '../ir/instructions.js';
@@ -8,18 +8,37 @@ import type { Function, Value } from '../ir/values.js';
 import { calleeOf, stripCasts } from './flow.js';
 import { sizeOfType } from './layout.js';
 
-/** Kernel functions that write through an argument: name → destination argument. */
-export const KERNEL_WRITERS: ReadonlyMap<string, number> = new Map([
-  ['memcpy', 0], ['memmove', 0], ['memset', 0], ['__memcpy', 0], ['__memset', 0], ['__memmove', 0],
-  ['memcpy_fromio', 0], ['memset_io', 0], ['memcpy_and_pad', 0],
-  ['strcpy', 0], ['strncpy', 0], ['strscpy', 0], ['strscpy_pad', 0], ['strlcpy', 0], ['strcat', 0], ['strncat', 0], ['strlcat', 0],
-  ['sprintf', 0], ['snprintf', 0], ['scnprintf', 0], ['vsnprintf', 0], ['vscnprintf', 0],
-  ['_copy_from_user', 0], ['copy_from_user', 0], ['__copy_from_user', 0], ['raw_copy_from_user', 0],
-  ['__copy_from_user_inatomic', 0], ['copy_from_user_nofault', 0], ['copy_from_kernel_nofault', 0],
-  ['strncpy_from_user', 0], ['_copy_from_iter', 0], ['copy_from_iter', 0], ['_copy_from_iter_nocache', 0],
-  ['csum_partial_copy_nocheck', 1], ['csum_and_copy_from_user', 1], ['skb_copy_bits', 2],
-  ['copy_page', 0], ['clear_page', 0], ['clear_user', 0], ['__clear_user', 0],
+/**
+ * Where a kernel writer writes: its destination argument, and the bytes it may write — another
+ * argument (`memcpy(dst, src, n)`: n) or a constant (`clear_page`: a page). No length means the
+ * callee decides (`strcpy`, `sprintf`): only the destination's first byte can be checked at the call.
+ */
+export interface WriterArguments {
+  readonly destination: number;
+  readonly lengthArgument?: number;
+  readonly length?: number;
+}
+
+const w = (destination: number, lengthArgument?: number): WriterArguments =>
+  lengthArgument === undefined ? { destination } : { destination, lengthArgument };
+
+/** Kernel functions that write through an argument: name → the destination and length arguments. */
+export const KERNEL_WRITERS: ReadonlyMap<string, WriterArguments> = new Map([
+  ['memcpy', w(0, 2)], ['memmove', w(0, 2)], ['memset', w(0, 2)], ['__memcpy', w(0, 2)], ['__memset', w(0, 2)], ['__memmove', w(0, 2)],
+  ['memcpy_fromio', w(0, 2)], ['memset_io', w(0, 2)], ['memcpy_and_pad', w(0, 1)],
+  ['strcpy', w(0)], ['strncpy', w(0, 2)], ['strscpy', w(0, 2)], ['strscpy_pad', w(0, 2)], ['strlcpy', w(0, 2)], ['strcat', w(0)],
+  ['strncat', w(0)], ['strlcat', w(0, 2)],
+  ['sprintf', w(0)], ['snprintf', w(0, 1)], ['scnprintf', w(0, 1)], ['vsnprintf', w(0, 1)], ['vscnprintf', w(0, 1)],
+  ['_copy_from_user', w(0, 2)], ['copy_from_user', w(0, 2)], ['__copy_from_user', w(0, 2)], ['raw_copy_from_user', w(0, 2)],
+  ['__copy_from_user_inatomic', w(0, 2)], ['copy_from_user_nofault', w(0, 2)], ['copy_from_kernel_nofault', w(0, 2)],
+  ['strncpy_from_user', w(0, 2)], ['_copy_from_iter', w(0, 1)], ['copy_from_iter', w(0, 1)], ['_copy_from_iter_nocache', w(0, 1)],
+  ['csum_partial_copy_nocheck', w(1, 2)], ['csum_and_copy_from_user', w(1, 2)], ['skb_copy_bits', w(2, 3)],
+  ['copy_page', { destination: 0, length: 4096 }], ['clear_page', { destination: 0, length: 4096 }],
+  ['clear_user', w(0, 1)], ['__clear_user', w(0, 1)],
 ]);
+
+/** The memory intrinsics' arguments (`llvm.memcpy(dst, src, len, volatile)`), lowered to calls of memcpy and friends. */
+const INTRINSIC_WRITER = w(0, 2);
 
 /** One write instruction and the pointer it writes through. */
 export interface WriteSite {
@@ -31,6 +50,8 @@ export interface WriteSite {
   readonly callee?: string;
   /** Bytes written when constant. */
   readonly width?: number;
+  /** For calls and intrinsics: where the callee writes (checked at the call when it stays a call). */
+  readonly writer?: WriterArguments;
 }
 
 /** Positions of the arguments an inline asm statement writes through (`=*m` outputs). */
@@ -74,12 +95,13 @@ function callWrites(call: CallBase, index: number): WriteSite[] {
   if (m) {
     const len = call.args[2];
     return [{
-      inst: call, index, op: m[1] as 'memcpy' | 'memmove' | 'memset', pointer: call.args[0]!, callee: f.name,
+      inst: call, index, op: m[1] as 'memcpy' | 'memmove' | 'memset', pointer: call.args[0]!, callee: f.name, writer: INTRINSIC_WRITER,
       ...(len?.kind === 'int' ? { width: Number(len.value) } : {}),
     }];
   }
-  const k = KERNEL_WRITERS.get(f.name);
-  if (k !== undefined && call.args[k]) return [{ inst: call, index, op: 'call', pointer: call.args[k], callee: f.name }];
+  const writer = KERNEL_WRITERS.get(f.name);
+  const pointer = writer && call.args[writer.destination];
+  if (pointer) return [{ inst: call, index, op: 'call', pointer, callee: f.name, writer }];
   return [];
 }
 

@@ -10,7 +10,7 @@ import { type Access, AccessSchema, type Policy } from './schema.js';
 
 /** The columns, in order. */
 export const ACCESS_CSV_COLUMNS = [
-  'id', 'module', 'function', 'op', 'callee', 'width',
+  'id', 'module', 'function', 'op', 'callee', 'width', 'writer',
   'file', 'line', 'column', 'inlined_into',
   'any', 'stack', 'globals', 'slab_caches', 'slab_sites', 'buddy_sites', 'vmalloc_callers', 'percpu', 'vmemmap', 'foreign', 'foreign_types',
   'reasons', 'binary_sites',
@@ -31,6 +31,7 @@ function toRow(a: Access): Row {
     op: a.op,
     callee: a.callee ?? '',
     width: a.width === undefined ? '' : String(a.width),
+    writer: a.writer === undefined ? '' : JSON.stringify(a.writer),
     file: inner?.file ?? '',
     line: inner ? String(inner.line) : '',
     column: inner ? String(inner.column) : '',
@@ -84,6 +85,7 @@ function fromRow(r: Row, file: string, rowNo: number): Access {
     op: r.op,
     ...(r.callee ? { callee: r.callee } : {}),
     ...(r.width ? { width: Number(r.width) } : {}),
+    ...(r.writer ? { writer: json('writer') } : {}),
     location: json('location_json'),
     legal: {
       any: flag('any'),

@@ -208,6 +208,16 @@ export const AccessSchema = z.object({
   callee: z.string().optional(),
   /** Bytes written when constant. */
   width: z.number().int().nonnegative().optional(),
+  /**
+   * For a call to a kernel writer (`memcpy`, `copy_from_user`, …, and memory intrinsics lowered to calls):
+   * the argument it writes through and the argument holding the byte count, or a constant count, so
+   * that the write can be checked at the call as the range [dst, dst + len) (additive, version 1).
+   */
+  writer: z.object({
+    destination: z.number().int().nonnegative(),
+    lengthArgument: z.number().int().nonnegative().optional(),
+    length: z.number().int().positive().optional(),
+  }).strict().optional(),
   location: LocationChainSchema,
   legal: LegalSetSchema,
   binary: z.array(BinarySiteSchema).optional(),
