@@ -30,7 +30,7 @@ const CORPUS = corpusDir(ROOT);
 export interface Compartment {
   name: string;
   policy(): Promise<{ policy: Policy; map: MapStats }>;
-  /** Files of the payload besides loader and policy.bpf.o: prepare.sh, workload.sh, bug.sh, extra files. */
+  /** Files of the payload besides the loader (its BPF object built in): prepare.sh, workload.sh, bug.sh, extra files. */
   payload(dir: string): Promise<void>;
   /** The faulty write's source location, when the compartment has an injected bug. */
   bug?: { file: RegExp; line: number; region: string; victim: RegExp };
@@ -216,7 +216,6 @@ export async function runE2E(c: Compartment, opts: { rounds?: number; timeoutMs?
   const compiled = await compileBpf(e.files, { clang: "clang-19", vmlinuxH: header, outDir: build, loader: true, extraFlags: ["-DKC_NO_KFUNC", "-DKC_NO_CALLBACKS"] });
   const t2 = performance.now();
   copyFileSync(compiled.loader!, join(payload, "loader"));
-  copyFileSync(compiled.objects[0]!.object, join(payload, "policy.bpf.o"));
   chmodSync(join(payload, "loader"), 0o755);
   copyFileSync(join(ROOT, "scripts", "e2e", "policy-guest.sh"), join(payload, "guest.sh"));
   chmodSync(join(payload, "guest.sh"), 0o755);
