@@ -30,7 +30,7 @@ const USAGE = `usage: kcompart analyze --compartment <files/dirs/globs> [--conte
                     [--allocators file.json] --objects <files> --out DIR [--name NAME]
                     [--btf FILE] [--clang clang-19] [--cc cc] [--no-compile] [--no-kfunc] [--no-callbacks]
          (analyze -> DIR/policy.json, map -> DIR/policy.mapped.json, emit + compile -> DIR;
-          then on the target: DIR/NAME-loader DIR/NAME.bpf.o)
+          then on the target: DIR/NAME-loader, the BPF object built in)
 A directory stands for its *.ll / *.ll.gz files (analyze) or *.o / *.ko files (map);
 a glob may use * and ? in its last part.`;
 
@@ -258,7 +258,7 @@ async function cmdRun(argv: string[]): Promise<void> {
     ...(values['no-compile'] ? [] : ['--compile', '--clang', values.clang, '--cc', values.cc, ...(values.btf ? ['--btf', values.btf] : []),
       ...(values['no-kfunc'] ? ['--no-kfunc'] : []), ...(values['no-callbacks'] ? ['--no-callbacks'] : [])]),
   ]);
-  if (!values['no-compile']) console.log(`kcompart run: on the target kernel, as root: ${join(values.out, `${name}-loader`)} ${join(values.out, `${name}.bpf.o`)} [--enforce-after SECONDS]`);
+  if (!values['no-compile']) console.log(`kcompart run: on the target kernel, as root: ${join(values.out, `${name}-loader`)} [--enforce-after SECONDS] (the BPF object is built in; --help lists the options)`);
 }
 
 async function main(argv: string[]): Promise<number> {
