@@ -102,7 +102,7 @@ else
   [ -x "$IRSTATS" ] || die "irstats build did not produce $IRSTATS"
 fi
 
-# ---- 5. vmlinux.h of the corpus kernel (eBPF templates, issue 5; never committed) ----
+# ---- 5. vmlinux.h of the corpus kernel (for runtime/bpf and test/bpf, issue 5; never committed) ----
 BTF="$SHARED/corpus/linux-6.1/kernel/vmlinux.btf"
 VMH="$ROOT/.cache/vmlinux-6.1.h"
 BPFTOOL=$(command -v bpftool || echo /usr/sbin/bpftool)

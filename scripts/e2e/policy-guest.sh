@@ -1,7 +1,7 @@
 #!/bin/sh
 # The policy run inside the guest, as /payload/guest.sh (scripts/e2e/initramfs.sh
 # runs it). Generic over the compartment; the payload holds:
-#   loader, policy.bpf.o   the generated loader and BPF object (src/emit)
+#   loader                 the generated loader (src/emit), the policy's BPF object built in
 #   prepare.sh             optional: set-up before anything is measured (insmod …)
 #   workload.sh            the legitimate workload, one round per run
 #   bug.sh                 optional: the operation with the memory-safety bug
@@ -44,14 +44,14 @@ if [ -f /payload/prepare.sh ]; then sh /payload/prepare.sh || fail "prepare.sh";
 sh /payload/workload.sh warmup || fail "workload (no policy)"
 timed bare || fail "workload (no policy)"
 
-./loader policy.bpf.o > /tmp/loader.log 2>&1 &
+./loader > /tmp/loader.log 2>&1 &
 LOADER=$!
 if ! wait_for '^KC-READY' 3000; then
   echo "---- loader, again with --verbose --no-attach ----"
-  ./loader policy.bpf.o --verbose --no-attach --duration 0 2>&1 | grep -v '^libbpf: prog .*: -- ' | tail -80
+  ./loader --verbose --no-attach --duration 0 2>&1 | grep -v '^libbpf: prog .*: -- ' | tail -80
   fail "the loader did not get ready"
 fi
-grep -E '^KC-(LOADED|MAPS|RUNTIME|ATTACHED|WIDENED)' /tmp/loader.log
+grep -E '^KC-(KNOBS|LOADED|MAPS|RUNTIME|ATTACHED|WIDENED)' /tmp/loader.log
 echo "KC-E2E-REFUSED $(grep -c '^KC-REFUSED' /tmp/loader.log)"
 grep '^KC-REFUSED' /tmp/loader.log | head -20
 

@@ -29,7 +29,7 @@ export interface Compartment {
   name: string;
   /** What the pipeline builds: the compartment's IR, context and objects (built first when needed). */
   build(): Promise<Pick<BuildOptions, "compartment" | "context" | "sourcePrefixes" | "objects" | "name">>;
-  /** Files of the payload besides loader and policy.bpf.o: prepare.sh, workload.sh, bug.sh, extra files. */
+  /** Files of the payload besides the loader (its BPF object built in): prepare.sh, workload.sh, bug.sh, extra files. */
   payload(dir: string): Promise<void>;
   /** The faulty write's source location, when the compartment has an injected bug. */
   bug?: { file: RegExp; line: number; region: string; victim: RegExp };
@@ -211,7 +211,6 @@ export async function runE2E(c: Compartment, opts: { rounds?: number; timeoutMs?
   });
   const e = b.emit!, map = b.map!.stats, compiled = b.compile!;
   copyFileSync(compiled.loader!, join(payload, "loader"));
-  copyFileSync(compiled.objects[0]!.object, join(payload, "policy.bpf.o"));
   chmodSync(join(payload, "loader"), 0o755);
   copyFileSync(join(ROOT, "scripts", "e2e", "policy-guest.sh"), join(payload, "guest.sh"));
   chmodSync(join(payload, "guest.sh"), 0o755);

@@ -1,16 +1,22 @@
 // Owns the clang driver of src/emit: writes emitted files into a directory,
 // runs `clang -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86` on each
 // `*.bpf.c` against a given vmlinux.h (made visible as `vmlinux.h` in a
-// private include directory), builds the static libbpf loader from
-// loader.c and the policy's seed header when asked, and returns the objects
-// and the compilers' diagnostics as data; a failure is a BpfCompileError.
+// private include directory), from inside that directory with relative paths
+// (no build path ends up in an object); for the policy's object
+// (`<name>.bpf.o` next to `<name>.seed.h`) makes the bpftool skeleton
+// `<name>.skel.h` (the object linked by `bpftool gen object`, which drops the
+// DWARF, then `bpftool gen skeleton … name <name>`) and builds the static
+// libbpf loader from runtime/loader's sources with the seed and the skeleton;
+// returns the objects and the compilers' diagnostics as data; a failure is a
+// BpfCompileError.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { BpfDiagnostic } from './errors.js';
 import { BpfCompileError, EmitError } from './errors.js';
-import type { EmittedFile } from './emit.js';
+import { LOADER_SOURCES, skeletonName, type EmittedFile } from './emit.js';
 
 export interface CompileOptions {
   /** The clang binary (`clang-19`, `/usr/bin/clang-14`, …). */
@@ -19,15 +25,21 @@ export interface CompileOptions {
   readonly vmlinuxH: string;
   /** Where to write the files and objects; default a new temporary directory. */
   readonly outDir?: string;
-  /** More include directories (e.g. bpf-templates/). */
+  /** More include directories (e.g. runtime/bpf and runtime/include when the run time is not among the files). */
   readonly includeDirs?: readonly string[];
   /** More clang flags (e.g. `-DKC_NO_KFUNC`). */
   readonly extraFlags?: readonly string[];
   /**
-   * Also build the loader (loader.c with the `<name>.seed.h` among the files) into `<name>-loader`:
+   * Also build the loader (the run time's loader sources with the `<name>.seed.h` among the files
+   * and the skeleton `<name>.skel.h` made here) into `<name>-loader`:
    * `cc -O2 -Wall -static … -lbpf -lelf -lz` (`cc` by default; `static: false` links dynamically).
+   * The BPF object is embedded: the loader takes no object path.
    */
   readonly loader?: boolean | { readonly cc?: string; readonly static?: boolean };
+  /** Make the skeleton `<name>.skel.h` of the policy's object (default: when the loader is built). */
+  readonly skeleton?: boolean;
+  /** The bpftool binary (default: /usr/sbin/bpftool, /usr/bin/bpftool or `bpftool` on PATH). */
+  readonly bpftool?: string;
 }
 
 export interface CompiledObject {
@@ -43,6 +55,8 @@ export interface CompileResult {
   readonly diagnostics: BpfDiagnostic[];
   /** The loader executable, when built. */
   readonly loader?: string;
+  /** The bpftool skeleton of the policy's object (`<name>.skel.h`), when made. */
+  readonly skeleton?: string;
 }
 
 const DIAG = /^(.*?):(\d+):(\d+): (error|warning|note|fatal error): (.*)$/;
@@ -57,13 +71,17 @@ export function parseDiagnostics(stderr: string): BpfDiagnostic[] {
   return out;
 }
 
-function run(cmd: string, args: string[]): Promise<{ code: number | null; stderr: string; spawnError?: Error }> {
+function run(cmd: string, args: string[], cwd: string): Promise<{ code: number | null; stdout: Buffer; stderr: string; spawnError?: Error }> {
   return new Promise((res) => {
-    execFile(cmd, args, { maxBuffer: 64 << 20 }, (err, _stdout, stderr) => {
-      if (err && typeof (err as NodeJS.ErrnoException).code === 'string') res({ code: null, stderr: String(stderr), spawnError: err });
-      else res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr: String(stderr) });
+    execFile(cmd, args, { cwd, maxBuffer: 1 << 30, encoding: 'buffer' }, (err, stdout, stderr) => {
+      if (err && typeof (err as NodeJS.ErrnoException).code === 'string') res({ code: null, stdout, stderr: String(stderr), spawnError: err });
+      else res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr: String(stderr) });
     });
   });
+}
+
+function defaultBpftool(): string {
+  return ['/usr/sbin/bpftool', '/usr/bin/bpftool'].find((p) => existsSync(p)) ?? 'bpftool';
 }
 
 /** Compiles every `*.bpf.c` of `files` to a BPF object. @throws {@link BpfCompileError} */
@@ -85,37 +103,56 @@ export async function compileBpf(files: readonly EmittedFile[], options: Compile
   const all: BpfDiagnostic[] = [];
   for (const f of files) {
     if (!f.name.endsWith('.bpf.c')) continue;
-    const src = join(dir, f.name);
-    const obj = join(dir, f.name.replace(/\.c$/, '.o'));
+    const obj = f.name.replace(/\.c$/, '.o');
+    // relative to dir (the working directory): no build path in the object's DWARF, BTF or skeleton
     const args = [
-      '-g', '-O2', '-Wall', '-target', 'bpf', '-D__TARGET_ARCH_x86',
-      '-I', inc, '-I', dir, ...(options.includeDirs ?? []).flatMap((d) => ['-I', d]),
-      ...(options.extraFlags ?? []), '-c', src, '-o', obj,
+      '-g', '-O2', '-Wall', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-fdebug-compilation-dir=.',
+      '-I', '.vmlinux', '-I', '.', ...(options.includeDirs ?? []).flatMap((d) => ['-I', resolve(d)]),
+      ...(options.extraFlags ?? []), '-c', f.name, '-o', obj,
     ];
-    const r = await run(options.clang, args);
+    const r = await run(options.clang, args, dir);
     if (r.spawnError) throw new BpfCompileError(f.name, [], `cannot run ${options.clang}: ${r.spawnError.message}`, null);
     const diagnostics = parseDiagnostics(r.stderr);
     if (r.code !== 0) throw new BpfCompileError(f.name, diagnostics, r.stderr, r.code);
     all.push(...diagnostics);
-    objects.push({ source: src, object: obj, diagnostics });
+    objects.push({ source: join(dir, f.name), object: join(dir, obj), diagnostics });
+  }
+  const seed = files.find((f) => f.name.endsWith('.seed.h'));
+  const name = seed?.name.slice(0, -'.seed.h'.length);
+  let skeleton: string | undefined;
+  if (options.skeleton ?? Boolean(options.loader)) {
+    if (!name || !objects.some((o) => basename(o.object) === `${name}.bpf.o`)) {
+      throw new EmitError('the skeleton needs a <name>.seed.h and <name>.bpf.c among the files');
+    }
+    const bpftool = options.bpftool ?? defaultBpftool();
+    const tool = async (args: string[]) => {
+      const r = await run(bpftool, args, dir);
+      if (r.spawnError) throw new BpfCompileError(`${name}.bpf.o`, [], `cannot run ${bpftool}: ${r.spawnError.message}`, null);
+      if (r.code !== 0) throw new BpfCompileError(`${name}.bpf.o`, [], `${bpftool} ${args.join(' ')}: ${r.stderr}`, r.code);
+      return r.stdout;
+    };
+    // the static linker keeps programs, maps, BTF and CO-RE records and drops DWARF: a smaller embedded object
+    await tool(['gen', 'object', `${name}.skel.bpf.o`, `${name}.bpf.o`]);
+    skeleton = join(dir, `${name}.skel.h`);
+    await writeFile(skeleton, await tool(['gen', 'skeleton', `${name}.skel.bpf.o`, 'name', skeletonName(name)]));
   }
   let loader: string | undefined;
   if (options.loader) {
     const lo = options.loader === true ? {} : options.loader;
-    const seed = files.find((f) => f.name.endsWith('.seed.h'));
-    if (!seed || !files.some((f) => f.name === 'loader.c')) throw new EmitError('the loader needs loader.c and a <name>.seed.h among the files');
-    const name = seed.name.slice(0, -'.seed.h'.length);
+    const missing = LOADER_SOURCES.filter((s) => !files.some((f) => f.name === s));
+    if (!seed || !name || missing.length) throw new EmitError(`the loader needs the run time's loader sources and a <name>.seed.h among the files${missing.length ? ` (missing ${missing.join(', ')})` : ''}`);
     loader = join(dir, `${name}-loader`);
     const cc = lo.cc ?? 'cc';
     const args = [
-      '-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Wno-missing-field-initializers', `-DKC_SEED="${seed.name}"`, '-I', dir,
-      join(dir, 'loader.c'), '-o', loader, ...(lo.static === false ? [] : ['-static']), '-lbpf', '-lelf', '-lz',
+      '-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Wno-missing-field-initializers',
+      `-DKC_SEED="${seed.name}"`, `-DKC_SKEL_HEADER="${name}.skel.h"`, `-DKC_SKEL_NAME=${skeletonName(name)}`, '-I', '.',
+      ...LOADER_SOURCES, '-o', `${name}-loader`, ...(lo.static === false ? [] : ['-static']), '-lbpf', '-lelf', '-lz',
     ];
-    const r = await run(cc, args);
-    if (r.spawnError) throw new BpfCompileError('loader.c', [], `cannot run ${cc}: ${r.spawnError.message}`, null);
+    const r = await run(cc, args, dir);
+    if (r.spawnError) throw new BpfCompileError('main.c', [], `cannot run ${cc}: ${r.spawnError.message}`, null);
     const diagnostics = parseDiagnostics(r.stderr);
-    if (r.code !== 0) throw new BpfCompileError('loader.c', diagnostics, r.stderr, r.code);
+    if (r.code !== 0) throw new BpfCompileError(diagnostics.find((d) => d.severity === 'error')?.file ?? 'main.c', diagnostics, r.stderr, r.code);
     all.push(...diagnostics);
   }
-  return { dir, objects, diagnostics: all, ...(loader ? { loader } : {}) };
+  return { dir, objects, diagnostics: all, ...(loader ? { loader } : {}), ...(skeleton ? { skeleton } : {}) };
 }

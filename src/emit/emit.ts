@@ -1,59 +1,78 @@
 // Owns the generation of eBPF C from a mapped policy (DESIGN.md §5): one
 // `SEC("kprobe/<symbol>+0x<off>")` program per binary site that needs a
 // run-time check, each computing the effective address of its write from named
-// `struct pt_regs` fields and calling the shared checker of bpf-templates/
-// with its site id; one `kc_alloc_N` probe per instruction after an
-// allocating call of the legal sets (allocation tracking); the seed of the
-// checker's maps as JSON and as a C header the loader is built with; copies
-// of the templates so the output directory compiles on its own. Policy names
+// `struct pt_regs` fields and calling the shared checker of runtime/bpf/ with
+// its site id, under a comment naming its legal set; one `kc_alloc_N` probe
+// per instruction after an allocating call of the legal sets (allocation
+// tracking); the seed of the checker's maps as JSON and as a C header the
+// loader is built with; copies of the run time (runtime/bpf, runtime/include,
+// runtime/loader) so the output directory compiles on its own. Policy names
 // reach the C only through ./escape.ts; program names are generated.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Access, AllocationSite, BinarySite, LegalSet, MemoryOperand, Policy } from '../policy/index.js';
+import { KC } from './constants.js';
 import { cComment, cString } from './escape.js';
-import { seedHeader } from './seed.js';
+import { seedHeader, type SeedAlloc, type SeedSite } from './seed.js';
 import { EmitError } from './errors.js';
 
-/** Region bits, as bpf-templates/kcompart.h defines them. */
+export type { SeedAlloc, SeedSite } from './seed.js';
+
+/** Region bits (KC_R_* of runtime/include/kcompart.h, through the generated ./constants.ts). */
 export const REGION = {
-  stack: 1 << 0,
-  global: 1 << 1,
-  slab: 1 << 2,
-  buddy: 1 << 3,
-  vmalloc: 1 << 4,
-  percpu: 1 << 5,
-  vmemmap: 1 << 6,
-  any: 2 ** 31,
+  stack: KC.R_STACK,
+  global: KC.R_GLOBAL,
+  slab: KC.R_SLAB,
+  buddy: KC.R_BUDDY,
+  vmalloc: KC.R_VMALLOC,
+  percpu: KC.R_PERCPU,
+  vmemmap: KC.R_VMEMMAP,
+  any: KC.R_ANY,
 } as const;
 
 /** Most global ranges the checker scans for one site (KC_MAX_SITE_GLOBALS of kcompart.h). */
-export const MAX_SITE_GLOBALS = 256;
+export const MAX_SITE_GLOBALS = KC.MAX_SITE_GLOBALS;
 
-/** The template files copied next to the generated program. */
-export const TEMPLATE_FILES = ['kcompart.h', 'checker.bpf.h', 'track.bpf.h', 'loader.c'] as const;
+/**
+ * The run time copied next to the generated program, by path under runtime/; each is written
+ * flat (its base name) into the output: the BPF side (included by `<name>.bpf.c`) and the
+ * loader's sources (compiled with the policy's seed header and skeleton).
+ */
+export const RUNTIME_FILES = [
+  'include/kcompart.h', 'bpf/maps.bpf.h', 'bpf/checker.bpf.h', 'bpf/track.bpf.h',
+  'loader/loader.h', 'loader/main.c', 'loader/kallsyms.c', 'loader/seed.c', 'loader/maps.c', 'loader/attach.c', 'loader/report.c',
+] as const;
 
-/** The programs of bpf-templates/ in every generated object besides site and allocation programs: kc_peek (run by the loader) and allocation tracking. */
+/** The loader's C sources among the copied files (compiled together by compileBpf). */
+export const LOADER_SOURCES = RUNTIME_FILES.filter((f) => f.startsWith('loader/') && f.endsWith('.c')).map((f) => basename(f));
+
+/** The names of the copied run-time files in the output (was: the copied templates). */
+export const TEMPLATE_FILES: readonly string[] = RUNTIME_FILES.map((f) => basename(f));
+
+/** The programs of runtime/bpf/ in every generated object besides site and allocation programs: kc_peek (run by the loader) and allocation tracking. */
 export const RUNTIME_PROGRAMS = [
   'kc_peek', 'kc_page_alloc', 'kc_page_free', 'kc_free_kfree', 'kc_free_cache', 'kc_free_bulk', 'kc_free_vfree',
   'kc_vmalloc_entry', 'kc_vmalloc_ret',
 ] as const;
 
-/** Site flags, as bpf-templates/kcompart.h defines them (KC_F_*). */
+/** Site flags (KC_F_* of runtime/include/kcompart.h, through the generated ./constants.ts). */
 export const SITE_FLAG = {
-  trackedSlab: 1 << 0,
-  untrackedSlab: 1 << 1,
-  trackedBuddy: 1 << 2,
-  untrackedBuddy: 1 << 3,
-  trackedVmalloc: 1 << 4,
-  untrackedVmalloc: 1 << 5,
-  foreign: 1 << 6,
+  trackedSlab: KC.F_TRACKED_SLAB,
+  untrackedSlab: KC.F_UNTRACKED_SLAB,
+  trackedBuddy: KC.F_TRACKED_BUDDY,
+  untrackedBuddy: KC.F_UNTRACKED_BUDDY,
+  trackedVmalloc: KC.F_TRACKED_VMALLOC,
+  untrackedVmalloc: KC.F_UNTRACKED_VMALLOC,
+  foreign: KC.F_FOREIGN,
 } as const;
 
 export interface EmitOptions {
   /** Base name of the generated files (`<name>.bpf.c`, `<name>.seed.json`); a C-identifier-safe form is forced. Default `kcompart`. */
   readonly name?: string;
-  /** Where bpf-templates/ is; default: found above this module. */
+  /** Where runtime/ is; default: found above this module. */
+  readonly runtimeDir?: string;
+  /** @deprecated the former name of `runtimeDir` (bpf-templates/ became runtime/). */
   readonly templatesDir?: string;
 }
 
@@ -199,57 +218,29 @@ export function sectionName(symbol: string, offset: number): string {
   return cString(`kprobe/${symbol}+0x${offset.toString(16)}`);
 }
 
-/** Finds bpf-templates/ above this module (src/emit or dist/src/emit). */
-export function defaultTemplatesDir(): string {
+/** Finds runtime/ above this module (src/emit or dist/src/emit). */
+export function defaultRuntimeDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    const cand = join(dir, 'bpf-templates');
-    if (existsSync(join(cand, 'checker.bpf.h'))) return cand;
+    const cand = join(dir, 'runtime');
+    if (existsSync(join(cand, 'bpf', 'checker.bpf.h'))) return cand;
     dir = dirname(dir);
   }
-  throw new EmitError('bpf-templates/ not found above src/emit; pass options.templatesDir');
+  throw new EmitError('runtime/ not found above src/emit; pass options.runtimeDir');
+}
+
+/** @deprecated the former name of {@link defaultRuntimeDir}. */
+export const defaultTemplatesDir = defaultRuntimeDir;
+
+/** The C identifier of a policy's skeleton (`bpftool gen skeleton … name <it>`): struct <it>, <it>__open(). */
+export function skeletonName(base: string): string {
+  const n = base.replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[0-9]/.test(n) ? `kc_${n}` : n;
 }
 
 function safeBaseName(name: string): string {
   const n = name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
   return n === '' ? 'kcompart' : n;
-}
-
-/** Seed data for the checker's maps, keyed by site id (the loader resolves names to addresses). */
-export interface SeedSite {
-  readonly id: number;
-  readonly access: string;
-  readonly object: string;
-  readonly symbol: string;
-  readonly offset: number;
-  readonly regions: number;
-  readonly gs: boolean;
-  readonly globals: readonly string[];
-  readonly slabCaches: readonly string[];
-  readonly slabSites: readonly string[];
-  readonly buddySites: readonly string[];
-  readonly vmallocCallers: readonly string[];
-  readonly flags: number;
-  /** Allocation ids (indices of the seed's `allocs`) whose recorded memory the site may write. */
-  readonly allocs: readonly number[];
-  /** Every access on this instruction, when several share it (the program checks the union of their sets). */
-  readonly accesses?: readonly string[];
-  /** Where the write is in the source (its innermost frame). */
-  readonly function: string;
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-}
-
-/** One allocation of the seed: a policy allocation site whose objects a probe records. */
-export interface SeedAlloc {
-  readonly id: number;
-  readonly site: string;
-  readonly kind: string;
-  readonly allocator: string;
-  readonly caller: string;
-  readonly file: string;
-  readonly line: number;
 }
 
 /** The accesses mapped to one instruction, with the union of their legal sets. */
@@ -287,14 +278,49 @@ function probesOf(site: AllocationSite): readonly ProbePoint[] {
   return (p ?? []).filter((x) => x.confidence !== 'unmapped' && Number.isSafeInteger(x.offset) && x.offset >= 0);
 }
 
+/** Comment lines (` * …`) listing `label: a, b, c`, wrapped near 100 columns; names escaped. */
+function commentList(label: string, items: readonly string[]): string {
+  if (items.length === 0) return '';
+  const lines: string[] = [];
+  let line = ` *   ${label}:`;
+  items.forEach((item, k) => {
+    const word = ` ${cComment(item)}${k + 1 < items.length ? ',' : ''}`;
+    if (line.length + word.length > 100 && !line.endsWith(':')) {
+      lines.push(line);
+      line = ' *    ';
+    }
+    line += word;
+  });
+  lines.push(line);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The legal set of a site program as comment lines: regions, flags, and every name it allows. */
+function legalSetComment(legal: LegalSet, regions: number, flags: number, allocId: (site: string) => number | undefined): string {
+  const regionNames = Object.entries(REGION).filter(([k, bit]) => k !== 'any' && (regions & bit) !== 0).map(([k]) => k);
+  const flagNames = Object.entries(SITE_FLAG).filter(([, bit]) => (flags & bit) !== 0)
+    .map(([k]) => k.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`));
+  const tracked = (sid: string): string => {
+    const n = allocId(sid);
+    return n === undefined || n < 0 ? `${sid} (untracked)` : `${sid} (alloc ${n})`;
+  };
+  return ` * legal set: ${regionNames.join(' ') || 'nothing'}${flagNames.length ? `; flags ${flagNames.join(' ')}` : ''}\n` +
+    commentList('globals', legal.globals) +
+    commentList('slab caches', legal.slabCaches) +
+    commentList('slab allocation sites', legal.slabSites.map(tracked)) +
+    commentList('buddy allocation sites', legal.buddySites.map(tracked)) +
+    commentList('vmalloc callers', legal.vmallocCallers);
+}
+
 /**
  * Generates the BPF C of a mapped policy: `<name>.bpf.c` (one program per
- * run-time-checked site), `<name>.seed.json` (the legal sets by site id, for
- * the loader) and copies of kcompart.h and checker.bpf.h.
+ * run-time-checked site, its legal set named in the comment above it),
+ * `<name>.seed.json` and `<name>.seed.h` (the legal sets by site id, for the
+ * loader) and copies of the run time (RUNTIME_FILES, written flat).
  */
 export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   const base = safeBaseName(options.name ?? 'kcompart');
-  const templates = resolve(options.templatesDir ?? defaultTemplatesDir());
+  const runtime = resolve(options.runtimeDir ?? options.templatesDir ?? defaultRuntimeDir());
   const skipped: Record<SkipReason, number> = {
     'statically-safe': 0, unmapped: 0, 'no-operand': 0, 'rip-relative': 0, 'legal-any': 0, 'unsupported-register': 0,
   };
@@ -419,7 +445,9 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     programs.push(
       `/* site ${id}: access ${cComment(a.id)}${more} in ${cComment(a.function)}` +
         (where ? ` at ${cComment(where.file)}:${where.line}:${where.column}` : '') +
-        `; ${cComment(b.symbol)}+0x${b.offset.toString(16)} in ${cComment(b.object)} */\n` +
+        `; ${cComment(b.symbol)}+0x${b.offset.toString(16)} in ${cComment(b.object)}\n` +
+        legalSetComment(legal, regions, flags, (sid) => allocIds.get(sid)) +
+        ` */\n` +
         `SEC(${sectionName(b.symbol, b.offset)})\n` +
         `int ${program}(struct pt_regs *ctx)\n{\n\tkc_site_check(ctx, ${siteArg}, ${address}, ctx->sp);\n\treturn 0;\n}\n`,
     );
@@ -437,7 +465,10 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   const c =
     `/* SPDX-License-Identifier: GPL-2.0 */\n` +
     `/* Generated by kcompart from the policy of compartment ${cComment(policy.compartment.name)}:\n` +
-    ` * ${sites.length} site programs (DESIGN.md section 5). Do not edit. */\n` +
+    ` * ${sites.length} site programs, ${probes.length} allocation probes (DESIGN.md section 5). Do not edit.\n` +
+    ` * Each site program's comment names its legal set: what the write may touch. The maps,\n` +
+    ` * the checker and the allocation tracking are the run time's (maps.bpf.h, checker.bpf.h,\n` +
+    ` * track.bpf.h, copied from runtime/bpf/); the loader fills the maps from ${cComment(base)}.seed.h. */\n` +
     `#include "vmlinux.h"\n#include <bpf/bpf_helpers.h>\n#include <bpf/bpf_core_read.h>\n#include <bpf/bpf_tracing.h>\n` +
     `#include "checker.bpf.h"\n#include "track.bpf.h"\n\n` +
     programs.join('\n') +
@@ -452,10 +483,10 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     content: `${JSON.stringify({ schema: 'kcompart.bpf-seed', version: 2, compartment: policy.compartment.name, sites: seeds, allocs, probes, caches: policy.caches }, null, 1)}\n`,
   });
   files.push({ name: `${base}.seed.h`, content: seedHeader(policy, seeds, allocs, probes) });
-  for (const t of TEMPLATE_FILES) {
-    const p = join(templates, t);
-    if (!existsSync(p)) throw new EmitError(`template ${t} missing in ${templates}`);
-    files.push({ name: t, content: readFileSync(p, 'utf8') });
+  for (const t of RUNTIME_FILES) {
+    const p = join(runtime, t);
+    if (!existsSync(p)) throw new EmitError(`run-time file ${t} missing in ${runtime}`);
+    files.push({ name: basename(t), content: readFileSync(p, 'utf8') });
   }
   return {
     files,

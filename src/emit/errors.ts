@@ -25,7 +25,7 @@ export class BpfCompileError extends Error {
   }
 }
 
-/** The emitter cannot use its input (bad option, missing templates). */
+/** The emitter cannot use its input (bad option, missing run-time files). */
 export class EmitError extends Error {
   override readonly name = 'EmitError';
 }

@@ -1,5 +1,5 @@
 // Owns reading what the run time saw: the loader's event lines
-// (bpf-templates/loader.c: KC-VIOLATION + KC-STACK, KC-REFUSED, KC-COUNTERS,
+// (runtime/loader/report.c: KC-VIOLATION + KC-STACK, KC-REFUSED, KC-COUNTERS,
 // KC-ATTACHED, KC-PHASE) from a loader log, from a whole e2e guest log (only
 // its "---- loader ----" section, as scripts/e2e/run.ts reads it), or from a
 // JSON-lines file of the same records (one object per line, `type` first).

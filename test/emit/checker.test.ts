@@ -1,7 +1,7 @@
 // Unit-tests the checker's region logic on this machine's kernel: the
-// harness bpf-templates/test_harness.bpf.c (a raw_tp program calling
+// harness test/bpf/test_harness.bpf.c (a raw_tp program calling
 // kc_check, loaded and pinned with its maps, never attached) is run through
-// BPF_PROG_TEST_RUN by bpf-templates/test_run.c (libbpf), with the site maps
+// BPF_PROG_TEST_RUN by test/bpf/test_run.c (libbpf), with the site maps
 // filled by bpftool: stack, global ranges (200 for one site: the bpf_loop scan), slab by cache (kfunc build and
 // CO-RE page-walk build), vmemmap, gs-relative per-cpu writes, unknown sites,
 // and the audit/enforce switch with its per-cpu counters.
@@ -10,15 +10,16 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BPFTOOL, CLANG, TEMPLATES, clangBpf, run } from "./support/bpf.js";
+import { BPFTOOL, CLANG, TEST_BPF, clangBpf, run } from "./support/bpf.js";
+import { KC, KC_COUNTER } from "../../src/emit/index.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "kcompart-checker-"));
 const runner = join(tmp, "test_run");
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const PASS = 0, VIOLATION = 1, UNKNOWN = 2, CACHE_FOUND = 0x100, GS = 0x80000000;
-const R = { stack: 1, global: 2, slab: 4, percpu: 32, vmemmap: 64 };
-const F = { trackedSlab: 1, untrackedSlab: 2 };
+const PASS = KC.PASS, VIOLATION = KC.VIOLATION, UNKNOWN = KC.UNKNOWN_SITE, CACHE_FOUND = 0x100, GS = KC.SITE_GS;
+const R = { stack: KC.R_STACK, global: KC.R_GLOBAL, slab: KC.R_SLAB, percpu: KC.R_PERCPU, vmemmap: KC.R_VMEMMAP };
+const F = { trackedSlab: KC.F_TRACKED_SLAB, untrackedSlab: KC.F_UNTRACKED_SLAB };
 
 function u32s(...v: number[]): string[] {
   const b = Buffer.alloc(4 * v.length);
@@ -45,7 +46,7 @@ function stext(): bigint {
 }
 
 beforeAll(async () => {
-  await must(CLANG, ["-Wall", "-O2", join(TEMPLATES, "test_run.c"), "-o", runner, "-lbpf"]);
+  await must(CLANG, ["-Wall", "-O2", join(TEST_BPF, "test_run.c"), "-o", runner, "-lbpf"]);
 });
 
 for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page walk (kfunc left out)", ["-DKC_NO_KFUNC"]]] as const) {
@@ -58,7 +59,7 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
 
     beforeAll(async () => {
       const obj = join(tmp, `harness${extra.join("")}.o`);
-      const c = await clangBpf(join(TEMPLATES, "test_harness.bpf.c"), obj, extra);
+      const c = await clangBpf(join(TEST_BPF, "test_harness.bpf.c"), obj, extra);
       expect(c.stderr).toBe("");
       await must(BPFTOOL, ["prog", "loadall", obj, pin, "pinmaps", maps]);
       const site = (id: number, regions: number, first = 0, count = 0, flags = 0) =>
@@ -115,7 +116,7 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
         const j = JSON.parse(await must(BPFTOOL, ["-j", "map", "lookup", "pinned", join(maps, "kc_counters"), "key", ...u32s(slot)])) as { formatted: { values: { value: number }[] } };
         return j.formatted.values.reduce((a, v) => a + v.value, 0);
       };
-      const [CHECKS, PASSES, VIOLATIONS, AUDITED] = [0, 1, 2, 3];
+      const { CHECKS, PASSES, VIOLATIONS, AUDITED } = KC_COUNTER;
       const snap = async () => Promise.all([CHECKS, PASSES, VIOLATIONS, AUDITED].map(counter));
       const b0 = await snap();
       expect(await check(6, 1, 0n)).toBe(VIOLATION);
@@ -136,7 +137,7 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
         const j = JSON.parse(await must(BPFTOOL, ["-j", "map", "lookup", "pinned", join(maps, "kc_counters"), "key", ...u32s(slot)])) as { formatted: { values: { value: number }[] } };
         return j.formatted.values.reduce((a, v) => a + v.value, 0);
       };
-      const ADOPTED = 7;
+      const { ADOPTED } = KC_COUNTER;
       const a0 = await counter(ADOPTED);
       // audit phase: the parent's task_struct is unknown to the maps: adopted for a site that tracks slab allocations
       expect(await check(9, 3, 0n)).toBe(PASS | CACHE_FOUND);

@@ -3,14 +3,14 @@
 // min_core_btf, debug log) must resolve against the corpus 6.1 BTF through
 // PG_slab in page->flags, and against this machine's BTF (6.18, no PG_slab)
 // through the PGTY_slab page type — both with struct slab.slab_cache,
-// compound_head and task_struct.stack — and the templates must also compile
+// compound_head and task_struct.stack — and the run time and samples must also compile
 // against a vmlinux.h of the running kernel.
 
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { BPFTOOL, BTF_61, CLANG, TEMPLATES, clangBpf, run } from "./support/bpf.js";
+import { BPFTOOL, BPF_INCLUDES, BTF_61, CLANG, RUNTIME_BPF, TEST_BPF, clangBpf, run } from "./support/bpf.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "kcompart-core-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -28,7 +28,7 @@ async function relocations(btf: string, obj: string): Promise<{ matched: string[
 describe("CO-RE page walk relocations (KC_NO_KFUNC build)", () => {
   const obj = join(tmp, "sample-nokfunc.o");
   const built = (async () => {
-    const c = await clangBpf(join(TEMPLATES, "sample.bpf.c"), obj, ["-DKC_NO_KFUNC"]);
+    const c = await clangBpf(join(TEST_BPF, "sample.bpf.c"), obj, ["-DKC_NO_KFUNC"]);
     expect(c.stderr).toBe("");
   })();
 
@@ -54,7 +54,7 @@ describe("CO-RE page walk relocations (KC_NO_KFUNC build)", () => {
   });
 });
 
-describe.skipIf(!existsSync(HOST_BTF))("templates compile against the running kernel's vmlinux.h too", () => {
+describe.skipIf(!existsSync(HOST_BTF))("runtime/bpf and test/bpf compile against the running kernel's vmlinux.h too", () => {
   const inc = join(tmp, "host");
   const ready = (async () => {
     mkdirSync(inc, { recursive: true });
@@ -62,10 +62,10 @@ describe.skipIf(!existsSync(HOST_BTF))("templates compile against the running ke
     expect(r.code).toBe(0);
     writeFileSync(join(inc, "vmlinux.h"), r.stdout);
   })();
-  for (const f of ["checker.bpf.c", "sample.bpf.c", "test_harness.bpf.c"]) {
+  for (const [dir, f] of [[RUNTIME_BPF, "checker.bpf.c"], [TEST_BPF, "sample.bpf.c"], [TEST_BPF, "test_harness.bpf.c"]] as const) {
     it(f, async () => {
       await ready;
-      const r = await run(CLANG, ["-g", "-O2", "-Wall", "-target", "bpf", "-D__TARGET_ARCH_x86", "-I", inc, "-I", TEMPLATES, "-c", join(TEMPLATES, f), "-o", join(tmp, `${f}.host.o`)]);
+      const r = await run(CLANG, ["-g", "-O2", "-Wall", "-target", "bpf", "-D__TARGET_ARCH_x86", "-I", inc, ...BPF_INCLUDES, "-c", join(dir, f), "-o", join(tmp, `${f}.host.o`)]);
       expect(r.stderr, r.stderr).toBe("");
       expect(r.code).toBe(0);
     });

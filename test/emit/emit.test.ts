@@ -7,11 +7,11 @@
 // analyzed, mapped and emitted compiles with no warning.
 
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BpfCompileError, MAX_SITE_GLOBALS, addressExpression, sectionName, cComment, cString, compileBpf, emitBpf, parseDiagnostics, REGION } from "../../src/emit/index.js";
-import { CLANG, TEMPLATES, corpusVmlinux } from "./support/bpf.js";
+import { BpfCompileError, KC, MAX_SITE_GLOBALS, SITE_FLAG, TEMPLATE_FILES, addressExpression, sectionName, cComment, cString, compileBpf, emitBpf, parseDiagnostics, REGION } from "../../src/emit/index.js";
+import { CLANG, corpusVmlinux } from "./support/bpf.js";
 import { HOSTILE, addrlabelPolicy, hostilePolicy, namedPolicy, smallPolicy } from "./support/policies.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "kcompart-emit-"));
@@ -110,7 +110,8 @@ describe("emitBpf on a small mapped policy", () => {
     expect(r.stats.skipped).toEqual({ "statically-safe": 1, unmapped: 1, "no-operand": 1, "rip-relative": 2, "legal-any": 1, "unsupported-register": 0 });
     expect(r.stats.ripResolved).toEqual({ legal: 1, outside: 0, gsLegal: 1, gsOutside: 0 });
     expect(r.sites.map((s) => s.program)).toEqual(["kc_site_0", "kc_site_1", "kc_site_2", "kc_site_3"]);
-    expect(r.files.map((f) => f.name).sort()).toEqual(["checker.bpf.h", "kcompart.h", "loader.c", "small.bpf.c", "small.seed.h", "small.seed.json", "track.bpf.h"]);
+    expect(r.files.map((f) => f.name).sort()).toEqual(["small.bpf.c", "small.seed.h", "small.seed.json", ...TEMPLATE_FILES].sort());
+    expect([...TEMPLATE_FILES].sort()).toEqual(["attach.c", "checker.bpf.h", "kallsyms.c", "kcompart.h", "loader.h", "main.c", "maps.bpf.h", "maps.c", "report.c", "seed.c", "track.bpf.h"]);
   });
 
   it("computes base + index*scale + displacement from pt_regs fields", () => {
@@ -123,15 +124,18 @@ describe("emitBpf on a small mapped policy", () => {
     expect(addressExpression({ base: "rax", index: "rcx", scale: 3, displacement: 0, width: 8 })).toBeUndefined();
   });
 
-  it("agrees with kcompart.h on the region bits and the per-site globals limit", () => {
-    const h = readFileSync(join(TEMPLATES, "kcompart.h"), "utf8");
-    expect(Number(/#define KC_MAX_SITE_GLOBALS (\d+)/.exec(h)?.[1])).toBe(MAX_SITE_GLOBALS);
-    for (const [k, v] of Object.entries(REGION)) {
-      const m = new RegExp(`#define KC_R_${k.toUpperCase()}\\s+\\(1u << (\\d+)\\)`).exec(h);
-      expect(m, k).not.toBeNull();
-      expect(2 ** Number(m![1])).toBe(v);
-    }
+  it("takes the region bits, site flags and per-site globals limit from kcompart.h (the generated constants)", () => {
+    expect(MAX_SITE_GLOBALS).toBe(KC.MAX_SITE_GLOBALS);
+    expect(REGION).toEqual({ stack: KC.R_STACK, global: KC.R_GLOBAL, slab: KC.R_SLAB, buddy: KC.R_BUDDY, vmalloc: KC.R_VMALLOC, percpu: KC.R_PERCPU, vmemmap: KC.R_VMEMMAP, any: KC.R_ANY });
+    expect(Object.values(SITE_FLAG).sort((a, b) => a - b)).toEqual([KC.F_TRACKED_SLAB, KC.F_UNTRACKED_SLAB, KC.F_TRACKED_BUDDY, KC.F_UNTRACKED_BUDDY, KC.F_TRACKED_VMALLOC, KC.F_UNTRACKED_VMALLOC, KC.F_FOREIGN]);
     expect(r.stats.overGlobalLimit).toBe(0);
+  });
+
+  it("names each site program's legal set in the comment above it", () => {
+    const comment = (id: number) => new RegExp(`/\\* site ${id}: [^]*?\\*/\\nSEC`).exec(c)?.[0] ?? "";
+    expect(comment(0)).toMatch(/\n \* legal set: stack slab\n \*   slab caches: skbuff_head_cache\n \*\/\nSEC/);
+    expect(comment(2)).toMatch(/\n \* legal set: percpu\n \*\/\nSEC/);
+    expect(comment(3)).toMatch(/\n \* legal set: global vmemmap\n \*   globals: ipv6_stats\n \*\/\nSEC/);
   });
 
   it("seeds the checker's maps by site id", () => {
@@ -172,6 +176,8 @@ describe("a hostile policy cannot change the generated C", () => {
   it("carries each name only in escaped comments that decode back to it", () => {
     const comments = lexC(hc).comments.map(decodeComment);
     for (const h of HOSTILE) expect(comments.some((c) => c.includes(`access ${h}:`) && c.includes(`${h}+0x`))).toBe(true);
+    // the legal set of each site, named in its comment: the hostile global and cache
+    for (const h of HOSTILE) expect(comments.some((c) => c.includes(`globals: ${h}\n`) && c.includes(`slab caches: ${h}\n`))).toBe(true);
     // names that cannot be kernel symbols get a bare kprobe section (attached from the seed by the loader)
     expect([...hc.matchAll(/SEC\(("[^\n]*")\)\nint kc_site_\d+/g)].map((m) => m[1])).toEqual(HOSTILE.map(() => '"kprobe"'));
     expect(hostile.stats.unnamedSections).toBe(HOSTILE.length);

@@ -1,8 +1,8 @@
 // Tests that the kernel's verifier accepts what kcompart generates: BPF
 // objects are loaded into THIS machine's kernel with `bpftool prog loadall`
 // into a private bpffs directory and unpinned right after — nothing is ever
-// attached. The sample templates (kfunc path, and the CO-RE page walk with
-// the kfunc left out), a small hand-made policy, a hostile-named policy and
+// attached. The sample site programs (kfunc path, and the CO-RE page walk with
+// the kfunc left out: test/bpf/sample.bpf.c), a small hand-made policy, a hostile-named policy and
 // the real net/ipv6/addrlabel pipeline must load entirely; a machine that
 // refuses BPF (EPERM) FAILS these tests with that reason (shown by running
 // bpftool as nobody without capabilities). Program counts and
@@ -12,9 +12,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { RUNTIME_PROGRAMS, compileBpf, emitBpf, type EmitResult } from "../../src/emit/index.js";
+import { KC, RUNTIME_PROGRAMS, compileBpf, emitBpf, type EmitResult } from "../../src/emit/index.js";
 import { copyFileSync, chmodSync } from "node:fs";
-import { CLANG, LoadFailure, TEMPLATES, clangBpf, corpusVmlinux, loadWithoutAttach, run, type LoadResult } from "./support/bpf.js";
+import { BPFTOOL, CLANG, LoadFailure, TEST_BPF, clangBpf, corpusVmlinux, loadWithoutAttach, run, type LoadResult } from "./support/bpf.js";
 import { addrlabelPolicy, hostilePolicy, smallPolicy } from "./support/policies.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "kcompart-verify-"));
@@ -53,7 +53,7 @@ async function emitCompileLoad(name: string, result: EmitResult, dumpPrograms?: 
 describe("the kernel verifier accepts every program (loaded, never attached)", () => {
   it("sample.bpf.c with the bpf_get_kmem_cache kfunc", async () => {
     const obj = join(tmp, "sample.o");
-    expect((await clangBpf(join(TEMPLATES, "sample.bpf.c"), obj)).code).toBe(0);
+    expect((await clangBpf(join(TEST_BPF, "sample.bpf.c"), obj)).code).toBe(0);
     const r = await loadWithoutAttach(obj);
     expect(r.programs.map((p) => p.name).sort()).toEqual(["kc_alloc_0", "kc_site_0", "kc_site_1", ...RUNTIME_PROGRAMS].sort());
     const site0 = r.programs.find((p) => p.name === "kc_site_0")!;
@@ -65,7 +65,7 @@ describe("the kernel verifier accepts every program (loaded, never attached)", (
 
   it("sample.bpf.c with the kfunc left out (CO-RE page walk only)", async () => {
     const obj = join(tmp, "sample-nokfunc.o");
-    expect((await clangBpf(join(TEMPLATES, "sample.bpf.c"), obj, ["-DKC_NO_KFUNC"])).code).toBe(0);
+    expect((await clangBpf(join(TEST_BPF, "sample.bpf.c"), obj, ["-DKC_NO_KFUNC"])).code).toBe(0);
     const r = await loadWithoutAttach(obj);
     expect(r.programs).toHaveLength(3 + RUNTIME_PROGRAMS.length);
     expect(r.programs.find((p) => p.name === "kc_site_0")!.dump).not.toMatch(/bpf_get_kmem_cache/);
@@ -93,14 +93,15 @@ describe("the kernel verifier accepts every program (loaded, never attached)", (
     summarize(`net/ipv6/addrlabel (${e.stats.programs} generated of ${e.stats.binarySites} machine sites)`, r);
   });
 
-  it("the generated loader loads net/ipv6/addrlabel's object, fills its maps and exits, with attaching disabled", async () => {
+  it("the generated loader loads net/ipv6/addrlabel's object (built in through its skeleton), fills its maps and exits, with attaching disabled", async () => {
     const e = emitBpf(await addrlabelPolicy(), { name: "addrlabel" });
     const c = await compileBpf(e.files, { clang: CLANG, vmlinuxH: corpusVmlinux().header, outDir: join(tmp, "loader"), loader: true });
     expect(c.diagnostics).toEqual([]);
-    const r = await run(c.loader!, [c.objects[0]!.object, "--no-attach", "--duration", "0"]);
+    const r = await run(c.loader!, ["--no-attach", "--duration", "0"]);
     if (r.code !== 0) throw new Error(`the loader failed (exit ${r.code}): ${r.stderr}${r.stdout}`);
     expect(r.stdout).toMatch(new RegExp(`^KC-LOADED compartment="[^"]*" sites=${e.stats.programs} probes=${e.probes.length} `, "m"));
     expect(r.stdout).toMatch(new RegExp(`^KC-MAPS sites=${e.stats.programs} `, "m"));
+    expect(r.stdout).toMatch(/^KC-KNOBS thread_size=16384 paging_levels=4 kfunc=1$/m);
     expect(r.stdout).toMatch(/^KC-PHASE audit$/m);
     expect(r.stdout).toMatch(/^KC-COUNTERS final checks=0 /m);
     expect(r.stdout).toMatch(/^KC-DONE detached=0$/m);
@@ -108,9 +109,35 @@ describe("the kernel verifier accepts every program (loaded, never attached)", (
     report.push(`addrlabel loader --no-attach: ${r.stdout.split("\n").find((l) => l.startsWith("KC-LOADED"))}`);
   });
 
+  it("the loader really sets the knobs (.rodata) from its options before load", async () => {
+    // a name of its own: the object's maps are named after its first 8 characters
+    const name = `k${Math.random().toString(36).slice(2, 9)}`;
+    const e = emitBpf(smallPolicy(), { name });
+    const c = await compileBpf(e.files, { clang: CLANG, vmlinuxH: corpusVmlinux().header, outDir: join(tmp, name), loader: true });
+    expect(c.diagnostics).toEqual([]);
+    const running = run(c.loader!, ["--thread-size", "32768", "--paging-levels", "5", "--no-kfunc", "--no-attach", "--duration", "6"]);
+    let id: number | undefined;
+    for (let i = 0; i < 50 && id === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const maps = JSON.parse((await run(BPFTOOL, ["-j", "map", "show"])).stdout) as { id: number; name?: string }[];
+      id = maps.find((m) => m.name === `${name.slice(0, 8)}.rodata`)?.id;
+    }
+    expect(id, "the loader's .rodata map").toBeDefined();
+    const [entry] = JSON.parse((await run(BPFTOOL, ["-j", "map", "dump", "id", String(id)])).stdout) as { value: string[]; formatted: { value: { ".rodata": Record<string, number>[] } } }[];
+    const names = entry!.formatted.value[".rodata"].map((o) => Object.keys(o)[0]);
+    expect(names).toEqual(["kc_thread_size", "kc_direct_map_size", "kc_vmalloc_size", "kc_vmemmap_size", "kc_page_offset_fixed", "kc_vmalloc_fixed", "kc_vmemmap_fixed", "kc_use_kfunc"]);
+    const bytes = Buffer.from(entry!.value.map((b) => Number(b)));
+    const u64 = (k: number) => bytes.readBigUInt64LE(8 * k);
+    expect([0, 1, 2, 3, 4, 5, 6].map(u64)).toEqual([32768n, KC.L5_DIRECT_MAP_BYTES, KC.L5_VMALLOC_BYTES, KC.L5_VMEMMAP_BYTES, KC.L5_PAGE_OFFSET, KC.L5_VMALLOC_START, KC.L5_VMEMMAP_START].map(BigInt));
+    expect(bytes.readUInt32LE(56)).toBe(0);
+    const r = await running;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^KC-KNOBS thread_size=32768 paging_levels=5 kfunc=0$/m);
+  }, 60_000);
+
   it("a machine that refuses BPF makes the load FAIL with the reason (bpftool run as nobody without capabilities)", async () => {
     const obj = join(tmp, "sample-eperm.o");
-    expect((await clangBpf(join(TEMPLATES, "sample.bpf.c"), obj)).code).toBe(0);
+    expect((await clangBpf(join(TEST_BPF, "sample.bpf.c"), obj)).code).toBe(0);
     const shared = join(tmpdir(), `kcompart-eperm-${process.pid}.o`); // readable by nobody (tmp is 0700)
     copyFileSync(obj, shared);
     chmodSync(shared, 0o644);

@@ -32,7 +32,7 @@ describe('npm pack, installed into a fresh project', () => {
     expect(listing).toContain('package/dist/src/cli/main.js');
     expect(listing).toContain('package/LICENSE');
     expect(listing).toContain('package/schema/policy.schema.json');
-    expect(listing.some((f) => /^package\/(bpf-templates|runtime)\/.*checker/.test(f)), 'the BPF run time').toBe(true);
+    expect(listing.some((f) => /^package\/runtime\/bpf\/checker\.bpf\.h$/.test(f)), 'the BPF run time').toBe(true);
     expect(listing.some((f) => f.startsWith('package/src/') || f.startsWith('package/test/') || f.startsWith('package/dist/test/'))).toBe(false);
   });
 

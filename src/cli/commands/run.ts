@@ -13,7 +13,7 @@ const usage = `usage: kcompart run ${COMPARTMENT_USAGE}
     --objects <files/dirs/globs> --out DIR [--csv] [--no-static-elimination] [--json]
     [--no-compile] ${COMPILE_USAGE}
   analyze -> DIR/policy.json, map -> DIR/policy.mapped.json, emit + compile -> DIR;
-  then on the target, as root: DIR/NAME-loader DIR/NAME.bpf.o`;
+  then on the target, as root: DIR/NAME-loader (the BPF object built in; --help lists its options)`;
 
 export const runCommand: Command = {
   name: 'run',
@@ -56,6 +56,6 @@ export const runCommand: Command = {
     if (build.map) printMapSummary(build.map.stats, join(values.out, 'policy.mapped.json'));
     if (build.emit) printEmitSummary(build.emit.stats, compiled, build.emit.files.map((f) => join(values.out!, f.name)).join(', '));
     const c = build.compile;
-    if (c?.loader) console.log(`kcompart run: on the target kernel, as root: ${relative('.', c.loader)} ${relative('.', c.objects[0]?.object ?? '')} [--enforce-after SECONDS]`);
+    if (c?.loader) console.log(`kcompart run: on the target kernel, as root: ${relative('.', c.loader)} [--enforce-after SECONDS] (the BPF object is built in; --help lists the options)`);
   },
 };

@@ -1,5 +1,7 @@
 // Test support for test/emit: the corpus kernel's vmlinux.h (made with
-// bpftool into .cache/ when missing, never committed), clang on a template;
+// bpftool into .cache/ when missing, never committed), clang on a file of
+// runtime/bpf or test/bpf (with runtime/bpf, runtime/include and test/bpf as
+// include directories);
 // loading without attaching lives in scripts/lib/bpf-load.ts (shared with
 // the emit benchmark) and is re-exported here.
 
@@ -13,7 +15,14 @@ export { BPFTOOL, LoadFailure, loadWithoutAttach, run, type LoadResult, type Loa
 
 export const ROOT = repoRoot(import.meta.dirname);
 export const CLANG = process.env["CLANG"] ?? "clang-19";
-export const TEMPLATES = join(ROOT, "bpf-templates");
+/** The run time: runtime/bpf (maps, checker, tracking), runtime/include (kcompart.h), runtime/loader. */
+export const RUNTIME = join(ROOT, "runtime");
+export const RUNTIME_BPF = join(RUNTIME, "bpf");
+export const RUNTIME_INCLUDE = join(RUNTIME, "include");
+/** The BPF_PROG_TEST_RUN harness and the sample site programs. */
+export const TEST_BPF = join(ROOT, "test", "bpf");
+/** -I flags for a file of runtime/bpf or test/bpf. */
+export const BPF_INCLUDES = ["-I", RUNTIME_BPF, "-I", RUNTIME_INCLUDE, "-I", TEST_BPF] as const;
 export const CORPUS = process.env["KCOMPART_CORPUS"] ?? resolve(ROOT, "..", "shared", "corpus");
 export const BTF_61 = join(CORPUS, "linux-6.1", "kernel", "vmlinux.btf");
 
@@ -44,9 +53,9 @@ export function corpusVmlinux(): { header: string; includeDir: string } {
   return { header, includeDir: dir };
 }
 
-/** clang -g -O2 -Wall -target bpf on one template-style file. */
-export function clangBpf(src: string, out: string, extra: readonly string[] = []): Promise<RunResult> {
+/** clang -g -O2 -Wall -target bpf on one file of runtime/bpf or test/bpf. */
+export function clangBpf(src: string, out: string, extra: readonly string[] = [], clang: string = CLANG): Promise<RunResult> {
   const { includeDir } = corpusVmlinux();
-  return run(CLANG, ["-g", "-O2", "-Wall", "-target", "bpf", "-D__TARGET_ARCH_x86", "-I", includeDir, "-I", TEMPLATES, ...extra, "-c", src, "-o", out]);
+  return run(clang, ["-g", "-O2", "-Wall", "-target", "bpf", "-D__TARGET_ARCH_x86", "-I", includeDir, ...BPF_INCLUDES, ...extra, "-c", src, "-o", out]);
 }
 

@@ -10,42 +10,16 @@
  *    the kernel's spelling): the area's pages with the id of its `caller`'s
  *    function when that function is in kc_vm_callers;
  *  - kc_free_kfree, kc_free_cache, kc_free_bulk, kc_free_vfree, kc_page_free.
- * Every program here has a bare section: the loader attaches them by name. */
+ * Every program here has a bare section: the loader attaches them through its
+ * skeleton. The maps are defined in maps.bpf.h. */
 #ifndef KC_TRACK_BPF_H
 #define KC_TRACK_BPF_H
 
 #include "checker.bpf.h"
 
-/* The block mm_page_alloc last reported for a task, until its allocation probe reads it. */
-struct kc_pending_block {
-	__u64 pfn;
-	__u32 order;
-	__u32 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u64);
-	__type(value, struct kc_pending_block);
-} kc_pending_pages SEC(".maps");
-
-/* __vmalloc_node_range's size and caller, from its entry to its return. */
-struct kc_pending_area {
-	__u64 size;
-	__u64 caller;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u64);
-	__type(value, struct kc_pending_area);
-} kc_pending_areas SEC(".maps");
-
 static __always_inline int kc_is_err_or_null(__u64 v)
 {
-	return v == 0 || v >= (__u64)-4095;
+	return v == 0 || v >= (__u64)-KC_MAX_ERRNO;
 }
 
 /* Records what allocation `alloc` returned (`ret`: an object, a page's address, or a struct page). */
@@ -138,7 +112,7 @@ struct kc_bulk {
 static long kc_bulk_step(__u64 i, void *data)
 {
 	struct kc_bulk *b = data;
-	kc_forget(kc_read_u64((const void *)(b->array + i * 8)));
+	kc_forget(kc_read_u64((const void *)(b->array + i * sizeof(__u64))));
 	return 0;
 }
 
@@ -148,7 +122,7 @@ int kc_free_bulk(struct pt_regs *ctx)
 {
 	struct kc_bulk b = { .array = PT_REGS_PARM3(ctx) };
 
-	KC_LOOP(PT_REGS_PARM2(ctx), 4096, 128, kc_bulk_step, &b);
+	KC_LOOP(PT_REGS_PARM2(ctx), KC_MAX_BULK, 128, kc_bulk_step, &b);
 	return 0;
 }
 
@@ -183,7 +157,7 @@ SEC("kprobe")
 int kc_free_vfree(struct pt_regs *ctx)
 {
 	__u64 addr = PT_REGS_PARM1(ctx);
-	__u64 page = addr >> 12;
+	__u64 page = addr >> KC_PAGE_SHIFT;
 	struct kc_vm_page *v = bpf_map_lookup_elem(&kc_vm_pages, &page);
 	struct kc_area_walk w = { .first = page, .del = 1 };
 
@@ -203,7 +177,7 @@ int kc_vmalloc_entry(struct pt_regs *ctx)
 	__u64 tid = bpf_get_current_pid_tgid();
 	struct kc_pending_area a = { .size = PT_REGS_PARM1(ctx) };
 
-	a.caller = kc_read_u64((const void *)(PT_REGS_SP(ctx) + 24));
+	a.caller = kc_read_u64((const void *)(PT_REGS_SP(ctx) + 3 * sizeof(__u64)));
 	bpf_map_update_elem(&kc_pending_areas, &tid, &a, BPF_ANY);
 	return 0;
 }
@@ -244,7 +218,7 @@ int kc_vmalloc_ret(struct pt_regs *ctx)
 	if (!a)
 		return 0;
 	c.caller = a->caller;
-	pages = (a->size + 4095) >> 12;
+	pages = (a->size + KC_PAGE_SIZE - 1) >> KC_PAGE_SHIFT;
 	bpf_map_delete_elem(&kc_pending_areas, &tid);
 	if (kc_is_err_or_null(addr))
 		return 0;
@@ -258,7 +232,7 @@ int kc_vmalloc_ret(struct pt_regs *ctx)
 	if (pages > KC_MAX_AREA_PAGES)
 		pages = KC_MAX_AREA_PAGES;
 #endif
-	w.first = addr >> 12;
+	w.first = addr >> KC_PAGE_SHIFT;
 	w.alloc = KC_VM_ALLOC_BASE + c.id;
 	w.pages = (__u32)pages;
 	w.start = addr;

@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* kcompart.h: the layout shared by the BPF checker and user space (loader,
- * tests): region codes, the violation event sent through the ring buffer, the
- * per-site policy record, and the counter slots (DESIGN.md §5). Plain C types
- * only (no vmlinux.h), so a user-space program can include it as is. */
+/* kcompart.h: the layout shared by the BPF run time (runtime/bpf) and user
+ * space (runtime/loader, the tests): sizes, region bits, site flags, the
+ * per-site policy record, tracking records, the violation event sent through
+ * the ring buffer, the counter slots, and the defaults of the knobs the
+ * loader sets (DESIGN.md §5). Plain C types only (no vmlinux.h), so a
+ * user-space program can include it as is. src/emit/constants.ts is generated
+ * from this file (npm run gen:constants; a test checks it is up to date). */
 #ifndef KCOMPART_H
 #define KCOMPART_H
+
+/* The page size of x86-64, the one place the run time and the loader take it from. */
+#define KC_PAGE_SHIFT 12
+#define KC_PAGE_SIZE (1ULL << KC_PAGE_SHIFT)
 
 #define KC_COMM_LEN 16
 #define KC_MAX_SITES 65536
@@ -23,10 +30,43 @@
 #define KC_MAX_AREA_PAGES 16384
 /* Functions whose vmalloc areas are tracked (the `caller` argument of __vmalloc_node_range). */
 #define KC_MAX_VM_CALLERS 1024
+/* A global's range ends at the next symbol, at most this far on (the loader, from kallsyms). */
+#define KC_MAX_SYMBOL_BYTES (16ULL << 20)
 /* Kernel words the loader reads per BPF_PROG_TEST_RUN of kc_peek. */
 #define KC_PEEK_SLOTS 64
 /* Buddy blocks are looked up by their head pfn aligned down for orders 0..KC_MAX_ORDER. */
 #define KC_MAX_ORDER 10
+/* Error pointers are the last KC_MAX_ERRNO values (the kernel's MAX_ERRNO). */
+#define KC_MAX_ERRNO 4095
+/* Pointers freed by one kmem_cache_free_bulk that the free probe forgets (bpf_loop bound). */
+#define KC_MAX_BULK 4096
+/* Tasks with an allocation in flight (the page block or vmalloc area seen at entry, read at return). */
+#define KC_MAX_PENDING 8192
+/* The ring buffer of violation events, in bytes. */
+#define KC_RINGBUF_BYTES (256 * 1024)
+/* Kernel stacks kept for events (kc_stacks), and frames per stack. */
+#define KC_MAX_STACKS 4096
+#define KC_STACK_DEPTH 32
+
+/* ---- knob defaults (const volatile in runtime/bpf/maps.bpf.h, set by the loader before load) ---- */
+/* THREAD_SIZE = KC_PAGE_SIZE << order: order 2 on x86-64, 3 with KASAN (a larger stack). */
+#define KC_THREAD_SIZE_ORDER 2
+#define KC_THREAD_SIZE_ORDER_KASAN 3
+/* x86-64 kernel address space (Documentation/arch/x86/x86_64/mm.rst): the bases used when
+ * the kernel does not randomize them (no page_offset_base etc. in kallsyms) and the sizes
+ * of the direct map, the vmalloc area and the vmemmap, with 4-level and 5-level paging. */
+#define KC_L4_PAGE_OFFSET 0xffff888000000000ULL
+#define KC_L4_VMALLOC_START 0xffffc90000000000ULL
+#define KC_L4_VMEMMAP_START 0xffffea0000000000ULL
+#define KC_L4_DIRECT_MAP_BYTES (64ULL << 40)
+#define KC_L4_VMALLOC_BYTES (32ULL << 40)
+#define KC_L4_VMEMMAP_BYTES (1ULL << 40)
+#define KC_L5_PAGE_OFFSET 0xff11000000000000ULL
+#define KC_L5_VMALLOC_START 0xffa0000000000000ULL
+#define KC_L5_VMEMMAP_START 0xffd4000000000000ULL
+#define KC_L5_DIRECT_MAP_BYTES (32ULL << 50)
+#define KC_L5_VMALLOC_BYTES (25ULL << 49)
+#define KC_L5_VMEMMAP_BYTES (1ULL << 49)
 
 /* Region bits: a site's legal set, and the region an address was found in. */
 #define KC_R_STACK   (1u << 0)
@@ -123,7 +163,7 @@ struct kc_page_block {
 	unsigned int order;
 };
 
-/* One page of a recorded vmalloc area (kc_vm_pages, key = address >> 12). */
+/* One page of a recorded vmalloc area (kc_vm_pages, key = address >> KC_PAGE_SHIFT). */
 struct kc_vm_page {
 	unsigned int alloc;
 	unsigned int pages; /* pages of the area, in its first page's record */

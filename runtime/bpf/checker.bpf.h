@@ -7,133 +7,13 @@
  * loader, objects recorded by track.bpf.h's allocation probes), and counts;
  * kc_site_check() reports violations to the ring buffer with a stack id. Also
  * kc_peek, a raw_tp program the loader runs (BPF_PROG_TEST_RUN, never
- * attached) to read kernel words such as cache pointers. Include after
- * vmlinux.h and the libbpf headers, once per BPF object. */
+ * attached) to read kernel words such as cache pointers. Its maps and knobs
+ * are defined in maps.bpf.h. Include after vmlinux.h and the libbpf headers,
+ * once per BPF object. */
 #ifndef KC_CHECKER_BPF_H
 #define KC_CHECKER_BPF_H
 
-#include "kcompart.h"
-
-/* ---- knobs (rodata, set by the loader before load) ---------------------- */
-/* THREAD_SIZE of the target kernel (16 KiB on x86-64; 32 KiB with KASAN). */
-const volatile __u64 kc_thread_size = 16384;
-/* Bytes of the vmemmap (struct page array) from vmemmap_base: 1 TiB with 4-level paging. */
-const volatile __u64 kc_vmemmap_size = 1ULL << 40;
-/* Bytes of the vmalloc area from vmalloc_base: 32 TiB with 4-level paging. */
-const volatile __u64 kc_vmalloc_size = 32ULL << 40;
-/* Bytes of the direct map from page_offset_base (64 TiB with 4-level paging). */
-const volatile __u64 kc_direct_map_size = 64ULL << 40;
-/* 1: use the bpf_get_kmem_cache kfunc when the kernel has it; 0: always the CO-RE page walk. */
-const volatile __u32 kc_use_kfunc = 1;
-/* x86-64 4-level paging bases used when the kernel does not randomize them. */
-const volatile __u64 kc_page_offset_fixed = 0xffff888000000000ULL;
-const volatile __u64 kc_vmemmap_fixed = 0xffffea0000000000ULL;
-const volatile __u64 kc_vmalloc_fixed = 0xffffc90000000000ULL;
-
-/* ---- phase (.bss, switched by the loader at run time) -------------------- */
-/* 0: audit (violations counted, not reported; unknown memory adopted), 1: enforce (reported). */
-__u32 kc_enforce = 0;
-
-/* ---- values found at run time (written by the loader after load) ---------- */
-struct kc_runtime kc_rt SEC(".data.kcrt") = {};
-
-/* ---- maps ------------------------------------------------------------------- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, KC_MAX_SITES);
-	__type(key, __u32);
-	__type(value, struct kc_site_policy);
-} kc_sites SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, KC_MAX_GLOBALS);
-	__type(key, __u32);
-	__type(value, struct kc_range);
-} kc_globals SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, KC_MAX_CACHES);
-	__type(key, struct kc_cache_key);
-	__type(value, __u8);
-} kc_allowed_caches SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, KC_MAX_ALLOWED);
-	__type(key, struct kc_alloc_key);
-	__type(value, __u8);
-} kc_allowed_allocs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, KC_MAX_OBJECTS);
-	__type(key, __u64);
-	__type(value, struct kc_object);
-} kc_objects SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, KC_MAX_PAGE_BLOCKS);
-	__type(key, __u64);
-	__type(value, struct kc_page_block);
-} kc_pages SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, KC_MAX_VM_PAGES);
-	__type(key, __u64);
-	__type(value, struct kc_vm_page);
-} kc_vm_pages SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, KC_MAX_VM_CALLERS);
-	__type(key, __u32);
-	__type(value, struct kc_range);
-} kc_vm_callers SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KC_CNT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} kc_counters SEC(".maps");
-
-/* What the last kc_check on this CPU found, for the report of its caller. */
-struct kc_finding {
-	__u32 region;
-	__u32 alloc;
-	__u64 cache;
-	__u64 object;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct kc_finding);
-} kc_last SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
-} kc_events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 4096);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, 32 * sizeof(__u64));
-} kc_stacks SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, KC_PEEK_SLOTS);
-	__type(key, __u32);
-	__type(value, struct kc_peek_slot);
-} kc_peek_slots SEC(".maps");
+#include "maps.bpf.h"
 
 /* ---- kernel symbols ---------------------------------------------------------- */
 /* 6.13+: the cache of a slab object, NULL for other memory. Weak: absent on older
@@ -251,7 +131,7 @@ static __always_inline int kc_in_percpu(__u64 addr)
 /* The pfn of a direct-map address. */
 static __always_inline __u64 kc_pfn_of(__u64 addr)
 {
-	return (addr - kc_page_offset()) >> 12;
+	return (addr - kc_page_offset()) >> KC_PAGE_SHIFT;
 }
 
 /* The pfn of a struct page in the vmemmap. */
@@ -272,7 +152,7 @@ static __always_inline struct page *kc_head_page(__u64 addr)
 
 	if (!pob || !vmb || addr < pob || addr - pob >= kc_direct_map_size)
 		return 0;
-	page = (struct page *)(vmb + ((addr - pob) >> 12) * bpf_core_type_size(struct page));
+	page = (struct page *)(vmb + ((addr - pob) >> KC_PAGE_SHIFT) * bpf_core_type_size(struct page));
 	head = (__u64)BPF_CORE_READ(page, compound_head);
 	if (head & 1)
 		page = (struct page *)(head - 1);
@@ -326,7 +206,7 @@ static __always_inline __u64 kc_object_start(__u64 addr, __u64 cache)
 
 	if (!head)
 		return addr;
-	base = kc_page_offset() + (kc_pfn_of_page((__u64)head) << 12);
+	base = kc_page_offset() + (kc_pfn_of_page((__u64)head) << KC_PAGE_SHIFT);
 	size = BPF_CORE_READ(s, size);
 	if (bpf_core_field_exists(s->red_left_pad))
 		red = BPF_CORE_READ(s, red_left_pad);
@@ -515,7 +395,7 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 		goto violation;
 	}
 	if (kc_in_vmalloc(addr)) {
-		__u64 page = addr >> 12;
+		__u64 page = addr >> KC_PAGE_SHIFT;
 		struct kc_vm_page *v = bpf_map_lookup_elem(&kc_vm_pages, &page);
 
 		found = KC_R_VMALLOC;
@@ -533,7 +413,7 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 			goto violation;
 		if (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_VMALLOC, KC_F_UNTRACKED_VMALLOC, &adopt)) {
 			if (adopt) {
-				struct kc_vm_page rec = { .alloc = KC_ALLOC_ADOPTED, .pages = 1, .start = page << 12 };
+				struct kc_vm_page rec = { .alloc = KC_ALLOC_ADOPTED, .pages = 1, .start = page << KC_PAGE_SHIFT };
 
 				if (bpf_map_update_elem(&kc_vm_pages, &page, &rec, BPF_NOEXIST) == 0)
 					kc_count(KC_CNT_ADOPTED);

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/* attach.c: attaches the policy's programs with libbpf: the run time's fixed
+ * programs through the skeleton (kc_skel->progs.kc_free_kfree, …: the free
+ * probes, the vmalloc probes on the kernel's spelling of
+ * __vmalloc_node_range, the kmem page tracepoints), and the generated site
+ * programs (kc_site_N) and allocation probes (kc_alloc_N), found by iterating
+ * the object's programs, at the symbol+offset the seed gives (their section
+ * may be a bare "kprobe" when the symbol is no C-safe name). Every refusal is
+ * one KC-REFUSED line with the kernel's reason; links are kept for detaching. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+
+static struct bpf_link **links;
+static size_t nlinks, caplinks;
+
+static void keep_link(struct bpf_link *l)
+{
+	if (nlinks == caplinks) {
+		caplinks = caplinks ? caplinks * 2 : 1024;
+		links = realloc(links, caplinks * sizeof(*links));
+		if (!links) {
+			fprintf(stderr, "KC-ERROR out of memory\n");
+			exit(1);
+		}
+	}
+	links[nlinks++] = l;
+}
+
+static int attach_kprobe(struct bpf_program *p, const char *symbol, unsigned long offset, int retprobe)
+{
+	struct bpf_link *l;
+
+	if (!p)
+		return -ENOENT;
+	LIBBPF_OPTS(bpf_kprobe_opts, o, .offset = offset, .retprobe = retprobe);
+	l = bpf_program__attach_kprobe_opts(p, symbol, &o);
+	if (!l)
+		return -errno ? -errno : -EINVAL;
+	keep_link(l);
+	return 0;
+}
+
+/* The number N of a generated program called `<prefix>N`, or -1. */
+static long generated_id(const char *name, const char *prefix)
+{
+	size_t len = strlen(prefix);
+	char *end;
+	long id;
+
+	if (strncmp(name, prefix, len) || name[len] < '0' || name[len] > '9')
+		return -1;
+	id = strtol(name + len, &end, 10);
+	return *end ? -1 : id;
+}
+
+void kc_attach_sites(struct kc_attach_stats *st)
+{
+	struct bpf_program **site_prog = calloc(kc_seed.n_sites + 1, sizeof(*site_prog));
+	struct bpf_program **probe_prog = calloc(kc_seed.n_probes + 1, sizeof(*probe_prog));
+	struct bpf_program *prog;
+	int i, err;
+
+	if (!site_prog || !probe_prog) {
+		fprintf(stderr, "KC-ERROR out of memory\n");
+		exit(1);
+	}
+	bpf_object__for_each_program(prog, kc_skel->obj) {
+		const char *name = bpf_program__name(prog);
+		long id;
+
+		if ((id = generated_id(name, "kc_site_")) >= 0 && id < kc_seed.n_sites && !strcmp(kc_seed.sites[id].program, name))
+			site_prog[id] = prog;
+		else if ((id = generated_id(name, "kc_alloc_")) >= 0 && id < kc_seed.n_probes && !strcmp(kc_seed.probes[id].program, name))
+			probe_prog[id] = prog;
+	}
+	for (i = 0; i < kc_seed.n_sites; i++) {
+		const struct kc_seed_site *s = &kc_seed.sites[i];
+
+		err = attach_kprobe(site_prog[i], kc_name(s->symbol), s->offset, 0);
+		if (err) {
+			st->refused++;
+			kc_report_refusal("site", s->program, kc_name(s->symbol), s->offset, err);
+		} else {
+			st->sites++;
+		}
+	}
+	for (i = 0; i < kc_seed.n_probes; i++) {
+		const struct kc_seed_probe *p = &kc_seed.probes[i];
+
+		err = attach_kprobe(probe_prog[i], kc_name(p->symbol), p->offset, 0);
+		if (err) {
+			st->track_refused++;
+			kc_report_refusal("alloc", p->program, kc_name(p->symbol), p->offset, err);
+		} else {
+			st->track++;
+		}
+	}
+	free(site_prog);
+	free(probe_prog);
+}
+
+void kc_attach_tracking(struct kc_attach_stats *st)
+{
+	const struct {
+		struct bpf_program *prog;
+		const char *program;
+		const char *symbols[3];
+		int retprobe;
+	} fixed[] = {
+		{ kc_skel->progs.kc_free_kfree, "kc_free_kfree", { "kfree" }, 0 },
+		{ kc_skel->progs.kc_free_cache, "kc_free_cache", { "kmem_cache_free" }, 0 },
+		{ kc_skel->progs.kc_free_bulk, "kc_free_bulk", { "kmem_cache_free_bulk" }, 0 },
+		{ kc_skel->progs.kc_free_vfree, "kc_free_vfree", { "vfree" }, 0 },
+		{ kc_skel->progs.kc_vmalloc_entry, "kc_vmalloc_entry", { "__vmalloc_node_range", "__vmalloc_node_range_noprof" }, 0 },
+		{ kc_skel->progs.kc_vmalloc_ret, "kc_vmalloc_ret", { "__vmalloc_node_range", "__vmalloc_node_range_noprof" }, 1 },
+	};
+	const struct {
+		struct bpf_program *prog;
+		const char *program;
+	} tps[] = {
+		{ kc_skel->progs.kc_page_alloc, "kc_page_alloc" },
+		{ kc_skel->progs.kc_page_free, "kc_page_free" },
+	};
+	size_t i, k;
+	int err;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		err = -ENOENT;
+		for (k = 0; k < 3 && fixed[i].symbols[k]; k++) {
+			if (!kc_ksym_addr(fixed[i].symbols[k]))
+				continue;
+			err = attach_kprobe(fixed[i].prog, fixed[i].symbols[k], 0, fixed[i].retprobe);
+			break;
+		}
+		if (err) {
+			st->track_refused++;
+			kc_report_refusal("track", fixed[i].program, fixed[i].symbols[0], 0, err);
+		} else {
+			st->track++;
+		}
+	}
+	for (i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		struct bpf_link *l = bpf_program__attach(tps[i].prog);
+
+		if (!l) {
+			st->track_refused++;
+			kc_report_refusal("track", tps[i].program, "tracepoint", 0, -errno);
+		} else {
+			keep_link(l);
+			st->track++;
+		}
+	}
+}
+
+size_t kc_detach_all(void)
+{
+	size_t i, n = nlinks;
+
+	for (i = 0; i < nlinks; i++)
+		bpf_link__destroy(links[i]);
+	free(links);
+	links = NULL;
+	nlinks = caplinks = 0;
+	return n;
+}

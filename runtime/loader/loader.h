@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* loader.h: what the parts of the kcompart loader share (DESIGN.md §5): the
+ * compiled-in seed of the policy (seed.c), /proc/kallsyms (kallsyms.c), filling
+ * the maps (maps.c), attaching (attach.c), reporting (report.c), and the
+ * skeleton of the policy's BPF object. The skeleton is made by
+ * `bpftool gen skeleton <name>.bpf.o name <name>` (src/emit/compile.ts) and
+ * named by two macros on the compiler's command line:
+ *   -DKC_SKEL_HEADER='"<name>.skel.h"' -DKC_SKEL_NAME=<name>
+ * so every map, knob and fixed program is reached through it
+ * (kc_skel->maps.kc_sites, kc_skel->rodata->kc_thread_size,
+ * kc_skel->progs.kc_peek) and checked by the compiler. */
+#ifndef KC_LOADER_H
+#define KC_LOADER_H
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <stdio.h>
+
+#include "kcompart.h"
+
+#if !defined(KC_SKEL_HEADER) || !defined(KC_SKEL_NAME)
+#error "build with -DKC_SKEL_HEADER='\"<name>.skel.h\"' -DKC_SKEL_NAME=<name> (the bpftool skeleton of the policy's object)"
+#endif
+#include KC_SKEL_HEADER
+
+#define KC_CAT_(a, b) a##b
+#define KC_CAT(a, b) KC_CAT_(a, b)
+/* The skeleton's type and functions: struct <name>, <name>__open(), <name>__load(), <name>__destroy(). */
+#define KC_SKEL struct KC_SKEL_NAME
+#define KC_SKEL_FN(f) KC_CAT(KC_SKEL_NAME, f)
+
+/* ---- the seed: the policy as data (<name>.seed.h, compiled into seed.c) ---- */
+struct kc_seed_cache {
+	int name;
+	int holder; /* the global holding the struct kmem_cache pointer, -1 if unknown */
+	long offset;
+};
+
+struct kc_seed_alloc {
+	int site;
+	int kind;
+	int allocator;
+	int file;
+	unsigned int line;
+};
+
+struct kc_seed_probe {
+	const char *program;
+	unsigned int alloc;
+	int symbol;
+	unsigned long offset;
+};
+
+struct kc_seed_site {
+	const char *program;
+	int symbol;
+	unsigned long offset;
+	unsigned int regions;
+	unsigned int flags;
+	int gs;
+	unsigned int globals, caches, allocs, vm_callers; /* offsets into lists */
+	int access, function, file;
+	unsigned int line, column;
+};
+
+struct kc_seed {
+	const char *compartment;
+	int n_sites, n_allocs, n_probes, n_caches, n_names, n_lists;
+	const char *const *names;   /* names are indices into it */
+	const unsigned int *lists;  /* lists are offsets into it: length, then items */
+	const struct kc_seed_cache *caches;
+	const struct kc_seed_alloc *allocs;
+	const struct kc_seed_probe *probes;
+	const struct kc_seed_site *sites;
+};
+
+extern const struct kc_seed kc_seed;
+
+/* Name i of the seed, "?" out of range. */
+const char *kc_name(int i);
+
+/* ---- options (main.c) ---- */
+struct kc_options {
+	int no_attach, no_track, enforce_now, verbose, no_kfunc;
+	double enforce_after, duration; /* seconds, < 0: not given */
+	unsigned long long thread_size; /* 0: from kallsyms */
+	int paging_levels;              /* 4 or 5 */
+};
+
+extern struct kc_options kc_opt;
+extern KC_SKEL *kc_skel;
+
+/* ---- /proc/kallsyms (kallsyms.c) ---- */
+struct kc_ksym {
+	unsigned long long addr;
+	char type;
+	char *name;
+};
+
+/* Reads /proc/kallsyms; -EPERM when kptr_restrict hides the addresses. */
+int kc_kallsyms_load(void);
+/* The first by-name index of `name`, or -1. */
+long kc_ksym_find(const char *name);
+/* The symbol at by-name index i (NULL past the end): same-named symbols follow each other. */
+const struct kc_ksym *kc_ksym_at(long i);
+/* The end of a symbol: the next higher address, at most KC_MAX_SYMBOL_BYTES on. */
+unsigned long long kc_ksym_end(const struct kc_ksym *s);
+/* The address of the first symbol called `name`, 0 if none. */
+unsigned long long kc_ksym_addr(const char *name);
+/* "sym+0x1f" for an address, into buf. */
+const char *kc_ksym_describe(unsigned long long addr, char *buf, size_t len);
+
+/* ---- maps (maps.c) ---- */
+int kc_possible_cpus(void);
+/* The per-cpu areas, for kc_rt. */
+void kc_find_percpu(struct kc_runtime *rt);
+/* The struct kmem_cache * of every seed cache (0: not found, printed as KC-WIDENED). */
+unsigned long long *kc_resolve_caches(void);
+/* Fills kc_vm_callers; returns the slots used. */
+unsigned int kc_fill_vm_callers(void);
+/* Fills kc_sites, kc_globals, kc_allowed_caches, kc_allowed_allocs (KC-MAPS line). */
+int kc_fill_maps(const unsigned long long *cache_ptr);
+
+/* ---- attaching (attach.c) ---- */
+struct kc_attach_stats {
+	unsigned int sites, refused, track, track_refused;
+};
+/* The free probes, vmalloc probes and page tracepoints. */
+void kc_attach_tracking(struct kc_attach_stats *st);
+/* Every site program and allocation probe at its symbol+offset. */
+void kc_attach_sites(struct kc_attach_stats *st);
+/* Destroys every link; returns how many there were. */
+size_t kc_detach_all(void);
+
+/* ---- reporting (report.c) ---- */
+/* Prints a name with every byte outside printable ASCII (and the quote, the backslash) as \xNN. */
+void kc_put_name(FILE *f, const char *s);
+/* KC-REFUSED <what> <program> at "<symbol>"+0x<offset>: <reason> */
+void kc_report_refusal(const char *what, const char *program, const char *symbol, unsigned long offset, int err);
+/* KC-COUNTERS <when> name=sum … */
+void kc_print_counters(const char *when);
+/* The ring buffer of violations, printed as KC-VIOLATION and KC-STACK lines. */
+struct ring_buffer *kc_events_open(void);
+
+#endif /* KC_LOADER_H */

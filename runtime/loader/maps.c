@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/* maps.c: fills the checker's maps from the seed, through the skeleton
+ * (kc_skel->maps.*): the kernel words it needs read by the object's kc_peek
+ * program (BPF_PROG_TEST_RUN, never attached): the per-cpu areas and the cache
+ * pointers held by globals; vmalloc callers as function ranges; then every
+ * site's record, its global ranges (sorted, disjoint), allowed caches,
+ * allowed allocations and vmalloc callers. What cannot be resolved widens the
+ * site (KC-WIDENED, KC_F_UNTRACKED_*), never narrows it. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+
+int kc_possible_cpus(void)
+{
+	int n = libbpf_num_possible_cpus();
+
+	return n > 0 ? n : 1;
+}
+
+/* Reads up to KC_PEEK_SLOTS kernel words through kc_peek. Returns 0 or -errno. */
+static int peek(const unsigned long long *addrs, unsigned long long *vals, int *ok, int n)
+{
+	int fd_peek = bpf_map__fd(kc_skel->maps.kc_peek_slots);
+	struct kc_peek_slot slot;
+	unsigned long long args[1] = { 0 };
+	__u32 i;
+	int err;
+
+	if (n > KC_PEEK_SLOTS)
+		return -EINVAL;
+	for (i = 0; i < KC_PEEK_SLOTS; i++) {
+		memset(&slot, 0, sizeof(slot));
+		slot.addr = (int)i < n ? addrs[i] : 0;
+		if (bpf_map_update_elem(fd_peek, &i, &slot, 0))
+			return -errno;
+	}
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(args));
+	err = bpf_prog_test_run_opts(bpf_program__fd(kc_skel->progs.kc_peek), &opts);
+	if (err)
+		return -errno;
+	for (i = 0; (int)i < n; i++) {
+		if (bpf_map_lookup_elem(fd_peek, &i, &slot))
+			return -errno;
+		vals[i] = slot.val;
+		ok[i] = addrs[i] && slot.err == 0;
+	}
+	return 0;
+}
+
+/* The per-cpu areas: [min __per_cpu_offset[c], max __per_cpu_offset[c] + pcpu_unit_size). */
+void kc_find_percpu(struct kc_runtime *rt)
+{
+	unsigned long long base = kc_ksym_addr("__per_cpu_offset"), unit = kc_ksym_addr("pcpu_unit_size");
+	unsigned long long addrs[KC_PEEK_SLOTS], vals[KC_PEEK_SLOTS], lo = ~0ULL, hi = 0;
+	int ok[KC_PEEK_SLOTS], ncpu = kc_possible_cpus(), i;
+
+	if (!base || !unit) {
+		fprintf(stderr, "KC-WARN no __per_cpu_offset / pcpu_unit_size in kallsyms: per-cpu addresses are not classified\n");
+		return;
+	}
+	if (ncpu > KC_PEEK_SLOTS - 1)
+		ncpu = KC_PEEK_SLOTS - 1;
+	addrs[0] = unit;
+	for (i = 0; i < ncpu; i++)
+		addrs[i + 1] = base + sizeof(unsigned long long) * i;
+	if (peek(addrs, vals, ok, ncpu + 1) || !ok[0]) {
+		fprintf(stderr, "KC-WARN cannot read the per-cpu offsets\n");
+		return;
+	}
+	for (i = 0; i < ncpu; i++) {
+		if (!ok[i + 1] || !vals[i + 1])
+			continue;
+		if (vals[i + 1] < lo)
+			lo = vals[i + 1];
+		if (vals[i + 1] + (vals[0] & 0xffffffffULL) > hi)
+			hi = vals[i + 1] + (vals[0] & 0xffffffffULL);
+	}
+	if (hi > lo) {
+		rt->percpu_start = lo;
+		rt->percpu_end = hi;
+	}
+}
+
+unsigned long long *kc_resolve_caches(void)
+{
+	const int ncaches = kc_seed.n_caches;
+	unsigned long long *ptr = calloc(ncaches + 1, sizeof(*ptr));
+	unsigned long long addrs[KC_PEEK_SLOTS], vals[KC_PEEK_SLOTS];
+	int ok[KC_PEEK_SLOTS], idx[KC_PEEK_SLOTS], n = 0, i, c;
+
+	if (!ptr)
+		return NULL;
+	for (c = 0; c <= ncaches; c++) {
+		if (c < ncaches && kc_seed.caches[c].holder >= 0) {
+			unsigned long long a = kc_ksym_addr(kc_name(kc_seed.caches[c].holder));
+
+			if (a) {
+				addrs[n] = a + kc_seed.caches[c].offset;
+				idx[n++] = c;
+			}
+		}
+		if (n == KC_PEEK_SLOTS || (c == ncaches && n)) {
+			if (peek(addrs, vals, ok, n) == 0)
+				for (i = 0; i < n; i++)
+					ptr[idx[i]] = ok[i] ? vals[i] : 0;
+			n = 0;
+		}
+	}
+	for (c = 0; c < ncaches; c++) {
+		if (ptr[c])
+			continue;
+		fprintf(stdout, "KC-WIDENED cache \"");
+		kc_put_name(stdout, kc_name(kc_seed.caches[c].name));
+		fprintf(stdout, "\" (holder \"");
+		kc_put_name(stdout, kc_seed.caches[c].holder >= 0 ? kc_name(kc_seed.caches[c].holder) : "?");
+		fprintf(stdout, "\") not found: its sites allow untracked slab objects\n");
+	}
+	return ptr;
+}
+
+/* kc_vm_callers: one range per distinct caller function name (slot = name's order of first use). */
+static int *vm_caller_slot; /* by name index, -1 if none, -2 if unresolvable */
+static unsigned int vm_callers, widened_callers;
+
+unsigned int kc_fill_vm_callers(void)
+{
+	int fd = bpf_map__fd(kc_skel->maps.kc_vm_callers);
+	int i;
+
+	vm_caller_slot = malloc(sizeof(int) * (kc_seed.n_names + 1));
+	if (!vm_caller_slot)
+		return 0;
+	for (i = 0; i <= kc_seed.n_names; i++)
+		vm_caller_slot[i] = -1;
+	for (i = 0; i < kc_seed.n_sites; i++) {
+		const unsigned int *l = &kc_seed.lists[kc_seed.sites[i].vm_callers];
+		unsigned int k;
+
+		for (k = 0; k < l[0]; k++) {
+			int name = (int)l[1 + k];
+			long j = kc_ksym_find(kc_name(name));
+			struct kc_range r;
+
+			if (vm_caller_slot[name] != -1 || j < 0 || vm_callers >= KC_MAX_VM_CALLERS) {
+				if (j < 0 && vm_caller_slot[name] == -1) {
+					vm_caller_slot[name] = -2; /* unresolvable: widened */
+					widened_callers++;
+				}
+				continue;
+			}
+			r.start = kc_ksym_at(j)->addr;
+			r.end = kc_ksym_end(kc_ksym_at(j));
+			if (bpf_map_update_elem(fd, &vm_callers, &r, 0) == 0)
+				vm_caller_slot[name] = (int)vm_callers++;
+		}
+	}
+	return vm_callers;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct kc_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+int kc_fill_maps(const unsigned long long *cache_ptr)
+{
+	int fd_sites = bpf_map__fd(kc_skel->maps.kc_sites);
+	int fd_globals = bpf_map__fd(kc_skel->maps.kc_globals);
+	int fd_caches = bpf_map__fd(kc_skel->maps.kc_allowed_caches);
+	int fd_allowed = bpf_map__fd(kc_skel->maps.kc_allowed_allocs);
+	unsigned int *list_first = calloc(kc_seed.n_lists + 1, sizeof(unsigned int));
+	unsigned int *list_count = calloc(kc_seed.n_lists + 1, sizeof(unsigned int));
+	char *list_done = calloc(kc_seed.n_lists + 1, 1);
+	unsigned int next_global = 0, over = 0, widened_caches = 0, i, k;
+	unsigned char one = 1;
+	int c;
+
+	if (!list_first || !list_count || !list_done)
+		return -ENOMEM;
+	for (c = 0; c < kc_seed.n_caches; c++)
+		widened_caches += !cache_ptr[c];
+	for (i = 0; i < (unsigned int)kc_seed.n_sites; i++) {
+		const struct kc_seed_site *s = &kc_seed.sites[i];
+		struct kc_site_policy p = { .regions = s->regions, .flags = s->flags };
+		const unsigned int *l;
+
+		/* globals: one range per kallsyms symbol of each name (statics may repeat), shared by
+		 * equal lists, sorted by start for the checker's binary search */
+		if (!list_done[s->globals]) {
+			struct kc_range *rs = NULL;
+			size_t n = 0, cap = 0, m;
+
+			list_done[s->globals] = 1;
+			list_first[s->globals] = next_global;
+			l = &kc_seed.lists[s->globals];
+			for (k = 0; k < l[0]; k++) {
+				const char *name = kc_name((int)l[1 + k]);
+				long j = kc_ksym_find(name);
+				const struct kc_ksym *sym;
+
+				for (sym = kc_ksym_at(j); sym && !strcmp(sym->name, name); sym = kc_ksym_at(++j)) {
+					if (n == cap) {
+						cap = cap ? cap * 2 : 64;
+						rs = realloc(rs, cap * sizeof(*rs));
+						if (!rs)
+							return -ENOMEM;
+					}
+					rs[n].start = sym->addr;
+					rs[n].end = kc_ksym_end(sym);
+					n++;
+				}
+			}
+			if (n)
+				qsort(rs, n, sizeof(*rs), cmp_range);
+			for (m = 0; m < n && next_global < KC_MAX_GLOBALS; m++) {
+				/* disjoint: a range ends where the next (higher) one starts */
+				if (m + 1 < n && rs[m].end > rs[m + 1].start)
+					rs[m].end = rs[m + 1].start;
+				bpf_map_update_elem(fd_globals, &next_global, &rs[m], 0);
+				next_global++;
+				list_count[s->globals]++;
+			}
+			free(rs);
+		}
+		p.global_first = list_first[s->globals];
+		p.global_count = list_count[s->globals];
+		if (p.global_count > KC_MAX_SITE_GLOBALS || next_global >= KC_MAX_GLOBALS) {
+			/* more ranges than the checker scans: allow any global for this site (widened) */
+			over++;
+			p.regions |= KC_R_ANY;
+		}
+		l = &kc_seed.lists[s->caches];
+		for (k = 0; k < l[0]; k++) {
+			unsigned long long cp = cache_ptr[l[1 + k]];
+			struct kc_cache_key key = { .site = i, .cache = cp };
+
+			if (!cp) {
+				p.flags |= KC_F_UNTRACKED_SLAB;
+				continue;
+			}
+			if (bpf_map_update_elem(fd_caches, &key, &one, 0))
+				fprintf(stderr, "KC-WARN kc_allowed_caches full\n");
+		}
+		l = &kc_seed.lists[s->allocs];
+		for (k = 0; k < l[0]; k++) {
+			struct kc_alloc_key key = { .site = i, .alloc = l[1 + k] };
+
+			if (bpf_map_update_elem(fd_allowed, &key, &one, 0))
+				fprintf(stderr, "KC-WARN kc_allowed_allocs full\n");
+		}
+		l = &kc_seed.lists[s->vm_callers];
+		for (k = 0; k < l[0]; k++) {
+			int slot = vm_caller_slot ? vm_caller_slot[l[1 + k]] : -2;
+
+			if (slot < 0) {
+				p.flags |= KC_F_UNTRACKED_VMALLOC;
+				continue;
+			}
+			struct kc_alloc_key key = { .site = i, .alloc = KC_VM_ALLOC_BASE + (unsigned int)slot };
+
+			bpf_map_update_elem(fd_allowed, &key, &one, 0);
+		}
+		if (kc_opt.no_track) {
+			/* no allocation probes: every tracked kind is checked by kind only */
+			if (p.flags & KC_F_TRACKED_SLAB)
+				p.flags |= KC_F_UNTRACKED_SLAB;
+			if (p.flags & KC_F_TRACKED_BUDDY)
+				p.flags |= KC_F_UNTRACKED_BUDDY;
+			if (p.flags & KC_F_TRACKED_VMALLOC)
+				p.flags |= KC_F_UNTRACKED_VMALLOC;
+		}
+		if (bpf_map_update_elem(fd_sites, &i, &p, 0)) {
+			fprintf(stderr, "KC-ERROR kc_sites update %u: %s\n", i, strerror(errno));
+			return -errno;
+		}
+	}
+	fprintf(stdout, "KC-MAPS sites=%d global_ranges=%u over_global_limit=%u caches_widened=%u vm_callers=%u vm_callers_widened=%u\n",
+		kc_seed.n_sites, next_global, over, widened_caches, vm_callers, widened_callers);
+	free(list_first);
+	free(list_count);
+	free(list_done);
+	return 0;
+}

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/* report.c: what the kcompart loader prints for scripts (scripts/e2e parses
+ * these lines; keep their text): KC-VIOLATION for each event of the ring
+ * buffer kc_events (site, source line, function, probe, access, address,
+ * region, object, cache, allocation site, pid, comm, stack id) followed by a
+ * symbolized KC-STACK from kc_stacks, KC-COUNTERS (the per-cpu counters
+ * summed), KC-REFUSED for a probe the kernel refuses. Names are printed with
+ * every byte outside printable ASCII as \xNN. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+
+void kc_put_name(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+			fputc(c, f);
+		else
+			fprintf(f, "\\x%02x", c);
+	}
+}
+
+void kc_report_refusal(const char *what, const char *program, const char *symbol, unsigned long offset, int err)
+{
+	fprintf(stdout, "KC-REFUSED %s %s at \"", what, program);
+	kc_put_name(stdout, symbol);
+	fprintf(stdout, "\"+0x%lx: %s\n", offset, strerror(-err));
+}
+
+static const char *const counter_names[KC_CNT_MAX] = {
+	[KC_CNT_CHECKS] = "checks", [KC_CNT_PASSES] = "passes", [KC_CNT_VIOLATIONS] = "violations",
+	[KC_CNT_AUDITED] = "audited", [KC_CNT_DROPS] = "drops", [KC_CNT_UNKNOWN_SITE] = "unknown_site",
+	[KC_CNT_TRACKED] = "tracked", [KC_CNT_ADOPTED] = "adopted", [KC_CNT_FREED] = "freed",
+	[KC_CNT_TRACK_FULL] = "track_full", [KC_CNT_UNTRACKED_PASS] = "untracked_pass",
+	[KC_CNT_PASS_STACK] = "pass_stack", [KC_CNT_PASS_GLOBAL] = "pass_global", [KC_CNT_PASS_SLAB] = "pass_slab",
+	[KC_CNT_PASS_BUDDY] = "pass_buddy", [KC_CNT_PASS_VMALLOC] = "pass_vmalloc", [KC_CNT_PASS_PERCPU] = "pass_percpu",
+	[KC_CNT_PASS_VMEMMAP] = "pass_vmemmap",
+};
+
+void kc_print_counters(const char *when)
+{
+	int fd = bpf_map__fd(kc_skel->maps.kc_counters);
+	int ncpu = kc_possible_cpus(), c;
+	__u64 *vals = calloc(ncpu, sizeof(__u64));
+	__u32 k;
+
+	fprintf(stdout, "KC-COUNTERS %s", when);
+	for (k = 0; vals && k < KC_CNT_MAX; k++) {
+		__u64 sum = 0;
+
+		if (bpf_map_lookup_elem(fd, &k, vals) == 0)
+			for (c = 0; c < ncpu; c++)
+				sum += vals[c];
+		fprintf(stdout, " %s=%llu", counter_names[k] ? counter_names[k] : "?", (unsigned long long)sum);
+	}
+	fprintf(stdout, "\n");
+	fflush(stdout);
+	free(vals);
+}
+
+static const char *region_name(unsigned int r)
+{
+	switch (r) {
+	case KC_R_STACK: return "stack";
+	case KC_R_GLOBAL: return "global";
+	case KC_R_SLAB: return "slab";
+	case KC_R_BUDDY: return "buddy";
+	case KC_R_VMALLOC: return "vmalloc";
+	case KC_R_PERCPU: return "percpu";
+	case KC_R_VMEMMAP: return "vmemmap";
+	default: return "none";
+	}
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	const struct kc_event *e = data;
+	const struct kc_seed_site *s;
+	char buf[160], comm[KC_COMM_LEN + 1];
+	__u64 ips[KC_STACK_DEPTH];
+	int i;
+
+	(void)ctx;
+	if (len < sizeof(*e) || e->site >= (unsigned int)kc_seed.n_sites)
+		return 0;
+	s = &kc_seed.sites[e->site];
+	memcpy(comm, e->comm, KC_COMM_LEN);
+	comm[KC_COMM_LEN] = 0;
+	fprintf(stdout, "KC-VIOLATION site=%u at=\"", e->site);
+	kc_put_name(stdout, kc_name(s->file));
+	fprintf(stdout, ":%u:%u\" function=\"", s->line, s->column);
+	kc_put_name(stdout, kc_name(s->function));
+	fprintf(stdout, "\" probe=\"");
+	kc_put_name(stdout, kc_name(s->symbol));
+	fprintf(stdout, "+0x%lx\" access=\"", s->offset);
+	kc_put_name(stdout, kc_name(s->access));
+	fprintf(stdout, "\" addr=0x%llx region=%s object=0x%llx cache=0x%llx alloc=", e->addr, region_name(e->region),
+		e->object, e->cache);
+	if (e->alloc == KC_ALLOC_NONE)
+		fprintf(stdout, "none");
+	else if (e->alloc == KC_ALLOC_ADOPTED)
+		fprintf(stdout, "adopted");
+	else if (e->alloc >= KC_VM_ALLOC_BASE)
+		fprintf(stdout, "vmalloc-caller-%u", e->alloc - KC_VM_ALLOC_BASE);
+	else if (e->alloc < (unsigned int)kc_seed.n_allocs && kc_seed.allocs[e->alloc].site >= 0) {
+		fputc('"', stdout);
+		kc_put_name(stdout, kc_name(kc_seed.allocs[e->alloc].site));
+		fputc('"', stdout);
+	}
+	fprintf(stdout, " pid=%u comm=\"", e->pid);
+	kc_put_name(stdout, comm);
+	fprintf(stdout, "\" stack_id=%d\n", e->stack_id);
+	if (e->stack_id >= 0 && bpf_map_lookup_elem(bpf_map__fd(kc_skel->maps.kc_stacks), &e->stack_id, ips) == 0) {
+		fprintf(stdout, "KC-STACK");
+		for (i = 0; i < KC_STACK_DEPTH && ips[i]; i++)
+			fprintf(stdout, " %s", kc_ksym_describe(ips[i], buf, sizeof(buf)));
+		fprintf(stdout, "\n");
+	}
+	fflush(stdout);
+	return 0;
+}
+
+struct ring_buffer *kc_events_open(void)
+{
+	return ring_buffer__new(bpf_map__fd(kc_skel->maps.kc_events), on_event, NULL, NULL);
+}
