@@ -72,7 +72,12 @@ command -v npm  >/dev/null 2>&1 || die "npm is not installed"
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 20 ] || die "node >= 20 required, found $(node --version)"
 
-if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] \
+if [ -L node_modules ]; then
+  # a git worktree sharing another checkout's install: `npm ci` here would empty the
+  # shared directory through the link (and then replace the link by a copy)
+  [ -d node_modules/zod ] || die "node_modules links to $(readlink node_modules), which has no install: run npm ci there"
+  log "node_modules is a link to $(readlink node_modules): left alone"
+elif [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # the lock is complete (rollup is pinned by an override to a release whose every
   # platform package the registry serves), so a strict install must succeed
