@@ -66,10 +66,13 @@ export function expandInputs(
 function printSummary(s: AnalysisSummary, out: string): void {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const kinds = Object.entries(s.sites.byKind).map(([k, n]) => `${k} ${n}`).join(', ');
-  const ev = Object.entries(s.sites.byEvidence).map(([k, n]) => `${k} ${n}`).join(', ');
+  const share = (n: number) => (s.sites.total ? `${((100 * n) / s.sites.total).toFixed(1)}%` : '0%');
+  const ev = Object.entries(s.sites.byEvidence).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n} (${share(n)})`).join(', ');
+  const conf = Object.entries(s.sites.byConfidence ?? {}).map(([k, n]) => `${k} ${n} (${share(n)})`).join(', ');
   console.log(`kcompart analyze: ${s.modules.compartment} compartment + ${s.modules.context} context modules, ${s.functions} compartment functions`);
   console.log(`  allocation sites ${s.sites.total} (${kinds}); ${s.caches} named caches; ${s.wrappers} wrappers`);
   console.log(`  types by         ${ev}; typeless buffers ${s.sites.typeless}`);
+  console.log(`  type confidence  ${conf}`);
   console.log(`  accesses         ${s.accesses}; legal-set size median ${s.legalSetSize.median}, p90 ${s.legalSetSize.p90}, max ${s.legalSetSize.max}`);
   console.log(`  widened to any   ${pct(s.anyShare)}; reasons: ${s.topReasons.map((r) => `${r.kind} ${r.count}`).join(', ') || 'none'}`);
   console.log(`  points-to        ${s.pointsTo.objects} objects, ${s.pointsTo.nodes} nodes, ${s.pointsTo.cells} cells`);
