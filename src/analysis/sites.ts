@@ -353,6 +353,8 @@ function aliasesOf(v: Value, uses: UseMap): Value[] {
     for (const u of uses.of(out[k]!)) {
       if (seen.has(u)) continue;
       const isAlias = u.opcode === 'bitcast' || u.opcode === 'addrspacecast' || u.opcode === 'freeze'
+        // `(struct neighbour **)__get_free_pages(…)`: the address as a pointer
+        || (u.opcode === 'inttoptr' && u.operands[0] === out[k])
         || (u.opcode === 'getelementptr' && u.operands[0] === out[k] && u.operands.slice(1).every((o) => o.kind === 'int' && o.value === 0n))
         || ((u.opcode === 'phi' || u.opcode === 'select') && (u.opcode === 'select' ? [u.operands[1]!, u.operands[2]!] : u.operands)
           .every((o) => seen.has(o) || o.kind === 'null' || o.kind === 'undef' || o.kind === 'poison' || o.kind === 'int' || o.kind === 'expr'));
@@ -370,10 +372,18 @@ function aliasesOf(v: Value, uses: UseMap): Value[] {
  */
 interface Destination { type: Metadata | null; evidence: Omit<TypeEvidence, 'type'> }
 
-function destinationOf(call: CallBase, facts: FunctionFacts, aliases: readonly Value[]): Destination | undefined {
+function destinationOf(call: CallBase, facts: FunctionFacts, direct: readonly Value[]): Destination | undefined {
   const frames = framesOf(call.debugLoc);
   const written = writtenCallFrame(frames);
   if (!written) return undefined;
+  // the C variable receiving the result may also receive other values (a phi / select of
+  // several pointers): it is still where this result goes
+  const aliases = [...direct];
+  for (let k = 0; k < aliases.length && aliases.length < 64; k++) {
+    for (const u of facts.uses.of(aliases[k]!)) {
+      if ((u.opcode === 'phi' || u.opcode === 'select' || u.opcode === 'inttoptr' || u.opcode === 'bitcast') && !aliases.includes(u)) aliases.push(u);
+    }
+  }
   let best: { v: BoundVariable } | undefined;
   for (const a of aliases) {
     for (const v of facts.vars.get(a) ?? []) {
@@ -383,8 +393,13 @@ function destinationOf(call: CallBase, facts: FunctionFacts, aliases: readonly V
   }
   if (best) return { type: best.v.type, evidence: { kind: 'debug-variable', detail: best.v.name } };
   const k = frames.indexOf(written);
+  const returned = aliases.some((a) => facts.uses.of(a).some((u) => u.opcode === 'ret'));
   if (k >= 0 && k < frames.length - 1 && call.debugLoc) {
-    // the call is in an inlined function that has no variable for the result: it returns it
+    // the call is in an inlined function with no variable for the result; when its callers
+    // receive the result (bind it, or return it), the inlined function returned it
+    const outer = new Set(frames.slice(k + 1).map((f) => f.function));
+    const flowsOut = returned || aliases.some((a) => (facts.vars.get(a) ?? []).some((v) => v.function !== undefined && outer.has(v.function)));
+    if (!flowsOut) return undefined;
     const loc = inlineChain(call.debugLoc)[k];
     const sp = loc ? enclosingSubprogram(loc.scope) : undefined;
     const ts = sp?.type?.kind === 'DISubroutineType' && sp.type.types?.kind === 'tuple' ? sp.type.types.operands : undefined;
@@ -392,7 +407,7 @@ function destinationOf(call: CallBase, facts: FunctionFacts, aliases: readonly V
     if (ts && pointeeOf(ret) !== undefined) return { type: ret, evidence: { kind: 'returned-as', detail: written.function } };
     return undefined;
   }
-  if (aliases.some((a) => facts.uses.of(a).some((u) => u.opcode === 'ret'))) {
+  if (returned) {
     const sig = signatureTypes(facts.fn.value);
     if (sig && pointeeOf(sig[0] ?? null) !== undefined) return { type: sig[0] ?? null, evidence: { kind: 'returned-as', detail: facts.fn.value.name } };
   }
@@ -484,7 +499,16 @@ function recoverType(call: CallBase, facts: FunctionFacts, program: Program): Ca
  * points to (`&obj->field`, also after GEP folding from the variable's own root), the target of a
  * `T **` variable (`*new = …`), or an element of a `T **` array (`groups[i] = …`).
  */
-function slotTypeOf(p: Value, facts: FunctionFacts): { type: Metadata | null; detail: string } | undefined {
+function slotTypeOf(p: Value, facts: FunctionFacts, depth = 0): { type: Metadata | null; detail: string } | undefined {
+  const c = stripCasts(p);
+  if (c.kind === 'instruction' && (c.opcode === 'phi' || c.opcode === 'select') && depth < 4) {
+    // one of several fields (`*netdev_offload_xstats_get_ptr(dev, type) = …`): all of the same type
+    const ins = c.opcode === 'select' ? [c.operands[1]!, c.operands[2]!] : c.operands;
+    const slots = ins.map((x) => slotTypeOf(x, facts, depth + 1));
+    const first = slots[0];
+    if (first && slots.every((x) => x && typeName(x.type) === typeName(first.type))) return first;
+    return undefined;
+  }
   const r = rootOf(p);
   for (const b of facts.byRoot(r.root)) {
     const d = r.off === undefined || b.off === undefined ? undefined : r.off - b.off;
