@@ -62,17 +62,17 @@ export function findWrappers(program: Program, table: AllocatorTable): Map<strin
   const allocatorFor = (call: CallBase, pm: ProgramModule): CallAllocator | undefined => {
     const f = calleeOf(call);
     if (!f) return undefined;
-    const direct = table.get(f.name);
-    if (direct) return { a: direct, name: f.name, size: tableSizeExpr(direct), offset: 0 };
     const def = program.definitionOf(pm, f);
     const w = def && wrappers.get(Program.keyOf(def.module, def.value));
-    return w ? { a: w.allocator, name: def!.value.name, size: w.size, offset: w.offset, wrapper: w } : undefined;
+    if (w) return { a: w.allocator, name: def!.value.name, size: w.size, offset: w.offset, wrapper: w };
+    const direct = table.get(f.name);
+    return direct ? { a: direct, name: f.name, size: tableSizeExpr(direct), offset: 0 } : undefined;
   };
   for (let changed = true, rounds = 0; changed && rounds < 64; rounds++) {
     changed = false;
     for (const fn of program.definedFunctions()) {
       const key = Program.keyOf(fn.module, fn.value);
-      if (wrappers.has(key) || table.has(fn.value.name)) continue;
+      if (wrappers.has(key) || coversTable(table.get(fn.value.name), fn.value)) continue;
       if (fn.value.functionType.returnType.kind !== 'pointer' && fn.value.functionType.returnType.kind !== 'int') continue;
       // a wrapper returns fresh memory only: every origin of every returned value is an
       // allocation (or a constant such as NULL / ERR_PTR); a lookup that may return an
@@ -112,6 +112,17 @@ export function findWrappers(program: Program, table: AllocatorTable): Map<strin
     }
   }
   return wrappers;
+}
+
+/**
+ * A definition named like a table allocator is that allocator when it has the table's
+ * arguments; a local copy the optimizer specialised (`alloc_pages_node(i32 %nid)` with its
+ * constant arguments removed) is analysed as a wrapper instead.
+ */
+function coversTable(a: Allocator | undefined, fn: Function): boolean {
+  if (!a) return false;
+  const used = [a.size, a.count, a.cache, a.order, a.gfp, a.copiesFrom, a.sizeFromString, a.caller].filter((x): x is number => x !== undefined);
+  return used.every((i) => i < fn.arguments.length);
 }
 
 /** Argument `i` of a call as an expression over the parameters of the calling function. */
@@ -437,6 +448,8 @@ function recoverType(call: CallBase, facts: FunctionFacts, program: Program): Ca
     const name = typeName(s);
     let c = cands.get(name);
     if (!c) { c = { name, size: sizeOf(s), kind: diKind(s), evidence: [], di: s }; cands.set(name, c); }
+    // the destination repeats a binding already counted
+    if (!ev.location && c.evidence.some((e) => e.kind === ev.kind && e.detail === ev.detail && !e.location)) return;
     c.evidence.push({ ...ev, type: name });
   };
   const addByName = (name: string | undefined, ev: Omit<TypeEvidence, 'type'>): void => {
@@ -558,12 +571,9 @@ export function findAllocationSites(
         const callee = calleeOf(i);
         if (!callee) continue;
         let alloc = table.get(callee.name);
-        let wrapper: Wrapper | undefined;
-        if (!alloc) {
-          const def = program.definitionOf(fn.module, callee);
-          wrapper = def && wrappers.get(Program.keyOf(def.module, def.value));
-          alloc = wrapper?.allocator;
-        }
+        const def = program.definitionOf(fn.module, callee);
+        const wrapper = def && wrappers.get(Program.keyOf(def.module, def.value));
+        if (wrapper) alloc = wrapper.allocator;
         if (!alloc) continue;
         facts ??= new FunctionFacts(fn);
         const d = draftSite(i, index - 1, alloc, wrapper, callee.name, fn, facts, program, caches);
