@@ -659,7 +659,7 @@ function decideType(cands: TypeCandidate[], dests: Destination[], group: readonl
         evidence: [bufEvidence, ...(header?.evidence ?? [])],
         ...(header ? { header: header.name } : {}),
         ...conflictsOf(rest),
-        confidence: rest.length ? 'resolved' : header ? 'resolved' : 'exact',
+        confidence: rest.length || header ? 'resolved' : 'synthetic',
       };
     }
   }
