@@ -38,6 +38,10 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || need_pkgs+=(qemu-system-x86)
 dpkg -s busybox-static >/dev/null 2>&1 || need_pkgs+=(busybox-static)
 command -v cpio >/dev/null 2>&1 || need_pkgs+=(cpio)
 command -v clang-14 >/dev/null 2>&1 || need_pkgs+=(clang-14)
+# the source-level allocation-type oracle (issue 14, scripts/alloc-oracle.py): libclang's Python
+# binding and the kernel C source the corpus was built from
+/usr/bin/python3 -c 'import clang.cindex' >/dev/null 2>&1 || need_pkgs+=(python3-clang-19)
+[ -f /usr/src/linux-source-6.1.tar.xz ] || need_pkgs+=(linux-source-6.1)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   # de-duplicate
