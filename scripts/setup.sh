@@ -40,6 +40,10 @@ command -v cpio >/dev/null 2>&1 || need_pkgs+=(cpio)
 command -v clang-14 >/dev/null 2>&1 || need_pkgs+=(clang-14)
 # the report's browser test (test/report/browser.test.ts): Debian's headless chromium
 command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
+# the source-level allocation-type oracle (issue 14, scripts/alloc-oracle.py): libclang's Python
+# binding and the kernel C source the corpus was built from
+/usr/bin/python3 -c 'import clang.cindex' >/dev/null 2>&1 || need_pkgs+=(python3-clang-19)
+[ -f /usr/src/linux-source-6.1.tar.xz ] || need_pkgs+=(linux-source-6.1)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   # de-duplicate
@@ -74,7 +78,12 @@ command -v npm  >/dev/null 2>&1 || die "npm is not installed"
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 20 ] || die "node >= 20 required, found $(node --version)"
 
-if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] \
+if [ -L node_modules ]; then
+  # a git worktree sharing another checkout's install: `npm ci` here would empty the
+  # shared directory through the link (and then replace the link by a copy)
+  [ -d node_modules/zod ] || die "node_modules links to $(readlink node_modules), which has no install: run npm ci there"
+  log "node_modules is a link to $(readlink node_modules): left alone"
+elif [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # the lock is complete (rollup is pinned by an override to a release whose every
   # platform package the registry serves), so a strict install must succeed

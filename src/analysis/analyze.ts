@@ -48,7 +48,11 @@ export interface AnalyzeOptions extends CompartmentSpec {
 export interface AnalysisSummary {
   modules: { compartment: number; context: number };
   functions: number;
-  sites: { total: number; byKind: Record<string, number>; byEvidence: Record<string, number>; typeless: number };
+  sites: {
+    total: number; byKind: Record<string, number>; byEvidence: Record<string, number>; typeless: number;
+    /** Sites by how their type was chosen (exact, resolved, synthetic). */
+    byConfidence: Record<string, number>;
+  };
   caches: number;
   wrappers: number;
   accesses: number;
@@ -184,6 +188,7 @@ function summarize(
       byKind: count(policy.allocationSites, (s) => s.kind),
       byEvidence: count(policy.allocationSites, (s) => s.type.evidence[0]?.kind ?? 'none'),
       typeless: policy.allocationSites.filter((s) => s.type.kind === 'buffer').length,
+      byConfidence: count(policy.allocationSites, (s) => s.type.confidence ?? 'exact'),
     },
     caches: policy.caches.length,
     wrappers,

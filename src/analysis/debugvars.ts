@@ -3,12 +3,17 @@
 // global's declared type. Shared by type recovery, points-to and legal sets.
 import type { Metadata } from '../ir/metadata.js';
 import type { Function, GlobalVariable, Value } from '../ir/values.js';
+import { enclosingSubprogram } from '../ir/debuginfo.js';
 import { calleeOf } from './flow.js';
 
 /** A source variable bound to a value. */
 export interface BoundVariable {
   readonly name: string;
   readonly type: Metadata | null;
+  /** The C function declaring the variable (an inlined callee's name for its locals). */
+  readonly function?: string;
+  /** Position of the binding in the function's text (bindings of all values share one order). */
+  readonly order?: number;
 }
 
 /**
@@ -18,12 +23,13 @@ export interface BoundVariable {
  */
 export function boundVariables(f: Function): Map<Value, BoundVariable[]> {
   const map = new Map<Value, BoundVariable[]>();
+  let order = 0;
   const note = (v: Value, variable: Metadata | null | undefined, expr: Metadata | null | undefined): void => {
     if (variable?.kind !== 'DILocalVariable') return;
     if (expr && expr.kind === 'DIExpression' && expr.elements.length) return;
     let list = map.get(v);
     if (!list) { list = []; map.set(v, list); }
-    list.push({ name: variable.name, type: variable.type });
+    list.push({ name: variable.name, type: variable.type, function: enclosingSubprogram(variable.scope)?.name, order: order++ });
   };
   for (const b of f.blocks) {
     for (const i of b.instructions) {

@@ -135,10 +135,15 @@ export function membersAt(t: Metadata | null, offset: number): { name: string; o
     }
     const ms = membersOf(cur);
     let found: { member: DIDerivedType; offset: number; type: DIType } | undefined;
+    let empty: typeof found;
     for (const m of ms) {
       const size = sizeOf(m.type) ?? (m.member.size ? m.member.size / 8 : 0);
-      if (off >= m.offset && off < m.offset + Math.max(size, 1)) { found = m; break; }
+      // a zero-size member (an empty tracker struct, a flexible array) shares its offset with
+      // the next member: it holds the offset only when no sized member does
+      if (size === 0) { if (off === m.offset) empty ??= m; continue; }
+      if (off >= m.offset && off < m.offset + size) { found = m; break; }
     }
+    found ??= empty;
     if (!found) break;
     out.push({ name: found.member.name, offset: found.offset, type: found.type });
     off -= found.offset;

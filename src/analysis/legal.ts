@@ -136,9 +136,12 @@ export class LegalSets {
   ) {
     this.bufferSites = sites.filter((s) => s.type.kind === 'buffer');
     for (const s of sites) {
-      let l = this.sitesByType.get(s.type.name);
-      if (!l) { l = []; this.sitesByType.set(s.type.name, l); }
-      l.push(s);
+      // a buffer with a T header holds a T too: it is a buffer and a T's holder
+      for (const name of s.type.header ? [s.type.name, s.type.header] : [s.type.name]) {
+        let l = this.sitesByType.get(name);
+        if (!l) { l = []; this.sitesByType.set(name, l); }
+        l.push(s);
+      }
     }
     for (const g of program.globalVariables()) {
       const t = globalRecordType(g.value);

@@ -13,7 +13,7 @@ import type { CallBase, Instruction } from '../ir/instructions.js';
 import { isCallBase } from '../ir/instructions.js';
 import type { Function, GlobalVariable, Value } from '../ir/values.js';
 import type { AllocationSite } from '../policy/schema.js';
-import { isRecord, pointeeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
+import { isRecord, pointeeOf, sizeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
 import { stripCasts } from './flow.js';
 import { boundVariables, globalDebugType, signatureTypes } from './debugvars.js';
 import { alignOf, alignTo, gepOffset, sizeOfType } from './layout.js';
@@ -286,7 +286,14 @@ export class PointsTo {
     let t: Metadata | null = null;
     if (o.kind === 'typeany') t = o.type;
     else if (o.kind === 'global') t = globalDebugType(o.global);
-    else if (o.kind === 'site') t = this.compositeByName().get(o.site.type.name) ?? null;
+    else if (o.kind === 'site') {
+      const ty = o.site.type;
+      // an array of `T *` holds T pointers at every offset; a buffer's header is a record at its start
+      const el = ty.kind === 'array' && ty.element?.endsWith(' *') ? this.compositeByName().get(ty.element.slice(0, -2)) : undefined;
+      if (el) return this.typeAny(el) ?? this.unknownObject;
+      t = this.compositeByName().get(ty.header ?? ty.name) ?? null;
+      if (ty.header && t && off !== UNKNOWN && off >= (sizeOf(t) ?? 0)) return this.unknownObject;
+    }
     if (off === UNKNOWN || !t) return this.unknownObject;
     const field = memberTypeAt(t, off);
     return this.typeAny(pointeeOf(field)) ?? this.unknownObject;

@@ -112,11 +112,11 @@ function objectsFor(site: AllocationSite, objects: readonly ObjectIndex[]): Obje
 }
 
 /** The calls of the site's allocator at its location, or why there are none. */
-export function allocationCallsOf(site: AllocationSite, objects: readonly ObjectIndex[]): { calls: FoundCall[]; tier?: "location" | "line"; reason?: AllocationUnmappedReason; symbol?: { object: ObjectIndex; symbol: ElfSymbol } } {
+export function allocationCallsOf(site: AllocationSite, objects: readonly ObjectIndex[]): { calls: FoundCall[]; tier?: "location" | "line" | "target"; reason?: AllocationUnmappedReason; symbol?: { object: ObjectIndex; symbol: ElfSymbol } } {
   if (site.location.length === 0) return { calls: [], reason: "no-location" };
   const inner = site.location[0]!;
-  if (inner.line === 0) return { calls: [], reason: "line-0" };
   const outs = objectsFor(site, objects);
+  if (inner.line === 0) return line0Calls(site, outs);
   if (outs.length === 0) return { calls: [], reason: "no-symbol" };
   const first = { object: outs[0]!, symbol: outs[0]!.symbolsNamed(site.caller)[0]! };
   const want = bareName(site.allocator);
@@ -149,8 +149,38 @@ export function allocationCallsOf(site: AllocationSite, objects: readonly Object
     tier = "line";
   }
   if (calls.length > 0) return { calls, tier, symbol: first };
+  // the backend merged this call with another one under a line-0 row (tail merging)
+  const merged = line0Calls(site, outs);
+  if (merged.calls.length > 0) return merged;
   const reason: AllocationUnmappedReason = !walk.sawRows ? "no-rows" : !walk.sawChain ? "inlined-away" : sawCall ? "no-call-to-allocator" : "allocator-inlined";
   return { calls, reason, symbol: first };
+}
+
+/**
+ * A site at line 0, or whose location has no call of the allocator: the backend merged calls of
+ * the allocator (two calls of one helper become one, under a line-0 row), so no row places it. Its calls are found by their target inside the caller, among the
+ * instructions under a line-0 row or under none (tier `target`: always ambiguous, since the
+ * merged call serves several source calls).
+ */
+function line0Calls(site: AllocationSite, outs: readonly ObjectIndex[]): { calls: FoundCall[]; tier?: "target"; reason?: AllocationUnmappedReason; symbol?: { object: ObjectIndex; symbol: ElfSymbol } } {
+  if (outs.length === 0) return { calls: [], reason: "line-0" };
+  const want = bareName(site.allocator);
+  const calls: FoundCall[] = [];
+  for (const o of outs) {
+    for (const sym of o.symbolsNamed(site.caller)) {
+      const code = o.codeOf(sym);
+      for (const insn of code.instructions) {
+        if (insn.mnemonic !== "call" && insn.mnemonic !== "jmp") continue;
+        const line = o.lineAt(code.section.index, insn.offset);
+        if (line !== undefined && line !== 0) continue;
+        const target = callTarget(o, code.section, insn);
+        if (target === undefined || bareName(target) !== want) continue;
+        calls.push({ object: o, symbol: sym, section: code.section, insn, tail: insn.mnemonic === "jmp" });
+      }
+    }
+  }
+  const first = { object: outs[0]!, symbol: outs[0]!.symbolsNamed(site.caller)[0]! };
+  return calls.length > 0 ? { calls, tier: "target", symbol: first } : { calls, reason: "line-0", symbol: first };
 }
 
 function hex(n: number): string {
@@ -205,12 +235,13 @@ export function mapAllocationSites(policy: Pick<Policy, "allocationSites">, obje
         };
         return { ...site, probes: [probe] };
       }
-      const confidence = real.length === 1 ? "exact" : "ambiguous";
+      const confidence = real.length === 1 && tier !== "target" ? "exact" : "ambiguous";
       if (confidence === "exact") exact++;
       else ambiguous++;
       if (tier === "line") byLine++;
       const notes: string[] = [];
       if (tier === "line") notes.push("call row on the same line at another column");
+      if (tier === "target") notes.push("line-0 site: merged call found by its target in the function");
       const tails = calls.filter((c) => c.tail);
       if (tails.length > 0) notes.push(`also reached by a tail call at ${tails.map((c) => `${c.symbol.name}+${hex(c.insn.offset - c.symbol.sectionOffset!)}`).join(", ")} (not recorded)`);
       const out = real.map((c): AllocationProbe => {

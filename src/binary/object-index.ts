@@ -140,6 +140,19 @@ export class ObjectIndex {
     return this.lineRows.get(lineKey(file, line)) ?? [];
   }
 
+  /** The line of the row covering (section, offset): 0 for a line-0 row, undefined under no row. */
+  lineAt(section: number, offset: number): number | undefined {
+    const rows = this.allRows.get(section) ?? [];
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (rows[mid]!.start <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && offset < rows[lo - 1]!.end ? rows[lo - 1]!.line : undefined;
+  }
+
   /**
    * The instructions of a function symbol that have no row of their own: under
    * a line-0 row, under no row, or under a row begun in another inline scope

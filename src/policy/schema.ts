@@ -61,6 +61,21 @@ export const ObjectTypeSchema = z.object({
   evidence: z.array(TypeEvidenceSchema),
   /** Other types with evidence of their own, kept when evidence disagrees. */
   conflicts: z.array(z.object({ type: z.string(), evidence: z.array(TypeEvidenceSchema) }).strict()).optional(),
+  /**
+   * For a `buffer`: the struct / union its first bytes are read as (a byte buffer of a run-time
+   * size whose header is a `T`: `esp_alloc_tmp`, a netlink attribute buffer). The object is not a
+   * `T`; a `T` lies at its start. Legal sets treat the site as a buffer and as a holder of a `T`
+   * (additive, version 1).
+   */
+  header: z.string().optional().describe('struct / union at offset 0 of a byte buffer (kind buffer)'),
+  /** For an `array`: the element type (`struct sk_buff *` for `struct sk_buff *[]`, `u64` for `u64[]`) (additive, version 1). */
+  element: z.string().optional().describe('element type of an array allocation'),
+  /**
+   * How the type was chosen: `exact` (all evidence of every copy of the source call agrees),
+   * `resolved` (evidence disagreed: `conflicts` holds the losers), `synthetic` (no type evidence:
+   * a buffer named after its site) (additive, version 1).
+   */
+  confidence: z.enum(['exact', 'resolved', 'synthetic']).optional(),
 }).strict();
 export type ObjectType = z.infer<typeof ObjectTypeSchema>;
 
@@ -105,6 +120,19 @@ export const AllocationSiteSchema = z.object({
   size: AllocationSizeSchema.optional(),
   gfp: z.string().optional(),
   type: ObjectTypeSchema,
+  /**
+   * The allocator is a wrapper returning a pointer into the object it allocated (`krealloc(…) + off`,
+   * `&obj->member`): the object (and `type`) is the enclosing allocation; the pointer the call returns
+   * is `offset` bytes into it (`unknown` when not constant). The run time records the object at
+   * `returned - offset` (additive, version 1).
+   */
+  interior: z.object({
+    offset: z.union([z.number().int(), z.literal('unknown')]),
+    /** The wrapper that adds the offset. */
+    wrapper: z.string(),
+    /** The debug type the returned pointer is bound to (the member's), when known. */
+    member: z.string().optional(),
+  }).strict().optional(),
   /** Where a kprobe records the objects this site returns: after each machine call of `allocator` at `location` (filled by the mapper; additive, version 1). */
   probes: z.array(AllocationProbeSchema).optional(),
 }).strict();

@@ -56,7 +56,7 @@ const TABLE: Row[] = [
   ['net/core/gro_cells.c:73:18', 'percpu', 'struct gro_cell'], //                gcells->cells = alloc_percpu(struct gro_cell);
   ['net/core/dst_cache.c:142:21', 'percpu', 'struct dst_cache_pcpu'], //         dst_cache->cache = alloc_percpu_gfp(struct dst_cache_pcpu, …);
   // buddy pages
-  ['net/core/dev.c:1104:29', 'buddy', 'buffer'], //                              inuse = (unsigned long *) get_zeroed_page(GFP_ATOMIC);
+  ['net/core/dev.c:1104:29', 'buddy', 'unsigned long[]'], //                     inuse = (unsigned long *) get_zeroed_page(GFP_ATOMIC); (an array of unsigned long, issue 14)
   ['net/core/filter.c:2700:9', 'buddy', 'struct page'], //                       page = alloc_pages(__GFP_NOWARN | GFP_ATOMIC | __GFP_COMP, …);
   // vmalloc
   ['net/core/net-sysfs.c:957:11', 'vmalloc', 'struct rps_dev_flow_table'], //    table = vmalloc(RPS_DEV_FLOW_TABLE_SIZE(mask + 1));
