@@ -22,7 +22,6 @@ const CAST_FLAGS = new Set(['nuw', 'nsw', 'nneg']);
 const GEP_FLAGS = new Set(['inbounds', 'nusw', 'nuw']);
 const BINARY_FLAGS = new Set(['nuw', 'nsw', 'exact', 'disjoint']);
 
-
 /**
  * A value of type `t`. With `calleeMode`, a constant expression is read with its own type
  * (it is a callee whose type is only known later).
@@ -358,4 +357,3 @@ export function parseIntLiteral(text: string): bigint | undefined {
   if (!/^-?[0-9]+$/.test(text)) return undefined;
   return BigInt(text);
 }
-

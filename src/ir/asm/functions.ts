@@ -18,7 +18,6 @@ import { parseAttachment, parseDebugRecord } from './metadata.js';
 import type { ArgumentInfo, Holder, ParserState } from './state.js';
 import { parseAddrSpace, parseType } from './types.js';
 
-
 /** `declare …` or `define … { … }`, from the keyword on. */
 export function parseFunction(p: ParserState, isDefine: boolean): void {
   p.next();

@@ -13,7 +13,6 @@ import { parseAttachment } from './metadata.js';
 import type { Holder, ParserState } from './state.js';
 import { parseAddrSpace, parseType } from './types.js';
 
-
 const LINKAGES = new Set<string>([
   'private', 'internal', 'available_externally', 'linkonce', 'weak', 'common', 'appending',
   'extern_weak', 'linkonce_odr', 'weak_odr', 'external',

@@ -17,7 +17,6 @@ import { parseIntLiteral, parseValue } from './constants.js';
 import { ForwardRef, type Holder, type ParserState } from './state.js';
 import { parseType } from './types.js';
 
-
 /** `!kind !N` after an instruction; `!dbg` goes to `debugLoc` and must be a DILocation. */
 export function parseInstAttachment(p: ParserState, inst: Instruction): void {
   if (p.lx.text !== 'dbg') return parseAttachment(p, inst.metadata ??= []);
@@ -333,4 +332,3 @@ function describeField(v: FieldValue): string {
   if (typeof v === 'object' && !Array.isArray(v)) return `metadata ${(v as { kind: string }).kind}`;
   return JSON.stringify(typeof v === 'bigint' ? String(v) : v);
 }
-

@@ -5,8 +5,7 @@
 // metadata definitions (`!llvm.dbg.cu = !{…}`, `!7 = !DI…(…)`), `uselistorder`
 // directives, and the hand-off of type definitions, globals and functions to
 // their grammar files; then the end-of-module resolution of forward references.
-import type { Attribute } from '../attributes.js';
-import { AttributeGroup } from '../attributes.js';
+import { type Attribute, AttributeGroup } from '../attributes.js';
 import { Tok } from '../lexer.js';
 import { type Metadata, NamedMetadata } from '../metadata.js';
 import type { Module } from '../module.js';
@@ -18,6 +17,8 @@ import { parseMDTuple, parseMetadata, parseSpecializedNode } from './metadata.js
 import type { Holder, ParserState } from './state.js';
 import { parseTypeDef } from './types.js';
 
+const COMDAT_KINDS = new Set(['any', 'exactmatch', 'largest', 'nodeduplicate', 'noduplicates', 'samesize']);
+
 /** The whole module, up to the end of the input. */
 export function parseModuleBody(p: ParserState): Module {
   p.next();
@@ -26,6 +27,7 @@ export function parseModuleBody(p: ParserState): Module {
   return p.m;
 }
 
+/** One top-level entity, dispatched on its first token. */
 function parseTopLevel(p: ParserState): void {
   switch (p.tk()) {
     case Tok.Keyword: {
@@ -78,7 +80,7 @@ function parseComdat(p: ParserState): void {
   p.expect(Tok.Equal, "'='");
   p.expectKw('comdat');
   const sel = p.keyword('a comdat selection kind');
-  if (!['any', 'exactmatch', 'largest', 'nodeduplicate', 'noduplicates', 'samesize'].includes(sel)) {
+  if (!COMDAT_KINDS.has(sel)) {
     p.errorAt(p.lx.start, 'a comdat selection kind', JSON.stringify(sel));
   }
   p.m.comdats.set(name, new Comdat(name, sel as Comdat['selection']));

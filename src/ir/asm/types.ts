@@ -41,6 +41,7 @@ export function parseType(p: ParserState, allowVoid = false): Type {
   p.leave();
   return t;
 }
+
 function parseFunctionTypeTail(p: ParserState, ret: Type): FunctionType {
   if (ret.kind === 'label' || ret.kind === 'metadata' || ret.kind === 'function') p.error('a valid return type');
   p.next();
@@ -60,6 +61,7 @@ function parseFunctionTypeTail(p: ParserState, ret: Type): FunctionType {
   }
   return p.types.function(ret, params, varArg);
 }
+
 function parseBaseType(p: ParserState): Type {
   const T = p.types;
   switch (p.tk()) {
@@ -127,6 +129,7 @@ function parseBaseType(p: ParserState): Type {
       return p.error('a type');
   }
 }
+
 function parseStructBody(p: ParserState): Type[] {
   p.next(); // {
   const elems: Type[] = [];
@@ -139,6 +142,7 @@ function parseStructBody(p: ParserState): Type[] {
   p.expect(Tok.RBrace, "'}'");
   return elems;
 }
+
 function parseTargetExtType(p: ParserState): Type {
   p.next();
   p.expect(Tok.LParen, "'('");
@@ -152,6 +156,7 @@ function parseTargetExtType(p: ParserState): Type {
   p.expect(Tok.RParen, "')'");
   return p.types.targetExt(name, tps, ips);
 }
+
 export function parseAddrSpace(p: ParserState): number {
   p.expectKw('addrspace');
   p.expect(Tok.LParen, "'('");
@@ -164,6 +169,7 @@ export function parseAddrSpace(p: ParserState): number {
   p.expect(Tok.RParen, "')'");
   return n;
 }
+
 export function parseTypeDef(p: ParserState): void {
   const numbered = p.tk() === Tok.LocalVarId;
   const name = p.lx.text;
@@ -195,6 +201,7 @@ export function parseTypeDef(p: ParserState): void {
   p.types.namedStructs.delete(name);
   p.aliasTypes.set(name, t);
 }
+
 export function aggregateMember(p: ParserState, t: Type, indices: number[], at: number): Type {
   let cur = t;
   for (const i of indices) {
@@ -204,6 +211,7 @@ export function aggregateMember(p: ParserState, t: Type, indices: number[], at: 
   }
   return cur;
 }
+
 export function gepResultElement(p: ParserState, srcTy: Type, indices: Value[], at: number): Type {
   let cur = srcTy;
   for (const idx of indices) {
@@ -220,6 +228,7 @@ export function gepResultElement(p: ParserState, srcTy: Type, indices: Value[], 
 export function isIntOrIntVector(t: Type): boolean {
   return t.kind === 'int' || (t.kind === 'vector' && t.element.kind === 'int');
 }
+
 export function isFPOrFPVector(t: Type): boolean {
   return t.kind === 'float' || (t.kind === 'vector' && t.element.kind === 'float');
 }
