@@ -17,7 +17,7 @@ import { aggregateMember, gepResultElement, parseType } from './types.js';
 
 const BINARY_OPS = opcodesIn('binary');
 const CAST_OPS = opcodesIn('cast');
-/** Flags a constant expression may carry before its `(`. */
+// the flags each kind of constant expression may carry before its `(`
 const CAST_FLAGS = new Set(['nuw', 'nsw', 'nneg']);
 const GEP_FLAGS = new Set(['inbounds', 'nusw', 'nuw']);
 const BINARY_FLAGS = new Set(['nuw', 'nsw', 'exact', 'disjoint']);
@@ -45,7 +45,7 @@ export function parseValue(p: ParserState, t: Type, calleeMode = false): Value {
   return c;
 }
 
-/** `T v` */
+/** `<ty> <value>`. */
 export function parseTypeAndValue(p: ParserState): Value {
   const t = parseType(p);
   return parseValue(p, t);
@@ -57,6 +57,7 @@ export function parseTypeAndConstant(p: ParserState): Constant {
   return parseConstant(p, t);
 }
 
+/** A constant of type `t` (nesting-guarded: aggregates and expressions recurse). */
 export function parseConstant(p: ParserState, t: Type, calleeMode = false): Constant {
   p.enter();
   const c = parseConstantInner(p, t, calleeMode);
