@@ -6,16 +6,14 @@
 import type { Attribute } from './attributes.js';
 import type { DILocation } from './debuginfo.js';
 import type { Metadata } from './metadata.js';
+import type {
+  AtomicOrdering, BinaryOpcode, CastOpcode, CompareOpcode, ExceptionOpcode, Opcode,
+} from './opcodes.js';
 import type { FunctionType, Type } from './types.js';
 import type { BasicBlock, Function, Value } from './values.js';
 
-export type BinaryOpcode =
-  | 'add' | 'fadd' | 'sub' | 'fsub' | 'mul' | 'fmul' | 'udiv' | 'sdiv' | 'fdiv' | 'urem' | 'srem' | 'frem'
-  | 'shl' | 'lshr' | 'ashr' | 'and' | 'or' | 'xor';
-export type CastOpcode =
-  | 'trunc' | 'zext' | 'sext' | 'fptrunc' | 'fpext' | 'fptoui' | 'fptosi' | 'uitofp' | 'sitofp'
-  | 'ptrtoint' | 'inttoptr' | 'bitcast' | 'addrspacecast';
-export type AtomicOrdering = 'unordered' | 'monotonic' | 'acquire' | 'release' | 'acq_rel' | 'seq_cst';
+// The opcode unions are derived from the one table in opcodes.ts.
+export type { AtomicOrdering, BinaryOpcode, CastOpcode };
 
 /** A `#dbg_value` / `#dbg_declare` / `#dbg_assign` / `#dbg_label` record (LLVM 19+). */
 export interface DebugRecord {
@@ -150,7 +148,7 @@ export class CastInst extends InstructionBase {
   nsw = false;
 }
 export class CmpInst extends InstructionBase {
-  constructor(type: Type, operands: Value[], readonly opcode: 'icmp' | 'fcmp', readonly predicate: string) {
+  constructor(type: Type, operands: Value[], readonly opcode: CompareOpcode, readonly predicate: string) {
     super(type, operands);
   }
   samesign = false;
@@ -258,7 +256,7 @@ export class EHInst extends InstructionBase {
   constructor(
     type: Type,
     operands: Value[],
-    readonly opcode: 'landingpad' | 'catchpad' | 'cleanuppad' | 'catchswitch' | 'catchret' | 'cleanupret',
+    readonly opcode: ExceptionOpcode,
     /** Successor blocks (handlers, unwind destination), in textual order. */
     readonly successors: BasicBlock[],
   ) { super(type, operands); }
@@ -277,6 +275,11 @@ export type Instruction =
   | PHINode | SelectInst | FreezeInst | VAArgInst | EHInst;
 
 export type CallBase = CallInst | InvokeInst | CallBrInst;
+
+/** Compiles only while the classes above and the table in opcodes.ts name the same opcodes. */
+type SameUnion<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const classesCoverTheOpcodeTable: SameUnion<Instruction['opcode'], Opcode> = true;
+void classesCoverTheOpcodeTable;
 
 /** True for `call`, `invoke`, `callbr`. */
 export function isCallBase(i: Instruction): i is CallBase {
