@@ -7,8 +7,15 @@
 // points. The loader is compiled with it, so it needs no parser; every name is
 // a cString literal, so a policy cannot change the loader's code.
 import type { Policy } from '../policy/index.js';
-import type { EmittedProbe } from './emit.js';
 import { cComment, cString } from './escape.js';
+
+/** What the seed needs of an allocation probe (emit.ts's EmittedProbe is one). */
+export interface SeedProbe {
+  readonly program: string;
+  readonly alloc: number;
+  readonly symbol: string;
+  readonly offset: number;
+}
 
 /** Seed data for the checker's maps, keyed by site id (the loader resolves names to addresses). */
 export interface SeedSite {
@@ -27,6 +34,11 @@ export interface SeedSite {
   readonly flags: number;
   /** Allocation ids (indices of the seed's `allocs`) whose recorded memory the site may write. */
   readonly allocs: readonly number[];
+  /**
+   * For a typed fallback (KC_F_FOREIGN): the sizes of the types it admits from the rest of the kernel;
+   * an unrecorded object of a dedicated cache passes when the cache's object size is one of them.
+   */
+  readonly foreignSizes: readonly number[];
   /** Every access on this instruction, when several share it (the program checks the union of their sets). */
   readonly accesses?: readonly string[];
   /** Where the write is in the source (its innermost frame). */
@@ -99,7 +111,7 @@ function rows(items: readonly string[], perLine = 1): string {
 }
 
 /** The C header of the seed (runtime/loader/loader.h defines its struct types; runtime/loader/seed.c includes it). */
-export function seedHeader(policy: Policy, sites: readonly SeedSite[], allocs: readonly SeedAlloc[], probes: readonly EmittedProbe[]): string {
+export function seedHeader(policy: Policy, sites: readonly SeedSite[], allocs: readonly SeedAlloc[], probes: readonly SeedProbe[]): string {
   const t = new Tables();
   const cacheIndex = new Map<string, number>();
   const cacheRows: string[] = [];
@@ -120,9 +132,10 @@ export function seedHeader(policy: Policy, sites: readonly SeedSite[], allocs: r
     const caches = t.list(s.slabCaches.map((c) => cacheIndex.get(c) ?? unknownCache(c)));
     const allocList = t.list(s.allocs);
     const callers = t.list([...new Set(s.vmallocCallers.map(kernelName))].sort().map((c) => t.name(c)));
+    const sizes = t.list(s.foreignSizes);
     return `{ .program = ${cString(`kc_site_${s.id}`)}, .symbol = ${t.name(s.symbol)}, .offset = 0x${s.offset.toString(16)}, ` +
       `.regions = 0x${(s.regions >>> 0).toString(16)}u, .flags = 0x${s.flags.toString(16)}u, .gs = ${s.gs ? 1 : 0}, ` +
-      `.globals = ${globals}, .caches = ${caches}, .allocs = ${allocList}, .vm_callers = ${callers}, ` +
+      `.globals = ${globals}, .caches = ${caches}, .allocs = ${allocList}, .vm_callers = ${callers}, .foreign_sizes = ${sizes}, ` +
       `.access = ${t.name(s.access)}, .function = ${t.name(s.function)}, .file = ${t.name(s.file)}, .line = ${s.line}, .column = ${s.column} }`;
   });
   const allocRows = allocs.map((a) =>
