@@ -275,24 +275,52 @@ static __always_inline int kc_in_site_globals(const struct kc_site_policy *p, __
 	return 0;
 }
 
-/* Decides memory that an allocation probe may have recorded (alloc: its record,
- * or KC_ALLOC_NONE). Returns 1 to pass. In the audit phase, memory no probe
- * recorded is adopted (the caller records it) when the site tracks that kind. */
+/* How kc_tracked_pass decided. */
+#define KC_TRACK_VIOLATION 0
+#define KC_TRACK_PASS      1
+#define KC_TRACK_UNKNOWN   2 /* memory no probe recorded, of an owner the site may reach but the checker cannot name */
+
+/* Decides memory that an allocation probe may have recorded (alloc: its record, or
+ * KC_ALLOC_NONE). In the audit phase, memory no probe recorded is adopted (the caller
+ * records it) when the site tracks that kind. Unrecorded memory is of unknown owner for
+ * a site whose set reaches allocations no probe records (`untracked`: UNTRACKED_*, or
+ * FOREIGN: objects the rest of the kernel allocated); the old-objects rule decides it. */
 static __always_inline int kc_tracked_pass(__u32 site, __u32 flags, __u32 alloc, __u32 tracked, __u32 untracked, int *adopt)
 {
 	if (alloc == KC_ALLOC_ADOPTED)
-		return (flags & tracked) != 0;
+		return (flags & tracked) ? KC_TRACK_PASS : KC_TRACK_VIOLATION;
 	if (alloc != KC_ALLOC_NONE)
-		return (flags & tracked) && kc_allowed(site, alloc);
-	if (flags & untracked) {
-		kc_count(KC_CNT_UNTRACKED_PASS);
-		return 1;
-	}
+		return (flags & tracked) && kc_allowed(site, alloc) ? KC_TRACK_PASS : KC_TRACK_VIOLATION;
 	if (!kc_enforce && (flags & tracked)) {
 		*adopt = 1;
-		return 1;
+		return KC_TRACK_PASS;
 	}
-	return 0;
+	if (flags & untracked)
+		return KC_TRACK_UNKNOWN;
+	return KC_TRACK_VIOLATION;
+}
+
+/* 1 when a cache is one of the general kmalloc caches (kmalloc-64, kmalloc-cg-64,
+ * kmalloc-rcl-64, dma-kmalloc-64): their objects have no type of their own. */
+static __always_inline int kc_general_cache(__u64 cache)
+{
+	char name[16] = {};
+	struct kmem_cache *kc = (struct kmem_cache *)cache;
+	const char *p = BPF_CORE_READ(kc, name);
+
+	if (!p || bpf_probe_read_kernel_str(name, sizeof(name), p) < 0)
+		return 1; /* unreadable: no type either */
+	if (name[0] == 'd' && name[1] == 'm' && name[2] == 'a' && name[3] == '-')
+		return name[4] == 'k' && name[5] == 'm' && name[6] == 'a' && name[7] == 'l' && name[8] == 'l' && name[9] == 'o' && name[10] == 'c';
+	return name[0] == 'k' && name[1] == 'm' && name[2] == 'a' && name[3] == 'l' && name[4] == 'l' && name[5] == 'o' && name[6] == 'c' && name[7] == '-';
+}
+
+/* The object size of a slab cache (what kmem_cache_create was asked for). */
+static __always_inline __u32 kc_object_size(__u64 cache)
+{
+	struct kmem_cache *kc = (struct kmem_cache *)cache;
+
+	return BPF_CORE_READ(kc, object_size);
 }
 
 static __always_inline void kc_note(__u32 region, __u32 alloc, __u64 cache, __u64 object)
@@ -377,11 +405,24 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 		o = bpf_map_lookup_elem(&kc_objects, &object);
 		if (o)
 			alloc = o->alloc;
-		if (!(regions & KC_R_SLAB))
+		if (!(regions & KC_R_SLAB) && !(flags & KC_F_FOREIGN))
 			goto violation;
 		if (bpf_map_lookup_elem(&kc_allowed_caches, &key))
 			goto pass;
-		if (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_SLAB, KC_F_UNTRACKED_SLAB, &adopt)) {
+		if (alloc == KC_ALLOC_NONE && (flags & KC_F_FOREIGN) && !kc_general_cache(cache)) {
+			/* a dedicated cache: its objects are of the type it was created for, known by its size */
+			struct kc_size_key sk = { .site = site, .size = kc_object_size(cache) };
+
+			if (bpf_map_lookup_elem(&kc_foreign_sizes, &sk)) {
+				kc_count(KC_CNT_FOREIGN_PASS);
+				goto pass;
+			}
+			/* sized like no admitted type: not a T (unless an untracked site may own it) */
+			if (!(flags & KC_F_UNTRACKED_SLAB))
+				goto violation;
+		}
+		switch (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_SLAB, KC_F_UNTRACKED_SLAB | KC_F_FOREIGN, &adopt)) {
+		case KC_TRACK_PASS:
 			if (adopt) {
 				struct kc_object rec = { .alloc = KC_ALLOC_ADOPTED };
 
@@ -391,6 +432,8 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 					kc_count(KC_CNT_TRACK_FULL);
 			}
 			goto pass;
+		case KC_TRACK_UNKNOWN:
+			goto unknown;
 		}
 		goto violation;
 	}
@@ -409,9 +452,10 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 			kc_count(KC_CNT_UNTRACKED_PASS);
 			goto pass;
 		}
-		if (!(regions & KC_R_VMALLOC))
+		if (!(regions & KC_R_VMALLOC) && !(flags & KC_F_FOREIGN))
 			goto violation;
-		if (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_VMALLOC, KC_F_UNTRACKED_VMALLOC, &adopt)) {
+		switch (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_VMALLOC, KC_F_UNTRACKED_VMALLOC | KC_F_FOREIGN, &adopt)) {
+		case KC_TRACK_PASS:
 			if (adopt) {
 				struct kc_vm_page rec = { .alloc = KC_ALLOC_ADOPTED, .pages = 1, .start = page << KC_PAGE_SHIFT };
 
@@ -419,6 +463,8 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 					kc_count(KC_CNT_ADOPTED);
 			}
 			goto pass;
+		case KC_TRACK_UNKNOWN:
+			goto unknown;
 		}
 		goto violation;
 	}
@@ -434,10 +480,11 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 			object = head;
 		}
 		/* large kmalloc objects are buddy blocks recorded for their slab site */
-		if (!(regions & (KC_R_BUDDY | KC_R_SLAB)))
+		if (!(regions & (KC_R_BUDDY | KC_R_SLAB)) && !(flags & KC_F_FOREIGN))
 			goto violation;
-		if (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_BUDDY | KC_F_TRACKED_SLAB,
-				    KC_F_UNTRACKED_BUDDY | ((regions & KC_R_SLAB) ? KC_F_UNTRACKED_SLAB : 0), &adopt)) {
+		switch (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_BUDDY | KC_F_TRACKED_SLAB,
+					KC_F_UNTRACKED_BUDDY | KC_F_FOREIGN | ((regions & KC_R_SLAB) ? KC_F_UNTRACKED_SLAB : 0), &adopt)) {
+		case KC_TRACK_PASS:
 			if (adopt) {
 				struct kc_page_block rec = { .alloc = KC_ALLOC_ADOPTED, .order = 0 };
 				__u64 pfn = kc_pfn_of(addr);
@@ -446,45 +493,84 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 					kc_count(KC_CNT_ADOPTED);
 			}
 			goto pass;
+		case KC_TRACK_UNKNOWN:
+			goto unknown;
 		}
 		goto violation;
 	}
 violation:
-	if ((flags & KC_F_FOREIGN) && (alloc == KC_ALLOC_NONE || alloc == KC_ALLOC_ADOPTED)) {
+	kc_note(found, alloc, cache, object);
+	return KC_VIOLATION;
+unknown:
+	/* memory of unknown owner (allocated before the load, or by code the policy cannot type) */
+	kc_count(KC_CNT_UNKNOWN_OWNER);
+	if (kc_old_objects == KC_OLD_PASS) {
 		kc_count(KC_CNT_UNTRACKED_PASS);
 		goto pass;
 	}
 	kc_note(found, alloc, cache, object);
-	return KC_VIOLATION;
+	return kc_old_objects == KC_OLD_VIOLATION ? KC_VIOLATION : KC_REPORT;
 pass:
 	kc_count(KC_CNT_PASSES);
 	kc_count(pass_slot);
 	return KC_PASS;
 }
 
-/* What a site program does: check, and on a violation count it (audit) or report
- * it with the kernel stack (enforce). Inline, because a stack id needs the
- * program's context, which a global function cannot take from every program type. */
+/* 1 when SIGKILL may be sent to the current task for a write made with stack pointer sp: a
+ * user task (not a kthread) running on its own stack (not an interrupt or a softirq on the
+ * IRQ stack, whose "current" is whatever task was interrupted). */
+static __always_inline int kc_may_kill(__u64 sp)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 stack = (__u64)BPF_CORE_READ(t, stack);
+
+	if (BPF_CORE_READ(t, flags) & 0x00200000 /* PF_KTHREAD */)
+		return 0;
+	return sp && stack && sp >= stack && sp - stack < kc_thread_size;
+}
+
+/* What a site program does: check; on a violation count it (audit) or report it with the
+ * kernel stack and answer it (enforce: --on-violation kill sends SIGKILL to the task that
+ * wrote); memory of unknown owner under the rule "report" is reported once per (site,
+ * cache). Inline, because a stack id needs the program's context, which a global function
+ * cannot take from every program type. */
 static __always_inline int kc_site_check(void *ctx, __u32 site, __u64 addr, __u64 sp)
 {
 	__u32 zero = 0;
 	struct kc_finding *f;
 	struct kc_event *e;
-	int ret = kc_check(site, addr, sp);
+	int ret = kc_check(site, addr, sp), killed = 0;
 
-	if (ret != KC_VIOLATION)
+	if (ret != KC_VIOLATION && ret != KC_REPORT)
 		return ret;
 	if (!kc_enforce) {
 		kc_count(KC_CNT_AUDITED);
 		return ret;
 	}
-	kc_count(KC_CNT_VIOLATIONS);
+	f = bpf_map_lookup_elem(&kc_last, &zero);
+	if (ret == KC_REPORT) {
+		struct kc_cache_key key = { .site = site & ~KC_SITE_GS, .cache = f ? f->cache : 0 };
+		__u8 one = 1;
+
+		kc_count(KC_CNT_REPORTED);
+		if (bpf_map_update_elem(&kc_reported, &key, &one, BPF_NOEXIST))
+			return ret; /* reported already */
+	} else {
+		kc_count(KC_CNT_VIOLATIONS);
+		if (kc_on_violation == KC_ON_VIOLATION_KILL) {
+			if (kc_may_kill(sp) && bpf_send_signal(9 /* SIGKILL */) == 0) {
+				kc_count(KC_CNT_KILLED);
+				killed = 1;
+			} else {
+				kc_count(KC_CNT_KILL_SKIPPED);
+			}
+		}
+	}
 	e = bpf_ringbuf_reserve(&kc_events, sizeof(*e), 0);
 	if (!e) {
 		kc_count(KC_CNT_DROPS);
 		return ret;
 	}
-	f = bpf_map_lookup_elem(&kc_last, &zero);
 	e->site = site & ~KC_SITE_GS;
 	e->addr = addr;
 	e->region = f ? f->region : 0;
@@ -492,11 +578,36 @@ static __always_inline int kc_site_check(void *ctx, __u32 site, __u64 addr, __u6
 	e->object = f ? f->object : 0;
 	e->alloc = f ? f->alloc : KC_ALLOC_NONE;
 	e->phase = 1;
+	e->kind = ret == KC_REPORT ? KC_EVENT_UNKNOWN : KC_EVENT_VIOLATION;
+	e->object_size = f && f->cache ? kc_object_size(f->cache) : 0;
+	e->killed = killed;
+	e->pad = 0;
+	e->cache_name[0] = 0;
+	if (f && f->cache) {
+		struct kmem_cache *kc = (struct kmem_cache *)f->cache;
+		const char *name = BPF_CORE_READ(kc, name);
+
+		if (!name || bpf_probe_read_kernel_str(e->cache_name, sizeof(e->cache_name), name) < 0)
+			e->cache_name[0] = 0;
+	}
 	e->pid = (__u32)bpf_get_current_pid_tgid();
 	e->stack_id = bpf_get_stackid(ctx, &kc_stacks, 0);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
 	return ret;
+}
+
+/* The attack matrix's question (bench:attack), asked through BPF_PROG_TEST_RUN over the live
+ * maps, never attached: would a write of site args[0] to address args[1] pass? Returns
+ * kc_check's verdict in bits 0-7 and the region found in bits 8-15. */
+SEC("raw_tp")
+int kc_matrix(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 zero = 0;
+	int ret = kc_check((__u32)ctx->args[0], ctx->args[1], 0);
+	struct kc_finding *f = bpf_map_lookup_elem(&kc_last, &zero);
+
+	return ret | ((ret != KC_PASS && f ? f->region & 0xff : 0) << 8);
 }
 
 /* Reads the kernel words the loader asks for (cache pointers held by globals,

@@ -27,6 +27,10 @@ const volatile __u64 kc_vmemmap_fixed = KC_L4_VMEMMAP_START;
 /* 1: use the bpf_get_kmem_cache kfunc when the kernel has it; 0: always the CO-RE page walk
  * (loader: --no-kfunc; a build with -DKC_NO_KFUNC has no kfunc at all). */
 const volatile __u32 kc_use_kfunc = 1;
+/* What a write to memory of unknown owner is (KC_OLD_*; loader: --old-objects, default report). */
+const volatile __u32 kc_old_objects = KC_OLD_REPORT;
+/* The response to a violation in the enforce phase (KC_ON_VIOLATION_*; loader: --on-violation). */
+const volatile __u32 kc_on_violation = KC_ON_VIOLATION_REPORT;
 
 /* ---- phase (.bss, switched by the loader at run time through skel->bss) ---- */
 /* 0: audit (violations counted, not reported; unknown memory adopted), 1: enforce (reported). */
@@ -75,6 +79,22 @@ struct {
 	__type(key, __u32);
 	__type(value, struct kc_range);
 } kc_vm_callers SEC(".maps");
+
+/* (site, object size) pairs: sizes of the types a site's typed fallback admits (KC_F_FOREIGN). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KC_MAX_FOREIGN_SIZES);
+	__type(key, struct kc_size_key);
+	__type(value, __u8);
+} kc_foreign_sizes SEC(".maps");
+
+/* (site, cache) pairs already reported under the old-objects rule: one event each. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, KC_MAX_REPORTED);
+	__type(key, struct kc_cache_key);
+	__type(value, __u8);
+} kc_reported SEC(".maps");
 
 /* ---- records of the allocation probes (track.bpf.h) and of the audit phase ---- */
 /* Slab objects by address. */

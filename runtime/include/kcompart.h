@@ -14,6 +14,8 @@
 #define KC_PAGE_SIZE (1ULL << KC_PAGE_SHIFT)
 
 #define KC_COMM_LEN 16
+/* Bytes of a slab cache's name kept in an event (kmalloc-cg-1024 and the like fit). */
+#define KC_CACHE_NAME_LEN 32
 #define KC_MAX_SITES 65536
 #define KC_MAX_GLOBALS 65536
 /* Most global ranges one site's legal set may name (a bounded verifier loop); net/ipv6 needs 193. */
@@ -95,9 +97,12 @@
 #define KC_F_UNTRACKED_BUDDY   (1u << 3)
 #define KC_F_TRACKED_VMALLOC   (1u << 4)
 #define KC_F_UNTRACKED_VMALLOC (1u << 5)
-/* The legal set holds objects of a type that the rest of the kernel also allocates
- * (a typed pointer from outside the program): any memory passes except memory
- * recorded for a program allocation outside the set. */
+/* The legal set holds objects of types that the rest of the kernel also allocates (a
+ * typed pointer from outside the program, "any object of type T"). An object no probe
+ * recorded passes only when its owner says it is one of those types: a dedicated cache
+ * whose object size is the size of an admitted type (kc_foreign_sizes). Unrecorded
+ * objects of general kmalloc caches, pages and vmalloc areas have no known owner: the
+ * old-objects rule decides (kc_old_objects). Nothing else passes. */
 #define KC_F_FOREIGN           (1u << 6)
 
 /* The allocation id of memory first written in the audit phase and unknown to the
@@ -113,6 +118,29 @@
 #define KC_PASS      0
 #define KC_VIOLATION 1
 #define KC_UNKNOWN_SITE 2
+/* Memory whose owner is unknown (allocated before the load, or by code the policy cannot
+ * type) under the old-objects rule "report": reported, not a violation. */
+#define KC_REPORT    3
+
+/* The old-objects rule (knob kc_old_objects, loader --old-objects): what a write to memory of
+ * unknown owner is, for a site whose legal set reaches memory the checker cannot attribute
+ * (KC_F_FOREIGN, KC_F_UNTRACKED_*). */
+#define KC_OLD_PASS      0
+#define KC_OLD_REPORT    1
+#define KC_OLD_VIOLATION 2
+
+/* The response to a violation in the enforce phase (knob kc_on_violation, loader --on-violation). */
+#define KC_ON_VIOLATION_REPORT 0
+#define KC_ON_VIOLATION_KILL   1
+
+/* Event kinds (struct kc_event.kind). */
+#define KC_EVENT_VIOLATION 0
+#define KC_EVENT_UNKNOWN   1
+
+/* (site, object size) pairs of kc_foreign_sizes. */
+#define KC_MAX_FOREIGN_SIZES 65536
+/* (site, cache) pairs already reported under the old-objects rule (an LRU: one event each). */
+#define KC_MAX_REPORTED 16384
 
 /* Counter slots of the per-cpu array kc_counters. */
 enum kc_counter {
@@ -134,6 +162,11 @@ enum kc_counter {
 	KC_CNT_PASS_VMALLOC,
 	KC_CNT_PASS_PERCPU,
 	KC_CNT_PASS_VMEMMAP,
+	KC_CNT_FOREIGN_PASS,   /* unrecorded objects of a dedicated cache sized like an admitted type */
+	KC_CNT_UNKNOWN_OWNER,  /* writes to memory of unknown owner, decided by the old-objects rule */
+	KC_CNT_REPORTED,       /* of those, reported (rule "report", enforce phase) */
+	KC_CNT_KILLED,         /* violations answered with SIGKILL to the current task */
+	KC_CNT_KILL_SKIPPED,   /* kill asked but the write ran off the task's stack (interrupt, softirq) or in a kthread */
 	KC_CNT_MAX,
 };
 
@@ -209,7 +242,18 @@ struct kc_event {
 	unsigned long long object; /* start of the slab object / head pfn / vmalloc area start, 0 if unknown */
 	unsigned int alloc;       /* allocation id recorded for that memory, KC_ALLOC_ADOPTED, or KC_ALLOC_NONE */
 	unsigned int phase;       /* 0 audit, 1 enforce */
+	unsigned int kind;        /* KC_EVENT_VIOLATION, or KC_EVENT_UNKNOWN (the old-objects rule "report") */
+	unsigned int object_size; /* the slab cache's object size, 0 if not slab */
+	unsigned int killed;      /* 1: SIGKILL sent to the current task */
+	unsigned int pad;
 	char comm[KC_COMM_LEN];
+	char cache_name[KC_CACHE_NAME_LEN]; /* the slab cache's name, "" if not slab */
+};
+
+/* Key of kc_foreign_sizes: an object size of a type a site's typed fallback admits. */
+struct kc_size_key {
+	unsigned int site;
+	unsigned int size;
 };
 
 #endif /* KCOMPART_H */

@@ -58,7 +58,7 @@ struct kc_seed_site {
 	unsigned int regions;
 	unsigned int flags;
 	int gs;
-	unsigned int globals, caches, allocs, vm_callers; /* offsets into lists */
+	unsigned int globals, caches, allocs, vm_callers, foreign_sizes; /* offsets into lists */
 	int access, function, file;
 	unsigned int line, column;
 };
@@ -85,6 +85,9 @@ struct kc_options {
 	double enforce_after, duration; /* seconds, < 0: not given */
 	unsigned long long thread_size; /* 0: from kallsyms */
 	int paging_levels;              /* 4 or 5 */
+	unsigned int old_objects;       /* KC_OLD_* */
+	unsigned int on_violation;      /* KC_ON_VIOLATION_* */
+	const char *matrix;             /* targets file of the attack matrix (run on SIGHUP), or NULL */
 };
 
 extern struct kc_options kc_opt;
@@ -139,7 +142,14 @@ void kc_put_name(FILE *f, const char *s);
 void kc_report_refusal(const char *what, const char *program, const char *symbol, unsigned long offset, int err);
 /* KC-COUNTERS <when> name=sum … */
 void kc_print_counters(const char *when);
+/* "stack", "slab", … for a KC_R_* bit; "none" otherwise. */
+const char *kc_region_name(unsigned int r);
 /* The ring buffer of violations, printed as KC-VIOLATION and KC-STACK lines. */
 struct ring_buffer *kc_events_open(void);
+
+/* ---- the attack matrix (matrix.c) ---- */
+/* Asks kc_matrix, for every site program and every target of the file (lines "LABEL ADDR [WIDTH]"),
+ * whether a write there passes; prints KC-MATRIX lines and KC-MATRIX-DONE. Returns 0 or -errno. */
+int kc_run_matrix(const char *path);
 
 #endif /* KC_LOADER_H */

@@ -26,10 +26,10 @@
 
 #include "loader.h"
 
-struct kc_options kc_opt = { .enforce_after = -1, .duration = -1, .paging_levels = 4 };
+struct kc_options kc_opt = { .enforce_after = -1, .duration = -1, .paging_levels = 4, .old_objects = KC_OLD_REPORT };
 KC_SKEL *kc_skel;
 
-static volatile sig_atomic_t want_stop, want_enforce, want_counters;
+static volatile sig_atomic_t want_stop, want_enforce, want_counters, want_matrix;
 
 static void on_signal(int sig)
 {
@@ -37,6 +37,8 @@ static void on_signal(int sig)
 		want_enforce = 1;
 	else if (sig == SIGUSR2)
 		want_counters = 1;
+	else if (sig == SIGHUP)
+		want_matrix = 1;
 	else
 		want_stop = 1;
 }
@@ -62,7 +64,8 @@ static void usage(FILE *f, const char *argv0)
 {
 	fprintf(f,
 		"usage: %s [--no-attach] [--no-track] [--enforce | --enforce-after SECONDS] [--duration SECONDS]\n"
-		"          [--thread-size BYTES] [--paging-levels 4|5] [--no-kfunc] [--verbose] [--help]\n"
+		"          [--thread-size BYTES] [--paging-levels 4|5] [--no-kfunc] [--old-objects pass|report|violation]\n"
+		"          [--on-violation report|kill] [--matrix TARGETS] [--verbose] [--help]\n"
 		"  compartment: \"", argv0);
 	kc_put_name(f, kc_seed.compartment);
 	fprintf(f, "\" (%d site programs, %d allocation probes; the BPF object is built in)\n"
@@ -75,8 +78,17 @@ static void usage(FILE *f, const char *argv0)
 		"  --paging-levels 4|5   the x86-64 address-space layout (default 4): sizes of the direct map,\n"
 		"                        vmalloc area and vmemmap, and their bases when not randomized\n"
 		"  --no-kfunc            find slab caches by the CO-RE page walk even where bpf_get_kmem_cache exists\n"
+		"  --old-objects RULE    a write to memory of unknown owner (allocated before the load, or by code\n"
+		"                        the policy cannot type), for sites whose set reaches such memory:\n"
+		"                        pass, report (default: an event once per site and cache, not a violation)\n"
+		"                        or violation\n"
+		"  --on-violation R      report (default), or kill: SIGKILL to the task that made the write, when\n"
+		"                        it runs on its own stack (not in an interrupt, a softirq or a kthread)\n"
+		"  --matrix TARGETS      on SIGHUP, the attack matrix: for every site and every target of the file\n"
+		"                        (lines LABEL ADDR), would a write there pass? (KC-MATRIX lines)\n"
 		"  --verbose             libbpf's messages (the verifier log on a refused load)\n"
-		"  SIGUSR1: switch to enforce; SIGUSR2: print counters; SIGINT/SIGTERM: counters, detach, exit\n",
+		"  SIGUSR1: switch to enforce; SIGUSR2: print counters; SIGHUP: the attack matrix;\n"
+		"  SIGINT/SIGTERM: counters, detach, exit\n",
 		kc_seed.n_sites, kc_seed.n_probes, (unsigned long long)(KC_PAGE_SIZE << KC_THREAD_SIZE_ORDER));
 }
 
@@ -92,7 +104,8 @@ static double seconds_arg(const char *s)
 /* Parses argv into kc_opt. Returns -1 to continue, else the exit status. */
 static int parse_options(int argc, char **argv)
 {
-	enum { O_ENFORCE_AFTER = 256, O_DURATION, O_THREAD_SIZE, O_PAGING_LEVELS, O_NO_KFUNC, O_NO_ATTACH, O_NO_TRACK, O_ENFORCE };
+	enum { O_ENFORCE_AFTER = 256, O_DURATION, O_THREAD_SIZE, O_PAGING_LEVELS, O_NO_KFUNC, O_NO_ATTACH, O_NO_TRACK, O_ENFORCE,
+	       O_OLD_OBJECTS, O_ON_VIOLATION, O_MATRIX };
 	static const struct option longopts[] = {
 		{ "no-attach", no_argument, NULL, O_NO_ATTACH },
 		{ "no-track", no_argument, NULL, O_NO_TRACK },
@@ -102,6 +115,9 @@ static int parse_options(int argc, char **argv)
 		{ "thread-size", required_argument, NULL, O_THREAD_SIZE },
 		{ "paging-levels", required_argument, NULL, O_PAGING_LEVELS },
 		{ "no-kfunc", no_argument, NULL, O_NO_KFUNC },
+		{ "old-objects", required_argument, NULL, O_OLD_OBJECTS },
+		{ "on-violation", required_argument, NULL, O_ON_VIOLATION },
+		{ "matrix", required_argument, NULL, O_MATRIX },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -135,6 +151,29 @@ static int parse_options(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case O_OLD_OBJECTS:
+			if (!strcmp(optarg, "pass"))
+				kc_opt.old_objects = KC_OLD_PASS;
+			else if (!strcmp(optarg, "report"))
+				kc_opt.old_objects = KC_OLD_REPORT;
+			else if (!strcmp(optarg, "violation"))
+				kc_opt.old_objects = KC_OLD_VIOLATION;
+			else {
+				fprintf(stderr, "%s: --old-objects takes pass, report or violation\n", argv[0]);
+				return 2;
+			}
+			break;
+		case O_ON_VIOLATION:
+			if (!strcmp(optarg, "report"))
+				kc_opt.on_violation = KC_ON_VIOLATION_REPORT;
+			else if (!strcmp(optarg, "kill"))
+				kc_opt.on_violation = KC_ON_VIOLATION_KILL;
+			else {
+				fprintf(stderr, "%s: --on-violation takes report or kill\n", argv[0]);
+				return 2;
+			}
+			break;
+		case O_MATRIX: kc_opt.matrix = optarg; break;
 		case O_PAGING_LEVELS:
 			if (strcmp(optarg, "4") && strcmp(optarg, "5")) {
 				fprintf(stderr, "%s: --paging-levels takes 4 or 5\n", argv[0]);
@@ -171,7 +210,12 @@ static void set_knobs(void)
 	kc_skel->rodata->kc_vmalloc_fixed = l5 ? KC_L5_VMALLOC_START : KC_L4_VMALLOC_START;
 	kc_skel->rodata->kc_vmemmap_fixed = l5 ? KC_L5_VMEMMAP_START : KC_L4_VMEMMAP_START;
 	kc_skel->rodata->kc_use_kfunc = !kc_opt.no_kfunc;
-	fprintf(stdout, "KC-KNOBS thread_size=%llu paging_levels=%d kfunc=%d\n", thread_size, kc_opt.paging_levels, !kc_opt.no_kfunc);
+	kc_skel->rodata->kc_old_objects = kc_opt.old_objects;
+	kc_skel->rodata->kc_on_violation = kc_opt.on_violation;
+	fprintf(stdout, "KC-KNOBS thread_size=%llu paging_levels=%d kfunc=%d old_objects=%s on_violation=%s\n", thread_size,
+		kc_opt.paging_levels, !kc_opt.no_kfunc,
+		kc_opt.old_objects == KC_OLD_PASS ? "pass" : kc_opt.old_objects == KC_OLD_VIOLATION ? "violation" : "report",
+		kc_opt.on_violation == KC_ON_VIOLATION_KILL ? "kill" : "report");
 }
 
 static void set_enforce(unsigned int on)
@@ -236,6 +280,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
 	signal(SIGUSR2, on_signal);
+	signal(SIGHUP, on_signal);
 	if (!kc_opt.no_attach) {
 		double t = now();
 
@@ -271,6 +316,15 @@ int main(int argc, char **argv)
 		if (want_counters) {
 			want_counters = 0;
 			kc_print_counters("now");
+		}
+		if (want_matrix) {
+			want_matrix = 0;
+			ring_buffer__consume(rb);
+			if (!kc_opt.matrix)
+				fprintf(stdout, "KC-MATRIX-DONE error=\"no --matrix FILE\"\n");
+			else if ((err = kc_run_matrix(kc_opt.matrix)))
+				fprintf(stdout, "KC-MATRIX-DONE error=\"%s\"\n", strerror(-err));
+			fflush(stdout);
 		}
 		if (kc_opt.duration >= 0 && now() - start >= kc_opt.duration)
 			break;

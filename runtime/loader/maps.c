@@ -264,6 +264,13 @@ int kc_fill_maps(const unsigned long long *cache_ptr)
 
 			bpf_map_update_elem(fd_allowed, &key, &one, 0);
 		}
+		l = &kc_seed.lists[s->foreign_sizes];
+		for (k = 0; k < l[0]; k++) {
+			struct kc_size_key key = { .site = i, .size = l[1 + k] };
+
+			if (bpf_map_update_elem(bpf_map__fd(kc_skel->maps.kc_foreign_sizes), &key, &one, 0))
+				fprintf(stderr, "KC-WARN kc_foreign_sizes full\n");
+		}
 		if (kc_opt.no_track) {
 			/* no allocation probes: every tracked kind is checked by kind only */
 			if (p.flags & KC_F_TRACKED_SLAB)

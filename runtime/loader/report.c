@@ -38,7 +38,9 @@ static const char *const counter_names[KC_CNT_MAX] = {
 	[KC_CNT_TRACK_FULL] = "track_full", [KC_CNT_UNTRACKED_PASS] = "untracked_pass",
 	[KC_CNT_PASS_STACK] = "pass_stack", [KC_CNT_PASS_GLOBAL] = "pass_global", [KC_CNT_PASS_SLAB] = "pass_slab",
 	[KC_CNT_PASS_BUDDY] = "pass_buddy", [KC_CNT_PASS_VMALLOC] = "pass_vmalloc", [KC_CNT_PASS_PERCPU] = "pass_percpu",
-	[KC_CNT_PASS_VMEMMAP] = "pass_vmemmap",
+	[KC_CNT_PASS_VMEMMAP] = "pass_vmemmap", [KC_CNT_FOREIGN_PASS] = "foreign_pass",
+	[KC_CNT_UNKNOWN_OWNER] = "unknown_owner", [KC_CNT_REPORTED] = "reported", [KC_CNT_KILLED] = "killed",
+	[KC_CNT_KILL_SKIPPED] = "kill_skipped",
 };
 
 void kc_print_counters(const char *when)
@@ -62,7 +64,7 @@ void kc_print_counters(const char *when)
 	free(vals);
 }
 
-static const char *region_name(unsigned int r)
+const char *kc_region_name(unsigned int r)
 {
 	switch (r) {
 	case KC_R_STACK: return "stack";
@@ -90,7 +92,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	s = &kc_seed.sites[e->site];
 	memcpy(comm, e->comm, KC_COMM_LEN);
 	comm[KC_COMM_LEN] = 0;
-	fprintf(stdout, "KC-VIOLATION site=%u at=\"", e->site);
+	fprintf(stdout, "%s site=%u at=\"", e->kind == KC_EVENT_UNKNOWN ? "KC-UNKNOWN" : "KC-VIOLATION", e->site);
 	kc_put_name(stdout, kc_name(s->file));
 	fprintf(stdout, ":%u:%u\" function=\"", s->line, s->column);
 	kc_put_name(stdout, kc_name(s->function));
@@ -98,8 +100,17 @@ static int on_event(void *ctx, void *data, size_t len)
 	kc_put_name(stdout, kc_name(s->symbol));
 	fprintf(stdout, "+0x%lx\" access=\"", s->offset);
 	kc_put_name(stdout, kc_name(s->access));
-	fprintf(stdout, "\" addr=0x%llx region=%s object=0x%llx cache=0x%llx alloc=", e->addr, region_name(e->region),
-		e->object, e->cache);
+	fprintf(stdout, "\" addr=0x%llx region=%s object=0x%llx cache=0x%llx", e->addr, kc_region_name(e->region), e->object, e->cache);
+	if (e->cache) {
+		char name[KC_CACHE_NAME_LEN + 1];
+
+		memcpy(name, e->cache_name, KC_CACHE_NAME_LEN);
+		name[KC_CACHE_NAME_LEN] = 0;
+		fprintf(stdout, " cache_name=\"");
+		kc_put_name(stdout, name);
+		fprintf(stdout, "\" object_size=%u", e->object_size);
+	}
+	fprintf(stdout, " alloc=");
 	if (e->alloc == KC_ALLOC_NONE)
 		fprintf(stdout, "none");
 	else if (e->alloc == KC_ALLOC_ADOPTED)
@@ -113,7 +124,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	}
 	fprintf(stdout, " pid=%u comm=\"", e->pid);
 	kc_put_name(stdout, comm);
-	fprintf(stdout, "\" stack_id=%d\n", e->stack_id);
+	fprintf(stdout, "\" stack_id=%d%s\n", e->stack_id, e->killed ? " killed=1" : "");
 	if (e->stack_id >= 0 && bpf_map_lookup_elem(bpf_map__fd(kc_skel->maps.kc_stacks), &e->stack_id, ips) == 0) {
 		fprintf(stdout, "KC-STACK");
 		for (i = 0; i < KC_STACK_DEPTH && ips[i]; i++)

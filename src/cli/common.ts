@@ -3,7 +3,7 @@
 // progress line on stderr, the compartment options of analyze and run, and
 // turning the library's typed errors into one clear line (exit 1).
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AllocatorFileError, readAllocatorFile, readSymbolList } from '../analysis/index.js';
 import { BinaryError } from '../binary/index.js';
@@ -99,6 +99,12 @@ export function progressLine(): { onProgress: (p: PipelineProgress) => void; don
     },
   };
 }
+
+/** A path as the user reads it: relative to the working directory when under it, else absolute. */
+export const shownPath = (path: string): string => {
+  const r = relative('.', path);
+  return r === '' || r.startsWith('..') ? resolve(path) : r;
+};
 
 /** Formats a percentage of a whole (0 when the whole is 0). */
 export const percent = (part: number, whole: number): string => (whole ? `${((100 * part) / whole).toFixed(1)}%` : '0%');

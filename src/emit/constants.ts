@@ -10,6 +10,7 @@ export const KC = {
   /** (1ULL << KC_PAGE_SHIFT) */
   PAGE_SIZE: 4096,
   COMM_LEN: 16,
+  CACHE_NAME_LEN: 32,
   MAX_SITES: 65536,
   MAX_GLOBALS: 65536,
   MAX_SITE_GLOBALS: 256,
@@ -98,6 +99,16 @@ export const KC = {
   PASS: 0,
   VIOLATION: 1,
   UNKNOWN_SITE: 2,
+  REPORT: 3,
+  OLD_PASS: 0,
+  OLD_REPORT: 1,
+  OLD_VIOLATION: 2,
+  ON_VIOLATION_REPORT: 0,
+  ON_VIOLATION_KILL: 1,
+  EVENT_VIOLATION: 0,
+  EVENT_UNKNOWN: 1,
+  MAX_FOREIGN_SIZES: 65536,
+  MAX_REPORTED: 16384,
 } as const;
 
 /** The slots of the per-cpu counter array (enum kc_counter), by name without KC_CNT_. */
@@ -120,5 +131,10 @@ export const KC_COUNTER = {
   PASS_VMALLOC: 15,
   PASS_PERCPU: 16,
   PASS_VMEMMAP: 17,
-  MAX: 18,
+  FOREIGN_PASS: 18,
+  UNKNOWN_OWNER: 19,
+  REPORTED: 20,
+  KILLED: 21,
+  KILL_SKIPPED: 22,
+  MAX: 23,
 } as const;

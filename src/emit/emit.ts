@@ -41,7 +41,7 @@ export const MAX_SITE_GLOBALS = KC.MAX_SITE_GLOBALS;
  */
 export const RUNTIME_FILES = [
   'include/kcompart.h', 'bpf/maps.bpf.h', 'bpf/checker.bpf.h', 'bpf/track.bpf.h',
-  'loader/loader.h', 'loader/main.c', 'loader/kallsyms.c', 'loader/seed.c', 'loader/maps.c', 'loader/attach.c', 'loader/report.c',
+  'loader/loader.h', 'loader/main.c', 'loader/kallsyms.c', 'loader/seed.c', 'loader/maps.c', 'loader/attach.c', 'loader/report.c', 'loader/matrix.c',
 ] as const;
 
 /** The loader's C sources among the copied files (compiled together by compileBpf). */
@@ -52,7 +52,7 @@ export const TEMPLATE_FILES: readonly string[] = RUNTIME_FILES.map((f) => basena
 
 /** The programs of runtime/bpf/ in every generated object besides site and allocation programs: kc_peek (run by the loader) and allocation tracking. */
 export const RUNTIME_PROGRAMS = [
-  'kc_peek', 'kc_page_alloc', 'kc_page_free', 'kc_free_kfree', 'kc_free_cache', 'kc_free_bulk', 'kc_free_vfree',
+  'kc_peek', 'kc_matrix', 'kc_page_alloc', 'kc_page_free', 'kc_free_kfree', 'kc_free_cache', 'kc_free_bulk', 'kc_free_vfree',
   'kc_vmalloc_entry', 'kc_vmalloc_ret',
 ] as const;
 
@@ -257,11 +257,13 @@ const union = (x: readonly string[], y: readonly string[]): string[] => (y.every
 /** The union of two legal sets: what either access may write. */
 export function unionLegal(x: LegalSet, y: LegalSet): LegalSet {
   const foreign = (x.foreign ?? false) || (y.foreign ?? false);
+  const types = [...(x.foreignTypes ?? []), ...(y.foreignTypes ?? []).filter((t) => !(x.foreignTypes ?? []).some((u) => u.name === t.name))];
   return {
     any: x.any || y.any, stack: x.stack || y.stack, globals: union(x.globals, y.globals),
     slabCaches: union(x.slabCaches, y.slabCaches), slabSites: union(x.slabSites, y.slabSites),
     buddySites: union(x.buddySites, y.buddySites), vmallocCallers: union(x.vmallocCallers, y.vmallocCallers),
     percpu: x.percpu || y.percpu, vmemmap: x.vmemmap || y.vmemmap, ...(foreign ? { foreign } : {}),
+    ...(types.length ? { foreignTypes: types.sort((a, b) => a.name.localeCompare(b.name)) } : {}),
     reasons: [...x.reasons, ...y.reasons.filter((r) => !x.reasons.some((q) => q.kind === r.kind && q.detail === r.detail))],
   };
 }
@@ -309,7 +311,8 @@ function legalSetComment(legal: LegalSet, regions: number, flags: number, allocI
     commentList('slab caches', legal.slabCaches) +
     commentList('slab allocation sites', legal.slabSites.map(tracked)) +
     commentList('buddy allocation sites', legal.buddySites.map(tracked)) +
-    commentList('vmalloc callers', legal.vmallocCallers);
+    commentList('vmalloc callers', legal.vmallocCallers) +
+    commentList('foreign objects of', (legal.foreignTypes ?? []).map((t) => (t.size ? `${t.name} (${t.size} bytes)` : t.name)));
 }
 
 /**
@@ -434,6 +437,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
       id, access: a.id, object: b.object, symbol: b.symbol, offset: b.offset, regions, gs,
       globals: legal.globals, slabCaches: legal.slabCaches, slabSites: legal.slabSites,
       buddySites: legal.buddySites, vmallocCallers: legal.vmallocCallers, flags, allocs: [...new Set(ids)].sort((x, y) => x - y),
+      foreignSizes: [...new Set((legal.foreignTypes ?? []).flatMap((t) => (t.size ? [t.size] : [])))].sort((x, y) => x - y),
       function: a.function, file: where0?.file ?? '', line: where0?.line ?? 0, column: where0?.column ?? 0,
       ...(grp.accesses.length > 1 ? { accesses: grp.accesses.map((x) => x.id) } : {}),
     });

@@ -2,12 +2,12 @@
 // in a directory, and with --compile the BPF object and the static loader
 // built against the target kernel's BTF (DESIGN.md §5), with their summary.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { EmitStats } from '../../emit/index.js';
 import { emitBpf } from '../../emit/index.js';
 import { compileStage, type CompartmentBuild } from '../../pipeline.js';
 import { readPolicy } from '../../policy/index.js';
-import { counts, parseCommand, progressLine, UsageError, type Command } from '../common.js';
+import { counts, parseCommand, progressLine, shownPath, UsageError, type Command } from '../common.js';
 
 /** Options of the compile step (emit --compile and run). */
 export const COMPILE_OPTIONS = {
@@ -38,7 +38,7 @@ export function compileOptions(values: { btf?: string; clang?: string; cc?: stri
 
 /** What the compile stage reports in summaries. */
 export function compiledSummary(c: NonNullable<CompartmentBuild['compile']>) {
-  return { objects: c.objects.length, warnings: c.diagnostics.filter((d) => d.severity === 'warning').length, clang: c.clang, ...(c.loader ? { loader: relative('.', c.loader) } : {}) };
+  return { objects: c.objects.length, warnings: c.diagnostics.filter((d) => d.severity === 'warning').length, clang: c.clang, ...(c.loader ? { loader: shownPath(c.loader) } : {}) };
 }
 
 /** The emitter's summary (and the compile stage's, when it ran). */

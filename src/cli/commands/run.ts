@@ -2,9 +2,9 @@
 // library's pipeline — analyze → map → emit → compile — in memory, each
 // stage's output written as it completes; ready to load on the target (it
 // never loads or attaches anything itself).
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { buildCompartment, expandInputs } from '../../pipeline.js';
-import { COMPARTMENT_OPTIONS, COMPARTMENT_USAGE, compartmentOptions, parseCommand, progressLine, UsageError, type Command } from '../common.js';
+import { COMPARTMENT_OPTIONS, COMPARTMENT_USAGE, compartmentOptions, parseCommand, progressLine, shownPath, UsageError, type Command } from '../common.js';
 import { printAnalyzeSummary } from './analyze.js';
 import { COMPILE_OPTIONS, COMPILE_USAGE, compiledSummary, compileOptions, printEmitSummary } from './emit.js';
 import { printMapSummary } from './map.js';
@@ -56,6 +56,6 @@ export const runCommand: Command = {
     if (build.map) printMapSummary(build.map.stats, join(values.out, 'policy.mapped.json'));
     if (build.emit) printEmitSummary(build.emit.stats, compiled, build.emit.files.map((f) => join(values.out!, f.name)).join(', '));
     const c = build.compile;
-    if (c?.loader) console.log(`kcompart run: on the target kernel, as root: ${relative('.', c.loader)} [--enforce-after SECONDS] (the BPF object is built in; --help lists the options)`);
+    if (c?.loader) console.log(`kcompart run: on the target kernel, as root: ${shownPath(c.loader)} [--enforce-after SECONDS] (the BPF object is built in; --help lists the options)`);
   },
 };
