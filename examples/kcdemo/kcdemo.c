@@ -398,7 +398,8 @@ static noinline int kcdemo_hole(unsigned int size)
 
 	if (size == 0 || size > KCDEMO_BUF_MAX)
 		return -EINVAL;
-	p = kmalloc(size, GFP_KERNEL);
+	/* accounted, like the msg_msg, pipe_buffer and seq_operations allocations that reuse it */
+	p = kmalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return -ENOMEM;
 	memset(p, 0, size);

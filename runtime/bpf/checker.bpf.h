@@ -447,11 +447,10 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 			alloc = v->alloc;
 			object = v->start;
 		}
-		/* per-cpu chunks after the first are vmalloc memory that no vmalloc probe records */
-		if (!v && (regions & KC_R_PERCPU)) {
-			kc_count(KC_CNT_UNTRACKED_PASS);
-			goto pass;
-		}
+		/* per-cpu chunks after the first are vmalloc memory that no vmalloc probe records: of
+		 * unknown owner for a per-cpu site (the checker cannot tell a chunk from another area) */
+		if (!v && (regions & KC_R_PERCPU))
+			goto unknown;
 		if (!(regions & KC_R_VMALLOC) && !(flags & KC_F_FOREIGN))
 			goto violation;
 		switch (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_VMALLOC, KC_F_UNTRACKED_VMALLOC | KC_F_FOREIGN, &adopt)) {
@@ -604,7 +603,17 @@ SEC("raw_tp")
 int kc_matrix(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u32 zero = 0;
-	int ret = kc_check((__u32)ctx->args[0], ctx->args[1], 0);
+	int ret;
+
+	if (ctx->args[0] == KC_MATRIX_WHERE) {
+		/* where the run time's own phase flag lives: a target of the matrix */
+		struct kc_peek_slot *s = bpf_map_lookup_elem(&kc_peek_slots, &zero);
+
+		if (s)
+			s->val = (__u64)&kc_enforce;
+		return 0;
+	}
+	ret = kc_check((__u32)ctx->args[0], ctx->args[1], 0);
 	struct kc_finding *f = bpf_map_lookup_elem(&kc_last, &zero);
 
 	return ret | ((ret != KC_PASS && f ? f->region & 0xff : 0) << 8);

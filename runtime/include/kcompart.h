@@ -137,6 +137,9 @@
 #define KC_EVENT_VIOLATION 0
 #define KC_EVENT_UNKNOWN   1
 
+/* kc_matrix's site argument asking for the address of the run time's phase flag (a target). */
+#define KC_MATRIX_WHERE 0xffffffffULL
+
 /* (site, object size) pairs of kc_foreign_sizes. */
 #define KC_MAX_FOREIGN_SIZES 65536
 /* (site, cache) pairs already reported under the old-objects rule (an LRU: one event each). */

@@ -16,7 +16,7 @@
 #define KC_MATRIX_LABEL 64
 
 /* One kc_check of site `site` on `addr` through kc_matrix: its return value, or -errno. */
-static long ask(int prog_fd, unsigned int site, unsigned long long addr)
+static long ask(int prog_fd, unsigned long long site, unsigned long long addr)
 {
 	unsigned long long args[2] = { site, addr };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(args));
@@ -36,14 +36,33 @@ static const char *verdict_name(unsigned int v)
 	}
 }
 
+/* The kernel address of the run time's phase flag (kc_enforce, in the object's .bss map), 0 if unknown. */
+static unsigned long long phase_flag_address(int prog_fd)
+{
+	int fd = bpf_map__fd(kc_skel->maps.kc_peek_slots);
+	struct kc_peek_slot slot = { 0 };
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(fd, &zero, &slot, 0) || ask(prog_fd, (unsigned int)KC_MATRIX_WHERE, 0) < 0
+	    || bpf_map_lookup_elem(fd, &zero, &slot))
+		return 0;
+	return slot.val;
+}
+
 int kc_run_matrix(const char *path)
 {
 	int prog_fd = bpf_program__fd(kc_skel->progs.kc_matrix), n = 0;
 	char line[256], label[KC_MATRIX_LABEL];
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "a+");
+	unsigned long long flag;
 
 	if (!f)
 		return -errno;
+	/* the run time's own memory is a target of every matrix */
+	flag = phase_flag_address(prog_fd);
+	if (flag)
+		fprintf(f, "runtime_phase_flag %llx\n", flag);
+	rewind(f);
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long addr;
 		/* sites by verdict (4) and region (bits 0..7 of the region byte), printed as runs of ids */
@@ -59,7 +78,7 @@ int kc_run_matrix(const char *path)
 			continue;
 		}
 		for (i = 0; i < kc_seed.n_sites; i++) {
-			long ret = ask(prog_fd, (unsigned int)i | (kc_seed.sites[i].gs ? KC_SITE_GS : 0), addr);
+			long ret = ask(prog_fd, (unsigned int)i | (kc_seed.sites[i].gs ? KC_SITE_GS : 0u), addr);
 
 			if (ret < 0) {
 				free(verdict);

@@ -110,6 +110,13 @@ static int on_event(void *ctx, void *data, size_t len)
 		kc_put_name(stdout, name);
 		fprintf(stdout, "\" object_size=%u", e->object_size);
 	}
+	if (e->region == 0 || e->region == KC_R_GLOBAL) {
+		/* an address no region claims: name the kernel symbol it lies in (a global, text, rodata) */
+		kc_ksym_describe(e->addr, buf, sizeof(buf));
+		fprintf(stdout, " symbol=\"");
+		kc_put_name(stdout, buf);
+		fputc('"', stdout);
+	}
 	fprintf(stdout, " alloc=");
 	if (e->alloc == KC_ALLOC_NONE)
 		fprintf(stdout, "none");

@@ -5,6 +5,9 @@
 #   prepare.sh             optional: set-up before anything is measured (insmod …)
 #   workload.sh            the legitimate workload, one round per run
 #   bug.sh                 optional: the operation with the memory-safety bug
+#   attack.sh              optional: the attack matrix and the injected writes (sourced: it
+#                          uses $LOADER and wait_for)
+#   loader-args            optional: the loader's options (--on-violation kill, --matrix …)
 #   rounds                 line 1: rounds of the workload per timed phase
 # Steps (markers on the console, parsed by scripts/e2e/run.ts):
 #   1. prepare; the workload timed WITHOUT the policy       KC-E2E-TIME bare <centiseconds>
@@ -44,7 +47,7 @@ if [ -f /payload/prepare.sh ]; then sh /payload/prepare.sh || fail "prepare.sh";
 sh /payload/workload.sh warmup || fail "workload (no policy)"
 timed bare || fail "workload (no policy)"
 
-./loader > /tmp/loader.log 2>&1 &
+./loader $(cat /payload/loader-args 2>/dev/null) > /tmp/loader.log 2>&1 &
 LOADER=$!
 if ! wait_for '^KC-READY' 3000; then
   echo "---- loader, again with --verbose --no-attach ----"
@@ -68,6 +71,10 @@ if [ -f /payload/bug.sh ]; then
   sleep 1
 fi
 echo KC-E2E-BUG-DONE
+if [ -f /payload/attack.sh ]; then
+  . /payload/attack.sh || fail "attack.sh"
+  echo KC-E2E-ATTACK-DONE
+fi
 kill -INT "$LOADER"
 wait "$LOADER"
 echo "KC-E2E-LOADER-EXIT $?"

@@ -17,7 +17,7 @@
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EmitStats } from "../../src/emit/index.js";
-import { buildCompartment, expandInputs, type BuildOptions } from "../../src/pipeline.js";
+import { buildCompartment, expandInputs, type BuildOptions, type CompartmentBuild } from "../../src/pipeline.js";
 import { corpusDir, repoRoot } from "../lib/paths.js";
 import { buildKcdemo, makeInitramfs, runScript } from "./kcdemo.js";
 import { bootGuest } from "./vm.js";
@@ -31,6 +31,8 @@ export interface Compartment {
   build(): Promise<Pick<BuildOptions, "compartment" | "context" | "sourcePrefixes" | "objects" | "name">>;
   /** Files of the payload besides the loader (its BPF object built in): prepare.sh, workload.sh, bug.sh, extra files. */
   payload(dir: string): Promise<void>;
+  /** The loader's options in the guest (--on-violation kill, --matrix FILE, …). */
+  loaderArgs?: readonly string[];
   /** The faulty write's source location, when the compartment has an injected bug. */
   bug?: { file: RegExp; line: number; region: string; victim: RegExp };
 }
@@ -128,6 +130,8 @@ export interface E2EReport {
   bugEvents: string[];
   times?: { bare: number; policy: number; ratio: number };
   seconds: { policy: number; compile: number; guest: number };
+  /** The guest's console log, written by runE2E. */
+  logPath: string;
 }
 
 function kv(line: string): Record<string, number> {
@@ -137,7 +141,7 @@ function kv(line: string): Record<string, number> {
 }
 
 /** Judges a guest log. */
-export function judge(c: Compartment, log: string, exitStatus: number | null, timedOut: boolean): Omit<E2EReport, "emit" | "map" | "seconds" | "compartment"> {
+export function judge(c: Compartment, log: string, exitStatus: number | null, timedOut: boolean): Omit<E2EReport, "emit" | "map" | "seconds" | "compartment" | "logPath"> {
   const problems: string[] = [];
   const lines = log.split("\n").map((l) => l.trimEnd());
   if (timedOut) problems.push("the guest timed out");
@@ -195,7 +199,7 @@ export function judge(c: Compartment, log: string, exitStatus: number | null, ti
 }
 
 /** Runs one compartment end to end. */
-export async function runE2E(c: Compartment, opts: { rounds?: number; timeoutMs?: number; onLine?: (l: string) => void } = {}): Promise<E2EReport> {
+export async function runE2E(c: Compartment, opts: { rounds?: number; timeoutMs?: number; onLine?: (l: string) => void; onBuild?: (b: CompartmentBuild) => void } = {}): Promise<E2EReport> {
   const work = join(ROOT, ".cache", "e2e", `run-${c.name}`);
   rmSync(work, { recursive: true, force: true });
   const build = join(work, "build"), payload = join(work, "payload");
@@ -210,19 +214,22 @@ export async function runE2E(c: Compartment, opts: { rounds?: number; timeoutMs?
     compile: { vmlinuxH: join(ROOT, ".cache", "vmlinux-6.1.h"), kfunc: false, callbacks: false, outDir: build },
   });
   const e = b.emit!, map = b.map!.stats, compiled = b.compile!;
+  opts.onBuild?.(b);
   copyFileSync(compiled.loader!, join(payload, "loader"));
   chmodSync(join(payload, "loader"), 0o755);
   copyFileSync(join(ROOT, "scripts", "e2e", "policy-guest.sh"), join(payload, "guest.sh"));
   chmodSync(join(payload, "guest.sh"), 0o755);
   writeFileSync(join(payload, "rounds"), `${opts.rounds ?? 10}\n`);
   await c.payload(payload);
+  if (c.loaderArgs?.length) writeFileSync(join(payload, "loader-args"), `${c.loaderArgs.join(" ")}\n`);
   const initrd = join(work, "initrd.cpio.gz");
   await makeInitramfs(payload, initrd);
   const r = await bootGuest({ initrd, timeoutMs: opts.timeoutMs ?? 600_000, memoryMb: 2048, ...(opts.onLine ? { onLine: opts.onLine } : {}) });
-  writeFileSync(join(work, "guest.log"), r.log);
+  const logPath = join(work, "guest.log");
+  writeFileSync(logPath, r.log);
   const j = judge(c, r.log, r.exitStatus, r.timedOut);
   return {
-    compartment: c.name, ...j, emit: e.stats,
+    compartment: c.name, ...j, emit: e.stats, logPath,
     map: { accesses: map.accesses, sites: map.sites, checkedSites: map.checkedSites, staticallySafeSites: map.staticallySafeSites },
     seconds: { policy: (b.seconds.analyze ?? 0) + (b.seconds.map ?? 0), compile: (b.seconds.emit ?? 0) + (b.seconds.compile ?? 0), guest: r.seconds },
   };

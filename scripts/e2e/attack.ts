@@ -1,0 +1,350 @@
+// The attack matrix (`npm run bench:attack -- kcdemo`, DESIGN.md §5): the
+// compartment's policy enforced in the corpus kernel under qemu, then, for
+// every machine write site and every exploit target found live in the guest
+// (the harness task's struct cred, init_cred, modprobe_path, core_pattern, a
+// task_struct, a page-table page, another task's stack, foreign objects that
+// reuse a freed compartment object in its kmalloc cache — a msg_msg, a
+// pipe_buffer array, a seq_operations —, a freed object, a foreign vmalloc
+// area, the struct page of a text page, text, rodata, the direct-map alias of
+// kernel data, the run time's own phase flag), the real checker's verdict
+// with the live maps (the loader's --matrix: kc_matrix through
+// BPF_PROG_TEST_RUN) against the truth of the policy (legalSetAdmits).
+// Machine sites without a program (legal set "any", unmapped, no operand,
+// refused) allow every target and have their own column; sites at a fixed
+// address (constant stack offsets, rip-relative globals) cannot be aimed and
+// are left out. Then the injected writes: kcdemo's `poke` from one
+// compartment site into the harness task's own cred (under --on-violation
+// kill: the task never sees uid 0), modprobe_path, the foreign msg_msg
+// neighbour and a freed object, each reported with its site, region and owner.
+//
+//   node dist/scripts/e2e/attack.js [kcdemo] [--json FILE] [--verbose]
+// Exit 1 when a write outside a legal set passes, or an injected write is not reported.
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { legalSetAdmits, type Access, type LegalSet, type MemoryOwner, type Policy } from "../../src/policy/index.js";
+import { unionLegal } from "../../src/emit/index.js";
+import { repoRoot } from "../lib/paths.js";
+import { runScript } from "./kcdemo.js";
+import { kcdemo, runE2E, type Compartment, type E2EReport } from "./run.js";
+
+const ROOT = repoRoot();
+
+/** The byte offset of struct cred's uid in the corpus kernel (vmlinux.h: atomic_long_t usage, then kuid_t uid). */
+function credUidOffset(): number {
+  const h = readFileSync(join(ROOT, ".cache", "vmlinux-6.1.h"), "utf8");
+  const m = /^struct cred \{\n\t(atomic_t|atomic_long_t) usage;\n\tkuid_t uid;/m.exec(h);
+  if (!m) throw new Error("vmlinux-6.1.h: struct cred does not start with usage, uid");
+  return m[1] === "atomic_long_t" ? 8 : 4;
+}
+
+/** The guest's part: targets, the matrix (SIGHUP to the loader), the injected writes. Sourced by policy-guest.sh. */
+function attackScript(uidOffset: number): string {
+  return `#!/bin/sh
+# the attack matrix's targets, found live (LABEL ADDR [OWNER])
+T=/tmp/targets.txt
+: > $T
+# real addresses in /proc/vmallocinfo (%pK) for root; the harness task (uid 1000) opens
+# /dev/kcdemo and reads its own cred's address back from the kernel log
+echo 1 > /proc/sys/kernel/kptr_restrict
+echo 0 > /proc/sys/kernel/dmesg_restrict
+chmod 755 / /dev
+chmod 666 /dev/kcdemo
+ks() { awk -v s="$1" '$3 == s { print $1; exit }' /proc/kallsyms; }
+for s in modprobe_path core_pattern init_cred _stext linux_banner; do a=$(ks $s); [ -n "$a" ] && echo "$s $a" >> $T; done
+/payload/attackhelp msg || return 1
+/payload/attackhelp freed || return 1
+/payload/attackhelp hold-pipe > /tmp/pipe.out 2>&1 & PIPE=$!
+/payload/attackhelp hold-seq > /tmp/seq.out 2>&1 & SEQ=$!
+sleep 1
+echo targets > /dev/kcdemo || return 1
+dmesg | sed -n 's/.*kcdemo: target \\([a-z_]*\\) \\([0-9a-f]*\\)$/\\1 \\2/p' | tail -6 >> $T
+dmesg | sed -n 's/.*kcdemo: hole \\([0-9a-f]*\\) size \\([0-9]*\\)$/\\2 \\1/p' | while read size addr; do
+  case $size in 64) echo "uaf_msg_msg $addr";; 96) echo "freed $addr";; 1024) echo "uaf_pipe_buffer $addr";; 32) echo "uaf_seq_operations $addr";; esac
+done >> $T
+awk 'NR > 1 && / vmalloc / && !/kcdemo|thread_stack|kernel_clone|bpf_prog|module/ { split($1, r, "-"); sub(/^0x/, "", r[1]); c = $3; sub(/\\+.*/, "", c); print "vmalloc_foreign", r[1], c; exit }' /proc/vmallocinfo >> $T
+sed 's/^/KC-TARGET /' $T
+kill -HUP "$LOADER"
+wait_for '^KC-MATRIX-DONE' 600 || return 1
+grep '^KC-MATRIX-DONE' /tmp/loader.log
+# the injected writes, each from kcdemo_poke (one compartment site, legal set: its own scratch object)
+addr() { awk -v l="$1" '$1 == l { print $2; exit }' $T; }
+/payload/attackhelp poke-cred ${uidOffset} 1000; echo "KC-ATTACK-EXIT cred $?"
+for t in modprobe_path uaf_msg_msg freed; do
+  a=$(addr $t); [ -n "$a" ] || continue
+  /payload/attackhelp poke "$a" 0; echo "KC-ATTACK-EXIT $t $?"
+done
+kill "$PIPE" "$SEQ" 2>/dev/null
+sleep 1
+`;
+}
+
+/** kcdemo with the attack payload: no note bug, the loader killing the writer of a violation. */
+export function kcdemoAttack(): Compartment {
+  const base = kcdemo();
+  return {
+    name: "kcdemo-attack",
+    build: base.build,
+    async payload(dir) {
+      await base.payload(dir);
+      // the note bug is the e2e run's; here the injected writes are the attacks
+      writeFileSync(join(dir, "bug.sh"), "#!/bin/sh\nexit 0\n");
+      await runScript("cc", ["-O2", "-Wall", "-Wextra", "-static", join(ROOT, "scripts", "e2e", "attackhelp.c"), "-o", join(dir, "attackhelp")]);
+      writeFileSync(join(dir, "attack.sh"), attackScript(credUidOffset()));
+    },
+    loaderArgs: ["--on-violation", "kill", "--matrix", "/tmp/targets.txt"],
+  };
+}
+
+/** What owns each target, by its label (the truth's side of the matrix). */
+export function ownerOf(label: string, extra: string | undefined): MemoryOwner | undefined {
+  switch (label) {
+    case "modprobe_path": case "core_pattern": case "init_cred": return { region: "global", symbol: label };
+    case "_stext": return { region: "text" };
+    case "linux_banner": return { region: "rodata" };
+    case "cred": return { region: "slab", cache: "cred_jar", type: "struct cred" };
+    case "task": return { region: "slab", cache: "task_struct", type: "struct task_struct" };
+    case "pgd": return { region: "buddy" };
+    case "other_stack": return { region: "stack", current: false };
+    case "text_page": return { region: "vmemmap" };
+    case "alias": return { region: "alias" };
+    // general kmalloc caches (kmalloc-64 or kmalloc-cg-64, as the kernel's config has it): no legal set names one
+    case "uaf_msg_msg": return { region: "slab", cache: "kmalloc-64", type: "struct msg_msg" };
+    case "uaf_pipe_buffer": return { region: "slab", cache: "kmalloc-1k", type: "struct pipe_buffer" };
+    case "uaf_seq_operations": return { region: "slab", cache: "kmalloc-32", type: "struct seq_operations" };
+    case "freed": return { region: "freed" };
+    case "vmalloc_foreign": return { region: "vmalloc", ...(extra ? { caller: extra } : {}) };
+    case "runtime_phase_flag": return { region: "runtime" };
+    default: return undefined;
+  }
+}
+
+/** The target classes of the table, in order. */
+const CLASSES: readonly [string, readonly string[]][] = [
+  ["cred (own, init_cred)", ["cred", "init_cred"]],
+  ["modprobe_path, core_pattern", ["modprobe_path", "core_pattern"]],
+  ["task_struct", ["task"]],
+  ["page-table page", ["pgd"]],
+  ["another task's stack", ["other_stack"]],
+  ["foreign kmalloc (msg_msg, pipe_buffer, seq_operations)", ["uaf_msg_msg", "uaf_pipe_buffer", "uaf_seq_operations"]],
+  ["freed object", ["freed"]],
+  ["foreign vmalloc area", ["vmalloc_foreign"]],
+  ["struct page of kernel text", ["text_page"]],
+  ["text, rodata, direct-map alias", ["_stext", "linux_banner", "alias"]],
+  ["the run time's own memory", ["runtime_phase_flag"]],
+];
+
+/** How a machine site is checked. */
+type SiteKind = "checked" | "any" | "unmapped" | "no-operand" | "refused" | "fixed";
+
+interface MachineSite {
+  key: string;
+  legal: LegalSet;
+  kind: SiteKind;
+  /** The site program's id, when checked. */
+  program?: number;
+}
+
+/** Every machine write site of a mapped policy, with its union legal set and how it is checked. */
+export function machineSites(policy: Policy, programs: ReadonlyMap<string, number>, refused: ReadonlySet<string>): MachineSite[] {
+  const byKey = new Map<string, { legal: LegalSet; accesses: Access[]; fixed: boolean; operand: boolean; unmapped: boolean }>();
+  for (const a of policy.accesses) {
+    for (const b of a.binary ?? [{ object: "", symbol: a.function, offset: -1, section: "", confidence: "unmapped" as const }]) {
+      const key = b.confidence === "unmapped" ? `unmapped:${a.id}` : `${b.symbol}+0x${b.offset.toString(16)}`;
+      const fixed = b.staticallySafe === true || b.operand?.ripTarget !== undefined;
+      const cur = byKey.get(key);
+      if (cur) {
+        cur.legal = unionLegal(cur.legal, a.legal);
+        cur.accesses.push(a);
+        cur.fixed &&= fixed;
+      } else {
+        byKey.set(key, { legal: a.legal, accesses: [a], fixed, operand: b.operand !== undefined, unmapped: b.confidence === "unmapped" });
+      }
+    }
+  }
+  const out: MachineSite[] = [];
+  for (const [key, s] of byKey) {
+    const program = programs.get(key);
+    let kind: SiteKind;
+    if (program !== undefined) kind = refused.has(key) ? "refused" : "checked";
+    else if (s.legal.any) kind = "any";
+    else if (s.unmapped) kind = "unmapped";
+    else if (s.fixed) kind = "fixed";
+    else if (!s.operand) kind = "no-operand";
+    else kind = "any"; // emitted no program for another reason (e.g. an unsupported register): unchecked
+    out.push({ key, legal: s.legal, kind, ...(program !== undefined ? { program } : {}) });
+  }
+  return out;
+}
+
+export interface MatrixRow {
+  target: string;
+  label: string;
+  /** Sites whose legal set excludes the target, by how the run time answered. */
+  excluded: { caught: number; reported: number; passed: number; unchecked: number };
+  /** Sites whose legal set includes it: allowed, or refused (an over-strict check). */
+  included: { allowed: number; refusedByChecker: number; unchecked: number };
+}
+
+export interface AttackReport {
+  compartment: string;
+  e2e: Pick<E2EReport, "ok" | "problems" | "attached" | "countersLegit" | "legitViolations">;
+  sites: Record<SiteKind, number>;
+  targets: { label: string; addr: string; extra?: string }[];
+  rows: MatrixRow[];
+  classes: { name: string; excluded: number; caught: number; reported: number; included: number; allowed: number; unchecked: number }[];
+  protection: { caught: number; excluded: number; percent: number; allowedInside: number };
+  injected: { target: string; reported: boolean; killed: boolean; exit: number | null; event?: string }[];
+  credUidSeen: string | null;
+  ok: boolean;
+  problems: string[];
+}
+
+/** Reads the matrix, the targets and the injected writes out of a guest log, and judges them. */
+export function judgeAttack(compartment: string, log: string, policy: Policy, programs: ReadonlyMap<string, number>, e2e: E2EReport): AttackReport {
+  const lines = log.split("\n").map((l) => l.trimEnd());
+  const problems = [...e2e.problems];
+  const targets = lines.filter((l) => l.startsWith("KC-TARGET ")).map((l) => {
+    const [, label, addr, extra] = l.split(/\s+/);
+    return { label: label!, addr: addr!, ...(extra ? { extra } : {}) };
+  });
+  const verdicts = new Map<string, Map<number, { verdict: string; region: string }>>();
+  for (const l of lines) {
+    const m = /^KC-MATRIX target="([^"]*)" addr=0x[0-9a-f]+ verdict=(\S+) region=(\S+) sites=\d+ ids=([\d,]+)$/.exec(l);
+    if (!m) continue;
+    let v = verdicts.get(m[1]!);
+    if (!v) verdicts.set(m[1]!, (v = new Map()));
+    for (const id of m[4]!.split(",")) v.set(Number(id), { verdict: m[2]!, region: m[3]! });
+  }
+  // the loader adds its own phase flag as a target
+  if (verdicts.has("runtime_phase_flag") && !targets.some((t) => t.label === "runtime_phase_flag")) targets.push({ label: "runtime_phase_flag", addr: "?" });
+  const refused = new Set<string>();
+  for (const l of lines) {
+    const m = /^KC-REFUSED \S+ \S+ at "([^"]*)"\+0x([0-9a-f]+):/.exec(l);
+    if (m) refused.add(`${m[1]}+0x${m[2]}`);
+  }
+  const sites = machineSites(policy, programs, refused);
+  const siteCounts: Record<SiteKind, number> = { checked: 0, any: 0, unmapped: 0, "no-operand": 0, refused: 0, fixed: 0 };
+  for (const s of sites) siteCounts[s.kind]++;
+  const aimed = sites.filter((s) => s.kind !== "fixed");
+  const rows: MatrixRow[] = [];
+  for (const t of targets) {
+    const owner = ownerOf(t.label, t.extra);
+    if (!owner) continue;
+    const v = verdicts.get(t.label);
+    if (!v) {
+      problems.push(`no matrix verdicts for target ${t.label}`);
+      continue;
+    }
+    const row: MatrixRow = { target: t.label, label: t.label, excluded: { caught: 0, reported: 0, passed: 0, unchecked: 0 }, included: { allowed: 0, refusedByChecker: 0, unchecked: 0 } };
+    for (const s of aimed) {
+      const inside = legalSetAdmits(s.legal, owner);
+      const answer = s.kind === "checked" && s.program !== undefined ? v.get(s.program)?.verdict : undefined;
+      if (s.kind === "checked" && answer === undefined) problems.push(`no verdict for site program ${s.program} on ${t.label}`);
+      if (!inside) {
+        if (s.kind !== "checked") row.excluded.unchecked++;
+        else if (answer === "violation") row.excluded.caught++;
+        else if (answer === "report") row.excluded.reported++;
+        else row.excluded.passed++;
+      } else if (s.kind !== "checked") row.included.unchecked++;
+      else if (answer === "pass") row.included.allowed++;
+      else row.included.refusedByChecker++;
+    }
+    rows.push(row);
+  }
+  const classes = CLASSES.map(([name, labels]) => {
+    const rs = rows.filter((r) => labels.includes(r.label));
+    const sum = (f: (r: MatrixRow) => number) => rs.reduce((n, r) => n + f(r), 0);
+    return {
+      name,
+      excluded: sum((r) => r.excluded.caught + r.excluded.reported + r.excluded.passed + r.excluded.unchecked),
+      caught: sum((r) => r.excluded.caught + r.excluded.reported),
+      reported: sum((r) => r.excluded.reported),
+      included: sum((r) => r.included.allowed + r.included.refusedByChecker + r.included.unchecked),
+      allowed: sum((r) => r.included.allowed + r.included.unchecked),
+      unchecked: sum((r) => r.excluded.unchecked),
+    };
+  }).filter((c) => c.excluded + c.included > 0);
+  for (const [name, labels] of CLASSES) if (!rows.some((r) => labels.includes(r.label))) problems.push(`no target of class "${name}" was found in the guest`);
+  const caught = classes.reduce((n, c) => n + c.caught, 0);
+  const excluded = classes.reduce((n, c) => n + c.excluded, 0);
+  const allowedInside = classes.reduce((n, c) => n + c.allowed, 0);
+  // the injected writes
+  const injected = lines.filter((l) => l.startsWith("KC-ATTACK-EXIT ")).map((l) => {
+    const [, target, code] = l.split(/\s+/);
+    const addr = target === "cred" ? lines.find((x) => x.startsWith("KC-ATTACK poke-cred cred="))?.match(/cred=([0-9a-f]+)/)?.[1] : targets.find((t) => t.label === target)?.addr;
+    const event = addr ? lines.find((x) => /^KC-(VIOLATION|UNKNOWN) /.test(x) && /function="kcdemo_poke"/.test(x)
+      && (() => {
+        const a = /addr=0x([0-9a-f]+)/.exec(x)?.[1];
+        if (!a) return false;
+        const d = BigInt(`0x${a}`) - BigInt(`0x${addr}`);
+        return d >= 0n && d < 64n; // the cred write lands on the uid field, a few bytes in
+      })()) : undefined;
+    return { target: target!, reported: event !== undefined, killed: code === "137" || /killed=1/.test(event ?? ""), exit: code === undefined ? null : Number(code), ...(event ? { event } : {}) };
+  });
+  for (const i of injected) if (!i.reported) problems.push(`the injected write into ${i.target} was not reported`);
+  if (!injected.some((i) => i.target === "cred")) problems.push("the injected cred write did not run");
+  const credUidSeen = lines.find((l) => l.startsWith("KC-ATTACK after poke-cred"))?.match(/uid=(\d+)/)?.[1] ?? null;
+  if (credUidSeen === "0") problems.push("the harness task saw uid 0 after its cred write");
+  if (caught < excluded) problems.push(`${excluded - caught} writes outside their legal set pass`);
+  return {
+    compartment, e2e: { ok: e2e.ok, problems: e2e.problems, ...(e2e.attached ? { attached: e2e.attached } : {}), ...(e2e.countersLegit ? { countersLegit: e2e.countersLegit } : {}), legitViolations: e2e.legitViolations },
+    sites: siteCounts, targets, rows, classes,
+    protection: { caught, excluded, percent: excluded ? (100 * caught) / excluded : 100, allowedInside },
+    injected, credUidSeen, ok: problems.length === 0, problems,
+  };
+}
+
+export function printAttack(r: AttackReport): void {
+  const s = r.sites;
+  console.log(`kcompart attack ${r.compartment}: ${r.ok ? "PASS" : "FAIL"}`);
+  console.log(`  machine sites   ${s.checked} checked, unchecked: any ${s.any}, unmapped ${s.unmapped}, no-operand ${s["no-operand"]}, refused ${s.refused}; ${s.fixed} at a fixed address (not aimable)`);
+  console.log(`  targets         ${r.targets.map((t) => t.label).join(", ")}`);
+  console.log("  target class (sites whose set excludes it: caught = violation + reported)  excluded  caught (reported)  unchecked  included  allowed");
+  for (const c of r.classes) {
+    console.log(`  ${c.name.padEnd(72)} ${String(c.excluded).padStart(9)} ${String(c.caught).padStart(7)} ${`(${c.reported})`.padStart(10)} ${String(c.unchecked).padStart(10)} ${String(c.included).padStart(9)} ${String(c.allowed).padStart(8)}`);
+  }
+  for (const i of r.injected) {
+    console.log(`  injected        ${i.target.padEnd(14)} ${i.reported ? "reported" : "NOT REPORTED"}${i.killed ? ", writer killed" : ""} (exit ${i.exit})${i.event ? `: ${i.event.slice(0, 260)}` : ""}`);
+  }
+  console.log(`  cred write      the harness task ${r.credUidSeen === null ? "never returned to user space" : `saw uid ${r.credUidSeen}`}`);
+  for (const p of r.problems) console.log(`  PROBLEM         ${p}`);
+  const p = r.protection;
+  console.log(`protection: caught ${p.caught} of ${p.excluded} writes outside the legal set (${p.percent.toFixed(1)} %), allowed ${p.allowedInside} inside it`);
+}
+
+/** Runs the attack matrix of a compartment in the guest. */
+export async function runAttack(c: Compartment, opts: { rounds?: number; timeoutMs?: number; onLine?: (l: string) => void } = {}): Promise<AttackReport> {
+  let policy: Policy | undefined;
+  const programs = new Map<string, number>();
+  const e2e = await runE2E(c, {
+    ...opts,
+    onBuild: (b) => {
+      policy = b.map!.policy;
+      for (const s of b.emit!.sites) programs.set(`${s.symbol}+0x${s.offset.toString(16)}`, s.id);
+    },
+  });
+  return judgeAttack(c.name, readFileSync(e2e.logPath, "utf8"), policy!, programs, e2e);
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const which = args.find((a) => !a.startsWith("--")) ?? "kcdemo";
+  if (which !== "kcdemo") {
+    console.error("usage: attack.js [kcdemo] [--json FILE] [--verbose]   (net/ipv6: see the README)");
+    return 2;
+  }
+  const verbose = args.includes("--verbose");
+  const r = await runAttack(kcdemoAttack(), { rounds: 3, timeoutMs: 900_000, ...(verbose ? { onLine: (l: string) => console.log(`  | ${l}`) } : {}) });
+  printAttack(r);
+  const j = args.indexOf("--json");
+  if (j >= 0 && args[j + 1]) writeFileSync(args[j + 1]!, `${JSON.stringify(r, null, 1)}\n`);
+  return r.ok ? 0 : 1;
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main().then((code) => process.exit(code), (e: unknown) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    process.exit(1);
+  });
+}
