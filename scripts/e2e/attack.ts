@@ -17,16 +17,17 @@
 // kill: the task never sees uid 0), modprobe_path, the foreign msg_msg
 // neighbour and a freed object, each reported with its site, region and owner.
 //
-//   node dist/scripts/e2e/attack.js [kcdemo] [--json FILE] [--verbose]
+//   node dist/scripts/e2e/attack.js [kcdemo|ipv6] [--json FILE] [--verbose]
+// (ipv6: the matrix only; kcdemo is loaded beside net/ipv6 for its targets and holes.)
 // Exit 1 when a write outside a legal set passes, or an injected write is not reported.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { legalSetAdmits, type Access, type LegalSet, type MemoryOwner, type Policy } from "../../src/policy/index.js";
 import { unionLegal } from "../../src/emit/index.js";
 import { repoRoot } from "../lib/paths.js";
-import { runScript } from "./kcdemo.js";
-import { kcdemo, runE2E, type Compartment, type E2EReport } from "./run.js";
+import { buildKcdemo, runScript } from "./kcdemo.js";
+import { ipv6, kcdemo, runE2E, type Compartment, type E2EReport } from "./run.js";
 
 const ROOT = repoRoot();
 
@@ -38,8 +39,8 @@ function credUidOffset(): number {
   return m[1] === "atomic_long_t" ? 8 : 4;
 }
 
-/** The guest's part: targets, the matrix (SIGHUP to the loader), the injected writes. Sourced by policy-guest.sh. */
-function attackScript(uidOffset: number): string {
+/** The guest's part: targets, the matrix (SIGHUP to the loader), the injected writes (kcdemo's poke, when kcdemo is the compartment). Sourced by policy-guest.sh. */
+function attackScript(uidOffset: number, inject: boolean): string {
   return `#!/bin/sh
 # the attack matrix's targets, found live (LABEL ADDR [OWNER])
 T=/tmp/targets.txt
@@ -67,7 +68,7 @@ sed 's/^/KC-TARGET /' $T
 kill -HUP "$LOADER"
 wait_for '^KC-MATRIX-DONE' 600 || return 1
 grep '^KC-MATRIX-DONE' /tmp/loader.log
-# the injected writes, each from kcdemo_poke (one compartment site, legal set: its own scratch object)
+${inject ? "" : 'kill "$PIPE" "$SEQ" 2>/dev/null\nreturn 0\n'}# the injected writes, each from kcdemo_poke (one compartment site, legal set: its own scratch object)
 addr() { awk -v l="$1" '$1 == l { print $2; exit }' $T; }
 /payload/attackhelp poke-cred ${uidOffset} 1000; echo "KC-ATTACK-EXIT cred $?"
 for t in modprobe_path uaf_msg_msg freed; do
@@ -90,9 +91,31 @@ export function kcdemoAttack(): Compartment {
       // the note bug is the e2e run's; here the injected writes are the attacks
       writeFileSync(join(dir, "bug.sh"), "#!/bin/sh\nexit 0\n");
       await runScript("cc", ["-O2", "-Wall", "-Wextra", "-static", join(ROOT, "scripts", "e2e", "attackhelp.c"), "-o", join(dir, "attackhelp")]);
-      writeFileSync(join(dir, "attack.sh"), attackScript(credUidOffset()));
+      writeFileSync(join(dir, "attack.sh"), attackScript(credUidOffset(), true));
     },
     loaderArgs: ["--on-violation", "kill", "--matrix", "/tmp/targets.txt"],
+  };
+}
+
+/**
+ * net/ipv6 with the attack payload: the matrix only (its sites cannot be aimed on demand). kcdemo is
+ * loaded beside it for its `targets` and `hole` commands; it is not part of the compartment.
+ */
+export function ipv6Attack(): Compartment {
+  const base = ipv6();
+  let built: Awaited<ReturnType<typeof buildKcdemo>> | undefined;
+  return {
+    name: "ipv6-attack",
+    build: base.build,
+    async payload(dir) {
+      await base.payload(dir);
+      built ??= await buildKcdemo(join(ROOT, ".cache", "e2e", "kcdemo"));
+      copyFileSync(built.ko, join(dir, "kcdemo.ko"));
+      writeFileSync(join(dir, "prepare.sh"), `${readFileSync(join(dir, "prepare.sh"), "utf8")}insmod /payload/kcdemo.ko && [ -c /dev/kcdemo ]\n`);
+      await runScript("cc", ["-O2", "-Wall", "-Wextra", "-static", join(ROOT, "scripts", "e2e", "attackhelp.c"), "-o", join(dir, "attackhelp")]);
+      writeFileSync(join(dir, "attack.sh"), attackScript(credUidOffset(), false));
+    },
+    loaderArgs: ["--matrix", "/tmp/targets.txt"],
   };
 }
 
@@ -201,7 +224,7 @@ export interface AttackReport {
 }
 
 /** Reads the matrix, the targets and the injected writes out of a guest log, and judges them. */
-export function judgeAttack(compartment: string, log: string, policy: Policy, programs: ReadonlyMap<string, number>, e2e: E2EReport): AttackReport {
+export function judgeAttack(compartment: string, log: string, policy: Policy, programs: ReadonlyMap<string, number>, e2e: E2EReport, inject = true): AttackReport {
   const lines = log.split("\n").map((l) => l.trimEnd());
   const problems = [...e2e.problems];
   const targets = lines.filter((l) => l.startsWith("KC-TARGET ")).map((l) => {
@@ -283,7 +306,7 @@ export function judgeAttack(compartment: string, log: string, policy: Policy, pr
     return { target: target!, reported: event !== undefined, killed: code === "137" || /killed=1/.test(event ?? ""), exit: code === undefined ? null : Number(code), ...(event ? { event } : {}) };
   });
   for (const i of injected) if (!i.reported) problems.push(`the injected write into ${i.target} was not reported`);
-  if (!injected.some((i) => i.target === "cred")) problems.push("the injected cred write did not run");
+  if (inject && !injected.some((i) => i.target === "cred")) problems.push("the injected cred write did not run");
   const credUidSeen = lines.find((l) => l.startsWith("KC-ATTACK after poke-cred"))?.match(/uid=(\d+)/)?.[1] ?? null;
   if (credUidSeen === "0") problems.push("the harness task saw uid 0 after its cred write");
   if (caught < excluded) problems.push(`${excluded - caught} writes outside their legal set pass`);
@@ -324,18 +347,21 @@ export async function runAttack(c: Compartment, opts: { rounds?: number; timeout
       for (const s of b.emit!.sites) programs.set(`${s.symbol}+0x${s.offset.toString(16)}`, s.id);
     },
   });
-  return judgeAttack(c.name, readFileSync(e2e.logPath, "utf8"), policy!, programs, e2e);
+  return judgeAttack(c.name, readFileSync(e2e.logPath, "utf8"), policy!, programs, e2e, c.name !== "ipv6-attack");
 }
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const which = args.find((a) => !a.startsWith("--")) ?? "kcdemo";
-  if (which !== "kcdemo") {
-    console.error("usage: attack.js [kcdemo] [--json FILE] [--verbose]   (net/ipv6: see the README)");
+  if (which !== "kcdemo" && which !== "ipv6") {
+    console.error("usage: attack.js [kcdemo|ipv6] [--json FILE] [--verbose]");
     return 2;
   }
   const verbose = args.includes("--verbose");
-  const r = await runAttack(kcdemoAttack(), { rounds: 3, timeoutMs: 900_000, ...(verbose ? { onLine: (l: string) => console.log(`  | ${l}`) } : {}) });
+  const r = await runAttack(which === "kcdemo" ? kcdemoAttack() : ipv6Attack(), {
+    rounds: which === "kcdemo" ? 3 : 1, timeoutMs: which === "kcdemo" ? 900_000 : 5_400_000,
+    ...(verbose ? { onLine: (l: string) => console.log(`  | ${l}`) } : {}),
+  });
   printAttack(r);
   const j = args.indexOf("--json");
   if (j >= 0 && args[j + 1]) writeFileSync(args[j + 1]!, `${JSON.stringify(r, null, 1)}\n`);
