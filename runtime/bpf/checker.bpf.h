@@ -447,10 +447,13 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 			alloc = v->alloc;
 			object = v->start;
 		}
-		/* per-cpu chunks after the first are vmalloc memory that no vmalloc probe records: of
-		 * unknown owner for a per-cpu site (the checker cannot tell a chunk from another area) */
-		if (!v && (regions & KC_R_PERCPU))
-			goto unknown;
+		/* per-cpu chunks after the first are vmalloc memory that no vmalloc probe records; the
+		 * kernel places them at the top of the vmalloc area (pcpu_get_vm_areas), far from stacks,
+		 * maps and other areas, which start at its bottom */
+		if (!v && (regions & KC_R_PERCPU) && addr - kc_vmalloc_start() >= kc_vmalloc_size - KC_PERCPU_VM_WINDOW) {
+			kc_count(KC_CNT_UNTRACKED_PASS);
+			goto pass;
+		}
 		if (!(regions & KC_R_VMALLOC) && !(flags & KC_F_FOREIGN))
 			goto violation;
 		switch (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_VMALLOC, KC_F_UNTRACKED_VMALLOC | KC_F_FOREIGN, &adopt)) {

@@ -137,6 +137,9 @@
 #define KC_EVENT_VIOLATION 0
 #define KC_EVENT_UNKNOWN   1
 
+/* The top of the vmalloc area where per-cpu chunks live: a per-cpu site's write there passes. */
+#define KC_PERCPU_VM_WINDOW (4ULL << 30)
+
 /* kc_matrix's site argument asking for the address of the run time's phase flag (a target). */
 #define KC_MATRIX_WHERE 0xffffffffULL
 
