@@ -13,7 +13,7 @@ const HELP = { help: { type: "boolean", short: "h", default: false } } as const;
 type Values<O extends Options> = ReturnType<typeof parseArgs<{ options: O & typeof HELP; strict: true }>>["values"];
 
 export function scriptOptions<const O extends Options>(options: O, usage: string): Values<O> | number {
-  let values;
+  let values: Values<O>;
   try {
     values = parseArgs({ options: { ...options, ...HELP } as O & typeof HELP, strict: true }).values;
   } catch (e) {

@@ -390,7 +390,9 @@ export class PointsTo {
         }
         case 'array': case 'vector': {
           const es = c.elements.length ? sizeOfType(c.elements[0]!.type) : 0;
-          c.elements.forEach((e, i) => visit(e, off + i * es, depth + 1));
+          c.elements.forEach((e, i) => {
+            visit(e, off + i * es, depth + 1);
+          });
           return;
         }
         default: return;

@@ -405,7 +405,9 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
 
   // ---- refusals
   const progByProbe = new Map<string, number>();
-  programs.forEach((g, id) => progByProbe.set(`${g.members[0]!.s.symbol}+${g.members[0]!.s.offset}`, id));
+  programs.forEach((g, id) => {
+    progByProbe.set(`${g.members[0]!.s.symbol}+${g.members[0]!.s.offset}`, id);
+  });
   const otherRefusals: RefusalEvent[] = [];
   const allocRefusals = new Map<string, RefusalEvent[]>();
   const refusedReasons: Record<string, number> = {};

@@ -100,7 +100,9 @@ export class InlineIndex {
       entries.sort((a, b) => a.start - b.start || a.end - b.end);
       const maxEnd: number[] = new Array(entries.length);
       let m = -1;
-      entries.forEach((e, i) => (maxEnd[i] = m = Math.max(m, e.end)));
+      entries.forEach((e, i) => {
+        maxEnd[i] = m = Math.max(m, e.end);
+      });
       this.bySection.set(sec, { entries, maxEnd });
     }
   }

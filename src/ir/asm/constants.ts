@@ -83,7 +83,7 @@ function parseConstantInner(p: ParserState, t: Type, calleeMode: boolean): Const
         if (t.kind === 'float') return new ConstantFP(t, text);
         p.errorAt(at, `a constant of type ${typeToString(t)}`, `integer ${text}`);
       }
-      const value = num === num ? BigInt(num) : parseIntLiteral(text);
+      const value = !Number.isNaN(num) ? BigInt(num) : parseIntLiteral(text);
       if (value === undefined) p.errorAt(at, 'an integer literal', JSON.stringify(text));
       return new ConstantInt(t, value);
     }

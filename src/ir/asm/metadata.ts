@@ -231,7 +231,7 @@ export function parseSpecializedNode(p: ParserState, distinct: boolean): Metadat
 /** An integer token as a number, or a bigint beyond 2^53. */
 function integerField(p: ParserState): number | bigint {
   const num = p.lx.num;
-  if (num === num) { p.next(); return num; }
+  if (!Number.isNaN(num)) { p.next(); return num; }
   const n = parseIntLiteral(p.lx.tokenSource());
   if (n === undefined) p.error('an integer literal');
   p.next();
