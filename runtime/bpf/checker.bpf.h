@@ -215,6 +215,14 @@ static __always_inline __u64 kc_object_start(__u64 addr, __u64 cache)
 	return base + ((addr - base) / size) * size + red;
 }
 
+/* The bytes of a slab object of `cache` (its object_size: without metadata, red zones, padding), 0 if unknown. */
+static __always_inline __u64 kc_object_size(__u64 cache)
+{
+	struct kmem_cache *s = (struct kmem_cache *)cache;
+
+	return cache ? (__u64)BPF_CORE_READ(s, object_size) : 0;
+}
+
 static __always_inline int kc_allowed(__u32 site, __u32 alloc)
 {
 	struct kc_alloc_key key = { .site = site, .alloc = alloc };
@@ -245,7 +253,7 @@ static __always_inline struct kc_page_block *kc_page_block_of(__u64 pfn, __u64 *
  * by start and disjoint (the loader sorts them), so a binary search finds the one range
  * that can hold addr: nine steps cover 256 ranges, cheap for the verifier with or
  * without a JIT. */
-static __always_inline int kc_in_site_globals(const struct kc_site_policy *p, __u64 addr)
+static __always_inline int kc_in_site_globals(const struct kc_site_policy *p, __u64 addr, __u64 *lo_out, __u64 *hi_out)
 {
 	__u32 lo = 0, hi = p->global_count, first = p->global_first;
 	int k;
@@ -265,8 +273,11 @@ static __always_inline int kc_in_site_globals(const struct kc_site_policy *p, __
 		if (!r)
 			return 0;
 		if (r->start <= addr) {
-			if (addr < r->end)
+			if (addr < r->end) {
+				*lo_out = r->start;
+				*hi_out = r->end;
 				return 1;
+			}
 			lo = mid + 1;
 		} else {
 			hi = mid;
@@ -318,6 +329,8 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 	__u64 cache = 0, object = 0;
 	int adopt = 0, on_stack;
 	__u32 pass_slot = KC_CNT_PASS_STACK;
+	/* the extent of what holds addr when it passes (kc_spans, for kc_check_range); 0, 0: unknown */
+	__u64 span_lo = 0, span_hi = 0;
 
 	__u32 gs = site & KC_SITE_GS;
 
@@ -330,10 +343,13 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 	}
 	regions = p->regions;
 	flags = p->flags;
-	if (regions & KC_R_ANY)
+	if (regions & KC_R_ANY) {
+		span_hi = ~0ULL;
 		goto pass;
+	}
 	if (gs) {
 		pass_slot = KC_CNT_PASS_PERCPU;
+		span_hi = ~0ULL;
 		if (regions & KC_R_PERCPU)
 			goto pass;
 		found = KC_R_PERCPU;
@@ -343,23 +359,36 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 	on_stack = kc_on_stack(addr, sp);
 	if (on_stack) {
 		pass_slot = KC_CNT_PASS_STACK;
+		if (on_stack == 2) {
+			struct task_struct *t = bpf_get_current_task_btf();
+
+			span_lo = (__u64)BPF_CORE_READ(t, stack);
+		} else {
+			span_lo = sp;
+		}
+		span_hi = span_lo + kc_thread_size;
 		if (regions & KC_R_STACK)
 			goto pass;
 		if (on_stack == 2)
 			found = KC_R_STACK;
 	}
 	pass_slot = KC_CNT_PASS_GLOBAL;
-	if (regions & KC_R_GLOBAL && kc_in_site_globals(p, addr))
+	span_lo = span_hi = 0;
+	if (regions & KC_R_GLOBAL && kc_in_site_globals(p, addr, &span_lo, &span_hi))
 		goto pass;
 	if (kc_in_percpu(addr)) {
 		found = KC_R_PERCPU;
 		pass_slot = KC_CNT_PASS_PERCPU;
+		span_lo = kc_rt.percpu_start;
+		span_hi = kc_rt.percpu_end;
 		if (regions & KC_R_PERCPU)
 			goto pass;
 	}
 	if (kc_in_vmemmap(addr)) {
 		found = KC_R_VMEMMAP;
 		pass_slot = KC_CNT_PASS_VMEMMAP;
+		span_lo = kc_vmemmap();
+		span_hi = span_lo + kc_vmemmap_size;
 		if (regions & KC_R_VMEMMAP)
 			goto pass;
 	}
@@ -374,6 +403,8 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 		found = KC_R_SLAB;
 		pass_slot = KC_CNT_PASS_SLAB;
 		object = kc_object_start(addr, cache);
+		span_lo = object;
+		span_hi = object + kc_object_size(cache);
 		o = bpf_map_lookup_elem(&kc_objects, &object);
 		if (o)
 			alloc = o->alloc;
@@ -403,6 +434,16 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 		if (v) {
 			alloc = v->alloc;
 			object = v->start;
+			if (alloc != KC_ALLOC_ADOPTED) {
+				/* the area's first page holds its size in pages */
+				__u64 first = v->start >> KC_PAGE_SHIFT;
+				struct kc_vm_page *f = bpf_map_lookup_elem(&kc_vm_pages, &first);
+
+				if (f && f->pages) {
+					span_lo = v->start;
+					span_hi = v->start + ((__u64)f->pages << KC_PAGE_SHIFT);
+				}
+			}
 		}
 		/* per-cpu chunks after the first are vmalloc memory that no vmalloc probe records */
 		if (!v && (regions & KC_R_PERCPU)) {
@@ -432,6 +473,10 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 		if (b) {
 			alloc = b->alloc;
 			object = head;
+			if (alloc != KC_ALLOC_ADOPTED) {
+				span_lo = kc_page_offset() + (head << KC_PAGE_SHIFT);
+				span_hi = span_lo + (KC_PAGE_SIZE << (b->order & 31));
+			}
 		}
 		/* large kmalloc objects are buddy blocks recorded for their slab site */
 		if (!(regions & (KC_R_BUDDY | KC_R_SLAB)))
@@ -459,18 +504,93 @@ violation:
 pass:
 	kc_count(KC_CNT_PASSES);
 	kc_count(pass_slot);
+	{
+		__u32 zero = 0;
+		struct kc_span *sp_out = bpf_map_lookup_elem(&kc_spans, &zero);
+
+		if (sp_out) {
+			sp_out->lo = span_lo;
+			sp_out->hi = span_hi;
+			sp_out->region = found;
+			sp_out->alloc = alloc;
+			sp_out->cache = cache;
+		}
+	}
 	return KC_PASS;
+}
+
+/* 1 when [addr, last] meets the run time's own memory: the deny table, sorted and disjoint
+ * (a binary search for the first range ending after addr). */
+static __always_inline int kc_denied(__u64 addr, __u64 last)
+{
+	__u32 lo = 0, hi = kc_deny.count, mid;
+	int k;
+
+	if (hi > KC_MAX_DENY)
+		hi = KC_MAX_DENY;
+#pragma unroll
+	for (k = 0; k < 7; k++) {
+		if (lo >= hi)
+			break;
+		/* KC_MAX_DENY is a power of two: the mask is what the verifier sees */
+		mid = ((lo + hi) / 2) & (KC_MAX_DENY - 1);
+		if (kc_deny.r[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo >= hi && lo >= (kc_deny.count < KC_MAX_DENY ? kc_deny.count : KC_MAX_DENY))
+		return 0;
+	mid = lo & (KC_MAX_DENY - 1);
+	return kc_deny.r[mid].start <= last && kc_deny.r[mid].end > addr;
+}
+
+/* Checks the write of `len` bytes at `addr` (1 when len is 0) by site `site` (| KC_SITE_GS):
+ * first against the run time's own memory (never legal, for any site), then its first byte by
+ * kc_check, then that the whole range lies inside the same object, stack, block or global range
+ * that let the first byte pass (an 8-byte store that starts in an allowed object and ends in the
+ * next is a violation); where kc_check cannot name that extent, the last byte is checked too. */
+__noinline int kc_check_range(__u32 site, __u64 addr, __u64 len, __u64 sp)
+{
+	__u32 zero = 0;
+	struct kc_span *s;
+	__u64 last;
+	int ret;
+
+	if (!len)
+		len = 1;
+	last = addr + len - 1;
+	if (!(site & KC_SITE_GS) && (last < addr || kc_denied(addr, last))) {
+		kc_count(KC_CNT_CHECKS);
+		kc_count(KC_CNT_DENIED);
+		kc_note(KC_R_RUNTIME, KC_ALLOC_NONE, 0, 0);
+		return KC_VIOLATION;
+	}
+	ret = kc_check(site, addr, sp);
+	if (ret != KC_PASS || len == 1)
+		return ret;
+	s = bpf_map_lookup_elem(&kc_spans, &zero);
+	if (!s)
+		return ret;
+	if (s->hi > s->lo) {
+		if (addr >= s->lo && last < s->hi)
+			return KC_PASS;
+		kc_count(KC_CNT_CROSSED);
+		kc_note(s->region, s->alloc, s->cache, s->lo);
+		return KC_VIOLATION;
+	}
+	return kc_check(site, last, sp);
 }
 
 /* What a site program does: check, and on a violation count it (audit) or report
  * it with the kernel stack (enforce). Inline, because a stack id needs the
  * program's context, which a global function cannot take from every program type. */
-static __always_inline int kc_site_check(void *ctx, __u32 site, __u64 addr, __u64 sp)
+static __always_inline int kc_site_check(void *ctx, __u32 site, __u64 addr, __u64 len, __u64 sp)
 {
 	__u32 zero = 0;
 	struct kc_finding *f;
 	struct kc_event *e;
-	int ret = kc_check(site, addr, sp);
+	int ret = kc_check_range(site, addr, len, sp);
 
 	if (ret != KC_VIOLATION)
 		return ret;
@@ -497,6 +617,124 @@ static __always_inline int kc_site_check(void *ctx, __u32 site, __u64 addr, __u6
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
 	return ret;
+}
+
+/* A rep-prefixed string store (rep stos / rep movs) at its instruction: `count` elements of
+ * `elem` bytes from `di`, upwards, or downwards when the direction flag is set. */
+static __always_inline int kc_site_check_rep(void *ctx, __u32 site, __u64 di, __u64 count, __u64 elem, __u64 flags, __u64 sp)
+{
+	__u64 bytes;
+
+	if (!count)
+		return KC_PASS; /* nothing is written */
+	if (count > (1ULL << 40))
+		count = 1ULL << 40; /* a wrapped range fails in kc_check_range anyway */
+	bytes = count * elem;
+	return kc_site_check(ctx, site, (flags & KC_EFLAGS_DF) ? di - bytes + elem : di, bytes, sp);
+}
+
+/* The address of the symbol (+ addend) of a site whose displacement is a relocation (the loader fills kc_relocs). */
+static __always_inline __u64 kc_reloc(__u32 site)
+{
+	__u64 *v = bpf_map_lookup_elem(&kc_relocs, &site);
+
+	return v ? *v : 0;
+}
+
+/* Scalar of a pointer the verifier tracks (a map, a map value): read back from the stack. */
+static __always_inline __u64 kc_scalar(__u64 p)
+{
+	volatile __u64 slot = p;
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), (const void *)&slot);
+	return v;
+}
+
+static __always_inline void kc_where_put(__u32 *n, __u64 lo, __u64 hi)
+{
+	__u32 key = *n;
+	struct kc_peek_slot *s;
+
+	if (key >= KC_PEEK_SLOTS || !lo || hi <= lo)
+		return;
+	s = bpf_map_lookup_elem(&kc_peek_slots, &key);
+	if (!s)
+		return;
+	s->addr = lo;
+	s->val = hi;
+	s->err = 0;
+	*n = key + 1;
+}
+
+/* An array map from its struct bpf_map: the bpf_array and its values, one allocation. */
+static __always_inline void kc_where_array(__u32 *n, __u64 map)
+{
+	struct bpf_array *a = (struct bpf_array *)map;
+	__u64 size = BPF_CORE_READ(a, map.value_size), max = BPF_CORE_READ(a, map.max_entries);
+
+	kc_where_put(n, map, map + bpf_core_field_offset(struct bpf_array, value) + ((size + 7) & ~7ULL) * max);
+}
+
+/* A global-data array map from the address of a variable at `off` bytes into it (its only value). */
+static __always_inline void kc_where_data(__u32 *n, __u64 var, __u64 off)
+{
+	__u64 map = var - off - bpf_core_field_offset(struct bpf_array, value);
+
+	kc_where_array(n, map);
+}
+
+/* A preallocated hash map: its struct, its buckets and its elements (max_entries + one per cpu). */
+static __always_inline void kc_where_hash(__u32 *n, __u64 map, __u64 ncpus)
+{
+	struct bpf_htab *h = (struct bpf_htab *)map;
+	__u64 elems = (__u64)BPF_CORE_READ(h, elems), buckets = (__u64)BPF_CORE_READ(h, buckets);
+	__u64 esize = BPF_CORE_READ(h, elem_size), nb = BPF_CORE_READ(h, n_buckets), max = BPF_CORE_READ(h, map.max_entries);
+
+	kc_where_put(n, map, map + bpf_core_type_size(struct bpf_htab));
+	kc_where_put(n, buckets, buckets + nb * bpf_core_type_size(struct bucket));
+	kc_where_put(n, elems, elems + esize * (max + ncpus));
+}
+
+/* Finds the kernel address ranges of the run time's own maps and global data (self-defence):
+ * run by the loader through BPF_PROG_TEST_RUN (args[0]: possible cpus; args[1..3]: the offsets of
+ * kc_enforce, kc_rt and kc_thread_size in their sections), never attached. Writes the ranges into
+ * kc_peek_slots (addr = start, val = end); returns how many. The loader adds its program images,
+ * sorts and merges them into kc_deny. */
+SEC("raw_tp")
+int kc_whereis(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 ncpus = ctx->args[0];
+	__u32 n = 0, k;
+
+	for (k = 0; k < KC_PEEK_SLOTS; k++) {
+		__u32 key = k;
+		struct kc_peek_slot *s = bpf_map_lookup_elem(&kc_peek_slots, &key);
+
+		if (s) {
+			s->addr = 0;
+			s->val = 0;
+		}
+	}
+	if (ncpus > 4096)
+		ncpus = 4096;
+	kc_where_array(&n, kc_scalar((__u64)&kc_sites));
+	kc_where_array(&n, kc_scalar((__u64)&kc_globals));
+	kc_where_array(&n, kc_scalar((__u64)&kc_relocs));
+	kc_where_array(&n, kc_scalar((__u64)&kc_vm_callers));
+	kc_where_array(&n, kc_scalar((__u64)&kc_peek_slots));
+	kc_where_data(&n, kc_scalar((__u64)&kc_enforce), ctx->args[1]);
+	kc_where_data(&n, kc_scalar((__u64)&kc_rt), ctx->args[2]);
+	kc_where_data(&n, kc_scalar((__u64)&kc_deny), 0);
+	kc_where_data(&n, kc_scalar((__u64)&kc_thread_size), ctx->args[3]);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_allowed_caches), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_allowed_allocs), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_objects), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_pages), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_vm_pages), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_pending_pages), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_pending_areas), ncpus);
+	return n;
 }
 
 /* Reads the kernel words the loader asks for (cache pointers held by globals,

@@ -35,6 +35,9 @@ __u32 kc_enforce = 0;
 /* ---- values found at run time (written by the loader after load through skel->data_kcrt) ---- */
 struct kc_runtime kc_rt SEC(".data.kcrt") = {};
 
+/* ---- the run time's own memory (kc_whereis, then the loader: sorted and merged) ---- */
+struct kc_deny_table kc_deny SEC(".data.kcdeny") = {};
+
 /* ---- legal sets (filled by the loader from the seed) ---- */
 /* The legal set of each site, by site id. */
 struct {
@@ -67,6 +70,15 @@ struct {
 	__type(key, struct kc_alloc_key);
 	__type(value, __u8);
 } kc_allowed_allocs SEC(".maps");
+
+/* The address of the symbol (+ addend) of each site whose displacement is a relocation
+ * (`sym(,%rax,8)`), by site id: added to the site's address (kc_reloc). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KC_MAX_SITES);
+	__type(key, __u32);
+	__type(value, __u64);
+} kc_relocs SEC(".maps");
 
 /* Functions whose vmalloc areas are tracked, by slot (allocation id KC_VM_ALLOC_BASE + slot). */
 struct {
@@ -151,6 +163,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct kc_finding);
 } kc_last SEC(".maps");
+
+/* The extent of what the last passing kc_check on this CPU found (the range check's second half). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kc_span);
+} kc_spans SEC(".maps");
 
 /* Violations (struct kc_event), read by the loader. */
 struct {

@@ -44,6 +44,9 @@
 #define KC_MAX_PENDING 8192
 /* The ring buffer of violation events, in bytes. */
 #define KC_RINGBUF_BYTES (256 * 1024)
+/* Address ranges of the run time's own memory (its maps, global data, program images) that no
+ * site may write: the deny table, checked before any pass. */
+#define KC_MAX_DENY 64
 /* Kernel stacks kept for events (kc_stacks), and frames per stack. */
 #define KC_MAX_STACKS 4096
 #define KC_STACK_DEPTH 32
@@ -76,8 +79,13 @@
 #define KC_R_VMALLOC (1u << 4)
 #define KC_R_PERCPU  (1u << 5)
 #define KC_R_VMEMMAP (1u << 6)
+/* The run time's own memory (the deny table): never legal, in events only. */
+#define KC_R_RUNTIME (1u << 7)
 /* The legal set was widened to any memory: nothing to check. */
 #define KC_R_ANY     (1u << 31)
+
+/* The direction flag (DF) of RFLAGS: string instructions count down when set. */
+#define KC_EFLAGS_DF (1ULL << 10)
 
 /* Site-id flag: the write is gs-relative (x86-64 per-cpu), so its address is in
  * this CPU's per-cpu area by construction; the address passed is the offset. */
@@ -134,6 +142,8 @@ enum kc_counter {
 	KC_CNT_PASS_VMALLOC,
 	KC_CNT_PASS_PERCPU,
 	KC_CNT_PASS_VMEMMAP,
+	KC_CNT_DENIED,  /* writes aimed at the run time's own memory (the deny table) */
+	KC_CNT_CROSSED, /* writes that start in an allowed object and end outside it */
 	KC_CNT_MAX,
 };
 
@@ -189,6 +199,25 @@ struct kc_runtime {
 struct kc_range {
 	unsigned long long start;
 	unsigned long long end;
+};
+
+/* The run time's own memory (.data.kcdeny): sorted, disjoint ranges no site may write. kc_whereis
+ * finds its maps' and global data's kernel ranges; the loader adds its program images, sorts and
+ * merges them. */
+struct kc_deny_table {
+	unsigned int count;
+	unsigned int pad;
+	struct kc_range r[KC_MAX_DENY];
+};
+
+/* What kc_check found a passing address in (per cpu): the extent [lo, hi) of the object, block,
+ * stack or range holding it (hi <= lo: unknown), for the range check of a write of several bytes. */
+struct kc_span {
+	unsigned long long lo;
+	unsigned long long hi;
+	unsigned long long cache;
+	unsigned int region;
+	unsigned int alloc;
 };
 
 /* Key of kc_allowed_caches: a cache allowed for a site. */

@@ -29,6 +29,7 @@ export const KC = {
   MAX_PENDING: 8192,
   /** (256 * 1024) */
   RINGBUF_BYTES: 262144,
+  MAX_DENY: 64,
   MAX_STACKS: 4096,
   STACK_DEPTH: 32,
   THREAD_SIZE_ORDER: 2,
@@ -71,8 +72,12 @@ export const KC = {
   R_PERCPU: 32,
   /** (1u << 6) */
   R_VMEMMAP: 64,
+  /** (1u << 7) */
+  R_RUNTIME: 128,
   /** (1u << 31) */
   R_ANY: 2147483648,
+  /** (1ULL << 10) */
+  EFLAGS_DF: 1024,
   /** (1u << 31) */
   SITE_GS: 2147483648,
   /** (1u << 0) */
@@ -120,5 +125,7 @@ export const KC_COUNTER = {
   PASS_VMALLOC: 15,
   PASS_PERCPU: 16,
   PASS_VMEMMAP: 17,
-  MAX: 18,
+  DENIED: 18,
+  CROSSED: 19,
+  MAX: 20,
 } as const;
