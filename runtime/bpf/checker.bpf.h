@@ -528,7 +528,6 @@ static __always_inline int kc_denied(__u64 addr, __u64 last)
 
 	if (hi > KC_MAX_DENY)
 		hi = KC_MAX_DENY;
-#pragma unroll
 	for (k = 0; k < 7; k++) {
 		if (lo >= hi)
 			break;

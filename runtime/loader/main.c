@@ -62,7 +62,7 @@ static void usage(FILE *f, const char *argv0)
 {
 	fprintf(f,
 		"usage: %s [--no-attach] [--no-track] [--enforce | --enforce-after SECONDS] [--duration SECONDS]\n"
-		"          [--thread-size BYTES] [--paging-levels 4|5] [--no-kfunc] [--verbose] [--help]\n"
+		"          [--thread-size BYTES] [--paging-levels 4|5] [--no-kfunc] [--strict] [--verbose] [--help]\n"
 		"  compartment: \"", argv0);
 	kc_put_name(f, kc_seed.compartment);
 	fprintf(f, "\" (%d site programs, %d allocation probes; the BPF object is built in)\n"
@@ -75,6 +75,7 @@ static void usage(FILE *f, const char *argv0)
 		"  --paging-levels 4|5   the x86-64 address-space layout (default 4): sizes of the direct map,\n"
 		"                        vmalloc area and vmemmap, and their bases when not randomized\n"
 		"  --no-kfunc            find slab caches by the CO-RE page walk even where bpf_get_kmem_cache exists\n"
+		"  --strict              refuse to enforce (exit 3) when the kernel refused any site program\n"
 		"  --verbose             libbpf's messages (the verifier log on a refused load)\n"
 		"  SIGUSR1: switch to enforce; SIGUSR2: print counters; SIGINT/SIGTERM: counters, detach, exit\n",
 		kc_seed.n_sites, kc_seed.n_probes, (unsigned long long)(KC_PAGE_SIZE << KC_THREAD_SIZE_ORDER));
@@ -92,7 +93,7 @@ static double seconds_arg(const char *s)
 /* Parses argv into kc_opt. Returns -1 to continue, else the exit status. */
 static int parse_options(int argc, char **argv)
 {
-	enum { O_ENFORCE_AFTER = 256, O_DURATION, O_THREAD_SIZE, O_PAGING_LEVELS, O_NO_KFUNC, O_NO_ATTACH, O_NO_TRACK, O_ENFORCE };
+	enum { O_ENFORCE_AFTER = 256, O_DURATION, O_THREAD_SIZE, O_PAGING_LEVELS, O_NO_KFUNC, O_NO_ATTACH, O_NO_TRACK, O_ENFORCE, O_STRICT };
 	static const struct option longopts[] = {
 		{ "no-attach", no_argument, NULL, O_NO_ATTACH },
 		{ "no-track", no_argument, NULL, O_NO_TRACK },
@@ -102,6 +103,7 @@ static int parse_options(int argc, char **argv)
 		{ "thread-size", required_argument, NULL, O_THREAD_SIZE },
 		{ "paging-levels", required_argument, NULL, O_PAGING_LEVELS },
 		{ "no-kfunc", no_argument, NULL, O_NO_KFUNC },
+		{ "strict", no_argument, NULL, O_STRICT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -115,6 +117,7 @@ static int parse_options(int argc, char **argv)
 		case O_NO_TRACK: kc_opt.no_track = 1; break;
 		case O_ENFORCE: kc_opt.enforce_now = 1; break;
 		case O_NO_KFUNC: kc_opt.no_kfunc = 1; break;
+		case O_STRICT: kc_opt.strict = 1; break;
 		case 'v': kc_opt.verbose = 1; break;
 		case 'h': usage(stdout, argv[0]); return 0;
 		case O_ENFORCE_AFTER:
@@ -230,6 +233,7 @@ int main(int argc, char **argv)
 	kc_skel->data_kcrt->kc_rt = rt;
 	if (kc_fill_maps(cache_ptr))
 		return 1;
+	kc_fill_deny();
 	fprintf(stdout, "KC-RUNTIME percpu=[0x%llx,0x%llx)\n", rt.percpu_start, rt.percpu_end);
 
 	signal(SIGINT, on_signal);
@@ -244,6 +248,14 @@ int main(int argc, char **argv)
 		kc_attach_sites(&st);
 		fprintf(stdout, "KC-ATTACHED sites=%u refused=%u alloc_and_track=%u track_refused=%u seconds=%.2f\n", st.sites,
 			st.refused, st.track, st.track_refused, now() - t);
+		if (kc_opt.strict && st.refused) {
+			/* a refused site program is a write nobody checks: --strict will not enforce around it */
+			fprintf(stdout, "KC-STRICT refused: %u site programs are not attached (KC-REFUSED lines above): no enforce phase\n", st.refused);
+			fflush(stdout);
+			kc_detach_all();
+			KC_SKEL_FN(__destroy)(kc_skel);
+			return 3;
+		}
 	}
 	rb = kc_events_open();
 	if (!rb) {

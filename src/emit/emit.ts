@@ -52,7 +52,7 @@ export const TEMPLATE_FILES: readonly string[] = RUNTIME_FILES.map((f) => basena
 
 /** The programs of runtime/bpf/ in every generated object besides site and allocation programs: kc_peek (run by the loader) and allocation tracking. */
 export const RUNTIME_PROGRAMS = [
-  'kc_peek', 'kc_page_alloc', 'kc_page_free', 'kc_free_kfree', 'kc_free_cache', 'kc_free_bulk', 'kc_free_vfree',
+  'kc_peek', 'kc_whereis', 'kc_page_alloc', 'kc_page_free', 'kc_free_kfree', 'kc_free_cache', 'kc_free_bulk', 'kc_free_vfree',
   'kc_vmalloc_entry', 'kc_vmalloc_ret',
 ] as const;
 
