@@ -13,7 +13,7 @@ import { analyze } from "../../src/analysis/index.js";
 import { mapSitesToAddresses, readElf } from "../../src/binary/index.js";
 import { CodeDecoder } from "../../src/binary/x86/decode.js";
 import { RUNTIME_PROGRAMS, compileBpf, emitBpf } from "../../src/emit/index.js";
-import { CLANG, CORPUS, corpusVmlinux, loadWithoutAttach } from "./support/bpf.js";
+import { CLANG, CORPUS, corpusVmlinux, loadWithoutAttach, run } from "./support/bpf.js";
 import { fidelityPolicy } from "./support/policies.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "kcompart-fidelity-"));
@@ -76,6 +76,29 @@ describe("emitBpf: relocations, widths, writer calls, the unchecked list", () =>
       expect(l.programs).toHaveLength(r.stats.programs + r.probes.length + RUNTIME_PROGRAMS.length);
     }, 120_000);
   }
+});
+
+describe("the loader of these shapes (on this machine: loads, fills, never attaches)", () => {
+  it("widens a site whose relocation kallsyms cannot name once, denies the run time's own memory, reports misses, knows --strict", async () => {
+    const r = emitBpf(fidelityPolicy(), { name: "fidl" });
+    const c = await compileBpf(r.files, { clang: CLANG, vmlinuxH: corpusVmlinux().header, outDir: join(tmp, "loader"), loader: true });
+    expect(c.diagnostics).toEqual([]);
+    const kallsyms = readFileSync("/proc/kallsyms", "utf8");
+    const named = (s: string) => (kallsyms.match(new RegExp(`^[0-9a-f]+ [dDbBrR] ${s}$`, "gm")) ?? []).length === 1;
+    const expectWidened = ["inet6_protos", "inet6_offloads"].filter((s) => !named(s));
+    const l = await run(c.loader!, ["--no-attach", "--duration", "0"]);
+    expect(l.code, l.stderr).toBe(0);
+    for (const s of expectWidened) expect(l.stdout).toMatch(new RegExp(`^KC-WIDENED site kc_site_\\d+ relocation "${s}": no data symbol in kallsyms`, "m"));
+    expect(l.stdout).toMatch(new RegExp(`^KC-MAPS .* relocs_widened=${expectWidened.length}$`, "m"));
+    // the maps and global data (kc_whereis: 5 arrays, 4 data sections, 7 hash maps × 3) and, with a JIT, the program images
+    const deny = /^KC-DENY ranges=(\d+) maps_and_data=(\d+) jit_images=(\d+)/m.exec(l.stdout);
+    expect(deny).not.toBeNull();
+    expect(Number(deny![2])).toBe(30);
+    expect(Number(deny![1])).toBeGreaterThan(0);
+    expect(l.stdout).toMatch(/^KC-COUNTERS final checks=0 .* denied=0 crossed=0 kprobe_missed=0 kprobe_missed_known=0 recursion_misses=0$/m);
+    const help = await run(c.loader!, ["--help"]);
+    expect(help.stdout).toMatch(/--strict +refuse to enforce \(exit 3\) when the kernel refused any site program/);
+  }, 120_000);
 });
 
 describe("net/ipv6 protocol.c and ip6_flowlabel.c: relocated displacements on the corpus", () => {
