@@ -286,13 +286,43 @@ static __always_inline int kc_in_site_globals(const struct kc_site_policy *p, __
 	return 0;
 }
 
+/* 1 when `site` wrote the adopted memory `id` during the audit phase (kc_adopted). */
+static __always_inline int kc_adopted_by(__u32 site, __u64 id)
+{
+	struct kc_adopt_key key = { .site = site, .id = id };
+
+	return bpf_map_lookup_elem(&kc_adopted, &key) != 0;
+}
+
+/* Records that `site` wrote the adopted memory `id` (slab object, vmalloc page, pfn) during audit. */
+static __always_inline void kc_adopt_for(__u32 site, __u64 id)
+{
+	struct kc_adopt_key key = { .site = site, .id = id };
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(&kc_adopted, &key, &one, BPF_ANY))
+		kc_count(KC_CNT_TRACK_FULL);
+}
+
 /* Decides memory that an allocation probe may have recorded (alloc: its record,
  * or KC_ALLOC_NONE). Returns 1 to pass. In the audit phase, memory no probe
- * recorded is adopted (the caller records it) when the site tracks that kind. */
-static __always_inline int kc_tracked_pass(__u32 site, __u32 flags, __u32 alloc, __u32 tracked, __u32 untracked, int *adopt)
+ * recorded is adopted (the caller records it) when the site tracks that kind.
+ * Adopted memory (`id`: the object, vmalloc page or pfn) is legal only for the
+ * sites that wrote it during the audit phase (*adopt asks the caller to add
+ * this site). */
+static __always_inline int kc_tracked_pass(__u32 site, __u32 flags, __u32 alloc, __u32 tracked, __u32 untracked, int *adopt, __u64 id)
 {
-	if (alloc == KC_ALLOC_ADOPTED)
-		return (flags & tracked) != 0;
+	if (alloc == KC_ALLOC_ADOPTED) {
+		if (!(flags & tracked))
+			return 0;
+		if (kc_adopted_by(site, id))
+			return 1;
+		if (!kc_enforce) {
+			*adopt = 1;
+			return 1;
+		}
+		return 0;
+	}
 	if (alloc != KC_ALLOC_NONE)
 		return (flags & tracked) && kc_allowed(site, alloc);
 	if (flags & untracked) {
@@ -412,14 +442,17 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 			goto violation;
 		if (bpf_map_lookup_elem(&kc_allowed_caches, &key))
 			goto pass;
-		if (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_SLAB, KC_F_UNTRACKED_SLAB, &adopt)) {
+		if (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_SLAB, KC_F_UNTRACKED_SLAB, &adopt, object)) {
 			if (adopt) {
 				struct kc_object rec = { .alloc = KC_ALLOC_ADOPTED };
 
-				if (bpf_map_update_elem(&kc_objects, &object, &rec, BPF_NOEXIST) == 0)
-					kc_count(KC_CNT_ADOPTED);
-				else
+				if (alloc == KC_ALLOC_ADOPTED || bpf_map_update_elem(&kc_objects, &object, &rec, BPF_NOEXIST) == 0) {
+					if (alloc != KC_ALLOC_ADOPTED)
+						kc_count(KC_CNT_ADOPTED);
+					kc_adopt_for(site, object);
+				} else {
 					kc_count(KC_CNT_TRACK_FULL);
+				}
 			}
 			goto pass;
 		}
@@ -452,12 +485,13 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 		}
 		if (!(regions & KC_R_VMALLOC))
 			goto violation;
-		if (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_VMALLOC, KC_F_UNTRACKED_VMALLOC, &adopt)) {
+		if (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_VMALLOC, KC_F_UNTRACKED_VMALLOC, &adopt, page << KC_PAGE_SHIFT)) {
 			if (adopt) {
 				struct kc_vm_page rec = { .alloc = KC_ALLOC_ADOPTED, .pages = 1, .start = page << KC_PAGE_SHIFT };
 
-				if (bpf_map_update_elem(&kc_vm_pages, &page, &rec, BPF_NOEXIST) == 0)
+				if (alloc != KC_ALLOC_ADOPTED && bpf_map_update_elem(&kc_vm_pages, &page, &rec, BPF_NOEXIST) == 0)
 					kc_count(KC_CNT_ADOPTED);
+				kc_adopt_for(site, page << KC_PAGE_SHIFT);
 			}
 			goto pass;
 		}
@@ -482,13 +516,15 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 		if (!(regions & (KC_R_BUDDY | KC_R_SLAB)))
 			goto violation;
 		if (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_BUDDY | KC_F_TRACKED_SLAB,
-				    KC_F_UNTRACKED_BUDDY | ((regions & KC_R_SLAB) ? KC_F_UNTRACKED_SLAB : 0), &adopt)) {
+				    KC_F_UNTRACKED_BUDDY | ((regions & KC_R_SLAB) ? KC_F_UNTRACKED_SLAB : 0), &adopt,
+				    b ? head : kc_pfn_of(addr))) {
 			if (adopt) {
 				struct kc_page_block rec = { .alloc = KC_ALLOC_ADOPTED, .order = 0 };
 				__u64 pfn = kc_pfn_of(addr);
 
-				if (bpf_map_update_elem(&kc_pages, &pfn, &rec, BPF_NOEXIST) == 0)
+				if (alloc != KC_ALLOC_ADOPTED && bpf_map_update_elem(&kc_pages, &pfn, &rec, BPF_NOEXIST) == 0)
 					kc_count(KC_CNT_ADOPTED);
+				kc_adopt_for(site, b ? head : pfn);
 			}
 			goto pass;
 		}
@@ -733,6 +769,7 @@ int kc_whereis(struct bpf_raw_tracepoint_args *ctx)
 	kc_where_hash(&n, kc_scalar((__u64)&kc_vm_pages), ncpus);
 	kc_where_hash(&n, kc_scalar((__u64)&kc_pending_pages), ncpus);
 	kc_where_hash(&n, kc_scalar((__u64)&kc_pending_areas), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_adopted), ncpus);
 	return n;
 }
 

@@ -113,6 +113,15 @@ struct {
 	__type(value, struct kc_vm_page);
 } kc_vm_pages SEC(".maps");
 
+/* (site, adopted memory) pairs: memory adopted in the audit phase is legal, after it, only for the
+ * sites that wrote it during it (the memory: slab object address, vmalloc page address, pfn). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KC_MAX_ADOPTED);
+	__type(key, struct kc_adopt_key);
+	__type(value, __u8);
+} kc_adopted SEC(".maps");
+
 /* The block mm_page_alloc last reported for a task, until its allocation probe reads it. */
 struct kc_pending_block {
 	__u64 pfn;

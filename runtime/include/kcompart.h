@@ -40,6 +40,8 @@
 #define KC_MAX_ERRNO 4095
 /* Pointers freed by one kmem_cache_free_bulk that the free probe forgets (bpf_loop bound). */
 #define KC_MAX_BULK 4096
+/* (site, adopted memory) pairs recorded in the audit phase (kc_adopted). */
+#define KC_MAX_ADOPTED 131072
 /* Tasks with an allocation in flight (the page block or vmalloc area seen at entry, read at return). */
 #define KC_MAX_PENDING 8192
 /* The ring buffer of violation events, in bytes. */
@@ -109,8 +111,8 @@
 #define KC_F_FOREIGN           (1u << 6)
 
 /* The allocation id of memory first written in the audit phase and unknown to the
- * maps (allocated before the probes were attached): adopted, then allowed for
- * every site that tracks allocations of that kind. */
+ * maps (allocated before the probes were attached): adopted, then allowed for the
+ * sites that wrote it during the audit phase (kc_adopted), if they track that kind. */
 #define KC_ALLOC_ADOPTED 0xffffffffu
 /* The allocation id of vmalloc areas of the function in slot i of kc_vm_callers. */
 #define KC_VM_ALLOC_BASE 0x80000000u
@@ -159,6 +161,14 @@ struct kc_site_policy {
 struct kc_alloc_key {
 	unsigned int site;
 	unsigned int alloc;
+};
+
+/* Key of kc_adopted: memory adopted in the audit phase (slab object address, vmalloc page
+ * address, or pfn) that a site wrote during it, so may write after it. */
+struct kc_adopt_key {
+	unsigned int site;
+	unsigned int pad;
+	unsigned long long id;
 };
 
 /* A slab object recorded at allocation (kc_objects, key = object address). */

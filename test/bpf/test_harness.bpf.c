@@ -7,7 +7,8 @@
  * allow that object's cache for the site first, 2 to record it first with
  * kc_track as allocation 7 (an allocation probe's work); args[4] = bytes written (0: 1).
  * Modes 4: the phase flag kc_enforce (the run time's own .bss), 5: the current
- * task_struct's end minus args[2] (a write across the end of a slab object).
+ * task_struct's end minus args[2] (a write across the end of a slab object),
+ * 6: the grandparent's task_struct.
  * Returns kc_check_range's result, | 0x100 when the address's kmem_cache was found. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -46,6 +47,11 @@ int kc_test(struct bpf_raw_tracepoint_args *ctx)
 		bpf_probe_read_kernel(&addr, sizeof(addr), (const void *)&p);
 		if (mode == 5)
 			addr = addr + kc_object_size(kc_cache_of(addr)) - back;
+	} else if (mode == 6) {
+		/* the grandparent's task_struct: another slab object that outlives the runner, recorded by no probe */
+		struct task_struct *t = bpf_get_current_task_btf();
+
+		addr = (__u64)BPF_CORE_READ(t, real_parent, real_parent);
 	} else if (mode == 4) {
 		addr = kc_scalar((__u64)&kc_enforce);
 	}

@@ -90,6 +90,9 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
       // site 12: any memory (a site the loader widened); 13: the stack and the globals range S..S+16
       await site(12, KC.R_ANY);
       await site(13, R.global | R.stack, 0, 1);
+      // 14 and 15 track slab allocations (per-site adoption)
+      await site(14, R.slab, 0, 0, F.trackedSlab);
+      await site(15, R.slab, 0, 0, F.trackedSlab);
     });
     afterAll(() => rmSync(pin, { recursive: true, force: true }));
 
@@ -198,6 +201,26 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
       expect(await check(12, 0, S, 0, 8)).toBe(PASS);
       expect(await check(13, 0, S + 8n, 0, 8)).toBe(PASS);
       await must(BPFTOOL, ["map", "update", "pinned", join(maps, deny!), "key", ...u32s(0), "value", ...u32s(0, 0), ...u64s(...Array<bigint>(2 * KC.MAX_DENY).fill(0n))]);
+    });
+
+    it("adoption is per site and per object: after audit, adopted memory is legal only for the sites that wrote it during audit", async () => {
+      const bss = readdirSync(maps).find((n) => n.endsWith("_bss"))!;
+      const phase = (on: number) => must(BPFTOOL, ["map", "update", "pinned", join(maps, bss), "key", ...u32s(0), "value", ...u32s(on)]);
+      // audit: site 14 writes the grandparent's task_struct (no probe recorded it): adopted for 14
+      expect(await check(14, 6, 0n)).toBe(PASS | CACHE_FOUND);
+      await phase(1);
+      try {
+        expect(await check(14, 6, 0n)).toBe(PASS | CACHE_FOUND);
+        // site 15 tracks slab allocations too, but did not write it during audit
+        expect(await check(15, 6, 0n)).toBe(VIOLATION | CACHE_FOUND);
+        await phase(0);
+        // written by 15 during (another) audit phase: now legal for 15 as well
+        expect(await check(15, 6, 0n)).toBe(PASS | CACHE_FOUND);
+        await phase(1);
+        expect(await check(15, 6, 0n)).toBe(PASS | CACHE_FOUND);
+      } finally {
+        await phase(0);
+      }
     });
 
     it("vmemmap, gs-relative per-cpu writes, and unknown sites", async () => {
