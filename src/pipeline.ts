@@ -11,6 +11,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { analyze, type AnalysisSummary, type AnalyzeOptions } from './analysis/index.js';
 import type { AllocatorTable } from './analysis/allocators.js';
+import type { WriterTable } from './analysis/writes.js';
 import { mapSitesToAddresses, readElf, type MapperObject, type MapStats } from './binary/index.js';
 import { compileBpf, EmitError, emitBpf, type CompileResult, type EmitResult } from './emit/index.js';
 import { writeAccessesCsv, writePolicy, type Policy } from './policy/index.js';
@@ -102,6 +103,8 @@ export interface BuildOptions {
   readonly symbols?: readonly string[];
   /** The allocator table (default: the built-in one). */
   readonly allocators?: AllocatorTable;
+  /** The writer table (default: the built-in kernel writers). */
+  readonly writers?: WriterTable;
   /** The policy's name, also the BPF object's and loader's (default `kcompart`). */
   readonly name?: string;
   /** The compartment's objects (`.o`, `.ko`): without them the build stops after analyze. */
@@ -150,6 +153,7 @@ export async function analyzeStage(options: BuildOptions, hooks: BuildHooks = {}
     ...(options.sourcePrefixes ? { sourcePrefixes: [...options.sourcePrefixes] } : {}),
     ...(options.symbols ? { symbols: [...options.symbols] } : {}),
     ...(options.allocators ? { allocators: options.allocators } : {}),
+    ...(options.writers ? { writers: options.writers } : {}),
     ...(options.name ? { name: options.name } : {}),
     onProgress: (message) => hooks.onProgress?.({ stage: 'analyze', message }),
   };

@@ -29,6 +29,14 @@ describe('kcompart analyze', () => {
     expect(await readAccessesCsv(csv)).toEqual(p.accesses);
     expect(r.stderr).toMatch(/solving points-to/);
   });
+  it('takes a writer table (--writers): calls of a listed function become writes through its destination argument', () => {
+    const writers = join(dir, 'w.json');
+    // ext_item() has no argument: a writer entry for it names a destination that is not there
+    writeFileSync(writers, JSON.stringify({ writers: [{ name: 'holder_fill', destination: 0, length: 16 }, { name: 'ext_item', destination: 0 }] }));
+    const r = run('analyze', '--compartment', fixture, '--writers', writers, '-o', join(dir, 'w.policy.json'), '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).accesses).toBe(10);
+  });
   it('takes directories and globs', () => {
     const r = run('analyze', '--compartment', join(root, 'test/fixtures/analysis/fl*.ll'), '-o', join(dir, 'g.json'), '--json');
     expect(r.status, r.stderr).toBe(0);
@@ -51,6 +59,13 @@ describe('kcompart analyze', () => {
     const bad = run('analyze', '--compartment', fixture, '--allocators', alloc, '-o', out);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/alloc\.json: allocators\[0\]\.kind/);
+    const writers = join(dir, 'writers.json');
+    writeFileSync(writers, JSON.stringify({ writers: [{ name: 'fill', destination: -1 }] }));
+    const badWriters = run('analyze', '--compartment', fixture, '--writers', writers, '-o', out);
+    expect(badWriters.status).toBe(1);
+    expect(badWriters.stderr).toMatch(/writers\.json: writers\[0\]\.destination/);
+    writeFileSync(writers, JSON.stringify({ writers: [{ name: 'fill', destination: 0, lengthArgument: 1, extra: 1 }] }));
+    expect(run('analyze', '--compartment', fixture, '--writers', writers, '-o', out).stderr).toMatch(/writers\[0\]: Unrecognized key/);
     const ll = join(dir, 'bad.ll');
     writeFileSync(ll, 'define void @f() {\n  ret i32\n}\n');
     const badIr = run('analyze', '--compartment', ll, '-o', out);

@@ -215,6 +215,14 @@ static __always_inline __u64 kc_object_start(__u64 addr, __u64 cache)
 	return base + ((addr - base) / size) * size + red;
 }
 
+/* The bytes of a slab object of `cache` (its object_size: without metadata, red zones, padding), 0 if unknown. */
+static __always_inline __u64 kc_object_size(__u64 cache)
+{
+	struct kmem_cache *s = (struct kmem_cache *)cache;
+
+	return cache ? (__u64)BPF_CORE_READ(s, object_size) : 0;
+}
+
 static __always_inline int kc_allowed(__u32 site, __u32 alloc)
 {
 	struct kc_alloc_key key = { .site = site, .alloc = alloc };
@@ -245,7 +253,7 @@ static __always_inline struct kc_page_block *kc_page_block_of(__u64 pfn, __u64 *
  * by start and disjoint (the loader sorts them), so a binary search finds the one range
  * that can hold addr: nine steps cover 256 ranges, cheap for the verifier with or
  * without a JIT. */
-static __always_inline int kc_in_site_globals(const struct kc_site_policy *p, __u64 addr)
+static __always_inline int kc_in_site_globals(const struct kc_site_policy *p, __u64 addr, __u64 *lo_out, __u64 *hi_out)
 {
 	__u32 lo = 0, hi = p->global_count, first = p->global_first;
 	int k;
@@ -265,8 +273,11 @@ static __always_inline int kc_in_site_globals(const struct kc_site_policy *p, __
 		if (!r)
 			return 0;
 		if (r->start <= addr) {
-			if (addr < r->end)
+			if (addr < r->end) {
+				*lo_out = r->start;
+				*hi_out = r->end;
 				return 1;
+			}
 			lo = mid + 1;
 		} else {
 			hi = mid;
@@ -275,22 +286,42 @@ static __always_inline int kc_in_site_globals(const struct kc_site_policy *p, __
 	return 0;
 }
 
+/* 1 when `site` wrote the adopted memory `id` during the audit phase (kc_adopted). */
+static __always_inline int kc_adopted_by(__u32 site, __u64 id)
+{
+	struct kc_adopt_key key = { .site = site, .id = id };
+
+	return bpf_map_lookup_elem(&kc_adopted, &key) != 0;
+}
+
+/* Records that `site` wrote the adopted memory `id` (slab object, vmalloc page, pfn) during audit. */
+static __always_inline void kc_adopt_for(__u32 site, __u64 id)
+{
+	struct kc_adopt_key key = { .site = site, .id = id };
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(&kc_adopted, &key, &one, BPF_ANY))
+		kc_count(KC_CNT_TRACK_FULL);
+}
+
 /* How kc_tracked_pass decided. */
 #define KC_TRACK_VIOLATION 0
 #define KC_TRACK_PASS      1
 #define KC_TRACK_UNKNOWN   2 /* memory no probe recorded, of an owner the site may reach but the checker cannot name */
 
 /* Decides memory that an allocation probe may have recorded (alloc: its record, or
- * KC_ALLOC_NONE). In the audit phase, memory no probe recorded is adopted (the caller
- * records it) when the site tracks that kind. Unrecorded memory is of unknown owner for
- * a site whose set reaches allocations no probe records (`untracked`: UNTRACKED_*, or
- * FOREIGN: objects the rest of the kernel allocated); the old-objects rule decides it. */
-static __always_inline int kc_tracked_pass(__u32 site, __u32 flags, __u32 alloc, __u32 tracked, __u32 untracked, int *adopt)
+ * KC_ALLOC_NONE). In the audit phase, memory no probe recorded is adopted (*adopt asks
+ * the caller to record it for this site) when the site tracks that kind; adopted memory
+ * (`id`: the object, vmalloc page or pfn) is legal after audit only for the sites that
+ * wrote it then. Unrecorded (or adopted by other sites) memory is of unknown owner for a
+ * site whose set reaches allocations no probe records (`untracked`: UNTRACKED_*, or
+ * FOREIGN: objects the rest of the kernel allocated): the old-objects rule decides it. */
+static __always_inline int kc_tracked_pass(__u32 site, __u32 flags, __u32 alloc, __u32 tracked, __u32 untracked, int *adopt, __u64 id)
 {
-	if (alloc == KC_ALLOC_ADOPTED)
-		return (flags & tracked) ? KC_TRACK_PASS : KC_TRACK_VIOLATION;
-	if (alloc != KC_ALLOC_NONE)
+	if (alloc != KC_ALLOC_NONE && alloc != KC_ALLOC_ADOPTED)
 		return (flags & tracked) && kc_allowed(site, alloc) ? KC_TRACK_PASS : KC_TRACK_VIOLATION;
+	if (alloc == KC_ALLOC_ADOPTED && (flags & tracked) && kc_adopted_by(site, id))
+		return KC_TRACK_PASS;
 	if (!kc_enforce && (flags & tracked)) {
 		*adopt = 1;
 		return KC_TRACK_PASS;
@@ -313,14 +344,6 @@ static __always_inline int kc_general_cache(__u64 cache)
 	if (name[0] == 'd' && name[1] == 'm' && name[2] == 'a' && name[3] == '-')
 		return name[4] == 'k' && name[5] == 'm' && name[6] == 'a' && name[7] == 'l' && name[8] == 'l' && name[9] == 'o' && name[10] == 'c';
 	return name[0] == 'k' && name[1] == 'm' && name[2] == 'a' && name[3] == 'l' && name[4] == 'l' && name[5] == 'o' && name[6] == 'c' && name[7] == '-';
-}
-
-/* The object size of a slab cache (what kmem_cache_create was asked for). */
-static __always_inline __u32 kc_object_size(__u64 cache)
-{
-	struct kmem_cache *kc = (struct kmem_cache *)cache;
-
-	return BPF_CORE_READ(kc, object_size);
 }
 
 static __always_inline void kc_note(__u32 region, __u32 alloc, __u64 cache, __u64 object)
@@ -346,6 +369,8 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 	__u64 cache = 0, object = 0;
 	int adopt = 0, on_stack;
 	__u32 pass_slot = KC_CNT_PASS_STACK;
+	/* the extent of what holds addr when it passes (kc_spans, for kc_check_range); 0, 0: unknown */
+	__u64 span_lo = 0, span_hi = 0;
 
 	__u32 gs = site & KC_SITE_GS;
 
@@ -358,10 +383,13 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 	}
 	regions = p->regions;
 	flags = p->flags;
-	if (regions & KC_R_ANY)
+	if (regions & KC_R_ANY) {
+		span_hi = ~0ULL;
 		goto pass;
+	}
 	if (gs) {
 		pass_slot = KC_CNT_PASS_PERCPU;
+		span_hi = ~0ULL;
 		if (regions & KC_R_PERCPU)
 			goto pass;
 		found = KC_R_PERCPU;
@@ -371,23 +399,36 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 	on_stack = kc_on_stack(addr, sp);
 	if (on_stack) {
 		pass_slot = KC_CNT_PASS_STACK;
+		if (on_stack == 2) {
+			struct task_struct *t = bpf_get_current_task_btf();
+
+			span_lo = (__u64)BPF_CORE_READ(t, stack);
+		} else {
+			span_lo = sp;
+		}
+		span_hi = span_lo + kc_thread_size;
 		if (regions & KC_R_STACK)
 			goto pass;
 		if (on_stack == 2)
 			found = KC_R_STACK;
 	}
 	pass_slot = KC_CNT_PASS_GLOBAL;
-	if (regions & KC_R_GLOBAL && kc_in_site_globals(p, addr))
+	span_lo = span_hi = 0;
+	if (regions & KC_R_GLOBAL && kc_in_site_globals(p, addr, &span_lo, &span_hi))
 		goto pass;
 	if (kc_in_percpu(addr)) {
 		found = KC_R_PERCPU;
 		pass_slot = KC_CNT_PASS_PERCPU;
+		span_lo = kc_rt.percpu_start;
+		span_hi = kc_rt.percpu_end;
 		if (regions & KC_R_PERCPU)
 			goto pass;
 	}
 	if (kc_in_vmemmap(addr)) {
 		found = KC_R_VMEMMAP;
 		pass_slot = KC_CNT_PASS_VMEMMAP;
+		span_lo = kc_vmemmap();
+		span_hi = span_lo + kc_vmemmap_size;
 		if (regions & KC_R_VMEMMAP)
 			goto pass;
 	}
@@ -402,6 +443,8 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 		found = KC_R_SLAB;
 		pass_slot = KC_CNT_PASS_SLAB;
 		object = kc_object_start(addr, cache);
+		span_lo = object;
+		span_hi = object + kc_object_size(cache);
 		o = bpf_map_lookup_elem(&kc_objects, &object);
 		if (o)
 			alloc = o->alloc;
@@ -411,7 +454,7 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 			goto pass;
 		if (alloc == KC_ALLOC_NONE && (flags & KC_F_FOREIGN) && !kc_general_cache(cache)) {
 			/* a dedicated cache: its objects are of the type it was created for, known by its size */
-			struct kc_size_key sk = { .site = site, .size = kc_object_size(cache) };
+			struct kc_size_key sk = { .site = site, .size = (__u32)kc_object_size(cache) };
 
 			if (bpf_map_lookup_elem(&kc_foreign_sizes, &sk)) {
 				kc_count(KC_CNT_FOREIGN_PASS);
@@ -421,15 +464,18 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 			if (!(flags & KC_F_UNTRACKED_SLAB))
 				goto violation;
 		}
-		switch (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_SLAB, KC_F_UNTRACKED_SLAB | KC_F_FOREIGN, &adopt)) {
+		switch (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_SLAB, KC_F_UNTRACKED_SLAB | KC_F_FOREIGN, &adopt, object)) {
 		case KC_TRACK_PASS:
 			if (adopt) {
 				struct kc_object rec = { .alloc = KC_ALLOC_ADOPTED };
 
-				if (bpf_map_update_elem(&kc_objects, &object, &rec, BPF_NOEXIST) == 0)
-					kc_count(KC_CNT_ADOPTED);
-				else
+				if (alloc == KC_ALLOC_ADOPTED || bpf_map_update_elem(&kc_objects, &object, &rec, BPF_NOEXIST) == 0) {
+					if (alloc != KC_ALLOC_ADOPTED)
+						kc_count(KC_CNT_ADOPTED);
+					kc_adopt_for(site, object);
+				} else {
 					kc_count(KC_CNT_TRACK_FULL);
+				}
 			}
 			goto pass;
 		case KC_TRACK_UNKNOWN:
@@ -446,6 +492,16 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 		if (v) {
 			alloc = v->alloc;
 			object = v->start;
+			if (alloc != KC_ALLOC_ADOPTED) {
+				/* the area's first page holds its size in pages */
+				__u64 first = v->start >> KC_PAGE_SHIFT;
+				struct kc_vm_page *f = bpf_map_lookup_elem(&kc_vm_pages, &first);
+
+				if (f && f->pages) {
+					span_lo = v->start;
+					span_hi = v->start + ((__u64)f->pages << KC_PAGE_SHIFT);
+				}
+			}
 		}
 		/* per-cpu chunks after the first are vmalloc memory that no vmalloc probe records; the
 		 * kernel places them at the top of the vmalloc area (pcpu_get_vm_areas), far from stacks,
@@ -456,13 +512,14 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 		}
 		if (!(regions & KC_R_VMALLOC) && !(flags & KC_F_FOREIGN))
 			goto violation;
-		switch (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_VMALLOC, KC_F_UNTRACKED_VMALLOC | KC_F_FOREIGN, &adopt)) {
+		switch (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_VMALLOC, KC_F_UNTRACKED_VMALLOC | KC_F_FOREIGN, &adopt, page << KC_PAGE_SHIFT)) {
 		case KC_TRACK_PASS:
 			if (adopt) {
 				struct kc_vm_page rec = { .alloc = KC_ALLOC_ADOPTED, .pages = 1, .start = page << KC_PAGE_SHIFT };
 
-				if (bpf_map_update_elem(&kc_vm_pages, &page, &rec, BPF_NOEXIST) == 0)
+				if (alloc != KC_ALLOC_ADOPTED && bpf_map_update_elem(&kc_vm_pages, &page, &rec, BPF_NOEXIST) == 0)
 					kc_count(KC_CNT_ADOPTED);
+				kc_adopt_for(site, page << KC_PAGE_SHIFT);
 			}
 			goto pass;
 		case KC_TRACK_UNKNOWN:
@@ -480,19 +537,25 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 		if (b) {
 			alloc = b->alloc;
 			object = head;
+			if (alloc != KC_ALLOC_ADOPTED) {
+				span_lo = kc_page_offset() + (head << KC_PAGE_SHIFT);
+				span_hi = span_lo + (KC_PAGE_SIZE << (b->order & 31));
+			}
 		}
 		/* large kmalloc objects are buddy blocks recorded for their slab site */
 		if (!(regions & (KC_R_BUDDY | KC_R_SLAB)) && !(flags & KC_F_FOREIGN))
 			goto violation;
 		switch (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_BUDDY | KC_F_TRACKED_SLAB,
-					KC_F_UNTRACKED_BUDDY | KC_F_FOREIGN | ((regions & KC_R_SLAB) ? KC_F_UNTRACKED_SLAB : 0), &adopt)) {
+					KC_F_UNTRACKED_BUDDY | KC_F_FOREIGN | ((regions & KC_R_SLAB) ? KC_F_UNTRACKED_SLAB : 0), &adopt,
+					b ? head : kc_pfn_of(addr))) {
 		case KC_TRACK_PASS:
 			if (adopt) {
 				struct kc_page_block rec = { .alloc = KC_ALLOC_ADOPTED, .order = 0 };
 				__u64 pfn = kc_pfn_of(addr);
 
-				if (bpf_map_update_elem(&kc_pages, &pfn, &rec, BPF_NOEXIST) == 0)
+				if (alloc != KC_ALLOC_ADOPTED && bpf_map_update_elem(&kc_pages, &pfn, &rec, BPF_NOEXIST) == 0)
 					kc_count(KC_CNT_ADOPTED);
+				kc_adopt_for(site, b ? head : pfn);
 			}
 			goto pass;
 		case KC_TRACK_UNKNOWN:
@@ -515,7 +578,81 @@ unknown:
 pass:
 	kc_count(KC_CNT_PASSES);
 	kc_count(pass_slot);
+	{
+		__u32 zero = 0;
+		struct kc_span *sp_out = bpf_map_lookup_elem(&kc_spans, &zero);
+
+		if (sp_out) {
+			sp_out->lo = span_lo;
+			sp_out->hi = span_hi;
+			sp_out->region = found;
+			sp_out->alloc = alloc;
+			sp_out->cache = cache;
+		}
+	}
 	return KC_PASS;
+}
+
+/* 1 when [addr, last] meets the run time's own memory: the deny table, sorted and disjoint
+ * (a binary search for the first range ending after addr). */
+static __always_inline int kc_denied(__u64 addr, __u64 last)
+{
+	__u32 lo = 0, hi = kc_deny.count, mid;
+	int k;
+
+	if (hi > KC_MAX_DENY)
+		hi = KC_MAX_DENY;
+	for (k = 0; k < 7; k++) {
+		if (lo >= hi)
+			break;
+		/* KC_MAX_DENY is a power of two: the mask is what the verifier sees */
+		mid = ((lo + hi) / 2) & (KC_MAX_DENY - 1);
+		if (kc_deny.r[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo >= hi && lo >= (kc_deny.count < KC_MAX_DENY ? kc_deny.count : KC_MAX_DENY))
+		return 0;
+	mid = lo & (KC_MAX_DENY - 1);
+	return kc_deny.r[mid].start <= last && kc_deny.r[mid].end > addr;
+}
+
+/* Checks the write of `len` bytes at `addr` (1 when len is 0) by site `site` (| KC_SITE_GS):
+ * first against the run time's own memory (never legal, for any site), then its first byte by
+ * kc_check, then that the whole range lies inside the same object, stack, block or global range
+ * that let the first byte pass (an 8-byte store that starts in an allowed object and ends in the
+ * next is a violation); where kc_check cannot name that extent, the last byte is checked too. */
+__noinline int kc_check_range(__u32 site, __u64 addr, __u64 len, __u64 sp)
+{
+	__u32 zero = 0;
+	struct kc_span *s;
+	__u64 last;
+	int ret;
+
+	if (!len)
+		len = 1;
+	last = addr + len - 1;
+	if (!(site & KC_SITE_GS) && (last < addr || kc_denied(addr, last))) {
+		kc_count(KC_CNT_CHECKS);
+		kc_count(KC_CNT_DENIED);
+		kc_note(KC_R_RUNTIME, KC_ALLOC_NONE, 0, 0);
+		return KC_VIOLATION;
+	}
+	ret = kc_check(site, addr, sp);
+	if (ret != KC_PASS || len == 1)
+		return ret;
+	s = bpf_map_lookup_elem(&kc_spans, &zero);
+	if (!s)
+		return ret;
+	if (s->hi > s->lo) {
+		if (addr >= s->lo && last < s->hi)
+			return KC_PASS;
+		kc_count(KC_CNT_CROSSED);
+		kc_note(s->region, s->alloc, s->cache, s->lo);
+		return KC_VIOLATION;
+	}
+	return kc_check(site, last, sp);
 }
 
 /* 1 when SIGKILL may be sent to the current task for a write made with stack pointer sp: a
@@ -531,17 +668,17 @@ static __always_inline int kc_may_kill(__u64 sp)
 	return sp && stack && sp >= stack && sp - stack < kc_thread_size;
 }
 
-/* What a site program does: check; on a violation count it (audit) or report it with the
+/* What a site program does: check the range written; on a violation count it (audit) or report it with the
  * kernel stack and answer it (enforce: --on-violation kill sends SIGKILL to the task that
  * wrote); memory of unknown owner under the rule "report" is reported once per (site,
  * cache). Inline, because a stack id needs the program's context, which a global function
  * cannot take from every program type. */
-static __always_inline int kc_site_check(void *ctx, __u32 site, __u64 addr, __u64 sp)
+static __always_inline int kc_site_check(void *ctx, __u32 site, __u64 addr, __u64 len, __u64 sp)
 {
 	__u32 zero = 0;
 	struct kc_finding *f;
 	struct kc_event *e;
-	int ret = kc_check(site, addr, sp), killed = 0;
+	int ret = kc_check_range(site, addr, len, sp), killed = 0;
 
 	if (ret != KC_VIOLATION && ret != KC_REPORT)
 		return ret;
@@ -599,8 +736,86 @@ static __always_inline int kc_site_check(void *ctx, __u32 site, __u64 addr, __u6
 	return ret;
 }
 
+/* A rep-prefixed string store (rep stos / rep movs) at its instruction: `count` elements of
+ * `elem` bytes from `di`, upwards, or downwards when the direction flag is set. */
+static __always_inline int kc_site_check_rep(void *ctx, __u32 site, __u64 di, __u64 count, __u64 elem, __u64 flags, __u64 sp)
+{
+	__u64 bytes;
+
+	if (!count)
+		return KC_PASS; /* nothing is written */
+	if (count > (1ULL << 40))
+		count = 1ULL << 40; /* a wrapped range fails in kc_check_range anyway */
+	bytes = count * elem;
+	return kc_site_check(ctx, site, (flags & KC_EFLAGS_DF) ? di - bytes + elem : di, bytes, sp);
+}
+
+/* The address of the symbol (+ addend) of a site whose displacement is a relocation (the loader fills kc_relocs). */
+static __always_inline __u64 kc_reloc(__u32 site)
+{
+	__u64 *v = bpf_map_lookup_elem(&kc_relocs, &site);
+
+	return v ? *v : 0;
+}
+
+/* Scalar of a pointer the verifier tracks (a map, a map value): read back from the stack. */
+static __always_inline __u64 kc_scalar(__u64 p)
+{
+	volatile __u64 slot = p;
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), (const void *)&slot);
+	return v;
+}
+
+static __always_inline void kc_where_put(__u32 *n, __u64 lo, __u64 hi)
+{
+	__u32 key = *n;
+	struct kc_peek_slot *s;
+
+	if (key >= KC_PEEK_SLOTS || !lo || hi <= lo)
+		return;
+	s = bpf_map_lookup_elem(&kc_peek_slots, &key);
+	if (!s)
+		return;
+	s->addr = lo;
+	s->val = hi;
+	s->err = 0;
+	*n = key + 1;
+}
+
+/* An array map from its struct bpf_map: the bpf_array and its values, one allocation. */
+static __always_inline void kc_where_array(__u32 *n, __u64 map)
+{
+	struct bpf_array *a = (struct bpf_array *)map;
+	__u64 size = BPF_CORE_READ(a, map.value_size), max = BPF_CORE_READ(a, map.max_entries);
+
+	kc_where_put(n, map, map + bpf_core_field_offset(struct bpf_array, value) + ((size + 7) & ~7ULL) * max);
+}
+
+/* A global-data array map from the address of a variable at `off` bytes into it (its only value). */
+static __always_inline void kc_where_data(__u32 *n, __u64 var, __u64 off)
+{
+	__u64 map = var - off - bpf_core_field_offset(struct bpf_array, value);
+
+	kc_where_array(n, map);
+}
+
+/* A preallocated hash map: its struct, its buckets and its elements (max_entries + one per cpu). */
+static __always_inline void kc_where_hash(__u32 *n, __u64 map, __u64 ncpus)
+{
+	struct bpf_htab *h = (struct bpf_htab *)map;
+	__u64 elems = (__u64)BPF_CORE_READ(h, elems), buckets = (__u64)BPF_CORE_READ(h, buckets);
+	__u64 esize = BPF_CORE_READ(h, elem_size), nb = BPF_CORE_READ(h, n_buckets), max = BPF_CORE_READ(h, map.max_entries);
+
+	kc_where_put(n, map, map + bpf_core_type_size(struct bpf_htab));
+	kc_where_put(n, buckets, buckets + nb * bpf_core_type_size(struct bucket));
+	kc_where_put(n, elems, elems + esize * (max + ncpus));
+}
+
 /* The attack matrix's question (bench:attack), asked through BPF_PROG_TEST_RUN over the live
- * maps, never attached: would a write of site args[0] to address args[1] pass? Returns
+ * maps, never attached: would a one-byte write of site args[0] to address args[1] pass
+ * (the run time's own memory first, as for every site)? Returns
  * kc_check's verdict in bits 0-7 and the region found in bits 8-15. */
 SEC("raw_tp")
 int kc_matrix(struct bpf_raw_tracepoint_args *ctx)
@@ -616,10 +831,53 @@ int kc_matrix(struct bpf_raw_tracepoint_args *ctx)
 			s->val = (__u64)&kc_enforce;
 		return 0;
 	}
-	ret = kc_check((__u32)ctx->args[0], ctx->args[1], 0);
+	ret = kc_check_range((__u32)ctx->args[0], ctx->args[1], 1, 0);
 	struct kc_finding *f = bpf_map_lookup_elem(&kc_last, &zero);
 
 	return ret | ((ret != KC_PASS && f ? f->region & 0xff : 0) << 8);
+}
+
+/* Finds the kernel address ranges of the run time's own maps and global data (self-defence):
+ * run by the loader through BPF_PROG_TEST_RUN (args[0]: possible cpus; args[1..3]: the offsets of
+ * kc_enforce, kc_rt and kc_thread_size in their sections), never attached. Writes the ranges into
+ * kc_peek_slots (addr = start, val = end); returns how many. The loader adds its program images,
+ * sorts and merges them into kc_deny. */
+SEC("raw_tp")
+int kc_whereis(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 ncpus = ctx->args[0];
+	__u32 n = 0, k;
+
+	for (k = 0; k < KC_PEEK_SLOTS; k++) {
+		__u32 key = k;
+		struct kc_peek_slot *s = bpf_map_lookup_elem(&kc_peek_slots, &key);
+
+		if (s) {
+			s->addr = 0;
+			s->val = 0;
+		}
+	}
+	if (ncpus > 4096)
+		ncpus = 4096;
+	kc_where_array(&n, kc_scalar((__u64)&kc_sites));
+	kc_where_array(&n, kc_scalar((__u64)&kc_globals));
+	kc_where_array(&n, kc_scalar((__u64)&kc_relocs));
+	kc_where_array(&n, kc_scalar((__u64)&kc_vm_callers));
+	kc_where_array(&n, kc_scalar((__u64)&kc_peek_slots));
+	kc_where_data(&n, kc_scalar((__u64)&kc_enforce), ctx->args[1]);
+	kc_where_data(&n, kc_scalar((__u64)&kc_rt), ctx->args[2]);
+	kc_where_data(&n, kc_scalar((__u64)&kc_deny), 0);
+	kc_where_data(&n, kc_scalar((__u64)&kc_thread_size), ctx->args[3]);
+	kc_where_data(&n, kc_scalar((__u64)&kc_policy_hash), 0);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_allowed_caches), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_allowed_allocs), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_objects), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_pages), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_vm_pages), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_pending_pages), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_pending_areas), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_adopted), ncpus);
+	return n;
 }
 
 /* Reads the kernel words the loader asks for (cache pointers held by globals,

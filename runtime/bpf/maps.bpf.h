@@ -32,12 +32,23 @@ const volatile __u32 kc_old_objects = KC_OLD_REPORT;
 /* The response to a violation in the enforce phase (KC_ON_VIOLATION_*; loader: --on-violation). */
 const volatile __u32 kc_on_violation = KC_ON_VIOLATION_REPORT;
 
+/* ---- identity (.rodata.kcpolicy): the hash of the policy's seed this object was generated with
+ * (src/emit defines KC_POLICY_HASH; the loader refuses to run an object whose hash differs from
+ * its compiled-in seed's). 0 in objects built without a policy (the run time alone, the tests). ---- */
+#ifndef KC_POLICY_HASH
+#define KC_POLICY_HASH 0ULL
+#endif
+const volatile __u64 kc_policy_hash SEC(".rodata.kcpolicy") = KC_POLICY_HASH;
+
 /* ---- phase (.bss, switched by the loader at run time through skel->bss) ---- */
 /* 0: audit (violations counted, not reported; unknown memory adopted), 1: enforce (reported). */
 __u32 kc_enforce = 0;
 
 /* ---- values found at run time (written by the loader after load through skel->data_kcrt) ---- */
 struct kc_runtime kc_rt SEC(".data.kcrt") = {};
+
+/* ---- the run time's own memory (kc_whereis, then the loader: sorted and merged) ---- */
+struct kc_deny_table kc_deny SEC(".data.kcdeny") = {};
 
 /* ---- legal sets (filled by the loader from the seed) ---- */
 /* The legal set of each site, by site id. */
@@ -71,6 +82,15 @@ struct {
 	__type(key, struct kc_alloc_key);
 	__type(value, __u8);
 } kc_allowed_allocs SEC(".maps");
+
+/* The address of the symbol (+ addend) of each site whose displacement is a relocation
+ * (`sym(,%rax,8)`), by site id: added to the site's address (kc_reloc). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KC_MAX_SITES);
+	__type(key, __u32);
+	__type(value, __u64);
+} kc_relocs SEC(".maps");
 
 /* Functions whose vmalloc areas are tracked, by slot (allocation id KC_VM_ALLOC_BASE + slot). */
 struct {
@@ -120,6 +140,15 @@ struct {
 	__type(key, __u64);
 	__type(value, struct kc_vm_page);
 } kc_vm_pages SEC(".maps");
+
+/* (site, adopted memory) pairs: memory adopted in the audit phase is legal, after it, only for the
+ * sites that wrote it during it (the memory: slab object address, vmalloc page address, pfn). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KC_MAX_ADOPTED);
+	__type(key, struct kc_adopt_key);
+	__type(value, __u8);
+} kc_adopted SEC(".maps");
 
 /* The block mm_page_alloc last reported for a task, until its allocation probe reads it. */
 struct kc_pending_block {
@@ -171,6 +200,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct kc_finding);
 } kc_last SEC(".maps");
+
+/* The extent of what the last passing kc_check on this CPU found (the range check's second half). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kc_span);
+} kc_spans SEC(".maps");
 
 /* Violations (struct kc_event), read by the loader. */
 struct {

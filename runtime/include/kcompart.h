@@ -42,10 +42,15 @@
 #define KC_MAX_ERRNO 4095
 /* Pointers freed by one kmem_cache_free_bulk that the free probe forgets (bpf_loop bound). */
 #define KC_MAX_BULK 4096
+/* (site, adopted memory) pairs recorded in the audit phase (kc_adopted). */
+#define KC_MAX_ADOPTED 131072
 /* Tasks with an allocation in flight (the page block or vmalloc area seen at entry, read at return). */
 #define KC_MAX_PENDING 8192
 /* The ring buffer of violation events, in bytes. */
 #define KC_RINGBUF_BYTES (256 * 1024)
+/* Address ranges of the run time's own memory (its maps, global data, program images) that no
+ * site may write: the deny table, checked before any pass. */
+#define KC_MAX_DENY 64
 /* Kernel stacks kept for events (kc_stacks), and frames per stack. */
 #define KC_MAX_STACKS 4096
 #define KC_STACK_DEPTH 32
@@ -78,8 +83,13 @@
 #define KC_R_VMALLOC (1u << 4)
 #define KC_R_PERCPU  (1u << 5)
 #define KC_R_VMEMMAP (1u << 6)
+/* The run time's own memory (the deny table): never legal, in events only. */
+#define KC_R_RUNTIME (1u << 7)
 /* The legal set was widened to any memory: nothing to check. */
 #define KC_R_ANY     (1u << 31)
+
+/* The direction flag (DF) of RFLAGS: string instructions count down when set. */
+#define KC_EFLAGS_DF (1ULL << 10)
 
 /* Site-id flag: the write is gs-relative (x86-64 per-cpu), so its address is in
  * this CPU's per-cpu area by construction; the address passed is the offset. */
@@ -106,8 +116,8 @@
 #define KC_F_FOREIGN           (1u << 6)
 
 /* The allocation id of memory first written in the audit phase and unknown to the
- * maps (allocated before the probes were attached): adopted, then allowed for
- * every site that tracks allocations of that kind. */
+ * maps (allocated before the probes were attached): adopted, then allowed for the
+ * sites that wrote it during the audit phase (kc_adopted), if they track that kind. */
 #define KC_ALLOC_ADOPTED 0xffffffffu
 /* The allocation id of vmalloc areas of the function in slot i of kc_vm_callers. */
 #define KC_VM_ALLOC_BASE 0x80000000u
@@ -173,6 +183,8 @@ enum kc_counter {
 	KC_CNT_REPORTED,       /* of those, reported (rule "report", enforce phase) */
 	KC_CNT_KILLED,         /* violations answered with SIGKILL to the current task */
 	KC_CNT_KILL_SKIPPED,   /* kill asked but the write ran off the task's stack (interrupt, softirq) or in a kthread */
+	KC_CNT_DENIED,  /* writes aimed at the run time's own memory (the deny table) */
+	KC_CNT_CROSSED, /* writes that start in an allowed object and end outside it */
 	KC_CNT_MAX,
 };
 
@@ -188,6 +200,14 @@ struct kc_site_policy {
 struct kc_alloc_key {
 	unsigned int site;
 	unsigned int alloc;
+};
+
+/* Key of kc_adopted: memory adopted in the audit phase (slab object address, vmalloc page
+ * address, or pfn) that a site wrote during it, so may write after it. */
+struct kc_adopt_key {
+	unsigned int site;
+	unsigned int pad;
+	unsigned long long id;
 };
 
 /* A slab object recorded at allocation (kc_objects, key = object address). */
@@ -228,6 +248,25 @@ struct kc_runtime {
 struct kc_range {
 	unsigned long long start;
 	unsigned long long end;
+};
+
+/* The run time's own memory (.data.kcdeny): sorted, disjoint ranges no site may write. kc_whereis
+ * finds its maps' and global data's kernel ranges; the loader adds its program images, sorts and
+ * merges them. */
+struct kc_deny_table {
+	unsigned int count;
+	unsigned int pad;
+	struct kc_range r[KC_MAX_DENY];
+};
+
+/* What kc_check found a passing address in (per cpu): the extent [lo, hi) of the object, block,
+ * stack or range holding it (hi <= lo: unknown), for the range check of a write of several bytes. */
+struct kc_span {
+	unsigned long long lo;
+	unsigned long long hi;
+	unsigned long long cache;
+	unsigned int region;
+	unsigned int alloc;
 };
 
 /* Key of kc_allowed_caches: a cache allowed for a site. */

@@ -82,7 +82,7 @@ void kc_attach_sites(struct kc_attach_stats *st)
 		err = attach_kprobe(site_prog[i], kc_name(s->symbol), s->offset, 0);
 		if (err) {
 			st->refused++;
-			kc_report_refusal("site", s->program, kc_name(s->symbol), s->offset, err);
+			kc_report_site_refusal(s, err);
 		} else {
 			st->sites++;
 		}
@@ -153,6 +153,36 @@ void kc_attach_tracking(struct kc_attach_stats *st)
 			st->track++;
 		}
 	}
+}
+
+unsigned long long kc_kprobe_missed(int *known)
+{
+	unsigned long long sum = 0;
+	size_t i;
+
+	*known = 0;
+	for (i = 0; i < nlinks; i++) {
+		/* struct bpf_link_info of a perf-event link, by offset (libbpf 1.1's header predates
+		 * perf_event.kprobe): type @0, perf_event.type @16, perf_event.kprobe.missed @48 */
+		unsigned char buf[128];
+		__u32 len = sizeof(buf), type, pe_type;
+		unsigned long long missed;
+		int fd = bpf_link__fd(links[i]);
+
+		memset(buf, 0, sizeof(buf));
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, buf, &len))
+			continue;
+		memcpy(&type, buf, sizeof(type));
+		memcpy(&pe_type, buf + 16, sizeof(pe_type));
+		memcpy(&missed, buf + 48, sizeof(missed));
+		if (type != 7 /* BPF_LINK_TYPE_PERF_EVENT */ || len < 56)
+			continue;
+		if (pe_type != 3 && pe_type != 4) /* BPF_PERF_EVENT_KPROBE, _KRETPROBE */
+			continue;
+		*known = 1;
+		sum += missed;
+	}
+	return sum;
 }
 
 size_t kc_detach_all(void)

@@ -61,10 +61,13 @@ struct kc_seed_site {
 	unsigned int globals, caches, allocs, vm_callers, foreign_sizes; /* offsets into lists */
 	int access, function, file;
 	unsigned int line, column;
+	int reloc;          /* the symbol of a relocated displacement, -1 if none */
+	long reloc_addend;  /* added to it */
 };
 
 struct kc_seed {
 	const char *compartment;
+	unsigned long long hash; /* of the seed, also compiled into the BPF object (kc_policy_hash) */
 	int n_sites, n_allocs, n_probes, n_caches, n_names, n_lists;
 	const char *const *names;   /* names are indices into it */
 	const unsigned int *lists;  /* lists are offsets into it: length, then items */
@@ -81,7 +84,7 @@ const char *kc_name(int i);
 
 /* ---- options (main.c) ---- */
 struct kc_options {
-	int no_attach, no_track, enforce_now, verbose, no_kfunc;
+	int no_attach, no_track, enforce_now, verbose, no_kfunc, strict;
 	double enforce_after, duration; /* seconds, < 0: not given */
 	unsigned long long thread_size; /* 0: from kallsyms */
 	int paging_levels;              /* 4 or 5 */
@@ -121,8 +124,11 @@ void kc_find_percpu(struct kc_runtime *rt);
 unsigned long long *kc_resolve_caches(void);
 /* Fills kc_vm_callers; returns the slots used. */
 unsigned int kc_fill_vm_callers(void);
-/* Fills kc_sites, kc_globals, kc_allowed_caches, kc_allowed_allocs (KC-MAPS line). */
+/* Fills kc_sites, kc_globals, kc_allowed_caches, kc_allowed_allocs, kc_relocs (KC-MAPS line). */
 int kc_fill_maps(const unsigned long long *cache_ptr);
+/* Self-defence: the kernel ranges of the run time's maps and global data (kc_whereis) and of its
+ * JIT images, sorted and merged into kc_deny (KC-DENY line). Returns 0 or -errno. */
+int kc_fill_deny(void);
 
 /* ---- attaching (attach.c) ---- */
 struct kc_attach_stats {
@@ -134,12 +140,17 @@ void kc_attach_tracking(struct kc_attach_stats *st);
 void kc_attach_sites(struct kc_attach_stats *st);
 /* Destroys every link; returns how many there were. */
 size_t kc_detach_all(void);
+/* Kprobe misses (nmissed) summed over the attached kprobes; *known = 0 when the kernel does not
+ * report them (bpf_link_info of perf-event kprobes carries `missed` from 6.7 on). */
+unsigned long long kc_kprobe_missed(int *known);
 
 /* ---- reporting (report.c) ---- */
 /* Prints a name with every byte outside printable ASCII (and the quote, the backslash) as \xNN. */
 void kc_put_name(FILE *f, const char *s);
-/* KC-REFUSED <what> <program> at "<symbol>"+0x<offset>: <reason> */
+/* KC-REFUSED <what> <program> at "<symbol>"+0x<offset>: <reason>[ source="<file:line:column>" function="<f>"] */
 void kc_report_refusal(const char *what, const char *program, const char *symbol, unsigned long offset, int err);
+/* The same for a site program, with the source line of its write. */
+void kc_report_site_refusal(const struct kc_seed_site *s, int err);
 /* KC-COUNTERS <when> name=sum … */
 void kc_print_counters(const char *when);
 /* "stack", "slab", … for a KC_R_* bit; "none" otherwise. */

@@ -65,7 +65,7 @@ static void usage(FILE *f, const char *argv0)
 	fprintf(f,
 		"usage: %s [--no-attach] [--no-track] [--enforce | --enforce-after SECONDS] [--duration SECONDS]\n"
 		"          [--thread-size BYTES] [--paging-levels 4|5] [--no-kfunc] [--old-objects pass|report|violation]\n"
-		"          [--on-violation report|kill] [--matrix TARGETS] [--verbose] [--help]\n"
+		"          [--on-violation report|kill] [--matrix TARGETS] [--strict] [--verbose] [--help]\n"
 		"  compartment: \"", argv0);
 	kc_put_name(f, kc_seed.compartment);
 	fprintf(f, "\" (%d site programs, %d allocation probes; the BPF object is built in)\n"
@@ -86,6 +86,7 @@ static void usage(FILE *f, const char *argv0)
 		"                        it runs on its own stack (not in an interrupt, a softirq or a kthread)\n"
 		"  --matrix TARGETS      on SIGHUP, the attack matrix: for every site and every target of the file\n"
 		"                        (lines LABEL ADDR), would a write there pass? (KC-MATRIX lines)\n"
+		"  --strict              refuse to enforce (exit 3) when the kernel refused any site program\n"
 		"  --verbose             libbpf's messages (the verifier log on a refused load)\n"
 		"  SIGUSR1: switch to enforce; SIGUSR2: print counters; SIGHUP: the attack matrix;\n"
 		"  SIGINT/SIGTERM: counters, detach, exit\n",
@@ -105,7 +106,7 @@ static double seconds_arg(const char *s)
 static int parse_options(int argc, char **argv)
 {
 	enum { O_ENFORCE_AFTER = 256, O_DURATION, O_THREAD_SIZE, O_PAGING_LEVELS, O_NO_KFUNC, O_NO_ATTACH, O_NO_TRACK, O_ENFORCE,
-	       O_OLD_OBJECTS, O_ON_VIOLATION, O_MATRIX };
+	       O_OLD_OBJECTS, O_ON_VIOLATION, O_MATRIX, O_STRICT };
 	static const struct option longopts[] = {
 		{ "no-attach", no_argument, NULL, O_NO_ATTACH },
 		{ "no-track", no_argument, NULL, O_NO_TRACK },
@@ -118,6 +119,7 @@ static int parse_options(int argc, char **argv)
 		{ "old-objects", required_argument, NULL, O_OLD_OBJECTS },
 		{ "on-violation", required_argument, NULL, O_ON_VIOLATION },
 		{ "matrix", required_argument, NULL, O_MATRIX },
+		{ "strict", no_argument, NULL, O_STRICT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -131,6 +133,7 @@ static int parse_options(int argc, char **argv)
 		case O_NO_TRACK: kc_opt.no_track = 1; break;
 		case O_ENFORCE: kc_opt.enforce_now = 1; break;
 		case O_NO_KFUNC: kc_opt.no_kfunc = 1; break;
+		case O_STRICT: kc_opt.strict = 1; break;
 		case 'v': kc_opt.verbose = 1; break;
 		case 'h': usage(stdout, argv[0]); return 0;
 		case O_ENFORCE_AFTER:
@@ -256,6 +259,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "KC-ERROR open the BPF object: %s\n", strerror(errno));
 		return 1;
 	}
+	if (kc_skel->rodata_kcpolicy->kc_policy_hash != kc_seed.hash) {
+		/* the object and the seed come from different policies (or one was edited): refuse */
+		fprintf(stderr, "KC-ERROR policy hash mismatch: the BPF object has 0x%016llx, the loader's seed 0x%016llx; rebuild both with kcompart emit\n",
+			(unsigned long long)kc_skel->rodata_kcpolicy->kc_policy_hash, kc_seed.hash);
+		KC_SKEL_FN(__destroy)(kc_skel);
+		return 1;
+	}
 	set_knobs();
 	err = KC_SKEL_FN(__load)(kc_skel);
 	if (err) {
@@ -264,7 +274,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(stdout, "KC-LOADED compartment=\"");
 	kc_put_name(stdout, kc_seed.compartment);
-	fprintf(stdout, "\" sites=%d probes=%d seconds=%.2f\n", kc_seed.n_sites, kc_seed.n_probes, now() - start);
+	fprintf(stdout, "\" sites=%d probes=%d seconds=%.2f hash=0x%016llx\n", kc_seed.n_sites, kc_seed.n_probes, now() - start, kc_seed.hash);
 
 	kc_find_percpu(&rt);
 	cache_ptr = kc_resolve_caches();
@@ -274,6 +284,7 @@ int main(int argc, char **argv)
 	kc_skel->data_kcrt->kc_rt = rt;
 	if (kc_fill_maps(cache_ptr))
 		return 1;
+	kc_fill_deny();
 	fprintf(stdout, "KC-RUNTIME percpu=[0x%llx,0x%llx)\n", rt.percpu_start, rt.percpu_end);
 
 	signal(SIGINT, on_signal);
@@ -289,6 +300,14 @@ int main(int argc, char **argv)
 		kc_attach_sites(&st);
 		fprintf(stdout, "KC-ATTACHED sites=%u refused=%u alloc_and_track=%u track_refused=%u seconds=%.2f\n", st.sites,
 			st.refused, st.track, st.track_refused, now() - t);
+		if (kc_opt.strict && st.refused) {
+			/* a refused site program is a write nobody checks: --strict will not enforce around it */
+			fprintf(stdout, "KC-STRICT refused: %u site programs are not attached (KC-REFUSED lines above): no enforce phase\n", st.refused);
+			fflush(stdout);
+			kc_detach_all();
+			KC_SKEL_FN(__destroy)(kc_skel);
+			return 3;
+		}
 	}
 	rb = kc_events_open();
 	if (!rb) {

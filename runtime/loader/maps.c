@@ -172,6 +172,8 @@ int kc_fill_maps(const unsigned long long *cache_ptr)
 	int fd_globals = bpf_map__fd(kc_skel->maps.kc_globals);
 	int fd_caches = bpf_map__fd(kc_skel->maps.kc_allowed_caches);
 	int fd_allowed = bpf_map__fd(kc_skel->maps.kc_allowed_allocs);
+	int fd_relocs = bpf_map__fd(kc_skel->maps.kc_relocs);
+	unsigned int widened_relocs = 0;
 	unsigned int *list_first = calloc(kc_seed.n_lists + 1, sizeof(unsigned int));
 	unsigned int *list_count = calloc(kc_seed.n_lists + 1, sizeof(unsigned int));
 	char *list_done = calloc(kc_seed.n_lists + 1, 1);
@@ -271,6 +273,32 @@ int kc_fill_maps(const unsigned long long *cache_ptr)
 			if (bpf_map_update_elem(bpf_map__fd(kc_skel->maps.kc_foreign_sizes), &key, &one, 0))
 				fprintf(stderr, "KC-WARN kc_foreign_sizes full\n");
 		}
+		if (s->reloc >= 0) {
+			/* a relocated displacement: the one data symbol of that name; several (statics of
+			 * other TUs) or none cannot be told apart here, so the site is widened */
+			const char *name = kc_name(s->reloc);
+			long j = kc_ksym_find(name);
+			const struct kc_ksym *sym, *one = NULL;
+			unsigned int count = 0;
+
+			for (sym = kc_ksym_at(j); sym && !strcmp(sym->name, name); sym = kc_ksym_at(++j)) {
+				if (strchr("dDbBrR", sym->type)) {
+					one = sym;
+					count++;
+				}
+			}
+			if (count == 1) {
+				unsigned long long v = one->addr + (unsigned long long)s->reloc_addend;
+
+				bpf_map_update_elem(fd_relocs, &i, &v, 0);
+			} else {
+				p.regions |= KC_R_ANY;
+				widened_relocs++;
+				fprintf(stdout, "KC-WIDENED site %s relocation \"", s->program);
+				kc_put_name(stdout, name);
+				fprintf(stdout, "\": %s in kallsyms: the site allows any memory\n", count ? "several data symbols" : "no data symbol");
+			}
+		}
 		if (kc_opt.no_track) {
 			/* no allocation probes: every tracked kind is checked by kind only */
 			if (p.flags & KC_F_TRACKED_SLAB)
@@ -285,10 +313,140 @@ int kc_fill_maps(const unsigned long long *cache_ptr)
 			return -errno;
 		}
 	}
-	fprintf(stdout, "KC-MAPS sites=%d global_ranges=%u over_global_limit=%u caches_widened=%u vm_callers=%u vm_callers_widened=%u\n",
-		kc_seed.n_sites, next_global, over, widened_caches, vm_callers, widened_callers);
+	fprintf(stdout, "KC-MAPS sites=%d global_ranges=%u over_global_limit=%u caches_widened=%u vm_callers=%u vm_callers_widened=%u relocs_widened=%u\n",
+		kc_seed.n_sites, next_global, over, widened_caches, vm_callers, widened_callers, widened_relocs);
 	free(list_first);
 	free(list_count);
 	free(list_done);
+	return 0;
+}
+
+/* ---- self-defence: the run time's own memory ---- */
+
+static int cmp_range_start(const void *a, const void *b)
+{
+	const struct kc_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Appends [start, end) to a growing array. */
+static int push_range(struct kc_range **rs, size_t *n, size_t *cap, unsigned long long start, unsigned long long end)
+{
+	if (end <= start)
+		return 0;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		*rs = realloc(*rs, *cap * sizeof(**rs));
+		if (!*rs)
+			return -ENOMEM;
+	}
+	(*rs)[*n].start = start;
+	(*rs)[*n].end = end;
+	(*n)++;
+	return 0;
+}
+
+/* The JIT images of every program of the object (bpf_prog_info.jited_ksyms and jited_func_lens);
+ * none when the kernel interprets BPF (no JIT: the instructions live in struct bpf_prog, whose
+ * address user space cannot learn). Returns the images found. */
+static size_t jit_images(struct kc_range **rs, size_t *n, size_t *cap)
+{
+	struct bpf_program *p;
+	size_t images = 0;
+
+	bpf_object__for_each_program(p, kc_skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info), k, nk;
+		int fd = bpf_program__fd(p);
+		unsigned long long *addrs;
+		__u32 *lens;
+
+		memset(&info, 0, sizeof(info));
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || !info.nr_jited_ksyms)
+			continue;
+		nk = info.nr_jited_ksyms;
+		addrs = calloc(nk, sizeof(*addrs));
+		lens = calloc(nk, sizeof(*lens));
+		if (!addrs || !lens) {
+			free(addrs);
+			free(lens);
+			continue;
+		}
+		memset(&info, 0, sizeof(info));
+		info.nr_jited_ksyms = nk;
+		info.nr_jited_func_lens = nk;
+		info.jited_ksyms = (unsigned long)addrs;
+		info.jited_func_lens = (unsigned long)lens;
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+			for (k = 0; k < nk && k < info.nr_jited_ksyms; k++) {
+				if (addrs[k] && lens[k] && push_range(rs, n, cap, addrs[k], addrs[k] + lens[k]) == 0)
+					images++;
+			}
+		}
+		free(addrs);
+		free(lens);
+	}
+	return images;
+}
+
+int kc_fill_deny(void)
+{
+	int fd_peek = bpf_map__fd(kc_skel->maps.kc_peek_slots);
+	unsigned long long args[4];
+	struct kc_range *rs = NULL;
+	size_t n = 0, cap = 0, m, k, images;
+	struct kc_peek_slot slot;
+	unsigned int found, i;
+	int err;
+
+	args[0] = (unsigned long long)kc_possible_cpus();
+	args[1] = (unsigned long long)((char *)&kc_skel->bss->kc_enforce - (char *)kc_skel->bss);
+	args[2] = (unsigned long long)((char *)&kc_skel->data_kcrt->kc_rt - (char *)kc_skel->data_kcrt);
+	args[3] = (unsigned long long)((const char *)&kc_skel->rodata->kc_thread_size - (const char *)kc_skel->rodata);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(args));
+	err = bpf_prog_test_run_opts(bpf_program__fd(kc_skel->progs.kc_whereis), &opts);
+	if (err) {
+		err = -errno;
+		fprintf(stderr, "KC-WARN kc_whereis: %s: the run time's own memory is not denied\n", strerror(-err));
+		return err;
+	}
+	found = opts.retval;
+	for (i = 0; i < found && i < KC_PEEK_SLOTS; i++) {
+		if (bpf_map_lookup_elem(fd_peek, &i, &slot) == 0 && push_range(&rs, &n, &cap, slot.addr, slot.val))
+			return -ENOMEM;
+	}
+	images = jit_images(&rs, &n, &cap);
+	if (n)
+		qsort(rs, n, sizeof(*rs), cmp_range_start);
+	/* merge what overlaps or touches */
+	for (m = 0, k = 0; k < n; k++) {
+		if (m && rs[k].start <= rs[m - 1].end) {
+			if (rs[k].end > rs[m - 1].end)
+				rs[m - 1].end = rs[k].end;
+		} else {
+			rs[m++] = rs[k];
+		}
+	}
+	n = m;
+	/* too many: close the smallest gaps (what lies between two pieces of the run time's memory is
+	 * kernel text or other BPF memory of the same allocations: never a legal write target here) */
+	while (n > KC_MAX_DENY) {
+		size_t best = 0;
+
+		for (k = 1; k + 1 < n; k++)
+			if (rs[k + 1].start - rs[k].end < rs[best + 1].start - rs[best].end)
+				best = k;
+		rs[best].end = rs[best + 1].end;
+		memmove(&rs[best + 1], &rs[best + 2], (n - best - 2) * sizeof(*rs));
+		n--;
+	}
+	for (k = 0; k < n; k++)
+		kc_skel->data_kcdeny->kc_deny.r[k] = rs[k];
+	kc_skel->data_kcdeny->kc_deny.count = (unsigned int)n;
+	fprintf(stdout, "KC-DENY ranges=%zu maps_and_data=%u jit_images=%zu%s\n", n, found, images,
+		images ? "" : " (no JIT image: interpreted programs are not covered)");
+	free(rs);
 	return 0;
 }

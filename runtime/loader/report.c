@@ -31,6 +31,17 @@ void kc_report_refusal(const char *what, const char *program, const char *symbol
 	fprintf(stdout, "\"+0x%lx: %s\n", offset, strerror(-err));
 }
 
+void kc_report_site_refusal(const struct kc_seed_site *s, int err)
+{
+	fprintf(stdout, "KC-REFUSED site %s at \"", s->program);
+	kc_put_name(stdout, kc_name(s->symbol));
+	fprintf(stdout, "\"+0x%lx: %s source=\"", s->offset, strerror(-err));
+	kc_put_name(stdout, kc_name(s->file));
+	fprintf(stdout, ":%u:%u\" function=\"", s->line, s->column);
+	kc_put_name(stdout, kc_name(s->function));
+	fprintf(stdout, "\"\n");
+}
+
 static const char *const counter_names[KC_CNT_MAX] = {
 	[KC_CNT_CHECKS] = "checks", [KC_CNT_PASSES] = "passes", [KC_CNT_VIOLATIONS] = "violations",
 	[KC_CNT_AUDITED] = "audited", [KC_CNT_DROPS] = "drops", [KC_CNT_UNKNOWN_SITE] = "unknown_site",
@@ -40,8 +51,27 @@ static const char *const counter_names[KC_CNT_MAX] = {
 	[KC_CNT_PASS_BUDDY] = "pass_buddy", [KC_CNT_PASS_VMALLOC] = "pass_vmalloc", [KC_CNT_PASS_PERCPU] = "pass_percpu",
 	[KC_CNT_PASS_VMEMMAP] = "pass_vmemmap", [KC_CNT_FOREIGN_PASS] = "foreign_pass",
 	[KC_CNT_UNKNOWN_OWNER] = "unknown_owner", [KC_CNT_REPORTED] = "reported", [KC_CNT_KILLED] = "killed",
-	[KC_CNT_KILL_SKIPPED] = "kill_skipped",
+	[KC_CNT_KILL_SKIPPED] = "kill_skipped", [KC_CNT_DENIED] = "denied", [KC_CNT_CROSSED] = "crossed",
 };
+
+/* BPF recursion misses (bpf_prog_info.recursion_misses, 5.12+) summed over the object's programs:
+ * runs the kernel skipped because a BPF program was already running on the CPU. */
+static unsigned long long recursion_misses(void)
+{
+	struct bpf_program *p;
+	unsigned long long sum = 0;
+
+	bpf_object__for_each_program(p, kc_skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
 
 void kc_print_counters(const char *when)
 {
@@ -59,6 +89,12 @@ void kc_print_counters(const char *when)
 				sum += vals[c];
 		fprintf(stdout, " %s=%llu", counter_names[k] ? counter_names[k] : "?", (unsigned long long)sum);
 	}
+	{
+		int known = 0;
+		unsigned long long missed = kc_kprobe_missed(&known);
+
+		fprintf(stdout, " kprobe_missed=%llu kprobe_missed_known=%d recursion_misses=%llu", missed, known, recursion_misses());
+	}
 	fprintf(stdout, "\n");
 	fflush(stdout);
 	free(vals);
@@ -74,6 +110,7 @@ const char *kc_region_name(unsigned int r)
 	case KC_R_VMALLOC: return "vmalloc";
 	case KC_R_PERCPU: return "percpu";
 	case KC_R_VMEMMAP: return "vmemmap";
+	case KC_R_RUNTIME: return "runtime";
 	default: return "none";
 	}
 }

@@ -13,6 +13,7 @@
 
 const struct kc_seed kc_seed = {
 	.compartment = KC_SEED_COMPARTMENT,
+	.hash = KC_SEED_HASH,
 	.n_sites = KC_SEED_SITES,
 	.n_allocs = KC_SEED_ALLOCS,
 	.n_probes = KC_SEED_PROBES,

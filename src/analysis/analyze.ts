@@ -11,7 +11,7 @@ import { Containment, LegalSets } from './legal.js';
 import { PointsTo } from './pointsto.js';
 import { type Located, Program, type ProgramModule } from './program.js';
 import { findAllocationSites, framesOf } from './sites.js';
-import { writesOf } from './writes.js';
+import { writesOf, type WriterTable } from './writes.js';
 
 /** What a function looks like to a compartment predicate. */
 export interface FunctionInfo {
@@ -38,6 +38,8 @@ export interface CompartmentSpec {
 export interface AnalyzeOptions extends CompartmentSpec {
   /** The allocator table (default: `allocatorTable()`). */
   allocators?: AllocatorTable;
+  /** The writer table: calls that write through an argument (default: `KERNEL_WRITERS`; `writerTable()` extends it). */
+  writers?: WriterTable;
   /** Called with a short message as each stage starts. */
   onProgress?: (stage: string) => void;
   /** Version string written in the policy. */
@@ -112,7 +114,7 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
   const legal = new LegalSets(program, pts, sites, new Containment(program));
   const accesses: Access[] = [];
   for (const fn of functions) {
-    for (const w of writesOf(fn.value)) {
+    for (const w of writesOf(fn.value, options.writers)) {
       accesses.push({
         id: `${fn.module.name}:${fn.value.name}:${w.index}`,
         module: fn.module.name,

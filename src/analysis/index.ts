@@ -13,6 +13,8 @@ export type { Wrapper } from './sites.js';
 export { PointsTo } from './pointsto.js';
 export type { AbstractObject } from './pointsto.js';
 export { LegalSets, Containment, originReasons } from './legal.js';
-export { writesOf, asmWrittenArgs, KERNEL_WRITERS } from './writes.js';
-export type { WriteSite, WriterArguments } from './writes.js';
+export {
+  writesOf, asmWrittenArgs, KERNEL_WRITERS, writerTable, parseWriterFile, readWriterFile, WriterFileError, WriterSchema, WriterFileSchema,
+} from './writes.js';
+export type { WriteSite, WriterArguments, Writer, WriterTable } from './writes.js';
 export { typeName, typeKey, sizeOf, membersOf, membersAt, pointeeOf, stripQualifiers } from './ditypes.js';

@@ -2,6 +2,8 @@
 // cmpxchg, memory intrinsics, calls to known kernel writers (table-driven:
 // which argument is the destination and which the length), and inline asm with indirect memory
 // outputs (`=*m`: the kernel's atomics and per-cpu operations).
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import type { CallBase, Instruction } from '../ir/instructions.js';
 import { isCallBase } from '../ir/instructions.js';
 import type { Function, Value } from '../ir/values.js';
@@ -36,6 +38,78 @@ export const KERNEL_WRITERS: ReadonlyMap<string, WriterArguments> = new Map([
   ['copy_page', { destination: 0, length: 4096 }], ['clear_page', { destination: 0, length: 4096 }],
   ['clear_user', w(0, 1)], ['__clear_user', w(0, 1)],
 ]);
+
+/** One writer of a user writer file: the function, its destination argument, and its length (an argument or a constant). */
+export const WriterSchema = z.object({
+  name: z.string().min(1),
+  /** Index of the argument the function writes through. */
+  destination: z.number().int().nonnegative(),
+  /** Index of the argument holding the bytes written. */
+  lengthArgument: z.number().int().nonnegative().optional(),
+  /** The bytes written when constant (`clear_page`: 4096). */
+  length: z.number().int().positive().optional(),
+  note: z.string().optional(),
+}).strict();
+export type Writer = z.infer<typeof WriterSchema>;
+
+/** A user writer file (`--writers FILE`): writers added (same name replaces) and names removed from the default table. */
+export const WriterFileSchema = z.object({
+  writers: z.array(WriterSchema),
+  remove: z.array(z.string()).optional(),
+}).strict();
+
+/** The writer table as a map by function name. */
+export type WriterTable = ReadonlyMap<string, WriterArguments>;
+
+/** A user writer file that does not match the schema (the field is named). */
+export class WriterFileError extends Error {
+  override readonly name = 'WriterFileError';
+  constructor(readonly file: string, readonly path: string, readonly problem: string) {
+    super(`${file}: ${path || '(root)'}: ${problem}`);
+  }
+}
+
+/** The default kernel writers, extended by `extra` (same name replaces), without `remove`. */
+export function writerTable(extra: readonly Writer[] = [], remove: readonly string[] = []): WriterTable {
+  const m = new Map(KERNEL_WRITERS);
+  for (const r of remove) m.delete(r);
+  for (const x of extra) {
+    m.set(x.name, {
+      destination: x.destination,
+      ...(x.lengthArgument !== undefined ? { lengthArgument: x.lengthArgument } : {}),
+      ...(x.length !== undefined ? { length: x.length } : {}),
+    });
+  }
+  return m;
+}
+
+/** Parses a user writer file's content. @throws {@link WriterFileError} naming the bad field. */
+export function parseWriterFile(text: string, file = '<writers>'): WriterTable {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new WriterFileError(file, '', `not JSON: ${(e as Error).message}`);
+  }
+  const r = WriterFileSchema.safeParse(value);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    const path = i.path.map((p, k) => (typeof p === 'number' ? `[${p}]` : `${k ? '.' : ''}${String(p)}`)).join('');
+    throw new WriterFileError(file, path, i.message);
+  }
+  return writerTable(r.data.writers, r.data.remove);
+}
+
+/** Reads a user writer file. @throws {@link WriterFileError} */
+export async function readWriterFile(path: string): Promise<WriterTable> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new WriterFileError(path, '', `cannot read: ${(e as Error).message}`);
+  }
+  return parseWriterFile(text, path);
+}
 
 /** The memory intrinsics' arguments (`llvm.memcpy(dst, src, len, volatile)`), lowered to calls of memcpy and friends. */
 const INTRINSIC_WRITER = w(0, 2);
@@ -83,7 +157,7 @@ function splitConstraints(s: string): string[] {
   return out;
 }
 
-function callWrites(call: CallBase, index: number): WriteSite[] {
+function callWrites(call: CallBase, index: number, writers: WriterTable): WriteSite[] {
   const c = stripCasts(call.callee);
   if (c.kind === 'asm') {
     return asmWrittenArgs(c.constraints).map((k) => ({ inst: call, index, op: 'call' as const, pointer: call.args[k]!, callee: 'asm' }))
@@ -99,14 +173,14 @@ function callWrites(call: CallBase, index: number): WriteSite[] {
       ...(len?.kind === 'int' ? { width: Number(len.value) } : {}),
     }];
   }
-  const writer = KERNEL_WRITERS.get(f.name);
+  const writer = writers.get(f.name);
   const pointer = writer && call.args[writer.destination];
   if (pointer) return [{ inst: call, index, op: 'call', pointer, callee: f.name, writer }];
   return [];
 }
 
-/** Every write of a function. */
-export function writesOf(f: Function): WriteSite[] {
+/** Every write of a function; calls are writes when `writers` (default: the kernel writers) names their callee. */
+export function writesOf(f: Function, writers: WriterTable = KERNEL_WRITERS): WriteSite[] {
   const out: WriteSite[] = [];
   let index = 0;
   for (const b of f.blocks) {
@@ -123,7 +197,7 @@ export function writesOf(f: Function): WriteSite[] {
           out.push({ inst: i, index: at, op: 'cmpxchg', pointer: i.pointer, width: sizeOfType(i.operands[1]!.type) });
           break;
         default:
-          if (isCallBase(i)) out.push(...callWrites(i, at));
+          if (isCallBase(i)) out.push(...callWrites(i, at, writers));
       }
     }
   }

@@ -129,6 +129,19 @@ export function staticSafety(
 /** The write a tail call stands for: none of its own (the callee writes); no operand is recorded. */
 const TAIL_CALL: MemoryWrite = { operand: { scale: 1, displacement: 0, width: 0 }, kind: "stack", access: "write", repCount: undefined, elementWidth: 0, locked: false, displacementTarget: undefined };
 
+/**
+ * The operand of a candidate with its relocated displacement named by a data symbol the loader
+ * can find in kallsyms: a section-relative target (`.bss+0x40`, a static) becomes the static's
+ * name and offset (`fl_ht+0x0`); an unresolvable one keeps the relocation's own spelling.
+ */
+function withResolvedDisplacement(c: Candidate): MemoryOperand {
+  const t = c.write.displacementTarget;
+  if (t === undefined || c.write.operand.base === "rip") return c.write.operand;
+  const g = c.object.resolveTarget(t);
+  const target = g === undefined ? t : `${g.name}${g.offset === 0 ? "+0x0" : g.offset < 0 ? `-0x${(-g.offset).toString(16)}` : `+0x${g.offset.toString(16)}`}`;
+  return { ...c.write.operand, displacementTarget: target };
+}
+
 /** One instruction that may perform an access, and the write it would perform. */
 export interface Candidate {
   readonly object: ObjectIndex;
@@ -254,6 +267,7 @@ export function mapSitesToAddresses(policy: Policy, objects: readonly MapperObje
       let allSafe = true;
       const binary = candidates.map((c): BinarySite => {
         sites++;
+        const operand = withResolvedDisplacement(c);
         const rule = options.noStaticElimination === true || access.legal.any ? undefined : staticSafety(c.write.operand, c.write, access, c.object.keepsFramePointer(c.symbol), (t) => c.object.resolveTarget(t));
         if (rule !== undefined) {
           safeSites++;
@@ -265,7 +279,8 @@ export function mapSitesToAddresses(policy: Policy, objects: readonly MapperObje
           offset: c.insn.offset - c.symbol.sectionOffset!,
           section: c.section.name,
           // a call's own write is its return address: the callee writes, through its arguments
-          ...(c.write.kind === "stack" ? {} : { operand: c.write.operand }),
+          ...(c.write.kind === "stack" ? {} : { operand }),
+          ...(c.write.kind === "stack" && (c.insn.mnemonic === "call" || c.insn.mnemonic === "jmp") ? { call: true } : {}),
           confidence,
           ...(siteReason(c, tier!, access) !== undefined ? { reason: siteReason(c, tier!, access)! } : {}),
           ...(rule !== undefined ? { staticallySafe: true } : {}),

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AllocatorFileError, readAllocatorFile, readSymbolList } from '../analysis/index.js';
+import { AllocatorFileError, WriterFileError, readAllocatorFile, readSymbolList, readWriterFile } from '../analysis/index.js';
 import { BinaryError } from '../binary/index.js';
 import { BpfCompileError, EmitError } from '../emit/index.js';
 import { ParseError } from '../ir/errors.js';
@@ -59,16 +59,17 @@ export const COMPARTMENT_OPTIONS = {
   'source-prefix': { type: 'string', multiple: true },
   symbols: { type: 'string' },
   allocators: { type: 'string' },
+  writers: { type: 'string' },
   name: { type: 'string' },
 } as const satisfies Options;
 
 export const COMPARTMENT_USAGE = `--compartment <files/dirs/globs> [--context <files/dirs/globs>]
-    [--source-prefix net/ipv6/] [--symbols file] [--allocators file.json] [--name NAME]`;
+    [--source-prefix net/ipv6/] [--symbols file] [--allocators file.json] [--writers file.json] [--name NAME]`;
 
 /** The compartment part of the pipeline's options, from the parsed compartment options. */
 export async function compartmentOptions(values: {
-  compartment?: string[]; context?: string[]; 'source-prefix'?: string[]; symbols?: string; allocators?: string; name?: string;
-}): Promise<Pick<BuildOptions, 'compartment' | 'context' | 'sourcePrefixes' | 'symbols' | 'allocators' | 'name'>> {
+  compartment?: string[]; context?: string[]; 'source-prefix'?: string[]; symbols?: string; allocators?: string; writers?: string; name?: string;
+}): Promise<Pick<BuildOptions, 'compartment' | 'context' | 'sourcePrefixes' | 'symbols' | 'allocators' | 'writers' | 'name'>> {
   if (!values.compartment?.length) throw new UsageError('--compartment is required');
   return {
     compartment: expandInputs(values.compartment),
@@ -76,6 +77,7 @@ export async function compartmentOptions(values: {
     ...(values['source-prefix'] ? { sourcePrefixes: values['source-prefix'] } : {}),
     ...(values.symbols ? { symbols: await readSymbolList(values.symbols) } : {}),
     ...(values.allocators ? { allocators: await readAllocatorFile(values.allocators) } : {}),
+    ...(values.writers ? { writers: await readWriterFile(values.writers) } : {}),
     ...(values.name ? { name: values.name } : {}),
   };
 }
@@ -147,7 +149,7 @@ export function reportError(e: unknown, usage: string): number {
     for (const d of e.diagnostics.slice(0, 10)) console.error(`  ${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`);
     return 1;
   }
-  if (e instanceof ParseError || e instanceof PolicyError || e instanceof AllocatorFileError || e instanceof BinaryError || e instanceof EmitError) {
+  if (e instanceof ParseError || e instanceof PolicyError || e instanceof AllocatorFileError || e instanceof WriterFileError || e instanceof BinaryError || e instanceof EmitError) {
     console.error(`kcompart: ${e.message}`);
     return 1;
   }

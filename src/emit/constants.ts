@@ -27,9 +27,11 @@ export const KC = {
   MAX_ORDER: 10,
   MAX_ERRNO: 4095,
   MAX_BULK: 4096,
+  MAX_ADOPTED: 131072,
   MAX_PENDING: 8192,
   /** (256 * 1024) */
   RINGBUF_BYTES: 262144,
+  MAX_DENY: 64,
   MAX_STACKS: 4096,
   STACK_DEPTH: 32,
   THREAD_SIZE_ORDER: 2,
@@ -72,8 +74,12 @@ export const KC = {
   R_PERCPU: 32,
   /** (1u << 6) */
   R_VMEMMAP: 64,
+  /** (1u << 7) */
+  R_RUNTIME: 128,
   /** (1u << 31) */
   R_ANY: 2147483648,
+  /** (1ULL << 10) */
+  EFLAGS_DF: 1024,
   /** (1u << 31) */
   SITE_GS: 2147483648,
   /** (1u << 0) */
@@ -140,5 +146,7 @@ export const KC_COUNTER = {
   REPORTED: 20,
   KILLED: 21,
   KILL_SKIPPED: 22,
-  MAX: 23,
+  DENIED: 23,
+  CROSSED: 24,
+  MAX: 25,
 } as const;

@@ -8,13 +8,14 @@
 // loader is built with; copies of the run time (runtime/bpf, runtime/include,
 // runtime/loader) so the output directory compiles on its own. Policy names
 // reach the C only through ./escape.ts; program names are generated.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Access, AllocationSite, BinarySite, LegalSet, MemoryOperand, Policy } from '../policy/index.js';
 import { KC } from './constants.js';
 import { cComment, cString } from './escape.js';
-import { seedHeader, type SeedAlloc, type SeedSite } from './seed.js';
+import { parseHolder, seedHeader, type SeedAlloc, type SeedSite } from './seed.js';
 import { EmitError } from './errors.js';
 
 export type { SeedAlloc, SeedSite } from './seed.js';
@@ -52,7 +53,7 @@ export const TEMPLATE_FILES: readonly string[] = RUNTIME_FILES.map((f) => basena
 
 /** The programs of runtime/bpf/ in every generated object besides site and allocation programs: kc_peek (run by the loader) and allocation tracking. */
 export const RUNTIME_PROGRAMS = [
-  'kc_peek', 'kc_matrix', 'kc_page_alloc', 'kc_page_free', 'kc_free_kfree', 'kc_free_cache', 'kc_free_bulk', 'kc_free_vfree',
+  'kc_peek', 'kc_matrix', 'kc_whereis', 'kc_page_alloc', 'kc_page_free', 'kc_free_kfree', 'kc_free_cache', 'kc_free_bulk', 'kc_free_vfree',
   'kc_vmalloc_entry', 'kc_vmalloc_ret',
 ] as const;
 
@@ -102,9 +103,44 @@ export interface EmittedSite {
   readonly symbol: string;
   readonly offset: number;
   readonly regions: number;
-  /** The C expression of the effective address over `ctx`. */
+  /** The C expression of the effective address over `ctx` (with `kc_reloc(id)` when the displacement is relocated). */
   readonly address: string;
+  /** The C expression of the bytes written from `address` (a constant, or an argument register of a writer call). */
+  readonly length: string;
+  /** How the site is checked: one write of `length` bytes, a rep string store (rcx elements, DF), or a writer call. */
+  readonly kind: SiteKind;
+  /** The relocated displacement's symbol and addend, added by the loader (kc_relocs). */
+  readonly reloc?: { readonly symbol: string; readonly addend: number };
   readonly gs: boolean;
+}
+
+/** How a site program computes the bytes it checks. */
+export type SiteKind = 'write' | 'rep' | 'writer';
+
+/** One machine site that gets no run-time check although it needs one: why, and where in the source. */
+export interface UncheckedSite {
+  readonly reason: 'any' | 'unmapped' | 'no-operand' | 'unsupported';
+  readonly access: string;
+  readonly function: string;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly symbol: string;
+  readonly offset: number;
+  /** The unmapped reason, the callee of a call without destination argument, the register pt_regs lacks. */
+  readonly detail?: string;
+}
+
+/** The machine sites left unchecked, by reason, and the summary line `kcompart emit` prints. */
+export interface UncheckedSummary {
+  readonly total: number;
+  readonly any: number;
+  readonly unmapped: number;
+  readonly noOperand: number;
+  readonly unsupported: number;
+  /** `unchecked: N machine sites (any A, unmapped U, no-operand O, unsupported X)` */
+  readonly line: string;
+  readonly sites: readonly UncheckedSite[];
 }
 
 export interface EmitStats {
@@ -129,6 +165,12 @@ export interface EmitStats {
   readonly allocations: { readonly tracked: number; readonly untracked: number; readonly probes: number };
   /** Site programs by flag: some slab / buddy allocation of the set has no probe (checked by kind only). */
   readonly untrackedSites: { readonly slab: number; readonly buddy: number };
+  /**
+   * Site programs by kind: writer calls checked at the call (`[dst, dst+len)` from the argument
+   * registers; `startOnly`: a writer with no length argument, checked at its first byte), rep string
+   * stores, and writes whose displacement is a relocation the loader resolves.
+   */
+  readonly kinds: { readonly writer: number; readonly writerStartOnly: number; readonly rep: number; readonly relocated: number };
 }
 
 export interface EmitResult {
@@ -136,7 +178,12 @@ export interface EmitResult {
   readonly sites: EmittedSite[];
   readonly probes: EmittedProbe[];
   readonly stats: EmitStats;
+  /** What needs a check and gets none (also written as `unchecked.txt`). */
+  readonly unchecked: UncheckedSummary;
 }
+
+/** The argument registers of the x86-64 System V calling convention, by argument index (pt_regs fields). */
+export const ARGUMENT_REGISTERS = ['di', 'si', 'dx', 'cx', 'r8', 'r9'] as const;
 
 /** x86-64 register → its `struct pt_regs` field, and whether the name is a 32-bit view. */
 const REGS: Record<string, { field: string; bits: 64 | 32 }> = {};
@@ -249,6 +296,9 @@ interface SiteGroup {
   readonly accesses: Access[];
   legal: LegalSet;
   readonly address: string;
+  readonly length: string;
+  readonly kind: SiteKind;
+  readonly reloc?: { readonly symbol: string; readonly addend: number };
   readonly gs: boolean;
 }
 
@@ -391,7 +441,19 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     if (b.staticallySafe === true) return void skipped['statically-safe']++;
     if (b.confidence === 'unmapped') return void skipped.unmapped++;
     const op = b.operand;
-    if (op === undefined) return void skipped['no-operand']++;
+    if (op === undefined) {
+      // a writer call: its callee writes [dst, dst + len) from the argument registers at the call
+      const w = a.writer;
+      const isCall = b.call === true || /: the callee performs the write/.test(b.reason ?? '');
+      if (w === undefined || !isCall) return void noOperand(a, b);
+      const dst = ARGUMENT_REGISTERS[w.destination];
+      const lenReg = w.lengthArgument !== undefined ? ARGUMENT_REGISTERS[w.lengthArgument] : undefined;
+      if (dst === undefined || (w.lengthArgument !== undefined && lenReg === undefined)) {
+        return void unsupported(a, b, `argument ${Math.max(w.destination, w.lengthArgument ?? 0)} is not in a register`);
+      }
+      const length = lenReg !== undefined ? `ctx->${lenReg}` : w.length !== undefined ? `${w.length}ULL` : '1ULL';
+      return void group(a, b, { address: `ctx->${dst}`, length, kind: 'writer', gs: false });
+    }
     if (op.base === 'rip') {
       skipped['rip-relative']++;
       // %gs:sym(%rip): this CPU's copy of a per-cpu variable, legal exactly when the set allows percpu
@@ -407,31 +469,67 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     }
     const gs = op.segment === 'gs';
     const address = op.segment === undefined || gs ? addressExpression(op) : undefined;
-    if (address === undefined) return void skipped['unsupported-register']++;
-    // several IR writes mapped to one instruction (inlined copies, ambiguous rows) share one
-    // program whose legal set is the union of theirs: sound, and one probe per address
-    const key = `${b.object}\0${b.symbol}\0${b.offset}`;
+    if (address === undefined) return void unsupported(a, b, `operand ${op.segment ? `${op.segment}:` : ''}${op.base ?? ''}${op.index ? `,${op.index}` : ''}`);
+    const reloc = op.displacementTarget !== undefined && !gs ? parseHolder(op.displacementTarget) : undefined;
+    const relocOf = reloc ? { symbol: reloc.symbol, addend: reloc.offset } : undefined;
+    if (op.repElement !== undefined && op.width === 0) {
+      return void group(a, b, { address, length: `${op.repElement}ULL`, kind: 'rep', gs, ...(relocOf ? { reloc: relocOf } : {}) });
+    }
+    group(a, b, { address, length: `${Math.max(1, op.width)}ULL`, kind: 'write', gs, ...(relocOf ? { reloc: relocOf } : {}) });
+  };
+  const unchecked: UncheckedSite[] = [];
+  const uncheckedOf = (reason: UncheckedSite['reason'], a: Access, b: BinarySite, detail?: string): void => {
+    const at = a.location[0];
+    unchecked.push({
+      reason, access: a.id, function: a.function, file: at?.file ?? '', line: at?.line ?? 0, column: at?.column ?? 0,
+      symbol: b.symbol, offset: b.offset, ...(detail !== undefined ? { detail } : {}),
+    });
+  };
+  const noOperand = (a: Access, b: BinarySite): void => {
+    skipped['no-operand']++;
+    uncheckedOf('no-operand', a, b, a.callee !== undefined ? `call of ${a.callee}${a.writer === undefined ? ' (no destination argument)' : ''}` : undefined);
+  };
+  const unsupported = (a: Access, b: BinarySite, detail: string): void => {
+    skipped['unsupported-register']++;
+    uncheckedOf('unsupported', a, b, detail);
+  };
+  // several IR writes mapped to one instruction (inlined copies, ambiguous rows) share one
+  // program whose legal set is the union of theirs: sound, and one probe per address
+  const group = (a: Access, b: BinarySite, r: Pick<SiteGroup, 'address' | 'length' | 'kind' | 'reloc' | 'gs'>): void => {
+    const key = `${b.object}\0${b.symbol}\0${b.offset}\0${r.kind}\0${r.address}\0${r.length}`;
     const g = groups.get(key);
     if (g) {
       g.accesses.push(a);
       g.legal = unionLegal(g.legal, a.legal);
       merged++;
     } else {
-      groups.set(key, { b, accesses: [a], legal: a.legal, address, gs });
+      groups.set(key, { b, accesses: [a], legal: a.legal, ...r });
     }
   };
+  const kinds = { writer: 0, writerStartOnly: 0, rep: 0, relocated: 0 };
   const generate = (grp: SiteGroup): void => {
-    const { b, legal, address, gs } = grp;
+    const { b, legal, gs, kind, reloc } = grp;
     const a = grp.accesses[0]!;
-    if (legal.any) return void (skipped['legal-any'] += grp.accesses.length);
+    if (legal.any) {
+      skipped['legal-any'] += grp.accesses.length;
+      for (const x of grp.accesses) uncheckedOf('any', x, b);
+      return;
+    }
     if (!ATTACHABLE.test(b.symbol)) unnamedSections++;
     if (legal.globals.length > MAX_SITE_GLOBALS) overGlobalLimit++;
     const id = sites.length;
     const program = `kc_site_${id}`;
+    // a relocated displacement: the loader writes the symbol's address + addend into kc_relocs[id]
+    const address = reloc ? `${grp.address} + kc_reloc(${id}u) /* ${cComment(`${reloc.symbol}${reloc.addend ? `${reloc.addend < 0 ? '-' : '+'}0x${Math.abs(reloc.addend).toString(16)}` : ''}`)} */` : grp.address;
+    const length = grp.length;
+    if (kind === 'writer') kinds.writer++;
+    if (kind === 'writer' && length === '1ULL') kinds.writerStartOnly++;
+    if (kind === 'rep') kinds.rep++;
+    if (reloc) kinds.relocated++;
     const regions = regionBits(legal);
     const ids: number[] = [];
     const flags = flagsOf(legal, ids);
-    sites.push({ id, program, access: a.id, symbol: b.symbol, offset: b.offset, regions, address, gs });
+    sites.push({ id, program, access: a.id, symbol: b.symbol, offset: b.offset, regions, address, length, kind, ...(reloc ? { reloc } : {}), gs });
     const where0 = a.location[0];
     seeds.push({
       id, access: a.id, object: b.object, symbol: b.symbol, offset: b.offset, regions, gs,
@@ -440,23 +538,36 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
       foreignSizes: [...new Set((legal.foreignTypes ?? []).flatMap((t) => (t.size ? [t.size] : [])))].sort((x, y) => x - y),
       function: a.function, file: where0?.file ?? '', line: where0?.line ?? 0, column: where0?.column ?? 0,
       ...(grp.accesses.length > 1 ? { accesses: grp.accesses.map((x) => x.id) } : {}),
+      ...(reloc ? { reloc } : {}), kind,
     });
     for (const x of legal.globals) globals.add(x);
     for (const c of legal.slabCaches) caches.add(c);
     const where = a.location[0];
     const siteArg = gs ? `${id}u | KC_SITE_GS` : `${id}u`;
     const more = grp.accesses.length > 1 ? ` (+${grp.accesses.length - 1} more accesses on this instruction)` : '';
+    const what = kind === 'writer'
+      ? ` * checks: the call's write [dst, dst + len) of ${cComment(a.callee ?? '?')}${length === '1ULL' ? ' (no length argument: its first byte)' : ''}\n`
+      : kind === 'rep' ? ` * checks: the rep string store's rcx elements of ${length.replace('ULL', '')} bytes from rdi, up or down by DF\n` : '';
+    const body = kind === 'rep'
+      ? `kc_site_check_rep(ctx, ${siteArg}, ${address}, ctx->cx, ${length}, ctx->flags, ctx->sp);`
+      : `kc_site_check(ctx, ${siteArg}, ${address}, ${length}, ctx->sp);`;
     programs.push(
       `/* site ${id}: access ${cComment(a.id)}${more} in ${cComment(a.function)}` +
         (where ? ` at ${cComment(where.file)}:${where.line}:${where.column}` : '') +
         `; ${cComment(b.symbol)}+0x${b.offset.toString(16)} in ${cComment(b.object)}\n` +
-        legalSetComment(legal, regions, flags, (sid) => allocIds.get(sid)) +
+        legalSetComment(legal, regions, flags, (sid) => allocIds.get(sid)) + what +
         ` */\n` +
         `SEC(${sectionName(b.symbol, b.offset)})\n` +
-        `int ${program}(struct pt_regs *ctx)\n{\n\tkc_site_check(ctx, ${siteArg}, ${address}, ctx->sp);\n\treturn 0;\n}\n`,
+        `int ${program}(struct pt_regs *ctx)\n{\n\t${body}\n\treturn 0;\n}\n`,
     );
   };
-  for (const a of policy.accesses) for (const b of a.binary ?? []) consider(a, b);
+  for (const a of policy.accesses) {
+    for (const b of a.binary ?? []) {
+      const before = skipped.unmapped;
+      consider(a, b);
+      if (skipped.unmapped > before) uncheckedOf('unmapped', a, b, b.reason);
+    }
+  }
   for (const grp of groups.values()) generate(grp);
   const probePrograms = probes.map((p) => {
     const a = allocs[p.alloc]!;
@@ -481,12 +592,18 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     (probePrograms.length ? '\n' : '') +
     `char LICENSE[] SEC("license") = "GPL";\n`;
 
-  const files: EmittedFile[] = [{ name: `${base}.bpf.c`, content: c }];
+  // integrity: the seed's hash, compiled into both the object (kc_policy_hash) and the loader (KC_SEED_HASH)
+  const seedH = seedHeader(policy, seeds, allocs, probes);
+  const hash = `0x${createHash('sha256').update(seedH).update('\0').update(c).digest('hex').slice(0, 16)}`;
+  const cHashed = c.replace('#include "vmlinux.h"\n', `#define KC_POLICY_HASH ${hash}ULL /* the seed's, checked by the loader */\n#include "vmlinux.h"\n`);
+  const files: EmittedFile[] = [{ name: `${base}.bpf.c`, content: cHashed }];
   files.push({
     name: `${base}.seed.json`,
-    content: `${JSON.stringify({ schema: 'kcompart.bpf-seed', version: 2, compartment: policy.compartment.name, sites: seeds, allocs, probes, caches: policy.caches }, null, 1)}\n`,
+    content: `${JSON.stringify({ schema: 'kcompart.bpf-seed', version: 2, compartment: policy.compartment.name, hash, sites: seeds, allocs, probes, caches: policy.caches }, null, 1)}\n`,
   });
-  files.push({ name: `${base}.seed.h`, content: seedHeader(policy, seeds, allocs, probes) });
+  files.push({ name: `${base}.seed.h`, content: `${seedH}\n/* the hash of this seed (before this line) and of ${cComment(base)}.bpf.c, also compiled into the BPF object */\n#define KC_SEED_HASH ${hash}ULL\n` });
+  const summary = uncheckedSummary(unchecked);
+  files.push({ name: 'unchecked.txt', content: uncheckedText(policy, summary) });
   for (const t of RUNTIME_FILES) {
     const p = join(runtime, t);
     if (!existsSync(p)) throw new EmitError(`run-time file ${t} missing in ${runtime}`);
@@ -499,7 +616,32 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     stats: {
       accesses: policy.accesses.length, binarySites, programs: sites.length, skipped, ripResolved,
       globals: globals.size, caches: caches.size, unnamedSections, overGlobalLimit, merged,
-      allocations: { tracked: allocs.length, untracked: untrackedAllocs, probes: probes.length }, untrackedSites,
+      allocations: { tracked: allocs.length, untracked: untrackedAllocs, probes: probes.length }, untrackedSites, kinds,
     },
+    unchecked: summary,
   };
+}
+
+/** Counts unchecked sites by reason, with the line `kcompart emit` prints. */
+export function uncheckedSummary(sites: readonly UncheckedSite[]): UncheckedSummary {
+  const n = (r: UncheckedSite['reason']): number => sites.filter((x) => x.reason === r).length;
+  const any = n('any'), unmapped = n('unmapped'), noOperand = n('no-operand'), unsupported = n('unsupported');
+  return {
+    total: sites.length, any, unmapped, noOperand, unsupported, sites,
+    line: `unchecked: ${sites.length} machine sites (any ${any}, unmapped ${unmapped}, no-operand ${noOperand}, unsupported ${unsupported})`,
+  };
+}
+
+/** `unchecked.txt`: the summary line, then one line per unchecked machine site: reason, source line, function, probe address, access, detail. */
+function uncheckedText(policy: Policy, u: UncheckedSummary): string {
+  const clean = (s: string): string => s.replace(/[\t\n\r]/g, ' ');
+  const rows = [...u.sites]
+    .sort((x, y) => x.reason.localeCompare(y.reason) || x.file.localeCompare(y.file) || x.line - y.line || x.column - y.column || x.offset - y.offset)
+    .map((x) => [x.reason, `${x.file}:${x.line}:${x.column}`, x.function, `${x.symbol}+0x${x.offset.toString(16)}`, x.access, x.detail ?? ''].map(clean).join('\t'));
+  return `# kcompart: machine sites of compartment ${clean(policy.compartment.name)} that need a run-time check and get none\n` +
+    `# ${u.line}\n` +
+    `# Writes done on the compartment's behalf inside functions outside it, other than the writer calls\n` +
+    `# checked at the call (the writer table), are out of scope: they are not sites of this policy.\n` +
+    `# reason\tsource\tfunction\tprobe\taccess\tdetail\n` +
+    rows.map((r) => `${r}\n`).join('');
 }

@@ -41,6 +41,10 @@ export interface SeedSite {
   readonly foreignSizes: readonly number[];
   /** Every access on this instruction, when several share it (the program checks the union of their sets). */
   readonly accesses?: readonly string[];
+  /** The relocated displacement of the operand: the loader adds this symbol's address + addend (kc_relocs). */
+  readonly reloc?: { readonly symbol: string; readonly addend: number };
+  /** How the program checks: one write, a rep string store, a writer call. */
+  readonly kind?: 'write' | 'rep' | 'writer';
   /** Where the write is in the source (its innermost frame). */
   readonly function: string;
   readonly file: string;
@@ -136,7 +140,8 @@ export function seedHeader(policy: Policy, sites: readonly SeedSite[], allocs: r
     return `{ .program = ${cString(`kc_site_${s.id}`)}, .symbol = ${t.name(s.symbol)}, .offset = 0x${s.offset.toString(16)}, ` +
       `.regions = 0x${(s.regions >>> 0).toString(16)}u, .flags = 0x${s.flags.toString(16)}u, .gs = ${s.gs ? 1 : 0}, ` +
       `.globals = ${globals}, .caches = ${caches}, .allocs = ${allocList}, .vm_callers = ${callers}, .foreign_sizes = ${sizes}, ` +
-      `.access = ${t.name(s.access)}, .function = ${t.name(s.function)}, .file = ${t.name(s.file)}, .line = ${s.line}, .column = ${s.column} }`;
+      `.access = ${t.name(s.access)}, .function = ${t.name(s.function)}, .file = ${t.name(s.file)}, .line = ${s.line}, .column = ${s.column}, ` +
+      `.reloc = ${s.reloc ? t.name(s.reloc.symbol) : -1}, .reloc_addend = ${s.reloc?.addend ?? 0} }`;
   });
   const allocRows = allocs.map((a) =>
     `{ .site = ${t.name(a.site)}, .kind = ${t.name(a.kind)}, .allocator = ${t.name(a.allocator)}, .file = ${t.name(a.file)}, .line = ${a.line} }`);

@@ -203,8 +203,20 @@ export const MemoryOperandSchema = z.object({
   segment: z.string().optional(),
   /** For rip-relative operands: the symbol and offset the address resolves to. */
   ripTarget: z.string().optional(),
+  /**
+   * For a non-rip-relative operand whose displacement is a relocation in the object (kernel code model:
+   * `movq $0, sym(,%rax,8)`, `sym(%rdi)`): the symbol and addend (`sym+0x10`) the linker adds to
+   * `displacement`; the address is base + index × scale + displacement + the symbol's address + addend
+   * (additive, version 1).
+   */
+  displacementTarget: z.string().optional(),
   /** Bytes written; 0 when variable (`rep movs`). */
   width: z.number().int().nonnegative(),
+  /**
+   * For a rep-prefixed string store (`rep movs` / `rep stos`): the element size; the count is in rcx and
+   * the direction in the DF flag, so the bytes written are rcx × element from rdi, up or down (additive, version 1).
+   */
+  repElement: z.number().int().positive().optional(),
 }).strict();
 export type MemoryOperand = z.infer<typeof MemoryOperandSchema>;
 
@@ -219,6 +231,11 @@ export const BinarySiteSchema = z.object({
   reason: z.string().optional(),
   /** True when static elimination proved the write safe: no run-time check. */
   staticallySafe: z.boolean().optional(),
+  /**
+   * The instruction is a call (or a tail-call `jmp`) whose callee performs the write: a writer call
+   * (`Access.writer`) is checked at it from the argument registers (additive, version 1).
+   */
+  call: z.boolean().optional(),
 }).strict();
 export type BinarySite = z.infer<typeof BinarySiteSchema>;
 

@@ -13,14 +13,14 @@
 SEC("kprobe/ip6_output+0xe")
 int kc_site_0(struct pt_regs *ctx)
 {
-	kc_site_check(ctx, KC_SITE0_ID, KC_SITE0_ADDR(ctx), ctx->sp);
+	kc_site_check(ctx, KC_SITE0_ID, KC_SITE0_ADDR(ctx), 8, ctx->sp);
 	return 0;
 }
 
 SEC("kprobe/ip6_output+0x2b")
 int kc_site_1(struct pt_regs *ctx)
 {
-	kc_site_check(ctx, KC_SITE1_ID, KC_SITE1_ADDR(ctx), ctx->sp);
+	kc_site_check(ctx, KC_SITE1_ID, KC_SITE1_ADDR(ctx), 4, ctx->sp);
 	return 0;
 }
 

@@ -5,8 +5,11 @@
  * args[1] = mode (0: args[2] as the address, 1: an address on the current
  * kernel stack, 2: the current task_struct, a slab object, 3: the parent's task_struct), args[3] = 1 to
  * allow that object's cache for the site first, 2 to record it first with
- * kc_track as allocation 7 (an allocation probe's work). Returns kc_check's result,
- * | 0x100 when the address's kmem_cache was found. */
+ * kc_track as allocation 7 (an allocation probe's work); args[4] = bytes written (0: 1).
+ * Modes 4: the phase flag kc_enforce (the run time's own .bss), 5: the current
+ * task_struct's end minus args[2] (a write across the end of a slab object),
+ * 6: the grandparent's task_struct.
+ * Returns kc_check_range's result, | 0x100 when the address's kmem_cache was found. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -21,6 +24,7 @@ int kc_test(struct bpf_raw_tracepoint_args *ctx)
 	__u64 mode = ctx->args[1];
 	__u64 addr = ctx->args[2];
 	__u64 opt = ctx->args[3];
+	__u64 len = ctx->args[4];
 	__u64 cache;
 	int ret;
 
@@ -36,10 +40,20 @@ int kc_test(struct bpf_raw_tracepoint_args *ctx)
 		struct task_struct *t = bpf_get_current_task_btf();
 
 		addr = (__u64)BPF_CORE_READ(t, real_parent);
-	} else if (mode == 2) {
+	} else if (mode == 2 || mode == 5) {
 		volatile __u64 p = (__u64)bpf_get_current_task_btf();
+		__u64 back = addr;
 
 		bpf_probe_read_kernel(&addr, sizeof(addr), (const void *)&p);
+		if (mode == 5)
+			addr = addr + kc_object_size(kc_cache_of(addr)) - back;
+	} else if (mode == 6) {
+		/* the grandparent's task_struct: another slab object that outlives the runner, recorded by no probe */
+		struct task_struct *t = bpf_get_current_task_btf();
+
+		addr = (__u64)BPF_CORE_READ(t, real_parent, real_parent);
+	} else if (mode == 4) {
+		addr = kc_scalar((__u64)&kc_enforce);
 	}
 	cache = kc_cache_of(addr);
 	if (opt == 1 && cache) {
@@ -50,7 +64,7 @@ int kc_test(struct bpf_raw_tracepoint_args *ctx)
 	}
 	if (opt == 2)
 		kc_track(7, addr);
-	ret = kc_site_check(ctx, site, addr, 0);
+	ret = kc_site_check(ctx, site, addr, len, 0);
 	return ret | (cache ? 0x100 : 0);
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* test_run.c: runs a pinned raw_tp program once through BPF_PROG_TEST_RUN
- * with four u64 arguments and prints its return value (bpftool 7.1's
+ * with four to eight u64 arguments and prints its return value (bpftool 7.1's
  * `prog run` always sets repeat, which raw_tp test runs refuse).
- * Usage: test_run PINNED_PROG A0 A1 A2 A3 */
+ * Usage: test_run PINNED_PROG A0 A1 A2 A3 [A4 …] */
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -11,14 +11,14 @@
 
 int main(int argc, char **argv)
 {
-	unsigned long long args[4];
+	unsigned long long args[8] = { 0 };
 	int fd, err, i;
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: %s PINNED_PROG A0 A1 A2 A3\n", argv[0]);
+	if (argc < 6 || argc > 10) {
+		fprintf(stderr, "usage: %s PINNED_PROG A0 A1 A2 A3 [A4 … A7]\n", argv[0]);
 		return 2;
 	}
-	for (i = 0; i < 4; i++)
+	for (i = 0; i + 2 < argc; i++)
 		args[i] = strtoull(argv[i + 2], NULL, 0);
 	fd = bpf_obj_get(argv[1]);
 	if (fd < 0) {

@@ -54,8 +54,8 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
     const pin = `/sys/fs/bpf/kcompart-test-${process.pid}-${extra.length}`;
     const maps = join(pin, "maps");
     const S = stext();
-    const check = async (site: number, mode: number, addr: bigint, allow = 0): Promise<number> =>
-      Number((await must(runner, [join(pin, "kc_test"), String(site >>> 0), String(mode), `0x${addr.toString(16)}`, String(allow)])).trim());
+    const check = async (site: number, mode: number, addr: bigint, allow = 0, len = 0): Promise<number> =>
+      Number((await must(runner, [join(pin, "kc_test"), String(site >>> 0), String(mode), `0x${addr.toString(16)}`, String(allow), String(len)])).trim());
 
     beforeAll(async () => {
       const obj = join(tmp, `harness${extra.join("")}.o`);
@@ -87,6 +87,12 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
       await site(10, R.slab, 0, 0, F.untrackedSlab);
       await site(11, R.slab, 0, 0, 0);
       await must(BPFTOOL, ["map", "update", "pinned", join(maps, "kc_allowed_allocs"), "key", ...u32s(8, 7), "value", "1"]);
+      // site 12: any memory (a site the loader widened); 13: the stack and the globals range S..S+16
+      await site(12, KC.R_ANY);
+      await site(13, R.global | R.stack, 0, 1);
+      // 14 and 15 track slab allocations (per-site adoption)
+      await site(14, R.slab, 0, 0, F.trackedSlab);
+      await site(15, R.slab, 0, 0, F.trackedSlab);
     });
     afterAll(() => rmSync(pin, { recursive: true, force: true }));
 
@@ -149,6 +155,72 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
       expect(await check(8, 3, 0n, 2)).toBe(PASS | CACHE_FOUND);
       expect(await check(9, 3, 0n)).toBe(VIOLATION | CACHE_FOUND);
       expect(await check(10, 3, 0n)).toBe(VIOLATION | CACHE_FOUND);
+    });
+
+    it("width: a write must lie inside one allowed global range / slab object / stack", async () => {
+      // global range [S, S+16): 8 bytes at S+8 fit, at S+12 they end past it
+      expect(await check(3, 0, S + 8n, 0, 8)).toBe(PASS);
+      expect(await check(3, 0, S + 12n, 0, 8)).toBe(VIOLATION);
+      expect(await check(3, 0, S + 15n, 0, 1)).toBe(PASS);
+      expect(await check(3, 0, S + 15n, 0, 2)).toBe(VIOLATION);
+      // the current task_struct, its cache allowed: the last 8 bytes fit, 8 bytes from 4 before the end cross it
+      expect(await check(2, 5, 8n, 1, 8)).toBe(PASS | CACHE_FOUND);
+      expect(await check(2, 5, 4n, 1, 8)).toBe(VIOLATION | CACHE_FOUND);
+      // the stack: a range inside the task's stack passes; a range running off its THREAD_SIZE block fails
+      expect(await check(0, 1, 0n, 0, 64)).toBe(PASS);
+      expect(await check(0, 1, 0n, 0, 1 << 20)).toBe(VIOLATION);
+      // a range that wraps around the address space
+      expect(await check(12, 0, 0xfffffffffffffff0n, 0, 64)).toBe(VIOLATION);
+    });
+
+    it("self-defence: the run time's own memory (the phase flag kc_enforce, its maps) is denied to every site, even any", async () => {
+      // kc_whereis (a test run) finds the ranges of the maps and global data; sorted and merged as the loader does
+      const offs = [0, 0, 0]; // kc_enforce, kc_rt, kc_thread_size: each first in its section here
+      const n = Number((await must(runner, [join(pin, "kc_whereis"), "64", ...offs.map(String)])).trim());
+      expect(n).toBeGreaterThanOrEqual(15);
+      // u64 values as strings: JSON numbers would round them
+      const text = (await must(BPFTOOL, ["-j", "map", "dump", "pinned", join(maps, "kc_peek_slots")])).replace(/:(\d{16,})/g, ':"$1"');
+      const dump = (JSON.parse(text) as { formatted: { key: number; value: { addr: number | string; val: number | string } } }[]).map((e) => e.formatted);
+      const big = (v: number | string): bigint => BigInt(v);
+      const raw = dump.filter((e) => e.key < n).map((e) => [big(e.value.addr), big(e.value.val)] as [bigint, bigint]).filter(([a, b]) => b > a);
+      raw.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+      const merged: [bigint, bigint][] = [];
+      for (const r of raw) {
+        const last = merged[merged.length - 1];
+        if (last && r[0] <= last[1]) last[1] = r[1] > last[1] ? r[1] : last[1];
+        else merged.push([...r]);
+      }
+      const deny = readdirSync(maps).find((f) => f.endsWith("kcdeny"));
+      expect(deny).toBeDefined();
+      const value = [...u32s(merged.length, 0), ...u64s(...merged.flatMap((r) => r)), ...u64s(...Array<bigint>(2 * (KC.MAX_DENY - merged.length)).fill(0n))];
+      await must(BPFTOOL, ["map", "update", "pinned", join(maps, deny!), "key", ...u32s(0), "value", ...value]);
+      // the phase flag: a violation for a site allowed any memory, and for a stack + globals site
+      expect(await check(12, 4, 0n, 0, 4)).toBe(VIOLATION);
+      expect(await check(13, 4, 0n, 0, 4)).toBe(VIOLATION);
+      // the same sites elsewhere still pass
+      expect(await check(12, 0, S, 0, 8)).toBe(PASS);
+      expect(await check(13, 0, S + 8n, 0, 8)).toBe(PASS);
+      await must(BPFTOOL, ["map", "update", "pinned", join(maps, deny!), "key", ...u32s(0), "value", ...u32s(0, 0), ...u64s(...Array<bigint>(2 * KC.MAX_DENY).fill(0n))]);
+    });
+
+    it("adoption is per site and per object: after audit, adopted memory is legal only for the sites that wrote it during audit", async () => {
+      const bss = readdirSync(maps).find((n) => n.endsWith("_bss"))!;
+      const phase = (on: number) => must(BPFTOOL, ["map", "update", "pinned", join(maps, bss), "key", ...u32s(0), "value", ...u32s(on)]);
+      // audit: site 14 writes the grandparent's task_struct (no probe recorded it): adopted for 14
+      expect(await check(14, 6, 0n)).toBe(PASS | CACHE_FOUND);
+      await phase(1);
+      try {
+        expect(await check(14, 6, 0n)).toBe(PASS | CACHE_FOUND);
+        // site 15 tracks slab allocations too, but did not write it during audit
+        expect(await check(15, 6, 0n)).toBe(VIOLATION | CACHE_FOUND);
+        await phase(0);
+        // written by 15 during (another) audit phase: now legal for 15 as well
+        expect(await check(15, 6, 0n)).toBe(PASS | CACHE_FOUND);
+        await phase(1);
+        expect(await check(15, 6, 0n)).toBe(PASS | CACHE_FOUND);
+      } finally {
+        await phase(0);
+      }
     });
 
     it("vmemmap, gs-relative per-cpu writes, and unknown sites", async () => {

@@ -110,15 +110,15 @@ describe("emitBpf on a small mapped policy", () => {
     expect(r.stats.skipped).toEqual({ "statically-safe": 1, unmapped: 1, "no-operand": 1, "rip-relative": 2, "legal-any": 1, "unsupported-register": 0 });
     expect(r.stats.ripResolved).toEqual({ legal: 1, outside: 0, gsLegal: 1, gsOutside: 0 });
     expect(r.sites.map((s) => s.program)).toEqual(["kc_site_0", "kc_site_1", "kc_site_2", "kc_site_3"]);
-    expect(r.files.map((f) => f.name).sort()).toEqual(["small.bpf.c", "small.seed.h", "small.seed.json", ...TEMPLATE_FILES].sort());
+    expect(r.files.map((f) => f.name).sort()).toEqual(["small.bpf.c", "small.seed.h", "small.seed.json", "unchecked.txt", ...TEMPLATE_FILES].sort());
     expect([...TEMPLATE_FILES].sort()).toEqual(["attach.c", "checker.bpf.h", "kallsyms.c", "kcompart.h", "loader.h", "main.c", "maps.bpf.h", "maps.c", "report.c", "seed.c", "track.bpf.h"]);
   });
 
   it("computes base + index*scale + displacement from pt_regs fields", () => {
-    expect(c).toContain('SEC("kprobe/ip6_output+0x1e")\nint kc_site_0(struct pt_regs *ctx)\n{\n\tkc_site_check(ctx, 0u, ctx->di + ctx->si * 8 + 16ULL, ctx->sp);');
-    expect(c).toContain("kc_site_check(ctx, 1u, ctx->bx + (__u64)(__u32)ctx->r9 * 4, ctx->sp);");
-    expect(c).toContain("kc_site_check(ctx, 2u | KC_SITE_GS, ctx->ax + 8ULL, ctx->sp);");
-    expect(c).toContain("kc_site_check(ctx, 3u, ctx->r12 + (__u64)(-24LL), ctx->sp);");
+    expect(c).toContain('SEC("kprobe/ip6_output+0x1e")\nint kc_site_0(struct pt_regs *ctx)\n{\n\tkc_site_check(ctx, 0u, ctx->di + ctx->si * 8 + 16ULL, 8ULL, ctx->sp);');
+    expect(c).toContain("kc_site_check(ctx, 1u, ctx->bx + (__u64)(__u32)ctx->r9 * 4, 4ULL, ctx->sp);");
+    expect(c).toContain("kc_site_check(ctx, 2u | KC_SITE_GS, ctx->ax + 8ULL, 8ULL, ctx->sp);");
+    expect(c).toContain("kc_site_check(ctx, 3u, ctx->r12 + (__u64)(-24LL), 4ULL, ctx->sp);");
     expect(addressExpression({ scale: 1, displacement: 4096, width: 8 })).toBe("4096ULL");
     expect(addressExpression({ base: "xmm0", scale: 1, displacement: 0, width: 8 })).toBeUndefined();
     expect(addressExpression({ base: "rax", index: "rcx", scale: 3, displacement: 0, width: 8 })).toBeUndefined();

@@ -204,7 +204,9 @@ export class CodeDecoder {
           displacement: Number(displacement),
           ...(segment !== undefined ? { segment } : {}),
           ...(ripTarget !== undefined ? { ripTarget } : {}),
+          ...(displacementTarget !== undefined ? { displacementTarget } : {}),
           width: rep ? 0 : elementWidth,
+          ...(rep && elementWidth > 0 ? { repElement: elementWidth } : {}),
         };
         writes.push({ operand, kind, access, repCount: rep ? "rcx" : undefined, elementWidth, locked: instr.hasLockPrefix || (mn === Mnemonic.Xchg && kind === "explicit"), displacementTarget });
       }

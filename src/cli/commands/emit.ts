@@ -3,7 +3,7 @@
 // built against the target kernel's BTF (DESIGN.md §5), with their summary.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EmitStats } from '../../emit/index.js';
+import type { EmitStats, UncheckedSummary } from '../../emit/index.js';
 import { emitBpf } from '../../emit/index.js';
 import { compileStage, type CompartmentBuild } from '../../pipeline.js';
 import { readPolicy } from '../../policy/index.js';
@@ -42,9 +42,11 @@ export function compiledSummary(c: NonNullable<CompartmentBuild['compile']>) {
 }
 
 /** The emitter's summary (and the compile stage's, when it ran). */
-export function printEmitSummary(stats: EmitStats, compiled: ReturnType<typeof compiledSummary> | undefined, wrote?: string): void {
+export function printEmitSummary(stats: EmitStats, compiled: ReturnType<typeof compiledSummary> | undefined, wrote?: string, unchecked?: UncheckedSummary): void {
   console.log(`kcompart emit: ${stats.programs} site programs from ${stats.binarySites} machine sites of ${stats.accesses} accesses`);
   console.log(`  no program       ${counts(stats.skipped) || 'none'}`);
+  console.log(`  checked as       ${stats.kinds.writer} writer calls at the call (${stats.kinds.writerStartOnly} without a length argument: first byte), ${stats.kinds.rep} rep string stores, ${stats.kinds.relocated} relocated displacements`);
+  if (unchecked) console.log(`  ${unchecked.line} (listed in unchecked.txt)`);
   console.log(`  maps seeded      ${stats.globals} globals, ${stats.caches} caches; ${stats.allocations.tracked} allocation sites tracked by ${stats.allocations.probes} probes, ${stats.allocations.untracked} untracked`);
   if (compiled) console.log(`  compiled         ${compiled.objects} object(s) with ${compiled.clang}, ${compiled.warnings} warning(s)${compiled.loader ? `; loader ${compiled.loader}` : ''}`);
   if (wrote) console.log(`  wrote            ${wrote}`);
@@ -75,7 +77,8 @@ export const emitCommand: Command = {
       compiled = compiledSummary(await compileStage(emitted, { ...compileOptions(values), outDir: values.out }, progress));
       progress.done();
     }
-    if (values.json) console.log(JSON.stringify({ ...emitted.stats, ...(compiled ? { compiled } : {}) }));
-    else printEmitSummary(emitted.stats, compiled, emitted.files.map((f) => join(values.out!, f.name)).join(', '));
+    const { sites: _sites, ...unchecked } = emitted.unchecked;
+    if (values.json) console.log(JSON.stringify({ ...emitted.stats, unchecked, ...(compiled ? { compiled } : {}) }));
+    else printEmitSummary(emitted.stats, compiled, emitted.files.map((f) => join(values.out!, f.name)).join(', '), emitted.unchecked);
   },
 };

@@ -48,13 +48,14 @@ export const runCommand: Command = {
     if (values.json) {
       console.log(JSON.stringify({
         analyze: build.analysis.summary, map: build.map?.stats, emit: build.emit?.stats,
+        ...(build.emit ? { unchecked: { ...build.emit.unchecked, sites: undefined } } : {}),
         ...(compiled ? { compiled } : {}), written: build.written, seconds: build.seconds,
       }));
       return;
     }
     printAnalyzeSummary(build.analysis.summary, join(values.out, 'policy.json'));
     if (build.map) printMapSummary(build.map.stats, join(values.out, 'policy.mapped.json'));
-    if (build.emit) printEmitSummary(build.emit.stats, compiled, build.emit.files.map((f) => join(values.out!, f.name)).join(', '));
+    if (build.emit) printEmitSummary(build.emit.stats, compiled, build.emit.files.map((f) => join(values.out!, f.name)).join(', '), build.emit.unchecked);
     const c = build.compile;
     if (c?.loader) console.log(`kcompart run: on the target kernel, as root: ${shownPath(c.loader)} [--enforce-after SECONDS] (the BPF object is built in; --help lists the options)`);
   },

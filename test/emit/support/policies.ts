@@ -90,3 +90,44 @@ export async function addrlabelPolicy(): Promise<Policy> {
   const path = join(dir, "addrlabel.o");
   return mapSitesToAddresses(policy, [{ path, elf: readElf(readFileSync(path), path) }]).policy;
 }
+
+/** A writer-call access (`memcpy(dst, src, n)` and friends) performed by a call instruction. */
+export function writerAccess(id: string, fn: string, callee: string, writer: NonNullable<Access["writer"]>, l: LegalSet, binary: BinarySite[]): Access {
+  return { ...access(id, fn, l, binary), op: "call", callee, writer, width: undefined } as Access;
+}
+
+/**
+ * Issue 11's site shapes: a relocated displacement (`inet6_protos(,%rcx,8)`), a rep string store,
+ * writer calls (length in a register, a constant length, no length argument, a destination past
+ * the register arguments), a call with no writer (no destination argument), and an unsupported operand.
+ */
+export function fidelityPolicy(): Policy {
+  const l = legal({ globals: ["inet6_protos"], stack: true, slabCaches: ["skbuff_head_cache"] });
+  return policyOf("fidelity", [
+    access("protocol.c:inet6_add_protocol:1", "inet6_add_protocol", l, [
+      site("inet6_add_protocol", 0x4, { index: "rcx", scale: 8, displacement: 0, displacementTarget: "inet6_protos+0x0", width: 8 }),
+      site("inet6_add_protocol", 0x10, { base: "rdi", scale: 1, displacement: 8, displacementTarget: "inet6_offloads+0x10", width: 4 }),
+    ]),
+    access("x.c:ip6_output:5", "ip6_output", l, [
+      site("ip6_output", 0x70, { base: "rdi", scale: 1, displacement: 0, width: 0, repElement: 8 }),
+    ]),
+    writerAccess("x.c:ip6_output:6", "ip6_output", "memcpy", { destination: 0, lengthArgument: 2 }, l, [
+      site("ip6_output", 0x80, undefined, { call: true, reason: "a call: the callee performs the write (no operand)" }),
+    ]),
+    writerAccess("x.c:ip6_output:7", "ip6_output", "copy_page", { destination: 0, length: 4096 }, l, [
+      site("ip6_output", 0x90, undefined, { call: true }),
+    ]),
+    writerAccess("x.c:ip6_output:8", "ip6_output", "strcpy", { destination: 0 }, l, [
+      site("ip6_output", 0xa0, undefined, { call: true }),
+    ]),
+    writerAccess("x.c:ip6_output:9", "ip6_output", "seven_args", { destination: 6, lengthArgument: 2 }, l, [
+      site("ip6_output", 0xb0, undefined, { call: true }),
+    ]),
+    // an older mapping: no `call` flag, the reason says the callee writes (a tail-call jmp)
+    writerAccess("x.c:ip6_output:10", "ip6_output", "skb_copy_bits", { destination: 2, lengthArgument: 3 }, l, [
+      site("ip6_output", 0xc0, undefined, { reason: "a jmp: the callee performs the write (no operand)" }),
+    ]),
+    { ...access("x.c:ip6_output:11", "ip6_output", l, [site("ip6_output", 0xd0, undefined, { call: true })]), op: "call", callee: "no_writer" } as Access,
+    access("x.c:ip6_output:12", "ip6_output", l, [site("ip6_output", 0xe0, { base: "rax", scale: 1, displacement: 0, segment: "fs", width: 8 })]),
+  ]);
+}
