@@ -877,6 +877,8 @@ int kc_whereis(struct bpf_raw_tracepoint_args *ctx)
 	kc_where_hash(&n, kc_scalar((__u64)&kc_pending_pages), ncpus);
 	kc_where_hash(&n, kc_scalar((__u64)&kc_pending_areas), ncpus);
 	kc_where_hash(&n, kc_scalar((__u64)&kc_adopted), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_foreign_sizes), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_reported), ncpus);
 	return n;
 }
 

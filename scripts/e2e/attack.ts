@@ -328,7 +328,11 @@ export function printAttack(r: AttackReport): void {
     console.log(`  ${c.name.padEnd(72)} ${String(c.excluded).padStart(9)} ${String(c.caught).padStart(7)} ${`(${c.reported})`.padStart(10)} ${String(c.unchecked).padStart(10)} ${String(c.included).padStart(9)} ${String(c.allowed).padStart(8)}`);
   }
   for (const i of r.injected) {
-    console.log(`  injected        ${i.target.padEnd(14)} ${i.reported ? "reported" : "NOT REPORTED"}${i.killed ? ", writer killed" : ""} (exit ${i.exit})${i.event ? `: ${i.event.slice(0, 260)}` : ""}`);
+    // the event's site, where, what was hit and who owns it
+    const fields = i.event ? ["site", "function", "addr", "region", "cache_name", "object_size", "symbol", "comm", "killed"]
+      .map((k) => new RegExp(`\\b${k}=("[^"]*"|\\S+)`).exec(i.event!)?.[0]).filter((f) => f !== undefined) : [];
+    const kind = i.event?.startsWith("KC-UNKNOWN") ? "KC-UNKNOWN" : "KC-VIOLATION";
+    console.log(`  injected        ${i.target.padEnd(14)} ${i.reported ? "reported" : "NOT REPORTED"}${i.killed ? ", writer killed" : ""} (exit ${i.exit})${i.event ? `: ${kind} ${fields.join(" ")}` : ""}`);
   }
   console.log(`  cred write      the harness task ${r.credUidSeen === null ? "never returned to user space" : `saw uid ${r.credUidSeen}`}`);
   for (const p of r.problems) console.log(`  PROBLEM         ${p}`);

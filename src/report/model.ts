@@ -366,14 +366,18 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
         continue;
       }
       if (b.confidence === 'unmapped') { s.status = 'unmapped'; continue; }
-      if (op === undefined) { s.status = 'no-operand'; continue; }
-      if (op.base === 'rip') {
+      if (op === undefined) {
+        // a call of a kernel writer is checked at the call from its argument registers (the first six)
+        const w = a.writer;
+        const isCall = b.call === true || /: the callee performs the write/.test(b.reason ?? '');
+        if (w === undefined || !isCall) { s.status = 'no-operand'; continue; }
+        if (Math.max(w.destination, w.lengthArgument ?? 0) > 5) { s.status = 'unsupported-register'; continue; }
+      } else if (op.base === 'rip') {
         s.status = 'rip-relative';
         if (op.segment === 'gs') s.rip = a.legal.any || a.legal.percpu ? 'gs-legal' : 'gs-outside';
         else s.rip = a.legal.any || (op.ripTarget !== undefined && globalMatches(a.legal, ripSymbol(op.ripTarget))) ? 'legal' : 'outside';
         continue;
-      }
-      if (!addressable(op)) { s.status = 'unsupported-register'; continue; }
+      } else if (!addressable(op)) { s.status = 'unsupported-register'; continue; }
       const key = `${b.object}\0${b.symbol}\0${b.offset}`;
       const g = groups.get(key);
       if (g) {

@@ -102,7 +102,7 @@ describe("the loader (runtime/loader on the policy's bpftool skeleton)", () => {
 
   it("sets every const volatile knob of maps.bpf.h through skel->rodata before load", () => {
     const knobs = [...readFileSync(join(RUNTIME_BPF, "maps.bpf.h"), "utf8").matchAll(/^const volatile \w+ (\w+) =/gm)].map((m) => m[1]!);
-    expect(knobs.sort()).toEqual(["kc_direct_map_size", "kc_page_offset_fixed", "kc_thread_size", "kc_use_kfunc", "kc_vmalloc_fixed", "kc_vmalloc_size", "kc_vmemmap_fixed", "kc_vmemmap_size"]);
+    expect(knobs.sort()).toEqual(["kc_direct_map_size", "kc_old_objects", "kc_on_violation", "kc_page_offset_fixed", "kc_thread_size", "kc_use_kfunc", "kc_vmalloc_fixed", "kc_vmalloc_size", "kc_vmemmap_fixed", "kc_vmemmap_size"]);
     const main = readFileSync(join(RUNTIME, "loader", "main.c"), "utf8");
     for (const k of knobs) expect(main, k).toMatch(new RegExp(`kc_skel->rodata->${k} = `));
     expect(main.indexOf("set_knobs();")).toBeLessThan(main.indexOf("KC_SKEL_FN(__load)"));

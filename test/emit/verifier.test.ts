@@ -101,7 +101,7 @@ describe("the kernel verifier accepts every program (loaded, never attached)", (
     if (r.code !== 0) throw new Error(`the loader failed (exit ${r.code}): ${r.stderr}${r.stdout}`);
     expect(r.stdout).toMatch(new RegExp(`^KC-LOADED compartment="[^"]*" sites=${e.stats.programs} probes=${e.probes.length} `, "m"));
     expect(r.stdout).toMatch(new RegExp(`^KC-MAPS sites=${e.stats.programs} `, "m"));
-    expect(r.stdout).toMatch(/^KC-KNOBS thread_size=16384 paging_levels=4 kfunc=1$/m);
+    expect(r.stdout).toMatch(/^KC-KNOBS thread_size=16384 paging_levels=4 kfunc=1 old_objects=report on_violation=report$/m);
     expect(r.stdout).toMatch(/^KC-PHASE audit$/m);
     expect(r.stdout).toMatch(/^KC-COUNTERS final checks=0 /m);
     expect(r.stdout).toMatch(/^KC-DONE detached=0$/m);
@@ -115,7 +115,7 @@ describe("the kernel verifier accepts every program (loaded, never attached)", (
     const e = emitBpf(smallPolicy(), { name });
     const c = await compileBpf(e.files, { clang: CLANG, vmlinuxH: corpusVmlinux().header, outDir: join(tmp, name), loader: true });
     expect(c.diagnostics).toEqual([]);
-    const running = run(c.loader!, ["--thread-size", "32768", "--paging-levels", "5", "--no-kfunc", "--no-attach", "--duration", "6"]);
+    const running = run(c.loader!, ["--thread-size", "32768", "--paging-levels", "5", "--no-kfunc", "--old-objects", "violation", "--on-violation", "kill", "--no-attach", "--duration", "6"]);
     let id: number | undefined;
     for (let i = 0; i < 50 && id === undefined; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -125,14 +125,16 @@ describe("the kernel verifier accepts every program (loaded, never attached)", (
     expect(id, "the loader's .rodata map").toBeDefined();
     const [entry] = JSON.parse((await run(BPFTOOL, ["-j", "map", "dump", "id", String(id)])).stdout) as { value: string[]; formatted: { value: { ".rodata": Record<string, number>[] } } }[];
     const names = entry!.formatted.value[".rodata"].map((o) => Object.keys(o)[0]);
-    expect(names).toEqual(["kc_thread_size", "kc_direct_map_size", "kc_vmalloc_size", "kc_vmemmap_size", "kc_page_offset_fixed", "kc_vmalloc_fixed", "kc_vmemmap_fixed", "kc_use_kfunc"]);
+    expect(names).toEqual(["kc_thread_size", "kc_direct_map_size", "kc_vmalloc_size", "kc_vmemmap_size", "kc_page_offset_fixed", "kc_vmalloc_fixed", "kc_vmemmap_fixed", "kc_use_kfunc", "kc_old_objects", "kc_on_violation"]);
     const bytes = Buffer.from(entry!.value.map((b) => Number(b)));
     const u64 = (k: number) => bytes.readBigUInt64LE(8 * k);
     expect([0, 1, 2, 3, 4, 5, 6].map(u64)).toEqual([32768n, KC.L5_DIRECT_MAP_BYTES, KC.L5_VMALLOC_BYTES, KC.L5_VMEMMAP_BYTES, KC.L5_PAGE_OFFSET, KC.L5_VMALLOC_START, KC.L5_VMEMMAP_START].map(BigInt));
     expect(bytes.readUInt32LE(56)).toBe(0);
+    expect(bytes.readUInt32LE(60)).toBe(KC.OLD_VIOLATION);
+    expect(bytes.readUInt32LE(64)).toBe(KC.ON_VIOLATION_KILL);
     const r = await running;
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^KC-KNOBS thread_size=32768 paging_levels=5 kfunc=0$/m);
+    expect(r.stdout).toMatch(/^KC-KNOBS thread_size=32768 paging_levels=5 kfunc=0 old_objects=violation on_violation=kill$/m);
   }, 60_000);
 
   it("a machine that refuses BPF makes the load FAIL with the reason (bpftool run as nobody without capabilities)", async () => {
