@@ -97,9 +97,13 @@ function numbers(text: string): Record<string, number> {
 }
 
 const QUOTED = '"((?:[^"\\\\]|\\\\x[0-9a-fA-F]{2})*)"';
+/** A quoted name without a capture group (fields the report does not read). */
+const QUOTED_SKIP = '"(?:[^"\\\\]|\\\\x[0-9a-fA-F]{2})*"';
 const VIOLATION = new RegExp(
   `^KC-VIOLATION site=(\\d+) at=${QUOTED} function=${QUOTED} probe=${QUOTED} access=${QUOTED} ` +
-    `addr=(0x[0-9a-f]+) region=(\\w+) object=(0x[0-9a-f]+) cache=(0x[0-9a-f]+) alloc=(${QUOTED}|[\\w-]+)? ` +
+    `addr=(0x[0-9a-f]+) region=(\\w+) object=(0x[0-9a-f]+) cache=(0x[0-9a-f]+)` +
+    // the cache's name and object size, and the kernel symbol an address outside every region lies in
+    `(?: cache_name=${QUOTED_SKIP} object_size=\\d+)?(?: symbol=${QUOTED_SKIP})? alloc=(${QUOTED}|[\\w-]+)? ` +
     `pid=(\\d+) comm=${QUOTED} stack_id=(-?\\d+)`,
 );
 const REFUSED = new RegExp(`^KC-REFUSED (\\w+) (\\S+) at ${QUOTED}\\+0x([0-9a-f]+): (.*)$`);

@@ -74,9 +74,11 @@ describe('the kcdemo report in headless chromium', () => {
     // the machine sites and the violation the loader reported at them
     expect(panel).toContain('kcdemo_note+0xbe');
     expect(panel).toContain('Violations (36)');
-    expect(panel).toMatch(/36× region slab, target owner buf@kcdemo_note_alloc:\d+:\d+ from kmalloc_trace in kcdemo_note_alloc \(kcdemo\.c:\d+\), task sh \(484\)/);
-    expect(panel).toContain('0xffff8880054ccc80');
-    expect(panel).toContain('kcdemo_write+0x70f');
+    expect(panel).toMatch(/36× region slab, target owner buf@kcdemo_note_alloc:\d+:\d+ from kmalloc_trace in kcdemo_note_alloc \(kcdemo\.c:\d+\), task sh \(\d+\)/);
+    // the first captured violation's address and a frame of its stack
+    const first = parseLoaderLog(readFileSync(LOADER_LOG, 'utf8')).violations[0]!;
+    expect(panel).toContain(first.addr);
+    expect(panel).toContain(first.stack.find((f) => f.startsWith('kcdemo_write+'))!);
     writeFileSync(join(ARTIFACTS, 'kcdemo-line340.png'), await browser.screenshot());
     expect(browser.console).toEqual([]);
   });

@@ -24,14 +24,14 @@ describe('loader events', () => {
     expect(ev.format).toBe('loader-log');
     expect(ev.violations).toHaveLength(36);
     const v = ev.violations[0]!;
-    expect(v).toMatchObject({ site: 43, line: 340, column: 11, function: 'kcdemo_note', symbol: 'kcdemo_note', offset: 0xbe, region: 'slab', comm: 'sh', phase: 'enforce' });
+    expect(v).toMatchObject({ site: 47, line: 340, column: 11, function: 'kcdemo_note', symbol: 'kcdemo_note', offset: 0xbe, region: 'slab', comm: 'sh', phase: 'enforce' });
     expect(v.file).toMatch(/kcdemo\.c$/);
     expect(v.alloc).toMatch(/kcdemo_note_alloc:\d+$/);
     expect(v.stack[0]).toBe('kcdemo_note+0xbf');
     expect(v.stack).toContain('vfs_write+0x12e');
     expect(ev.counters.map((c) => c.when)).toEqual(['audit-end', 'now', 'final']);
     expect(ev.counters[2]!.values['violations']).toBe(36);
-    expect(ev.attached).toMatchObject({ sites: 60, refused: 0 });
+    expect(ev.attached).toMatchObject({ sites: 68, refused: 0 });
     expect(ev.refusals).toEqual([]);
   });
   it('reads a guest log through its loader section only (a previewed refusal counts once)', () => {
