@@ -8,10 +8,16 @@ import { analyze } from '../src/analysis/index.js';
 import { writePolicy } from '../src/policy/index.js';
 
 const corpus = join(import.meta.dirname, '../../../shared/corpus/linux-6.1/net');
-const ls = (d: string) => readdirSync(join(corpus, d)).filter((f) => f.endsWith('.ll')).sort().map((f) => join(corpus, d, f));
+const ls = (d: string) =>
+  readdirSync(join(corpus, d))
+    .filter((f) => f.endsWith('.ll'))
+    .sort()
+    .map((f) => join(corpus, d, f));
 const dir = mkdtempSync(join(tmpdir(), 'kcompart-bench-'));
 let peak = 0;
-const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 50);
+const timer = setInterval(() => {
+  peak = Math.max(peak, process.memoryUsage.rss());
+}, 50);
 const t0 = performance.now();
 const { policy, summary } = await analyze(ls('ipv6'), ls('core'), { sourcePrefixes: ['net/ipv6/'] });
 const t1 = performance.now();
@@ -22,6 +28,8 @@ peak = Math.max(peak, process.memoryUsage.rss(), process.resourceUsage().maxRSS 
 rmSync(dir, { recursive: true });
 const s = summary.seconds;
 console.log(`kcompart analyze benchmark: net/ipv6 (51 TUs) + net/core context (45 TUs)`);
-console.log(`  read+link ${s.link.toFixed(2)} s, sites ${s.sites.toFixed(2)} s, points-to ${s.pointsTo.toFixed(2)} s, legal sets ${s.legal.toFixed(2)} s, write ${((t2 - t1) / 1e3).toFixed(2)} s`);
+console.log(
+  `  read+link ${s.link.toFixed(2)} s, sites ${s.sites.toFixed(2)} s, points-to ${s.pointsTo.toFixed(2)} s, legal sets ${s.legal.toFixed(2)} s, write ${((t2 - t1) / 1e3).toFixed(2)} s`,
+);
 console.log(`  total ${((t2 - t0) / 1e3).toFixed(2)} s wall, peak RSS ${(peak / 1e6).toFixed(0)} MB`);
 console.log(`  ${summary.accesses} accesses, ${summary.sites.total} sites, ${(100 * summary.anyShare).toFixed(1)}% widened to any`);

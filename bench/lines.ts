@@ -4,12 +4,12 @@
 // sequentially (output discarded), as issue 4 asks ("decoding all line tables
 // of the corpus objects, side by side with llvm-dwarfdump-19 --debug-line").
 
-import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { corpusDir, repoRoot } from "../scripts/lib/paths.js";
-import { readElf, readLineTable } from "../src/binary/index.js";
-import { scriptOptions } from "../scripts/lib/args.js";
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { corpusDir, repoRoot } from '../scripts/lib/paths.js';
+import { readElf, readLineTable } from '../src/binary/index.js';
+import { scriptOptions } from '../scripts/lib/args.js';
 
 const USAGE = `usage: npm run bench:lines -- [--json] [--dir DIR] [--dwarfdump BIN] [--skip-dwarfdump] [--runs N]
   --json            print one JSON object instead of the table
@@ -22,18 +22,21 @@ const USAGE = `usage: npm run bench:lines -- [--json] [--dir DIR] [--dwarfdump B
 const MB = 1e6;
 
 function main(): number {
-  const values = scriptOptions({
-    json: { type: "boolean", default: false },
-    dir: { type: "string" },
-    dwarfdump: { type: "string", default: "llvm-dwarfdump-19" },
-    "skip-dwarfdump": { type: "boolean", default: false },
-    runs: { type: "string", default: "3" },
-  }, USAGE);
-  if (typeof values === "number") return values;
+  const values = scriptOptions(
+    {
+      json: { type: 'boolean', default: false },
+      dir: { type: 'string' },
+      dwarfdump: { type: 'string', default: 'llvm-dwarfdump-19' },
+      'skip-dwarfdump': { type: 'boolean', default: false },
+      runs: { type: 'string', default: '3' },
+    },
+    USAGE,
+  );
+  if (typeof values === 'number') return values;
   const runs = Math.max(1, Number.parseInt(values.runs, 10) || 1);
-  const dir = values.dir !== undefined ? resolve(values.dir) : join(corpusDir(repoRoot()), "linux-6.1", "net", "ipv6");
+  const dir = values.dir !== undefined ? resolve(values.dir) : join(corpusDir(repoRoot()), 'linux-6.1', 'net', 'ipv6');
   const names = readdirSync(dir)
-    .filter((n) => n.endsWith(".o"))
+    .filter((n) => n.endsWith('.o'))
     .sort();
   if (names.length === 0) {
     console.error(`no .o files in ${dir}`);
@@ -51,7 +54,7 @@ function main(): number {
   let lineBytes = 0;
   for (let i = 0; i < bytes.length; i++) {
     const elf = readElf(bytes[i]!, paths[i]!);
-    const line = elf.sectionByName(".debug_line");
+    const line = elf.sectionByName('.debug_line');
     if (line) lineBytes += elf.sectionData(line).length;
     for (const p of readLineTable(elf)) {
       rows += p.rowCount;
@@ -77,8 +80,8 @@ function main(): number {
   let startupS: number | undefined;
   let version: string | undefined;
   const bin = values.dwarfdump;
-  if (!values["skip-dwarfdump"]) {
-    const v = spawnSync(bin, ["--version"], { encoding: "utf8" });
+  if (!values['skip-dwarfdump']) {
+    const v = spawnSync(bin, ['--version'], { encoding: 'utf8' });
     if (v.error || v.status !== 0) {
       console.error(`cannot run ${bin}: ${v.error?.message ?? v.stderr}`);
       return 1;
@@ -88,7 +91,7 @@ function main(): number {
     startupS = Infinity;
     for (let r = 0; r < 5; r++) {
       const a = process.hrtime.bigint();
-      spawnSync(bin, ["--version"], { stdio: "ignore" });
+      spawnSync(bin, ['--version'], { stdio: 'ignore' });
       startupS = Math.min(startupS, Number(process.hrtime.bigint() - a) / 1e9);
     }
     dumpS = Infinity;
@@ -96,7 +99,7 @@ function main(): number {
       let sum = 0n;
       for (const p of paths) {
         const a = process.hrtime.bigint();
-        const res = spawnSync(bin, ["--debug-line", p], { stdio: ["ignore", "ignore", "pipe"] });
+        const res = spawnSync(bin, ['--debug-line', p], { stdio: ['ignore', 'ignore', 'pipe'] });
         sum += process.hrtime.bigint() - a;
         if (res.status !== 0) {
           console.error(`${bin} failed on ${p}: ${res.stderr}`);
@@ -115,7 +118,11 @@ function main(): number {
     sequences,
     rows,
     runs,
-    ours: { seconds: Number(oursS.toFixed(4)), debugLineMBps: Number((lineMB / oursS).toFixed(2)), rowsPerSecond: Math.round(rows / oursS) },
+    ours: {
+      seconds: Number(oursS.toFixed(4)),
+      debugLineMBps: Number((lineMB / oursS).toFixed(2)),
+      rowsPerSecond: Math.round(rows / oursS),
+    },
     dwarfdump:
       dumpS === undefined
         ? null
@@ -143,8 +150,8 @@ function main(): number {
     `kcompart line-table benchmark: ${result.files} objects (${fileMB.toFixed(2)} MB), .debug_line ${lineMB.toFixed(2)} MB, ` +
       `${sequences} sequences, ${rows} rows (${dir}); best of ${runs}`,
   );
-  console.log(`  ${pad("decoder", 44)} ${pad("seconds", 10)} .debug_line MB/s`);
-  console.log(`  ${pad("kcompart readElf + readLineTable (in memory)", 44)} ${pad(oursS.toFixed(4), 10)} ${result.ours.debugLineMBps}`);
+  console.log(`  ${pad('decoder', 44)} ${pad('seconds', 10)} .debug_line MB/s`);
+  console.log(`  ${pad('kcompart readElf + readLineTable (in memory)', 44)} ${pad(oursS.toFixed(4), 10)} ${result.ours.debugLineMBps}`);
   if (result.dwarfdump) {
     const d = result.dwarfdump;
     console.log(`  ${pad(`${d.binary} --debug-line (sequential)`, 44)} ${pad(d.seconds.toFixed(4), 10)} ${d.debugLineMBps}`);

@@ -3,12 +3,12 @@
 // memory, against `llvm-as-19 -disable-verify` on the same files (DESIGN.md §2
 // "The benchmark compares against llvm-as on the same files").
 
-import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { corpusDir, repoRoot } from "../scripts/lib/paths.js";
-import { parseModule } from "../src/index.js";
-import { scriptOptions } from "../scripts/lib/args.js";
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { corpusDir, repoRoot } from '../scripts/lib/paths.js';
+import { parseModule } from '../src/index.js';
+import { scriptOptions } from '../scripts/lib/args.js';
 
 const USAGE = `usage: npm run bench:parse -- [--json] [--dir DIR] [--llvm-as BIN] [--skip-llvm-as] [--limit N] [--string]
   --json          print one JSON object instead of the table
@@ -23,19 +23,22 @@ const MB = 1e6;
 const nsToS = (ns: bigint) => Number(ns) / 1e9;
 
 function main(): number {
-  const values = scriptOptions({
-    json: { type: "boolean", default: false },
-    dir: { type: "string" },
-    "llvm-as": { type: "string", default: "llvm-as-19" },
-    "skip-llvm-as": { type: "boolean", default: false },
-    limit: { type: "string" },
-    string: { type: "boolean", default: false },
-  }, USAGE);
-  if (typeof values === "number") return values;
+  const values = scriptOptions(
+    {
+      json: { type: 'boolean', default: false },
+      dir: { type: 'string' },
+      'llvm-as': { type: 'string', default: 'llvm-as-19' },
+      'skip-llvm-as': { type: 'boolean', default: false },
+      limit: { type: 'string' },
+      string: { type: 'boolean', default: false },
+    },
+    USAGE,
+  );
+  if (typeof values === 'number') return values;
   const root = repoRoot();
-  const dir = values.dir !== undefined ? resolve(values.dir) : join(corpusDir(root), "linux-6.1", "net", "ipv6");
+  const dir = values.dir !== undefined ? resolve(values.dir) : join(corpusDir(root), 'linux-6.1', 'net', 'ipv6');
   let names = readdirSync(dir)
-    .filter((n) => n.endsWith(".ll"))
+    .filter((n) => n.endsWith('.ll'))
     .sort();
   if (values.limit !== undefined) names = names.slice(0, Number.parseInt(values.limit, 10));
   if (names.length === 0) {
@@ -46,7 +49,7 @@ function main(): number {
 
   // 1. read everything first, so only parsing is timed
   const bytes = paths.map((p) => readFileSync(p));
-  const inputs: Array<Uint8Array | string> = values.string ? bytes.map((b) => b.toString("utf8")) : bytes;
+  const inputs: Array<Uint8Array | string> = values.string ? bytes.map((b) => b.toString('utf8')) : bytes;
   const totalBytes = bytes.reduce((a, b) => a + b.length, 0);
 
   let peakRss = process.memoryUsage.rss();
@@ -70,7 +73,7 @@ function main(): number {
     const m = parseModule(inputs[i]!, { filename: paths[i]! });
     const f1 = process.hrtime.bigint();
     sample();
-    if (typeof m !== "object" || m === null) throw new Error(`parseModule returned ${typeof m} for ${paths[i]}`);
+    if (typeof m !== 'object' || m === null) throw new Error(`parseModule returned ${typeof m} for ${paths[i]}`);
     perFile.push({ file: names[i]!, bytes: bytes[i]!.length, oursMs: Number(f1 - f0) / 1e6 });
   }
   const oursS = nsToS(process.hrtime.bigint() - t0);
@@ -80,9 +83,9 @@ function main(): number {
   // 4. llvm-as on the same files, sequentially
   let llvmAsS: number | undefined;
   let llvmAsVersion: string | undefined;
-  if (!values["skip-llvm-as"]) {
-    const bin = values["llvm-as"];
-    const v = spawnSync(bin, ["--version"], { encoding: "utf8" });
+  if (!values['skip-llvm-as']) {
+    const bin = values['llvm-as'];
+    const v = spawnSync(bin, ['--version'], { encoding: 'utf8' });
     if (v.error || v.status !== 0) {
       console.error(`cannot run ${bin}: ${v.error?.message ?? v.stderr}`);
       return 1;
@@ -91,7 +94,7 @@ function main(): number {
     let sum = 0n;
     for (let i = 0; i < paths.length; i++) {
       const a = process.hrtime.bigint();
-      const r = spawnSync(bin, ["-disable-verify", "-o", "/dev/null", paths[i]!], { encoding: "utf8" });
+      const r = spawnSync(bin, ['-disable-verify', '-o', '/dev/null', paths[i]!], { encoding: 'utf8' });
       const b = process.hrtime.bigint();
       if (r.status !== 0) {
         console.error(`${bin} failed on ${paths[i]}: ${r.stderr}`);
@@ -108,12 +111,17 @@ function main(): number {
     dir,
     files: paths.length,
     totalMB: Number(mb.toFixed(3)),
-    input: values.string ? "string" : "bytes",
+    input: values.string ? 'string' : 'bytes',
     ours: { seconds: Number(oursS.toFixed(4)), MBps: Number((mb / oursS).toFixed(2)) },
     llvmAs:
       llvmAsS === undefined
         ? null
-        : { binary: values["llvm-as"], version: llvmAsVersion ?? null, seconds: Number(llvmAsS.toFixed(4)), MBps: Number((mb / llvmAsS).toFixed(2)) },
+        : {
+            binary: values['llvm-as'],
+            version: llvmAsVersion ?? null,
+            seconds: Number(llvmAsS.toFixed(4)),
+            MBps: Number((mb / llvmAsS).toFixed(2)),
+          },
     /** throughput ours / llvm-as: > 1 means we parse faster than llvm-as */
     speedRatio: llvmAsS === undefined ? null : Number((llvmAsS / oursS).toFixed(3)),
     /** wall time ours / llvm-as: < 1 means we take less time */
@@ -133,10 +141,12 @@ function main(): number {
   }
   const pad = (s: string, n: number) => s.padEnd(n);
   console.log(`kcompart parse benchmark: ${result.files} files, ${mb.toFixed(2)} MB (${dir})`);
-  console.log(`  ${pad("parser", 28)} ${pad("seconds", 10)} MB/s`);
+  console.log(`  ${pad('parser', 28)} ${pad('seconds', 10)} MB/s`);
   console.log(`  ${pad(`kcompart parseModule (${result.input})`, 28)} ${pad(oursS.toFixed(3), 10)} ${result.ours.MBps}`);
   if (result.llvmAs) {
-    console.log(`  ${pad(`${result.llvmAs.binary} -disable-verify`, 28)} ${pad(result.llvmAs.seconds.toFixed(3), 10)} ${result.llvmAs.MBps}`);
+    console.log(
+      `  ${pad(`${result.llvmAs.binary} -disable-verify`, 28)} ${pad(result.llvmAs.seconds.toFixed(3), 10)} ${result.llvmAs.MBps}`,
+    );
     console.log(
       `  ratio ours/llvm-as: throughput ${result.speedRatio}x (time ${result.timeRatio}x; llvm-as time includes process start-up and bitcode writing)`,
     );

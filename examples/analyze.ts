@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { analyze } from 'kcompart';
 
 const corpus = join(import.meta.dirname, '../../../shared/corpus/linux-6.1/net');
-const core = readdirSync(join(corpus, 'core')).filter((f) => f.endsWith('.ll')).map((f) => join(corpus, 'core', f));
+const core = readdirSync(join(corpus, 'core'))
+  .filter((f) => f.endsWith('.ll'))
+  .map((f) => join(corpus, 'core', f));
 const fn = process.argv[2] ?? 'rt6_insert_exception';
 
 const { policy, summary } = await analyze([join(corpus, 'ipv6/route.ll')], core, {
@@ -20,9 +22,17 @@ for (const a of policy.accesses.filter((x) => x.function === fn)) {
   const l = a.legal;
   const what = l.any
     ? `anything (${l.reasons.map((r) => r.kind).join(', ')})`
-    : [l.stack && 'stack', l.percpu && 'per-cpu', l.vmemmap && 'vmemmap', ...l.globals.map((g) => `@${g}`),
-      ...l.slabCaches.map((c) => `cache ${c}`), l.slabSites.length && `${l.slabSites.length} kmalloc sites`,
-      l.buddySites.length && `${l.buddySites.length} page sites`, ...l.vmallocCallers.map((c) => `vmalloc by ${c}`)]
-      .filter(Boolean).join(', ');
+    : [
+        l.stack && 'stack',
+        l.percpu && 'per-cpu',
+        l.vmemmap && 'vmemmap',
+        ...l.globals.map((g) => `@${g}`),
+        ...l.slabCaches.map((c) => `cache ${c}`),
+        l.slabSites.length && `${l.slabSites.length} kmalloc sites`,
+        l.buddySites.length && `${l.buddySites.length} page sites`,
+        ...l.vmallocCallers.map((c) => `vmalloc by ${c}`),
+      ]
+        .filter(Boolean)
+        .join(', ');
   console.log(`${a.op.padEnd(8)} ${where}\n         may write: ${what}`);
 }

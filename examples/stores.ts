@@ -20,10 +20,17 @@ for (const block of fn.blocks) {
     if (inst.opcode !== 'store') continue;
     n++;
     const what = `store ${inst.value.type.kind === 'pointer' ? 'ptr' : inst.value.type.kind === 'int' ? `i${inst.value.type.bits}` : inst.value.type.kind}`;
-    const target = inst.pointer.kind === 'instruction' || inst.pointer.kind === 'argument' ? `%${inst.pointer.name}`
-      : inst.pointer.kind === 'global' ? `@${inst.pointer.name}` : inst.pointer.kind;
+    const target =
+      inst.pointer.kind === 'instruction' || inst.pointer.kind === 'argument'
+        ? `%${inst.pointer.name}`
+        : inst.pointer.kind === 'global'
+          ? `@${inst.pointer.name}`
+          : inst.pointer.kind;
     console.log(`${block.name}: ${what} -> ${target}${inst.volatile ? ' (volatile)' : ''}`);
-    if (!inst.debugLoc) { console.log('    (no debug location)'); continue; }
+    if (!inst.debugLoc) {
+      console.log('    (no debug location)');
+      continue;
+    }
     locationChain(inst.debugLoc).forEach((f, i) => {
       console.log(`    ${i === 0 ? 'at' : 'inlined into'} ${f.function ?? '?'} ${f.file ?? '?'}:${f.line}:${f.column}`);
     });

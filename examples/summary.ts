@@ -15,11 +15,15 @@ const s = summarizeModule(m);
 const t = s.totals;
 console.log(`${file} (source ${s.source}, ${m.targetTriple ?? 'no triple'}), read in ${ms.toFixed(1)} ms`);
 console.log(`  functions: ${t.defined} defined, ${t.declared} declared; globals: ${t.globals}; aliases: ${t.aliases}`);
-console.log(`  struct types: ${t.namedStructs}; instructions: ${t.instructions}; debug records: ${t.debugRecords}; named metadata: ${t.namedMetadata}`);
+console.log(
+  `  struct types: ${t.namedStructs}; instructions: ${t.instructions}; debug records: ${t.debugRecords}; named metadata: ${t.namedMetadata}`,
+);
 console.log('');
 console.log('  function                              blocks  insts  stores  calls');
 for (const f of s.functions) {
-  console.log(`  ${f.name.padEnd(36)} ${String(f.blocks).padStart(7)} ${String(f.instructions).padStart(6)} ${String(f.stores.length).padStart(7)} ${String(f.calls.length).padStart(6)}`);
+  console.log(
+    `  ${f.name.padEnd(36)} ${String(f.blocks).padStart(7)} ${String(f.instructions).padStart(6)} ${String(f.stores.length).padStart(7)} ${String(f.calls.length).padStart(6)}`,
+  );
 }
 const withChains = s.functions.flatMap((f) => f.stores.filter((l) => l && l.length > 2).map(() => f.name));
 console.log('');

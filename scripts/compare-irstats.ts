@@ -22,7 +22,10 @@ for (const file of process.argv.slice(2)) {
   try {
     const got = summarizeModule(await readModule(file));
     const d = firstDiff(got, want);
-    if (d) { bad++; console.log(`${file}: ${d}`); }
+    if (d) {
+      bad++;
+      console.log(`${file}: ${d}`);
+    }
   } catch (e) {
     bad++;
     console.log(`${file}: ${(e as Error).message}`);

@@ -11,72 +11,89 @@
 //
 // Usage: node dist/scripts/emit-corpus.js [policy.mapped.json] [--no-load] [--json]
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { RUNTIME_PROGRAMS, compileBpf, emitBpf } from "../src/emit/index.js";
-import { buildCompartment, expandInputs, writeVmlinuxHeader } from "../src/pipeline.js";
-import { readPolicy, type Policy } from "../src/policy/index.js";
-import { loadWithoutAttach } from "./lib/bpf-load.js";
-import { corpusDir, repoRoot } from "./lib/paths.js";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RUNTIME_PROGRAMS, compileBpf, emitBpf } from '../src/emit/index.js';
+import { buildCompartment, expandInputs, writeVmlinuxHeader } from '../src/pipeline.js';
+import { readPolicy, type Policy } from '../src/policy/index.js';
+import { loadWithoutAttach } from './lib/bpf-load.js';
+import { corpusDir, repoRoot } from './lib/paths.js';
 
 const ROOT = repoRoot();
 const CORPUS = corpusDir(ROOT);
-const CLANG = process.env["CLANG"] ?? "clang-19";
+const CLANG = process.env['CLANG'] ?? 'clang-19';
 
 /** The corpus kernel's vmlinux.h (made once into .cache/). */
 async function vmlinuxH(): Promise<string> {
-  const h = join(ROOT, ".cache", "vmlinux-6.1.h");
-  return existsSync(h) ? h : writeVmlinuxHeader(join(CORPUS, "linux-6.1", "kernel", "vmlinux.btf"), h);
+  const h = join(ROOT, '.cache', 'vmlinux-6.1.h');
+  return existsSync(h) ? h : writeVmlinuxHeader(join(CORPUS, 'linux-6.1', 'kernel', 'vmlinux.btf'), h);
 }
 
 /** net/ipv6 with net/core as context, mapped onto the net/ipv6 objects. */
 async function ipv6Policy(): Promise<Policy> {
-  const net = join(CORPUS, "linux-6.1", "net");
+  const net = join(CORPUS, 'linux-6.1', 'net');
   const b = await buildCompartment({
-    compartment: expandInputs([join(net, "ipv6")]), context: expandInputs([join(net, "core")]), sourcePrefixes: ["net/ipv6/"],
-    objects: expandInputs([join(net, "ipv6")], "object"), emit: false,
+    compartment: expandInputs([join(net, 'ipv6')]),
+    context: expandInputs([join(net, 'core')]),
+    sourcePrefixes: ['net/ipv6/'],
+    objects: expandInputs([join(net, 'ipv6')], 'object'),
+    emit: false,
   });
   return b.map!.policy;
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const json = args.includes("--json");
-  const noLoad = args.includes("--no-load");
-  const file = args.find((a) => !a.startsWith("--"));
+  const json = args.includes('--json');
+  const noLoad = args.includes('--no-load');
+  const file = args.find((a) => !a.startsWith('--'));
   const t0 = performance.now();
   const policy = file ? await readPolicy(file) : await ipv6Policy();
   const t1 = performance.now();
-  const e = emitBpf(policy, { name: "ipv6" });
+  const e = emitBpf(policy, { name: 'ipv6' });
   const t2 = performance.now();
   const header = await vmlinuxH();
-  const dir = mkdtempSync(join(tmpdir(), "kcompart-bench-emit-"));
+  const dir = mkdtempSync(join(tmpdir(), 'kcompart-bench-emit-'));
   try {
     const c = await compileBpf(e.files, { clang: CLANG, vmlinuxH: header, outDir: dir, loader: true });
     const t3 = performance.now();
-    const core = await compileBpf(e.files, { clang: CLANG, vmlinuxH: header, outDir: join(dir, "core"), extraFlags: ["-DKC_NO_KFUNC"] });
+    const core = await compileBpf(e.files, { clang: CLANG, vmlinuxH: header, outDir: join(dir, 'core'), extraFlags: ['-DKC_NO_KFUNC'] });
     const t4 = performance.now();
-    const c14 = await compileBpf(e.files, { clang: "clang-14", vmlinuxH: header, outDir: join(dir, "clang14") });
+    const c14 = await compileBpf(e.files, { clang: 'clang-14', vmlinuxH: header, outDir: join(dir, 'clang14') });
     const t5 = performance.now();
-    const mapNames = (readFileSync(c.objects[0]!.source, "utf8") + readFileSync(join(dir, "checker.bpf.h"), "utf8") + readFileSync(join(dir, "track.bpf.h"), "utf8")).match(/^} (kc_\w+) SEC\("\.maps"\)/gm) ?? [];
+    const mapNames =
+      (
+        readFileSync(c.objects[0]!.source, 'utf8') +
+        readFileSync(join(dir, 'checker.bpf.h'), 'utf8') +
+        readFileSync(join(dir, 'track.bpf.h'), 'utf8')
+      ).match(/^} (kc_\w+) SEC\("\.maps"\)/gm) ?? [];
     const maps = mapNames.length;
-    const dumpNames = ["kc_site_0", "kc_alloc_0"];
+    const dumpNames = ['kc_site_0', 'kc_alloc_0'];
     const load = noLoad ? undefined : await loadWithoutAttach(c.objects[0]!.object, { dumpPrograms: 0, dumpNames });
     const loadCore = noLoad ? undefined : await loadWithoutAttach(core.objects[0]!.object, { dumpPrograms: 0, dumpNames });
-    const first = load?.programs.find((p) => p.functions["kc_check"] !== undefined);
+    const first = load?.programs.find((p) => p.functions['kc_check'] !== undefined);
     const siteInsns = first?.functions[first.name];
-    const trackInsns = load?.programs.find((p) => p.functions["kc_track"] !== undefined)?.functions["kc_track"];
+    const trackInsns = load?.programs.find((p) => p.functions['kc_track'] !== undefined)?.functions['kc_track'];
     const out = {
-      policy: file ?? "net/ipv6 (net/core context), mapped against net/ipv6/*.o",
-      kernel: readFileSync("/proc/sys/kernel/osrelease", "utf8").trim(),
+      policy: file ?? 'net/ipv6 (net/core context), mapped against net/ipv6/*.o',
+      kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
       stats: e.stats,
       compile: { clang: CLANG, diagnostics: c.diagnostics.length, seconds: (t3 - t2) / 1e3, loader: c.loader },
-      compileCore: { clang: CLANG, flags: "-DKC_NO_KFUNC", diagnostics: core.diagnostics.length, seconds: (t4 - t3) / 1e3 },
-      compileClang14: { clang: "clang-14", diagnostics: c14.diagnostics.length, seconds: (t5 - t4) / 1e3 },
+      compileCore: { clang: CLANG, flags: '-DKC_NO_KFUNC', diagnostics: core.diagnostics.length, seconds: (t4 - t3) / 1e3 },
+      compileClang14: { clang: 'clang-14', diagnostics: c14.diagnostics.length, seconds: (t5 - t4) / 1e3 },
       probes: e.probes.length,
-      load: load ? { programs: load.programs.length, seconds: load.ms / 1e3, checkerInsns: first?.functions["kc_check"], trackInsns, siteProgramInsns: siteInsns, xlatedBytesPerProgram: first?.xlatedBytes } : "skipped",
-      loadCore: loadCore ? { programs: loadCore.programs.length, seconds: loadCore.ms / 1e3 } : "skipped",
+      load: load
+        ? {
+            programs: load.programs.length,
+            seconds: load.ms / 1e3,
+            checkerInsns: first?.functions['kc_check'],
+            trackInsns,
+            siteProgramInsns: siteInsns,
+            xlatedBytesPerProgram: first?.xlatedBytes,
+          }
+        : 'skipped',
+      loadCore: loadCore ? { programs: loadCore.programs.length, seconds: loadCore.ms / 1e3 } : 'skipped',
       maps,
       seconds: { policy: (t1 - t0) / 1e3, emit: (t2 - t1) / 1e3 },
     };
@@ -85,20 +102,38 @@ async function main(): Promise<void> {
       return;
     }
     const s = e.stats;
-    console.log(`kcompart emit: ${s.accesses} accesses, ${s.binarySites} machine sites -> ${s.programs} site programs (${s.globals} globals, ${s.caches} caches in legal sets)`);
-    console.log(`  no program     ${Object.entries(s.skipped).map(([k, n]) => `${k} ${n}`).join(", ")}`);
+    console.log(
+      `kcompart emit: ${s.accesses} accesses, ${s.binarySites} machine sites -> ${s.programs} site programs (${s.globals} globals, ${s.caches} caches in legal sets)`,
+    );
+    console.log(
+      `  no program     ${Object.entries(s.skipped)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}`,
+    );
     console.log(`  merged         ${s.merged} machine sites share an instruction with another access (one program, legal sets united)`);
-    console.log(`  limits         ${s.overGlobalLimit} programs name more globals than the checker scans; ${s.unnamedSections} without a kernel-symbol section`);
-    console.log(`  rip resolved   legal ${s.ripResolved.legal}, outside ${s.ripResolved.outside}; %gs per-cpu legal ${s.ripResolved.gsLegal}, outside ${s.ripResolved.gsOutside}`);
-    console.log(`  allocation     ${s.allocations.tracked} allocation sites tracked by ${e.probes.length} probes, ${s.allocations.untracked} untracked (no object mapped); sites with untracked slab ${s.untrackedSites.slab}, buddy ${s.untrackedSites.buddy}`);
-    console.log(`  compile        ${CLANG}: ${c.diagnostics.length} diagnostics, ${out.compile.seconds.toFixed(1)} s (+ static loader); -DKC_NO_KFUNC ${core.diagnostics.length} diagnostics, ${out.compileCore.seconds.toFixed(1)} s; clang-14 ${c14.diagnostics.length} diagnostics, ${out.compileClang14.seconds.toFixed(1)} s`);
+    console.log(
+      `  limits         ${s.overGlobalLimit} programs name more globals than the checker scans; ${s.unnamedSections} without a kernel-symbol section`,
+    );
+    console.log(
+      `  rip resolved   legal ${s.ripResolved.legal}, outside ${s.ripResolved.outside}; %gs per-cpu legal ${s.ripResolved.gsLegal}, outside ${s.ripResolved.gsOutside}`,
+    );
+    console.log(
+      `  allocation     ${s.allocations.tracked} allocation sites tracked by ${e.probes.length} probes, ${s.allocations.untracked} untracked (no object mapped); sites with untracked slab ${s.untrackedSites.slab}, buddy ${s.untrackedSites.buddy}`,
+    );
+    console.log(
+      `  compile        ${CLANG}: ${c.diagnostics.length} diagnostics, ${out.compile.seconds.toFixed(1)} s (+ static loader); -DKC_NO_KFUNC ${core.diagnostics.length} diagnostics, ${out.compileCore.seconds.toFixed(1)} s; clang-14 ${c14.diagnostics.length} diagnostics, ${out.compileClang14.seconds.toFixed(1)} s`,
+    );
     const total = s.programs + e.probes.length + RUNTIME_PROGRAMS.length;
     if (load && loadCore) {
-      console.log(`  verifier       kfunc build: ${load.programs.length} of ${total} programs (${s.programs} sites, ${e.probes.length} allocation probes, ${RUNTIME_PROGRAMS.length} runtime) loaded, not attached, on ${out.kernel} in ${(load.ms / 1e3).toFixed(1)} s`);
+      console.log(
+        `  verifier       kfunc build: ${load.programs.length} of ${total} programs (${s.programs} sites, ${e.probes.length} allocation probes, ${RUNTIME_PROGRAMS.length} runtime) loaded, not attached, on ${out.kernel} in ${(load.ms / 1e3).toFixed(1)} s`,
+      );
       console.log(`                 CO-RE page-walk build: ${loadCore.programs.length} of ${total} in ${(loadCore.ms / 1e3).toFixed(1)} s`);
-      console.log(`  instructions   kc_check ${first?.functions["kc_check"] ?? "?"}, kc_track ${trackInsns ?? "?"} (xlated); site program ${siteInsns ?? "?"}; ${first?.xlatedBytes ?? "?"} xlated bytes per program`);
+      console.log(
+        `  instructions   kc_check ${first?.functions['kc_check'] ?? '?'}, kc_track ${trackInsns ?? '?'} (xlated); site program ${siteInsns ?? '?'}; ${first?.xlatedBytes ?? '?'} xlated bytes per program`,
+      );
     }
-    console.log(`  maps           ${maps} (${mapNames.map((m) => m.replace(/^} (\w+).*/, "$1")).join(", ")}) + .rodata, .bss, .data.kcrt`);
+    console.log(`  maps           ${maps} (${mapNames.map((m) => m.replace(/^} (\w+).*/, '$1')).join(', ')}) + .rodata, .bss, .data.kcrt`);
     console.log(`  time           policy ${out.seconds.policy.toFixed(1)} s, emit ${out.seconds.emit.toFixed(2)} s`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Set up (idempotent) and run the whole test suite: bash scripts/test.sh [vitest args...]
+# Set up (idempotent), type-check, lint, and run the whole test suite: bash scripts/test.sh [vitest args...]
 # Ends with one plain line "N passed, N failed, N skipped" (from vitest's JSON report),
 # so any CI reader can count the tests; the exit code is vitest's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# static checks first: the type checker over src/, test/, scripts/ (tsconfig.json), then Biome's
+# formatter and linter (biome.jsonc); either failing fails the run before any test starts
+npm run -s typecheck
+npx --no-install biome ci --reporter=summary .
 mkdir -p .cache
 report=.cache/vitest-report.json
 rm -f "$report"

@@ -19,7 +19,10 @@ import { writeAccessesCsv, writePolicy, type Policy } from './policy/index.js';
 /** An input the user named does not exist or holds nothing of the expected kind. */
 export class InputError extends Error {
   override readonly name = 'InputError';
-  constructor(message: string, readonly input: string) {
+  constructor(
+    message: string,
+    readonly input: string,
+  ) {
     super(message);
   }
 }
@@ -43,13 +46,24 @@ export function expandInputs(inputs: readonly string[], kind: InputKind = 'ir'):
     const last = basename(input);
     if (/[*?]/.test(last)) {
       const dir = dirname(input);
-      const re = new RegExp(`^${last.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+      const re = new RegExp(
+        `^${last
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+      );
       if (!existsSync(dir)) throw new InputError(`no such directory: ${dir}`, input);
-      const hits = readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => join(dir, f));
+      const hits = readdirSync(dir)
+        .filter((f) => re.test(f))
+        .sort()
+        .map((f) => join(dir, f));
       if (!hits.length) throw new InputError(`no file matches ${input}`, input);
       out.push(...hits);
     } else if (existsSync(input) && statSync(input).isDirectory()) {
-      const hits = readdirSync(input).filter((f) => pattern.test(f)).sort().map((f) => join(input, f));
+      const hits = readdirSync(input)
+        .filter((f) => pattern.test(f))
+        .sort()
+        .map((f) => join(input, f));
       if (!hits.length) throw new InputError(`no ${label} files in ${input}`, input);
       out.push(...hits);
     } else {

@@ -4,28 +4,28 @@
 // (found as the cycles of the import graph, a @dagrejs/graphlib graph), and
 // the rule that every source file opens with a comment saying what it owns.
 
-import { existsSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
-import { Graph, alg } from "@dagrejs/graphlib";
-import { Node, Project, SyntaxKind, type SourceFile } from "ts-morph";
-import { describe, expect, it } from "vitest";
-import { repoRoot } from "../scripts/lib/paths.js";
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { Graph, alg } from '@dagrejs/graphlib';
+import { Node, Project, SyntaxKind, type SourceFile } from 'ts-morph';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../scripts/lib/paths.js';
 
 /** DESIGN.md §1: for each src/ folder, the other src/ folders it may import. */
-const MAY_IMPORT: Record<string, readonly string[] | "anything"> = {
+const MAY_IMPORT: Record<string, readonly string[] | 'anything'> = {
   ir: [],
   policy: [],
-  analysis: ["ir", "policy"],
-  binary: ["policy"],
-  emit: ["policy"],
-  report: ["policy"],
-  "pipeline.ts": ["ir", "policy", "analysis", "binary", "emit"],
-  cli: "anything",
-  "index.ts": "anything",
+  analysis: ['ir', 'policy'],
+  binary: ['policy'],
+  emit: ['policy'],
+  report: ['policy'],
+  'pipeline.ts': ['ir', 'policy', 'analysis', 'binary', 'emit'],
+  cli: 'anything',
+  'index.ts': 'anything',
 };
 
 /** The package's own name: importing it from inside src/ means importing src/index.ts. */
-const SELF = "kcompart";
+const SELF = 'kcompart';
 
 /** The unit a src-relative path belongs to: its top folder, or the file name for files directly in src/. */
 function unitOf(srcRelative: string): string {
@@ -44,8 +44,12 @@ interface Edge {
 function specifiersOf(sf: SourceFile): Array<{ specifier: string; line: number; typeOnly?: boolean }> {
   const out: Array<{ specifier: string; line: number; typeOnly?: boolean }> = [];
   for (const d of sf.getImportDeclarations()) {
-    const typeOnly = d.isTypeOnly() || (d.getNamedImports().length > 0 && !d.getDefaultImport() && !d.getNamespaceImport()
-      && d.getNamedImports().every((n) => n.isTypeOnly()));
+    const typeOnly =
+      d.isTypeOnly() ||
+      (d.getNamedImports().length > 0 &&
+        !d.getDefaultImport() &&
+        !d.getNamespaceImport() &&
+        d.getNamedImports().every((n) => n.isTypeOnly()));
     out.push({ specifier: d.getModuleSpecifierValue(), line: d.getStartLineNumber(), typeOnly });
   }
   for (const d of sf.getExportDeclarations()) {
@@ -62,7 +66,7 @@ function specifiersOf(sf: SourceFile): Array<{ specifier: string; line: number; 
   for (const call of sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
     const callee = call.getExpression();
     const isImport = callee.getKind() === SyntaxKind.ImportKeyword;
-    const isRequire = Node.isIdentifier(callee) && callee.getText() === "require";
+    const isRequire = Node.isIdentifier(callee) && callee.getText() === 'require';
     if (!isImport && !isRequire) continue;
     const arg = call.getArguments()[0];
     if (arg && (Node.isStringLiteral(arg) || Node.isNoSubstitutionTemplateLiteral(arg)))
@@ -86,13 +90,13 @@ function edgesOf(project: Project, srcDir: string): Edge[] {
     const from = relative(srcDir, file);
     for (const { specifier, line, typeOnly } of specifiersOf(sf)) {
       let target: string | null;
-      if (specifier.startsWith(".") || specifier.startsWith("/")) {
+      if (specifier.startsWith('.') || specifier.startsWith('/')) {
         const rel = relative(srcDir, resolve(dirname(file), specifier));
-        const outside = rel === "" || rel.startsWith("..") || resolve(srcDir, rel) !== resolve(dirname(file), specifier);
-        target = outside ? null : rel.replace(/\.(m|c)?js$/, ".ts");
+        const outside = rel === '' || rel.startsWith('..') || resolve(srcDir, rel) !== resolve(dirname(file), specifier);
+        target = outside ? null : rel.replace(/\.(m|c)?js$/, '.ts');
       } else if (specifier === SELF || specifier.startsWith(`${SELF}/`)) {
-        target = "index.ts";
-      } else if (specifier.startsWith("<dynamic")) {
+        target = 'index.ts';
+      } else if (specifier.startsWith('<dynamic')) {
         target = null; // a computed import() is never allowed in src/ (cannot be checked)
       } else {
         continue; // node: built-ins and npm packages are not "ours"
@@ -109,9 +113,9 @@ export function importViolations(project: Project, srcDir: string): string[] {
   for (const e of edgesOf(project, srcDir)) {
     const fromUnit = unitOf(e.from);
     const rule = MAY_IMPORT[fromUnit];
-    const where = `src/${e.from.split(sep).join("/")}:${e.line} imports "${e.specifier}"`;
+    const where = `src/${e.from.split(sep).join('/')}:${e.line} imports "${e.specifier}"`;
     if (rule === undefined) {
-      bad.push(`${where}: src/${fromUnit} is not a folder of DESIGN.md §1 (${Object.keys(MAY_IMPORT).join(", ")})`);
+      bad.push(`${where}: src/${fromUnit} is not a folder of DESIGN.md §1 (${Object.keys(MAY_IMPORT).join(', ')})`);
       continue;
     }
     if (e.target === null) {
@@ -119,9 +123,11 @@ export function importViolations(project: Project, srcDir: string): string[] {
       continue;
     }
     const toUnit = unitOf(e.target);
-    if (toUnit === fromUnit || rule === "anything") continue;
+    if (toUnit === fromUnit || rule === 'anything') continue;
     if (!rule.includes(toUnit))
-      bad.push(`${where}: src/${fromUnit} may import ${rule.length ? rule.map((r) => `src/${r}`).join(", ") : "nothing of ours"}, not src/${toUnit}`);
+      bad.push(
+        `${where}: src/${fromUnit} may import ${rule.length ? rule.map((r) => `src/${r}`).join(', ') : 'nothing of ours'}, not src/${toUnit}`,
+      );
   }
   return bad;
 }
@@ -146,7 +152,7 @@ export function importCycles(project: Project, srcDir: string, options: { typeOn
       if (!next) break;
       path.push(next);
     }
-    return [...path, path[0]!].map((f) => `src/${f.split(sep).join("/")}`);
+    return [...path, path[0]!].map((f) => `src/${f.split(sep).join('/')}`);
   });
 }
 
@@ -154,106 +160,121 @@ export function importCycles(project: Project, srcDir: string, options: { typeOn
 export function missingOwnershipComment(project: Project, srcDir: string): string[] {
   const bad: string[] = [];
   for (const sf of project.getSourceFiles()) {
-    const rel = `src/${relative(srcDir, sf.getFilePath()).split(sep).join("/")}`;
+    const rel = `src/${relative(srcDir, sf.getFilePath()).split(sep).join('/')}`;
     const first = sf.getStatementsWithComments()[0];
     let comments: string[] = [];
-    if (first && (Node.isCommentStatement(first) || first.getKind() === SyntaxKind.SingleLineCommentTrivia || first.getKind() === SyntaxKind.MultiLineCommentTrivia)) {
+    if (
+      first &&
+      (Node.isCommentStatement(first) ||
+        first.getKind() === SyntaxKind.SingleLineCommentTrivia ||
+        first.getKind() === SyntaxKind.MultiLineCommentTrivia)
+    ) {
       // leading comments that ts-morph exposes as statements: collect all consecutive ones
       for (const s of sf.getStatementsWithComments()) {
-        if (Node.isCommentStatement(s) || s.getKind() === SyntaxKind.SingleLineCommentTrivia || s.getKind() === SyntaxKind.MultiLineCommentTrivia) comments.push(s.getText());
+        if (
+          Node.isCommentStatement(s) ||
+          s.getKind() === SyntaxKind.SingleLineCommentTrivia ||
+          s.getKind() === SyntaxKind.MultiLineCommentTrivia
+        )
+          comments.push(s.getText());
         else break;
       }
     } else if (first) {
       comments = first.getLeadingCommentRanges().map((r) => r.getText());
     } else {
       const text = sf.getFullText().trim();
-      if (text.startsWith("//") || text.startsWith("/*")) comments = [text];
+      if (text.startsWith('//') || text.startsWith('/*')) comments = [text];
     }
     const prose = comments
-      .join("\n")
-      .replace(/^\s*(\/\/+|\/\*+|\*+\/?|\*)/gm, "")
-      .replace(/\*\/\s*$/gm, "")
-      .replace(/SPDX-License-Identifier:.*$/gm, "")
-      .replace(/\s+/g, " ")
+      .join('\n')
+      .replace(/^\s*(\/\/+|\/\*+|\*+\/?|\*)/gm, '')
+      .replace(/\*\/\s*$/gm, '')
+      .replace(/SPDX-License-Identifier:.*$/gm, '')
+      .replace(/\s+/g, ' ')
       .trim();
-    if (prose.length < 12) bad.push(`${rel}: must begin with a comment saying what it owns (found ${comments.length ? JSON.stringify(prose) : "no comment"})`);
+    if (prose.length < 12)
+      bad.push(`${rel}: must begin with a comment saying what it owns (found ${comments.length ? JSON.stringify(prose) : 'no comment'})`);
   }
   return bad;
 }
 
 function loadSrc(root: string): { project: Project; srcDir: string } {
-  const srcDir = join(root, "src");
+  const srcDir = join(root, 'src');
   const project = new Project({ skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true });
-  if (existsSync(srcDir)) project.addSourceFilesAtPaths([join(srcDir, "**/*.ts"), `!${join(srcDir, "**/*.d.ts")}`]);
+  if (existsSync(srcDir)) project.addSourceFilesAtPaths([join(srcDir, '**/*.ts'), `!${join(srcDir, '**/*.d.ts')}`]);
   return { project, srcDir };
 }
 
-describe("architecture (DESIGN.md §1)", () => {
+describe('architecture (DESIGN.md §1)', () => {
   const root = repoRoot();
   const { project, srcDir } = loadSrc(root);
 
-  it("finds the src files (folders that do not exist yet are fine)", () => {
+  it('finds the src files (folders that do not exist yet are fine)', () => {
     for (const sf of project.getSourceFiles()) expect(sf.getFilePath().startsWith(srcDir)).toBe(true);
   });
 
-  it("src/ folders import only what the §1 table allows", () => {
+  it('src/ folders import only what the §1 table allows', () => {
     const bad = importViolations(project, srcDir);
-    expect(bad, bad.join("\n")).toEqual([]);
+    expect(bad, bad.join('\n')).toEqual([]);
   });
 
-  it("no import cycle between src files", () => {
+  it('no import cycle between src files', () => {
     const cycles = importCycles(project, srcDir, { typeOnly: false });
-    expect(cycles, cycles.map((c) => c.join(" -> ")).join("\n")).toEqual([]);
+    expect(cycles, cycles.map((c) => c.join(' -> ')).join('\n')).toEqual([]);
   });
 
   it("type-only cycles only inside the IR model (LLVM's mutually recursive Value, Instruction and Metadata types)", () => {
-    const model = new Set(["src/ir/values.ts", "src/ir/instructions.ts", "src/ir/metadata.ts", "src/ir/debuginfo.ts"]);
+    const model = new Set(['src/ir/values.ts', 'src/ir/instructions.ts', 'src/ir/metadata.ts', 'src/ir/debuginfo.ts']);
     const outside = importCycles(project, srcDir).filter((c) => c.some((f) => !model.has(f)));
-    expect(outside, outside.map((c) => c.join(" -> ")).join("\n")).toEqual([]);
+    expect(outside, outside.map((c) => c.join(' -> ')).join('\n')).toEqual([]);
   });
 
-  it("every src file begins with a comment saying what it owns", () => {
+  it('every src file begins with a comment saying what it owns', () => {
     const bad = missingOwnershipComment(project, srcDir);
-    expect(bad, bad.join("\n")).toEqual([]);
+    expect(bad, bad.join('\n')).toEqual([]);
   });
 });
 
-describe("architecture checker self-test (in-memory project)", () => {
-  const srcDir = "/repo/src";
+describe('architecture checker self-test (in-memory project)', () => {
+  const srcDir = '/repo/src';
   function projectWith(files: Record<string, string>): Project {
     const p = new Project({ useInMemoryFileSystem: true, skipFileDependencyResolution: true });
     for (const [name, text] of Object.entries(files)) p.createSourceFile(`${srcDir}/${name}`, text);
     return p;
   }
-  const owned = "// Owns a thing for the self-test.\n";
+  const owned = '// Owns a thing for the self-test.\n';
 
-  it("accepts the allowed arrows", () => {
+  it('accepts the allowed arrows', () => {
     const p = projectWith({
-      "ir/parser.ts": `${owned}import { a } from "./lexer.js";\nimport { readFile } from "node:fs/promises";\nimport { z } from "zod";\nexport const x = 1;`,
-      "ir/lexer.ts": `${owned}export const a = 1;`,
-      "policy/schema.ts": `${owned}import { z } from "zod";\nexport type P = { a: number };`,
-      "analysis/link.ts": `${owned}import { x } from "../ir/parser.js";\nimport type { P } from "../policy/schema.js";\nexport { x };`,
-      "binary/elf.ts": `${owned}import type { P } from "../policy/schema.js";\nexport const e = 1;`,
-      "emit/bpf.ts": `${owned}export * from "../policy/schema.js";`,
-      "cli/main.ts": `#!/usr/bin/env node\n${owned}import { x } from "../ir/parser.js";\nimport { e } from "../binary/elf.js";\nimport "../index.js";`,
-      "index.ts": `${owned}export * from "./ir/parser.js";\nexport * from "./analysis/link.js";`,
+      'ir/parser.ts': `${owned}import { a } from "./lexer.js";\nimport { readFile } from "node:fs/promises";\nimport { z } from "zod";\nexport const x = 1;`,
+      'ir/lexer.ts': `${owned}export const a = 1;`,
+      'policy/schema.ts': `${owned}import { z } from "zod";\nexport type P = { a: number };`,
+      'analysis/link.ts': `${owned}import { x } from "../ir/parser.js";\nimport type { P } from "../policy/schema.js";\nexport { x };`,
+      'binary/elf.ts': `${owned}import type { P } from "../policy/schema.js";\nexport const e = 1;`,
+      'emit/bpf.ts': `${owned}export * from "../policy/schema.js";`,
+      'cli/main.ts': `#!/usr/bin/env node\n${owned}import { x } from "../ir/parser.js";\nimport { e } from "../binary/elf.js";\nimport "../index.js";`,
+      'index.ts': `${owned}export * from "./ir/parser.js";\nexport * from "./analysis/link.js";`,
     });
     expect(importViolations(p, srcDir)).toEqual([]);
     expect(missingOwnershipComment(p, srcDir)).toEqual([]);
   });
 
-  it("rejects the forbidden arrows", () => {
+  it('rejects the forbidden arrows', () => {
     const p = projectWith({
-      "ir/a.ts": `${owned}import { b } from "../analysis/b.js";\nimport type { P } from "../policy/p.js";\nexport const a = 1;`,
-      "ir/b.ts": `${owned}export * from "../index.js";\nexport const q = await import("../cli/main.js");\nimport k from "kcompart";`,
-      "policy/p.ts": `${owned}import { a } from "../ir/a.js";\nexport type P = number;`,
-      "analysis/b.ts": `${owned}import { e } from "../emit/e.js";\nimport { t } from "../../test/support.js";\nexport const b = 1;`,
-      "binary/x.ts": `${owned}import { a } from "../ir/a.js";\nexport const x = 1;`,
-      "emit/e.ts": `${owned}import { b } from "../analysis/b.js";\nconst m = require("../binary/x.js");\nexport const e = 1;`,
-      "util.ts": `${owned}export const u = 1;\nimport { a } from "./ir/a.js";`,
+      'ir/a.ts': `${owned}import { b } from "../analysis/b.js";\nimport type { P } from "../policy/p.js";\nexport const a = 1;`,
+      'ir/b.ts': `${owned}export * from "../index.js";\nexport const q = await import("../cli/main.js");\nimport k from "kcompart";`,
+      'policy/p.ts': `${owned}import { a } from "../ir/a.js";\nexport type P = number;`,
+      'analysis/b.ts': `${owned}import { e } from "../emit/e.js";\nimport { t } from "../../test/support.js";\nexport const b = 1;`,
+      'binary/x.ts': `${owned}import { a } from "../ir/a.js";\nexport const x = 1;`,
+      'emit/e.ts': `${owned}import { b } from "../analysis/b.js";\nconst m = require("../binary/x.js");\nexport const e = 1;`,
+      'util.ts': `${owned}export const u = 1;\nimport { a } from "./ir/a.js";`,
     });
     const bad = importViolations(p, srcDir);
-    const expectHit = (re: RegExp) => expect(bad.some((b) => re.test(b)), `${re}\n${bad.join("\n")}`).toBe(true);
+    const expectHit = (re: RegExp) =>
+      expect(
+        bad.some((b) => re.test(b)),
+        `${re}\n${bad.join('\n')}`,
+      ).toBe(true);
     expectHit(/src\/ir\/a\.ts:2 imports "..\/analysis\/b.js"/);
     expectHit(/src\/ir\/a\.ts:3 imports "..\/policy\/p.js"/);
     expectHit(/src\/ir\/b\.ts:2 imports "..\/index.js"/);
@@ -269,27 +290,27 @@ describe("architecture checker self-test (in-memory project)", () => {
     expect(bad).toHaveLength(12);
   });
 
-  it("finds import cycles, type-only imports included", () => {
+  it('finds import cycles, type-only imports included', () => {
     const p = projectWith({
-      "ir/a.ts": `${owned}import { b } from "./b.js";\nexport const a = 1;`,
-      "ir/b.ts": `${owned}import type { C } from "./c.js";\nexport const b = 1;`,
-      "ir/c.ts": `${owned}import { a } from "./a.js";\nexport type C = number;`,
-      "ir/d.ts": `${owned}import { a } from "./a.js";\nexport const d = a;`,
+      'ir/a.ts': `${owned}import { b } from "./b.js";\nexport const a = 1;`,
+      'ir/b.ts': `${owned}import type { C } from "./c.js";\nexport const b = 1;`,
+      'ir/c.ts': `${owned}import { a } from "./a.js";\nexport type C = number;`,
+      'ir/d.ts': `${owned}import { a } from "./a.js";\nexport const d = a;`,
     });
-    expect(importCycles(p, srcDir)).toEqual([["src/ir/a.ts", "src/ir/b.ts", "src/ir/c.ts", "src/ir/a.ts"]]);
+    expect(importCycles(p, srcDir)).toEqual([['src/ir/a.ts', 'src/ir/b.ts', 'src/ir/c.ts', 'src/ir/a.ts']]);
   });
 
-  it("requires the ownership comment", () => {
+  it('requires the ownership comment', () => {
     const p = projectWith({
-      "ir/none.ts": `export const a = 1;\n// late comment\n`,
-      "ir/tiny.ts": `// x\nexport const a = 1;\n`,
-      "ir/empty.ts": ``,
-      "ir/block.ts": `/**\n * Owns the block-comment style header.\n */\nexport const a = 1;\n`,
-      "ir/shebang.ts": `#!/usr/bin/env node\n// Owns the shebang-headed entry point.\nexport const a = 1;\n`,
-      "ir/onlycomment.ts": `// Owns nothing yet, but says so.\n`,
-      "ir/spdx.ts": `// SPDX-License-Identifier: GPL-2.0-only\nexport const a = 1;\n`,
+      'ir/none.ts': `export const a = 1;\n// late comment\n`,
+      'ir/tiny.ts': `// x\nexport const a = 1;\n`,
+      'ir/empty.ts': ``,
+      'ir/block.ts': `/**\n * Owns the block-comment style header.\n */\nexport const a = 1;\n`,
+      'ir/shebang.ts': `#!/usr/bin/env node\n// Owns the shebang-headed entry point.\nexport const a = 1;\n`,
+      'ir/onlycomment.ts': `// Owns nothing yet, but says so.\n`,
+      'ir/spdx.ts': `// SPDX-License-Identifier: GPL-2.0-only\nexport const a = 1;\n`,
     });
-    const bad = missingOwnershipComment(p, srcDir).map((b) => b.split(":")[0]);
-    expect(bad.sort()).toEqual(["src/ir/empty.ts", "src/ir/none.ts", "src/ir/spdx.ts", "src/ir/tiny.ts"]);
+    const bad = missingOwnershipComment(p, srcDir).map((b) => b.split(':')[0]);
+    expect(bad.sort()).toEqual(['src/ir/empty.ts', 'src/ir/none.ts', 'src/ir/spdx.ts', 'src/ir/tiny.ts']);
   });
 });

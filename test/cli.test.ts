@@ -32,7 +32,15 @@ describe('kcompart analyze', () => {
   it('takes a writer table (--writers): calls of a listed function become writes through its destination argument', () => {
     const writers = join(dir, 'w.json');
     // ext_item() has no argument: a writer entry for it names a destination that is not there
-    writeFileSync(writers, JSON.stringify({ writers: [{ name: 'holder_fill', destination: 0, length: 16 }, { name: 'ext_item', destination: 0 }] }));
+    writeFileSync(
+      writers,
+      JSON.stringify({
+        writers: [
+          { name: 'holder_fill', destination: 0, length: 16 },
+          { name: 'ext_item', destination: 0 },
+        ],
+      }),
+    );
     const r = run('analyze', '--compartment', fixture, '--writers', writers, '-o', join(dir, 'w.policy.json'), '--json');
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).accesses).toBe(10);
@@ -78,11 +86,27 @@ describe('kcompart analyze', () => {
 describe('kcompart map', () => {
   it('maps an analyzed policy onto the object clang builds from the same source', () => {
     const obj = join(dir, 'flows.o');
-    const cc = spawnSync('clang-19', [
-      '-O2', '-g', '-gdwarf-5', '-c', '-target', 'x86_64-unknown-linux-gnu', '-mcmodel=kernel', '-fno-pic',
-      '-ffreestanding', '-nostdinc', '-fdebug-compilation-dir=.', '-fno-discard-value-names',
-      'test/fixtures/analysis/flows.c', '-o', obj,
-    ], { cwd: root, encoding: 'utf8' });
+    const cc = spawnSync(
+      'clang-19',
+      [
+        '-O2',
+        '-g',
+        '-gdwarf-5',
+        '-c',
+        '-target',
+        'x86_64-unknown-linux-gnu',
+        '-mcmodel=kernel',
+        '-fno-pic',
+        '-ffreestanding',
+        '-nostdinc',
+        '-fdebug-compilation-dir=.',
+        '-fno-discard-value-names',
+        'test/fixtures/analysis/flows.c',
+        '-o',
+        obj,
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
     expect(cc.status, cc.stderr).toBe(0);
     const policy = join(dir, 'flows.json');
     expect(run('analyze', '--compartment', fixture, '-o', policy).status).toBe(0);
@@ -115,10 +139,26 @@ describe('kcompart map', () => {
 describe('kcompart emit', () => {
   it('writes the BPF C, seed and headers of a mapped policy and compiles them against the corpus BTF', () => {
     const obj = join(dir, 'e.o');
-    const cc = spawnSync('clang-19', [
-      '-O2', '-g', '-gdwarf-5', '-c', '-target', 'x86_64-unknown-linux-gnu', '-mcmodel=kernel', '-fno-pic',
-      '-ffreestanding', '-nostdinc', '-fdebug-compilation-dir=.', 'test/fixtures/analysis/flows.c', '-o', obj,
-    ], { cwd: root, encoding: 'utf8' });
+    const cc = spawnSync(
+      'clang-19',
+      [
+        '-O2',
+        '-g',
+        '-gdwarf-5',
+        '-c',
+        '-target',
+        'x86_64-unknown-linux-gnu',
+        '-mcmodel=kernel',
+        '-fno-pic',
+        '-ffreestanding',
+        '-nostdinc',
+        '-fdebug-compilation-dir=.',
+        'test/fixtures/analysis/flows.c',
+        '-o',
+        obj,
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
     expect(cc.status, cc.stderr).toBe(0);
     const p = join(dir, 'e.json');
     const m = join(dir, 'e.mapped.json');
@@ -147,10 +187,26 @@ describe('kcompart emit', () => {
 describe('kcompart run, --help and --version', () => {
   it('runs analyze, map and emit in one directory through the pipeline, with one JSON summary', () => {
     const obj = join(dir, 'r.o');
-    const cc = spawnSync('clang-19', [
-      '-O2', '-g', '-gdwarf-5', '-c', '-target', 'x86_64-unknown-linux-gnu', '-mcmodel=kernel', '-fno-pic',
-      '-ffreestanding', '-nostdinc', '-fdebug-compilation-dir=.', 'test/fixtures/analysis/flows.c', '-o', obj,
-    ], { cwd: root, encoding: 'utf8' });
+    const cc = spawnSync(
+      'clang-19',
+      [
+        '-O2',
+        '-g',
+        '-gdwarf-5',
+        '-c',
+        '-target',
+        'x86_64-unknown-linux-gnu',
+        '-mcmodel=kernel',
+        '-fno-pic',
+        '-ffreestanding',
+        '-nostdinc',
+        '-fdebug-compilation-dir=.',
+        'test/fixtures/analysis/flows.c',
+        '-o',
+        obj,
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
     expect(cc.status, cc.stderr).toBe(0);
     const out = join(dir, 'run');
     const r = run('run', '--compartment', fixture, '--objects', obj, '--out', out, '--name', 'flows', '--no-compile', '--json');

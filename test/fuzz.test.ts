@@ -11,7 +11,7 @@
 // KCOMPART_FUZZ_HANG_MS (one parse running longer kills the run, default 60000).
 // Longer runs: npm run fuzz:long -- --cases 100000 --seed N
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkParseError,
   describeFailure,
@@ -24,17 +24,17 @@ import {
   type Outcome,
   type ParserApi,
   type Seed,
-} from "../scripts/lib/fuzz.js";
-import { caseSeed, MUTATORS, mutate, mutateWith, parseSeed, Rng } from "../scripts/lib/mutate.js";
-import { startWatchdog, type Watchdog } from "../scripts/lib/watchdog.js";
+} from '../scripts/lib/fuzz.js';
+import { caseSeed, MUTATORS, mutate, mutateWith, parseSeed, Rng } from '../scripts/lib/mutate.js';
+import { startWatchdog, type Watchdog } from '../scripts/lib/watchdog.js';
 
-const SEED = parseSeed(process.env["KCOMPART_FUZZ_SEED"] ?? "0x6b636d70");
-const CASES_PER_FILE = Number.parseInt(process.env["KCOMPART_FUZZ_CASES"] ?? "2500", 10);
-const BUDGET_MS = Number.parseInt(process.env["KCOMPART_FUZZ_BUDGET_MS"] ?? "10000", 10);
+const SEED = parseSeed(process.env['KCOMPART_FUZZ_SEED'] ?? '0x6b636d70');
+const CASES_PER_FILE = Number.parseInt(process.env['KCOMPART_FUZZ_CASES'] ?? '2500', 10);
+const BUDGET_MS = Number.parseInt(process.env['KCOMPART_FUZZ_BUDGET_MS'] ?? '10000', 10);
 /** a single case slower than this is a failure (reported after it returns) */
 const SLOW_MS = 5000;
 /** a single case still running after this kills the test process, printing the case */
-const HANG_MS = Number.parseInt(process.env["KCOMPART_FUZZ_HANG_MS"] ?? "60000", 10);
+const HANG_MS = Number.parseInt(process.env['KCOMPART_FUZZ_HANG_MS'] ?? '60000', 10);
 const MAX_REPORTED = 10;
 
 const seeds: Seed[] = loadSeeds(SMALL_SEED_IDS);
@@ -49,8 +49,8 @@ function check(cases: Iterable<CaseSpec>, budgetMs = Number.POSITIVE_INFINITY) {
   for (const c of cases) {
     const o: Outcome = runCase(api, c, SLOW_MS, watchdog);
     stats.cases++;
-    if (o.kind === "module") stats.modules++;
-    else if (o.kind === "parse-error") stats.parseErrors++;
+    if (o.kind === 'module') stats.modules++;
+    else if (o.kind === 'parse-error') stats.parseErrors++;
     else {
       stats.failures++;
       if (failures.length < MAX_REPORTED) failures.push(describeFailure(c, o, saveFailure(c)));
@@ -64,20 +64,20 @@ function* randomCases(seed: Seed, n: number, indexBase: number): Generator<CaseS
   for (let i = 0; i < n; i++) yield makeCase(SEED, indexBase + i, [seed]);
 }
 
-describe("fuzz harness (no parser needed)", () => {
-  it("seed files load and are non-trivial", () => {
+describe('fuzz harness (no parser needed)', () => {
+  it('seed files load and are non-trivial', () => {
     expect(seeds.map((s) => s.id)).toEqual([...SMALL_SEED_IDS]);
     for (const s of seeds) {
       expect(s.text.length, s.id).toBeGreaterThan(5_000);
       expect(s.text.length, s.id).toBeLessThan(120_000);
       expect(s.text, s.id).toMatch(/^define /m);
     }
-    const c14 = seeds.find((s) => s.id === "clang14-slice")!;
+    const c14 = seeds.find((s) => s.id === 'clang14-slice')!;
     expect(c14.text).toMatch(/%struct\.[\w.]+\*/); // typed pointers
     expect(c14.text).toMatch(/call void @llvm\.dbg\.value\(metadata/);
   });
 
-  it("is deterministic per (seed, case index)", () => {
+  it('is deterministic per (seed, case index)', () => {
     const a = makeCase(SEED, 17, seeds);
     const b = makeCase(SEED, 17, seeds);
     expect(b.mutated).toEqual(a.mutated);
@@ -85,7 +85,7 @@ describe("fuzz harness (no parser needed)", () => {
     expect(caseSeed(SEED, 1)).not.toBe(caseSeed(SEED, 2));
   });
 
-  it("every mutator runs and usually changes the input", () => {
+  it('every mutator runs and usually changes the input', () => {
     const s = seeds[0]!.text;
     for (const [name] of MUTATORS) {
       let changed = 0;
@@ -100,24 +100,24 @@ describe("fuzz harness (no parser needed)", () => {
     expect(m.steps.length).toBeGreaterThanOrEqual(1);
   });
 
-  it("flags ParseErrors whose position lies outside the input", () => {
+  it('flags ParseErrors whose position lies outside the input', () => {
     const c = makeCase(SEED, 3, seeds);
     const mk = (f: Record<string, unknown>) =>
-      Object.assign(new Error("x"), { file: c.filename, token: "t", expected: "e", line: 1, column: 1, offset: 0, ...f });
+      Object.assign(new Error('x'), { file: c.filename, token: 't', expected: 'e', line: 1, column: 1, offset: 0, ...f });
     expect(checkParseError(mk({}), c)).toBeNull();
     expect(checkParseError(mk({ line: 0 }), c)).toMatch(/line 0/);
     expect(checkParseError(mk({ line: 10_000_000 }), c)).toMatch(/line/);
     expect(checkParseError(mk({ column: 0 }), c)).toMatch(/column/);
     expect(checkParseError(mk({ offset: 1e9 }), c)).toMatch(/offset/);
     expect(checkParseError(mk({ line: 1.5 }), c)).toMatch(/integer/);
-    expect(checkParseError(mk({ file: "other.ll" }), c)).toMatch(/file/);
+    expect(checkParseError(mk({ file: 'other.ll' }), c)).toMatch(/file/);
   });
 });
 
-describe("parser robustness under mutation", () => {
+describe('parser robustness under mutation', () => {
   beforeAll(async () => {
     // imported here so the harness self-tests above run even while src/ is incomplete
-    const m = await import("../src/index.js");
+    const m = await import('../src/index.js');
     api = { parseModule: m.parseModule, ParseError: m.ParseError };
     watchdog = startWatchdog(HANG_MS);
   });
@@ -125,10 +125,10 @@ describe("parser robustness under mutation", () => {
     await watchdog?.stop();
   });
 
-  it("every seed file parses unmutated (so mutations start from valid IR)", () => {
+  it('every seed file parses unmutated (so mutations start from valid IR)', () => {
     for (const s of seeds) {
-      const m = api.parseModule(new Uint8Array(Buffer.from(s.text, "latin1")), { filename: s.id });
-      expect(typeof m, s.id).toBe("object");
+      const m = api.parseModule(new Uint8Array(Buffer.from(s.text, 'latin1')), { filename: s.id });
+      expect(typeof m, s.id).toBe('object');
     }
   });
 
@@ -139,68 +139,68 @@ describe("parser robustness under mutation", () => {
       const base = SMALL_SEED_IDS.indexOf(id) * 1_000_000;
       const r = check(randomCases(seed, CASES_PER_FILE, base), BUDGET_MS);
       console.log(`fuzz ${id}: ${JSON.stringify(r.stats)} in ${(r.ms / 1000).toFixed(1)} s (seed 0x${SEED.toString(16)})`);
-      expect(r.failures, `seed 0x${SEED.toString(16)}\n${r.failures.join("\n\n")}`).toEqual([]);
+      expect(r.failures, `seed 0x${SEED.toString(16)}\n${r.failures.join('\n\n')}`).toEqual([]);
       expect(r.stats.cases).toBeGreaterThan(Math.min(CASES_PER_FILE, 50));
     });
   }
 
-  it("every mutator, on every seed file", () => {
+  it('every mutator, on every seed file', () => {
     function* cases(): Generator<CaseSpec> {
       let index = 9_000_000;
       for (const seed of seeds)
         for (const [name] of MUTATORS)
           for (let k = 0; k < 8; k++, index++) {
             const mutated = mutateWith(name, seed.text, new Rng(caseSeed(SEED, index)));
-            const bytes = Buffer.from(mutated.text, "latin1");
+            const bytes = Buffer.from(mutated.text, 'latin1');
             yield { seed: SEED, index, seedFile: seed, mutated, input: new Uint8Array(bytes), filename: `fuzz/${seed.id}-${index}.ll` };
           }
     }
     const r = check(cases());
-    expect(r.failures, r.failures.join("\n\n")).toEqual([]);
+    expect(r.failures, r.failures.join('\n\n')).toEqual([]);
   });
 
-  it("pathological inputs: empty, garbage, deep nesting, unterminated", () => {
+  it('pathological inputs: empty, garbage, deep nesting, unterminated', () => {
     const base = seeds[0]!.text;
-    const firstGlobal = base.indexOf("\n@") + 1;
-    const afterEq = base.indexOf(" = ", firstGlobal) + 3;
+    const firstGlobal = base.indexOf('\n@') + 1;
+    const afterEq = base.indexOf(' = ', firstGlobal) + 3;
     const texts: Array<[string, string]> = [
-      ["empty", ""],
-      ["newline", "\n"],
-      ["nul", "\0"],
-      ["bom", "\xef\xbb\xbf"],
-      ["bom+module", `\xef\xbb\xbf${base}`],
-      ["crlf", base.replace(/\n/g, "\r\n")],
-      ["all-ff", "\xff".repeat(4096)],
-      ["10000 [", "[".repeat(10_000)],
-      ["10000 !{", "!{".repeat(10_000)],
-      ["10000 {", "{".repeat(10_000)],
-      ["10000 (", "(".repeat(10_000)],
-      ["10000 <", "<".repeat(10_000)],
-      ["global = 10000 [", `${base.slice(0, afterEq)}${"[".repeat(10_000)}${base.slice(afterEq)}`],
-      ["md 10000 !{ unbalanced", `${base}\n!99999 = !{${"!{".repeat(10_000)}\n`],
-      ["md 10000 !{ balanced", `${base}\n!99999 = !{${"!{".repeat(10_000)}${"}".repeat(10_000)}}\n`],
-      ["type 10000 { balanced", `${base}\n%deep = type ${"{ ".repeat(10_000)}i8${" }".repeat(10_000)}\n`],
-      ["array 10000 balanced", `${base}\n@deep = global ${"[1 x ".repeat(10_000)}i8${"]".repeat(10_000)} zeroinitializer\n`],
-      ["constexpr 10000", `${base}\n@deep = global ptr ${"getelementptr (i8, ptr ".repeat(10_000)}null${", i64 1)".repeat(10_000)}\n`],
-      ["100000 [", "[".repeat(100_000)],
-      ["unterminated string", `${base.slice(0, afterEq)}c"${base.slice(afterEq)}`],
-      ["unterminated quoted name", `@"${base}`],
-      ["lone !", `${base}\n!`],
-      ["lone %", "%"],
-      ["lone @", "@"],
-      ["lone #", "#"],
-      ["lone $", "$"],
-      ["huge int", `@x = global i64 ${"9".repeat(100_000)}\n`],
-      ["huge int type", "@x = global i8388609 0\n"],
-      ["huge array count", "@x = global [99999999999999999999 x i8] zeroinitializer\n"],
-      ["huge md id", `!${"9".repeat(40)} = !{}\n`],
-      ["long line", `; ${"x".repeat(1_000_000)}`],
+      ['empty', ''],
+      ['newline', '\n'],
+      ['nul', '\0'],
+      ['bom', '\xef\xbb\xbf'],
+      ['bom+module', `\xef\xbb\xbf${base}`],
+      ['crlf', base.replace(/\n/g, '\r\n')],
+      ['all-ff', '\xff'.repeat(4096)],
+      ['10000 [', '['.repeat(10_000)],
+      ['10000 !{', '!{'.repeat(10_000)],
+      ['10000 {', '{'.repeat(10_000)],
+      ['10000 (', '('.repeat(10_000)],
+      ['10000 <', '<'.repeat(10_000)],
+      ['global = 10000 [', `${base.slice(0, afterEq)}${'['.repeat(10_000)}${base.slice(afterEq)}`],
+      ['md 10000 !{ unbalanced', `${base}\n!99999 = !{${'!{'.repeat(10_000)}\n`],
+      ['md 10000 !{ balanced', `${base}\n!99999 = !{${'!{'.repeat(10_000)}${'}'.repeat(10_000)}}\n`],
+      ['type 10000 { balanced', `${base}\n%deep = type ${'{ '.repeat(10_000)}i8${' }'.repeat(10_000)}\n`],
+      ['array 10000 balanced', `${base}\n@deep = global ${'[1 x '.repeat(10_000)}i8${']'.repeat(10_000)} zeroinitializer\n`],
+      ['constexpr 10000', `${base}\n@deep = global ptr ${'getelementptr (i8, ptr '.repeat(10_000)}null${', i64 1)'.repeat(10_000)}\n`],
+      ['100000 [', '['.repeat(100_000)],
+      ['unterminated string', `${base.slice(0, afterEq)}c"${base.slice(afterEq)}`],
+      ['unterminated quoted name', `@"${base}`],
+      ['lone !', `${base}\n!`],
+      ['lone %', '%'],
+      ['lone @', '@'],
+      ['lone #', '#'],
+      ['lone $', '$'],
+      ['huge int', `@x = global i64 ${'9'.repeat(100_000)}\n`],
+      ['huge int type', '@x = global i8388609 0\n'],
+      ['huge array count', '@x = global [99999999999999999999 x i8] zeroinitializer\n'],
+      ['huge md id', `!${'9'.repeat(40)} = !{}\n`],
+      ['long line', `; ${'x'.repeat(1_000_000)}`],
     ];
     function* cases(): Generator<CaseSpec> {
       let index = 8_000_000;
       for (const [name, text] of texts) {
-        const bytes = Buffer.from(text, "latin1");
-        for (const input of [new Uint8Array(bytes), bytes.toString("utf8")])
+        const bytes = Buffer.from(text, 'latin1');
+        for (const input of [new Uint8Array(bytes), bytes.toString('utf8')])
           yield {
             seed: SEED,
             index: index++,
@@ -212,6 +212,6 @@ describe("parser robustness under mutation", () => {
       }
     }
     const r = check(cases());
-    expect(r.failures, r.failures.join("\n\n")).toEqual([]);
+    expect(r.failures, r.failures.join('\n\n')).toEqual([]);
   });
 });

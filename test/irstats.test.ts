@@ -7,16 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { readModule, summarizeModule } from '../src/index.js';
 
 const corpus = join(import.meta.dirname, '../../shared/corpus');
-const sets = [
-  'linux-6.1/net/ipv6',
-  'linux-6.1/net/core',
-  'linux-6.1-clang14/net/ipv6',
-];
+const sets = ['linux-6.1/net/ipv6', 'linux-6.1/net/core', 'linux-6.1-clang14/net/ipv6'];
 
 const files = sets.flatMap((s) => {
   const dir = join(corpus, s);
   if (!existsSync(dir)) throw new Error(`corpus folder missing: ${dir} (shared/ must sit beside the repo)`);
-  return readdirSync(dir).filter((f) => f.endsWith('.ll')).sort().map((f) => join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.ll'))
+    .sort()
+    .map((f) => join(dir, f));
 });
 
 describe('agreement with LLVM irstats on the kernel corpus', () => {

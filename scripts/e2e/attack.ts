@@ -21,22 +21,22 @@
 // (ipv6: the matrix only; kcdemo is loaded beside net/ipv6 for its targets and holes.)
 // Exit 1 when a write outside a legal set passes, or an injected write is not reported.
 
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { legalSetAdmits, type Access, type LegalSet, type MemoryOwner, type Policy } from "../../src/policy/index.js";
-import { unionLegal } from "../../src/emit/index.js";
-import { repoRoot } from "../lib/paths.js";
-import { buildKcdemo, runScript } from "./kcdemo.js";
-import { ipv6, kcdemo, runE2E, type Compartment, type E2EReport } from "./run.js";
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { legalSetAdmits, type Access, type LegalSet, type MemoryOwner, type Policy } from '../../src/policy/index.js';
+import { unionLegal } from '../../src/emit/index.js';
+import { repoRoot } from '../lib/paths.js';
+import { buildKcdemo, runScript } from './kcdemo.js';
+import { ipv6, kcdemo, runE2E, type Compartment, type E2EReport } from './run.js';
 
 const ROOT = repoRoot();
 
 /** The byte offset of struct cred's uid in the corpus kernel (vmlinux.h: atomic_long_t usage, then kuid_t uid). */
 function credUidOffset(): number {
-  const h = readFileSync(join(ROOT, ".cache", "vmlinux-6.1.h"), "utf8");
+  const h = readFileSync(join(ROOT, '.cache', 'vmlinux-6.1.h'), 'utf8');
   const m = /^struct cred \{\n\t(atomic_t|atomic_long_t) usage;\n\tkuid_t uid;/m.exec(h);
-  if (!m) throw new Error("vmlinux-6.1.h: struct cred does not start with usage, uid");
-  return m[1] === "atomic_long_t" ? 8 : 4;
+  if (!m) throw new Error('vmlinux-6.1.h: struct cred does not start with usage, uid');
+  return m[1] === 'atomic_long_t' ? 8 : 4;
 }
 
 /** The guest's part: targets, the matrix (SIGHUP to the loader), the injected writes (kcdemo's poke, when kcdemo is the compartment). Sourced by policy-guest.sh. */
@@ -68,7 +68,7 @@ sed 's/^/KC-TARGET /' $T
 kill -HUP "$LOADER"
 wait_for '^KC-MATRIX-DONE' 600 || return 1
 grep '^KC-MATRIX-DONE' /tmp/loader.log
-${inject ? "" : 'kill "$PIPE" "$SEQ" 2>/dev/null\nreturn 0\n'}# the injected writes, each from kcdemo_poke (one compartment site, legal set: its own scratch object)
+${inject ? '' : 'kill "$PIPE" "$SEQ" 2>/dev/null\nreturn 0\n'}# the injected writes, each from kcdemo_poke (one compartment site, legal set: its own scratch object)
 addr() { awk -v l="$1" '$1 == l { print $2; exit }' $T; }
 /payload/attackhelp poke-cred ${uidOffset} 1000; echo "KC-ATTACK-EXIT cred $?"
 for t in modprobe_path uaf_msg_msg freed; do
@@ -84,16 +84,24 @@ sleep 1
 export function kcdemoAttack(): Compartment {
   const base = kcdemo();
   return {
-    name: "kcdemo-attack",
+    name: 'kcdemo-attack',
     build: base.build,
     async payload(dir) {
       await base.payload(dir);
       // the note bug is the e2e run's; here the injected writes are the attacks
-      writeFileSync(join(dir, "bug.sh"), "#!/bin/sh\nexit 0\n");
-      await runScript("cc", ["-O2", "-Wall", "-Wextra", "-static", join(ROOT, "scripts", "e2e", "attackhelp.c"), "-o", join(dir, "attackhelp")]);
-      writeFileSync(join(dir, "attack.sh"), attackScript(credUidOffset(), true));
+      writeFileSync(join(dir, 'bug.sh'), '#!/bin/sh\nexit 0\n');
+      await runScript('cc', [
+        '-O2',
+        '-Wall',
+        '-Wextra',
+        '-static',
+        join(ROOT, 'scripts', 'e2e', 'attackhelp.c'),
+        '-o',
+        join(dir, 'attackhelp'),
+      ]);
+      writeFileSync(join(dir, 'attack.sh'), attackScript(credUidOffset(), true));
     },
-    loaderArgs: ["--on-violation", "kill", "--matrix", "/tmp/targets.txt"],
+    loaderArgs: ['--on-violation', 'kill', '--matrix', '/tmp/targets.txt'],
   };
 }
 
@@ -105,60 +113,89 @@ export function ipv6Attack(): Compartment {
   const base = ipv6();
   let built: Awaited<ReturnType<typeof buildKcdemo>> | undefined;
   return {
-    name: "ipv6-attack",
+    name: 'ipv6-attack',
     build: base.build,
     async payload(dir) {
       await base.payload(dir);
-      built ??= await buildKcdemo(join(ROOT, ".cache", "e2e", "kcdemo"));
-      copyFileSync(built.ko, join(dir, "kcdemo.ko"));
-      writeFileSync(join(dir, "prepare.sh"), `${readFileSync(join(dir, "prepare.sh"), "utf8")}insmod /payload/kcdemo.ko && [ -c /dev/kcdemo ]\n`);
-      await runScript("cc", ["-O2", "-Wall", "-Wextra", "-static", join(ROOT, "scripts", "e2e", "attackhelp.c"), "-o", join(dir, "attackhelp")]);
-      writeFileSync(join(dir, "attack.sh"), attackScript(credUidOffset(), false));
+      built ??= await buildKcdemo(join(ROOT, '.cache', 'e2e', 'kcdemo'));
+      copyFileSync(built.ko, join(dir, 'kcdemo.ko'));
+      writeFileSync(
+        join(dir, 'prepare.sh'),
+        `${readFileSync(join(dir, 'prepare.sh'), 'utf8')}insmod /payload/kcdemo.ko && [ -c /dev/kcdemo ]\n`,
+      );
+      await runScript('cc', [
+        '-O2',
+        '-Wall',
+        '-Wextra',
+        '-static',
+        join(ROOT, 'scripts', 'e2e', 'attackhelp.c'),
+        '-o',
+        join(dir, 'attackhelp'),
+      ]);
+      writeFileSync(join(dir, 'attack.sh'), attackScript(credUidOffset(), false));
     },
-    loaderArgs: ["--matrix", "/tmp/targets.txt"],
+    loaderArgs: ['--matrix', '/tmp/targets.txt'],
   };
 }
 
 /** What owns each target, by its label (the truth's side of the matrix). */
 export function ownerOf(label: string, extra: string | undefined): MemoryOwner | undefined {
   switch (label) {
-    case "modprobe_path": case "core_pattern": case "init_cred": return { region: "global", symbol: label };
-    case "_stext": return { region: "text" };
-    case "linux_banner": return { region: "rodata" };
-    case "cred": return { region: "slab", cache: "cred_jar", type: "struct cred" };
-    case "task": return { region: "slab", cache: "task_struct", type: "struct task_struct" };
-    case "pgd": return { region: "buddy" };
-    case "other_stack": return { region: "stack", current: false };
-    case "text_page": return { region: "vmemmap" };
-    case "alias": return { region: "alias" };
+    case 'modprobe_path':
+    case 'core_pattern':
+    case 'init_cred':
+      return { region: 'global', symbol: label };
+    case '_stext':
+      return { region: 'text' };
+    case 'linux_banner':
+      return { region: 'rodata' };
+    case 'cred':
+      return { region: 'slab', cache: 'cred_jar', type: 'struct cred' };
+    case 'task':
+      return { region: 'slab', cache: 'task_struct', type: 'struct task_struct' };
+    case 'pgd':
+      return { region: 'buddy' };
+    case 'other_stack':
+      return { region: 'stack', current: false };
+    case 'text_page':
+      return { region: 'vmemmap' };
+    case 'alias':
+      return { region: 'alias' };
     // general kmalloc caches (kmalloc-64 or kmalloc-cg-64, as the kernel's config has it): no legal set names one
-    case "uaf_msg_msg": return { region: "slab", cache: "kmalloc-64", type: "struct msg_msg" };
-    case "uaf_pipe_buffer": return { region: "slab", cache: "kmalloc-1k", type: "struct pipe_buffer" };
-    case "uaf_seq_operations": return { region: "slab", cache: "kmalloc-32", type: "struct seq_operations" };
-    case "freed": return { region: "freed" };
-    case "vmalloc_foreign": return { region: "vmalloc", ...(extra ? { caller: extra } : {}) };
-    case "runtime_phase_flag": return { region: "runtime" };
-    default: return undefined;
+    case 'uaf_msg_msg':
+      return { region: 'slab', cache: 'kmalloc-64', type: 'struct msg_msg' };
+    case 'uaf_pipe_buffer':
+      return { region: 'slab', cache: 'kmalloc-1k', type: 'struct pipe_buffer' };
+    case 'uaf_seq_operations':
+      return { region: 'slab', cache: 'kmalloc-32', type: 'struct seq_operations' };
+    case 'freed':
+      return { region: 'freed' };
+    case 'vmalloc_foreign':
+      return { region: 'vmalloc', ...(extra ? { caller: extra } : {}) };
+    case 'runtime_phase_flag':
+      return { region: 'runtime' };
+    default:
+      return undefined;
   }
 }
 
 /** The target classes of the table, in order. */
 const CLASSES: readonly [string, readonly string[]][] = [
-  ["cred (own, init_cred)", ["cred", "init_cred"]],
-  ["modprobe_path, core_pattern", ["modprobe_path", "core_pattern"]],
-  ["task_struct", ["task"]],
-  ["page-table page", ["pgd"]],
-  ["another task's stack", ["other_stack"]],
-  ["foreign kmalloc (msg_msg, pipe_buffer, seq_operations)", ["uaf_msg_msg", "uaf_pipe_buffer", "uaf_seq_operations"]],
-  ["freed object", ["freed"]],
-  ["foreign vmalloc area", ["vmalloc_foreign"]],
-  ["struct page of kernel text", ["text_page"]],
-  ["text, rodata, direct-map alias", ["_stext", "linux_banner", "alias"]],
-  ["the run time's own memory", ["runtime_phase_flag"]],
+  ['cred (own, init_cred)', ['cred', 'init_cred']],
+  ['modprobe_path, core_pattern', ['modprobe_path', 'core_pattern']],
+  ['task_struct', ['task']],
+  ['page-table page', ['pgd']],
+  ["another task's stack", ['other_stack']],
+  ['foreign kmalloc (msg_msg, pipe_buffer, seq_operations)', ['uaf_msg_msg', 'uaf_pipe_buffer', 'uaf_seq_operations']],
+  ['freed object', ['freed']],
+  ['foreign vmalloc area', ['vmalloc_foreign']],
+  ['struct page of kernel text', ['text_page']],
+  ['text, rodata, direct-map alias', ['_stext', 'linux_banner', 'alias']],
+  ["the run time's own memory", ['runtime_phase_flag']],
 ];
 
 /** How a machine site is checked. */
-type SiteKind = "checked" | "any" | "unmapped" | "no-operand" | "refused" | "fixed";
+type SiteKind = 'checked' | 'any' | 'unmapped' | 'no-operand' | 'refused' | 'fixed';
 
 interface MachineSite {
   key: string;
@@ -172,8 +209,8 @@ interface MachineSite {
 export function machineSites(policy: Policy, programs: ReadonlyMap<string, number>, refused: ReadonlySet<string>): MachineSite[] {
   const byKey = new Map<string, { legal: LegalSet; accesses: Access[]; fixed: boolean; operand: boolean; unmapped: boolean }>();
   for (const a of policy.accesses) {
-    for (const b of a.binary ?? [{ object: "", symbol: a.function, offset: -1, section: "", confidence: "unmapped" as const }]) {
-      const key = b.confidence === "unmapped" ? `unmapped:${a.id}` : `${b.symbol}+0x${b.offset.toString(16)}`;
+    for (const b of a.binary ?? [{ object: '', symbol: a.function, offset: -1, section: '', confidence: 'unmapped' as const }]) {
+      const key = b.confidence === 'unmapped' ? `unmapped:${a.id}` : `${b.symbol}+0x${b.offset.toString(16)}`;
       const fixed = b.staticallySafe === true || b.operand?.ripTarget !== undefined;
       const cur = byKey.get(key);
       if (cur) {
@@ -181,7 +218,7 @@ export function machineSites(policy: Policy, programs: ReadonlyMap<string, numbe
         cur.accesses.push(a);
         cur.fixed &&= fixed;
       } else {
-        byKey.set(key, { legal: a.legal, accesses: [a], fixed, operand: b.operand !== undefined, unmapped: b.confidence === "unmapped" });
+        byKey.set(key, { legal: a.legal, accesses: [a], fixed, operand: b.operand !== undefined, unmapped: b.confidence === 'unmapped' });
       }
     }
   }
@@ -189,12 +226,12 @@ export function machineSites(policy: Policy, programs: ReadonlyMap<string, numbe
   for (const [key, s] of byKey) {
     const program = programs.get(key);
     let kind: SiteKind;
-    if (program !== undefined) kind = refused.has(key) ? "refused" : "checked";
-    else if (s.legal.any) kind = "any";
-    else if (s.unmapped) kind = "unmapped";
-    else if (s.fixed) kind = "fixed";
-    else if (!s.operand) kind = "no-operand";
-    else kind = "any"; // emitted no program for another reason (e.g. an unsupported register): unchecked
+    if (program !== undefined) kind = refused.has(key) ? 'refused' : 'checked';
+    else if (s.legal.any) kind = 'any';
+    else if (s.unmapped) kind = 'unmapped';
+    else if (s.fixed) kind = 'fixed';
+    else if (!s.operand) kind = 'no-operand';
+    else kind = 'any'; // emitted no program for another reason (e.g. an unsupported register): unchecked
     out.push({ key, legal: s.legal, kind, ...(program !== undefined ? { program } : {}) });
   }
   return out;
@@ -211,7 +248,7 @@ export interface MatrixRow {
 
 export interface AttackReport {
   compartment: string;
-  e2e: Pick<E2EReport, "ok" | "problems" | "attached" | "countersLegit" | "legitViolations">;
+  e2e: Pick<E2EReport, 'ok' | 'problems' | 'attached' | 'countersLegit' | 'legitViolations'>;
   sites: Record<SiteKind, number>;
   targets: { label: string; addr: string; extra?: string }[];
   rows: MatrixRow[];
@@ -224,32 +261,42 @@ export interface AttackReport {
 }
 
 /** Reads the matrix, the targets and the injected writes out of a guest log, and judges them. */
-export function judgeAttack(compartment: string, log: string, policy: Policy, programs: ReadonlyMap<string, number>, e2e: E2EReport, inject = true): AttackReport {
-  const lines = log.split("\n").map((l) => l.trimEnd());
+export function judgeAttack(
+  compartment: string,
+  log: string,
+  policy: Policy,
+  programs: ReadonlyMap<string, number>,
+  e2e: E2EReport,
+  inject = true,
+): AttackReport {
+  const lines = log.split('\n').map((l) => l.trimEnd());
   const problems = [...e2e.problems];
-  const targets = lines.filter((l) => l.startsWith("KC-TARGET ")).map((l) => {
-    const [, label, addr, extra] = l.split(/\s+/);
-    return { label: label!, addr: addr!, ...(extra ? { extra } : {}) };
-  });
+  const targets = lines
+    .filter((l) => l.startsWith('KC-TARGET '))
+    .map((l) => {
+      const [, label, addr, extra] = l.split(/\s+/);
+      return { label: label!, addr: addr!, ...(extra ? { extra } : {}) };
+    });
   const verdicts = new Map<string, Map<number, { verdict: string; region: string }>>();
   for (const l of lines) {
     const m = /^KC-MATRIX target="([^"]*)" addr=0x[0-9a-f]+ verdict=(\S+) region=(\S+) sites=\d+ ids=([\d,]+)$/.exec(l);
     if (!m) continue;
     let v = verdicts.get(m[1]!);
     if (!v) verdicts.set(m[1]!, (v = new Map()));
-    for (const id of m[4]!.split(",")) v.set(Number(id), { verdict: m[2]!, region: m[3]! });
+    for (const id of m[4]!.split(',')) v.set(Number(id), { verdict: m[2]!, region: m[3]! });
   }
   // the loader adds its own phase flag as a target
-  if (verdicts.has("runtime_phase_flag") && !targets.some((t) => t.label === "runtime_phase_flag")) targets.push({ label: "runtime_phase_flag", addr: "?" });
+  if (verdicts.has('runtime_phase_flag') && !targets.some((t) => t.label === 'runtime_phase_flag'))
+    targets.push({ label: 'runtime_phase_flag', addr: '?' });
   const refused = new Set<string>();
   for (const l of lines) {
     const m = /^KC-REFUSED \S+ \S+ at "([^"]*)"\+0x([0-9a-f]+):/.exec(l);
     if (m) refused.add(`${m[1]}+0x${m[2]}`);
   }
   const sites = machineSites(policy, programs, refused);
-  const siteCounts: Record<SiteKind, number> = { checked: 0, any: 0, unmapped: 0, "no-operand": 0, refused: 0, fixed: 0 };
+  const siteCounts: Record<SiteKind, number> = { checked: 0, any: 0, unmapped: 0, 'no-operand': 0, refused: 0, fixed: 0 };
   for (const s of sites) siteCounts[s.kind]++;
-  const aimed = sites.filter((s) => s.kind !== "fixed");
+  const aimed = sites.filter((s) => s.kind !== 'fixed');
   const rows: MatrixRow[] = [];
   for (const t of targets) {
     const owner = ownerOf(t.label, t.extra);
@@ -259,18 +306,23 @@ export function judgeAttack(compartment: string, log: string, policy: Policy, pr
       problems.push(`no matrix verdicts for target ${t.label}`);
       continue;
     }
-    const row: MatrixRow = { target: t.label, label: t.label, excluded: { caught: 0, reported: 0, passed: 0, unchecked: 0 }, included: { allowed: 0, refusedByChecker: 0, unchecked: 0 } };
+    const row: MatrixRow = {
+      target: t.label,
+      label: t.label,
+      excluded: { caught: 0, reported: 0, passed: 0, unchecked: 0 },
+      included: { allowed: 0, refusedByChecker: 0, unchecked: 0 },
+    };
     for (const s of aimed) {
       const inside = legalSetAdmits(s.legal, owner);
-      const answer = s.kind === "checked" && s.program !== undefined ? v.get(s.program)?.verdict : undefined;
-      if (s.kind === "checked" && answer === undefined) problems.push(`no verdict for site program ${s.program} on ${t.label}`);
+      const answer = s.kind === 'checked' && s.program !== undefined ? v.get(s.program)?.verdict : undefined;
+      if (s.kind === 'checked' && answer === undefined) problems.push(`no verdict for site program ${s.program} on ${t.label}`);
       if (!inside) {
-        if (s.kind !== "checked") row.excluded.unchecked++;
-        else if (answer === "violation") row.excluded.caught++;
-        else if (answer === "report") row.excluded.reported++;
+        if (s.kind !== 'checked') row.excluded.unchecked++;
+        else if (answer === 'violation') row.excluded.caught++;
+        else if (answer === 'report') row.excluded.reported++;
         else row.excluded.passed++;
-      } else if (s.kind !== "checked") row.included.unchecked++;
-      else if (answer === "pass") row.included.allowed++;
+      } else if (s.kind !== 'checked') row.included.unchecked++;
+      else if (answer === 'pass') row.included.allowed++;
       else row.included.refusedByChecker++;
     }
     rows.push(row);
@@ -288,60 +340,107 @@ export function judgeAttack(compartment: string, log: string, policy: Policy, pr
       unchecked: sum((r) => r.excluded.unchecked),
     };
   }).filter((c) => c.excluded + c.included > 0);
-  for (const [name, labels] of CLASSES) if (!rows.some((r) => labels.includes(r.label))) problems.push(`no target of class "${name}" was found in the guest`);
+  for (const [name, labels] of CLASSES)
+    if (!rows.some((r) => labels.includes(r.label))) problems.push(`no target of class "${name}" was found in the guest`);
   const caught = classes.reduce((n, c) => n + c.caught, 0);
   const excluded = classes.reduce((n, c) => n + c.excluded, 0);
   const allowedInside = classes.reduce((n, c) => n + c.allowed, 0);
   // the injected writes
-  const injected = lines.filter((l) => l.startsWith("KC-ATTACK-EXIT ")).map((l) => {
-    const [, target, code] = l.split(/\s+/);
-    const addr = target === "cred" ? lines.find((x) => x.startsWith("KC-ATTACK poke-cred cred="))?.match(/cred=([0-9a-f]+)/)?.[1] : targets.find((t) => t.label === target)?.addr;
-    const event = addr ? lines.find((x) => /^KC-(VIOLATION|UNKNOWN) /.test(x) && /function="kcdemo_poke"/.test(x)
-      && (() => {
-        const a = /addr=0x([0-9a-f]+)/.exec(x)?.[1];
-        if (!a) return false;
-        const d = BigInt(`0x${a}`) - BigInt(`0x${addr}`);
-        return d >= 0n && d < 64n; // the cred write lands on the uid field, a few bytes in
-      })()) : undefined;
-    return { target: target!, reported: event !== undefined, killed: code === "137" || /killed=1/.test(event ?? ""), exit: code === undefined ? null : Number(code), ...(event ? { event } : {}) };
-  });
+  const injected = lines
+    .filter((l) => l.startsWith('KC-ATTACK-EXIT '))
+    .map((l) => {
+      const [, target, code] = l.split(/\s+/);
+      const addr =
+        target === 'cred'
+          ? lines.find((x) => x.startsWith('KC-ATTACK poke-cred cred='))?.match(/cred=([0-9a-f]+)/)?.[1]
+          : targets.find((t) => t.label === target)?.addr;
+      const event = addr
+        ? lines.find(
+            (x) =>
+              /^KC-(VIOLATION|UNKNOWN) /.test(x) &&
+              /function="kcdemo_poke"/.test(x) &&
+              (() => {
+                const a = /addr=0x([0-9a-f]+)/.exec(x)?.[1];
+                if (!a) return false;
+                const d = BigInt(`0x${a}`) - BigInt(`0x${addr}`);
+                return d >= 0n && d < 64n; // the cred write lands on the uid field, a few bytes in
+              })(),
+          )
+        : undefined;
+      return {
+        target: target!,
+        reported: event !== undefined,
+        killed: code === '137' || /killed=1/.test(event ?? ''),
+        exit: code === undefined ? null : Number(code),
+        ...(event ? { event } : {}),
+      };
+    });
   for (const i of injected) if (!i.reported) problems.push(`the injected write into ${i.target} was not reported`);
-  if (inject && !injected.some((i) => i.target === "cred")) problems.push("the injected cred write did not run");
-  const credUidSeen = lines.find((l) => l.startsWith("KC-ATTACK after poke-cred"))?.match(/uid=(\d+)/)?.[1] ?? null;
-  if (credUidSeen === "0") problems.push("the harness task saw uid 0 after its cred write");
+  if (inject && !injected.some((i) => i.target === 'cred')) problems.push('the injected cred write did not run');
+  const credUidSeen = lines.find((l) => l.startsWith('KC-ATTACK after poke-cred'))?.match(/uid=(\d+)/)?.[1] ?? null;
+  if (credUidSeen === '0') problems.push('the harness task saw uid 0 after its cred write');
   if (caught < excluded) problems.push(`${excluded - caught} writes outside their legal set pass`);
   return {
-    compartment, e2e: { ok: e2e.ok, problems: e2e.problems, ...(e2e.attached ? { attached: e2e.attached } : {}), ...(e2e.countersLegit ? { countersLegit: e2e.countersLegit } : {}), legitViolations: e2e.legitViolations },
-    sites: siteCounts, targets, rows, classes,
+    compartment,
+    e2e: {
+      ok: e2e.ok,
+      problems: e2e.problems,
+      ...(e2e.attached ? { attached: e2e.attached } : {}),
+      ...(e2e.countersLegit ? { countersLegit: e2e.countersLegit } : {}),
+      legitViolations: e2e.legitViolations,
+    },
+    sites: siteCounts,
+    targets,
+    rows,
+    classes,
     protection: { caught, excluded, percent: excluded ? (100 * caught) / excluded : 100, allowedInside },
-    injected, credUidSeen, ok: problems.length === 0, problems,
+    injected,
+    credUidSeen,
+    ok: problems.length === 0,
+    problems,
   };
 }
 
 export function printAttack(r: AttackReport): void {
   const s = r.sites;
-  console.log(`kcompart attack ${r.compartment}: ${r.ok ? "PASS" : "FAIL"}`);
-  console.log(`  machine sites   ${s.checked} checked, unchecked: any ${s.any}, unmapped ${s.unmapped}, no-operand ${s["no-operand"]}, refused ${s.refused}; ${s.fixed} at a fixed address (not aimable)`);
-  console.log(`  targets         ${r.targets.map((t) => t.label).join(", ")}`);
-  console.log("  target class (sites whose set excludes it: caught = violation + reported)  excluded  caught (reported)  unchecked  included  allowed");
+  console.log(`kcompart attack ${r.compartment}: ${r.ok ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `  machine sites   ${s.checked} checked, unchecked: any ${s.any}, unmapped ${s.unmapped}, no-operand ${s['no-operand']}, refused ${s.refused}; ${s.fixed} at a fixed address (not aimable)`,
+  );
+  console.log(`  targets         ${r.targets.map((t) => t.label).join(', ')}`);
+  console.log(
+    '  target class (sites whose set excludes it: caught = violation + reported)  excluded  caught (reported)  unchecked  included  allowed',
+  );
   for (const c of r.classes) {
-    console.log(`  ${c.name.padEnd(72)} ${String(c.excluded).padStart(9)} ${String(c.caught).padStart(7)} ${`(${c.reported})`.padStart(10)} ${String(c.unchecked).padStart(10)} ${String(c.included).padStart(9)} ${String(c.allowed).padStart(8)}`);
+    console.log(
+      `  ${c.name.padEnd(72)} ${String(c.excluded).padStart(9)} ${String(c.caught).padStart(7)} ${`(${c.reported})`.padStart(10)} ${String(c.unchecked).padStart(10)} ${String(c.included).padStart(9)} ${String(c.allowed).padStart(8)}`,
+    );
   }
   for (const i of r.injected) {
     // the event's site, where, what was hit and who owns it
-    const fields = i.event ? ["site", "function", "addr", "region", "cache_name", "object_size", "symbol", "comm", "killed"]
-      .map((k) => new RegExp(`\\b${k}=("[^"]*"|\\S+)`).exec(i.event!)?.[0]).filter((f) => f !== undefined) : [];
-    const kind = i.event?.startsWith("KC-UNKNOWN") ? "KC-UNKNOWN" : "KC-VIOLATION";
-    console.log(`  injected        ${i.target.padEnd(14)} ${i.reported ? "reported" : "NOT REPORTED"}${i.killed ? ", writer killed" : ""} (exit ${i.exit})${i.event ? `: ${kind} ${fields.join(" ")}` : ""}`);
+    const fields = i.event
+      ? ['site', 'function', 'addr', 'region', 'cache_name', 'object_size', 'symbol', 'comm', 'killed']
+          .map((k) => new RegExp(`\\b${k}=("[^"]*"|\\S+)`).exec(i.event!)?.[0])
+          .filter((f) => f !== undefined)
+      : [];
+    const kind = i.event?.startsWith('KC-UNKNOWN') ? 'KC-UNKNOWN' : 'KC-VIOLATION';
+    console.log(
+      `  injected        ${i.target.padEnd(14)} ${i.reported ? 'reported' : 'NOT REPORTED'}${i.killed ? ', writer killed' : ''} (exit ${i.exit})${i.event ? `: ${kind} ${fields.join(' ')}` : ''}`,
+    );
   }
-  console.log(`  cred write      the harness task ${r.credUidSeen === null ? "never returned to user space" : `saw uid ${r.credUidSeen}`}`);
+  console.log(`  cred write      the harness task ${r.credUidSeen === null ? 'never returned to user space' : `saw uid ${r.credUidSeen}`}`);
   for (const p of r.problems) console.log(`  PROBLEM         ${p}`);
   const p = r.protection;
-  console.log(`protection: caught ${p.caught} of ${p.excluded} writes outside the legal set (${p.percent.toFixed(1)} %), allowed ${p.allowedInside} inside it`);
+  console.log(
+    `protection: caught ${p.caught} of ${p.excluded} writes outside the legal set (${p.percent.toFixed(1)} %), allowed ${p.allowedInside} inside it`,
+  );
 }
 
 /** Runs the attack matrix of a compartment in the guest. */
-export async function runAttack(c: Compartment, opts: { rounds?: number; timeoutMs?: number; onLine?: (l: string) => void } = {}): Promise<AttackReport> {
+export async function runAttack(
+  c: Compartment,
+  opts: { rounds?: number; timeoutMs?: number; onLine?: (l: string) => void } = {},
+): Promise<AttackReport> {
   let policy: Policy | undefined;
   const programs = new Map<string, number>();
   const e2e = await runE2E(c, {
@@ -351,30 +450,34 @@ export async function runAttack(c: Compartment, opts: { rounds?: number; timeout
       for (const s of b.emit!.sites) programs.set(`${s.symbol}+0x${s.offset.toString(16)}`, s.id);
     },
   });
-  return judgeAttack(c.name, readFileSync(e2e.logPath, "utf8"), policy!, programs, e2e, c.name !== "ipv6-attack");
+  return judgeAttack(c.name, readFileSync(e2e.logPath, 'utf8'), policy!, programs, e2e, c.name !== 'ipv6-attack');
 }
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const which = args.find((a) => !a.startsWith("--")) ?? "kcdemo";
-  if (which !== "kcdemo" && which !== "ipv6") {
-    console.error("usage: attack.js [kcdemo|ipv6] [--json FILE] [--verbose]");
+  const which = args.find((a) => !a.startsWith('--')) ?? 'kcdemo';
+  if (which !== 'kcdemo' && which !== 'ipv6') {
+    console.error('usage: attack.js [kcdemo|ipv6] [--json FILE] [--verbose]');
     return 2;
   }
-  const verbose = args.includes("--verbose");
-  const r = await runAttack(which === "kcdemo" ? kcdemoAttack() : ipv6Attack(), {
-    rounds: which === "kcdemo" ? 3 : 1, timeoutMs: which === "kcdemo" ? 900_000 : 5_400_000,
+  const verbose = args.includes('--verbose');
+  const r = await runAttack(which === 'kcdemo' ? kcdemoAttack() : ipv6Attack(), {
+    rounds: which === 'kcdemo' ? 3 : 1,
+    timeoutMs: which === 'kcdemo' ? 900_000 : 5_400_000,
     ...(verbose ? { onLine: (l: string) => console.log(`  | ${l}`) } : {}),
   });
   printAttack(r);
-  const j = args.indexOf("--json");
+  const j = args.indexOf('--json');
   if (j >= 0 && args[j + 1]) writeFileSync(args[j + 1]!, `${JSON.stringify(r, null, 1)}\n`);
   return r.ok ? 0 : 1;
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  main().then((code) => process.exit(code), (e: unknown) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : e);
-    process.exit(1);
-  });
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+      process.exit(1);
+    },
+  );
 }

@@ -5,11 +5,11 @@
 // exists. Exit status 0 when it passed, 1 otherwise.
 //   node dist/scripts/e2e/kcdemo-smoke.js [--rounds N] [--timeout SECONDS] [--quiet]
 
-import { rmSync } from "node:fs";
-import { join } from "node:path";
-import { repoRoot } from "../lib/paths.js";
-import { buildKcdemo, makeInitramfs, smokeProblems, writeSmokePayload } from "./kcdemo.js";
-import { bootGuest } from "./vm.js";
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../lib/paths.js';
+import { buildKcdemo, makeInitramfs, smokeProblems, writeSmokePayload } from './kcdemo.js';
+import { bootGuest } from './vm.js';
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -23,25 +23,25 @@ function option(name: string, fallback: number): number {
 }
 
 async function main(): Promise<number> {
-  const rounds = option("--rounds", 5);
-  const timeout = option("--timeout", 240);
-  const quiet = process.argv.includes("--quiet");
-  const work = join(repoRoot(), ".cache", "e2e");
-  const build = await buildKcdemo(join(work, "kcdemo"));
+  const rounds = option('--rounds', 5);
+  const timeout = option('--timeout', 240);
+  const quiet = process.argv.includes('--quiet');
+  const work = join(repoRoot(), '.cache', 'e2e');
+  const build = await buildKcdemo(join(work, 'kcdemo'));
   console.log(`built ${build.ko} in ${build.seconds.toFixed(1)} s`);
-  const payload = join(work, "kcdemo-smoke-payload");
+  const payload = join(work, 'kcdemo-smoke-payload');
   rmSync(payload, { recursive: true, force: true });
   writeSmokePayload(payload, build.ko, rounds);
-  const initrd = join(work, "kcdemo-smoke.cpio.gz");
+  const initrd = join(work, 'kcdemo-smoke.cpio.gz');
   await makeInitramfs(payload, initrd);
   const r = await bootGuest({ initrd, timeoutMs: timeout * 1000, onLine: quiet ? undefined : (l) => console.log(`  | ${l}`) });
   const problems = smokeProblems(r.log, r.exitStatus, r.timedOut);
-  console.log(`guest ran ${r.seconds.toFixed(1)} s, exit status ${r.exitStatus ?? "none"}${r.timedOut ? " (timed out)" : ""}`);
+  console.log(`guest ran ${r.seconds.toFixed(1)} s, exit status ${r.exitStatus ?? 'none'}${r.timedOut ? ' (timed out)' : ''}`);
   if (problems.length) {
-    console.log(`kcdemo smoke FAILED:\n  ${problems.join("\n  ")}`);
+    console.log(`kcdemo smoke FAILED:\n  ${problems.join('\n  ')}`);
     return 1;
   }
-  console.log("kcdemo smoke passed");
+  console.log('kcdemo smoke passed');
   return 0;
 }
 

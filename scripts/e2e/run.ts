@@ -14,13 +14,13 @@
 // (scripts/e2e/netload.c, static), ip -6 address and route changes. Exit 1 when an
 // expectation fails.
 
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import type { EmitStats } from "../../src/emit/index.js";
-import { buildCompartment, expandInputs, type BuildOptions, type CompartmentBuild } from "../../src/pipeline.js";
-import { corpusDir, repoRoot } from "../lib/paths.js";
-import { buildKcdemo, makeInitramfs, runScript } from "./kcdemo.js";
-import { bootGuest } from "./vm.js";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EmitStats } from '../../src/emit/index.js';
+import { buildCompartment, expandInputs, type BuildOptions, type CompartmentBuild } from '../../src/pipeline.js';
+import { corpusDir, repoRoot } from '../lib/paths.js';
+import { buildKcdemo, makeInitramfs, runScript } from './kcdemo.js';
+import { bootGuest } from './vm.js';
 
 const ROOT = repoRoot();
 const CORPUS = corpusDir(ROOT);
@@ -28,7 +28,7 @@ const CORPUS = corpusDir(ROOT);
 export interface Compartment {
   name: string;
   /** What the pipeline builds: the compartment's IR, context and objects (built first when needed). */
-  build(): Promise<Pick<BuildOptions, "compartment" | "context" | "sourcePrefixes" | "objects" | "name">>;
+  build(): Promise<Pick<BuildOptions, 'compartment' | 'context' | 'sourcePrefixes' | 'objects' | 'name'>>;
   /** Files of the payload besides the loader (its BPF object built in): prepare.sh, workload.sh, bug.sh, extra files. */
   payload(dir: string): Promise<void>;
   /** The loader's options in the guest (--on-violation kill, --matrix FILE, …). */
@@ -58,29 +58,29 @@ exit 1
 
 /** The source line of kcdemo's faulty store (`note[i] = …` in kcdemo_note). */
 function kcdemoBugLine(): number {
-  const lines = readFileSync(join(ROOT, "examples", "kcdemo", "kcdemo.c"), "utf8").split("\n");
+  const lines = readFileSync(join(ROOT, 'examples', 'kcdemo', 'kcdemo.c'), 'utf8').split('\n');
   const at = lines.findIndex((l) => /^\s*note\[i\] = /.test(l));
-  if (at < 0) throw new Error("kcdemo.c: the faulty store `note[i] = …` not found");
+  if (at < 0) throw new Error('kcdemo.c: the faulty store `note[i] = …` not found');
   return at + 1;
 }
 
 export function kcdemo(): Compartment {
   let built: Awaited<ReturnType<typeof buildKcdemo>> | undefined;
-  const build = async () => (built ??= await buildKcdemo(join(ROOT, ".cache", "e2e", "kcdemo")));
+  const build = async () => (built ??= await buildKcdemo(join(ROOT, '.cache', 'e2e', 'kcdemo')));
   return {
-    name: "kcdemo",
+    name: 'kcdemo',
     async build() {
       const b = await build();
-      return { compartment: [b.ll], objects: [b.object], name: "kcdemo" };
+      return { compartment: [b.ll], objects: [b.object], name: 'kcdemo' };
     },
     async payload(dir) {
       const b = await build();
-      copyFileSync(b.ko, join(dir, "kcdemo.ko"));
-      writeFileSync(join(dir, "prepare.sh"), "#!/bin/sh\ninsmod /payload/kcdemo.ko && [ -c /dev/kcdemo ]\n");
-      writeFileSync(join(dir, "workload.sh"), KCDEMO_WORKLOAD);
-      writeFileSync(join(dir, "bug.sh"), KCDEMO_BUG);
+      copyFileSync(b.ko, join(dir, 'kcdemo.ko'));
+      writeFileSync(join(dir, 'prepare.sh'), '#!/bin/sh\ninsmod /payload/kcdemo.ko && [ -c /dev/kcdemo ]\n');
+      writeFileSync(join(dir, 'workload.sh'), KCDEMO_WORKLOAD);
+      writeFileSync(join(dir, 'bug.sh'), KCDEMO_BUG);
     },
-    bug: { file: /kcdemo\.c$/, line: kcdemoBugLine(), region: "slab", victim: /kcdemo: note ([0-9a-f]{16}) victim ([0-9a-f]{16})/ },
+    bug: { file: /kcdemo\.c$/, line: kcdemoBugLine(), region: 'slab', victim: /kcdemo: note ([0-9a-f]{16}) victim ([0-9a-f]{16})/ },
   };
 }
 
@@ -100,18 +100,21 @@ exit 0
 
 export function ipv6(): Compartment {
   return {
-    name: "ipv6",
+    name: 'ipv6',
     async build() {
-      const net = join(CORPUS, "linux-6.1", "net");
+      const net = join(CORPUS, 'linux-6.1', 'net');
       return {
-        compartment: expandInputs([join(net, "ipv6")]), context: expandInputs([join(net, "core")]), sourcePrefixes: ["net/ipv6/"],
-        objects: expandInputs([join(net, "ipv6")], "object"), name: "net/ipv6",
+        compartment: expandInputs([join(net, 'ipv6')]),
+        context: expandInputs([join(net, 'core')]),
+        sourcePrefixes: ['net/ipv6/'],
+        objects: expandInputs([join(net, 'ipv6')], 'object'),
+        name: 'net/ipv6',
       };
     },
     async payload(dir) {
-      await runScript("cc", ["-O2", "-Wall", "-static", join(ROOT, "scripts", "e2e", "netload.c"), "-o", join(dir, "netload")]);
-      writeFileSync(join(dir, "prepare.sh"), "#!/bin/sh\nip link set lo up\nip -6 addr show dev lo | grep -q ::1\n");
-      writeFileSync(join(dir, "workload.sh"), IPV6_WORKLOAD);
+      await runScript('cc', ['-O2', '-Wall', '-static', join(ROOT, 'scripts', 'e2e', 'netload.c'), '-o', join(dir, 'netload')]);
+      writeFileSync(join(dir, 'prepare.sh'), '#!/bin/sh\nip link set lo up\nip -6 addr show dev lo | grep -q ::1\n');
+      writeFileSync(join(dir, 'workload.sh'), IPV6_WORKLOAD);
     },
   };
 }
@@ -141,39 +144,45 @@ function kv(line: string): Record<string, number> {
 }
 
 /** Judges a guest log. */
-export function judge(c: Compartment, log: string, exitStatus: number | null, timedOut: boolean): Omit<E2EReport, "emit" | "map" | "seconds" | "compartment" | "logPath"> {
+export function judge(
+  c: Compartment,
+  log: string,
+  exitStatus: number | null,
+  timedOut: boolean,
+): Omit<E2EReport, 'emit' | 'map' | 'seconds' | 'compartment' | 'logPath'> {
   const problems: string[] = [];
-  const lines = log.split("\n").map((l) => l.trimEnd());
-  if (timedOut) problems.push("the guest timed out");
-  if (exitStatus !== 0) problems.push(`guest exit status ${exitStatus ?? "missing"}`);
-  const fail = lines.find((l) => l.startsWith("KC-E2E-FAIL"));
+  const lines = log.split('\n').map((l) => l.trimEnd());
+  if (timedOut) problems.push('the guest timed out');
+  if (exitStatus !== 0) problems.push(`guest exit status ${exitStatus ?? 'missing'}`);
+  const fail = lines.find((l) => l.startsWith('KC-E2E-FAIL'));
   if (fail) problems.push(fail);
-  if (!lines.includes("KC-E2E-OK")) problems.push("no KC-E2E-OK marker");
-  for (const l of lines) if (/Oops|BUG:|WARNING:|general protection|Call Trace|Kernel panic/.test(l) && !l.startsWith("KC-")) problems.push(`kernel: ${l}`);
-  const attachedLine = lines.find((l) => l.startsWith("KC-ATTACHED"));
+  if (!lines.includes('KC-E2E-OK')) problems.push('no KC-E2E-OK marker');
+  for (const l of lines)
+    if (/Oops|BUG:|WARNING:|general protection|Call Trace|Kernel panic/.test(l) && !l.startsWith('KC-')) problems.push(`kernel: ${l}`);
+  const attachedLine = lines.find((l) => l.startsWith('KC-ATTACHED'));
   const attached = attachedLine ? kv(attachedLine) : undefined;
-  if (!attached) problems.push("no KC-ATTACHED line");
-  else if (!attached["sites"]) problems.push("no site program attached");
-  const legitEnd = lines.indexOf("KC-E2E-LEGIT-DONE");
-  const loaderStart = lines.indexOf("---- loader ----");
-  const loaderEnd = lines.indexOf("---- dmesg ----");
+  if (!attached) problems.push('no KC-ATTACHED line');
+  else if (!attached['sites']) problems.push('no site program attached');
+  const legitEnd = lines.indexOf('KC-E2E-LEGIT-DONE');
+  const loaderStart = lines.indexOf('---- loader ----');
+  const loaderEnd = lines.indexOf('---- dmesg ----');
   // the loader's own log (printed at the end) is the record of events; the marker lines of the guest script order them
   const loaderLines = loaderStart >= 0 ? lines.slice(loaderStart + 1, loaderEnd > loaderStart ? loaderEnd : undefined) : [];
   // each refusal once: from the loader's log, not the guest script's preview of it
-  const refused = loaderLines.filter((l) => l.startsWith("KC-REFUSED"));
-  const countersNow = loaderLines.find((l) => l.startsWith("KC-COUNTERS now"));
-  const countersFinal = loaderLines.find((l) => l.startsWith("KC-COUNTERS final"));
+  const refused = loaderLines.filter((l) => l.startsWith('KC-REFUSED'));
+  const countersNow = loaderLines.find((l) => l.startsWith('KC-COUNTERS now'));
+  const countersFinal = loaderLines.find((l) => l.startsWith('KC-COUNTERS final'));
   const nowAt = countersNow ? loaderLines.indexOf(countersNow) : -1;
-  const legitViolations = loaderLines.filter((l, i) => l.startsWith("KC-VIOLATION") && (nowAt < 0 || i < nowAt));
-  const bugEvents = loaderLines.filter((l, i) => l.startsWith("KC-VIOLATION") && nowAt >= 0 && i > nowAt);
-  if (legitEnd < 0) problems.push("the legitimate workload did not finish");
+  const legitViolations = loaderLines.filter((l, i) => l.startsWith('KC-VIOLATION') && (nowAt < 0 || i < nowAt));
+  const bugEvents = loaderLines.filter((l, i) => l.startsWith('KC-VIOLATION') && nowAt >= 0 && i > nowAt);
+  if (legitEnd < 0) problems.push('the legitimate workload did not finish');
   const legit = countersNow ? kv(countersNow) : undefined;
-  if (!legit) problems.push("no counters after the legitimate workload");
+  if (!legit) problems.push('no counters after the legitimate workload');
   else {
-    if (legit["violations"] !== 0) problems.push(`${legit["violations"]} violations from the legitimate workload in the enforce phase`);
-    if (!legit["checks"]) problems.push("no check ran during the workload");
+    if (legit['violations'] !== 0) problems.push(`${legit['violations']} violations from the legitimate workload in the enforce phase`);
+    if (!legit['checks']) problems.push('no check ran during the workload');
   }
-  if (legitViolations.length) problems.push(`legitimate workload raised: ${legitViolations.slice(0, 5).join(" | ")}`);
+  if (legitViolations.length) problems.push(`legitimate workload raised: ${legitViolations.slice(0, 5).join(' | ')}`);
   if (c.bug) {
     const victim = c.bug.victim.exec(log);
     const hit = bugEvents.find((e) => {
@@ -183,26 +192,44 @@ export function judge(c: Compartment, log: string, exitStatus: number | null, ti
       if (!at || !addr || !region) return false;
       if (!c.bug!.file.test(at[1]!) || Number(at[2]) !== c.bug!.line || region[1] !== c.bug!.region) return false;
       if (!victim) return true;
-      const a = BigInt(`0x${addr[1]}`), v = BigInt(`0x${victim[2]}`);
+      const a = BigInt(`0x${addr[1]}`),
+        v = BigInt(`0x${victim[2]}`);
       return a >= v && a < v + 64n;
     });
-    if (!bugEvents.length) problems.push("the injected bug raised no violation");
-    else if (!hit) problems.push(`no violation at ${c.bug.file.source}:${c.bug.line} in region ${c.bug.region} inside the victim${victim ? ` 0x${victim[2]}` : ""}: ${bugEvents[0]}`);
+    if (!bugEvents.length) problems.push('the injected bug raised no violation');
+    else if (!hit)
+      problems.push(
+        `no violation at ${c.bug.file.source}:${c.bug.line} in region ${c.bug.region} inside the victim${victim ? ` 0x${victim[2]}` : ''}: ${bugEvents[0]}`,
+      );
   }
-  const bare = /^KC-E2E-TIME bare (\d+)/m.exec(log), pol = /^KC-E2E-TIME policy (\d+)/m.exec(log);
-  const times = bare && pol ? { bare: Number(bare[1]) / 100, policy: Number(pol[1]) / 100, ratio: Number(pol[1]) / Math.max(1, Number(bare[1])) } : undefined;
+  const bare = /^KC-E2E-TIME bare (\d+)/m.exec(log),
+    pol = /^KC-E2E-TIME policy (\d+)/m.exec(log);
+  const times =
+    bare && pol
+      ? { bare: Number(bare[1]) / 100, policy: Number(pol[1]) / 100, ratio: Number(pol[1]) / Math.max(1, Number(bare[1])) }
+      : undefined;
   return {
-    ok: problems.length === 0, problems, ...(attached ? { attached } : {}), refused,
-    ...(legit ? { countersLegit: legit } : {}), ...(countersFinal ? { countersFinal: kv(countersFinal) } : {}),
-    legitViolations, bugEvents, ...(times ? { times } : {}),
+    ok: problems.length === 0,
+    problems,
+    ...(attached ? { attached } : {}),
+    refused,
+    ...(legit ? { countersLegit: legit } : {}),
+    ...(countersFinal ? { countersFinal: kv(countersFinal) } : {}),
+    legitViolations,
+    bugEvents,
+    ...(times ? { times } : {}),
   };
 }
 
 /** Runs one compartment end to end. */
-export async function runE2E(c: Compartment, opts: { rounds?: number; timeoutMs?: number; onLine?: (l: string) => void; onBuild?: (b: CompartmentBuild) => void } = {}): Promise<E2EReport> {
-  const work = join(ROOT, ".cache", "e2e", `run-${c.name}`);
+export async function runE2E(
+  c: Compartment,
+  opts: { rounds?: number; timeoutMs?: number; onLine?: (l: string) => void; onBuild?: (b: CompartmentBuild) => void } = {},
+): Promise<E2EReport> {
+  const work = join(ROOT, '.cache', 'e2e', `run-${c.name}`);
   rmSync(work, { recursive: true, force: true });
-  const build = join(work, "build"), payload = join(work, "payload");
+  const build = join(work, 'build'),
+    payload = join(work, 'payload');
   mkdirSync(build, { recursive: true });
   mkdirSync(payload, { recursive: true });
   // the policy is named by the compartment (net/ipv6); the BPF object and loader by its short name
@@ -211,77 +238,112 @@ export async function runE2E(c: Compartment, opts: { rounds?: number; timeoutMs?
     emit: true,
     // the corpus kernel has no BPF JIT (CONFIG_BPF_JIT is not set; the interpreter refuses callbacks such as
     // bpf_loop) and no bpf_get_kmem_cache kfunc (6.13+): bounded loops and the CO-RE page walk
-    compile: { vmlinuxH: join(ROOT, ".cache", "vmlinux-6.1.h"), kfunc: false, callbacks: false, outDir: build },
+    compile: { vmlinuxH: join(ROOT, '.cache', 'vmlinux-6.1.h'), kfunc: false, callbacks: false, outDir: build },
   });
-  const e = b.emit!, map = b.map!.stats, compiled = b.compile!;
+  const e = b.emit!,
+    map = b.map!.stats,
+    compiled = b.compile!;
   opts.onBuild?.(b);
-  copyFileSync(compiled.loader!, join(payload, "loader"));
-  chmodSync(join(payload, "loader"), 0o755);
-  copyFileSync(join(ROOT, "scripts", "e2e", "policy-guest.sh"), join(payload, "guest.sh"));
-  chmodSync(join(payload, "guest.sh"), 0o755);
-  writeFileSync(join(payload, "rounds"), `${opts.rounds ?? 10}\n`);
+  copyFileSync(compiled.loader!, join(payload, 'loader'));
+  chmodSync(join(payload, 'loader'), 0o755);
+  copyFileSync(join(ROOT, 'scripts', 'e2e', 'policy-guest.sh'), join(payload, 'guest.sh'));
+  chmodSync(join(payload, 'guest.sh'), 0o755);
+  writeFileSync(join(payload, 'rounds'), `${opts.rounds ?? 10}\n`);
   await c.payload(payload);
-  if (c.loaderArgs?.length) writeFileSync(join(payload, "loader-args"), `${c.loaderArgs.join(" ")}\n`);
-  const initrd = join(work, "initrd.cpio.gz");
+  if (c.loaderArgs?.length) writeFileSync(join(payload, 'loader-args'), `${c.loaderArgs.join(' ')}\n`);
+  const initrd = join(work, 'initrd.cpio.gz');
   await makeInitramfs(payload, initrd);
-  const r = await bootGuest({ initrd, timeoutMs: opts.timeoutMs ?? 600_000, memoryMb: 2048, ...(opts.onLine ? { onLine: opts.onLine } : {}) });
-  const logPath = join(work, "guest.log");
+  const r = await bootGuest({
+    initrd,
+    timeoutMs: opts.timeoutMs ?? 600_000,
+    memoryMb: 2048,
+    ...(opts.onLine ? { onLine: opts.onLine } : {}),
+  });
+  const logPath = join(work, 'guest.log');
   writeFileSync(logPath, r.log);
   const j = judge(c, r.log, r.exitStatus, r.timedOut);
   return {
-    compartment: c.name, ...j, emit: e.stats, logPath,
+    compartment: c.name,
+    ...j,
+    emit: e.stats,
+    logPath,
     map: { accesses: map.accesses, sites: map.sites, checkedSites: map.checkedSites, staticallySafeSites: map.staticallySafeSites },
-    seconds: { policy: (b.seconds.analyze ?? 0) + (b.seconds.map ?? 0), compile: (b.seconds.emit ?? 0) + (b.seconds.compile ?? 0), guest: r.seconds },
+    seconds: {
+      policy: (b.seconds.analyze ?? 0) + (b.seconds.map ?? 0),
+      compile: (b.seconds.emit ?? 0) + (b.seconds.compile ?? 0),
+      guest: r.seconds,
+    },
   };
 }
 
 export function printReport(r: E2EReport): void {
-  const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : "0%");
-  console.log(`kcompart e2e ${r.compartment}: ${r.ok ? "PASS" : "FAIL"}`);
-  console.log(`  policy         ${r.map.accesses} accesses, ${r.map.sites} machine sites, ${r.map.checkedSites} need a run-time check (${pct(r.map.checkedSites, r.map.sites)}); ${r.emit.programs} site programs, ${r.emit.allocations.probes} allocation probes`);
-  if (r.attached) console.log(`  probes         attached ${r.attached["sites"]} site programs, refused ${r.attached["refused"]}; allocation/tracking probes ${r.attached["alloc_and_track"]} attached, ${r.attached["track_refused"]} refused`);
+  const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : '0%');
+  console.log(`kcompart e2e ${r.compartment}: ${r.ok ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `  policy         ${r.map.accesses} accesses, ${r.map.sites} machine sites, ${r.map.checkedSites} need a run-time check (${pct(r.map.checkedSites, r.map.sites)}); ${r.emit.programs} site programs, ${r.emit.allocations.probes} allocation probes`,
+  );
+  if (r.attached)
+    console.log(
+      `  probes         attached ${r.attached['sites']} site programs, refused ${r.attached['refused']}; allocation/tracking probes ${r.attached['alloc_and_track']} attached, ${r.attached['track_refused']} refused`,
+    );
   const reasons = new Map<string, number>();
   for (const l of r.refused) {
-    const why = l.replace(/^.*"\+0x[0-9a-f]+: /, "");
+    const why = l.replace(/^.*"\+0x[0-9a-f]+: /, '');
     reasons.set(why, (reasons.get(why) ?? 0) + 1);
   }
-  if (reasons.size) console.log(`  refused by     ${[...reasons].map(([k, n]) => `${k} ${n}`).join(", ")}`);
+  if (reasons.size) console.log(`  refused by     ${[...reasons].map(([k, n]) => `${k} ${n}`).join(', ')}`);
   const c = r.countersLegit;
   if (c) {
-    console.log(`  legit workload checks ${c["checks"]}, passes ${c["passes"]}, violations ${c["violations"]}, audited ${c["audited"]}; tracked ${c["tracked"]}, adopted ${c["adopted"]}, freed ${c["freed"]}, untracked passes ${c["untracked_pass"]}`);
-    console.log(`  passes/region  stack ${c["pass_stack"]}, global ${c["pass_global"]}, slab ${c["pass_slab"]}, buddy ${c["pass_buddy"]}, vmalloc ${c["pass_vmalloc"]}, percpu ${c["pass_percpu"]}, vmemmap ${c["pass_vmemmap"]}`);
+    console.log(
+      `  legit workload checks ${c['checks']}, passes ${c['passes']}, violations ${c['violations']}, audited ${c['audited']}; tracked ${c['tracked']}, adopted ${c['adopted']}, freed ${c['freed']}, untracked passes ${c['untracked_pass']}`,
+    );
+    console.log(
+      `  passes/region  stack ${c['pass_stack']}, global ${c['pass_global']}, slab ${c['pass_slab']}, buddy ${c['pass_buddy']}, vmalloc ${c['pass_vmalloc']}, percpu ${c['pass_percpu']}, vmemmap ${c['pass_vmemmap']}`,
+    );
   }
   for (const e of r.bugEvents.slice(0, 3)) console.log(`  bug caught     ${e}`);
-  if (r.times) console.log(`  overhead       workload ${r.times.bare.toFixed(2)} s bare, ${r.times.policy.toFixed(2)} s with the policy: ratio ${r.times.ratio.toFixed(2)}`);
-  console.log(`  time           policy ${r.seconds.policy.toFixed(1)} s, compile ${r.seconds.compile.toFixed(1)} s, guest ${r.seconds.guest.toFixed(1)} s`);
+  if (r.times)
+    console.log(
+      `  overhead       workload ${r.times.bare.toFixed(2)} s bare, ${r.times.policy.toFixed(2)} s with the policy: ratio ${r.times.ratio.toFixed(2)}`,
+    );
+  console.log(
+    `  time           policy ${r.seconds.policy.toFixed(1)} s, compile ${r.seconds.compile.toFixed(1)} s, guest ${r.seconds.guest.toFixed(1)} s`,
+  );
   for (const p of r.problems) console.log(`  PROBLEM        ${p}`);
 }
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const which = args.find((a) => !a.startsWith("--")) ?? "kcdemo";
+  const which = args.find((a) => !a.startsWith('--')) ?? 'kcdemo';
   const num = (flag: string, d: number) => {
     const i = args.indexOf(flag);
     const v = i >= 0 ? Number(args[i + 1]) : d;
     if (!Number.isFinite(v) || v <= 0) throw new Error(`bad ${flag}`);
     return v;
   };
-  if (which !== "kcdemo" && which !== "ipv6") {
-    console.error("usage: run.js [kcdemo|ipv6] [--rounds N] [--timeout SECONDS] [--json FILE] [--verbose]");
+  if (which !== 'kcdemo' && which !== 'ipv6') {
+    console.error('usage: run.js [kcdemo|ipv6] [--rounds N] [--timeout SECONDS] [--json FILE] [--verbose]');
     return 2;
   }
-  const c = which === "kcdemo" ? kcdemo() : ipv6();
-  const verbose = args.includes("--verbose");
-  const r = await runE2E(c, { rounds: num("--rounds", which === "kcdemo" ? 20 : 5), timeoutMs: num("--timeout", which === "kcdemo" ? 300 : 3600) * 1000, ...(verbose ? { onLine: (l: string) => console.log(`  | ${l}`) } : {}) });
+  const c = which === 'kcdemo' ? kcdemo() : ipv6();
+  const verbose = args.includes('--verbose');
+  const r = await runE2E(c, {
+    rounds: num('--rounds', which === 'kcdemo' ? 20 : 5),
+    timeoutMs: num('--timeout', which === 'kcdemo' ? 300 : 3600) * 1000,
+    ...(verbose ? { onLine: (l: string) => console.log(`  | ${l}`) } : {}),
+  });
   printReport(r);
-  const j = args.indexOf("--json");
+  const j = args.indexOf('--json');
   if (j >= 0 && args[j + 1]) writeFileSync(args[j + 1]!, `${JSON.stringify(r, null, 1)}\n`);
   return r.ok ? 0 : 1;
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  main().then((code) => process.exit(code), (e: unknown) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : e);
-    process.exit(1);
-  });
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+      process.exit(1);
+    },
+  );
 }

@@ -6,10 +6,10 @@
 // KCOMPART_QEMU_ACCEL=kvm overrides. KCOMPART_QEMU overrides the binary.
 // Nothing here touches the host kernel.
 
-import { spawn } from "node:child_process";
-import { accessSync, constants, existsSync } from "node:fs";
-import { delimiter, join } from "node:path";
-import { corpusDir } from "../lib/paths.js";
+import { spawn } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { corpusDir } from '../lib/paths.js';
 
 export interface BootOptions {
   /** The initramfs (a gzip'd newc cpio, e.g. from scripts/e2e/initramfs.sh). */
@@ -38,23 +38,23 @@ export interface BootResult {
   seconds: number;
 }
 
-export const GUEST_START = "KC-GUEST-START";
+export const GUEST_START = 'KC-GUEST-START';
 export const GUEST_EXIT = /^KC-GUEST-EXIT (\d+)\s*$/m;
 
 /** The kernel command line every boot starts with. */
-export const BASE_APPEND = "console=ttyS0 panic=-1 nokaslr slab_nomerge quiet";
+export const BASE_APPEND = 'console=ttyS0 panic=-1 nokaslr slab_nomerge quiet';
 
 /** The corpus kernel image. */
 export function corpusKernel(): string {
-  return join(corpusDir(), "linux-6.1", "kernel", "bzImage");
+  return join(corpusDir(), 'linux-6.1', 'kernel', 'bzImage');
 }
 
 /** The qemu binary to run: KCOMPART_QEMU, else qemu-system-x86_64 on PATH; null if none is found. */
 export function findQemu(): string | null {
-  const explicit = process.env["KCOMPART_QEMU"];
+  const explicit = process.env['KCOMPART_QEMU'];
   if (explicit) return isExecutable(explicit) ? explicit : null;
-  for (const dir of (process.env["PATH"] ?? "/usr/bin:/bin").split(delimiter)) {
-    const p = join(dir || ".", "qemu-system-x86_64");
+  for (const dir of (process.env['PATH'] ?? '/usr/bin:/bin').split(delimiter)) {
+    const p = join(dir || '.', 'qemu-system-x86_64');
     if (isExecutable(p)) return p;
   }
   return null;
@@ -71,17 +71,23 @@ function isExecutable(p: string): boolean {
 
 /** The qemu command line for one boot (exported for the tests' messages). */
 export function qemuArgs(opts: BootOptions): string[] {
-  const accel = process.env["KCOMPART_QEMU_ACCEL"] || "tcg";
+  const accel = process.env['KCOMPART_QEMU_ACCEL'] || 'tcg';
   const append = opts.append ? `${BASE_APPEND} ${opts.append}` : BASE_APPEND;
   return [
-    "-accel", accel,
-    "-m", String(opts.memoryMb ?? 1024),
-    "-smp", String(opts.cpus ?? 2),
-    "-nographic",
-    "-no-reboot",
-    "-kernel", opts.kernel ?? corpusKernel(),
-    "-initrd", opts.initrd,
-    "-append", append,
+    '-accel',
+    accel,
+    '-m',
+    String(opts.memoryMb ?? 1024),
+    '-smp',
+    String(opts.cpus ?? 2),
+    '-nographic',
+    '-no-reboot',
+    '-kernel',
+    opts.kernel ?? corpusKernel(),
+    '-initrd',
+    opts.initrd,
+    '-append',
+    append,
   ];
 }
 
@@ -92,50 +98,50 @@ export function qemuArgs(opts: BootOptions): string[] {
  */
 export async function bootGuest(opts: BootOptions): Promise<BootResult> {
   const qemu = findQemu();
-  if (!qemu) throw new Error("qemu-system-x86_64 not found (apt-get install qemu-system-x86, or run scripts/setup.sh)");
+  if (!qemu) throw new Error('qemu-system-x86_64 not found (apt-get install qemu-system-x86, or run scripts/setup.sh)');
   const kernel = opts.kernel ?? corpusKernel();
   if (!existsSync(kernel)) throw new Error(`kernel image not found: ${kernel}`);
   if (!existsSync(opts.initrd)) throw new Error(`initramfs not found: ${opts.initrd}`);
 
   const started = process.hrtime.bigint();
-  const child = spawn(qemu, qemuArgs({ ...opts, kernel }), { stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  let partial = "";
-  let stderr = "";
+  const child = spawn(qemu, qemuArgs({ ...opts, kernel }), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  let partial = '';
+  let stderr = '';
   let timedOut = false;
 
   const emit = (chunk: string, flush: boolean): void => {
-    partial += chunk.replace(/\r/g, "");
-    const lines = partial.split("\n");
-    partial = flush ? "" : lines.pop()!;
+    partial += chunk.replace(/\r/g, '');
+    const lines = partial.split('\n');
+    partial = flush ? '' : lines.pop()!;
     for (const line of lines) {
       log += `${line}\n`;
       opts.onLine?.(line);
     }
   };
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (d: string) => emit(d, false));
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (d: string) => {
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d: string) => emit(d, false));
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => {
     stderr += d;
   });
 
   const timer = setTimeout(() => {
     timedOut = true;
-    child.kill("SIGKILL");
+    child.kill('SIGKILL');
   }, opts.timeoutMs);
 
   const code = await new Promise<number | null>((resolve, reject) => {
-    child.on("error", (err) => {
+    child.on('error', (err) => {
       clearTimeout(timer);
       reject(new Error(`cannot run ${qemu}: ${err.message}`));
     });
-    child.on("close", (c) => {
+    child.on('close', (c) => {
       clearTimeout(timer);
       resolve(c);
     });
   });
-  if (partial) emit("\n", true);
+  if (partial) emit('\n', true);
   if (stderr.trim()) log += `[qemu stderr] ${stderr.trim()}\n`;
   if (code !== 0 && !timedOut && !GUEST_EXIT.test(log)) log += `[qemu exit code ${code}]\n`;
 

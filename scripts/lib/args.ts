@@ -1,16 +1,16 @@
 // Command-line options of the project's scripts and benchmarks: node's
 // parseArgs with a usage text, `--help`, and exit code 2 for bad usage.
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-type Options = NonNullable<ParseArgsConfig["options"]>;
-const HELP = { help: { type: "boolean", short: "h", default: false } } as const;
+type Options = NonNullable<ParseArgsConfig['options']>;
+const HELP = { help: { type: 'boolean', short: 'h', default: false } } as const;
 
 /**
  * Parses `process.argv` against `options` (plus `-h/--help`). Returns the values, or
  * the exit code when the script should stop: 0 after printing the usage for --help,
  * 2 after printing the error and the usage for bad options.
  */
-type Values<O extends Options> = ReturnType<typeof parseArgs<{ options: O & typeof HELP; strict: true }>>["values"];
+type Values<O extends Options> = ReturnType<typeof parseArgs<{ options: O & typeof HELP; strict: true }>>['values'];
 
 export function scriptOptions<const O extends Options>(options: O, usage: string): Values<O> | number {
   let values: Values<O>;

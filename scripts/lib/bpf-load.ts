@@ -4,11 +4,11 @@
 // xlated image of each program read back and the directory removed (which
 // unloads them). A refusal (EPERM included) is a LoadFailure with the reason.
 
-import { execFile } from "node:child_process";
-import { existsSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
-export const BPFTOOL = ["/usr/sbin/bpftool", "/usr/bin/bpftool"].find((p) => existsSync(p)) ?? "bpftool";
+export const BPFTOOL = ['/usr/sbin/bpftool', '/usr/bin/bpftool'].find((p) => existsSync(p)) ?? 'bpftool';
 
 export interface RunResult {
   code: number;
@@ -18,8 +18,8 @@ export interface RunResult {
 
 export function run(cmd: string, args: readonly string[]): Promise<RunResult> {
   return new Promise((res) => {
-    execFile(cmd, args, { maxBuffer: 256 << 20, encoding: "utf8" }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : 127) : 0;
+    execFile(cmd, args, { maxBuffer: 256 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 127) : 0;
       res({ code, stdout, stderr: err && code === 127 ? `${stderr}${err.message}` : stderr });
     });
   });
@@ -50,34 +50,40 @@ export class LoadFailure extends Error {}
  */
 export async function loadWithoutAttach(
   object: string,
-  opts: { dumpPrograms?: number; /** Programs dumped whatever their position (e.g. one site program and one allocation probe). */ dumpNames?: readonly string[]; /** A command prefix for bpftool (e.g. setpriv dropping privileges). */ wrapper?: readonly string[] } = {},
+  opts: {
+    dumpPrograms?: number /** Programs dumped whatever their position (e.g. one site program and one allocation probe). */;
+    dumpNames?: readonly string[] /** A command prefix for bpftool (e.g. setpriv dropping privileges). */;
+    wrapper?: readonly string[];
+  } = {},
 ): Promise<LoadResult> {
   const pin = `/sys/fs/bpf/kcompart-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const t0 = performance.now();
   const w = opts.wrapper ?? [];
-  const r = w.length ? await run(w[0]!, [...w.slice(1), BPFTOOL, "prog", "loadall", object, pin]) : await run(BPFTOOL, ["prog", "loadall", object, pin]);
+  const r = w.length
+    ? await run(w[0]!, [...w.slice(1), BPFTOOL, 'prog', 'loadall', object, pin])
+    : await run(BPFTOOL, ['prog', 'loadall', object, pin]);
   const ms = performance.now() - t0;
   try {
     if (r.code !== 0) {
       const why = /Operation not permitted|EPERM|Permission denied/.test(r.stderr + r.stdout)
-        ? "the kernel refused BPF (EPERM: no CAP_BPF/CAP_SYS_ADMIN or BPF disabled)"
-        : "bpftool prog loadall failed";
+        ? 'the kernel refused BPF (EPERM: no CAP_BPF/CAP_SYS_ADMIN or BPF disabled)'
+        : 'bpftool prog loadall failed';
       throw new LoadFailure(`${why} for ${object}:\n${(r.stderr + r.stdout).slice(-4000)}`);
     }
-    const names = readdirSync(pin).sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+    const names = readdirSync(pin).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
     const programs: LoadedProgram[] = [];
     const dumpN = opts.dumpPrograms ?? names.length;
     for (const [k, name] of names.entries()) {
       if (k >= dumpN && !opts.dumpNames?.includes(name)) {
-        programs.push({ name, functions: {}, xlatedBytes: 0, dump: "" });
+        programs.push({ name, functions: {}, xlatedBytes: 0, dump: '' });
         continue;
       }
-      const show = await run(BPFTOOL, ["-j", "prog", "show", "pinned", join(pin, name)]);
+      const show = await run(BPFTOOL, ['-j', 'prog', 'show', 'pinned', join(pin, name)]);
       const xlatedBytes = show.code === 0 ? Number((JSON.parse(show.stdout) as { bytes_xlated?: number }).bytes_xlated ?? 0) : 0;
-      const dump = await run(BPFTOOL, ["prog", "dump", "xlated", "pinned", join(pin, name)]);
+      const dump = await run(BPFTOOL, ['prog', 'dump', 'xlated', 'pinned', join(pin, name)]);
       const functions: Record<string, number> = {};
-      let cur = "?";
-      for (const line of dump.stdout.split("\n")) {
+      let cur = '?';
+      for (const line of dump.stdout.split('\n')) {
         const h = /^\S.*?(\w+)\(.*\):$/.exec(line);
         if (h) cur = h[1]!;
         else if (/^\s*\d+: \(/.test(line)) functions[cur] = (functions[cur] ?? 0) + 1;

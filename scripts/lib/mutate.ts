@@ -37,7 +37,7 @@ export class Rng {
     return lo + this.int(hi - lo + 1);
   }
   pick<T>(xs: readonly T[]): T {
-    if (xs.length === 0) throw new Error("pick from empty array");
+    if (xs.length === 0) throw new Error('pick from empty array');
     return xs[this.int(xs.length)] as T;
   }
   chance(p: number): boolean {
@@ -81,15 +81,14 @@ type Mutator = (s: string, rng: Rng) => { text: string; step: string };
 // ---------------------------------------------------------------------------
 // helpers
 
-const PUNCT = "[]{}()<>,;:=!#%@*\"'\\|^~.$-+/?&`";
-const OPENERS = ["[", "!{", "{", "(", "<", "<{", "!DILocation(scope: ", "[1 x ", "{ ptr, ", "\"", "c\"", "!\""];
+const PUNCT = '[]{}()<>,;:=!#%@*"\'\\|^~.$-+/?&`';
+const OPENERS = ['[', '!{', '{', '(', '<', '<{', '!DILocation(scope: ', '[1 x ', '{ ptr, ', '"', 'c"', '!"'];
 /** a rough IR tokenizer: names, numbers, strings, metadata refs, single punctuation */
-const TOKEN_RE =
-  /(?:[%@!#$]?(?:"(?:[^"\\\n]|\\.)*"|[-A-Za-z0-9_.$]+)|c"(?:[^"\\\n]|\\.)*"|\.\.\.|[^\sA-Za-z0-9_])/y;
+const TOKEN_RE = /(?:[%@!#$]?(?:"(?:[^"\\\n]|\\.)*"|[-A-Za-z0-9_.$]+)|c"(?:[^"\\\n]|\\.)*"|\.\.\.|[^\sA-Za-z0-9_])/y;
 
 function lineAt(s: string, pos: number): { start: number; end: number } {
-  const start = s.lastIndexOf("\n", pos - 1) + 1;
-  let end = s.indexOf("\n", pos);
+  const start = s.lastIndexOf('\n', pos - 1) + 1;
+  let end = s.indexOf('\n', pos);
   end = end < 0 ? s.length : end + 1; // includes the newline
   return { start, end };
 }
@@ -134,7 +133,7 @@ const truncate: Mutator = (s, rng) => {
 
 const flipBytes: Mutator = (s, rng) => {
   const n = rng.range(1, 8);
-  const chars = s.split("");
+  const chars = s.split('');
   const where: string[] = [];
   for (let k = 0; k < n && chars.length > 0; k++) {
     const i = rng.int(chars.length);
@@ -143,26 +142,26 @@ const flipBytes: Mutator = (s, rng) => {
     chars[i] = String.fromCharCode(nv & 0xff);
     where.push(`${i}:${old.toString(16)}->${(nv & 0xff).toString(16)}`);
   }
-  return { text: chars.join(""), step: `flip[${where.join(",")}]` };
+  return { text: chars.join(''), step: `flip[${where.join(',')}]` };
 };
 
 const deleteToken: Mutator = (s, rng) => {
   const t = tokenFrom(s, rng.int(s.length + 1));
-  if (!t) return { text: s, step: "delete-token(none)" };
+  if (!t) return { text: s, step: 'delete-token(none)' };
   return { text: s.slice(0, t.start) + s.slice(t.end), step: `delete-token@${t.start} ${show(s.slice(t.start, t.end))}` };
 };
 
 const duplicateToken: Mutator = (s, rng) => {
   const t = tokenFrom(s, rng.int(s.length + 1));
-  if (!t) return { text: s, step: "duplicate-token(none)" };
+  if (!t) return { text: s, step: 'duplicate-token(none)' };
   const tok = s.slice(t.start, t.end);
-  const sep = rng.chance(0.5) ? " " : "";
+  const sep = rng.chance(0.5) ? ' ' : '';
   return { text: s.slice(0, t.end) + sep + tok + s.slice(t.end), step: `duplicate-token@${t.start} ${show(tok)}` };
 };
 
 const moveToken: Mutator = (s, rng) => {
   const t = tokenFrom(s, rng.int(s.length + 1));
-  if (!t) return { text: s, step: "move-token(none)" };
+  if (!t) return { text: s, step: 'move-token(none)' };
   const tok = s.slice(t.start, t.end);
   const rest = s.slice(0, t.start) + s.slice(t.end);
   const at = rng.int(rest.length + 1);
@@ -177,7 +176,7 @@ const deleteLine: Mutator = (s, rng) => {
 const duplicateLine: Mutator = (s, rng) => {
   const l = lineAt(s, rng.int(s.length + 1));
   let line = s.slice(l.start, l.end);
-  if (!line.endsWith("\n")) line += "\n";
+  if (!line.endsWith('\n')) line += '\n';
   const times = rng.chance(0.1) ? rng.range(2, 50) : 1;
   return { text: s.slice(0, l.start) + line.repeat(times) + s.slice(l.start), step: `duplicate-line@${l.start}x${times} ${show(line)}` };
 };
@@ -189,15 +188,15 @@ const swapLines: Mutator = (s, rng) => {
   if (a.start > b.start) [a, b] = [b, a];
   let la = s.slice(a.start, a.end);
   let lb = s.slice(b.start, b.end);
-  if (!la.endsWith("\n")) la += "\n";
-  if (!lb.endsWith("\n")) lb += "\n";
+  if (!la.endsWith('\n')) la += '\n';
+  if (!lb.endsWith('\n')) lb += '\n';
   const text = s.slice(0, a.start) + lb + s.slice(a.end, b.start) + la + s.slice(b.end);
   return { text, step: `swap-lines@${a.start},${b.start}` };
 };
 
 const insertPunct: Mutator = (s, rng) => {
   const n = rng.range(1, 20);
-  let p = "";
+  let p = '';
   for (let i = 0; i < n; i++) p += PUNCT[rng.int(PUNCT.length)];
   const at = rng.int(s.length + 1);
   return { text: insertAt(s, at, p), step: `insert-punct@${at} ${show(p)}` };
@@ -205,7 +204,7 @@ const insertPunct: Mutator = (s, rng) => {
 
 const insertBytes: Mutator = (s, rng) => {
   const n = rng.range(1, 16);
-  let p = "";
+  let p = '';
   for (let i = 0; i < n; i++) p += randomByte(rng);
   const at = rng.int(s.length + 1);
   return { text: insertAt(s, at, p), step: `insert-bytes@${at} ${show(p)}` };
@@ -227,28 +226,28 @@ const deepNestBalanced: Mutator = (s, rng) => {
   let what: string;
   switch (kind) {
     case 0: // metadata tuples
-      add = `!999999 = !{${"!{".repeat(depth)}${"}".repeat(depth)}}\n`;
-      what = "mdtuple";
+      add = `!999999 = !{${'!{'.repeat(depth)}${'}'.repeat(depth)}}\n`;
+      what = 'mdtuple';
       break;
     case 1: // struct type
-      add = `%fuzz.deep = type ${"{ ".repeat(depth)}i8${" }".repeat(depth)}\n`;
-      what = "struct-type";
+      add = `%fuzz.deep = type ${'{ '.repeat(depth)}i8${' }'.repeat(depth)}\n`;
+      what = 'struct-type';
       break;
     case 2: // array type in a global
-      add = `@fuzz.deep = global ${"[1 x ".repeat(depth)}i8${"]".repeat(depth)} zeroinitializer\n`;
-      what = "array-type";
+      add = `@fuzz.deep = global ${'[1 x '.repeat(depth)}i8${']'.repeat(depth)} zeroinitializer\n`;
+      what = 'array-type';
       break;
     case 3: // nested constant expressions
-      add = `@fuzz.deep = global ptr ${"getelementptr (i8, ptr ".repeat(depth)}null${", i64 1)".repeat(depth)}\n`;
-      what = "constexpr";
+      add = `@fuzz.deep = global ptr ${'getelementptr (i8, ptr '.repeat(depth)}null${', i64 1)'.repeat(depth)}\n`;
+      what = 'constexpr';
       break;
     case 4: // nested DIExpression-ish specialized nodes
-      add = `!999999 = ${"!DILocation(line: 1, scope: !0, inlinedAt: ".repeat(depth)}!0${")".repeat(depth)}\n`;
-      what = "dilocation";
+      add = `!999999 = ${'!DILocation(line: 1, scope: !0, inlinedAt: '.repeat(depth)}!0${')'.repeat(depth)}\n`;
+      what = 'dilocation';
       break;
     default: // nested parenthesized function types
-      add = `@fuzz.deep = external global ${"ptr (".repeat(depth)}i8${")".repeat(depth)}\n`;
-      what = "fn-type";
+      add = `@fuzz.deep = external global ${'ptr ('.repeat(depth)}i8${')'.repeat(depth)}\n`;
+      what = 'fn-type';
       break;
   }
   const at = rng.chance(0.5) ? s.length : lineAt(s, rng.int(s.length + 1)).start;
@@ -264,19 +263,19 @@ const hugeNumber: Mutator = (s, rng) => {
     re.lastIndex = 0;
     m = re.exec(s);
   }
-  if (!m) return { text: s, step: "huge-number(none)" };
+  if (!m) return { text: s, step: 'huge-number(none)' };
   const repl = rng.pick([
-    "99999999999999999999999999999999",
-    "18446744073709551616",
-    "-9223372036854775809",
-    "4294967296",
-    "-0",
-    "0x",
-    "0xK",
-    "0x7FF8000000000001",
-    "1e99999",
-    "00000000000000000000000000000000000000000000001",
-    "9".repeat(rng.range(20, 5000)),
+    '99999999999999999999999999999999',
+    '18446744073709551616',
+    '-9223372036854775809',
+    '4294967296',
+    '-0',
+    '0x',
+    '0xK',
+    '0x7FF8000000000001',
+    '1e99999',
+    '00000000000000000000000000000000000000000000001',
+    '9'.repeat(rng.range(20, 5000)),
   ]);
   return { text: s.slice(0, m.index) + repl + s.slice(m.index + m[0].length), step: `huge-number@${m.index} ${show(m[0])}->${show(repl)}` };
 };
@@ -291,28 +290,28 @@ const spliceChunk: Mutator = (s, rng) => {
 
 const unterminated: Mutator = (s, rng) => {
   // open a string / comment / block that never ends, then keep the rest of the file
-  const opener = rng.pick(['"', 'c"', '!"', "; ", "/*", "{", "\\", "'"]);
+  const opener = rng.pick(['"', 'c"', '!"', '; ', '/*', '{', '\\', "'"]);
   const at = rng.int(s.length + 1);
   return { text: insertAt(s, at, opener), step: `unterminated@${at} ${show(opener)}` };
 };
 
 export const MUTATORS: ReadonlyArray<readonly [string, Mutator, number]> = [
   // name, mutator, weight
-  ["truncate", truncate, 10],
-  ["flip", flipBytes, 14],
-  ["delete-token", deleteToken, 12],
-  ["delete-line", deleteLine, 8],
-  ["duplicate-token", duplicateToken, 8],
-  ["duplicate-line", duplicateLine, 6],
-  ["move-token", moveToken, 5],
-  ["swap-lines", swapLines, 6],
-  ["insert-punct", insertPunct, 8],
-  ["insert-bytes", insertBytes, 5],
-  ["deep-nest", deepNestRandom, 3],
-  ["deep-balanced", deepNestBalanced, 2],
-  ["huge-number", hugeNumber, 4],
-  ["splice", spliceChunk, 3],
-  ["unterminated", unterminated, 3],
+  ['truncate', truncate, 10],
+  ['flip', flipBytes, 14],
+  ['delete-token', deleteToken, 12],
+  ['delete-line', deleteLine, 8],
+  ['duplicate-token', duplicateToken, 8],
+  ['duplicate-line', duplicateLine, 6],
+  ['move-token', moveToken, 5],
+  ['swap-lines', swapLines, 6],
+  ['insert-punct', insertPunct, 8],
+  ['insert-bytes', insertBytes, 5],
+  ['deep-nest', deepNestRandom, 3],
+  ['deep-balanced', deepNestBalanced, 2],
+  ['huge-number', hugeNumber, 4],
+  ['splice', spliceChunk, 3],
+  ['unterminated', unterminated, 3],
 ];
 
 const TOTAL_WEIGHT = MUTATORS.reduce((a, m) => a + m[2], 0);

@@ -1,18 +1,18 @@
 // Owns locating the repository root and the shared corpus for the scripts,
 // the benchmark and the tests (works from both the .ts sources and dist/).
 
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The repository root: the nearest ancestor with kcompart's package.json. */
 export function repoRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
   let dir = resolve(from);
   for (;;) {
-    const pj = join(dir, "package.json");
+    const pj = join(dir, 'package.json');
     if (existsSync(pj)) {
       try {
-        if ((JSON.parse(readFileSync(pj, "utf8")) as { name?: string }).name === "kcompart") return dir;
+        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'kcompart') return dir;
       } catch {
         /* keep looking */
       }
@@ -25,5 +25,5 @@ export function repoRoot(from: string = dirname(fileURLToPath(import.meta.url)))
 
 /** ../shared/corpus relative to the repository root (KCOMPART_CORPUS overrides). */
 export function corpusDir(root: string = repoRoot()): string {
-  return process.env["KCOMPART_CORPUS"] ?? resolve(root, "..", "shared", "corpus");
+  return process.env['KCOMPART_CORPUS'] ?? resolve(root, '..', 'shared', 'corpus');
 }

@@ -3,7 +3,7 @@
 // no timer of its own can fire), writes the case description straight to fd 2
 // and kills the process, so a hang becomes a loud failure instead of a stuck CI job.
 
-import { Worker } from "node:worker_threads";
+import { Worker } from 'node:worker_threads';
 
 const DESC_BYTES = 8192;
 
@@ -42,7 +42,7 @@ export function startWatchdog(hangMs: number): Watchdog {
   worker.unref();
   return {
     begin(describe: string) {
-      const b = Buffer.from(describe, "utf8").subarray(0, DESC_BYTES);
+      const b = Buffer.from(describe, 'utf8').subarray(0, DESC_BYTES);
       desc.set(b);
       len[0] = b.length;
       state[0] = Date.now();

@@ -15,40 +15,59 @@ export const AllocatorReturnSchema = z.enum([
 ]);
 
 /** One allocator. Argument positions are 0-based. */
-export const AllocatorSchema = z.object({
-  name: z.string().min(1),
-  kind: z.enum(['slab', 'buddy', 'vmalloc', 'percpu', 'slab-or-vmalloc']),
-  returns: AllocatorReturnSchema,
-  /** The size argument (bytes). */
-  size: z.number().int().nonnegative().optional(),
-  /** A count multiplying the size (kcalloc, kmalloc_array). */
-  count: z.number().int().nonnegative().optional(),
-  /** The `struct kmem_cache *` argument. */
-  cache: z.number().int().nonnegative().optional(),
-  /** The page order argument (size = PAGE_SIZE << order). */
-  order: z.number().int().nonnegative().optional(),
-  gfp: z.number().int().nonnegative().optional(),
-  /** An argument the new object copies (kmemdup, kstrdup, krealloc): its type carries over. */
-  copiesFrom: z.number().int().nonnegative().optional(),
-  /** A string argument whose length (plus NUL) is the size (kstrdup). */
-  sizeFromString: z.number().int().nonnegative().optional(),
-  /** The `caller` argument recorded in vm_struct (__vmalloc_node_range). */
-  caller: z.number().int().nonnegative().optional(),
-  /** Why this entry is here (kernel version, header). */
-  note: z.string().optional(),
-}).strict();
+export const AllocatorSchema = z
+  .object({
+    name: z.string().min(1),
+    kind: z.enum(['slab', 'buddy', 'vmalloc', 'percpu', 'slab-or-vmalloc']),
+    returns: AllocatorReturnSchema,
+    /** The size argument (bytes). */
+    size: z.number().int().nonnegative().optional(),
+    /** A count multiplying the size (kcalloc, kmalloc_array). */
+    count: z.number().int().nonnegative().optional(),
+    /** The `struct kmem_cache *` argument. */
+    cache: z.number().int().nonnegative().optional(),
+    /** The page order argument (size = PAGE_SIZE << order). */
+    order: z.number().int().nonnegative().optional(),
+    gfp: z.number().int().nonnegative().optional(),
+    /** An argument the new object copies (kmemdup, kstrdup, krealloc): its type carries over. */
+    copiesFrom: z.number().int().nonnegative().optional(),
+    /** A string argument whose length (plus NUL) is the size (kstrdup). */
+    sizeFromString: z.number().int().nonnegative().optional(),
+    /** The `caller` argument recorded in vm_struct (__vmalloc_node_range). */
+    caller: z.number().int().nonnegative().optional(),
+    /** Why this entry is here (kernel version, header). */
+    note: z.string().optional(),
+  })
+  .strict();
 export type Allocator = z.infer<typeof AllocatorSchema>;
 
 /** A user allocator file: entries added to (or replacing, by name) the defaults. */
-export const AllocatorFileSchema = z.object({
-  allocators: z.array(AllocatorSchema),
-  /** Names of default entries to drop. */
-  remove: z.array(z.string()).optional(),
-}).strict();
+export const AllocatorFileSchema = z
+  .object({
+    allocators: z.array(AllocatorSchema),
+    /** Names of default entries to drop. */
+    remove: z.array(z.string()).optional(),
+  })
+  .strict();
 
-const slab = (name: string, a: Omit<Allocator, 'name' | 'kind' | 'returns'>): Allocator => ({ name, kind: 'slab', returns: 'object', ...a });
-const buddy = (name: string, returns: Allocator['returns'], a: Omit<Allocator, 'name' | 'kind' | 'returns'>): Allocator => ({ name, kind: 'buddy', returns, ...a });
-const vmalloc = (name: string, a: Omit<Allocator, 'name' | 'kind' | 'returns'>): Allocator => ({ name, kind: 'vmalloc', returns: 'object', ...a });
+const slab = (name: string, a: Omit<Allocator, 'name' | 'kind' | 'returns'>): Allocator => ({
+  name,
+  kind: 'slab',
+  returns: 'object',
+  ...a,
+});
+const buddy = (name: string, returns: Allocator['returns'], a: Omit<Allocator, 'name' | 'kind' | 'returns'>): Allocator => ({
+  name,
+  kind: 'buddy',
+  returns,
+  ...a,
+});
+const vmalloc = (name: string, a: Omit<Allocator, 'name' | 'kind' | 'returns'>): Allocator => ({
+  name,
+  kind: 'vmalloc',
+  returns: 'object',
+  ...a,
+});
 
 /** The default table: Linux 6.1 names, and the `_noprof` spellings of 6.10+. */
 export const DEFAULT_ALLOCATORS: readonly Allocator[] = [
@@ -136,7 +155,11 @@ export const DEFAULT_ALLOCATORS: readonly Allocator[] = [
 /** A user allocator file that does not match the schema (the field is named). */
 export class AllocatorFileError extends Error {
   override readonly name = 'AllocatorFileError';
-  constructor(readonly file: string, readonly path: string, readonly problem: string) {
+  constructor(
+    readonly file: string,
+    readonly path: string,
+    readonly problem: string,
+  ) {
     super(`${file}: ${path || '(root)'}: ${problem}`);
   }
 }

@@ -51,7 +51,10 @@ export interface AnalysisSummary {
   modules: { compartment: number; context: number };
   functions: number;
   sites: {
-    total: number; byKind: Record<string, number>; byEvidence: Record<string, number>; typeless: number;
+    total: number;
+    byKind: Record<string, number>;
+    byEvidence: Record<string, number>;
+    typeless: number;
     /** Sites by how their type was chosen (exact, resolved, synthetic). */
     byConfidence: Record<string, number>;
   };
@@ -68,12 +71,15 @@ export interface AnalysisSummary {
 /** Reads a symbol list as `nm` prints it (the last word of each line), or one name a line. */
 export async function readSymbolList(path: string): Promise<string[]> {
   const text = await readFile(path, 'utf8');
-  return text.split('\n').map((l) => l.trim().split(/\s+/).pop() ?? '').filter((s) => s && !s.startsWith('#'));
+  return text
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).pop() ?? '')
+    .filter((s) => s && !s.startsWith('#'));
 }
 
 function fileOf(f: Function): string | undefined {
   const sp = f.subprogram;
-  if (!sp || sp.kind !== 'DISubprogram') return undefined;
+  if (sp?.kind !== 'DISubprogram') return undefined;
   const file = sp.file;
   return file?.kind === 'DIFile' ? file.filename : filePathOf(sp);
 }
@@ -145,7 +151,15 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
     caches,
     accesses,
   };
-  return { policy, summary: summarize(policy, program, wrappers.size, pts.stats, { link: 0, sites: (t1 - t0) / 1e3, pointsTo: (t2 - t1) / 1e3, legal: (t3 - t2) / 1e3 }) };
+  return {
+    policy,
+    summary: summarize(policy, program, wrappers.size, pts.stats, {
+      link: 0,
+      sites: (t1 - t0) / 1e3,
+      pointsTo: (t2 - t1) / 1e3,
+      legal: (t3 - t2) / 1e3,
+    }),
+  };
 }
 
 /** Reads, links and analyzes: compartment modules and context modules by path. */
@@ -164,18 +178,33 @@ export async function analyze(
 }
 
 function summarize(
-  policy: Policy, program: Program, wrappers: number, pts: AnalysisSummary['pointsTo'], seconds: AnalysisSummary['seconds'],
+  policy: Policy,
+  program: Program,
+  wrappers: number,
+  pts: AnalysisSummary['pointsTo'],
+  seconds: AnalysisSummary['seconds'],
 ): AnalysisSummary {
   const count = <T>(xs: readonly T[], key: (x: T) => string): Record<string, number> => {
     const m: Record<string, number> = {};
     for (const x of xs) m[key(x)] = (m[key(x)] ?? 0) + 1;
     return m;
   };
-  const sizes = policy.accesses.filter((a) => !a.legal.any).map((a) => {
-    const l = a.legal;
-    return l.globals.length + l.slabCaches.length + l.slabSites.length + l.buddySites.length + l.vmallocCallers.length
-      + (l.stack ? 1 : 0) + (l.percpu ? 1 : 0) + (l.vmemmap ? 1 : 0);
-  }).sort((a, b) => a - b);
+  const sizes = policy.accesses
+    .filter((a) => !a.legal.any)
+    .map((a) => {
+      const l = a.legal;
+      return (
+        l.globals.length +
+        l.slabCaches.length +
+        l.slabSites.length +
+        l.buddySites.length +
+        l.vmallocCallers.length +
+        (l.stack ? 1 : 0) +
+        (l.percpu ? 1 : 0) +
+        (l.vmemmap ? 1 : 0)
+      );
+    })
+    .sort((a, b) => a - b);
   const reasons = new Map<string, number>();
   for (const a of policy.accesses) for (const r of a.legal.reasons) reasons.set(r.kind, (reasons.get(r.kind) ?? 0) + 1);
   const any = policy.accesses.filter((a) => a.legal.any).length;
@@ -197,7 +226,10 @@ function summarize(
     accesses: policy.accesses.length,
     legalSetSize: { median: percentile(sizes, 0.5), p90: percentile(sizes, 0.9), max: sizes[sizes.length - 1] ?? 0 },
     anyShare: policy.accesses.length ? any / policy.accesses.length : 0,
-    topReasons: [...reasons].map(([kind, n]) => ({ kind, count: n })).sort((a, b) => b.count - a.count).slice(0, 8),
+    topReasons: [...reasons]
+      .map(([kind, n]) => ({ kind, count: n }))
+      .sort((a, b) => b.count - a.count)
+      .slice(0, 8),
     pointsTo: pts,
     seconds,
   };

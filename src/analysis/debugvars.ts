@@ -28,7 +28,10 @@ export function boundVariables(f: Function): Map<Value, BoundVariable[]> {
     if (variable?.kind !== 'DILocalVariable') return;
     if (expr && expr.kind === 'DIExpression' && expr.elements.length) return;
     let list = map.get(v);
-    if (!list) { list = []; map.set(v, list); }
+    if (!list) {
+      list = [];
+      map.set(v, list);
+    }
     list.push({ name: variable.name, type: variable.type, function: enclosingSubprogram(variable.scope)?.name, order: order++ });
   };
   for (const b of f.blocks) {
@@ -50,7 +53,7 @@ export function boundVariables(f: Function): Map<Value, BoundVariable[]> {
 /** The debug types of a function's return value and parameters (`[ret, p0, p1…]`), from its DISubprogram. */
 export function signatureTypes(f: Function): (Metadata | null)[] | undefined {
   const sp = f.subprogram;
-  if (!sp || sp.kind !== 'DISubprogram' || sp.type?.kind !== 'DISubroutineType') return undefined;
+  if (sp?.kind !== 'DISubprogram' || sp.type?.kind !== 'DISubroutineType') return undefined;
   const ts = sp.type.types;
   return ts?.kind === 'tuple' ? ts.operands : undefined;
 }

@@ -9,9 +9,7 @@ import type { Metadata } from '../ir/metadata.js';
 /** A DI type node (or null for `void`). */
 export type DIType = DINode | null;
 
-const QUALIFIERS = new Set([
-  'DW_TAG_typedef', 'DW_TAG_const_type', 'DW_TAG_volatile_type', 'DW_TAG_restrict_type', 'DW_TAG_atomic_type',
-]);
+const QUALIFIERS = new Set(['DW_TAG_typedef', 'DW_TAG_const_type', 'DW_TAG_volatile_type', 'DW_TAG_restrict_type', 'DW_TAG_atomic_type']);
 
 /** Follows typedefs and qualifiers to the underlying type. */
 export function stripQualifiers(t: Metadata | null): DIType {
@@ -34,7 +32,9 @@ export function pointeeOf(t: Metadata | null): DIType | undefined {
 }
 
 const TAG_WORD: Record<string, string> = {
-  DW_TAG_structure_type: 'struct', DW_TAG_union_type: 'union', DW_TAG_enumeration_type: 'enum',
+  DW_TAG_structure_type: 'struct',
+  DW_TAG_union_type: 'union',
+  DW_TAG_enumeration_type: 'enum',
   DW_TAG_class_type: 'class',
 };
 
@@ -56,9 +56,12 @@ export function typeName(t: Metadata | null, depth = 0): string {
       if (t.tag === 'DW_TAG_typedef') return t.name;
       if (t.tag === 'DW_TAG_member') return typeName(t.baseType, depth + 1);
       return typeName(t.baseType, depth + 1);
-    case 'DIBasicType': return t.name;
-    case 'DISubroutineType': return 'function';
-    default: return t.kind;
+    case 'DIBasicType':
+      return t.name;
+    case 'DISubroutineType':
+      return 'function';
+    default:
+      return t.kind;
   }
 }
 
@@ -73,7 +76,7 @@ export function typeKey(t: Metadata | null): string {
 
 function arrayLength(t: DICompositeType): number | undefined {
   const els = t.elements;
-  if (!els || els.kind !== 'tuple') return undefined;
+  if (els?.kind !== 'tuple') return undefined;
   let n = 1;
   for (const e of els.operands) {
     if (e?.kind !== 'DISubrange' || typeof e.count !== 'number') return undefined;
@@ -98,15 +101,17 @@ export function sizeOf(t: Metadata | null, depth = 0): number | undefined {
       if (t.tag === 'DW_TAG_pointer_type') return (t.size || 64) / 8;
       if (t.size) return t.size / 8;
       return sizeOf(t.baseType, depth + 1);
-    case 'DIBasicType': return t.size / 8;
-    default: return undefined;
+    case 'DIBasicType':
+      return t.size / 8;
+    default:
+      return undefined;
   }
 }
 
 /** The members of a struct or union (direct ones), with byte offsets. */
 export function membersOf(t: Metadata | null): { member: DIDerivedType; offset: number; type: DIType }[] {
   const s = stripQualifiers(t);
-  if (!s || s.kind !== 'DICompositeType' || !s.elements || s.elements.kind !== 'tuple') return [];
+  if (s?.kind !== 'DICompositeType' || !s.elements || s.elements.kind !== 'tuple') return [];
   const out: { member: DIDerivedType; offset: number; type: DIType }[] = [];
   for (const e of s.elements.operands) {
     if (e?.kind === 'DIDerivedType' && (e.tag === 'DW_TAG_member' || e.tag === 'DW_TAG_inheritance')) {
@@ -140,8 +145,14 @@ export function membersAt(t: Metadata | null, offset: number): { name: string; o
       const size = sizeOf(m.type) ?? (m.member.size ? m.member.size / 8 : 0);
       // a zero-size member (an empty tracker struct, a flexible array) shares its offset with
       // the next member: it holds the offset only when no sized member does
-      if (size === 0) { if (off === m.offset) empty ??= m; continue; }
-      if (off >= m.offset && off < m.offset + size) { found = m; break; }
+      if (size === 0) {
+        if (off === m.offset) empty ??= m;
+        continue;
+      }
+      if (off >= m.offset && off < m.offset + size) {
+        found = m;
+        break;
+      }
     }
     found ??= empty;
     if (!found) break;

@@ -10,7 +10,10 @@ export function stripCasts(v: Value): Value {
   let cur = v;
   for (let i = 0; i < 64; i++) {
     if (cur.kind === 'instruction') {
-      if (cur.opcode === 'bitcast' || cur.opcode === 'addrspacecast' || cur.opcode === 'freeze') { cur = cur.operands[0]!; continue; }
+      if (cur.opcode === 'bitcast' || cur.opcode === 'addrspacecast' || cur.opcode === 'freeze') {
+        cur = cur.operands[0]!;
+        continue;
+      }
       if (cur.opcode === 'getelementptr' && cur.operands.slice(1).every((o) => o.kind === 'int' && o.value === 0n)) {
         cur = cur.operands[0]!;
         continue;
@@ -47,12 +50,20 @@ export function origins(v: Value, limit = 256): Value[] {
     seen.add(cur);
     if (cur.kind === 'instruction') {
       switch (cur.opcode) {
-        case 'phi': work.push(...cur.operands); continue;
-        case 'select': work.push(cur.operands[1]!, cur.operands[2]!); continue;
-        case 'bitcast': case 'addrspacecast': case 'freeze': case 'getelementptr':
+        case 'phi':
+          work.push(...cur.operands);
+          continue;
+        case 'select':
+          work.push(cur.operands[1]!, cur.operands[2]!);
+          continue;
+        case 'bitcast':
+        case 'addrspacecast':
+        case 'freeze':
+        case 'getelementptr':
           work.push(cur.operands[0]!);
           continue;
-        default: break;
+        default:
+          break;
       }
     } else if (cur.kind === 'expr' && (cur.opcode === 'bitcast' || cur.opcode === 'addrspacecast' || cur.opcode === 'getelementptr')) {
       work.push(cur.operands[0]!);
@@ -72,7 +83,10 @@ export class UseMap {
         for (const o of i.operands) {
           if (o.kind !== 'instruction' && o.kind !== 'argument') continue;
           let list = this.users.get(o);
-          if (!list) { list = []; this.users.set(o, list); }
+          if (!list) {
+            list = [];
+            this.users.set(o, list);
+          }
           list.push(i);
         }
       }

@@ -2,7 +2,12 @@
 export { analyze, analyzeProgram, selectFunctions, readSymbolList } from './analyze.js';
 export type { AnalyzeOptions, AnalysisSummary, CompartmentSpec, FunctionInfo } from './analyze.js';
 export {
-  allocatorTable, parseAllocatorFile, readAllocatorFile, AllocatorFileError, DEFAULT_ALLOCATORS, AllocatorSchema,
+  allocatorTable,
+  parseAllocatorFile,
+  readAllocatorFile,
+  AllocatorFileError,
+  DEFAULT_ALLOCATORS,
+  AllocatorSchema,
   AllocatorFileSchema,
 } from './allocators.js';
 export type { Allocator, AllocatorTable } from './allocators.js';
@@ -14,7 +19,15 @@ export { PointsTo } from './pointsto.js';
 export type { AbstractObject } from './pointsto.js';
 export { LegalSets, Containment, originReasons } from './legal.js';
 export {
-  writesOf, asmWrittenArgs, KERNEL_WRITERS, writerTable, parseWriterFile, readWriterFile, WriterFileError, WriterSchema, WriterFileSchema,
+  writesOf,
+  asmWrittenArgs,
+  KERNEL_WRITERS,
+  writerTable,
+  parseWriterFile,
+  readWriterFile,
+  WriterFileError,
+  WriterSchema,
+  WriterFileSchema,
 } from './writes.js';
 export type { WriteSite, WriterArguments, Writer, WriterTable } from './writes.js';
 export { typeName, typeKey, sizeOf, membersOf, membersAt, pointeeOf, stripQualifiers } from './ditypes.js';

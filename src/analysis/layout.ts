@@ -16,7 +16,10 @@ export function gepOffset(ops: readonly Value[], src: Type | undefined): number 
     const i = idx[k]!;
     if (i.kind !== 'int') return UNKNOWN;
     const n = Number(i.value);
-    if (k === 0) { off += n * sizeOfType(t); continue; }
+    if (k === 0) {
+      off += n * sizeOfType(t);
+      continue;
+    }
     if (t.kind === 'struct' && t.elements) {
       let o = 0;
       for (let j = 0; j < n && j < t.elements.length; j++) {
@@ -43,24 +46,36 @@ export function alignTo(o: number, a: number): number {
 /** ABI alignment of an IR type on x86-64. */
 export function alignOf(t: Type): number {
   switch (t.kind) {
-    case 'int': return t.bits <= 8 ? 1 : t.bits <= 16 ? 2 : t.bits <= 32 ? 4 : t.bits <= 64 ? 8 : 16;
-    case 'float': return t.float === 'half' || t.float === 'bfloat' ? 2 : t.float === 'float' ? 4 : t.float === 'double' ? 8 : 16;
-    case 'pointer': return 8;
-    case 'array': return alignOf(t.element);
-    case 'vector': return Math.min(16, sizeOfType(t));
-    case 'struct': return t.packed || !t.elements ? 1 : Math.max(1, ...t.elements.map(alignOf));
-    default: return 1;
+    case 'int':
+      return t.bits <= 8 ? 1 : t.bits <= 16 ? 2 : t.bits <= 32 ? 4 : t.bits <= 64 ? 8 : 16;
+    case 'float':
+      return t.float === 'half' || t.float === 'bfloat' ? 2 : t.float === 'float' ? 4 : t.float === 'double' ? 8 : 16;
+    case 'pointer':
+      return 8;
+    case 'array':
+      return alignOf(t.element);
+    case 'vector':
+      return Math.min(16, sizeOfType(t));
+    case 'struct':
+      return t.packed || !t.elements ? 1 : Math.max(1, ...t.elements.map(alignOf));
+    default:
+      return 1;
   }
 }
 
 /** ABI size (alloc size) of an IR type on x86-64. */
 export function sizeOfType(t: Type): number {
   switch (t.kind) {
-    case 'int': return alignTo(Math.ceil(t.bits / 8), alignOf(t));
-    case 'float': return t.float === 'half' || t.float === 'bfloat' ? 2 : t.float === 'float' ? 4 : t.float === 'double' ? 8 : 16;
-    case 'pointer': return 8;
-    case 'array': return t.length * sizeOfType(t.element);
-    case 'vector': return alignTo(t.length * sizeOfType(t.element), 1);
+    case 'int':
+      return alignTo(Math.ceil(t.bits / 8), alignOf(t));
+    case 'float':
+      return t.float === 'half' || t.float === 'bfloat' ? 2 : t.float === 'float' ? 4 : t.float === 'double' ? 8 : 16;
+    case 'pointer':
+      return 8;
+    case 'array':
+      return t.length * sizeOfType(t.element);
+    case 'vector':
+      return alignTo(t.length * sizeOfType(t.element), 1);
     case 'struct': {
       if (!t.elements) return 0;
       let o = 0;
@@ -70,7 +85,7 @@ export function sizeOfType(t: Type): number {
       }
       return t.packed ? o : alignTo(o, alignOf(t));
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
-

@@ -29,7 +29,7 @@ export class Containment {
     const seen = new Set<Metadata>();
     for (const pm of program.modules) {
       for (const md of pm.module.metadata) {
-        if (!md || md.kind !== 'DICompositeType' || seen.has(md) || !isRecord(md)) continue;
+        if (md?.kind !== 'DICompositeType' || seen.has(md) || !isRecord(md)) continue;
         seen.add(md);
         this.addType(md);
       }
@@ -43,11 +43,17 @@ export class Containment {
     const visit = (m: Metadata | null, depth: number): void => {
       const s = stripQualifiers(m);
       if (!s || depth > 8) return;
-      if (s.kind === 'DICompositeType' && s.tag === 'DW_TAG_array_type') { visit(s.baseType, depth + 1); return; }
+      if (s.kind === 'DICompositeType' && s.tag === 'DW_TAG_array_type') {
+        visit(s.baseType, depth + 1);
+        return;
+      }
       if (!isRecord(s)) return;
       const inner = typeName(s);
       let set = this.embeddedIn.get(inner);
-      if (!set) { set = new Set(); this.embeddedIn.set(inner, set); }
+      if (!set) {
+        set = new Set();
+        this.embeddedIn.set(inner, set);
+      }
       set.add(outer);
     };
     for (const m of membersOf(t)) {
@@ -55,7 +61,10 @@ export class Containment {
       const s = stripQualifiers(m.type);
       if (m.offset === 0 && s && isRecord(s)) {
         let set = this.startsWith.get(outer);
-        if (!set) { set = new Set(); this.startsWith.set(outer, set); }
+        if (!set) {
+          set = new Set();
+          this.startsWith.set(outer, set);
+        }
         set.add(typeName(s));
       }
       const target = m.offset === 0 ? pointeeOf(m.type) : undefined;
@@ -63,7 +72,10 @@ export class Containment {
         const t = typeName(target);
         if (t !== outer) {
           let set = this.heads.get(t);
-          if (!set) { set = new Set(); this.heads.set(t, set); }
+          if (!set) {
+            set = new Set();
+            this.heads.set(t, set);
+          }
           set.add(outer);
         }
       }
@@ -90,7 +102,11 @@ export class Containment {
     c = new Set();
     const work = [name];
     while (work.length && c.size < 1000) {
-      for (const p of this.startsWith.get(work.pop()!) ?? []) if (!c.has(p)) { c.add(p); work.push(p); }
+      for (const p of this.startsWith.get(work.pop()!) ?? [])
+        if (!c.has(p)) {
+          c.add(p);
+          work.push(p);
+        }
     }
     this.prefixClosure.set(name, c);
     return c;
@@ -108,7 +124,11 @@ export class Containment {
     c = new Set([name]);
     const work = [name];
     while (work.length && c.size < 100_000) {
-      for (const o of this.embeddedIn.get(work.pop()!) ?? []) if (!c.has(o)) { c.add(o); work.push(o); }
+      for (const o of this.embeddedIn.get(work.pop()!) ?? [])
+        if (!c.has(o)) {
+          c.add(o);
+          work.push(o);
+        }
     }
     this.closure.set(name, c);
     return c;
@@ -117,8 +137,16 @@ export class Containment {
 
 function emptySet(): LegalSet {
   return {
-    any: false, stack: false, globals: [], slabCaches: [], slabSites: [], buddySites: [], vmallocCallers: [],
-    percpu: false, vmemmap: false, reasons: [],
+    any: false,
+    stack: false,
+    globals: [],
+    slabCaches: [],
+    slabSites: [],
+    buddySites: [],
+    vmallocCallers: [],
+    percpu: false,
+    vmemmap: false,
+    reasons: [],
   };
 }
 
@@ -139,7 +167,10 @@ export class LegalSets {
       // a buffer with a T header holds a T too: it is a buffer and a T's holder
       for (const name of s.type.header ? [s.type.name, s.type.header] : [s.type.name]) {
         let l = this.sitesByType.get(name);
-        if (!l) { l = []; this.sitesByType.set(name, l); }
+        if (!l) {
+          l = [];
+          this.sitesByType.set(name, l);
+        }
         l.push(s);
       }
     }
@@ -148,7 +179,10 @@ export class LegalSets {
       if (!t) continue;
       const name = typeName(t);
       let l = this.globalsByType.get(name);
-      if (!l) { l = []; this.globalsByType.set(name, l); }
+      if (!l) {
+        l = [];
+        this.globalsByType.set(name, l);
+      }
       l.push(g.value.linkage === 'internal' || g.value.linkage === 'private' ? `${g.module.name}::${g.value.name}` : g.value.name);
     }
   }
@@ -157,8 +191,11 @@ export class LegalSets {
   of(pointer: Value, module: ProgramModule): LegalSet {
     const set = emptySet();
     const acc = {
-      globals: new Set<string>(), slabCaches: new Set<string>(), slabSites: new Set<string>(),
-      buddySites: new Set<string>(), vmallocCallers: new Set<string>(),
+      globals: new Set<string>(),
+      slabCaches: new Set<string>(),
+      slabSites: new Set<string>(),
+      buddySites: new Set<string>(),
+      vmallocCallers: new Set<string>(),
     };
     const reasons = new Map<string, Widening>();
     /** The record types a typed fallback admits from the rest of the kernel. */
@@ -176,26 +213,45 @@ export class LegalSets {
           if (s.cache) for (const c of s.caches ?? [s.cache]) acc.slabCaches.add(c);
           else acc.slabSites.add(s.id);
           break;
-        case 'slab-or-vmalloc': acc.slabSites.add(s.id); acc.vmallocCallers.add(s.caller); break;
+        case 'slab-or-vmalloc':
+          acc.slabSites.add(s.id);
+          acc.vmallocCallers.add(s.caller);
+          break;
         case 'buddy':
           // alloc_pages / folio_alloc return the page's descriptor, which lives in vmemmap
           if (s.type.name === 'struct page' || s.type.name === 'struct folio') set.vmemmap = true;
           else acc.buddySites.add(s.id);
           break;
-        case 'vmalloc': acc.vmallocCallers.add(s.caller); break;
-        case 'percpu': set.percpu = true; break;
+        case 'vmalloc':
+          acc.vmallocCallers.add(s.caller);
+          break;
+        case 'percpu':
+          set.percpu = true;
+          break;
       }
     };
     const addObject = (o: AbstractObject): void => {
       switch (o.kind) {
-        case 'site': addSite(o.site); break;
-        case 'global': if (o.percpu) set.percpu = true; else acc.globals.add(o.key); break;
-        case 'stack': set.stack = true; break;
-        case 'function': acc.globals.add(o.key); break;
+        case 'site':
+          addSite(o.site);
+          break;
+        case 'global':
+          if (o.percpu) set.percpu = true;
+          else acc.globals.add(o.key);
+          break;
+        case 'stack':
+          set.stack = true;
+          break;
+        case 'function':
+          acc.globals.add(o.key);
+          break;
         case 'unknown': {
           // a pointer the analysis lost but whose debug type is known: any object of that type
           const t = this.pts.debugTypeOfPointer(pointer);
-          if (t) { addObject(t); break; }
+          if (t) {
+            addObject(t);
+            break;
+          }
           set.any = true;
           for (const r of originReasons(pointer)) reasons.set(`${r.kind}:${r.detail}`, r);
           if (!reasons.size) reasons.set('unknown', { kind: 'other', detail: 'points to memory the analysis does not model' });

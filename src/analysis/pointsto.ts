@@ -46,12 +46,14 @@ export const offOf = (e: number): number => {
   return r === UNKNOWN ? UNKNOWN : r - OFF_BIAS;
 };
 
-interface Edge { to: number; delta: number }
+interface Edge {
+  to: number;
+  delta: number;
+}
 
 const PTR_INT_BITS = 64;
 
-const isPointerish = (v: Value): boolean =>
-  v.type.kind === 'pointer' || (v.type.kind === 'int' && v.type.bits === PTR_INT_BITS);
+const isPointerish = (v: Value): boolean => v.type.kind === 'pointer' || (v.type.kind === 'int' && v.type.bits === PTR_INT_BITS);
 
 /** The solved points-to relation. */
 export class PointsTo {
@@ -116,7 +118,13 @@ export class PointsTo {
     const s = t === undefined ? null : stripQualifiers(t);
     if (!s || !isRecord(s)) return undefined;
     const key = typeKey(s);
-    return this.object(`typeany:${key}`, () => ({ kind: 'typeany', typeKey: key, typeName: typeName(s), type: s, cellBase: `T:${typeName(s)}` }));
+    return this.object(`typeany:${key}`, () => ({
+      kind: 'typeany',
+      typeKey: key,
+      typeName: typeName(s),
+      type: s,
+      cellBase: `T:${typeName(s)}`,
+    }));
   }
 
   private globalObject(module: ProgramModule, g: GlobalVariable): number {
@@ -165,7 +173,9 @@ export class PointsTo {
       const base = this.node(c.operands[0]!, module);
       this.addEdge(base, n, gepOffset(c.operands, c.sourceElementType));
     } else {
-      for (const o of c.operands) if (isPointerish(o) || o.kind === 'expr' || o.kind === 'global') this.addEdge(this.node(o, module), n, c.opcode === 'ptrtoint' || c.opcode === 'inttoptr' || c.opcode === 'bitcast' ? 0 : UNKNOWN);
+      for (const o of c.operands)
+        if (isPointerish(o) || o.kind === 'expr' || o.kind === 'global')
+          this.addEdge(this.node(o, module), n, c.opcode === 'ptrtoint' || c.opcode === 'inttoptr' || c.opcode === 'bitcast' ? 0 : UNKNOWN);
     }
   }
 
@@ -178,7 +188,10 @@ export class PointsTo {
       this.cellIndex.set(key, c);
       this.cellInfo.set(c, { base, off, obj });
       let list = this.cellsOfBase.get(base);
-      if (!list) { list = []; this.cellsOfBase.set(base, list); }
+      if (!list) {
+        list = [];
+        this.cellsOfBase.set(base, list);
+      }
       list.push(c);
       // readers of every cell of this base read this one too
       for (const r of this.starReaders.get(base) ?? []) this.addEdge(c, r, 0);
@@ -224,7 +237,8 @@ export class PointsTo {
     s.add(e);
     // difference propagation: a node passes on only what it gained since it was last processed
     const d = this.delta[n];
-    if (d) d.push(e); else this.delta[n] = [e];
+    if (d) d.push(e);
+    else this.delta[n] = [e];
     this.enqueue(n);
   }
   private enqueue(n: number): void {
@@ -235,7 +249,10 @@ export class PointsTo {
     this.work.push(n);
   }
   private addEdge(from: number, to: number, delta: number): void {
-    if (this.pending) { this.pending.push(from, to, delta); return; }
+    if (this.pending) {
+      this.pending.push(from, to, delta);
+      return;
+    }
     const list = this.edges[from]!;
     for (const e of list) if (e.to === to && e.delta === delta) return;
     list.push({ to, delta });
@@ -248,7 +265,8 @@ export class PointsTo {
   solve(): void {
     const t0 = performance.now();
     const log = (what: string): void => {
-      if (process.env.KCOMPART_PTS_DEBUG) console.error(`pts: ${what} at ${((performance.now() - t0) / 1e3).toFixed(2)} s, ${this.pts.length} nodes`);
+      if (process.env.KCOMPART_PTS_DEBUG)
+        console.error(`pts: ${what} at ${((performance.now() - t0) / 1e3).toFixed(2)} s, ${this.pts.length} nodes`);
     };
     this.markAddressTaken();
     log('address-taken');
@@ -270,7 +288,11 @@ export class PointsTo {
         const info = this.cellInfo.get(c)!;
         // the unknown-offset cell read by a whole-object read (memcpy's source) is empty when the
         // program wrote the object at known offsets only: those cells are what it holds
-        if (info.off === UNKNOWN && (this.cellsOfBase.get(info.base) ?? []).some((x) => x !== c && (this.cellWritten.has(x) || this.pts[x]!.size))) continue;
+        if (
+          info.off === UNKNOWN &&
+          (this.cellsOfBase.get(info.base) ?? []).some((x) => x !== c && (this.cellWritten.has(x) || this.pts[x]!.size))
+        )
+          continue;
         const fallback = this.fieldFallback(info.obj, info.off);
         this.addPts(c, enc(fallback, UNKNOWN));
         seeded = true;
@@ -316,7 +338,6 @@ export class PointsTo {
     return m;
   }
 
-
   private declareFunction(fn: Located<Function>): void {
     const f = fn.value;
     const formals = f.arguments.map((a) => this.node(a, fn.module));
@@ -345,7 +366,10 @@ export class PointsTo {
   private markAddressTaken(): void {
     const visitConst = (v: Value, depth = 0): void => {
       if (depth > 32) return;
-      if (v.kind === 'function') { this.taken.add(v.name); return; }
+      if (v.kind === 'function') {
+        this.taken.add(v.name);
+        return;
+      }
       if (v.kind === 'expr' || v.kind === 'struct' || v.kind === 'array' || v.kind === 'vector') {
         for (const o of v.kind === 'expr' ? v.operands : v.elements) visitConst(o, depth + 1);
       }
@@ -369,7 +393,10 @@ export class PointsTo {
     const visit = (c: Value, off: number, depth: number): void => {
       if (depth > 16) return;
       switch (c.kind) {
-        case 'global': case 'function': case 'expr': case 'alias': {
+        case 'global':
+        case 'function':
+        case 'expr':
+        case 'alias': {
           const src = this.node(c, pm);
           const cell = this.cell(obj, off);
           this.cellWritten.add(cell);
@@ -388,14 +415,16 @@ export class PointsTo {
           });
           return;
         }
-        case 'array': case 'vector': {
+        case 'array':
+        case 'vector': {
           const es = c.elements.length ? sizeOfType(c.elements[0]!.type) : 0;
           c.elements.forEach((e, i) => {
             visit(e, off + i * es, depth + 1);
           });
           return;
         }
-        default: return;
+        default:
+          return;
       }
     };
     visit(g.initializer, 0, 0);
@@ -421,7 +450,9 @@ export class PointsTo {
         // in one frame must not share cells
         const slot = this.allocaIndex.get(i) ?? this.allocaIndex.set(i, this.allocaIndex.size).get(i)!;
         const obj = this.object(`stack:${Program.keyOf(pm, fn.value)}:${slot}`, () => ({
-          kind: 'stack', function: fn.value.name, cellBase: `S:${Program.keyOf(pm, fn.value)}:${this.objects.length}`,
+          kind: 'stack',
+          function: fn.value.name,
+          cellBase: `S:${Program.keyOf(pm, fn.value)}:${this.objects.length}`,
         }));
         this.addPts(N(i), enc(obj, 0));
         return;
@@ -429,7 +460,11 @@ export class PointsTo {
       case 'getelementptr':
         this.addEdge(N(i.operands[0]!), N(i), gepOffset(i.operands, i.sourceElementType));
         return;
-      case 'bitcast': case 'addrspacecast': case 'ptrtoint': case 'inttoptr': case 'freeze':
+      case 'bitcast':
+      case 'addrspacecast':
+      case 'ptrtoint':
+      case 'inttoptr':
+      case 'freeze':
         if (isPointerish(i.operands[0]!) || i.opcode === 'inttoptr') this.addEdge(N(i.operands[0]!), N(i), 0);
         return;
       case 'phi':
@@ -441,7 +476,15 @@ export class PointsTo {
         this.addEdge(N(i.operands[1]!), N(i), 0);
         this.addEdge(N(i.operands[2]!), N(i), 0);
         return;
-      case 'add': case 'sub': case 'and': case 'or': case 'xor': case 'mul': case 'shl': case 'lshr': case 'ashr': {
+      case 'add':
+      case 'sub':
+      case 'and':
+      case 'or':
+      case 'xor':
+      case 'mul':
+      case 'shl':
+      case 'lshr':
+      case 'ashr': {
         if (!isPointerish(i)) return;
         const [a, b] = i.operands as [Value, Value];
         if ((i.opcode === 'add' || i.opcode === 'sub') && b.kind === 'int') {
@@ -469,7 +512,8 @@ export class PointsTo {
         for (const e of this.pts[p]!) this.connectStore(e, s);
         return;
       }
-      case 'atomicrmw': case 'cmpxchg': {
+      case 'atomicrmw':
+      case 'cmpxchg': {
         const v = i.operands[i.opcode === 'cmpxchg' ? 2 : 1]!;
         if (!isPointerish(v)) return;
         const p = N(i.pointer);
@@ -492,7 +536,9 @@ export class PointsTo {
         if (r && rn !== undefined) this.addEdge(N(r), rn, 0);
         return;
       }
-      case 'call': case 'invoke': case 'callbr':
+      case 'call':
+      case 'invoke':
+      case 'callbr':
         this.constrainCall(i, fn);
         return;
       default:
@@ -544,7 +590,9 @@ export class PointsTo {
 
   private siteObject(site: AllocationSite): number {
     return this.object(`site:${site.id}`, () => ({
-      kind: 'site', site, cellBase: site.type.kind === 'buffer' || site.type.kind === 'unknown' ? `A:${site.id}` : `T:${site.type.name}`,
+      kind: 'site',
+      site,
+      cellBase: site.type.kind === 'buffer' || site.type.kind === 'unknown' ? `A:${site.id}` : `T:${site.type.name}`,
     }));
   }
 
@@ -597,7 +645,10 @@ export class PointsTo {
     }
     let any = false;
     for (const a of call.args) {
-      if (isPointerish(a)) { this.addEdge(this.node(a, pm), d, UNKNOWN); any = true; }
+      if (isPointerish(a)) {
+        this.addEdge(this.node(a, pm), d, UNKNOWN);
+        any = true;
+      }
     }
     if (!any) this.addPts(d, enc(this.unknownObject, UNKNOWN));
   }
@@ -654,18 +705,25 @@ export class PointsTo {
 
   /** With KCOMPART_PTS_DEBUG set: how big the solution has grown (to find what blows up). */
   private logProgress(steps: number): void {
-    let total = 0, max = 0, maxNode = 0;
+    let total = 0,
+      max = 0,
+      maxNode = 0;
     for (let k = 0; k < this.pts.length; k++) {
       const z = this.pts[k]!.size;
       total += z;
-      if (z > max) { max = z; maxNode = k; }
+      if (z > max) {
+        max = z;
+        maxNode = k;
+      }
     }
     const sample = [...this.pts[maxNode]!].slice(0, 8).map((e) => {
       const o = this.objects[objOf(e)]!;
       const label = o.kind === 'typeany' ? o.typeName : o.kind === 'global' || o.kind === 'function' ? o.key : '';
       return `${o.kind}:${label}@${offOf(e)}`;
     });
-    console.error(`pts: steps ${steps}, work ${this.work.length}, nodes ${this.pts.length}, total ${total}, max ${max} (node ${maxNode}), cells ${this.cellIndex.size}: ${sample.join(' ')}`);
+    console.error(
+      `pts: steps ${steps}, work ${this.work.length}, nodes ${this.pts.length}, total ${total}, max ${max} (node ${maxNode}), cells ${this.cellIndex.size}: ${sample.join(' ')}`,
+    );
   }
 
   private propagate(): void {
@@ -702,7 +760,8 @@ export class PointsTo {
     for (let k = 0; k < pend.length; k += 3) succ[pend[k]!]!.push(pend[k + 1]!);
     const scc = stronglyConnected(succ);
     for (let k = 0; k < pend.length; k += 3) {
-      const from = pend[k]!, to = pend[k + 1]!;
+      const from = pend[k]!,
+        to = pend[k + 1]!;
       let delta = pend[k + 2]!;
       if (delta !== 0 && delta !== UNKNOWN && scc[from] === scc[to]) delta = UNKNOWN;
       this.addEdge(from, to, delta);
@@ -741,7 +800,10 @@ export class PointsTo {
         cur = c.operands[0]!;
         continue;
       }
-      if (c !== cur) { cur = c; continue; }
+      if (c !== cur) {
+        cur = c;
+        continue;
+      }
       return undefined;
     }
     return undefined;
@@ -761,13 +823,15 @@ function stronglyConnected(succ: number[][]): Int32Array {
   const comp = new Int32Array(n).fill(-1);
   const onStack = new Uint8Array(n);
   const stack: number[] = [];
-  let next = 0, comps = 0;
+  let next = 0,
+    comps = 0;
   const callStack: [number, number][] = [];
   for (let root = 0; root < n; root++) {
     if (index[root] !== -1) continue;
     callStack.push([root, 0]);
     index[root] = low[root] = next++;
-    stack.push(root); onStack[root] = 1;
+    stack.push(root);
+    onStack[root] = 1;
     while (callStack.length) {
       const top = callStack[callStack.length - 1]!;
       const [v, i] = top;
@@ -777,7 +841,8 @@ function stronglyConnected(succ: number[][]): Int32Array {
         const w = out[i]!;
         if (index[w] === -1) {
           index[w] = low[w] = next++;
-          stack.push(w); onStack[w] = 1;
+          stack.push(w);
+          onStack[w] = 1;
           callStack.push([w, 0]);
         } else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
         continue;
@@ -789,7 +854,11 @@ function stronglyConnected(succ: number[][]): Int32Array {
       }
       if (low[v] === index[v]) {
         let w: number;
-        do { w = stack.pop()!; onStack[w] = 0; comp[w] = comps; } while (w !== v);
+        do {
+          w = stack.pop()!;
+          onStack[w] = 0;
+          comp[w] = comps;
+        } while (w !== v);
         comps++;
       }
     }
@@ -824,7 +893,11 @@ function memberTypeAt(t: Metadata | null, off: number): Metadata | null {
       if (m?.kind !== 'DIDerivedType' || m.tag !== 'DW_TAG_member') continue;
       const mo = Math.floor(m.offset / 8);
       const ms = m.size ? m.size / 8 : 8;
-      if (o >= mo && o < mo + ms) { next = m.baseType; nextOff = mo; break; }
+      if (o >= mo && o < mo + ms) {
+        next = m.baseType;
+        nextOff = mo;
+        break;
+      }
     }
     if (!next) return null;
     o -= nextOff;
@@ -834,4 +907,3 @@ function memberTypeAt(t: Metadata | null, off: number): Metadata | null {
   }
   return null;
 }
-

@@ -28,8 +28,7 @@ export interface LinkNote {
 }
 
 const isLocal = (g: GlobalValue): boolean => g.linkage === 'internal' || g.linkage === 'private';
-const isDefined = (g: GlobalValue): boolean =>
-  g.kind === 'function' ? g.isDefinition : g.kind === 'global' ? !g.isDeclaration : true;
+const isDefined = (g: GlobalValue): boolean => (g.kind === 'function' ? g.isDefinition : g.kind === 'global' ? !g.isDeclaration : true);
 
 export class Program {
   readonly modules: ProgramModule[] = [];
@@ -44,7 +43,10 @@ export class Program {
   /** Reads and links modules from files. */
   static async load(compartment: readonly string[], context: readonly string[] = []): Promise<Program> {
     const mods: ProgramModule[] = [];
-    for (const [files, role] of [[compartment, 'compartment'], [context, 'context']] as const) {
+    for (const [files, role] of [
+      [compartment, 'compartment'],
+      [context, 'context'],
+    ] as const) {
       for (const f of files) {
         const module = await readModule(f);
         mods.push({ module, name: module.sourceFilename ?? f, role });
@@ -61,7 +63,8 @@ export class Program {
       const prior = this.exported.get(g.name);
       if (prior) {
         // weak / linkonce definitions may repeat; a strong one wins
-        const strong = (x: GlobalValue) => !['weak', 'weak_odr', 'linkonce', 'linkonce_odr', 'common', 'available_externally'].includes(x.linkage);
+        const strong = (x: GlobalValue) =>
+          !['weak', 'weak_odr', 'linkonce', 'linkonce_odr', 'common', 'available_externally'].includes(x.linkage);
         if (strong(prior.value) && strong(g)) {
           this.notes.push({ kind: 'duplicate-definition', symbol: g.name, modules: [prior.module.name, pm.name] });
         }

@@ -52,7 +52,13 @@ export interface Wrapper {
 }
 
 /** An allocator as seen at one call: its entry, its size over the call's arguments, the offset it returns at. */
-interface CallAllocator { a: Allocator; name: string; size: SizeExpr | undefined; offset: number | 'unknown'; wrapper?: Wrapper }
+interface CallAllocator {
+  a: Allocator;
+  name: string;
+  size: SizeExpr | undefined;
+  offset: number | 'unknown';
+  wrapper?: Wrapper;
+}
 
 const INDEX_FIELDS = ['cache', 'gfp', 'copiesFrom', 'sizeFromString', 'caller'] as const;
 
@@ -104,7 +110,8 @@ export function findWrappers(program: Program, table: AllocatorTable): Map<strin
         delete allocator[f];
         if (k === undefined) continue;
         const j = parameterIndex(first.call.args[k], fn.value);
-        if (j !== undefined && found.every((x) => x.ca.a[f] !== undefined && parameterIndex(x.call.args[x.ca.a[f]!], fn.value) === j)) allocator[f] = j;
+        if (j !== undefined && found.every((x) => x.ca.a[f] !== undefined && parameterIndex(x.call.args[x.ca.a[f]!], fn.value) === j))
+          allocator[f] = j;
       }
       if (size?.k === 'arg') allocator.size = size.i;
       wrappers.set(key, { function: fn, allocator, wraps: first.ca.name, size, offset });
@@ -121,7 +128,9 @@ export function findWrappers(program: Program, table: AllocatorTable): Map<strin
  */
 function coversTable(a: Allocator | undefined, fn: Function): boolean {
   if (!a) return false;
-  const used = [a.size, a.count, a.cache, a.order, a.gfp, a.copiesFrom, a.sizeFromString, a.caller].filter((x): x is number => x !== undefined);
+  const used = [a.size, a.count, a.cache, a.order, a.gfp, a.copiesFrom, a.sizeFromString, a.caller].filter(
+    (x): x is number => x !== undefined,
+  );
   return used.every((i) => i < fn.arguments.length);
 }
 
@@ -136,8 +145,17 @@ function parameterIndex(v: Value | undefined, fn: Function): number | undefined 
   let cur = v;
   for (let i = 0; cur && i < 8; i++) {
     cur = stripCasts(cur);
-    if (cur.kind === 'argument') { const k = fn.arguments.indexOf(cur); return k >= 0 ? k : undefined; }
-    if (cur.kind === 'instruction' && (cur.opcode === 'zext' || cur.opcode === 'sext' || cur.opcode === 'trunc' || cur.opcode === 'ptrtoint' || cur.opcode === 'inttoptr')) { cur = cur.operands[0]; continue; }
+    if (cur.kind === 'argument') {
+      const k = fn.arguments.indexOf(cur);
+      return k >= 0 ? k : undefined;
+    }
+    if (
+      cur.kind === 'instruction' &&
+      (cur.opcode === 'zext' || cur.opcode === 'sext' || cur.opcode === 'trunc' || cur.opcode === 'ptrtoint' || cur.opcode === 'inttoptr')
+    ) {
+      cur = cur.operands[0];
+      continue;
+    }
     return undefined;
   }
   return undefined;
@@ -154,7 +172,10 @@ function addOffsets(a: number | 'unknown' | undefined, b: number | 'unknown'): n
 export function offsetTo(v: Value, target: Value, depth = 0): number | 'unknown' | undefined {
   if (v === target) return 0;
   if (depth > 32) return undefined;
-  if ((v.kind === 'instruction' || v.kind === 'expr') && (v.opcode === 'bitcast' || v.opcode === 'addrspacecast' || v.opcode === 'freeze')) {
+  if (
+    (v.kind === 'instruction' || v.kind === 'expr') &&
+    (v.opcode === 'bitcast' || v.opcode === 'addrspacecast' || v.opcode === 'freeze')
+  ) {
     return offsetTo(v.operands[0]!, target, depth + 1);
   }
   if ((v.kind === 'instruction' || v.kind === 'expr') && v.opcode === 'getelementptr') {
@@ -275,7 +296,10 @@ function irStructName(name: string | undefined): string | undefined {
 }
 
 interface TypeCandidate {
-  name: string; size: number | undefined; kind: ObjectType['kind']; evidence: TypeEvidence[];
+  name: string;
+  size: number | undefined;
+  kind: ObjectType['kind'];
+  evidence: TypeEvidence[];
   /** The debug type, when the evidence came from debug info. */
   di?: Metadata;
   /** For an array candidate, its element's name. */
@@ -317,7 +341,11 @@ function rootOf(v: Value): { root: Value; off: number | undefined } {
 }
 
 /** A pointer-typed variable binding, located by its root pointer and offset from it. */
-interface RootedBinding { off: number | undefined; pointee: Metadata; name: string }
+interface RootedBinding {
+  off: number | undefined;
+  pointee: Metadata;
+  name: string;
+}
 
 /** Per-function facts the type recovery reuses across the sites of one function. */
 class FunctionFacts {
@@ -342,7 +370,10 @@ class FunctionFacts {
           const t = pointeeOf(b.type);
           if (!t || !(isRecord(t) || pointeeOf(t) !== undefined)) continue;
           let l = this.rooted.get(r.root);
-          if (!l) { l = []; this.rooted.set(r.root, l); }
+          if (!l) {
+            l = [];
+            this.rooted.set(r.root, l);
+          }
           l.push({ off: r.off, pointee: t, name: b.name });
         }
       }
@@ -358,13 +389,23 @@ function aliasesOf(v: Value, uses: UseMap): Value[] {
   for (let k = 0; k < out.length && out.length < 64; k++) {
     for (const u of uses.of(out[k]!)) {
       if (seen.has(u)) continue;
-      const isAlias = u.opcode === 'bitcast' || u.opcode === 'addrspacecast' || u.opcode === 'freeze'
+      const isAlias =
+        u.opcode === 'bitcast' ||
+        u.opcode === 'addrspacecast' ||
+        u.opcode === 'freeze' ||
         // `(struct neighbour **)__get_free_pages(…)`: the address as a pointer
-        || (u.opcode === 'inttoptr' && u.operands[0] === out[k])
-        || (u.opcode === 'getelementptr' && u.operands[0] === out[k] && u.operands.slice(1).every((o) => o.kind === 'int' && o.value === 0n))
-        || ((u.opcode === 'phi' || u.opcode === 'select') && (u.opcode === 'select' ? [u.operands[1]!, u.operands[2]!] : u.operands)
-          .every((o) => seen.has(o) || o.kind === 'null' || o.kind === 'undef' || o.kind === 'poison' || o.kind === 'int' || o.kind === 'expr'));
-      if (isAlias) { seen.add(u); out.push(u); }
+        (u.opcode === 'inttoptr' && u.operands[0] === out[k]) ||
+        (u.opcode === 'getelementptr' &&
+          u.operands[0] === out[k] &&
+          u.operands.slice(1).every((o) => o.kind === 'int' && o.value === 0n)) ||
+        ((u.opcode === 'phi' || u.opcode === 'select') &&
+          (u.opcode === 'select' ? [u.operands[1]!, u.operands[2]!] : u.operands).every(
+            (o) => seen.has(o) || o.kind === 'null' || o.kind === 'undef' || o.kind === 'poison' || o.kind === 'int' || o.kind === 'expr',
+          ));
+      if (isAlias) {
+        seen.add(u);
+        out.push(u);
+      }
     }
   }
   return out;
@@ -376,7 +417,10 @@ function aliasesOf(v: Value, uses: UseMap): Value[] {
  * when that function was inlined, its return type (`return kmalloc(len)` in `esp_alloc_tmp`); else
  * the IR function's return type when the result is returned.
  */
-interface Destination { type: Metadata | null; evidence: Omit<TypeEvidence, 'type'> }
+interface Destination {
+  type: Metadata | null;
+  evidence: Omit<TypeEvidence, 'type'>;
+}
 
 function destinationOf(call: CallBase, facts: FunctionFacts, direct: readonly Value[]): Destination | undefined {
   const frames = framesOf(call.debugLoc);
@@ -387,7 +431,8 @@ function destinationOf(call: CallBase, facts: FunctionFacts, direct: readonly Va
   const aliases = [...direct];
   for (let k = 0; k < aliases.length && aliases.length < 64; k++) {
     for (const u of facts.uses.of(aliases[k]!)) {
-      if ((u.opcode === 'phi' || u.opcode === 'select' || u.opcode === 'inttoptr' || u.opcode === 'bitcast') && !aliases.includes(u)) aliases.push(u);
+      if ((u.opcode === 'phi' || u.opcode === 'select' || u.opcode === 'inttoptr' || u.opcode === 'bitcast') && !aliases.includes(u))
+        aliases.push(u);
     }
   }
   let best: { v: BoundVariable } | undefined;
@@ -404,7 +449,8 @@ function destinationOf(call: CallBase, facts: FunctionFacts, direct: readonly Va
     // the call is in an inlined function with no variable for the result; when its callers
     // receive the result (bind it, or return it), the inlined function returned it
     const outer = new Set(frames.slice(k + 1).map((f) => f.function));
-    const flowsOut = returned || aliases.some((a) => (facts.vars.get(a) ?? []).some((v) => v.function !== undefined && outer.has(v.function)));
+    const flowsOut =
+      returned || aliases.some((a) => (facts.vars.get(a) ?? []).some((v) => v.function !== undefined && outer.has(v.function)));
     if (!flowsOut) return undefined;
     const loc = inlineChain(call.debugLoc)[k];
     const sp = loc ? enclosingSubprogram(loc.scope) : undefined;
@@ -415,13 +461,17 @@ function destinationOf(call: CallBase, facts: FunctionFacts, direct: readonly Va
   }
   if (returned) {
     const sig = signatureTypes(facts.fn.value);
-    if (sig && pointeeOf(sig[0] ?? null) !== undefined) return { type: sig[0] ?? null, evidence: { kind: 'returned-as', detail: facts.fn.value.name } };
+    if (sig && pointeeOf(sig[0] ?? null) !== undefined)
+      return { type: sig[0] ?? null, evidence: { kind: 'returned-as', detail: facts.fn.value.name } };
   }
   return undefined;
 }
 
 /** Evidence of one call: type candidates, and where the C code puts the result. */
-interface CallEvidence { cands: TypeCandidate[]; destination: Destination | undefined }
+interface CallEvidence {
+  cands: TypeCandidate[];
+  destination: Destination | undefined;
+}
 
 /** Collects type evidence for the object a call returns. */
 function recoverType(call: CallBase, facts: FunctionFacts, program: Program): CallEvidence {
@@ -436,13 +486,19 @@ function recoverType(call: CallBase, facts: FunctionFacts, program: Program): Ca
       const element = typeName(t);
       const name = `${element}[]`;
       let c = cands.get(name);
-      if (!c) { c = { name, size: undefined, kind: 'array', evidence: [], element }; cands.set(name, c); }
+      if (!c) {
+        c = { name, size: undefined, kind: 'array', evidence: [], element };
+        cands.set(name, c);
+      }
       c.evidence.push({ ...ev, type: name });
       return;
     }
     const name = typeName(s);
     let c = cands.get(name);
-    if (!c) { c = { name, size: sizeOf(s), kind: diKind(s), evidence: [], di: s }; cands.set(name, c); }
+    if (!c) {
+      c = { name, size: sizeOf(s), kind: diKind(s), evidence: [], di: s };
+      cands.set(name, c);
+    }
     // the destination repeats a binding already counted
     if (!ev.location && c.evidence.some((e) => e.kind === ev.kind && e.detail === ev.detail && !e.location)) return;
     c.evidence.push({ ...ev, type: name });
@@ -450,7 +506,10 @@ function recoverType(call: CallBase, facts: FunctionFacts, program: Program): Ca
   const addByName = (name: string | undefined, ev: Omit<TypeEvidence, 'type'>): void => {
     if (!name) return;
     let c = cands.get(name);
-    if (!c) { c = { name, size: undefined, kind: name.startsWith('union') ? 'union' : 'struct', evidence: [] }; cands.set(name, c); }
+    if (!c) {
+      c = { name, size: undefined, kind: name.startsWith('union') ? 'union' : 'struct', evidence: [] };
+      cands.set(name, c);
+    }
     c.evidence.push({ ...ev, type: name });
   };
   const fn = facts.fn;
@@ -479,7 +538,8 @@ function recoverType(call: CallBase, facts: FunctionFacts, program: Program): Ca
             const gv = def.value.kind === 'global' ? def.value : undefined;
             const chain = membersAt(globalDebugType(gv), off);
             const last = chain[chain.length - 1];
-            if (last && last.offset + 0 <= off) add(pointeeOf(last.type), { kind: 'stored-to-field', detail: `@${base.name}+${off}`, location: framesOf(u.debugLoc) });
+            if (last && last.offset + 0 <= off)
+              add(pointeeOf(last.type), { kind: 'stored-to-field', detail: `@${base.name}+${off}`, location: framesOf(u.debugLoc) });
           }
         }
       } else if (isCallBase(u) && u !== call) {
@@ -489,7 +549,12 @@ function recoverType(call: CallBase, facts: FunctionFacts, program: Program): Ca
         const sig = signatureTypes(def);
         if (!sig) continue;
         u.args.forEach((arg, k) => {
-          if (arg === a) add(pointeeOf(sig[k + 1] ?? null), { kind: 'passed-as-parameter', detail: `${callee.name} argument ${k}`, location: framesOf(u.debugLoc) }, false);
+          if (arg === a)
+            add(
+              pointeeOf(sig[k + 1] ?? null),
+              { kind: 'passed-as-parameter', detail: `${callee.name} argument ${k}`, location: framesOf(u.debugLoc) },
+              false,
+            );
         });
       } else if (u.opcode === 'ret') {
         const sig = signatureTypes(fn.value);
@@ -540,12 +605,26 @@ function slotTypeOf(p: Value, facts: FunctionFacts, depth = 0): { type: Metadata
 }
 
 const EVIDENCE_RANK: Record<TypeEvidence['kind'], number> = {
-  'debug-variable': 0, 'typed-pointer': 1, 'gep-source': 2, 'stored-to-field': 3, 'passed-as-parameter': 4,
-  'returned-as': 5, 'size-match': 6, 'container-of': 7, cache: 8, 'synthetic-buffer': 9,
+  'debug-variable': 0,
+  'typed-pointer': 1,
+  'gep-source': 2,
+  'stored-to-field': 3,
+  'passed-as-parameter': 4,
+  'returned-as': 5,
+  'size-match': 6,
+  'container-of': 7,
+  cache: 8,
+  'synthetic-buffer': 9,
 };
 
 /** One call before its type is chosen: the site without `type`, and the evidence of the call. */
-interface Draft { site: Omit<AllocationSite, 'type'>; evidence: CallEvidence; key: string; wrapper: Wrapper | undefined; fn: Located<Function> }
+interface Draft {
+  site: Omit<AllocationSite, 'type'>;
+  evidence: CallEvidence;
+  key: string;
+  wrapper: Wrapper | undefined;
+  fn: Located<Function>;
+}
 
 /** The allocation sites of a program, with their types. */
 export function findAllocationSites(
@@ -592,7 +671,10 @@ function chooseTypes(drafts: readonly Draft[]): AllocationSite[] {
   const groups = new Map<string, Draft[]>();
   for (const d of drafts) {
     let g = groups.get(d.key);
-    if (!g) { g = []; groups.set(d.key, g); }
+    if (!g) {
+      g = [];
+      groups.set(d.key, g);
+    }
     g.push(d);
   }
   const typeOf = new Map<Draft, ObjectType>();
@@ -602,7 +684,11 @@ function chooseTypes(drafts: readonly Draft[]): AllocationSite[] {
       for (const c of d.evidence.cands) {
         const j = joined.get(c.name);
         if (!j) joined.set(c.name, { ...c, evidence: [...c.evidence] });
-        else { j.evidence.push(...c.evidence); j.di ??= c.di; j.size ??= c.size; }
+        else {
+          j.evidence.push(...c.evidence);
+          j.di ??= c.di;
+          j.size ??= c.size;
+        }
       }
     }
     const dests = g.map((d) => d.evidence.destination).filter((x): x is Destination => !!x);
@@ -633,24 +719,37 @@ function decideType(cands: TypeCandidate[], dests: Destination[], group: readonl
   const destBytes = !destName && dests.some((d) => isByteType(pointeeOf(d.type) ?? null));
   if (destName) {
     const c = cands.find((x) => x.name === destName);
-    if (c) { cands.splice(cands.indexOf(c), 1); cands.unshift(c); }
+    if (c) {
+      cands.splice(cands.indexOf(c), 1);
+      cands.unshift(c);
+    }
   }
   const size = self.site.size;
-  const constants = group.map((d) => d.site.size).filter((z): z is { constant: number } => !!z && 'constant' in z).map((z) => z.constant);
+  const constants = group
+    .map((d) => d.site.size)
+    .filter((z): z is { constant: number } => !!z && 'constant' in z)
+    .map((z) => z.constant);
   const at = writtenCallFrame(self.site.location);
   const bufName = `buf@${self.fn.value.name}:${at?.line ?? 0}:${at?.column ?? 0}`;
   const sizeDetail = size ? ('constant' in size ? `${size.constant} bytes` : size.expression) : 'size unknown';
-  const conflictsOf = (rest: TypeCandidate[]) => (rest.length ? { conflicts: rest.map((c) => ({ type: c.name, evidence: c.evidence })) } : {});
+  const conflictsOf = (rest: TypeCandidate[]) =>
+    rest.length ? { conflicts: rest.map((c) => ({ type: c.name, evidence: c.evidence })) } : {};
   const records = cands.filter((c) => c.kind !== 'array');
   if (destBytes) {
     const dest = dests.find((d) => isByteType(pointeeOf(d.type) ?? null))!;
     const header = records[0];
     // a byte buffer that is exactly one T (`void *p = kzalloc(sizeof(struct foo))`) is a T
     if (!(header && header.size !== undefined && constants.length && constants.every((c) => c === header.size))) {
-      const bufEvidence: TypeEvidence = { kind: 'synthetic-buffer', type: bufName, detail: `${sizeDetail}; the result goes to \`${typeName(dest.type)}\` (${dest.evidence.detail ?? dest.evidence.kind})` };
+      const bufEvidence: TypeEvidence = {
+        kind: 'synthetic-buffer',
+        type: bufName,
+        detail: `${sizeDetail}; the result goes to \`${typeName(dest.type)}\` (${dest.evidence.detail ?? dest.evidence.kind})`,
+      };
       const rest = cands.filter((c) => c !== header);
       return {
-        name: bufName, kind: 'buffer', ...(size && 'constant' in size ? { size: size.constant } : {}),
+        name: bufName,
+        kind: 'buffer',
+        ...(size && 'constant' in size ? { size: size.constant } : {}),
         evidence: [bufEvidence, ...(header?.evidence ?? [])],
         ...(header ? { header: header.name } : {}),
         ...conflictsOf(rest),
@@ -665,14 +764,19 @@ function decideType(cands: TypeCandidate[], dests: Destination[], group: readonl
       evidence.push({ kind: 'size-match', type: best!.name, detail: `${size.constant} bytes` });
     }
     return {
-      name: best!.name, kind: best!.kind, ...(best!.size !== undefined ? { size: best!.size } : {}), evidence,
+      name: best!.name,
+      kind: best!.kind,
+      ...(best!.size !== undefined ? { size: best!.size } : {}),
+      evidence,
       ...(best!.element ? { element: best!.element } : {}),
       ...conflictsOf(rest),
       confidence: rest.length ? 'resolved' : 'exact',
     };
   }
   return {
-    name: bufName, kind: 'buffer', ...(size && 'constant' in size ? { size: size.constant } : {}),
+    name: bufName,
+    kind: 'buffer',
+    ...(size && 'constant' in size ? { size: size.constant } : {}),
     evidence: [{ kind: 'synthetic-buffer', type: bufName, detail: sizeDetail }],
     confidence: 'synthetic',
   };
@@ -683,12 +787,15 @@ function decideType(cands: TypeCandidate[], dests: Destination[], group: readonl
  * `&obj->member`): the object is the enclosing allocation, typed as the wrapper's own inner
  * allocation; the returned pointer's type is kept as the member's.
  */
-function typeInteriorSites(sites: AllocationSite[], drafts: readonly Draft[], wrappers: Map<string, Wrapper>): void {
+function typeInteriorSites(sites: AllocationSite[], drafts: readonly Draft[], _wrappers: Map<string, Wrapper>): void {
   const byCaller = new Map<string, AllocationSite[]>();
   for (const s of sites) {
     const k = `${s.module}::${s.caller}`;
     let l = byCaller.get(k);
-    if (!l) { l = []; byCaller.set(k, l); }
+    if (!l) {
+      l = [];
+      byCaller.set(k, l);
+    }
     l.push(s);
   }
   drafts.forEach((d, k) => {
@@ -700,23 +807,37 @@ function typeInteriorSites(sites: AllocationSite[], drafts: readonly Draft[], wr
     s.interior = { offset: w.offset, wrapper: w.function.value.name, ...(member ? { member } : {}) };
     const t = inner.find((x) => x.type.kind !== 'buffer') ?? inner[0];
     if (!t) return;
-    const moved: TypeEvidence = { kind: 'container-of', type: t.type.name, detail: `${w.function.value.name} returns ${w.offset === 'unknown' ? 'a pointer' : `+${w.offset}`} into the object of ${t.id}` };
-    s.type = {
-      ...t.type, evidence: [moved, ...t.type.evidence],
-      ...(member && member !== t.type.name ? { conflicts: [...(t.type.conflicts ?? []), { type: member, evidence: s.type.evidence }] } : {}),
+    const moved: TypeEvidence = {
+      kind: 'container-of',
+      type: t.type.name,
+      detail: `${w.function.value.name} returns ${w.offset === 'unknown' ? 'a pointer' : `+${w.offset}`} into the object of ${t.id}`,
     };
-    if (t.size) s.size = t.size; else delete s.size;
+    s.type = {
+      ...t.type,
+      evidence: [moved, ...t.type.evidence],
+      ...(member && member !== t.type.name
+        ? { conflicts: [...(t.type.conflicts ?? []), { type: member, evidence: s.type.evidence }] }
+        : {}),
+    };
+    if (t.size) s.size = t.size;
+    else delete s.size;
   });
 }
 
 function inheritWrapperCaches(
-  sites: AllocationSite[], wrappers: Map<string, Wrapper>, siteCalls: Map<string, CallBase>, program: Program,
+  sites: AllocationSite[],
+  wrappers: Map<string, Wrapper>,
+  siteCalls: Map<string, CallBase>,
+  program: Program,
 ): void {
   const byFunction = new Map<string, AllocationSite[]>();
   for (const s of sites) {
     const key = `${s.module}::${s.caller}`;
     let l = byFunction.get(key);
-    if (!l) { l = []; byFunction.set(key, l); }
+    if (!l) {
+      l = [];
+      byFunction.set(key, l);
+    }
     l.push(s);
   }
   const fnKeyOf = new Map<Wrapper, string>();
@@ -742,10 +863,16 @@ function inheritWrapperCaches(
   }
 }
 
-
 function draftSite(
-  call: CallBase, index: number, alloc: Allocator, wrapper: Wrapper | undefined, calleeName: string, fn: Located<Function>,
-  facts: FunctionFacts, program: Program, caches: Map<string, Cache>,
+  call: CallBase,
+  index: number,
+  alloc: Allocator,
+  wrapper: Wrapper | undefined,
+  calleeName: string,
+  fn: Located<Function>,
+  facts: FunctionFacts,
+  program: Program,
+  caches: Map<string, Cache>,
 ): Draft {
   const location = framesOf(call.debugLoc);
   const id = `${fn.module.name}:${fn.value.name}:${index}`;
@@ -757,7 +884,9 @@ function draftSite(
       const src = stripCasts(o);
       const holder = src.kind === 'instruction' && src.opcode === 'load' ? globalLocation(src.pointer, fn.module, program) : undefined;
       const c = holder && caches.get(holder);
-      if (c) { if (!cacheNames.includes(c.name)) cacheNames.push(c.name); } else all = false;
+      if (c) {
+        if (!cacheNames.includes(c.name)) cacheNames.push(c.name);
+      } else all = false;
     }
     if (!all) cacheNames.length = 0;
     cacheNames.sort();
@@ -765,16 +894,18 @@ function draftSite(
   const cache = cacheNames[0];
   // the size the allocator receives, over this call's arguments (through a wrapper's parameters)
   const expr = wrapper ? wrapper.size : tableSizeExpr(alloc);
-  const at = expr && substitute(expr, (i) => {
-    const a = call.args[i];
-    if (!a) return undefined;
-    return a.kind === 'int' ? { k: 'const', v: BigInt.asUintN(a.type.kind === 'int' ? a.type.bits : 64, a.value) } : { k: 'arg', i };
-  });
+  const at =
+    expr &&
+    substitute(expr, (i) => {
+      const a = call.args[i];
+      if (!a) return undefined;
+      return a.kind === 'int' ? { k: 'const', v: BigInt.asUintN(a.type.kind === 'int' ? a.type.bits : 64, a.value) } : { k: 'arg', i };
+    });
   let size: AllocationSite['size'];
   if (at?.k === 'const' && at.v <= BigInt(Number.MAX_SAFE_INTEGER)) size = { constant: Number(at.v) };
   else if (at) size = { expression: renderSize(at) };
   const w = writtenCallFrame(location);
-  const key = w && w.line ? `${w.file}:${w.line}:${w.column}:${calleeName}` : `id:${id}`;
+  const key = w?.line ? `${w.file}:${w.line}:${w.column}:${calleeName}` : `id:${id}`;
   return {
     site: {
       id,
@@ -788,6 +919,8 @@ function draftSite(
       ...(size ? { size } : {}),
     },
     evidence: recoverType(call, facts, program),
-    key, wrapper, fn,
+    key,
+    wrapper,
+    fn,
   };
 }

@@ -64,8 +64,10 @@ export function exprOfValue(v: Value, fn: Function, depth = 0): SizeExpr | undef
 /** `e` with each `arg` i replaced by `args(i)`; undefined when an argument is unknown. */
 export function substitute(e: SizeExpr, args: (i: number) => SizeExpr | undefined): SizeExpr | undefined {
   switch (e.k) {
-    case 'const': return e;
-    case 'arg': return args(e.i);
+    case 'const':
+      return e;
+    case 'arg':
+      return args(e.i);
     case 'bin': {
       const a = substitute(e.a, args);
       const b = a && substitute(e.b, args);
@@ -84,26 +86,39 @@ export function substitute(e: SizeExpr, args: (i: number) => SizeExpr | undefine
 export function fold(e: SizeExpr): SizeExpr {
   if (e.k === 'select') return e.c.k === 'const' ? (e.c.v ? e.a : e.b) : e;
   if (e.k !== 'bin' || e.a.k !== 'const' || e.b.k !== 'const') return e;
-  const a = e.a.v, b = e.b.v;
+  const a = e.a.v,
+    b = e.b.v;
   switch (e.op) {
-    case 'add': return cnst(a + b);
-    case 'sub': return cnst(a - b);
-    case 'mul': return cnst(a * b);
-    case 'shl': return b < 64n ? cnst(a << b) : e;
-    case 'lshr': return cnst(a >> b);
-    case 'udiv': return b ? cnst(a / b) : e;
-    case 'and': return cnst(a & b);
-    case 'or': return cnst(a | b);
+    case 'add':
+      return cnst(a + b);
+    case 'sub':
+      return cnst(a - b);
+    case 'mul':
+      return cnst(a * b);
+    case 'shl':
+      return b < 64n ? cnst(a << b) : e;
+    case 'lshr':
+      return cnst(a >> b);
+    case 'udiv':
+      return b ? cnst(a / b) : e;
+    case 'and':
+      return cnst(a & b);
+    case 'or':
+      return cnst(a | b);
   }
 }
 
 /** `arg0 * 24 + 8`, `arg1 ? 256 : 168`. */
 export function renderSize(e: SizeExpr): string {
   switch (e.k) {
-    case 'const': return e.v.toString();
-    case 'arg': return `arg${e.i}`;
-    case 'bin': return `${paren(e.a)} ${SYMBOL[e.op]} ${paren(e.b)}`;
-    case 'select': return `${paren(e.c)} ? ${paren(e.a)} : ${paren(e.b)}`;
+    case 'const':
+      return e.v.toString();
+    case 'arg':
+      return `arg${e.i}`;
+    case 'bin':
+      return `${paren(e.a)} ${SYMBOL[e.op]} ${paren(e.b)}`;
+    case 'select':
+      return `${paren(e.c)} ? ${paren(e.a)} : ${paren(e.b)}`;
   }
 }
 

@@ -26,37 +26,70 @@ const w = (destination: number, lengthArgument?: number): WriterArguments =>
 
 /** Kernel functions that write through an argument: name → the destination and length arguments. */
 export const KERNEL_WRITERS: ReadonlyMap<string, WriterArguments> = new Map([
-  ['memcpy', w(0, 2)], ['memmove', w(0, 2)], ['memset', w(0, 2)], ['__memcpy', w(0, 2)], ['__memset', w(0, 2)], ['__memmove', w(0, 2)],
-  ['memcpy_fromio', w(0, 2)], ['memset_io', w(0, 2)], ['memcpy_and_pad', w(0, 1)],
-  ['strcpy', w(0)], ['strncpy', w(0, 2)], ['strscpy', w(0, 2)], ['strscpy_pad', w(0, 2)], ['strlcpy', w(0, 2)], ['strcat', w(0)],
-  ['strncat', w(0)], ['strlcat', w(0, 2)],
-  ['sprintf', w(0)], ['snprintf', w(0, 1)], ['scnprintf', w(0, 1)], ['vsnprintf', w(0, 1)], ['vscnprintf', w(0, 1)],
-  ['_copy_from_user', w(0, 2)], ['copy_from_user', w(0, 2)], ['__copy_from_user', w(0, 2)], ['raw_copy_from_user', w(0, 2)],
-  ['__copy_from_user_inatomic', w(0, 2)], ['copy_from_user_nofault', w(0, 2)], ['copy_from_kernel_nofault', w(0, 2)],
-  ['strncpy_from_user', w(0, 2)], ['_copy_from_iter', w(0, 1)], ['copy_from_iter', w(0, 1)], ['_copy_from_iter_nocache', w(0, 1)],
-  ['csum_partial_copy_nocheck', w(1, 2)], ['csum_and_copy_from_user', w(1, 2)], ['skb_copy_bits', w(2, 3)],
-  ['copy_page', { destination: 0, length: 4096 }], ['clear_page', { destination: 0, length: 4096 }],
-  ['clear_user', w(0, 1)], ['__clear_user', w(0, 1)],
+  ['memcpy', w(0, 2)],
+  ['memmove', w(0, 2)],
+  ['memset', w(0, 2)],
+  ['__memcpy', w(0, 2)],
+  ['__memset', w(0, 2)],
+  ['__memmove', w(0, 2)],
+  ['memcpy_fromio', w(0, 2)],
+  ['memset_io', w(0, 2)],
+  ['memcpy_and_pad', w(0, 1)],
+  ['strcpy', w(0)],
+  ['strncpy', w(0, 2)],
+  ['strscpy', w(0, 2)],
+  ['strscpy_pad', w(0, 2)],
+  ['strlcpy', w(0, 2)],
+  ['strcat', w(0)],
+  ['strncat', w(0)],
+  ['strlcat', w(0, 2)],
+  ['sprintf', w(0)],
+  ['snprintf', w(0, 1)],
+  ['scnprintf', w(0, 1)],
+  ['vsnprintf', w(0, 1)],
+  ['vscnprintf', w(0, 1)],
+  ['_copy_from_user', w(0, 2)],
+  ['copy_from_user', w(0, 2)],
+  ['__copy_from_user', w(0, 2)],
+  ['raw_copy_from_user', w(0, 2)],
+  ['__copy_from_user_inatomic', w(0, 2)],
+  ['copy_from_user_nofault', w(0, 2)],
+  ['copy_from_kernel_nofault', w(0, 2)],
+  ['strncpy_from_user', w(0, 2)],
+  ['_copy_from_iter', w(0, 1)],
+  ['copy_from_iter', w(0, 1)],
+  ['_copy_from_iter_nocache', w(0, 1)],
+  ['csum_partial_copy_nocheck', w(1, 2)],
+  ['csum_and_copy_from_user', w(1, 2)],
+  ['skb_copy_bits', w(2, 3)],
+  ['copy_page', { destination: 0, length: 4096 }],
+  ['clear_page', { destination: 0, length: 4096 }],
+  ['clear_user', w(0, 1)],
+  ['__clear_user', w(0, 1)],
 ]);
 
 /** One writer of a user writer file: the function, its destination argument, and its length (an argument or a constant). */
-export const WriterSchema = z.object({
-  name: z.string().min(1),
-  /** Index of the argument the function writes through. */
-  destination: z.number().int().nonnegative(),
-  /** Index of the argument holding the bytes written. */
-  lengthArgument: z.number().int().nonnegative().optional(),
-  /** The bytes written when constant (`clear_page`: 4096). */
-  length: z.number().int().positive().optional(),
-  note: z.string().optional(),
-}).strict();
+export const WriterSchema = z
+  .object({
+    name: z.string().min(1),
+    /** Index of the argument the function writes through. */
+    destination: z.number().int().nonnegative(),
+    /** Index of the argument holding the bytes written. */
+    lengthArgument: z.number().int().nonnegative().optional(),
+    /** The bytes written when constant (`clear_page`: 4096). */
+    length: z.number().int().positive().optional(),
+    note: z.string().optional(),
+  })
+  .strict();
 export type Writer = z.infer<typeof WriterSchema>;
 
 /** A user writer file (`--writers FILE`): writers added (same name replaces) and names removed from the default table. */
-export const WriterFileSchema = z.object({
-  writers: z.array(WriterSchema),
-  remove: z.array(z.string()).optional(),
-}).strict();
+export const WriterFileSchema = z
+  .object({
+    writers: z.array(WriterSchema),
+    remove: z.array(z.string()).optional(),
+  })
+  .strict();
 
 /** The writer table as a map by function name. */
 export type WriterTable = ReadonlyMap<string, WriterArguments>;
@@ -64,7 +97,11 @@ export type WriterTable = ReadonlyMap<string, WriterArguments>;
 /** A user writer file that does not match the schema (the field is named). */
 export class WriterFileError extends Error {
   override readonly name = 'WriterFileError';
-  constructor(readonly file: string, readonly path: string, readonly problem: string) {
+  constructor(
+    readonly file: string,
+    readonly path: string,
+    readonly problem: string,
+  ) {
     super(`${file}: ${path || '(root)'}: ${problem}`);
   }
 }
@@ -150,7 +187,11 @@ function splitConstraints(s: string): string[] {
   for (const ch of s) {
     if (ch === '{') depth++;
     if (ch === '}') depth--;
-    if (ch === ',' && depth === 0) { out.push(cur); cur = ''; continue; }
+    if (ch === ',' && depth === 0) {
+      out.push(cur);
+      cur = '';
+      continue;
+    }
     cur += ch;
   }
   out.push(cur);
@@ -160,7 +201,8 @@ function splitConstraints(s: string): string[] {
 function callWrites(call: CallBase, index: number, writers: WriterTable): WriteSite[] {
   const c = stripCasts(call.callee);
   if (c.kind === 'asm') {
-    return asmWrittenArgs(c.constraints).map((k) => ({ inst: call, index, op: 'call' as const, pointer: call.args[k]!, callee: 'asm' }))
+    return asmWrittenArgs(c.constraints)
+      .map((k) => ({ inst: call, index, op: 'call' as const, pointer: call.args[k]!, callee: 'asm' }))
       .filter((w) => w.pointer && w.pointer.type.kind === 'pointer');
   }
   const f = calleeOf(call);
@@ -168,10 +210,17 @@ function callWrites(call: CallBase, index: number, writers: WriterTable): WriteS
   const m = /^llvm\.(memcpy|memmove|memset)(\.inline)?\./.exec(f.name);
   if (m) {
     const len = call.args[2];
-    return [{
-      inst: call, index, op: m[1] as 'memcpy' | 'memmove' | 'memset', pointer: call.args[0]!, callee: f.name, writer: INTRINSIC_WRITER,
-      ...(len?.kind === 'int' ? { width: Number(len.value) } : {}),
-    }];
+    return [
+      {
+        inst: call,
+        index,
+        op: m[1] as 'memcpy' | 'memmove' | 'memset',
+        pointer: call.args[0]!,
+        callee: f.name,
+        writer: INTRINSIC_WRITER,
+        ...(len?.kind === 'int' ? { width: Number(len.value) } : {}),
+      },
+    ];
   }
   const writer = writers.get(f.name);
   const pointer = writer && call.args[writer.destination];

@@ -3,7 +3,7 @@
 // Every read checks its bounds and throws the caller's typed error (ElfError
 // or DwarfError) naming the file, the section and the offset.
 
-import type { BinaryErrorClass } from "./errors.js";
+import type { BinaryErrorClass } from './errors.js';
 
 const TWO_32 = 4294967296;
 
@@ -15,7 +15,7 @@ export type What = string | (() => string);
 
 /** The text of a What. */
 export function describe(what: What): string {
-  return typeof what === "function" ? what() : what;
+  return typeof what === 'function' ? what() : what;
 }
 /** A Buffer over the same memory as `bytes` (no copy). */
 export function asBuffer(bytes: Uint8Array): Buffer {
@@ -24,7 +24,7 @@ export function asBuffer(bytes: Uint8Array): Buffer {
 
 /** Decodes bytes [start, end) as UTF-8 (invalid sequences become U+FFFD), through Node's native decoder. */
 export function decodeString(bytes: Uint8Array, start: number, end: number): string {
-  return start === end ? "" : asBuffer(bytes).toString("utf8", start, end);
+  return start === end ? '' : asBuffer(bytes).toString('utf8', start, end);
 }
 
 /**
@@ -78,7 +78,7 @@ export class ByteReader {
   }
 
   u8(what: What): number {
-    if (this.pos >= this.end) this.fail(what, "end of data");
+    if (this.pos >= this.end) this.fail(what, 'end of data');
     return this.bytes[this.pos++]!;
   }
 
@@ -89,7 +89,7 @@ export class ByteReader {
 
   u16(what: What): number {
     const p = this.pos;
-    if (p + 2 > this.end) this.fail(what, "end of data");
+    if (p + 2 > this.end) this.fail(what, 'end of data');
     this.pos = p + 2;
     const b = this.bytes;
     return b[p]! | (b[p + 1]! << 8);
@@ -97,7 +97,7 @@ export class ByteReader {
 
   u32(what: What): number {
     const p = this.pos;
-    if (p + 4 > this.end) this.fail(what, "end of data");
+    if (p + 4 > this.end) this.fail(what, 'end of data');
     this.pos = p + 4;
     const b = this.bytes;
     return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 0x1000000;
@@ -106,7 +106,7 @@ export class ByteReader {
   /** An unsigned 64-bit value. */
   u64(what: What): bigint {
     const p = this.pos;
-    if (p + 8 > this.end) this.fail(what, "end of data");
+    if (p + 8 > this.end) this.fail(what, 'end of data');
     this.pos = p + 8;
     return this.dataView().getBigUint64(p, true);
   }
@@ -114,11 +114,11 @@ export class ByteReader {
   /** An unsigned 64-bit value that must fit in a JS number (sizes, file offsets). */
   u64n(what: What): number {
     const p = this.pos;
-    if (p + 8 > this.end) this.fail(what, "end of data");
+    if (p + 8 > this.end) this.fail(what, 'end of data');
     const b = this.bytes;
     const lo = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 0x1000000;
     const hi = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16)) + b[p + 7]! * 0x1000000;
-    if (hi >= 0x200000) this.fail(what, `a value of 2^53 or more (0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")})`, p);
+    if (hi >= 0x200000) this.fail(what, `a value of 2^53 or more (0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')})`, p);
     this.pos = p + 8;
     return hi * TWO_32 + lo;
   }
@@ -126,7 +126,7 @@ export class ByteReader {
   /** A signed 64-bit value. */
   i64(what: What): bigint {
     const p = this.pos;
-    if (p + 8 > this.end) this.fail(what, "end of data");
+    if (p + 8 > this.end) this.fail(what, 'end of data');
     this.pos = p + 8;
     return this.dataView().getBigInt64(p, true);
   }
@@ -161,7 +161,7 @@ export class ByteReader {
     const end = this.end;
     const start = this.pos;
     let p = start;
-    if (p >= end) this.fail(`${describe(what)} (ULEB128)`, "end of data");
+    if (p >= end) this.fail(`${describe(what)} (ULEB128)`, 'end of data');
     let byte = b[p++]!;
     if (byte < 0x80) {
       this.pos = p;
@@ -170,13 +170,13 @@ export class ByteReader {
     let result = byte & 0x7f;
     let mul = 128;
     for (;;) {
-      if (p >= end) this.fail(`${describe(what)} (ULEB128)`, "end of data inside the number", start);
+      if (p >= end) this.fail(`${describe(what)} (ULEB128)`, 'end of data inside the number', start);
       byte = b[p++]!;
       const bits = byte & 0x7f;
       if (bits !== 0) {
-        if (mul > Number.MAX_SAFE_INTEGER) this.fail(`${describe(what)} (ULEB128) below 2^53`, "LEB128 overflow", start);
+        if (mul > Number.MAX_SAFE_INTEGER) this.fail(`${describe(what)} (ULEB128) below 2^53`, 'LEB128 overflow', start);
         result += bits * mul;
-        if (result > Number.MAX_SAFE_INTEGER) this.fail(`${describe(what)} (ULEB128) below 2^53`, "LEB128 overflow", start);
+        if (result > Number.MAX_SAFE_INTEGER) this.fail(`${describe(what)} (ULEB128) below 2^53`, 'LEB128 overflow', start);
       }
       if (byte < 0x80) break;
       mul *= 128;
@@ -191,11 +191,11 @@ export class ByteReader {
     let result = 0n;
     let shift = 0n;
     for (;;) {
-      if (this.pos >= this.end) this.fail(`${describe(what)} (ULEB128)`, "end of data inside the number", start);
+      if (this.pos >= this.end) this.fail(`${describe(what)} (ULEB128)`, 'end of data inside the number', start);
       const byte = this.bytes[this.pos++]!;
       const bits = BigInt(byte & 0x7f);
       if (bits !== 0n) {
-        if (shift >= 64n || bits >> (64n - shift) !== 0n) this.fail(`${describe(what)} (ULEB128) below 2^64`, "LEB128 overflow", start);
+        if (shift >= 64n || bits >> (64n - shift) !== 0n) this.fail(`${describe(what)} (ULEB128) below 2^64`, 'LEB128 overflow', start);
         result |= bits << shift;
       }
       if (byte < 0x80) return result;
@@ -213,7 +213,7 @@ export class ByteReader {
     let mul = 1;
     // fast path: up to 7 bytes (49 bits) are exact in a double
     for (let i = 0; i < 7; i++) {
-      if (p >= end) this.fail(`${describe(what)} (SLEB128)`, "end of data inside the number", start);
+      if (p >= end) this.fail(`${describe(what)} (SLEB128)`, 'end of data inside the number', start);
       const byte = b[p++]!;
       result += (byte & 0x7f) * mul;
       mul *= 128;
@@ -225,7 +225,7 @@ export class ByteReader {
     }
     const big = this.slebBig(what);
     if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < -BigInt(Number.MAX_SAFE_INTEGER)) {
-      this.fail(`${describe(what)} (SLEB128) within ±2^53`, "LEB128 overflow", start);
+      this.fail(`${describe(what)} (SLEB128) within ±2^53`, 'LEB128 overflow', start);
     }
     return Number(big);
   }
@@ -236,14 +236,14 @@ export class ByteReader {
     let result = 0n;
     let shift = 0n;
     for (;;) {
-      if (this.pos >= this.end) this.fail(`${describe(what)} (SLEB128)`, "end of data inside the number", start);
-      if (shift > 640n) this.fail(`${describe(what)} (SLEB128) of at most 64 bits`, "LEB128 overflow", start);
+      if (this.pos >= this.end) this.fail(`${describe(what)} (SLEB128)`, 'end of data inside the number', start);
+      if (shift > 640n) this.fail(`${describe(what)} (SLEB128) of at most 64 bits`, 'LEB128 overflow', start);
       const byte = this.bytes[this.pos++]!;
       result |= BigInt(byte & 0x7f) << shift;
       shift += 7n;
       if (byte < 0x80) {
         if ((byte & 0x40) !== 0) result -= 1n << shift;
-        if (result !== BigInt.asIntN(64, result)) this.fail(`${describe(what)} (SLEB128) of at most 64 bits`, "LEB128 overflow", start);
+        if (result !== BigInt.asIntN(64, result)) this.fail(`${describe(what)} (SLEB128) of at most 64 bits`, 'LEB128 overflow', start);
         return result;
       }
     }
@@ -256,9 +256,9 @@ export class ByteReader {
     let p = start;
     const end = this.end;
     while (p < end && b[p] !== 0) p++;
-    if (p >= end) this.fail(`${describe(what)} (a NUL-terminated string)`, "no NUL before the end of data", start);
+    if (p >= end) this.fail(`${describe(what)} (a NUL-terminated string)`, 'no NUL before the end of data', start);
     this.pos = p + 1;
-    return start === p ? "" : (this.buffer ??= asBuffer(b)).toString("utf8", start, p);
+    return start === p ? '' : (this.buffer ??= asBuffer(b)).toString('utf8', start, p);
   }
 
   /** `n` bytes as a subarray (no copy). */

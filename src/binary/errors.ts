@@ -26,7 +26,7 @@ export function formatLocation(loc: BinaryErrorLocation): string {
   let where = loc.file;
   if (loc.section !== undefined) where += `: ${loc.section}`;
   if (loc.offset !== undefined) where += loc.section !== undefined ? `+${hex(loc.offset)}` : `: offset ${hex(loc.offset)}`;
-  return `${where}: expected ${loc.expected}${loc.found !== undefined ? `, found ${loc.found}` : ""}`;
+  return `${where}: expected ${loc.expected}${loc.found !== undefined ? `, found ${loc.found}` : ''}`;
 }
 
 /** Base class of the errors of src/binary. */

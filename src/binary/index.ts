@@ -5,7 +5,7 @@
 // probe points of allocation sites. The DWARF form, abbreviation and
 // address-table readers stay internal (imported by path where tests need them).
 
-export { BinaryError, DwarfError, ElfError, formatLocation, type BinaryErrorLocation } from "./errors.js";
+export { BinaryError, DwarfError, ElfError, formatLocation, type BinaryErrorLocation } from './errors.js';
 export {
   debugLineOffset,
   debugLineStrOffset,
@@ -19,15 +19,23 @@ export {
   type FileOffset,
   type SectionIndex,
   type SectionOffset,
-} from "./offsets.js";
-export { ElfFile, readElf, type ElfHeader, type ElfSection } from "./elf/file.js";
-export { isDefinedInSection, readSymbolTable, type ElfSymbol } from "./elf/symbols.js";
-export { applyRelocations, readRelocations, type ApplyOptions, type RelocatedSection, type Relocation, type RelocationTarget, type SkippedRelocation } from "./elf/relocations.js";
-export { decompressSection } from "./elf/compression.js";
-export * as elfConstants from "./elf/constants.js";
-export { relocationTypeName, sectionTypeName, symbolBindingName, symbolTypeName, symbolVisibilityName } from "./elf/constants.js";
-export { DwarfSections, loadDwarfSections, type CodeSection, type DwarfSectionData } from "./dwarf/sections.js";
-export * as dwarfConstants from "./dwarf/constants.js";
+} from './offsets.js';
+export { ElfFile, readElf, type ElfHeader, type ElfSection } from './elf/file.js';
+export { isDefinedInSection, readSymbolTable, type ElfSymbol } from './elf/symbols.js';
+export {
+  applyRelocations,
+  readRelocations,
+  type ApplyOptions,
+  type RelocatedSection,
+  type Relocation,
+  type RelocationTarget,
+  type SkippedRelocation,
+} from './elf/relocations.js';
+export { decompressSection } from './elf/compression.js';
+export * as elfConstants from './elf/constants.js';
+export { relocationTypeName, sectionTypeName, symbolBindingName, symbolTypeName, symbolVisibilityName } from './elf/constants.js';
+export { DwarfSections, loadDwarfSections, type CodeSection, type DwarfSectionData } from './dwarf/sections.js';
+export * as dwarfConstants from './dwarf/constants.js';
 export {
   parseDebugLine,
   parseLineProgram,
@@ -39,7 +47,7 @@ export {
   type LineProgramOptions,
   type LineRow,
   type LineSequence,
-} from "./dwarf/line.js";
+} from './dwarf/line.js';
 export {
   debugAbbrevOffset,
   debugAddrOffset,
@@ -55,10 +63,17 @@ export {
   type DebugRngListsOffset,
   type DebugStrOffsetsOffset,
   type UnitOffset,
-} from "./offsets.js";
-export { parseDebugInfo, readDebugInfo, scopeFunctionName, type CompileUnitInfo, type Scope, type ScopeKind } from "./dwarf/info.js";
-export { InlineIndex, inlineChainAt, type InlineChain } from "./dwarf/inline.js";
-export { CodeDecoder, decodeFunctions, type DecodedInstruction, type FunctionCode, type MemoryWrite, type WriteKind } from "./x86/decode.js";
+} from './offsets.js';
+export { parseDebugInfo, readDebugInfo, scopeFunctionName, type CompileUnitInfo, type Scope, type ScopeKind } from './dwarf/info.js';
+export { InlineIndex, inlineChainAt, type InlineChain } from './dwarf/inline.js';
+export {
+  CodeDecoder,
+  decodeFunctions,
+  type DecodedInstruction,
+  type FunctionCode,
+  type MemoryWrite,
+  type WriteKind,
+} from './x86/decode.js';
 export {
   candidatesOf,
   mapSitesToAddresses,
@@ -70,7 +85,7 @@ export {
   type MatchTier,
   type MapStats,
   type UnmappedReason,
-} from "./mapper.js";
+} from './mapper.js';
 export {
   ObjectIndex,
   chainMatches,
@@ -80,7 +95,7 @@ export {
   type ResolvedTarget,
   type RowSpan,
   type SpanWalk,
-} from "./object-index.js";
+} from './object-index.js';
 /**
  * Allocation-site probe points: {@link mapAllocationSites} finds, for each
  * allocation site of a policy, the machine calls of its allocator at its
@@ -93,4 +108,4 @@ export {
   mapAllocationSites,
   type AllocationStats,
   type AllocationUnmappedReason,
-} from "./alloc-probes.js";
+} from './alloc-probes.js';

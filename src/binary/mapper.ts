@@ -10,22 +10,30 @@
 // rsp, from rbp under a frame pointer, rip-relative writes inside a global of
 // the legal set).
 
-import type { Access, BinarySite, MemoryOperand, Policy } from "../policy/schema.js";
-import { mapAllocationSites, type AllocationStats } from "./alloc-probes.js";
-import type { ElfSection } from "./elf/file.js";
-import type { ElfSymbol } from "./elf/symbols.js";
-import { ObjectIndex, instructionsInSpans, parseTarget, stem, type MapperObject, type ResolvedTarget, type RowSpan, type SpanWalk } from "./object-index.js";
-import type { DecodedInstruction, MemoryWrite } from "./x86/decode.js";
-
+import type { Access, BinarySite, MemoryOperand, Policy } from '../policy/schema.js';
+import { mapAllocationSites, type AllocationStats } from './alloc-probes.js';
+import type { ElfSection } from './elf/file.js';
+import type { ElfSymbol } from './elf/symbols.js';
+import {
+  ObjectIndex,
+  instructionsInSpans,
+  parseTarget,
+  stem,
+  type MapperObject,
+  type ResolvedTarget,
+  type RowSpan,
+  type SpanWalk,
+} from './object-index.js';
+import type { DecodedInstruction, MemoryWrite } from './x86/decode.js';
 
 /** Why an access could not be mapped. */
 export type UnmappedReason =
-  | "no location" // the IR write carries no debug location
-  | "line 0" // its location is line 0 (merged by the optimizer) outside any inlined function
-  | "no symbol" // no object defines a function symbol of the access's name
-  | "no rows" // the symbol has no line-table row of the innermost frame's file:line:column
-  | "inlined away" // rows exist, but none under the access's inline chain
-  | "no writing instruction"; // the rows' instructions write no memory of a compatible width
+  | 'no location' // the IR write carries no debug location
+  | 'line 0' // its location is line 0 (merged by the optimizer) outside any inlined function
+  | 'no symbol' // no object defines a function symbol of the access's name
+  | 'no rows' // the symbol has no line-table row of the innermost frame's file:line:column
+  | 'inlined away' // rows exist, but none under the access's inline chain
+  | 'no writing instruction'; // the rows' instructions write no memory of a compatible width
 
 /** Counts of one mapping run. */
 export interface MapStats {
@@ -58,8 +66,6 @@ export interface MapOptions {
   readonly noStaticElimination?: boolean;
 }
 
-
-
 /**
  * How well a machine write fits the IR write: 2 when it performs it at the
  * same width (a wider IR store may also be split into equal smaller pieces),
@@ -69,18 +75,18 @@ export interface MapOptions {
  * explicit or string write; memcpy, memmove, memset and calls accept any write,
  * the stack write of a call included (the callee writes).
  */
-export function widthFit(access: Pick<Access, "op" | "width">, w: MemoryWrite): 0 | 1 | 2 {
+export function widthFit(access: Pick<Access, 'op' | 'width'>, w: MemoryWrite): 0 | 1 | 2 {
   switch (access.op) {
-    case "store":
-    case "atomicrmw":
-    case "cmpxchg": {
-      if (w.kind === "stack") return 0;
+    case 'store':
+    case 'atomicrmw':
+    case 'cmpxchg': {
+      if (w.kind === 'stack') return 0;
       const iw = access.width;
       if (iw === undefined) return 2;
       const mw = w.operand.width;
       if (mw === iw) return 2;
       if (iw > 8 && mw > 0 && mw < iw && iw % mw === 0) return 2;
-      return access.op === "store" ? 1 : 0;
+      return access.op === 'store' ? 1 : 0;
     }
     default:
       return 2;
@@ -88,7 +94,7 @@ export function widthFit(access: Pick<Access, "op" | "width">, w: MemoryWrite): 
 }
 
 /** True when a machine write can perform the IR write at all ({@link widthFit} > 0). */
-export function widthCompatible(access: Pick<Access, "op" | "width">, w: MemoryWrite): boolean {
+export function widthCompatible(access: Pick<Access, 'op' | 'width'>, w: MemoryWrite): boolean {
   return widthFit(access, w) > 0;
 }
 
@@ -104,30 +110,42 @@ export function widthCompatible(access: Pick<Access, "op" | "width">, w: MemoryW
 export function staticSafety(
   operand: MemoryOperand,
   write: MemoryWrite,
-  access: Pick<Access, "module" | "legal">,
+  access: Pick<Access, 'module' | 'legal'>,
   framePointer: boolean,
-  resolve: (target: string) => ResolvedTarget | undefined = (t) => ({ name: parseTarget(t).name, offset: parseTarget(t).addend, size: undefined }),
-): "rsp" | "rbp" | "global" | undefined {
+  resolve: (target: string) => ResolvedTarget | undefined = (t) => ({
+    name: parseTarget(t).name,
+    offset: parseTarget(t).addend,
+    size: undefined,
+  }),
+): 'rsp' | 'rbp' | 'global' | undefined {
   if (operand.segment !== undefined) return undefined;
   // the stack write of a call is not the write the access stands for (the callee's)
-  if (write.kind !== "explicit") return undefined;
+  if (write.kind !== 'explicit') return undefined;
   if (operand.index !== undefined) return undefined;
-  if (operand.base === "rsp") return "rsp";
-  if (operand.base === "rbp" && framePointer) return "rbp";
-  const target = operand.base === "rip" ? operand.ripTarget : operand.base === undefined ? write.displacementTarget : undefined;
+  if (operand.base === 'rsp') return 'rsp';
+  if (operand.base === 'rbp' && framePointer) return 'rbp';
+  const target = operand.base === 'rip' ? operand.ripTarget : operand.base === undefined ? write.displacementTarget : undefined;
   if (target !== undefined) {
     const g = resolve(target);
     if (g === undefined) return undefined;
     // the whole write inside the global
     if (g.size !== undefined && (g.offset < 0 || g.offset + operand.width > g.size)) return undefined;
     const globals = access.legal.globals;
-    if (globals.includes(g.name) || globals.includes(`${access.module}::${g.name}`)) return "global";
+    if (globals.includes(g.name) || globals.includes(`${access.module}::${g.name}`)) return 'global';
   }
   return undefined;
 }
 
 /** The write a tail call stands for: none of its own (the callee writes); no operand is recorded. */
-const TAIL_CALL: MemoryWrite = { operand: { scale: 1, displacement: 0, width: 0 }, kind: "stack", access: "write", repCount: undefined, elementWidth: 0, locked: false, displacementTarget: undefined };
+const TAIL_CALL: MemoryWrite = {
+  operand: { scale: 1, displacement: 0, width: 0 },
+  kind: 'stack',
+  access: 'write',
+  repCount: undefined,
+  elementWidth: 0,
+  locked: false,
+  displacementTarget: undefined,
+};
 
 /**
  * The operand of a candidate with its relocated displacement named by a data symbol the loader
@@ -136,9 +154,12 @@ const TAIL_CALL: MemoryWrite = { operand: { scale: 1, displacement: 0, width: 0 
  */
 function withResolvedDisplacement(c: Candidate): MemoryOperand {
   const t = c.write.displacementTarget;
-  if (t === undefined || c.write.operand.base === "rip") return c.write.operand;
+  if (t === undefined || c.write.operand.base === 'rip') return c.write.operand;
   const g = c.object.resolveTarget(t);
-  const target = g === undefined ? t : `${g.name}${g.offset === 0 ? "+0x0" : g.offset < 0 ? `-0x${(-g.offset).toString(16)}` : `+0x${g.offset.toString(16)}`}`;
+  const target =
+    g === undefined
+      ? t
+      : `${g.name}${g.offset === 0 ? '+0x0' : g.offset < 0 ? `-0x${(-g.offset).toString(16)}` : `+0x${g.offset.toString(16)}`}`;
   return { ...c.write.operand, displacementTarget: target };
 }
 
@@ -169,17 +190,19 @@ function objectsFor(access: Access, objects: readonly ObjectIndex[]): ObjectInde
  * or a row carried over from the instruction before, as happens to inline asm
  * (`lock incl` of atomic_inc after a call, `lock cmpxchg` of try_cmpxchg).
  */
-export type MatchTier = "location" | "line" | "rowless";
-
+export type MatchTier = 'location' | 'line' | 'rowless';
 
 /** The candidates of one access, the tier they were found at and, when there are none, why. */
-export function candidatesOf(access: Access, objects: readonly ObjectIndex[]): { candidates: Candidate[]; tier?: MatchTier; reason?: UnmappedReason; symbol?: { object: ObjectIndex; symbol: ElfSymbol } } {
-  if (access.location.length === 0) return { candidates: [], reason: "no location" };
+export function candidatesOf(
+  access: Access,
+  objects: readonly ObjectIndex[],
+): { candidates: Candidate[]; tier?: MatchTier; reason?: UnmappedReason; symbol?: { object: ObjectIndex; symbol: ElfSymbol } } {
+  if (access.location.length === 0) return { candidates: [], reason: 'no location' };
   const inner = access.location[0]!;
   const outs = objectsFor(access, objects);
-  if (outs.length === 0) return { candidates: [], reason: "no symbol" };
+  if (outs.length === 0) return { candidates: [], reason: 'no symbol' };
   const walk: SpanWalk = { sawRows: false, sawChain: false };
-  const callLike = access.op !== "store" && access.op !== "atomicrmw" && access.op !== "cmpxchg";
+  const callLike = access.op !== 'store' && access.op !== 'atomicrmw' && access.op !== 'cmpxchg';
   const first = { object: outs[0]!, symbol: outs[0]!.symbolsNamed(access.function)[0]! };
   const collect = (spansOf: (o: ObjectIndex, syms: readonly ElfSymbol[]) => readonly RowSpan[]): Candidate[] => {
     const out: Candidate[] = [];
@@ -190,26 +213,29 @@ export function candidatesOf(access: Access, objects: readonly ObjectIndex[]): {
         if (fit > 0 && (best === undefined || fit > best.fit)) best = { w, fit };
       }
       // a tail call (jmp to a relocated function) performs a call access as a call does
-      if (best === undefined && callLike && insn.mnemonic === "jmp" && o.isTailCall(code.section, insn)) best = { w: TAIL_CALL, fit: 2 };
+      if (best === undefined && callLike && insn.mnemonic === 'jmp' && o.isTailCall(code.section, insn)) best = { w: TAIL_CALL, fit: 2 };
       if (best !== undefined) out.push({ object: o, symbol: sym, section: code.section, insn, write: best.w, fit: best.fit });
     }
     // the same width first; another width only when nothing fits better
     const top = out.reduce((m, c) => Math.max(m, c.fit), 0);
     let kept = out.filter((c) => c.fit === top);
     // a call access performed by a call: the call instructions (and string stores) only, not the argument set-up (pushes)
-    const isCall = (c: Candidate): boolean => c.write.kind === "stack" && (c.insn.mnemonic === "call" || c.insn.mnemonic === "jmp");
-    if (callLike && kept.some(isCall)) kept = kept.filter((c) => isCall(c) || c.write.kind === "string");
+    const isCall = (c: Candidate): boolean => c.write.kind === 'stack' && (c.insn.mnemonic === 'call' || c.insn.mnemonic === 'jmp');
+    if (callLike && kept.some(isCall)) kept = kept.filter((c) => isCall(c) || c.write.kind === 'string');
     return kept;
   };
-  let tier: MatchTier = "location";
+  let tier: MatchTier = 'location';
   let candidates = inner.line === 0 ? [] : collect((o) => o.rowsAt(inner.file, inner.line, inner.column));
-  const firstReason: UnmappedReason = inner.line === 0 ? "line 0" : !walk.sawRows ? "no rows" : !walk.sawChain ? "inlined away" : "no writing instruction";
+  const firstReason: UnmappedReason =
+    inner.line === 0 ? 'line 0' : !walk.sawRows ? 'no rows' : !walk.sawChain ? 'inlined away' : 'no writing instruction';
   if (candidates.length === 0 && inner.line !== 0 && !walk.sawChain) {
-    tier = "line";
-    candidates = collect((o) => o.rowsOnLine(inner.file, inner.line).filter((r) => !o.rowsAt(inner.file, inner.line, inner.column).includes(r)));
+    tier = 'line';
+    candidates = collect((o) =>
+      o.rowsOnLine(inner.file, inner.line).filter((r) => !o.rowsAt(inner.file, inner.line, inner.column).includes(r)),
+    );
   }
-  if (candidates.length === 0 && access.location.length >= 2 && firstReason !== "no writing instruction") {
-    tier = "rowless";
+  if (candidates.length === 0 && access.location.length >= 2 && firstReason !== 'no writing instruction') {
+    tier = 'rowless';
     candidates = collect((o, syms) => syms.flatMap((sym) => o.rowlessIn(sym)));
   }
   if (candidates.length > 0) return { candidates, tier, symbol: first };
@@ -219,11 +245,11 @@ export function candidatesOf(access: Access, objects: readonly ObjectIndex[]): {
 /** What a site's `reason` says about a match that is not at the exact location and width. */
 function siteReason(c: Candidate, tier: MatchTier, access: Access): string | undefined {
   const parts: string[] = [];
-  if (tier === "line") parts.push("row on the same line at another column");
-  if (tier === "rowless") parts.push("an instruction of the same inlined instance without a row of its own");
-  if (c.fit === 1) parts.push(`a ${c.write.operand.width}-byte write for a ${access.width ?? "?"}-byte store (narrowed or merged)`);
-  if (c.write.kind === "stack") parts.push(`a ${c.insn.mnemonic}: the callee performs the write (no operand)`);
-  return parts.length > 0 ? parts.join("; ") : undefined;
+  if (tier === 'line') parts.push('row on the same line at another column');
+  if (tier === 'rowless') parts.push('an instruction of the same inlined instance without a row of its own');
+  if (c.fit === 1) parts.push(`a ${c.write.operand.width}-byte write for a ${access.width ?? '?'}-byte store (narrowed or merged)`);
+  if (c.write.kind === 'stack') parts.push(`a ${c.insn.mnemonic}: the callee performs the write (no operand)`);
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
 /**
@@ -237,13 +263,29 @@ function siteReason(c: Candidate, tier: MatchTier, access: Access): string | und
  * const { policy: mapped, stats } = mapSitesToAddresses(policy, [{ path: "route.o", elf }]);
  * // mapped.accesses[0].binary → [{ object: "route.o", symbol: "ip6_route_output_flags", offset: 0x4c, … }]
  */
-export function mapSitesToAddresses(policy: Policy, objects: readonly MapperObject[] | readonly ObjectIndex[], options: MapOptions = {}): { policy: Policy; stats: MapStats } {
+export function mapSitesToAddresses(
+  policy: Policy,
+  objects: readonly MapperObject[] | readonly ObjectIndex[],
+  options: MapOptions = {},
+): { policy: Policy; stats: MapStats } {
   const owned = objects.length > 0 && !(objects[0] instanceof ObjectIndex);
   const indexes = owned ? (objects as readonly MapperObject[]).map((o) => new ObjectIndex(o)) : (objects as readonly ObjectIndex[]);
-  const reasons: Record<UnmappedReason, number> = { "line 0": 0, "no location": 0, "no symbol": 0, "no rows": 0, "inlined away": 0, "no writing instruction": 0 };
+  const reasons: Record<UnmappedReason, number> = {
+    'line 0': 0,
+    'no location': 0,
+    'no symbol': 0,
+    'no rows': 0,
+    'inlined away': 0,
+    'no writing instruction': 0,
+  };
   const safeBy = { rsp: 0, rbp: 0, global: 0 };
   const byTier = { line: 0, rowless: 0 };
-  let exact = 0, ambiguous = 0, unmapped = 0, sites = 0, safeSites = 0, safeAccesses = 0;
+  let exact = 0,
+    ambiguous = 0,
+    unmapped = 0,
+    sites = 0,
+    safeSites = 0,
+    safeAccesses = 0;
   try {
     const accesses = policy.accesses.map((access): Access => {
       const { candidates, reason, symbol, tier } = candidatesOf(access, indexes);
@@ -251,24 +293,27 @@ export function mapSitesToAddresses(policy: Policy, objects: readonly MapperObje
         unmapped++;
         reasons[reason!]++;
         const site: BinarySite = {
-          object: symbol?.object.path ?? "",
+          object: symbol?.object.path ?? '',
           symbol: symbol?.symbol.name ?? access.function,
           offset: 0,
-          section: symbol !== undefined ? (symbol.object.elf.sections[symbol.symbol.sectionIndex]?.name ?? "") : "",
-          confidence: "unmapped",
+          section: symbol !== undefined ? (symbol.object.elf.sections[symbol.symbol.sectionIndex]?.name ?? '') : '',
+          confidence: 'unmapped',
           reason: reason!,
         };
         return { ...access, binary: [site] };
       }
-      const confidence = candidates.length === 1 ? "exact" : "ambiguous";
-      if (confidence === "exact") exact++;
+      const confidence = candidates.length === 1 ? 'exact' : 'ambiguous';
+      if (confidence === 'exact') exact++;
       else ambiguous++;
-      if (tier !== "location") byTier[tier!]++;
+      if (tier !== 'location') byTier[tier!]++;
       let allSafe = true;
       const binary = candidates.map((c): BinarySite => {
         sites++;
         const operand = withResolvedDisplacement(c);
-        const rule = options.noStaticElimination === true || access.legal.any ? undefined : staticSafety(c.write.operand, c.write, access, c.object.keepsFramePointer(c.symbol), (t) => c.object.resolveTarget(t));
+        const rule =
+          options.noStaticElimination === true || access.legal.any
+            ? undefined
+            : staticSafety(c.write.operand, c.write, access, c.object.keepsFramePointer(c.symbol), (t) => c.object.resolveTarget(t));
         if (rule !== undefined) {
           safeSites++;
           safeBy[rule]++;
@@ -279,8 +324,8 @@ export function mapSitesToAddresses(policy: Policy, objects: readonly MapperObje
           offset: c.insn.offset - c.symbol.sectionOffset!,
           section: c.section.name,
           // a call's own write is its return address: the callee writes, through its arguments
-          ...(c.write.kind === "stack" ? {} : { operand }),
-          ...(c.write.kind === "stack" && (c.insn.mnemonic === "call" || c.insn.mnemonic === "jmp") ? { call: true } : {}),
+          ...(c.write.kind === 'stack' ? {} : { operand }),
+          ...(c.write.kind === 'stack' && (c.insn.mnemonic === 'call' || c.insn.mnemonic === 'jmp') ? { call: true } : {}),
           confidence,
           ...(siteReason(c, tier!, access) !== undefined ? { reason: siteReason(c, tier!, access)! } : {}),
           ...(rule !== undefined ? { staticallySafe: true } : {}),

@@ -4,15 +4,15 @@
 // first use) and its code relocations; plus the walk of a function's row
 // spans whose inline chain matches a site's frames, which writes
 // (mapper.ts) and allocation calls (alloc-probes.ts) share.
-import type { SourceFrame } from "../policy/schema.js";
-import { readDebugInfo } from "./dwarf/info.js";
-import { InlineIndex, type InlineChain } from "./dwarf/inline.js";
-import { readLineTable } from "./dwarf/line.js";
-import { STT_FILE, STT_OBJECT, STT_SECTION } from "./elf/constants.js";
-import type { ElfFile, ElfSection } from "./elf/file.js";
-import type { Relocation } from "./elf/relocations.js";
-import type { ElfSymbol } from "./elf/symbols.js";
-import { CodeDecoder, type DecodedInstruction, type FunctionCode } from "./x86/decode.js";
+import type { SourceFrame } from '../policy/schema.js';
+import { readDebugInfo } from './dwarf/info.js';
+import { InlineIndex, type InlineChain } from './dwarf/inline.js';
+import { readLineTable } from './dwarf/line.js';
+import { STT_FILE, STT_OBJECT, STT_SECTION } from './elf/constants.js';
+import type { ElfFile, ElfSection } from './elf/file.js';
+import type { Relocation } from './elf/relocations.js';
+import type { ElfSymbol } from './elf/symbols.js';
+import { CodeDecoder, type DecodedInstruction, type FunctionCode } from './x86/decode.js';
 
 /** One object the mapper reads: its path (recorded in each BinarySite) and the parsed ELF. */
 export interface MapperObject {
@@ -28,14 +28,14 @@ export interface RowSpan {
 }
 
 function basename(p: string): string {
-  const i = p.lastIndexOf("/");
+  const i = p.lastIndexOf('/');
   return i < 0 ? p : p.slice(i + 1);
 }
 
 /** A path's file name without its extension (`route` of `net/ipv6/route.o`). */
 export function stem(p: string): string {
   const b = basename(p);
-  const i = b.lastIndexOf(".");
+  const i = b.lastIndexOf('.');
   return i <= 0 ? b : b.slice(0, i);
 }
 
@@ -63,7 +63,7 @@ export interface ResolvedTarget {
 /** Splits a relocation target such as "sym+0x10", ".bss-0x8" into name and addend. */
 export function parseTarget(target: string): { name: string; addend: number } {
   const m = /^(.*?)(?:([+-])0x([0-9a-f]+))?$/.exec(target)!;
-  const addend = m[3] === undefined ? 0 : parseInt(m[3], 16) * (m[2] === "-" ? -1 : 1);
+  const addend = m[3] === undefined ? 0 : parseInt(m[3], 16) * (m[2] === '-' ? -1 : 1);
   return { name: m[1]!, addend };
 }
 
@@ -117,8 +117,8 @@ export class ObjectIndex {
           const span = { section: seq.section.index, start: r.offset, end: next.offset };
           push(this.allRows, seq.section.index, { ...span, line: r.line });
           if (r.line === 0) continue;
-          push(this.rows, locKey(r.path ?? "", r.line, r.column), span);
-          push(this.lineRows, lineKey(r.path ?? "", r.line), span);
+          push(this.rows, locKey(r.path ?? '', r.line, r.column), span);
+          push(this.lineRows, lineKey(r.path ?? '', r.line), span);
         }
       }
     }
@@ -212,12 +212,22 @@ export class ObjectIndex {
   resolveTarget(target: string): ResolvedTarget | undefined {
     const { name, addend } = parseTarget(target);
     const named = this.elf.symbols.find((s) => s.name === name && s.type !== STT_SECTION && s.type !== STT_FILE);
-    if (named !== undefined) return { name, offset: addend, size: named.sectionOffset !== undefined && named.size > 0 ? named.size : undefined };
+    if (named !== undefined)
+      return { name, offset: addend, size: named.sectionOffset !== undefined && named.size > 0 ? named.size : undefined };
     const sections = this.elf.sectionsByName(name);
     if (sections.length !== 1) return undefined;
     const sec = sections[0]!.index;
-    const holder = this.elf.symbols.find((s) => s.type === STT_OBJECT && s.sectionIndex === sec && s.sectionOffset !== undefined && addend >= s.sectionOffset && addend < s.sectionOffset + Math.max(1, s.size));
-    return holder === undefined ? undefined : { name: holder.name, offset: addend - holder.sectionOffset!, size: holder.size > 0 ? holder.size : undefined };
+    const holder = this.elf.symbols.find(
+      (s) =>
+        s.type === STT_OBJECT &&
+        s.sectionIndex === sec &&
+        s.sectionOffset !== undefined &&
+        addend >= s.sectionOffset &&
+        addend < s.sectionOffset + Math.max(1, s.size),
+    );
+    return holder === undefined
+      ? undefined
+      : { name: holder.name, offset: addend - holder.sectionOffset!, size: holder.size > 0 ? holder.size : undefined };
   }
 
   /** The inline chain at (section, offset). */
@@ -248,7 +258,9 @@ export class ObjectIndex {
         const a = ins[i]!;
         const b = ins[i + 1]!;
         if (a.length !== 1 || data[a.offset] !== 0x55 || b.length !== 3) continue;
-        const x = data[b.offset]!, y = data[b.offset + 1]!, z = data[b.offset + 2]!;
+        const x = data[b.offset]!,
+          y = data[b.offset + 1]!,
+          z = data[b.offset + 2]!;
         if (x === 0x48 && ((y === 0x89 && z === 0xe5) || (y === 0x8b && z === 0xec))) {
           fp = true;
           break;
@@ -294,14 +306,15 @@ export function chainMatches(chain: InlineChain, location: readonly SourceFrame[
   if (chain.frames.length !== location.length - 1) return false;
   const outer = location[location.length - 1]!;
   const subName = chain.subprogram.name ?? chain.subprogram.linkageName;
-  if (subName !== undefined && outer.function !== "" && subName !== outer.function && chain.subprogram.linkageName !== outer.function) return false;
+  if (subName !== undefined && outer.function !== '' && subName !== outer.function && chain.subprogram.linkageName !== outer.function)
+    return false;
   for (let i = 0; i < chain.frames.length; i++) {
     const f = chain.frames[i]!;
     const callee = location[i]!;
     const caller = location[i + 1]!;
-    if (callee.function !== "" && f.name !== callee.function && f.linkageName !== callee.function) return false;
+    if (callee.function !== '' && f.name !== callee.function && f.linkageName !== callee.function) return false;
     if (f.callLine !== caller.line || (f.callColumn ?? 0) !== caller.column) return false;
-    if (f.callFile !== undefined && caller.file !== "" && basename(f.callFile) !== basename(caller.file)) return false;
+    if (f.callFile !== undefined && caller.file !== '' && basename(f.callFile) !== basename(caller.file)) return false;
   }
   return true;
 }

@@ -36,14 +36,20 @@ const COMMON_OPTIONS = {
 } as const satisfies Options;
 
 /** A command's parsed options (its own and the common ones) and positionals. */
-export type ParsedCommand<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: typeof COMMON_OPTIONS & O; allowPositionals: boolean; strict: true }>>;
+export type ParsedCommand<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: typeof COMMON_OPTIONS & O; allowPositionals: boolean; strict: true }>
+>;
 
 /**
  * Parses a command's argv strictly (unknown options are usage errors); returns
  * `undefined` after printing the usage when --help is given.
  */
-export function parseCommand<O extends Options>(command: Pick<Command, 'usage'>, argv: string[], options: O, positionals = false):
-  ParsedCommand<O> | undefined {
+export function parseCommand<O extends Options>(
+  command: Pick<Command, 'usage'>,
+  argv: string[],
+  options: O,
+  positionals = false,
+): ParsedCommand<O> | undefined {
   const parsed = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, allowPositionals: positionals, strict: true });
   if ((parsed.values as { help?: boolean }).help) {
     console.log(command.usage);
@@ -68,7 +74,13 @@ export const COMPARTMENT_USAGE = `--compartment <files/dirs/globs> [--context <f
 
 /** The compartment part of the pipeline's options, from the parsed compartment options. */
 export async function compartmentOptions(values: {
-  compartment?: string[]; context?: string[]; 'source-prefix'?: string[]; symbols?: string; allocators?: string; writers?: string; name?: string;
+  compartment?: string[];
+  context?: string[];
+  'source-prefix'?: string[];
+  symbols?: string;
+  allocators?: string;
+  writers?: string;
+  name?: string;
 }): Promise<Pick<BuildOptions, 'compartment' | 'context' | 'sourcePrefixes' | 'symbols' | 'allocators' | 'writers' | 'name'>> {
   if (!values.compartment?.length) throw new UsageError('--compartment is required');
   return {
@@ -113,7 +125,10 @@ export const percent = (part: number, whole: number): string => (whole ? `${((10
 
 /** `key n, key n` of the non-zero entries of a count record. */
 export const counts = (record: Readonly<Record<string, number>>): string =>
-  Object.entries(record).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ');
+  Object.entries(record)
+    .filter(([, n]) => n)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
 
 /** The package version, from the package.json above this file (source and dist layouts alike). */
 export function packageVersion(): string {
@@ -149,7 +164,14 @@ export function reportError(e: unknown, usage: string): number {
     for (const d of e.diagnostics.slice(0, 10)) console.error(`  ${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`);
     return 1;
   }
-  if (e instanceof ParseError || e instanceof PolicyError || e instanceof AllocatorFileError || e instanceof WriterFileError || e instanceof BinaryError || e instanceof EmitError) {
+  if (
+    e instanceof ParseError ||
+    e instanceof PolicyError ||
+    e instanceof AllocatorFileError ||
+    e instanceof WriterFileError ||
+    e instanceof BinaryError ||
+    e instanceof EmitError
+  ) {
     console.error(`kcompart: ${e.message}`);
     return 1;
   }

@@ -71,10 +71,15 @@ export function parseDiagnostics(stderr: string): BpfDiagnostic[] {
   return out;
 }
 
-function run(cmd: string, args: string[], cwd: string): Promise<{ code: number | null; stdout: Buffer; stderr: string; spawnError?: Error }> {
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number | null; stdout: Buffer; stderr: string; spawnError?: Error }> {
   return new Promise((res) => {
     execFile(cmd, args, { cwd, maxBuffer: 1 << 30, encoding: 'buffer' }, (err, stdout, stderr) => {
-      if (err && typeof (err as NodeJS.ErrnoException).code === 'string') res({ code: null, stdout, stderr: String(stderr), spawnError: err });
+      if (err && typeof (err as NodeJS.ErrnoException).code === 'string')
+        res({ code: null, stdout, stderr: String(stderr), spawnError: err });
       else res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr: String(stderr) });
     });
   });
@@ -106,9 +111,23 @@ export async function compileBpf(files: readonly EmittedFile[], options: Compile
     const obj = f.name.replace(/\.c$/, '.o');
     // relative to dir (the working directory): no build path in the object's DWARF, BTF or skeleton
     const args = [
-      '-g', '-O2', '-Wall', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-fdebug-compilation-dir=.',
-      '-I', '.vmlinux', '-I', '.', ...(options.includeDirs ?? []).flatMap((d) => ['-I', resolve(d)]),
-      ...(options.extraFlags ?? []), '-c', f.name, '-o', obj,
+      '-g',
+      '-O2',
+      '-Wall',
+      '-target',
+      'bpf',
+      '-D__TARGET_ARCH_x86',
+      '-fdebug-compilation-dir=.',
+      '-I',
+      '.vmlinux',
+      '-I',
+      '.',
+      ...(options.includeDirs ?? []).flatMap((d) => ['-I', resolve(d)]),
+      ...(options.extraFlags ?? []),
+      '-c',
+      f.name,
+      '-o',
+      obj,
     ];
     const r = await run(options.clang, args, dir);
     if (r.spawnError) throw new BpfCompileError(f.name, [], `cannot run ${options.clang}: ${r.spawnError.message}`, null);
@@ -140,18 +159,36 @@ export async function compileBpf(files: readonly EmittedFile[], options: Compile
   if (options.loader) {
     const lo = options.loader === true ? {} : options.loader;
     const missing = LOADER_SOURCES.filter((s) => !files.some((f) => f.name === s));
-    if (!seed || !name || missing.length) throw new EmitError(`the loader needs the run time's loader sources and a <name>.seed.h among the files${missing.length ? ` (missing ${missing.join(', ')})` : ''}`);
+    if (!seed || !name || missing.length)
+      throw new EmitError(
+        `the loader needs the run time's loader sources and a <name>.seed.h among the files${missing.length ? ` (missing ${missing.join(', ')})` : ''}`,
+      );
     loader = join(dir, `${name}-loader`);
     const cc = lo.cc ?? 'cc';
     const args = [
-      '-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Wno-missing-field-initializers',
-      `-DKC_SEED="${seed.name}"`, `-DKC_SKEL_HEADER="${name}.skel.h"`, `-DKC_SKEL_NAME=${skeletonName(name)}`, '-I', '.',
-      ...LOADER_SOURCES, '-o', `${name}-loader`, ...(lo.static === false ? [] : ['-static']), '-lbpf', '-lelf', '-lz',
+      '-O2',
+      '-Wall',
+      '-Wextra',
+      '-Wno-unused-parameter',
+      '-Wno-missing-field-initializers',
+      `-DKC_SEED="${seed.name}"`,
+      `-DKC_SKEL_HEADER="${name}.skel.h"`,
+      `-DKC_SKEL_NAME=${skeletonName(name)}`,
+      '-I',
+      '.',
+      ...LOADER_SOURCES,
+      '-o',
+      `${name}-loader`,
+      ...(lo.static === false ? [] : ['-static']),
+      '-lbpf',
+      '-lelf',
+      '-lz',
     ];
     const r = await run(cc, args, dir);
     if (r.spawnError) throw new BpfCompileError('main.c', [], `cannot run ${cc}: ${r.spawnError.message}`, null);
     const diagnostics = parseDiagnostics(r.stderr);
-    if (r.code !== 0) throw new BpfCompileError(diagnostics.find((d) => d.severity === 'error')?.file ?? 'main.c', diagnostics, r.stderr, r.code);
+    if (r.code !== 0)
+      throw new BpfCompileError(diagnostics.find((d) => d.severity === 'error')?.file ?? 'main.c', diagnostics, r.stderr, r.code);
     all.push(...diagnostics);
   }
   return { dir, objects, diagnostics: all, ...(loader ? { loader } : {}), ...(skeleton ? { skeleton } : {}) };

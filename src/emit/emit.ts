@@ -41,8 +41,18 @@ export const MAX_SITE_GLOBALS = KC.MAX_SITE_GLOBALS;
  * loader's sources (compiled with the policy's seed header and skeleton).
  */
 export const RUNTIME_FILES = [
-  'include/kcompart.h', 'bpf/maps.bpf.h', 'bpf/checker.bpf.h', 'bpf/track.bpf.h',
-  'loader/loader.h', 'loader/main.c', 'loader/kallsyms.c', 'loader/seed.c', 'loader/maps.c', 'loader/attach.c', 'loader/report.c', 'loader/matrix.c',
+  'include/kcompart.h',
+  'bpf/maps.bpf.h',
+  'bpf/checker.bpf.h',
+  'bpf/track.bpf.h',
+  'loader/loader.h',
+  'loader/main.c',
+  'loader/kallsyms.c',
+  'loader/seed.c',
+  'loader/maps.c',
+  'loader/attach.c',
+  'loader/report.c',
+  'loader/matrix.c',
 ] as const;
 
 /** The loader's C sources among the copied files (compiled together by compileBpf). */
@@ -53,8 +63,17 @@ export const TEMPLATE_FILES: readonly string[] = RUNTIME_FILES.map((f) => basena
 
 /** The programs of runtime/bpf/ in every generated object besides site and allocation programs: kc_peek (run by the loader) and allocation tracking. */
 export const RUNTIME_PROGRAMS = [
-  'kc_peek', 'kc_matrix', 'kc_whereis', 'kc_page_alloc', 'kc_page_free', 'kc_free_kfree', 'kc_free_cache', 'kc_free_bulk', 'kc_free_vfree',
-  'kc_vmalloc_entry', 'kc_vmalloc_ret',
+  'kc_peek',
+  'kc_matrix',
+  'kc_whereis',
+  'kc_page_alloc',
+  'kc_page_free',
+  'kc_free_kfree',
+  'kc_free_cache',
+  'kc_free_bulk',
+  'kc_free_vfree',
+  'kc_vmalloc_entry',
+  'kc_vmalloc_ret',
 ] as const;
 
 /** Site flags (KC_F_* of runtime/include/kcompart.h, through the generated ./constants.ts). */
@@ -188,8 +207,14 @@ export const ARGUMENT_REGISTERS = ['di', 'si', 'dx', 'cx', 'r8', 'r9'] as const;
 /** x86-64 register → its `struct pt_regs` field, and whether the name is a 32-bit view. */
 const REGS: Record<string, { field: string; bits: 64 | 32 }> = {};
 for (const [r64, r32, field] of [
-  ['rax', 'eax', 'ax'], ['rbx', 'ebx', 'bx'], ['rcx', 'ecx', 'cx'], ['rdx', 'edx', 'dx'],
-  ['rsi', 'esi', 'si'], ['rdi', 'edi', 'di'], ['rbp', 'ebp', 'bp'], ['rsp', 'esp', 'sp'],
+  ['rax', 'eax', 'ax'],
+  ['rbx', 'ebx', 'bx'],
+  ['rcx', 'ecx', 'cx'],
+  ['rdx', 'edx', 'dx'],
+  ['rsi', 'esi', 'si'],
+  ['rdi', 'edi', 'di'],
+  ['rbp', 'ebp', 'bp'],
+  ['rsp', 'esp', 'sp'],
 ] as const) {
   REGS[r64] = { field, bits: 64 };
   REGS[r32] = { field, bits: 32 };
@@ -302,17 +327,27 @@ interface SiteGroup {
   readonly gs: boolean;
 }
 
-const union = (x: readonly string[], y: readonly string[]): string[] => (y.every((v) => x.includes(v)) ? [...x] : [...new Set([...x, ...y])].sort());
+const union = (x: readonly string[], y: readonly string[]): string[] =>
+  y.every((v) => x.includes(v)) ? [...x] : [...new Set([...x, ...y])].sort();
 
 /** The union of two legal sets: what either access may write. */
 export function unionLegal(x: LegalSet, y: LegalSet): LegalSet {
   const foreign = (x.foreign ?? false) || (y.foreign ?? false);
-  const types = [...(x.foreignTypes ?? []), ...(y.foreignTypes ?? []).filter((t) => !(x.foreignTypes ?? []).some((u) => u.name === t.name))];
+  const types = [
+    ...(x.foreignTypes ?? []),
+    ...(y.foreignTypes ?? []).filter((t) => !(x.foreignTypes ?? []).some((u) => u.name === t.name)),
+  ];
   return {
-    any: x.any || y.any, stack: x.stack || y.stack, globals: union(x.globals, y.globals),
-    slabCaches: union(x.slabCaches, y.slabCaches), slabSites: union(x.slabSites, y.slabSites),
-    buddySites: union(x.buddySites, y.buddySites), vmallocCallers: union(x.vmallocCallers, y.vmallocCallers),
-    percpu: x.percpu || y.percpu, vmemmap: x.vmemmap || y.vmemmap, ...(foreign ? { foreign } : {}),
+    any: x.any || y.any,
+    stack: x.stack || y.stack,
+    globals: union(x.globals, y.globals),
+    slabCaches: union(x.slabCaches, y.slabCaches),
+    slabSites: union(x.slabSites, y.slabSites),
+    buddySites: union(x.buddySites, y.buddySites),
+    vmallocCallers: union(x.vmallocCallers, y.vmallocCallers),
+    percpu: x.percpu || y.percpu,
+    vmemmap: x.vmemmap || y.vmemmap,
+    ...(foreign ? { foreign } : {}),
     ...(types.length ? { foreignTypes: types.sort((a, b) => a.name.localeCompare(b.name)) } : {}),
     reasons: [...x.reasons, ...y.reasons.filter((r) => !x.reasons.some((q) => q.kind === r.kind && q.detail === r.detail))],
   };
@@ -349,20 +384,28 @@ function commentList(label: string, items: readonly string[]): string {
 
 /** The legal set of a site program as comment lines: regions, flags, and every name it allows. */
 function legalSetComment(legal: LegalSet, regions: number, flags: number, allocId: (site: string) => number | undefined): string {
-  const regionNames = Object.entries(REGION).filter(([k, bit]) => k !== 'any' && (regions & bit) !== 0).map(([k]) => k);
-  const flagNames = Object.entries(SITE_FLAG).filter(([, bit]) => (flags & bit) !== 0)
+  const regionNames = Object.entries(REGION)
+    .filter(([k, bit]) => k !== 'any' && (regions & bit) !== 0)
+    .map(([k]) => k);
+  const flagNames = Object.entries(SITE_FLAG)
+    .filter(([, bit]) => (flags & bit) !== 0)
     .map(([k]) => k.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`));
   const tracked = (sid: string): string => {
     const n = allocId(sid);
     return n === undefined || n < 0 ? `${sid} (untracked)` : `${sid} (alloc ${n})`;
   };
-  return ` * legal set: ${regionNames.join(' ') || 'nothing'}${flagNames.length ? `; flags ${flagNames.join(' ')}` : ''}\n` +
+  return (
+    ` * legal set: ${regionNames.join(' ') || 'nothing'}${flagNames.length ? `; flags ${flagNames.join(' ')}` : ''}\n` +
     commentList('globals', legal.globals) +
     commentList('slab caches', legal.slabCaches) +
     commentList('slab allocation sites', legal.slabSites.map(tracked)) +
     commentList('buddy allocation sites', legal.buddySites.map(tracked)) +
     commentList('vmalloc callers', legal.vmallocCallers) +
-    commentList('foreign objects of', (legal.foreignTypes ?? []).map((t) => (t.size ? `${t.name} (${t.size} bytes)` : t.name)));
+    commentList(
+      'foreign objects of',
+      (legal.foreignTypes ?? []).map((t) => (t.size ? `${t.name} (${t.size} bytes)` : t.name)),
+    )
+  );
 }
 
 /**
@@ -375,7 +418,12 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   const base = safeBaseName(options.name ?? 'kcompart');
   const runtime = resolve(options.runtimeDir ?? options.templatesDir ?? defaultRuntimeDir());
   const skipped: Record<SkipReason, number> = {
-    'statically-safe': 0, unmapped: 0, 'no-operand': 0, 'rip-relative': 0, 'legal-any': 0, 'unsupported-register': 0,
+    'statically-safe': 0,
+    unmapped: 0,
+    'no-operand': 0,
+    'rip-relative': 0,
+    'legal-any': 0,
+    'unsupported-register': 0,
   };
   const ripResolved = { legal: 0, outside: 0, gsLegal: 0, gsOutside: 0 };
   const sites: EmittedSite[] = [];
@@ -406,7 +454,15 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     const n = allocs.length;
     allocIds.set(id, n);
     const at = site.location[0];
-    allocs.push({ id: n, site: id, kind: site.kind, allocator: site.allocator, caller: site.caller, file: at?.file ?? '', line: at?.line ?? 0 });
+    allocs.push({
+      id: n,
+      site: id,
+      kind: site.kind,
+      allocator: site.allocator,
+      caller: site.caller,
+      file: at?.file ?? '',
+      line: at?.line ?? 0,
+    });
     for (const pt of points) {
       if (!ATTACHABLE.test(pt.symbol)) continue;
       const program = `kc_alloc_${probes.length}`;
@@ -419,12 +475,18 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     for (const sid of legal.slabSites) {
       const n = trackedAlloc(sid);
       if (n === undefined) f |= SITE_FLAG.untrackedSlab;
-      else { f |= SITE_FLAG.trackedSlab; ids.push(n); }
+      else {
+        f |= SITE_FLAG.trackedSlab;
+        ids.push(n);
+      }
     }
     for (const sid of legal.buddySites) {
       const n = trackedAlloc(sid);
       if (n === undefined) f |= SITE_FLAG.untrackedBuddy;
-      else { f |= SITE_FLAG.trackedBuddy; ids.push(n); }
+      else {
+        f |= SITE_FLAG.trackedBuddy;
+        ids.push(n);
+      }
     }
     // vmalloc areas are recorded by caller function; the loader widens a caller it cannot resolve
     if (legal.vmallocCallers.length > 0) f |= SITE_FLAG.trackedVmalloc;
@@ -469,7 +531,8 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     }
     const gs = op.segment === 'gs';
     const address = op.segment === undefined || gs ? addressExpression(op) : undefined;
-    if (address === undefined) return void unsupported(a, b, `operand ${op.segment ? `${op.segment}:` : ''}${op.base ?? ''}${op.index ? `,${op.index}` : ''}`);
+    if (address === undefined)
+      return void unsupported(a, b, `operand ${op.segment ? `${op.segment}:` : ''}${op.base ?? ''}${op.index ? `,${op.index}` : ''}`);
     const reloc = op.displacementTarget !== undefined && !gs ? parseHolder(op.displacementTarget) : undefined;
     const relocOf = reloc ? { symbol: reloc.symbol, addend: reloc.offset } : undefined;
     if (op.repElement !== undefined && op.width === 0) {
@@ -481,13 +544,25 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   const uncheckedOf = (reason: UncheckedSite['reason'], a: Access, b: BinarySite, detail?: string): void => {
     const at = a.location[0];
     unchecked.push({
-      reason, access: a.id, function: a.function, file: at?.file ?? '', line: at?.line ?? 0, column: at?.column ?? 0,
-      symbol: b.symbol, offset: b.offset, ...(detail !== undefined ? { detail } : {}),
+      reason,
+      access: a.id,
+      function: a.function,
+      file: at?.file ?? '',
+      line: at?.line ?? 0,
+      column: at?.column ?? 0,
+      symbol: b.symbol,
+      offset: b.offset,
+      ...(detail !== undefined ? { detail } : {}),
     });
   };
   const noOperand = (a: Access, b: BinarySite): void => {
     skipped['no-operand']++;
-    uncheckedOf('no-operand', a, b, a.callee !== undefined ? `call of ${a.callee}${a.writer === undefined ? ' (no destination argument)' : ''}` : undefined);
+    uncheckedOf(
+      'no-operand',
+      a,
+      b,
+      a.callee !== undefined ? `call of ${a.callee}${a.writer === undefined ? ' (no destination argument)' : ''}` : undefined,
+    );
   };
   const unsupported = (a: Access, b: BinarySite, detail: string): void => {
     skipped['unsupported-register']++;
@@ -520,7 +595,9 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     const id = sites.length;
     const program = `kc_site_${id}`;
     // a relocated displacement: the loader writes the symbol's address + addend into kc_relocs[id]
-    const address = reloc ? `${grp.address} + kc_reloc(${id}u) /* ${cComment(`${reloc.symbol}${reloc.addend ? `${reloc.addend < 0 ? '-' : '+'}0x${Math.abs(reloc.addend).toString(16)}` : ''}`)} */` : grp.address;
+    const address = reloc
+      ? `${grp.address} + kc_reloc(${id}u) /* ${cComment(`${reloc.symbol}${reloc.addend ? `${reloc.addend < 0 ? '-' : '+'}0x${Math.abs(reloc.addend).toString(16)}` : ''}`)} */`
+      : grp.address;
     const length = grp.length;
     if (kind === 'writer') kinds.writer++;
     if (kind === 'writer' && length === '1ULL') kinds.writerStartOnly++;
@@ -529,33 +606,65 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     const regions = regionBits(legal);
     const ids: number[] = [];
     const flags = flagsOf(legal, ids);
-    sites.push({ id, program, access: a.id, symbol: b.symbol, offset: b.offset, regions, address, length, kind, ...(reloc ? { reloc } : {}), gs });
+    sites.push({
+      id,
+      program,
+      access: a.id,
+      symbol: b.symbol,
+      offset: b.offset,
+      regions,
+      address,
+      length,
+      kind,
+      ...(reloc ? { reloc } : {}),
+      gs,
+    });
     const where0 = a.location[0];
     seeds.push({
-      id, access: a.id, object: b.object, symbol: b.symbol, offset: b.offset, regions, gs,
-      globals: legal.globals, slabCaches: legal.slabCaches, slabSites: legal.slabSites,
-      buddySites: legal.buddySites, vmallocCallers: legal.vmallocCallers, flags, allocs: [...new Set(ids)].sort((x, y) => x - y),
+      id,
+      access: a.id,
+      object: b.object,
+      symbol: b.symbol,
+      offset: b.offset,
+      regions,
+      gs,
+      globals: legal.globals,
+      slabCaches: legal.slabCaches,
+      slabSites: legal.slabSites,
+      buddySites: legal.buddySites,
+      vmallocCallers: legal.vmallocCallers,
+      flags,
+      allocs: [...new Set(ids)].sort((x, y) => x - y),
       foreignSizes: [...new Set((legal.foreignTypes ?? []).flatMap((t) => (t.size ? [t.size] : [])))].sort((x, y) => x - y),
-      function: a.function, file: where0?.file ?? '', line: where0?.line ?? 0, column: where0?.column ?? 0,
+      function: a.function,
+      file: where0?.file ?? '',
+      line: where0?.line ?? 0,
+      column: where0?.column ?? 0,
       ...(grp.accesses.length > 1 ? { accesses: grp.accesses.map((x) => x.id) } : {}),
-      ...(reloc ? { reloc } : {}), kind,
+      ...(reloc ? { reloc } : {}),
+      kind,
     });
     for (const x of legal.globals) globals.add(x);
     for (const c of legal.slabCaches) caches.add(c);
     const where = a.location[0];
     const siteArg = gs ? `${id}u | KC_SITE_GS` : `${id}u`;
     const more = grp.accesses.length > 1 ? ` (+${grp.accesses.length - 1} more accesses on this instruction)` : '';
-    const what = kind === 'writer'
-      ? ` * checks: the call's write [dst, dst + len) of ${cComment(a.callee ?? '?')}${length === '1ULL' ? ' (no length argument: its first byte)' : ''}\n`
-      : kind === 'rep' ? ` * checks: the rep string store's rcx elements of ${length.replace('ULL', '')} bytes from rdi, up or down by DF\n` : '';
-    const body = kind === 'rep'
-      ? `kc_site_check_rep(ctx, ${siteArg}, ${address}, ctx->cx, ${length}, ctx->flags, ctx->sp);`
-      : `kc_site_check(ctx, ${siteArg}, ${address}, ${length}, ctx->sp);`;
+    const what =
+      kind === 'writer'
+        ? ` * checks: the call's write [dst, dst + len) of ${cComment(a.callee ?? '?')}${length === '1ULL' ? ' (no length argument: its first byte)' : ''}\n`
+        : kind === 'rep'
+          ? ` * checks: the rep string store's rcx elements of ${length.replace('ULL', '')} bytes from rdi, up or down by DF\n`
+          : '';
+    const body =
+      kind === 'rep'
+        ? `kc_site_check_rep(ctx, ${siteArg}, ${address}, ctx->cx, ${length}, ctx->flags, ctx->sp);`
+        : `kc_site_check(ctx, ${siteArg}, ${address}, ${length}, ctx->sp);`;
     programs.push(
       `/* site ${id}: access ${cComment(a.id)}${more} in ${cComment(a.function)}` +
         (where ? ` at ${cComment(where.file)}:${where.line}:${where.column}` : '') +
         `; ${cComment(b.symbol)}+0x${b.offset.toString(16)} in ${cComment(b.object)}\n` +
-        legalSetComment(legal, regions, flags, (sid) => allocIds.get(sid)) + what +
+        legalSetComment(legal, regions, flags, (sid) => allocIds.get(sid)) +
+        what +
         ` */\n` +
         `SEC(${sectionName(b.symbol, b.offset)})\n` +
         `int ${program}(struct pt_regs *ctx)\n{\n\t${body}\n\treturn 0;\n}\n`,
@@ -571,10 +680,12 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   for (const grp of groups.values()) generate(grp);
   const probePrograms = probes.map((p) => {
     const a = allocs[p.alloc]!;
-    return `/* allocation ${p.alloc}: ${cComment(a.site)} (${cComment(a.allocator)}) at ${cComment(a.file)}:${a.line}; ` +
+    return (
+      `/* allocation ${p.alloc}: ${cComment(a.site)} (${cComment(a.allocator)}) at ${cComment(a.file)}:${a.line}; ` +
       `after the call at ${cComment(p.symbol)}+0x${p.offset.toString(16)} */\n` +
       `SEC(${sectionName(p.symbol, p.offset)})\n` +
-      `int ${p.program}(struct pt_regs *ctx)\n{\n\tkc_track(${p.alloc}u, ctx->ax);\n\treturn 0;\n}\n`;
+      `int ${p.program}(struct pt_regs *ctx)\n{\n\tkc_track(${p.alloc}u, ctx->ax);\n\treturn 0;\n}\n`
+    );
   });
 
   const c =
@@ -595,13 +706,19 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   // integrity: the seed's hash, compiled into both the object (kc_policy_hash) and the loader (KC_SEED_HASH)
   const seedH = seedHeader(policy, seeds, allocs, probes);
   const hash = `0x${createHash('sha256').update(seedH).update('\0').update(c).digest('hex').slice(0, 16)}`;
-  const cHashed = c.replace('#include "vmlinux.h"\n', `#define KC_POLICY_HASH ${hash}ULL /* the seed's, checked by the loader */\n#include "vmlinux.h"\n`);
+  const cHashed = c.replace(
+    '#include "vmlinux.h"\n',
+    `#define KC_POLICY_HASH ${hash}ULL /* the seed's, checked by the loader */\n#include "vmlinux.h"\n`,
+  );
   const files: EmittedFile[] = [{ name: `${base}.bpf.c`, content: cHashed }];
   files.push({
     name: `${base}.seed.json`,
     content: `${JSON.stringify({ schema: 'kcompart.bpf-seed', version: 2, compartment: policy.compartment.name, hash, sites: seeds, allocs, probes, caches: policy.caches }, null, 1)}\n`,
   });
-  files.push({ name: `${base}.seed.h`, content: `${seedH}\n/* the hash of this seed (before this line) and of ${cComment(base)}.bpf.c, also compiled into the BPF object */\n#define KC_SEED_HASH ${hash}ULL\n` });
+  files.push({
+    name: `${base}.seed.h`,
+    content: `${seedH}\n/* the hash of this seed (before this line) and of ${cComment(base)}.bpf.c, also compiled into the BPF object */\n#define KC_SEED_HASH ${hash}ULL\n`,
+  });
   const summary = uncheckedSummary(unchecked);
   files.push({ name: 'unchecked.txt', content: uncheckedText(policy, summary) });
   for (const t of RUNTIME_FILES) {
@@ -614,9 +731,19 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     sites,
     probes,
     stats: {
-      accesses: policy.accesses.length, binarySites, programs: sites.length, skipped, ripResolved,
-      globals: globals.size, caches: caches.size, unnamedSections, overGlobalLimit, merged,
-      allocations: { tracked: allocs.length, untracked: untrackedAllocs, probes: probes.length }, untrackedSites, kinds,
+      accesses: policy.accesses.length,
+      binarySites,
+      programs: sites.length,
+      skipped,
+      ripResolved,
+      globals: globals.size,
+      caches: caches.size,
+      unnamedSections,
+      overGlobalLimit,
+      merged,
+      allocations: { tracked: allocs.length, untracked: untrackedAllocs, probes: probes.length },
+      untrackedSites,
+      kinds,
     },
     unchecked: summary,
   };
@@ -625,9 +752,17 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
 /** Counts unchecked sites by reason, with the line `kcompart emit` prints. */
 export function uncheckedSummary(sites: readonly UncheckedSite[]): UncheckedSummary {
   const n = (r: UncheckedSite['reason']): number => sites.filter((x) => x.reason === r).length;
-  const any = n('any'), unmapped = n('unmapped'), noOperand = n('no-operand'), unsupported = n('unsupported');
+  const any = n('any'),
+    unmapped = n('unmapped'),
+    noOperand = n('no-operand'),
+    unsupported = n('unsupported');
   return {
-    total: sites.length, any, unmapped, noOperand, unsupported, sites,
+    total: sites.length,
+    any,
+    unmapped,
+    noOperand,
+    unsupported,
+    sites,
     line: `unchecked: ${sites.length} machine sites (any ${any}, unmapped ${unmapped}, no-operand ${noOperand}, unsupported ${unsupported})`,
   };
 }
@@ -636,12 +771,21 @@ export function uncheckedSummary(sites: readonly UncheckedSite[]): UncheckedSumm
 function uncheckedText(policy: Policy, u: UncheckedSummary): string {
   const clean = (s: string): string => s.replace(/[\t\n\r]/g, ' ');
   const rows = [...u.sites]
-    .sort((x, y) => x.reason.localeCompare(y.reason) || x.file.localeCompare(y.file) || x.line - y.line || x.column - y.column || x.offset - y.offset)
-    .map((x) => [x.reason, `${x.file}:${x.line}:${x.column}`, x.function, `${x.symbol}+0x${x.offset.toString(16)}`, x.access, x.detail ?? ''].map(clean).join('\t'));
-  return `# kcompart: machine sites of compartment ${clean(policy.compartment.name)} that need a run-time check and get none\n` +
+    .sort(
+      (x, y) =>
+        x.reason.localeCompare(y.reason) || x.file.localeCompare(y.file) || x.line - y.line || x.column - y.column || x.offset - y.offset,
+    )
+    .map((x) =>
+      [x.reason, `${x.file}:${x.line}:${x.column}`, x.function, `${x.symbol}+0x${x.offset.toString(16)}`, x.access, x.detail ?? '']
+        .map(clean)
+        .join('\t'),
+    );
+  return (
+    `# kcompart: machine sites of compartment ${clean(policy.compartment.name)} that need a run-time check and get none\n` +
     `# ${u.line}\n` +
     `# Writes done on the compartment's behalf inside functions outside it, other than the writer calls\n` +
     `# checked at the call (the writer table), are out of scope: they are not sites of this policy.\n` +
     `# reason\tsource\tfunction\tprobe\taccess\tdetail\n` +
-    rows.map((r) => `${r}\n`).join('');
+    rows.map((r) => `${r}\n`).join('')
+  );
 }

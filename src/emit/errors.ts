@@ -21,7 +21,9 @@ export class BpfCompileError extends Error {
     readonly exitCode: number | null,
   ) {
     const first = diagnostics.find((d) => d.severity === 'error' || d.severity === 'fatal error');
-    super(`clang failed on ${file}${first ? `: ${first.file}:${first.line}:${first.column}: ${first.message}` : `: ${stderr.trim().split('\n')[0] ?? `exit ${exitCode}`}`}`);
+    super(
+      `clang failed on ${file}${first ? `: ${first.file}:${first.line}:${first.column}: ${first.message}` : `: ${stderr.trim().split('\n')[0] ?? `exit ${exitCode}`}`}`,
+    );
   }
 }
 

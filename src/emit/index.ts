@@ -1,10 +1,39 @@
 // The emit layer's public surface: eBPF C generation from a mapped policy,
 // the loader's seed header, the escaping of names into C, and the clang
 // driver (DESIGN.md §5).
-export { emitBpf, unionLegal, addressExpression, sectionName, regionBits, defaultRuntimeDir, defaultTemplatesDir, skeletonName, REGION, SITE_FLAG, RUNTIME_PROGRAMS, RUNTIME_FILES, LOADER_SOURCES, TEMPLATE_FILES, MAX_SITE_GLOBALS, ARGUMENT_REGISTERS, uncheckedSummary } from './emit.js';
+export {
+  emitBpf,
+  unionLegal,
+  addressExpression,
+  sectionName,
+  regionBits,
+  defaultRuntimeDir,
+  defaultTemplatesDir,
+  skeletonName,
+  REGION,
+  SITE_FLAG,
+  RUNTIME_PROGRAMS,
+  RUNTIME_FILES,
+  LOADER_SOURCES,
+  TEMPLATE_FILES,
+  MAX_SITE_GLOBALS,
+  ARGUMENT_REGISTERS,
+  uncheckedSummary,
+} from './emit.js';
 export { KC, KC_COUNTER } from './constants.js';
 export { seedHeader, parseHolder, kernelName } from './seed.js';
-export type { EmitOptions, EmitResult, EmitStats, EmittedFile, EmittedProbe, EmittedSite, SkipReason, SiteKind, UncheckedSite, UncheckedSummary } from './emit.js';
+export type {
+  EmitOptions,
+  EmitResult,
+  EmitStats,
+  EmittedFile,
+  EmittedProbe,
+  EmittedSite,
+  SkipReason,
+  SiteKind,
+  UncheckedSite,
+  UncheckedSummary,
+} from './emit.js';
 export type { SeedAlloc, SeedSite } from './seed.js';
 export { cString, cComment } from './escape.js';
 export { compileBpf, parseDiagnostics } from './compile.js';

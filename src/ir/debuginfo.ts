@@ -19,7 +19,9 @@ export abstract class DINodeBase {
 
 /** `!DILocation`: a source position, its scope and the call site it was inlined into. */
 export class DILocation extends DINodeBase {
-  get kind(): 'DILocation' { return 'DILocation'; }
+  get kind(): 'DILocation' {
+    return 'DILocation';
+  }
   line = 0;
   column = 0;
   scope: MD = null;
@@ -28,11 +30,15 @@ export class DILocation extends DINodeBase {
 }
 /** `!DIExpression(DW_OP_…, …)`: a DWARF expression; operations by name, operands as numbers. */
 export class DIExpression extends DINodeBase {
-  get kind(): 'DIExpression' { return 'DIExpression'; }
+  get kind(): 'DIExpression' {
+    return 'DIExpression';
+  }
   elements: (string | number | bigint)[] = [];
 }
 export class DIGlobalVariableExpression extends DINodeBase {
-  get kind(): 'DIGlobalVariableExpression' { return 'DIGlobalVariableExpression'; }
+  get kind(): 'DIGlobalVariableExpression' {
+    return 'DIGlobalVariableExpression';
+  }
   var: MD = null;
   expr: MD = null;
 }
@@ -44,19 +50,27 @@ abstract class SubrangeBase extends DINodeBase {
   stride: FieldValue = null;
 }
 export class DISubrange extends SubrangeBase {
-  get kind(): 'DISubrange' { return 'DISubrange'; }
+  get kind(): 'DISubrange' {
+    return 'DISubrange';
+  }
 }
 export class DIGenericSubrange extends SubrangeBase {
-  get kind(): 'DIGenericSubrange' { return 'DIGenericSubrange'; }
+  get kind(): 'DIGenericSubrange' {
+    return 'DIGenericSubrange';
+  }
 }
 export class DIEnumerator extends DINodeBase {
-  get kind(): 'DIEnumerator' { return 'DIEnumerator'; }
+  get kind(): 'DIEnumerator' {
+    return 'DIEnumerator';
+  }
   name = '';
   value = 0n;
   isUnsigned = false;
 }
 export class DIBasicType extends DINodeBase {
-  get kind(): 'DIBasicType' { return 'DIBasicType'; }
+  get kind(): 'DIBasicType' {
+    return 'DIBasicType';
+  }
   tag = 'DW_TAG_base_type';
   name = '';
   size = 0;
@@ -65,7 +79,9 @@ export class DIBasicType extends DINodeBase {
   flags: Flags = [];
 }
 export class DIStringType extends DINodeBase {
-  get kind(): 'DIStringType' { return 'DIStringType'; }
+  get kind(): 'DIStringType' {
+    return 'DIStringType';
+  }
   tag = 'DW_TAG_string_type';
   name = '';
   stringLength: MD = null;
@@ -96,14 +112,18 @@ abstract class DITypeBase extends DINodeBase {
  * Pointer-authentication fields (`ptrAuthKey`…, arm64e only) land in `extraFields`.
  */
 export class DIDerivedType extends DITypeBase {
-  get kind(): 'DIDerivedType' { return 'DIDerivedType'; }
+  get kind(): 'DIDerivedType' {
+    return 'DIDerivedType';
+  }
   extraData: MD = null;
   dwarfAddressSpace: FieldValue = null;
   annotations: MD = null;
 }
 /** Structs, unions, enums, arrays: `elements` lists members / enumerators / subranges. */
 export class DICompositeType extends DITypeBase {
-  get kind(): 'DICompositeType' { return 'DICompositeType'; }
+  get kind(): 'DICompositeType' {
+    return 'DICompositeType';
+  }
   elements: MD = null;
   runtimeLang: FieldValue = null;
   vtableHolder: MD = null;
@@ -117,14 +137,18 @@ export class DICompositeType extends DITypeBase {
   annotations: MD = null;
 }
 export class DISubroutineType extends DINodeBase {
-  get kind(): 'DISubroutineType' { return 'DISubroutineType'; }
+  get kind(): 'DISubroutineType' {
+    return 'DISubroutineType';
+  }
   flags: Flags = [];
   cc: FieldValue = null;
   /** Return type then parameter types (`null` for void). */
   types: MD = null;
 }
 export class DIFile extends DINodeBase {
-  get kind(): 'DIFile' { return 'DIFile'; }
+  get kind(): 'DIFile' {
+    return 'DIFile';
+  }
   filename = '';
   directory = '';
   checksumkind = '';
@@ -132,7 +156,9 @@ export class DIFile extends DINodeBase {
   source: FieldValue = null;
 }
 export class DICompileUnit extends DINodeBase {
-  get kind(): 'DICompileUnit' { return 'DICompileUnit'; }
+  get kind(): 'DICompileUnit' {
+    return 'DICompileUnit';
+  }
   language = '';
   file: MD = null;
   producer = '';
@@ -155,7 +181,9 @@ export class DICompileUnit extends DINodeBase {
   sdk = '';
 }
 export class DISubprogram extends DINodeBase {
-  get kind(): 'DISubprogram' { return 'DISubprogram'; }
+  get kind(): 'DISubprogram' {
+    return 'DISubprogram';
+  }
   scope: MD = null;
   name = '';
   linkageName = '';
@@ -181,26 +209,34 @@ export class DISubprogram extends DINodeBase {
   targetFuncName = '';
 }
 export class DILexicalBlock extends DINodeBase {
-  get kind(): 'DILexicalBlock' { return 'DILexicalBlock'; }
+  get kind(): 'DILexicalBlock' {
+    return 'DILexicalBlock';
+  }
   scope: MD = null;
   file: MD = null;
   line = 0;
   column = 0;
 }
 export class DILexicalBlockFile extends DINodeBase {
-  get kind(): 'DILexicalBlockFile' { return 'DILexicalBlockFile'; }
+  get kind(): 'DILexicalBlockFile' {
+    return 'DILexicalBlockFile';
+  }
   scope: MD = null;
   file: MD = null;
   discriminator = 0;
 }
 export class DINamespace extends DINodeBase {
-  get kind(): 'DINamespace' { return 'DINamespace'; }
+  get kind(): 'DINamespace' {
+    return 'DINamespace';
+  }
   scope: MD = null;
   name = '';
   exportSymbols = false;
 }
 export class DICommonBlock extends DINodeBase {
-  get kind(): 'DICommonBlock' { return 'DICommonBlock'; }
+  get kind(): 'DICommonBlock' {
+    return 'DICommonBlock';
+  }
   scope: MD = null;
   declaration: MD = null;
   name = '';
@@ -208,7 +244,9 @@ export class DICommonBlock extends DINodeBase {
   line = 0;
 }
 export class DIModule extends DINodeBase {
-  get kind(): 'DIModule' { return 'DIModule'; }
+  get kind(): 'DIModule' {
+    return 'DIModule';
+  }
   scope: MD = null;
   name = '';
   configMacros = '';
@@ -219,27 +257,35 @@ export class DIModule extends DINodeBase {
   isDecl = false;
 }
 export class DIMacro extends DINodeBase {
-  get kind(): 'DIMacro' { return 'DIMacro'; }
+  get kind(): 'DIMacro' {
+    return 'DIMacro';
+  }
   type = '';
   line = 0;
   name = '';
   value = '';
 }
 export class DIMacroFile extends DINodeBase {
-  get kind(): 'DIMacroFile' { return 'DIMacroFile'; }
+  get kind(): 'DIMacroFile' {
+    return 'DIMacroFile';
+  }
   type = 'DW_MACINFO_start_file';
   line = 0;
   file: MD = null;
   nodes: MD = null;
 }
 export class DITemplateTypeParameter extends DINodeBase {
-  get kind(): 'DITemplateTypeParameter' { return 'DITemplateTypeParameter'; }
+  get kind(): 'DITemplateTypeParameter' {
+    return 'DITemplateTypeParameter';
+  }
   name = '';
   type: MD = null;
   defaulted = false;
 }
 export class DITemplateValueParameter extends DINodeBase {
-  get kind(): 'DITemplateValueParameter' { return 'DITemplateValueParameter'; }
+  get kind(): 'DITemplateValueParameter' {
+    return 'DITemplateValueParameter';
+  }
   tag = 'DW_TAG_template_value_parameter';
   name = '';
   type: MD = null;
@@ -247,7 +293,9 @@ export class DITemplateValueParameter extends DINodeBase {
   value: MD = null;
 }
 export class DIGlobalVariable extends DINodeBase {
-  get kind(): 'DIGlobalVariable' { return 'DIGlobalVariable'; }
+  get kind(): 'DIGlobalVariable' {
+    return 'DIGlobalVariable';
+  }
   name = '';
   scope: MD = null;
   linkageName = '';
@@ -263,7 +311,9 @@ export class DIGlobalVariable extends DINodeBase {
 }
 /** A local variable or (with `arg:` > 0) a parameter. */
 export class DILocalVariable extends DINodeBase {
-  get kind(): 'DILocalVariable' { return 'DILocalVariable'; }
+  get kind(): 'DILocalVariable' {
+    return 'DILocalVariable';
+  }
   name = '';
   arg = 0;
   scope: MD = null;
@@ -275,14 +325,18 @@ export class DILocalVariable extends DINodeBase {
   annotations: MD = null;
 }
 export class DILabel extends DINodeBase {
-  get kind(): 'DILabel' { return 'DILabel'; }
+  get kind(): 'DILabel' {
+    return 'DILabel';
+  }
   scope: MD = null;
   name = '';
   file: MD = null;
   line = 0;
 }
 export class DIObjCProperty extends DINodeBase {
-  get kind(): 'DIObjCProperty' { return 'DIObjCProperty'; }
+  get kind(): 'DIObjCProperty' {
+    return 'DIObjCProperty';
+  }
   name = '';
   file: MD = null;
   line = 0;
@@ -292,7 +346,9 @@ export class DIObjCProperty extends DINodeBase {
   type: MD = null;
 }
 export class DIImportedEntity extends DINodeBase {
-  get kind(): 'DIImportedEntity' { return 'DIImportedEntity'; }
+  get kind(): 'DIImportedEntity' {
+    return 'DIImportedEntity';
+  }
   tag = '';
   scope: MD = null;
   entity: MD = null;
@@ -303,10 +359,14 @@ export class DIImportedEntity extends DINodeBase {
 }
 /** `distinct !DIAssignID()`: links `#dbg_assign` records to the stores they describe. */
 export class DIAssignID extends DINodeBase {
-  get kind(): 'DIAssignID' { return 'DIAssignID'; }
+  get kind(): 'DIAssignID' {
+    return 'DIAssignID';
+  }
 }
 export class GenericDINode extends DINodeBase {
-  get kind(): 'GenericDINode' { return 'GenericDINode'; }
+  get kind(): 'GenericDINode' {
+    return 'GenericDINode';
+  }
   tag = '';
   header = '';
   operands: MD = null;
@@ -314,12 +374,36 @@ export class GenericDINode extends DINodeBase {
 
 /** Every typed DI node. Narrow on `kind`. */
 export type DINode =
-  | DILocation | DIExpression | DIGlobalVariableExpression | DISubrange | DIGenericSubrange
-  | DIEnumerator | DIBasicType | DIStringType | DIDerivedType | DICompositeType
-  | DISubroutineType | DIFile | DICompileUnit | DISubprogram | DILexicalBlock
-  | DILexicalBlockFile | DINamespace | DICommonBlock | DIModule | DIMacro | DIMacroFile
-  | DITemplateTypeParameter | DITemplateValueParameter | DIGlobalVariable | DILocalVariable
-  | DILabel | DIObjCProperty | DIImportedEntity | DIAssignID | GenericDINode;
+  | DILocation
+  | DIExpression
+  | DIGlobalVariableExpression
+  | DISubrange
+  | DIGenericSubrange
+  | DIEnumerator
+  | DIBasicType
+  | DIStringType
+  | DIDerivedType
+  | DICompositeType
+  | DISubroutineType
+  | DIFile
+  | DICompileUnit
+  | DISubprogram
+  | DILexicalBlock
+  | DILexicalBlockFile
+  | DINamespace
+  | DICommonBlock
+  | DIModule
+  | DIMacro
+  | DIMacroFile
+  | DITemplateTypeParameter
+  | DITemplateValueParameter
+  | DIGlobalVariable
+  | DILocalVariable
+  | DILabel
+  | DIObjCProperty
+  | DIImportedEntity
+  | DIAssignID
+  | GenericDINode;
 
 type DINodeClass = new () => DINode;
 

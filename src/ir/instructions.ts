@@ -6,9 +6,7 @@
 import type { Attribute } from './attributes.js';
 import type { DILocation } from './debuginfo.js';
 import type { Metadata } from './metadata.js';
-import type {
-  AtomicOrdering, BinaryOpcode, CastOpcode, CompareOpcode, ExceptionOpcode, Opcode,
-} from './opcodes.js';
+import type { AtomicOrdering, BinaryOpcode, CastOpcode, CompareOpcode, ExceptionOpcode, Opcode } from './opcodes.js';
 import type { FunctionType, Type } from './types.js';
 import type { BasicBlock, Function, Value } from './values.js';
 
@@ -58,13 +56,23 @@ abstract class InstructionBase {
 // ---- terminators ----
 export class ReturnInst extends InstructionBase {
   readonly opcode = 'ret' as const;
-  get returnValue(): Value | undefined { return this.operands[0]; }
+  get returnValue(): Value | undefined {
+    return this.operands[0];
+  }
 }
 export class BranchInst extends InstructionBase {
   readonly opcode = 'br' as const;
   /** One target (unconditional) or [true, false] targets. */
-  constructor(type: Type, operands: Value[], readonly targets: BasicBlock[]) { super(type, operands); }
-  get condition(): Value | undefined { return this.operands[0]; }
+  constructor(
+    type: Type,
+    operands: Value[],
+    readonly targets: BasicBlock[],
+  ) {
+    super(type, operands);
+  }
+  get condition(): Value | undefined {
+    return this.operands[0];
+  }
 }
 export class SwitchInst extends InstructionBase {
   readonly opcode = 'switch' as const;
@@ -74,15 +82,29 @@ export class SwitchInst extends InstructionBase {
     readonly defaultDest: BasicBlock,
     /** Case values are operands[1..]; destinations in the same order. */
     readonly caseDests: BasicBlock[],
-  ) { super(type, operands); }
-  get condition(): Value { return this.operands[0]!; }
+  ) {
+    super(type, operands);
+  }
+  get condition(): Value {
+    return this.operands[0]!;
+  }
 }
 export class IndirectBrInst extends InstructionBase {
   readonly opcode = 'indirectbr' as const;
-  constructor(type: Type, operands: Value[], readonly destinations: BasicBlock[]) { super(type, operands); }
+  constructor(
+    type: Type,
+    operands: Value[],
+    readonly destinations: BasicBlock[],
+  ) {
+    super(type, operands);
+  }
 }
-export class UnreachableInst extends InstructionBase { readonly opcode = 'unreachable' as const; }
-export class ResumeInst extends InstructionBase { readonly opcode = 'resume' as const; }
+export class UnreachableInst extends InstructionBase {
+  readonly opcode = 'unreachable' as const;
+}
+export class ResumeInst extends InstructionBase {
+  readonly opcode = 'resume' as const;
+}
 
 /** What `call`, `invoke` and `callbr` share. Operands are the arguments, then the callee. */
 abstract class CallBaseInst extends InstructionBase {
@@ -99,9 +121,15 @@ abstract class CallBaseInst extends InstructionBase {
     operands: Value[],
     /** The callee's function type as the call site states it. */
     readonly functionType: FunctionType,
-  ) { super(type, operands); }
-  get callee(): Value { return this.operands[this.operands.length - 1]!; }
-  get args(): Value[] { return this.operands.slice(0, this.operands.length - 1); }
+  ) {
+    super(type, operands);
+  }
+  get callee(): Value {
+    return this.operands[this.operands.length - 1]!;
+  }
+  get args(): Value[] {
+    return this.operands.slice(0, this.operands.length - 1);
+  }
   /**
    * The function called directly, as LLVM's `CallBase::getCalledFunction`:
    * undefined for indirect calls, inline asm, calls through an alias or a cast,
@@ -134,7 +162,13 @@ export class UnaryOperator extends InstructionBase {
   fastMath: string[] | undefined = undefined;
 }
 export class BinaryOperator extends InstructionBase {
-  constructor(type: Type, operands: Value[], readonly opcode: BinaryOpcode) { super(type, operands); }
+  constructor(
+    type: Type,
+    operands: Value[],
+    readonly opcode: BinaryOpcode,
+  ) {
+    super(type, operands);
+  }
   nuw = false;
   nsw = false;
   exact = false;
@@ -142,13 +176,24 @@ export class BinaryOperator extends InstructionBase {
   fastMath: string[] | undefined = undefined;
 }
 export class CastInst extends InstructionBase {
-  constructor(type: Type, operands: Value[], readonly opcode: CastOpcode) { super(type, operands); }
+  constructor(
+    type: Type,
+    operands: Value[],
+    readonly opcode: CastOpcode,
+  ) {
+    super(type, operands);
+  }
   nneg = false;
   nuw = false;
   nsw = false;
 }
 export class CmpInst extends InstructionBase {
-  constructor(type: Type, operands: Value[], readonly opcode: CompareOpcode, readonly predicate: string) {
+  constructor(
+    type: Type,
+    operands: Value[],
+    readonly opcode: CompareOpcode,
+    readonly predicate: string,
+  ) {
     super(type, operands);
   }
   samesign = false;
@@ -156,28 +201,54 @@ export class CmpInst extends InstructionBase {
 }
 
 // ---- vector and aggregate ----
-export class ExtractElementInst extends InstructionBase { readonly opcode = 'extractelement' as const; }
-export class InsertElementInst extends InstructionBase { readonly opcode = 'insertelement' as const; }
-export class ShuffleVectorInst extends InstructionBase { readonly opcode = 'shufflevector' as const; }
+export class ExtractElementInst extends InstructionBase {
+  readonly opcode = 'extractelement' as const;
+}
+export class InsertElementInst extends InstructionBase {
+  readonly opcode = 'insertelement' as const;
+}
+export class ShuffleVectorInst extends InstructionBase {
+  readonly opcode = 'shufflevector' as const;
+}
 export class ExtractValueInst extends InstructionBase {
   readonly opcode = 'extractvalue' as const;
-  constructor(type: Type, operands: Value[], readonly indices: number[]) { super(type, operands); }
+  constructor(
+    type: Type,
+    operands: Value[],
+    readonly indices: number[],
+  ) {
+    super(type, operands);
+  }
 }
 export class InsertValueInst extends InstructionBase {
   readonly opcode = 'insertvalue' as const;
-  constructor(type: Type, operands: Value[], readonly indices: number[]) { super(type, operands); }
+  constructor(
+    type: Type,
+    operands: Value[],
+    readonly indices: number[],
+  ) {
+    super(type, operands);
+  }
 }
 
 // ---- memory ----
 export class AllocaInst extends InstructionBase {
   readonly opcode = 'alloca' as const;
-  constructor(type: Type, operands: Value[], readonly allocatedType: Type) { super(type, operands); }
+  constructor(
+    type: Type,
+    operands: Value[],
+    readonly allocatedType: Type,
+  ) {
+    super(type, operands);
+  }
   align: number | undefined = undefined;
   addrSpace = 0;
   inalloca = false;
   swifterror = false;
   /** Element count operand, if given. */
-  get arraySize(): Value | undefined { return this.operands[0]; }
+  get arraySize(): Value | undefined {
+    return this.operands[0];
+  }
 }
 interface AtomicInfo {
   atomic: boolean;
@@ -191,7 +262,9 @@ export class LoadInst extends InstructionBase implements AtomicInfo {
   syncScope: string | undefined = undefined;
   ordering: AtomicOrdering | undefined = undefined;
   align: number | undefined = undefined;
-  get pointer(): Value { return this.operands[0]!; }
+  get pointer(): Value {
+    return this.operands[0]!;
+  }
 }
 export class StoreInst extends InstructionBase implements AtomicInfo {
   readonly opcode = 'store' as const;
@@ -200,8 +273,12 @@ export class StoreInst extends InstructionBase implements AtomicInfo {
   syncScope: string | undefined = undefined;
   ordering: AtomicOrdering | undefined = undefined;
   align: number | undefined = undefined;
-  get value(): Value { return this.operands[0]!; }
-  get pointer(): Value { return this.operands[1]!; }
+  get value(): Value {
+    return this.operands[0]!;
+  }
+  get pointer(): Value {
+    return this.operands[1]!;
+  }
 }
 export class FenceInst extends InstructionBase {
   readonly opcode = 'fence' as const;
@@ -216,41 +293,71 @@ export class AtomicCmpXchgInst extends InstructionBase {
   successOrdering!: AtomicOrdering;
   failureOrdering!: AtomicOrdering;
   align: number | undefined = undefined;
-  get pointer(): Value { return this.operands[0]!; }
+  get pointer(): Value {
+    return this.operands[0]!;
+  }
 }
 export class AtomicRMWInst extends InstructionBase {
   readonly opcode = 'atomicrmw' as const;
-  constructor(type: Type, operands: Value[], readonly operation: string) { super(type, operands); }
+  constructor(
+    type: Type,
+    operands: Value[],
+    readonly operation: string,
+  ) {
+    super(type, operands);
+  }
   volatile = false;
   syncScope: string | undefined = undefined;
   ordering!: AtomicOrdering;
   align: number | undefined = undefined;
-  get pointer(): Value { return this.operands[0]!; }
+  get pointer(): Value {
+    return this.operands[0]!;
+  }
 }
 export class GetElementPtrInst extends InstructionBase {
   readonly opcode = 'getelementptr' as const;
-  constructor(type: Type, operands: Value[], readonly sourceElementType: Type) { super(type, operands); }
+  constructor(
+    type: Type,
+    operands: Value[],
+    readonly sourceElementType: Type,
+  ) {
+    super(type, operands);
+  }
   inbounds = false;
   nusw = false;
   nuw = false;
   /** `inrange(a, b)` or, in older IR, the index marked `inrange`. */
   inrange: string | undefined = undefined;
-  get pointer(): Value { return this.operands[0]!; }
-  get indices(): Value[] { return this.operands.slice(1); }
+  get pointer(): Value {
+    return this.operands[0]!;
+  }
+  get indices(): Value[] {
+    return this.operands.slice(1);
+  }
 }
 
 // ---- other ----
 export class PHINode extends InstructionBase {
   readonly opcode = 'phi' as const;
-  constructor(type: Type, operands: Value[], readonly incomingBlocks: BasicBlock[]) { super(type, operands); }
+  constructor(
+    type: Type,
+    operands: Value[],
+    readonly incomingBlocks: BasicBlock[],
+  ) {
+    super(type, operands);
+  }
   fastMath: string[] | undefined = undefined;
 }
 export class SelectInst extends InstructionBase {
   readonly opcode = 'select' as const;
   fastMath: string[] | undefined = undefined;
 }
-export class FreezeInst extends InstructionBase { readonly opcode = 'freeze' as const; }
-export class VAArgInst extends InstructionBase { readonly opcode = 'va_arg' as const; }
+export class FreezeInst extends InstructionBase {
+  readonly opcode = 'freeze' as const;
+}
+export class VAArgInst extends InstructionBase {
+  readonly opcode = 'va_arg' as const;
+}
 /** Exception-handling pads and returns (`landingpad`, `catchpad`, `cleanuppad`, `catchswitch`, `catchret`, `cleanupret`). */
 export class EHInst extends InstructionBase {
   constructor(
@@ -259,7 +366,9 @@ export class EHInst extends InstructionBase {
     readonly opcode: ExceptionOpcode,
     /** Successor blocks (handlers, unwind destination), in textual order. */
     readonly successors: BasicBlock[],
-  ) { super(type, operands); }
+  ) {
+    super(type, operands);
+  }
   /** `landingpad`: `cleanup` and the clause kinds. */
   cleanup = false;
   clauses: ('catch' | 'filter')[] = [];
@@ -267,12 +376,36 @@ export class EHInst extends InstructionBase {
 
 /** Every instruction. Narrow on `opcode`. */
 export type Instruction =
-  | ReturnInst | BranchInst | SwitchInst | IndirectBrInst | UnreachableInst | ResumeInst
-  | CallInst | InvokeInst | CallBrInst
-  | UnaryOperator | BinaryOperator | CastInst | CmpInst
-  | ExtractElementInst | InsertElementInst | ShuffleVectorInst | ExtractValueInst | InsertValueInst
-  | AllocaInst | LoadInst | StoreInst | FenceInst | AtomicCmpXchgInst | AtomicRMWInst | GetElementPtrInst
-  | PHINode | SelectInst | FreezeInst | VAArgInst | EHInst;
+  | ReturnInst
+  | BranchInst
+  | SwitchInst
+  | IndirectBrInst
+  | UnreachableInst
+  | ResumeInst
+  | CallInst
+  | InvokeInst
+  | CallBrInst
+  | UnaryOperator
+  | BinaryOperator
+  | CastInst
+  | CmpInst
+  | ExtractElementInst
+  | InsertElementInst
+  | ShuffleVectorInst
+  | ExtractValueInst
+  | InsertValueInst
+  | AllocaInst
+  | LoadInst
+  | StoreInst
+  | FenceInst
+  | AtomicCmpXchgInst
+  | AtomicRMWInst
+  | GetElementPtrInst
+  | PHINode
+  | SelectInst
+  | FreezeInst
+  | VAArgInst
+  | EHInst;
 
 export type CallBase = CallInst | InvokeInst | CallBrInst;
 

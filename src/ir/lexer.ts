@@ -6,8 +6,21 @@ import { ParseError } from './errors.js';
 
 export const enum Tok {
   Eof,
-  Equal, Comma, Star, LSquare, RSquare, LBrace, RBrace, Less, Greater, LParen, RParen,
-  Exclaim, Bar, DotDotDot, Colon,
+  Equal,
+  Comma,
+  Star,
+  LSquare,
+  RSquare,
+  LBrace,
+  RBrace,
+  Less,
+  Greater,
+  LParen,
+  RParen,
+  Exclaim,
+  Bar,
+  DotDotDot,
+  Colon,
   /** `name:` or `"quoted":` block label; value in `text`. */
   LabelStr,
   /** `12:` numbered block label. */
@@ -65,7 +78,11 @@ export function unescapeBytes(s: string): string {
     const c = s.charCodeAt(i);
     if (c === 92 && i + 1 < s.length) {
       const n = s.charCodeAt(i + 1);
-      if (n === 92) { out += '\\'; i++; continue; }
+      if (n === 92) {
+        out += '\\';
+        i++;
+        continue;
+      }
       if (i + 2 < s.length && cls[n]! & C_HEX && cls[s.charCodeAt(i + 2)]! & C_HEX) {
         out += String.fromCharCode(parseInt(s.substr(i + 1, 2), 16));
         i += 2;
@@ -114,33 +131,83 @@ export class Lexer {
     // skip whitespace and comments
     for (;;) {
       const c = src.charCodeAt(p);
-      if (c === 32 || c === 10 || c === 9 || c === 13) { p++; continue; }
-      if (c === 59) { // ;
+      if (c === 32 || c === 10 || c === 9 || c === 13) {
+        p++;
+        continue;
+      }
+      if (c === 59) {
+        // ;
         const nl = src.indexOf('\n', p);
         p = nl < 0 ? this.len : nl + 1;
         continue;
       }
-      if (c === 11 || c === 12) { p++; continue; }
+      if (c === 11 || c === 12) {
+        p++;
+        continue;
+      }
       break;
     }
     this.start = p;
-    if (p >= this.len) { this.pos = p; this.end = p; return (this.kind = Tok.Eof); }
+    if (p >= this.len) {
+      this.pos = p;
+      this.end = p;
+      return (this.kind = Tok.Eof);
+    }
     const c = src.charCodeAt(p);
     let k: Tok;
     switch (c) {
-      case 61: k = Tok.Equal; p++; break; // =
-      case 44: k = Tok.Comma; p++; break;
-      case 42: k = Tok.Star; p++; break;
-      case 91: k = Tok.LSquare; p++; break;
-      case 93: k = Tok.RSquare; p++; break;
-      case 123: k = Tok.LBrace; p++; break;
-      case 125: k = Tok.RBrace; p++; break;
-      case 60: k = Tok.Less; p++; break;
-      case 62: k = Tok.Greater; p++; break;
-      case 40: k = Tok.LParen; p++; break;
-      case 41: k = Tok.RParen; p++; break;
-      case 124: k = Tok.Bar; p++; break;
-      case 58: k = Tok.Colon; p++; break;
+      case 61:
+        k = Tok.Equal;
+        p++;
+        break; // =
+      case 44:
+        k = Tok.Comma;
+        p++;
+        break;
+      case 42:
+        k = Tok.Star;
+        p++;
+        break;
+      case 91:
+        k = Tok.LSquare;
+        p++;
+        break;
+      case 93:
+        k = Tok.RSquare;
+        p++;
+        break;
+      case 123:
+        k = Tok.LBrace;
+        p++;
+        break;
+      case 125:
+        k = Tok.RBrace;
+        p++;
+        break;
+      case 60:
+        k = Tok.Less;
+        p++;
+        break;
+      case 62:
+        k = Tok.Greater;
+        p++;
+        break;
+      case 40:
+        k = Tok.LParen;
+        p++;
+        break;
+      case 41:
+        k = Tok.RParen;
+        p++;
+        break;
+      case 124:
+        k = Tok.Bar;
+        p++;
+        break;
+      case 58:
+        k = Tok.Colon;
+        p++;
+        break;
       case 64: // @
         p = this.lexVar(p + 1, Tok.GlobalVar, Tok.GlobalId);
         k = this.kind;
@@ -149,12 +216,14 @@ export class Lexer {
         p = this.lexVar(p + 1, Tok.LocalVar, Tok.LocalVarId);
         k = this.kind;
         break;
-      case 36: { // $
+      case 36: {
+        // $
         p = this.lexVar(p + 1, Tok.ComdatVar, Tok.ComdatVar);
         k = Tok.ComdatVar;
         break;
       }
-      case 33: { // !
+      case 33: {
+        // !
         let q = p + 1;
         const n = src.charCodeAt(q);
         if ((cls[n]! & C_NAME && !(cls[n]! & C_DIGIT)) || n === 92) {
@@ -172,7 +241,8 @@ export class Lexer {
         }
         break;
       }
-      case 35: { // #
+      case 35: {
+        // #
         let q = p + 1;
         if (cls[src.charCodeAt(q)]! & C_DIGIT) {
           while (cls[src.charCodeAt(q)]! & C_DIGIT) q++;
@@ -189,7 +259,8 @@ export class Lexer {
         p = q;
         break;
       }
-      case 94: { // ^
+      case 94: {
+        // ^
         let q = p + 1;
         while (cls[src.charCodeAt(q)]! & C_DIGIT) q++;
         if (q === p + 1) this.fail(p, 'a token', `'^'`);
@@ -198,22 +269,37 @@ export class Lexer {
         p = q;
         break;
       }
-      case 34: { // "
+      case 34: {
+        // "
         const q = this.stringEnd(p);
         this.text = unescapeBytes(src.slice(p + 1, q - 1));
-        if (src.charCodeAt(q) === 58) { k = Tok.LabelStr; this.text = bytesToText(this.text); p = q + 1; }
-        else { k = Tok.String; p = q; }
+        if (src.charCodeAt(q) === 58) {
+          k = Tok.LabelStr;
+          this.text = bytesToText(this.text);
+          p = q + 1;
+        } else {
+          k = Tok.String;
+          p = q;
+        }
         break;
       }
       case 46: // .
-        if (src.charCodeAt(p + 1) === 46 && src.charCodeAt(p + 2) === 46) { k = Tok.DotDotDot; p += 3; break; }
+        if (src.charCodeAt(p + 1) === 46 && src.charCodeAt(p + 2) === 46) {
+          k = Tok.DotDotDot;
+          p += 3;
+          break;
+        }
         p = this.lexLabelOrFail(p);
         k = Tok.LabelStr;
         break;
       default:
-        if (cls[c]! & C_DIGIT || c === 45 || c === 43) { p = this.lexNumber(p); k = this.kind; }
-        else if (cls[c]! & C_ALPHA) { p = this.lexWord(p); k = this.kind; }
-        else this.fail(p, 'a token', describeChar(c));
+        if (cls[c]! & C_DIGIT || c === 45 || c === 43) {
+          p = this.lexNumber(p);
+          k = this.kind;
+        } else if (cls[c]! & C_ALPHA) {
+          p = this.lexWord(p);
+          k = this.kind;
+        } else this.fail(p, 'a token', describeChar(c));
     }
     this.pos = p;
     this.end = p;
@@ -300,7 +386,11 @@ export class Lexer {
       if (c === 45) {
         let r = q;
         while (cls[src.charCodeAt(r)]! & C_NAME) r++;
-        if (src.charCodeAt(r) === 58) { this.text = src.slice(p, r); this.kind = Tok.LabelStr; return r + 1; }
+        if (src.charCodeAt(r) === 58) {
+          this.text = src.slice(p, r);
+          this.kind = Tok.LabelStr;
+          return r + 1;
+        }
       }
       return this.fail(p, 'a number', describeChar(c));
     }
@@ -322,11 +412,15 @@ export class Lexer {
       this.kind = Tok.Float;
       return q;
     }
-    if (c !== 43 && (cls[n]! & C_NAME)) {
+    if (c !== 43 && cls[n]! & C_NAME) {
       // `12abc:` or `-1.x:` style labels
       let r = q;
       while (cls[src.charCodeAt(r)]! & C_NAME) r++;
-      if (src.charCodeAt(r) === 58) { this.text = src.slice(p, r); this.kind = Tok.LabelStr; return r + 1; }
+      if (src.charCodeAt(r) === 58) {
+        this.text = src.slice(p, r);
+        this.kind = Tok.LabelStr;
+        return r + 1;
+      }
     }
     if (n === 58 && c !== 45 && c !== 43) {
       this.text = src.slice(p, q);
@@ -363,7 +457,11 @@ export class Lexer {
     // `iN`
     if (src.charCodeAt(p) === 105 && q > p + 1) {
       let allDigits = true;
-      for (let i = p + 1; i < q; i++) if (!(cls[src.charCodeAt(i)]! & C_DIGIT)) { allDigits = false; break; }
+      for (let i = p + 1; i < q; i++)
+        if (!(cls[src.charCodeAt(i)]! & C_DIGIT)) {
+          allDigits = false;
+          break;
+        }
       if (allDigits) {
         const bits = q - p - 1 > 8 ? Infinity : parseInt(src.slice(p + 1, q), 10);
         if (!(bits >= 1 && bits <= 8388608)) this.fail(p, 'an integer width in 1..2^23', JSON.stringify(src.slice(p, q)));

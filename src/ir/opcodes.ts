@@ -9,8 +9,17 @@
  * for `binary`, `cast`, `compare` and `exception`, which model class holds it.
  */
 export type OpcodeFamily =
-  | 'terminator' | 'exception' | 'call' | 'memory'
-  | 'unary' | 'binary' | 'cast' | 'compare' | 'vector' | 'aggregate' | 'other';
+  | 'terminator'
+  | 'exception'
+  | 'call'
+  | 'memory'
+  | 'unary'
+  | 'binary'
+  | 'cast'
+  | 'compare'
+  | 'vector'
+  | 'aggregate'
+  | 'other';
 
 interface OpcodeInfo {
   readonly family: OpcodeFamily;
@@ -116,9 +125,7 @@ export function opcodesIn<F extends OpcodeFamily>(family: F): ReadonlySet<string
 }
 
 /** The terminators (opcodes that end a block). */
-export const BLOCK_ENDERS: ReadonlySet<string> = new Set(
-  (Object.keys(OPCODES) as Opcode[]).filter((op) => OPCODES[op].endsBlock),
-);
+export const BLOCK_ENDERS: ReadonlySet<string> = new Set((Object.keys(OPCODES) as Opcode[]).filter((op) => OPCODES[op].endsBlock));
 
 /** LangRef "Atomic Memory Ordering Constraints", weakest first. */
 export const ATOMIC_ORDERINGS = ['unordered', 'monotonic', 'acquire', 'release', 'acq_rel', 'seq_cst'] as const;

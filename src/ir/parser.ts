@@ -32,9 +32,12 @@ const GRAMMAR: GrammarHooks = { parseAttributes };
  * @throws {@link ParseError} for any input that is not valid IR; never any other error.
  */
 export function parseModule(source: string | Uint8Array, options: ParseOptions = {}): Module {
-  const text = typeof source === 'string'
-    ? (/[^\x00-\xff]/.test(source) ? Buffer.from(source, 'utf8').toString('latin1') : source)
-    : Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString('latin1');
+  const text =
+    typeof source === 'string'
+      ? /[^\x00-\xff]/.test(source)
+        ? Buffer.from(source, 'utf8').toString('latin1')
+        : source
+      : Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString('latin1');
   const p = new ParserState(text, options.filename ?? '<input>', GRAMMAR);
   try {
     return parseModuleBody(p);

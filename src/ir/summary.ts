@@ -53,10 +53,16 @@ function byteOrder(a: string, b: string): number {
  * every direct call to a non-intrinsic function; module totals.
  */
 export function summarizeModule(m: Module): IrStats {
-  let defined = 0, declared = 0, insts = 0, records = 0;
+  let defined = 0,
+    declared = 0,
+    insts = 0,
+    records = 0;
   const functions: FunctionStats[] = [];
   for (const f of m.functions) {
-    if (!f.isDefinition) { declared++; continue; }
+    if (!f.isDefinition) {
+      declared++;
+      continue;
+    }
     defined++;
     const ops = new Map<string, number>();
     const stores: StatsLoc[] = [];

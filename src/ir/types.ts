@@ -20,17 +20,35 @@ export type Type =
   | VectorType
   | TargetExtType;
 
-export interface VoidType { readonly kind: 'void' }
-export interface LabelType { readonly kind: 'label' }
-export interface MetadataType { readonly kind: 'metadata' }
-export interface TokenType { readonly kind: 'token' }
-export interface X86MmxType { readonly kind: 'x86_mmx' }
-export interface X86AmxType { readonly kind: 'x86_amx' }
+export interface VoidType {
+  readonly kind: 'void';
+}
+export interface LabelType {
+  readonly kind: 'label';
+}
+export interface MetadataType {
+  readonly kind: 'metadata';
+}
+export interface TokenType {
+  readonly kind: 'token';
+}
+export interface X86MmxType {
+  readonly kind: 'x86_mmx';
+}
+export interface X86AmxType {
+  readonly kind: 'x86_amx';
+}
 
 /** Floating-point kinds, by their IR keyword. */
 export type FloatKind = 'half' | 'bfloat' | 'float' | 'double' | 'x86_fp80' | 'fp128' | 'ppc_fp128';
-export interface FloatType { readonly kind: 'float'; readonly float: FloatKind }
-export interface IntType { readonly kind: 'int'; readonly bits: number }
+export interface FloatType {
+  readonly kind: 'float';
+  readonly float: FloatKind;
+}
+export interface IntType {
+  readonly kind: 'int';
+  readonly bits: number;
+}
 
 /**
  * `ptr addrspace(N)` (opaque) or `T addrspace(N)*` (typed). `pointee` is set
@@ -61,7 +79,11 @@ export interface StructType {
   /** Member types; undefined while opaque. */
   elements: Type[] | undefined;
 }
-export interface ArrayType { readonly kind: 'array'; readonly length: number; readonly element: Type }
+export interface ArrayType {
+  readonly kind: 'array';
+  readonly length: number;
+  readonly element: Type;
+}
 export interface VectorType {
   readonly kind: 'vector';
   readonly length: number;
@@ -109,52 +131,79 @@ export class TypeContext {
 
   int(bits: number): IntType {
     let t = this.ints.get(bits);
-    if (!t) { t = { kind: 'int', bits }; this.ints.set(bits, t); }
+    if (!t) {
+      t = { kind: 'int', bits };
+      this.ints.set(bits, t);
+    }
     return t;
   }
   float(kind: FloatKind): FloatType {
     let t = this.floats.get(kind);
-    if (!t) { t = { kind: 'float', float: kind }; this.floats.set(kind, t); }
+    if (!t) {
+      t = { kind: 'float', float: kind };
+      this.floats.set(kind, t);
+    }
     return t;
   }
   /** Opaque pointer `ptr addrspace(N)`. */
   pointer(addrSpace = 0): PointerType {
     let t = this.opaquePtrs.get(addrSpace);
-    if (!t) { t = { kind: 'pointer', addrSpace, pointee: undefined }; this.opaquePtrs.set(addrSpace, t); }
+    if (!t) {
+      t = { kind: 'pointer', addrSpace, pointee: undefined };
+      this.opaquePtrs.set(addrSpace, t);
+    }
     return t;
   }
   /** Typed pointer `T addrspace(N)*` (pre-opaque-pointer IR). */
   typedPointer(pointee: Type, addrSpace = 0): PointerType {
     let m = this.typedPtrs.get(pointee);
-    if (!m) { m = new Map(); this.typedPtrs.set(pointee, m); }
+    if (!m) {
+      m = new Map();
+      this.typedPtrs.set(pointee, m);
+    }
     let t = m.get(addrSpace);
-    if (!t) { t = { kind: 'pointer', addrSpace, pointee }; m.set(addrSpace, t); }
+    if (!t) {
+      t = { kind: 'pointer', addrSpace, pointee };
+      m.set(addrSpace, t);
+    }
     return t;
   }
   array(length: number, element: Type): ArrayType {
     let m = this.arrays.get(element);
-    if (!m) { m = new Map(); this.arrays.set(element, m); }
+    if (!m) {
+      m = new Map();
+      this.arrays.set(element, m);
+    }
     let t = m.get(length);
-    if (!t) { t = { kind: 'array', length, element }; m.set(length, t); }
+    if (!t) {
+      t = { kind: 'array', length, element };
+      m.set(length, t);
+    }
     return t;
   }
   vector(length: number, element: Type, scalable: boolean): VectorType {
     const key = `${scalable ? 'v' : ''}${length}:${this.idOf(element)}`;
     let t = this.vectors.get(key);
-    if (!t) { t = { kind: 'vector', length, element, scalable }; this.vectors.set(key, t); }
+    if (!t) {
+      t = { kind: 'vector', length, element, scalable };
+      this.vectors.set(key, t);
+    }
     return t;
   }
   function(returnType: Type, params: readonly Type[], varArg: boolean): FunctionType {
     let key = `f${this.idOf(returnType)}${varArg ? '...' : ''}(`;
-    for (const p of params) key += this.idOf(p) + ',';
+    for (const p of params) key += `${this.idOf(p)},`;
     let t = this.composite.get(key) as FunctionType | undefined;
-    if (!t) { t = { kind: 'function', returnType, params: params.slice(), varArg }; this.composite.set(key, t); }
+    if (!t) {
+      t = { kind: 'function', returnType, params: params.slice(), varArg };
+      this.composite.set(key, t);
+    }
     return t;
   }
   /** Literal (structurally uniqued) struct. */
   literalStruct(elements: readonly Type[], packed: boolean): StructType {
     let key = packed ? 's<' : 's{';
-    for (const e of elements) key += this.idOf(e) + ',';
+    for (const e of elements) key += `${this.idOf(e)},`;
     let t = this.composite.get(key) as StructType | undefined;
     if (!t) {
       t = { kind: 'struct', name: undefined, numbered: false, packed, elements: elements.slice() };
@@ -173,8 +222,8 @@ export class TypeContext {
   }
   targetExt(name: string, typeParams: readonly Type[], intParams: readonly number[]): TargetExtType {
     let key = `t${JSON.stringify(name)}(`;
-    for (const p of typeParams) key += this.idOf(p) + ',';
-    key += ';' + intParams.join(',');
+    for (const p of typeParams) key += `${this.idOf(p)},`;
+    key += `;${intParams.join(',')}`;
     let t = this.composite.get(key) as TargetExtType | undefined;
     if (!t) {
       t = { kind: 'target', name, typeParams: typeParams.slice(), intParams: intParams.slice() };
@@ -184,7 +233,10 @@ export class TypeContext {
   }
   private idOf(t: Type): number {
     let id = this.ids.get(t);
-    if (id === undefined) { id = this.ids.size; this.ids.set(t, id); }
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(t, id);
+    }
     return id;
   }
 }
@@ -193,10 +245,17 @@ export class TypeContext {
 export function typeToString(t: Type, depth = 0): string {
   if (depth > 64) return '…';
   switch (t.kind) {
-    case 'void': case 'label': case 'metadata': case 'token': case 'x86_mmx': case 'x86_amx':
+    case 'void':
+    case 'label':
+    case 'metadata':
+    case 'token':
+    case 'x86_mmx':
+    case 'x86_amx':
       return t.kind;
-    case 'float': return t.float;
-    case 'int': return `i${t.bits}`;
+    case 'float':
+      return t.float;
+    case 'int':
+      return `i${t.bits}`;
     case 'pointer': {
       const as = t.addrSpace ? ` addrspace(${t.addrSpace})` : '';
       return t.pointee ? `${typeToString(t.pointee, depth + 1)}${as}*` : `ptr${as}`;
@@ -209,10 +268,12 @@ export function typeToString(t: Type, depth = 0): string {
     case 'struct':
       if (t.name !== undefined) return t.numbered ? `%${t.name}` : `%${quoteNameIfNeeded(t.name)}`;
       return literalBody(t, depth);
-    case 'array': return `[${t.length} x ${typeToString(t.element, depth + 1)}]`;
-    case 'vector': return `<${t.scalable ? 'vscale x ' : ''}${t.length} x ${typeToString(t.element, depth + 1)}>`;
+    case 'array':
+      return `[${t.length} x ${typeToString(t.element, depth + 1)}]`;
+    case 'vector':
+      return `<${t.scalable ? 'vscale x ' : ''}${t.length} x ${typeToString(t.element, depth + 1)}>`;
     case 'target':
-      return `target(${JSON.stringify(t.name)}${t.typeParams.map((p) => ', ' + typeToString(p, depth + 1)).join('')}${t.intParams.map((i) => ', ' + i).join('')})`;
+      return `target(${JSON.stringify(t.name)}${t.typeParams.map((p) => `, ${typeToString(p, depth + 1)}`).join('')}${t.intParams.map((i) => `, ${i}`).join('')})`;
   }
 }
 

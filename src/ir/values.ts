@@ -9,14 +9,7 @@ import type { Metadata } from './metadata.js';
 import type { FunctionType, PointerType, Type } from './types.js';
 
 /** Any value an operand can be. Narrow on `kind`. */
-export type Value =
-  | Argument
-  | BasicBlock
-  | Instruction
-  | GlobalValue
-  | Constant
-  | InlineAsm
-  | MetadataAsValue;
+export type Value = Argument | BasicBlock | Instruction | GlobalValue | Constant | InlineAsm | MetadataAsValue;
 
 export type GlobalValue = GlobalVariable | Function | GlobalAlias | GlobalIFunc;
 
@@ -77,8 +70,17 @@ export class BasicBlock {
 }
 
 export type Linkage =
-  | 'external' | 'private' | 'internal' | 'available_externally' | 'linkonce' | 'weak' | 'common'
-  | 'appending' | 'extern_weak' | 'linkonce_odr' | 'weak_odr';
+  | 'external'
+  | 'private'
+  | 'internal'
+  | 'available_externally'
+  | 'linkonce'
+  | 'weak'
+  | 'common'
+  | 'appending'
+  | 'extern_weak'
+  | 'linkonce_odr'
+  | 'weak_odr';
 export type Visibility = 'default' | 'hidden' | 'protected';
 
 /** What global variables, functions, aliases and ifuncs share. */
@@ -135,7 +137,9 @@ export class GlobalVariable extends GlobalValueBase {
   ) {
     super(name, type);
   }
-  get isDeclaration(): boolean { return this.initializer === undefined; }
+  get isDeclaration(): boolean {
+    return this.initializer === undefined;
+  }
 }
 
 export class Function extends GlobalValueBase {
@@ -163,9 +167,13 @@ export class Function extends GlobalValueBase {
   ) {
     super(name, type);
   }
-  get isDeclaration(): boolean { return !this.isDefinition; }
+  get isDeclaration(): boolean {
+    return !this.isDefinition;
+  }
   /** LLVM intrinsics are the functions named `llvm.*`. */
-  get isIntrinsic(): boolean { return this.name.startsWith('llvm.'); }
+  get isIntrinsic(): boolean {
+    return this.name.startsWith('llvm.');
+  }
   /** The `!dbg` attachment (a DISubprogram), if any. */
   get subprogram(): Metadata | null | undefined {
     for (const [k, v] of this.metadata) if (k === 'dbg') return v;
@@ -176,7 +184,11 @@ export class Function extends GlobalValueBase {
 export class GlobalAlias extends GlobalValueBase {
   readonly kind = 'alias' as const;
   aliasee: Constant | undefined = undefined;
-  constructor(name: string, type: PointerType, readonly valueType: Type) {
+  constructor(
+    name: string,
+    type: PointerType,
+    readonly valueType: Type,
+  ) {
     super(name, type);
   }
 }
@@ -184,7 +196,11 @@ export class GlobalAlias extends GlobalValueBase {
 export class GlobalIFunc extends GlobalValueBase {
   readonly kind = 'ifunc' as const;
   resolver: Constant | undefined = undefined;
-  constructor(name: string, type: PointerType, readonly valueType: Type) {
+  constructor(
+    name: string,
+    type: PointerType,
+    readonly valueType: Type,
+  ) {
     super(name, type);
   }
 }
@@ -235,20 +251,32 @@ export class ConstantTokenNone {
 }
 export class ConstantArray {
   readonly kind = 'array' as const;
-  constructor(readonly type: Type, readonly elements: Constant[]) {}
+  constructor(
+    readonly type: Type,
+    readonly elements: Constant[],
+  ) {}
 }
 export class ConstantStruct {
   readonly kind = 'struct' as const;
-  constructor(readonly type: Type, readonly elements: Constant[]) {}
+  constructor(
+    readonly type: Type,
+    readonly elements: Constant[],
+  ) {}
 }
 export class ConstantVector {
   readonly kind = 'vector' as const;
-  constructor(readonly type: Type, readonly elements: Constant[]) {}
+  constructor(
+    readonly type: Type,
+    readonly elements: Constant[],
+  ) {}
 }
 /** `c"…"`: the raw bytes. */
 export class ConstantDataArray {
   readonly kind = 'data' as const;
-  constructor(readonly type: Type, readonly bytes: Uint8Array) {}
+  constructor(
+    readonly type: Type,
+    readonly bytes: Uint8Array,
+  ) {}
 }
 /** A constant expression: `getelementptr (…)`, `bitcast (…)`, `ptrtoint (…)`, `add (…)`… */
 export class ConstantExpr {
@@ -285,12 +313,18 @@ export class BlockAddress {
 /** `dso_local_equivalent @f`. */
 export class DSOLocalEquivalent {
   readonly kind = 'dso_local_equivalent' as const;
-  constructor(readonly type: Type, readonly global: GlobalValue) {}
+  constructor(
+    readonly type: Type,
+    readonly global: GlobalValue,
+  ) {}
 }
 /** `no_cfi @f`. */
 export class NoCFIValue {
   readonly kind = 'no_cfi' as const;
-  constructor(readonly type: Type, readonly global: GlobalValue) {}
+  constructor(
+    readonly type: Type,
+    readonly global: GlobalValue,
+  ) {}
 }
 
 /** `asm [sideeffect] [alignstack] [inteldialect] [unwind] "code", "constraints"` as a callee. */
@@ -314,7 +348,11 @@ export type DebugLoc = DILocation | undefined;
 /** True for the constant kinds (including global values, which are constants in LLVM). */
 export function isConstant(v: Value): v is Constant {
   switch (v.kind) {
-    case 'argument': case 'block': case 'instruction': case 'asm': case 'metadata':
+    case 'argument':
+    case 'block':
+    case 'instruction':
+    case 'asm':
+    case 'metadata':
       return false;
     default:
       return true;

@@ -8,14 +8,14 @@ import type { LegalSet } from './schema.js';
 /** Who owns a piece of kernel memory, as far as a legal set can speak of it. */
 export type MemoryOwner =
   | {
-    readonly region: 'slab';
-    /** The cache's name (`cred_jar`, `kmalloc-64`). */
-    readonly cache: string;
-    /** The object's C type, when known (`struct cred`). */
-    readonly type?: string;
-    /** The program allocation site that made it, when it is the compartment's own. */
-    readonly site?: string;
-  }
+      readonly region: 'slab';
+      /** The cache's name (`cred_jar`, `kmalloc-64`). */
+      readonly cache: string;
+      /** The object's C type, when known (`struct cred`). */
+      readonly type?: string;
+      /** The program allocation site that made it, when it is the compartment's own. */
+      readonly site?: string;
+    }
   | { readonly region: 'global'; readonly symbol: string }
   | { readonly region: 'stack'; readonly current: boolean }
   | { readonly region: 'buddy'; readonly site?: string }

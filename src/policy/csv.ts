@@ -10,11 +10,33 @@ import { type Access, AccessSchema, type Policy } from './schema.js';
 
 /** The columns, in order. */
 export const ACCESS_CSV_COLUMNS = [
-  'id', 'module', 'function', 'op', 'callee', 'width', 'writer',
-  'file', 'line', 'column', 'inlined_into',
-  'any', 'stack', 'globals', 'slab_caches', 'slab_sites', 'buddy_sites', 'vmalloc_callers', 'percpu', 'vmemmap', 'foreign', 'foreign_types',
-  'reasons', 'binary_sites',
-  'location_json', 'reasons_json', 'binary_json',
+  'id',
+  'module',
+  'function',
+  'op',
+  'callee',
+  'width',
+  'writer',
+  'file',
+  'line',
+  'column',
+  'inlined_into',
+  'any',
+  'stack',
+  'globals',
+  'slab_caches',
+  'slab_sites',
+  'buddy_sites',
+  'vmalloc_callers',
+  'percpu',
+  'vmemmap',
+  'foreign',
+  'foreign_types',
+  'reasons',
+  'binary_sites',
+  'location_json',
+  'reasons_json',
+  'binary_json',
 ] as const;
 type Row = Record<(typeof ACCESS_CSV_COLUMNS)[number], string>;
 
@@ -35,7 +57,10 @@ function toRow(a: Access): Row {
     file: inner?.file ?? '',
     line: inner ? String(inner.line) : '',
     column: inner ? String(inner.column) : '',
-    inlined_into: a.location.slice(1).map((f) => `${f.function}@${f.file}:${f.line}:${f.column}`).join(' <- '),
+    inlined_into: a.location
+      .slice(1)
+      .map((f) => `${f.function}@${f.file}:${f.line}:${f.column}`)
+      .join(' <- '),
     any: bool(a.legal.any),
     stack: bool(a.legal.stack),
     globals: list(a.legal.globals),
@@ -57,7 +82,7 @@ function toRow(a: Access): Row {
 
 /** The accesses of a policy as CSV text (header row first). */
 export async function accessesToCsv(policy: Pick<Policy, 'accesses'>): Promise<string> {
-  return (await writeToString(policy.accesses.map(toRow), { headers: [...ACCESS_CSV_COLUMNS] })) + '\n';
+  return `${await writeToString(policy.accesses.map(toRow), { headers: [...ACCESS_CSV_COLUMNS] })}\n`;
 }
 
 /** Writes the accesses of a policy as CSV, atomically. */
@@ -76,8 +101,7 @@ function fromRow(r: Row, file: string, rowNo: number): Access {
       return fail(column, 'expected JSON');
     }
   };
-  const flag = (column: keyof Row): boolean =>
-    r[column] === '1' ? true : r[column] === '0' ? false : fail(column, "expected '0' or '1'");
+  const flag = (column: keyof Row): boolean => (r[column] === '1' ? true : r[column] === '0' ? false : fail(column, "expected '0' or '1'"));
   const access = {
     id: r.id,
     module: r.module,
@@ -105,7 +129,10 @@ function fromRow(r: Row, file: string, rowNo: number): Access {
   };
   const parsed = AccessSchema.safeParse(access);
   if (!parsed.success) {
-    throw new PolicyError(file, issuesOf(parsed.error).map((i) => ({ ...i, path: `row ${rowNo}.${i.path}` })));
+    throw new PolicyError(
+      file,
+      issuesOf(parsed.error).map((i) => ({ ...i, path: `row ${rowNo}.${i.path}` })),
+    );
   }
   return parsed.data;
 }

@@ -9,6 +9,11 @@ export class PolicyError extends Error {
     /** Each problem: the path of the bad field (`accesses[3].legal.globals`) and what was expected. */
     readonly issues: readonly { path: string; message: string }[],
   ) {
-    super(`${file}: ${issues.slice(0, 5).map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}${issues.length > 5 ? `; … ${issues.length - 5} more` : ''}`);
+    super(
+      `${file}: ${issues
+        .slice(0, 5)
+        .map((i) => `${i.path || '(root)'}: ${i.message}`)
+        .join('; ')}${issues.length > 5 ? `; … ${issues.length - 5} more` : ''}`,
+    );
   }
 }

@@ -41,7 +41,7 @@ export async function readPolicy(path: string): Promise<Policy> {
 
 /** Serializes a policy (validated first) with stable two-space indentation. */
 export function policyToJson(policy: Policy): string {
-  return JSON.stringify(validatePolicy(policy), null, 2) + '\n';
+  return `${JSON.stringify(validatePolicy(policy), null, 2)}\n`;
 }
 
 /** Writes a file whole or not at all: temporary file in the same folder, then rename. */

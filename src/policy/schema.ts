@@ -9,12 +9,14 @@ import { z } from 'zod';
 export const POLICY_VERSION = 1;
 
 /** One frame of a source location: innermost (inlined) first, then each `inlinedAt` outwards. */
-export const SourceFrameSchema = z.object({
-  file: z.string().describe('source file as the DIFile names it (directory joined)'),
-  line: z.number().int().nonnegative(),
-  column: z.number().int().nonnegative(),
-  function: z.string().describe('C function whose code this frame is in'),
-}).strict();
+export const SourceFrameSchema = z
+  .object({
+    file: z.string().describe('source file as the DIFile names it (directory joined)'),
+    line: z.number().int().nonnegative(),
+    column: z.number().int().nonnegative(),
+    function: z.string().describe('C function whose code this frame is in'),
+  })
+  .strict();
 export type SourceFrame = z.infer<typeof SourceFrameSchema>;
 
 /** The chain of a location: `[innermost, …, outermost]`. Empty when the IR has no debug location. */
@@ -38,12 +40,14 @@ export const TypeEvidenceKindSchema = z.enum([
   'synthetic-buffer', // no struct type: a buffer type named after the site
 ]);
 
-export const TypeEvidenceSchema = z.object({
-  kind: TypeEvidenceKindSchema,
-  type: z.string().describe('the type this evidence points to'),
-  location: LocationChainSchema.optional(),
-  detail: z.string().optional(),
-}).strict();
+export const TypeEvidenceSchema = z
+  .object({
+    kind: TypeEvidenceKindSchema,
+    type: z.string().describe('the type this evidence points to'),
+    location: LocationChainSchema.optional(),
+    detail: z.string().optional(),
+  })
+  .strict();
 export type TypeEvidence = z.infer<typeof TypeEvidenceSchema>;
 
 /** Size of an allocation: a constant, or an expression over the call's arguments. */
@@ -52,31 +56,33 @@ export const AllocationSizeSchema = z.union([
   z.object({ expression: z.string().describe('symbolic size, e.g. "arg0 * 24 + 8"') }).strict(),
 ]);
 
-export const ObjectTypeSchema = z.object({
-  /** `struct sk_buff`, `union …`, or `buf@function:line:col` for a typeless buffer. */
-  name: z.string(),
-  kind: z.enum(['struct', 'union', 'array', 'scalar', 'pointer', 'buffer', 'unknown']),
-  /** Size in bytes when known. */
-  size: z.number().int().nonnegative().optional(),
-  evidence: z.array(TypeEvidenceSchema),
-  /** Other types with evidence of their own, kept when evidence disagrees. */
-  conflicts: z.array(z.object({ type: z.string(), evidence: z.array(TypeEvidenceSchema) }).strict()).optional(),
-  /**
-   * For a `buffer`: the struct / union its first bytes are read as (a byte buffer of a run-time
-   * size whose header is a `T`: `esp_alloc_tmp`, a netlink attribute buffer). The object is not a
-   * `T`; a `T` lies at its start. Legal sets treat the site as a buffer and as a holder of a `T`
-   * (additive, version 1).
-   */
-  header: z.string().optional().describe('struct / union at offset 0 of a byte buffer (kind buffer)'),
-  /** For an `array`: the element type (`struct sk_buff *` for `struct sk_buff *[]`, `u64` for `u64[]`) (additive, version 1). */
-  element: z.string().optional().describe('element type of an array allocation'),
-  /**
-   * How the type was chosen: `exact` (all evidence of every copy of the source call agrees),
-   * `resolved` (evidence disagreed: `conflicts` holds the losers), `synthetic` (no type evidence:
-   * a buffer named after its site) (additive, version 1).
-   */
-  confidence: z.enum(['exact', 'resolved', 'synthetic']).optional(),
-}).strict();
+export const ObjectTypeSchema = z
+  .object({
+    /** `struct sk_buff`, `union …`, or `buf@function:line:col` for a typeless buffer. */
+    name: z.string(),
+    kind: z.enum(['struct', 'union', 'array', 'scalar', 'pointer', 'buffer', 'unknown']),
+    /** Size in bytes when known. */
+    size: z.number().int().nonnegative().optional(),
+    evidence: z.array(TypeEvidenceSchema),
+    /** Other types with evidence of their own, kept when evidence disagrees. */
+    conflicts: z.array(z.object({ type: z.string(), evidence: z.array(TypeEvidenceSchema) }).strict()).optional(),
+    /**
+     * For a `buffer`: the struct / union its first bytes are read as (a byte buffer of a run-time
+     * size whose header is a `T`: `esp_alloc_tmp`, a netlink attribute buffer). The object is not a
+     * `T`; a `T` lies at its start. Legal sets treat the site as a buffer and as a holder of a `T`
+     * (additive, version 1).
+     */
+    header: z.string().optional().describe('struct / union at offset 0 of a byte buffer (kind buffer)'),
+    /** For an `array`: the element type (`struct sk_buff *` for `struct sk_buff *[]`, `u64` for `u64[]`) (additive, version 1). */
+    element: z.string().optional().describe('element type of an array allocation'),
+    /**
+     * How the type was chosen: `exact` (all evidence of every copy of the source call agrees),
+     * `resolved` (evidence disagreed: `conflicts` holds the losers), `synthetic` (no type evidence:
+     * a buffer named after its site) (additive, version 1).
+     */
+    confidence: z.enum(['exact', 'resolved', 'synthetic']).optional(),
+  })
+  .strict();
 export type ObjectType = z.infer<typeof ObjectTypeSchema>;
 
 /**
@@ -84,210 +90,243 @@ export type ObjectType = z.infer<typeof ObjectTypeSchema>;
  * mapper, DESIGN.md §4): a kprobe on the instruction just after the call of
  * the allocator, where `rax` holds the object, page or address returned.
  */
-export const AllocationProbeSchema = z.object({
-  /** The object file (as given to the mapper) holding the call. */
-  object: z.string(),
-  /** The function symbol holding the call (the site's `caller` after inlining). */
-  symbol: z.string(),
-  /** Offset of the instruction after the call, from the start of `symbol`: the kprobe's `symbol+offset`. 0 when unmapped. */
-  offset: z.number().int().nonnegative(),
-  /** Offset of the call instruction itself, from the start of `symbol` (of the `jmp` for a tail call; 0 when unmapped otherwise). */
-  callOffset: z.number().int().nonnegative(),
-  section: z.string(),
-  /** `exact`: the one call of the allocator at the site's location; `ambiguous`: one of several (inlined copies, two calls on a line); `unmapped`: no probe (see `reason`). */
-  confidence: z.enum(['exact', 'ambiguous', 'unmapped']),
-  /** Why a probe is unmapped (`no-rows`, `no-call-to-allocator`, `tail-call`, …) or how it was found when not at the exact location. */
-  reason: z.string().optional(),
-}).strict();
+export const AllocationProbeSchema = z
+  .object({
+    /** The object file (as given to the mapper) holding the call. */
+    object: z.string(),
+    /** The function symbol holding the call (the site's `caller` after inlining). */
+    symbol: z.string(),
+    /** Offset of the instruction after the call, from the start of `symbol`: the kprobe's `symbol+offset`. 0 when unmapped. */
+    offset: z.number().int().nonnegative(),
+    /** Offset of the call instruction itself, from the start of `symbol` (of the `jmp` for a tail call; 0 when unmapped otherwise). */
+    callOffset: z.number().int().nonnegative(),
+    section: z.string(),
+    /** `exact`: the one call of the allocator at the site's location; `ambiguous`: one of several (inlined copies, two calls on a line); `unmapped`: no probe (see `reason`). */
+    confidence: z.enum(['exact', 'ambiguous', 'unmapped']),
+    /** Why a probe is unmapped (`no-rows`, `no-call-to-allocator`, `tail-call`, …) or how it was found when not at the exact location. */
+    reason: z.string().optional(),
+  })
+  .strict();
 export type AllocationProbe = z.infer<typeof AllocationProbeSchema>;
 
 /** A call of an allocator (or of a wrapper found to return an allocator's result). */
-export const AllocationSiteSchema = z.object({
-  /** Stable id, unique in the policy: `module:function:index`. */
-  id: z.string(),
-  kind: AllocationKindSchema,
-  /** The function called (`__kmalloc`, `kmem_cache_alloc`, a wrapper…). */
-  allocator: z.string(),
-  /** The function containing the call: what the run time sees as the caller. */
-  caller: z.string(),
-  /** The translation unit (its source_filename). */
-  module: z.string(),
-  location: LocationChainSchema,
-  /** The named cache for `kmem_cache_alloc*` from a known cache (the first, when several). */
-  cache: z.string().optional(),
-  /** Every cache the object may come from, when there are several (`fclone ? skbuff_fclone_cache : skbuff_head_cache`). */
-  caches: z.array(z.string()).optional(),
-  size: AllocationSizeSchema.optional(),
-  gfp: z.string().optional(),
-  type: ObjectTypeSchema,
-  /**
-   * The allocator is a wrapper returning a pointer into the object it allocated (`krealloc(…) + off`,
-   * `&obj->member`): the object (and `type`) is the enclosing allocation; the pointer the call returns
-   * is `offset` bytes into it (`unknown` when not constant). The run time records the object at
-   * `returned - offset` (additive, version 1).
-   */
-  interior: z.object({
-    offset: z.union([z.number().int(), z.literal('unknown')]),
-    /** The wrapper that adds the offset. */
-    wrapper: z.string(),
-    /** The debug type the returned pointer is bound to (the member's), when known. */
-    member: z.string().optional(),
-  }).strict().optional(),
-  /** Where a kprobe records the objects this site returns: after each machine call of `allocator` at `location` (filled by the mapper; additive, version 1). */
-  probes: z.array(AllocationProbeSchema).optional(),
-}).strict();
+export const AllocationSiteSchema = z
+  .object({
+    /** Stable id, unique in the policy: `module:function:index`. */
+    id: z.string(),
+    kind: AllocationKindSchema,
+    /** The function called (`__kmalloc`, `kmem_cache_alloc`, a wrapper…). */
+    allocator: z.string(),
+    /** The function containing the call: what the run time sees as the caller. */
+    caller: z.string(),
+    /** The translation unit (its source_filename). */
+    module: z.string(),
+    location: LocationChainSchema,
+    /** The named cache for `kmem_cache_alloc*` from a known cache (the first, when several). */
+    cache: z.string().optional(),
+    /** Every cache the object may come from, when there are several (`fclone ? skbuff_fclone_cache : skbuff_head_cache`). */
+    caches: z.array(z.string()).optional(),
+    size: AllocationSizeSchema.optional(),
+    gfp: z.string().optional(),
+    type: ObjectTypeSchema,
+    /**
+     * The allocator is a wrapper returning a pointer into the object it allocated (`krealloc(…) + off`,
+     * `&obj->member`): the object (and `type`) is the enclosing allocation; the pointer the call returns
+     * is `offset` bytes into it (`unknown` when not constant). The run time records the object at
+     * `returned - offset` (additive, version 1).
+     */
+    interior: z
+      .object({
+        offset: z.union([z.number().int(), z.literal('unknown')]),
+        /** The wrapper that adds the offset. */
+        wrapper: z.string(),
+        /** The debug type the returned pointer is bound to (the member's), when known. */
+        member: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    /** Where a kprobe records the objects this site returns: after each machine call of `allocator` at `location` (filled by the mapper; additive, version 1). */
+    probes: z.array(AllocationProbeSchema).optional(),
+  })
+  .strict();
 export type AllocationSite = z.infer<typeof AllocationSiteSchema>;
 
 /** A `kmem_cache` whose name the analysis knows, and where its pointer is kept. */
-export const CacheSchema = z.object({
-  name: z.string(),
-  /** `@global` or `@global+offset` holding the cache pointer. */
-  holder: z.string(),
-  objectType: z.string().optional(),
-  objectSize: z.number().int().nonnegative().optional(),
-  createdAt: LocationChainSchema,
-}).strict();
+export const CacheSchema = z
+  .object({
+    name: z.string(),
+    /** `@global` or `@global+offset` holding the cache pointer. */
+    holder: z.string(),
+    objectType: z.string().optional(),
+    objectSize: z.number().int().nonnegative().optional(),
+    createdAt: LocationChainSchema,
+  })
+  .strict();
 export type Cache = z.infer<typeof CacheSchema>;
 
 /** Why a legal set was widened beyond what the analysis could prove. */
-export const WideningSchema = z.object({
-  kind: z.enum([
-    'int-to-ptr', 'inline-asm', 'unknown-external', 'unknown-load', 'type-punned', 'indirect-call',
-    'untyped-origin', 'unknown-allocator', 'other',
-  ]),
-  detail: z.string(),
-  location: LocationChainSchema.optional(),
-}).strict();
+export const WideningSchema = z
+  .object({
+    kind: z.enum([
+      'int-to-ptr',
+      'inline-asm',
+      'unknown-external',
+      'unknown-load',
+      'type-punned',
+      'indirect-call',
+      'untyped-origin',
+      'unknown-allocator',
+      'other',
+    ]),
+    detail: z.string(),
+    location: LocationChainSchema.optional(),
+  })
+  .strict();
 export type Widening = z.infer<typeof WideningSchema>;
 
 /** The regions one write may legally touch (DESIGN.md §3). */
-export const LegalSetSchema = z.object({
-  /** Widened to any memory: nothing is checked at run time (reasons say why). */
-  any: z.boolean(),
-  stack: z.boolean(),
-  /** Global symbols (`module::name` for static ones). */
-  globals: z.array(z.string()),
-  /** Dedicated slab caches, by name. */
-  slabCaches: z.array(z.string()),
-  /** Allocation sites (ids) of objects in general `kmalloc-*` caches. */
-  slabSites: z.array(z.string()),
-  buddySites: z.array(z.string()),
-  /** Functions whose vmalloc areas may be written (the `caller` recorded in `vm_struct`). */
-  vmallocCallers: z.array(z.string()),
-  percpu: z.boolean(),
-  vmemmap: z.boolean(),
-  /**
-   * Memory the rest of the kernel allocated may be written: the pointer may reach objects of its type
-   * that no allocation site of the program made (a `struct file *` from the VFS). Everything except
-   * memory recorded for a program allocation site outside this set is then legal (additive, version 1).
-   */
-  foreign: z.boolean().optional(),
-  /**
-   * With `foreign`: the types whose objects the rest of the kernel allocates and this write may reach —
-   * the typed fallback's T and every record type that is or contains a T (or starts with one, or is a
-   * list head posing as one), each with its size from debug info. The run time admits a foreign object
-   * only when its owner is one of them: an allocation site of the set, a cache the analysis named for
-   * one, or a dedicated cache whose object size is one of these sizes (additive, version 1).
-   */
-  foreignTypes: z.array(z.object({ name: z.string(), size: z.number().int().positive().optional() }).strict()).optional(),
-  reasons: z.array(WideningSchema),
-}).strict();
+export const LegalSetSchema = z
+  .object({
+    /** Widened to any memory: nothing is checked at run time (reasons say why). */
+    any: z.boolean(),
+    stack: z.boolean(),
+    /** Global symbols (`module::name` for static ones). */
+    globals: z.array(z.string()),
+    /** Dedicated slab caches, by name. */
+    slabCaches: z.array(z.string()),
+    /** Allocation sites (ids) of objects in general `kmalloc-*` caches. */
+    slabSites: z.array(z.string()),
+    buddySites: z.array(z.string()),
+    /** Functions whose vmalloc areas may be written (the `caller` recorded in `vm_struct`). */
+    vmallocCallers: z.array(z.string()),
+    percpu: z.boolean(),
+    vmemmap: z.boolean(),
+    /**
+     * Memory the rest of the kernel allocated may be written: the pointer may reach objects of its type
+     * that no allocation site of the program made (a `struct file *` from the VFS). Everything except
+     * memory recorded for a program allocation site outside this set is then legal (additive, version 1).
+     */
+    foreign: z.boolean().optional(),
+    /**
+     * With `foreign`: the types whose objects the rest of the kernel allocates and this write may reach —
+     * the typed fallback's T and every record type that is or contains a T (or starts with one, or is a
+     * list head posing as one), each with its size from debug info. The run time admits a foreign object
+     * only when its owner is one of them: an allocation site of the set, a cache the analysis named for
+     * one, or a dedicated cache whose object size is one of these sizes (additive, version 1).
+     */
+    foreignTypes: z.array(z.object({ name: z.string(), size: z.number().int().positive().optional() }).strict()).optional(),
+    reasons: z.array(WideningSchema),
+  })
+  .strict();
 export type LegalSet = z.infer<typeof LegalSetSchema>;
 
 /** A memory operand as the machine instruction computes it. */
-export const MemoryOperandSchema = z.object({
-  base: z.string().optional(),
-  index: z.string().optional(),
-  scale: z.number().int(),
-  displacement: z.number().int(),
-  segment: z.string().optional(),
-  /** For rip-relative operands: the symbol and offset the address resolves to. */
-  ripTarget: z.string().optional(),
-  /**
-   * For a non-rip-relative operand whose displacement is a relocation in the object (kernel code model:
-   * `movq $0, sym(,%rax,8)`, `sym(%rdi)`): the symbol and addend (`sym+0x10`) the linker adds to
-   * `displacement`; the address is base + index × scale + displacement + the symbol's address + addend
-   * (additive, version 1).
-   */
-  displacementTarget: z.string().optional(),
-  /** Bytes written; 0 when variable (`rep movs`). */
-  width: z.number().int().nonnegative(),
-  /**
-   * For a rep-prefixed string store (`rep movs` / `rep stos`): the element size; the count is in rcx and
-   * the direction in the DF flag, so the bytes written are rcx × element from rdi, up or down (additive, version 1).
-   */
-  repElement: z.number().int().positive().optional(),
-}).strict();
+export const MemoryOperandSchema = z
+  .object({
+    base: z.string().optional(),
+    index: z.string().optional(),
+    scale: z.number().int(),
+    displacement: z.number().int(),
+    segment: z.string().optional(),
+    /** For rip-relative operands: the symbol and offset the address resolves to. */
+    ripTarget: z.string().optional(),
+    /**
+     * For a non-rip-relative operand whose displacement is a relocation in the object (kernel code model:
+     * `movq $0, sym(,%rax,8)`, `sym(%rdi)`): the symbol and addend (`sym+0x10`) the linker adds to
+     * `displacement`; the address is base + index × scale + displacement + the symbol's address + addend
+     * (additive, version 1).
+     */
+    displacementTarget: z.string().optional(),
+    /** Bytes written; 0 when variable (`rep movs`). */
+    width: z.number().int().nonnegative(),
+    /**
+     * For a rep-prefixed string store (`rep movs` / `rep stos`): the element size; the count is in rcx and
+     * the direction in the DF flag, so the bytes written are rcx × element from rdi, up or down (additive, version 1).
+     */
+    repElement: z.number().int().positive().optional(),
+  })
+  .strict();
 export type MemoryOperand = z.infer<typeof MemoryOperandSchema>;
 
 /** Where one IR write is performed in a binary (filled by the mapper, DESIGN.md §4). */
-export const BinarySiteSchema = z.object({
-  object: z.string(),
-  symbol: z.string(),
-  offset: z.number().int().nonnegative(),
-  section: z.string(),
-  operand: MemoryOperandSchema.optional(),
-  confidence: z.enum(['exact', 'ambiguous', 'unmapped']),
-  reason: z.string().optional(),
-  /** True when static elimination proved the write safe: no run-time check. */
-  staticallySafe: z.boolean().optional(),
-  /**
-   * The instruction is a call (or a tail-call `jmp`) whose callee performs the write: a writer call
-   * (`Access.writer`) is checked at it from the argument registers (additive, version 1).
-   */
-  call: z.boolean().optional(),
-}).strict();
+export const BinarySiteSchema = z
+  .object({
+    object: z.string(),
+    symbol: z.string(),
+    offset: z.number().int().nonnegative(),
+    section: z.string(),
+    operand: MemoryOperandSchema.optional(),
+    confidence: z.enum(['exact', 'ambiguous', 'unmapped']),
+    reason: z.string().optional(),
+    /** True when static elimination proved the write safe: no run-time check. */
+    staticallySafe: z.boolean().optional(),
+    /**
+     * The instruction is a call (or a tail-call `jmp`) whose callee performs the write: a writer call
+     * (`Access.writer`) is checked at it from the argument registers (additive, version 1).
+     */
+    call: z.boolean().optional(),
+  })
+  .strict();
 export type BinarySite = z.infer<typeof BinarySiteSchema>;
 
 export const AccessOpSchema = z.enum(['store', 'atomicrmw', 'cmpxchg', 'memcpy', 'memmove', 'memset', 'call']);
 
 /** One write instruction of the compartment and its legal set. */
-export const AccessSchema = z.object({
-  /** Stable id, unique in the policy: `module:function:index`. */
-  id: z.string(),
-  module: z.string(),
-  /** The IR function containing the write (after inlining: the outermost frame's function). */
-  function: z.string(),
-  op: AccessOpSchema,
-  /** For `call` / intrinsic writes: the function called. */
-  callee: z.string().optional(),
-  /** Bytes written when constant. */
-  width: z.number().int().nonnegative().optional(),
-  /**
-   * For a call to a kernel writer (`memcpy`, `copy_from_user`, …, and memory intrinsics lowered to calls):
-   * the argument it writes through and the argument holding the byte count, or a constant count, so
-   * that the write can be checked at the call as the range [dst, dst + len) (additive, version 1).
-   */
-  writer: z.object({
-    destination: z.number().int().nonnegative(),
-    lengthArgument: z.number().int().nonnegative().optional(),
-    length: z.number().int().positive().optional(),
-  }).strict().optional(),
-  location: LocationChainSchema,
-  legal: LegalSetSchema,
-  binary: z.array(BinarySiteSchema).optional(),
-}).strict();
+export const AccessSchema = z
+  .object({
+    /** Stable id, unique in the policy: `module:function:index`. */
+    id: z.string(),
+    module: z.string(),
+    /** The IR function containing the write (after inlining: the outermost frame's function). */
+    function: z.string(),
+    op: AccessOpSchema,
+    /** For `call` / intrinsic writes: the function called. */
+    callee: z.string().optional(),
+    /** Bytes written when constant. */
+    width: z.number().int().nonnegative().optional(),
+    /**
+     * For a call to a kernel writer (`memcpy`, `copy_from_user`, …, and memory intrinsics lowered to calls):
+     * the argument it writes through and the argument holding the byte count, or a constant count, so
+     * that the write can be checked at the call as the range [dst, dst + len) (additive, version 1).
+     */
+    writer: z
+      .object({
+        destination: z.number().int().nonnegative(),
+        lengthArgument: z.number().int().nonnegative().optional(),
+        length: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+    location: LocationChainSchema,
+    legal: LegalSetSchema,
+    binary: z.array(BinarySiteSchema).optional(),
+  })
+  .strict();
 export type Access = z.infer<typeof AccessSchema>;
 
-export const CompartmentSchema = z.object({
-  name: z.string(),
-  /** Modules (source_filename) whose functions may form the compartment. */
-  modules: z.array(z.string()),
-  /** Modules read only as context. */
-  context: z.array(z.string()),
-  sourcePrefixes: z.array(z.string()).optional(),
-  /** Functions of the compartment after every narrowing. */
-  functions: z.array(z.string()),
-}).strict();
+export const CompartmentSchema = z
+  .object({
+    name: z.string(),
+    /** Modules (source_filename) whose functions may form the compartment. */
+    modules: z.array(z.string()),
+    /** Modules read only as context. */
+    context: z.array(z.string()),
+    sourcePrefixes: z.array(z.string()).optional(),
+    /** Functions of the compartment after every narrowing. */
+    functions: z.array(z.string()),
+  })
+  .strict();
 export type Compartment = z.infer<typeof CompartmentSchema>;
 
-export const PolicySchema = z.object({
-  schema: z.literal('kcompart.policy'),
-  version: z.literal(POLICY_VERSION),
-  generator: z.object({ tool: z.literal('kcompart'), version: z.string() }).strict(),
-  compartment: CompartmentSchema,
-  allocationSites: z.array(AllocationSiteSchema),
-  caches: z.array(CacheSchema),
-  accesses: z.array(AccessSchema),
-}).strict();
+export const PolicySchema = z
+  .object({
+    schema: z.literal('kcompart.policy'),
+    version: z.literal(POLICY_VERSION),
+    generator: z.object({ tool: z.literal('kcompart'), version: z.string() }).strict(),
+    compartment: CompartmentSchema,
+    allocationSites: z.array(AllocationSiteSchema),
+    caches: z.array(CacheSchema),
+    accesses: z.array(AccessSchema),
+  })
+  .strict();
 export type Policy = z.infer<typeof PolicySchema>;

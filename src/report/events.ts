@@ -128,9 +128,21 @@ export function parseViolationLine(line: string, phase?: string): ViolationEvent
   const probe = splitProbe(unescapeLoaderName(m[4]!));
   const alloc = m[11] !== undefined ? unescapeLoaderName(m[11]) : (m[10] ?? 'unknown');
   return {
-    type: 'violation', site: Number(m[1]), ...at, function: unescapeLoaderName(m[3]!), ...probe,
-    access: unescapeLoaderName(m[5]!), addr: m[6]!, region: m[7]!, object: m[8]!, cache: m[9]!, alloc,
-    pid: Number(m[12]), comm: unescapeLoaderName(m[13]!), stackId: Number(m[14]), stack: [],
+    type: 'violation',
+    site: Number(m[1]),
+    ...at,
+    function: unescapeLoaderName(m[3]!),
+    ...probe,
+    access: unescapeLoaderName(m[5]!),
+    addr: m[6]!,
+    region: m[7]!,
+    object: m[8]!,
+    cache: m[9]!,
+    alloc,
+    pid: Number(m[12]),
+    comm: unescapeLoaderName(m[13]!),
+    stackId: Number(m[14]),
+    stack: [],
     ...(phase !== undefined ? { phase } : {}),
   };
 }
@@ -169,7 +181,8 @@ export function parseLoaderLog(text: string): RunEvents {
       last = v ? { ...v } : undefined;
       if (last) violations.push(last);
     } else if (line.startsWith('KC-STACK')) {
-      if (last && last.stack.length === 0) last.stack = line.slice('KC-STACK'.length).trim().split(/\s+/).filter(Boolean).map(unescapeLoaderName);
+      if (last && last.stack.length === 0)
+        last.stack = line.slice('KC-STACK'.length).trim().split(/\s+/).filter(Boolean).map(unescapeLoaderName);
     } else {
       last = undefined;
       if (line.startsWith('KC-REFUSED ')) {
@@ -197,7 +210,9 @@ export type EventRecord = ViolationEvent | RefusalEvent | CountersEvent | ({ typ
 export function eventsToJsonl(events: RunEvents): string {
   const recs: EventRecord[] = [
     ...(events.attached ? [{ type: 'attached' as const, ...events.attached }] : []),
-    ...events.refusals, ...events.violations, ...events.counters,
+    ...events.refusals,
+    ...events.violations,
+    ...events.counters,
   ];
   return recs.map((r) => JSON.stringify(r)).join('\n') + (recs.length ? '\n' : '');
 }
@@ -223,15 +238,36 @@ export function parseEventsJsonl(text: string): RunEvents {
     switch (r['type']) {
       case 'violation':
         violations.push({
-          type: 'violation', site: num('site'), file: str('file'), line: num('line'), column: num('column'), function: str('function'),
-          symbol: str('symbol'), offset: num('offset'), access: str('access'), addr: str('addr', '0x0'), region: str('region', 'none'),
-          object: str('object', '0x0'), cache: str('cache', '0x0'), alloc: str('alloc', 'none'), pid: num('pid'), comm: str('comm'),
-          stackId: num('stackId', -1), stack: Array.isArray(r['stack']) ? (r['stack'] as unknown[]).map(String) : [],
+          type: 'violation',
+          site: num('site'),
+          file: str('file'),
+          line: num('line'),
+          column: num('column'),
+          function: str('function'),
+          symbol: str('symbol'),
+          offset: num('offset'),
+          access: str('access'),
+          addr: str('addr', '0x0'),
+          region: str('region', 'none'),
+          object: str('object', '0x0'),
+          cache: str('cache', '0x0'),
+          alloc: str('alloc', 'none'),
+          pid: num('pid'),
+          comm: str('comm'),
+          stackId: num('stackId', -1),
+          stack: Array.isArray(r['stack']) ? (r['stack'] as unknown[]).map(String) : [],
           ...(typeof r['phase'] === 'string' ? { phase: r['phase'] } : {}),
         });
         return;
       case 'refused':
-        refusals.push({ type: 'refused', what: str('what'), program: str('program'), symbol: str('symbol'), offset: num('offset'), reason: str('reason') });
+        refusals.push({
+          type: 'refused',
+          what: str('what'),
+          program: str('program'),
+          symbol: str('symbol'),
+          offset: num('offset'),
+          reason: str('reason'),
+        });
         return;
       case 'counters': {
         const values: Record<string, number> = {};
@@ -260,8 +296,11 @@ export function parseEvents(text: string): RunEvents {
 /** Merges two readings (events from one file, counters from another). */
 export function mergeEvents(a: RunEvents, b: RunEvents): RunEvents {
   return {
-    violations: [...a.violations, ...b.violations], refusals: [...a.refusals, ...b.refusals],
-    counters: [...a.counters, ...b.counters], ...(a.attached ?? b.attached ? { attached: (a.attached ?? b.attached)! } : {}),
-    notes: [...a.notes, ...b.notes], format: a.format,
+    violations: [...a.violations, ...b.violations],
+    refusals: [...a.refusals, ...b.refusals],
+    counters: [...a.counters, ...b.counters],
+    ...((a.attached ?? b.attached) ? { attached: (a.attached ?? b.attached)! } : {}),
+    notes: [...a.notes, ...b.notes],
+    format: a.format,
   };
 }

@@ -11,8 +11,17 @@
 import { barChart, histogram, stackedBar, type Bar } from './charts.js';
 import { esc, jsonForScript } from './escape.js';
 import {
-  ACCESS_STATUSES, REGIONS, SITE_STATUSES, describeReason,
-  type AccessStatus, type AccessView, type FileView, type ReportModel, type SiteStatus, type StatusCounts, type ViolationView,
+  ACCESS_STATUSES,
+  REGIONS,
+  SITE_STATUSES,
+  describeReason,
+  type AccessStatus,
+  type AccessView,
+  type FileView,
+  type ReportModel,
+  type SiteStatus,
+  type StatusCounts,
+  type ViolationView,
 } from './model.js';
 import { summaryLines } from './text.js';
 
@@ -22,7 +31,11 @@ export const ACCESS_STATUS_INFO: Readonly<Record<AccessStatus, { color: string; 
   any: { color: '#e67e22', label: 'any', help: 'widened to any memory: never checked' },
   unmapped: { color: '#8e44ad', label: 'unmapped', help: 'no machine instruction found: not checked' },
   refused: { color: '#7b241c', label: 'refused', help: 'a site program was refused at attach: not checked' },
-  unchecked: { color: '#b7950b', label: 'no program', help: 'some machine site has no program (no operand, rip-relative outside the set, unsupported register)' },
+  unchecked: {
+    color: '#b7950b',
+    label: 'no program',
+    help: 'some machine site has no program (no operand, rip-relative outside the set, unsupported register)',
+  },
   checked: { color: '#2e86c1', label: 'checked', help: 'every machine site is checked at run time or statically safe' },
   safe: { color: '#229954', label: 'safe', help: 'every machine site is statically safe' },
 };
@@ -181,98 +194,176 @@ function page(m: ReportModel, title: string, body: string, script = ''): string 
     `<a href="violations.html">Violations${m.hasEvents ? ` (${m.violations.length})` : ''}</a>`,
     `<a href="allocations.html">Allocation sites (${m.allocations.length})</a>`,
   ].join(' ');
-  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+  return (
+    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>${esc(title)}</title><style>${CSS}</style></head><body>` +
     `<header><h1>${esc(m.title)}</h1><nav>${nav}</nav><span class="sub">${esc(m.generator)}</span></header><main>${body}</main>` +
-    (script ? `<script>${script}</script>` : '<script>document.body.setAttribute("data-ready","1")</script>') + `</body></html>\n`;
+    (script ? `<script>${script}</script>` : '<script>document.body.setAttribute("data-ready","1")</script>') +
+    `</body></html>\n`
+  );
 }
 
 const num = (n: number): string => `<td class="n${n ? '' : ' z'}">${n.toLocaleString('en-US')}</td>`;
-const badge = (color: string, label: string, title = ''): string => `<span class="badge" style="background:${color}"${title ? ` title="${esc(title)}"` : ''}>${esc(label)}</span>`;
+const badge = (color: string, label: string, title = ''): string =>
+  `<span class="badge" style="background:${color}"${title ? ` title="${esc(title)}"` : ''}>${esc(label)}</span>`;
 
 function countsTable(caption: string, keyHeader: string, rows: readonly [string, StatusCounts][], which: 'accesses' | 'sites'): string {
   const cols = which === 'accesses' ? ACCESS_STATUSES : SITE_STATUSES;
   const info = (s: string) => (which === 'accesses' ? ACCESS_STATUS_INFO[s as AccessStatus] : SITE_STATUS_INFO[s as SiteStatus]);
-  const head = `<tr><th>${esc(keyHeader)}</th><th class="n">${which === 'accesses' ? 'accesses' : 'machine sites'}</th>` +
-    cols.map((c) => `<th class="n"><span class="dot" style="background:${info(c).color}"></span>${esc(info(c).label)}</th>`).join('') + '</tr>';
-  const body = rows.map(([k, c]) => {
-    const r = (which === 'accesses' ? c.accesses : c.sites) as Record<string, number>;
-    const total = Object.values(r).reduce((a, b) => a + b, 0);
-    return `<tr><td>${esc(k)}</td>${num(total)}${cols.map((s) => num(r[s] ?? 0)).join('')}</tr>`;
-  }).join('');
+  const head =
+    `<tr><th>${esc(keyHeader)}</th><th class="n">${which === 'accesses' ? 'accesses' : 'machine sites'}</th>` +
+    cols.map((c) => `<th class="n"><span class="dot" style="background:${info(c).color}"></span>${esc(info(c).label)}</th>`).join('') +
+    '</tr>';
+  const body = rows
+    .map(([k, c]) => {
+      const r = (which === 'accesses' ? c.accesses : c.sites) as Record<string, number>;
+      const total = Object.values(r).reduce((a, b) => a + b, 0);
+      return `<tr><td>${esc(k)}</td>${num(total)}${cols.map((s) => num(r[s] ?? 0)).join('')}</tr>`;
+    })
+    .join('');
   return `<table data-table="${esc(caption)}"><caption class="mut" style="text-align:left">${esc(caption)}</caption>${head}${body}</table>`;
 }
 
 function miniBar(counts: Readonly<Record<AccessStatus, number>>): string {
   const total = Object.values(counts).reduce((a, b) => a + b, 0) || 1;
-  return `<div class="minibar">${ACCESS_STATUSES.filter((s) => counts[s]).map((s) => `<i style="width:${((100 * counts[s]) / total).toFixed(2)}%;background:${ACCESS_STATUS_INFO[s].color}" title="${esc(`${ACCESS_STATUS_INFO[s].label} ${counts[s]}`)}"></i>`).join('')}</div>`;
+  return `<div class="minibar">${ACCESS_STATUSES.filter((s) => counts[s])
+    .map(
+      (s) =>
+        `<i style="width:${((100 * counts[s]) / total).toFixed(2)}%;background:${ACCESS_STATUS_INFO[s].color}" title="${esc(`${ACCESS_STATUS_INFO[s].label} ${counts[s]}`)}"></i>`,
+    )
+    .join('')}</div>`;
 }
 
 /** The overview page. */
 export function renderIndex(m: ReportModel): string {
   const f = m.figures;
   const parts: string[] = [];
-  parts.push(`<p class="mut">Compartment <b>${esc(m.compartment)}</b>: ${f.analyze.accesses.toLocaleString('en-US')} accesses (writes) in ${m.files.length} source files, ` +
-    `${f.map.sites.toLocaleString('en-US')} machine sites, ${f.emit.programs.toLocaleString('en-US')} site programs.` +
-    `${m.hasEvents ? ` Events of a run: ${m.violations.length} violations, ${(f.run?.refusedSitePrograms ?? 0) + (f.run?.refusedOtherProbes ?? 0)} probes refused.` : ' No run events given (--events).'}</p>`);
+  parts.push(
+    `<p class="mut">Compartment <b>${esc(m.compartment)}</b>: ${f.analyze.accesses.toLocaleString('en-US')} accesses (writes) in ${m.files.length} source files, ` +
+      `${f.map.sites.toLocaleString('en-US')} machine sites, ${f.emit.programs.toLocaleString('en-US')} site programs.` +
+      `${m.hasEvents ? ` Events of a run: ${m.violations.length} violations, ${(f.run?.refusedSitePrograms ?? 0) + (f.run?.refusedOtherProbes ?? 0)} probes refused.` : ' No run events given (--events).'}</p>`,
+  );
   parts.push(`<h2>Summary</h2><pre class="sum" id="summary">${esc(summaryLines(m).join('\n'))}</pre>`);
-  parts.push(`<div class="legend">${ACCESS_STATUSES.map((s) => `<span title="${esc(ACCESS_STATUS_INFO[s].help)}"><span class="dot" style="background:${ACCESS_STATUS_INFO[s].color}"></span>${esc(ACCESS_STATUS_INFO[s].label)}: ${esc(ACCESS_STATUS_INFO[s].help)}</span><br>`).join('')}</div>`);
-  const aBars: Bar[] = ACCESS_STATUSES.map((s) => ({ label: ACCESS_STATUS_INFO[s].label, value: m.totals.accesses[s], color: ACCESS_STATUS_INFO[s].color }));
-  const sBars: Bar[] = SITE_STATUSES.map((s) => ({ label: SITE_STATUS_INFO[s].label, value: m.totals.sites[s], color: SITE_STATUS_INFO[s].color }));
-  parts.push(`<h2>What is checked</h2><div class="grid"><div><h3>Accesses by status</h3>${stackedBar('accesses by status', aBars)}</div>` +
-    `<div><h3>Machine sites by status</h3>${stackedBar('machine sites by status', sBars)}</div></div>`);
+  parts.push(
+    `<div class="legend">${ACCESS_STATUSES.map((s) => `<span title="${esc(ACCESS_STATUS_INFO[s].help)}"><span class="dot" style="background:${ACCESS_STATUS_INFO[s].color}"></span>${esc(ACCESS_STATUS_INFO[s].label)}: ${esc(ACCESS_STATUS_INFO[s].help)}</span><br>`).join('')}</div>`,
+  );
+  const aBars: Bar[] = ACCESS_STATUSES.map((s) => ({
+    label: ACCESS_STATUS_INFO[s].label,
+    value: m.totals.accesses[s],
+    color: ACCESS_STATUS_INFO[s].color,
+  }));
+  const sBars: Bar[] = SITE_STATUSES.map((s) => ({
+    label: SITE_STATUS_INFO[s].label,
+    value: m.totals.sites[s],
+    color: SITE_STATUS_INFO[s].color,
+  }));
+  parts.push(
+    `<h2>What is checked</h2><div class="grid"><div><h3>Accesses by status</h3>${stackedBar('accesses by status', aBars)}</div>` +
+      `<div><h3>Machine sites by status</h3>${stackedBar('machine sites by status', sBars)}</div></div>`,
+  );
   const regionRows: [string, StatusCounts][] = REGIONS.map((r) => [r, m.byRegion[r]]);
   regionRows.push(['all', m.totals]);
-  parts.push(`<h3>Per region of the legal set</h3><p class="mut">An access is counted under every region its legal set names (so the rows add up to more than the total); <i>any</i> is a set widened to any memory.</p>` +
-    countsTable('accesses by region', 'region', regionRows, 'accesses') + countsTable('machine sites by region', 'region', regionRows, 'sites'));
+  parts.push(
+    `<h3>Per region of the legal set</h3><p class="mut">An access is counted under every region its legal set names (so the rows add up to more than the total); <i>any</i> is a set widened to any memory.</p>` +
+      countsTable('accesses by region', 'region', regionRows, 'accesses') +
+      countsTable('machine sites by region', 'region', regionRows, 'sites'),
+  );
   const reasonKeys = Object.keys(m.byReason).sort((x, y) => (x === 'none' ? 1 : y === 'none' ? -1 : x.localeCompare(y)));
   const reasonRows: [string, StatusCounts][] = reasonKeys.map((k) => [k === 'none' ? '(no widening)' : k, m.byReason[k]!]);
-  parts.push(`<h3>Per widening reason</h3><p class="mut">An access is counted under each kind of reason its legal set records.</p>` +
-    countsTable('accesses by widening reason', 'reason', reasonRows, 'accesses') + countsTable('machine sites by widening reason', 'reason', reasonRows, 'sites'));
+  parts.push(
+    `<h3>Per widening reason</h3><p class="mut">An access is counted under each kind of reason its legal set records.</p>` +
+      countsTable('accesses by widening reason', 'reason', reasonRows, 'accesses') +
+      countsTable('machine sites by widening reason', 'reason', reasonRows, 'sites'),
+  );
   const an = f.analyze;
-  parts.push(`<h2>Legal sets</h2><div class="grid"><div><h3>Legal-set size (accesses not widened to any)</h3>` +
-    histogram('legal-set sizes', m.legalSizes, [{ label: 'median', at: an.legalSetSize.median }, { label: 'p90', at: an.legalSetSize.p90 }]) +
-    `<p class="mut">median ${an.legalSetSize.median}, p90 ${an.legalSetSize.p90}, max ${an.legalSetSize.max}; ${an.any} accesses (${(100 * an.anyShare).toFixed(1)}%) widened to any.</p></div>` +
-    `<div><h3>Widening reasons</h3>${an.reasons.length ? barChart('widening reasons', an.reasons.map((r) => ({ label: r.kind, value: r.count, color: REASON_COLOR }))) : '<p class="mut">none</p>'}</div></div>`);
+  parts.push(
+    `<h2>Legal sets</h2><div class="grid"><div><h3>Legal-set size (accesses not widened to any)</h3>` +
+      histogram('legal-set sizes', m.legalSizes, [
+        { label: 'median', at: an.legalSetSize.median },
+        { label: 'p90', at: an.legalSetSize.p90 },
+      ]) +
+      `<p class="mut">median ${an.legalSetSize.median}, p90 ${an.legalSetSize.p90}, max ${an.legalSetSize.max}; ${an.any} accesses (${(100 * an.anyShare).toFixed(1)}%) widened to any.</p></div>` +
+      `<div><h3>Widening reasons</h3>${
+        an.reasons.length
+          ? barChart(
+              'widening reasons',
+              an.reasons.map((r) => ({ label: r.kind, value: r.count, color: REASON_COLOR })),
+            )
+          : '<p class="mut">none</p>'
+      }</div></div>`,
+  );
   if (f.run) {
     const r = f.run;
     const counters = r.counters.length
       ? (() => {
-        const keys = [...new Set(r.counters.flatMap((c) => Object.keys(c.values)))];
-        return `<table data-table="counters"><tr><th>when</th>${keys.map((k) => `<th class="n">${esc(k)}</th>`).join('')}</tr>` +
-          r.counters.map((c) => `<tr><td>${esc(c.when)}</td>${keys.map((k) => num(c.values[k] ?? 0)).join('')}</tr>`).join('') + '</table>';
-      })()
+          const keys = [...new Set(r.counters.flatMap((c) => Object.keys(c.values)))];
+          return (
+            `<table data-table="counters"><tr><th>when</th>${keys.map((k) => `<th class="n">${esc(k)}</th>`).join('')}</tr>` +
+            r.counters.map((c) => `<tr><td>${esc(c.when)}</td>${keys.map((k) => num(c.values[k] ?? 0)).join('')}</tr>`).join('') +
+            '</table>'
+          );
+        })()
       : '<p class="mut">no KC-COUNTERS line</p>';
-    parts.push(`<h2>The run</h2><p>${r.attached ? `Attached ${esc(r.attached['sites'] ?? 0)} site programs and ${esc(r.attached['alloc_and_track'] ?? 0)} allocation/tracking probes; ` : ''}` +
-      `refused <b>${r.refusedSitePrograms}</b> site programs and ${r.refusedOtherProbes} other probes${Object.keys(r.refusedReasons).length ? ` (${esc(Object.entries(r.refusedReasons).map(([k, n]) => `${k}: ${n}`).join('; '))})` : ''}; ` +
-      `<a href="violations.html"><b>${r.violations}</b> violations</a>.</p>` +
-      `<h3>Counters</h3><p class="mut">The loader counts checks per region, not per site; the pages show per-site violations.</p>${counters}` +
-      (m.otherRefusals.length ? `<h3>Refusals not matched to this policy</h3><ul>${m.otherRefusals.map((x) => `<li class="mono">${esc(`${x.what} ${x.program} at ${x.symbol}+0x${x.offset.toString(16)}: ${x.reason}`)}</li>`).join('')}</ul>` : '') +
-      (m.notes.length ? `<h3>Loader notes</h3><ul>${m.notes.map((x) => `<li class="mono">${esc(x)}</li>`).join('')}</ul>` : ''));
+    parts.push(
+      `<h2>The run</h2><p>${r.attached ? `Attached ${esc(r.attached['sites'] ?? 0)} site programs and ${esc(r.attached['alloc_and_track'] ?? 0)} allocation/tracking probes; ` : ''}` +
+        `refused <b>${r.refusedSitePrograms}</b> site programs and ${r.refusedOtherProbes} other probes${
+          Object.keys(r.refusedReasons).length
+            ? ` (${esc(
+                Object.entries(r.refusedReasons)
+                  .map(([k, n]) => `${k}: ${n}`)
+                  .join('; '),
+              )})`
+            : ''
+        }; ` +
+        `<a href="violations.html"><b>${r.violations}</b> violations</a>.</p>` +
+        `<h3>Counters</h3><p class="mut">The loader counts checks per region, not per site; the pages show per-site violations.</p>${counters}` +
+        (m.otherRefusals.length
+          ? `<h3>Refusals not matched to this policy</h3><ul>${m.otherRefusals.map((x) => `<li class="mono">${esc(`${x.what} ${x.program} at ${x.symbol}+0x${x.offset.toString(16)}: ${x.reason}`)}</li>`).join('')}</ul>`
+          : '') +
+        (m.notes.length ? `<h3>Loader notes</h3><ul>${m.notes.map((x) => `<li class="mono">${esc(x)}</li>`).join('')}</ul>` : ''),
+    );
   }
-  parts.push(`<h2>Source files</h2><table data-table="files"><tr><th>file</th><th class="n">accesses</th><th>status</th>` +
-    ACCESS_STATUSES.map((s) => `<th class="n"><span class="dot" style="background:${ACCESS_STATUS_INFO[s].color}"></span>${esc(ACCESS_STATUS_INFO[s].label)}</th>`).join('') +
-    `<th>source</th></tr>` +
-    m.files.map((fv) => `<tr><td><a href="${esc(fv.page)}">${esc(fv.file)}</a></td>${num(fv.accesses.length)}<td>${miniBar(fv.byStatus)}</td>` +
-      ACCESS_STATUSES.map((s) => num(fv.byStatus[s])).join('') +
-      `<td>${fv.source.text !== undefined ? '<span class="mut">read</span>' : `<span class="warn" style="padding:0 4px" title="${esc(fv.source.missing ?? '')}">missing</span>`}</td></tr>`).join('') + '</table>');
+  parts.push(
+    `<h2>Source files</h2><table data-table="files"><tr><th>file</th><th class="n">accesses</th><th>status</th>` +
+      ACCESS_STATUSES.map(
+        (s) =>
+          `<th class="n"><span class="dot" style="background:${ACCESS_STATUS_INFO[s].color}"></span>${esc(ACCESS_STATUS_INFO[s].label)}</th>`,
+      ).join('') +
+      `<th>source</th></tr>` +
+      m.files
+        .map(
+          (fv) =>
+            `<tr><td><a href="${esc(fv.page)}">${esc(fv.file)}</a></td>${num(fv.accesses.length)}<td>${miniBar(fv.byStatus)}</td>` +
+            ACCESS_STATUSES.map((s) => num(fv.byStatus[s])).join('') +
+            `<td>${fv.source.text !== undefined ? '<span class="mut">read</span>' : `<span class="warn" style="padding:0 4px" title="${esc(fv.source.missing ?? '')}">missing</span>`}</td></tr>`,
+        )
+        .join('') +
+      '</table>',
+  );
   if (m.unlocated.length) {
-    parts.push(`<h3>Accesses without a source location (${m.unlocated.length})</h3>` + accessTable(m, m.unlocated));
+    parts.push(`<h3>Accesses without a source location (${m.unlocated.length})</h3>${accessTable(m, m.unlocated)}`);
   }
   return page(m, `${m.title}: overview`, parts.join('\n'));
 }
 
 function accessTable(m: ReportModel, idx: readonly number[]): string {
-  return `<table><tr><th>access</th><th>function</th><th>op</th><th>status</th><th>machine sites</th></tr>` +
-    idx.map((i) => {
-      const a = m.accesses[i]!;
-      return `<tr><td class="mono">${esc(a.id)}</td><td>${esc(a.function)}</td><td>${esc(a.op)}</td><td>${badge(ACCESS_STATUS_INFO[a.status].color, ACCESS_STATUS_INFO[a.status].label)}</td>` +
-        `<td class="mono">${esc(a.sites.map((s) => `${s.symbol}+0x${s.offset.toString(16)} ${s.status}`).join('; '))}</td></tr>`;
-    }).join('') + '</table>';
+  return (
+    `<table><tr><th>access</th><th>function</th><th>op</th><th>status</th><th>machine sites</th></tr>` +
+    idx
+      .map((i) => {
+        const a = m.accesses[i]!;
+        return (
+          `<tr><td class="mono">${esc(a.id)}</td><td>${esc(a.function)}</td><td>${esc(a.op)}</td><td>${badge(ACCESS_STATUS_INFO[a.status].color, ACCESS_STATUS_INFO[a.status].label)}</td>` +
+          `<td class="mono">${esc(a.sites.map((s) => `${s.symbol}+0x${s.offset.toString(16)} ${s.status}`).join('; '))}</td></tr>`
+        );
+      })
+      .join('') +
+    '</table>'
+  );
 }
 
 /** Where an access is shown: its file page and line. */
-function linkTo(m: ReportModel, a: AccessView | undefined, pages: ReadonlyMap<string, string>): string {
+function linkTo(_m: ReportModel, a: AccessView | undefined, pages: ReadonlyMap<string, string>): string {
   if (!a?.anchor) return '';
   const p = pages.get(a.anchor.file);
   const label = `${a.anchor.file.split('/').pop()}:${a.anchor.line}`;
@@ -300,14 +391,17 @@ export function renderViolations(m: ReportModel): string {
     const rows = m.violations.slice(0, MAX_VIOLATION_ROWS).map((v) => {
       const e = v.event;
       const a = v.access !== undefined ? m.accesses[v.access] : undefined;
-      return `<tr id="v${v.index}" class="viol"><td class="n">${v.index + 1}</td><td class="mono">kc_site_${e.site}<br>${esc(`${e.symbol}+0x${e.offset.toString(16)}`)}</td>` +
+      return (
+        `<tr id="v${v.index}" class="viol"><td class="n">${v.index + 1}</td><td class="mono">kc_site_${e.site}<br>${esc(`${e.symbol}+0x${e.offset.toString(16)}`)}</td>` +
         `<td>${linkTo(m, a, pages) || esc(`${e.file}:${e.line}`)}<br><span class="mut">${esc(e.function)}</span></td>` +
         `<td class="mono">${esc(e.addr)}</td><td>${esc(e.region)}</td><td class="mono">${esc(e.object)}</td><td>${esc(ownerText(m, v))}</td>` +
         `<td class="mono">${esc(e.cache)}</td><td>${esc(e.comm)} (${esc(e.pid)})</td><td>${esc(e.phase ?? '')}</td>` +
         `<td>${e.stack.length ? `<details><summary class="mono">${esc(e.stack[0] ?? '')}</summary><pre class="mono">${esc(e.stack.join('\n'))}</pre></details>` : '<span class="mut">none</span>'}</td>` +
-        `<td>${esc(v.matchedBy)}</td></tr>`;
+        `<td>${esc(v.matchedBy)}</td></tr>`
+      );
     });
-    body = `<p>${m.violations.length} violations${m.violations.length > MAX_VIOLATION_ROWS ? ` (the first ${MAX_VIOLATION_ROWS} listed)` : ''}. ` +
+    body =
+      `<p>${m.violations.length} violations${m.violations.length > MAX_VIOLATION_ROWS ? ` (the first ${MAX_VIOLATION_ROWS} listed)` : ''}. ` +
       `<i>Owner</i> is the allocation site the checker recorded for the object written.</p>` +
       `<table data-table="violations"><tr><th>#</th><th>site</th><th>source</th><th>address</th><th>region</th><th>object</th><th>owner</th><th>cache</th><th>task</th><th>phase</th><th>stack</th><th>matched by</th></tr>${rows.join('')}</table>`;
   }
@@ -318,29 +412,41 @@ export function renderViolations(m: ReportModel): string {
 export function renderAllocations(m: ReportModel): string {
   const pages = new Map(m.files.map((f) => [f.file, f.page]));
   const info = {
-    tracked: ['#2e86c1', 'tracked'], untracked: ['#b7950b', 'untracked'], unused: ['#7f8c8d', 'no probe needed'], refused: ['#7b241c', 'refused'],
+    tracked: ['#2e86c1', 'tracked'],
+    untracked: ['#b7950b', 'untracked'],
+    unused: ['#7f8c8d', 'no probe needed'],
+    refused: ['#7b241c', 'refused'],
   } as const;
   const rows = m.allocations.map((al) => {
     const s = al.site;
     const at = al.anchor;
-    const loc = at ? (pages.has(at.file) ? `<a href="${esc(pages.get(at.file)!)}#L${at.line}">${esc(`${at.file.split('/').pop()}:${at.line}`)}</a>` : esc(`${at.file}:${at.line}`)) : '';
+    const loc = at
+      ? pages.has(at.file)
+        ? `<a href="${esc(pages.get(at.file)!)}#L${at.line}">${esc(`${at.file.split('/').pop()}:${at.line}`)}</a>`
+        : esc(`${at.file}:${at.line}`)
+      : '';
     const ev = s.type.evidence.map((e) => `${e.kind}: ${e.type}${e.detail ? ` (${e.detail})` : ''}`);
     const conflicts = (s.type.conflicts ?? []).map((c) => `${c.type}: ${c.evidence.map((e) => e.kind).join(', ')}`);
     const size = s.size ? ('constant' in s.size ? String(s.size.constant) : s.size.expression) : '';
     const probes = (s.probes ?? []).map((p) => `${p.symbol}+0x${p.offset.toString(16)} ${p.confidence}${p.reason ? ` (${p.reason})` : ''}`);
     const [color, label] = info[al.probeStatus];
-    return `<tr id="a${al.index}"><td class="mono">${esc(s.id)}</td><td>${esc(s.kind)}</td><td>${esc(s.allocator)}</td><td>${esc(s.caller)}<br>${loc}</td>` +
+    return (
+      `<tr id="a${al.index}"><td class="mono">${esc(s.id)}</td><td>${esc(s.kind)}</td><td>${esc(s.allocator)}</td><td>${esc(s.caller)}<br>${loc}</td>` +
       `<td><b>${esc(s.type.name)}</b> <span class="mut">${esc(s.type.kind)}${s.type.size !== undefined ? `, ${s.type.size} bytes` : ''}</span>` +
       `${ev.length ? `<ul>${ev.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}</td>` +
       `<td>${conflicts.length ? `<ul>${conflicts.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : '<span class="mut">none</span>'}</td>` +
       `<td>${esc([s.cache, ...(s.caches ?? []).filter((c) => c !== s.cache)].filter(Boolean).join(', '))}</td><td class="mono">${esc(size)}</td><td class="mono">${esc(s.gfp ?? '')}</td>` +
       `<td class="mono">${probes.map(esc).join('<br>') || '<span class="mut">none</span>'}</td>` +
-      `<td>${badge(color, label)}${al.refused.length ? `<br>${esc(al.refused.map((r) => r.reason).join('; '))}` : ''}</td>${num(al.namedBy)}${num(al.violations)}</tr>`;
+      `<td>${badge(color, label)}${al.refused.length ? `<br>${esc(al.refused.map((r) => r.reason).join('; '))}` : ''}</td>${num(al.namedBy)}${num(al.violations)}</tr>`
+    );
   });
-  return page(m, `${m.title}: allocation sites`,
+  return page(
+    m,
+    `${m.title}: allocation sites`,
     `<h2>Allocation sites</h2><p class="mut">Probe status: <i>tracked</i> — a probe after the call records each object, and some checked legal set names the site; ` +
-    `<i>untracked</i> — named, but no probe could be placed (the check accepts any object of the kind); <i>no probe needed</i> — no checked legal set names it; <i>refused</i> — the kernel refused its probes.</p>` +
-    `<table data-table="allocations"><tr><th>id</th><th>kind</th><th>allocator</th><th>caller</th><th>type and evidence</th><th>conflicts</th><th>cache</th><th>size</th><th>gfp</th><th>probes</th><th>probe status</th><th class="n">named by</th><th class="n">violations</th></tr>${rows.join('')}</table>`);
+      `<i>untracked</i> — named, but no probe could be placed (the check accepts any object of the kind); <i>no probe needed</i> — no checked legal set names it; <i>refused</i> — the kernel refused its probes.</p>` +
+      `<table data-table="allocations"><tr><th>id</th><th>kind</th><th>allocator</th><th>caller</th><th>type and evidence</th><th>conflicts</th><th>cache</th><th>size</th><th>gfp</th><th>probes</th><th>probe status</th><th class="n">named by</th><th class="n">violations</th></tr>${rows.join('')}</table>`,
+  );
 }
 
 /** The data block of a source page: only what its lines' details need. */
@@ -371,7 +477,17 @@ function fileData(m: ReportModel, f: FileView): unknown {
       const e = v.event;
       n = viol.length;
       violLocal.set(k, n);
-      viol.push({ n: k + 1, probe: `${e.symbol}+0x${e.offset.toString(16)}`, addr: e.addr, region: e.region, object: e.object, owner: ownerText(m, v), comm: e.comm, pid: e.pid, stack: e.stack });
+      viol.push({
+        n: k + 1,
+        probe: `${e.symbol}+0x${e.offset.toString(16)}`,
+        addr: e.addr,
+        region: e.region,
+        object: e.object,
+        owner: ownerText(m, v),
+        comm: e.comm,
+        pid: e.pid,
+        stack: e.stack,
+      });
     }
     return n;
   };
@@ -383,13 +499,48 @@ function fileData(m: ReportModel, f: FileView): unknown {
       li = legal.length;
       legalLocal.set(a.legal, li);
       for (const id of [...L.slabSites, ...L.buddySites]) allocIds.add(id);
-      legal.push({ any: L.any, stack: L.stack, percpu: L.percpu, vmemmap: L.vmemmap, foreign: L.foreign ?? false, globals: L.globals, slabCaches: L.slabCaches, slabSites: L.slabSites, buddySites: L.buddySites, vmallocCallers: L.vmallocCallers, reasons: L.reasons.map(describeReason) });
+      legal.push({
+        any: L.any,
+        stack: L.stack,
+        percpu: L.percpu,
+        vmemmap: L.vmemmap,
+        foreign: L.foreign ?? false,
+        globals: L.globals,
+        slabCaches: L.slabCaches,
+        slabSites: L.slabSites,
+        buddySites: L.buddySites,
+        vmallocCallers: L.vmallocCallers,
+        reasons: L.reasons.map(describeReason),
+      });
     }
     local.set(i, acc.length);
     acc.push({
-      id: a.id, fn: a.function, op: a.op, callee: a.callee, width: a.width, status: a.status, legal: li, any: a.legalSize === undefined, size: a.legalSize,
+      id: a.id,
+      fn: a.function,
+      op: a.op,
+      callee: a.callee,
+      width: a.width,
+      status: a.status,
+      legal: li,
+      any: a.legalSize === undefined,
+      size: a.legalSize,
       chain: a.chain.map((fr) => [intern(fr.file), fr.line, fr.column, fr.function]),
-      sites: a.sites.map((s) => ({ sym: s.symbol, off: s.offset, obj: intern(s.object), sec: s.section, operand: s.operand, conf: s.confidence, reason: s.reason, status: s.status, safeBy: s.safeBy, rip: s.rip, prog: s.program, shared: s.sharedWith, refused: s.refusedBecause, v: s.violations.length })),
+      sites: a.sites.map((s) => ({
+        sym: s.symbol,
+        off: s.offset,
+        obj: intern(s.object),
+        sec: s.section,
+        operand: s.operand,
+        conf: s.confidence,
+        reason: s.reason,
+        status: s.status,
+        safeBy: s.safeBy,
+        rip: s.rip,
+        prog: s.program,
+        shared: s.sharedWith,
+        refused: s.refusedBecause,
+        v: s.violations.length,
+      })),
       v: a.violations.map(vIndex),
     });
   }
@@ -399,9 +550,13 @@ function fileData(m: ReportModel, f: FileView): unknown {
   for (const id of allocIds) {
     const al = allocByid.get(id);
     const at = al?.anchor;
-    allocs[id] = al ? `${al.site.type.name} \u2190 ${al.site.allocator} in ${al.site.caller}${at ? ` (${at.file.split('/').pop()}:${at.line})` : ''} [${al.probeStatus}]` : id;
+    allocs[id] = al
+      ? `${al.site.type.name} \u2190 ${al.site.allocator} in ${al.site.caller}${at ? ` (${at.file.split('/').pop()}:${at.line})` : ''} [${al.probeStatus}]`
+      : id;
   }
-  const astatus = Object.fromEntries(ACCESS_STATUSES.map((s) => [s, { label: ACCESS_STATUS_INFO[s].label, color: ACCESS_STATUS_INFO[s].color }]));
+  const astatus = Object.fromEntries(
+    ACCESS_STATUSES.map((s) => [s, { label: ACCESS_STATUS_INFO[s].label, color: ACCESS_STATUS_INFO[s].color }]),
+  );
   const sstatus = Object.fromEntries(SITE_STATUSES.map((s) => [s, { label: SITE_STATUS_INFO[s].label, color: SITE_STATUS_INFO[s].color }]));
   return { base: f.file.split('/').pop(), strings, acc, legal, lines, viol, allocs, astatus, sstatus, events: m.hasEvents };
 }
@@ -416,27 +571,36 @@ export function renderFile(m: ReportModel, f: FileView): string {
     const l = byLine.get(n);
     if (!l) return `<div class="l" id="L${n}"><a href="#L${n}">${n}</a><span>${code}</span></div>`;
     const title = `${l.accesses.length} ${l.accesses.length === 1 ? 'write' : 'writes'}: ${ACCESS_STATUS_INFO[l.status].label}${l.violations ? `, ${l.violations} violations` : ''}`;
-    return `<div class="l w s-${l.status}" id="L${n}" data-status="${l.status}" title="${esc(title)}"><a href="#L${n}">${n}</a><span>${code}</span>` +
-      `<b class="cnt">${l.violations ? `${l.violations}!` : l.accesses.length}</b></div>`;
+    return (
+      `<div class="l w s-${l.status}" id="L${n}" data-status="${l.status}" title="${esc(title)}"><a href="#L${n}">${n}</a><span>${code}</span>` +
+      `<b class="cnt">${l.violations ? `${l.violations}!` : l.accesses.length}</b></div>`
+    );
   };
   for (let i = 0; i < srcLines.length; i++) out.push(mark(i + 1, esc(srcLines[i]!.replace(/\r$/, ''))));
   // lines with writes the text does not have (source missing, or not the file that was compiled)
   const beyond = f.lines.filter((l) => l.line > srcLines.length || l.line === 0);
-  for (const l of beyond) out.push(mark(l.line, `<i class="mut">(${text === undefined ? 'source not available' : 'beyond the end of this source file'})</i>`));
-  const head = `<h2 class="mono">${esc(f.file)}</h2>` +
+  for (const l of beyond)
+    out.push(mark(l.line, `<i class="mut">(${text === undefined ? 'source not available' : 'beyond the end of this source file'})</i>`));
+  const head =
+    `<h2 class="mono">${esc(f.file)}</h2>` +
     (text !== undefined
       ? `<p class="mut">Read from <span class="mono">${esc(f.source.path)}</span>. ${f.accesses.length} accesses on ${f.lines.length} lines.</p>`
       : `<div class="warn" id="missing">Source not available: ${esc(f.source.missing ?? 'not read')}. The ${f.lines.length} lines with writes are listed below by number.</div>`) +
-    (beyond.length && text !== undefined ? `<div class="warn">${beyond.length} lines with writes are beyond the end of this file: it may not be the source that was compiled.</div>` : '') +
+    (beyond.length && text !== undefined
+      ? `<div class="warn">${beyond.length} lines with writes are beyond the end of this file: it may not be the source that was compiled.</div>`
+      : '') +
     `<div class="legend">${ACCESS_STATUSES.map((s) => `<span><span class="dot" style="background:${ACCESS_STATUS_INFO[s].color}"></span>${esc(ACCESS_STATUS_INFO[s].label)} ${f.byStatus[s]}</span>`).join('')}` +
     `${f.violations ? ` <b style="color:${ACCESS_STATUS_INFO.violated.color}">${f.violations} violation events</b>` : ''}</div>` +
     `<p class="mut">Click a marked line (or open <span class="mono">#L&lt;line&gt;</span>) to see its accesses.</p>`;
   const chunks: string[] = [];
   for (let i = 0; i < out.length; i += CHUNK) {
     const n = Math.min(CHUNK, out.length - i);
-    chunks.push(`<div class="ck"${n < CHUNK ? ` style="contain-intrinsic-size:auto ${n * 18}px"` : ''}>${out.slice(i, i + CHUNK).join('\n')}</div>`);
+    chunks.push(
+      `<div class="ck"${n < CHUNK ? ` style="contain-intrinsic-size:auto ${n * 18}px"` : ''}>${out.slice(i, i + CHUNK).join('\n')}</div>`,
+    );
   }
-  const body = `${head}<div class="src-wrap"><div class="src">${chunks.join('\n')}</div><aside id="panel"><p class="mut">Select a marked line.</p></aside></div>` +
+  const body =
+    `${head}<div class="src-wrap"><div class="src">${chunks.join('\n')}</div><aside id="panel"><p class="mut">Select a marked line.</p></aside></div>` +
     `<script type="application/json" id="kc-data">${jsonForScript(fileData(m, f))}</script>`;
   return page(m, `${m.title}: ${f.file.split('/').pop() ?? f.file}`, body, FILE_JS);
 }

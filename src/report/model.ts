@@ -14,11 +14,25 @@ import type { RefusalEvent, RunEvents, ViolationEvent } from './events.js';
 
 /** Why a machine site got no program, as src/emit names it; or `checked` (a program) and `refused` (a program the kernel would not attach). */
 export type SiteStatus =
-  | 'statically-safe' | 'checked' | 'refused' | 'legal-any' | 'unmapped' | 'no-operand' | 'rip-relative' | 'unsupported-register';
+  | 'statically-safe'
+  | 'checked'
+  | 'refused'
+  | 'legal-any'
+  | 'unmapped'
+  | 'no-operand'
+  | 'rip-relative'
+  | 'unsupported-register';
 
 /** Every site status, in the order tables show them. */
 export const SITE_STATUSES: readonly SiteStatus[] = [
-  'statically-safe', 'checked', 'refused', 'legal-any', 'unmapped', 'no-operand', 'rip-relative', 'unsupported-register',
+  'statically-safe',
+  'checked',
+  'refused',
+  'legal-any',
+  'unmapped',
+  'no-operand',
+  'rip-relative',
+  'unsupported-register',
 ];
 
 /**
@@ -239,15 +253,26 @@ export interface BuildReportOptions {
 }
 
 const zero = <K extends string>(keys: readonly K[]): Record<K, number> => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
-const newCounts = (): { accesses: Record<AccessStatus, number>; sites: Record<SiteStatus, number> } => ({ accesses: zero(ACCESS_STATUSES), sites: zero(SITE_STATUSES) });
+const newCounts = (): { accesses: Record<AccessStatus, number>; sites: Record<SiteStatus, number> } => ({
+  accesses: zero(ACCESS_STATUSES),
+  sites: zero(SITE_STATUSES),
+});
 
 /** A kernel function symbol (emit's ATTACHABLE): only these get an allocation probe program. */
 const ATTACHABLE = /^[A-Za-z_.$][A-Za-z0-9_.$]{0,254}$/;
 
 /** Entries of a legal set, as `kcompart analyze` counts them. */
 export function legalSetSize(l: LegalSet): number {
-  return l.globals.length + l.slabCaches.length + l.slabSites.length + l.buddySites.length + l.vmallocCallers.length
-    + (l.stack ? 1 : 0) + (l.percpu ? 1 : 0) + (l.vmemmap ? 1 : 0);
+  return (
+    l.globals.length +
+    l.slabCaches.length +
+    l.slabSites.length +
+    l.buddySites.length +
+    l.vmallocCallers.length +
+    (l.stack ? 1 : 0) +
+    (l.percpu ? 1 : 0) +
+    (l.vmemmap ? 1 : 0)
+  );
 }
 
 /** The regions a legal set names. */
@@ -269,7 +294,14 @@ export function regionsOf(l: LegalSet): Region[] {
 export function formatOperand(op: MemoryOperand): string {
   const seg = op.segment ? `%${op.segment}:` : '';
   const d = op.displacement;
-  const disp = op.base === 'rip' && op.ripTarget ? op.ripTarget : d === 0 && (op.base || op.index) ? '' : d < 0 ? `-0x${(-d).toString(16)}` : `0x${d.toString(16)}`;
+  const disp =
+    op.base === 'rip' && op.ripTarget
+      ? op.ripTarget
+      : d === 0 && (op.base || op.index)
+        ? ''
+        : d < 0
+          ? `-0x${(-d).toString(16)}`
+          : `0x${d.toString(16)}`;
   const regs = op.base || op.index ? `(${op.base ? `%${op.base}` : ''}${op.index ? `,%${op.index},${op.scale}` : ''})` : '';
   return `${seg}${disp}${regs}`;
 }
@@ -343,17 +375,27 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
 
   // ---- machine sites: the emitter's classification, in its order
   const sitesOf: MutableSite[][] = policy.accesses.map(() => []);
-  interface Group { key: string; members: { a: number; s: MutableSite }[]; any: boolean }
+  interface Group {
+    key: string;
+    members: { a: number; s: MutableSite }[];
+    any: boolean;
+  }
   const groups = new Map<string, Group>();
   const safeBy = { rsp: 0, rbp: 0, global: 0 };
-  let mapSites = 0, safeSites = 0;
+  let mapSites = 0,
+    safeSites = 0;
   policy.accesses.forEach((a, ai) => {
     for (const b of a.binary ?? []) {
       const s: MutableSite = {
-        object: b.object, symbol: b.symbol, offset: b.offset, section: b.section, confidence: b.confidence,
+        object: b.object,
+        symbol: b.symbol,
+        offset: b.offset,
+        section: b.section,
+        confidence: b.confidence,
         ...(b.reason !== undefined ? { reason: b.reason } : {}),
         ...(b.operand ? { operand: formatOperand(b.operand), width: b.operand.width } : {}),
-        status: 'checked', violations: [],
+        status: 'checked',
+        violations: [],
       };
       sitesOf[ai]!.push(s);
       if (b.confidence !== 'unmapped') mapSites++;
@@ -365,19 +407,31 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
         safeBy[s.safeBy]++;
         continue;
       }
-      if (b.confidence === 'unmapped') { s.status = 'unmapped'; continue; }
+      if (b.confidence === 'unmapped') {
+        s.status = 'unmapped';
+        continue;
+      }
       if (op === undefined) {
         // a call of a kernel writer is checked at the call from its argument registers (the first six)
         const w = a.writer;
         const isCall = b.call === true || /: the callee performs the write/.test(b.reason ?? '');
-        if (w === undefined || !isCall) { s.status = 'no-operand'; continue; }
-        if (Math.max(w.destination, w.lengthArgument ?? 0) > 5) { s.status = 'unsupported-register'; continue; }
+        if (w === undefined || !isCall) {
+          s.status = 'no-operand';
+          continue;
+        }
+        if (Math.max(w.destination, w.lengthArgument ?? 0) > 5) {
+          s.status = 'unsupported-register';
+          continue;
+        }
       } else if (op.base === 'rip') {
         s.status = 'rip-relative';
         if (op.segment === 'gs') s.rip = a.legal.any || a.legal.percpu ? 'gs-legal' : 'gs-outside';
         else s.rip = a.legal.any || (op.ripTarget !== undefined && globalMatches(a.legal, ripSymbol(op.ripTarget))) ? 'legal' : 'outside';
         continue;
-      } else if (!addressable(op)) { s.status = 'unsupported-register'; continue; }
+      } else if (!addressable(op)) {
+        s.status = 'unsupported-register';
+        continue;
+      }
       const key = `${b.object}\0${b.symbol}\0${b.offset}`;
       const g = groups.get(key);
       if (g) {
@@ -415,7 +469,8 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
   const otherRefusals: RefusalEvent[] = [];
   const allocRefusals = new Map<string, RefusalEvent[]>();
   const refusedReasons: Record<string, number> = {};
-  let refusedSitePrograms = 0, refusedOtherProbes = 0;
+  let refusedSitePrograms = 0,
+    refusedOtherProbes = 0;
   for (const r of events?.refusals ?? []) {
     refusedReasons[r.reason] = (refusedReasons[r.reason] ?? 0) + 1;
     if (r.what === 'site') {
@@ -423,10 +478,17 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
       const m = /^kc_site_(\d+)$/.exec(r.program);
       let id = m ? Number(m[1]) : undefined;
       const g0 = id !== undefined ? programs[id] : undefined;
-      if (!g0 || g0.members[0]!.s.symbol !== r.symbol || g0.members[0]!.s.offset !== r.offset) id = progByProbe.get(`${r.symbol}+${r.offset}`);
+      if (!g0 || g0.members[0]!.s.symbol !== r.symbol || g0.members[0]!.s.offset !== r.offset)
+        id = progByProbe.get(`${r.symbol}+${r.offset}`);
       const g = id !== undefined ? programs[id] : undefined;
-      if (!g) { otherRefusals.push(r); continue; }
-      for (const mm of g.members) { mm.s.status = 'refused'; mm.s.refusedBecause = r.reason; }
+      if (!g) {
+        otherRefusals.push(r);
+        continue;
+      }
+      for (const mm of g.members) {
+        mm.s.status = 'refused';
+        mm.s.refusedBecause = r.reason;
+      }
     } else {
       refusedOtherProbes++;
       const k = `${r.symbol}+${r.offset}`;
@@ -456,7 +518,10 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
     let access: number | undefined;
     if (members) {
       // the access the loader names, when it is one of the instruction's; else the first
-      const named = members.find((m) => policy.accesses[m.a]!.id === event.access) ?? members.find((m) => tailOf(policy.accesses[m.a]!.id) === tailOf(event.access)) ?? members[0]!;
+      const named =
+        members.find((m) => policy.accesses[m.a]!.id === event.access) ??
+        members.find((m) => tailOf(policy.accesses[m.a]!.id) === tailOf(event.access)) ??
+        members[0]!;
       access = named.a;
       for (const m of members) (m.s.violations as number[]).push(index);
     } else if ((access = accessById.get(event.access) ?? byTail(accessTail, event.access)) !== undefined) matchedBy = 'access-id';
@@ -470,7 +535,8 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
     const sites = sitesOf[i]!;
     let status: AccessStatus;
     const st = (x: SiteStatus) => sites.some((s) => s.status === x);
-    const safe = (s: SiteView) => s.status === 'statically-safe' || (s.status === 'rip-relative' && (s.rip === 'legal' || s.rip === 'gs-legal'));
+    const safe = (s: SiteView) =>
+      s.status === 'statically-safe' || (s.status === 'rip-relative' && (s.rip === 'legal' || s.rip === 'gs-legal'));
     if (accessViolations[i]!.length) status = 'violated';
     else if (a.legal.any) status = 'any';
     else if (sites.length === 0 || sites.every((s) => s.status === 'unmapped')) status = 'unmapped';
@@ -480,11 +546,20 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
     else status = 'safe';
     const anchor = anchorOf(a.location, files);
     return {
-      index: i, id: a.id, module: a.module, function: a.function, op: a.op,
-      ...(a.callee !== undefined ? { callee: a.callee } : {}), ...(a.width !== undefined ? { width: a.width } : {}),
-      chain: a.location, ...(anchor ? { anchor: { file: anchor.file, line: anchor.line, column: anchor.column } } : {}),
-      legal: legalOf(a.legal), ...(a.legal.any ? {} : { legalSize: legalSetSize(a.legal) }),
-      status, sites, violations: accessViolations[i]!,
+      index: i,
+      id: a.id,
+      module: a.module,
+      function: a.function,
+      op: a.op,
+      ...(a.callee !== undefined ? { callee: a.callee } : {}),
+      ...(a.width !== undefined ? { width: a.width } : {}),
+      chain: a.location,
+      ...(anchor ? { anchor: { file: anchor.file, line: anchor.line, column: anchor.column } } : {}),
+      legal: legalOf(a.legal),
+      ...(a.legal.any ? {} : { legalSize: legalSetSize(a.legal) }),
+      status,
+      sites,
+      violations: accessViolations[i]!,
     };
   });
 
@@ -509,7 +584,10 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
   const byFile = new Map<string, number[]>();
   const unlocated: number[] = [];
   for (const v of accesses) {
-    if (!v.anchor) { unlocated.push(v.index); continue; }
+    if (!v.anchor) {
+      unlocated.push(v.index);
+      continue;
+    }
     const list = byFile.get(v.anchor.file) ?? [];
     list.push(v.index);
     byFile.set(v.anchor.file, list);
@@ -531,9 +609,13 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
     }
     const source = options.sources?.get(file) ?? { path: file, missing: 'not read' };
     return {
-      file, page: pageName(file, n), accesses: idx,
+      file,
+      page: pageName(file, n),
+      accesses: idx,
       lines: [...lines].sort((x, y) => x[0] - y[0]).map(([line, l]) => ({ line, ...l })),
-      byStatus, violations: nv, source,
+      byStatus,
+      violations: nv,
+      source,
     };
   });
 
@@ -541,26 +623,42 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
   const allocViolations = new Map<number, number>();
   for (const v of violations) if (v.owner !== undefined) allocViolations.set(v.owner, (allocViolations.get(v.owner) ?? 0) + 1);
   const namedBy = new Map<string, number>();
-  for (const a of policy.accesses) for (const id of new Set([...a.legal.slabSites, ...a.legal.buddySites])) namedBy.set(id, (namedBy.get(id) ?? 0) + 1);
-  let tracked = 0, untracked = 0, probes = 0;
+  for (const a of policy.accesses)
+    for (const id of new Set([...a.legal.slabSites, ...a.legal.buddySites])) namedBy.set(id, (namedBy.get(id) ?? 0) + 1);
+  let tracked = 0,
+    untracked = 0,
+    probes = 0;
   const allocations: AllocationView[] = policy.allocationSites.map((site, index) => {
     const points = (site.probes ?? []).filter((p) => p.confidence !== 'unmapped' && Number.isSafeInteger(p.offset) && p.offset >= 0);
     const refused = points.flatMap((p) => allocRefusals.get(`${p.symbol}+${p.offset}`) ?? []);
     let probeStatus: AllocationView['probeStatus'];
     if (!named.has(site.id)) probeStatus = 'unused';
-    else if (points.length === 0) { probeStatus = 'untracked'; untracked++; }
-    else {
+    else if (points.length === 0) {
+      probeStatus = 'untracked';
+      untracked++;
+    } else {
       tracked++;
       const attachable = points.filter((p) => ATTACHABLE.test(p.symbol));
       probes += attachable.length;
       probeStatus = attachable.length > 0 && refused.length >= attachable.length ? 'refused' : 'tracked';
     }
     const anchor = anchorOf(site.location, files);
-    return { index, site, ...(anchor ? { anchor } : {}), probeStatus, refused, namedBy: namedBy.get(site.id) ?? 0, violations: allocViolations.get(index) ?? 0 };
+    return {
+      index,
+      site,
+      ...(anchor ? { anchor } : {}),
+      probeStatus,
+      refused,
+      namedBy: namedBy.get(site.id) ?? 0,
+      violations: allocViolations.get(index) ?? 0,
+    };
   });
 
   // ---- figures the CLI prints
-  const sizes = policy.accesses.filter((a) => !a.legal.any).map((a) => legalSetSize(a.legal)).sort((x, y) => x - y);
+  const sizes = policy.accesses
+    .filter((a) => !a.legal.any)
+    .map((a) => legalSetSize(a.legal))
+    .sort((x, y) => x - y);
   const sizeHist = new Map<number, number>();
   for (const s of sizes) sizeHist.set(s, (sizeHist.get(s) ?? 0) + 1);
   const reasons = new Map<string, number>();
@@ -568,9 +666,18 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
   const sitesByKind: Record<string, number> = {};
   for (const s of policy.allocationSites) sitesByKind[s.kind] = (sitesByKind[s.kind] ?? 0) + 1;
   const anyCount = policy.accesses.filter((a) => a.legal.any).length;
-  let exact = 0, ambiguous = 0, unmappedAccesses = 0;
+  let exact = 0,
+    ambiguous = 0,
+    unmappedAccesses = 0;
   // the mapper's order of reasons (src/binary/mapper.ts UnmappedReason)
-  const unmappedReasons: Record<string, number> = { 'line 0': 0, 'no location': 0, 'no symbol': 0, 'no rows': 0, 'inlined away': 0, 'no writing instruction': 0 };
+  const unmappedReasons: Record<string, number> = {
+    'line 0': 0,
+    'no location': 0,
+    'no symbol': 0,
+    'no rows': 0,
+    'inlined away': 0,
+    'no writing instruction': 0,
+  };
   for (const a of policy.accesses) {
     const bs = a.binary ?? [];
     if (bs.length === 0 || bs.every((b) => b.confidence === 'unmapped')) {
@@ -581,40 +688,71 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
     else ambiguous++;
   }
   const skipped = {
-    'statically-safe': totals.sites['statically-safe'], unmapped: totals.sites.unmapped, 'no-operand': totals.sites['no-operand'],
-    'rip-relative': totals.sites['rip-relative'], 'legal-any': totals.sites['legal-any'], 'unsupported-register': totals.sites['unsupported-register'],
+    'statically-safe': totals.sites['statically-safe'],
+    unmapped: totals.sites.unmapped,
+    'no-operand': totals.sites['no-operand'],
+    'rip-relative': totals.sites['rip-relative'],
+    'legal-any': totals.sites['legal-any'],
+    'unsupported-register': totals.sites['unsupported-register'],
   };
   const binarySites = accesses.reduce((n, v) => n + v.sites.length, 0);
   const figures: Figures = {
     analyze: {
-      accesses: policy.accesses.length, functions: policy.compartment.functions.length,
-      allocationSites: policy.allocationSites.length, sitesByKind, caches: policy.caches.length,
+      accesses: policy.accesses.length,
+      functions: policy.compartment.functions.length,
+      allocationSites: policy.allocationSites.length,
+      sitesByKind,
+      caches: policy.caches.length,
       legalSetSize: { median: percentile(sizes, 0.5), p90: percentile(sizes, 0.9), max: sizes[sizes.length - 1] ?? 0 },
-      any: anyCount, anyShare: policy.accesses.length ? anyCount / policy.accesses.length : 0,
+      any: anyCount,
+      anyShare: policy.accesses.length ? anyCount / policy.accesses.length : 0,
       reasons: [...reasons].map(([kind, count]) => ({ kind, count })).sort((x, y) => y.count - x.count),
     },
     map: {
-      accesses: policy.accesses.length, mapped: exact + ambiguous, exact, ambiguous, unmapped: unmappedAccesses, unmappedReasons,
-      sites: mapSites, staticallySafeSites: safeSites, safeBy, checkedSites: mapSites - safeSites,
+      accesses: policy.accesses.length,
+      mapped: exact + ambiguous,
+      exact,
+      ambiguous,
+      unmapped: unmappedAccesses,
+      unmappedReasons,
+      sites: mapSites,
+      staticallySafeSites: safeSites,
+      safeBy,
+      checkedSites: mapSites - safeSites,
     },
     emit: { programs: programs.length, binarySites, skipped, merged, allocations: { tracked, untracked, probes } },
-    ...(events ? {
-      run: {
-        violations: violations.length, refusedSitePrograms, refusedOtherProbes, refusedReasons,
-        ...(events.attached ? { attached: events.attached } : {}),
-        counters: events.counters.map((c) => ({ when: c.when, values: c.values })),
-      },
-    } : {}),
+    ...(events
+      ? {
+          run: {
+            violations: violations.length,
+            refusedSitePrograms,
+            refusedOtherProbes,
+            refusedReasons,
+            ...(events.attached ? { attached: events.attached } : {}),
+            counters: events.counters.map((c) => ({ when: c.when, values: c.values })),
+          },
+        }
+      : {}),
   };
 
   return {
     title: options.title ?? `kcompart report: ${policy.compartment.name}`,
     compartment: policy.compartment.name,
     generator: `${policy.generator.tool} ${policy.generator.version}`,
-    figures, totals, byRegion, byReason,
+    figures,
+    totals,
+    byRegion,
+    byReason,
     legalSizes: [...sizeHist].sort((x, y) => x[0] - y[0]).map(([size, count]) => ({ size, count })),
-    legalSets, accesses, files: fileViews, unlocated, allocations, violations, otherRefusals,
-    notes: events?.notes ?? [], hasEvents: events !== undefined,
+    legalSets,
+    accesses,
+    files: fileViews,
+    unlocated,
+    allocations,
+    violations,
+    otherRefusals,
+    notes: events?.notes ?? [],
+    hasEvents: events !== undefined,
   };
 }
 
@@ -637,8 +775,24 @@ function byTail(index: ReadonlyMap<string, number>, id: string): number | undefi
 
 /** Registers the emitter can read from `struct pt_regs` (its REGS table). */
 const PT_REGS = new Set([
-  'rax', 'eax', 'rbx', 'ebx', 'rcx', 'ecx', 'rdx', 'edx', 'rsi', 'esi', 'rdi', 'edi', 'rbp', 'ebp', 'rsp', 'esp',
-  ...Array.from({ length: 8 }, (_, i) => `r${i + 8}`), ...Array.from({ length: 8 }, (_, i) => `r${i + 8}d`),
+  'rax',
+  'eax',
+  'rbx',
+  'ebx',
+  'rcx',
+  'ecx',
+  'rdx',
+  'edx',
+  'rsi',
+  'esi',
+  'rdi',
+  'edi',
+  'rbp',
+  'ebp',
+  'rsp',
+  'esp',
+  ...Array.from({ length: 8 }, (_, i) => `r${i + 8}`),
+  ...Array.from({ length: 8 }, (_, i) => `r${i + 8}d`),
 ]);
 
 /** Whether the emitter can compute the operand's address from pt_regs (its addressExpression, and only fs-less segments). */

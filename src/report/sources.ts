@@ -29,11 +29,14 @@ export interface LoadSourcesOptions {
 /** The candidate paths of one recorded path, in the order they are tried. */
 export function candidatePaths(file: string, options: LoadSourcesOptions = {}): string[] {
   const out: string[] = [];
-  const parts = normalize(file).split('/').filter((p) => p !== '' && p !== '.');
+  const parts = normalize(file)
+    .split('/')
+    .filter((p) => p !== '' && p !== '.');
   for (const root of options.sourceRoots ?? []) {
     const eq = root.indexOf('=');
     if (eq > 0) {
-      const from = root.slice(0, eq), to = root.slice(eq + 1);
+      const from = root.slice(0, eq),
+        to = root.slice(eq + 1);
       if (file === from || file.startsWith(from.endsWith('/') ? from : `${from}/`)) out.push(join(to, file.slice(from.length)));
       continue;
     }

@@ -46,7 +46,9 @@ export async function writeReport(policy: Policy, dir: string, options: WriteRep
   const t0 = performance.now();
   const sources = loadSources(compartmentFiles(policy), options);
   const model = buildReport(policy, {
-    sources, ...(options.events ? { events: options.events } : {}), ...(options.title ? { title: options.title } : {}),
+    sources,
+    ...(options.events ? { events: options.events } : {}),
+    ...(options.title ? { title: options.title } : {}),
   });
   const t1 = performance.now();
   const pages = renderReport(model);
@@ -63,7 +65,9 @@ export async function writeReport(policy: Policy, dir: string, options: WriteRep
   const t3 = performance.now();
   written.sort((a, b) => b.bytes - a.bytes);
   return {
-    model, index: join(dir, 'index.html'), pages: written,
+    model,
+    index: join(dir, 'index.html'),
+    pages: written,
     missingSources: model.files.filter((f) => f.source.text === undefined).map((f) => f.file),
     ms: { build: t1 - t0, render: t2 - t1, write: t3 - t2 },
   };

@@ -9,7 +9,11 @@ import { analyze, type AnalysisSummary } from '../../src/analysis/index.js';
 import { type Policy, validatePolicy } from '../../src/index.js';
 
 const corpus = join(import.meta.dirname, '../../../shared/corpus/linux-6.1/net');
-const ls = (d: string) => readdirSync(join(corpus, d)).filter((f) => f.endsWith('.ll')).sort().map((f) => join(corpus, d, f));
+const ls = (d: string) =>
+  readdirSync(join(corpus, d))
+    .filter((f) => f.endsWith('.ll'))
+    .sort()
+    .map((f) => join(corpus, d, f));
 
 let policy: Policy;
 let summary: AnalysisSummary;
@@ -18,8 +22,9 @@ beforeAll(async () => {
 }, 240_000);
 
 const site = (file: string, line: number, allocator?: string) => {
-  const s = policy.allocationSites.filter((x) => x.location.some((f) => f.file.endsWith(file) && f.line === line)
-    && (!allocator || x.allocator === allocator));
+  const s = policy.allocationSites.filter(
+    (x) => x.location.some((f) => f.file.endsWith(file) && f.line === line) && (!allocator || x.allocator === allocator),
+  );
   expect(s.length, `${file}:${line}`).toBeGreaterThan(0);
   return s[0]!;
 };

@@ -16,9 +16,16 @@ const key = (s: AllocationSite): string => {
 
 describe('clang 14 and clang 19 IR of the same sources', () => {
   it('give the same allocation sites', async () => {
-    const run = async (set: string) => (await analyze(tus.map((t) => join(corpus, set, 'net/ipv6', `${t}.ll`)), [], {
-      sourcePrefixes: ['net/ipv6/'],
-    })).policy;
+    const run = async (set: string) =>
+      (
+        await analyze(
+          tus.map((t) => join(corpus, set, 'net/ipv6', `${t}.ll`)),
+          [],
+          {
+            sourcePrefixes: ['net/ipv6/'],
+          },
+        )
+      ).policy;
     const [p14, p19] = [await run('linux-6.1-clang14'), await run('linux-6.1')];
     expect(p14.allocationSites).toHaveLength(p19.allocationSites.length);
     const k19 = new Set(p19.allocationSites.map(key));

@@ -20,11 +20,22 @@ const root = join(import.meta.dirname, '../..');
 const corpus = join(root, '../shared/corpus/linux-6.1');
 const TARBALL = '/usr/src/linux-source-6.1.tar.xz';
 const KSRC = join(root, '.cache/ksrc');
-const ls = (d: string) => readdirSync(join(corpus, 'net', d)).filter((f) => f.endsWith('.ll')).sort().map((f) => join(corpus, 'net', d, f));
+const ls = (d: string) =>
+  readdirSync(join(corpus, 'net', d))
+    .filter((f) => f.endsWith('.ll'))
+    .sort()
+    .map((f) => join(corpus, 'net', d, f));
 const haveOracle = existsSync(TARBALL) && spawnSync('/usr/bin/python3', ['-c', 'import clang.cindex']).status === 0 && existsSync(corpus);
 const ALLOCATING = /alloc|dup|kmalloc|kzalloc|kcalloc|kvmalloc|kvzalloc|get_free_page|get_zeroed_page|renew|kmemdup|vmalloc|vzalloc/;
 
-interface Verdict { id: string; verdict: 'record' | 'buffer' | 'array' | 'unknown'; type: string; via: string; callee?: string; text: string }
+interface Verdict {
+  id: string;
+  verdict: 'record' | 'buffer' | 'array' | 'unknown';
+  type: string;
+  via: string;
+  callee?: string;
+  text: string;
+}
 
 let policy: Policy;
 let verdicts: Verdict[] = [];
@@ -34,20 +45,43 @@ beforeAll(async () => {
   // the kernel source and the generated headers of the corpus kernel, extracted once into .cache
   if (!existsSync(join(KSRC, 'linux-source-6.1/net/core'))) {
     mkdirSync(KSRC, { recursive: true });
-    execFileSync('tar', ['xJf', TARBALL, '--wildcards', 'linux-source-6.1/include/*', 'linux-source-6.1/arch/x86/include/*',
-      'linux-source-6.1/net/ipv6/*', 'linux-source-6.1/net/core/*'], { cwd: KSRC });
+    execFileSync(
+      'tar',
+      [
+        'xJf',
+        TARBALL,
+        '--wildcards',
+        'linux-source-6.1/include/*',
+        'linux-source-6.1/arch/x86/include/*',
+        'linux-source-6.1/net/ipv6/*',
+        'linux-source-6.1/net/core/*',
+      ],
+      { cwd: KSRC },
+    );
   }
   if (!existsSync(join(KSRC, 'linux-headers-6.1/include/generated'))) {
-    execFileSync('tar', ['xJf', join(corpus, 'kernel/linux-headers-6.1.tar.xz'), '--wildcards', 'linux-headers-6.1/include/generated/*',
-      'linux-headers-6.1/arch/x86/include/generated/*'], { cwd: KSRC });
+    execFileSync(
+      'tar',
+      [
+        'xJf',
+        join(corpus, 'kernel/linux-headers-6.1.tar.xz'),
+        '--wildcards',
+        'linux-headers-6.1/include/generated/*',
+        'linux-headers-6.1/arch/x86/include/generated/*',
+      ],
+      { cwd: KSRC },
+    );
   }
   const input = policy.allocationSites.flatMap((s) => {
     const w = writtenCallFrame(s.location);
     const file = w?.file.split('linux-source-6.1/')[1];
     return w && file && !file.includes('include/') ? [{ id: s.id, file, line: w.line, column: w.column }] : [];
   });
-  const out = execFileSync('/usr/bin/python3', [join(root, 'scripts/alloc-oracle.py'), '--src', join(KSRC, 'linux-source-6.1'),
-    '--gen', join(KSRC, 'linux-headers-6.1')], { input: JSON.stringify(input), maxBuffer: 64 << 20 });
+  const out = execFileSync(
+    '/usr/bin/python3',
+    [join(root, 'scripts/alloc-oracle.py'), '--src', join(KSRC, 'linux-source-6.1'), '--gen', join(KSRC, 'linux-headers-6.1')],
+    { input: JSON.stringify(input), maxBuffer: 64 << 20 },
+  );
   verdicts = JSON.parse(out.toString()) as Verdict[];
 }, 600_000);
 
@@ -57,7 +91,9 @@ describe.runIf(haveOracle)('allocation-site types against the libclang oracle', 
     const tally = new Map<string, { right: number; all: number; wrong: string[] }>();
     const note = (k: string, ok: boolean, why: string) => {
       const t = tally.get(k) ?? { right: 0, all: 0, wrong: [] };
-      t.all++; if (ok) t.right++; else t.wrong.push(why);
+      t.all++;
+      if (ok) t.right++;
+      else t.wrong.push(why);
       tally.set(k, t);
     };
     for (const v of verdicts) {
@@ -66,7 +102,8 @@ describe.runIf(haveOracle)('allocation-site types against the libclang oracle', 
       const sub = v.id.includes('net/ipv6/') ? 'ipv6' : 'core';
       const got = `${s.type.name} (${s.type.kind}${s.type.header ? `, header ${s.type.header}` : ''})`;
       const why = `${v.id}: C says ${v.verdict} ${v.type} via ${v.via} — \`${v.text}\`; analysis says ${got}`;
-      if (v.verdict === 'record') note(`${sub} struct`, (s.type.kind === 'struct' || s.type.kind === 'union') && s.type.name === v.type, why);
+      if (v.verdict === 'record')
+        note(`${sub} struct`, (s.type.kind === 'struct' || s.type.kind === 'union') && s.type.name === v.type, why);
       else if (v.verdict === 'buffer') note(`${sub} buffer`, s.type.kind === 'buffer', why);
       else if (v.verdict === 'array') note(`${sub} array`, s.type.kind === 'array' && s.type.name === v.type, why);
     }
@@ -84,7 +121,7 @@ describe.runIf(haveOracle)('allocation-site types against the libclang oracle', 
 });
 
 describe.runIf(existsSync(corpus))('allocation sizes are what the allocator receives', () => {
-  it('a table allocator\'s constant size is its size argument (times the count)', () => {
+  it("a table allocator's constant size is its size argument (times the count)", () => {
     const table = allocatorTable();
     for (const s of policy.allocationSites) {
       const a = table.get(s.allocator);
@@ -93,7 +130,7 @@ describe.runIf(existsSync(corpus))('allocation sizes are what the allocator rece
       expect([0xcc0, 0xa20, 0x820, 0xdc0], s.id).not.toContain(s.size.constant);
     }
   });
-  it('a wrapper\'s size comes through its parameters: fib6_info_alloc is 168 or 256 bytes, never its gfp', () => {
+  it("a wrapper's size comes through its parameters: fib6_info_alloc is 168 or 256 bytes, never its gfp", () => {
     const f = policy.allocationSites.filter((s) => s.allocator === 'fib6_info_alloc');
     expect(f.length).toBeGreaterThan(0);
     for (const s of f) {
@@ -101,7 +138,7 @@ describe.runIf(existsSync(corpus))('allocation sizes are what the allocator rece
       else if (s.size) expect(s.size.expression).toBe('arg1 ? 256 : 168');
     }
   });
-  it('no wrapper site has a constant size smaller than its inner allocation\'s struct', () => {
+  it("no wrapper site has a constant size smaller than its inner allocation's struct", () => {
     const byCaller = new Map<string, typeof policy.allocationSites>();
     for (const s of policy.allocationSites) byCaller.set(s.caller, [...(byCaller.get(s.caller) ?? []), s]);
     const table = allocatorTable();
@@ -109,7 +146,7 @@ describe.runIf(existsSync(corpus))('allocation sizes are what the allocator rece
     for (const s of policy.allocationSites) {
       if (table.has(s.allocator) || !s.size || !('constant' in s.size) || s.interior) continue;
       for (const inner of byCaller.get(s.allocator) ?? []) {
-        if (inner.type.kind !== 'struct' || !inner.type.size || inner.size && !('constant' in inner.size) && false) continue;
+        if (inner.type.kind !== 'struct' || !inner.type.size || (inner.size && !('constant' in inner.size) && false)) continue;
         if (inner.type.name !== s.type.name) continue;
         expect(s.size.constant, `${s.id} (${s.type.name})`).toBeGreaterThanOrEqual(inner.type.size);
         checked++;

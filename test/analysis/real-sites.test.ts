@@ -10,7 +10,11 @@ import { analyze, writtenCallFrame } from '../../src/analysis/index.js';
 import type { AllocationSite } from '../../src/index.js';
 
 const corpus = join(import.meta.dirname, '../../../shared/corpus/linux-6.1/net');
-const ls = (d: string) => readdirSync(join(corpus, d)).filter((f) => f.endsWith('.ll')).sort().map((f) => join(corpus, d, f));
+const ls = (d: string) =>
+  readdirSync(join(corpus, d))
+    .filter((f) => f.endsWith('.ll'))
+    .sort()
+    .map((f) => join(corpus, d, f));
 let sites: AllocationSite[];
 beforeAll(async () => {
   sites = (await analyze(ls('ipv6'), ls('core'), { sourcePrefixes: ['net/ipv6/'] })).policy.allocationSites;

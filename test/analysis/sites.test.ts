@@ -30,9 +30,14 @@ describe('allocation sites', () => {
   });
   it('finds wrappers that return fresh memory, and not lookups', () => {
     // constructors that return their new object are wrappers too (as dst_alloc is in the kernel)
-    expect(new Map([...wrappers.values()].map((w) => [w.function.value.name, w.wraps]))).toEqual(new Map([
-      ['zalloc_wrapper', '__kmalloc'], ['conn_new', 'kmem_cache_alloc'], ['peer_new', 'kmem_cache_alloc'], ['buffers', '__kmalloc'],
-    ]));
+    expect(new Map([...wrappers.values()].map((w) => [w.function.value.name, w.wraps]))).toEqual(
+      new Map([
+        ['zalloc_wrapper', '__kmalloc'],
+        ['conn_new', 'kmem_cache_alloc'],
+        ['peer_new', 'kmem_cache_alloc'],
+        ['buffers', '__kmalloc'],
+      ]),
+    );
     const w = siteIn('buffers', 'zalloc_wrapper');
     expect(w.kind).toBe('slab');
     expect(w.type.name).toBe('struct peer');

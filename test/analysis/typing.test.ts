@@ -148,13 +148,31 @@ beforeAll(async () => {
   for (const [name, src] of Object.entries(SOURCES)) {
     writeFileSync(join(dir, name), src);
     const ll = join(dir, name.replace(/\.c$/, '.ll'));
-    execFileSync(CLANG, ['-O2', '-g', '-gdwarf-5', '-S', '-emit-llvm', '-fno-discard-value-names', '-target', 'x86_64-unknown-linux-gnu',
-      '-mcmodel=kernel', '-fno-pic', '-ffreestanding', '-nostdinc', `-fdebug-compilation-dir=${dir}`, join(dir, name), '-o', ll]);
+    execFileSync(CLANG, [
+      '-O2',
+      '-g',
+      '-gdwarf-5',
+      '-S',
+      '-emit-llvm',
+      '-fno-discard-value-names',
+      '-target',
+      'x86_64-unknown-linux-gnu',
+      '-mcmodel=kernel',
+      '-fno-pic',
+      '-ffreestanding',
+      '-nostdinc',
+      `-fdebug-compilation-dir=${dir}`,
+      join(dir, name),
+      '-o',
+      ll,
+    ]);
     lls.push(ll);
   }
   policy = (await analyze(lls, [])).policy;
 }, 60_000);
-afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 const sitesIn = (caller: string, allocator?: string): AllocationSite[] =>
   policy.allocationSites.filter((s) => s.caller === caller && (!allocator || s.allocator === allocator));
@@ -172,7 +190,7 @@ describe('pattern 1: the result leaves through a T **', () => {
   it('an element of a pointer array `groups[i] = …` names T', () => {
     expect(one('groups_alloc').type).toMatchObject({ name: 'struct group', kind: 'struct' });
   });
-  it('a field of a struct reached through a void * names the field\'s pointee', () => {
+  it("a field of a struct reached through a void * names the field's pointee", () => {
     expect(one('via_priv').type).toMatchObject({ name: 'struct opt_hdr', kind: 'struct' });
   });
 });
@@ -202,13 +220,13 @@ describe('pattern 3: one source call inlined into several callers', () => {
 });
 
 describe('pattern 4: wrapper sizes come from what the allocator receives', () => {
-  it('carries the size through the wrapper\'s parameters (not the gfp argument)', () => {
+  it("carries the size through the wrapper's parameters (not the gfp argument)", () => {
     expect(one('route_create').size).toEqual({ constant: 248 });
     expect(one('net_init').size).toEqual({ constant: 160 });
     expect(one('any_create').size).toEqual({ expression: 'arg1 ? 248 : 160' });
     expect(one('sized_user').size).toEqual({ constant: 48 });
   });
-  it('moves the wrapper entry\'s argument indices to its own parameters', () => {
+  it("moves the wrapper entry's argument indices to its own parameters", () => {
     const w = one('route_create');
     expect(w.allocator).toBe('info_alloc');
     expect(w.type.name).toBe('struct fib6_info');

@@ -7,12 +7,21 @@
 // and by gcc is checked the same way; and for a few hundred `.text`
 // addresses the chain equals `llvm-symbolizer-19 --inlining`, frame by frame.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { BinaryError, InlineIndex, readDebugInfo, readElf, readLineTable, scopeFunctionName, type CompileUnitInfo, type Scope } from "../../src/binary/index.js";
-import { DWARFDUMP, SYMBOLIZER, haveTool, ipv6ObjectDir, run } from "./support/llvm.js";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  BinaryError,
+  InlineIndex,
+  readDebugInfo,
+  readElf,
+  readLineTable,
+  scopeFunctionName,
+  type CompileUnitInfo,
+  type Scope,
+} from '../../src/binary/index.js';
+import { DWARFDUMP, SYMBOLIZER, haveTool, ipv6ObjectDir, run } from './support/llvm.js';
 
 interface DumpEntry {
   offset: number;
@@ -25,24 +34,24 @@ interface DumpEntry {
 function parseDwarfdumpInfo(text: string): DumpEntry[] {
   const out: DumpEntry[] = [];
   let cur: DumpEntry | undefined;
-  let attr = "";
-  for (const line of text.split("\n")) {
+  let attr = '';
+  for (const line of text.split('\n')) {
     const e = /^0x([0-9a-f]+):\s+(DW_TAG_\w+|NULL)/.exec(line);
     if (e) {
       cur = { offset: parseInt(e[1]!, 16), tag: e[2]!, attrs: new Map(), ranges: [] };
       out.push(cur);
-      attr = "";
+      attr = '';
       continue;
     }
     if (cur === undefined) continue;
     const a = /^\s+(DW_AT_\w+)\s*\((.*)$/.exec(line);
     if (a) {
       attr = a[1]!;
-      cur.attrs.set(attr, a[2]!.replace(/\)$/, ""));
+      cur.attrs.set(attr, a[2]!.replace(/\)$/, ''));
     }
-    if (attr === "DW_AT_ranges") {
+    if (attr === 'DW_AT_ranges') {
       const r = /\[0x([0-9a-f]+), 0x([0-9a-f]+)\)/.exec(line);
-      if (r) cur.ranges.push([BigInt("0x" + r[1]), BigInt("0x" + r[2])]);
+      if (r) cur.ranges.push([BigInt(`0x${r[1]}`), BigInt(`0x${r[2]}`)]);
     }
   }
   return out;
@@ -62,11 +71,15 @@ function flatten(units: readonly CompileUnitInfo[]): Map<number, Scope> {
 const quoted = (v: string | undefined): string | undefined => (v === undefined ? undefined : /"((?:[^"\\]|\\.)*)"/.exec(v)?.[1]);
 const number = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v.trim()));
 
-const KIND: Record<string, string> = { DW_TAG_subprogram: "subprogram", DW_TAG_inlined_subroutine: "inlined_subroutine", DW_TAG_lexical_block: "lexical_block" };
+const KIND: Record<string, string> = {
+  DW_TAG_subprogram: 'subprogram',
+  DW_TAG_inlined_subroutine: 'inlined_subroutine',
+  DW_TAG_lexical_block: 'lexical_block',
+};
 
 /** Compares the scopes of `file` with llvm-dwarfdump's entries; returns counts and the mismatches. */
 async function compareWithDwarfdump(file: string): Promise<{ counts: Record<string, number>; bad: string[]; units: CompileUnitInfo[] }> {
-  const dump = parseDwarfdumpInfo(await run(DWARFDUMP, ["--debug-info", file]));
+  const dump = parseDwarfdumpInfo(await run(DWARFDUMP, ['--debug-info', file]));
   const elf = readElf(readFileSync(file), file);
   const units = readDebugInfo(elf);
   const scopes = flatten(units);
@@ -85,39 +98,46 @@ async function compareWithDwarfdump(file: string): Promise<{ counts: Record<stri
       continue;
     }
     counts[kind]!++;
-    const dumpName = quoted(d.attrs.get("DW_AT_name")) ?? quoted(d.attrs.get("DW_AT_abstract_origin")) ?? quoted(d.attrs.get("DW_AT_specification"));
-    if (kind !== "lexical_block" && dumpName !== s.name) bad.push(`${where}: name ${s.name} vs ${dumpName}`);
-    if (kind === "inlined_subroutine") {
-      const cf = quoted(d.attrs.get("DW_AT_call_file"));
+    const dumpName =
+      quoted(d.attrs.get('DW_AT_name')) ?? quoted(d.attrs.get('DW_AT_abstract_origin')) ?? quoted(d.attrs.get('DW_AT_specification'));
+    if (kind !== 'lexical_block' && dumpName !== s.name) bad.push(`${where}: name ${s.name} vs ${dumpName}`);
+    if (kind === 'inlined_subroutine') {
+      const cf = quoted(d.attrs.get('DW_AT_call_file'));
       if (cf !== s.callFile) bad.push(`${where}: call_file ${s.callFile} vs ${cf}`);
-      if (number(d.attrs.get("DW_AT_call_line")) !== s.callLine) bad.push(`${where}: call_line ${s.callLine} vs ${d.attrs.get("DW_AT_call_line")}`);
-      if (number(d.attrs.get("DW_AT_call_column")) !== s.callColumn) bad.push(`${where}: call_column ${s.callColumn} vs ${d.attrs.get("DW_AT_call_column")}`);
+      if (number(d.attrs.get('DW_AT_call_line')) !== s.callLine)
+        bad.push(`${where}: call_line ${s.callLine} vs ${d.attrs.get('DW_AT_call_line')}`);
+      if (number(d.attrs.get('DW_AT_call_column')) !== s.callColumn)
+        bad.push(`${where}: call_column ${s.callColumn} vs ${d.attrs.get('DW_AT_call_column')}`);
     }
     let want: Array<[bigint, bigint]> = d.ranges;
-    const low = d.attrs.get("DW_AT_low_pc");
-    const high = d.attrs.get("DW_AT_high_pc");
+    const low = d.attrs.get('DW_AT_low_pc');
+    const high = d.attrs.get('DW_AT_high_pc');
     if (want.length === 0 && low !== undefined && high !== undefined) want = [[BigInt(low.trim()), BigInt(high.trim())]];
     const got = s.ranges.map((r) => [r.begin, r.end] as [bigint, bigint]);
-    if (JSON.stringify(got.map(String)) !== JSON.stringify(want.map(String))) bad.push(`${where}: ranges ${got.join(" ")} vs ${want.join(" ")}`);
+    if (JSON.stringify(got.map(String)) !== JSON.stringify(want.map(String)))
+      bad.push(`${where}: ranges ${got.join(' ')} vs ${want.join(' ')}`);
     for (const r of s.ranges) {
-      counts["ranges"]!++;
+      counts['ranges']!++;
       const sec = r.section === undefined ? undefined : elf.sections[r.section.index];
-      if (sec === undefined || r.offset === undefined || r.offset + r.size > sec.size) bad.push(`${where}: range [0x${r.begin.toString(16)}, 0x${r.end.toString(16)}) without a section holding it (${r.section?.name})`);
+      if (sec === undefined || r.offset === undefined || r.offset + r.size > sec.size)
+        bad.push(`${where}: range [0x${r.begin.toString(16)}, 0x${r.end.toString(16)}) without a section holding it (${r.section?.name})`);
     }
   }
   if (scopes.size !== expected) bad.push(`${name}: ${scopes.size} scopes vs ${expected} in llvm-dwarfdump`);
   return { counts, bad, units };
 }
 
-const CORPUS = ["route.o", "ip6_output.o", "addrconf.o"].map((n) => join(ipv6ObjectDir(), n));
+const CORPUS = ['route.o', 'ip6_output.o', 'addrconf.o'].map((n) => join(ipv6ObjectDir(), n));
 
-describe(".debug_info scopes vs llvm-dwarfdump-19 on net/ipv6", () => {
+describe('.debug_info scopes vs llvm-dwarfdump-19 on net/ipv6', () => {
   for (const file of CORPUS) {
     it(`${basename(file)}: every subprogram, inlined subroutine and lexical block, with names, call sites and ranges`, async () => {
       const { counts, bad } = await compareWithDwarfdump(file);
-      expect(bad.slice(0, 20), bad.slice(0, 20).join("\n")).toEqual([]);
-      expect(counts["inlined_subroutine"]).toBeGreaterThan(300);
-      console.log(`${basename(file)}: ${counts["subprogram"]} subprograms, ${counts["inlined_subroutine"]} inlined subroutines, ${counts["lexical_block"]} lexical blocks, ${counts["ranges"]} ranges equal to llvm-dwarfdump-19`);
+      expect(bad.slice(0, 20), bad.slice(0, 20).join('\n')).toEqual([]);
+      expect(counts['inlined_subroutine']).toBeGreaterThan(300);
+      console.log(
+        `${basename(file)}: ${counts['subprogram']} subprograms, ${counts['inlined_subroutine']} inlined subroutines, ${counts['lexical_block']} lexical blocks, ${counts['ranges']} ranges equal to llvm-dwarfdump-19`,
+      );
     }, 60_000);
   }
 });
@@ -128,25 +148,31 @@ function parseSymbolizer(text: string): Array<Array<[string, string]>> {
     .trim()
     .split(/\n\s*\n/)
     .map((block) => {
-      const lines = block.split("\n");
+      const lines = block.split('\n');
       const frames: Array<[string, string]> = [];
       for (let i = 0; i + 1 < lines.length; i += 2) frames.push([lines[i]!, lines[i + 1]!]);
       return frames;
     });
 }
 
-describe("inline chains vs llvm-symbolizer-19 --inlining", () => {
+describe('inline chains vs llvm-symbolizer-19 --inlining', () => {
   for (const file of CORPUS) {
     it(`${basename(file)}: ~150 .text addresses, function names and call sites frame by frame`, async () => {
       const elf = readElf(readFileSync(file), file);
-      const text = elf.sectionByName(".text")!;
-      const rows = readLineTable(elf).flatMap((p) => p.sequences.filter((s) => s.section?.index === text.index).flatMap((s) => s.rows.filter((r) => !r.endSequence)));
+      const text = elf.sectionByName('.text')!;
+      const rows = readLineTable(elf).flatMap((p) =>
+        p.sequences.filter((s) => s.section?.index === text.index).flatMap((s) => s.rows.filter((r) => !r.endSequence)),
+      );
       const step = Math.max(1, Math.floor(rows.length / 150));
       const offsets = [...new Set(rows.filter((_, i) => i % step === 0).map((r) => r.offset!))];
-      const out = parseSymbolizer(await run(SYMBOLIZER, ["--inlining", `--obj=${file}`], offsets.map((o) => `0x${o.toString(16)}`).join("\n") + "\n"));
+      const out = parseSymbolizer(
+        await run(SYMBOLIZER, ['--inlining', `--obj=${file}`], `${offsets.map((o) => `0x${o.toString(16)}`).join('\n')}\n`),
+      );
       expect(out.length).toBe(offsets.length);
       const idx = new InlineIndex(readDebugInfo(elf));
-      const textFunctions = new Set(elf.symbols.filter((y) => y.type === 2 /* STT_FUNC */ && y.sectionIndex === text.index).map((y) => y.name));
+      const textFunctions = new Set(
+        elf.symbols.filter((y) => y.type === 2 /* STT_FUNC */ && y.sectionIndex === text.index).map((y) => y.name),
+      );
       const bad: string[] = [];
       let frames = 0;
       offsets.forEach((off, i) => {
@@ -154,15 +180,17 @@ describe("inline chains vs llvm-symbolizer-19 --inlining", () => {
         const chain = idx.chainAt(text.index, off);
         const where = `${basename(file)} .text+0x${off.toString(16)}`;
         if (chain === undefined) {
-          if (sym[0]?.[0] !== "??") bad.push(`${where}: no chain, symbolizer ${sym[0]?.[0]}`);
+          if (sym[0]?.[0] !== '??') bad.push(`${where}: no chain, symbolizer ${sym[0]?.[0]}`);
           return;
         }
         const names = [...chain.frames.map((f) => scopeFunctionName(f)), scopeFunctionName(chain.subprogram)];
         const symNames = sym.map((f) => f[0]);
         // llvm-symbolizer names the outermost frame after the symbol table; in a .o it may pick a data
         // symbol at the same section offset of another section: only .text functions are compared there
-        if (symNames.length === names.length && !textFunctions.has(symNames[symNames.length - 1]!)) symNames[symNames.length - 1] = names[names.length - 1]!;
-        if (JSON.stringify(names) !== JSON.stringify(symNames)) bad.push(`${where}: ${names.join(" < ")} vs ${sym.map((f) => f[0]).join(" < ")}`);
+        if (symNames.length === names.length && !textFunctions.has(symNames[symNames.length - 1]!))
+          symNames[symNames.length - 1] = names[names.length - 1]!;
+        if (JSON.stringify(names) !== JSON.stringify(symNames))
+          bad.push(`${where}: ${names.join(' < ')} vs ${sym.map((f) => f[0]).join(' < ')}`);
         chain.frames.forEach((f, k) => {
           // an absent DW_AT_call_line / DW_AT_call_column prints as 0
           const loc = `${f.callFile}:${f.callLine ?? 0}:${f.callColumn ?? 0}`;
@@ -170,44 +198,44 @@ describe("inline chains vs llvm-symbolizer-19 --inlining", () => {
         });
         frames += names.length;
       });
-      expect(bad.slice(0, 20), bad.slice(0, 20).join("\n")).toEqual([]);
+      expect(bad.slice(0, 20), bad.slice(0, 20).join('\n')).toEqual([]);
       expect(offsets.length).toBeGreaterThan(100);
       console.log(`${basename(file)}: ${offsets.length} addresses, ${frames} frames equal to llvm-symbolizer-19 --inlining`);
     }, 60_000);
   }
 });
 
-const FIX = resolve(import.meta.dirname, "..", "fixtures", "binary");
-const CLANG = process.env["CLANG"] ?? "clang-19";
-const GCC = process.env["GCC"] ?? "gcc";
-const dir = mkdtempSync(join(tmpdir(), "kcompart-info-"));
+const FIX = resolve(import.meta.dirname, '..', 'fixtures', 'binary');
+const CLANG = process.env['CLANG'] ?? 'clang-19';
+const GCC = process.env['GCC'] ?? 'gcc';
+const dir = mkdtempSync(join(tmpdir(), 'kcompart-info-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe(".debug_info variants of test/fixtures/binary/lines.c vs llvm-dwarfdump-19", () => {
+describe('.debug_info variants of test/fixtures/binary/lines.c vs llvm-dwarfdump-19', () => {
   const variants: Array<[string, string, string[]]> = [
-    ["clang DWARF 4 (.debug_ranges)", CLANG, ["-gdwarf-4"]],
-    ["clang DWARF 5", CLANG, ["-gdwarf-5"]],
-    ["clang 64-bit DWARF 5", CLANG, ["-gdwarf-5", "-gdwarf64"]],
-    ["clang DWARF 5 -ffunction-sections", CLANG, ["-gdwarf-5", "-ffunction-sections"]],
-    ["gcc DWARF 4", GCC, ["-gdwarf-4"]],
-    ["gcc DWARF 5", GCC, ["-gdwarf-5"]],
+    ['clang DWARF 4 (.debug_ranges)', CLANG, ['-gdwarf-4']],
+    ['clang DWARF 5', CLANG, ['-gdwarf-5']],
+    ['clang 64-bit DWARF 5', CLANG, ['-gdwarf-5', '-gdwarf64']],
+    ['clang DWARF 5 -ffunction-sections', CLANG, ['-gdwarf-5', '-ffunction-sections']],
+    ['gcc DWARF 4', GCC, ['-gdwarf-4']],
+    ['gcc DWARF 5', GCC, ['-gdwarf-5']],
   ];
   variants.forEach(([name, cc, flags], i) => {
     it(name, async (ctx) => {
       if (!(await haveTool(cc))) ctx.skip();
       const out = join(dir, `v${i}.o`);
-      await run(cc, ["-g", ...flags, "-O2", "-c", join(FIX, "lines.c"), "-o", out]);
+      await run(cc, ['-g', ...flags, '-O2', '-c', join(FIX, 'lines.c'), '-o', out]);
       const { counts, bad, units } = await compareWithDwarfdump(out);
-      expect(bad, bad.join("\n")).toEqual([]);
-      expect(counts["subprogram"]).toBeGreaterThan(3);
+      expect(bad, bad.join('\n')).toEqual([]);
+      expect(counts['subprogram']).toBeGreaterThan(3);
       expect(units.length).toBe(1);
     });
   });
 });
 
-describe(".debug_info on the whole corpus and on bad input", () => {
-  it("reads the scope trees of all corpus objects", () => {
-    const files = readdirSync(ipv6ObjectDir()).filter((n) => n.endsWith(".o"));
+describe('.debug_info on the whole corpus and on bad input', () => {
+  it('reads the scope trees of all corpus objects', () => {
+    const files = readdirSync(ipv6ObjectDir()).filter((n) => n.endsWith('.o'));
     let inlined = 0;
     for (const n of files) {
       const units = readDebugInfo(readElf(readFileSync(join(ipv6ObjectDir(), n)), n));
@@ -218,11 +246,11 @@ describe(".debug_info on the whole corpus and on bad input", () => {
     console.log(`${files.length} objects, ${inlined} inlined subroutines`);
   }, 60_000);
 
-  it("corrupted .debug_info / .debug_abbrev / .debug_rnglists / .debug_addr / .debug_str_offsets bytes give only typed errors (seeded)", () => {
-    const file = join(ipv6ObjectDir(), "exthdrs_core.o");
+  it('corrupted .debug_info / .debug_abbrev / .debug_rnglists / .debug_addr / .debug_str_offsets bytes give only typed errors (seeded)', () => {
+    const file = join(ipv6ObjectDir(), 'exthdrs_core.o');
     const original = readFileSync(file);
     const elf0 = readElf(original, file);
-    const targets = [".debug_info", ".debug_abbrev", ".debug_rnglists", ".debug_addr", ".debug_str_offsets"].flatMap((n) => {
+    const targets = ['.debug_info', '.debug_abbrev', '.debug_rnglists', '.debug_addr', '.debug_str_offsets'].flatMap((n) => {
       const s = elf0.sectionByName(n);
       return s === undefined || s.size === 0 ? [] : [s];
     });
@@ -237,10 +265,10 @@ describe(".debug_info on the whole corpus and on bad input", () => {
       const s = targets[rand(targets.length)]!;
       for (let k = 0, m = 1 + rand(4); k < m; k++) bytes[s.offset + rand(s.size)] = rand(256);
       try {
-        new InlineIndex(readDebugInfo(readElf(bytes, "fuzzed.o")));
+        new InlineIndex(readDebugInfo(readElf(bytes, 'fuzzed.o')));
       } catch (e) {
         if (!(e instanceof BinaryError)) throw e;
-        expect(e.file).toBe("fuzzed.o");
+        expect(e.file).toBe('fuzzed.o');
         typed++;
       }
     }

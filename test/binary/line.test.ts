@@ -4,10 +4,10 @@
 // the one the relocation of its DW_LNE_set_address names (llvm-readelf -r)
 // and holds its addresses; resolved file paths equal llvm-symbolizer's.
 
-import { readFileSync } from "node:fs";
-import { basename } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
-import { readElf, readLineTable, type ElfFile, type LineProgram, type LineRow } from "../../src/binary/index.js";
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readElf, readLineTable, type ElfFile, type LineProgram, type LineRow } from '../../src/binary/index.js';
 import {
   DWARFDUMP,
   READELF,
@@ -21,7 +21,7 @@ import {
   run,
   type DumpUnit,
   type ReadelfRelocation,
-} from "./support/llvm.js";
+} from './support/llvm.js';
 
 interface PerFile {
   file: string;
@@ -36,25 +36,25 @@ let results: PerFile[] = [];
 
 beforeAll(async () => {
   results = await pool(files, 4, async (file) => {
-    const [dump, relocs] = await Promise.all([run(DWARFDUMP, ["--debug-line", file]), run(READELF, ["-r", file])]);
+    const [dump, relocs] = await Promise.all([run(DWARFDUMP, ['--debug-line', file]), run(READELF, ['-r', file])]);
     const elf = readElf(readFileSync(file), file);
     return {
       file,
       elf,
       programs: readLineTable(elf),
       units: parseDwarfdumpLines(dump),
-      debugLineRelocs: parseReadelfRelocations(relocs).get(".rela.debug_line")?.entries ?? [],
+      debugLineRelocs: parseReadelfRelocations(relocs).get('.rela.debug_line')?.entries ?? [],
     };
   });
 }, 120_000);
 
-describe(".debug_line on the net/ipv6 corpus vs llvm-dwarfdump-19", () => {
+describe('.debug_line on the net/ipv6 corpus vs llvm-dwarfdump-19', () => {
   it(`finds the 51 corpus objects in ${ipv6ObjectDir()}`, () => {
     expect(files.length).toBe(51);
     expect(results.length).toBe(51);
   });
 
-  it("decodes one program per unit, with the header llvm-dwarfdump prints", () => {
+  it('decodes one program per unit, with the header llvm-dwarfdump prints', () => {
     for (const { file, programs, units } of results) {
       expect(programs.length, file).toBe(units.length);
       programs.forEach((p, i) => {
@@ -63,7 +63,7 @@ describe(".debug_line on the net/ipv6 corpus vs llvm-dwarfdump-19", () => {
         const where = `${basename(file)} unit ${i}`;
         expect(h.offset, where).toBe(u.offset);
         expect(BigInt(h.unitLength), where).toBe(u.totalLength);
-        expect(h.offsetSize === 8 ? "DWARF64" : "DWARF32", where).toBe(u.format);
+        expect(h.offsetSize === 8 ? 'DWARF64' : 'DWARF32', where).toBe(u.format);
         expect(h.version, where).toBe(u.version);
         expect(h.addressSize, where).toBe(u.addressSize);
         expect(BigInt(h.headerLength), where).toBe(u.prologueLength);
@@ -83,7 +83,7 @@ describe(".debug_line on the net/ipv6 corpus vs llvm-dwarfdump-19", () => {
     }
   });
 
-  it("decodes every row of every sequence exactly as llvm-dwarfdump (address, line, column, file and its path, isa, discriminator, op_index, all flags)", () => {
+  it('decodes every row of every sequence exactly as llvm-dwarfdump (address, line, column, file and its path, isa, discriminator, op_index, all flags)', () => {
     let rows = 0;
     let sequences = 0;
     const bad: string[] = [];
@@ -93,18 +93,21 @@ describe(".debug_line on the net/ipv6 corpus vs llvm-dwarfdump-19", () => {
       bad.push(...c.bad);
       programs.forEach((p, i) => {
         sequences += p.sequences.length;
-        expect(p.sequences.every((s) => s.complete), `${basename(file)}: every sequence ends with DW_LNE_end_sequence`).toBe(true);
+        expect(
+          p.sequences.every((s) => s.complete),
+          `${basename(file)}: every sequence ends with DW_LNE_end_sequence`,
+        ).toBe(true);
         expect(p.sequences.length, basename(file)).toBe(units[i]!.rows.filter((r) => r.endSequence).length);
       });
     }
-    expect(bad, bad.join("\n")).toEqual([]);
+    expect(bad, bad.join('\n')).toEqual([]);
     const total = results.reduce((n, r) => n + r.units.reduce((m, u) => m + u.rows.length, 0), 0);
     expect(rows).toBe(total);
     expect(total).toBeGreaterThan(50_000);
     console.log(`.debug_line: ${results.length} objects, ${sequences} sequences, ${rows}/${total} rows equal to llvm-dwarfdump-19`);
   });
 
-  it("ties each sequence to the section its DW_LNE_set_address relocation names, and that section holds its addresses", () => {
+  it('ties each sequence to the section its DW_LNE_set_address relocation names, and that section holds its addresses', () => {
     const sectionsSeen = new Map<string, number>();
     const bad: string[] = [];
     for (const { file, elf, programs, debugLineRelocs } of results) {
@@ -118,9 +121,10 @@ describe(".debug_line on the net/ipv6 corpus vs llvm-dwarfdump-19", () => {
           }
           sectionsSeen.set(s.section.name, (sectionsSeen.get(s.section.name) ?? 0) + 1);
           const rel = byOffset.get(BigInt(s.addressOperandOffset));
-          if (rel === undefined) bad.push(`${where}: llvm-readelf shows no relocation at the set_address operand 0x${s.addressOperandOffset.toString(16)}`);
+          if (rel === undefined)
+            bad.push(`${where}: llvm-readelf shows no relocation at the set_address operand 0x${s.addressOperandOffset.toString(16)}`);
           else {
-            if (rel.type !== "R_X86_64_64") bad.push(`${where}: relocation ${rel.type}`);
+            if (rel.type !== 'R_X86_64_64') bad.push(`${where}: relocation ${rel.type}`);
             // llvm-readelf names a section symbol after its section
             if (rel.symbolName !== s.section.name) bad.push(`${where}: relocation against ${rel.symbolName}, we say ${s.section.name}`);
             if (rel.addend !== s.rows[0]!.address) bad.push(`${where}: addend ${rel.addend} != first address ${s.rows[0]!.address}`);
@@ -137,21 +141,21 @@ describe(".debug_line on the net/ipv6 corpus vs llvm-dwarfdump-19", () => {
         }
       }
     }
-    expect(bad, bad.slice(0, 20).join("\n")).toEqual([]);
+    expect(bad, bad.slice(0, 20).join('\n')).toEqual([]);
     // the kernel's special text sections really occur in the corpus
-    expect(sectionsSeen.get(".text")).toBeGreaterThan(51);
-    expect(sectionsSeen.get(".init.text")).toBeGreaterThanOrEqual(16);
-    expect(sectionsSeen.get(".exit.text")).toBeGreaterThanOrEqual(1);
+    expect(sectionsSeen.get('.text')).toBeGreaterThan(51);
+    expect(sectionsSeen.get('.init.text')).toBeGreaterThanOrEqual(16);
+    expect(sectionsSeen.get('.exit.text')).toBeGreaterThanOrEqual(1);
   });
 
-  it("resolves file paths as llvm-symbolizer prints them (a sample of .text rows per object)", async () => {
+  it('resolves file paths as llvm-symbolizer prints them (a sample of .text rows per object)', async () => {
     const checks = await pool(results, 4, async ({ file, programs }) => {
       const p = programs[0]!;
-      const other = p.sequences.filter((s) => s.section?.name !== ".text");
+      const other = p.sequences.filter((s) => s.section?.name !== '.text');
       const covered = (a: bigint) => other.some((s) => s.rows[0]!.address <= a && a < s.rows[s.rows.length - 1]!.address);
       const picks: LineRow[] = [];
       for (const s of p.sequences) {
-        if (s.section?.name !== ".text") continue;
+        if (s.section?.name !== '.text') continue;
         for (let k = 0; k + 1 < s.rows.length; k++) {
           const r = s.rows[k]!;
           // the last row at its address (LLVM's lookup picks it), not in another section's range
@@ -160,8 +164,15 @@ describe(".debug_line on the net/ipv6 corpus vs llvm-dwarfdump-19", () => {
       }
       const sample = picks.slice(0, 12);
       if (sample.length === 0) return { file, sample, got: [] as Array<{ FileName: string; Line: number; Column: number }> };
-      const out = await run(SYMBOLIZER, [`--obj=${file}`, "--no-inlines", "--output-style=JSON", ...sample.map((r) => `0x${r.address.toString(16)}`)]);
-      const got = (JSON.parse(out) as Array<{ Symbol: Array<{ FileName: string; Line: number; Column: number }> }>).map((a) => a.Symbol[0]!);
+      const out = await run(SYMBOLIZER, [
+        `--obj=${file}`,
+        '--no-inlines',
+        '--output-style=JSON',
+        ...sample.map((r) => `0x${r.address.toString(16)}`),
+      ]);
+      const got = (JSON.parse(out) as Array<{ Symbol: Array<{ FileName: string; Line: number; Column: number }> }>).map(
+        (a) => a.Symbol[0]!,
+      );
       return { file, sample, got };
     });
     let n = 0;

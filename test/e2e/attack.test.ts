@@ -10,52 +10,72 @@
 // cred write's task killed before it could see uid 0. Nothing is attached to
 // the host kernel. `npm run bench:attack` prints the full table.
 
-import { describe, expect, it } from "vitest";
-import { kcdemoAttack, printAttack, runAttack, type AttackReport } from "../../scripts/e2e/attack.js";
+import { describe, expect, it } from 'vitest';
+import { kcdemoAttack, printAttack, runAttack, type AttackReport } from '../../scripts/e2e/attack.js';
 
-describe("the attack matrix of kcdemo in the corpus kernel (qemu)", () => {
+describe('the attack matrix of kcdemo in the corpus kernel (qemu)', () => {
   let r: AttackReport;
 
-  it("runs: the legitimate workload without a violation, the matrix, the injected writes", async () => {
+  it('runs: the legitimate workload without a violation, the matrix, the injected writes', async () => {
     r = await runAttack(kcdemoAttack(), { rounds: 2, timeoutMs: 600_000 });
     printAttack(r);
     expect(r.e2e.problems).toEqual([]);
     expect(r.e2e.legitViolations).toEqual([]);
-    expect(r.e2e.countersLegit?.["violations"]).toBe(0);
+    expect(r.e2e.countersLegit?.['violations']).toBe(0);
   }, 700_000);
 
-  it("finds a target of every class live in the guest", () => {
-    for (const label of ["cred", "init_cred", "modprobe_path", "core_pattern", "task", "pgd", "other_stack", "uaf_msg_msg",
-      "uaf_pipe_buffer", "uaf_seq_operations", "freed", "vmalloc_foreign", "text_page", "_stext", "linux_banner", "alias", "runtime_phase_flag"]) {
-      expect(r.rows.map((x) => x.label), label).toContain(label);
+  it('finds a target of every class live in the guest', () => {
+    for (const label of [
+      'cred',
+      'init_cred',
+      'modprobe_path',
+      'core_pattern',
+      'task',
+      'pgd',
+      'other_stack',
+      'uaf_msg_msg',
+      'uaf_pipe_buffer',
+      'uaf_seq_operations',
+      'freed',
+      'vmalloc_foreign',
+      'text_page',
+      '_stext',
+      'linux_banner',
+      'alias',
+      'runtime_phase_flag',
+    ]) {
+      expect(
+        r.rows.map((x) => x.label),
+        label,
+      ).toContain(label);
     }
   });
 
-  it("every checked site reports every write outside its legal set, for every target class", () => {
+  it('every checked site reports every write outside its legal set, for every target class', () => {
     for (const row of r.rows) expect(row.excluded.passed, row.label).toBe(0);
     for (const c of r.classes) expect(c.caught + c.unchecked, c.name).toBe(c.excluded);
   });
 
-  it("every write outside a legal set is reported: no machine site of kcdemo is left unchecked", () => {
+  it('every write outside a legal set is reported: no machine site of kcdemo is left unchecked', () => {
     // writer calls (memcpy, copy_from_user, snprintf, …) are checked at the call: no-operand sites are gone
-    expect(r.sites["no-operand"]).toBe(0);
+    expect(r.sites['no-operand']).toBe(0);
     expect(r.protection.caught).toBe(r.protection.excluded);
   });
 
-  it("allows what the legal sets allow (no over-strict check on a target inside a set)", () => {
+  it('allows what the legal sets allow (no over-strict check on a target inside a set)', () => {
     for (const row of r.rows) expect(row.included.refusedByChecker, row.label).toBe(0);
   });
 
-  it("reports each injected write with its site, region and owner, and kills the cred writer", () => {
+  it('reports each injected write with its site, region and owner, and kills the cred writer', () => {
     const by = new Map(r.injected.map((i) => [i.target, i]));
-    for (const t of ["cred", "modprobe_path", "uaf_msg_msg", "freed"]) {
+    for (const t of ['cred', 'modprobe_path', 'uaf_msg_msg', 'freed']) {
       expect(by.get(t)?.reported, t).toBe(true);
       expect(by.get(t)?.event, t).toMatch(/function="kcdemo_poke"/);
     }
-    expect(by.get("cred")!.event).toMatch(/region=slab .*cache_name="cred_jar"/);
-    expect(by.get("modprobe_path")!.event).toMatch(/symbol="modprobe_path\+0x0"/);
-    expect(by.get("uaf_msg_msg")!.event).toMatch(/region=slab .*cache_name="kmalloc-(cg-)?64"/);
-    expect(by.get("cred")!.killed).toBe(true);
+    expect(by.get('cred')!.event).toMatch(/region=slab .*cache_name="cred_jar"/);
+    expect(by.get('modprobe_path')!.event).toMatch(/symbol="modprobe_path\+0x0"/);
+    expect(by.get('uaf_msg_msg')!.event).toMatch(/region=slab .*cache_name="kmalloc-(cg-)?64"/);
+    expect(by.get('cred')!.killed).toBe(true);
     expect(r.credUidSeen).toBeNull();
   });
 });

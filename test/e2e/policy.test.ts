@@ -7,43 +7,43 @@
 // in every region the workload touches, and the guest stays healthy. Nothing
 // is attached to the host kernel. The full net/ipv6 run is `npm run bench:e2e`.
 
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { kcdemo, printReport, runE2E, type E2EReport } from "../../scripts/e2e/run.js";
-import { repoRoot } from "../../scripts/lib/paths.js";
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { kcdemo, printReport, runE2E, type E2EReport } from '../../scripts/e2e/run.js';
+import { repoRoot } from '../../scripts/lib/paths.js';
 
-describe("kcdemo compartment enforced in the corpus kernel (qemu)", () => {
+describe('kcdemo compartment enforced in the corpus kernel (qemu)', () => {
   let report: E2EReport;
 
-  it("runs: audit, enforce, workload, bug, detach", async () => {
+  it('runs: audit, enforce, workload, bug, detach', async () => {
     report = await runE2E(kcdemo(), { rounds: 5, timeoutMs: 300_000 });
     printReport(report);
     expect(report.problems).toEqual([]);
     expect(report.ok).toBe(true);
   }, 400_000);
 
-  it("attached every site program and allocation probe", () => {
-    expect(report.attached?.["sites"]).toBe(report.emit.programs);
-    expect(report.attached?.["refused"]).toBe(0);
-    expect(report.attached?.["alloc_and_track"]).toBeGreaterThanOrEqual(report.emit.allocations.probes);
+  it('attached every site program and allocation probe', () => {
+    expect(report.attached?.['sites']).toBe(report.emit.programs);
+    expect(report.attached?.['refused']).toBe(0);
+    expect(report.attached?.['alloc_and_track']).toBeGreaterThanOrEqual(report.emit.allocations.probes);
   });
 
-  it("raised no violation on the legitimate workload, with checks in the slab, vmalloc and stack regions", () => {
+  it('raised no violation on the legitimate workload, with checks in the slab, vmalloc and stack regions', () => {
     const c = report.countersLegit!;
-    expect(c["violations"]).toBe(0);
+    expect(c['violations']).toBe(0);
     expect(report.legitViolations).toEqual([]);
-    expect(c["checks"]).toBeGreaterThan(1000);
-    expect(c["pass_slab"]).toBeGreaterThan(0);
-    expect(c["pass_vmalloc"]).toBeGreaterThan(0);
-    expect(c["pass_stack"]).toBeGreaterThan(0);
+    expect(c['checks']).toBeGreaterThan(1000);
+    expect(c['pass_slab']).toBeGreaterThan(0);
+    expect(c['pass_vmalloc']).toBeGreaterThan(0);
+    expect(c['pass_stack']).toBeGreaterThan(0);
     // the probes recorded allocations and the free probes forgot them
-    expect(c["tracked"]).toBeGreaterThan(0);
-    expect(c["freed"]).toBeGreaterThan(0);
+    expect(c['tracked']).toBeGreaterThan(0);
+    expect(c['freed']).toBeGreaterThan(0);
   });
 
   it("caught the overflow at the faulty store, in the victim, as memory of the victim's allocation site", () => {
-    const src = readFileSync(join(repoRoot(), "examples", "kcdemo", "kcdemo.c"), "utf8").split("\n");
+    const src = readFileSync(join(repoRoot(), 'examples', 'kcdemo', 'kcdemo.c'), 'utf8').split('\n');
     const line = src.findIndex((l) => /^\s*note\[i\] = /.test(l)) + 1;
     expect(report.bugEvents.length).toBeGreaterThan(0);
     const e = report.bugEvents[0]!;
@@ -52,6 +52,6 @@ describe("kcdemo compartment enforced in the corpus kernel (qemu)", () => {
     expect(e).toMatch(/region=slab/);
     // the object it hit was allocated at the victim's kmalloc in kcdemo_note_alloc, not the note's
     expect(e).toMatch(/alloc="[^"]*kcdemo_note_alloc:\d+"/);
-    expect(report.countersFinal!["violations"]).toBeGreaterThan(0);
+    expect(report.countersFinal!['violations']).toBeGreaterThan(0);
   });
 });

@@ -7,11 +7,11 @@
 // KC-GUEST-EXIT 0, the overflow report and no oops or warning. Nothing here
 // touches the host kernel. Missing qemu, busybox or clang FAILS with the reason.
 
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../../scripts/lib/paths.js";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../scripts/lib/paths.js';
 import {
   KERNEL_TROUBLE,
   OVERFLOW_LINE,
@@ -20,59 +20,67 @@ import {
   smokeProblems,
   writeSmokePayload,
   type KcdemoBuild,
-} from "../../scripts/e2e/kcdemo.js";
-import { bootGuest, corpusKernel, findQemu } from "../../scripts/e2e/vm.js";
+} from '../../scripts/e2e/kcdemo.js';
+import { bootGuest, corpusKernel, findQemu } from '../../scripts/e2e/vm.js';
 
-const tmp = mkdtempSync(join(tmpdir(), "kcompart-e2e-"));
+const tmp = mkdtempSync(join(tmpdir(), 'kcompart-e2e-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const report: string[] = [];
 afterAll(() => {
-  if (report.length) console.log(`e2e:\n  ${report.join("\n  ")}`);
+  if (report.length) console.log(`e2e:\n  ${report.join('\n  ')}`);
 });
 
 /** The body of one function `define … @name(…) … { … }` of a textual IR file. */
 function functionBody(ll: string, name: string): string {
-  const start = ll.search(new RegExp(`^define [^\\n]*@${name}\\(`, "m"));
+  const start = ll.search(new RegExp(`^define [^\\n]*@${name}\\(`, 'm'));
   if (start < 0) throw new Error(`@${name} is not defined in the IR`);
-  const end = ll.indexOf("\n}\n", start);
+  const end = ll.indexOf('\n}\n', start);
   return ll.slice(start, end + 2);
 }
 
-describe("the kcdemo example module", () => {
+describe('the kcdemo example module', () => {
   let build: KcdemoBuild;
   beforeAll(async () => {
-    build = await buildKcdemo(join(tmp, "kcdemo"));
+    build = await buildKcdemo(join(tmp, 'kcdemo'));
     report.push(`kcdemo built (modules + kcdemo.ll) in ${build.seconds.toFixed(1)} s`);
   }, 180_000);
 
-  it("builds kcdemo.ko, the ET_REL kcdemo.o and kcdemo.ll", () => {
+  it('builds kcdemo.ko, the ET_REL kcdemo.o and kcdemo.ll', () => {
     for (const f of [build.ko, build.object, build.ll]) expect(existsSync(f), f).toBe(true);
     const obj = readFileSync(build.object);
-    expect(obj.subarray(0, 4).toString("latin1")).toBe("\x7fELF");
+    expect(obj.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
     expect(obj.readUInt16LE(16)).toBe(1); // ET_REL
     expect(obj.readUInt16LE(18)).toBe(62); // EM_X86_64
-    const ll = readFileSync(build.ll, "utf8");
+    const ll = readFileSync(build.ll, 'utf8');
     expect(ll).toMatch(/^source_filename = ".*kcdemo\.c"$/m);
     expect(ll).toContain('!DICompileUnit(language: DW_LANG_C11'); // full debug info, like the .o
     // every allocation kind of the workload is there
-    for (const callee of ["kmem_cache_create", "kmem_cache_alloc", "kmalloc_trace", "__kmalloc", "alloc_pages", "vzalloc", "__alloc_percpu"]) {
+    for (const callee of [
+      'kmem_cache_create',
+      'kmem_cache_alloc',
+      'kmalloc_trace',
+      '__kmalloc',
+      'alloc_pages',
+      'vzalloc',
+      '__alloc_percpu',
+    ]) {
       expect(ll, callee).toMatch(new RegExp(`call [^\\n]*@${callee}\\(`));
     }
   });
 
-  it("keeps the faulty write a byte-store loop in kcdemo_note (no memset/memcpy)", () => {
-    const ll = readFileSync(build.ll, "utf8");
-    const body = functionBody(ll, "kcdemo_note");
+  it('keeps the faulty write a byte-store loop in kcdemo_note (no memset/memcpy)', () => {
+    const ll = readFileSync(build.ll, 'utf8');
+    const body = functionBody(ll, 'kcdemo_note');
     // the loop `note[i] = pattern ^ (u8)(i * 7)`: its source line, and i8 stores carrying it
-    const src = readFileSync(join(repoRoot(), "examples", "kcdemo", "kcdemo.c"), "utf8").split("\n");
-    const line = src.findIndex((l) => l.includes("note[i] = pattern ^")) + 1;
+    const src = readFileSync(join(repoRoot(), 'examples', 'kcdemo', 'kcdemo.c'), 'utf8').split('\n');
+    const line = src.findIndex((l) => l.includes('note[i] = pattern ^')) + 1;
     expect(line).toBeGreaterThan(0);
     const locs = new Set(
-      [...ll.matchAll(new RegExp(`^(!\\d+) = !DILocation\\(line: ${line}, column: \\d+, scope: `, "gm"))].map((m) => m[1]!),
+      [...ll.matchAll(new RegExp(`^(!\\d+) = !DILocation\\(line: ${line}, column: \\d+, scope: `, 'gm'))].map((m) => m[1]!),
     );
     expect(locs.size).toBeGreaterThan(0);
-    const faulty = body.split("\n").filter((l) => /^\s+store i8 /.test(l) && [...locs].some((id) => l.endsWith(`!dbg ${id}`)));
+    const faulty = body.split('\n').filter((l) => /^\s+store i8 /.test(l) && [...locs].some((id) => l.endsWith(`!dbg ${id}`)));
     expect(faulty.length).toBeGreaterThan(0);
     expect(body).not.toMatch(/@llvm\.mem(set|cpy|move)/);
     expect(body).not.toMatch(/call [^\n]*@(memset|memcpy|__memset|__memcpy)\(/);
@@ -80,65 +88,67 @@ describe("the kcdemo example module", () => {
     expect(body).toMatch(/icmp (ugt|ult) i32 %len, 1(28|29)/);
   });
 
-  it("keeps the note (site A) and victim (site B) allocations apart in kcdemo_note_alloc", () => {
-    const body = functionBody(readFileSync(build.ll, "utf8"), "kcdemo_note_alloc");
-    const kmallocs = body.split("\n").filter((l) => /call [^\n]*@kmalloc_trace\(ptr [^,]+, i32 noundef \d+, i64 noundef 64\)/.test(l));
+  it('keeps the note (site A) and victim (site B) allocations apart in kcdemo_note_alloc', () => {
+    const body = functionBody(readFileSync(build.ll, 'utf8'), 'kcdemo_note_alloc');
+    const kmallocs = body.split('\n').filter((l) => /call [^\n]*@kmalloc_trace\(ptr [^,]+, i32 noundef \d+, i64 noundef 64\)/.test(l));
     expect(kmallocs.length).toBe(2);
     expect(new Set(kmallocs.map((l) => /!dbg (!\d+)/.exec(l)?.[1])).size).toBe(2);
   });
 });
 
-describe("the qemu harness (corpus kernel, TCG)", () => {
-  it("has qemu-system-x86_64, a static busybox and the corpus bzImage", () => {
-    expect(findQemu(), "qemu-system-x86_64 not found: apt-get install qemu-system-x86 (scripts/setup.sh does)").not.toBeNull();
-    expect(existsSync("/bin/busybox"), "/bin/busybox missing: apt-get install busybox-static").toBe(true);
+describe('the qemu harness (corpus kernel, TCG)', () => {
+  it('has qemu-system-x86_64, a static busybox and the corpus bzImage', () => {
+    expect(findQemu(), 'qemu-system-x86_64 not found: apt-get install qemu-system-x86 (scripts/setup.sh does)').not.toBeNull();
+    expect(existsSync('/bin/busybox'), '/bin/busybox missing: apt-get install busybox-static').toBe(true);
     expect(existsSync(corpusKernel()), `${corpusKernel()} missing`).toBe(true);
   });
 
-  it("runs /payload/guest.sh with its mounts, limits and markers, and passes its exit status", async () => {
-    const payload = join(tmp, "probe-payload");
-    mkdirSync(join(payload, "bin"), { recursive: true });
-    writeFileSync(join(payload, "bin", "tool"), "#!/bin/sh\necho tool-ran\n");
-    chmodSync(join(payload, "bin", "tool"), 0o755);
-    writeFileSync(join(payload, "data.txt"), "payload-data\n");
+  it('runs /payload/guest.sh with its mounts, limits and markers, and passes its exit status', async () => {
+    const payload = join(tmp, 'probe-payload');
+    mkdirSync(join(payload, 'bin'), { recursive: true });
+    writeFileSync(join(payload, 'bin', 'tool'), '#!/bin/sh\necho tool-ran\n');
+    chmodSync(join(payload, 'bin', 'tool'), 0o755);
+    writeFileSync(join(payload, 'data.txt'), 'payload-data\n');
     writeFileSync(
-      join(payload, "guest.sh"),
+      join(payload, 'guest.sh'),
       [
-        "#!/bin/sh",
+        '#!/bin/sh',
         'echo "cwd $(pwd)"',
-        "/payload/bin/tool",
-        "cat /payload/data.txt",
+        '/payload/bin/tool',
+        'cat /payload/data.txt',
         'echo "nofile $(ulimit -n)"',
-        "for m in /proc /sys /dev /sys/kernel/debug /sys/kernel/tracing /sys/fs/bpf; do grep -q \" $m \" /proc/mounts && echo \"mounted $m\"; done",
+        'for m in /proc /sys /dev /sys/kernel/debug /sys/kernel/tracing /sys/fs/bpf; do grep -q " $m " /proc/mounts && echo "mounted $m"; done',
         'ip link show lo | grep -q "UP" && echo "lo up"',
-        "ping -c 1 -W 2 127.0.0.1 >/dev/null && echo ping-ok",
-        "exit 7",
-        "",
-      ].join("\n"),
+        'ping -c 1 -W 2 127.0.0.1 >/dev/null && echo ping-ok',
+        'exit 7',
+        '',
+      ].join('\n'),
     );
-    chmodSync(join(payload, "guest.sh"), 0o755);
-    const initrd = join(tmp, "probe.cpio.gz");
+    chmodSync(join(payload, 'guest.sh'), 0o755);
+    const initrd = join(tmp, 'probe.cpio.gz');
     await makeInitramfs(payload, initrd);
     const lines: string[] = [];
     const r = await bootGuest({ initrd, timeoutMs: 120_000, onLine: (l) => lines.push(l) });
     report.push(`boot to KC-GUEST-EXIT and power-off (probe payload): ${r.seconds.toFixed(1)} s`);
     expect(r.timedOut, r.log).toBe(false);
     expect(r.exitStatus, r.log).toBe(7);
-    expect(lines.join("\n") + "\n").toBe(r.log);
+    expect(`${lines.join('\n')}\n`).toBe(r.log);
     const out = r.log;
-    const start = out.indexOf("KC-GUEST-START\n");
+    const start = out.indexOf('KC-GUEST-START\n');
     expect(start, out).toBeGreaterThanOrEqual(0);
-    expect(out.indexOf("KC-GUEST-EXIT 7")).toBeGreaterThan(start);
-    for (const want of ["cwd /payload", "tool-ran", "payload-data", "nofile 65536", "lo up", "ping-ok"]) expect(out, want).toContain(`${want}\n`);
-    for (const m of ["/proc", "/sys", "/dev", "/sys/kernel/debug", "/sys/kernel/tracing", "/sys/fs/bpf"]) expect(out).toContain(`mounted ${m}\n`);
+    expect(out.indexOf('KC-GUEST-EXIT 7')).toBeGreaterThan(start);
+    for (const want of ['cwd /payload', 'tool-ran', 'payload-data', 'nofile 65536', 'lo up', 'ping-ok'])
+      expect(out, want).toContain(`${want}\n`);
+    for (const m of ['/proc', '/sys', '/dev', '/sys/kernel/debug', '/sys/kernel/tracing', '/sys/fs/bpf'])
+      expect(out).toContain(`mounted ${m}\n`);
     expect(out).not.toMatch(KERNEL_TROUBLE);
   });
 
-  it("kills a guest that does not finish in time", async () => {
-    const payload = join(tmp, "hang-payload");
+  it('kills a guest that does not finish in time', async () => {
+    const payload = join(tmp, 'hang-payload');
     mkdirSync(payload, { recursive: true });
-    writeFileSync(join(payload, "guest.sh"), "#!/bin/sh\nsleep 1000\n");
-    const initrd = join(tmp, "hang.cpio.gz");
+    writeFileSync(join(payload, 'guest.sh'), '#!/bin/sh\nsleep 1000\n');
+    const initrd = join(tmp, 'hang.cpio.gz');
     await makeInitramfs(payload, initrd);
     const r = await bootGuest({ initrd, timeoutMs: 1500 });
     expect(r.timedOut).toBe(true);
@@ -146,11 +156,11 @@ describe("the qemu harness (corpus kernel, TCG)", () => {
     expect(r.seconds).toBeLessThan(10);
   });
 
-  it("runs the kcdemo workload and its overflow without an oops or a warning", async () => {
-    const build = await buildKcdemo(join(tmp, "kcdemo-smoke"));
-    const payload = join(tmp, "smoke-payload");
+  it('runs the kcdemo workload and its overflow without an oops or a warning', async () => {
+    const build = await buildKcdemo(join(tmp, 'kcdemo-smoke'));
+    const payload = join(tmp, 'smoke-payload');
     writeSmokePayload(payload, build.ko, 5);
-    const initrd = join(tmp, "smoke.cpio.gz");
+    const initrd = join(tmp, 'smoke.cpio.gz');
     await makeInitramfs(payload, initrd);
     const r = await bootGuest({ initrd, timeoutMs: 180_000 });
     report.push(`kcdemo smoke (5 rounds + note 100): ${r.seconds.toFixed(1)} s of qemu`);

@@ -6,65 +6,85 @@
 // CO-RE page-walk build), vmemmap, gs-relative per-cpu writes, unknown sites,
 // and the audit/enforce switch with its per-cpu counters.
 
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BPFTOOL, CLANG, TEST_BPF, clangBpf, run } from "./support/bpf.js";
-import { KC, KC_COUNTER } from "../../src/emit/index.js";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BPFTOOL, CLANG, TEST_BPF, clangBpf, run } from './support/bpf.js';
+import { KC, KC_COUNTER } from '../../src/emit/index.js';
 
-const tmp = mkdtempSync(join(tmpdir(), "kcompart-checker-"));
-const runner = join(tmp, "test_run");
+const tmp = mkdtempSync(join(tmpdir(), 'kcompart-checker-'));
+const runner = join(tmp, 'test_run');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const PASS = KC.PASS, VIOLATION = KC.VIOLATION, UNKNOWN = KC.UNKNOWN_SITE, CACHE_FOUND = 0x100, GS = KC.SITE_GS;
+const PASS = KC.PASS,
+  VIOLATION = KC.VIOLATION,
+  UNKNOWN = KC.UNKNOWN_SITE,
+  CACHE_FOUND = 0x100,
+  GS = KC.SITE_GS;
 const R = { stack: KC.R_STACK, global: KC.R_GLOBAL, slab: KC.R_SLAB, percpu: KC.R_PERCPU, vmemmap: KC.R_VMEMMAP };
 const F = { trackedSlab: KC.F_TRACKED_SLAB, untrackedSlab: KC.F_UNTRACKED_SLAB };
 
 function u32s(...v: number[]): string[] {
   const b = Buffer.alloc(4 * v.length);
-  v.forEach((x, i) => b.writeUInt32LE(x >>> 0, 4 * i));
+  for (const [i, x] of v.entries()) b.writeUInt32LE(x >>> 0, 4 * i);
   return [...b].map(String);
 }
 function u64s(...v: bigint[]): string[] {
   const b = Buffer.alloc(8 * v.length);
-  v.forEach((x, i) => b.writeBigUInt64LE(x, 8 * i));
+  for (const [i, x] of v.entries()) b.writeBigUInt64LE(x, 8 * i);
   return [...b].map(String);
 }
 
 async function must(cmd: string, args: string[]): Promise<string> {
   const r = await run(cmd, args);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}${r.stdout}`);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}${r.stdout}`);
   return r.stdout;
 }
 
 /** `_stext` from /proc/kallsyms (a kernel address to use as a global range). */
 function stext(): bigint {
-  const m = /^([0-9a-f]+) T _stext$/m.exec(readFileSync("/proc/kallsyms", "utf8"));
-  if (!m || /^0+$/.test(m[1]!)) throw new Error("no _stext address in /proc/kallsyms");
+  const m = /^([0-9a-f]+) T _stext$/m.exec(readFileSync('/proc/kallsyms', 'utf8'));
+  if (!m || /^0+$/.test(m[1]!)) throw new Error('no _stext address in /proc/kallsyms');
   return BigInt(`0x${m[1]}`);
 }
 
 beforeAll(async () => {
-  await must(CLANG, ["-Wall", "-O2", join(TEST_BPF, "test_run.c"), "-o", runner, "-lbpf"]);
+  await must(CLANG, ['-Wall', '-O2', join(TEST_BPF, 'test_run.c'), '-o', runner, '-lbpf']);
 });
 
-for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page walk (kfunc left out)", ["-DKC_NO_KFUNC"]]] as const) {
+for (const [label, extra] of [
+  ['kfunc bpf_get_kmem_cache', []],
+  ['CO-RE page walk (kfunc left out)', ['-DKC_NO_KFUNC']],
+] as const) {
   describe(`kc_check region logic, ${label}`, () => {
     const pin = `/sys/fs/bpf/kcompart-test-${process.pid}-${extra.length}`;
-    const maps = join(pin, "maps");
+    const maps = join(pin, 'maps');
     const S = stext();
     const check = async (site: number, mode: number, addr: bigint, allow = 0, len = 0): Promise<number> =>
-      Number((await must(runner, [join(pin, "kc_test"), String(site >>> 0), String(mode), `0x${addr.toString(16)}`, String(allow), String(len)])).trim());
+      Number(
+        (
+          await must(runner, [join(pin, 'kc_test'), String(site >>> 0), String(mode), `0x${addr.toString(16)}`, String(allow), String(len)])
+        ).trim(),
+      );
 
     beforeAll(async () => {
-      const obj = join(tmp, `harness${extra.join("")}.o`);
-      const c = await clangBpf(join(TEST_BPF, "test_harness.bpf.c"), obj, extra);
-      expect(c.stderr).toBe("");
-      await must(BPFTOOL, ["prog", "loadall", obj, pin, "pinmaps", maps]);
+      const obj = join(tmp, `harness${extra.join('')}.o`);
+      const c = await clangBpf(join(TEST_BPF, 'test_harness.bpf.c'), obj, extra);
+      expect(c.stderr).toBe('');
+      await must(BPFTOOL, ['prog', 'loadall', obj, pin, 'pinmaps', maps]);
       const site = (id: number, regions: number, first = 0, count = 0, flags = 0) =>
-        must(BPFTOOL, ["map", "update", "pinned", join(maps, "kc_sites"), "key", ...u32s(id), "value", ...u32s(regions, first, count, flags)]);
-      await must(BPFTOOL, ["map", "update", "pinned", join(maps, "kc_globals"), "key", ...u32s(0), "value", ...u64s(S, S + 16n)]);
+        must(BPFTOOL, [
+          'map',
+          'update',
+          'pinned',
+          join(maps, 'kc_sites'),
+          'key',
+          ...u32s(id),
+          'value',
+          ...u32s(regions, first, count, flags),
+        ]);
+      await must(BPFTOOL, ['map', 'update', 'pinned', join(maps, 'kc_globals'), 'key', ...u32s(0), 'value', ...u64s(S, S + 16n)]);
       await site(0, R.stack);
       await site(2, R.slab);
       await site(3, R.global, 0, 1);
@@ -74,11 +94,11 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
       // site 7: 200 ranges (slots 1..200), only the last covers S+32..S+48; filled in one bpftool batch
       const lines = Array.from({ length: 200 }, (_, k) => {
         const range = k === 199 ? u64s(S + 32n, S + 48n) : u64s(0x1000n * BigInt(k + 1), 0x1000n * BigInt(k + 1) + 8n);
-        return `map update pinned ${join(maps, "kc_globals")} key ${u32s(k + 1).join(" ")} value ${range.join(" ")}`;
+        return `map update pinned ${join(maps, 'kc_globals')} key ${u32s(k + 1).join(' ')} value ${range.join(' ')}`;
       });
       const batch = join(tmp, `batch${extra.length}`);
-      writeFileSync(batch, `${lines.join("\n")}\n`);
-      await must(BPFTOOL, ["batch", "file", batch]);
+      writeFileSync(batch, `${lines.join('\n')}\n`);
+      await must(BPFTOOL, ['batch', 'file', batch]);
       await site(7, R.global, 1, 200);
       // allocation tracking: 8 and 9 track slab allocations, only 8 may write allocation 7;
       // 10 has only untracked slab allocations, 11 none at all
@@ -86,7 +106,7 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
       await site(9, R.slab, 0, 0, F.trackedSlab);
       await site(10, R.slab, 0, 0, F.untrackedSlab);
       await site(11, R.slab, 0, 0, 0);
-      await must(BPFTOOL, ["map", "update", "pinned", join(maps, "kc_allowed_allocs"), "key", ...u32s(8, 7), "value", "1"]);
+      await must(BPFTOOL, ['map', 'update', 'pinned', join(maps, 'kc_allowed_allocs'), 'key', ...u32s(8, 7), 'value', '1']);
       // site 12: any memory (a site the loader widened); 13: the stack and the globals range S..S+16
       await site(12, KC.R_ANY);
       await site(13, R.global | R.stack, 0, 1);
@@ -96,7 +116,7 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
     });
     afterAll(() => rmSync(pin, { recursive: true, force: true }));
 
-    it("stack: an address on the current kernel stack passes a stack site, fails a global one", async () => {
+    it('stack: an address on the current kernel stack passes a stack site, fails a global one', async () => {
       expect(await check(0, 1, 0n)).toBe(PASS);
       expect(await check(6, 1, 0n)).toBe(VIOLATION);
     });
@@ -105,7 +125,7 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
       expect(await check(3, 0, S + 16n)).toBe(VIOLATION);
       expect(await check(6, 0, S + 8n)).toBe(VIOLATION);
     });
-    it("global: a site with 200 ranges (bpf_loop scan) finds the last one", async () => {
+    it('global: a site with 200 ranges (bpf_loop scan) finds the last one', async () => {
       expect(await check(7, 0, S + 40n)).toBe(PASS);
       expect(await check(7, 0, S + 8n)).toBe(VIOLATION);
       expect(await check(7, 0, 0x5000n + 4n)).toBe(PASS);
@@ -117,9 +137,11 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
       // a stack address has no cache
       expect((await check(2, 1, 0n)) & CACHE_FOUND).toBe(0);
     });
-    it("audit then enforce (the .bss flag kc_enforce): violations counted as audited, then as violations; checks and passes counted", async () => {
+    it('audit then enforce (the .bss flag kc_enforce): violations counted as audited, then as violations; checks and passes counted', async () => {
       const counter = async (slot: number): Promise<number> => {
-        const j = JSON.parse(await must(BPFTOOL, ["-j", "map", "lookup", "pinned", join(maps, "kc_counters"), "key", ...u32s(slot)])) as { formatted: { values: { value: number }[] } };
+        const j = JSON.parse(await must(BPFTOOL, ['-j', 'map', 'lookup', 'pinned', join(maps, 'kc_counters'), 'key', ...u32s(slot)])) as {
+          formatted: { values: { value: number }[] };
+        };
         return j.formatted.values.reduce((a, v) => a + v.value, 0);
       };
       const { CHECKS, PASSES, VIOLATIONS, AUDITED } = KC_COUNTER;
@@ -129,18 +151,20 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
       expect(await check(0, 1, 0n)).toBe(PASS);
       const b1 = await snap();
       expect(b1.map((v, k) => v - b0[k]!)).toEqual([2, 1, 0, 1]);
-      const bss = readdirSync(maps).find((n) => n.endsWith("_bss"));
+      const bss = readdirSync(maps).find((n) => n.endsWith('_bss'));
       expect(bss).toBeDefined();
-      await must(BPFTOOL, ["map", "update", "pinned", join(maps, bss!), "key", ...u32s(0), "value", ...u32s(1)]);
+      await must(BPFTOOL, ['map', 'update', 'pinned', join(maps, bss!), 'key', ...u32s(0), 'value', ...u32s(1)]);
       expect(await check(6, 1, 0n)).toBe(VIOLATION);
       const b2 = await snap();
       expect(b2.map((v, k) => v - b1[k]!)).toEqual([1, 0, 1, 0]);
-      await must(BPFTOOL, ["map", "update", "pinned", join(maps, bss!), "key", ...u32s(0), "value", ...u32s(0)]);
+      await must(BPFTOOL, ['map', 'update', 'pinned', join(maps, bss!), 'key', ...u32s(0), 'value', ...u32s(0)]);
     });
 
-    it("allocation tracking: unknown objects adopted in audit, recorded objects checked by allocation id", async () => {
+    it('allocation tracking: unknown objects adopted in audit, recorded objects checked by allocation id', async () => {
       const counter = async (slot: number): Promise<number> => {
-        const j = JSON.parse(await must(BPFTOOL, ["-j", "map", "lookup", "pinned", join(maps, "kc_counters"), "key", ...u32s(slot)])) as { formatted: { values: { value: number }[] } };
+        const j = JSON.parse(await must(BPFTOOL, ['-j', 'map', 'lookup', 'pinned', join(maps, 'kc_counters'), 'key', ...u32s(slot)])) as {
+          formatted: { values: { value: number }[] };
+        };
         return j.formatted.values.reduce((a, v) => a + v.value, 0);
       };
       const { ADOPTED } = KC_COUNTER;
@@ -157,7 +181,7 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
       expect(await check(10, 3, 0n)).toBe(VIOLATION | CACHE_FOUND);
     });
 
-    it("width: a write must lie inside one allowed global range / slab object / stack", async () => {
+    it('width: a write must lie inside one allowed global range / slab object / stack', async () => {
       // global range [S, S+16): 8 bytes at S+8 fit, at S+12 they end past it
       expect(await check(3, 0, S + 8n, 0, 8)).toBe(PASS);
       expect(await check(3, 0, S + 12n, 0, 8)).toBe(VIOLATION);
@@ -176,36 +200,56 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
     it("self-defence: the run time's own memory (the phase flag kc_enforce, its maps) is denied to every site, even any", async () => {
       // kc_whereis (a test run) finds the ranges of the maps and global data; sorted and merged as the loader does
       const offs = [0, 0, 0]; // kc_enforce, kc_rt, kc_thread_size: each first in its section here
-      const n = Number((await must(runner, [join(pin, "kc_whereis"), "64", ...offs.map(String)])).trim());
+      const n = Number((await must(runner, [join(pin, 'kc_whereis'), '64', ...offs.map(String)])).trim());
       expect(n).toBeGreaterThanOrEqual(15);
       // u64 values as strings: JSON numbers would round them
-      const text = (await must(BPFTOOL, ["-j", "map", "dump", "pinned", join(maps, "kc_peek_slots")])).replace(/:(\d{16,})/g, ':"$1"');
-      const dump = (JSON.parse(text) as { formatted: { key: number; value: { addr: number | string; val: number | string } } }[]).map((e) => e.formatted);
+      const text = (await must(BPFTOOL, ['-j', 'map', 'dump', 'pinned', join(maps, 'kc_peek_slots')])).replace(/:(\d{16,})/g, ':"$1"');
+      const dump = (JSON.parse(text) as { formatted: { key: number; value: { addr: number | string; val: number | string } } }[]).map(
+        (e) => e.formatted,
+      );
       const big = (v: number | string): bigint => BigInt(v);
-      const raw = dump.filter((e) => e.key < n).map((e) => [big(e.value.addr), big(e.value.val)] as [bigint, bigint]).filter(([a, b]) => b > a);
+      const raw = dump
+        .filter((e) => e.key < n)
+        .map((e) => [big(e.value.addr), big(e.value.val)] as [bigint, bigint])
+        .filter(([a, b]) => b > a);
       raw.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
       const merged: [bigint, bigint][] = [];
       for (const r of raw) {
         const last = merged[merged.length - 1];
-        if (last && r[0] <= last[1]) last[1] = r[1] > last[1] ? r[1] : last[1];
-        else merged.push([...r]);
+        if (last && r[0] <= last[1]) {
+          if (r[1] > last[1]) last[1] = r[1];
+        } else merged.push([...r]);
       }
-      const deny = readdirSync(maps).find((f) => f.endsWith("kcdeny"));
+      const deny = readdirSync(maps).find((f) => f.endsWith('kcdeny'));
       expect(deny).toBeDefined();
-      const value = [...u32s(merged.length, 0), ...u64s(...merged.flatMap((r) => r)), ...u64s(...Array<bigint>(2 * (KC.MAX_DENY - merged.length)).fill(0n))];
-      await must(BPFTOOL, ["map", "update", "pinned", join(maps, deny!), "key", ...u32s(0), "value", ...value]);
+      const value = [
+        ...u32s(merged.length, 0),
+        ...u64s(...merged.flat()),
+        ...u64s(...Array<bigint>(2 * (KC.MAX_DENY - merged.length)).fill(0n)),
+      ];
+      await must(BPFTOOL, ['map', 'update', 'pinned', join(maps, deny!), 'key', ...u32s(0), 'value', ...value]);
       // the phase flag: a violation for a site allowed any memory, and for a stack + globals site
       expect(await check(12, 4, 0n, 0, 4)).toBe(VIOLATION);
       expect(await check(13, 4, 0n, 0, 4)).toBe(VIOLATION);
       // the same sites elsewhere still pass
       expect(await check(12, 0, S, 0, 8)).toBe(PASS);
       expect(await check(13, 0, S + 8n, 0, 8)).toBe(PASS);
-      await must(BPFTOOL, ["map", "update", "pinned", join(maps, deny!), "key", ...u32s(0), "value", ...u32s(0, 0), ...u64s(...Array<bigint>(2 * KC.MAX_DENY).fill(0n))]);
+      await must(BPFTOOL, [
+        'map',
+        'update',
+        'pinned',
+        join(maps, deny!),
+        'key',
+        ...u32s(0),
+        'value',
+        ...u32s(0, 0),
+        ...u64s(...Array<bigint>(2 * KC.MAX_DENY).fill(0n)),
+      ]);
     });
 
-    it("adoption is per site and per object: after audit, adopted memory is legal only for the sites that wrote it during audit", async () => {
-      const bss = readdirSync(maps).find((n) => n.endsWith("_bss"))!;
-      const phase = (on: number) => must(BPFTOOL, ["map", "update", "pinned", join(maps, bss), "key", ...u32s(0), "value", ...u32s(on)]);
+    it('adoption is per site and per object: after audit, adopted memory is legal only for the sites that wrote it during audit', async () => {
+      const bss = readdirSync(maps).find((n) => n.endsWith('_bss'))!;
+      const phase = (on: number) => must(BPFTOOL, ['map', 'update', 'pinned', join(maps, bss), 'key', ...u32s(0), 'value', ...u32s(on)]);
       // audit: site 14 writes the grandparent's task_struct (no probe recorded it): adopted for 14
       expect(await check(14, 6, 0n)).toBe(PASS | CACHE_FOUND);
       await phase(1);
@@ -223,7 +267,7 @@ for (const [label, extra] of [["kfunc bpf_get_kmem_cache", []], ["CO-RE page wal
       }
     });
 
-    it("vmemmap, gs-relative per-cpu writes, and unknown sites", async () => {
+    it('vmemmap, gs-relative per-cpu writes, and unknown sites', async () => {
       expect(await check(4, 0, 0xffffea0000000040n)).toBe(PASS);
       expect(await check(4, 0, S)).toBe(VIOLATION);
       expect(await check(5 | GS, 0, 0x10n)).toBe(PASS);

@@ -6,37 +6,51 @@
 // data and the typed error, and the real pipeline: net/ipv6/addrlabel
 // analyzed, mapped and emitted compiles with no warning.
 
-import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { BpfCompileError, KC, MAX_SITE_GLOBALS, SITE_FLAG, TEMPLATE_FILES, addressExpression, sectionName, cComment, cString, compileBpf, emitBpf, parseDiagnostics, REGION } from "../../src/emit/index.js";
-import { CLANG, corpusVmlinux } from "./support/bpf.js";
-import { HOSTILE, addrlabelPolicy, hostilePolicy, namedPolicy, smallPolicy } from "./support/policies.js";
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BpfCompileError,
+  KC,
+  MAX_SITE_GLOBALS,
+  SITE_FLAG,
+  TEMPLATE_FILES,
+  addressExpression,
+  sectionName,
+  cComment,
+  cString,
+  compileBpf,
+  emitBpf,
+  parseDiagnostics,
+  REGION,
+} from '../../src/emit/index.js';
+import { CLANG, corpusVmlinux } from './support/bpf.js';
+import { HOSTILE, addrlabelPolicy, hostilePolicy, namedPolicy, smallPolicy } from './support/policies.js';
 
-const tmp = mkdtempSync(join(tmpdir(), "kcompart-emit-"));
+const tmp = mkdtempSync(join(tmpdir(), 'kcompart-emit-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 const outDir = () => join(tmp, `o${n++}`);
 
 /** Splits C text into code, comments and string literals (enough C for generated files). */
 function lexC(text: string): { code: string; strings: string[]; comments: string[] } {
-  let code = "";
+  let code = '';
   const strings: string[] = [];
   const comments: string[] = [];
   let i = 0;
   while (i < text.length) {
-    if (text.startsWith("/*", i)) {
-      const end = text.indexOf("*/", i + 2);
-      if (end < 0) throw new Error("unterminated comment");
+    if (text.startsWith('/*', i)) {
+      const end = text.indexOf('*/', i + 2);
+      if (end < 0) throw new Error('unterminated comment');
       comments.push(text.slice(i + 2, end));
-      code += "/**/";
+      code += '/**/';
       i = end + 2;
     } else if (text[i] === '"') {
       let j = i + 1;
       while (text[j] !== '"') {
-        if (j >= text.length || text[j] === "\n") throw new Error("unterminated string");
-        j += text[j] === "\\" ? 2 : 1;
+        if (j >= text.length || text[j] === '\n') throw new Error('unterminated string');
+        j += text[j] === '\\' ? 2 : 1;
       }
       strings.push(text.slice(i + 1, j));
       code += '""';
@@ -53,7 +67,7 @@ function lexC(text: string): { code: string; strings: string[]; comments: string
 function decodeLiteral(body: string): Buffer {
   const out: number[] = [];
   for (let i = 0; i < body.length; i++) {
-    if (body[i] !== "\\") {
+    if (body[i] !== '\\') {
       out.push(body.charCodeAt(i));
       continue;
     }
@@ -79,103 +93,152 @@ function decodeComment(c: string): string {
       i += 3;
     } else out.push(c.charCodeAt(i));
   }
-  return Buffer.from(out).toString("utf8");
+  return Buffer.from(out).toString('utf8');
 }
 
-describe("escaping", () => {
-  it("cString writes printable ASCII verbatim and every other byte as 3-digit octal", () => {
-    expect(cString("ip6_output")).toBe('"ip6_output"');
+describe('escaping', () => {
+  it('cString writes printable ASCII verbatim and every other byte as 3-digit octal', () => {
+    expect(cString('ip6_output')).toBe('"ip6_output"');
     expect(cString('a"b\\c')).toBe('"a\\042b\\134c"');
-    expect(cString("x\n1")).toBe('"x\\0121"');
-    expect(cString("é")).toBe('"\\303\\251"');
-    expect(cString("??=")).toBe('"\\077\\077="');
-    for (const h of HOSTILE) expect(decodeLiteral(cString(h).slice(1, -1)).equals(Buffer.from(h, "utf8"))).toBe(true);
+    expect(cString('x\n1')).toBe('"x\\0121"');
+    expect(cString('é')).toBe('"\\303\\251"');
+    expect(cString('??=')).toBe('"\\077\\077="');
+    for (const h of HOSTILE) expect(decodeLiteral(cString(h).slice(1, -1)).equals(Buffer.from(h, 'utf8'))).toBe(true);
   });
-  it("cComment cannot end or nest a comment, splice a line or carry non-ASCII", () => {
+  it('cComment cannot end or nest a comment, splice a line or carry non-ASCII', () => {
     for (const h of HOSTILE) {
       const c = cComment(h);
       expect(c).not.toMatch(/\*|\\(?!x[0-9a-f]{2})|[^\x20-\x7e]/);
     }
-    expect(cComment("a */ b")).toBe("a \\x2a/ b");
+    expect(cComment('a */ b')).toBe('a \\x2a/ b');
   });
 });
 
-describe("emitBpf on a small mapped policy", () => {
-  const r = emitBpf(smallPolicy(), { name: "small" });
-  const c = r.files.find((f) => f.name === "small.bpf.c")!.content;
+describe('emitBpf on a small mapped policy', () => {
+  const r = emitBpf(smallPolicy(), { name: 'small' });
+  const c = r.files.find((f) => f.name === 'small.bpf.c')!.content;
 
-  it("makes one program per site that needs a run-time check, and says why the others have none", () => {
+  it('makes one program per site that needs a run-time check, and says why the others have none', () => {
     expect(r.stats.programs).toBe(4);
     expect(r.stats.binarySites).toBe(10);
-    expect(r.stats.skipped).toEqual({ "statically-safe": 1, unmapped: 1, "no-operand": 1, "rip-relative": 2, "legal-any": 1, "unsupported-register": 0 });
+    expect(r.stats.skipped).toEqual({
+      'statically-safe': 1,
+      unmapped: 1,
+      'no-operand': 1,
+      'rip-relative': 2,
+      'legal-any': 1,
+      'unsupported-register': 0,
+    });
     expect(r.stats.ripResolved).toEqual({ legal: 1, outside: 0, gsLegal: 1, gsOutside: 0 });
-    expect(r.sites.map((s) => s.program)).toEqual(["kc_site_0", "kc_site_1", "kc_site_2", "kc_site_3"]);
-    expect(r.files.map((f) => f.name).sort()).toEqual(["small.bpf.c", "small.seed.h", "small.seed.json", "unchecked.txt", ...TEMPLATE_FILES].sort());
-    expect([...TEMPLATE_FILES].sort()).toEqual(["attach.c", "checker.bpf.h", "kallsyms.c", "kcompart.h", "loader.h", "main.c", "maps.bpf.h", "maps.c", "matrix.c", "report.c", "seed.c", "track.bpf.h"]);
+    expect(r.sites.map((s) => s.program)).toEqual(['kc_site_0', 'kc_site_1', 'kc_site_2', 'kc_site_3']);
+    expect(r.files.map((f) => f.name).sort()).toEqual(
+      ['small.bpf.c', 'small.seed.h', 'small.seed.json', 'unchecked.txt', ...TEMPLATE_FILES].sort(),
+    );
+    expect([...TEMPLATE_FILES].sort()).toEqual([
+      'attach.c',
+      'checker.bpf.h',
+      'kallsyms.c',
+      'kcompart.h',
+      'loader.h',
+      'main.c',
+      'maps.bpf.h',
+      'maps.c',
+      'matrix.c',
+      'report.c',
+      'seed.c',
+      'track.bpf.h',
+    ]);
   });
 
-  it("computes base + index*scale + displacement from pt_regs fields", () => {
-    expect(c).toContain('SEC("kprobe/ip6_output+0x1e")\nint kc_site_0(struct pt_regs *ctx)\n{\n\tkc_site_check(ctx, 0u, ctx->di + ctx->si * 8 + 16ULL, 8ULL, ctx->sp);');
-    expect(c).toContain("kc_site_check(ctx, 1u, ctx->bx + (__u64)(__u32)ctx->r9 * 4, 4ULL, ctx->sp);");
-    expect(c).toContain("kc_site_check(ctx, 2u | KC_SITE_GS, ctx->ax + 8ULL, 8ULL, ctx->sp);");
-    expect(c).toContain("kc_site_check(ctx, 3u, ctx->r12 + (__u64)(-24LL), 4ULL, ctx->sp);");
-    expect(addressExpression({ scale: 1, displacement: 4096, width: 8 })).toBe("4096ULL");
-    expect(addressExpression({ base: "xmm0", scale: 1, displacement: 0, width: 8 })).toBeUndefined();
-    expect(addressExpression({ base: "rax", index: "rcx", scale: 3, displacement: 0, width: 8 })).toBeUndefined();
+  it('computes base + index*scale + displacement from pt_regs fields', () => {
+    expect(c).toContain(
+      'SEC("kprobe/ip6_output+0x1e")\nint kc_site_0(struct pt_regs *ctx)\n{\n\tkc_site_check(ctx, 0u, ctx->di + ctx->si * 8 + 16ULL, 8ULL, ctx->sp);',
+    );
+    expect(c).toContain('kc_site_check(ctx, 1u, ctx->bx + (__u64)(__u32)ctx->r9 * 4, 4ULL, ctx->sp);');
+    expect(c).toContain('kc_site_check(ctx, 2u | KC_SITE_GS, ctx->ax + 8ULL, 8ULL, ctx->sp);');
+    expect(c).toContain('kc_site_check(ctx, 3u, ctx->r12 + (__u64)(-24LL), 4ULL, ctx->sp);');
+    expect(addressExpression({ scale: 1, displacement: 4096, width: 8 })).toBe('4096ULL');
+    expect(addressExpression({ base: 'xmm0', scale: 1, displacement: 0, width: 8 })).toBeUndefined();
+    expect(addressExpression({ base: 'rax', index: 'rcx', scale: 3, displacement: 0, width: 8 })).toBeUndefined();
   });
 
-  it("takes the region bits, site flags and per-site globals limit from kcompart.h (the generated constants)", () => {
+  it('takes the region bits, site flags and per-site globals limit from kcompart.h (the generated constants)', () => {
     expect(MAX_SITE_GLOBALS).toBe(KC.MAX_SITE_GLOBALS);
-    expect(REGION).toEqual({ stack: KC.R_STACK, global: KC.R_GLOBAL, slab: KC.R_SLAB, buddy: KC.R_BUDDY, vmalloc: KC.R_VMALLOC, percpu: KC.R_PERCPU, vmemmap: KC.R_VMEMMAP, any: KC.R_ANY });
-    expect(Object.values(SITE_FLAG).sort((a, b) => a - b)).toEqual([KC.F_TRACKED_SLAB, KC.F_UNTRACKED_SLAB, KC.F_TRACKED_BUDDY, KC.F_UNTRACKED_BUDDY, KC.F_TRACKED_VMALLOC, KC.F_UNTRACKED_VMALLOC, KC.F_FOREIGN]);
+    expect(REGION).toEqual({
+      stack: KC.R_STACK,
+      global: KC.R_GLOBAL,
+      slab: KC.R_SLAB,
+      buddy: KC.R_BUDDY,
+      vmalloc: KC.R_VMALLOC,
+      percpu: KC.R_PERCPU,
+      vmemmap: KC.R_VMEMMAP,
+      any: KC.R_ANY,
+    });
+    expect(Object.values(SITE_FLAG).sort((a, b) => a - b)).toEqual([
+      KC.F_TRACKED_SLAB,
+      KC.F_UNTRACKED_SLAB,
+      KC.F_TRACKED_BUDDY,
+      KC.F_UNTRACKED_BUDDY,
+      KC.F_TRACKED_VMALLOC,
+      KC.F_UNTRACKED_VMALLOC,
+      KC.F_FOREIGN,
+    ]);
     expect(r.stats.overGlobalLimit).toBe(0);
   });
 
   it("names each site program's legal set in the comment above it", () => {
-    const comment = (id: number) => new RegExp(`/\\* site ${id}: [^]*?\\*/\\nSEC`).exec(c)?.[0] ?? "";
-    expect(comment(0)).toMatch(/\n \* legal set: stack slab\n \*   slab caches: skbuff_head_cache\n \*\/\nSEC/);
+    const comment = (id: number) => new RegExp(`/\\* site ${id}: [^]*?\\*/\\nSEC`).exec(c)?.[0] ?? '';
+    expect(comment(0)).toMatch(/\n \* legal set: stack slab\n \* {3}slab caches: skbuff_head_cache\n \*\/\nSEC/);
     expect(comment(2)).toMatch(/\n \* legal set: percpu\n \*\/\nSEC/);
-    expect(comment(3)).toMatch(/\n \* legal set: global vmemmap\n \*   globals: ipv6_stats\n \*\/\nSEC/);
+    expect(comment(3)).toMatch(/\n \* legal set: global vmemmap\n \* {3}globals: ipv6_stats\n \*\/\nSEC/);
   });
 
   it("seeds the checker's maps by site id", () => {
-    const seed = JSON.parse(r.files.find((f) => f.name === "small.seed.json")!.content) as { sites: { id: number; regions: number; slabCaches: string[]; globals: string[]; gs: boolean }[] };
+    const seed = JSON.parse(r.files.find((f) => f.name === 'small.seed.json')!.content) as {
+      sites: { id: number; regions: number; slabCaches: string[]; globals: string[]; gs: boolean }[];
+    };
     expect(seed.sites).toHaveLength(4);
-    expect(seed.sites[0]).toMatchObject({ id: 0, regions: REGION.stack | REGION.slab, slabCaches: ["skbuff_head_cache"] });
+    expect(seed.sites[0]).toMatchObject({ id: 0, regions: REGION.stack | REGION.slab, slabCaches: ['skbuff_head_cache'] });
     expect(seed.sites[2]).toMatchObject({ id: 2, regions: REGION.percpu, gs: true });
-    expect(seed.sites[3]).toMatchObject({ id: 3, regions: REGION.global | REGION.vmemmap, globals: ["ipv6_stats"] });
+    expect(seed.sites[3]).toMatchObject({ id: 3, regions: REGION.global | REGION.vmemmap, globals: ['ipv6_stats'] });
   });
 
-  it("compiles with clang-19 against the corpus vmlinux.h with no diagnostic", async () => {
+  it('compiles with clang-19 against the corpus vmlinux.h with no diagnostic', async () => {
     const res = await compileBpf(r.files, { clang: CLANG, vmlinuxH: corpusVmlinux().header, outDir: outDir() });
     expect(res.diagnostics).toEqual([]);
     expect(res.objects).toHaveLength(1);
   });
 });
 
-describe("a hostile policy cannot change the generated C", () => {
-  const hostile = emitBpf(hostilePolicy(), { name: "hostile" });
-  const plain = emitBpf(namedPolicy(HOSTILE.map((_, k) => `name${k}`), "plain"), { name: "hostile" });
-  const hc = hostile.files.find((f) => f.name === "hostile.bpf.c")!.content;
-  const pc = plain.files.find((f) => f.name === "hostile.bpf.c")!.content;
+describe('a hostile policy cannot change the generated C', () => {
+  const hostile = emitBpf(hostilePolicy(), { name: 'hostile' });
+  const plain = emitBpf(
+    namedPolicy(
+      HOSTILE.map((_, k) => `name${k}`),
+      'plain',
+    ),
+    { name: 'hostile' },
+  );
+  const hc = hostile.files.find((f) => f.name === 'hostile.bpf.c')!.content;
+  const pc = plain.files.find((f) => f.name === 'hostile.bpf.c')!.content;
 
-  it("has the same code as the plain-named policy once literals and comments are blanked", () => {
+  it('has the same code as the plain-named policy once literals and comments are blanked', () => {
     expect(hostile.stats.programs).toBe(HOSTILE.length);
     // the policy hash is of the whole text (names included): the only code line allowed to differ
-    const unhashed = (c: string) => lexC(c).code.replace(/#define KC_POLICY_HASH 0x[0-9a-f]+ULL/, "#define KC_POLICY_HASH <hash>");
+    const unhashed = (c: string) => lexC(c).code.replace(/#define KC_POLICY_HASH 0x[0-9a-f]+ULL/, '#define KC_POLICY_HASH <hash>');
     expect(unhashed(hc)).toBe(unhashed(pc));
   });
 
-  it("is printable ASCII and never contains a name raw", () => {
+  it('is printable ASCII and never contains a name raw', () => {
     expect(hc).toMatch(/^[\x20-\x7e\n\t]*$/);
     const { code, strings } = lexC(hc);
-    for (const word of ["pwned", "injected", "#include </etc", "passwd", "??=", "trigraph", "slash"]) {
+    for (const word of ['pwned', 'injected', '#include </etc', 'passwd', '??=', 'trigraph', 'slash']) {
       expect(code.includes(word)).toBe(false);
       for (const s of strings) expect(s.includes(word)).toBe(false);
     }
   });
 
-  it("carries each name only in escaped comments that decode back to it", () => {
+  it('carries each name only in escaped comments that decode back to it', () => {
     const comments = lexC(hc).comments.map(decodeComment);
     for (const h of HOSTILE) expect(comments.some((c) => c.includes(`access ${h}:`) && c.includes(`${h}+0x`))).toBe(true);
     // the legal set of each site, named in its comment: the hostile global and cache
@@ -183,48 +246,52 @@ describe("a hostile policy cannot change the generated C", () => {
     // names that cannot be kernel symbols get a bare kprobe section (attached from the seed by the loader)
     expect([...hc.matchAll(/SEC\(("[^\n]*")\)\nint kc_site_\d+/g)].map((m) => m[1])).toEqual(HOSTILE.map(() => '"kprobe"'));
     expect(hostile.stats.unnamedSections).toBe(HOSTILE.length);
-    const seed = JSON.parse(hostile.files.find((f) => f.name === "hostile.seed.json")!.content) as { sites: { symbol: string }[] };
+    const seed = JSON.parse(hostile.files.find((f) => f.name === 'hostile.seed.json')!.content) as { sites: { symbol: string }[] };
     expect(seed.sites.map((s) => s.symbol)).toEqual(HOSTILE);
   });
 
-  it("writes kernel-symbol names into the section, which is a plain literal", () => {
+  it('writes kernel-symbol names into the section, which is a plain literal', () => {
     expect(pc).toContain('SEC("kprobe/name0+0x10")');
-    expect(sectionName("ip6_fragment.isra.0", 0x2b)).toBe('"kprobe/ip6_fragment.isra.0+0x2b"');
+    expect(sectionName('ip6_fragment.isra.0', 0x2b)).toBe('"kprobe/ip6_fragment.isra.0+0x2b"');
     expect(sectionName('a"b', 1)).toBe('"kprobe"');
   });
 
-  it("compiles with no diagnostic", async () => {
+  it('compiles with no diagnostic', async () => {
     const res = await compileBpf(hostile.files, { clang: CLANG, vmlinuxH: corpusVmlinux().header, outDir: outDir() });
     expect(res.diagnostics).toEqual([]);
   });
 });
 
-describe("compileBpf", () => {
+describe('compileBpf', () => {
   it("returns clang's diagnostics as data in a BpfCompileError", async () => {
-    const files = [{ name: "bad.bpf.c", content: '#include "vmlinux.h"\nint f(void) { return undefined_thing; }\n' }];
+    const files = [{ name: 'bad.bpf.c', content: '#include "vmlinux.h"\nint f(void) { return undefined_thing; }\n' }];
     const err = await compileBpf(files, { clang: CLANG, vmlinuxH: corpusVmlinux().header, outDir: outDir() }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BpfCompileError);
     const e = err as BpfCompileError;
-    expect(e.diagnostics[0]).toMatchObject({ line: 2, severity: "error" });
+    expect(e.diagnostics[0]).toMatchObject({ line: 2, severity: 'error' });
     expect(e.diagnostics[0]!.message).toMatch(/undefined_thing/);
   });
-  it("reports a missing compiler as a BpfCompileError", async () => {
-    const err = await compileBpf([{ name: "x.bpf.c", content: "" }], { clang: "/nonexistent/clang", vmlinuxH: corpusVmlinux().header, outDir: outDir() }).catch((e: unknown) => e);
+  it('reports a missing compiler as a BpfCompileError', async () => {
+    const err = await compileBpf([{ name: 'x.bpf.c', content: '' }], {
+      clang: '/nonexistent/clang',
+      vmlinuxH: corpusVmlinux().header,
+      outDir: outDir(),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BpfCompileError);
     expect((err as Error).message).toMatch(/cannot run/);
   });
-  it("parses warnings and notes", () => {
+  it('parses warnings and notes', () => {
     expect(parseDiagnostics("a.c:3:4: warning: unused variable 'x' [-Wunused-variable]\nnoise\nb.h:1:2: note: here")).toEqual([
-      { file: "a.c", line: 3, column: 4, severity: "warning", message: "unused variable 'x' [-Wunused-variable]" },
-      { file: "b.h", line: 1, column: 2, severity: "note", message: "here" },
+      { file: 'a.c', line: 3, column: 4, severity: 'warning', message: "unused variable 'x' [-Wunused-variable]" },
+      { file: 'b.h', line: 1, column: 2, severity: 'note', message: 'here' },
     ]);
   });
 });
 
-describe("the real pipeline: net/ipv6/addrlabel analyzed, mapped, emitted", () => {
-  it("compiles every generated program with no diagnostic", async () => {
+describe('the real pipeline: net/ipv6/addrlabel analyzed, mapped, emitted', () => {
+  it('compiles every generated program with no diagnostic', async () => {
     const policy = await addrlabelPolicy();
-    const r = emitBpf(policy, { name: "addrlabel" });
+    const r = emitBpf(policy, { name: 'addrlabel' });
     expect(r.stats.programs).toBeGreaterThan(20);
     const res = await compileBpf(r.files, { clang: CLANG, vmlinuxH: corpusVmlinux().header, outDir: outDir() });
     expect(res.diagnostics).toEqual([]);

@@ -3,19 +3,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  type Instruction, type Module, parseModule, typeToString, type Function as IRFunction,
-} from '../../src/index.js';
+import { type Instruction, type Module, parseModule, typeToString, type Function as IRFunction } from '../../src/index.js';
 
 const fixtures = join(import.meta.dirname, '../fixtures/ir');
-const load = (name: string): Module =>
-  parseModule(readFileSync(join(fixtures, name)), { filename: name });
+const load = (name: string): Module => parseModule(readFileSync(join(fixtures, name)), { filename: name });
 function inst(f: IRFunction, name: string): Instruction {
   for (const b of f.blocks) for (const i of b.instructions) if (i.name === name) return i;
   throw new Error(`no %${name} in @${f.name}`);
 }
-const ofOpcode = (f: IRFunction, op: string): Instruction[] =>
-  f.blocks.flatMap((b) => b.instructions.filter((i) => i.opcode === op));
+const ofOpcode = (f: IRFunction, op: string): Instruction[] => f.blocks.flatMap((b) => b.instructions.filter((i) => i.opcode === op));
 
 describe('terminators', () => {
   const m = load('terminators.ll');
@@ -23,7 +19,14 @@ describe('terminators', () => {
   it('reads blocks in order with their terminators', () => {
     expect(f.blocks.map((b) => b.name)).toEqual(['entry', 'a', 'b', 'd', 'ft', 'ok', 'lp', 'e']);
     expect(f.blocks.map((b) => b.terminator!.opcode)).toEqual([
-      'br', 'switch', 'indirectbr', 'callbr', 'invoke', 'ret', 'resume', 'unreachable',
+      'br',
+      'switch',
+      'indirectbr',
+      'callbr',
+      'invoke',
+      'ret',
+      'resume',
+      'unreachable',
     ]);
   });
   it('links branch targets to the block objects', () => {
@@ -135,9 +138,17 @@ describe('memory and addressing', () => {
     const va = inst(f, 'va');
     expect(va.opcode === 'load' && [va.atomic, va.volatile, va.syncScope, va.ordering]).toEqual([true, true, 'singlethread', 'acquire']);
     const fences = ofOpcode(f, 'fence');
-    expect(fences.map((x) => x.opcode === 'fence' && [x.ordering, x.syncScope])).toEqual([['release', undefined], ['seq_cst', 'singlethread']]);
+    expect(fences.map((x) => x.opcode === 'fence' && [x.ordering, x.syncScope])).toEqual([
+      ['release', undefined],
+      ['seq_cst', 'singlethread'],
+    ]);
     const cx = inst(f, 'cx');
-    expect(cx.opcode === 'cmpxchg' && [cx.weak, cx.volatile, cx.successOrdering, cx.failureOrdering]).toEqual([true, true, 'acq_rel', 'monotonic']);
+    expect(cx.opcode === 'cmpxchg' && [cx.weak, cx.volatile, cx.successOrdering, cx.failureOrdering]).toEqual([
+      true,
+      true,
+      'acq_rel',
+      'monotonic',
+    ]);
     expect(typeToString(cx.type)).toBe('{ i32, i1 }');
     const old = inst(f, 'old');
     expect(old.opcode === 'atomicrmw' && [old.operation, old.ordering]).toEqual(['add', 'seq_cst']);
@@ -190,13 +201,20 @@ describe('calls', () => {
     if (b.opcode !== 'call') throw new Error();
     expect([b.tailKind, b.callingConv]).toEqual(['tail', 'fastcc']);
     expect(b.returnAttributes).toEqual([{ kind: 'enum', name: 'noundef' }]);
-    expect(b.argAttributes[0]).toEqual([{ kind: 'enum', name: 'noundef' }, { kind: 'enum', name: 'signext' }]);
+    expect(b.argAttributes[0]).toEqual([
+      { kind: 'enum', name: 'noundef' },
+      { kind: 'enum', name: 'signext' },
+    ]);
     expect(b.functionAttributes).toEqual([{ kind: 'group', id: 0 }]);
     expect(m.attributeGroups.get(0)!.attributes).toContainEqual({ kind: 'string', key: 'frame-pointer', value: 'none' });
     expect(m.attributeGroups.get(1)!.attributes).toContainEqual({ kind: 'text', name: 'memory', text: 'none' });
   });
   it('tells direct calls from indirect, alias, mismatched and asm calls (as LLVM does)', () => {
-    const call = (n: string) => { const i = inst(more, n); if (i.opcode !== 'call') throw new Error(); return i; };
+    const call = (n: string) => {
+      const i = inst(more, n);
+      if (i.opcode !== 'call') throw new Error();
+      return i;
+    };
     expect(call('n').calledFunction?.name).toBe('printf');
     expect(call('n').functionType.varArg).toBe(true);
     expect(call('ind').calledFunction).toBeUndefined();
@@ -240,7 +258,13 @@ describe('globals', () => {
   });
   it('reads linkage, visibility, TLS, sections, comdats', () => {
     const str = m.getGlobal('.str')!;
-    expect([str.linkage, str.unnamedAddr, str.isConstant, str.section, str.align]).toEqual(['private', 'unnamed_addr', true, '.rodata.str', 1]);
+    expect([str.linkage, str.unnamedAddr, str.isConstant, str.section, str.align]).toEqual([
+      'private',
+      'unnamed_addr',
+      true,
+      '.rodata.str',
+      1,
+    ]);
     expect(str.initializer?.kind === 'data' && Buffer.from(str.initializer.bytes).toString()).toBe('hello\0');
     expect(m.getGlobal('tls')!.threadLocal).toBe('initialexec');
     const weak = m.getGlobal('weakv')!;
@@ -267,7 +291,9 @@ describe('globals', () => {
   });
   it('keeps numbered, opaque and packed struct types', () => {
     expect(m.structTypes.map((s) => [s.name, s.numbered, s.packed, s.elements?.length])).toEqual([
-      ['struct.pair', false, false, 2], ['0', true, false, 2], ['struct.opaque_t', false, false, undefined],
+      ['struct.pair', false, false, 2],
+      ['0', true, false, 2],
+      ['struct.opaque_t', false, false, undefined],
       ['struct.packed', false, true, 2],
     ]);
   });
@@ -335,7 +361,9 @@ describe('function-level syntax', () => {
     const f = m.getFunction('params')!;
     expect(f.arguments[0]!.attributes).toEqual([{ kind: 'type', name: 'sret', type: m.structTypes[0] }]);
     expect(f.arguments[1]!.attributes).toEqual([
-      { kind: 'enum', name: 'noalias' }, { kind: 'enum', name: 'nocapture' }, { kind: 'int', name: 'align', value: 8 },
+      { kind: 'enum', name: 'noalias' },
+      { kind: 'enum', name: 'nocapture' },
+      { kind: 'int', name: 'align', value: 8 },
       { kind: 'int', name: 'dereferenceable', value: 64 },
     ]);
     expect(f.attributes).toEqual([{ kind: 'text', name: 'memory', text: 'argmem: readwrite' }]);

@@ -5,7 +5,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  DICompositeType, DIDerivedType, enclosingSubprogram, filePathOf, inlineChain, parseModule,
+  DICompositeType,
+  DIDerivedType,
+  enclosingSubprogram,
+  filePathOf,
+  inlineChain,
+  parseModule,
   UnknownSpecializedNode,
 } from '../../src/index.js';
 
@@ -18,7 +23,12 @@ describe('typed debug info', () => {
     const sp = f.subprogram!;
     expect(sp.kind).toBe('DISubprogram');
     if (sp.kind !== 'DISubprogram') throw new Error();
-    expect([sp.name, sp.line, sp.spFlags, sp.flags]).toEqual(['store_it', 10, ['DISPFlagDefinition', 'DISPFlagOptimized'], ['DIFlagPrototyped']]);
+    expect([sp.name, sp.line, sp.spFlags, sp.flags]).toEqual([
+      'store_it',
+      10,
+      ['DISPFlagDefinition', 'DISPFlagOptimized'],
+      ['DIFlagPrototyped'],
+    ]);
     expect(sp.unit).toBe(md(0));
     expect(sp.unit?.kind === 'DICompileUnit' && sp.unit.producer).toBe('clang version 19.1.7');
     expect(filePathOf(sp)).toBe('/build/linux/net/ipv6/demo.c');
@@ -26,9 +36,18 @@ describe('typed debug info', () => {
   it('reads composite types with members at bit offsets', () => {
     const holder = md(18) as DICompositeType;
     expect(holder).toBeInstanceOf(DICompositeType);
-    expect([holder.tag, holder.name, holder.size, holder.identifier, holder.distinct]).toEqual(['DW_TAG_structure_type', 'holder', 64, 'holder', true]);
+    expect([holder.tag, holder.name, holder.size, holder.identifier, holder.distinct]).toEqual([
+      'DW_TAG_structure_type',
+      'holder',
+      64,
+      'holder',
+      true,
+    ]);
     const members = holder.elements?.kind === 'tuple' ? holder.elements.operands : [];
-    expect(members.map((x) => x instanceof DIDerivedType && [x.name, x.offset, x.size])).toEqual([['a', 0, 32], ['b', 32, 8]]);
+    expect(members.map((x) => x instanceof DIDerivedType && [x.name, x.offset, x.size])).toEqual([
+      ['a', 0, 32],
+      ['b', 32, 8],
+    ]);
     const b = members[1] as DIDerivedType;
     expect(b.flags).toEqual(['DIFlagBitField']);
     expect(b.extraData?.kind === 'value' && b.extraData.value.kind === 'int' && b.extraData.value.value).toBe(32n);
@@ -61,7 +80,10 @@ describe('debug records and locations', () => {
   const insts = f.blocks[0]!.instructions;
   it('attaches records to the instruction that follows them', () => {
     expect(insts.map((i) => i.debugRecords?.map((r) => r.kind) ?? [])).toEqual([
-      [], ['assign', 'declare', 'value', 'value'], ['label'], [],
+      [],
+      ['assign', 'declare', 'value', 'value'],
+      ['label'],
+      [],
     ]);
   });
   it('reads #dbg_assign with its DIAssignID and address', () => {
@@ -77,13 +99,21 @@ describe('debug records and locations', () => {
     if (v.location?.kind !== 'DIArgList') throw new Error();
     expect(v.location.args.map((a) => a.value)).toEqual([f.arguments[0], f.arguments[1]]);
     expect(v.expression?.kind === 'DIExpression' && v.expression.elements).toEqual([
-      'DW_OP_LLVM_arg', 0, 'DW_OP_LLVM_arg', 1, 'DW_OP_plus', 'DW_OP_stack_value',
+      'DW_OP_LLVM_arg',
+      0,
+      'DW_OP_LLVM_arg',
+      1,
+      'DW_OP_plus',
+      'DW_OP_stack_value',
     ]);
   });
   it('follows inlinedAt chains through lexical blocks and files', () => {
     const store = insts[1]!;
     const chain = inlineChain(store.debugLoc!);
-    expect(chain.map((l) => [l.line, l.column])).toEqual([[20, 5], [13, 9]]);
+    expect(chain.map((l) => [l.line, l.column])).toEqual([
+      [20, 5],
+      [13, 9],
+    ]);
     expect(enclosingSubprogram(chain[0]!.scope)?.name).toBe('helper');
     expect(enclosingSubprogram(chain[1]!.scope)?.name).toBe('store_it');
   });
@@ -108,7 +138,9 @@ describe('forward compatibility', () => {
     expect(u.name).toBe('DIFutureThing');
     expect(u.fields.get('ref')).toBe(mm.metadata[1]);
     expect(u.fields.get('flags')).toEqual(['DIFlagA', 'DIFlagB']);
-    expect(mm.metadata[1]!.kind === 'DIBasicType' && (mm.metadata[1] as { extraFields?: Map<string, unknown> }).extraFields?.get('newField')).toBe(7);
+    expect(
+      mm.metadata[1]!.kind === 'DIBasicType' && (mm.metadata[1] as { extraFields?: Map<string, unknown> }).extraFields?.get('newField'),
+    ).toBe(7);
     const t = mm.metadata[2]!;
     expect(t.kind === 'tuple' && [t.distinct, t.operands.length, t.operands[1]]).toEqual([true, 4, null]);
   });
@@ -132,7 +164,10 @@ describe('attachments', () => {
 !2 = !DILocation(line: 3, column: 1, scope: !1)
 `);
     const f = mm.getFunction('f')!;
-    expect(f.metadata.map(([k, v]) => [k, v?.kind])).toEqual([['dbg', 'DISubprogram'], ['prof', 'tuple']]);
+    expect(f.metadata.map(([k, v]) => [k, v?.kind])).toEqual([
+      ['dbg', 'DISubprogram'],
+      ['prof', 'tuple'],
+    ]);
     const ret = f.blocks[0]!.instructions[0]!;
     expect(ret.debugLoc?.line).toBe(3);
     expect(ret.attachment('annotation')).toBe(mm.metadata[0]);

@@ -14,7 +14,9 @@ describe('hand-written fixtures agree with LLVM 19 (irstats, run live)', () => {
   it('has the oracle binary (scripts/setup.sh builds it)', () => {
     expect(existsSync(irstats), `${irstats} is missing: run scripts/setup.sh`).toBe(true);
   });
-  for (const f of readdirSync(fixtures).filter((n) => n.endsWith('.ll')).sort()) {
+  for (const f of readdirSync(fixtures)
+    .filter((n) => n.endsWith('.ll'))
+    .sort()) {
     it(f, async () => {
       const file = join(fixtures, f);
       const want = JSON.parse(execFileSync(irstats, [file], { encoding: 'utf8' }));

@@ -22,18 +22,29 @@ describe('npm pack, installed into a fresh project', () => {
     execFileSync('mkdir', ['-p', project]);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', type: 'module', private: true }));
     // dependencies come from the registry (or npm's cache when they are there already)
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--omit=dev', join(work, tarball)], { cwd: project, encoding: 'utf8', stdio: 'pipe' });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--omit=dev', join(work, tarball)], {
+      cwd: project,
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
   }, 300_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('holds the built library, the run time, the schema and the licence, and no sources or tests', () => {
-    const listing = execFileSync('tar', ['tzf', join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!)], { encoding: 'utf8' }).split('\n');
+    const listing = execFileSync('tar', ['tzf', join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!)], {
+      encoding: 'utf8',
+    }).split('\n');
     expect(listing).toContain('package/dist/src/index.js');
     expect(listing).toContain('package/dist/src/cli/main.js');
     expect(listing).toContain('package/LICENSE');
     expect(listing).toContain('package/schema/policy.schema.json');
-    expect(listing.some((f) => /^package\/runtime\/bpf\/checker\.bpf\.h$/.test(f)), 'the BPF run time').toBe(true);
-    expect(listing.some((f) => f.startsWith('package/src/') || f.startsWith('package/test/') || f.startsWith('package/dist/test/'))).toBe(false);
+    expect(
+      listing.some((f) => /^package\/runtime\/bpf\/checker\.bpf\.h$/.test(f)),
+      'the BPF run time',
+    ).toBe(true);
+    expect(listing.some((f) => f.startsWith('package/src/') || f.startsWith('package/test/') || f.startsWith('package/dist/test/'))).toBe(
+      false,
+    );
   });
 
   it('installs a kcompart binary that answers --help and --version', () => {
@@ -47,13 +58,17 @@ describe('npm pack, installed into a fresh project', () => {
 
   it('runs the bundled library example from the installed package', () => {
     const pkg = join(project, 'node_modules', 'kcompart');
-    const out = execFileSync(process.execPath, [join(pkg, 'dist/examples/summary.js'), join(pkg, 'examples/data/minicompart.ll')], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [join(pkg, 'dist/examples/summary.js'), join(pkg, 'examples/data/minicompart.ll')], {
+      encoding: 'utf8',
+    });
     expect(out).toMatch(/functions: 3 defined, 3 declared/);
   });
 
   it('resolves the root and subpath exports from a consumer script', () => {
     const script = join(project, 'use.mjs');
-    writeFileSync(script, `
+    writeFileSync(
+      script,
+      `
 import { parseModule, ParseError } from 'kcompart/ir';
 import { buildCompartment, InputError } from 'kcompart/pipeline';
 import * as root from 'kcompart';
@@ -69,7 +84,8 @@ console.log(JSON.stringify({
   internals: ['skipFormValue', 'readFormValue', 'AbbreviationTable'].filter((k) => k in root || k in binary),
   inputError: typeof InputError,
 }));
-`);
+`,
+    );
     const r = JSON.parse(execFileSync(process.execPath, [script], { cwd: project, encoding: 'utf8' }));
     expect(r.functions).toBe(1);
     expect(r.bad).toMatch(/bad\.ll:3:1: expected a constant of type i32/);

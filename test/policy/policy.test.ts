@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import {
-  accessesFromCsv, accessesToCsv, type Policy, PolicyError, policyJsonSchema, readPolicy, validatePolicy,
+  accessesFromCsv,
+  accessesToCsv,
+  type Policy,
+  PolicyError,
+  policyJsonSchema,
+  readPolicy,
+  validatePolicy,
   writePolicy,
 } from '../../src/policy/index.js';
 
@@ -17,41 +23,76 @@ export const samplePolicy = (): Policy => ({
   version: 1,
   generator: { tool: 'kcompart', version: '0.1.0' },
   compartment: { name: 'net/ipv6', modules: ['net/ipv6/route.c'], context: ['net/core/dst.c'], functions: ['rt6_insert_exception'] },
-  allocationSites: [{
-    id: 'net/ipv6/route.c:rt6_insert_exception:0',
-    kind: 'slab',
-    allocator: 'kmalloc_trace',
-    caller: 'rt6_insert_exception',
-    module: 'net/ipv6/route.c',
-    location: [frame('rt6_insert_exception', 1712)],
-    size: { constant: 64 },
-    type: {
-      name: 'struct rt6_exception', kind: 'struct', size: 64,
-      evidence: [{ kind: 'debug-variable', type: 'struct rt6_exception', detail: 'rt6_ex' }],
+  allocationSites: [
+    {
+      id: 'net/ipv6/route.c:rt6_insert_exception:0',
+      kind: 'slab',
+      allocator: 'kmalloc_trace',
+      caller: 'rt6_insert_exception',
+      module: 'net/ipv6/route.c',
+      location: [frame('rt6_insert_exception', 1712)],
+      size: { constant: 64 },
+      type: {
+        name: 'struct rt6_exception',
+        kind: 'struct',
+        size: 64,
+        evidence: [{ kind: 'debug-variable', type: 'struct rt6_exception', detail: 'rt6_ex' }],
+      },
     },
-  }],
+  ],
   caches: [{ name: 'ip6_dst_cache', holder: '@ip6_dst_ops_template+200', createdAt: [frame('ip6_route_init', 6600)] }],
-  accesses: [{
-    id: 'net/ipv6/route.c:rt6_insert_exception:17',
-    module: 'net/ipv6/route.c',
-    function: 'rt6_insert_exception',
-    op: 'store',
-    width: 8,
-    location: [frame('__hlist_del', 906), frame('rt6_insert_exception', 1748)],
-    legal: {
-      any: false, stack: false, globals: ['route.c::rt6_exception_lock'], slabCaches: ['ip6_dst_cache'],
-      slabSites: ['net/ipv6/route.c:rt6_insert_exception:0'], buddySites: [], vmallocCallers: [], percpu: false,
-      vmemmap: false, reasons: [{ kind: 'unknown-load', detail: 'pprev, "quoted"; with, commas' }],
+  accesses: [
+    {
+      id: 'net/ipv6/route.c:rt6_insert_exception:17',
+      module: 'net/ipv6/route.c',
+      function: 'rt6_insert_exception',
+      op: 'store',
+      width: 8,
+      location: [frame('__hlist_del', 906), frame('rt6_insert_exception', 1748)],
+      legal: {
+        any: false,
+        stack: false,
+        globals: ['route.c::rt6_exception_lock'],
+        slabCaches: ['ip6_dst_cache'],
+        slabSites: ['net/ipv6/route.c:rt6_insert_exception:0'],
+        buddySites: [],
+        vmallocCallers: [],
+        percpu: false,
+        vmemmap: false,
+        reasons: [{ kind: 'unknown-load', detail: 'pprev, "quoted"; with, commas' }],
+      },
+      binary: [
+        {
+          object: 'route.o',
+          symbol: 'rt6_insert_exception',
+          offset: 0x1a3,
+          section: '.text',
+          confidence: 'exact',
+          operand: { base: 'rax', scale: 1, displacement: 8, width: 8 },
+        },
+      ],
     },
-    binary: [{
-      object: 'route.o', symbol: 'rt6_insert_exception', offset: 0x1a3, section: '.text', confidence: 'exact',
-      operand: { base: 'rax', scale: 1, displacement: 8, width: 8 },
-    }],
-  }, {
-    id: 'net/ipv6/route.c:rt6_insert_exception:18', module: 'net/ipv6/route.c', function: 'rt6_insert_exception',
-    op: 'memset', callee: 'llvm.memset.p0.i64', location: [],
-    legal: { any: true, stack: false, globals: [], slabCaches: [], slabSites: [], buddySites: [], vmallocCallers: [], percpu: false, vmemmap: false, reasons: [{ kind: 'int-to-ptr', detail: 'x' }] },
-  }],
+    {
+      id: 'net/ipv6/route.c:rt6_insert_exception:18',
+      module: 'net/ipv6/route.c',
+      function: 'rt6_insert_exception',
+      op: 'memset',
+      callee: 'llvm.memset.p0.i64',
+      location: [],
+      legal: {
+        any: true,
+        stack: false,
+        globals: [],
+        slabCaches: [],
+        slabSites: [],
+        buddySites: [],
+        vmallocCallers: [],
+        percpu: false,
+        vmemmap: false,
+        reasons: [{ kind: 'int-to-ptr', detail: 'x' }],
+      },
+    },
+  ],
 });
 
 describe('policy schema', () => {

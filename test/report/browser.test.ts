@@ -41,10 +41,14 @@ describe('the kcdemo report in headless chromium', () => {
     expect(summary.split('\n')).toEqual(summaryLines(report.model));
     // the figures themselves are checked against the CLI's in model.test.ts; here, that the page shows them
     const f = report.model.figures;
-    expect(summary).toContain(`machine sites    ${f.map.sites}; statically safe ${f.map.staticallySafeSites} (rsp ${f.map.safeBy.rsp}, rbp ${f.map.safeBy.rbp}, legal globals ${f.map.safeBy.global}); need a run-time check ${f.map.checkedSites}`);
+    expect(summary).toContain(
+      `machine sites    ${f.map.sites}; statically safe ${f.map.staticallySafeSites} (rsp ${f.map.safeBy.rsp}, rbp ${f.map.safeBy.rbp}, legal globals ${f.map.safeBy.global}); need a run-time check ${f.map.checkedSites}`,
+    );
     expect(summary).toContain(`site programs    ${f.emit.programs} from ${f.map.sites} machine sites`);
     // the file table's row of kcdemo.c: every access, one violated line
-    const row = await browser.eval<string[]>('Array.from(document.querySelectorAll("table[data-table=files] tr")[1].cells).map(function(c){return c.textContent})');
+    const row = await browser.eval<string[]>(
+      'Array.from(document.querySelectorAll("table[data-table=files] tr")[1].cells).map(function(c){return c.textContent})',
+    );
     expect(row[0]).toMatch(/kcdemo\.c$/);
     expect(Number(row[1])).toBe(report.model.figures.analyze.accesses);
     expect(Number(row[3])).toBe(1);
@@ -74,7 +78,9 @@ describe('the kcdemo report in headless chromium', () => {
     // the machine sites and the violation the loader reported at them
     expect(panel).toContain('kcdemo_note+0xbe');
     expect(panel).toContain('Violations (36)');
-    expect(panel).toMatch(/36× region slab, target owner buf@kcdemo_note_alloc:\d+:\d+ from kmalloc_trace in kcdemo_note_alloc \(kcdemo\.c:\d+\), task sh \(\d+\)/);
+    expect(panel).toMatch(
+      /36× region slab, target owner buf@kcdemo_note_alloc:\d+:\d+ from kmalloc_trace in kcdemo_note_alloc \(kcdemo\.c:\d+\), task sh \(\d+\)/,
+    );
     // the first captured violation's address and a frame of its stack
     const first = parseLoaderLog(readFileSync(LOADER_LOG, 'utf8')).violations[0]!;
     expect(panel).toContain(first.addr);

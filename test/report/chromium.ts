@@ -20,7 +20,11 @@ export function findChromium(): string | undefined {
   return undefined;
 }
 
-interface Pending { resolve: (v: Record<string, unknown>) => void; reject: (e: Error) => void; method: string }
+interface Pending {
+  resolve: (v: Record<string, unknown>) => void;
+  reject: (e: Error) => void;
+  method: string;
+}
 
 /** A headless chromium with one page. */
 export class Browser {
@@ -36,18 +40,38 @@ export class Browser {
 
   private constructor(binary: string, width: number, height: number) {
     this.profile = mkdtempSync(join(tmpdir(), 'kc-chromium-'));
-    this.proc = spawn(binary, [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--no-default-browser-check',
-      '--disable-extensions', '--hide-scrollbars', '--mute-audio', `--window-size=${width},${height}`,
-      `--user-data-dir=${this.profile}`, '--remote-debugging-pipe', 'about:blank',
-    ], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+    this.proc = spawn(
+      binary,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--no-first-run',
+        '--no-default-browser-check',
+        '--disable-extensions',
+        '--hide-scrollbars',
+        '--mute-audio',
+        `--window-size=${width},${height}`,
+        `--user-data-dir=${this.profile}`,
+        '--remote-debugging-pipe',
+        'about:blank',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
+    );
     this.out = this.proc.stdio[3] as Writable;
     const input = this.proc.stdio[4] as Readable;
     let buf = Buffer.alloc(0);
     input.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       for (let z = buf.indexOf(0); z >= 0; z = buf.indexOf(0)) {
-        const msg = JSON.parse(buf.subarray(0, z).toString('utf8')) as { id?: number; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { message: string } };
+        const msg = JSON.parse(buf.subarray(0, z).toString('utf8')) as {
+          id?: number;
+          method?: string;
+          params?: Record<string, unknown>;
+          result?: Record<string, unknown>;
+          error?: { message: string };
+        };
         buf = buf.subarray(z + 1);
         if (msg.id !== undefined) {
           const p = this.pending.get(msg.id);
@@ -68,14 +92,20 @@ export class Browser {
   /** Starts chromium and attaches to a fresh page of `width`×`height` CSS pixels. */
   static async launch(binary: string, width = 1500, height = 1000): Promise<Browser> {
     const b = new Browser(binary, width, height);
-    const { targetId } = await b.send('Target.createTarget', { url: 'about:blank' }, false) as { targetId: string };
-    const { sessionId } = await b.send('Target.attachToTarget', { targetId, flatten: true }, false) as { sessionId: string };
+    const { targetId } = (await b.send('Target.createTarget', { url: 'about:blank' }, false)) as { targetId: string };
+    const { sessionId } = (await b.send('Target.attachToTarget', { targetId, flatten: true }, false)) as { sessionId: string };
     b.sessionId = sessionId;
     await b.send('Page.enable');
     await b.send('Runtime.enable');
     await b.send('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: 1, mobile: false });
-    b.on('Runtime.consoleAPICalled', (p) => b.console.push(`console.${String(p['type'])}: ${JSON.stringify((p['args'] as { value?: unknown }[]).map((a) => a.value))}`));
-    b.on('Runtime.exceptionThrown', (p) => b.console.push(`exception: ${JSON.stringify((p['exceptionDetails'] as { exception?: { description?: string } }).exception?.description ?? p)}`));
+    b.on('Runtime.consoleAPICalled', (p) =>
+      b.console.push(`console.${String(p['type'])}: ${JSON.stringify((p['args'] as { value?: unknown }[]).map((a) => a.value))}`),
+    );
+    b.on('Runtime.exceptionThrown', (p) =>
+      b.console.push(
+        `exception: ${JSON.stringify((p['exceptionDetails'] as { exception?: { description?: string } }).exception?.description ?? p)}`,
+      ),
+    );
     return b;
   }
 
@@ -88,7 +118,17 @@ export class Browser {
         this.pending.delete(id);
         reject(new Error(`${method}: no answer in ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(id, { method, resolve: (v) => { clearTimeout(t); resolve(v); }, reject: (e) => { clearTimeout(t); reject(e); } });
+      this.pending.set(id, {
+        method,
+        resolve: (v) => {
+          clearTimeout(t);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(t);
+          reject(e);
+        },
+      });
       this.out.write(`${msg}\0`);
     });
   }
@@ -102,7 +142,10 @@ export class Browser {
     const t0 = performance.now();
     const loaded = new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`load of ${url}: timed out`)), timeoutMs);
-      this.on('Page.loadEventFired', () => { clearTimeout(t); resolve(); });
+      this.on('Page.loadEventFired', () => {
+        clearTimeout(t);
+        resolve();
+      });
     });
     const r = await this.send('Page.navigate', { url });
     if (r['errorText']) throw new Error(`navigate ${url}: ${String(r['errorText'])}`);
@@ -124,7 +167,8 @@ export class Browser {
       `(function(){var e=document.querySelector(${JSON.stringify(selector)});if(!e)return null;e.scrollIntoView({block:"center"});var r=e.getBoundingClientRect();return {x:r.left,y:r.top,w:r.width,h:r.height};})()`,
     );
     if (!box) throw new Error(`click: no element ${selector}`);
-    const x = box.x + (dx ?? box.w / 2), y = box.y + box.h / 2;
+    const x = box.x + (dx ?? box.w / 2),
+      y = box.y + box.h / 2;
     await this.send('Input.dispatchMouseEvent', { type: 'mouseMoved', x, y });
     await this.send('Input.dispatchMouseEvent', { type: 'mousePressed', x, y, button: 'left', clickCount: 1 });
     await this.send('Input.dispatchMouseEvent', { type: 'mouseReleased', x, y, button: 'left', clickCount: 1 });

@@ -12,8 +12,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { emitBpf } from '../../src/emit/index.js';
 import { writePolicy, type Access, type Policy } from '../../src/policy/index.js';
 import {
-  buildReport, candidatePaths, eventsToJsonl, loadSource, loadSources, parseEvents, parseLoaderLog, renderReport, summaryLines,
-  writeReport, type ReportModel, type RunEvents,
+  buildReport,
+  candidatePaths,
+  eventsToJsonl,
+  loadSource,
+  loadSources,
+  parseEvents,
+  parseLoaderLog,
+  renderReport,
+  summaryLines,
+  writeReport,
+  type ReportModel,
+  type RunEvents,
 } from '../../src/report/index.js';
 import { kcdemoBugLine, kcdemoPolicy, LOADER_LOG, ROOT } from './kcdemo.js';
 
@@ -24,7 +34,17 @@ describe('loader events', () => {
     expect(ev.format).toBe('loader-log');
     expect(ev.violations).toHaveLength(36);
     const v = ev.violations[0]!;
-    expect(v).toMatchObject({ site: 47, line: 340, column: 11, function: 'kcdemo_note', symbol: 'kcdemo_note', offset: 0xbe, region: 'slab', comm: 'sh', phase: 'enforce' });
+    expect(v).toMatchObject({
+      site: 47,
+      line: 340,
+      column: 11,
+      function: 'kcdemo_note',
+      symbol: 'kcdemo_note',
+      offset: 0xbe,
+      region: 'slab',
+      comm: 'sh',
+      phase: 'enforce',
+    });
     expect(v.file).toMatch(/kcdemo\.c$/);
     expect(v.alloc).toMatch(/kcdemo_note_alloc:\d+$/);
     expect(v.stack[0]).toBe('kcdemo_note+0xbf');
@@ -39,7 +59,9 @@ describe('loader events', () => {
     const guest = `KC-E2E-REFUSED 1\n${refusal}\n---- loader ----\n${text}\n${refusal}\n---- dmesg ----\n${refusal}\n`;
     const ev = parseEvents(guest);
     expect(ev.format).toBe('guest-log');
-    expect(ev.refusals).toEqual([{ type: 'refused', what: 'site', program: 'kc_site_3', symbol: 'ip6_"odd', offset: 0x1f, reason: 'Invalid argument' }]);
+    expect(ev.refusals).toEqual([
+      { type: 'refused', what: 'site', program: 'kc_site_3', symbol: 'ip6_"odd', offset: 0x1f, reason: 'Invalid argument' },
+    ]);
     expect(ev.violations).toHaveLength(36);
   });
   it('round-trips through JSON lines', () => {
@@ -80,11 +102,18 @@ describe('the kcdemo report model', () => {
   it('has the figures kcompart map prints', () => {
     const m = model.figures.map;
     expect(m).toMatchObject({
-      accesses: mapStats.accesses, mapped: mapStats.mapped, exact: mapStats.exact, ambiguous: mapStats.ambiguous, unmapped: mapStats.unmapped,
-      sites: mapStats.sites, staticallySafeSites: mapStats.staticallySafeSites, safeBy: mapStats.safeBy, checkedSites: mapStats.checkedSites,
+      accesses: mapStats.accesses,
+      mapped: mapStats.mapped,
+      exact: mapStats.exact,
+      ambiguous: mapStats.ambiguous,
+      unmapped: mapStats.unmapped,
+      sites: mapStats.sites,
+      staticallySafeSites: mapStats.staticallySafeSites,
+      safeBy: mapStats.safeBy,
+      checkedSites: mapStats.checkedSites,
     });
   });
-  it('has the figures kcompart emit prints, and the emitter\'s program ids', () => {
+  it("has the figures kcompart emit prints, and the emitter's program ids", () => {
     const e = emitBpf(policy, { name: 'kcdemo' });
     expect(model.figures.emit.programs).toBe(e.stats.programs);
     expect(model.figures.emit.binarySites).toBe(e.stats.binarySites);
@@ -101,7 +130,7 @@ describe('the kcdemo report model', () => {
     expect(t.checked + t.refused).toBe(e.stats.binarySites - Object.values(e.stats.skipped).reduce((x, y) => x + y, 0));
     expect(Object.values(model.totals.accesses).reduce((x, y) => x + y, 0)).toBe(policy.accesses.length);
   });
-  it('matches every violation of the real run to its program and probe, at kcdemo.c\'s faulty line', () => {
+  it("matches every violation of the real run to its program and probe, at kcdemo.c's faulty line", () => {
     expect(model.violations).toHaveLength(36);
     // if this fails, kcdemo's code changed since the fixture was captured: re-run `npm run e2e` and recapture it
     expect(model.violations.every((v) => v.matchedBy === 'program')).toBe(true);
@@ -121,7 +150,8 @@ describe('the kcdemo report model', () => {
   it('marks refused programs and allocation probes from KC-REFUSED lines', () => {
     const checked = model.accesses.flatMap((a) => a.sites).find((s) => s.status === 'checked' && s.program !== undefined)!;
     const probe = model.allocations.find((x) => x.probeStatus === 'tracked')!.site.probes![0]!;
-    const log = `KC-REFUSED site kc_site_${checked.program} at "${checked.symbol}"+0x${checked.offset.toString(16)}: Invalid argument\n` +
+    const log =
+      `KC-REFUSED site kc_site_${checked.program} at "${checked.symbol}"+0x${checked.offset.toString(16)}: Invalid argument\n` +
       `KC-REFUSED alloc kc_alloc_0 at "${probe.symbol}"+0x${probe.offset.toString(16)}: Cannot assign requested address\n`;
     const m = buildReport(policy, { events: parseLoaderLog(log) });
     const shared = model.accesses.flatMap((a) => a.sites).filter((s) => s.program === checked.program).length;
@@ -129,9 +159,13 @@ describe('the kcdemo report model', () => {
     expect(m.totals.sites.checked).toBe(model.totals.sites.checked - shared);
     expect(m.accesses.some((a) => a.status === 'refused')).toBe(true);
     expect(m.allocations.find((x) => x.site.probes?.[0] === probe)!.probeStatus).toBe('refused');
-    expect(m.figures.run).toMatchObject({ refusedSitePrograms: 1, refusedOtherProbes: 1, refusedReasons: { 'Invalid argument': 1, 'Cannot assign requested address': 1 } });
+    expect(m.figures.run).toMatchObject({
+      refusedSitePrograms: 1,
+      refusedOtherProbes: 1,
+      refusedReasons: { 'Invalid argument': 1, 'Cannot assign requested address': 1 },
+    });
   });
-  it('reads the compartment source from the debug info\'s path', () => {
+  it("reads the compartment source from the debug info's path", () => {
     expect(model.files).toHaveLength(1);
     expect(model.files[0]!.source.text).toContain('note[i] = ');
   });
@@ -140,7 +174,9 @@ describe('the kcdemo report model', () => {
     if (!existsSync(cli)) throw new Error(`${cli} missing: run scripts/setup.sh (it builds dist/)`);
     const dir = mkdtempSync(join(tmpdir(), 'kc-report-cli-'));
     await writePolicy(join(dir, 'p.json'), policy);
-    const r = spawnSync(process.execPath, [cli, 'report', join(dir, 'p.json'), '--events', LOADER_LOG, '-o', join(dir, 'out')], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [cli, 'report', join(dir, 'p.json'), '--events', LOADER_LOG, '-o', join(dir, 'out')], {
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines.slice(0, summaryLines(model).length)).toEqual(summaryLines(model));
@@ -159,22 +195,59 @@ function hostilePolicy(file: string): Policy {
   const evil = '<img src=x onerror=alert(1)>"\'&';
   const frame = { file, line: 2, column: 3, function: `f${evil}` };
   const access: Access = {
-    id: `m:f${evil}:0`, module: `m${evil}`, function: `f${evil}`, op: 'store', width: 8, location: [frame],
+    id: `m:f${evil}:0`,
+    module: `m${evil}`,
+    function: `f${evil}`,
+    op: 'store',
+    width: 8,
+    location: [frame],
     legal: {
-      any: false, stack: true, globals: [`g${evil}`], slabCaches: [`c${evil}`], slabSites: [`s${evil}`], buddySites: [], vmallocCallers: [`v${evil}`],
-      percpu: false, vmemmap: false, reasons: [{ kind: 'other', detail: `d${evil}</script><script>alert(2)</script>` }],
+      any: false,
+      stack: true,
+      globals: [`g${evil}`],
+      slabCaches: [`c${evil}`],
+      slabSites: [`s${evil}`],
+      buddySites: [],
+      vmallocCallers: [`v${evil}`],
+      percpu: false,
+      vmemmap: false,
+      reasons: [{ kind: 'other', detail: `d${evil}</script><script>alert(2)</script>` }],
     },
-    binary: [{ object: `o${evil}.o`, symbol: `f${evil}`, offset: 16, section: '.text', operand: { base: 'rax', scale: 1, displacement: 8, width: 8 }, confidence: 'exact' }],
+    binary: [
+      {
+        object: `o${evil}.o`,
+        symbol: `f${evil}`,
+        offset: 16,
+        section: '.text',
+        operand: { base: 'rax', scale: 1, displacement: 8, width: 8 },
+        confidence: 'exact',
+      },
+    ],
   };
   return {
-    schema: 'kcompart.policy', version: 1, generator: { tool: 'kcompart', version: `0${evil}` },
+    schema: 'kcompart.policy',
+    version: 1,
+    generator: { tool: 'kcompart', version: `0${evil}` },
     compartment: { name: `c${evil}`, modules: [], context: [], functions: [`f${evil}`] },
-    allocationSites: [{
-      id: `s${evil}`, kind: 'slab', allocator: `kmalloc${evil}`, caller: `f${evil}`, module: 'm', location: [frame],
-      type: { name: `struct t${evil}`, kind: 'struct', evidence: [{ kind: 'debug-variable', type: `struct t${evil}` }], conflicts: [{ type: `u${evil}`, evidence: [] }] },
-      probes: [{ object: 'o', symbol: `f${evil}`, offset: 20, callOffset: 15, section: '.text', confidence: 'exact' }],
-    }],
-    caches: [], accesses: [access],
+    allocationSites: [
+      {
+        id: `s${evil}`,
+        kind: 'slab',
+        allocator: `kmalloc${evil}`,
+        caller: `f${evil}`,
+        module: 'm',
+        location: [frame],
+        type: {
+          name: `struct t${evil}`,
+          kind: 'struct',
+          evidence: [{ kind: 'debug-variable', type: `struct t${evil}` }],
+          conflicts: [{ type: `u${evil}`, evidence: [] }],
+        },
+        probes: [{ object: 'o', symbol: `f${evil}`, offset: 20, callOffset: 15, section: '.text', confidence: 'exact' }],
+      },
+    ],
+    caches: [],
+    accesses: [access],
   };
 }
 
@@ -225,7 +298,9 @@ describe('escaping and missing sources', () => {
   });
   it('writes the pages', async () => {
     const r = await writeReport(hostilePolicy(srcFile), join(dir, 'out'));
-    expect(r.pages.map((x) => x.path.split('/').pop()).sort()).toEqual(['allocations.html', 'index.html', r.model.files[0]!.page, 'violations.html'].sort());
+    expect(r.pages.map((x) => x.path.split('/').pop()).sort()).toEqual(
+      ['allocations.html', 'index.html', r.model.files[0]!.page, 'violations.html'].sort(),
+    );
     expect(r.missingSources).toEqual([]);
   });
 });

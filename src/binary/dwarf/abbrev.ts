@@ -3,11 +3,11 @@
 // with DW_FORM_implicit_const values), read once per table offset and shared
 // by every unit that names it.
 
-import { ByteReader } from "../bytes.js";
-import { DwarfError } from "../errors.js";
-import type { DebugAbbrevOffset } from "../offsets.js";
-import * as C from "./constants.js";
-import type { DwarfSections } from "./sections.js";
+import { ByteReader } from '../bytes.js';
+import { DwarfError } from '../errors.js';
+import type { DebugAbbrevOffset } from '../offsets.js';
+import * as C from './constants.js';
+import type { DwarfSections } from './sections.js';
 
 /** One attribute specification of an abbreviation declaration. */
 export interface AttributeSpec {
@@ -60,29 +60,33 @@ export class AbbreviationTable {
  *   code, a declaration or attribute list running past the end
  */
 export function parseAbbreviationTable(sections: DwarfSections, offset: DebugAbbrevOffset): AbbreviationTable {
-  const sec = sections.section(".debug_abbrev");
+  const sec = sections.section('.debug_abbrev');
   const bytes = sec?.bytes ?? new Uint8Array(0);
-  const r = new ByteReader(bytes, sections.file, ".debug_abbrev", DwarfError);
-  if (!(offset >= 0 && offset < bytes.length)) r.fail(`an abbreviation table offset inside .debug_abbrev (size 0x${bytes.length.toString(16)})`, `0x${offset.toString(16)}`, 0);
+  const r = new ByteReader(bytes, sections.file, '.debug_abbrev', DwarfError);
+  if (!(offset >= 0 && offset < bytes.length))
+    r.fail(`an abbreviation table offset inside .debug_abbrev (size 0x${bytes.length.toString(16)})`, `0x${offset.toString(16)}`, 0);
   r.pos = offset;
   const table = new AbbreviationTable(offset);
   for (;;) {
     const at = r.pos;
-    const code = r.uleb("an abbreviation code");
+    const code = r.uleb('an abbreviation code');
     if (code === 0) break;
     const tag = r.uleb(() => `the tag of abbreviation ${code}`);
     const childrenAt = r.pos;
     const children = r.u8(() => `DW_CHILDREN_yes or DW_CHILDREN_no of abbreviation ${code}`);
-    if (children !== C.DW_CHILDREN_no && children !== C.DW_CHILDREN_yes) r.fail(() => `DW_CHILDREN_yes (1) or DW_CHILDREN_no (0) in abbreviation ${code}`, `${children}`, childrenAt);
+    if (children !== C.DW_CHILDREN_no && children !== C.DW_CHILDREN_yes)
+      r.fail(() => `DW_CHILDREN_yes (1) or DW_CHILDREN_no (0) in abbreviation ${code}`, `${children}`, childrenAt);
     const attributes: AttributeSpec[] = [];
     for (;;) {
       const name = r.uleb(() => `an attribute name of abbreviation ${code}`);
       const form = r.uleb(() => `an attribute form of abbreviation ${code}`);
       if (name === 0 && form === 0) break;
-      const implicitConst = form === C.DW_FORM_implicit_const ? r.slebBig(() => `the DW_FORM_implicit_const value of abbreviation ${code}`) : undefined;
+      const implicitConst =
+        form === C.DW_FORM_implicit_const ? r.slebBig(() => `the DW_FORM_implicit_const value of abbreviation ${code}`) : undefined;
       attributes.push({ name, form, implicitConst });
     }
-    if (!table.add({ code, tag, hasChildren: children === C.DW_CHILDREN_yes, attributes })) r.fail("abbreviation codes unique within a table", `code ${code} declared twice`, at);
+    if (!table.add({ code, tag, hasChildren: children === C.DW_CHILDREN_yes, attributes }))
+      r.fail('abbreviation codes unique within a table', `code ${code} declared twice`, at);
   }
   return table;
 }

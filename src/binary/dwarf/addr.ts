@@ -4,9 +4,9 @@
 // the relocation at the table entry in ET_REL files). Also owns the address
 // and address-range types that `.debug_info` and the range lists hand out.
 
-import { ByteReader, describe, type What } from "../bytes.js";
-import { sectionOffset, type DebugAddrOffset, type SectionOffset } from "../offsets.js";
-import { sectionReader, type CodeSection, type DwarfSectionData, type DwarfSections } from "./sections.js";
+import { type ByteReader, describe, type What } from '../bytes.js';
+import { sectionOffset, type DebugAddrOffset, type SectionOffset } from '../offsets.js';
+import { sectionReader, type CodeSection, type DwarfSectionData, type DwarfSections } from './sections.js';
 
 /** A target address and the code section it lies in (when that can be told). */
 export interface DwarfAddress {
@@ -57,7 +57,7 @@ export class DebugAddr {
 
   constructor(sections: DwarfSections) {
     this.sections = sections;
-    ({ data: this.data, reader: this.reader } = sectionReader(sections, ".debug_addr"));
+    ({ data: this.data, reader: this.reader } = sectionReader(sections, '.debug_addr'));
   }
 
   /**
@@ -69,9 +69,14 @@ export class DebugAddr {
   get(base: DebugAddrOffset, index: number, addressSize: number, what: What): DwarfAddress {
     const r = this.reader;
     const at = base + index * addressSize;
-    if (this.data === undefined) r.fail(() => `${describe(what)}: a .debug_addr section for address index ${index}`, "none", 0);
+    if (this.data === undefined) r.fail(() => `${describe(what)}: a .debug_addr section for address index ${index}`, 'none', 0);
     if (!(at >= 0 && at + addressSize <= r.end)) {
-      r.fail(() => `${describe(what)}: address index ${index} from DW_AT_addr_base 0x${base.toString(16)} inside .debug_addr (size 0x${r.end.toString(16)})`, `entry at 0x${at.toString(16)}`, Math.max(0, Math.min(base, r.end)));
+      r.fail(
+        () =>
+          `${describe(what)}: address index ${index} from DW_AT_addr_base 0x${base.toString(16)} inside .debug_addr (size 0x${r.end.toString(16)})`,
+        `entry at 0x${at.toString(16)}`,
+        Math.max(0, Math.min(base, r.end)),
+      );
     }
     r.pos = at;
     return readAddressOperand(this.sections, this.data!, r, addressSize, what);

@@ -7,9 +7,9 @@
 // (DW_AT_call_file resolved with the unit's line table) and address ranges
 // (low_pc/high_pc, `.debug_rnglists`, `.debug_ranges`) keyed by code section.
 
-import { ByteReader, describe, type What } from "../bytes.js";
-import type { ElfFile } from "../elf/file.js";
-import { DwarfError } from "../errors.js";
+import { ByteReader, describe, type What } from '../bytes.js';
+import type { ElfFile } from '../elf/file.js';
+import { DwarfError } from '../errors.js';
 import {
   debugAbbrevOffset,
   debugAddrOffset,
@@ -23,18 +23,18 @@ import {
   type DebugInfoOffset,
   type DebugRngListsOffset,
   type DebugStrOffsetsOffset,
-} from "../offsets.js";
-import { AbbreviationTable, parseAbbreviationTable } from "./abbrev.js";
-import { addressRange, DebugAddr, type AddressRange, type DwarfAddress } from "./addr.js";
-import * as C from "./constants.js";
-import { readFormValue, readInitialLength, skipFormValue, type FormEncoding, type FormValue } from "./form.js";
-import { parseLineProgram, type LineProgram } from "./line.js";
-import { DebugRanges, DebugRngLists, type RangeListContext } from "./rnglists.js";
-import { loadDwarfSections, type DwarfSectionData, type DwarfSections } from "./sections.js";
-import { DebugStrOffsets } from "./str.js";
+} from '../offsets.js';
+import { type AbbreviationTable, parseAbbreviationTable } from './abbrev.js';
+import { addressRange, DebugAddr, type AddressRange, type DwarfAddress } from './addr.js';
+import * as C from './constants.js';
+import { readFormValue, readInitialLength, skipFormValue, type FormEncoding, type FormValue } from './form.js';
+import { parseLineProgram, type LineProgram } from './line.js';
+import { DebugRanges, DebugRngLists, type RangeListContext } from './rnglists.js';
+import { loadDwarfSections, type DwarfSectionData, type DwarfSections } from './sections.js';
+import { DebugStrOffsets } from './str.js';
 
 /** The kinds of entries kept in the scope tree. */
-export type ScopeKind = "subprogram" | "inlined_subroutine" | "lexical_block";
+export type ScopeKind = 'subprogram' | 'inlined_subroutine' | 'lexical_block';
 
 /** A DW_TAG_subprogram, DW_TAG_inlined_subroutine or DW_TAG_lexical_block entry. */
 export interface Scope {
@@ -149,7 +149,7 @@ class InfoReader {
   constructor(sections: DwarfSections, info: DwarfSectionData) {
     this.sections = sections;
     this.info = info;
-    this.strOffsets = new DebugStrOffsets(sections.section(".debug_str_offsets")?.bytes, sections.file);
+    this.strOffsets = new DebugStrOffsets(sections.section('.debug_str_offsets')?.bytes, sections.file);
     this.debugAddr = new DebugAddr(sections);
     this.rngLists = new DebugRngLists(sections);
     this.ranges = new DebugRanges(sections);
@@ -185,13 +185,13 @@ class UnitContext {
 
   string(v: FormValue, what: What): string | undefined {
     switch (v.kind) {
-      case "string":
+      case 'string':
         return v.value;
-      case "strp":
+      case 'strp':
         return this.reader.sections.debugStr.get(v.offset, what);
-      case "line_strp":
+      case 'line_strp':
         return this.reader.sections.debugLineStr.get(v.offset, what);
-      case "strx": {
+      case 'strx': {
         // "If the DW_AT_str_offsets_base attribute is not present, the base is the size of the header" is not
         // in the standard; LLVM assumes the first contribution (header of 8 or 16 bytes), as done here.
         const base = this.strOffsetsBase ?? debugStrOffsetsOffset(this.enc.offsetSize === 4 ? 8 : 16);
@@ -203,7 +203,7 @@ class UnitContext {
   }
 
   reference(v: FormValue): DebugInfoOffset | undefined {
-    if (v.kind !== "reference") return undefined;
+    if (v.kind !== 'reference') return undefined;
     switch (v.form) {
       case C.DW_FORM_ref1:
       case C.DW_FORM_ref2:
@@ -219,8 +219,9 @@ class UnitContext {
   }
 
   address(v: FormValue, operandOffset: number, what: What): DwarfAddress | undefined {
-    if (v.kind === "address") return { value: v.value, section: this.reader.sections.codeSectionOf(this.reader.info, operandOffset, v.value) };
-    if (v.kind === "addrx") {
+    if (v.kind === 'address')
+      return { value: v.value, section: this.reader.sections.codeSectionOf(this.reader.info, operandOffset, v.value) };
+    if (v.kind === 'addrx') {
       if (this.addrBase === undefined && this.version < 5) return undefined;
       const base = this.addrBase ?? debugAddrOffset(8);
       return this.reader.debugAddr.get(base, v.index, this.enc.addressSize, what);
@@ -229,14 +230,20 @@ class UnitContext {
   }
 
   rangeContext(): RangeListContext {
-    return { addressSize: this.enc.addressSize, offsetSize: this.enc.offsetSize, base: this.base, addrBase: this.addrBase ?? debugAddrOffset(8), debugAddr: this.reader.debugAddr };
+    return {
+      addressSize: this.enc.addressSize,
+      offsetSize: this.enc.offsetSize,
+      base: this.base,
+      addrBase: this.addrBase ?? debugAddrOffset(8),
+      debugAddr: this.reader.debugAddr,
+    };
   }
 
   /** The ranges of a DW_AT_ranges value. */
   rangesOf(v: FormValue, what: What): AddressRange[] {
     const ctx = this.rangeContext();
     if (this.version >= 5) {
-      if (v.kind === "unsigned" && v.form === C.DW_FORM_rnglistx) {
+      if (v.kind === 'unsigned' && v.form === C.DW_FORM_rnglistx) {
         const base = this.rnglistsBase ?? debugRngListsOffset(this.enc.offsetSize === 4 ? 12 : 20);
         const index = v.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v.value) : Number.MAX_SAFE_INTEGER;
         return this.reader.rngLists.read(this.reader.rngLists.offsetOfIndex(base, index, this.enc.offsetSize, what), ctx, what);
@@ -249,8 +256,8 @@ class UnitContext {
   }
 
   offsetValue(v: FormValue): number | undefined {
-    if (v.kind === "sec_offset") return v.value;
-    if (v.kind === "unsigned" && v.value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v.value);
+    if (v.kind === 'sec_offset') return v.value;
+    if (v.kind === 'unsigned' && v.value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v.value);
     return undefined;
   }
 
@@ -259,7 +266,11 @@ class UnitContext {
     if (this.line === undefined) {
       this.line = null;
       if (this.stmtList !== undefined && this.reader.sections.debugLine !== undefined) {
-        this.line = parseLineProgram(this.reader.sections, debugLineOffset(this.stmtList), this.compDir !== undefined ? { compDir: this.compDir } : {});
+        this.line = parseLineProgram(
+          this.reader.sections,
+          debugLineOffset(this.stmtList),
+          this.compDir !== undefined ? { compDir: this.compDir } : {},
+        );
       }
     }
     if (this.line === null) return undefined;
@@ -269,18 +280,18 @@ class UnitContext {
 }
 
 function constant(v: FormValue): number | undefined {
-  if ((v.kind === "unsigned" || v.kind === "signed") && v.value >= 0n && v.value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v.value);
+  if ((v.kind === 'unsigned' || v.kind === 'signed') && v.value >= 0n && v.value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v.value);
   return undefined;
 }
 
 function scopeKind(tag: number): ScopeKind | undefined {
   switch (tag) {
     case C.DW_TAG_subprogram:
-      return "subprogram";
+      return 'subprogram';
     case C.DW_TAG_inlined_subroutine:
-      return "inlined_subroutine";
+      return 'inlined_subroutine';
     case C.DW_TAG_lexical_block:
-      return "lexical_block";
+      return 'lexical_block';
     default:
       return undefined;
   }
@@ -295,7 +306,7 @@ interface RawAttribute {
 
 /** Reads an attribute's value (DW_FORM_implicit_const from its abbreviation). */
 function readAttribute(r: ByteReader, form: number, implicitConst: bigint | undefined, enc: FormEncoding, what: What): FormValue {
-  if (form === C.DW_FORM_implicit_const) return { kind: "signed", form, value: implicitConst ?? 0n };
+  if (form === C.DW_FORM_implicit_const) return { kind: 'signed', form, value: implicitConst ?? 0n };
   return readFormValue(r, form, enc, what);
 }
 
@@ -311,7 +322,7 @@ function interpretRanges(u: UnitContext, attrs: readonly RawAttribute[], what: W
       // location past the last instruction …; if it is of class constant, the value is an unsigned integer
       // offset which when added to the low PC gives the address of the first location past the last
       // instruction" (DWARF 5 §2.17.2)
-      if (a.value.kind === "unsigned" || a.value.kind === "signed") highOffset = constant(a.value);
+      if (a.value.kind === 'unsigned' || a.value.kind === 'signed') highOffset = constant(a.value);
       else highAddr = u.address(a.value, a.at, () => `DW_AT_high_pc of ${describe(what)}`)?.value;
     }
   }
@@ -326,51 +337,66 @@ function interpretRanges(u: UnitContext, attrs: readonly RawAttribute[], what: W
 function readUnit(reader: InfoReader, unitStart: number): CompileUnitInfo | { skip: number } {
   const sections = reader.sections;
   const bytes = reader.info.bytes;
-  const r = new ByteReader(bytes, sections.file, ".debug_info", DwarfError, unitStart);
-  const { offsetSize, endOffset } = readInitialLength(r, ".debug_info", unitStart);
+  const r = new ByteReader(bytes, sections.file, '.debug_info', DwarfError, unitStart);
+  const { offsetSize, endOffset } = readInitialLength(r, '.debug_info', unitStart);
   const versionAt = r.pos;
-  const version = r.u16("version");
-  if (version < 2 || version > 5) r.fail("a unit version from 2 to 5", `${version}`, versionAt);
+  const version = r.u16('version');
+  if (version < 2 || version > 5) r.fail('a unit version from 2 to 5', `${version}`, versionAt);
   let unitType: number = C.DW_UT_compile;
   let addressSize: number;
   let abbrevOffset: number;
   if (version >= 5) {
-    unitType = r.u8("unit_type");
-    addressSize = r.u8("address_size");
-    abbrevOffset = r.offsetSized(offsetSize, "debug_abbrev_offset");
+    unitType = r.u8('unit_type');
+    addressSize = r.u8('address_size');
+    abbrevOffset = r.offsetSized(offsetSize, 'debug_abbrev_offset');
     switch (unitType) {
       case C.DW_UT_compile:
       case C.DW_UT_partial:
         break;
       case C.DW_UT_skeleton:
       case C.DW_UT_split_compile:
-        r.skip(8, "dwo_id");
+        r.skip(8, 'dwo_id');
         break;
       case C.DW_UT_type:
       case C.DW_UT_split_type:
         return { skip: endOffset }; // type units hold no code
       default:
-        r.fail("a unit_type from DW_UT_compile (1) to DW_UT_split_type (6)", `0x${unitType.toString(16)}`, versionAt + 2);
+        r.fail('a unit_type from DW_UT_compile (1) to DW_UT_split_type (6)', `0x${unitType.toString(16)}`, versionAt + 2);
     }
   } else {
-    abbrevOffset = r.offsetSized(offsetSize, "debug_abbrev_offset");
-    addressSize = r.u8("address_size");
+    abbrevOffset = r.offsetSized(offsetSize, 'debug_abbrev_offset');
+    addressSize = r.u8('address_size');
   }
-  if (addressSize !== 1 && addressSize !== 2 && addressSize !== 4 && addressSize !== 8) r.fail("an address_size of 1, 2, 4 or 8", `${addressSize}`);
+  if (addressSize !== 1 && addressSize !== 2 && addressSize !== 4 && addressSize !== 8)
+    r.fail('an address_size of 1, 2, 4 or 8', `${addressSize}`);
   const enc = { offsetSize, addressSize };
   const abbrevs = reader.abbrevs(debugAbbrevOffset(abbrevOffset));
   const u = new UnitContext(reader, r, unitStart, version, enc);
 
   // the unit entry: every attribute kept raw, interpreted once the bases it names are known
-  const dieWhat = (at: number): What => () => `the entry at .debug_info+0x${at.toString(16)}`;
+  const dieWhat =
+    (at: number): What =>
+    () =>
+      `the entry at .debug_info+0x${at.toString(16)}`;
   const unitDieAt = r.pos;
-  const unitCode = r.uleb("the abbreviation code of the unit entry");
+  const unitCode = r.uleb('the abbreviation code of the unit entry');
   const unitAbbrev = abbrevs.get(unitCode);
-  if (unitAbbrev === undefined) r.fail(`an abbreviation code declared in the table at .debug_abbrev+0x${abbrevOffset.toString(16)}`, `code ${unitCode}`, unitDieAt);
+  if (unitAbbrev === undefined)
+    r.fail(`an abbreviation code declared in the table at .debug_abbrev+0x${abbrevOffset.toString(16)}`, `code ${unitCode}`, unitDieAt);
   const unitAttrs: RawAttribute[] = [];
   for (const spec of unitAbbrev!.attributes) {
     const at = r.pos;
-    unitAttrs.push({ name: spec.name, value: readAttribute(r, spec.form, spec.implicitConst, enc, () => `attribute 0x${spec.name.toString(16)} of the unit entry at .debug_info+0x${unitDieAt.toString(16)}`), at });
+    unitAttrs.push({
+      name: spec.name,
+      value: readAttribute(
+        r,
+        spec.form,
+        spec.implicitConst,
+        enc,
+        () => `attribute 0x${spec.name.toString(16)} of the unit entry at .debug_info+0x${unitDieAt.toString(16)}`,
+      ),
+      at,
+    });
   }
   let name: string | undefined;
   let producer: string | undefined;
@@ -399,14 +425,15 @@ function readUnit(reader: InfoReader, unitStart: number): CompileUnitInfo | { sk
     let depth = 1;
     while (depth > 0 && r.pos < endOffset) {
       const at = r.pos;
-      const code = r.uleb("an abbreviation code");
+      const code = r.uleb('an abbreviation code');
       if (code === 0) {
         depth--;
         current = stack.pop();
         continue;
       }
       const abbrev = abbrevs.get(code);
-      if (abbrev === undefined) r.fail(`an abbreviation code declared in the table at .debug_abbrev+0x${abbrevOffset.toString(16)}`, `code ${code}`, at);
+      if (abbrev === undefined)
+        r.fail(`an abbreviation code declared in the table at .debug_abbrev+0x${abbrevOffset.toString(16)}`, `code ${code}`, at);
       const kind = scopeKind(abbrev!.tag);
       let node: ScopeNode | undefined;
       if (kind === undefined) {
@@ -467,10 +494,14 @@ function readUnit(reader: InfoReader, unitStart: number): CompileUnitInfo | { sk
           }
         }
         node.ranges = interpretRanges(u, attrs, dieWhat(at));
-        if (kind === "subprogram") {
+        if (kind === 'subprogram') {
           reader.names.set(at, { name: node.name, linkageName: node.linkageName, link: node.abstractOrigin ?? node.specification });
         }
-        if ((node.name === undefined || node.linkageName === undefined) && (node.abstractOrigin !== undefined || node.specification !== undefined)) reader.pendingNames.push(node);
+        if (
+          (node.name === undefined || node.linkageName === undefined) &&
+          (node.abstractOrigin !== undefined || node.specification !== undefined)
+        )
+          reader.pendingNames.push(node);
         if (current !== undefined) current.children.push(node);
         else top.push(node);
       }
@@ -523,14 +554,14 @@ function resolveNames(reader: InfoReader): void {
  * @throws DwarfError (or ElfError) on malformed input
  */
 export function parseDebugInfo(sections: DwarfSections): CompileUnitInfo[] {
-  const info = sections.section(".debug_info");
+  const info = sections.section('.debug_info');
   if (info === undefined) return [];
   const reader = new InfoReader(sections, info);
   const units: CompileUnitInfo[] = [];
   let offset = 0;
   while (offset < info.bytes.length) {
     const u = readUnit(reader, offset);
-    if ("skip" in u) offset = u.skip;
+    if ('skip' in u) offset = u.skip;
     else {
       units.push(u);
       offset = u.endOffset;
@@ -553,6 +584,6 @@ export function readDebugInfo(elf: ElfFile): CompileUnitInfo[] {
 }
 
 /** The callee name symbolizers print for a scope: the linkage name when there is one, else DW_AT_name. */
-export function scopeFunctionName(s: Pick<Scope, "name" | "linkageName">): string | undefined {
+export function scopeFunctionName(s: Pick<Scope, 'name' | 'linkageName'>): string | undefined {
   return s.linkageName ?? s.name;
 }

@@ -3,10 +3,10 @@
 // nested DW_TAG_inlined_subroutine frames, innermost first, each with its
 // callee and call site — what llvm-symbolizer --inlining prints, frame by frame.
 
-import type { ElfFile } from "../elf/file.js";
-import type { SectionIndex, SectionOffset } from "../offsets.js";
-import type { CompileUnitInfo, Scope } from "./info.js";
-import { readDebugInfo } from "./info.js";
+import type { ElfFile } from '../elf/file.js';
+import type { SectionIndex, SectionOffset } from '../offsets.js';
+import type { CompileUnitInfo, Scope } from './info.js';
+import { readDebugInfo } from './info.js';
 
 /** The inlining context of one code address. */
 export interface InlineChain {
@@ -47,11 +47,11 @@ function findInlined(scope: Scope, section: SectionIndex, offset: number, onBloc
   const work: Scope[] = [...scope.children].reverse();
   while (work.length > 0) {
     const s = work.pop()!;
-    if (s.kind === "inlined_subroutine") {
+    if (s.kind === 'inlined_subroutine') {
       if (contains(s, section, offset)) return s;
       continue;
     }
-    if (s.kind === "lexical_block") {
+    if (s.kind === 'lexical_block') {
       const holds = contains(s, section, offset);
       if (s.ranges.length > 0 && !holds) {
         // LLVM ignores block ranges; descend anyway, but a block that does not hold the address is not reported
@@ -82,7 +82,7 @@ export class InlineIndex {
       const work: Scope[] = [...unit.scopes];
       while (work.length > 0) {
         const s = work.pop()!;
-        if (s.kind !== "subprogram") {
+        if (s.kind !== 'subprogram') {
           work.push(...s.children);
           continue;
         }
@@ -93,7 +93,7 @@ export class InlineIndex {
           l.push({ start: r.offset, end: r.offset + r.size, scope: s, unit });
         }
         // nested subprograms (rare in C) are indexed as well
-        for (const c of s.children) if (c.kind === "subprogram") work.push(c);
+        for (const c of s.children) if (c.kind === 'subprogram') work.push(c);
       }
     }
     for (const [sec, entries] of lists) {

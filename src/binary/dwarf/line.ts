@@ -3,13 +3,13 @@
 // resolution as llvm-dwarfdump does it, and the line-number state machine that
 // turns each program into sequences of rows keyed by (code section, offset).
 
-import { ByteReader, describe, type What } from "../bytes.js";
-import type { ElfFile } from "../elf/file.js";
-import { DwarfError } from "../errors.js";
-import { debugLineOffset, sectionOffset, type DebugLineOffset, type SectionOffset } from "../offsets.js";
-import * as C from "./constants.js";
-import { readFormValue, readInitialLength, type FormValue } from "./form.js";
-import { loadDwarfSections, type CodeSection, type DwarfSectionData, type DwarfSections } from "./sections.js";
+import { ByteReader, describe, type What } from '../bytes.js';
+import type { ElfFile } from '../elf/file.js';
+import { DwarfError } from '../errors.js';
+import { debugLineOffset, sectionOffset, type DebugLineOffset, type SectionOffset } from '../offsets.js';
+import * as C from './constants.js';
+import { readFormValue, readInitialLength, type FormValue } from './form.js';
+import { loadDwarfSections, type CodeSection, type DwarfSectionData, type DwarfSections } from './sections.js';
 
 /** One (content type, form) pair of a v5 directory or file-name entry format. */
 export interface LineEntryFormat {
@@ -158,33 +158,33 @@ const TWO_32 = 4294967296;
 
 /** LLVM's isPathAbsoluteOnWindowsOrPosix. */
 function isAbsolutePath(p: string): boolean {
-  return p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith("\\\\");
+  return p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\');
 }
 
 /** llvm::sys::path::append for POSIX paths, component by component. */
 function appendPath(path: string, component: string): string {
-  if (path.length > 0 && path.endsWith("/")) {
+  if (path.length > 0 && path.endsWith('/')) {
     let i = 0;
-    while (i < component.length && component[i] === "/") i++;
+    while (i < component.length && component[i] === '/') i++;
     return path + component.slice(i);
   }
-  if (!component.startsWith("/") && path.length > 0) path += "/";
+  if (!component.startsWith('/') && path.length > 0) path += '/';
   return path + component;
 }
 
 /** DWARF 5 §6.2.4 and LLVM's Prologue::getFileNameByIndex(AbsoluteFilePath). */
 function resolvePath(version: number, name: string, dirIndex: number, dirs: readonly string[], compDir: string | undefined): string {
   if (isAbsolutePath(name)) return name;
-  let includeDir = "";
+  let includeDir = '';
   if (version >= 5) {
     if (dirIndex < dirs.length) includeDir = dirs[dirIndex]!;
   } else if (dirIndex > 0 && dirIndex <= dirs.length) {
     includeDir = dirs[dirIndex - 1]!;
   }
-  let path = "";
+  let path = '';
   // "Each additional path entry is either a full path name or is relative to the
   // current directory of the compilation" (DWARF 5 §6.2.4, directories); v5 directory 0 *is* it.
-  if ((version < 5 || dirIndex !== 0) && compDir !== undefined && compDir !== "" && !isAbsolutePath(includeDir)) {
+  if ((version < 5 || dirIndex !== 0) && compDir !== undefined && compDir !== '' && !isAbsolutePath(includeDir)) {
     path = appendPath(path, compDir);
   }
   path = appendPath(path, includeDir);
@@ -200,7 +200,7 @@ interface PathContext {
 
 /** A file-name entry; `md5` (hex) and `path` are computed on first use and cached. */
 class FileEntry implements LineFileEntry {
-  name = "";
+  name = '';
   directoryIndex = 0;
   timestamp: bigint | undefined = undefined;
   size: bigint | undefined = undefined;
@@ -214,7 +214,7 @@ class FileEntry implements LineFileEntry {
 
   get md5(): string | undefined {
     if (this.md5Bytes === undefined) return undefined;
-    return (this.md5Hex ??= Buffer.from(this.md5Bytes.buffer, this.md5Bytes.byteOffset, this.md5Bytes.byteLength).toString("hex"));
+    return (this.md5Hex ??= Buffer.from(this.md5Bytes.buffer, this.md5Bytes.byteOffset, this.md5Bytes.byteLength).toString('hex'));
   }
 
   get path(): string {
@@ -222,7 +222,15 @@ class FileEntry implements LineFileEntry {
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, directoryIndex: this.directoryIndex, timestamp: this.timestamp, size: this.size, md5: this.md5, source: this.source, path: this.path };
+    return {
+      name: this.name,
+      directoryIndex: this.directoryIndex,
+      timestamp: this.timestamp,
+      size: this.size,
+      md5: this.md5,
+      source: this.source,
+      path: this.path,
+    };
   }
 }
 
@@ -250,9 +258,14 @@ export function parseDebugLine(sections: DwarfSections, options: LineProgramOpti
  *
  * @throws DwarfError on malformed input
  */
-export function parseLineProgram(sections: DwarfSections, offset: DebugLineOffset, options: LineProgramOptions = {}, debugLine = sections.debugLine): LineProgram {
+export function parseLineProgram(
+  sections: DwarfSections,
+  offset: DebugLineOffset,
+  options: LineProgramOptions = {},
+  debugLine = sections.debugLine,
+): LineProgram {
   if (debugLine === undefined) {
-    throw new DwarfError({ file: sections.file, section: ".debug_line", offset, expected: "a .debug_line section", found: "none" });
+    throw new DwarfError({ file: sections.file, section: '.debug_line', offset, expected: 'a .debug_line section', found: 'none' });
   }
   const h = parseHeader(sections, debugLine, offset, options);
   return runProgram(sections, debugLine, h.header, h.files, h.pathContext);
@@ -266,36 +279,50 @@ function parseHeader(
 ): { header: LineProgramHeader; files: FileEntry[]; pathContext: PathContext } {
   const bytes = debugLine.bytes;
   const r: ByteReader = new ByteReader(bytes, sections.file, debugLine.name, DwarfError, unitOffset);
-  if (!(unitOffset >= 0 && unitOffset < bytes.length)) r.fail(`a line-number program offset inside ${debugLine.name} (size 0x${bytes.length.toString(16)})`, `0x${unitOffset.toString(16)}`, 0);
+  if (!(unitOffset >= 0 && unitOffset < bytes.length))
+    r.fail(
+      `a line-number program offset inside ${debugLine.name} (size 0x${bytes.length.toString(16)})`,
+      `0x${unitOffset.toString(16)}`,
+      0,
+    );
 
   const { unitLength, offsetSize, endOffset } = readInitialLength(r, debugLine.name, unitOffset);
   const versionAt = r.pos;
-  const version = r.u16("version");
-  if (version < 2 || version > 5) r.fail("a line table version from 2 to 5", `${version}`, versionAt);
+  const version = r.u16('version');
+  if (version < 2 || version > 5) r.fail('a line table version from 2 to 5', `${version}`, versionAt);
   let addressSize: number | undefined;
   let segmentSelectorSize: number | undefined;
   if (version >= 5) {
-    addressSize = r.u8("address_size");
-    segmentSelectorSize = r.u8("segment_selector_size");
+    addressSize = r.u8('address_size');
+    segmentSelectorSize = r.u8('segment_selector_size');
   }
-  const headerLength = r.offsetSized(offsetSize, "header_length");
+  const headerLength = r.offsetSized(offsetSize, 'header_length');
   // header_length: "The number of bytes following the header_length field to the
   // beginning of the first byte of the line number program itself."
   const programOffset = r.pos + headerLength;
-  if (programOffset > endOffset) r.fail("a header_length that ends inside the unit", `0x${headerLength.toString(16)}, ending at 0x${programOffset.toString(16)} past 0x${endOffset.toString(16)}`, r.pos - offsetSize);
+  if (programOffset > endOffset)
+    r.fail(
+      'a header_length that ends inside the unit',
+      `0x${headerLength.toString(16)}, ending at 0x${programOffset.toString(16)} past 0x${endOffset.toString(16)}`,
+      r.pos - offsetSize,
+    );
   r.end = programOffset; // the header's fields must lie before the program
-  const minimumInstructionLength = r.u8("minimum_instruction_length");
-  const maximumOperationsPerInstruction = version >= 4 ? r.u8("maximum_operations_per_instruction") : 1;
-  const defaultIsStmt = r.u8("default_is_stmt") !== 0;
-  const lineBase = r.i8("line_base");
-  const lineRange = r.u8("line_range");
-  const opcodeBase = r.u8("opcode_base");
+  const minimumInstructionLength = r.u8('minimum_instruction_length');
+  const maximumOperationsPerInstruction = version >= 4 ? r.u8('maximum_operations_per_instruction') : 1;
+  const defaultIsStmt = r.u8('default_is_stmt') !== 0;
+  const lineBase = r.i8('line_base');
+  const lineRange = r.u8('line_range');
+  const opcodeBase = r.u8('opcode_base');
   const standardOpcodeLengths: number[] = [];
   for (let i = 1; i < opcodeBase; i++) standardOpcodeLengths.push(r.u8(`standard_opcode_lengths[${i}]`));
 
   const includeDirectories: string[] = [];
   const files: FileEntry[] = [];
-  const ctx: { version: number; dirs: string[]; compDir: string | undefined } = { version, dirs: includeDirectories, compDir: options.compDir };
+  const ctx: { version: number; dirs: string[]; compDir: string | undefined } = {
+    version,
+    dirs: includeDirectories,
+    compDir: options.compDir,
+  };
   let directoryEntryFormat: LineEntryFormat[] = [];
   let fileNameEntryFormat: LineEntryFormat[] = [];
   if (version >= 5) {
@@ -326,23 +353,23 @@ function parseHeader(
     };
     const str = (v: FormValue, what: What): string => {
       switch (v.kind) {
-        case "string":
+        case 'string':
           return v.value;
-        case "line_strp":
+        case 'line_strp':
           return sections.debugLineStr.get(v.offset, what);
-        case "strp":
+        case 'strp':
           return sections.debugStr.get(v.offset, what);
         default:
           return r.fail(() => `${describe(what)}: a string form (DW_FORM_string, DW_FORM_line_strp or DW_FORM_strp)`, C.formName(v.form));
       }
     };
     const num = (v: FormValue, what: What): bigint => {
-      if (v.kind === "unsigned" || v.kind === "signed") return v.value;
+      if (v.kind === 'unsigned' || v.kind === 'signed') return v.value;
       return r.fail(() => `${describe(what)}: a constant form`, C.formName(v.form));
     };
 
-    directoryEntryFormat = readFormats("directory_entry");
-    const dirCount = readCount("directories_count");
+    directoryEntryFormat = readFormats('directory_entry');
+    const dirCount = readCount('directories_count');
     for (let d = 0; d < dirCount; d++) {
       let path: string | undefined;
       for (const f of directoryEntryFormat) {
@@ -350,10 +377,10 @@ function parseHeader(
         const v = readFormValue(r, f.form, enc, what);
         if (f.contentType === C.DW_LNCT_path) path = str(v, what);
       }
-      includeDirectories.push(path ?? "");
+      includeDirectories.push(path ?? '');
     }
-    fileNameEntryFormat = readFormats("file_name_entry");
-    const fileCount = readCount("file_names_count");
+    fileNameEntryFormat = readFormats('file_name_entry');
+    const fileCount = readCount('file_names_count');
     for (let i = 0; i < fileCount; i++) {
       const e = new FileEntry(ctx);
       for (const f of fileNameEntryFormat) {
@@ -370,13 +397,13 @@ function parseHeader(
             break;
           }
           case C.DW_LNCT_timestamp:
-            if (v.kind === "unsigned") e.timestamp = v.value;
+            if (v.kind === 'unsigned') e.timestamp = v.value;
             break;
           case C.DW_LNCT_size:
             e.size = num(v, what);
             break;
           case C.DW_LNCT_MD5:
-            if (v.kind !== "bytes" || v.value.length !== 16) r.fail(() => `${describe(what)}: DW_FORM_data16`, C.formName(v.form), at);
+            if (v.kind !== 'bytes' || v.value.length !== 16) r.fail(() => `${describe(what)}: DW_FORM_data16`, C.formName(v.form), at);
             e.md5Bytes = v.value;
             break;
           case C.DW_LNCT_LLVM_source:
@@ -392,13 +419,13 @@ function parseHeader(
     // v2–4: "a sequence of path names … The last entry is followed by a single null byte."
     for (;;) {
       const d = r.cstr(`include_directories[${includeDirectories.length}]`);
-      if (d === "") break;
+      if (d === '') break;
       includeDirectories.push(d);
     }
     for (;;) {
       const n = files.length + 1;
       const name = r.cstr(() => `file_names[${n}] name`);
-      if (name === "") break;
+      if (name === '') break;
       const e = new FileEntry(ctx);
       e.name = name;
       e.directoryIndex = r.uleb(() => `directory index of file_names[${n}]`);
@@ -490,7 +517,13 @@ class Row implements LineRow {
 }
 
 /** Runs the line-number state machine (DWARF 5 §6.2.5) over the program of `header`. */
-function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header: LineProgramHeader, files: FileEntry[], pathContext: PathContext): LineProgram {
+function runProgram(
+  sections: DwarfSections,
+  debugLine: DwarfSectionData,
+  header: LineProgramHeader,
+  files: FileEntry[],
+  pathContext: PathContext,
+): LineProgram {
   const r: ByteReader = new ByteReader(debugLine.bytes, sections.file, debugLine.name, DwarfError, header.programOffset, header.endOffset);
   const { version, opcodeBase, lineBase, lineRange, defaultIsStmt, standardOpcodeLengths } = header;
   const minInst = header.minimumInstructionLength;
@@ -528,7 +561,8 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
   let seqSection: CodeSection | undefined;
   let seqAddressOperand: number | undefined;
 
-  const requireLineRange = (at: number, what: string): never => r.fail(`a non-zero line_range in the header for ${what}`, "line_range 0", at);
+  const requireLineRange = (at: number, what: string): never =>
+    r.fail(`a non-zero line_range in the header for ${what}`, 'line_range 0', at);
 
   const address = (): bigint => BigInt.asUintN(64, base + BigInt(delta));
   const rebase = (): void => {
@@ -582,7 +616,24 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
       if (o <= Number.MAX_SAFE_INTEGER) offset = sectionOffset(o);
     }
     rows.push(
-      new Row(base, delta, section, offset, opIndex, file, pathFile === file ? path : pathOf(file), line, column, isStmt, basicBlock, endSequence, prologueEnd, epilogueBegin, isa, discriminator),
+      new Row(
+        base,
+        delta,
+        section,
+        offset,
+        opIndex,
+        file,
+        pathFile === file ? path : pathOf(file),
+        line,
+        column,
+        isStmt,
+        basicBlock,
+        endSequence,
+        prologueEnd,
+        epilogueBegin,
+        isa,
+        discriminator,
+      ),
     );
   };
 
@@ -627,11 +678,11 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
       discriminator = 0;
     } else if (op === 0) {
       // §6.2.5.3 extended opcodes: 0, a ULEB128 length, then the sub-opcode and its operands.
-      const len = r.uleb("the length of an extended opcode");
+      const len = r.uleb('the length of an extended opcode');
       if (len === 0) continue; // LLVM tolerates a zero-length extended opcode as a no-op
       const extEnd = r.pos + len;
       if (extEnd > end) r.fail(`an extended opcode that ends inside the unit (at or before 0x${end.toString(16)})`, `length ${len}`, at);
-      const sub = r.u8("an extended opcode");
+      const sub = r.u8('an extended opcode');
       switch (sub) {
         case C.DW_LNE_end_sequence:
           // "sets the end_sequence register of the state machine to true and appends a row
@@ -652,9 +703,10 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
           // The operand size is taken from the opcode's length (LLVM does the same when it
           // disagrees with address_size).
           const size = len - 1;
-          if (size !== 1 && size !== 2 && size !== 4 && size !== 8) r.fail("a DW_LNE_set_address operand of 1, 2, 4 or 8 bytes", `${size} bytes`, at);
+          if (size !== 1 && size !== 2 && size !== 4 && size !== 8)
+            r.fail('a DW_LNE_set_address operand of 1, 2, 4 or 8 bytes', `${size} bytes`, at);
           const operandAt = r.pos;
-          base = r.uSized(size, "the DW_LNE_set_address operand");
+          base = r.uSized(size, 'the DW_LNE_set_address operand');
           delta = 0;
           opIndex = 0;
           section = sections.codeSectionOf(debugLine, operandAt, base);
@@ -669,16 +721,16 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
         case C.DW_LNE_define_file: {
           // DWARF 2–4: a file entry defined inside the program (same layout as in the header)
           const e = new FileEntry(pathContext);
-          e.name = r.cstr("the file name of DW_LNE_define_file");
-          e.directoryIndex = r.uleb("the directory index of DW_LNE_define_file");
-          e.timestamp = r.ulebBig("the modification time of DW_LNE_define_file");
-          e.size = r.ulebBig("the file length of DW_LNE_define_file");
+          e.name = r.cstr('the file name of DW_LNE_define_file');
+          e.directoryIndex = r.uleb('the directory index of DW_LNE_define_file');
+          e.timestamp = r.ulebBig('the modification time of DW_LNE_define_file');
+          e.size = r.ulebBig('the file length of DW_LNE_define_file');
           files.push(e);
           pathFile = -1; // the file register may name the new entry
           break;
         }
         case C.DW_LNE_set_discriminator:
-          discriminator = r.uleb("the DW_LNE_set_discriminator operand");
+          discriminator = r.uleb('the DW_LNE_set_discriminator operand');
           break;
         default:
           break; // unknown (e.g. vendor DW_LNE_lo_user..hi_user): skipped by its length
@@ -702,7 +754,7 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
           if (r.pos < end && bytes[r.pos]! < 0x80) {
             advance(bytes[r.pos++]!);
           } else {
-            const adv = r.ulebBig("the DW_LNS_advance_pc operand");
+            const adv = r.ulebBig('the DW_LNS_advance_pc operand');
             if (adv <= 0xffffffffn) advance(Number(adv));
             else {
               // beyond 32 bits (a producer wrapping the address around): exact BigInt arithmetic
@@ -716,15 +768,15 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
           break;
         }
         case C.DW_LNS_advance_line: {
-          const delta = r.sleb("the DW_LNS_advance_line operand");
+          const delta = r.sleb('the DW_LNS_advance_line operand');
           line = (line + (delta % TWO_32)) >>> 0;
           break;
         }
         case C.DW_LNS_set_file:
-          file = r.uleb("the DW_LNS_set_file operand");
+          file = r.uleb('the DW_LNS_set_file operand');
           break;
         case C.DW_LNS_set_column:
-          column = r.uleb("the DW_LNS_set_column operand");
+          column = r.uleb('the DW_LNS_set_column operand');
           break;
         case C.DW_LNS_negate_stmt:
           isStmt = !isStmt;
@@ -735,14 +787,14 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
         case C.DW_LNS_const_add_pc:
           // "advances the address and op_index registers by the increments corresponding
           //  to special opcode 255."
-          if (lineRange === 0) requireLineRange(at, "DW_LNS_const_add_pc");
+          if (lineRange === 0) requireLineRange(at, 'DW_LNS_const_add_pc');
           advance(Math.floor(((255 - opcodeBase) & 0xff) / lineRange));
           break;
         case C.DW_LNS_fixed_advance_pc:
           // "takes a single uhalf (unencoded) operand and adds it to the address register of
           //  the state machine and sets the op_index register to 0. … It also does not
           //  multiply the operand by the minimum_instruction_length field of the header."
-          delta += r.u16("the DW_LNS_fixed_advance_pc operand");
+          delta += r.u16('the DW_LNS_fixed_advance_pc operand');
           if (delta > DELTA_LIMIT) fold();
           opIndex = 0;
           break;
@@ -753,7 +805,7 @@ function runProgram(sections: DwarfSections, debugLine: DwarfSectionData, header
           epilogueBegin = true;
           break;
         case C.DW_LNS_set_isa:
-          isa = r.uleb("the DW_LNS_set_isa operand");
+          isa = r.uleb('the DW_LNS_set_isa operand');
           break;
         default: {
           // "By increasing opcode_base, and adding elements to this array, new standard

@@ -4,11 +4,11 @@
 // and base address selection entries). Each range is tied to its code section:
 // through the relocation of its start address, else of the base address.
 
-import { ByteReader, describe, type What } from "../bytes.js";
-import { debugRngListsOffset, type DebugAddrOffset, type DebugRangesOffset, type DebugRngListsOffset } from "../offsets.js";
-import { addressRange, readAddressOperand, type AddressRange, type DebugAddr, type DwarfAddress } from "./addr.js";
-import * as C from "./constants.js";
-import { sectionReader, type DwarfSectionData, type DwarfSections } from "./sections.js";
+import { type ByteReader, describe, type What } from '../bytes.js';
+import { debugRngListsOffset, type DebugAddrOffset, type DebugRangesOffset, type DebugRngListsOffset } from '../offsets.js';
+import { addressRange, readAddressOperand, type AddressRange, type DebugAddr, type DwarfAddress } from './addr.js';
+import * as C from './constants.js';
+import { sectionReader, type DwarfSectionData, type DwarfSections } from './sections.js';
 
 /** What reading a unit's range list depends on. */
 export interface RangeListContext {
@@ -23,7 +23,6 @@ export interface RangeListContext {
 
 const U64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
-
 /** `.debug_rnglists` (DWARF 5). */
 export class DebugRngLists {
   private readonly sections: DwarfSections;
@@ -32,7 +31,7 @@ export class DebugRngLists {
 
   constructor(sections: DwarfSections) {
     this.sections = sections;
-    ({ data: this.data, reader: this.reader } = sectionReader(sections, ".debug_rnglists"));
+    ({ data: this.data, reader: this.reader } = sectionReader(sections, '.debug_rnglists'));
   }
 
   /**
@@ -43,7 +42,12 @@ export class DebugRngLists {
     const r = this.reader;
     const at = base + index * offsetSize;
     if (!(at >= 0 && at + offsetSize <= r.end)) {
-      r.fail(() => `${describe(what)}: range list index ${index} from DW_AT_rnglists_base 0x${base.toString(16)} inside .debug_rnglists (size 0x${r.end.toString(16)})`, `entry at 0x${at.toString(16)}`, Math.max(0, Math.min(base, r.end)));
+      r.fail(
+        () =>
+          `${describe(what)}: range list index ${index} from DW_AT_rnglists_base 0x${base.toString(16)} inside .debug_rnglists (size 0x${r.end.toString(16)})`,
+        `entry at 0x${at.toString(16)}`,
+        Math.max(0, Math.min(base, r.end)),
+      );
     }
     r.pos = at;
     return debugRngListsOffset(base + r.offsetSized(offsetSize, what));
@@ -58,15 +62,20 @@ export class DebugRngLists {
   read(offset: DebugRngListsOffset, ctx: RangeListContext, what: What): AddressRange[] {
     const sections = this.sections;
     const r = this.reader;
-    if (this.data === undefined) r.fail(() => `${describe(what)}: a .debug_rnglists section`, "none", 0);
+    if (this.data === undefined) r.fail(() => `${describe(what)}: a .debug_rnglists section`, 'none', 0);
     const data = this.data!;
-    if (!(offset >= 0 && offset < r.end)) r.fail(() => `${describe(what)}: a range list offset inside .debug_rnglists (size 0x${r.end.toString(16)})`, `0x${offset.toString(16)}`, 0);
+    if (!(offset >= 0 && offset < r.end))
+      r.fail(
+        () => `${describe(what)}: a range list offset inside .debug_rnglists (size 0x${r.end.toString(16)})`,
+        `0x${offset.toString(16)}`,
+        0,
+      );
     r.pos = offset;
     let base = ctx.base;
     const out: AddressRange[] = [];
     const addrx = (w: string): DwarfAddress => {
       const index = r.uleb(w);
-      if (ctx.addrBase === undefined) r.fail(`${w}: a DW_AT_addr_base in the unit`, "none");
+      if (ctx.addrBase === undefined) r.fail(`${w}: a DW_AT_addr_base in the unit`, 'none');
       return ctx.debugAddr.get(ctx.addrBase!, index, ctx.addressSize, w);
     };
     const bySection = (start: DwarfAddress, end: bigint): void => {
@@ -74,44 +83,44 @@ export class DebugRngLists {
     };
     for (;;) {
       const at = r.pos;
-      const kind = r.u8("a DW_RLE_* entry kind");
+      const kind = r.u8('a DW_RLE_* entry kind');
       switch (kind) {
         case C.DW_RLE_end_of_list:
           return out;
         case C.DW_RLE_base_addressx:
-          base = addrx("the index of DW_RLE_base_addressx");
+          base = addrx('the index of DW_RLE_base_addressx');
           break;
         case C.DW_RLE_startx_endx: {
-          const s = addrx("the start index of DW_RLE_startx_endx");
-          const e = addrx("the end index of DW_RLE_startx_endx");
+          const s = addrx('the start index of DW_RLE_startx_endx');
+          const e = addrx('the end index of DW_RLE_startx_endx');
           bySection(s, e.value);
           break;
         }
         case C.DW_RLE_startx_length: {
-          const s = addrx("the start index of DW_RLE_startx_length");
-          const len = r.ulebBig("the length of DW_RLE_startx_length");
+          const s = addrx('the start index of DW_RLE_startx_length');
+          const len = r.ulebBig('the length of DW_RLE_startx_length');
           bySection(s, U64(s.value + len));
           break;
         }
         case C.DW_RLE_offset_pair: {
-          const a = r.ulebBig("the start offset of DW_RLE_offset_pair");
-          const b = r.ulebBig("the end offset of DW_RLE_offset_pair");
+          const a = r.ulebBig('the start offset of DW_RLE_offset_pair');
+          const b = r.ulebBig('the end offset of DW_RLE_offset_pair');
           const bv = base?.value ?? 0n;
           bySection({ value: U64(bv + a), section: base?.section }, U64(bv + b));
           break;
         }
         case C.DW_RLE_base_address:
-          base = readAddressOperand(sections, data, r, ctx.addressSize, "the address of DW_RLE_base_address");
+          base = readAddressOperand(sections, data, r, ctx.addressSize, 'the address of DW_RLE_base_address');
           break;
         case C.DW_RLE_start_end: {
-          const s = readAddressOperand(sections, data, r, ctx.addressSize, "the start address of DW_RLE_start_end");
-          const e = r.uSized(ctx.addressSize, "the end address of DW_RLE_start_end");
+          const s = readAddressOperand(sections, data, r, ctx.addressSize, 'the start address of DW_RLE_start_end');
+          const e = r.uSized(ctx.addressSize, 'the end address of DW_RLE_start_end');
           bySection(s, e);
           break;
         }
         case C.DW_RLE_start_length: {
-          const s = readAddressOperand(sections, data, r, ctx.addressSize, "the start address of DW_RLE_start_length");
-          const len = r.ulebBig("the length of DW_RLE_start_length");
+          const s = readAddressOperand(sections, data, r, ctx.addressSize, 'the start address of DW_RLE_start_length');
+          const len = r.ulebBig('the length of DW_RLE_start_length');
           bySection(s, U64(s.value + len));
           break;
         }
@@ -130,7 +139,7 @@ export class DebugRanges {
 
   constructor(sections: DwarfSections) {
     this.sections = sections;
-    ({ data: this.data, reader: this.reader } = sectionReader(sections, ".debug_ranges"));
+    ({ data: this.data, reader: this.reader } = sectionReader(sections, '.debug_ranges'));
   }
 
   /**
@@ -142,9 +151,14 @@ export class DebugRanges {
   read(offset: DebugRangesOffset, ctx: RangeListContext, what: What): AddressRange[] {
     const sections = this.sections;
     const r = this.reader;
-    if (this.data === undefined) r.fail(() => `${describe(what)}: a .debug_ranges section`, "none", 0);
+    if (this.data === undefined) r.fail(() => `${describe(what)}: a .debug_ranges section`, 'none', 0);
     const data = this.data!;
-    if (!(offset >= 0 && offset < r.end)) r.fail(() => `${describe(what)}: a range list offset inside .debug_ranges (size 0x${r.end.toString(16)})`, `0x${offset.toString(16)}`, 0);
+    if (!(offset >= 0 && offset < r.end))
+      r.fail(
+        () => `${describe(what)}: a range list offset inside .debug_ranges (size 0x${r.end.toString(16)})`,
+        `0x${offset.toString(16)}`,
+        0,
+      );
     r.pos = offset;
     const size = ctx.addressSize;
     const maxAddress = (1n << BigInt(size * 8)) - 1n;
@@ -152,9 +166,9 @@ export class DebugRanges {
     const out: AddressRange[] = [];
     for (;;) {
       const beginAt = r.pos;
-      const a = r.uSized(size, "the beginning address of a range list entry");
+      const a = r.uSized(size, 'the beginning address of a range list entry');
       const endAt = r.pos;
-      const b = r.uSized(size, "the ending address of a range list entry");
+      const b = r.uSized(size, 'the ending address of a range list entry');
       // as LLVM reads it: two zeros end the list even when they were written by relocations
       if (a === 0n && b === 0n) return out;
       if (a === maxAddress) {
@@ -163,7 +177,11 @@ export class DebugRanges {
       }
       const bv = base?.value ?? 0n;
       const begin = U64(bv + a);
-      const section = sections.elf.isRelocatable ? (data.targetAt(beginAt) !== undefined ? sections.codeSectionOf(data, beginAt, a) : base?.section) : sections.codeSectionOf(data, undefined, begin);
+      const section = sections.elf.isRelocatable
+        ? data.targetAt(beginAt) !== undefined
+          ? sections.codeSectionOf(data, beginAt, a)
+          : base?.section
+        : sections.codeSectionOf(data, undefined, begin);
       out.push(addressRange(section, begin, U64(bv + b)));
     }
   }

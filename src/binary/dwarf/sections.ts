@@ -4,12 +4,12 @@
 // section to the code section it lies in (through the relocation of that
 // operand in ET_REL files, through section address ranges in linked images).
 
-import { ByteReader } from "../bytes.js";
-import type { ElfFile } from "../elf/file.js";
-import { DwarfError } from "../errors.js";
-import type { RelocationTarget, SkippedRelocation } from "../elf/relocations.js";
-import type { SectionIndex } from "../offsets.js";
-import { DebugLineStr, DebugStr } from "./str.js";
+import { ByteReader } from '../bytes.js';
+import type { ElfFile } from '../elf/file.js';
+import { DwarfError } from '../errors.js';
+import type { RelocationTarget, SkippedRelocation } from '../elf/relocations.js';
+import type { SectionIndex } from '../offsets.js';
+import { DebugLineStr, DebugStr } from './str.js';
 
 /** A code (or data) section that DWARF addresses point into. */
 export interface CodeSection {
@@ -68,15 +68,15 @@ export class DwarfSections {
   }
 
   get debugLine(): DwarfSectionData | undefined {
-    return this.section(".debug_line");
+    return this.section('.debug_line');
   }
 
   get debugStr(): DebugStr {
-    return (this.strCache ??= new DebugStr(this.section(".debug_str")?.bytes, this.file));
+    return (this.strCache ??= new DebugStr(this.section('.debug_str')?.bytes, this.file));
   }
 
   get debugLineStr(): DebugLineStr {
-    return (this.lineStrCache ??= new DebugLineStr(this.section(".debug_line_str")?.bytes, this.file));
+    return (this.lineStrCache ??= new DebugLineStr(this.section('.debug_line_str')?.bytes, this.file));
   }
 
   /**

@@ -95,37 +95,37 @@ export const R_X86_64_GOTPCRELX = 41;
 export const R_X86_64_REX_GOTPCRELX = 42;
 
 const RELOC_NAMES: Record<number, string> = {
-  0: "R_X86_64_NONE",
-  1: "R_X86_64_64",
-  2: "R_X86_64_PC32",
-  3: "R_X86_64_GOT32",
-  4: "R_X86_64_PLT32",
-  5: "R_X86_64_COPY",
-  6: "R_X86_64_GLOB_DAT",
-  7: "R_X86_64_JUMP_SLOT",
-  8: "R_X86_64_RELATIVE",
-  9: "R_X86_64_GOTPCREL",
-  10: "R_X86_64_32",
-  11: "R_X86_64_32S",
-  12: "R_X86_64_16",
-  13: "R_X86_64_PC16",
-  14: "R_X86_64_8",
-  15: "R_X86_64_PC8",
-  16: "R_X86_64_DTPMOD64",
-  17: "R_X86_64_DTPOFF64",
-  18: "R_X86_64_TPOFF64",
-  19: "R_X86_64_TLSGD",
-  20: "R_X86_64_TLSLD",
-  21: "R_X86_64_DTPOFF32",
-  22: "R_X86_64_GOTTPOFF",
-  23: "R_X86_64_TPOFF32",
-  24: "R_X86_64_PC64",
-  25: "R_X86_64_GOTOFF64",
-  26: "R_X86_64_GOTPC32",
-  32: "R_X86_64_SIZE32",
-  33: "R_X86_64_SIZE64",
-  41: "R_X86_64_GOTPCRELX",
-  42: "R_X86_64_REX_GOTPCRELX",
+  0: 'R_X86_64_NONE',
+  1: 'R_X86_64_64',
+  2: 'R_X86_64_PC32',
+  3: 'R_X86_64_GOT32',
+  4: 'R_X86_64_PLT32',
+  5: 'R_X86_64_COPY',
+  6: 'R_X86_64_GLOB_DAT',
+  7: 'R_X86_64_JUMP_SLOT',
+  8: 'R_X86_64_RELATIVE',
+  9: 'R_X86_64_GOTPCREL',
+  10: 'R_X86_64_32',
+  11: 'R_X86_64_32S',
+  12: 'R_X86_64_16',
+  13: 'R_X86_64_PC16',
+  14: 'R_X86_64_8',
+  15: 'R_X86_64_PC8',
+  16: 'R_X86_64_DTPMOD64',
+  17: 'R_X86_64_DTPOFF64',
+  18: 'R_X86_64_TPOFF64',
+  19: 'R_X86_64_TLSGD',
+  20: 'R_X86_64_TLSLD',
+  21: 'R_X86_64_DTPOFF32',
+  22: 'R_X86_64_GOTTPOFF',
+  23: 'R_X86_64_TPOFF32',
+  24: 'R_X86_64_PC64',
+  25: 'R_X86_64_GOTOFF64',
+  26: 'R_X86_64_GOTPC32',
+  32: 'R_X86_64_SIZE32',
+  33: 'R_X86_64_SIZE64',
+  41: 'R_X86_64_GOTPCRELX',
+  42: 'R_X86_64_REX_GOTPCRELX',
 };
 
 /** The psABI name of an x86-64 relocation type ("R_X86_64_PC32"), or "R_X86_64_<n>" if unknown. */
@@ -133,9 +133,18 @@ export function relocationTypeName(type: number): string {
   return RELOC_NAMES[type] ?? `R_X86_64_<${type}>`;
 }
 
-const SYM_TYPE_NAMES: Record<number, string> = { 0: "NOTYPE", 1: "OBJECT", 2: "FUNC", 3: "SECTION", 4: "FILE", 5: "COMMON", 6: "TLS", 10: "IFUNC" };
-const SYM_BIND_NAMES: Record<number, string> = { 0: "LOCAL", 1: "GLOBAL", 2: "WEAK", 10: "UNIQUE" };
-const SYM_VIS_NAMES = ["DEFAULT", "INTERNAL", "HIDDEN", "PROTECTED"] as const;
+const SYM_TYPE_NAMES: Record<number, string> = {
+  0: 'NOTYPE',
+  1: 'OBJECT',
+  2: 'FUNC',
+  3: 'SECTION',
+  4: 'FILE',
+  5: 'COMMON',
+  6: 'TLS',
+  10: 'IFUNC',
+};
+const SYM_BIND_NAMES: Record<number, string> = { 0: 'LOCAL', 1: 'GLOBAL', 2: 'WEAK', 10: 'UNIQUE' };
+const SYM_VIS_NAMES = ['DEFAULT', 'INTERNAL', 'HIDDEN', 'PROTECTED'] as const;
 
 /** The name llvm-readelf prints for a symbol type ("FUNC", "OBJECT", …). */
 export function symbolTypeName(type: number): string {
@@ -153,23 +162,23 @@ export function symbolVisibilityName(visibility: number): string {
 }
 
 const SECTION_TYPE_NAMES: Record<number, string> = {
-  0: "NULL",
-  1: "PROGBITS",
-  2: "SYMTAB",
-  3: "STRTAB",
-  4: "RELA",
-  5: "HASH",
-  6: "DYNAMIC",
-  7: "NOTE",
-  8: "NOBITS",
-  9: "REL",
-  11: "DYNSYM",
-  14: "INIT_ARRAY",
-  15: "FINI_ARRAY",
-  16: "PREINIT_ARRAY",
-  17: "GROUP",
-  18: "SYMTAB_SHNDX",
-  0x6fff4c03: "LLVM_ADDRSIG",
+  0: 'NULL',
+  1: 'PROGBITS',
+  2: 'SYMTAB',
+  3: 'STRTAB',
+  4: 'RELA',
+  5: 'HASH',
+  6: 'DYNAMIC',
+  7: 'NOTE',
+  8: 'NOBITS',
+  9: 'REL',
+  11: 'DYNSYM',
+  14: 'INIT_ARRAY',
+  15: 'FINI_ARRAY',
+  16: 'PREINIT_ARRAY',
+  17: 'GROUP',
+  18: 'SYMTAB_SHNDX',
+  0x6fff4c03: 'LLVM_ADDRSIG',
 };
 
 /** The name llvm-readelf prints for a section type ("PROGBITS", "RELA", …), or the number in hex. */

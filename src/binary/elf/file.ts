@@ -3,16 +3,16 @@
 // ElfFile object that hands out section contents (decompressed when
 // SHF_COMPRESSED), symbols and relocations on demand (lazily, cached).
 
-import { ByteReader } from "../bytes.js";
-import { ElfError } from "../errors.js";
-import { sectionIndex } from "../offsets.js";
-import { decompressSection } from "./compression.js";
-import { ET_CORE, ET_DYN, ET_EXEC, ET_REL, SHF_ALLOC, SHF_COMPRESSED, SHN_XINDEX, SHT_NOBITS, SHT_NULL } from "./constants.js";
-import { applyRelocations, readRelocations, type ApplyOptions, type RelocatedSection, type Relocation } from "./relocations.js";
-import { readSymbols, type ElfSymbol } from "./symbols.js";
-import type { ElfHeader, ElfSection } from "./types.js";
+import { ByteReader } from '../bytes.js';
+import { ElfError } from '../errors.js';
+import { sectionIndex } from '../offsets.js';
+import { decompressSection } from './compression.js';
+import { ET_CORE, ET_DYN, ET_EXEC, ET_REL, SHF_ALLOC, SHF_COMPRESSED, SHN_XINDEX, SHT_NOBITS, SHT_NULL } from './constants.js';
+import { applyRelocations, readRelocations, type ApplyOptions, type RelocatedSection, type Relocation } from './relocations.js';
+import { readSymbols, type ElfSymbol } from './symbols.js';
+import type { ElfHeader, ElfSection } from './types.js';
 
-export type { ElfHeader, ElfSection } from "./types.js";
+export type { ElfHeader, ElfSection } from './types.js';
 
 const ELF64_EHDR_SIZE = 64;
 const ELF64_SHDR_SIZE = 64;
@@ -60,7 +60,7 @@ export class ElfFile {
   }
 
   /** The section at `index`; throws an ElfError naming `what` if there is none. */
-  section(index: number, what = "a section index"): ElfSection {
+  section(index: number, what = 'a section index'): ElfSection {
     const s = this.sections[index];
     if (s === undefined || !Number.isInteger(index)) {
       throw new ElfError({ file: this.file, expected: `${what} below ${this.sections.length}`, found: String(index) });
@@ -102,7 +102,8 @@ export class ElfFile {
     const cached = this.dataCache.get(section.index);
     if (cached) return cached;
     const raw = this.rawSectionData(section);
-    const data = (section.flags & SHF_COMPRESSED) !== 0n && section.type !== SHT_NOBITS ? decompressSection(raw, this.file, section.name) : raw;
+    const data =
+      (section.flags & SHF_COMPRESSED) !== 0n && section.type !== SHT_NOBITS ? decompressSection(raw, this.file, section.name) : raw;
     this.dataCache.set(section.index, data);
     return data;
   }
@@ -181,71 +182,75 @@ export class ElfFile {
  * @param filename used in error messages
  * @throws ElfError on any malformed or unsupported header or section table
  */
-export function readElf(bytes: Uint8Array, filename = "<memory>"): ElfFile {
+export function readElf(bytes: Uint8Array, filename = '<memory>'): ElfFile {
   const r = new ByteReader(bytes, filename, undefined, ElfError);
   const fail = (expected: string, found?: string, offset?: number): never => {
     throw new ElfError({ file: filename, offset, expected, found });
   };
-  if (bytes.length < 16) fail("an ELF identification of 16 bytes", `${bytes.length} byte(s)`, 0);
+  if (bytes.length < 16) fail('an ELF identification of 16 bytes', `${bytes.length} byte(s)`, 0);
   if (bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
-    fail("the ELF magic 7f 45 4c 46", Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" "), 0);
+    fail('the ELF magic 7f 45 4c 46', Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' '), 0);
   }
-  if (bytes[4] !== 2) fail("ELFCLASS64 (2)", `EI_CLASS ${bytes[4]}`, 4);
-  if (bytes[5] !== 1) fail("ELFDATA2LSB (1, little-endian)", `EI_DATA ${bytes[5]}`, 5);
-  if (bytes[6] !== 1) fail("EV_CURRENT (1)", `EI_VERSION ${bytes[6]}`, 6);
+  if (bytes[4] !== 2) fail('ELFCLASS64 (2)', `EI_CLASS ${bytes[4]}`, 4);
+  if (bytes[5] !== 1) fail('ELFDATA2LSB (1, little-endian)', `EI_DATA ${bytes[5]}`, 5);
+  if (bytes[6] !== 1) fail('EV_CURRENT (1)', `EI_VERSION ${bytes[6]}`, 6);
   const osabi = bytes[7]!;
-  r.seek(16, "the ELF header");
-  r.need(ELF64_EHDR_SIZE - 16, "an ELF64 header of 64 bytes");
-  const type = r.u16("e_type");
-  const machine = r.u16("e_machine");
-  const version = r.u32("e_version");
-  const entry = r.u64("e_entry");
-  const phoff = r.u64n("e_phoff");
-  const shoff = r.u64n("e_shoff");
-  const flags = r.u32("e_flags");
-  const ehsize = r.u16("e_ehsize");
-  const phentsize = r.u16("e_phentsize");
-  const phnum = r.u16("e_phnum");
-  const shentsize = r.u16("e_shentsize");
-  let shnum = r.u16("e_shnum");
-  let shstrndx = r.u16("e_shstrndx");
+  r.seek(16, 'the ELF header');
+  r.need(ELF64_EHDR_SIZE - 16, 'an ELF64 header of 64 bytes');
+  const type = r.u16('e_type');
+  const machine = r.u16('e_machine');
+  const version = r.u32('e_version');
+  const entry = r.u64('e_entry');
+  const phoff = r.u64n('e_phoff');
+  const shoff = r.u64n('e_shoff');
+  const flags = r.u32('e_flags');
+  const ehsize = r.u16('e_ehsize');
+  const phentsize = r.u16('e_phentsize');
+  const phnum = r.u16('e_phnum');
+  const shentsize = r.u16('e_shentsize');
+  let shnum = r.u16('e_shnum');
+  let shstrndx = r.u16('e_shstrndx');
   if (type !== ET_REL && type !== ET_EXEC && type !== ET_DYN) {
-    fail("e_type ET_REL (1), ET_EXEC (2) or ET_DYN (3)", type === ET_CORE ? "ET_CORE (4)" : `e_type ${type}`, 16);
+    fail('e_type ET_REL (1), ET_EXEC (2) or ET_DYN (3)', type === ET_CORE ? 'ET_CORE (4)' : `e_type ${type}`, 16);
   }
 
   const sections: ElfSection[] = [];
   if (shoff !== 0) {
     if (shentsize !== ELF64_SHDR_SIZE) fail(`e_shentsize ${ELF64_SHDR_SIZE}`, `${shentsize}`, 58);
-    if (shoff + ELF64_SHDR_SIZE > bytes.length) fail("a section header table inside the file", `e_shoff ${hex(shoff)}`, 40);
+    if (shoff + ELF64_SHDR_SIZE > bytes.length) fail('a section header table inside the file', `e_shoff ${hex(shoff)}`, 40);
     // gABI extended numbering: "If the number of sections is greater than or equal to
     // SHN_LORESERVE (0xff00), e_shnum has the value SHN_UNDEF (0) and the actual number
     // of section header table entries is contained in the sh_size field of the section
     // header at index 0"; likewise e_shstrndx == SHN_XINDEX defers to section 0's sh_link.
     const s0 = new ByteReader(bytes, filename, undefined, ElfError, shoff);
-    s0.skip(32, "section header 0");
-    const size0 = s0.u64n("sh_size of section header 0");
-    const link0 = s0.u32("sh_link of section header 0");
+    s0.skip(32, 'section header 0');
+    const size0 = s0.u64n('sh_size of section header 0');
+    const link0 = s0.u32('sh_link of section header 0');
     if (shnum === 0) shnum = size0;
     if (shstrndx === SHN_XINDEX) shstrndx = link0;
-    if (shnum === 0) fail("at least one section header when e_shoff is set", "0", 60);
+    if (shnum === 0) fail('at least one section header when e_shoff is set', '0', 60);
     if (shoff + shnum * ELF64_SHDR_SIZE > bytes.length) {
-      fail(`a section header table of ${shnum} entries inside the file`, `it ends at ${hex(shoff + shnum * ELF64_SHDR_SIZE)}, file size ${hex(bytes.length)}`, 40);
+      fail(
+        `a section header table of ${shnum} entries inside the file`,
+        `it ends at ${hex(shoff + shnum * ELF64_SHDR_SIZE)}, file size ${hex(bytes.length)}`,
+        40,
+      );
     }
-    const raw: Array<Omit<ElfSection, "name">> = [];
+    const raw: Array<Omit<ElfSection, 'name'>> = [];
     const h = new ByteReader(bytes, filename, undefined, ElfError, shoff);
     for (let i = 0; i < shnum; i++) {
       raw.push({
         index: sectionIndex(i),
-        nameOffset: h.u32("sh_name"),
-        type: h.u32("sh_type"),
-        flags: h.u64("sh_flags"),
-        addr: h.u64("sh_addr"),
-        offset: h.u64n("sh_offset"),
-        size: h.u64n("sh_size"),
-        link: h.u32("sh_link"),
-        info: h.u32("sh_info"),
-        addralign: h.u64("sh_addralign"),
-        entsize: h.u64n("sh_entsize"),
+        nameOffset: h.u32('sh_name'),
+        type: h.u32('sh_type'),
+        flags: h.u64('sh_flags'),
+        addr: h.u64('sh_addr'),
+        offset: h.u64n('sh_offset'),
+        size: h.u64n('sh_size'),
+        link: h.u32('sh_link'),
+        info: h.u32('sh_info'),
+        addralign: h.u64('sh_addralign'),
+        entsize: h.u64n('sh_entsize'),
       });
     }
     let names: ByteReader | undefined;
@@ -255,12 +260,16 @@ export function readElf(bytes: Uint8Array, filename = "<memory>"): ElfFile {
       }
       const st = raw[shstrndx]!;
       if (st.type === SHT_NOBITS || st.offset + st.size > bytes.length || st.offset + st.size < st.offset) {
-        fail(`the section-name string table (section ${shstrndx}) inside the file`, `sh_offset ${hex(st.offset)} sh_size ${hex(st.size)}`, shoff + shstrndx * ELF64_SHDR_SIZE);
+        fail(
+          `the section-name string table (section ${shstrndx}) inside the file`,
+          `sh_offset ${hex(st.offset)} sh_size ${hex(st.size)}`,
+          shoff + shstrndx * ELF64_SHDR_SIZE,
+        );
       }
-      names = new ByteReader(bytes.subarray(st.offset, st.offset + st.size), filename, "section-name string table", ElfError);
+      names = new ByteReader(bytes.subarray(st.offset, st.offset + st.size), filename, 'section-name string table', ElfError);
     }
     for (const s of raw) {
-      let name = "";
+      let name = '';
       if (names !== undefined && (s.nameOffset !== 0 || s.type !== SHT_NULL)) {
         names.seek(s.nameOffset, `the name of section ${s.index} inside the section-name string table`);
         name = names.cstr(`the name of section ${s.index}`);
@@ -268,6 +277,21 @@ export function readElf(bytes: Uint8Array, filename = "<memory>"): ElfFile {
       sections.push({ ...s, name });
     }
   }
-  const header: ElfHeader = { osabi, type, machine, version, entry, phoff, shoff, flags, ehsize, phentsize, phnum, shentsize, shnum: sections.length, shstrndx };
+  const header: ElfHeader = {
+    osabi,
+    type,
+    machine,
+    version,
+    entry,
+    phoff,
+    shoff,
+    flags,
+    ehsize,
+    phentsize,
+    phnum,
+    shentsize,
+    shnum: sections.length,
+    shstrndx,
+  };
   return new ElfFile(filename, bytes, header, sections);
 }

@@ -4,9 +4,9 @@
 // place the symbol and section it resolved against, and recording (or, in
 // strict mode, refusing) relocation types it does not know.
 
-import { ByteReader } from "../bytes.js";
-import { ElfError } from "../errors.js";
-import { sectionIndex, type SectionIndex } from "../offsets.js";
+import { ByteReader } from '../bytes.js';
+import { ElfError } from '../errors.js';
+import { sectionIndex, type SectionIndex } from '../offsets.js';
 import {
   EM_X86_64,
   ET_REL,
@@ -28,9 +28,9 @@ import {
   SHT_RELA,
   SHT_SYMTAB,
   relocationTypeName,
-} from "./constants.js";
-import type { ElfImage, ElfSection } from "./types.js";
-import { isDefinedInSection, SymbolCoreReader } from "./symbols.js";
+} from './constants.js';
+import type { ElfImage, ElfSection } from './types.js';
+import { isDefinedInSection, SymbolCoreReader } from './symbols.js';
 
 /** One Elf64_Rela (or Elf64_Rel) entry. */
 export interface Relocation {
@@ -90,7 +90,7 @@ export function readRelocations(elf: ElfImage, relSection: ElfSection): Relocati
   const fail = (expected: string, found?: string, offset?: number): never => {
     throw new ElfError({ file: elf.file, section: relSection.name, offset, expected, found });
   };
-  if (!rela && relSection.type !== SHT_REL) fail("an SHT_RELA or SHT_REL section", `sh_type ${relSection.type}`);
+  if (!rela && relSection.type !== SHT_REL) fail('an SHT_RELA or SHT_REL section', `sh_type ${relSection.type}`);
   const entsize = rela ? ELF64_RELA_SIZE : ELF64_REL_SIZE;
   if (relSection.entsize !== entsize) fail(`sh_entsize ${entsize}`, `${relSection.entsize}`);
   const data = elf.sectionData(relSection);
@@ -99,10 +99,10 @@ export function readRelocations(elf: ElfImage, relSection: ElfSection): Relocati
   const n = data.length / entsize;
   const out: Relocation[] = new Array(n);
   for (let i = 0; i < n; i++) {
-    const offset = r.u64("r_offset");
-    const type = r.u32("ELF64_R_TYPE(r_info)");
-    const symbolIndex = r.u32("ELF64_R_SYM(r_info)");
-    const addend = rela ? r.i64("r_addend") : undefined;
+    const offset = r.u64('r_offset');
+    const type = r.u32('ELF64_R_TYPE(r_info)');
+    const symbolIndex = r.u32('ELF64_R_SYM(r_info)');
+    const addend = rela ? r.i64('r_addend') : undefined;
     out[i] = { offset, type, symbolIndex, addend };
   }
   return out;
@@ -182,7 +182,12 @@ export function applyRelocations(elf: RelocatableImage, section: ElfSection, opt
     return { section, bytes: original, applied, skipped, targetAt: (o) => targets.get(o) };
   }
   if (elf.header.machine !== EM_X86_64) {
-    throw new ElfError({ file: elf.file, section: section.name, expected: "EM_X86_64 (62) relocations", found: `e_machine ${elf.header.machine}` });
+    throw new ElfError({
+      file: elf.file,
+      section: section.name,
+      expected: 'EM_X86_64 (62) relocations',
+      found: `e_machine ${elf.header.machine}`,
+    });
   }
   const bytes = new Uint8Array(original);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -194,7 +199,7 @@ export function applyRelocations(elf: RelocatableImage, section: ElfSection, opt
     };
     const symtabSection = elf.section(rs.link, `sh_link of ${rs.name} (its symbol table)`);
     if (symtabSection.type !== SHT_SYMTAB && symtabSection.type !== SHT_DYNSYM) {
-      fail("sh_link naming an SHT_SYMTAB or SHT_DYNSYM section", `section ${symtabSection.index} ${symtabSection.name}`, 0);
+      fail('sh_link naming an SHT_SYMTAB or SHT_DYNSYM section', `section ${symtabSection.index} ${symtabSection.name}`, 0);
     }
     const symbols = new SymbolCoreReader(elf, symtabSection);
     const relocs = elf.relocations(rs);
@@ -204,13 +209,28 @@ export function applyRelocations(elf: RelocatableImage, section: ElfSection, opt
       const kind = APPLIED[rel.type];
       if (kind === undefined) {
         const typeName = relocationTypeName(rel.type);
-        if (options.strict) fail(`a relocation type this reader applies (R_X86_64_64, _32, _32S, _16, _8, _PC64, _PC32, _PLT32, _PC16, _PC8, _DTPOFF32/64)`, typeName, i);
-        skipped.push({ relocationSection: rs.name, index: i, relocation: rel, typeName, reason: `${typeName} is not applied by this reader` });
+        if (options.strict)
+          fail(
+            `a relocation type this reader applies (R_X86_64_64, _32, _32S, _16, _8, _PC64, _PC32, _PLT32, _PC16, _PC8, _DTPOFF32/64)`,
+            typeName,
+            i,
+          );
+        skipped.push({
+          relocationSection: rs.name,
+          index: i,
+          relocation: rel,
+          typeName,
+          reason: `${typeName} is not applied by this reader`,
+        });
         continue;
       }
       const placeBig = relocatable ? rel.offset : rel.offset - section.addr;
       if (placeBig < 0n || placeBig + BigInt(kind.width) > BigInt(bytes.length)) {
-        fail(`r_offset inside ${section.name} (size 0x${bytes.length.toString(16)})`, `0x${rel.offset.toString(16)} for a ${kind.width}-byte ${relocationTypeName(rel.type)}`, i);
+        fail(
+          `r_offset inside ${section.name} (size 0x${bytes.length.toString(16)})`,
+          `0x${rel.offset.toString(16)} for a ${kind.width}-byte ${relocationTypeName(rel.type)}`,
+          i,
+        );
       }
       const place = Number(placeBig);
       const sym = symbols.get(rel.symbolIndex);
@@ -221,7 +241,8 @@ export function applyRelocations(elf: RelocatableImage, section: ElfSection, opt
         target = sectionIndex(sym.sectionIndex);
         if (relocatable) {
           const symSec = elf.sections[sym.sectionIndex];
-          if (symSec === undefined) fail(`symbol ${rel.symbolIndex} defined in an existing section`, `section index ${sym.sectionIndex}`, i);
+          if (symSec === undefined)
+            fail(`symbol ${rel.symbolIndex} defined in an existing section`, `section index ${sym.sectionIndex}`, i);
           s += symSec.addr;
         }
       }

@@ -4,11 +4,11 @@
 // symbol. Several local symbols may share a name (static functions of one
 // name in different scopes, `__already_done` flags, …): nothing is merged.
 
-import { ByteReader } from "../bytes.js";
-import { ElfError } from "../errors.js";
-import { sectionOffset, type SectionOffset } from "../offsets.js";
-import { ET_REL, SHN_LORESERVE, SHN_UNDEF, SHN_XINDEX, SHT_STRTAB, SHT_SYMTAB, SHT_SYMTAB_SHNDX } from "./constants.js";
-import type { ElfImage, ElfSection } from "./types.js";
+import { ByteReader } from '../bytes.js';
+import { ElfError } from '../errors.js';
+import { sectionOffset, type SectionOffset } from '../offsets.js';
+import { ET_REL, SHN_LORESERVE, SHN_UNDEF, SHN_XINDEX, SHT_STRTAB, SHT_SYMTAB, SHT_SYMTAB_SHNDX } from './constants.js';
+import type { ElfImage, ElfSection } from './types.js';
 
 /** One Elf64_Sym. */
 export interface ElfSymbol {
@@ -50,7 +50,7 @@ const ELF64_SYM_SIZE = 24;
  * SHN_UNDEF nor one of the reserved indices SHN_ABS, SHN_COMMON, …; an
  * SHN_XINDEX symbol always is).
  */
-export function isDefinedInSection(sym: Pick<ElfSymbol, "shndx">): boolean {
+export function isDefinedInSection(sym: Pick<ElfSymbol, 'shndx'>): boolean {
   return sym.shndx === SHN_XINDEX || (sym.shndx !== SHN_UNDEF && sym.shndx < SHN_LORESERVE);
 }
 
@@ -71,7 +71,8 @@ export function readSymbolTable(elf: ElfImage, symtab: ElfSection): ElfSymbol[] 
   if (symtab.size % ELF64_SYM_SIZE !== 0) fail(`a size that is a multiple of ${ELF64_SYM_SIZE}`, `${symtab.size}`);
   const data = elf.sectionData(symtab);
   const strtab = elf.section(symtab.link, `sh_link of ${symtab.name} (its string table)`);
-  if (strtab.type !== SHT_STRTAB) fail(`sh_link naming an SHT_STRTAB section`, `section ${strtab.index} ${strtab.name} of type ${strtab.type}`);
+  if (strtab.type !== SHT_STRTAB)
+    fail(`sh_link naming an SHT_STRTAB section`, `section ${strtab.index} ${strtab.name} of type ${strtab.type}`);
   const strings = new ByteReader(elf.sectionData(strtab), file, strtab.name, ElfError);
 
   // SHN_XINDEX: "the actual value is contained in the associated section of type SHT_SYMTAB_SHNDX"
@@ -86,13 +87,13 @@ export function readSymbolTable(elf: ElfImage, symtab: ElfSection): ElfSymbol[] 
   const nameCache = new Map<number, string>();
   for (let i = 0; i < count; i++) {
     const at = r.pos;
-    const nameOffset = r.u32("st_name");
-    const info = r.u8("st_info");
-    const other = r.u8("st_other");
-    const shndx = r.u16("st_shndx");
-    const value = r.u64("st_value");
-    const size = r.u64n("st_size");
-    let name = "";
+    const nameOffset = r.u32('st_name');
+    const info = r.u8('st_info');
+    const other = r.u8('st_other');
+    const shndx = r.u16('st_shndx');
+    const value = r.u64('st_value');
+    const size = r.u64n('st_size');
+    let name = '';
     if (nameOffset !== 0) {
       const cached = nameCache.get(nameOffset);
       if (cached !== undefined) name = cached;
@@ -105,7 +106,7 @@ export function readSymbolTable(elf: ElfImage, symtab: ElfSection): ElfSymbol[] 
     }
     let sectionIndex = shndx;
     if (shndx === SHN_XINDEX) {
-      if (xindex === undefined) return fail(`a ${"SHT_SYMTAB_SHNDX"} section for symbol ${i} with st_shndx SHN_XINDEX`, "none", at);
+      if (xindex === undefined) return fail(`a ${'SHT_SYMTAB_SHNDX'} section for symbol ${i} with st_shndx SHN_XINDEX`, 'none', at);
       xindex.seek(i * 4, `the SHT_SYMTAB_SHNDX entry of symbol ${i}`);
       sectionIndex = xindex.u32(`the SHT_SYMTAB_SHNDX entry of symbol ${i}`);
     }
@@ -155,7 +156,12 @@ export class SymbolCoreReader {
 
   constructor(elf: ElfImage, symtab: ElfSection) {
     if (symtab.entsize !== ELF64_SYM_SIZE || symtab.size % ELF64_SYM_SIZE !== 0) {
-      throw new ElfError({ file: elf.file, section: symtab.name, expected: `sh_entsize ${ELF64_SYM_SIZE} and a size that is a multiple of it`, found: `${symtab.entsize}, ${symtab.size}` });
+      throw new ElfError({
+        file: elf.file,
+        section: symtab.name,
+        expected: `sh_entsize ${ELF64_SYM_SIZE} and a size that is a multiple of it`,
+        found: `${symtab.entsize}, ${symtab.size}`,
+      });
     }
     const data = elf.sectionData(symtab);
     this.r = new ByteReader(data, elf.file, symtab.name, ElfError);
@@ -172,12 +178,13 @@ export class SymbolCoreReader {
     if (c === undefined) {
       const r = this.r;
       r.pos = index * ELF64_SYM_SIZE + 6;
-      const shndx = r.u16("st_shndx");
-      const value = r.u64("st_value");
+      const shndx = r.u16('st_shndx');
+      const value = r.u64('st_value');
       let sectionIndex = shndx;
       if (shndx === SHN_XINDEX) {
         const x = this.x;
-        if (x === undefined) return r.fail(`a SHT_SYMTAB_SHNDX section for symbol ${index} with st_shndx SHN_XINDEX`, "none", index * ELF64_SYM_SIZE);
+        if (x === undefined)
+          return r.fail(`a SHT_SYMTAB_SHNDX section for symbol ${index} with st_shndx SHN_XINDEX`, 'none', index * ELF64_SYM_SIZE);
         x.seek(index * 4, `the SHT_SYMTAB_SHNDX entry of symbol ${index}`);
         sectionIndex = x.u32(`the SHT_SYMTAB_SHNDX entry of symbol ${index}`);
       }

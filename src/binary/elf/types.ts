@@ -2,7 +2,7 @@
 // fields and one section header entry, and the view of a file that the symbol
 // and relocation readers need (so they do not import the ElfFile class that
 // uses them).
-import type { SectionIndex } from "../offsets.js";
+import type { SectionIndex } from '../offsets.js';
 
 /** The ELF header fields src/binary uses (ELF64, little-endian only). */
 export interface ElfHeader {

@@ -6,23 +6,23 @@
 // plain objects shaped like the policy's MemoryOperand, rip-relative targets
 // resolved through the relocation at the displacement in ET_REL objects.
 
-import { Decoder, DecoderOptions, InstructionInfoFactory, Instruction, MemorySizeExt, Mnemonic, OpAccess, Register } from "iced-x86";
-import type { MemoryOperand } from "../../policy/schema.js";
-import { STT_FUNC, STT_SECTION } from "../elf/constants.js";
-import type { ElfFile, ElfSection } from "../elf/file.js";
-import type { Relocation } from "../elf/relocations.js";
-import type { ElfSymbol } from "../elf/symbols.js";
-import { ElfError } from "../errors.js";
-import { sectionOffset, type SectionOffset } from "../offsets.js";
+import { Decoder, DecoderOptions, InstructionInfoFactory, Instruction, MemorySizeExt, Mnemonic, OpAccess, Register } from 'iced-x86';
+import type { MemoryOperand } from '../../policy/schema.js';
+import { STT_FUNC, STT_SECTION } from '../elf/constants.js';
+import type { ElfFile, ElfSection } from '../elf/file.js';
+import type { Relocation } from '../elf/relocations.js';
+import type { ElfSymbol } from '../elf/symbols.js';
+import { ElfError } from '../errors.js';
+import { sectionOffset, type SectionOffset } from '../offsets.js';
 
 /** How an instruction writes memory. */
 export type WriteKind =
   /** an explicit memory destination (mov, add, xchg, cmpxchg, setcc, …) */
-  | "explicit"
+  | 'explicit'
   /** the implicit stack write of push, call, enter, pushf */
-  | "stack"
+  | 'stack'
   /** a string store: stos, movs (es:[rdi]) */
-  | "string";
+  | 'string';
 
 /** One memory write of an instruction. */
 export interface MemoryWrite {
@@ -30,7 +30,7 @@ export interface MemoryWrite {
   readonly operand: MemoryOperand;
   readonly kind: WriteKind;
   /** iced-x86's access: "write", "condWrite" (cmov-like, cmpxchg), "readWrite", "readCondWrite". */
-  readonly access: "write" | "condWrite" | "readWrite" | "readCondWrite";
+  readonly access: 'write' | 'condWrite' | 'readWrite' | 'readCondWrite';
   /** For rep-prefixed string stores: the register holding the element count ("rcx"); the width is then 0. */
   readonly repCount: string | undefined;
   /** The element size of a string store, or the width again for other writes. */
@@ -68,27 +68,36 @@ function reg(r: Register): string | undefined {
   return r === Register.None ? undefined : REGISTER_NAMES[r]?.toLowerCase();
 }
 
-const STRING_STORES = new Set<number>([Mnemonic.Stosb, Mnemonic.Stosw, Mnemonic.Stosd, Mnemonic.Stosq, Mnemonic.Movsb, Mnemonic.Movsw, Mnemonic.Movsd, Mnemonic.Movsq]);
+const STRING_STORES = new Set<number>([
+  Mnemonic.Stosb,
+  Mnemonic.Stosw,
+  Mnemonic.Stosd,
+  Mnemonic.Stosq,
+  Mnemonic.Movsb,
+  Mnemonic.Movsw,
+  Mnemonic.Movsd,
+  Mnemonic.Movsq,
+]);
 const STRING_ELEMENT: Record<string, number> = { b: 1, w: 2, d: 4, q: 8 };
 const STACK_WRITERS = new Set<number>([Mnemonic.Push, Mnemonic.Call, Mnemonic.Pushf, Mnemonic.Pushfq, Mnemonic.Enter]);
 
-function accessName(a: OpAccess): MemoryWrite["access"] | undefined {
+function accessName(a: OpAccess): MemoryWrite['access'] | undefined {
   switch (a) {
     case OpAccess.Write:
-      return "write";
+      return 'write';
     case OpAccess.CondWrite:
-      return "condWrite";
+      return 'condWrite';
     case OpAccess.ReadWrite:
-      return "readWrite";
+      return 'readWrite';
     case OpAccess.ReadCondWrite:
-      return "readCondWrite";
+      return 'readCondWrite';
     default:
       return undefined;
   }
 }
 
 function signedHex(n: bigint): string {
-  return n === 0n ? "" : n < 0n ? `-0x${(-n).toString(16)}` : `+0x${n.toString(16)}`;
+  return n === 0n ? '' : n < 0n ? `-0x${(-n).toString(16)}` : `+0x${n.toString(16)}`;
 }
 
 /** Decodes code sections of one ELF file; relocations of each section are read once. */
@@ -131,7 +140,13 @@ export class CodeDecoder {
     const data = this.elf.sectionData(section);
     const start = symbol.sectionOffset;
     if (start === undefined || start + symbol.size > data.length) {
-      throw new ElfError({ file: this.elf.file, section: section.name, offset: start, expected: `symbol ${symbol.name} (size ${symbol.size}) inside ${section.name} (size 0x${data.length.toString(16)})`, found: `offset ${start === undefined ? "unknown" : `0x${start.toString(16)}`}` });
+      throw new ElfError({
+        file: this.elf.file,
+        section: section.name,
+        offset: start,
+        expected: `symbol ${symbol.name} (size ${symbol.size}) inside ${section.name} (size 0x${data.length.toString(16)})`,
+        found: `offset ${start === undefined ? 'unknown' : `0x${start.toString(16)}`}`,
+      });
     }
     const relocs = this.relocationsOf(section);
     const bytes = data.subarray(start, start + symbol.size);
@@ -147,7 +162,7 @@ export class CodeDecoder {
         const offset = sectionOffset(start + pos);
         const length = instr.length;
         const invalid = instr.isInvalid;
-        const mnemonic = invalid ? "(bad)" : (MNEMONIC_NAMES[instr.mnemonic] ?? "?").toLowerCase();
+        const mnemonic = invalid ? '(bad)' : (MNEMONIC_NAMES[instr.mnemonic] ?? '?').toLowerCase();
         const writes = invalid ? [] : this.writesOf(decoder, instr, start + pos, relocs);
         out.push({ offset, length, mnemonic, writes });
       }
@@ -170,18 +185,18 @@ export class CodeDecoder {
       if (access !== undefined) {
         const stringStore = STRING_STORES.has(mn);
         // iced-x86 gives rep-prefixed string operands an unknown memory size: the element size comes from the mnemonic
-        const elementWidth = stringStore ? STRING_ELEMENT[MNEMONIC_NAMES[mn]!.slice(-1)] ?? 0 : MemorySizeExt.size(m.memorySize);
+        const elementWidth = stringStore ? (STRING_ELEMENT[MNEMONIC_NAMES[mn]!.slice(-1)] ?? 0) : MemorySizeExt.size(m.memorySize);
         const rep = stringStore && (instr.hasRepPrefix || instr.hasRepePrefix || instr.hasRepnePrefix);
-        const kind: WriteKind = stringStore ? "string" : STACK_WRITERS.has(mn) && m.base === Register.RSP ? "stack" : "explicit";
+        const kind: WriteKind = stringStore ? 'string' : STACK_WRITERS.has(mn) && m.base === Register.RSP ? 'stack' : 'explicit';
         const segment = m.segment === Register.FS || m.segment === Register.GS ? reg(m.segment) : undefined;
         // iced-x86 reports a rip-relative operand already resolved (no base, the target as displacement)
-        const ipRel = kind === "explicit" && instr.isIpRelMemoryOperand && m.base === Register.None && m.index === Register.None;
-        const base = ipRel ? "rip" : reg(m.base);
+        const ipRel = kind === 'explicit' && instr.isIpRelMemoryOperand && m.base === Register.None && m.index === Register.None;
+        const base = ipRel ? 'rip' : reg(m.base);
         const index = reg(m.index);
         let displacement = BigInt.asIntN(64, m.displacement);
         let ripTarget: string | undefined;
         let displacementTarget: string | undefined;
-        if (kind === "explicit") {
+        if (kind === 'explicit') {
           if (dispPlace === undefined) {
             const co = decoder.getConstantOffsets(instr);
             dispPlace = co.hasDisplacement ? place + co.displacementOffset : -1;
@@ -208,7 +223,15 @@ export class CodeDecoder {
           width: rep ? 0 : elementWidth,
           ...(rep && elementWidth > 0 ? { repElement: elementWidth } : {}),
         };
-        writes.push({ operand, kind, access, repCount: rep ? "rcx" : undefined, elementWidth, locked: instr.hasLockPrefix || (mn === Mnemonic.Xchg && kind === "explicit"), displacementTarget });
+        writes.push({
+          operand,
+          kind,
+          access,
+          repCount: rep ? 'rcx' : undefined,
+          elementWidth,
+          locked: instr.hasLockPrefix || (mn === Mnemonic.Xchg && kind === 'explicit'),
+          displacementTarget,
+        });
       }
       m.free();
     }
@@ -218,7 +241,13 @@ export class CodeDecoder {
   /** Every STT_FUNC symbol with a size defined in `section` (default: every executable section), in section and address order. */
   functionSymbols(section?: ElfSection): ElfSymbol[] {
     return this.elf.symbols
-      .filter((s) => s.type === STT_FUNC && s.size > 0 && s.sectionOffset !== undefined && (section === undefined ? ((this.elf.sections[s.sectionIndex]?.flags ?? 0n) & 4n) !== 0n : s.sectionIndex === section.index))
+      .filter(
+        (s) =>
+          s.type === STT_FUNC &&
+          s.size > 0 &&
+          s.sectionOffset !== undefined &&
+          (section === undefined ? ((this.elf.sections[s.sectionIndex]?.flags ?? 0n) & 4n) !== 0n : s.sectionIndex === section.index),
+      )
       .sort((a, b) => a.sectionIndex - b.sectionIndex || a.sectionOffset! - b.sectionOffset!);
   }
 

@@ -2,7 +2,17 @@
 // IR-level policy, with its one-screen summary (DESIGN.md §3).
 import type { AnalysisSummary } from '../../analysis/index.js';
 import { buildCompartment } from '../../pipeline.js';
-import { COMPARTMENT_OPTIONS, COMPARTMENT_USAGE, compartmentOptions, counts, parseCommand, percent, progressLine, UsageError, type Command } from '../common.js';
+import {
+  COMPARTMENT_OPTIONS,
+  COMPARTMENT_USAGE,
+  compartmentOptions,
+  counts,
+  parseCommand,
+  percent,
+  progressLine,
+  UsageError,
+  type Command,
+} from '../common.js';
 import { writeAccessesCsv, writePolicy } from '../../policy/index.js';
 
 const usage = `usage: kcompart analyze ${COMPARTMENT_USAGE}
@@ -16,17 +26,28 @@ const usage = `usage: kcompart analyze ${COMPARTMENT_USAGE}
 export function printAnalyzeSummary(s: AnalysisSummary, wrote: string): void {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const share = (n: number) => percent(n, s.sites.total);
-  const evidence = Object.entries(s.sites.byEvidence).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n} (${share(n)})`).join(', ');
-  const confidence = Object.entries(s.sites.byConfidence ?? {}).map(([k, n]) => `${k} ${n} (${share(n)})`).join(', ');
-  console.log(`kcompart analyze: ${s.modules.compartment} compartment + ${s.modules.context} context modules, ${s.functions} compartment functions`);
+  const evidence = Object.entries(s.sites.byEvidence)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n} (${share(n)})`)
+    .join(', ');
+  const confidence = Object.entries(s.sites.byConfidence ?? {})
+    .map(([k, n]) => `${k} ${n} (${share(n)})`)
+    .join(', ');
+  console.log(
+    `kcompart analyze: ${s.modules.compartment} compartment + ${s.modules.context} context modules, ${s.functions} compartment functions`,
+  );
   console.log(`  allocation sites ${s.sites.total} (${counts(s.sites.byKind)}); ${s.caches} named caches; ${s.wrappers} wrappers`);
   console.log(`  types by         ${evidence}; typeless buffers ${s.sites.typeless}`);
   console.log(`  type confidence  ${confidence}`);
-  console.log(`  accesses         ${s.accesses}; legal-set size median ${s.legalSetSize.median}, p90 ${s.legalSetSize.p90}, max ${s.legalSetSize.max}`);
+  console.log(
+    `  accesses         ${s.accesses}; legal-set size median ${s.legalSetSize.median}, p90 ${s.legalSetSize.p90}, max ${s.legalSetSize.max}`,
+  );
   console.log(`  widened to any   ${pct(s.anyShare)}; reasons: ${s.topReasons.map((r) => `${r.kind} ${r.count}`).join(', ') || 'none'}`);
   console.log(`  points-to        ${s.pointsTo.objects} objects, ${s.pointsTo.nodes} nodes, ${s.pointsTo.cells} cells`);
   const t = s.seconds;
-  console.log(`  time             read+link ${t.link.toFixed(1)} s, sites ${t.sites.toFixed(1)} s, points-to ${t.pointsTo.toFixed(1)} s, legal sets ${t.legal.toFixed(1)} s`);
+  console.log(
+    `  time             read+link ${t.link.toFixed(1)} s, sites ${t.sites.toFixed(1)} s, points-to ${t.pointsTo.toFixed(1)} s, legal sets ${t.legal.toFixed(1)} s`,
+  );
   console.log(`  wrote            ${wrote}`);
 }
 

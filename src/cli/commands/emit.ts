@@ -25,7 +25,14 @@ export const COMPILE_USAGE = `[--btf FILE] [--clang clang-19] [--cc cc] [--no-lo
   without a BPF JIT`;
 
 /** The compile stage's options from parsed compile options. */
-export function compileOptions(values: { btf?: string; clang?: string; cc?: string; 'no-loader'?: boolean; 'no-kfunc'?: boolean; 'no-callbacks'?: boolean }) {
+export function compileOptions(values: {
+  btf?: string;
+  clang?: string;
+  cc?: string;
+  'no-loader'?: boolean;
+  'no-kfunc'?: boolean;
+  'no-callbacks'?: boolean;
+}) {
   return {
     ...(values.btf ? { btf: values.btf } : {}),
     ...(values.clang ? { clang: values.clang } : {}),
@@ -38,17 +45,34 @@ export function compileOptions(values: { btf?: string; clang?: string; cc?: stri
 
 /** What the compile stage reports in summaries. */
 export function compiledSummary(c: NonNullable<CompartmentBuild['compile']>) {
-  return { objects: c.objects.length, warnings: c.diagnostics.filter((d) => d.severity === 'warning').length, clang: c.clang, ...(c.loader ? { loader: shownPath(c.loader) } : {}) };
+  return {
+    objects: c.objects.length,
+    warnings: c.diagnostics.filter((d) => d.severity === 'warning').length,
+    clang: c.clang,
+    ...(c.loader ? { loader: shownPath(c.loader) } : {}),
+  };
 }
 
 /** The emitter's summary (and the compile stage's, when it ran). */
-export function printEmitSummary(stats: EmitStats, compiled: ReturnType<typeof compiledSummary> | undefined, wrote?: string, unchecked?: UncheckedSummary): void {
+export function printEmitSummary(
+  stats: EmitStats,
+  compiled: ReturnType<typeof compiledSummary> | undefined,
+  wrote?: string,
+  unchecked?: UncheckedSummary,
+): void {
   console.log(`kcompart emit: ${stats.programs} site programs from ${stats.binarySites} machine sites of ${stats.accesses} accesses`);
   console.log(`  no program       ${counts(stats.skipped) || 'none'}`);
-  console.log(`  checked as       ${stats.kinds.writer} writer calls at the call (${stats.kinds.writerStartOnly} without a length argument: first byte), ${stats.kinds.rep} rep string stores, ${stats.kinds.relocated} relocated displacements`);
+  console.log(
+    `  checked as       ${stats.kinds.writer} writer calls at the call (${stats.kinds.writerStartOnly} without a length argument: first byte), ${stats.kinds.rep} rep string stores, ${stats.kinds.relocated} relocated displacements`,
+  );
   if (unchecked) console.log(`  ${unchecked.line} (listed in unchecked.txt)`);
-  console.log(`  maps seeded      ${stats.globals} globals, ${stats.caches} caches; ${stats.allocations.tracked} allocation sites tracked by ${stats.allocations.probes} probes, ${stats.allocations.untracked} untracked`);
-  if (compiled) console.log(`  compiled         ${compiled.objects} object(s) with ${compiled.clang}, ${compiled.warnings} warning(s)${compiled.loader ? `; loader ${compiled.loader}` : ''}`);
+  console.log(
+    `  maps seeded      ${stats.globals} globals, ${stats.caches} caches; ${stats.allocations.tracked} allocation sites tracked by ${stats.allocations.probes} probes, ${stats.allocations.untracked} untracked`,
+  );
+  if (compiled)
+    console.log(
+      `  compiled         ${compiled.objects} object(s) with ${compiled.clang}, ${compiled.warnings} warning(s)${compiled.loader ? `; loader ${compiled.loader}` : ''}`,
+    );
   if (wrote) console.log(`  wrote            ${wrote}`);
 }
 
@@ -62,7 +86,12 @@ export const emitCommand: Command = {
   summary: 'policy.mapped.json -> eBPF C, seed and run time (and with --compile the object and loader)',
   usage,
   async run(argv) {
-    const parsed = parseCommand(this, argv, { out: { type: 'string' }, name: { type: 'string' }, compile: { type: 'boolean', default: false }, ...COMPILE_OPTIONS }, true);
+    const parsed = parseCommand(
+      this,
+      argv,
+      { out: { type: 'string' }, name: { type: 'string' }, compile: { type: 'boolean', default: false }, ...COMPILE_OPTIONS },
+      true,
+    );
     if (!parsed) return;
     const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UsageError('emit takes one mapped policy.json');

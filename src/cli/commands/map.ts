@@ -15,11 +15,17 @@ const usage = `usage: kcompart map policy.json --objects <files/dirs/globs> -o p
 /** The mapper's summary. */
 export function printMapSummary(s: MapStats, wrote: string): void {
   const reasons = counts(s.unmappedReasons);
-  console.log(`kcompart map: ${s.accesses} accesses, ${s.mapped} mapped (${percent(s.mapped, s.accesses)}): ${s.exact} exact, ${s.ambiguous} ambiguous; ${s.unmapped} unmapped${reasons ? ` (${reasons})` : ''}`);
-  console.log(`  machine sites    ${s.sites}; statically safe ${s.staticallySafeSites} (rsp ${s.safeBy.rsp}, rbp ${s.safeBy.rbp}, legal globals ${s.safeBy.global}); need a run-time check ${s.checkedSites}`);
+  console.log(
+    `kcompart map: ${s.accesses} accesses, ${s.mapped} mapped (${percent(s.mapped, s.accesses)}): ${s.exact} exact, ${s.ambiguous} ambiguous; ${s.unmapped} unmapped${reasons ? ` (${reasons})` : ''}`,
+  );
+  console.log(
+    `  machine sites    ${s.sites}; statically safe ${s.staticallySafeSites} (rsp ${s.safeBy.rsp}, rbp ${s.safeBy.rbp}, legal globals ${s.safeBy.global}); need a run-time check ${s.checkedSites}`,
+  );
   const al = s.allocations;
   const alReasons = counts(al.unmappedReasons);
-  console.log(`  allocation sites ${al.sites}: ${al.exact} exact, ${al.ambiguous} ambiguous (${al.probes} probes); ${al.unmapped} unmapped${alReasons ? ` (${alReasons})` : ''}`);
+  console.log(
+    `  allocation sites ${al.sites}: ${al.exact} exact, ${al.ambiguous} ambiguous (${al.probes} probes); ${al.unmapped} unmapped${alReasons ? ` (${alReasons})` : ''}`,
+  );
   console.log(`  wrote            ${wrote}`);
 }
 
@@ -28,12 +34,17 @@ export const mapCommand: Command = {
   summary: 'policy.json + objects -> policy.mapped.json: each write at symbol+offset with its operand',
   usage,
   async run(argv) {
-    const parsed = parseCommand(this, argv, {
-      objects: { type: 'string', multiple: true },
-      output: { type: 'string', short: 'o' },
-      csv: { type: 'string' },
-      'no-static-elimination': { type: 'boolean', default: false },
-    }, true);
+    const parsed = parseCommand(
+      this,
+      argv,
+      {
+        objects: { type: 'string', multiple: true },
+        output: { type: 'string', short: 'o' },
+        csv: { type: 'string' },
+        'no-static-elimination': { type: 'boolean', default: false },
+      },
+      true,
+    );
     if (!parsed) return;
     const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UsageError('map takes one policy.json');
@@ -41,7 +52,12 @@ export const mapCommand: Command = {
     if (!values.output) throw new UsageError('-o policy.mapped.json is required');
     const policy = await readPolicy(positionals[0]!);
     const progress = progressLine();
-    const mapped = await mapStage(policy, expandInputs(values.objects, 'object'), { noStaticElimination: values['no-static-elimination'] }, progress);
+    const mapped = await mapStage(
+      policy,
+      expandInputs(values.objects, 'object'),
+      { noStaticElimination: values['no-static-elimination'] },
+      progress,
+    );
     progress.done();
     await writePolicy(values.output, mapped.policy);
     if (values.csv) await writeAccessesCsv(values.csv, mapped.policy);

@@ -29,13 +29,18 @@ export const reportCommand: Command = {
 };
 
 async function runReport(argv: string[]): Promise<void> {
-  const parsed = parseCommand(reportCommand, argv, {
-    output: { type: 'string', short: 'o' },
-    events: { type: 'string' },
-    counters: { type: 'string' },
-    'source-root': { type: 'string', multiple: true },
-    title: { type: 'string' },
-  }, true);
+  const parsed = parseCommand(
+    reportCommand,
+    argv,
+    {
+      output: { type: 'string', short: 'o' },
+      events: { type: 'string' },
+      counters: { type: 'string' },
+      'source-root': { type: 'string', multiple: true },
+      title: { type: 'string' },
+    },
+    true,
+  );
   if (!parsed) return;
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError('report takes one mapped policy.json');
@@ -50,23 +55,36 @@ async function runReport(argv: string[]): Promise<void> {
   }
   const t0 = performance.now();
   const r = await writeReport(policy, values.output, {
-    ...(events ? { events } : {}), ...(values['source-root'] ? { sourceRoots: values['source-root'] } : {}),
+    ...(events ? { events } : {}),
+    ...(values['source-root'] ? { sourceRoots: values['source-root'] } : {}),
     ...(values.title ? { title: values.title } : {}),
   });
   const seconds = (performance.now() - t0) / 1e3;
   if (values.json) {
-    console.log(JSON.stringify({
-      index: r.index, pages: r.pages.length, bytes: r.pages.reduce((n, p) => n + p.bytes, 0), largest: r.pages[0],
-      missingSources: r.missingSources, figures: r.model.figures, totals: r.model.totals, ms: r.ms,
-    }));
+    console.log(
+      JSON.stringify({
+        index: r.index,
+        pages: r.pages.length,
+        bytes: r.pages.reduce((n, p) => n + p.bytes, 0),
+        largest: r.pages[0],
+        missingSources: r.missingSources,
+        figures: r.model.figures,
+        totals: r.model.totals,
+        ms: r.ms,
+      }),
+    );
     return;
   }
   for (const l of summaryLines(r.model)) console.log(l);
   const bytes = r.pages.reduce((n, p) => n + p.bytes, 0);
   const largest = r.pages[0]!;
-  console.log(`  pages            ${r.pages.length} (${(bytes / 1024).toFixed(0)} KiB; largest ${relative(values.output, largest.path)} ${(largest.bytes / 1024).toFixed(0)} KiB) in ${seconds.toFixed(1)} s`);
+  console.log(
+    `  pages            ${r.pages.length} (${(bytes / 1024).toFixed(0)} KiB; largest ${relative(values.output, largest.path)} ${(largest.bytes / 1024).toFixed(0)} KiB) in ${seconds.toFixed(1)} s`,
+  );
   if (r.missingSources.length) {
-    console.log(`  sources missing  ${r.missingSources.length} of ${r.model.files.length} (${r.missingSources.slice(0, 3).join(', ')}${r.missingSources.length > 3 ? ', …' : ''}); --source-root DIR relocates them`);
+    console.log(
+      `  sources missing  ${r.missingSources.length} of ${r.model.files.length} (${r.missingSources.slice(0, 3).join(', ')}${r.missingSources.length > 3 ? ', …' : ''}); --source-root DIR relocates them`,
+    );
   }
   console.log(`  wrote            ${r.index}`);
 }

@@ -4,7 +4,16 @@
 // never loads or attaches anything itself).
 import { join } from 'node:path';
 import { buildCompartment, expandInputs } from '../../pipeline.js';
-import { COMPARTMENT_OPTIONS, COMPARTMENT_USAGE, compartmentOptions, parseCommand, progressLine, shownPath, UsageError, type Command } from '../common.js';
+import {
+  COMPARTMENT_OPTIONS,
+  COMPARTMENT_USAGE,
+  compartmentOptions,
+  parseCommand,
+  progressLine,
+  shownPath,
+  UsageError,
+  type Command,
+} from '../common.js';
 import { printAnalyzeSummary } from './analyze.js';
 import { COMPILE_OPTIONS, COMPILE_USAGE, compiledSummary, compileOptions, printEmitSummary } from './emit.js';
 import { printMapSummary } from './map.js';
@@ -35,28 +44,41 @@ export const runCommand: Command = {
     if (!values.objects?.length) throw new UsageError('--objects is required');
     if (!values.out) throw new UsageError('--out DIR is required');
     const progress = progressLine();
-    const build = await buildCompartment({
-      ...(await compartmentOptions(values)),
-      objects: expandInputs(values.objects, 'object'),
-      noStaticElimination: values['no-static-elimination'],
-      outDir: values.out,
-      csv: values.csv,
-      ...(values['no-compile'] ? {} : { compile: compileOptions(values) }),
-    }, progress);
+    const build = await buildCompartment(
+      {
+        ...(await compartmentOptions(values)),
+        objects: expandInputs(values.objects, 'object'),
+        noStaticElimination: values['no-static-elimination'],
+        outDir: values.out,
+        csv: values.csv,
+        ...(values['no-compile'] ? {} : { compile: compileOptions(values) }),
+      },
+      progress,
+    );
     progress.done();
     const compiled = build.compile ? compiledSummary(build.compile) : undefined;
     if (values.json) {
-      console.log(JSON.stringify({
-        analyze: build.analysis.summary, map: build.map?.stats, emit: build.emit?.stats,
-        ...(build.emit ? { unchecked: { ...build.emit.unchecked, sites: undefined } } : {}),
-        ...(compiled ? { compiled } : {}), written: build.written, seconds: build.seconds,
-      }));
+      console.log(
+        JSON.stringify({
+          analyze: build.analysis.summary,
+          map: build.map?.stats,
+          emit: build.emit?.stats,
+          ...(build.emit ? { unchecked: { ...build.emit.unchecked, sites: undefined } } : {}),
+          ...(compiled ? { compiled } : {}),
+          written: build.written,
+          seconds: build.seconds,
+        }),
+      );
       return;
     }
     printAnalyzeSummary(build.analysis.summary, join(values.out, 'policy.json'));
     if (build.map) printMapSummary(build.map.stats, join(values.out, 'policy.mapped.json'));
-    if (build.emit) printEmitSummary(build.emit.stats, compiled, build.emit.files.map((f) => join(values.out!, f.name)).join(', '), build.emit.unchecked);
+    if (build.emit)
+      printEmitSummary(build.emit.stats, compiled, build.emit.files.map((f) => join(values.out!, f.name)).join(', '), build.emit.unchecked);
     const c = build.compile;
-    if (c?.loader) console.log(`kcompart run: on the target kernel, as root: ${shownPath(c.loader)} [--enforce-after SECONDS] (the BPF object is built in; --help lists the options)`);
+    if (c?.loader)
+      console.log(
+        `kcompart run: on the target kernel, as root: ${shownPath(c.loader)} [--enforce-after SECONDS] (the BPF object is built in; --help lists the options)`,
+      );
   },
 };

@@ -4,24 +4,67 @@
 // as function headers, call sites, globals and attribute groups write them;
 // and calling conventions (LangRef "Calling Conventions"). The vocabulary of
 // attribute names is the model's (../attributes.ts).
-import {
-  type Attribute, ENUM_ATTRIBUTES, INT_ATTRIBUTES, TYPE_ATTRIBUTES,
-} from '../attributes.js';
+import { type Attribute, ENUM_ATTRIBUTES, INT_ATTRIBUTES, TYPE_ATTRIBUTES } from '../attributes.js';
 import { bytesToText, Tok } from '../lexer.js';
 import type { ParserState } from './state.js';
 import { parseType } from './types.js';
 
 const CALLING_CONVS = new Set<string>([
-  'ccc', 'fastcc', 'coldcc', 'cfguard_checkcc', 'x86_stdcallcc', 'x86_fastcallcc', 'x86_thiscallcc',
-  'x86_vectorcallcc', 'arm_apcscc', 'arm_aapcscc', 'arm_aapcs_vfpcc', 'aarch64_vector_pcs',
-  'aarch64_sve_vector_pcs', 'aarch64_sme_preservemost_from_x0', 'aarch64_sme_preservemost_from_x1',
-  'aarch64_sme_preservemost_from_x2', 'msp430_intrcc', 'avr_intrcc', 'avr_signalcc', 'ptx_kernel',
-  'ptx_device', 'spir_kernel', 'spir_func', 'intel_ocl_bicc', 'x86_64_sysvcc', 'win64cc',
-  'anyregcc', 'preserve_mostcc', 'preserve_allcc', 'preserve_nonecc', 'ghccc', 'swiftcc',
-  'swifttailcc', 'x86_intrcc', 'hhvmcc', 'hhvm_ccc', 'cxx_fast_tlscc', 'amdgpu_vs', 'amdgpu_ls',
-  'amdgpu_hs', 'amdgpu_es', 'amdgpu_gs', 'amdgpu_ps', 'amdgpu_cs', 'amdgpu_cs_chain',
-  'amdgpu_cs_chain_preserve', 'amdgpu_kernel', 'amdgpu_gfx', 'tailcc', 'm68k_rtdcc', 'graalcc',
-  'riscv_vector_cc', 'm68k_intrcc', 'x86_regcallcc', 'webkit_jscc',
+  'ccc',
+  'fastcc',
+  'coldcc',
+  'cfguard_checkcc',
+  'x86_stdcallcc',
+  'x86_fastcallcc',
+  'x86_thiscallcc',
+  'x86_vectorcallcc',
+  'arm_apcscc',
+  'arm_aapcscc',
+  'arm_aapcs_vfpcc',
+  'aarch64_vector_pcs',
+  'aarch64_sve_vector_pcs',
+  'aarch64_sme_preservemost_from_x0',
+  'aarch64_sme_preservemost_from_x1',
+  'aarch64_sme_preservemost_from_x2',
+  'msp430_intrcc',
+  'avr_intrcc',
+  'avr_signalcc',
+  'ptx_kernel',
+  'ptx_device',
+  'spir_kernel',
+  'spir_func',
+  'intel_ocl_bicc',
+  'x86_64_sysvcc',
+  'win64cc',
+  'anyregcc',
+  'preserve_mostcc',
+  'preserve_allcc',
+  'preserve_nonecc',
+  'ghccc',
+  'swiftcc',
+  'swifttailcc',
+  'x86_intrcc',
+  'hhvmcc',
+  'hhvm_ccc',
+  'cxx_fast_tlscc',
+  'amdgpu_vs',
+  'amdgpu_ls',
+  'amdgpu_hs',
+  'amdgpu_es',
+  'amdgpu_gs',
+  'amdgpu_ps',
+  'amdgpu_cs',
+  'amdgpu_cs_chain',
+  'amdgpu_cs_chain_preserve',
+  'amdgpu_kernel',
+  'amdgpu_gfx',
+  'tailcc',
+  'm68k_rtdcc',
+  'graalcc',
+  'riscv_vector_cc',
+  'm68k_intrcc',
+  'x86_regcallcc',
+  'webkit_jscc',
 ]);
 
 /**
@@ -30,7 +73,11 @@ const CALLING_CONVS = new Set<string>([
  */
 export function parseOneAttribute(p: ParserState, out: Attribute[], inGroup: boolean): boolean {
   const k = p.tk();
-  if (k === Tok.AttrGrpId) { out.push({ kind: 'group', id: p.lx.num }); p.next(); return true; }
+  if (k === Tok.AttrGrpId) {
+    out.push({ kind: 'group', id: p.lx.num });
+    p.next();
+    return true;
+  }
   if (k === Tok.String) {
     const key = bytesToText(p.lx.text);
     p.next();
@@ -77,7 +124,9 @@ export function parseOneAttribute(p: ParserState, out: Attribute[], inGroup: boo
 
 /** Attributes up to the first token that does not start one. */
 export function parseAttributes(p: ParserState, out: Attribute[]): void {
-  while (parseOneAttribute(p, out, false)) { /* more */ }
+  while (parseOneAttribute(p, out, false)) {
+    /* more */
+  }
 }
 
 /** `ccc`, `fastcc`, …, `cc N`, if the current token starts a calling convention. */

@@ -8,9 +8,25 @@ import { Tok } from '../lexer.js';
 import { opcodesIn } from '../opcodes.js';
 import { type Type, typeToString } from '../types.js';
 import {
-  BlockAddress, type Constant, ConstantAggregateZero, ConstantArray, ConstantDataArray, ConstantExpr,
-  ConstantFP, ConstantInt, ConstantPointerNull, ConstantStruct, ConstantTokenNone, ConstantVector,
-  DSOLocalEquivalent, type Function, type GlobalValue, NoCFIValue, PoisonValue, UndefValue, type Value,
+  BlockAddress,
+  type Constant,
+  ConstantAggregateZero,
+  ConstantArray,
+  ConstantDataArray,
+  ConstantExpr,
+  ConstantFP,
+  ConstantInt,
+  ConstantPointerNull,
+  ConstantStruct,
+  ConstantTokenNone,
+  ConstantVector,
+  DSOLocalEquivalent,
+  type Function,
+  type GlobalValue,
+  NoCFIValue,
+  PoisonValue,
+  UndefValue,
+  type Value,
 } from '../values.js';
 import type { Holder, ParserState } from './state.js';
 import { aggregateMember, gepResultElement, parseType } from './types.js';
@@ -29,7 +45,8 @@ const BINARY_FLAGS = new Set(['nuw', 'nsw', 'exact', 'disjoint']);
 export function parseValue(p: ParserState, t: Type, calleeMode = false): Value {
   const at = p.lx.start;
   switch (p.tk()) {
-    case Tok.LocalVar: case Tok.LocalVarId: {
+    case Tok.LocalVar:
+    case Tok.LocalVarId: {
       const numbered = p.tk() === Tok.LocalVarId;
       const name = p.lx.text;
       p.next();
@@ -39,7 +56,8 @@ export function parseValue(p: ParserState, t: Type, calleeMode = false): Value {
     case Tok.Keyword:
       if (p.lx.text === 'asm') p.error('inline asm only as a callee');
       break;
-    default: break;
+    default:
+      break;
   }
   const c = parseConstant(p, t, calleeMode);
   return c;
@@ -69,7 +87,8 @@ function parseConstantInner(p: ParserState, t: Type, calleeMode: boolean): Const
   const T = p.types;
   const at = p.lx.start;
   switch (p.tk()) {
-    case Tok.GlobalVar: case Tok.GlobalId: {
+    case Tok.GlobalVar:
+    case Tok.GlobalId: {
       const numbered = p.tk() === Tok.GlobalId;
       const name = p.lx.text;
       p.next();
@@ -110,7 +129,8 @@ function parseConstantInner(p: ParserState, t: Type, calleeMode: boolean): Const
       p.next();
       if (p.tk() === Tok.LBrace) {
         p.next();
-        if (t.kind !== 'struct' || !t.elements || !t.packed) p.errorAt(at, `a constant of type ${typeToString(t)}`, 'a packed struct constant');
+        if (t.kind !== 'struct' || !t.elements || !t.packed)
+          p.errorAt(at, `a constant of type ${typeToString(t)}`, 'a packed struct constant');
         const elems = parseStructConstantElems(p, Tok.RBrace, t.elements, at);
         p.expect(Tok.Greater, "'>'");
         return aggregate(p, new ConstantStruct(t, elems));
@@ -123,7 +143,8 @@ function parseConstantInner(p: ParserState, t: Type, calleeMode: boolean): Const
     case Tok.Keyword: {
       const w = p.lx.text;
       switch (w) {
-        case 'true': case 'false':
+        case 'true':
+        case 'false':
           p.next();
           if (t !== T.i1) p.errorAt(at, `a constant of type ${typeToString(t)}`, w);
           return new ConstantInt(t, w === 'true' ? 1n : 0n);
@@ -131,9 +152,18 @@ function parseConstantInner(p: ParserState, t: Type, calleeMode: boolean): Const
           p.next();
           if (t.kind !== 'pointer') p.errorAt(at, `a constant of type ${typeToString(t)}`, 'null');
           return new ConstantPointerNull(t);
-        case 'undef': p.next(); checkFirstClass(p, t, at, w); return new UndefValue(t);
-        case 'poison': p.next(); checkFirstClass(p, t, at, w); return new PoisonValue(t);
-        case 'zeroinitializer': p.next(); checkFirstClass(p, t, at, w); return new ConstantAggregateZero(t);
+        case 'undef':
+          p.next();
+          checkFirstClass(p, t, at, w);
+          return new UndefValue(t);
+        case 'poison':
+          p.next();
+          checkFirstClass(p, t, at, w);
+          return new PoisonValue(t);
+        case 'zeroinitializer':
+          p.next();
+          checkFirstClass(p, t, at, w);
+          return new ConstantAggregateZero(t);
         case 'none':
           p.next();
           if (t.kind !== 'token') p.errorAt(at, `a constant of type ${typeToString(t)}`, 'none');
@@ -169,7 +199,8 @@ function parseConstantInner(p: ParserState, t: Type, calleeMode: boolean): Const
           p.blockAddresses.push([ba, fAt]);
           return ba;
         }
-        case 'dso_local_equivalent': case 'no_cfi': {
+        case 'dso_local_equivalent':
+        case 'no_cfi': {
           p.next();
           if (p.tk() !== Tok.GlobalVar && p.tk() !== Tok.GlobalId) p.error('a global name');
           const gname = p.lx.text;
@@ -230,7 +261,8 @@ function parseStructConstantElems(p: ParserState, close: Tok, types: Type[], at:
       const eAt = p.lx.start;
       const t = parseType(p);
       const want = types[out.length];
-      if (!want || !p.sameType(t, want)) p.errorAt(eAt, want ? `element type ${typeToString(want)}` : 'no more struct elements', typeToString(t));
+      if (!want || !p.sameType(t, want))
+        p.errorAt(eAt, want ? `element type ${typeToString(want)}` : 'no more struct elements', typeToString(t));
       out.push(parseConstant(p, t));
     } while (p.eat(Tok.Comma));
   }
@@ -245,7 +277,10 @@ function parseConstantExpr(p: ParserState, op: string, t: Type, at: number, call
   let e: ConstantExpr;
   const flags: string[] = [];
   if (CAST_OPS.has(op)) {
-    while (p.tk() === Tok.Keyword && CAST_FLAGS.has(p.lx.text)) { flags.push(p.lx.text); p.next(); }
+    while (p.tk() === Tok.Keyword && CAST_FLAGS.has(p.lx.text)) {
+      flags.push(p.lx.text);
+      p.next();
+    }
     p.expect(Tok.LParen, "'('");
     const v = parseTypeAndConstant(p);
     p.expectKw('to');
@@ -256,9 +291,13 @@ function parseConstantExpr(p: ParserState, op: string, t: Type, at: number, call
   } else if (op === 'getelementptr') {
     let inrangeIdx = false;
     for (;;) {
-      if (p.tk() === Tok.Keyword && GEP_FLAGS.has(p.lx.text)) { flags.push(p.lx.text); p.next(); }
-      else if (p.isKw('inrange')) { p.next(); flags.push(`inrange(${p.rawParens()})`); }
-      else break;
+      if (p.tk() === Tok.Keyword && GEP_FLAGS.has(p.lx.text)) {
+        flags.push(p.lx.text);
+        p.next();
+      } else if (p.isKw('inrange')) {
+        p.next();
+        flags.push(`inrange(${p.rawParens()})`);
+      } else break;
     }
     p.expect(Tok.LParen, "'('");
     const src = parseType(p);
@@ -281,7 +320,10 @@ function parseConstantExpr(p: ParserState, op: string, t: Type, at: number, call
     e = new ConstantExpr(rt, op, ops);
     e.sourceElementType = src;
   } else if (BINARY_OPS.has(op)) {
-    while (p.tk() === Tok.Keyword && BINARY_FLAGS.has(p.lx.text)) { flags.push(p.lx.text); p.next(); }
+    while (p.tk() === Tok.Keyword && BINARY_FLAGS.has(p.lx.text)) {
+      flags.push(p.lx.text);
+      p.next();
+    }
     p.expect(Tok.LParen, "'('");
     const a = parseTypeAndConstant(p);
     p.expect(Tok.Comma, "','");
@@ -303,7 +345,8 @@ function parseConstantExpr(p: ParserState, op: string, t: Type, at: number, call
   } else if (op === 'select' || op === 'extractelement' || op === 'insertelement' || op === 'shufflevector' || op === 'fneg') {
     p.expect(Tok.LParen, "'('");
     const ops: Constant[] = [];
-    do ops.push(parseTypeAndConstant(p)); while (p.eat(Tok.Comma));
+    do ops.push(parseTypeAndConstant(p));
+    while (p.eat(Tok.Comma));
     p.expect(Tok.RParen, "')'");
     const n = op === 'fneg' ? 1 : op === 'extractelement' ? 2 : 3;
     if (ops.length !== n) p.errorAt(at, `${n} operands`, `${ops.length}`);
@@ -314,7 +357,8 @@ function parseConstantExpr(p: ParserState, op: string, t: Type, at: number, call
       if (v.kind !== 'vector') p.errorAt(at, 'a vector', typeToString(v));
       rt = v.element;
     } else if (op === 'shufflevector') {
-      const v = ops[0]!.type, m = ops[2]!.type;
+      const v = ops[0]!.type,
+        m = ops[2]!.type;
       if (v.kind !== 'vector' || m.kind !== 'vector') p.errorAt(at, 'vectors', typeToString(v));
       rt = T.vector(m.length, v.element, m.scalable);
     } else rt = ops[0]!.type;
@@ -323,7 +367,10 @@ function parseConstantExpr(p: ParserState, op: string, t: Type, at: number, call
   } else if (op === 'extractvalue' || op === 'insertvalue') {
     p.expect(Tok.LParen, "'('");
     const ops: Constant[] = [parseTypeAndConstant(p)];
-    if (op === 'insertvalue') { p.expect(Tok.Comma, "','"); ops.push(parseTypeAndConstant(p)); }
+    if (op === 'insertvalue') {
+      p.expect(Tok.Comma, "','");
+      ops.push(parseTypeAndConstant(p));
+    }
     const idx: number[] = [];
     while (p.eat(Tok.Comma)) idx.push(p.uint('an index'));
     p.expect(Tok.RParen, "')'");
@@ -352,7 +399,7 @@ export function parseIntLiteral(text: string): bigint | undefined {
     // s0x… (signed, two's complement of 4 bits a digit) / u0x… (unsigned) hex
     const hex = text.slice(3);
     if (!/^[0-9a-fA-F]+$/.test(hex)) return undefined;
-    const v = BigInt('0x' + hex);
+    const v = BigInt(`0x${hex}`);
     return c === 115 ? BigInt.asIntN(hex.length * 4, v) : v;
   }
   if (!/^-?[0-9]+$/.test(text)) return undefined;

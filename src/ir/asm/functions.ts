@@ -40,7 +40,10 @@ export function parseFunction(p: ParserState, isDefine: boolean): void {
   let varArg = false;
   if (!p.eat(Tok.RParen)) {
     for (;;) {
-      if (p.eat(Tok.DotDotDot)) { varArg = true; break; }
+      if (p.eat(Tok.DotDotDot)) {
+        varArg = true;
+        break;
+      }
       const at = p.lx.start;
       const t = parseType(p);
       if (t.kind === 'void' || t.kind === 'function' || t.kind === 'label') p.errorAt(at, 'an argument type', typeToString(t));
@@ -49,7 +52,9 @@ export function parseFunction(p: ParserState, isDefine: boolean): void {
       let an: string | undefined;
       let anum = false;
       if (p.tk() === Tok.LocalVar || p.tk() === Tok.LocalVarId) {
-        an = p.lx.text; anum = p.tk() === Tok.LocalVarId; p.next();
+        an = p.lx.text;
+        anum = p.tk() === Tok.LocalVarId;
+        p.next();
       }
       argTypes.push(t);
       argInfo.push({ name: an, numbered: anum, attrs, at });
@@ -67,19 +72,61 @@ export function parseFunction(p: ParserState, isDefine: boolean): void {
   for (;;) {
     if (p.tk() === Tok.Keyword) {
       const w = p.lx.text;
-      if (w === 'unnamed_addr' || w === 'local_unnamed_addr') { unnamedAddr = w; p.next(); continue; }
-      if (w === 'addrspace') { addrSpace = parseAddrSpace(p); continue; }
-      if (w === 'section') { p.next(); section = p.string(); continue; }
-      if (w === 'partition') { p.next(); partition = p.string(); continue; }
-      if (w === 'comdat') { p.next(); comdat = parseComdatRef(p, name); continue; }
-      if (w === 'align') { p.next(); align = p.uint(); continue; }
-      if (w === 'gc') { p.next(); gc = p.string(); continue; }
-      if (w === 'prefix') { p.next(); prefix = parseTypeAndConstant(p); continue; }
-      if (w === 'prologue') { p.next(); prologue = parseTypeAndConstant(p); continue; }
-      if (w === 'personality') { p.next(); personality = parseTypeAndConstant(p); continue; }
+      if (w === 'unnamed_addr' || w === 'local_unnamed_addr') {
+        unnamedAddr = w;
+        p.next();
+        continue;
+      }
+      if (w === 'addrspace') {
+        addrSpace = parseAddrSpace(p);
+        continue;
+      }
+      if (w === 'section') {
+        p.next();
+        section = p.string();
+        continue;
+      }
+      if (w === 'partition') {
+        p.next();
+        partition = p.string();
+        continue;
+      }
+      if (w === 'comdat') {
+        p.next();
+        comdat = parseComdatRef(p, name);
+        continue;
+      }
+      if (w === 'align') {
+        p.next();
+        align = p.uint();
+        continue;
+      }
+      if (w === 'gc') {
+        p.next();
+        gc = p.string();
+        continue;
+      }
+      if (w === 'prefix') {
+        p.next();
+        prefix = parseTypeAndConstant(p);
+        continue;
+      }
+      if (w === 'prologue') {
+        p.next();
+        prologue = parseTypeAndConstant(p);
+        continue;
+      }
+      if (w === 'personality') {
+        p.next();
+        personality = parseTypeAndConstant(p);
+        continue;
+      }
     }
     // a declaration's attachments precede its return type; what follows it is the next entity
-    if (isDefine && p.tk() === Tok.MetadataVar) { parseAttachment(p, md); continue; }
+    if (isDefine && p.tk() === Tok.MetadataVar) {
+      parseAttachment(p, md);
+      continue;
+    }
     if (parseOneAttribute(p, fnAttrs, false)) continue;
     break;
   }
@@ -88,8 +135,15 @@ export function parseFunction(p: ParserState, isDefine: boolean): void {
   f.callingConv = cc;
   f.returnAttributes = retAttrs;
   f.attributes = fnAttrs;
-  f.section = section; f.partition = partition; f.comdat = comdat; f.align = align; f.gc = gc;
-  f.prefix = prefix; f.prologue = prologue; f.personality = personality; f.addrSpace = addrSpace;
+  f.section = section;
+  f.partition = partition;
+  f.comdat = comdat;
+  f.align = align;
+  f.gc = gc;
+  f.prefix = prefix;
+  f.prologue = prologue;
+  f.personality = personality;
+  f.addrSpace = addrSpace;
   f.metadata = md;
   if (prefix) p.setHolderMaybeForward(f as unknown as Holder, 'prefix', prefix);
   if (prologue) p.setHolderMaybeForward(f as unknown as Holder, 'prologue', prologue);
@@ -112,7 +166,10 @@ function parseFunctionBody(p: ParserState, f: Function, argInfo: ArgumentInfo[])
   if (p.tk() === Tok.RBrace) p.error('a basic block');
   while (p.tk() !== Tok.RBrace) {
     if (p.tk() === Tok.Eof) p.error("'}'");
-    if (p.isKw('uselistorder')) { p.skipUseListOrder(); continue; }
+    if (p.isKw('uselistorder')) {
+      p.skipUseListOrder();
+      continue;
+    }
     parseBasicBlock(p, f);
   }
   p.next();
@@ -131,7 +188,10 @@ function parseBasicBlock(p: ParserState, f: Function): void {
     }
     const inst = parseInstruction(p);
     inst.parent = bb;
-    if (records) { inst.debugRecords = records; records = undefined; }
+    if (records) {
+      inst.debugRecords = records;
+      records = undefined;
+    }
     bb.instructions.push(inst);
     if (BLOCK_ENDERS.has(inst.opcode)) break;
     if (p.tk() === Tok.RBrace || p.tk() === Tok.LabelStr || p.tk() === Tok.LabelId || p.tk() === Tok.Eof) {

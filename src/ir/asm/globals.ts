@@ -4,9 +4,7 @@
 // `@i = … ifunc <ty>, <ty> <resolver>`; and the linkage, visibility, DLL
 // storage, thread-local and unnamed_addr qualifiers that functions share.
 import { Tok } from '../lexer.js';
-import {
-  type GlobalValue, GlobalAlias, GlobalIFunc, GlobalVariable, type Linkage,
-} from '../values.js';
+import { type GlobalValue, GlobalAlias, GlobalIFunc, GlobalVariable, type Linkage } from '../values.js';
 import { parseAttributes } from './attributes.js';
 import { parseConstant } from './constants.js';
 import { parseAttachment } from './metadata.js';
@@ -14,8 +12,17 @@ import type { Holder, ParserState } from './state.js';
 import { parseAddrSpace, parseType } from './types.js';
 
 const LINKAGES = new Set<string>([
-  'private', 'internal', 'available_externally', 'linkonce', 'weak', 'common', 'appending',
-  'extern_weak', 'linkonce_odr', 'weak_odr', 'external',
+  'private',
+  'internal',
+  'available_externally',
+  'linkonce',
+  'weak',
+  'common',
+  'appending',
+  'extern_weak',
+  'linkonce_odr',
+  'weak_odr',
+  'external',
 ]);
 
 /** What a global's or function's header says before its kind (`global`, `alias`, `define`'s return type…). */
@@ -39,18 +46,44 @@ export function parseQualifiers(p: ParserState): GlobalQualifiers {
   for (;;) {
     if (p.tk() !== Tok.Keyword) break;
     const w = p.lx.text;
-    if (LINKAGES.has(w)) { linkage = w as Linkage; p.next(); continue; }
-    if (w === 'dso_local') { dsoLocal = true; p.next(); continue; }
-    if (w === 'dso_preemptable') { p.next(); continue; }
-    if (w === 'default' || w === 'hidden' || w === 'protected') { visibility = w; p.next(); continue; }
-    if (w === 'dllimport' || w === 'dllexport') { dll = w; p.next(); continue; }
+    if (LINKAGES.has(w)) {
+      linkage = w as Linkage;
+      p.next();
+      continue;
+    }
+    if (w === 'dso_local') {
+      dsoLocal = true;
+      p.next();
+      continue;
+    }
+    if (w === 'dso_preemptable') {
+      p.next();
+      continue;
+    }
+    if (w === 'default' || w === 'hidden' || w === 'protected') {
+      visibility = w;
+      p.next();
+      continue;
+    }
+    if (w === 'dllimport' || w === 'dllexport') {
+      dll = w;
+      p.next();
+      continue;
+    }
     if (w === 'thread_local') {
       p.next();
       threadLocal = 'generaldynamic';
-      if (p.eat(Tok.LParen)) { threadLocal = p.keyword('a TLS model'); p.expect(Tok.RParen, "')'"); }
+      if (p.eat(Tok.LParen)) {
+        threadLocal = p.keyword('a TLS model');
+        p.expect(Tok.RParen, "')'");
+      }
       continue;
     }
-    if (w === 'unnamed_addr' || w === 'local_unnamed_addr') { unnamedAddr = w; p.next(); continue; }
+    if (w === 'unnamed_addr' || w === 'local_unnamed_addr') {
+      unnamedAddr = w;
+      p.next();
+      continue;
+    }
     break;
   }
   return { linkage, dsoLocal, visibility, dll, threadLocal, unnamedAddr };
@@ -88,7 +121,8 @@ export function parseGlobalEntity(p: ParserState): void {
     const ptr = ptrTy.kind === 'pointer' ? ptrTy : p.types.pointer(addrSpace);
     const gv = isAlias ? new GlobalAlias(name, ptr, valueType) : new GlobalIFunc(name, ptr, valueType);
     applyQualifiers(gv, q);
-    if (gv instanceof GlobalAlias) gv.aliasee = target; else gv.resolver = target;
+    if (gv instanceof GlobalAlias) gv.aliasee = target;
+    else gv.resolver = target;
     p.setHolderMaybeForward(gv as unknown as Holder, isAlias ? 'aliasee' : 'resolver', target);
     while (p.eat(Tok.Comma)) {
       if (p.eatKw('partition')) gv.partition = p.string();
@@ -115,19 +149,35 @@ export function parseGlobalEntity(p: ParserState): void {
     p.setHolderMaybeForward(gv as unknown as Holder, 'initializer', gv.initializer);
   }
   while (p.eat(Tok.Comma)) {
-    if (p.tk() === Tok.MetadataVar) { parseAttachment(p, gv.metadata); continue; }
+    if (p.tk() === Tok.MetadataVar) {
+      parseAttachment(p, gv.metadata);
+      continue;
+    }
     const w = p.keyword("'section', 'align', 'comdat' or metadata");
     switch (w) {
-      case 'section': gv.section = p.string(); break;
-      case 'partition': gv.partition = p.string(); break;
-      case 'align': gv.align = p.uint(); break;
-      case 'code_model': gv.codeModel = p.string(); break;
-      case 'comdat': gv.comdat = parseComdatRef(p, name); break;
-      case 'no_sanitize_address': case 'no_sanitize_hwaddress': case 'sanitize_memtag':
+      case 'section':
+        gv.section = p.string();
+        break;
+      case 'partition':
+        gv.partition = p.string();
+        break;
+      case 'align':
+        gv.align = p.uint();
+        break;
+      case 'code_model':
+        gv.codeModel = p.string();
+        break;
+      case 'comdat':
+        gv.comdat = parseComdatRef(p, name);
+        break;
+      case 'no_sanitize_address':
+      case 'no_sanitize_hwaddress':
+      case 'sanitize_memtag':
       case 'sanitize_address_dyninit':
         gv.sanitizer.push(w);
         break;
-      default: p.errorAt(p.lx.start, "'section', 'align', 'comdat' or metadata", JSON.stringify(w));
+      default:
+        p.errorAt(p.lx.start, "'section', 'align', 'comdat' or metadata", JSON.stringify(w));
     }
   }
   parseAttributes(p, gv.attributes);

@@ -33,7 +33,8 @@ export function parseCallInstruction(p: ParserState, op: string): I.CallBase {
       c.defaultDest = p.parseBlockRef();
       p.expect(Tok.LSquare, "'['");
       if (p.tk() !== Tok.RSquare) {
-        do c.indirectDests.push(p.parseBlockRef()); while (p.eat(Tok.Comma));
+        do c.indirectDests.push(p.parseBlockRef());
+        while (p.eat(Tok.Comma));
       }
       p.expect(Tok.RSquare, "']'");
       return c;
@@ -41,7 +42,10 @@ export function parseCallInstruction(p: ParserState, op: string): I.CallBase {
     default: {
       // `call`, or `tail`/`musttail`/`notail` then `call`
       let tailKind: I.CallInst['tailKind'];
-      if (op !== 'call') { tailKind = op as I.CallInst['tailKind']; p.expectKw('call'); }
+      if (op !== 'call') {
+        tailKind = op as I.CallInst['tailKind'];
+        p.expectKw('call');
+      }
       const c = parseCallSite(p, 'call') as I.CallInst;
       c.tailKind = tailKind;
       return c;
@@ -119,7 +123,11 @@ function parseCallSite(p: ParserState, op: 'call' | 'invoke' | 'callbr'): I.Call
       }
     }
   } else {
-    fty = T.function(retOrFnTy, args.map((a) => a.type), false);
+    fty = T.function(
+      retOrFnTy,
+      args.map((a) => a.type),
+      false,
+    );
   }
   const calleeType = p.pointerTo(fty, as);
   let callee: Value;
@@ -139,9 +147,12 @@ function parseCallSite(p: ParserState, op: 'call' | 'invoke' | 'callbr'): I.Call
   const rt = fty.returnType;
   const operands = args;
   operands.push(callee);
-  const c = op === 'call' ? new I.CallInst(rt, operands, fty)
-    : op === 'invoke' ? new I.InvokeInst(rt, operands, fty)
-    : new I.CallBrInst(rt, operands, fty);
+  const c =
+    op === 'call'
+      ? new I.CallInst(rt, operands, fty)
+      : op === 'invoke'
+        ? new I.InvokeInst(rt, operands, fty)
+        : new I.CallBrInst(rt, operands, fty);
   c.callingConv = cc;
   c.returnAttributes = retAttrs;
   c.argAttributes = argAttrs;
@@ -153,7 +164,10 @@ function parseCallSite(p: ParserState, op: 'call' | 'invoke' | 'callbr'): I.Call
 
 function parseInlineAsmHead(p: ParserState): InlineAsmHead {
   p.next(); // asm
-  let sideEffect = false, alignStack = false, intelDialect = false, canUnwind = false;
+  let sideEffect = false,
+    alignStack = false,
+    intelDialect = false,
+    canUnwind = false;
   for (;;) {
     if (p.eatKw('sideeffect')) sideEffect = true;
     else if (p.eatKw('alignstack')) alignStack = true;
@@ -176,7 +190,8 @@ function parseOperandBundles(p: ParserState): { tag: string; inputs: Value[] }[]
     p.expect(Tok.LParen, "'('");
     const inputs: Value[] = [];
     if (p.tk() !== Tok.RParen) {
-      do inputs.push(parseTypeAndValue(p)); while (p.eat(Tok.Comma));
+      do inputs.push(parseTypeAndValue(p));
+      while (p.eat(Tok.Comma));
     }
     p.expect(Tok.RParen, "')'");
     bundles.push({ tag, inputs });

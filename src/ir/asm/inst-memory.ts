@@ -24,7 +24,8 @@ export function parseMemoryInstruction(p: ParserState, op: string, opAt: number)
       p.expect(Tok.Comma, "','");
       const ptr = parsePointerOperand(p, opAt);
       const l = new I.LoadInst(t, [ptr]);
-      l.atomic = atomic; l.volatile = vol;
+      l.atomic = atomic;
+      l.volatile = vol;
       parseAccessEnding(p, l, atomic);
       return l;
     }
@@ -35,7 +36,8 @@ export function parseMemoryInstruction(p: ParserState, op: string, opAt: number)
       p.expect(Tok.Comma, "','");
       const ptr = parsePointerOperand(p, opAt);
       const s = new I.StoreInst(p.types.void, [v, ptr]);
-      s.atomic = atomic; s.volatile = vol;
+      s.atomic = atomic;
+      s.volatile = vol;
       parseAccessEnding(p, s, atomic);
       return s;
     }
@@ -48,7 +50,8 @@ export function parseMemoryInstruction(p: ParserState, op: string, opAt: number)
       p.expect(Tok.Comma, "','");
       const nv = parseTypeAndValue(p);
       const x = new I.AtomicCmpXchgInst(p.types.literalStruct([cmp.type, p.types.i1], false), [ptr, cmp, nv]);
-      x.weak = weak; x.volatile = vol;
+      x.weak = weak;
+      x.volatile = vol;
       parseAccessEnding(p, x, true);
       return x;
     }
@@ -69,9 +72,12 @@ export function parseMemoryInstruction(p: ParserState, op: string, opAt: number)
       f.ordering = parseOrdering(p);
       return f;
     }
-    case 'alloca': return parseAlloca(p);
-    case 'getelementptr': return parseGetElementPtr(p, opAt);
-    default: return p.errorAt(opAt, 'an instruction opcode', JSON.stringify(op));
+    case 'alloca':
+      return parseAlloca(p);
+    case 'getelementptr':
+      return parseGetElementPtr(p, opAt);
+    default:
+      return p.errorAt(opAt, 'an instruction opcode', JSON.stringify(op));
   }
 }
 
@@ -81,11 +87,7 @@ export function parseMemoryInstruction(p: ParserState, op: string, opAt: number)
  * `, align N` (any number of times, the last wins, as LLParser) up to the
  * comma of the first attachment.
  */
-function parseAccessEnding(
-  p: ParserState,
-  inst: I.LoadInst | I.StoreInst | I.AtomicCmpXchgInst | I.AtomicRMWInst,
-  atomic: boolean,
-): void {
+function parseAccessEnding(p: ParserState, inst: I.LoadInst | I.StoreInst | I.AtomicCmpXchgInst | I.AtomicRMWInst, atomic: boolean): void {
   if (atomic) {
     inst.syncScope = parseSyncScope(p);
     if (inst.opcode === 'cmpxchg') {
@@ -129,7 +131,8 @@ function parseOrdering(p: ParserState): AtomicOrdering {
 
 /** `alloca [inalloca] [swifterror] <ty>[, <ty> <count>][, align N][, addrspace(N)]`. */
 function parseAlloca(p: ParserState): I.AllocaInst {
-  let inalloca = false, swifterror = false;
+  let inalloca = false,
+    swifterror = false;
   for (;;) {
     if (p.eatKw('inalloca')) inalloca = true;
     else if (p.eatKw('swifterror')) swifterror = true;
@@ -141,27 +144,40 @@ function parseAlloca(p: ParserState): I.AllocaInst {
   let as = 0;
   while (p.eat(Tok.Comma)) {
     if (p.attachmentsFollow()) break;
-    if (p.eatKw('align')) { align = p.uint(); continue; }
-    if (p.isKw('addrspace')) { as = parseAddrSpace(p); continue; }
+    if (p.eatKw('align')) {
+      align = p.uint();
+      continue;
+    }
+    if (p.isKw('addrspace')) {
+      as = parseAddrSpace(p);
+      continue;
+    }
     if (ops.length) p.error("'align' or 'addrspace'");
     ops.push(parseTypeAndValue(p));
   }
   const a = new I.AllocaInst(p.pointerTo(t, as), ops, t);
-  a.align = align; a.addrSpace = as; a.inalloca = inalloca; a.swifterror = swifterror;
+  a.align = align;
+  a.addrSpace = as;
+  a.inalloca = inalloca;
+  a.swifterror = swifterror;
   return a;
 }
 
 /** `getelementptr [inbounds] [nusw] [nuw] [inrange(a, b)] <ty>, <ptr>[, <idx>]*`. */
 function parseGetElementPtr(p: ParserState, opAt: number): I.GetElementPtrInst {
   const T = p.types;
-  let inbounds = false, nusw = false, nuw = false;
+  let inbounds = false,
+    nusw = false,
+    nuw = false;
   let inrange: string | undefined;
   for (;;) {
     if (p.eatKw('inbounds')) inbounds = true;
     else if (p.eatKw('nusw')) nusw = true;
     else if (p.eatKw('nuw')) nuw = true;
-    else if (p.isKw('inrange')) { p.next(); inrange = p.rawParens(); }
-    else break;
+    else if (p.isKw('inrange')) {
+      p.next();
+      inrange = p.rawParens();
+    } else break;
   }
   const srcTy = parseType(p);
   p.expect(Tok.Comma, "','");
@@ -184,6 +200,9 @@ function parseGetElementPtr(p: ParserState, opAt: number): I.GetElementPtrInst {
   } else rt = baseTy;
   if (vecLen) rt = T.vector(vecLen.length, rt, vecLen.scalable);
   const g = new I.GetElementPtrInst(rt, ops, srcTy);
-  g.inbounds = inbounds; g.nusw = nusw; g.nuw = nuw; g.inrange = inrange;
+  g.inbounds = inbounds;
+  g.nusw = nusw;
+  g.nuw = nuw;
+  g.inrange = inrange;
   return g;
 }

@@ -18,8 +18,22 @@ const CAST_OPS = opcodesIn('cast');
 const FAST_MATH = new Set(['fast', 'nnan', 'ninf', 'nsz', 'arcp', 'contract', 'reassoc', 'afn']);
 const ICMP_PREDS = new Set(['eq', 'ne', 'ugt', 'uge', 'ult', 'ule', 'sgt', 'sge', 'slt', 'sle']);
 const FCMP_PREDS = new Set([
-  'false', 'oeq', 'ogt', 'oge', 'olt', 'ole', 'one', 'ord', 'ueq', 'ugt', 'uge', 'ult', 'ule', 'une',
-  'uno', 'true',
+  'false',
+  'oeq',
+  'ogt',
+  'oge',
+  'olt',
+  'ole',
+  'one',
+  'ord',
+  'ueq',
+  'ugt',
+  'uge',
+  'ult',
+  'ule',
+  'une',
+  'uno',
+  'true',
 ]);
 
 /** A value-computing instruction, after its opcode. */
@@ -28,7 +42,9 @@ export function parseOtherInstruction(p: ParserState, op: string, opAt: number):
   if (CAST_OPS.has(op)) return parseCast(p, op as I.CastOpcode);
   const T = p.types;
   switch (op) {
-    case 'icmp': case 'fcmp': return parseCompare(p, op);
+    case 'icmp':
+    case 'fcmp':
+      return parseCompare(p, op);
     case 'fneg': {
       const fmf = parseFastMath(p);
       const v = parseTypeAndValue(p);
@@ -37,7 +53,8 @@ export function parseOtherInstruction(p: ParserState, op: string, opAt: number):
       u.fastMath = fmf;
       return u;
     }
-    case 'phi': return parsePhi(p);
+    case 'phi':
+      return parsePhi(p);
     case 'select': {
       const fmf = parseFastMath(p);
       const c = parseTypeAndValue(p);
@@ -45,12 +62,16 @@ export function parseOtherInstruction(p: ParserState, op: string, opAt: number):
       const a = parseTypeAndValue(p);
       p.expect(Tok.Comma, "','");
       const b = parseTypeAndValue(p);
-      if (!p.sameType(a.type, b.type)) p.errorAt(opAt, 'select operands of one type', `${typeToString(a.type)} and ${typeToString(b.type)}`);
+      if (!p.sameType(a.type, b.type))
+        p.errorAt(opAt, 'select operands of one type', `${typeToString(a.type)} and ${typeToString(b.type)}`);
       const s = new I.SelectInst(a.type, [c, a, b]);
       s.fastMath = fmf;
       return s;
     }
-    case 'freeze': { const v = parseTypeAndValue(p); return new I.FreezeInst(v.type, [v]); }
+    case 'freeze': {
+      const v = parseTypeAndValue(p);
+      return new I.FreezeInst(v.type, [v]);
+    }
     case 'va_arg': {
       const v = parseTypeAndValue(p);
       p.expect(Tok.Comma, "','");
@@ -110,7 +131,10 @@ export function parseFastMath(p: ParserState): string[] | undefined {
 
 /** `<op> [nuw] [nsw] [exact] [disjoint] [fast-math] <ty> <a>, <b>`; `f…` opcodes take floating-point operands. */
 function parseBinaryOperator(p: ParserState, op: I.BinaryOpcode, opAt: number): I.BinaryOperator {
-  let nuw = false, nsw = false, exact = false, disjoint = false;
+  let nuw = false,
+    nsw = false,
+    exact = false,
+    disjoint = false;
   for (;;) {
     if (p.eatKw('nuw')) nuw = true;
     else if (p.eatKw('nsw')) nsw = true;
@@ -127,13 +151,19 @@ function parseBinaryOperator(p: ParserState, op: I.BinaryOpcode, opAt: number): 
     p.errorAt(opAt, `${isFloatOp ? 'floating-point' : 'integer'} operands for '${op}'`, typeToString(a.type));
   }
   const bo = new I.BinaryOperator(a.type, [a, b], op);
-  bo.nuw = nuw; bo.nsw = nsw; bo.exact = exact; bo.disjoint = disjoint; bo.fastMath = fmf;
+  bo.nuw = nuw;
+  bo.nsw = nsw;
+  bo.exact = exact;
+  bo.disjoint = disjoint;
+  bo.fastMath = fmf;
   return bo;
 }
 
 /** `<cast> [nneg] [nuw] [nsw] <ty> <v> to <ty2>`. */
 function parseCast(p: ParserState, op: I.CastOpcode): I.CastInst {
-  let nneg = false, nuw = false, nsw = false;
+  let nneg = false,
+    nuw = false,
+    nsw = false;
   for (;;) {
     if (p.eatKw('nneg')) nneg = true;
     else if (p.eatKw('nuw')) nuw = true;
@@ -144,7 +174,9 @@ function parseCast(p: ParserState, op: I.CastOpcode): I.CastInst {
   p.expectKw('to');
   const to = parseType(p);
   const c = new I.CastInst(to, [v], op);
-  c.nneg = nneg; c.nuw = nuw; c.nsw = nsw;
+  c.nneg = nneg;
+  c.nuw = nuw;
+  c.nsw = nsw;
   return c;
 }
 

@@ -52,13 +52,16 @@ export function parseTerminatorOrEHInstruction(p: ParserState, op: string, opAt:
       p.expect(Tok.LSquare, "'['");
       const dests: BasicBlock[] = [];
       if (p.tk() !== Tok.RSquare) {
-        do dests.push(p.parseBlockRef()); while (p.eat(Tok.Comma));
+        do dests.push(p.parseBlockRef());
+        while (p.eat(Tok.Comma));
       }
       p.expect(Tok.RSquare, "']'");
       return new I.IndirectBrInst(T.void, [addr], dests);
     }
-    case 'unreachable': return new I.UnreachableInst(T.void, []);
-    case 'resume': return new I.ResumeInst(T.void, [parseTypeAndValue(p)]);
+    case 'unreachable':
+      return new I.UnreachableInst(T.void, []);
+    case 'resume':
+      return new I.ResumeInst(T.void, [parseTypeAndValue(p)]);
     case 'landingpad': {
       const t = parseType(p);
       const lp = new I.EHInst(t, [], 'landingpad', []);
@@ -70,11 +73,15 @@ export function parseTerminatorOrEHInstruction(p: ParserState, op: string, opAt:
       }
       return lp;
     }
-    case 'catchpad': case 'cleanuppad': {
+    case 'catchpad':
+    case 'cleanuppad': {
       p.expectKw('within');
       const ops: Value[] = [parseEHPadParent(p)];
       p.expect(Tok.LSquare, "'['");
-      if (p.tk() !== Tok.RSquare) { do ops.push(parseTypeAndValue(p)); while (p.eat(Tok.Comma)); }
+      if (p.tk() !== Tok.RSquare) {
+        do ops.push(parseTypeAndValue(p));
+        while (p.eat(Tok.Comma));
+      }
       p.expect(Tok.RSquare, "']'");
       return new I.EHInst(T.token, ops, op, []);
     }
@@ -83,7 +90,8 @@ export function parseTerminatorOrEHInstruction(p: ParserState, op: string, opAt:
       const parent = parseEHPadParent(p);
       p.expect(Tok.LSquare, "'['");
       const succ: BasicBlock[] = [];
-      do succ.push(p.parseBlockRef()); while (p.eat(Tok.Comma));
+      do succ.push(p.parseBlockRef());
+      while (p.eat(Tok.Comma));
       p.expect(Tok.RSquare, "']'");
       parseUnwindDest(p, succ);
       return new I.EHInst(T.token, [parent], 'catchswitch', succ);
@@ -115,5 +123,6 @@ function parseEHPadParent(p: ParserState): Value {
 /** `unwind to caller` or `unwind label %bb` (appended to `succ`). */
 function parseUnwindDest(p: ParserState, succ: BasicBlock[]): void {
   p.expectKw('unwind');
-  if (!p.eatKw('to')) succ.push(p.parseBlockRef()); else p.expectKw('caller');
+  if (!p.eatKw('to')) succ.push(p.parseBlockRef());
+  else p.expectKw('caller');
 }

@@ -17,7 +17,9 @@ import type { ParserState } from './state.js';
 /** The family of every word that may start an instruction: the opcodes, and the call-site markers `tail`, `musttail`, `notail`. */
 const FAMILY_OF: ReadonlyMap<string, OpcodeFamily> = new Map<string, OpcodeFamily>([
   ...Object.entries(OPCODES).map(([op, info]): [string, OpcodeFamily] => [op, info.family]),
-  ['tail', 'call'], ['musttail', 'call'], ['notail', 'call'],
+  ['tail', 'call'],
+  ['musttail', 'call'],
+  ['notail', 'call'],
 ]);
 
 /** An instruction, named or numbered, with its attachments. */
@@ -58,10 +60,16 @@ export function parseInstruction(p: ParserState): Instruction {
 
 function parseByFamily(p: ParserState, op: string, opAt: number): Instruction {
   switch (FAMILY_OF.get(op)) {
-    case 'terminator': case 'exception': return parseTerminatorOrEHInstruction(p, op, opAt);
-    case 'call': return parseCallInstruction(p, op);
-    case 'memory': return parseMemoryInstruction(p, op, opAt);
-    case undefined: return p.errorAt(opAt, 'an instruction opcode', JSON.stringify(op));
-    default: return parseOtherInstruction(p, op, opAt);
+    case 'terminator':
+    case 'exception':
+      return parseTerminatorOrEHInstruction(p, op, opAt);
+    case 'call':
+      return parseCallInstruction(p, op);
+    case 'memory':
+      return parseMemoryInstruction(p, op, opAt);
+    case undefined:
+      return p.errorAt(opAt, 'an instruction opcode', JSON.stringify(op));
+    default:
+      return parseOtherInstruction(p, op, opAt);
   }
 }

@@ -8,9 +8,7 @@
 import { DIExpression, diNodeClasses, type DILocation, type DINode } from '../debuginfo.js';
 import type { DebugRecord, Instruction } from '../instructions.js';
 import { bytesToText, Tok } from '../lexer.js';
-import {
-  DIArgList, type FieldValue, MDString, MDTuple, type Metadata, UnknownSpecializedNode, ValueAsMetadata,
-} from '../metadata.js';
+import { DIArgList, type FieldValue, MDString, MDTuple, type Metadata, UnknownSpecializedNode, ValueAsMetadata } from '../metadata.js';
 import type { Type } from '../types.js';
 import { MetadataAsValue, type Value } from '../values.js';
 import { parseIntLiteral, parseValue } from './constants.js';
@@ -19,7 +17,7 @@ import { parseType } from './types.js';
 
 /** `!kind !N` after an instruction; `!dbg` goes to `debugLoc` and must be a DILocation. */
 export function parseInstAttachment(p: ParserState, inst: Instruction): void {
-  if (p.lx.text !== 'dbg') return parseAttachment(p, inst.metadata ??= []);
+  if (p.lx.text !== 'dbg') return parseAttachment(p, (inst.metadata ??= []));
   p.next();
   const md = parseMetadata(p, false);
   if (md === null || (md.kind !== 'DILocation' && !(md instanceof ForwardRef))) {
@@ -54,13 +52,25 @@ export function parseDebugRecord(p: ParserState): DebugRecord {
   p.next();
   let kind: DebugRecord['kind'];
   switch (kindText) {
-    case 'value': case 'declare': case 'assign': case 'label': kind = kindText; break;
-    default: return p.errorAt(at, 'a debug record kind (#dbg_value, #dbg_declare, #dbg_assign, #dbg_label)', `#dbg_${kindText}`);
+    case 'value':
+    case 'declare':
+    case 'assign':
+    case 'label':
+      kind = kindText;
+      break;
+    default:
+      return p.errorAt(at, 'a debug record kind (#dbg_value, #dbg_declare, #dbg_assign, #dbg_label)', `#dbg_${kindText}`);
   }
   p.expect(Tok.LParen, "'('");
   const rec: DebugRecord = {
-    kind, location: undefined, variable: null, expression: undefined, assignId: undefined,
-    address: undefined, addressExpression: undefined, debugLoc: null,
+    kind,
+    location: undefined,
+    variable: null,
+    expression: undefined,
+    assignId: undefined,
+    address: undefined,
+    addressExpression: undefined,
+    debugLoc: null,
   };
   const h = rec as unknown as Holder;
   if (kind === 'label') {
@@ -119,8 +129,10 @@ function parseMetadataInner(p: ParserState, allowValue: boolean): Metadata | nul
         p.next();
         return new MDString(s);
       }
-      case Tok.LBrace: return parseMDTuple(p, false);
-      default: return p.error('metadata after !');
+      case Tok.LBrace:
+        return parseMDTuple(p, false);
+      default:
+        return p.error('metadata after !');
     }
   }
   if (p.tk() === Tok.MetadataVar) {
@@ -176,8 +188,10 @@ export function parseSpecializedNode(p: ParserState, distinct: boolean): Metadat
     e.distinct = distinct;
     if (p.tk() !== Tok.RParen) {
       do {
-        if (p.tk() === Tok.Keyword) { e.elements.push(p.lx.text); p.next(); }
-        else if (p.tk() === Tok.Integer) {
+        if (p.tk() === Tok.Keyword) {
+          e.elements.push(p.lx.text);
+          p.next();
+        } else if (p.tk() === Tok.Integer) {
           e.elements.push(integerField(p));
         } else p.error('a DWARF operation or integer');
       } while (p.eat(Tok.Comma));
@@ -231,7 +245,10 @@ export function parseSpecializedNode(p: ParserState, distinct: boolean): Metadat
 /** An integer token as a number, or a bigint beyond 2^53. */
 function integerField(p: ParserState): number | bigint {
   const num = p.lx.num;
-  if (!Number.isNaN(num)) { p.next(); return num; }
+  if (!Number.isNaN(num)) {
+    p.next();
+    return num;
+  }
   const n = parseIntLiteral(p.lx.tokenSource());
   if (n === undefined) p.error('an integer literal');
   p.next();
@@ -249,9 +266,18 @@ function parseFieldValue(p: ParserState): FieldValue {
     }
     case Tok.Keyword: {
       const w = p.lx.text;
-      if (w === 'null') { p.next(); return null; }
-      if (w === 'true') { p.next(); return true; }
-      if (w === 'false') { p.next(); return false; }
+      if (w === 'null') {
+        p.next();
+        return null;
+      }
+      if (w === 'true') {
+        p.next();
+        return true;
+      }
+      if (w === 'false') {
+        p.next();
+        return false;
+      }
       if (w === 'distinct') return parseMetadata(p, false);
       if (w === 'ptr') return parseMetadata(p, true);
       p.next();
@@ -260,7 +286,8 @@ function parseFieldValue(p: ParserState): FieldValue {
       while (p.eat(Tok.Bar)) parts.push(p.keyword('a flag'));
       return parts;
     }
-    case Tok.Exclaim: case Tok.MetadataVar:
+    case Tok.Exclaim:
+    case Tok.MetadataVar:
       return parseMetadata(p, false);
     case Tok.IntType:
       // a constant as metadata: `extraData: i64 32`
@@ -309,7 +336,14 @@ function badField(p: ParserState, at: number, field: string, v: FieldValue, what
   return p.errorAt(at, `${what} for '${field}'`, describeField(v));
 }
 
-const enum FieldKind { Number, BigInt, Boolean, String, Flags, Any }
+const enum FieldKind {
+  Number,
+  BigInt,
+  Boolean,
+  String,
+  Flags,
+  Any,
+}
 const fieldKindCache = new Map<string, Map<string, FieldKind>>();
 /** What kind of value each field of a DI node class takes, read off a fresh instance's defaults. */
 function fieldKindsOf(node: DINode): Map<string, FieldKind> {
@@ -319,9 +353,20 @@ function fieldKindsOf(node: DINode): Map<string, FieldKind> {
   const fresh = new (node.constructor as new () => DINode)() as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(fresh)) {
     if (k === 'kind' || k === 'distinct' || k === 'extraFields') continue;
-    kinds.set(k, typeof v === 'number' ? FieldKind.Number : typeof v === 'bigint' ? FieldKind.BigInt
-      : typeof v === 'boolean' ? FieldKind.Boolean : typeof v === 'string' ? FieldKind.String
-      : Array.isArray(v) ? FieldKind.Flags : FieldKind.Any);
+    kinds.set(
+      k,
+      typeof v === 'number'
+        ? FieldKind.Number
+        : typeof v === 'bigint'
+          ? FieldKind.BigInt
+          : typeof v === 'boolean'
+            ? FieldKind.Boolean
+            : typeof v === 'string'
+              ? FieldKind.String
+              : Array.isArray(v)
+                ? FieldKind.Flags
+                : FieldKind.Any,
+    );
   }
   fieldKindCache.set(node.kind, kinds);
   return kinds;

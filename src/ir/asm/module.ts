@@ -34,42 +34,70 @@ function parseTopLevel(p: ParserState): void {
       const w = p.lx.text;
       switch (w) {
         case 'source_filename':
-          p.next(); p.expect(Tok.Equal, "'='");
+          p.next();
+          p.expect(Tok.Equal, "'='");
           p.m.sourceFilename = p.string();
           return;
         case 'target':
           p.next();
-          if (p.eatKw('datalayout')) { p.expect(Tok.Equal, "'='"); p.m.dataLayout = p.string(); return; }
-          if (p.eatKw('triple')) { p.expect(Tok.Equal, "'='"); p.m.targetTriple = p.string(); return; }
+          if (p.eatKw('datalayout')) {
+            p.expect(Tok.Equal, "'='");
+            p.m.dataLayout = p.string();
+            return;
+          }
+          if (p.eatKw('triple')) {
+            p.expect(Tok.Equal, "'='");
+            p.m.targetTriple = p.string();
+            return;
+          }
           return p.error("'datalayout' or 'triple'");
         case 'module':
-          p.next(); p.expectKw('asm');
+          p.next();
+          p.expectKw('asm');
           {
             const s = p.string();
             p.m.moduleAsm = p.m.moduleAsm ? `${p.m.moduleAsm}\n${s}` : s;
           }
           return;
         case 'deplibs':
-          p.next(); p.expect(Tok.Equal, "'='"); p.expect(Tok.LSquare, "'['");
+          p.next();
+          p.expect(Tok.Equal, "'='");
+          p.expect(Tok.LSquare, "'['");
           if (!p.eat(Tok.RSquare)) {
-            do p.string(); while (p.eat(Tok.Comma));
+            do p.string();
+            while (p.eat(Tok.Comma));
             p.expect(Tok.RSquare, "']'");
           }
           return;
-        case 'attributes': return parseAttributeGroup(p);
-        case 'define': return parseFunction(p, true);
-        case 'declare': return parseFunction(p, false);
-        case 'uselistorder': case 'uselistorder_bb': return p.skipUseListOrder();
-        default: return p.error('a top-level entity');
+        case 'attributes':
+          return parseAttributeGroup(p);
+        case 'define':
+          return parseFunction(p, true);
+        case 'declare':
+          return parseFunction(p, false);
+        case 'uselistorder':
+        case 'uselistorder_bb':
+          return p.skipUseListOrder();
+        default:
+          return p.error('a top-level entity');
       }
     }
-    case Tok.LocalVar: case Tok.LocalVarId: return parseTypeDef(p);
-    case Tok.GlobalVar: case Tok.GlobalId: return parseGlobalEntity(p);
-    case Tok.ComdatVar: return parseComdat(p);
-    case Tok.MetadataVar: return parseNamedMetadata(p);
-    case Tok.Exclaim: return parseNumberedMetadata(p);
-    case Tok.SummaryId: return p.error('a top-level entity (module summary entries are not supported)');
-    default: return p.error('a top-level entity');
+    case Tok.LocalVar:
+    case Tok.LocalVarId:
+      return parseTypeDef(p);
+    case Tok.GlobalVar:
+    case Tok.GlobalId:
+      return parseGlobalEntity(p);
+    case Tok.ComdatVar:
+      return parseComdat(p);
+    case Tok.MetadataVar:
+      return parseNamedMetadata(p);
+    case Tok.Exclaim:
+      return parseNumberedMetadata(p);
+    case Tok.SummaryId:
+      return p.error('a top-level entity (module summary entries are not supported)');
+    default:
+      return p.error('a top-level entity');
   }
 }
 

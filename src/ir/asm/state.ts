@@ -16,9 +16,7 @@ import { bytesToText, Lexer, Tok } from '../lexer.js';
 import type { FieldValue, Metadata } from '../metadata.js';
 import { Module } from '../module.js';
 import { type PointerType, type Type, TypeContext, typeToString } from '../types.js';
-import {
-  BasicBlock, type BlockAddress, type Function, type GlobalValue, type Value,
-} from '../values.js';
+import { BasicBlock, type BlockAddress, type Function, type GlobalValue, type Value } from '../values.js';
 
 /** How deep types, constants and metadata may nest before the reader refuses (stack safety). */
 export const MAX_NESTING = 200;
@@ -97,7 +95,11 @@ export class ParserState {
   private blockRefOffset = new Map<BasicBlock, number>();
   private nextId = 0;
 
-  constructor(text: string, filename: string, readonly grammar: GrammarHooks) {
+  constructor(
+    text: string,
+    filename: string,
+    readonly grammar: GrammarHooks,
+  ) {
     this.lx = new Lexer(text, filename);
     this.m = new Module(this.types);
     this.m.filename = filename;
@@ -106,8 +108,12 @@ export class ParserState {
 
   // ---------------------------------------------------------------- cursor
 
-  tk(): Tok { return this.lx.kind; }
-  next(): Tok { return this.lx.next(); }
+  tk(): Tok {
+    return this.lx.kind;
+  }
+  next(): Tok {
+    return this.lx.next();
+  }
 
   error(expected: string): never {
     return this.lx.fail(this.lx.start, expected, this.lx.tokenText());
@@ -120,14 +126,20 @@ export class ParserState {
     this.lx.next();
   }
   eat(kind: Tok): boolean {
-    if (this.lx.kind === kind) { this.lx.next(); return true; }
+    if (this.lx.kind === kind) {
+      this.lx.next();
+      return true;
+    }
     return false;
   }
   isKw(word: string): boolean {
     return this.lx.kind === Tok.Keyword && this.lx.text === word;
   }
   eatKw(word: string): boolean {
-    if (this.lx.kind === Tok.Keyword && this.lx.text === word) { this.lx.next(); return true; }
+    if (this.lx.kind === Tok.Keyword && this.lx.text === word) {
+      this.lx.next();
+      return true;
+    }
     return false;
   }
   expectKw(word: string): void {
@@ -155,7 +167,9 @@ export class ParserState {
   enter(): void {
     if (++this.depth > MAX_NESTING) this.error(`nesting of at most ${MAX_NESTING} levels`);
   }
-  leave(): void { this.depth--; }
+  leave(): void {
+    this.depth--;
+  }
 
   /**
    * After a comma in an instruction's optional trailing list: true if what
@@ -203,8 +217,9 @@ export class ParserState {
   /** Type compatibility as the reader enforces it (typed and opaque pointers mix, as LLVM ≥ 15 reads them). */
   sameType(a: Type, b: Type): boolean {
     if (a === b) return true;
-    return a.kind === 'pointer' && b.kind === 'pointer' && a.addrSpace === b.addrSpace &&
-      (a.pointee === undefined || b.pointee === undefined);
+    return (
+      a.kind === 'pointer' && b.kind === 'pointer' && a.addrSpace === b.addrSpace && (a.pointee === undefined || b.pointee === undefined)
+    );
   }
   checkType(v: Value | ForwardRef, expected: Type, offset: number, name: string): void {
     const t = v.type;
@@ -237,7 +252,7 @@ export class ParserState {
       return g;
     }
     if (t.kind !== 'pointer') this.errorAt(at, `a value of type ${typeToString(t)}`, `global '@${name}' (a pointer)`);
-    return new ForwardRef('@' + (numbered ? '#' : '') + name, numbered, t, at) as unknown as Value;
+    return new ForwardRef(`@${numbered ? '#' : ''}${name}`, numbered, t, at) as unknown as Value;
   }
 
   // ---------------------------------------------------------------- function-local values and blocks
@@ -457,7 +472,10 @@ export class ParserState {
   /** Patches every module-level forward reference; the first one still undefined is the error. */
   finishModule(): void {
     // metadata forward references
-    const H = this.mdFixHolder, K = this.mdFixKey, N = this.mdFixId, O = this.mdFixOffset;
+    const H = this.mdFixHolder,
+      K = this.mdFixKey,
+      N = this.mdFixId,
+      O = this.mdFixOffset;
     for (let i = 0; i < H.length; i++) {
       const md = this.mdById[N[i]!];
       if (!md) this.errorAt(O[i]!, 'defined metadata', `use of undefined metadata '!${N[i]}'`);
@@ -486,7 +504,8 @@ export class ParserState {
     }
     for (const [ba, at] of this.blockAddresses) {
       const f = ba.function as unknown as Value;
-      if (f.kind !== 'function' || !f.isDefinition) this.errorAt(at, 'a defined function in blockaddress', `@${(f as { name?: string }).name ?? '?'}`);
+      if (f.kind !== 'function' || !f.isDefinition)
+        this.errorAt(at, 'a defined function in blockaddress', `@${(f as { name?: string }).name ?? '?'}`);
       const b = f.blocks.find((x) => x.name === ba.blockName);
       if (!b) this.errorAt(at, 'a block of that function', `%${ba.blockName}`);
       ba.block = b;

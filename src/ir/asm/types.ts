@@ -49,7 +49,10 @@ function parseFunctionTypeTail(p: ParserState, ret: Type): FunctionType {
   let varArg = false;
   if (!p.eat(Tok.RParen)) {
     for (;;) {
-      if (p.eat(Tok.DotDotDot)) { varArg = true; break; }
+      if (p.eat(Tok.DotDotDot)) {
+        varArg = true;
+        break;
+      }
       const param = parseType(p);
       const ignored: Attribute[] = []; // a function type keeps no parameter attributes
       p.grammar.parseAttributes(p, ignored);
@@ -65,31 +68,55 @@ function parseFunctionTypeTail(p: ParserState, ret: Type): FunctionType {
 function parseBaseType(p: ParserState): Type {
   const T = p.types;
   switch (p.tk()) {
-    case Tok.IntType: { const n = p.lx.num; p.next(); return T.int(n); }
+    case Tok.IntType: {
+      const n = p.lx.num;
+      p.next();
+      return T.int(n);
+    }
     case Tok.Keyword: {
       const w = p.lx.text;
       switch (w) {
-        case 'void': p.next(); return T.void;
+        case 'void':
+          p.next();
+          return T.void;
         case 'ptr': {
           p.next();
           if (p.isKw('addrspace')) return T.pointer(parseAddrSpace(p));
           return T.ptr;
         }
-        case 'label': p.next(); return T.label;
-        case 'metadata': p.next(); return T.metadata;
-        case 'token': p.next(); return T.token;
-        case 'x86_mmx': p.next(); return T.x86Mmx;
-        case 'x86_amx': p.next(); return T.x86Amx;
-        case 'target': return parseTargetExtType(p);
+        case 'label':
+          p.next();
+          return T.label;
+        case 'metadata':
+          p.next();
+          return T.metadata;
+        case 'token':
+          p.next();
+          return T.token;
+        case 'x86_mmx':
+          p.next();
+          return T.x86Mmx;
+        case 'x86_amx':
+          p.next();
+          return T.x86Amx;
+        case 'target':
+          return parseTargetExtType(p);
         default:
-          if (FLOAT_KINDS.has(w)) { p.next(); return T.float(w as FloatKind); }
+          if (FLOAT_KINDS.has(w)) {
+            p.next();
+            return T.float(w as FloatKind);
+          }
           return p.error('a type');
       }
     }
-    case Tok.LocalVar: case Tok.LocalVarId: {
+    case Tok.LocalVar:
+    case Tok.LocalVarId: {
       const name = p.lx.text;
       const alias = p.aliasTypes.get(name);
-      if (alias) { p.next(); return alias; }
+      if (alias) {
+        p.next();
+        return alias;
+      }
       const st = T.namedStruct(name, p.tk() === Tok.LocalVarId);
       if (!p.definedTypes.has(name) && !p.typeUses.has(name)) p.typeUses.set(name, p.lx.start);
       p.next();
@@ -107,7 +134,10 @@ function parseBaseType(p: ParserState): Type {
         return T.literalStruct(elems, true);
       }
       let scalable = false;
-      if (p.eatKw('vscale')) { p.expectKw('x'); scalable = true; }
+      if (p.eatKw('vscale')) {
+        p.expectKw('x');
+        scalable = true;
+      }
       const n = p.uint('a vector length');
       p.expectKw('x');
       const e = parseType(p);
@@ -151,7 +181,10 @@ function parseTargetExtType(p: ParserState): Type {
   const ips: number[] = [];
   while (p.eat(Tok.Comma)) {
     if (p.tk() === Tok.Integer) ips.push(p.uint());
-    else { if (ips.length) p.error('an integer parameter'); tps.push(parseType(p)); }
+    else {
+      if (ips.length) p.error('an integer parameter');
+      tps.push(parseType(p));
+    }
   }
   p.expect(Tok.RParen, "')'");
   return p.types.targetExt(name, tps, ips);
@@ -186,7 +219,10 @@ export function parseTypeDef(p: ParserState): void {
   }
   if (p.tk() === Tok.LBrace || p.tk() === Tok.Less) {
     const packed = p.tk() === Tok.Less;
-    if (packed) { p.next(); if (p.tk() !== Tok.LBrace) p.error("'{'"); }
+    if (packed) {
+      p.next();
+      if (p.tk() !== Tok.LBrace) p.error("'{'");
+    }
     const elems = parseStructBody(p);
     if (packed) p.expect(Tok.Greater, "'>'");
     st.elements = elems;

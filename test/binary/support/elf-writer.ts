@@ -26,15 +26,15 @@ export interface ElfSpec {
 
 /** Builds an ELF64 LE file: header, section contents, .shstrtab, section header table. Section i of the spec gets index i + 1. */
 export function writeElf(spec: ElfSpec): Uint8Array {
-  const names = [...spec.sections.map((s) => s.name), ".shstrtab"];
+  const names = [...spec.sections.map((s) => s.name), '.shstrtab'];
   const strtab: number[] = [0];
   const nameOff: number[] = [];
   for (const n of names) {
     nameOff.push(strtab.length);
-    for (const b of Buffer.from(n, "utf8")) strtab.push(b);
+    for (const b of Buffer.from(n, 'utf8')) strtab.push(b);
     strtab.push(0);
   }
-  const all: SectionSpec[] = [...spec.sections, { name: ".shstrtab", type: 3, data: Uint8Array.from(strtab) }];
+  const all: SectionSpec[] = [...spec.sections, { name: '.shstrtab', type: 3, data: Uint8Array.from(strtab) }];
   let off = 64;
   const offsets: number[] = [];
   for (const s of all) {
@@ -111,7 +111,7 @@ export class Bytes {
     }
   }
   str(s: string): this {
-    for (const b of Buffer.from(s, "utf8")) this.out.push(b);
+    for (const b of Buffer.from(s, 'utf8')) this.out.push(b);
     this.out.push(0);
     return this;
   }
@@ -131,13 +131,16 @@ export class Bytes {
  * A DWARF 4 line-number program unit (32-bit format, opcode_base 13, one
  * file "a.c") whose opcodes are `program`; options override header fields.
  */
-export function lineUnitV4(program: ArrayLike<number>, o: { version?: number; lineRange?: number; opcodeBase?: number; minInst?: number } = {}): Uint8Array {
+export function lineUnitV4(
+  program: ArrayLike<number>,
+  o: { version?: number; lineRange?: number; opcodeBase?: number; minInst?: number } = {},
+): Uint8Array {
   const opcodeBase = o.opcodeBase ?? 13;
   const hdr = new Bytes()
     .u8(o.minInst ?? 1, 1, 1, -5 & 0xff, o.lineRange ?? 14, opcodeBase)
     .bytes([0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1].slice(0, Math.max(0, opcodeBase - 1)))
     .u8(0)
-    .str("a.c")
+    .str('a.c')
     .uleb(0)
     .uleb(0)
     .uleb(0)

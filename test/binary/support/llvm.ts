@@ -3,18 +3,18 @@
 // (headers and row tables), llvm-readelf -S / -s / -r — into plain objects
 // the tests compare src/binary's results with.
 
-import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
-export const DWARFDUMP = process.env["LLVM_DWARFDUMP"] ?? "llvm-dwarfdump-19";
-export const READELF = process.env["LLVM_READELF"] ?? "llvm-readelf-19";
-export const SYMBOLIZER = process.env["LLVM_SYMBOLIZER"] ?? "llvm-symbolizer-19";
+export const DWARFDUMP = process.env['LLVM_DWARFDUMP'] ?? 'llvm-dwarfdump-19';
+export const READELF = process.env['LLVM_READELF'] ?? 'llvm-readelf-19';
+export const SYMBOLIZER = process.env['LLVM_SYMBOLIZER'] ?? 'llvm-symbolizer-19';
 
 /** ../shared/corpus/linux-6.1/net/ipv6 from the repository root (KCOMPART_CORPUS overrides the corpus root). */
 export function ipv6ObjectDir(): string {
-  const corpus = process.env["KCOMPART_CORPUS"] ?? resolve(import.meta.dirname, "..", "..", "..", "..", "shared", "corpus");
-  return join(corpus, "linux-6.1", "net", "ipv6");
+  const corpus = process.env['KCOMPART_CORPUS'] ?? resolve(import.meta.dirname, '..', '..', '..', '..', 'shared', 'corpus');
+  return join(corpus, 'linux-6.1', 'net', 'ipv6');
 }
 
 /** The corpus objects, sorted by name ([] if the corpus is absent). */
@@ -22,7 +22,7 @@ export function ipv6Objects(): string[] {
   const dir = ipv6ObjectDir();
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((n) => n.endsWith(".o"))
+    .filter((n) => n.endsWith('.o'))
     .sort()
     .map((n) => join(dir, n));
 }
@@ -30,8 +30,8 @@ export function ipv6Objects(): string[] {
 /** Runs a program, resolving with its stdout (rejecting with stderr on failure). */
 export function run(cmd: string, args: readonly string[], input?: string): Promise<string> {
   return new Promise((res, rej) => {
-    const child = execFile(cmd, args, { maxBuffer: 512 * 1024 * 1024, encoding: "utf8" }, (err, stdout, stderr) => {
-      if (err) rej(new Error(`${cmd} ${args.join(" ")}: ${err.message}\n${stderr}`));
+    const child = execFile(cmd, args, { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) rej(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${stderr}`));
       else res(stdout);
     });
     if (input !== undefined) {
@@ -56,7 +56,7 @@ export async function pool<T, R>(items: readonly T[], width: number, fn: (item: 
 }
 
 /** True if `cmd` can be run (for tests that need an LLVM tool or a compiler). */
-export async function haveTool(cmd: string, args: readonly string[] = ["--version"]): Promise<boolean> {
+export async function haveTool(cmd: string, args: readonly string[] = ['--version']): Promise<boolean> {
   try {
     await run(cmd, args);
     return true;
@@ -111,23 +111,23 @@ export interface DumpUnit {
 
 /** Undoes llvm's write_escaped: \\, \", \t, \n, \xx (two hex digits, as raw bytes). */
 export function unescapeLlvm(s: string): string {
-  if (!s.includes("\\")) return s;
+  if (!s.includes('\\')) return s;
   const bytes: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
-    if (c === "\\" && i + 1 < s.length) {
+    if (c === '\\' && i + 1 < s.length) {
       const n = s[i + 1]!;
-      if (n === "\\" || n === '"') {
+      if (n === '\\' || n === '"') {
         bytes.push(n.charCodeAt(0));
         i++;
         continue;
       }
-      if (n === "t") {
+      if (n === 't') {
         bytes.push(9);
         i++;
         continue;
       }
-      if (n === "n") {
+      if (n === 'n') {
         bytes.push(10);
         i++;
         continue;
@@ -138,20 +138,20 @@ export function unescapeLlvm(s: string): string {
         continue;
       }
     }
-    for (const b of Buffer.from(c, "utf8")) bytes.push(b);
+    for (const b of Buffer.from(c, 'utf8')) bytes.push(b);
   }
-  return Buffer.from(bytes).toString("utf8");
+  return Buffer.from(bytes).toString('utf8');
 }
 
-const FLAGS = new Set(["is_stmt", "basic_block", "end_sequence", "prologue_end", "epilogue_begin"]);
+const FLAGS = new Set(['is_stmt', 'basic_block', 'end_sequence', 'prologue_end', 'epilogue_begin']);
 
 /** Parses the text of `llvm-dwarfdump --debug-line FILE` (non-verbose). */
 export function parseDwarfdumpLines(text: string): DumpUnit[] {
   const units: DumpUnit[] = [];
   let u: DumpUnit | undefined;
   let file: DumpFile | undefined;
-  for (const line of text.split("\n")) {
-    if (line.startsWith("0x")) {
+  for (const line of text.split('\n')) {
+    if (line.startsWith('0x')) {
       // 0x0000000000000000     35     43      0   0             0       0  is_stmt prologue_end
       const f = line.trim().split(/\s+/);
       if (!u) throw new Error(`row before any unit: ${line}`);
@@ -165,11 +165,11 @@ export function parseDwarfdumpLines(text: string): DumpUnit[] {
         isa: Number(f[4]),
         discriminator: Number(f[5]),
         opIndex: Number(f[6]),
-        isStmt: flags.includes("is_stmt"),
-        basicBlock: flags.includes("basic_block"),
-        endSequence: flags.includes("end_sequence"),
-        prologueEnd: flags.includes("prologue_end"),
-        epilogueBegin: flags.includes("epilogue_begin"),
+        isStmt: flags.includes('is_stmt'),
+        basicBlock: flags.includes('basic_block'),
+        endSequence: flags.includes('end_sequence'),
+        prologueEnd: flags.includes('prologue_end'),
+        epilogueBegin: flags.includes('epilogue_begin'),
       });
       continue;
     }
@@ -178,7 +178,7 @@ export function parseDwarfdumpLines(text: string): DumpUnit[] {
       u = {
         offset: Number(m[1]),
         totalLength: 0n,
-        format: "",
+        format: '',
         version: 0,
         prologueLength: 0n,
         minInstLength: 0,
@@ -197,48 +197,48 @@ export function parseDwarfdumpLines(text: string): DumpUnit[] {
     }
     if (!u) continue;
     m = /^\s*([a-z0-9_]+): (.*)$/.exec(line);
-    if (m && !line.startsWith("file_names")) {
+    if (m && !line.startsWith('file_names')) {
       const [, key, value] = m as unknown as [string, string, string];
-      if (file && ["name", "dir_index", "md5_checksum", "mod_time", "length", "source"].includes(key)) {
-        if (key === "name") file.name = unescapeLlvm(value.replace(/^"|"$/g, ""));
-        else if (key === "dir_index") file.dirIndex = Number(value);
-        else if (key === "md5_checksum") file.md5 = value;
-        else if (key === "mod_time") file.modTime = BigInt(value);
-        else if (key === "length") file.length = BigInt(value);
+      if (file && ['name', 'dir_index', 'md5_checksum', 'mod_time', 'length', 'source'].includes(key)) {
+        if (key === 'name') file.name = unescapeLlvm(value.replace(/^"|"$/g, ''));
+        else if (key === 'dir_index') file.dirIndex = Number(value);
+        else if (key === 'md5_checksum') file.md5 = value;
+        else if (key === 'mod_time') file.modTime = BigInt(value);
+        else if (key === 'length') file.length = BigInt(value);
         continue;
       }
       switch (key) {
-        case "total_length":
+        case 'total_length':
           u.totalLength = BigInt(value);
           break;
-        case "format":
+        case 'format':
           u.format = value;
           break;
-        case "version":
+        case 'version':
           u.version = Number(value);
           break;
-        case "address_size":
+        case 'address_size':
           u.addressSize = Number(value);
           break;
-        case "prologue_length":
+        case 'prologue_length':
           u.prologueLength = BigInt(value);
           break;
-        case "min_inst_length":
+        case 'min_inst_length':
           u.minInstLength = Number(value);
           break;
-        case "max_ops_per_inst":
+        case 'max_ops_per_inst':
           u.maxOpsPerInst = Number(value);
           break;
-        case "default_is_stmt":
+        case 'default_is_stmt':
           u.defaultIsStmt = Number(value);
           break;
-        case "line_base":
+        case 'line_base':
           u.lineBase = Number(value);
           break;
-        case "line_range":
+        case 'line_range':
           u.lineRange = Number(value);
           break;
-        case "opcode_base":
+        case 'opcode_base':
           u.opcodeBase = Number(value);
           break;
         default:
@@ -258,9 +258,8 @@ export function parseDwarfdumpLines(text: string): DumpUnit[] {
     }
     m = /^file_names\[\s*(\d+)\]:$/.exec(line);
     if (m) {
-      file = { name: "", dirIndex: 0 };
+      file = { name: '', dirIndex: 0 };
       u.fileNames.set(Number(m[1]), file);
-      continue;
     }
   }
   return units;
@@ -268,8 +267,8 @@ export function parseDwarfdumpLines(text: string): DumpUnit[] {
 
 /** llvm::sys::path::append (POSIX), for the tests' own file-path oracle. */
 function llvmAppend(path: string, component: string): string {
-  if (path.endsWith("/")) return path + component.replace(/^\/+/, "");
-  if (!component.startsWith("/") && path !== "") path += "/";
+  if (path.endsWith('/')) return path + component.replace(/^\/+/, '');
+  if (!component.startsWith('/') && path !== '') path += '/';
   return path + component;
 }
 
@@ -281,12 +280,12 @@ function llvmAppend(path: string, component: string): string {
 export function dumpFilePath(u: DumpUnit, index: number, compDir?: string): string | undefined {
   const f = u.fileNames.get(index);
   if (!f) return undefined;
-  if (f.name.startsWith("/")) return f.name;
+  if (f.name.startsWith('/')) return f.name;
   const v5 = u.version >= 5;
   const cd = compDir ?? (v5 ? u.includeDirectories.get(0) : undefined);
-  const dir = (v5 ? u.includeDirectories.get(f.dirIndex) : f.dirIndex > 0 ? u.includeDirectories.get(f.dirIndex) : undefined) ?? "";
-  let p = "";
-  if ((!v5 || f.dirIndex !== 0) && cd && !dir.startsWith("/")) p = llvmAppend(p, cd);
+  const dir = (v5 ? u.includeDirectories.get(f.dirIndex) : f.dirIndex > 0 ? u.includeDirectories.get(f.dirIndex) : undefined) ?? '';
+  let p = '';
+  if ((!v5 || f.dirIndex !== 0) && cd && !dir.startsWith('/')) p = llvmAppend(p, cd);
   p = llvmAppend(p, dir);
   return llvmAppend(p, f.name);
 }
@@ -303,7 +302,7 @@ export interface ReadelfRelocation {
 export function parseReadelfRelocations(text: string): Map<string, { count: number; entries: ReadelfRelocation[] }> {
   const out = new Map<string, { count: number; entries: ReadelfRelocation[] }>();
   let cur: { count: number; entries: ReadelfRelocation[] } | undefined;
-  for (const line of text.split("\n")) {
+  for (const line of text.split('\n')) {
     const h = /^Relocation section '([^']+)' at offset 0x[0-9a-f]+ contains (\d+) entr/.exec(line);
     if (h) {
       cur = { count: Number(h[2]), entries: [] };
@@ -315,12 +314,18 @@ export function parseReadelfRelocations(text: string): Map<string, { count: numb
     if (m && cur) {
       if (m[3] !== undefined) {
         const add = BigInt(`0x${m[6]}`);
-        cur.entries.push({ offset: BigInt(`0x${m[1]}`), type: m[2]!, symbolValue: BigInt(`0x${m[3]}`), symbolName: m[4]!, addend: m[5] === "-" ? -add : add });
+        cur.entries.push({
+          offset: BigInt(`0x${m[1]}`),
+          type: m[2]!,
+          symbolValue: BigInt(`0x${m[3]}`),
+          symbolName: m[4]!,
+          addend: m[5] === '-' ? -add : add,
+        });
       } else {
         const raw = m[7]!;
-        const neg = raw.startsWith("-");
-        const add = BigInt(`0x${raw.replace(/^[+-]/, "")}`);
-        cur.entries.push({ offset: BigInt(`0x${m[1]}`), type: m[2]!, symbolValue: undefined, symbolName: "", addend: neg ? -add : add });
+        const neg = raw.startsWith('-');
+        const add = BigInt(`0x${raw.replace(/^[+-]/, '')}`);
+        cur.entries.push({ offset: BigInt(`0x${m[1]}`), type: m[2]!, symbolValue: undefined, symbolName: '', addend: neg ? -add : add });
       }
     }
   }
@@ -342,16 +347,25 @@ export interface ReadelfSymbol {
 export function parseReadelfSymbols(text: string): ReadelfSymbol[] {
   const out: ReadelfSymbol[] = [];
   let inSymtab = false;
-  for (const line of text.split("\n")) {
+  for (const line of text.split('\n')) {
     const h = /^Symbol table '([^']+)'/.exec(line);
     if (h) {
-      inSymtab = h[1] === ".symtab";
+      inSymtab = h[1] === '.symtab';
       continue;
     }
     if (!inSymtab) continue;
     const m = /^\s*(\d+): ([0-9a-f]{16})\s+(\d+|0x[0-9a-f]+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s?(.*)$/.exec(line);
     if (m) {
-      out.push({ num: Number(m[1]), value: BigInt(`0x${m[2]}`), size: Number(m[3]), type: m[4]!, bind: m[5]!, vis: m[6]!, ndx: m[7]!, name: m[8]! });
+      out.push({
+        num: Number(m[1]),
+        value: BigInt(`0x${m[2]}`),
+        size: Number(m[3]),
+        type: m[4]!,
+        bind: m[5]!,
+        vis: m[6]!,
+        ndx: m[7]!,
+        name: m[8]!,
+      });
     }
   }
   return out;
@@ -374,9 +388,12 @@ export interface ReadelfSection {
 /** Parses `llvm-readelf -S -W FILE`. */
 export function parseReadelfSections(text: string): ReadelfSection[] {
   const out: ReadelfSection[] = [];
-  for (const line of text.split("\n")) {
+  for (const line of text.split('\n')) {
     // [ 2] .text             PROGBITS        0000000000000000 000650 000f39 00  AX  0   0 16
-    const m = /^\s*\[\s*(\d+)\]\s+(.*?)\s+(\S+)\s+([0-9a-f]{16}) ([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+)\s([A-Za-z ]{3})\s*(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(line);
+    const m =
+      /^\s*\[\s*(\d+)\]\s+(.*?)\s+(\S+)\s+([0-9a-f]{16}) ([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+)\s([A-Za-z ]{3})\s*(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(
+        line,
+      );
     if (m) {
       out.push({
         index: Number(m[1]),
@@ -398,13 +415,33 @@ export function parseReadelfSections(text: string): ReadelfSection[] {
 
 /** The fields compared row by row, as one readable string per row. */
 export function rowKey(
-  r: Pick<DumpRow, "address" | "line" | "column" | "file" | "isa" | "discriminator" | "opIndex" | "isStmt" | "basicBlock" | "endSequence" | "prologueEnd" | "epilogueBegin">,
+  r: Pick<
+    DumpRow,
+    | 'address'
+    | 'line'
+    | 'column'
+    | 'file'
+    | 'isa'
+    | 'discriminator'
+    | 'opIndex'
+    | 'isStmt'
+    | 'basicBlock'
+    | 'endSequence'
+    | 'prologueEnd'
+    | 'epilogueBegin'
+  >,
   path: string | undefined,
 ): string {
-  const flags = [r.isStmt && "is_stmt", r.basicBlock && "basic_block", r.endSequence && "end_sequence", r.prologueEnd && "prologue_end", r.epilogueBegin && "epilogue_begin"]
+  const flags = [
+    r.isStmt && 'is_stmt',
+    r.basicBlock && 'basic_block',
+    r.endSequence && 'end_sequence',
+    r.prologueEnd && 'prologue_end',
+    r.epilogueBegin && 'epilogue_begin',
+  ]
     .filter(Boolean)
-    .join(" ");
-  return `0x${r.address.toString(16).padStart(16, "0")} ${r.line}:${r.column} file ${r.file} ${path ?? "<none>"} isa ${r.isa} disc ${r.discriminator} op ${r.opIndex} ${flags}`;
+    .join(' ');
+  return `0x${r.address.toString(16).padStart(16, '0')} ${r.line}:${r.column} file ${r.file} ${path ?? '<none>'} isa ${r.isa} disc ${r.discriminator} op ${r.opIndex} ${flags}`;
 }
 
 /** Minimal shape of a decoded program for compareRows (avoids importing src/ here). */
@@ -439,8 +476,8 @@ export function compareRows(
     for (let k = 0; k < Math.max(ours.length, theirs.length); k++) {
       const a = ours[k];
       const b = theirs[k];
-      const ka = a ? rowKey(a, a.path) : "<missing>";
-      const kb = b ? rowKey(b, dumpFilePath(u, b.file, compDir) ?? definedFiles[i]?.[b.file]) : "<missing>";
+      const ka = a ? rowKey(a, a.path) : '<missing>';
+      const kb = b ? rowKey(b, dumpFilePath(u, b.file, compDir) ?? definedFiles[i]?.[b.file]) : '<missing>';
       if (ka === kb) equal++;
       else if (shown++ < limit) bad.push(`${label} unit ${i} row ${k}:\n  ours ${ka}\n  llvm ${kb}`);
     }
