@@ -21,7 +21,7 @@ import { analyze, writesOf } from '../src/analysis/index.js';
 import { CodeDecoder, ObjectIndex, mapSitesToAddresses, readElf, readLineTable, type MapStats } from '../src/binary/index.js';
 import { AllocaInst, GetElementPtrInst, parseModule, type Value } from '../src/ir/index.js';
 import { POLICY_VERSION, type Access, type LegalSet, type Policy } from '../src/policy/schema.js';
-import { readPolicy } from '../src/policy/index.js';
+import { emptyLegalSet, readPolicy } from '../src/policy/index.js';
 import { corpusDir, repoRoot } from './lib/paths.js';
 
 const ROOT = repoRoot();
@@ -31,18 +31,7 @@ const CACHE = resolve(ROOT, '.cache', 'debugify');
 const OPT = process.env['LLVM_OPT'] ?? 'opt-19';
 const LLC = process.env['LLVM_LLC'] ?? 'llc-19';
 
-const EMPTY_LEGAL: LegalSet = {
-  any: false,
-  stack: false,
-  globals: [],
-  slabCaches: [],
-  slabSites: [],
-  buddySites: [],
-  vmallocCallers: [],
-  percpu: false,
-  vmemmap: false,
-  reasons: [],
-};
+const EMPTY_LEGAL: LegalSet = emptyLegalSet();
 
 function pct(n: number, d: number): string {
   return d === 0 ? 'n/a' : `${((100 * n) / d).toFixed(2)}%`;

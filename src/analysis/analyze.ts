@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { filePathOf } from '../ir/debuginfo.js';
 import type { Function } from '../ir/values.js';
 import type { Access, Policy } from '../policy/schema.js';
+import { legalSetSize } from '../policy/legal-set.js';
 import { POLICY_VERSION } from '../policy/schema.js';
 import { allocatorTable, type AllocatorTable } from './allocators.js';
 import { Containment, LegalSets } from './legal.js';
@@ -191,19 +192,7 @@ function summarize(
   };
   const sizes = policy.accesses
     .filter((a) => !a.legal.any)
-    .map((a) => {
-      const l = a.legal;
-      return (
-        l.globals.length +
-        l.slabCaches.length +
-        l.slabSites.length +
-        l.buddySites.length +
-        l.vmallocCallers.length +
-        (l.stack ? 1 : 0) +
-        (l.percpu ? 1 : 0) +
-        (l.vmemmap ? 1 : 0)
-      );
-    })
+    .map((a) => legalSetSize(a.legal))
     .sort((a, b) => a - b);
   const reasons = new Map<string, number>();
   for (const a of policy.accesses) for (const r of a.legal.reasons) reasons.set(r.kind, (reasons.get(r.kind) ?? 0) + 1);

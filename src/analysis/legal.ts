@@ -5,6 +5,7 @@
 import type { DICompositeType } from '../ir/debuginfo.js';
 import type { Metadata } from '../ir/metadata.js';
 import type { GlobalVariable, Value } from '../ir/values.js';
+import { emptyLegalSet } from '../policy/legal-set.js';
 import type { AllocationSite, LegalSet, Widening } from '../policy/schema.js';
 import { isRecord, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
 import { globalDebugType } from './debugvars.js';
@@ -135,21 +136,6 @@ export class Containment {
   }
 }
 
-function emptySet(): LegalSet {
-  return {
-    any: false,
-    stack: false,
-    globals: [],
-    slabCaches: [],
-    slabSites: [],
-    buddySites: [],
-    vmallocCallers: [],
-    percpu: false,
-    vmemmap: false,
-    reasons: [],
-  };
-}
-
 /** Builds legal sets from the points-to solution. */
 export class LegalSets {
   private readonly sitesByType = new Map<string, AllocationSite[]>();
@@ -189,7 +175,7 @@ export class LegalSets {
 
   /** The legal set of a write through `pointer` in `module`. */
   of(pointer: Value, module: ProgramModule): LegalSet {
-    const set = emptySet();
+    const set = emptyLegalSet();
     const acc = {
       globals: new Set<string>(),
       slabCaches: new Set<string>(),
@@ -299,7 +285,7 @@ export class LegalSets {
     }
     if (set.any) {
       // "any" subsumes the rest: keep the reasons only
-      return { ...emptySet(), any: true, reasons: set.reasons };
+      return { ...emptyLegalSet(), any: true, reasons: set.reasons };
     }
     return set;
   }

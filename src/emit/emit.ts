@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ATTACHABLE_SYMBOL } from '../policy/index.js';
 import type { Access, AllocationSite, BinarySite, LegalSet, MemoryOperand, Policy } from '../policy/index.js';
 import { KC } from './constants.js';
 import { cComment, cString } from './escape.js';
@@ -275,9 +276,6 @@ function globalMatches(legal: LegalSet, symbol: string): boolean {
   return legal.globals.some((g) => g === symbol || g.endsWith(`::${symbol}`));
 }
 
-/** What a kernel function symbol looks like (`ip6_output`, `foo.isra.0`, `bar.cold`). */
-const ATTACHABLE = /^[A-Za-z_.$][A-Za-z0-9_.$]{0,254}$/;
-
 /**
  * The section of a site program. The section attribute takes an unevaluated
  * string literal, where clang accepts no numeric escape, so only a name that
@@ -286,7 +284,7 @@ const ATTACHABLE = /^[A-Za-z_.$][A-Za-z0-9_.$]{0,254}$/;
  * and reaches the C only in an escaped comment.
  */
 export function sectionName(symbol: string, offset: number): string {
-  if (!ATTACHABLE.test(symbol) || !Number.isSafeInteger(offset) || offset < 0) return '"kprobe"';
+  if (!ATTACHABLE_SYMBOL.test(symbol) || !Number.isSafeInteger(offset) || offset < 0) return '"kprobe"';
   return cString(`kprobe/${symbol}+0x${offset.toString(16)}`);
 }
 
@@ -464,7 +462,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
       line: at?.line ?? 0,
     });
     for (const pt of points) {
-      if (!ATTACHABLE.test(pt.symbol)) continue;
+      if (!ATTACHABLE_SYMBOL.test(pt.symbol)) continue;
       const program = `kc_alloc_${probes.length}`;
       probes.push({ program, alloc: n, site: id, symbol: pt.symbol, offset: pt.offset });
     }
@@ -590,7 +588,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
       for (const x of grp.accesses) uncheckedOf('any', x, b);
       return;
     }
-    if (!ATTACHABLE.test(b.symbol)) unnamedSections++;
+    if (!ATTACHABLE_SYMBOL.test(b.symbol)) unnamedSections++;
     if (legal.globals.length > MAX_SITE_GLOBALS) overGlobalLimit++;
     const id = sites.length;
     const program = `kc_site_${id}`;

@@ -5,3 +5,4 @@ export { readPolicy, writePolicy, validatePolicy, policyToJson } from './json.js
 export { accessesToCsv, accessesFromCsv, readAccessesCsv, writeAccessesCsv, ACCESS_CSV_COLUMNS } from './csv.js';
 export { policyJsonSchema } from './json-schema.js';
 export { legalSetAdmits, type MemoryOwner } from './admits.js';
+export { emptyLegalSet, legalSetSize, ATTACHABLE_SYMBOL } from './legal-set.js';

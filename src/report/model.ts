@@ -9,6 +9,7 @@
 // same order, the same grouping of accesses on one instruction, the same
 // program ids), so the counts equal the emit statistics and the ids equal the
 // loader's `site=` numbers; the map figures follow src/binary/mapper.ts.
+import { ATTACHABLE_SYMBOL, legalSetSize } from '../policy/index.js';
 import type { Access, AllocationSite, BinarySite, LegalSet, MemoryOperand, Policy, SourceFrame, Widening } from '../policy/index.js';
 import type { RefusalEvent, RunEvents, ViolationEvent } from './events.js';
 
@@ -257,23 +258,6 @@ const newCounts = (): { accesses: Record<AccessStatus, number>; sites: Record<Si
   accesses: zero(ACCESS_STATUSES),
   sites: zero(SITE_STATUSES),
 });
-
-/** A kernel function symbol (emit's ATTACHABLE): only these get an allocation probe program. */
-const ATTACHABLE = /^[A-Za-z_.$][A-Za-z0-9_.$]{0,254}$/;
-
-/** Entries of a legal set, as `kcompart analyze` counts them. */
-export function legalSetSize(l: LegalSet): number {
-  return (
-    l.globals.length +
-    l.slabCaches.length +
-    l.slabSites.length +
-    l.buddySites.length +
-    l.vmallocCallers.length +
-    (l.stack ? 1 : 0) +
-    (l.percpu ? 1 : 0) +
-    (l.vmemmap ? 1 : 0)
-  );
-}
 
 /** The regions a legal set names. */
 export function regionsOf(l: LegalSet): Region[] {
@@ -638,7 +622,7 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
       untracked++;
     } else {
       tracked++;
-      const attachable = points.filter((p) => ATTACHABLE.test(p.symbol));
+      const attachable = points.filter((p) => ATTACHABLE_SYMBOL.test(p.symbol));
       probes += attachable.length;
       probeStatus = attachable.length > 0 && refused.length >= attachable.length ? 'refused' : 'tracked';
     }

@@ -6,23 +6,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../../src/analysis/index.js';
 import { mapSitesToAddresses, readElf } from '../../../src/binary/index.js';
-import { validatePolicy, type Access, type BinarySite, type LegalSet, type MemoryOperand, type Policy } from '../../../src/policy/index.js';
+import {
+  emptyLegalSet,
+  validatePolicy,
+  type Access,
+  type BinarySite,
+  type LegalSet,
+  type MemoryOperand,
+  type Policy,
+} from '../../../src/policy/index.js';
 import { CORPUS } from './bpf.js';
 
 export function legal(over: Partial<LegalSet> = {}): LegalSet {
-  return {
-    any: false,
-    stack: false,
-    globals: [],
-    slabCaches: [],
-    slabSites: [],
-    buddySites: [],
-    vmallocCallers: [],
-    percpu: false,
-    vmemmap: false,
-    reasons: [],
-    ...over,
-  };
+  return emptyLegalSet(over);
 }
 
 export function site(symbol: string, offset: number, operand: MemoryOperand | undefined, over: Partial<BinarySite> = {}): BinarySite {
