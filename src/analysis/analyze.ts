@@ -4,10 +4,11 @@
 import { readFile } from 'node:fs/promises';
 import { filePathOf } from '../ir/debuginfo.js';
 import type { Function } from '../ir/values.js';
-import type { Access, Policy } from '../policy/schema.js';
+import type { Access, IndirectCall, Policy } from '../policy/schema.js';
 import { legalSetSize } from '../policy/legal-set.js';
 import { POLICY_VERSION } from '../policy/schema.js';
 import { allocatorTable, type AllocatorTable } from './allocators.js';
+import { indirectCallContext, indirectCallStats, indirectCallsOf, type IndirectCallStats } from './icalls.js';
 import { Containment, LegalSets } from './legal.js';
 import { PointsTo } from './pointsto.js';
 import { type Located, Program, type ProgramModule } from './program.js';
@@ -65,6 +66,8 @@ export interface AnalysisSummary {
   legalSetSize: { median: number; p90: number; max: number };
   anyShare: number;
   topReasons: { kind: string; count: number }[];
+  /** Indirect calls of the compartment and the sizes of their target sets. */
+  indirectCalls: IndirectCallStats;
   pointsTo: { objects: number; nodes: number; cells: number };
   seconds: { link: number; sites: number; pointsTo: number; legal: number };
 }
@@ -120,7 +123,10 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
   const functions = selectFunctions(program, options);
   const legal = new LegalSets(program, pts, sites, new Containment(program));
   const accesses: Access[] = [];
+  const icallContext = indirectCallContext(program, pts);
+  const indirectCalls: IndirectCall[] = [];
   for (const fn of functions) {
+    indirectCalls.push(...indirectCallsOf(fn, icallContext));
     for (const w of writesOf(fn.value, options.writers)) {
       accesses.push({
         id: `${fn.module.name}:${fn.value.name}:${w.index}`,
@@ -151,6 +157,7 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
     allocationSites: sites,
     caches,
     accesses,
+    indirectCalls,
   };
   return {
     policy,
@@ -219,6 +226,7 @@ function summarize(
       .map(([kind, n]) => ({ kind, count: n }))
       .sort((a, b) => b.count - a.count)
       .slice(0, 8),
+    indirectCalls: indirectCallStats(policy.indirectCalls ?? []),
     pointsTo: pts,
     seconds,
   };

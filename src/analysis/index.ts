@@ -31,3 +31,5 @@ export {
 } from './writes.js';
 export type { WriteSite, WriterArguments, Writer, WriterTable } from './writes.js';
 export { typeName, typeKey, sizeOf, membersOf, membersAt, pointeeOf, stripQualifiers } from './ditypes.js';
+export { indirectCallsOf, indirectCallContext, indirectCallStats, isIndirectCall } from './icalls.js';
+export type { IndirectCallContext, IndirectCallStats } from './icalls.js';

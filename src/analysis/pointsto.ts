@@ -809,6 +809,35 @@ export class PointsTo {
     return undefined;
   }
 
+  /**
+   * The functions any object of struct type `typeName` may hold at byte `offset`: the content of its
+   * type-field cell and of its cell of unknown offset. `written` is false when no analyzed code
+   * stores into either (the field's setters, if any, are all outside the program).
+   */
+  functionsInField(typeName: string, offset: number): { functions: Located<Function>[]; written: boolean } {
+    if (this.work.length) this.propagate();
+    const functions = new Map<string, Located<Function>>();
+    let written = false;
+    for (const key of [`T:${typeName}@${offset}`, `T:${typeName}@*`]) {
+      const c = this.cellIndex.get(key);
+      if (c === undefined) continue;
+      if (this.cellWritten.has(c)) written = true;
+      for (const e of this.pts[c]!) {
+        const o = this.objects[objOf(e)]!;
+        if (o.kind === 'function') {
+          functions.set(o.key, o.fn);
+          written = true;
+        }
+      }
+    }
+    return { functions: [...functions.values()], written };
+  }
+
+  /** Functions whose address the program takes (initializers, stores, arguments): indirect-call candidates. */
+  get addressTakenFunctions(): readonly Located<Function>[] {
+    return this.addressTaken;
+  }
+
   /** Sizes of the solution, for reports. */
   get stats(): { objects: number; nodes: number; cells: number } {
     return { objects: this.objects.length, nodes: this.pts.length, cells: this.cellIndex.size };

@@ -185,3 +185,57 @@ export async function readAccessesCsv(path: string): Promise<Access[]> {
   }
   return accessesFromCsv(text, path);
 }
+
+/** The columns of the indirect-call CSV, in order: one row per indirect call. */
+export const INDIRECT_CALL_CSV_COLUMNS = [
+  'id',
+  'module',
+  'function',
+  'file',
+  'line',
+  'column',
+  'inlined_into',
+  'signature',
+  'prototype',
+  'fields',
+  'targets',
+  'target_count',
+  'reasons',
+  'location_json',
+  'targets_json',
+  'reasons_json',
+] as const;
+
+/** The indirect calls of a policy as CSV text (header row first; targets as `symbol@module` joined by `;`). */
+export async function indirectCallsToCsv(policy: Pick<Policy, 'indirectCalls'>): Promise<string> {
+  const rows = (policy.indirectCalls ?? []).map((c) => {
+    const inner = c.location[0];
+    return {
+      id: c.id,
+      module: c.module,
+      function: c.function,
+      file: inner?.file ?? '',
+      line: inner ? String(inner.line) : '',
+      column: inner ? String(inner.column) : '',
+      inlined_into: c.location
+        .slice(1)
+        .map((f) => `${f.function}@${f.file}:${f.line}:${f.column}`)
+        .join(' <- '),
+      signature: c.signature,
+      prototype: c.prototype ?? '',
+      fields: list((c.fields ?? []).map((f) => `${f.type}+${f.offset}${f.member ? `(${f.member})` : ''}`)),
+      targets: list(c.targets.map((t) => `${t.symbol}@${t.module}`)),
+      target_count: String(c.targets.length),
+      reasons: list(c.reasons.map((r) => r.kind)),
+      location_json: JSON.stringify(c.location),
+      targets_json: JSON.stringify(c.targets),
+      reasons_json: JSON.stringify(c.reasons),
+    };
+  });
+  return `${await writeToString(rows, { headers: [...INDIRECT_CALL_CSV_COLUMNS] })}\n`;
+}
+
+/** Writes the indirect calls of a policy as CSV, atomically. */
+export async function writeIndirectCallsCsv(path: string, policy: Pick<Policy, 'indirectCalls'>): Promise<void> {
+  await writeFileAtomic(path, await indirectCallsToCsv(policy));
+}

@@ -2,7 +2,16 @@
 export * from './schema.js';
 export { PolicyError } from './errors.js';
 export { readPolicy, writePolicy, validatePolicy, policyToJson } from './json.js';
-export { accessesToCsv, accessesFromCsv, readAccessesCsv, writeAccessesCsv, ACCESS_CSV_COLUMNS } from './csv.js';
+export {
+  accessesToCsv,
+  accessesFromCsv,
+  readAccessesCsv,
+  writeAccessesCsv,
+  ACCESS_CSV_COLUMNS,
+  indirectCallsToCsv,
+  writeIndirectCallsCsv,
+  INDIRECT_CALL_CSV_COLUMNS,
+} from './csv.js';
 export { policyJsonSchema } from './json-schema.js';
 export { legalSetAdmits, type MemoryOwner } from './admits.js';
 export { emptyLegalSet, legalSetSize, ATTACHABLE_SYMBOL } from './legal-set.js';

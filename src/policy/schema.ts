@@ -304,6 +304,59 @@ export const AccessSchema = z
   .strict();
 export type Access = z.infer<typeof AccessSchema>;
 
+/** The function-pointer field an indirect call's callee is loaded from: `struct proto` + 64 (`close`). */
+export const IndirectCallFieldSchema = z
+  .object({
+    /** The struct type (debug name), or the allocation site's type. */
+    type: z.string(),
+    /** Byte offset of the field in it. */
+    offset: z.number().int().nonnegative(),
+    /** The member path at that offset (`ops.close`), when debug info names it. */
+    member: z.string().optional(),
+  })
+  .strict();
+export type IndirectCallField = z.infer<typeof IndirectCallFieldSchema>;
+
+/**
+ * Why an indirect call's target set is what it is: `field-setters` — points-to's targets, which the
+ * analyzed IR stores into the field (setters outside it are not seen); `field-type` — the pointer's
+ * origin is lost, but debug types name the field it is loaded from, and the set is every function
+ * the analyzed IR stores into that field of any object of its type; `signature-only` — no points-to target,
+ * every address-taken function of the call's IR signature; `signature-added` — points-to targets plus
+ * that fallback, because the pointer also comes from where the analysis cannot see.
+ */
+export const IndirectCallReasonSchema = z
+  .object({
+    kind: z.enum(['field-setters', 'field-type', 'signature-only', 'signature-added']),
+    detail: z.string(),
+  })
+  .strict();
+export type IndirectCallReason = z.infer<typeof IndirectCallReasonSchema>;
+
+/** One indirect call (or indirect tail call) of the compartment and the functions it may call (additive, version 1). */
+export const IndirectCallSchema = z
+  .object({
+    /** Stable id, unique in the policy: `module:function:icallN` (N counts the function's calls). */
+    id: z.string(),
+    module: z.string(),
+    function: z.string(),
+    location: LocationChainSchema,
+    /** The IR signature the call states (`i32 (ptr, i32)`). */
+    signature: z.string(),
+    /**
+     * The C prototype of the field's function pointer from debug info, typedefs and qualifiers looked
+     * through (`int (struct sk_buff *)`): what a load-time widening by BTF prototype would match.
+     */
+    prototype: z.string().optional(),
+    fields: z.array(IndirectCallFieldSchema).optional(),
+    /** The functions it may call: symbol and the module (TU) that defines it, or declares it when no IR defines it. */
+    targets: z.array(z.object({ symbol: z.string(), module: z.string() }).strict()),
+    reasons: z.array(IndirectCallReasonSchema),
+    binary: z.array(BinarySiteSchema).optional(),
+  })
+  .strict();
+export type IndirectCall = z.infer<typeof IndirectCallSchema>;
+
 export const CompartmentSchema = z
   .object({
     name: z.string(),
@@ -327,6 +380,8 @@ export const PolicySchema = z
     allocationSites: z.array(AllocationSiteSchema),
     caches: z.array(CacheSchema),
     accesses: z.array(AccessSchema),
+    /** Indirect calls of the compartment with their target sets (additive, version 1; absent in older policies). */
+    indirectCalls: z.array(IndirectCallSchema).optional(),
   })
   .strict();
 export type Policy = z.infer<typeof PolicySchema>;

@@ -65,3 +65,47 @@ describe('analysis of net/ipv6 with net/core as context', () => {
     for (const a of policy.accesses) if (a.legal.any) expect(a.legal.reasons.length, a.id).toBeGreaterThan(0);
   });
 });
+
+describe('indirect calls of net/ipv6 (issue 16)', () => {
+  const calls = () => policy.indirectCalls ?? [];
+  const at = (file: string, line: number) => calls().filter((c) => c.location[0]?.file.endsWith(file) && c.location[0]?.line === line);
+  const symbols = (c: { targets: { symbol: string }[] }) => new Set(c.targets.map((t) => t.symbol));
+  it('finds every indirect call with a reason for its set, and prints the figures', () => {
+    expect(calls().length).toBeGreaterThan(100);
+    for (const c of calls()) {
+      if (c.targets.length === 0) expect(c.reasons.map((r) => r.kind)).toContain('signature-only');
+    }
+    expect(summary.indirectCalls.sites).toBe(calls().length);
+    expect(summary.indirectCalls.median).toBeLessThanOrEqual(4);
+  });
+  it('sk->sk_prot->ioctl: the ioctl of every struct proto the analyzed IR initializes (rawv6, udpv6, tcpv6)', () => {
+    const c = calls().find((x) => x.function === 'inet6_ioctl' && x.fields?.some((f) => f.type === 'struct proto' && f.member === 'ioctl'));
+    expect(c).toBeDefined();
+    expect([...symbols(c!)]).toEqual(expect.arrayContaining(['rawv6_ioctl', 'udp_ioctl', 'tcp_ioctl']));
+    expect(c!.prototype).toBe('int (struct sock *, int, unsigned long)');
+  });
+  it('dst_input: skb_dst(skb)->input, typed through the inlined accessor, gets the functions route.c stores into rt6_info.dst.input', () => {
+    // include/net/dst.h:466  return INDIRECT_CALL_INET(skb_dst(skb)->input, ip6_input, ip_local_deliver, skb);
+    const cs = at('include/net/dst.h', 466);
+    expect(cs.length).toBeGreaterThan(3);
+    for (const c of cs) {
+      expect(c.fields?.map((f) => `${f.type}+${f.offset}`)).toContain('struct dst_entry+40');
+      expect([...symbols(c)]).toEqual(expect.arrayContaining(['ip6_input', 'ip6_forward', 'ip6_mc_input', 'ip6_pkt_discard']));
+      expect(c.targets.length).toBeLessThan(12);
+    }
+  });
+  it("field-based sets hold functions of the field's prototype", () => {
+    // every target named by a field-based set, when the IR defines it, has the field's arity
+    const arity = new Map<string, number>();
+    for (const c of calls())
+      if (c.prototype) arity.set(c.id, c.prototype === '' ? 0 : c.prototype.slice(c.prototype.indexOf('(') + 1, -1).split(', ').length);
+    let checked = 0;
+    for (const c of calls()) {
+      if (!c.prototype || !c.reasons.some((r) => r.kind === 'field-type')) continue;
+      const params = c.signature.slice(c.signature.indexOf('(') + 1, -1);
+      expect(params.split(', ').length, c.id).toBe(arity.get(c.id));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(50);
+  });
+});

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   accessesFromCsv,
   accessesToCsv,
+  indirectCallsToCsv,
   type Policy,
   PolicyError,
   policyJsonSchema,
@@ -149,6 +150,33 @@ describe('CSV', () => {
   });
   it('refuses a CSV without the expected columns', async () => {
     await expect(accessesFromCsv('a,b\n1,2\n', 'x.csv')).rejects.toThrow(/missing columns/);
+  });
+  it('writes indirect calls one a row, with their targets, fields and reasons', async () => {
+    const policy = {
+      ...samplePolicy(),
+      indirectCalls: [
+        {
+          id: 'net/ipv6/af_inet6.c:inet6_ioctl:icall8',
+          module: 'net/ipv6/af_inet6.c',
+          function: 'inet6_ioctl',
+          location: [{ file: 'net/ipv6/af_inet6.c', line: 599, column: 9, function: 'inet6_ioctl' }],
+          signature: 'i32 (ptr, i32, i64)',
+          prototype: 'int (struct sock *, int, unsigned long)',
+          fields: [{ type: 'struct proto', offset: 40, member: 'ioctl' }],
+          targets: [
+            { symbol: 'rawv6_ioctl', module: 'net/ipv6/raw.c' },
+            { symbol: 'udp_ioctl', module: 'net/ipv4/udp.c' },
+          ],
+          reasons: [{ kind: 'field-setters' as const, detail: 'x, "quoted"' }],
+        },
+      ],
+    };
+    expect(validatePolicy(policy)).toEqual(policy);
+    const [header, row] = (await indirectCallsToCsv(policy)).split('\n');
+    expect(header).toBe(
+      'id,module,function,file,line,column,inlined_into,signature,prototype,fields,targets,target_count,reasons,location_json,targets_json,reasons_json',
+    );
+    expect(row).toContain('struct proto+40(ioctl),rawv6_ioctl@net/ipv6/raw.c;udp_ioctl@net/ipv4/udp.c,2,field-setters');
   });
 });
 

@@ -13,12 +13,14 @@ import {
   UsageError,
   type Command,
 } from '../common.js';
-import { writeAccessesCsv, writePolicy } from '../../policy/index.js';
+import { writeAccessesCsv, writeIndirectCallsCsv, writePolicy } from '../../policy/index.js';
 
 const usage = `usage: kcompart analyze ${COMPARTMENT_USAGE}
-    -o policy.json [--csv policy.csv] [--json]
+    -o policy.json [--csv policy.csv] [--icall-csv icalls.csv] [--json]
   Reads the compartment's IR and its context, finds allocation sites, types and caches,
-  solves points-to, and writes every write's legal set (policy.json, atomically).
+  solves points-to, and writes every write's legal set and every indirect call's target
+  set (policy.json, atomically). --csv writes the accesses as CSV, --icall-csv the
+  indirect calls.
   A directory stands for its *.ll / *.ll.gz files; a glob may use * and ? in its last part.
   --json prints the summary as one JSON object instead of text.`;
 
@@ -43,6 +45,10 @@ export function printAnalyzeSummary(s: AnalysisSummary, wrote: string): void {
     `  accesses         ${s.accesses}; legal-set size median ${s.legalSetSize.median}, p90 ${s.legalSetSize.p90}, max ${s.legalSetSize.max}`,
   );
   console.log(`  widened to any   ${pct(s.anyShare)}; reasons: ${s.topReasons.map((r) => `${r.kind} ${r.count}`).join(', ') || 'none'}`);
+  const ic = s.indirectCalls;
+  console.log(
+    `  indirect calls   ${ic.sites}; targets mean ${ic.mean.toFixed(1)}, median ${ic.median}, p90 ${ic.p90}, max ${ic.max}; signature-only ${pct(ic.signatureOnly)}, signature added ${pct(ic.signatureAdded)}`,
+  );
   console.log(`  points-to        ${s.pointsTo.objects} objects, ${s.pointsTo.nodes} nodes, ${s.pointsTo.cells} cells`);
   const t = s.seconds;
   console.log(
@@ -56,7 +62,12 @@ export const analyzeCommand: Command = {
   summary: 'IR of a compartment (and its context) -> policy.json: every write with its legal set',
   usage,
   async run(argv) {
-    const parsed = parseCommand(this, argv, { ...COMPARTMENT_OPTIONS, output: { type: 'string', short: 'o' }, csv: { type: 'string' } });
+    const parsed = parseCommand(this, argv, {
+      ...COMPARTMENT_OPTIONS,
+      output: { type: 'string', short: 'o' },
+      csv: { type: 'string' },
+      'icall-csv': { type: 'string' },
+    });
     if (!parsed) return;
     const { values } = parsed;
     if (!values.output) throw new UsageError('-o policy.json is required');
@@ -67,7 +78,9 @@ export const analyzeCommand: Command = {
     // written only once complete, each file atomically
     await writePolicy(values.output, analysis.policy);
     if (values.csv) await writeAccessesCsv(values.csv, analysis.policy);
+    const icallCsv = values['icall-csv'];
+    if (icallCsv) await writeIndirectCallsCsv(icallCsv, analysis.policy);
     if (values.json) console.log(JSON.stringify(analysis.summary));
-    else printAnalyzeSummary(analysis.summary, values.output + (values.csv ? ` and ${values.csv}` : ''));
+    else printAnalyzeSummary(analysis.summary, [values.output, values.csv, icallCsv].filter(Boolean).join(' and '));
   },
 };
