@@ -260,7 +260,7 @@ function settersOfConstant(
     });
   } else if (k.kind === 'array' || k.kind === 'vector') {
     const es = k.elements.length ? sizeOfType(k.elements[0]!.type) : 0;
-    k.elements.forEach((e, i) => settersOfConstant(setters, program, pm, t, e, off + i * es, depth + 1));
+    for (const [i, e] of k.elements.entries()) settersOfConstant(setters, program, pm, t, e, off + i * es, depth + 1);
   }
 }
 
