@@ -1,18 +1,14 @@
 // The analysis benchmark (`npm run bench:analyze`): read + link + analyze +
 // write the policy for compartment net/ipv6 with net/core as context; prints
 // the wall time of each stage and the peak memory.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../src/analysis/index.js';
 import { writePolicy } from '../src/policy/index.js';
+import { corpusModules } from '../scripts/lib/paths.js';
 
-const corpus = join(import.meta.dirname, '../../../shared/corpus/linux-6.1/net');
-const ls = (d: string) =>
-  readdirSync(join(corpus, d))
-    .filter((f) => f.endsWith('.ll'))
-    .sort()
-    .map((f) => join(corpus, d, f));
+const ls = (d: string) => corpusModules(`linux-6.1/net/${d}`);
 const dir = mkdtempSync(join(tmpdir(), 'kcompart-bench-'));
 let peak = 0;
 const timer = setInterval(() => {

@@ -2,16 +2,10 @@
 // call of net/ipv6 with net/core as context — how many targets, by which reason, and how often the
 // set is signature matching alone. Last line:
 //   icall: N sites, targets mean M, median D, p90 P; signature-only fallback F %
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { analyze, indirectCallStats } from '../src/analysis/index.js';
+import { corpusModules } from '../scripts/lib/paths.js';
 
-const corpus = join(import.meta.dirname, '../../../shared/corpus/linux-6.1/net');
-const ls = (d: string) =>
-  readdirSync(join(corpus, d))
-    .filter((f) => f.endsWith('.ll'))
-    .sort()
-    .map((f) => join(corpus, d, f));
+const ls = (d: string) => corpusModules(`linux-6.1/net/${d}`);
 const t0 = performance.now();
 const { policy } = await analyze(ls('ipv6'), ls('core'), { sourcePrefixes: ['net/ipv6/'] });
 const seconds = (performance.now() - t0) / 1e3;

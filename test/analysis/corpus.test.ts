@@ -2,18 +2,12 @@
 // net/core (45 TUs). The policy validates, the known caches and sites are
 // found with the types the kernel source gives them, and the precision figures
 // stay where they were measured (a regression guard, not a goal).
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze, type AnalysisSummary } from '../../src/analysis/index.js';
 import { type Policy, validatePolicy } from '../../src/index.js';
+import { corpusModules } from '../../scripts/lib/paths.js';
 
-const corpus = join(import.meta.dirname, '../../../shared/corpus/linux-6.1/net');
-const ls = (d: string) =>
-  readdirSync(join(corpus, d))
-    .filter((f) => f.endsWith('.ll'))
-    .sort()
-    .map((f) => join(corpus, d, f));
+const ls = (d: string) => corpusModules(`linux-6.1/net/${d}`);
 
 let policy: Policy;
 let summary: AnalysisSummary;

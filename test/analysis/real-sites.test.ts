@@ -3,18 +3,12 @@
 // written in C, and the type a kernel developer reads there — the declared
 // type of the variable or field the result goes to, or a typeless buffer for
 // `char *` / `void *` / `unsigned long *` memory. The analysis must agree.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze, writtenCallFrame } from '../../src/analysis/index.js';
 import type { AllocationSite } from '../../src/index.js';
+import { corpusModules } from '../../scripts/lib/paths.js';
 
-const corpus = join(import.meta.dirname, '../../../shared/corpus/linux-6.1/net');
-const ls = (d: string) =>
-  readdirSync(join(corpus, d))
-    .filter((f) => f.endsWith('.ll'))
-    .sort()
-    .map((f) => join(corpus, d, f));
+const ls = (d: string) => corpusModules(`linux-6.1/net/${d}`);
 let sites: AllocationSite[];
 beforeAll(async () => {
   sites = (await analyze(ls('ipv6'), ls('core'), { sourcePrefixes: ['net/ipv6/'] })).policy.allocationSites;
