@@ -15,7 +15,7 @@ import { isCallBase } from '../ir/instructions.js';
 import { type Type, typeToString } from '../ir/types.js';
 import type { Function, GlobalVariable, Value } from '../ir/values.js';
 import type { IndirectCall, IndirectCallField, IndirectCallReason } from '../policy/schema.js';
-import { globalDebugType, signatureTypes } from './debugvars.js';
+import { boundVariables, globalDebugType, signatureTypes } from './debugvars.js';
 import { isRecord, membersAt, membersOf, pointeeOf, stripQualifiers, typeName } from './ditypes.js';
 import { calleeOf, stripCasts } from './flow.js';
 import { alignOf, alignTo, gepOffset, sizeOfType } from './layout.js';
@@ -59,6 +59,26 @@ function fieldPrototype(t: DICompositeType, offset: number): string | undefined 
   return p?.kind === 'DISubroutineType' && p.types?.kind === 'tuple' ? prototypeKey(p.types.operands) : undefined;
 }
 
+/**
+ * The prototype of the callee pointer itself, when a variable or parameter holding it has a
+ * function-pointer debug type (`int (*callback)(struct calipso_doi *, void *)`).
+ */
+function calleePrototype(call: CallBase, fn: Function, pts: PointsTo): string | undefined {
+  const c = stripCasts(call.callee);
+  const types: (Metadata | null | undefined)[] = [
+    pts.debugTypeOf(call.callee),
+    pts.debugTypeOf(c),
+    ...boundTypes(call.callee, fn),
+    ...boundTypes(c, fn),
+  ];
+  if (c.kind === 'argument') types.push(signatureTypes(fn)?.[fn.arguments.indexOf(c) + 1]);
+  for (const t of types) {
+    const p = t ? pointeeOf(t) : undefined;
+    if (p?.kind === 'DISubroutineType' && p.types?.kind === 'tuple') return prototypeKey(p.types.operands);
+  }
+  return undefined;
+}
+
 /** True when the call goes through a pointer: not a function, an alias of one, inline asm or an intrinsic. */
 export function isIndirectCall(call: CallBase): boolean {
   if (call.opcode === 'callbr') return false; // asm goto
@@ -73,42 +93,56 @@ interface FieldRef {
   offset: number;
 }
 
+const boundCache = new WeakMap<Function, Map<Value, { type: Metadata | null }[]>>();
+
+/** Every variable a value is bound to: `sk` and `up = udp_sk(sk)` are one SSA value with two types. */
+function boundTypes(v: Value, fn: Function): (Metadata | null)[] {
+  let m = boundCache.get(fn);
+  if (!m) boundCache.set(fn, (m = boundVariables(fn)));
+  return (m.get(v) ?? []).map((b) => b.type);
+}
+
 /**
- * The debug type a pointer value points to, recovered the way multi-layer type analysis does: a
- * debug record's variable, a parameter's or a callee's declared type, or — for a pointer loaded
+ * The debug types a pointer value may point to, best first, recovered the way multi-layer type
+ * analysis does: the variables it is bound to (all of them: a `container_of` of offset 0 is the same
+ * value under another type), a parameter's or a callee's declared type, or — for a pointer loaded
  * from a field — the field's declared type (`dev->netdev_ops` is a `const struct net_device_ops *`
  * because `struct net_device` says so at that offset).
  */
-function pointeeType(v: Value, fn: Function, pts: PointsTo, depth = 0): Metadata | null | undefined {
-  if (depth > 12) return undefined;
-  const bound = pts.debugTypeOf(v);
-  const p = bound ? pointeeOf(bound) : undefined;
-  if (p) return p;
+function pointeeTypes(v: Value, fn: Function, pts: PointsTo, depth = 0): Metadata[] {
+  if (depth > 12) return [];
+  const out: Metadata[] = [];
+  const push = (t: Metadata | null | undefined): void => {
+    const p = t ? pointeeOf(t) : undefined;
+    if (p && !out.includes(p)) out.push(p);
+  };
+  push(pts.debugTypeOf(v));
+  for (const t of boundTypes(v, fn)) push(t);
   const c = stripCasts(v);
-  if (c !== v) return pointeeType(c, fn, pts, depth + 1);
+  if (c !== v) {
+    for (const t of pointeeTypes(c, fn, pts, depth + 1)) if (!out.includes(t)) out.push(t);
+    return out;
+  }
   if (c.kind === 'argument') {
     const i = fn.arguments.indexOf(c);
-    const t = i >= 0 ? signatureTypes(fn)?.[i + 1] : undefined;
-    return t ? pointeeOf(t) : undefined;
-  }
-  if (c.kind !== 'instruction') return undefined;
-  if (c.opcode === 'load') {
-    const f = fieldAt(c.operands[0]!, fn, pts, depth + 1);
-    const member = f ? membersAt(f.type, f.offset).at(-1) : undefined;
-    return member ? pointeeOf(member.type) : undefined;
-  }
-  if (isCallBase(c)) {
-    const callee = calleeOf(c);
-    const t = callee ? signatureTypes(callee)?.[0] : undefined;
-    return t ? pointeeOf(t) : undefined;
-  }
-  if (c.opcode === 'phi' || c.opcode === 'select') {
-    for (const o of c.opcode === 'select' ? c.operands.slice(1) : c.operands) {
-      const t = pointeeType(o, fn, pts, depth + 1);
-      if (t) return t;
+    push(i >= 0 ? signatureTypes(fn)?.[i + 1] : undefined);
+  } else if (c.kind === 'instruction') {
+    if (c.opcode === 'load') {
+      const f = fieldAt(c.operands[0]!, fn, pts, false, depth + 1);
+      push(f ? (membersAt(f.type, f.offset).at(-1)?.type ?? null) : undefined);
+    } else if (isCallBase(c)) {
+      const callee = calleeOf(c);
+      push(callee ? signatureTypes(callee)?.[0] : undefined);
+    } else if (c.opcode === 'phi' || c.opcode === 'select') {
+      for (const o of c.opcode === 'select' ? c.operands.slice(1) : c.operands)
+        for (const t of pointeeTypes(o, fn, pts, depth + 1)) if (!out.includes(t)) out.push(t);
+    }
+    if (!out.length) {
+      const r = inlinedReturnType(c);
+      if (r && !out.includes(r)) out.push(r);
     }
   }
-  return inlinedReturnType(c);
+  return out;
 }
 
 /**
@@ -133,8 +167,12 @@ function isFunctionPointerField(t: DICompositeType, offset: number): boolean {
   return p?.kind === 'DISubroutineType';
 }
 
-/** The struct field an address points to: `gep(base, c)` where base is a `T *`, or a `T *` itself (offset 0). */
-function fieldAt(address: Value, fn: Function, pts: PointsTo, depth = 0): FieldRef | undefined {
+/**
+ * The struct field an address points to: `gep(base, c)` where base is a `T *`, or a `T *` itself
+ * (offset 0). Of the base's candidate types, the first that has a member at that offset — a function
+ * pointer when `functionPointer` — wins.
+ */
+function fieldAt(address: Value, fn: Function, pts: PointsTo, functionPointer: boolean, depth = 0): FieldRef | undefined {
   let offset = 0;
   let cur = stripCasts(address);
   for (let i = 0; i < 8 && cur.kind === 'instruction' && cur.opcode === 'getelementptr'; i++) {
@@ -145,8 +183,13 @@ function fieldAt(address: Value, fn: Function, pts: PointsTo, depth = 0): FieldR
   }
   // a negative offset is container_of: the field of some enclosing struct the base does not name
   if (offset < 0) return undefined;
-  const t = stripQualifiers(pointeeType(cur, fn, pts, depth + 1) ?? null);
-  return t && isRecord(t) ? { type: t, name: typeName(t), offset } : undefined;
+  for (const candidate of pointeeTypes(cur, fn, pts, depth + 1)) {
+    const t = stripQualifiers(candidate);
+    if (!t || !isRecord(t)) continue;
+    if (functionPointer ? isFunctionPointerField(t, offset) : membersAt(t, offset).length > 0)
+      return { type: t, name: typeName(t), offset };
+  }
+  return undefined;
 }
 
 /**
@@ -168,7 +211,7 @@ function fieldsOf(call: CallBase, fn: Located<Function>, pts: PointsTo): FieldRe
           : null;
     if (t && isRecord(t)) refs.push({ type: t, name: typeName(t), offset });
   }
-  const typed = fieldAt(c.operands[0]!, fn.value, pts);
+  const typed = fieldAt(c.operands[0]!, fn.value, pts, true);
   if (typed) refs.push(typed);
   const out = new Map<string, FieldRef>();
   for (const r of refs) {
@@ -293,7 +336,7 @@ function settersOf(program: Program, pts: PointsTo): IndirectCallContext['setter
           if (i.opcode !== 'store') continue;
           const v = stripCasts(i.operands[0]!);
           if (v.kind !== 'function') continue;
-          const field = fieldAt(i.operands[1]!, f, pts);
+          const field = fieldAt(i.operands[1]!, f, pts, true);
           if (field) addSetter(setters, field.type, field.offset, program.resolve(pm, v) as Located<Function>);
         }
       }
@@ -374,6 +417,10 @@ export function indirectCallsOf(fn: Located<Function>, ctx: IndirectCallContext)
       const fieldText = described.map((f) => `${f.type}+${f.offset}${f.member ? ` (${f.member})` : ''}`).join(', ');
       const reasons: IndirectCallReason[] = [];
       const protos = [...new Set(fields.map((f) => fieldPrototype(f.type, f.offset)).filter((p) => p !== undefined))];
+      if (!protos.length) {
+        const own = calleePrototype(inst, fn.value, ctx.pts);
+        if (own) protos.push(own);
+      }
       const sig = signatureKey(inst.functionType.returnType, inst.functionType.params, inst.functionType.varArg);
       if (lost || targets.size === 0) {
         // the pointer also comes from where points-to cannot follow; the field it is loaded from
