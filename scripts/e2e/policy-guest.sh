@@ -13,6 +13,7 @@
 #   1. prepare; the workload timed WITHOUT the policy       KC-E2E-TIME bare <centiseconds>
 #   2. the loader attaches the policy (audit phase), one round of the workload
 #   3. enforce (SIGUSR1); the workload timed WITH the policy KC-E2E-TIME policy <centiseconds>
+#      its rounds and the optimized site kprobes             KC-E2E-ROUNDS, KC-E2E-KPROBES
 #      counters after the legitimate work (SIGUSR2)         KC-E2E-LEGIT-DONE
 #   4. the bug, if any; counters, detach (SIGINT)            KC-E2E-BUG-DONE
 #   5. the loader's log, dmesg                               KC-E2E-OK | KC-E2E-FAIL <why>
@@ -62,6 +63,11 @@ sh /payload/workload.sh audit || fail "workload (audit)"
 kill -USR1 "$LOADER"
 wait_for '^KC-PHASE enforce' 30 || fail "no switch to enforce"
 timed policy || fail "workload (enforce)"
+echo "KC-E2E-ROUNDS $ROUNDS"
+# the site kprobes the kernel optimized into jumps (bench/cost.ts weighs the trap cost by it)
+if [ -r /sys/kernel/debug/kprobes/list ]; then
+  echo "KC-E2E-KPROBES $(grep -c ' k ' /sys/kernel/debug/kprobes/list) $(grep ' k ' /sys/kernel/debug/kprobes/list | grep -c OPTIMIZED)"
+fi
 kill -USR2 "$LOADER"
 wait_for '^KC-COUNTERS now' 30 || fail "no counters"
 echo KC-E2E-LEGIT-DONE
