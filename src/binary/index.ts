@@ -86,6 +86,7 @@ export {
   type MapStats,
   type UnmappedReason,
 } from './mapper.js';
+export { coverDominatedSites, admitsAll, MAX_COVER_EXTENT, type CoverageStats } from './coverage.js';
 export {
   ObjectIndex,
   chainMatches,

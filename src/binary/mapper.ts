@@ -12,6 +12,7 @@
 
 import type { Access, BinarySite, MemoryOperand, Policy } from '../policy/schema.js';
 import { mapAllocationSites, type AllocationStats } from './alloc-probes.js';
+import { coverDominatedSites } from './coverage.js';
 import type { ElfSection } from './elf/file.js';
 import type { ElfSymbol } from './elf/symbols.js';
 import {
@@ -50,8 +51,8 @@ export interface MapStats {
   readonly staticallySafeSites: number;
   /** Mapped accesses all of whose sites are statically safe. */
   readonly staticallySafeAccesses: number;
-  /** Statically safe sites by rule. */
-  readonly safeBy: Readonly<{ rsp: number; rbp: number; global: number }>;
+  /** Statically safe sites by rule (`covered`: checked by an earlier site's widened check, coverage.ts). */
+  readonly safeBy: Readonly<{ rsp: number; rbp: number; global: number; covered: number }>;
   /** Accesses mapped only by a fallback tier (another column; rowless instructions of the inlined instance). */
   readonly byTier: Readonly<{ line: number; rowless: number }>;
   /** Sites that still need a run-time check. */
@@ -278,7 +279,7 @@ export function mapSitesToAddresses(
     'inlined away': 0,
     'no writing instruction': 0,
   };
-  const safeBy = { rsp: 0, rbp: 0, global: 0 };
+  const safeBy = { rsp: 0, rbp: 0, global: 0, covered: 0 };
   const byTier = { line: 0, rowless: 0 };
   let exact = 0,
     ambiguous = 0,
@@ -287,7 +288,7 @@ export function mapSitesToAddresses(
     safeSites = 0,
     safeAccesses = 0;
   try {
-    const accesses = policy.accesses.map((access): Access => {
+    const mapped = policy.accesses.map((access): Access => {
       const { candidates, reason, symbol, tier } = candidatesOf(access, indexes);
       if (candidates.length === 0) {
         unmapped++;
@@ -334,6 +335,16 @@ export function mapSitesToAddresses(
       if (allSafe) safeAccesses++;
       return { ...access, binary };
     });
+    // later writes checked by an earlier, widened check (coverage.ts)
+    const cover = options.noStaticElimination === true ? undefined : coverDominatedSites(mapped, indexes);
+    const accesses = cover?.accesses ?? mapped;
+    if (cover !== undefined) {
+      safeBy.covered = cover.stats.covered;
+      safeSites += cover.stats.covered;
+      safeAccesses = accesses.filter(
+        (a) => a.binary !== undefined && a.binary.length > 0 && a.binary.every((b) => b.staticallySafe === true),
+      ).length;
+    }
     const allocated = mapAllocationSites(policy, indexes);
     const stats: MapStats = {
       accesses: accesses.length,

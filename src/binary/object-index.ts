@@ -93,6 +93,7 @@ export class ObjectIndex {
   private readonly framePointer = new Map<number, boolean>();
   /** The relocations of each code section by offset (tail calls, call targets). */
   private readonly relocated = new Map<number, Map<number, Relocation>>();
+  private readonly entries = new Map<number, Set<number>>();
 
   constructor(object: MapperObject) {
     this.path = object.path;
@@ -234,6 +235,38 @@ export class ObjectIndex {
   chainAt(section: number, offset: number): InlineChain | undefined {
     this.inline ??= new InlineIndex(readDebugInfo(this.elf));
     return this.inline.chainAt(section as never, offset);
+  }
+
+  /**
+   * Offsets of `section` that control may reach other than by falling through or by a branch
+   * decoded in the code itself: every place a relocation from another section (or from the
+   * section itself) names — exception-table fixups, jump-label targets, alternatives, `.cold`
+   * parts jumping back, addresses taken — as S + A and S + A + 4 (a data reference and a
+   * rel32 branch). Sections that only annotate code (debug info, ORC, the objtool site lists)
+   * name places control never arrives at by them and are left out (`.smp_locks` lists lock
+   * prefixes, `__bug_table` the `ud2` of BUG/WARN, which ends a run by itself). Used by the coverage proof
+   * (coverage.ts) as places where a straight-line run may begin.
+   */
+  entryPoints(section: ElfSection): ReadonlySet<number> {
+    let out = this.entries.get(section.index);
+    if (out !== undefined) return out;
+    out = new Set();
+    const annotation =
+      /^(\.debug|\.orc_unwind|\.eh_frame|\.retpoline_sites|\.return_sites|\.call_sites|\.static_call_sites|\.ibt_endbr_seal|__mcount_loc|\.discard\.|\.BTF|\.smp_locks|__bug_table)/;
+    for (const rs of this.elf.sections) {
+      if (rs.type !== 4 /* SHT_RELA */ && rs.type !== 9 /* SHT_REL */) continue;
+      const applied = this.elf.sections[rs.info];
+      if (applied === undefined || annotation.test(applied.name)) continue;
+      for (const r of this.elf.relocations(rs)) {
+        const sym = this.elf.symbols[r.symbolIndex];
+        if (sym === undefined || sym.sectionIndex !== section.index || sym.sectionOffset === undefined) continue;
+        const at = sym.sectionOffset + Number(r.addend ?? 0n);
+        out.add(at);
+        out.add(at + 4);
+      }
+    }
+    this.entries.set(section.index, out);
+    return out;
   }
 
   /** The decoded instructions of a function symbol (cached). */

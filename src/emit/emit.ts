@@ -528,7 +528,9 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
       return;
     }
     const gs = op.segment === 'gs';
-    const address = op.segment === undefined || gs ? addressExpression(op) : undefined;
+    // a covering check (map's coverage proof): the extent of the writes it covers, from the same registers
+    const extent = b.extent !== undefined && op.segment === undefined && op.repElement === undefined ? b.extent : undefined;
+    const address = op.segment === undefined || gs ? addressExpression(extent ? { ...op, displacement: extent.from } : op) : undefined;
     if (address === undefined)
       return void unsupported(a, b, `operand ${op.segment ? `${op.segment}:` : ''}${op.base ?? ''}${op.index ? `,${op.index}` : ''}`);
     const reloc = op.displacementTarget !== undefined && !gs ? parseHolder(op.displacementTarget) : undefined;
@@ -536,7 +538,8 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     if (op.repElement !== undefined && op.width === 0) {
       return void group(a, b, { address, length: `${op.repElement}ULL`, kind: 'rep', gs, ...(relocOf ? { reloc: relocOf } : {}) });
     }
-    group(a, b, { address, length: `${Math.max(1, op.width)}ULL`, kind: 'write', gs, ...(relocOf ? { reloc: relocOf } : {}) });
+    const length = extent ? extent.to - extent.from : Math.max(1, op.width);
+    group(a, b, { address, length: `${length}ULL`, kind: 'write', gs, ...(relocOf ? { reloc: relocOf } : {}) });
   };
   const unchecked: UncheckedSite[] = [];
   const uncheckedOf = (reason: UncheckedSite['reason'], a: Access, b: BinarySite, detail?: string): void => {

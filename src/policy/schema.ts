@@ -265,6 +265,17 @@ export const BinarySiteSchema = z
      * (`Access.writer`) is checked at it from the argument registers (additive, version 1).
      */
     call: z.boolean().optional(),
+    /**
+     * The check at this instruction covers the displacements [from, to) from the operand's base and
+     * index instead of its own width: later writes of the same straight-line run, through the same
+     * unchanged registers and with the same legal set, are checked by it (additive, version 1).
+     */
+    extent: z.object({ from: z.number().int(), to: z.number().int() }).strict().optional(),
+    /**
+     * With `staticallySafe`: the instruction (symbol and offset) whose widened check (`extent`) covers
+     * this write (additive, version 1).
+     */
+    coveredBy: z.object({ symbol: z.string(), offset: z.number().int().nonnegative() }).strict().optional(),
   })
   .strict();
 export type BinarySite = z.infer<typeof BinarySiteSchema>;

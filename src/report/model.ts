@@ -66,7 +66,7 @@ export interface SiteView {
   readonly reason?: string;
   readonly status: SiteStatus;
   /** For statically safe sites: the rule (as `kcompart map` counts them). */
-  readonly safeBy?: 'rsp' | 'rbp' | 'global';
+  readonly safeBy?: 'rsp' | 'rbp' | 'global' | 'covered';
   /** For rip-relative sites: resolved ahead of time, inside or outside the legal set (`gs-` for per-cpu). */
   readonly rip?: 'legal' | 'outside' | 'gs-legal' | 'gs-outside';
   /** The emitted program's id (`kc_site_<id>`; the loader's `site=`), for checked and refused sites. */
@@ -196,7 +196,7 @@ export interface Figures {
     /** Machine sites (candidate instructions; the unmapped placeholders are not counted). */
     readonly sites: number;
     readonly staticallySafeSites: number;
-    readonly safeBy: { readonly rsp: number; readonly rbp: number; readonly global: number };
+    readonly safeBy: { readonly rsp: number; readonly rbp: number; readonly global: number; readonly covered: number };
     readonly checkedSites: number;
   };
   readonly emit: {
@@ -365,7 +365,7 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
     any: boolean;
   }
   const groups = new Map<string, Group>();
-  const safeBy = { rsp: 0, rbp: 0, global: 0 };
+  const safeBy = { rsp: 0, rbp: 0, global: 0, covered: 0 };
   let mapSites = 0,
     safeSites = 0;
   policy.accesses.forEach((a, ai) => {
@@ -386,7 +386,7 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
       const op = b.operand;
       if (b.staticallySafe === true) {
         s.status = 'statically-safe';
-        s.safeBy = op?.base === 'rsp' ? 'rsp' : op?.base === 'rbp' ? 'rbp' : 'global';
+        s.safeBy = b.coveredBy !== undefined ? 'covered' : op?.base === 'rsp' ? 'rsp' : op?.base === 'rbp' ? 'rbp' : 'global';
         safeSites++;
         safeBy[s.safeBy]++;
         continue;

@@ -27,7 +27,7 @@ export function summaryLines(m: ReportModel): string[] {
     `  mapped           ${map.mapped} (${pct(map.mapped, map.accesses)}): ${map.exact} exact, ${map.ambiguous} ambiguous; ${map.unmapped} unmapped${reasons ? ` (${reasons})` : ''}`,
   );
   out.push(
-    `  machine sites    ${map.sites}; statically safe ${map.staticallySafeSites} (rsp ${map.safeBy.rsp}, rbp ${map.safeBy.rbp}, legal globals ${map.safeBy.global}); need a run-time check ${map.checkedSites}`,
+    `  machine sites    ${map.sites}; statically safe ${map.staticallySafeSites} (rsp ${map.safeBy.rsp}, rbp ${map.safeBy.rbp}, legal globals ${map.safeBy.global}, covered by an earlier check ${map.safeBy.covered}); need a run-time check ${map.checkedSites}`,
   );
   out.push(`  site programs    ${emit.programs} from ${emit.binarySites} machine sites; no program: ${list(emit.skipped) || 'none'}`);
   out.push(

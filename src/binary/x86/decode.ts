@@ -6,7 +6,18 @@
 // plain objects shaped like the policy's MemoryOperand, rip-relative targets
 // resolved through the relocation at the displacement in ET_REL objects.
 
-import { Decoder, DecoderOptions, InstructionInfoFactory, Instruction, MemorySizeExt, Mnemonic, OpAccess, Register } from 'iced-x86';
+import {
+  Decoder,
+  DecoderOptions,
+  FlowControl,
+  InstructionInfoFactory,
+  Instruction,
+  MemorySizeExt,
+  Mnemonic,
+  OpAccess,
+  Register,
+  RegisterExt,
+} from 'iced-x86';
 import type { MemoryOperand } from '../../policy/schema.js';
 import { STT_FUNC, STT_SECTION } from '../elf/constants.js';
 import type { ElfFile, ElfSection } from '../elf/file.js';
@@ -44,6 +55,13 @@ export interface MemoryWrite {
   readonly displacementTarget: string | undefined;
 }
 
+/**
+ * How an instruction passes control on: to the next instruction, by a direct branch (`jmp` /
+ * `jcc` to `branchTarget`), an indirect one, a call, a return, or an interrupt/exception
+ * (`int3`, `ud2`, `syscall`, …), from iced-x86's FlowControl.
+ */
+export type Flow = 'next' | 'branch' | 'conditional' | 'indirect' | 'call' | 'indirect-call' | 'return' | 'interrupt';
+
 /** One decoded instruction. */
 export interface DecodedInstruction {
   /** Offset of the instruction in its section (the `symbol+offset` space is offset − symbol offset). */
@@ -52,6 +70,14 @@ export interface DecodedInstruction {
   /** iced-x86's mnemonic in lower case ("mov", "stosq", …); "(bad)" for bytes that do not decode. */
   readonly mnemonic: string;
   readonly writes: readonly MemoryWrite[];
+  readonly flow: Flow;
+  /**
+   * For a direct `jmp` / `jcc` inside this section whose displacement is not relocated: the
+   * section offset it branches to (a branch whose displacement is a relocation leaves the section).
+   */
+  readonly branchTarget?: SectionOffset;
+  /** The 64-bit general-purpose registers (lower case) the instruction writes, explicitly or implicitly (sub-registers count). */
+  readonly registersWritten: readonly string[];
 }
 
 /** The decoded code of one function symbol. */
@@ -80,6 +106,16 @@ const STRING_STORES = new Set<number>([
 ]);
 const STRING_ELEMENT: Record<string, number> = { b: 1, w: 2, d: 4, q: 8 };
 const STACK_WRITERS = new Set<number>([Mnemonic.Push, Mnemonic.Call, Mnemonic.Pushf, Mnemonic.Pushfq, Mnemonic.Enter]);
+
+const FLOWS: Record<number, Flow> = {
+  [FlowControl.Next]: 'next',
+  [FlowControl.UnconditionalBranch]: 'branch',
+  [FlowControl.ConditionalBranch]: 'conditional',
+  [FlowControl.IndirectBranch]: 'indirect',
+  [FlowControl.Call]: 'call',
+  [FlowControl.IndirectCall]: 'indirect-call',
+  [FlowControl.Return]: 'return',
+};
 
 function accessName(a: OpAccess): MemoryWrite['access'] | undefined {
   switch (a) {
@@ -163,8 +199,19 @@ export class CodeDecoder {
         const length = instr.length;
         const invalid = instr.isInvalid;
         const mnemonic = invalid ? '(bad)' : (MNEMONIC_NAMES[instr.mnemonic] ?? '?').toLowerCase();
-        const writes = invalid ? [] : this.writesOf(decoder, instr, start + pos, relocs);
-        out.push({ offset, length, mnemonic, writes });
+        if (invalid) {
+          out.push({ offset, length, mnemonic, writes: [], flow: 'interrupt', registersWritten: [] });
+          continue;
+        }
+        const info = this.infoFactory.info(instr);
+        const writes = this.writesOf(decoder, instr, info, start + pos, relocs);
+        const registersWritten = this.registersWrittenOf(info);
+        info.free();
+        const flow = FLOWS[instr.flowControl] ?? 'interrupt';
+        // a rel32 branch to a symbol of another section carries a relocation in its last 4 bytes
+        const local = (flow === 'branch' || flow === 'conditional') && !relocs.has(start + pos + length - 4);
+        const branchTarget = local ? sectionOffset(Number(instr.nearBranchTarget - section.addr)) : undefined;
+        out.push({ offset, length, mnemonic, writes, flow, ...(branchTarget !== undefined ? { branchTarget } : {}), registersWritten });
       }
     } finally {
       instr.free();
@@ -173,10 +220,27 @@ export class CodeDecoder {
     return { symbol, section, instructions: out };
   }
 
-  private writesOf(decoder: Decoder, instr: Instruction, place: number, relocs: Map<number, Relocation>): MemoryWrite[] {
-    const info = this.infoFactory.info(instr);
+  /** The full 64-bit general-purpose registers an instruction writes (iced-x86's used registers with a write access). */
+  private registersWrittenOf(info: ReturnType<InstructionInfoFactory['info']>): string[] {
+    const out = new Set<string>();
+    for (const u of info.usedRegisters()) {
+      if (accessName(u.access) !== undefined) {
+        const full = RegisterExt.fullRegister(u.register);
+        if (RegisterExt.isGPR64(full)) out.add(reg(full)!);
+      }
+      u.free();
+    }
+    return [...out];
+  }
+
+  private writesOf(
+    decoder: Decoder,
+    instr: Instruction,
+    info: ReturnType<InstructionInfoFactory['info']>,
+    place: number,
+    relocs: Map<number, Relocation>,
+  ): MemoryWrite[] {
     const used = info.usedMemory();
-    info.free();
     const writes: MemoryWrite[] = [];
     const mn = instr.mnemonic;
     let dispPlace: number | undefined;
