@@ -17,8 +17,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CORPUS=${KCOMPART_CORPUS:-$ROOT/../shared/corpus}
 WORK=${KCOMPART_KERNEL_DIR:-$ROOT/.cache/kernel}
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd -P)
 # The revision whose clang-19 build reproduces the shared objects' .text byte for
-# byte (6.1.192-1 and -3 differ in a few security patches).
+# byte, as an earlier session found; step 6 checks it again on every run.
 PKG=linux-source-6.1
 REV=6.1.192-2
 LLVMV=19
@@ -31,7 +33,6 @@ die() { printf '[rebuild] ERROR: %s\n' "$*" >&2; exit 1; }
 T0=$(date +%s)
 
 [ -f "$CONFIG" ] || die "corpus config not found: $CONFIG (set KCOMPART_CORPUS)"
-mkdir -p "$WORK"
 
 # ---- 1. build tools ------------------------------------------------------------
 TOOLS="dwarves bc flex bison libssl-dev libelf-dev clang-$LLVMV lld-$LLVMV llvm-$LLVMV"
@@ -125,14 +126,12 @@ log "step 6: .text equal in $same objects, different in $differ, absent in $abse
 
 # ---- 7. kcompart collect over the whole tree ----------------------------------------
 CLI=$ROOT/dist/src/cli/main.js
-[ -f "$CLI" ] || (cd "$ROOT" && npm run -s build)
-log "step 7: kcompart collect $TREE (incremental: up-to-date .ll files are skipped)"
-c0=$(date +%s)
-nice -n 15 node "$CLI" collect "$TREE" -j "$JOBS" --summary-json "$WORK/collect-summary.json"
-c1=$(date +%s)
+[ -f "$ROOT/dist/src/collect/index.js" ] || (cd "$ROOT" && npm run -s build)
+log "step 7: kcompart collect $TREE -j$JOBS (incremental: up-to-date .ll files are skipped)"
+nice -n 15 node "$CLI" collect "$TREE" -j "$JOBS" --json > "$WORK/collect-summary.json"
 
 # The collected IR of the corpus TUs must be what the corpus holds, once the
-# build directory's path (in !DIFile / source_filename) is set aside.
+# build directory's path (!DIFile's directory) is set aside.
 lsame=0 ldiff=0
 for l in "$CORPUS"/linux-6.1/net/ipv6/*.ll; do
   b=$(basename "$l")
@@ -143,13 +142,17 @@ for l in "$CORPUS"/linux-6.1/net/ipv6/*.ll; do
     ldiff=$((ldiff + 1)); printf '  IR differs: net/ipv6/%s\n' "$b" >&2
   fi
 done
-log "step 7: collected IR equals the corpus .ll (paths aside) for $lsame net/ipv6 TUs, differs for $ldiff"
+log "step 7: collected IR equals the corpus .ll (build path aside) for $lsame net/ipv6 TUs, differs for $ldiff"
 
 # ---- summary ---------------------------------------------------------------------
-nll=$(find "$TREE" -name '*.ll' -newer .kcompart-configured | wc -l)
-bytes=$(find "$TREE" -name '*.ll' -newer .kcompart-configured -printf '%s\n' | awk '{s+=$1} END {printf "%.2f", s/1e9}')
 echo "corpus kernel rebuilt in $TREE"
-echo "  vmlinux $(stat -c %s vmlinux) bytes, bzImage $(stat -c %s arch/x86/boot/bzImage) bytes"
-echo "  .text check: $same/$((same + differ + absent)) net/ipv6 objects equal the corpus"
-echo "  collect: $nll .ll files, $bytes GB, $((c1 - c0)) s this run (summary: $WORK/collect-summary.json)"
+echo "  vmlinux $(stat -c %s vmlinux) bytes, bzImage $(stat -c %s arch/x86/boot/bzImage) bytes, built in $(cat .kcompart-built) s"
+echo "  .text check: $same/$((same + differ + absent)) net/ipv6 objects equal the corpus's"
+echo "  IR check: $lsame/$((lsame + ldiff)) net/ipv6 .ll equal the corpus's (build path aside)"
+node -e '
+const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const sk = Object.entries(s.skipped).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(", ");
+console.log(`  collect: ${s.units} TUs (${s.compiled} compiled this run, ${s.upToDate} up to date), ${(s.bytes / 1e9).toFixed(2)} GB of IR, ${s.seconds.toFixed(0)} s wall, ${s.cpuSeconds?.toFixed(0)} CPU-s, -j${s.jobs}; not C TUs: ${sk}`);
+' "$WORK/collect-summary.json"
 echo "  total time of this run: $(( $(date +%s) - T0 )) s"
+[ "$ldiff" -eq 0 ] || die "collected IR differs from the corpus for $ldiff TUs"
