@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { type CommandKind, type CompileCommand, compileCommand, irCommand, parseCmdFile } from './cmdfile.js';
 import { CmdFileError, CompileError, KbuildTreeError, NotClangError } from './errors.js';
-import { checkCompiler, type FoundObject, findObjects, treeCompiler } from './tree.js';
+import { checkCompiler, type FoundObject, findObjects, type ObjectLinkage, linkedObjects, treeCompiler } from './tree.js';
 
 /** What to collect, from where, to where. */
 export interface CollectOptions {
@@ -31,6 +31,13 @@ export interface CollectOptions {
   readonly outputDir?: string;
   /** Parallel compiles. Default: the machine's available parallelism. */
   readonly jobs?: number;
+  /**
+   * Also collect kernel C objects linked into neither vmlinux nor a module
+   * (the vDSO, real-mode and boot code, the EFI stub). Default: only what runs
+   * as kernel code, when the tree records what it linked (vmlinux.a,
+   * modules.order); everything otherwise.
+   */
+  readonly all?: boolean;
   /** Recompile even `.ll` files that are up to date. */
   readonly force?: boolean;
   /** Called after each translation unit (compiled or found up to date). */
@@ -55,12 +62,14 @@ export interface CollectedUnit {
   /** The `.ll` file written (or found up to date). */
   readonly ll: string;
   readonly upToDate: boolean;
+  /** Linked into vmlinux or a module; undefined when the tree does not say (not fully built) or it is neither (with `all`). */
+  readonly linkage?: ObjectLinkage;
   /** Size of the `.ll` file. */
   readonly bytes: number;
 }
 
 /** Why objects of the selection were not collected, with counts. */
-export type SkippedKind = Exclude<CommandKind, 'kernel-c'> | 'modpost';
+export type SkippedKind = Exclude<CommandKind, 'kernel-c'> | 'modpost' | 'not-linked';
 
 /** The result of {@link collectIr}. */
 export interface CollectResult {
@@ -72,7 +81,7 @@ export interface CollectResult {
   readonly compiled: number;
   /** TUs whose `.ll` was already up to date. */
   readonly upToDate: number;
-  /** Objects of the selection that are not kernel C TUs: assembly, host programs, links, modpost's `.mod.o`. */
+  /** Objects of the selection not collected: assembly, host programs, links, modpost's `.mod.o`, and kernel C linked into neither vmlinux nor a module. */
   readonly skipped: Readonly<Record<SkippedKind, number>>;
   /** Total size of the selection's `.ll` files. */
   readonly bytes: number;
@@ -86,6 +95,7 @@ export interface CollectResult {
 /** A unit to collect: where it comes from, the command and where it goes. */
 interface Job {
   readonly found: FoundObject;
+  readonly linkage?: ObjectLinkage;
   readonly cmdFile: string;
   readonly compile: CompileCommand;
   readonly deps: readonly { readonly path: string; readonly optional: boolean }[];
@@ -204,7 +214,8 @@ export async function collectIr(options: CollectOptions): Promise<CollectResult>
       : findObjects(tree, true);
   // the same object named twice (a directory and a file in it) is collected once
   const seen = new Set<string>();
-  const skipped: Record<SkippedKind, number> = { 'host-c': 0, assembly: 0, other: 0, modpost: 0 };
+  const skipped: Record<SkippedKind, number> = { 'host-c': 0, assembly: 0, other: 0, modpost: 0, 'not-linked': 0 };
+  const linked = linkedObjects(tree, options.moduleDir !== undefined ? base : undefined);
   const jobs: Job[] = [];
   for (const f of found) {
     if (seen.has(f.object)) continue;
@@ -220,10 +231,15 @@ export async function collectIr(options: CollectOptions): Promise<CollectResult>
       continue;
     }
     if (!/clang/.test(basename(compile.compiler))) throw new NotClangError(f.cmdFile, compile.compiler);
+    const linkage = linked?.get(f.object);
+    if (linked && !linkage && !options.all) {
+      skipped['not-linked']++;
+      continue;
+    }
     const rel = relative(base, f.object);
     const ll =
       options.outputDir !== undefined ? join(resolve(options.outputDir), rel.replace(/\.o$/, '.ll')) : f.object.replace(/\.o$/, '.ll');
-    jobs.push({ found: f, cmdFile: f.cmdFile, compile, deps: cmd.deps, ll });
+    jobs.push({ found: f, ...(linkage ? { linkage } : {}), cmdFile: f.cmdFile, compile, deps: cmd.deps, ll });
   }
   // one version check per compiler word (a tree has one; checked before any compile)
   let compiler = expected.versionText;
@@ -249,7 +265,14 @@ export async function collectIr(options: CollectOptions): Promise<CollectResult>
         await compileOne(tree, job);
         compiled++;
       }
-      units[index] = { object: job.found.object, source: job.compile.source, ll: job.ll, upToDate, bytes: (await stat(job.ll)).size };
+      units[index] = {
+        object: job.found.object,
+        source: job.compile.source,
+        ll: job.ll,
+        upToDate,
+        ...(job.linkage ? { linkage: job.linkage } : {}),
+        bytes: (await stat(job.ll)).size,
+      };
       options.onProgress?.({ done: ++done, total: jobs.length, source: job.compile.source, upToDate });
     },
   );

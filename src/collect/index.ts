@@ -11,4 +11,13 @@ export {
 } from './collect.js';
 export { type CmdFile, type CommandKind, type CompileCommand, compileCommand, irCommand, parseCmdFile, shellSplit } from './cmdfile.js';
 export { ClangVersionError, CmdFileError, CollectError, CompileError, KbuildTreeError, NotClangError } from './errors.js';
-export { checkCompiler, type FoundObject, findObjects, type TreeCompiler, treeCompiler } from './tree.js';
+export {
+  checkCompiler,
+  type FoundObject,
+  findObjects,
+  type ObjectLinkage,
+  linkedObjects,
+  thinArchiveMembers,
+  type TreeCompiler,
+  treeCompiler,
+} from './tree.js';

@@ -2,11 +2,13 @@
 // that it is a configured tree built with clang (.config), which clang
 // (CONFIG_CC_VERSION_TEXT, else include/generated/compile.h) and whether the
 // clang on PATH is that one (kbuild's own test: the first line of
-// `$(CC) --version`), and which objects lie under the chosen directories,
-// each with its saved command file.
+// `$(CC) --version`), which objects lie under the chosen directories, each
+// with its saved command file, and which objects are linked into vmlinux
+// (the thin archives vmlinux.a and lib.a) or into a module (modules.order and
+// each module's .mod list).
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ClangVersionError, CmdFileError, KbuildTreeError, NotClangError } from './errors.js';
 
@@ -123,4 +125,94 @@ export function findObjects(dir: string, wholeTree: boolean): FoundObject[] {
   walk(dir, true);
   if (!out.length) throw new KbuildTreeError(`${dir}: expected built objects (*.o) here; was the tree built?`, dir);
   return out.sort((a, b) => (a.object < b.object ? -1 : a.object > b.object ? 1 : 0));
+}
+
+/**
+ * The member paths of a GNU thin archive (`!<thin>`, what kbuild's
+ * `ar cDPrST` writes for built-in.a, vmlinux.a and lib.a), resolved against
+ * the archive's directory; members that are archives themselves are expanded.
+ * Returns `undefined` when the file is missing or is not a thin archive.
+ */
+export function thinArchiveMembers(path: string): string[] | undefined {
+  let data: Buffer;
+  try {
+    data = readFileSync(path);
+  } catch {
+    return undefined;
+  }
+  if (data.toString('latin1', 0, 8) !== '!<thin>\n') return undefined;
+  const out: string[] = [];
+  let longNames = '';
+  let at = 8;
+  while (at + 60 <= data.length) {
+    const name = data.toString('latin1', at, at + 16).trimEnd();
+    const size = Number(data.toString('latin1', at + 48, at + 58).trim());
+    at += 60;
+    if (name === '/' || name === '/SYM64/') {
+      at += size + (size & 1); // symbol table: stored in the archive
+    } else if (name === '//') {
+      longNames = data.toString('latin1', at, at + size);
+      at += size + (size & 1);
+    } else {
+      // a member: its data is not in a thin archive, only its name
+      const m = /^\/(\d+)$/.exec(name);
+      const member = m ? longNames.slice(Number(m[1]), longNames.indexOf('\n', Number(m[1]))).replace(/\/$/, '') : name.replace(/\/$/, '');
+      const abs = isAbsolute(member) ? member : resolve(dirname(path), member);
+      if (abs.endsWith('.a')) out.push(...(thinArchiveMembers(abs) ?? []));
+      else out.push(abs);
+    }
+  }
+  return out;
+}
+
+/** Where an object ends up: linked into vmlinux, into a module, or neither (vDSO, real-mode and boot code, host tools). */
+export type ObjectLinkage = 'vmlinux' | 'module';
+
+/**
+ * The objects linked into vmlinux (members of `vmlinux.a` and of the `lib.a`
+ * archives kbuild links beside it) and into modules (each `X.ko` of
+ * modules.order: the objects its `X.mod` lists), as absolute paths.
+ * `moduleDir`: an external module's directory, whose modules.order is read
+ * instead. Returns `undefined` when the tree records neither (not fully built).
+ */
+export function linkedObjects(tree: string, moduleDir?: string): Map<string, ObjectLinkage> | undefined {
+  const out = new Map<string, ObjectLinkage>();
+  let known = false;
+  if (moduleDir === undefined) {
+    for (const archive of ['vmlinux.a', 'lib/lib.a', ...archLibs(tree)]) {
+      const members = thinArchiveMembers(join(tree, archive));
+      if (!members) continue;
+      known ||= archive === 'vmlinux.a';
+      for (const m of members) out.set(m, 'vmlinux');
+    }
+  }
+  const base = moduleDir ?? tree;
+  let order: string;
+  try {
+    order = readFileSync(join(base, 'modules.order'), 'utf8');
+    known = true;
+  } catch {
+    order = '';
+  }
+  for (const ko of order.split('\n').filter(Boolean)) {
+    // modules.order names X.ko (or X.o before 6.2's rename); X.mod lists the objects linked into it
+    const mod = resolve(base, ko).replace(/\.(ko|o)$/, '.mod');
+    let members: string;
+    try {
+      members = readFileSync(mod, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const o of members.split(/\s+/).filter(Boolean)) out.set(resolve(base, o), 'module');
+  }
+  return known ? out : undefined;
+}
+
+/** arch/<arch>/lib/lib.a of every architecture directory present (one is built). */
+function archLibs(tree: string): string[] {
+  try {
+    return readdirSync(join(tree, 'arch')).map((a) => join('arch', a, 'lib', 'lib.a'));
+  } catch {
+    return [];
+  }
 }

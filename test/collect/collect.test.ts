@@ -20,6 +20,7 @@ import {
   NotClangError,
   parseCmdFile,
   shellSplit,
+  thinArchiveMembers,
 } from '../../src/collect/index.js';
 
 const root = join(import.meta.dirname, '../..');
@@ -64,7 +65,7 @@ describe('collect on kcdemo (oracle: make -C headers M=dir LLVM=-19 kcdemo.ll)',
     const headers = join(root, '.cache', 'linux-headers-6.1');
     const out = join(work, 'kcdemo-ir');
     const r = await collectIr({ tree: headers, moduleDir, outputDir: out, jobs: 2 });
-    expect(r.units.map((u) => u.ll)).toEqual([join(out, 'kcdemo.ll')]);
+    expect(r.units.map((u) => [u.ll, u.linkage])).toEqual([[join(out, 'kcdemo.ll'), 'module']]);
     expect(r.compiled).toBe(1);
     expect(r.skipped.modpost).toBe(1); // kcdemo.mod.o: modpost's metadata, not a TU of the module
     expect(r.compiler).toBe(clangVersion);
@@ -113,7 +114,7 @@ describe('collect on fixture trees compiled by clang-19', () => {
     const tree = good();
     const r = await collectIr({ tree, jobs: 1 });
     expect(r.units.map((u) => u.source)).toEqual(['lib/x.c']);
-    expect(r.skipped).toEqual({ 'host-c': 1, assembly: 1, other: 1, modpost: 0 });
+    expect(r.skipped).toEqual({ 'host-c': 1, assembly: 1, other: 1, modpost: 0, 'not-linked': 0 });
     const ll = readFileSync(join(tree, 'lib/x.ll'), 'utf8');
     expect(ll).toContain('c"x\\00"'); // KBUILD_BASENAME='"x"'
     expect(ll).toContain('c"hello\\00"'); // STR(s)=#s, saved as $(pound)
@@ -147,6 +148,41 @@ describe('collect on fixture trees compiled by clang-19', () => {
     at('lib/x.ll', 0);
     expect(await run()).toEqual([1, 0]);
     expect((await collectIr({ tree, force: true })).compiled).toBe(1);
+  });
+
+  it('collects what vmlinux.a and modules.order say is linked, unless --all', async () => {
+    const tree = fixtureTree('linked', {
+      Makefile: '',
+      '.config': CLANG_CONFIG,
+      'lib/x.c': 'int x;\n',
+      'lib/x.o': '',
+      'lib/.x.o.cmd': cmdFile('lib/x.o', 'lib/x.c', 'clang-19', '-D__KERNEL__'),
+      'drivers/m.c': 'int m;\n',
+      'drivers/m.o': '',
+      'drivers/.m.o.cmd': cmdFile('drivers/m.o', 'drivers/m.c', 'clang-19', '-D__KERNEL__ -DMODULE'),
+      'drivers/m.mod': 'drivers/m.o\n',
+      'modules.order': 'drivers/m.ko\n',
+      // vDSO code: kernel C, but linked into neither vmlinux nor a module
+      'arch/vdso/v.c': 'int v;\n',
+      'arch/vdso/v.o': '',
+      'arch/vdso/.v.o.cmd': cmdFile('arch/vdso/v.o', 'arch/vdso/v.c', 'clang-19', '-D__KERNEL__'),
+    });
+    // kbuild's own archiver commands (cmd_ar_builtin, cmd_ar_vmlinux.a): thin archives, flattened
+    execFileSync('llvm-ar-19', ['cDPrST', 'lib/built-in.a', 'lib/x.o'], { cwd: tree });
+    execFileSync('llvm-ar-19', ['cDPrST', 'vmlinux.a', 'lib/built-in.a'], { cwd: tree });
+    expect(thinArchiveMembers(join(tree, 'vmlinux.a'))).toEqual([join(tree, 'lib/x.o')]);
+    const r = await collectIr({ tree });
+    expect(r.units.map((u) => [u.source, u.linkage])).toEqual([
+      ['drivers/m.c', 'module'],
+      ['lib/x.c', 'vmlinux'],
+    ]);
+    expect(r.skipped['not-linked']).toBe(1);
+    const all = await collectIr({ tree, all: true });
+    expect(all.units.map((u) => [u.source, u.linkage])).toEqual([
+      ['arch/vdso/v.c', undefined],
+      ['drivers/m.c', 'module'],
+      ['lib/x.c', 'vmlinux'],
+    ]);
   });
 
   it('collects chosen directories and objects only, into an output directory', async () => {

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { type CollectProgress, type CollectResult, collectIr } from '../../collect/index.js';
 import { counts, parseCommand, shownPath, UsageError, type Command } from '../common.js';
 
-const usage = `usage: kcompart collect <kbuild-tree> [dir|file.o ...] [-M module-dir] [-o out-dir] [-j N] [--force] [--json]
+const usage = `usage: kcompart collect <kbuild-tree> [dir|file.o ...] [-M module-dir] [-o out-dir] [-j N] [--all] [--force] [--json]
   Writes the textual IR (X.ll) of every C translation unit of a kernel tree built with clang
   (make LLVM=1 or LLVM=-N): kbuild's own compile of X.o, saved in .X.o.cmd, rerun with
   -emit-llvm -S -fno-discard-value-names, as 'make X.ll' does. Run with the tree's clang on PATH.
@@ -15,6 +15,7 @@ const usage = `usage: kcompart collect <kbuild-tree> [dir|file.o ...] [-M module
     -M module-dir   an external module built with make -C <kbuild-tree> M=module-dir
     -o out-dir      write the .ll files there (mirroring the tree); default next to each object
     -j N            parallel compiles (default ${availableParallelism()})
+    --all           also kernel C linked into neither vmlinux nor a module (vDSO, real-mode, boot code)
     --force         recompile .ll files that are up to date (newer than the .cmd, source and headers)
   --json prints the summary as JSON.`;
 
@@ -55,7 +56,12 @@ export function printCollectSummary(r: CollectResult): void {
   console.log(
     `  ${r.seconds.toFixed(1)} s with -j${r.jobs}${r.cpuSeconds !== undefined ? `, ${r.cpuSeconds.toFixed(1)} CPU-s of clang` : ''}; compiler ${r.compiler}`,
   );
-  if (skipped) console.log(`  not C translation units: ${skipped}`);
+  const linked = counts({
+    vmlinux: r.units.filter((u) => u.linkage === 'vmlinux').length,
+    modules: r.units.filter((u) => u.linkage === 'module').length,
+  });
+  if (linked) console.log(`  linked into      ${linked}`);
+  if (skipped) console.log(`  not collected    ${skipped}`);
 }
 
 export const collectCommand: Command = {
@@ -71,6 +77,7 @@ export const collectCommand: Command = {
         output: { type: 'string', short: 'o' },
         jobs: { type: 'string', short: 'j' },
         force: { type: 'boolean', default: false },
+        all: { type: 'boolean', default: false },
       },
       true,
     );
@@ -91,6 +98,7 @@ export const collectCommand: Command = {
         ...(values.output !== undefined ? { outputDir: values.output } : {}),
         ...(jobs !== undefined ? { jobs } : {}),
         force: values.force,
+        all: values.all,
         onProgress: progress.onProgress,
       });
     } finally {
