@@ -19,6 +19,7 @@ const MAY_IMPORT: Record<string, readonly string[] | 'anything'> = {
   binary: ['policy'],
   emit: ['policy'],
   report: ['policy'],
+  collect: [],
   'pipeline.ts': ['ir', 'policy', 'analysis', 'binary', 'emit'],
   cli: 'anything',
   'index.ts': 'anything',

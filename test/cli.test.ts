@@ -224,7 +224,7 @@ describe('kcompart run, --help and --version', () => {
     expect(r.stderr).toMatch(/emit: eBPF C for \d+ checked machine sites/);
   });
   it('answers --help for every command and --version', () => {
-    for (const cmd of ['analyze', 'map', 'emit', 'run', 'report']) {
+    for (const cmd of ['collect', 'analyze', 'map', 'emit', 'run', 'report']) {
       const r = run(cmd, '--help');
       expect(r.status, cmd).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^usage: kcompart ${cmd} `));
@@ -232,7 +232,7 @@ describe('kcompart run, --help and --version', () => {
     }
     const top = run('--help');
     expect(top.status).toBe(0);
-    expect(top.stdout).toMatch(/analyze .*\n.*map .*\n.*emit .*\n.*run /);
+    expect(top.stdout).toMatch(/collect .*\n.*analyze .*\n.*map .*\n.*emit .*\n.*run /);
     const v = run('--version');
     expect(v.status).toBe(0);
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);

@@ -7,6 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AllocatorFileError, WriterFileError, readAllocatorFile, readSymbolList, readWriterFile } from '../analysis/index.js';
 import { BinaryError } from '../binary/index.js';
+import { CollectError, CompileError } from '../collect/index.js';
 import { BpfCompileError, EmitError } from '../emit/index.js';
 import { ParseError } from '../ir/errors.js';
 import { expandInputs, InputError, type BuildOptions, type PipelineProgress } from '../pipeline.js';
@@ -164,7 +165,13 @@ export function reportError(e: unknown, usage: string): number {
     for (const d of e.diagnostics.slice(0, 10)) console.error(`  ${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`);
     return 1;
   }
+  if (e instanceof CompileError) {
+    console.error(`kcompart: ${e.message}`);
+    for (const l of e.stderr.trimEnd().split('\n').slice(0, 20)) console.error(`  ${l}`);
+    return 1;
+  }
   if (
+    e instanceof CollectError ||
     e instanceof ParseError ||
     e instanceof PolicyError ||
     e instanceof AllocatorFileError ||

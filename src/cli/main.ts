@@ -4,13 +4,14 @@
 // status (0 done, 1 a typed error printed as one line, 2 bad usage). Each
 // subcommand is a thin layer over the library's pipeline (src/pipeline.ts).
 import { analyzeCommand } from './commands/analyze.js';
+import { collectCommand } from './commands/collect.js';
 import { emitCommand } from './commands/emit.js';
 import { mapCommand } from './commands/map.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { packageVersion, reportError, UsageError, type Command } from './common.js';
 
-const COMMANDS: readonly Command[] = [analyzeCommand, mapCommand, emitCommand, runCommand, reportCommand];
+const COMMANDS: readonly Command[] = [collectCommand, analyzeCommand, mapCommand, emitCommand, runCommand, reportCommand];
 
 const USAGE = `usage: kcompart <command> [options]   (kcompart <command> --help for its options)
 ${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join('\n')}
