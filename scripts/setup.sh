@@ -2,10 +2,11 @@
 # Idempotent set-up for a fresh Debian 12 machine (CI runs it as root, CI=true, no stdin).
 #   1. apt packages clang-19 llvm-19 llvm-19-dev lld-19, and for eBPF bpftool
 #      libbpf-dev libelf-dev zlib1g-dev, for end-to-end runs qemu-system-x86
-#      busybox-static cpio, clang-14, and chromium for the report's browser test (only if missing)
+#      busybox-static cpio, clang-14, and chromium for the report's browser test, and
+#      clang-22 llvm-22 llvm-22-dev lld-22 for the LLVM 22 reader tests (only if missing)
 #   2. npm ci            (only if node_modules is missing or older than package-lock.json)
 #   3. npm run build     (tsc -> dist/)
-#   4. the irstats oracle -> .cache/irstats-19 (only if not built yet)
+#   4. the irstats oracles -> .cache/irstats-19, .cache/irstats-22 (only if not built yet)
 # Safe to run repeatedly; prints what it does and fails loudly on any error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,17 @@ if command -v llvm-config-19 >/dev/null 2>&1; then
 fi
 command -v ld.lld-19    >/dev/null 2>&1 || need_pkgs+=(lld-19)
 command -v clang++-19   >/dev/null 2>&1 || need_pkgs+=(clang-19)
+# LLVM 22 (issue 12): the reader reads what clang 20–22 write; kcdemo is built
+# with LLVM=-22 (clang, ld.lld, llvm-ar…) and held to irstats built against libLLVM-22
+command -v clang-22     >/dev/null 2>&1 || need_pkgs+=(clang-22)
+command -v llvm-ar-22   >/dev/null 2>&1 || need_pkgs+=(llvm-22)
+command -v ld.lld-22    >/dev/null 2>&1 || need_pkgs+=(lld-22)
+if command -v llvm-config-22 >/dev/null 2>&1; then
+  inc=$(llvm-config-22 --includedir 2>/dev/null || true)
+  [ -f "$inc/llvm/IR/Module.h" ] || need_pkgs+=(llvm-22-dev)
+else
+  need_pkgs+=(llvm-22-dev)
+fi
 # eBPF (issue 5): bpftool (vmlinux.h from BTF, loading in tests), libbpf headers, libelf, zlib
 command -v bpftool >/dev/null 2>&1 || [ -x /usr/sbin/bpftool ] || need_pkgs+=(bpftool)
 [ -f /usr/include/bpf/bpf_helpers.h ] || need_pkgs+=(libbpf-dev)
@@ -59,7 +71,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   "${SUDO[@]}" apt-get update -y </dev/null
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need_pkgs[@]}" </dev/null
-  for t in clang-19 llvm-as-19 llvm-config-19 ld.lld-19; do
+  for t in clang-19 llvm-as-19 llvm-config-19 ld.lld-19 clang-22 llvm-ar-22 llvm-config-22 ld.lld-22; do
     command -v "$t" >/dev/null 2>&1 || die "$t still missing after apt-get install"
   done
   command -v bpftool >/dev/null 2>&1 || [ -x /usr/sbin/bpftool ] || die "bpftool still missing after apt-get install"
@@ -69,7 +81,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   done
   dpkg -s busybox-static >/dev/null 2>&1 || die "busybox-static still missing after apt-get install"
 else
-  log "apt packages present (clang-19, llvm-19, llvm-19-dev, lld-19, bpftool, libbpf-dev, libelf-dev, zlib1g-dev, qemu-system-x86, busybox-static, cpio, clang-14, chromium)"
+  log "apt packages present (clang-19, llvm-19, llvm-19-dev, lld-19, clang-22, llvm-22, llvm-22-dev, lld-22, bpftool, libbpf-dev, libelf-dev, zlib1g-dev, qemu-system-x86, busybox-static, cpio, clang-14, chromium)"
 fi
 
 # ---- 2. node dependencies ----------------------------------------------------
@@ -97,19 +109,21 @@ fi
 log "npm run build"
 npm run --silent build </dev/null
 
-# ---- 4. the irstats oracle -------------------------------------------------------
+# ---- 4. the irstats oracles: LLVM 19 (the corpus) and LLVM 22 (issue 12) ----------
 mkdir -p .cache
-IRSTATS="$ROOT/.cache/irstats-19"
 SRC="$SHARED/tools/irstats/irstats.cpp"
-if [ -x "$IRSTATS" ] && { [ ! -f "$SRC" ] || [ "$IRSTATS" -nt "$SRC" ]; }; then
-  log "irstats oracle present: .cache/irstats-19"
-else
-  [ -x "$SHARED/tools/irstats/build.sh" ] || [ -f "$SHARED/tools/irstats/build.sh" ] \
-    || die "shared tools not found at $SHARED/tools/irstats"
-  log "building irstats oracle -> .cache/irstats-19"
-  sh "$SHARED/tools/irstats/build.sh" "$IRSTATS" 19 >/dev/null
-  [ -x "$IRSTATS" ] || die "irstats build did not produce $IRSTATS"
-fi
+for v in 19 22; do
+  IRSTATS="$ROOT/.cache/irstats-$v"
+  if [ -x "$IRSTATS" ] && { [ ! -f "$SRC" ] || [ "$IRSTATS" -nt "$SRC" ]; }; then
+    log "irstats oracle present: .cache/irstats-$v"
+  else
+    [ -x "$SHARED/tools/irstats/build.sh" ] || [ -f "$SHARED/tools/irstats/build.sh" ] \
+      || die "shared tools not found at $SHARED/tools/irstats"
+    log "building irstats oracle -> .cache/irstats-$v"
+    sh "$SHARED/tools/irstats/build.sh" "$IRSTATS" "$v" >/dev/null
+    [ -x "$IRSTATS" ] || die "irstats build did not produce $IRSTATS"
+  fi
+done
 
 # ---- 5. vmlinux.h of the corpus kernel (for runtime/bpf and test/bpf, issue 5; never committed) ----
 BTF="$SHARED/corpus/linux-6.1/kernel/vmlinux.btf"

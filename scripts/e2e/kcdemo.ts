@@ -26,10 +26,14 @@ export function runScript(cmd: string, args: readonly string[]): Promise<{ stdou
   });
 }
 
-/** Builds examples/kcdemo into `outDir` (kcdemo.ko, kcdemo.o, kcdemo.ll). */
-export async function buildKcdemo(outDir: string): Promise<KcdemoBuild> {
+/**
+ * Builds examples/kcdemo into `outDir` (kcdemo.ko, kcdemo.o, kcdemo.ll) with
+ * clang-`llvm` (default 19, the corpus compiler); `irOnly`: kcdemo.ll alone.
+ */
+export async function buildKcdemo(outDir: string, opts: { llvm?: number; irOnly?: boolean } = {}): Promise<KcdemoBuild> {
   const t0 = performance.now();
-  await runScript('bash', [join(repoRoot(), 'scripts', 'e2e', 'build-module.sh'), outDir]);
+  const script = join(repoRoot(), 'scripts', 'e2e', 'build-module.sh');
+  await runScript('bash', [script, ...(opts.irOnly ? ['--ir-only'] : []), outDir, String(opts.llvm ?? 19)]);
   return {
     dir: outDir,
     ko: join(outDir, 'kcdemo.ko'),

@@ -37,7 +37,8 @@ export function boundVariables(f: Function): Map<Value, BoundVariable[]> {
   for (const b of f.blocks) {
     for (const i of b.instructions) {
       for (const r of i.debugRecords ?? []) {
-        if ((r.kind === 'value' || r.kind === 'assign') && r.location?.kind === 'value') note(r.location.value, r.variable, r.expression);
+        if ((r.kind === 'value' || r.kind === 'assign' || r.kind === 'declare_value') && r.location?.kind === 'value')
+          note(r.location.value, r.variable, r.expression);
       }
       if (i.opcode === 'call' && calleeOf(i)?.name === 'llvm.dbg.value') {
         const [v, variable, expr] = i.args;

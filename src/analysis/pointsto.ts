@@ -175,7 +175,11 @@ export class PointsTo {
     } else {
       for (const o of c.operands)
         if (isPointerish(o) || o.kind === 'expr' || o.kind === 'global')
-          this.addEdge(this.node(o, module), n, c.opcode === 'ptrtoint' || c.opcode === 'inttoptr' || c.opcode === 'bitcast' ? 0 : UNKNOWN);
+          this.addEdge(
+            this.node(o, module),
+            n,
+            c.opcode === 'ptrtoint' || c.opcode === 'ptrtoaddr' || c.opcode === 'inttoptr' || c.opcode === 'bitcast' ? 0 : UNKNOWN,
+          );
     }
   }
 
@@ -463,6 +467,7 @@ export class PointsTo {
       case 'bitcast':
       case 'addrspacecast':
       case 'ptrtoint':
+      case 'ptrtoaddr':
       case 'inttoptr':
       case 'freeze':
         if (isPointerish(i.operands[0]!) || i.opcode === 'inttoptr') this.addEdge(N(i.operands[0]!), N(i), 0);

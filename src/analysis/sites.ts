@@ -151,7 +151,12 @@ function parameterIndex(v: Value | undefined, fn: Function): number | undefined 
     }
     if (
       cur.kind === 'instruction' &&
-      (cur.opcode === 'zext' || cur.opcode === 'sext' || cur.opcode === 'trunc' || cur.opcode === 'ptrtoint' || cur.opcode === 'inttoptr')
+      (cur.opcode === 'zext' ||
+        cur.opcode === 'sext' ||
+        cur.opcode === 'trunc' ||
+        cur.opcode === 'ptrtoint' ||
+        cur.opcode === 'ptrtoaddr' ||
+        cur.opcode === 'inttoptr')
     ) {
       cur = cur.operands[0];
       continue;

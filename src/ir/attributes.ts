@@ -45,7 +45,7 @@ export function findAttribute(
 }
 
 /**
- * Enum attributes LLVM 14–19 accept on parameters, return values, functions and
+ * Enum attributes LLVM 14–22 accept on parameters, return values, functions and
  * call sites. The reader needs the list to tell an attribute from the start of
  * a value (`call void @f(ptr nonnull null)`).
  */
@@ -138,6 +138,15 @@ export const ENUM_ATTRIBUTES: ReadonlySet<string> = new Set([
   'uwtable',
   'no-jump-tables',
   'no_callback',
+  // LLVM 20–22 (Attributes.td): parameter / return `dead_on_return`, `noext`;
+  // function `nocreateundeforpoison`, `nodivergencesource`, `sanitize_type`,
+  // `sanitize_alloc_token`
+  'dead_on_return',
+  'noext',
+  'nocreateundeforpoison',
+  'nodivergencesource',
+  'sanitize_type',
+  'sanitize_alloc_token',
   // with an argument (handled by the reader, listed so they are recognised)
   'align',
   'alignstack',

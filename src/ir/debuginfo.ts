@@ -27,6 +27,13 @@ export class DILocation extends DINodeBase {
   scope: MD = null;
   inlinedAt: MD = null;
   isImplicitCode = false;
+  /**
+   * Key Instructions (LLVM 21+, clang 22 writes them by default): the source
+   * atom this location belongs to and its rank in it (1 = the key
+   * instruction); 0 when not written.
+   */
+  atomGroup = 0;
+  atomRank = 0;
 }
 /** `!DIExpression(DW_OP_…, …)`: a DWARF expression; operations by name, operands as numbers. */
 export class DIExpression extends DINodeBase {
@@ -179,6 +186,9 @@ export class DICompileUnit extends DINodeBase {
   rangesBaseAddress = false;
   sysroot = '';
   sdk = '';
+  /** LLVM 22: a DWARF 6 language name (`DW_LNAME_C`) and version, written instead of `language`. */
+  sourceLanguageName = '';
+  sourceLanguageVersion = 0;
 }
 export class DISubprogram extends DINodeBase {
   get kind(): 'DISubprogram' {
@@ -207,6 +217,8 @@ export class DISubprogram extends DINodeBase {
   thrownTypes: MD = null;
   annotations: MD = null;
   targetFuncName = '';
+  /** LLVM 21+: the function's locations carry Key Instructions atoms (`atomGroup`). */
+  keyInstructions = false;
 }
 export class DILexicalBlock extends DINodeBase {
   get kind(): 'DILexicalBlock' {
@@ -332,6 +344,10 @@ export class DILabel extends DINodeBase {
   name = '';
   file: MD = null;
   line = 0;
+  /** LLVM 21+. */
+  column = 0;
+  isArtificial = false;
+  coroSuspendIdx = 0;
 }
 export class DIObjCProperty extends DINodeBase {
   get kind(): 'DIObjCProperty' {

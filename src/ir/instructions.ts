@@ -15,7 +15,8 @@ export type { AtomicOrdering, BinaryOpcode, CastOpcode };
 
 /** A `#dbg_value` / `#dbg_declare` / `#dbg_assign` / `#dbg_label` record (LLVM 19+). */
 export interface DebugRecord {
-  readonly kind: 'value' | 'declare' | 'assign' | 'label';
+  /** `declare_value` (LLVM 22): like `declare`, one per variable, but describes the value, not its address. */
+  readonly kind: 'value' | 'declare' | 'assign' | 'label' | 'declare_value';
   /** The described location: `ValueAsMetadata`, `DIArgList`, or an empty tuple. Undefined for labels. */
   location: Metadata | null | undefined;
   /** DILocalVariable, or DILabel for `#dbg_label`. */

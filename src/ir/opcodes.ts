@@ -88,6 +88,8 @@ export const OPCODES = {
   uitofp: { family: 'cast', endsBlock: false },
   sitofp: { family: 'cast', endsBlock: false },
   ptrtoint: { family: 'cast', endsBlock: false },
+  // LLVM 22: the address part of a pointer, without capturing its provenance
+  ptrtoaddr: { family: 'cast', endsBlock: false },
   inttoptr: { family: 'cast', endsBlock: false },
   bitcast: { family: 'cast', endsBlock: false },
   addrspacecast: { family: 'cast', endsBlock: false },

@@ -65,6 +65,11 @@ const CALLING_CONVS = new Set<string>([
   'm68k_intrcc',
   'x86_regcallcc',
   'webkit_jscc',
+  // LLVM 21–22
+  'amdgpu_gfx_whole_wave',
+  'cheriot_compartmentcallcc',
+  'cheriot_compartmentcalleecc',
+  'cheriot_librarycallcc',
 ]);
 
 /**
@@ -129,12 +134,26 @@ export function parseAttributes(p: ParserState, out: Attribute[]): void {
   }
 }
 
-/** `ccc`, `fastcc`, …, `cc N`, if the current token starts a calling convention. */
+/**
+ * `ccc`, `fastcc`, …, `cc N`, `riscv_vls_cc(N)` (LLVM 21: the ABI vector
+ * length in bits, a power of two from 32 to 65536; LLVM 22 writes and reads
+ * it only with the parentheses), if the current token starts a calling convention.
+ */
 export function parseOptionalCallingConv(p: ParserState): string | undefined {
   if (p.tk() !== Tok.Keyword) return undefined;
   const w = p.lx.text;
-  if (!CALLING_CONVS.has(w) && w !== 'cc') return undefined;
+  if (!CALLING_CONVS.has(w) && w !== 'cc' && w !== 'riscv_vls_cc') return undefined;
   p.next();
   if (w === 'cc') return `cc ${p.uint('a calling convention number')}`;
+  if (w === 'riscv_vls_cc') {
+    p.expect(Tok.LParen, "'(' and the ABI vector length");
+    const at = p.lx.start;
+    const bits = p.uint('the ABI vector length in bits');
+    if (bits < 32 || bits > 65536 || (bits & (bits - 1)) !== 0) {
+      p.errorAt(at, 'an ABI vector length that is a power of two from 32 to 65536', String(bits));
+    }
+    p.expect(Tok.RParen, "')'");
+    return `riscv_vls_cc(${bits})`;
+  }
   return w;
 }

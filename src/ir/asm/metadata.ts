@@ -4,7 +4,7 @@
 // `!Name(field: …)` kept generically —, values as metadata (`ptr %x`),
 // attachments (`!dbg !7`, `!tbaa !9`), and the debug records of LLVM 19+
 // (LangRef "Debug Records": `#dbg_value(…)`, `#dbg_declare`, `#dbg_assign`,
-// `#dbg_label`).
+// `#dbg_label`, and LLVM 22's `#dbg_declare_value`).
 import { DIExpression, diNodeClasses, type DILocation, type DINode } from '../debuginfo.js';
 import type { DebugRecord, Instruction } from '../instructions.js';
 import { bytesToText, Tok } from '../lexer.js';
@@ -45,7 +45,10 @@ export function parseMetadataAsValue(p: ParserState, t: Type): Value {
   return v;
 }
 
-/** `#dbg_value(…)`, `#dbg_declare(…)`, `#dbg_assign(…)`, `#dbg_label(…)` before an instruction. */
+/**
+ * `#dbg_value(…)`, `#dbg_declare(…)`, `#dbg_assign(…)`, `#dbg_label(…)`, and
+ * LLVM 22's `#dbg_declare_value(…)` (the operands of `#dbg_value`), before an instruction.
+ */
 export function parseDebugRecord(p: ParserState): DebugRecord {
   const kindText = p.lx.text;
   const at = p.lx.start;
@@ -56,10 +59,15 @@ export function parseDebugRecord(p: ParserState): DebugRecord {
     case 'declare':
     case 'assign':
     case 'label':
+    case 'declare_value':
       kind = kindText;
       break;
     default:
-      return p.errorAt(at, 'a debug record kind (#dbg_value, #dbg_declare, #dbg_assign, #dbg_label)', `#dbg_${kindText}`);
+      return p.errorAt(
+        at,
+        'a debug record kind (#dbg_value, #dbg_declare, #dbg_assign, #dbg_label, #dbg_declare_value)',
+        `#dbg_${kindText}`,
+      );
   }
   p.expect(Tok.LParen, "'('");
   const rec: DebugRecord = {
