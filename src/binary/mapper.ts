@@ -12,6 +12,7 @@
 
 import type { Access, BinarySite, MemoryOperand, Policy } from '../policy/schema.js';
 import { mapAllocationSites, type AllocationStats } from './alloc-probes.js';
+import { mapIndirectCalls, type IndirectCallMapStats } from './icall-map.js';
 import type { ElfSection } from './elf/file.js';
 import type { ElfSymbol } from './elf/symbols.js';
 import {
@@ -58,6 +59,8 @@ export interface MapStats {
   readonly checkedSites: number;
   /** The allocation sites' probe points ({@link mapAllocationSites}). */
   readonly allocations: AllocationStats;
+  /** The indirect calls' machine instructions ({@link mapIndirectCalls}). */
+  readonly indirectCalls: IndirectCallMapStats;
 }
 
 /** Options of {@link mapSitesToAddresses}. */
@@ -335,6 +338,7 @@ export function mapSitesToAddresses(
       return { ...access, binary };
     });
     const allocated = mapAllocationSites(policy, indexes);
+    const icalls = mapIndirectCalls(policy, indexes);
     const stats: MapStats = {
       accesses: accesses.length,
       mapped: exact + ambiguous,
@@ -349,8 +353,11 @@ export function mapSitesToAddresses(
       byTier,
       checkedSites: sites - safeSites,
       allocations: allocated.stats,
+      indirectCalls: icalls.stats,
     };
-    return { policy: { ...policy, allocationSites: allocated.allocationSites, accesses }, stats };
+    const mapped: Policy = { ...policy, allocationSites: allocated.allocationSites, accesses };
+    if (policy.indirectCalls !== undefined) mapped.indirectCalls = icalls.indirectCalls;
+    return { policy: mapped, stats };
   } finally {
     if (owned) for (const o of indexes) o.dispose();
   }
