@@ -730,7 +730,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   const summary = uncheckedSummary(unchecked);
   files.push({
     name: 'unchecked.txt',
-    content: uncheckedText(policy, summary) + `# ${icalls.line}\n` + uncheckedIndirectCallRows(icalls.unchecked),
+    content: `${uncheckedText(policy, summary)}# ${icalls.line}\n${uncheckedIndirectCallRows(icalls.unchecked)}`,
   });
   for (const t of RUNTIME_FILES) {
     const p = join(runtime, t);
