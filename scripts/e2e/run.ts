@@ -42,7 +42,7 @@ export interface Compartment {
 const KCDEMO_WORKLOAD = `#!/bin/sh
 # one round of kcdemo's legitimate commands on one open file
 exec 3<>/dev/kcdemo || exit 1
-for cmd in open "msg hello" "msg round $1" "buf 1" "buf 100" "buf 4096" page vm stat "op sum $1" "op mix 7" close open "msg left for release"; do
+for cmd in open "msg hello" "msg round $1" "buf 1" "buf 100" "buf 4096" page vm stat "op sum 12" "op mix 7" close open "msg left for release"; do
   echo "$cmd" >&3 || { echo "command failed: $cmd"; exit 1; }
 done
 exec 3>&-

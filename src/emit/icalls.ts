@@ -8,9 +8,51 @@
 // left unchecked, by reason: unmapped calls, calls whose set is empty (no analyzed code stores a
 // function where the pointer comes from: checking would refuse every call), operands pt_regs
 // cannot give. Names reach the C only through ./escape.ts.
-import type { BinarySite, IndirectCall, Policy } from '../policy/index.js';
-import { addressExpression, sectionName } from './emit.js';
+import { ATTACHABLE_SYMBOL } from '../policy/index.js';
+import type { BinarySite, IndirectCall, MemoryOperand, Policy } from '../policy/index.js';
 import { cComment, cString } from './escape.js';
+
+/**
+ * A 64-bit register's `struct pt_regs` field. A call target is a full pointer: only 64-bit
+ * registers hold one (the write sites' 32-bit views are emit.ts's; this file does not import it,
+ * which imports this one).
+ */
+const PT_REGS: Readonly<Record<string, string>> = {
+  rax: 'ax',
+  rbx: 'bx',
+  rcx: 'cx',
+  rdx: 'dx',
+  rsi: 'si',
+  rdi: 'di',
+  rbp: 'bp',
+  rsp: 'sp',
+  ...Object.fromEntries(Array.from({ length: 8 }, (_, k) => [`r${k + 8}`, `r${k + 8}`])),
+};
+
+/** base + index × scale + displacement over `ctx`, or undefined when pt_regs lacks a register. */
+function memoryExpression(op: MemoryOperand): string | undefined {
+  const terms: string[] = [];
+  if (op.base !== undefined) {
+    const b = PT_REGS[op.base];
+    if (b === undefined) return undefined;
+    terms.push(`ctx->${b}`);
+  }
+  if (op.index !== undefined) {
+    const i = PT_REGS[op.index];
+    if (i === undefined || ![1, 2, 4, 8].includes(op.scale)) return undefined;
+    terms.push(op.scale === 1 ? `ctx->${i}` : `ctx->${i} * ${op.scale}`);
+  }
+  if (!Number.isSafeInteger(op.displacement)) return undefined;
+  if (op.displacement !== 0 || terms.length === 0)
+    terms.push(op.displacement < 0 ? `(__u64)(${op.displacement}LL)` : `${op.displacement}ULL`);
+  return terms.join(' + ');
+}
+
+/** The kprobe section of a program: `kprobe/<symbol>+0x<off>`, or a bare `kprobe` for a name C cannot carry there (the loader attaches it from the seed). */
+function sectionOf(symbol: string, offset: number): string {
+  if (!ATTACHABLE_SYMBOL.test(symbol) || !Number.isSafeInteger(offset) || offset < 0) return '"kprobe"';
+  return cString(`kprobe/${symbol}+0x${offset.toString(16)}`);
+}
 
 /** One indirect-call program: the instruction it sits on and the union of its calls' sets. */
 export interface EmittedIndirectCall {
@@ -68,14 +110,14 @@ interface Group {
 /** The C expression of the target of a mapped indirect-call instruction, or why there is none. */
 export function indirectTargetExpression(b: BinarySite): { expr: string } | { unsupported: string } {
   if (b.calleeRegister !== undefined) {
-    const e = addressExpression({ base: b.calleeRegister, scale: 1, displacement: 0, width: 8 });
-    return e !== undefined ? { expr: e } : { unsupported: `register ${b.calleeRegister}` };
+    const r = PT_REGS[b.calleeRegister];
+    return r !== undefined ? { expr: `ctx->${r}` } : { unsupported: `register ${b.calleeRegister}` };
   }
   const op = b.operand;
   if (op === undefined) return { unsupported: 'no register and no operand' };
   if (op.segment !== undefined || op.displacementTarget !== undefined || op.base === 'rip')
     return { unsupported: `operand ${op.segment ? `${op.segment}:` : ''}${op.displacementTarget ?? op.base ?? ''}` };
-  const e = addressExpression(op);
+  const e = memoryExpression(op);
   return e !== undefined ? { expr: `kc_icall_load(${e})` } : { unsupported: `operand ${op.base ?? ''}${op.index ? `,${op.index}` : ''}` };
 }
 
@@ -166,7 +208,7 @@ export function emitIndirectCalls(policy: Pick<Policy, 'indirectCalls'>): Indire
         (at ? ` at ${cComment(at.file)}:${at.line}:${at.column}` : '') +
         `; ${cComment(g.b.symbol)}+0x${g.b.offset.toString(16)}${g.b.thunk ? ` (${cComment(g.b.thunk)})` : ''}\n` +
         ` * allowed targets (${targets.length}): ${cComment(shown.join(', '))}${more}\n */\n` +
-        `SEC(${sectionName(g.b.symbol, g.b.offset)})\n` +
+        `SEC(${sectionOf(g.b.symbol, g.b.offset)})\n` +
         `int ${program}(struct pt_regs *ctx)\n{\n\tkc_icall_check(ctx, ${id}u, ${g.target}, ctx->sp);\n\treturn 0;\n}\n`,
     );
     const first = targetRows.length;
