@@ -14,6 +14,7 @@
  *   stat         a stack snapshot, per-cpu counters summed into the session
  *   close        frees the session and its messages
  *   note LEN     THE BUG (see kcdemo_note() below)
+ *   op NAME ARG  an indirect call through an ops table (opset: THE THIRD BUG)
  *
  * Every command also bumps per-cpu counters (alloc_percpu and DEFINE_PER_CPU)
  * and the module global kcdemo_stats, and parses its argument in stack locals.
@@ -451,6 +452,71 @@ static int kcdemo_parse_poke(char *arg)
 	return kcdemo_poke(target, val);
 }
 
+/* ---- indirect calls: an ops table and THE THIRD BUG (issue 16) ---------------- */
+/*
+ * Commands:
+ *   op NAME ARG      calls kcdemo_ops[NAME].fn(ARG) through its function pointer
+ *                    (the legitimate indirect call; NAME is sum or mix)
+ *   opset IDX ADDR   THE THIRD BUG: stores the hexadecimal ADDR into
+ *                    kcdemo_ops[IDX].fn, as a use-after-free or an overflow into an
+ *                    ops structure would; the next "op" calls whatever ADDR is
+ *                    (commit_creds, with ARG = &init_cred: uid 0). The store
+ *                    itself is legal (kcdemo_ops is the compartment's own global):
+ *                    only the indirect-call check sees the hijack.
+ */
+struct kcdemo_ops {
+	const char *name;
+	unsigned long (*fn)(unsigned long arg);
+};
+
+static noinline unsigned long kcdemo_op_sum(unsigned long arg)
+{
+	return arg * (arg + 1) / 2;
+}
+
+static noinline unsigned long kcdemo_op_mix(unsigned long arg)
+{
+	return (arg ^ 0x9e3779b97f4a7c15ul) * 31;
+}
+
+/* writable on purpose (a const table would sit in rodata, out of the bug's reach) */
+static struct kcdemo_ops kcdemo_ops[] = {
+	{ .name = "sum", .fn = kcdemo_op_sum },
+	{ .name = "mix", .fn = kcdemo_op_mix },
+};
+
+static unsigned long kcdemo_op_result;	/* under kcdemo_lock */
+
+static noinline int kcdemo_op(const char *arg)
+{
+	char name[8];
+	unsigned long val = 0;
+	size_t i;
+
+	if (!arg || sscanf(arg, "%7s %lu", name, &val) != 2)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(kcdemo_ops); i++) {
+		if (!strcmp(name, kcdemo_ops[i].name)) {
+			kcdemo_op_result = kcdemo_ops[i].fn(val);	/* the indirect call */
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static noinline int kcdemo_opset(const char *arg)
+{
+	unsigned int idx;
+	unsigned long addr;
+
+	if (!arg || sscanf(arg, "%u %lx", &idx, &addr) != 2 || idx >= ARRAY_SIZE(kcdemo_ops))
+		return -EINVAL;
+	pr_info("opset %u %px\n", idx, (void *)addr);
+	kcdemo_ops[idx].fn = (unsigned long (*)(unsigned long))addr;	/* THE THIRD BUG */
+	return 0;
+}
+/* ---- end of indirect calls ----------------------------------------------------- */
+
 /* ---- the device ---------------------------------------------------------------- */
 
 static int kcdemo_parse_uint(const char *arg, unsigned int *val)
@@ -500,6 +566,8 @@ static int kcdemo_dispatch(struct file *file, char *cmd)
 	}
 	if (!strcmp(cmd, "poke"))
 		return kcdemo_parse_poke(arg);
+	if (!strcmp(cmd, "op") || !strcmp(cmd, "opset"))	/* indirect calls (issue 16) */
+		return cmd[2] ? kcdemo_opset(arg) : kcdemo_op(arg);
 	return -EINVAL;
 }
 

@@ -231,4 +231,31 @@ struct {
 	__type(value, struct kc_peek_slot);
 } kc_peek_slots SEC(".maps");
 
+/* ---- indirect calls (issue 16; icall.bpf.h checks, loader/icalls.c fills) ---- */
+#include "kcicall.h"
+
+/* (site, target address) pairs allowed; the loader sets max_entries before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KC_MAX_ICALL_TARGETS);
+	__type(key, struct kc_icall_key);
+	__type(value, __u8);
+} kc_icall_allowed SEC(".maps");
+
+/* What the loader resolved per site (the expected set's size, for the report). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct kc_icall_site);
+} kc_icall_sites SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KC_ICNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} kc_icall_counters SEC(".maps");
+/* ---- end of indirect calls ---- */
+
 #endif /* KC_MAPS_BPF_H */

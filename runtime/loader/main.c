@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "loader.h"
+#include "icalls.h"
 
 struct kc_options kc_opt = { .enforce_after = -1, .duration = -1, .paging_levels = 4, .old_objects = KC_OLD_REPORT };
 KC_SKEL *kc_skel;
@@ -267,6 +268,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	set_knobs();
+	if ((err = kc_icalls_prepare())) { /* indirect calls (icalls.c): sizes its map before load */
+		fprintf(stderr, "KC-ERROR indirect-call targets: %s\n", strerror(-err));
+		return 1;
+	}
 	err = KC_SKEL_FN(__load)(kc_skel);
 	if (err) {
 		fprintf(stderr, "KC-ERROR load the BPF object: %s (rerun with --verbose for the verifier log)\n", strerror(-err));
@@ -285,6 +290,8 @@ int main(int argc, char **argv)
 	if (kc_fill_maps(cache_ptr))
 		return 1;
 	kc_fill_deny();
+	if (kc_icalls_fill())
+		return 1;
 	fprintf(stdout, "KC-RUNTIME percpu=[0x%llx,0x%llx)\n", rt.percpu_start, rt.percpu_end);
 
 	signal(SIGINT, on_signal);
@@ -298,6 +305,7 @@ int main(int argc, char **argv)
 		if (!kc_opt.no_track && (kc_seed.n_probes > 0 || rt.vm_caller_count > 0))
 			kc_attach_tracking(&st);
 		kc_attach_sites(&st);
+		kc_icalls_attach();
 		fprintf(stdout, "KC-ATTACHED sites=%u refused=%u alloc_and_track=%u track_refused=%u seconds=%.2f\n", st.sites,
 			st.refused, st.track, st.track_refused, now() - t);
 		if (kc_opt.strict && st.refused) {
@@ -351,7 +359,7 @@ int main(int argc, char **argv)
 	ring_buffer__consume(rb);
 	kc_print_counters("final");
 	ring_buffer__free(rb);
-	detached = kc_detach_all();
+	detached = kc_detach_all() + kc_icalls_detach();
 	KC_SKEL_FN(__destroy)(kc_skel);
 	fprintf(stdout, "KC-DONE detached=%zu\n", detached);
 	fflush(stdout);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "loader.h"
+#include "icalls.h"
 
 void kc_put_name(FILE *f, const char *s)
 {
@@ -98,6 +99,7 @@ void kc_print_counters(const char *when)
 	fprintf(stdout, "\n");
 	fflush(stdout);
 	free(vals);
+	kc_icalls_print_counters(when);
 }
 
 const char *kc_region_name(unsigned int r)
@@ -124,6 +126,8 @@ static int on_event(void *ctx, void *data, size_t len)
 	int i;
 
 	(void)ctx;
+	if (len >= sizeof(*e) && e->kind == KC_EVENT_ICALL)
+		return kc_icall_event(e); /* icalls.c */
 	if (len < sizeof(*e) || e->site >= (unsigned int)kc_seed.n_sites)
 		return 0;
 	s = &kc_seed.sites[e->site];

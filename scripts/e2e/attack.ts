@@ -75,6 +75,9 @@ for t in modprobe_path uaf_msg_msg freed; do
   a=$(addr $t); [ -n "$a" ] || continue
   /payload/attackhelp poke "$a" 0; echo "KC-ATTACK-EXIT $t $?"
 done
+# the hijacked indirect call (issue 16): kcdemo's ops pointer aimed at commit_creds(&init_cred), then restored
+/payload/attackhelp hijack $(ks commit_creds) $(ks init_cred); echo "KC-ATTACK-EXIT hijack $?"
+echo "opset 0 $(ks kcdemo_op_sum)" > /dev/kcdemo
 kill "$PIPE" "$SEQ" 2>/dev/null
 sleep 1
 `;
@@ -347,7 +350,7 @@ export function judgeAttack(
   const allowedInside = classes.reduce((n, c) => n + c.allowed, 0);
   // the injected writes
   const injected = lines
-    .filter((l) => l.startsWith('KC-ATTACK-EXIT '))
+    .filter((l) => l.startsWith('KC-ATTACK-EXIT ') && !l.startsWith('KC-ATTACK-EXIT hijack'))
     .map((l) => {
       const [, target, code] = l.split(/\s+/);
       const addr =
@@ -375,8 +378,26 @@ export function judgeAttack(
         ...(event ? { event } : {}),
       };
     });
-  for (const i of injected) if (!i.reported) problems.push(`the injected write into ${i.target} was not reported`);
+  for (const i of injected) if (!i.reported && i.target !== 'hijack') problems.push(`the injected write into ${i.target} was not reported`);
   if (inject && !injected.some((i) => i.target === 'cred')) problems.push('the injected cred write did not run');
+  // the hijacked indirect call (issue 16): reported at kcdemo_op with commit_creds as its target, the caller killed
+  const hijackExit = lines.find((l) => l.startsWith('KC-ATTACK-EXIT hijack'))?.split(/\s+/)[2];
+  if (hijackExit !== undefined) {
+    const event = lines.find(
+      (x) => x.startsWith('KC-ICALL-VIOLATION ') && /function="kcdemo_op"/.test(x) && /symbol="commit_creds\+0x/.test(x),
+    );
+    injected.push({
+      target: 'hijack',
+      reported: event !== undefined,
+      killed: hijackExit === '137' || /killed=1/.test(event ?? ''),
+      exit: Number(hijackExit),
+      ...(event ? { event } : {}),
+    });
+    if (!event) problems.push('the hijacked indirect call to commit_creds was not reported');
+    const uid = lines.find((l) => l.startsWith('KC-ATTACK after hijack'))?.match(/uid=(\d+)/)?.[1];
+    if (uid === '0') problems.push('the harness task saw uid 0 after the hijacked call');
+    if (hijackExit !== '137') problems.push(`the hijacking task exited ${hijackExit}, not 137 (SIGKILL)`);
+  } else if (inject) problems.push('the hijacked indirect call did not run');
   const credUidSeen = lines.find((l) => l.startsWith('KC-ATTACK after poke-cred'))?.match(/uid=(\d+)/)?.[1] ?? null;
   if (credUidSeen === '0') problems.push('the harness task saw uid 0 after its cred write');
   if (caught < excluded) problems.push(`${excluded - caught} writes outside their legal set pass`);
@@ -419,11 +440,11 @@ export function printAttack(r: AttackReport): void {
   for (const i of r.injected) {
     // the event's site, where, what was hit and who owns it
     const fields = i.event
-      ? ['site', 'function', 'addr', 'region', 'cache_name', 'object_size', 'symbol', 'comm', 'killed']
+      ? ['site', 'icall', 'function', 'addr', 'target', 'region', 'cache_name', 'object_size', 'symbol', 'expected', 'comm', 'killed']
           .map((k) => new RegExp(`\\b${k}=("[^"]*"|\\S+)`).exec(i.event!)?.[0])
           .filter((f) => f !== undefined)
       : [];
-    const kind = i.event?.startsWith('KC-UNKNOWN') ? 'KC-UNKNOWN' : 'KC-VIOLATION';
+    const kind = i.event?.startsWith('KC-UNKNOWN') ? 'KC-UNKNOWN' : i.event?.startsWith('KC-ICALL') ? 'KC-ICALL-VIOLATION' : 'KC-VIOLATION';
     console.log(
       `  injected        ${i.target.padEnd(14)} ${i.reported ? 'reported' : 'NOT REPORTED'}${i.killed ? ', writer killed' : ''} (exit ${i.exit})${i.event ? `: ${kind} ${fields.join(' ')}` : ''}`,
     );

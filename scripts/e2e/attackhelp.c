@@ -16,6 +16,11 @@
  *                back from the kernel log), and XORs the uid field at OFFSET with
  *                UID: uid 0. It prints the uid it then has; a task the run time
  *                kills (--on-violation kill) never returns to print it
+ *   hijack FN ARG
+ *                (issue 16) becomes uid 1000, points kcdemo's ops table entry 0 at the
+ *                kernel function FN (hex; commit_creds) with kcdemo's `opset` and
+ *                calls it with ARG (hex; &init_cred) through `op`: uid 0 unless the
+ *                run time kills the task at the hijacked call. Prints the uid it then has
  * Each step runs in this one process, so nothing allocates between the hole and
  * its reuse (one CPU: SLUB hands the freed slot out first). */
 #include <fcntl.h>
@@ -117,6 +122,25 @@ int main(int argc, char **argv)
 		printf("KC-ATTACK after poke uid=%d euid=%d\n", (int)getuid(), (int)geteuid());
 		return 0;
 	}
-	fprintf(stderr, "usage: attackhelp msg|hold-pipe|hold-seq|freed|poke ADDR XOR|poke-cred OFFSET UID\n");
+	if (argc >= 4 && !strcmp(argv[1], "hijack")) {
+		/* ---- indirect calls (issue 16): the hijacked function pointer ---- */
+		char cmd[96];
+
+		if (setuid(1000)) {
+			perror("hijack");
+			return 1;
+		}
+		snprintf(cmd, sizeof(cmd), "opset 0 %s", argv[2]);
+		if (kcdemo(cmd))
+			return 1;
+		printf("KC-ATTACK hijack fn=%s arg=%s uid=%d\n", argv[2], argv[3], (int)getuid());
+		fflush(stdout);
+		snprintf(cmd, sizeof(cmd), "op sum %llu", strtoull(argv[3], NULL, 16));
+		if (kcdemo(cmd))
+			return 1;
+		printf("KC-ATTACK after hijack uid=%d euid=%d\n", (int)getuid(), (int)geteuid());
+		return 0;
+	}
+	fprintf(stderr, "usage: attackhelp msg|hold-pipe|hold-seq|freed|poke ADDR XOR|poke-cred OFFSET UID|hijack FN ARG\n");
 	return 2;
 }

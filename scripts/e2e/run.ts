@@ -35,12 +35,14 @@ export interface Compartment {
   loaderArgs?: readonly string[];
   /** The faulty write's source location, when the compartment has an injected bug. */
   bug?: { file: RegExp; line: number; region: string; victim: RegExp };
+  /** The hijacked indirect call the bug makes (issue 16): the function making it and the kernel function it reaches. */
+  icallBug?: { function: string; target: string };
 }
 
 const KCDEMO_WORKLOAD = `#!/bin/sh
 # one round of kcdemo's legitimate commands on one open file
 exec 3<>/dev/kcdemo || exit 1
-for cmd in open "msg hello" "msg round $1" "buf 1" "buf 100" "buf 4096" page vm stat close open "msg left for release"; do
+for cmd in open "msg hello" "msg round $1" "buf 1" "buf 100" "buf 4096" page vm stat "op sum 12" "op mix 7" close open "msg left for release"; do
   echo "$cmd" >&3 || { echo "command failed: $cmd"; exit 1; }
 done
 exec 3>&-
@@ -48,12 +50,23 @@ echo "note 64" > /dev/kcdemo || exit 1
 cat /dev/kcdemo > /dev/null
 `;
 
+/** The kernel function kcdemo's hijacked call reaches in the e2e run: outside the set, harmless with any argument. */
+const KCDEMO_HIJACK_TARGET = 'jiffies_to_msecs';
+
 const KCDEMO_BUG = `#!/bin/sh
 # THE BUG: bytes 64..99 of a 64-byte note buffer land in the next kmalloc-64 object
 for try in 1 2 3 4 5; do
-  if echo "note 100" > /dev/kcdemo; then dmesg | grep 'kcdemo: note' | tail -2; exit 0; fi
+  if echo "note 100" > /dev/kcdemo; then break; fi
+  [ "$try" = 5 ] && exit 1
 done
-exit 1
+dmesg | grep 'kcdemo: note' | tail -2
+# THE THIRD BUG (issue 16): the ops table's function pointer overwritten with a kernel function outside
+# the call's set (a harmless one here: the task is root already), then called; the pointer restored
+ks() { awk -v s="$1" '$3 == s { print $1; exit }' /proc/kallsyms; }
+echo "opset 0 $(ks ${KCDEMO_HIJACK_TARGET})" > /dev/kcdemo || exit 1
+echo "op sum 5" > /dev/kcdemo || exit 1
+echo "opset 0 $(ks kcdemo_op_sum)" > /dev/kcdemo || exit 1
+exit 0
 `;
 
 /** The source line of kcdemo's faulty store (`note[i] = …` in kcdemo_note). */
@@ -81,6 +94,7 @@ export function kcdemo(): Compartment {
       writeFileSync(join(dir, 'bug.sh'), KCDEMO_BUG);
     },
     bug: { file: /kcdemo\.c$/, line: kcdemoBugLine(), region: 'slab', victim: /kcdemo: note ([0-9a-f]{16}) victim ([0-9a-f]{16})/ },
+    icallBug: { function: 'kcdemo_op', target: KCDEMO_HIJACK_TARGET },
   };
 }
 
@@ -131,6 +145,15 @@ export interface E2EReport {
   countersFinal?: Record<string, number>;
   legitViolations: string[];
   bugEvents: string[];
+  /** The indirect-call checks (issue 16): counters after the legitimate work and at the end, violations by phase. */
+  icall?: {
+    attached?: Record<string, number>;
+    maps?: Record<string, number>;
+    countersLegit?: Record<string, number>;
+    countersFinal?: Record<string, number>;
+    legitViolations: string[];
+    bugEvents: string[];
+  };
   times?: { bare: number; policy: number; ratio: number };
   seconds: { policy: number; compile: number; guest: number };
   /** The guest's console log, written by runE2E. */
@@ -202,6 +225,7 @@ export function judge(
         `no violation at ${c.bug.file.source}:${c.bug.line} in region ${c.bug.region} inside the victim${victim ? ` 0x${victim[2]}` : ''}: ${bugEvents[0]}`,
       );
   }
+  const icall = judgeIndirectCalls(c, loaderLines, nowAt, problems);
   const bare = /^KC-E2E-TIME bare (\d+)/m.exec(log),
     pol = /^KC-E2E-TIME policy (\d+)/m.exec(log);
   const times =
@@ -217,7 +241,49 @@ export function judge(
     ...(countersFinal ? { countersFinal: kv(countersFinal) } : {}),
     legitViolations,
     bugEvents,
+    icall,
     ...(times ? { times } : {}),
+  };
+}
+
+/**
+ * The indirect-call part of a guest log (issue 16): no KC-ICALL-VIOLATION from the legitimate workload
+ * (enforce phase; audit-phase ones are counted in `audited`), and — when the compartment has a hijack
+ * bug — a violation at its function whose target is the kernel function it was pointed at.
+ */
+function judgeIndirectCalls(
+  c: Compartment,
+  loaderLines: readonly string[],
+  nowAt: number,
+  problems: string[],
+): NonNullable<E2EReport['icall']> {
+  const attachedLine = loaderLines.find((l) => l.startsWith('KC-ICALL-ATTACHED'));
+  const mapsLine = loaderLines.find((l) => l.startsWith('KC-ICALL-MAPS'));
+  const now = loaderLines.find((l) => l.startsWith('KC-ICALL-COUNTERS now'));
+  const final = loaderLines.find((l) => l.startsWith('KC-ICALL-COUNTERS final'));
+  const nowIcall = now ? loaderLines.indexOf(now) : nowAt;
+  const legitViolations = loaderLines.filter((l, i) => l.startsWith('KC-ICALL-VIOLATION') && (nowIcall < 0 || i < nowIcall));
+  const bugEvents = loaderLines.filter((l, i) => l.startsWith('KC-ICALL-VIOLATION') && nowIcall >= 0 && i > nowIcall);
+  const legit = now ? kv(now) : undefined;
+  if (legit?.['violations'])
+    problems.push(`${legit['violations']} indirect-call violations from the legitimate workload in the enforce phase`);
+  if (legitViolations.length)
+    problems.push(`legitimate workload raised indirect-call violations: ${legitViolations.slice(0, 5).join(' | ')}`);
+  if (c.icallBug) {
+    if (!attachedLine || !kv(attachedLine)['sites']) problems.push('no indirect-call program attached');
+    const hit = bugEvents.find((e) => e.includes(`function="${c.icallBug!.function}"`) && e.includes(`symbol="${c.icallBug!.target}+0x`));
+    if (!hit)
+      problems.push(
+        `the hijacked call of ${c.icallBug.function} to ${c.icallBug.target} raised no KC-ICALL-VIOLATION${bugEvents[0] ? `: ${bugEvents[0]}` : ''}`,
+      );
+  }
+  return {
+    ...(attachedLine ? { attached: kv(attachedLine) } : {}),
+    ...(mapsLine ? { maps: kv(mapsLine) } : {}),
+    ...(legit ? { countersLegit: legit } : {}),
+    ...(final ? { countersFinal: kv(final) } : {}),
+    legitViolations,
+    bugEvents,
   };
 }
 
@@ -302,6 +368,20 @@ export function printReport(r: E2EReport): void {
     );
   }
   for (const e of r.bugEvents.slice(0, 3)) console.log(`  bug caught     ${e}`);
+  const ic = r.icall;
+  if (ic) {
+    const a = ic.attached ?? {},
+      m = ic.maps ?? {},
+      l = ic.countersLegit ?? {};
+    console.log(
+      `  indirect calls ${a['sites'] ?? 0} programs attached, ${a['refused'] ?? 0} refused, ${a['unchecked'] ?? 0} unchecked; ${m['addresses'] ?? 0} target addresses (${m['unresolved_names'] ?? 0} names unresolved, ${m['duplicated_names'] ?? 0} duplicated)`,
+    );
+    console.log(
+      `  icall legit    checks ${l['checks'] ?? 0}, passes ${l['passes'] ?? 0}, violations ${l['violations'] ?? 0} (false alarms), audited ${l['audited'] ?? 0}`,
+    );
+    for (const e of ic.legitViolations.slice(0, 5)) console.log(`  icall alarm    ${e}`);
+    for (const e of ic.bugEvents.slice(0, 2)) console.log(`  hijack caught  ${e}`);
+  }
   if (r.times)
     console.log(
       `  overhead       workload ${r.times.bare.toFixed(2)} s bare, ${r.times.policy.toFixed(2)} s with the policy: ratio ${r.times.ratio.toFixed(2)}`,

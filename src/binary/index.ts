@@ -110,3 +110,15 @@ export {
   type AllocationStats,
   type AllocationUnmappedReason,
 } from './alloc-probes.js';
+/**
+ * Indirect-call instructions: {@link mapIndirectCalls} finds, for each indirect call of a policy,
+ * the machine `call`/`jmp` making it and where its target is (register, memory, retpoline thunk).
+ */
+export {
+  indirectCallForm,
+  indirectCallInstructions,
+  mapIndirectCalls,
+  type IndirectCallForm,
+  type IndirectCallMapStats,
+  type IndirectCallUnmappedReason,
+} from './icall-map.js';

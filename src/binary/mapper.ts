@@ -13,6 +13,7 @@
 import type { Access, BinarySite, MemoryOperand, Policy } from '../policy/schema.js';
 import { mapAllocationSites, type AllocationStats } from './alloc-probes.js';
 import { coverDominatedSites } from './coverage.js';
+import { mapIndirectCalls, type IndirectCallMapStats } from './icall-map.js';
 import type { ElfSection } from './elf/file.js';
 import type { ElfSymbol } from './elf/symbols.js';
 import {
@@ -59,6 +60,8 @@ export interface MapStats {
   readonly checkedSites: number;
   /** The allocation sites' probe points ({@link mapAllocationSites}). */
   readonly allocations: AllocationStats;
+  /** The indirect calls' machine instructions ({@link mapIndirectCalls}). */
+  readonly indirectCalls: IndirectCallMapStats;
 }
 
 /** Options of {@link mapSitesToAddresses}. */
@@ -288,7 +291,7 @@ export function mapSitesToAddresses(
     safeSites = 0,
     safeAccesses = 0;
   try {
-    const mapped = policy.accesses.map((access): Access => {
+    const mappedAccesses = policy.accesses.map((access): Access => {
       const { candidates, reason, symbol, tier } = candidatesOf(access, indexes);
       if (candidates.length === 0) {
         unmapped++;
@@ -336,8 +339,8 @@ export function mapSitesToAddresses(
       return { ...access, binary };
     });
     // later writes checked by an earlier, widened check (coverage.ts)
-    const cover = options.noStaticElimination === true ? undefined : coverDominatedSites(mapped, indexes);
-    const accesses = cover?.accesses ?? mapped;
+    const cover = options.noStaticElimination === true ? undefined : coverDominatedSites(mappedAccesses, indexes);
+    const accesses = cover?.accesses ?? mappedAccesses;
     if (cover !== undefined) {
       safeBy.covered = cover.stats.covered;
       safeSites += cover.stats.covered;
@@ -346,6 +349,7 @@ export function mapSitesToAddresses(
       ).length;
     }
     const allocated = mapAllocationSites(policy, indexes);
+    const icalls = mapIndirectCalls(policy, indexes);
     const stats: MapStats = {
       accesses: accesses.length,
       mapped: exact + ambiguous,
@@ -360,8 +364,11 @@ export function mapSitesToAddresses(
       byTier,
       checkedSites: sites - safeSites,
       allocations: allocated.stats,
+      indirectCalls: icalls.stats,
     };
-    return { policy: { ...policy, allocationSites: allocated.allocationSites, accesses }, stats };
+    const mapped: Policy = { ...policy, allocationSites: allocated.allocationSites, accesses };
+    if (policy.indirectCalls !== undefined) mapped.indirectCalls = icalls.indirectCalls;
+    return { policy: mapped, stats };
   } finally {
     if (owned) for (const o of indexes) o.dispose();
   }

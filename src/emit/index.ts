@@ -40,3 +40,12 @@ export { compileBpf, parseDiagnostics } from './compile.js';
 export type { CompileOptions, CompileResult, CompiledObject } from './compile.js';
 export { BpfCompileError, EmitError } from './errors.js';
 export type { BpfDiagnostic } from './errors.js';
+/** The indirect-call checks (issue 16): kc_icall_N programs, the loader's seed, unchecked calls. */
+export {
+  emitIndirectCalls,
+  indirectTargetExpression,
+  uncheckedIndirectCallRows,
+  type EmittedIndirectCall,
+  type IndirectCallEmit,
+  type UncheckedIndirectCall,
+} from './icalls.js';

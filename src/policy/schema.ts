@@ -276,6 +276,14 @@ export const BinarySiteSchema = z
      * this write (additive, version 1).
      */
     coveredBy: z.object({ symbol: z.string(), offset: z.number().int().nonnegative() }).strict().optional(),
+    /**
+     * For an indirect call (`IndirectCall.binary`): the register holding the target when the
+     * instruction starts (`call *%rax`, or the register a retpoline thunk is named after); a
+     * memory-indirect call has `operand` instead (additive, version 1).
+     */
+    calleeRegister: z.string().optional(),
+    /** For an indirect call made through a retpoline thunk: its name (`__x86_indirect_thunk_r11`) (additive, version 1). */
+    thunk: z.string().optional(),
   })
   .strict();
 export type BinarySite = z.infer<typeof BinarySiteSchema>;

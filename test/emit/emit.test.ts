@@ -137,7 +137,11 @@ describe('emitBpf on a small mapped policy', () => {
     expect([...TEMPLATE_FILES].sort()).toEqual([
       'attach.c',
       'checker.bpf.h',
+      'icall.bpf.h',
+      'icalls.c',
+      'icalls.h',
       'kallsyms.c',
+      'kcicall.h',
       'kcompart.h',
       'loader.h',
       'main.c',

@@ -183,6 +183,7 @@ describe('generated and compiled files embed no build path', () => {
       '<bpf/bpf_tracing.h>',
       '"checker.bpf.h"',
       '"track.bpf.h"',
+      '"icall.bpf.h"',
     ]);
     expect(c0).not.toMatch(/^#line/m);
   });

@@ -59,6 +59,7 @@ export function printEmitSummary(
   compiled: ReturnType<typeof compiledSummary> | undefined,
   wrote?: string,
   unchecked?: UncheckedSummary,
+  icallLine?: string,
 ): void {
   console.log(`kcompart emit: ${stats.programs} site programs from ${stats.binarySites} machine sites of ${stats.accesses} accesses`);
   console.log(`  no program       ${counts(stats.skipped) || 'none'}`);
@@ -66,6 +67,7 @@ export function printEmitSummary(
     `  checked as       ${stats.kinds.writer} writer calls at the call (${stats.kinds.writerStartOnly} without a length argument: first byte), ${stats.kinds.rep} rep string stores, ${stats.kinds.relocated} relocated displacements`,
   );
   if (unchecked) console.log(`  ${unchecked.line} (listed in unchecked.txt)`);
+  if (icallLine) console.log(`  ${icallLine}`);
   console.log(
     `  maps seeded      ${stats.globals} globals, ${stats.caches} caches; ${stats.allocations.tracked} allocation sites tracked by ${stats.allocations.probes} probes, ${stats.allocations.untracked} untracked`,
   );
@@ -108,6 +110,13 @@ export const emitCommand: Command = {
     }
     const { sites: _sites, ...unchecked } = emitted.unchecked;
     if (values.json) console.log(JSON.stringify({ ...emitted.stats, unchecked, ...(compiled ? { compiled } : {}) }));
-    else printEmitSummary(emitted.stats, compiled, emitted.files.map((f) => join(values.out!, f.name)).join(', '), emitted.unchecked);
+    else
+      printEmitSummary(
+        emitted.stats,
+        compiled,
+        emitted.files.map((f) => join(values.out!, f.name)).join(', '),
+        emitted.unchecked,
+        emitted.icalls.line,
+      );
   },
 };

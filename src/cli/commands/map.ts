@@ -26,6 +26,11 @@ export function printMapSummary(s: MapStats, wrote: string): void {
   console.log(
     `  allocation sites ${al.sites}: ${al.exact} exact, ${al.ambiguous} ambiguous (${al.probes} probes); ${al.unmapped} unmapped${alReasons ? ` (${alReasons})` : ''}`,
   );
+  const ic = s.indirectCalls;
+  const icReasons = counts(ic.unmappedReasons);
+  console.log(
+    `  indirect calls   ${ic.sites}: ${ic.exact} exact, ${ic.ambiguous} ambiguous (${ic.instructions} instructions: ${ic.forms.thunk} retpoline thunk, ${ic.forms.register} register, ${ic.forms.memory} memory; ${ic.tailCalls} tail calls); ${ic.unmapped} unmapped${icReasons ? ` (${icReasons})` : ''}`,
+  );
   console.log(`  wrote            ${wrote}`);
 }
 

@@ -74,7 +74,13 @@ export const runCommand: Command = {
     printAnalyzeSummary(build.analysis.summary, join(values.out, 'policy.json'));
     if (build.map) printMapSummary(build.map.stats, join(values.out, 'policy.mapped.json'));
     if (build.emit)
-      printEmitSummary(build.emit.stats, compiled, build.emit.files.map((f) => join(values.out!, f.name)).join(', '), build.emit.unchecked);
+      printEmitSummary(
+        build.emit.stats,
+        compiled,
+        build.emit.files.map((f) => join(values.out!, f.name)).join(', '),
+        build.emit.unchecked,
+        build.emit.icalls.line,
+      );
     const c = build.compile;
     if (c?.loader)
       console.log(
