@@ -10,6 +10,7 @@
 // rsp, from rbp under a frame pointer, rip-relative writes inside a global of
 // the legal set).
 
+import { withGlobalLayout } from './global-layout.js';
 import type { Access, BinarySite, MemoryOperand, Policy } from '../policy/schema.js';
 import { mapAllocationSites, type AllocationStats } from './alloc-probes.js';
 import type { ElfSection } from './elf/file.js';
@@ -350,7 +351,11 @@ export function mapSitesToAddresses(
       checkedSites: sites - safeSites,
       allocations: allocated.stats,
     };
-    return { policy: { ...policy, allocationSites: allocated.allocationSites, accesses }, stats };
+    const globals = withGlobalLayout(policy, accesses, indexes);
+    return {
+      policy: { ...policy, allocationSites: allocated.allocationSites, accesses, ...(globals.length ? { globals } : {}) },
+      stats,
+    };
   } finally {
     if (owned) for (const o of indexes) o.dispose();
   }
