@@ -19,7 +19,7 @@ function stem(path: string): string {
 }
 
 /** The named, located symbols of one section of an object (no section / file symbols, no `.L` labels). */
-function sectionSymbols(o: ObjectIndex, section: number): ElfSymbol[] {
+function sectionSymbols(o: Pick<ObjectIndex, 'elf'>, section: number): ElfSymbol[] {
   return o.elf.symbols.filter(
     (s) =>
       s.sectionIndex === section &&
@@ -32,7 +32,7 @@ function sectionSymbols(o: ObjectIndex, section: number): ElfSymbol[] {
 }
 
 /** The layout of `symbol` in object `o`: its section and nearest named neighbours, or undefined when `o` does not define it once. */
-export function layoutOf(o: ObjectIndex, symbol: string): Pick<GlobalInfo, 'object' | 'section' | 'neighbours'> | undefined {
+export function layoutOf(o: Pick<ObjectIndex, 'path' | 'elf'>, symbol: string): Pick<GlobalInfo, 'object' | 'section' | 'neighbours'> | undefined {
   const own = o.elf.symbols.filter(
     (s) => s.name === symbol && s.sectionOffset !== undefined && s.type !== STT_SECTION && s.type !== STT_FILE,
   );
