@@ -32,7 +32,10 @@ function sectionSymbols(o: Pick<ObjectIndex, 'elf'>, section: number): ElfSymbol
 }
 
 /** The layout of `symbol` in object `o`: its section and nearest named neighbours, or undefined when `o` does not define it once. */
-export function layoutOf(o: Pick<ObjectIndex, 'path' | 'elf'>, symbol: string): Pick<GlobalInfo, 'object' | 'section' | 'neighbours'> | undefined {
+export function layoutOf(
+  o: Pick<ObjectIndex, 'path' | 'elf'>,
+  symbol: string,
+): Pick<GlobalInfo, 'object' | 'section' | 'neighbours'> | undefined {
   const own = o.elf.symbols.filter(
     (s) => s.name === symbol && s.sectionOffset !== undefined && s.type !== STT_SECTION && s.type !== STT_FILE,
   );
