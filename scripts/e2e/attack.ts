@@ -313,8 +313,10 @@ export function judgeAttack(
     for (const id of m[4]!.split(',')) v.set(Number(id), { verdict: m[2]!, region: m[3]! });
   }
   // the loader adds its own phase flag as a target
-  if (verdicts.has('runtime_phase_flag') && !targets.some((t) => t.label === 'runtime_phase_flag'))
-    targets.push({ label: 'runtime_phase_flag', addr: '?' });
+  if (verdicts.has('runtime_phase_flag') && !targets.some((t) => t.label === 'runtime_phase_flag')) {
+    const at = lines.map((l) => /^KC-MATRIX target="runtime_phase_flag" addr=0x([0-9a-f]+) /.exec(l)?.[1]).find((a) => a !== undefined);
+    targets.push({ label: 'runtime_phase_flag', addr: at ?? '?' });
+  }
   const refused = new Set<string>();
   for (const l of lines) {
     const m = /^KC-REFUSED \S+ \S+ at "([^"]*)"\+0x([0-9a-f]+):/.exec(l);
@@ -391,7 +393,7 @@ export function judgeAttack(
                 /function="kcdemo_poke"/.test(x) &&
                 (() => {
                   const a = /addr=0x([0-9a-f]+)/.exec(x)?.[1];
-                  if (!a) return false;
+                  if (!a || !/^[0-9a-f]+$/.test(addr)) return false;
                   const d = BigInt(`0x${a}`) - BigInt(`0x${addr}`);
                   return d >= 0n && d < 64n; // the cred write lands on the uid field, a few bytes in
                 })(),
