@@ -96,6 +96,8 @@ for (const [label, extra] of [
       await must(BPFTOOL, ['map', 'update', 'pinned', join(maps, 'kc_globals'), 'key', ...u32s(201), 'value', ...u64s(0x100n, 0x120n)]);
       await must(BPFTOOL, ['map', 'update', 'pinned', join(maps, 'kc_globals'), 'key', ...u32s(202), 'value', ...u64s(S, S + 16n)]);
       await site(16, R.percpu | R.global, 201, 2);
+      // 17: dynamically allocated per-cpu areas only
+      await site(17, R.percpu, 0, 0, KC.F_PERCPU_AREAS);
       await site(6, R.global, 0, 0);
       // site 7: 200 ranges (slots 1..200) below S, only the last covers S+32..S+48; filled in one bpftool batch
       const lines = Array.from({ length: 200 }, (_, k) => {
@@ -293,6 +295,45 @@ for (const [label, extra] of [
       // and the per-cpu range is no global for a write that is not gs-relative (a user address)
       expect(await check(16, 0, 0x108n)).toBe(VIOLATION);
       expect(await check(16, 0, S + 4n)).toBe(PASS);
+    });
+
+    it('this_cpu_ptr / per_cpu_ptr writes: the offset in the unit holding the address, bounded the same way', async () => {
+      // the loader's values (kc_rt in .data.kcrt): 4 units of 1 MiB from B, evenly laid out, static
+      // per-cpu variables below offset 0x2000; B is no memory of this machine (never dereferenced)
+      const B = 0xffff888f00000000n,
+        UNIT = 0x100000n;
+      const kcrt = readdirSync(maps).find((f) => f.endsWith('kcrt'));
+      expect(kcrt).toBeDefined();
+      const rt = (start: bigint, end: bigint, unit: bigint, staticEnd: bigint) => [
+        ...u64s(start, end),
+        ...u32s(0, unit ? 1 : 0),
+        ...u64s(unit, staticEnd),
+      ];
+      await must(BPFTOOL, [
+        'map',
+        'update',
+        'pinned',
+        join(maps, kcrt!),
+        'key',
+        ...u32s(0),
+        'value',
+        ...rt(B, B + 4n * UNIT, UNIT, 0x2000n),
+      ]);
+      try {
+        // CPU 3's copy of the variable at [0x100, 0x120)
+        expect(await check(16, 0, B + 3n * UNIT + 0x108n, 0, 8)).toBe(PASS);
+        expect(await check(16, 0, B + 3n * UNIT + 0x120n)).toBe(VIOLATION);
+        expect(await check(16, 0, B + 3n * UNIT + 0x11cn, 0, 8)).toBe(VIOLATION);
+        // an alloc_percpu area: past the static variables of any unit, not in them
+        expect(await check(17, 0, B + 2n * UNIT + 0x2008n, 0, 8)).toBe(PASS);
+        expect(await check(17, 0, B + 2n * UNIT + 0x108n)).toBe(VIOLATION);
+        expect(await check(17 | GS, 0, 0x2008n)).toBe(PASS);
+        expect(await check(17 | GS, 0, 0x1ff8n)).toBe(VIOLATION);
+        // a site without per-cpu memory in its set
+        expect(await check(0, 0, B + 2n * UNIT + 0x2008n)).toBe(VIOLATION);
+      } finally {
+        await must(BPFTOOL, ['map', 'update', 'pinned', join(maps, kcrt!), 'key', ...u32s(0), 'value', ...rt(0n, 0n, 0n, 0n)]);
+      }
       expect(await check(70000, 0, S)).toBe(UNKNOWN);
     });
   });
