@@ -516,6 +516,143 @@ static noinline int kcdemo_opset(const char *arg)
 	return 0;
 }
 /* ---- end of indirect calls ----------------------------------------------------- */
+/* ---- BEGIN issue 11 (checker fidelity): injected writes the run time must report ---- */
+/*
+ * Commands for the attack harness (scripts/e2e/attack.ts), each a write the run time
+ * must report with its site, region and owner. Each overflow lands in an object the
+ * module owns and leaves its bytes as they were, so the guest stays healthy:
+ *   cpy LEN      memcpy of LEN bytes (attacker's length, up to 128) into a 64-byte
+ *                object: a writer call checked as [dst, dst + LEN) at the call
+ *   stos OFF     a rep stos of 96 bytes from word OFF (up to 8) of a 128-byte object
+ *   straddle OFF an 8-byte store at OFF (up to 60) in a 64-byte object: at 60 it
+ *                straddles the object's end
+ *   pcpu IDX X   this_cpu_or of slot IDX (up to 7) of a 4-slot per-cpu array, a
+ *                gs-relative write (X 0 keeps the value)
+ * The pair allocator puts a neighbour (site V) right after the object written (site
+ * O); the two sites stay apart so that the write's legal set is site O alone.
+ */
+#include <asm/unaligned.h>
+
+static DEFINE_PER_CPU(unsigned long, kcfid_slots[4]);
+
+/* An object of `size` bytes (site O) directly followed by a neighbour (site V), or NULL. */
+static noinline void *kcfid_pair(size_t size, void **neighbour)
+{
+	void *objs[KCDEMO_NOTE_TRIES] = {}, *nbrs[KCDEMO_NOTE_TRIES] = {}, *obj = NULL;
+	int i, j, found_o = -1, found_v = -1;
+
+	for (i = 0; i < KCDEMO_NOTE_TRIES && found_o < 0; i++) {
+		objs[i] = kmalloc(size, GFP_KERNEL);	/* site O */
+		nbrs[i] = kmalloc(size, GFP_KERNEL);	/* site V */
+		if (!objs[i] || !nbrs[i])
+			break;
+		for (j = 0; j <= i; j++) {
+			if ((unsigned long)nbrs[j] == (unsigned long)objs[i] + size) {
+				found_o = i;
+				found_v = j;
+				break;
+			}
+		}
+	}
+	for (i = 0; i < KCDEMO_NOTE_TRIES; i++) {
+		if (i == found_o)
+			obj = objs[i];
+		else
+			kfree(objs[i]);
+		if (i == found_v)
+			*neighbour = nbrs[i];
+		else
+			kfree(nbrs[i]);
+	}
+	return obj;
+}
+
+static noinline int kcfid_cpy(unsigned int len)
+{
+	u8 copy[128];
+	void *nbr = NULL;
+	u8 *obj;
+
+	if (len > sizeof(copy))	/* BUG: the bound should be 64 */
+		return -EINVAL;
+	obj = kcfid_pair(64, &nbr);
+	if (!obj)
+		return -EAGAIN;
+	memcpy(copy, obj, len);
+	pr_info("fid cpy %px len %u\n", obj, len);
+	memcpy(obj, copy, len);	/* the injected write: past the end when len > 64 */
+	kfree(nbr);
+	kfree(obj);
+	return 0;
+}
+
+/* minsize: clang 19 with the kernel's flags lowers no memset to rep stos otherwise (a variable
+ * length becomes a call of memset, the writer-call path of "cpy"; a constant one, stores) */
+static noinline __attribute__((minsize)) int kcfid_stos(unsigned int off)
+{
+	void *nbr = NULL;
+	u64 *obj;
+
+	if (off > 8)	/* BUG: the bound should be 4 */
+		return -EINVAL;
+	obj = kcfid_pair(128, &nbr);
+	if (!obj)
+		return -EAGAIN;
+	pr_info("fid stos %px off %u\n", obj, off);
+	memset(obj + off, 0, 96);	/* the injected write (rep stosq of 12): past the end when off > 4 */
+	kfree(nbr);
+	kfree(obj);
+	return 0;
+}
+
+static noinline int kcfid_straddle(unsigned int off)
+{
+	void *nbr = NULL;
+	u8 *obj;
+	u64 val;
+
+	if (off > 60)	/* BUG: the bound should be 56 */
+		return -EINVAL;
+	obj = kcfid_pair(64, &nbr);
+	if (!obj)
+		return -EAGAIN;
+	pr_info("fid straddle %px off %u\n", obj, off);
+	/* the injected write: 8 bytes at off, the same bytes back */
+	val = get_unaligned((u64 *)(obj + off));
+	OPTIMIZER_HIDE_VAR(val);
+	put_unaligned(val, (u64 *)(obj + off));
+	kfree(nbr);
+	kfree(obj);
+	return 0;
+}
+
+static noinline int kcfid_pcpu(unsigned int idx, unsigned long x)
+{
+	if (idx > 7)	/* BUG: the bound should be 3 */
+		return -EINVAL;
+	pr_info("fid pcpu %u\n", idx);
+	this_cpu_or(kcfid_slots[idx], x);	/* the injected write (gs-relative) */
+	return 0;
+}
+
+static int kcfid_dispatch(const char *cmd, char *arg)
+{
+	char *second = arg ? strchr(arg, ' ') : NULL;
+	unsigned int val = 0, x = 0;
+
+	if (second)
+		*second++ = '\0';
+	if (!arg || kstrtouint(arg, 0, &val) || (second && kstrtouint(skip_spaces(second), 0, &x)))
+		return -EINVAL;
+	if (!strcmp(cmd, "cpy"))
+		return kcfid_cpy(val);
+	if (!strcmp(cmd, "stos"))
+		return kcfid_stos(val);
+	if (!strcmp(cmd, "straddle"))
+		return kcfid_straddle(val);
+	return kcfid_pcpu(val, x);
+}
+/* ---- END issue 11 ---- */
 
 /* ---- the device ---------------------------------------------------------------- */
 
@@ -568,6 +705,8 @@ static int kcdemo_dispatch(struct file *file, char *cmd)
 		return kcdemo_parse_poke(arg);
 	if (!strcmp(cmd, "op") || !strcmp(cmd, "opset"))	/* indirect calls (issue 16) */
 		return cmd[2] ? kcdemo_opset(arg) : kcdemo_op(arg);
+	if (!strcmp(cmd, "cpy") || !strcmp(cmd, "stos") || !strcmp(cmd, "straddle") || !strcmp(cmd, "pcpu"))
+		return kcfid_dispatch(cmd, arg);	/* issue 11 */
 	return -EINVAL;
 }
 

@@ -28,6 +28,9 @@ extern struct kmem_cache *bpf_get_kmem_cache(__u64 addr) __ksym __weak;
 extern const void page_offset_base __ksym __weak;
 extern const void vmemmap_base __ksym __weak;
 extern const void vmalloc_base __ksym __weak;
+/* The per-cpu base of each CPU (x86-64: CPU c's copy of a per-cpu variable at offset o is at
+ * __per_cpu_offset[c] + o): the unit of the CPU a write runs on. */
+extern const void __per_cpu_offset __ksym __weak;
 
 /* PG_slab left struct page flags in 6.10: the slab is then a page type (PGTY_slab, top byte of page_type). */
 enum pagetype___kc { PGTY_slab___kc = 0xf5 };
@@ -286,6 +289,54 @@ static __always_inline int kc_in_site_globals(const struct kc_site_policy *p, __
 	return 0;
 }
 
+/* Addresses at or above this are the kernel's half: global ranges start there, per-cpu offsets below it. */
+#define KC_KERNEL_HALF (1ULL << 63)
+
+/* The per-cpu unit of the CPU this runs on, 0 if unknown. */
+static __always_inline __u64 kc_this_cpu_base(void)
+{
+	__u64 cpu = bpf_get_smp_processor_id();
+
+	if (!&__per_cpu_offset || cpu >= 8192)
+		return 0;
+	return kc_read_u64((const char *)&__per_cpu_offset + cpu * sizeof(__u64));
+}
+
+/* A per-cpu write at offset `off` of the unit at `base` (0 for a gs-relative write, whose address
+ * is the offset): 1 when it lies in one of the site's per-cpu variables (the small ranges of its
+ * global run: [offset, offset + size) from the policy), or, for a site that may write dynamically
+ * allocated per-cpu areas, past the kernel image's static per-cpu variables. *lo, *hi: the extent
+ * that let it pass, in the caller's address space. */
+static __always_inline int kc_percpu_pass(const struct kc_site_policy *p, __u32 flags, __u64 base, __u64 off, __u64 *lo, __u64 *hi)
+{
+	__u64 s = 0, e = 0;
+
+	if (off < KC_KERNEL_HALF && kc_in_site_globals(p, off, &s, &e) && s < KC_KERNEL_HALF) {
+		*lo = base + s;
+		*hi = base + e;
+		return 1;
+	}
+	if ((flags & KC_F_PERCPU_AREAS) && kc_rt.percpu_static_end && off >= kc_rt.percpu_static_end) {
+		*lo = base + kc_rt.percpu_static_end;
+		*hi = base && kc_rt.percpu_unit ? base + kc_rt.percpu_unit : ~0ULL;
+		return 1;
+	}
+	return 0;
+}
+
+/* The unit holding a per-cpu area address: this CPU's, else (per_cpu_ptr of another CPU) by the
+ * units' stride when the loader found them evenly laid out; 0 if unknown. */
+static __always_inline __u64 kc_percpu_unit_of(__u64 addr)
+{
+	__u64 base = kc_this_cpu_base(), unit = kc_rt.percpu_unit;
+
+	if (base && unit && addr >= base && addr - base < unit)
+		return base;
+	if (unit && kc_rt.percpu_contiguous && addr >= kc_rt.percpu_start)
+		return kc_rt.percpu_start + ((addr - kc_rt.percpu_start) / unit) * unit;
+	return 0;
+}
+
 /* 1 when `site` wrote the adopted memory `id` during the audit phase (kc_adopted). */
 static __always_inline int kc_adopted_by(__u32 site, __u64 id)
 {
@@ -388,11 +439,18 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 		goto pass;
 	}
 	if (gs) {
+		/* addr is the offset in this CPU's unit: bounded to the site's per-cpu variables (or the
+		 * dynamic areas past the static ones); a policy that names none allows any offset */
 		pass_slot = KC_CNT_PASS_PERCPU;
-		span_hi = ~0ULL;
-		if (regions & KC_R_PERCPU)
-			goto pass;
 		found = KC_R_PERCPU;
+		if (regions & KC_R_PERCPU) {
+			if (flags & KC_F_PERCPU_ANY) {
+				span_hi = ~0ULL;
+				goto pass;
+			}
+			if (kc_percpu_pass(p, flags, 0, addr, &span_lo, &span_hi))
+				goto pass;
+		}
 		goto violation;
 	}
 
@@ -414,15 +472,27 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 	}
 	pass_slot = KC_CNT_PASS_GLOBAL;
 	span_lo = span_hi = 0;
-	if (regions & KC_R_GLOBAL && kc_in_site_globals(p, addr, &span_lo, &span_hi))
+	/* global ranges are kernel addresses; the run's per-cpu ranges (offsets) never match here */
+	if (regions & KC_R_GLOBAL && addr >= KC_KERNEL_HALF && kc_in_site_globals(p, addr, &span_lo, &span_hi) && span_lo >= KC_KERNEL_HALF)
 		goto pass;
+	span_lo = span_hi = 0;
 	if (kc_in_percpu(addr)) {
+		/* this_cpu_ptr / per_cpu_ptr writes: the offset in the unit holding addr, bounded like a gs write */
+		__u64 base = kc_percpu_unit_of(addr);
+
 		found = KC_R_PERCPU;
 		pass_slot = KC_CNT_PASS_PERCPU;
-		span_lo = kc_rt.percpu_start;
-		span_hi = kc_rt.percpu_end;
-		if (regions & KC_R_PERCPU)
-			goto pass;
+		if (regions & KC_R_PERCPU) {
+			if (base && !(flags & KC_F_PERCPU_ANY) && kc_percpu_pass(p, flags, base, addr - base, &span_lo, &span_hi))
+				goto pass;
+			if ((flags & KC_F_PERCPU_ANY) || (!base && (flags & KC_F_PERCPU_AREAS))) {
+				/* no bound known (an older policy, or units the loader could not lay out): the whole area */
+				span_lo = kc_rt.percpu_start;
+				span_hi = kc_rt.percpu_end;
+				goto pass;
+			}
+		}
+		span_lo = span_hi = 0;
 	}
 	if (kc_in_vmemmap(addr)) {
 		found = KC_R_VMEMMAP;
@@ -506,7 +576,8 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 		/* per-cpu chunks after the first are vmalloc memory that no vmalloc probe records; the
 		 * kernel places them at the top of the vmalloc area (pcpu_get_vm_areas), far from stacks,
 		 * maps and other areas, which start at its bottom */
-		if (!v && (regions & KC_R_PERCPU) && addr - kc_vmalloc_start() >= kc_vmalloc_size - KC_PERCPU_VM_WINDOW) {
+		if (!v && (regions & KC_R_PERCPU) && (flags & (KC_F_PERCPU_AREAS | KC_F_PERCPU_ANY)) &&
+		    addr - kc_vmalloc_start() >= kc_vmalloc_size - KC_PERCPU_VM_WINDOW) {
 			kc_count(KC_CNT_UNTRACKED_PASS);
 			goto pass;
 		}

@@ -32,7 +32,7 @@
 #define KC_MAX_AREA_PAGES 16384
 /* Functions whose vmalloc areas are tracked (the `caller` argument of __vmalloc_node_range). */
 #define KC_MAX_VM_CALLERS 1024
-/* A global's range ends at the next symbol, at most this far on (the loader, from kallsyms). */
+/* A global whose size the policy does not give ends at the next symbol, at most this far on (the loader, from kallsyms). */
 #define KC_MAX_SYMBOL_BYTES (16ULL << 20)
 /* Kernel words the loader reads per BPF_PROG_TEST_RUN of kc_peek. */
 #define KC_PEEK_SLOTS 64
@@ -114,6 +114,12 @@
  * objects of general kmalloc caches, pages and vmalloc areas have no known owner: the
  * old-objects rule decides (kc_old_objects). Nothing else passes. */
 #define KC_F_FOREIGN           (1u << 6)
+/* The legal set holds dynamically allocated per-cpu areas (alloc_percpu): a per-cpu write passes at
+ * an offset past the kernel image's static per-cpu variables (kc_rt.percpu_static_end). Without it,
+ * only the per-cpu variables of the site's global run ([offset, offset + size), from the policy) pass. */
+#define KC_F_PERCPU_AREAS      (1u << 7)
+/* A policy that does not name its per-cpu variables (before issue 11): any per-cpu memory passes. */
+#define KC_F_PERCPU_ANY        (1u << 8)
 
 /* The allocation id of memory first written in the audit phase and unknown to the
  * maps (allocated before the probes were attached): adopted, then allowed for the
@@ -241,7 +247,9 @@ struct kc_runtime {
 	unsigned long long percpu_start; /* [start, end): every CPU's per-cpu units */
 	unsigned long long percpu_end;
 	unsigned int vm_caller_count;    /* used slots of kc_vm_callers */
-	unsigned int pad;
+	unsigned int percpu_contiguous;  /* 1: CPU k's unit is at percpu_start + k * percpu_unit (the loader checked) */
+	unsigned long long percpu_unit;  /* bytes of one CPU's unit (pcpu_unit_size), 0 if unknown */
+	unsigned long long percpu_static_end; /* __per_cpu_end: offsets below it are the kernel image's static per-cpu variables */
 };
 
 /* One global symbol's address range [start, end). */

@@ -29,7 +29,12 @@ static int cmp_name(const void *a, const void *b)
 
 int kc_kallsyms_load(void)
 {
-	FILE *f = fopen("/proc/kallsyms", "r");
+	return kc_kallsyms_load_file("/proc/kallsyms");
+}
+
+int kc_kallsyms_load_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
 	char line[512], name[256], type;
 	unsigned long long addr;
 	size_t cap = 0, i;

@@ -51,6 +51,21 @@ struct kc_seed_probe {
 	unsigned long offset;
 };
 
+/* A global variable a legal set names: its kallsyms name, its size from the policy (0: unknown, the
+ * next symbol ends it), and for a static one its neighbours in its object's section, which tell this
+ * TU's symbol from same-named statics of other TUs (globals.c). */
+struct kc_seed_neighbour {
+	int name;
+	long long delta; /* the neighbour's address minus the global's */
+};
+
+struct kc_seed_global {
+	int name;
+	unsigned long long size;
+	int percpu;                       /* a static per-cpu variable: its kallsyms value is an offset */
+	unsigned int neighbours, n_neighbours; /* a run of kc_seed.neighbours */
+};
+
 struct kc_seed_site {
 	const char *program;
 	int symbol;
@@ -58,23 +73,26 @@ struct kc_seed_site {
 	unsigned int regions;
 	unsigned int flags;
 	int gs;
-	unsigned int globals, caches, allocs, vm_callers, foreign_sizes; /* offsets into lists */
+	unsigned int globals, caches, allocs, vm_callers, foreign_sizes; /* offsets into lists (globals: indices of kc_seed.globals) */
 	int access, function, file;
 	unsigned int line, column;
 	int reloc;          /* the symbol of a relocated displacement, -1 if none */
+	int reloc_global;   /* its entry of kc_seed.globals, -1 if none */
 	long reloc_addend;  /* added to it */
 };
 
 struct kc_seed {
 	const char *compartment;
 	unsigned long long hash; /* of the seed, also compiled into the BPF object (kc_policy_hash) */
-	int n_sites, n_allocs, n_probes, n_caches, n_names, n_lists;
+	int n_sites, n_allocs, n_probes, n_caches, n_names, n_lists, n_globals, n_neighbours;
 	const char *const *names;   /* names are indices into it */
 	const unsigned int *lists;  /* lists are offsets into it: length, then items */
 	const struct kc_seed_cache *caches;
 	const struct kc_seed_alloc *allocs;
 	const struct kc_seed_probe *probes;
 	const struct kc_seed_site *sites;
+	const struct kc_seed_global *globals;
+	const struct kc_seed_neighbour *neighbours;
 };
 
 extern const struct kc_seed kc_seed;
@@ -105,6 +123,8 @@ struct kc_ksym {
 
 /* Reads /proc/kallsyms; -EPERM when kptr_restrict hides the addresses. */
 int kc_kallsyms_load(void);
+/* The same from a file of kallsyms lines (System.map has the same form): the tests. */
+int kc_kallsyms_load_file(const char *path);
 /* The first by-name index of `name`, or -1. */
 long kc_ksym_find(const char *name);
 /* The symbol at by-name index i (NULL past the end): same-named symbols follow each other. */
@@ -115,6 +135,18 @@ unsigned long long kc_ksym_end(const struct kc_ksym *s);
 unsigned long long kc_ksym_addr(const char *name);
 /* "sym+0x1f" for an address, into buf. */
 const char *kc_ksym_describe(unsigned long long addr, char *buf, size_t len);
+
+/* ---- globals (globals.c) ---- */
+/* Where one seed global is: exact (its TU's symbol), or widened to every same-named candidate. */
+struct kc_global_place {
+	unsigned int first, count; /* a run of kc_global_ranges() */
+	int ambiguous;             /* several candidates and the neighbours did not single one out */
+	int by_neighbours;         /* several candidates, one placed by its neighbours */
+};
+/* Resolves every seed global against kallsyms (KC-GLOBALS line, KC-WIDENED per ambiguous one). 0 or -errno. */
+int kc_resolve_globals(FILE *out);
+const struct kc_global_place *kc_global_place(int g);
+const struct kc_range *kc_global_ranges(void);
 
 /* ---- maps (maps.c) ---- */
 int kc_possible_cpus(void);

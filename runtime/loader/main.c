@@ -287,12 +287,15 @@ int main(int argc, char **argv)
 		return 1;
 	rt.vm_caller_count = kc_fill_vm_callers();
 	kc_skel->data_kcrt->kc_rt = rt;
+	if (kc_resolve_globals(stdout))
+		return 1;
 	if (kc_fill_maps(cache_ptr))
 		return 1;
 	kc_fill_deny();
 	if (kc_icalls_fill())
 		return 1;
-	fprintf(stdout, "KC-RUNTIME percpu=[0x%llx,0x%llx)\n", rt.percpu_start, rt.percpu_end);
+	fprintf(stdout, "KC-RUNTIME percpu=[0x%llx,0x%llx) unit=0x%llx contiguous=%u static_end=0x%llx\n", rt.percpu_start, rt.percpu_end,
+		rt.percpu_unit, rt.percpu_contiguous, rt.percpu_static_end);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

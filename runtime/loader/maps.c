@@ -80,6 +80,14 @@ void kc_find_percpu(struct kc_runtime *rt)
 	if (hi > lo) {
 		rt->percpu_start = lo;
 		rt->percpu_end = hi;
+		rt->percpu_unit = vals[0] & 0xffffffffULL;
+		rt->percpu_static_end = kc_ksym_addr("__per_cpu_end");
+		/* the checker finds another CPU's unit by stride only when the units are laid out so */
+		rt->percpu_contiguous = rt->percpu_unit != 0;
+		for (i = 0; i < ncpu; i++) {
+			if (ok[i + 1] && vals[i + 1] && (vals[i + 1] - lo) % rt->percpu_unit)
+				rt->percpu_contiguous = 0;
+		}
 	}
 }
 
@@ -190,38 +198,42 @@ int kc_fill_maps(const unsigned long long *cache_ptr)
 		struct kc_site_policy p = { .regions = s->regions, .flags = s->flags };
 		const unsigned int *l;
 
-		/* globals: one range per kallsyms symbol of each name (statics may repeat), shared by
-		 * equal lists, sorted by start for the checker's binary search */
+		/* globals: the ranges globals.c placed for each global of the list (its TU's symbol, sized by
+		 * the policy; per-cpu variables as offsets, which sort first), shared by equal lists, sorted
+		 * and merged for the checker's binary search */
 		if (!list_done[s->globals]) {
 			struct kc_range *rs = NULL;
-			size_t n = 0, cap = 0, m;
+			size_t n = 0, cap = 0, m, w;
 
 			list_done[s->globals] = 1;
 			list_first[s->globals] = next_global;
 			l = &kc_seed.lists[s->globals];
 			for (k = 0; k < l[0]; k++) {
-				const char *name = kc_name((int)l[1 + k]);
-				long j = kc_ksym_find(name);
-				const struct kc_ksym *sym;
+				const struct kc_global_place *gp = kc_global_place((int)l[1 + k]);
+				unsigned int r;
 
-				for (sym = kc_ksym_at(j); sym && !strcmp(sym->name, name); sym = kc_ksym_at(++j)) {
+				for (r = 0; gp && r < gp->count; r++) {
 					if (n == cap) {
 						cap = cap ? cap * 2 : 64;
 						rs = realloc(rs, cap * sizeof(*rs));
 						if (!rs)
 							return -ENOMEM;
 					}
-					rs[n].start = sym->addr;
-					rs[n].end = kc_ksym_end(sym);
-					n++;
+					rs[n++] = kc_global_ranges()[gp->first + r];
 				}
 			}
 			if (n)
 				qsort(rs, n, sizeof(*rs), cmp_range);
-			for (m = 0; m < n && next_global < KC_MAX_GLOBALS; m++) {
-				/* disjoint: a range ends where the next (higher) one starts */
-				if (m + 1 < n && rs[m].end > rs[m + 1].start)
-					rs[m].end = rs[m + 1].start;
+			/* disjoint: overlapping ranges (aliases) are merged */
+			for (m = 0, w = 0; m < n; m++) {
+				if (w && rs[m].start < rs[w - 1].end) {
+					if (rs[m].end > rs[w - 1].end)
+						rs[w - 1].end = rs[m].end;
+				} else {
+					rs[w++] = rs[m];
+				}
+			}
+			for (m = 0; m < w && next_global < KC_MAX_GLOBALS; m++) {
 				bpf_map_update_elem(fd_globals, &next_global, &rs[m], 0);
 				next_global++;
 				list_count[s->globals]++;
@@ -274,21 +286,13 @@ int kc_fill_maps(const unsigned long long *cache_ptr)
 				fprintf(stderr, "KC-WARN kc_foreign_sizes full\n");
 		}
 		if (s->reloc >= 0) {
-			/* a relocated displacement: the one data symbol of that name; several (statics of
-			 * other TUs) or none cannot be told apart here, so the site is widened */
+			/* a relocated displacement: the one symbol globals.c placed for it; several candidates
+			 * it could not tell apart (statics of other TUs), or none, widen the site */
 			const char *name = kc_name(s->reloc);
-			long j = kc_ksym_find(name);
-			const struct kc_ksym *sym, *one = NULL;
-			unsigned int count = 0;
+			const struct kc_global_place *gp = kc_global_place(s->reloc_global);
 
-			for (sym = kc_ksym_at(j); sym && !strcmp(sym->name, name); sym = kc_ksym_at(++j)) {
-				if (strchr("dDbBrR", sym->type)) {
-					one = sym;
-					count++;
-				}
-			}
-			if (count == 1) {
-				unsigned long long v = one->addr + (unsigned long long)s->reloc_addend;
+			if (gp && gp->count == 1 && !gp->ambiguous) {
+				unsigned long long v = kc_global_ranges()[gp->first].start + (unsigned long long)s->reloc_addend;
 
 				bpf_map_update_elem(fd_relocs, &i, &v, 0);
 			} else {
@@ -296,7 +300,7 @@ int kc_fill_maps(const unsigned long long *cache_ptr)
 				widened_relocs++;
 				fprintf(stdout, "KC-WIDENED site %s relocation \"", s->program);
 				kc_put_name(stdout, name);
-				fprintf(stdout, "\": %s in kallsyms: the site allows any memory\n", count ? "several data symbols" : "no data symbol");
+				fprintf(stdout, "\": %s in kallsyms: the site allows any memory\n", gp && gp->count ? "several data symbols" : "no data symbol");
 			}
 		}
 		if (kc_opt.no_track) {

@@ -26,6 +26,10 @@ const struct kc_seed kc_seed = {
 	.allocs = kc_seed_allocs,
 	.probes = kc_seed_probes,
 	.sites = kc_seed_sites,
+	.n_globals = KC_SEED_GLOBALS,
+	.n_neighbours = KC_SEED_NEIGHBOURS,
+	.globals = kc_seed_globals,
+	.neighbours = kc_seed_neighbours,
 };
 
 const char *kc_name(int i)

@@ -15,7 +15,11 @@
 // are left out. Then the injected writes: kcdemo's `poke` from one
 // compartment site into the harness task's own cred (under --on-violation
 // kill: the task never sees uid 0), modprobe_path, the foreign msg_msg
-// neighbour and a freed object, each reported with its site, region and owner.
+// neighbour, a freed object and the run time's own phase flag; and issue 11's
+// checker-fidelity writes (kcdemo's kcfid_* commands): a memcpy overflow with
+// the attacker's length, a rep stos past an object's end, an 8-byte store
+// straddling an object's end, a gs-relative write past its per-cpu variable;
+// each reported with its site, region and owner.
 //
 //   node dist/scripts/e2e/attack.js [kcdemo|ipv6] [--json FILE] [--verbose]
 // (ipv6: the matrix only; kcdemo is loaded beside net/ipv6 for its targets and holes.)
@@ -71,13 +75,28 @@ grep '^KC-MATRIX-DONE' /tmp/loader.log
 ${inject ? '' : 'kill "$PIPE" "$SEQ" 2>/dev/null\nreturn 0\n'}# the injected writes, each from kcdemo_poke (one compartment site, legal set: its own scratch object)
 addr() { awk -v l="$1" '$1 == l { print $2; exit }' $T; }
 /payload/attackhelp poke-cred ${uidOffset} 1000; echo "KC-ATTACK-EXIT cred $?"
-for t in modprobe_path uaf_msg_msg freed; do
+for t in modprobe_path uaf_msg_msg freed runtime_phase_flag; do
   a=$(addr $t); [ -n "$a" ] || continue
   /payload/attackhelp poke "$a" 0; echo "KC-ATTACK-EXIT $t $?"
 done
 # the hijacked indirect call (issue 16): kcdemo's ops pointer aimed at commit_creds(&init_cred), then restored
 /payload/attackhelp hijack $(ks commit_creds) $(ks init_cred); echo "KC-ATTACK-EXIT hijack $?"
 echo "opset 0 $(ks kcdemo_op_sum)" > /dev/kcdemo
+# issue 11: the checker-fidelity writes (kcdemo's kcfid_* commands); exit 1 means the module found no
+# adjacent neighbour for the object (-EAGAIN) or refused the command: tried again
+fid() { # label, command
+  n=0
+  while :; do
+    /payload/attackhelp cmd "$2"; rc=$?
+    n=$((n + 1))
+    [ "$rc" = 1 ] && [ "$n" -lt 8 ] || break
+  done
+  echo "KC-ATTACK-EXIT $1 $rc"
+}
+fid memcpy_overflow "cpy 100"
+fid rep_stos_overflow "stos 8"
+fid straddle "straddle 60"
+fid gs_percpu "pcpu 4 0"
 kill "$PIPE" "$SEQ" 2>/dev/null
 sleep 1
 `;
@@ -197,6 +216,14 @@ const CLASSES: readonly [string, readonly string[]][] = [
   ["the run time's own memory", ['runtime_phase_flag']],
 ];
 
+/** The checker-fidelity injected writes (issue 11): the kcdemo function whose write each one is. */
+export const FIDELITY_WRITES: Readonly<Record<string, string>> = {
+  memcpy_overflow: 'kcfid_cpy',
+  rep_stos_overflow: 'kcfid_stos',
+  straddle: 'kcfid_straddle',
+  gs_percpu: 'kcfid_pcpu',
+};
+
 /** How a machine site is checked. */
 type SiteKind = 'checked' | 'any' | 'unmapped' | 'no-operand' | 'refused' | 'fixed';
 
@@ -289,8 +316,10 @@ export function judgeAttack(
     for (const id of m[4]!.split(',')) v.set(Number(id), { verdict: m[2]!, region: m[3]! });
   }
   // the loader adds its own phase flag as a target
-  if (verdicts.has('runtime_phase_flag') && !targets.some((t) => t.label === 'runtime_phase_flag'))
-    targets.push({ label: 'runtime_phase_flag', addr: '?' });
+  if (verdicts.has('runtime_phase_flag') && !targets.some((t) => t.label === 'runtime_phase_flag')) {
+    const at = lines.map((l) => /^KC-MATRIX target="runtime_phase_flag" addr=0x([0-9a-f]+) /.exec(l)?.[1]).find((a) => a !== undefined);
+    targets.push({ label: 'runtime_phase_flag', addr: at ?? '?' });
+  }
   const refused = new Set<string>();
   for (const l of lines) {
     const m = /^KC-REFUSED \S+ \S+ at "([^"]*)"\+0x([0-9a-f]+):/.exec(l);
@@ -357,19 +386,22 @@ export function judgeAttack(
         target === 'cred'
           ? lines.find((x) => x.startsWith('KC-ATTACK poke-cred cred='))?.match(/cred=([0-9a-f]+)/)?.[1]
           : targets.find((t) => t.label === target)?.addr;
-      const event = addr
-        ? lines.find(
-            (x) =>
-              /^KC-(VIOLATION|UNKNOWN) /.test(x) &&
-              /function="kcdemo_poke"/.test(x) &&
-              (() => {
-                const a = /addr=0x([0-9a-f]+)/.exec(x)?.[1];
-                if (!a) return false;
-                const d = BigInt(`0x${a}`) - BigInt(`0x${addr}`);
-                return d >= 0n && d < 64n; // the cred write lands on the uid field, a few bytes in
-              })(),
-          )
-        : undefined;
+      const fidelity = FIDELITY_WRITES[target!];
+      const event = fidelity
+        ? lines.find((x) => /^KC-VIOLATION /.test(x) && x.includes(`function="${fidelity}"`))
+        : addr
+          ? lines.find(
+              (x) =>
+                /^KC-(VIOLATION|UNKNOWN) /.test(x) &&
+                /function="kcdemo_poke"/.test(x) &&
+                (() => {
+                  const a = /addr=0x([0-9a-f]+)/.exec(x)?.[1];
+                  if (!a || !/^[0-9a-f]+$/.test(addr)) return false;
+                  const d = BigInt(`0x${a}`) - BigInt(`0x${addr}`);
+                  return d >= 0n && d < 64n; // the cred write lands on the uid field, a few bytes in
+                })(),
+            )
+          : undefined;
       return {
         target: target!,
         reported: event !== undefined,
@@ -398,6 +430,8 @@ export function judgeAttack(
     if (uid === '0') problems.push('the harness task saw uid 0 after the hijacked call');
     if (hijackExit !== '137') problems.push(`the hijacking task exited ${hijackExit}, not 137 (SIGKILL)`);
   } else if (inject) problems.push('the hijacked indirect call did not run');
+  for (const t of inject ? [...Object.keys(FIDELITY_WRITES), 'runtime_phase_flag'] : [])
+    if (!injected.some((i) => i.target === t)) problems.push(`the injected write ${t} did not run`);
   const credUidSeen = lines.find((l) => l.startsWith('KC-ATTACK after poke-cred'))?.match(/uid=(\d+)/)?.[1] ?? null;
   if (credUidSeen === '0') problems.push('the harness task saw uid 0 after its cred write');
   if (caught < excluded) problems.push(`${excluded - caught} writes outside their legal set pass`);

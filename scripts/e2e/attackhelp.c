@@ -11,6 +11,8 @@
  *   freed        a hole of 96 bytes left free
  *   poke ADDR XOR
  *                the injected write of kcdemo's poke (XOR 0 keeps the value)
+ *   cmd COMMAND  one kcdemo command (issue 11's cpy, stos, straddle, pcpu): exit 0 when it
+ *                returned, 1 when it failed (-EAGAIN: no adjacent neighbour found)
  *   poke-cred OFFSET UID
  *                becomes UID, finds its own struct cred (kcdemo's targets, read
  *                back from the kernel log), and XORs the uid field at OFFSET with
@@ -111,6 +113,11 @@ int main(int argc, char **argv)
 		printf("KC-ATTACK after poke-cred uid=%d\n", (int)getuid());
 		return 0;
 	}
+	if (argc >= 3 && !strcmp(argv[1], "cmd")) {
+		printf("KC-ATTACK cmd %s as uid %d\n", argv[2], (int)getuid());
+		fflush(stdout);
+		return kcdemo(argv[2]) ? 1 : 0;
+	}
 	if (argc >= 4 && !strcmp(argv[1], "poke")) {
 		char cmd[96];
 
@@ -141,6 +148,6 @@ int main(int argc, char **argv)
 		printf("KC-ATTACK after hijack uid=%d euid=%d\n", (int)getuid(), (int)geteuid());
 		return 0;
 	}
-	fprintf(stderr, "usage: attackhelp msg|hold-pipe|hold-seq|freed|poke ADDR XOR|poke-cred OFFSET UID|hijack FN ARG\n");
+	fprintf(stderr, "usage: attackhelp msg|hold-pipe|hold-seq|freed|cmd COMMAND|poke ADDR XOR|poke-cred OFFSET UID|hijack FN ARG\n");
 	return 2;
 }

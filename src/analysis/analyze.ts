@@ -8,6 +8,7 @@ import type { Access, IndirectCall, Policy } from '../policy/schema.js';
 import { legalSetSize } from '../policy/legal-set.js';
 import { POLICY_VERSION } from '../policy/schema.js';
 import { allocatorTable, type AllocatorTable } from './allocators.js';
+import { globalTable } from './globals.js';
 import { indirectCallContext, indirectCallStats, indirectCallsOf, type IndirectCallStats } from './icalls.js';
 import { Containment, LegalSets } from './legal.js';
 import { PointsTo } from './pointsto.js';
@@ -158,6 +159,7 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
     caches,
     accesses,
     indirectCalls,
+    globals: globalTable(program, accesses),
   };
   return {
     policy,

@@ -178,6 +178,7 @@ export class LegalSets {
     const set = emptyLegalSet();
     const acc = {
       globals: new Set<string>(),
+      percpuGlobals: new Set<string>(),
       slabCaches: new Set<string>(),
       slabSites: new Set<string>(),
       buddySites: new Set<string>(),
@@ -213,6 +214,7 @@ export class LegalSets {
           break;
         case 'percpu':
           set.percpu = true;
+          set.percpuAreas = true;
           break;
       }
     };
@@ -222,8 +224,10 @@ export class LegalSets {
           addSite(o.site);
           break;
         case 'global':
-          if (o.percpu) set.percpu = true;
-          else acc.globals.add(o.key);
+          if (o.percpu) {
+            set.percpu = true;
+            acc.percpuGlobals.add(o.key);
+          } else acc.globals.add(o.key);
           break;
         case 'stack':
           set.stack = true;
@@ -272,6 +276,7 @@ export class LegalSets {
     };
     for (const t of targets) addObject(t.object);
     set.globals = [...acc.globals].sort();
+    if (acc.percpuGlobals.size) set.percpuGlobals = [...acc.percpuGlobals].sort();
     set.slabCaches = [...acc.slabCaches].sort();
     set.slabSites = [...acc.slabSites].sort();
     set.buddySites = [...acc.buddySites].sort();

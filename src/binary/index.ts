@@ -122,3 +122,9 @@ export {
   type IndirectCallMapStats,
   type IndirectCallUnmappedReason,
 } from './icall-map.js';
+/**
+ * Where a static global sits in its object file: its section and named neighbours, with which the
+ * loader tells its TU's kallsyms symbol from same-named statics of other TUs ({@link layoutOf}); the
+ * mapper fills `Policy.globals` with them ({@link withGlobalLayout}).
+ */
+export { layoutOf, MAX_NEIGHBOURS, withGlobalLayout } from './global-layout.js';

@@ -10,6 +10,7 @@
 // rsp, from rbp under a frame pointer, rip-relative writes inside a global of
 // the legal set).
 
+import { withGlobalLayout } from './global-layout.js';
 import type { Access, BinarySite, MemoryOperand, Policy } from '../policy/schema.js';
 import { mapAllocationSites, type AllocationStats } from './alloc-probes.js';
 import { coverDominatedSites } from './coverage.js';
@@ -366,7 +367,8 @@ export function mapSitesToAddresses(
       allocations: allocated.stats,
       indirectCalls: icalls.stats,
     };
-    const mapped: Policy = { ...policy, allocationSites: allocated.allocationSites, accesses };
+    const globals = withGlobalLayout(policy, accesses, indexes);
+    const mapped: Policy = { ...policy, allocationSites: allocated.allocationSites, accesses, ...(globals.length ? { globals } : {}) };
     if (policy.indirectCalls !== undefined) mapped.indirectCalls = icalls.indirectCalls;
     return { policy: mapped, stats };
   } finally {

@@ -96,6 +96,10 @@ export const KC = {
   F_UNTRACKED_VMALLOC: 32,
   /** (1u << 6) */
   F_FOREIGN: 64,
+  /** (1u << 7) */
+  F_PERCPU_AREAS: 128,
+  /** (1u << 8) */
+  F_PERCPU_ANY: 256,
   /** 0xffffffffu */
   ALLOC_ADOPTED: 4294967295,
   /** 0x80000000u */

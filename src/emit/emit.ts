@@ -16,7 +16,7 @@ import { ATTACHABLE_SYMBOL } from '../policy/index.js';
 import type { Access, AllocationSite, BinarySite, LegalSet, MemoryOperand, Policy } from '../policy/index.js';
 import { KC } from './constants.js';
 import { cComment, cString } from './escape.js';
-import { parseHolder, seedHeader, type SeedAlloc, type SeedSite } from './seed.js';
+import { kernelName, parseHolder, seedHeader, type SeedAlloc, type SeedSite } from './seed.js';
 import { EmitError } from './errors.js';
 import { emitIndirectCalls, uncheckedIndirectCallRows, type IndirectCallEmit } from './icalls.js';
 
@@ -59,6 +59,7 @@ export const RUNTIME_FILES = [
   'loader/attach.c',
   'loader/report.c',
   'loader/matrix.c',
+  'loader/globals.c',
 ] as const;
 
 /** The loader's C sources among the copied files (compiled together by compileBpf). */
@@ -91,7 +92,17 @@ export const SITE_FLAG = {
   trackedVmalloc: KC.F_TRACKED_VMALLOC,
   untrackedVmalloc: KC.F_UNTRACKED_VMALLOC,
   foreign: KC.F_FOREIGN,
+  percpuAreas: KC.F_PERCPU_AREAS,
+  percpuAny: KC.F_PERCPU_ANY,
 } as const;
+
+/**
+ * A legal set that allows per-cpu memory without naming it: a policy from before the per-cpu
+ * variables were listed (no `percpuGlobals`, no `percpuAreas`). Any per-cpu memory stays legal.
+ */
+export function percpuUnbounded(legal: LegalSet): boolean {
+  return legal.percpu && legal.percpuGlobals === undefined && legal.percpuAreas !== true;
+}
 
 export interface EmitOptions {
   /** Base name of the generated files (`<name>.bpf.c`, `<name>.seed.json`); a C-identifier-safe form is forced. Default `kcompart`. */
@@ -351,6 +362,8 @@ export function unionLegal(x: LegalSet, y: LegalSet): LegalSet {
     buddySites: union(x.buddySites, y.buddySites),
     vmallocCallers: union(x.vmallocCallers, y.vmallocCallers),
     percpu: x.percpu || y.percpu,
+    ...(x.percpuGlobals || y.percpuGlobals ? { percpuGlobals: union(x.percpuGlobals ?? [], y.percpuGlobals ?? []) } : {}),
+    ...(x.percpuAreas || y.percpuAreas ? { percpuAreas: true } : {}),
     vmemmap: x.vmemmap || y.vmemmap,
     ...(foreign ? { foreign } : {}),
     ...(types.length ? { foreignTypes: types.sort((a, b) => a.name.localeCompare(b.name)) } : {}),
@@ -402,6 +415,7 @@ function legalSetComment(legal: LegalSet, regions: number, flags: number, allocI
   return (
     ` * legal set: ${regionNames.join(' ') || 'nothing'}${flagNames.length ? `; flags ${flagNames.join(' ')}` : ''}\n` +
     commentList('globals', legal.globals) +
+    commentList('per-cpu variables', legal.percpuGlobals ?? []) +
     commentList('slab caches', legal.slabCaches) +
     commentList('slab allocation sites', legal.slabSites.map(tracked)) +
     commentList('buddy allocation sites', legal.buddySites.map(tracked)) +
@@ -496,6 +510,8 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     // vmalloc areas are recorded by caller function; the loader widens a caller it cannot resolve
     if (legal.vmallocCallers.length > 0) f |= SITE_FLAG.trackedVmalloc;
     if (legal.foreign) f |= SITE_FLAG.foreign;
+    if (legal.percpuAreas) f |= SITE_FLAG.percpuAreas;
+    if (percpuUnbounded(legal)) f |= SITE_FLAG.percpuAny;
     if (f & SITE_FLAG.untrackedSlab) untrackedSites.slab++;
     if (f & SITE_FLAG.untrackedBuddy) untrackedSites.buddy++;
     return f;
@@ -523,9 +539,12 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     }
     if (op.base === 'rip') {
       skipped['rip-relative']++;
-      // %gs:sym(%rip): this CPU's copy of a per-cpu variable, legal exactly when the set allows percpu
+      // %gs:sym(%rip): this CPU's copy of a per-cpu variable, legal exactly when the set names it
+      // (or, for a policy that names no per-cpu variable, allows per-cpu memory)
       if (op.segment === 'gs') {
-        if (a.legal.any || a.legal.percpu) ripResolved.gsLegal++;
+        const sym = op.ripTarget !== undefined ? ripSymbol(op.ripTarget) : undefined;
+        const named = sym !== undefined && (a.legal.percpuGlobals ?? []).some((g) => kernelName(g) === sym);
+        if (a.legal.any || percpuUnbounded(a.legal) || named) ripResolved.gsLegal++;
         else ripResolved.gsOutside++;
         return;
       }
@@ -540,7 +559,8 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     const address = op.segment === undefined || gs ? addressExpression(extent ? { ...op, displacement: extent.from } : op) : undefined;
     if (address === undefined)
       return void unsupported(a, b, `operand ${op.segment ? `${op.segment}:` : ''}${op.base ?? ''}${op.index ? `,${op.index}` : ''}`);
-    const reloc = op.displacementTarget !== undefined && !gs ? parseHolder(op.displacementTarget) : undefined;
+    // a gs-relative displacement's symbol is a per-cpu variable: its kallsyms value is its offset
+    const reloc = op.displacementTarget !== undefined ? parseHolder(op.displacementTarget) : undefined;
     const relocOf = reloc ? { symbol: reloc.symbol, addend: reloc.offset } : undefined;
     if (op.repElement !== undefined && op.width === 0) {
       return void group(a, b, { address, length: `${op.repElement}ULL`, kind: 'rep', gs, ...(relocOf ? { reloc: relocOf } : {}) });
@@ -637,6 +657,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
       regions,
       gs,
       globals: legal.globals,
+      ...(legal.percpuGlobals?.length ? { percpuGlobals: legal.percpuGlobals } : {}),
       slabCaches: legal.slabCaches,
       slabSites: legal.slabSites,
       buddySites: legal.buddySites,

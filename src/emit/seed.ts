@@ -3,7 +3,8 @@
 // loader (runtime/loader/seed.c includes it; the struct types are in
 // runtime/loader/loader.h): the site programs with their legal sets (global
 // names, caches with the global that holds each pointer, allocation ids,
-// vmalloc caller functions), the allocations a probe records, and the probe
+// vmalloc caller functions), the globals with their sizes and the neighbours that place a
+// static in its TU (Policy.globals), the allocations a probe records, and the probe
 // points. The loader is compiled with it, so it needs no parser; every name is
 // a cString literal, so a policy cannot change the loader's code.
 import type { Policy } from '../policy/index.js';
@@ -27,6 +28,8 @@ export interface SeedSite {
   readonly regions: number;
   readonly gs: boolean;
   readonly globals: readonly string[];
+  /** The static per-cpu variables the site may write (bounded to [offset, offset + size) at run time). */
+  readonly percpuGlobals?: readonly string[];
   readonly slabCaches: readonly string[];
   readonly slabSites: readonly string[];
   readonly buddySites: readonly string[];
@@ -131,8 +134,36 @@ export function seedHeader(policy: Policy, sites: readonly SeedSite[], allocs: r
     cacheRows.push(`{ .name = ${t.name(name)}, .holder = -1, .offset = 0 }`);
     return cacheIndex.get(name)!;
   };
+  // the globals the sets name, each once: its kallsyms name, size and neighbours (policy.globals);
+  // a name the policy's table lacks (an older policy, a function) is found by name alone
+  const info = new Map((policy.globals ?? []).map((g) => [g.name, g]));
+  const globalIndex = new Map<string, number>();
+  const globalRows: string[] = [];
+  const neighbourRows: string[] = [];
+  const globalOf = (name: string, percpu = false): number => {
+    let at = globalIndex.get(name);
+    if (at !== undefined) return at;
+    const g = info.get(name);
+    const first = neighbourRows.length;
+    for (const n of g?.neighbours ?? []) neighbourRows.push(`{ .name = ${t.name(n.symbol)}, .delta = ${n.delta} }`);
+    at = globalRows.length;
+    globalRows.push(
+      `{ .name = ${t.name(g?.symbol ?? kernelName(name))}, .size = ${g?.size ?? 0}, .percpu = ${g?.percpu || percpu ? 1 : 0}, ` +
+        `.neighbours = ${first}, .n_neighbours = ${neighbourRows.length - first} }`,
+    );
+    globalIndex.set(name, at);
+    return at;
+  };
+  /** The table entry of a relocation's symbol: the static of the site's object, else the name. */
+  const relocGlobal = (s: SeedSite): number => {
+    const sym = s.reloc!.symbol;
+    const own = (policy.globals ?? []).find((g) => g.symbol === sym && g.object === s.object && g.name.includes('::'));
+    return globalOf(own?.name ?? sym);
+  };
   const siteRows = sites.map((s) => {
-    const globals = t.list([...new Set(s.globals.map(kernelName))].sort().map((g) => t.name(g)));
+    const globals = t.list(
+      [...new Set([...s.globals.map((g) => globalOf(g)), ...(s.percpuGlobals ?? []).map((g) => globalOf(g, true))])].sort((x, y) => x - y),
+    );
     const caches = t.list(s.slabCaches.map((c) => cacheIndex.get(c) ?? unknownCache(c)));
     const allocList = t.list(s.allocs);
     const callers = t.list([...new Set(s.vmallocCallers.map(kernelName))].sort().map((c) => t.name(c)));
@@ -142,7 +173,7 @@ export function seedHeader(policy: Policy, sites: readonly SeedSite[], allocs: r
       `.regions = 0x${(s.regions >>> 0).toString(16)}u, .flags = 0x${s.flags.toString(16)}u, .gs = ${s.gs ? 1 : 0}, ` +
       `.globals = ${globals}, .caches = ${caches}, .allocs = ${allocList}, .vm_callers = ${callers}, .foreign_sizes = ${sizes}, ` +
       `.access = ${t.name(s.access)}, .function = ${t.name(s.function)}, .file = ${t.name(s.file)}, .line = ${s.line}, .column = ${s.column}, ` +
-      `.reloc = ${s.reloc ? t.name(s.reloc.symbol) : -1}, .reloc_addend = ${s.reloc?.addend ?? 0} }`
+      `.reloc = ${s.reloc ? t.name(s.reloc.symbol) : -1}, .reloc_global = ${s.reloc ? relocGlobal(s) : -1}, .reloc_addend = ${s.reloc?.addend ?? 0} }`
     );
   });
   const allocRows = allocs.map(
@@ -164,6 +195,8 @@ export function seedHeader(policy: Policy, sites: readonly SeedSite[], allocs: r
 #define KC_SEED_CACHES ${cacheRows.length}
 #define KC_SEED_NAMES ${nameRows.length}
 #define KC_SEED_LISTS ${t.lists.length}
+#define KC_SEED_GLOBALS ${globalRows.length}
+#define KC_SEED_NEIGHBOURS ${neighbourRows.length}
 
 static const char *const kc_seed_names[KC_SEED_NAMES + 1] = {
 ${rows(nameRows)}
@@ -193,6 +226,16 @@ ${rows(probeRows)}
 static const struct kc_seed_site kc_seed_sites[KC_SEED_SITES + 1] = {
 ${rows(siteRows)}
 	{ .program = 0 },
+};
+
+static const struct kc_seed_global kc_seed_globals[KC_SEED_GLOBALS + 1] = {
+${rows(globalRows)}
+	{ .name = -1 },
+};
+
+static const struct kc_seed_neighbour kc_seed_neighbours[KC_SEED_NEIGHBOURS + 1] = {
+${rows(neighbourRows)}
+	{ .name = -1 },
 };
 `;
 }

@@ -200,6 +200,14 @@ export const LegalSetSchema = z
     /** Functions whose vmalloc areas may be written (the `caller` recorded in `vm_struct`). */
     vmallocCallers: z.array(z.string()),
     percpu: z.boolean(),
+    /**
+     * With `percpu`: the static per-cpu variables (`DEFINE_PER_CPU`) the write may reach, spelt like
+     * `globals`; the run time bounds a per-cpu write to [variable, variable + size) of one of them
+     * (sizes in the policy's `globals`). Absent in older policies: any per-cpu memory (additive, version 1).
+     */
+    percpuGlobals: z.array(z.string()).optional(),
+    /** With `percpu`: dynamically allocated per-cpu areas (`alloc_percpu`) may be written (additive, version 1). */
+    percpuAreas: z.boolean().optional(),
     vmemmap: z.boolean(),
     /**
      * Memory the rest of the kernel allocated may be written: the pointer may reach objects of its type
@@ -287,6 +295,37 @@ export const BinarySiteSchema = z
   })
   .strict();
 export type BinarySite = z.infer<typeof BinarySiteSchema>;
+
+/**
+ * A global variable a legal set names (in `globals` or `percpuGlobals`), as the loader must find it in
+ * the running kernel: its symbol, its size from the IR / debug info (the legal range is [address,
+ * address + size), not the distance to the next kallsyms symbol), and for a static one (which other
+ * TUs may repeat) its neighbours in its object file's section, so that the loader can tell which of
+ * several same-named kallsyms symbols is this TU's (additive, version 1).
+ */
+export const GlobalInfoSchema = z
+  .object({
+    /** The spelling of legal sets: `module::name` for static ones, `name` otherwise. */
+    name: z.string(),
+    /** The ELF / kallsyms symbol. */
+    symbol: z.string(),
+    /** The module (TU) defining it, when the analyzed IR does. */
+    module: z.string().optional(),
+    /** Bytes, from the IR value type (the same as DWARF's type size); absent when unknown (`[0 x i8]`, opaque). */
+    size: z.number().int().positive().optional(),
+    /** A static per-cpu variable (`.data..percpu`): its address is an offset from a CPU's per-cpu base. */
+    percpu: z.boolean().optional(),
+    /** The object file and section defining it (filled by the mapper, for a static symbol). */
+    object: z.string().optional(),
+    section: z.string().optional(),
+    /**
+     * Other named symbols of the same object section, with their offset from this one (`delta` = theirs −
+     * this one's): a kallsyms candidate of the same name is this TU's when they sit at these deltas from it.
+     */
+    neighbours: z.array(z.object({ symbol: z.string(), delta: z.number().int() }).strict()).optional(),
+  })
+  .strict();
+export type GlobalInfo = z.infer<typeof GlobalInfoSchema>;
 
 export const AccessOpSchema = z.enum(['store', 'atomicrmw', 'cmpxchg', 'memcpy', 'memmove', 'memset', 'call']);
 
@@ -401,6 +440,8 @@ export const PolicySchema = z
     accesses: z.array(AccessSchema),
     /** Indirect calls of the compartment with their target sets (additive, version 1; absent in older policies). */
     indirectCalls: z.array(IndirectCallSchema).optional(),
+    /** The global variables the legal sets name, with their sizes and how the loader finds them (additive, version 1). */
+    globals: z.array(GlobalInfoSchema).optional(),
   })
   .strict();
 export type Policy = z.infer<typeof PolicySchema>;

@@ -6,8 +6,10 @@
 // foreign objects in a freed compartment slot, a freed object, a foreign
 // vmalloc area, a text page's struct page, text, rodata, a direct-map alias,
 // the run time's own phase flag), judged against the policy's legal sets; and
-// the injected writes of kcdemo's `poke`, each reported with its owner, the
-// cred write's task killed before it could see uid 0. Nothing is attached to
+// the injected writes of kcdemo's `poke` (the phase flag among them), each reported with its owner, the
+// cred write's task killed before it could see uid 0; and issue 11's checker-fidelity writes
+// (a memcpy and a rep stos overflow, a store straddling an object's end, a gs-relative write past
+// its per-cpu variable), each reported. Nothing is attached to
 // the host kernel. `npm run bench:attack` prints the full table.
 
 import { describe, expect, it } from 'vitest';
@@ -77,5 +79,23 @@ describe('the attack matrix of kcdemo in the corpus kernel (qemu)', () => {
     expect(by.get('uaf_msg_msg')!.event).toMatch(/region=slab .*cache_name="kmalloc-(cg-)?64"/);
     expect(by.get('cred')!.killed).toBe(true);
     expect(r.credUidSeen).toBeNull();
+  });
+
+  it("reports issue 11's injected writes: the phase flag, a memcpy and a rep stos overflow, a straddling store, a gs write past its variable", () => {
+    const by = new Map(r.injected.map((i) => [i.target, i]));
+    // the run time's own phase flag: denied before any pass, whatever the site's set
+    expect(by.get('runtime_phase_flag')?.event, 'runtime_phase_flag').toMatch(/function="kcdemo_poke".* region=runtime /);
+    // the writer call, checked at the call as [dst, dst + len): memcpy of 100 bytes into a 64-byte object
+    expect(by.get('memcpy_overflow')?.event, 'memcpy_overflow').toMatch(/function="kcfid_cpy".* region=slab .*object_size=64\b/);
+    // rep stosq of 12 words from word 8 of a 128-byte object: rcx x 8 bytes from rdi
+    expect(by.get('rep_stos_overflow')?.event, 'rep_stos_overflow').toMatch(/function="kcfid_stos".* region=slab .*object_size=128\b/);
+    // an 8-byte store at byte 60 of a 64-byte object: its first byte is inside, its last is not
+    expect(by.get('straddle')?.event, 'straddle').toMatch(/function="kcfid_straddle".* region=slab .*object_size=64\b/);
+    // this_cpu_or of slot 4 of a 4-slot per-cpu array: the gs offset is past the variable
+    expect(by.get('gs_percpu')?.event, 'gs_percpu').toMatch(/function="kcfid_pcpu".* region=percpu /);
+    for (const t of ['runtime_phase_flag', 'memcpy_overflow', 'rep_stos_overflow', 'straddle', 'gs_percpu']) {
+      expect(by.get(t)?.reported, t).toBe(true);
+      expect(by.get(t)?.killed, t).toBe(true);
+    }
   });
 });

@@ -61,6 +61,7 @@ for (const [label, extra] of [
     const pin = `/sys/fs/bpf/kcompart-test-${process.pid}-${extra.length}`;
     const maps = join(pin, 'maps');
     const S = stext();
+    const LOW = S - 0x1000000n;
     const check = async (site: number, mode: number, addr: bigint, allow = 0, len = 0): Promise<number> =>
       Number(
         (
@@ -89,11 +90,19 @@ for (const [label, extra] of [
       await site(2, R.slab);
       await site(3, R.global, 0, 1);
       await site(4, R.vmemmap);
-      await site(5, R.percpu);
+      // 5: a policy that names no per-cpu variable (any per-cpu memory); 16: the per-cpu variable at
+      // offsets [0x100, 0x120) (slot 201 of its global run, beside the global S..S+16 of slot 0)
+      await site(5, R.percpu, 0, 0, KC.F_PERCPU_ANY);
+      await must(BPFTOOL, ['map', 'update', 'pinned', join(maps, 'kc_globals'), 'key', ...u32s(201), 'value', ...u64s(0x100n, 0x120n)]);
+      await must(BPFTOOL, ['map', 'update', 'pinned', join(maps, 'kc_globals'), 'key', ...u32s(202), 'value', ...u64s(S, S + 16n)]);
+      await site(16, R.percpu | R.global, 201, 2);
+      // 17: dynamically allocated per-cpu areas only
+      await site(17, R.percpu, 0, 0, KC.F_PERCPU_AREAS);
       await site(6, R.global, 0, 0);
-      // site 7: 200 ranges (slots 1..200), only the last covers S+32..S+48; filled in one bpftool batch
+      // site 7: 200 ranges (slots 1..200) below S, only the last covers S+32..S+48; filled in one bpftool batch
       const lines = Array.from({ length: 200 }, (_, k) => {
-        const range = k === 199 ? u64s(S + 32n, S + 48n) : u64s(0x1000n * BigInt(k + 1), 0x1000n * BigInt(k + 1) + 8n);
+        const at = LOW + 0x1000n * BigInt(k + 1);
+        const range = k === 199 ? u64s(S + 32n, S + 48n) : u64s(at, at + 8n);
         return `map update pinned ${join(maps, 'kc_globals')} key ${u32s(k + 1).join(' ')} value ${range.join(' ')}`;
       });
       const batch = join(tmp, `batch${extra.length}`);
@@ -128,7 +137,7 @@ for (const [label, extra] of [
     it('global: a site with 200 ranges (bpf_loop scan) finds the last one', async () => {
       expect(await check(7, 0, S + 40n)).toBe(PASS);
       expect(await check(7, 0, S + 8n)).toBe(VIOLATION);
-      expect(await check(7, 0, 0x5000n + 4n)).toBe(PASS);
+      expect(await check(7, 0, LOW + 0x5000n + 4n)).toBe(PASS);
     });
     it("slab: the current task_struct's cache is found; allowed for the site it passes, else it fails", async () => {
       expect(await check(2, 2, 0n)).toBe(VIOLATION | CACHE_FOUND);
@@ -272,6 +281,59 @@ for (const [label, extra] of [
       expect(await check(4, 0, S)).toBe(VIOLATION);
       expect(await check(5 | GS, 0, 0x10n)).toBe(PASS);
       expect(await check(0 | GS, 0, 0x10n)).toBe(VIOLATION);
+    });
+
+    it('gs-relative writes are bounded to the per-cpu variables of the legal set (issue 11 finding 4)', async () => {
+      // the offset is checked against [variable, variable + size): inside passes, past it fails
+      expect(await check(16 | GS, 0, 0x108n, 0, 8)).toBe(PASS);
+      expect(await check(16 | GS, 0, 0x120n)).toBe(VIOLATION);
+      expect(await check(16 | GS, 0, 0xf8n)).toBe(VIOLATION);
+      // an 8-byte write at the variable's last 4 bytes crosses its end
+      expect(await check(16 | GS, 0, 0x11cn, 0, 8)).toBe(VIOLATION);
+      // a gs offset equal to an allowed kernel global's address is no per-cpu variable
+      expect(await check(16 | GS, 0, S + 4n)).toBe(VIOLATION);
+      // and the per-cpu range is no global for a write that is not gs-relative (a user address)
+      expect(await check(16, 0, 0x108n)).toBe(VIOLATION);
+      expect(await check(16, 0, S + 4n)).toBe(PASS);
+    });
+
+    it('this_cpu_ptr / per_cpu_ptr writes: the offset in the unit holding the address, bounded the same way', async () => {
+      // the loader's values (kc_rt in .data.kcrt): 4 units of 1 MiB from B, evenly laid out, static
+      // per-cpu variables below offset 0x2000; B is no memory of this machine (never dereferenced)
+      const B = 0xffff888f00000000n,
+        UNIT = 0x100000n;
+      const kcrt = readdirSync(maps).find((f) => f.endsWith('kcrt'));
+      expect(kcrt).toBeDefined();
+      const rt = (start: bigint, end: bigint, unit: bigint, staticEnd: bigint) => [
+        ...u64s(start, end),
+        ...u32s(0, unit ? 1 : 0),
+        ...u64s(unit, staticEnd),
+      ];
+      await must(BPFTOOL, [
+        'map',
+        'update',
+        'pinned',
+        join(maps, kcrt!),
+        'key',
+        ...u32s(0),
+        'value',
+        ...rt(B, B + 4n * UNIT, UNIT, 0x2000n),
+      ]);
+      try {
+        // CPU 3's copy of the variable at [0x100, 0x120)
+        expect(await check(16, 0, B + 3n * UNIT + 0x108n, 0, 8)).toBe(PASS);
+        expect(await check(16, 0, B + 3n * UNIT + 0x120n)).toBe(VIOLATION);
+        expect(await check(16, 0, B + 3n * UNIT + 0x11cn, 0, 8)).toBe(VIOLATION);
+        // an alloc_percpu area: past the static variables of any unit, not in them
+        expect(await check(17, 0, B + 2n * UNIT + 0x2008n, 0, 8)).toBe(PASS);
+        expect(await check(17, 0, B + 2n * UNIT + 0x108n)).toBe(VIOLATION);
+        expect(await check(17 | GS, 0, 0x2008n)).toBe(PASS);
+        expect(await check(17 | GS, 0, 0x1ff8n)).toBe(VIOLATION);
+        // a site without per-cpu memory in its set
+        expect(await check(0, 0, B + 2n * UNIT + 0x2008n)).toBe(VIOLATION);
+      } finally {
+        await must(BPFTOOL, ['map', 'update', 'pinned', join(maps, kcrt!), 'key', ...u32s(0), 'value', ...rt(0n, 0n, 0n, 0n)]);
+      }
       expect(await check(70000, 0, S)).toBe(UNKNOWN);
     });
   });

@@ -5,14 +5,14 @@
 // call from the argument registers, and what gets no check is counted and listed (unchecked.txt).
 // The programs of these shapes are loaded through this machine's verifier (never attached).
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/index.js';
 import { mapSitesToAddresses, readElf } from '../../src/binary/index.js';
 import { CodeDecoder } from '../../src/binary/x86/decode.js';
-import { RUNTIME_PROGRAMS, compileBpf, emitBpf } from '../../src/emit/index.js';
+import { LOADER_SOURCES, RUNTIME_PROGRAMS, compileBpf, emitBpf } from '../../src/emit/index.js';
 import { CLANG, CORPUS, corpusVmlinux, loadWithoutAttach, run } from './support/bpf.js';
 import { fidelityPolicy } from './support/policies.js';
 
@@ -116,7 +116,40 @@ describe('the loader of these shapes (on this machine: loads, fills, never attac
     );
     const help = await run(c.loader!, ['--help']);
     expect(help.stdout).toMatch(/--strict +refuse to enforce \(exit 3\) when the kernel refused any site program/);
-  }, 120_000);
+    // the globals the legal sets name, placed before the maps are filled (finding 8)
+    expect(l.stdout).toMatch(
+      /^KC-GLOBALS globals=\d+ exact=\d+ by_neighbours=\d+ ambiguous=\d+ ambiguous_candidates=\d+ missing=\d+ sized=\d+$/m,
+    );
+    // finding 9: the same BPF object with a seed of another hash (a stale loader) is refused before it loads
+    const dir = join(tmp, 'loader');
+    const seed = readFileSync(join(dir, 'fidl.seed.h'), 'utf8');
+    writeFileSync(
+      join(dir, 'stale.seed.h'),
+      seed.replace(/^#define KC_SEED_HASH 0x[0-9a-f]+ULL$/m, '#define KC_SEED_HASH 0x0123456789abcdefULL'),
+    );
+    const cc = await run('cc', [
+      '-O2',
+      `-DKC_SEED="stale.seed.h"`,
+      `-DKC_SKEL_HEADER="fidl.skel.h"`,
+      '-DKC_SKEL_NAME=fidl',
+      '-I',
+      dir,
+      ...LOADER_SOURCES.map((f) => join(dir, f)),
+      '-o',
+      join(dir, 'stale-loader'),
+      '-static',
+      '-lbpf',
+      '-lelf',
+      '-lz',
+    ]);
+    expect(cc.code, cc.stderr).toBe(0);
+    const stale = await run(join(dir, 'stale-loader'), ['--no-attach', '--duration', '0']);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(
+      /^KC-ERROR policy hash mismatch: the BPF object has 0x[0-9a-f]{16}, the loader's seed 0x0123456789abcdef/m,
+    );
+    expect(stale.stdout).not.toMatch(/^KC-LOADED/m);
+  }, 180_000);
 });
 
 describe('net/ipv6 protocol.c and ip6_flowlabel.c: relocated displacements on the corpus', () => {
