@@ -284,6 +284,8 @@ int main(int argc, char **argv)
 	kc_skel->data_kcrt->kc_rt = rt;
 	if (kc_fill_maps(cache_ptr))
 		return 1;
+	if (kc_fill_fns())
+		return 1;
 	kc_fill_deny();
 	fprintf(stdout, "KC-RUNTIME percpu=[0x%llx,0x%llx)\n", rt.percpu_start, rt.percpu_end);
 
@@ -295,7 +297,7 @@ int main(int argc, char **argv)
 	if (!kc_opt.no_attach) {
 		double t = now();
 
-		if (!kc_opt.no_track && (kc_seed.n_probes > 0 || rt.vm_caller_count > 0))
+		if (!kc_opt.no_track && (kc_seed.n_probes > 0 || rt.vm_caller_count > 0 || kc_seed.n_fns > 0))
 			kc_attach_tracking(&st);
 		kc_attach_sites(&st);
 		fprintf(stdout, "KC-ATTACHED sites=%u refused=%u alloc_and_track=%u track_refused=%u seconds=%.2f\n", st.sites,

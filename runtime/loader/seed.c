@@ -20,12 +20,14 @@ const struct kc_seed kc_seed = {
 	.n_caches = KC_SEED_CACHES,
 	.n_names = KC_SEED_NAMES,
 	.n_lists = KC_SEED_LISTS,
+	.n_fns = KC_SEED_FNS,
 	.names = kc_seed_names,
 	.lists = kc_seed_lists,
 	.caches = kc_seed_caches,
 	.allocs = kc_seed_allocs,
 	.probes = kc_seed_probes,
 	.sites = kc_seed_sites,
+	.fns = kc_seed_fns,
 };
 
 const char *kc_name(int i)

@@ -137,6 +137,7 @@ describe('emitBpf on a small mapped policy', () => {
     expect([...TEMPLATE_FILES].sort()).toEqual([
       'attach.c',
       'checker.bpf.h',
+      'fns.c',
       'kallsyms.c',
       'kcompart.h',
       'loader.h',
