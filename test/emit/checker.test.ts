@@ -117,7 +117,16 @@ for (const [label, extra] of [
       // typed fallbacks (KC_F_FOREIGN): 16 admits no recorded owner, 17 the group of analyzed function 5
       await site(16, R.slab, 0, 0, F.foreign);
       await site(17, R.slab, 0, 0, F.foreign | F.trackedSlab);
-      await must(BPFTOOL, ['map', 'update', 'pinned', join(maps, 'kc_allowed_allocs'), 'key', ...u32s(17, KC.FN_ALLOC_BASE + 5), 'value', '1']);
+      await must(BPFTOOL, [
+        'map',
+        'update',
+        'pinned',
+        join(maps, 'kc_allowed_allocs'),
+        'key',
+        ...u32s(17, KC.FN_ALLOC_BASE + 5),
+        'value',
+        '1',
+      ]);
       // whole-kernel tracking: [S+0x100, S+0x180) and [S+0x180, S+0x200) are analyzed functions 3 and 5, on S's page
       for (const [slot, lo, g] of [
         [0, 0x100n, 3],
