@@ -160,8 +160,16 @@ static int on_event(void *ctx, void *data, size_t len)
 		fprintf(stdout, "none");
 	else if (e->alloc == KC_ALLOC_ADOPTED)
 		fprintf(stdout, "adopted");
+	else if (e->alloc == KC_ALLOC_UNKNOWN_SITE)
+		fprintf(stdout, "unknown-site"); /* allocated after the load by no analyzed function */
 	else if (e->alloc >= KC_VM_ALLOC_BASE)
 		fprintf(stdout, "vmalloc-caller-%u", e->alloc - KC_VM_ALLOC_BASE);
+	else if (e->alloc >= KC_FN_ALLOC_BASE && e->alloc - KC_FN_ALLOC_BASE < (unsigned int)kc_seed.n_fns) {
+		/* allocated after the load inside an analyzed function (one of its IR allocation sites) */
+		fprintf(stdout, "\"function:");
+		kc_put_name(stdout, kc_name(kc_seed.fns[e->alloc - KC_FN_ALLOC_BASE]));
+		fputc('"', stdout);
+	}
 	else if (e->alloc < (unsigned int)kc_seed.n_allocs && kc_seed.allocs[e->alloc].site >= 0) {
 		fputc('"', stdout);
 		kc_put_name(stdout, kc_name(kc_seed.allocs[e->alloc].site));
