@@ -118,7 +118,7 @@ async function main(): Promise<void> {
       `  rip resolved   legal ${s.ripResolved.legal}, outside ${s.ripResolved.outside}; %gs per-cpu legal ${s.ripResolved.gsLegal}, outside ${s.ripResolved.gsOutside}`,
     );
     console.log(
-      `  allocation     ${s.allocations.tracked} allocation sites tracked by ${e.probes.length} probes, ${s.allocations.untracked} untracked (no object mapped); sites with untracked slab ${s.untrackedSites.slab}, buddy ${s.untrackedSites.buddy}`,
+      `  allocation     ${s.allocations.tracked} allocation sites tracked by ${e.probes.length} probes, ${s.allocations.untracked} untracked (no object mapped); sites with untracked slab ${s.untrackedSites.slab}, buddy ${s.untrackedSites.buddy}; ${s.groupMapped} sites checked through function groups (${s.functions} analyzed functions)`,
     );
     console.log(
       `  compile        ${CLANG}: ${c.diagnostics.length} diagnostics, ${out.compile.seconds.toFixed(1)} s (+ static loader); -DKC_NO_KFUNC ${core.diagnostics.length} diagnostics, ${out.compileCore.seconds.toFixed(1)} s; clang-14 ${c14.diagnostics.length} diagnostics, ${out.compileClang14.seconds.toFixed(1)} s`,

@@ -361,7 +361,9 @@ static __always_inline void kc_adopt_for(__u32 site, __u64 id)
 #define KC_TRACK_UNKNOWN   2 /* memory no probe recorded, of an owner the site may reach but the checker cannot name */
 
 /* Decides memory that an allocation probe may have recorded (alloc: its record, or
- * KC_ALLOC_NONE). In the audit phase, memory no probe recorded is adopted (*adopt asks
+ * KC_ALLOC_NONE). Recorded memory (an exact compartment allocation, an analyzed function's
+ * group, or an unknown allocation site: track.bpf.h records the whole kernel) passes only
+ * when the site tracks that kind and the allocation is allowed for it. In the audit phase, memory no probe recorded is adopted (*adopt asks
  * the caller to record it for this site) when the site tracks that kind; adopted memory
  * (`id`: the object, vmalloc page or pfn) is legal after audit only for the sites that
  * wrote it then. Unrecorded (or adopted by other sites) memory is of unknown owner for a
@@ -522,8 +524,11 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 			goto violation;
 		if (bpf_map_lookup_elem(&kc_allowed_caches, &key))
 			goto pass;
-		if (alloc == KC_ALLOC_NONE && (flags & KC_F_FOREIGN) && !kc_general_cache(cache)) {
-			/* a dedicated cache: its objects are of the type it was created for, known by its size */
+		if ((flags & KC_F_FOREIGN) && alloc >= KC_FN_ALLOC_BASE && alloc != KC_ALLOC_ADOPTED &&
+		    !(alloc != KC_ALLOC_NONE && kc_allowed(site, alloc)) && !kc_general_cache(cache)) {
+			/* unrecorded, or made by an owner outside the set (an unknown allocation site, an analyzed
+			 * function whose sites the set does not name), in a dedicated cache the set does not name:
+			 * its objects are of the type it was created for, known by its size */
 			struct kc_size_key sk = { .site = site, .size = (__u32)kc_object_size(cache) };
 
 			if (bpf_map_lookup_elem(&kc_foreign_sizes, &sk)) {
@@ -935,6 +940,7 @@ int kc_whereis(struct bpf_raw_tracepoint_args *ctx)
 	kc_where_array(&n, kc_scalar((__u64)&kc_relocs));
 	kc_where_array(&n, kc_scalar((__u64)&kc_vm_callers));
 	kc_where_array(&n, kc_scalar((__u64)&kc_peek_slots));
+	kc_where_array(&n, kc_scalar((__u64)&kc_fns));
 	kc_where_data(&n, kc_scalar((__u64)&kc_enforce), ctx->args[1]);
 	kc_where_data(&n, kc_scalar((__u64)&kc_rt), ctx->args[2]);
 	kc_where_data(&n, kc_scalar((__u64)&kc_deny), 0);
@@ -950,6 +956,7 @@ int kc_whereis(struct bpf_raw_tracepoint_args *ctx)
 	kc_where_hash(&n, kc_scalar((__u64)&kc_adopted), ncpus);
 	kc_where_hash(&n, kc_scalar((__u64)&kc_foreign_sizes), ncpus);
 	kc_where_hash(&n, kc_scalar((__u64)&kc_reported), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_fn_pages), ncpus);
 	return n;
 }
 

@@ -116,6 +116,24 @@ struct {
 	__type(value, __u8);
 } kc_reported SEC(".maps");
 
+/* Analyzed functions by address range, sorted and disjoint (the loader, from the seed's functions
+ * and kallsyms): what a whole-kernel allocation's stack frames are looked up in (track.bpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KC_MAX_FNS);
+	__type(key, __u32);
+	__type(value, struct kc_fn_range);
+} kc_fns SEC(".maps");
+
+/* Text pages holding analyzed functions: the run of kc_fns slots meeting each (a frame on any
+ * other page is in no analyzed function: one lookup). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KC_MAX_FN_PAGES);
+	__type(key, __u64);
+	__type(value, struct kc_fn_span);
+} kc_fn_pages SEC(".maps");
+
 /* ---- records of the allocation probes (track.bpf.h) and of the audit phase ---- */
 /* Slab objects by address. */
 struct {

@@ -51,6 +51,14 @@
 /* Address ranges of the run time's own memory (its maps, global data, program images) that no
  * site may write: the deny table, checked before any pass. */
 #define KC_MAX_DENY 64
+/* Whole-kernel allocation tracking (track.bpf.h): analyzed functions by address range (kc_fns, sorted,
+ * disjoint), the text pages they cover (kc_fn_pages: the run of kc_fns slots meeting each page), and
+ * the frames of an allocation's kernel stack searched for the innermost analyzed function. */
+#define KC_MAX_FNS 16384
+#define KC_MAX_FN_PAGES 16384
+#define KC_ALLOC_FRAMES 16
+/* Steps of the binary search over one page's run of kc_fns (2^14 = KC_MAX_FNS). */
+#define KC_FN_SEARCH_STEPS 14
 /* Kernel stacks kept for events (kc_stacks), and frames per stack. */
 #define KC_MAX_STACKS 4096
 #define KC_STACK_DEPTH 32
@@ -107,12 +115,15 @@
 #define KC_F_UNTRACKED_BUDDY   (1u << 3)
 #define KC_F_TRACKED_VMALLOC   (1u << 4)
 #define KC_F_UNTRACKED_VMALLOC (1u << 5)
-/* The legal set holds objects of types that the rest of the kernel also allocates (a
- * typed pointer from outside the program, "any object of type T"). An object no probe
- * recorded passes only when its owner says it is one of those types: a dedicated cache
- * whose object size is the size of an admitted type (kc_foreign_sizes). Unrecorded
- * objects of general kmalloc caches, pages and vmalloc areas have no known owner: the
- * old-objects rule decides (kc_old_objects). Nothing else passes. */
+/* The legal set is a typed fallback ("any object of type T": a typed pointer from outside
+ * the program). Every allocation of the kernel made while the policy is loaded is recorded
+ * with its allocation site (track.bpf.h), so an object passes only by its owner: an
+ * allocation (or the group of an analyzed function) the set names (T, a type containing T,
+ * a typeless buffer >= sizeof(T): the analysis puts those sites in the set), a cache it
+ * names, or a dedicated cache the analysis did not see created whose object size is the
+ * size of an admitted type (kc_foreign_sizes). An object recorded at an unknown allocation
+ * site of a general kmalloc cache is not admitted. Unrecorded memory (allocated before the
+ * load, or a dropped record) follows the old-objects rule (kc_old_objects). */
 #define KC_F_FOREIGN           (1u << 6)
 /* The legal set holds dynamically allocated per-cpu areas (alloc_percpu): a per-cpu write passes at
  * an offset past the kernel image's static per-cpu variables (kc_rt.percpu_static_end). Without it,
@@ -127,6 +138,12 @@
 #define KC_ALLOC_ADOPTED 0xffffffffu
 /* The allocation id of vmalloc areas of the function in slot i of kc_vm_callers. */
 #define KC_VM_ALLOC_BASE 0x80000000u
+/* The allocation id of memory allocated while the policy is loaded inside analyzed function number g
+ * of the seed (KC_FN_ALLOC_BASE + g): the group of the IR allocation sites of that function. */
+#define KC_FN_ALLOC_BASE 0x40000000u
+/* Memory allocated while the policy is loaded by code of no analyzed function (an unknown allocation
+ * site): its owner is known not to be any allocation site of the analysis. */
+#define KC_ALLOC_UNKNOWN_SITE 0xfffffffdu
 /* No allocation recorded for the memory (in events). */
 #define KC_ALLOC_NONE 0xfffffffeu
 
@@ -191,6 +208,9 @@ enum kc_counter {
 	KC_CNT_KILL_SKIPPED,   /* kill asked but the write ran off the task's stack (interrupt, softirq) or in a kthread */
 	KC_CNT_DENIED,  /* writes aimed at the run time's own memory (the deny table) */
 	KC_CNT_CROSSED, /* writes that start in an allowed object and end outside it */
+	KC_CNT_KALLOC,         /* whole-kernel allocations recorded by the kmem tracepoints and vmalloc probes */
+	KC_CNT_KALLOC_UNKNOWN, /* of those, made by no analyzed function (KC_ALLOC_UNKNOWN_SITE) */
+	KC_CNT_KALLOC_DROPS,   /* whole-kernel allocations not recorded (a map full): they follow the old-objects rule */
 	KC_CNT_MAX,
 };
 
@@ -219,7 +239,22 @@ struct kc_adopt_key {
 /* A slab object recorded at allocation (kc_objects, key = object address). */
 struct kc_object {
 	unsigned int alloc;
+	unsigned int size; /* bytes asked for (the kmem tracepoints' bytes_req), 0 if unknown */
+};
+
+/* One analyzed function's address range (kc_fns, sorted and disjoint), with the allocation id of
+ * what is allocated inside it (KC_FN_ALLOC_BASE + its group). */
+struct kc_fn_range {
+	unsigned long long start;
+	unsigned long long end;
+	unsigned int alloc;
 	unsigned int pad;
+};
+
+/* The slots [lo, hi) of kc_fns whose ranges meet one text page (kc_fn_pages, key = address >> KC_PAGE_SHIFT). */
+struct kc_fn_span {
+	unsigned int lo;
+	unsigned int hi;
 };
 
 /* A buddy block recorded at allocation (kc_pages, key = head pfn). */

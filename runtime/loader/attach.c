@@ -123,6 +123,8 @@ void kc_attach_tracking(struct kc_attach_stats *st)
 	} tps[] = {
 		{ kc_skel->progs.kc_page_alloc, "kc_page_alloc" },
 		{ kc_skel->progs.kc_page_free, "kc_page_free" },
+		{ kc_skel->progs.kc_kmalloc, "kc_kmalloc" },
+		{ kc_skel->progs.kc_kmem_cache_alloc, "kc_kmem_cache_alloc" },
 	};
 	size_t i, k;
 	int err;

@@ -84,7 +84,7 @@ struct kc_seed_site {
 struct kc_seed {
 	const char *compartment;
 	unsigned long long hash; /* of the seed, also compiled into the BPF object (kc_policy_hash) */
-	int n_sites, n_allocs, n_probes, n_caches, n_names, n_lists, n_globals, n_neighbours;
+	int n_sites, n_allocs, n_probes, n_caches, n_names, n_lists, n_globals, n_neighbours, n_fns;
 	const char *const *names;   /* names are indices into it */
 	const unsigned int *lists;  /* lists are offsets into it: length, then items */
 	const struct kc_seed_cache *caches;
@@ -93,6 +93,7 @@ struct kc_seed {
 	const struct kc_seed_site *sites;
 	const struct kc_seed_global *globals;
 	const struct kc_seed_neighbour *neighbours;
+	const int *fns; /* the analyzed functions' names: function g's allocations are KC_FN_ALLOC_BASE + g */
 };
 
 extern const struct kc_seed kc_seed;
@@ -158,6 +159,8 @@ unsigned long long *kc_resolve_caches(void);
 unsigned int kc_fill_vm_callers(void);
 /* Fills kc_sites, kc_globals, kc_allowed_caches, kc_allowed_allocs, kc_relocs (KC-MAPS line). */
 int kc_fill_maps(const unsigned long long *cache_ptr);
+/* Fills kc_fns and kc_fn_pages from the seed's analyzed functions (fns.c; KC-FNS line). */
+int kc_fill_fns(void);
 /* Self-defence: the kernel ranges of the run time's maps and global data (kc_whereis) and of its
  * JIT images, sorted and merged into kc_deny (KC-DENY line). Returns 0 or -errno. */
 int kc_fill_deny(void);

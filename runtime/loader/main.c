@@ -291,6 +291,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (kc_fill_maps(cache_ptr))
 		return 1;
+	if (kc_fill_fns())
+		return 1;
 	kc_fill_deny();
 	if (kc_icalls_fill())
 		return 1;
@@ -305,7 +307,7 @@ int main(int argc, char **argv)
 	if (!kc_opt.no_attach) {
 		double t = now();
 
-		if (!kc_opt.no_track && (kc_seed.n_probes > 0 || rt.vm_caller_count > 0))
+		if (!kc_opt.no_track && (kc_seed.n_probes > 0 || rt.vm_caller_count > 0 || kc_seed.n_fns > 0))
 			kc_attach_tracking(&st);
 		kc_attach_sites(&st);
 		kc_icalls_attach();

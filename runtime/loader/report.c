@@ -53,6 +53,7 @@ static const char *const counter_names[KC_CNT_MAX] = {
 	[KC_CNT_PASS_VMEMMAP] = "pass_vmemmap", [KC_CNT_FOREIGN_PASS] = "foreign_pass",
 	[KC_CNT_UNKNOWN_OWNER] = "unknown_owner", [KC_CNT_REPORTED] = "reported", [KC_CNT_KILLED] = "killed",
 	[KC_CNT_KILL_SKIPPED] = "kill_skipped", [KC_CNT_DENIED] = "denied", [KC_CNT_CROSSED] = "crossed",
+	[KC_CNT_KALLOC] = "kalloc", [KC_CNT_KALLOC_UNKNOWN] = "kalloc_unknown", [KC_CNT_KALLOC_DROPS] = "kalloc_drops",
 };
 
 /* BPF recursion misses (bpf_prog_info.recursion_misses, 5.12+) summed over the object's programs:
@@ -163,8 +164,16 @@ static int on_event(void *ctx, void *data, size_t len)
 		fprintf(stdout, "none");
 	else if (e->alloc == KC_ALLOC_ADOPTED)
 		fprintf(stdout, "adopted");
+	else if (e->alloc == KC_ALLOC_UNKNOWN_SITE)
+		fprintf(stdout, "unknown-site"); /* allocated after the load by no analyzed function */
 	else if (e->alloc >= KC_VM_ALLOC_BASE)
 		fprintf(stdout, "vmalloc-caller-%u", e->alloc - KC_VM_ALLOC_BASE);
+	else if (e->alloc >= KC_FN_ALLOC_BASE && e->alloc - KC_FN_ALLOC_BASE < (unsigned int)kc_seed.n_fns) {
+		/* allocated after the load inside an analyzed function (one of its IR allocation sites) */
+		fprintf(stdout, "\"function:");
+		kc_put_name(stdout, kc_name(kc_seed.fns[e->alloc - KC_FN_ALLOC_BASE]));
+		fputc('"', stdout);
+	}
 	else if (e->alloc < (unsigned int)kc_seed.n_allocs && kc_seed.allocs[e->alloc].site >= 0) {
 		fputc('"', stdout);
 		kc_put_name(stdout, kc_name(kc_seed.allocs[e->alloc].site));

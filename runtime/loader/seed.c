@@ -20,6 +20,7 @@ const struct kc_seed kc_seed = {
 	.n_caches = KC_SEED_CACHES,
 	.n_names = KC_SEED_NAMES,
 	.n_lists = KC_SEED_LISTS,
+	.n_fns = KC_SEED_FNS,
 	.names = kc_seed_names,
 	.lists = kc_seed_lists,
 	.caches = kc_seed_caches,
@@ -30,6 +31,7 @@ const struct kc_seed kc_seed = {
 	.n_neighbours = KC_SEED_NEIGHBOURS,
 	.globals = kc_seed_globals,
 	.neighbours = kc_seed_neighbours,
+	.fns = kc_seed_fns,
 };
 
 const char *kc_name(int i)

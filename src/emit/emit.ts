@@ -60,6 +60,7 @@ export const RUNTIME_FILES = [
   'loader/report.c',
   'loader/matrix.c',
   'loader/globals.c',
+  'loader/fns.c',
 ] as const;
 
 /** The loader's C sources among the copied files (compiled together by compileBpf). */
@@ -75,6 +76,8 @@ export const RUNTIME_PROGRAMS = [
   'kc_whereis',
   'kc_page_alloc',
   'kc_page_free',
+  'kc_kmalloc',
+  'kc_kmem_cache_alloc',
   'kc_free_kfree',
   'kc_free_cache',
   'kc_free_bulk',
@@ -199,8 +202,12 @@ export interface EmitStats {
   readonly merged: number;
   /** Allocation sites named by the legal sets of site programs, by whether a probe records their objects. */
   readonly allocations: { readonly tracked: number; readonly untracked: number; readonly probes: number };
-  /** Site programs by flag: some slab / buddy allocation of the set has no probe (checked by kind only). */
+  /** Site programs by flag: some slab / buddy allocation of the set has no exact probe (its objects allocated before the load follow the old-objects rule). */
   readonly untrackedSites: { readonly slab: number; readonly buddy: number };
+  /** Site programs with an allocation site that has no exact probe but is checked through its function's group (whole-kernel tracking). */
+  readonly groupMapped: number;
+  /** Analyzed functions in the seed (the groups of whole-kernel allocation tracking). */
+  readonly functions: number;
   /**
    * Site programs by kind: writer calls checked at the call (`[dst, dst+len)` from the argument
    * registers; `startOnly`: a writer with no length argument, checked at its first byte), rep string
@@ -428,6 +435,19 @@ function legalSetComment(legal: LegalSet, regions: number, flags: number, allocI
 }
 
 /**
+ * The analyzed functions the run time attributes whole-kernel allocations to (kernel names, sorted):
+ * every function of the compartment and every function containing an allocation site (the
+ * compartment's and its context's). A frame in one of them stops the search for an allocation's
+ * owner; one holding no allocation site means the object came from code the analysis does not see.
+ */
+export function analyzedFunctions(policy: Policy): string[] {
+  const out = new Set<string>();
+  for (const f of policy.compartment.functions) out.add(kernelName(f));
+  for (const s of policy.allocationSites) out.add(kernelName(s.caller));
+  return [...out].filter((f) => ATTACHABLE_SYMBOL.test(f)).sort();
+}
+
+/**
  * Generates the BPF C of a mapped policy: `<name>.bpf.c` (one program per
  * run-time-checked site, its legal set named in the comment above it),
  * `<name>.seed.json` and `<name>.seed.h` (the legal sets by site id, for the
@@ -459,6 +479,46 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   const probes: EmittedProbe[] = [];
   let untrackedAllocs = 0;
   const untrackedSites = { slab: 0, buddy: 0 };
+  // whole-kernel allocation tracking (track.bpf.h): the analyzed functions, each a group of the IR
+  // allocation sites it contains; what the kernel allocates inside function g while the policy is
+  // loaded is recorded as KC_FN_ALLOC_BASE + g (the innermost analyzed frame of the allocation)
+  const fns = analyzedFunctions(policy);
+  const fnIndex = new Map(fns.map((f, i) => [f, i]));
+  const sitesByCaller = new Map<string, AllocationSite[]>();
+  for (const s of policy.allocationSites) {
+    const k = kernelName(s.caller);
+    const l = sitesByCaller.get(k);
+    if (l) l.push(s);
+    else sitesByCaller.set(k, [s]);
+  }
+  /** The group of `fn` and, through the allocation wrappers it calls that are analyzed, theirs (to a fixpoint). */
+  const functionGroups = (fn: string, out: Set<number>): void => {
+    const g = fnIndex.get(fn);
+    if (g === undefined || out.has(KC.FN_ALLOC_BASE + g)) return;
+    out.add(KC.FN_ALLOC_BASE + g);
+    for (const s of sitesByCaller.get(fn) ?? []) functionGroups(kernelName(s.allocator), out);
+  };
+  const groupMemo = new Map<string, readonly number[]>();
+  let groupMapped = 0;
+  /**
+   * The allocation ids of the function groups holding the objects of allocation site `id`: its caller's
+   * group (a sound widening: the union of every site of that function), and when its allocator is an
+   * analyzed wrapper, the wrapper's group (the object is allocated inside the wrapper's frame).
+   */
+  const groupIds = (id: string): readonly number[] => {
+    const known = groupMemo.get(id);
+    if (known) return known;
+    const site = siteById.get(id);
+    const out = new Set<number>();
+    if (site) {
+      const g = fnIndex.get(kernelName(site.caller));
+      if (g !== undefined) out.add(KC.FN_ALLOC_BASE + g);
+      functionGroups(kernelName(site.allocator), out);
+    }
+    const ids = [...out].sort((x, y) => x - y);
+    groupMemo.set(id, ids);
+    return ids;
+  };
   /** The allocation id of a probe-tracked site, or undefined when no probe can record its objects. */
   const trackedAlloc = (id: string): number | undefined => {
     const known = allocIds.get(id);
@@ -491,22 +551,30 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   };
   const flagsOf = (legal: LegalSet, ids: number[]): number => {
     let f = 0;
+    // an exact probe records the site's own objects; its function group records what the rest of the
+    // kernel allocates inside that function (context sites without an object file, refused probes).
+    // A site with no exact probe stays UNTRACKED: its objects allocated before the load have no record
+    // and follow the old-objects rule; those allocated after it are recorded and checked by group.
+    let grouped = false;
     for (const sid of legal.slabSites) {
       const n = trackedAlloc(sid);
+      const g = groupIds(sid);
       if (n === undefined) f |= SITE_FLAG.untrackedSlab;
-      else {
-        f |= SITE_FLAG.trackedSlab;
-        ids.push(n);
-      }
+      else ids.push(n);
+      if (n !== undefined || g.length) f |= SITE_FLAG.trackedSlab;
+      if (n === undefined && g.length) grouped = true;
+      ids.push(...g);
     }
     for (const sid of legal.buddySites) {
       const n = trackedAlloc(sid);
+      const g = groupIds(sid);
       if (n === undefined) f |= SITE_FLAG.untrackedBuddy;
-      else {
-        f |= SITE_FLAG.trackedBuddy;
-        ids.push(n);
-      }
+      else ids.push(n);
+      if (n !== undefined || g.length) f |= SITE_FLAG.trackedBuddy;
+      if (n === undefined && g.length) grouped = true;
+      ids.push(...g);
     }
+    if (grouped) groupMapped++;
     // vmalloc areas are recorded by caller function; the loader widens a caller it cannot resolve
     if (legal.vmallocCallers.length > 0) f |= SITE_FLAG.trackedVmalloc;
     if (legal.foreign) f |= SITE_FLAG.foreign;
@@ -736,7 +804,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     `char LICENSE[] SEC("license") = "GPL";\n`;
 
   // integrity: the seed's hash, compiled into both the object (kc_policy_hash) and the loader (KC_SEED_HASH)
-  const seedH = seedHeader(policy, seeds, allocs, probes) + icalls.seed;
+  const seedH = seedHeader(policy, seeds, allocs, probes, fns) + icalls.seed;
   const hash = `0x${createHash('sha256').update(seedH).update('\0').update(c).digest('hex').slice(0, 16)}`;
   const cHashed = c.replace(
     '#include "vmlinux.h"\n',
@@ -745,7 +813,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   const files: EmittedFile[] = [{ name: `${base}.bpf.c`, content: cHashed }];
   files.push({
     name: `${base}.seed.json`,
-    content: `${JSON.stringify({ schema: 'kcompart.bpf-seed', version: 2, compartment: policy.compartment.name, hash, sites: seeds, allocs, probes, caches: policy.caches }, null, 1)}\n`,
+    content: `${JSON.stringify({ schema: 'kcompart.bpf-seed', version: 2, compartment: policy.compartment.name, hash, sites: seeds, allocs, probes, caches: policy.caches, fns }, null, 1)}\n`,
   });
   files.push({
     name: `${base}.seed.h`,
@@ -778,6 +846,8 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
       merged,
       allocations: { tracked: allocs.length, untracked: untrackedAllocs, probes: probes.length },
       untrackedSites,
+      groupMapped,
+      functions: fns.length,
       kinds,
     },
     unchecked: summary,

@@ -8,8 +8,12 @@
  * kc_track as allocation 7 (an allocation probe's work); args[4] = bytes written (0: 1).
  * Modes 4: the phase flag kc_enforce (the run time's own .bss), 5: the current
  * task_struct's end minus args[2] (a write across the end of a slab object),
- * 6: the grandparent's task_struct.
- * Returns kc_check_range's result, | 0x100 when the address's kmem_cache was found. */
+ * 6: the grandparent's task_struct, 7: the parent's stack_vm_area (a struct vm_struct
+ * from a general kmalloc cache). args[3] (whole-kernel tracking, what the kmem tracepoints do):
+ * 3 records the object at an unknown allocation site, 4 as made inside analyzed function 5
+ * (KC_FN_ALLOC_BASE + 5), 5 admits the object's cache's object size for the site (kc_foreign_sizes).
+ * Returns kc_check_range's result, | 0x100 when the address's kmem_cache was found.
+ * kc_test_fn: kc_fn_alloc(args[0]), the allocation id of the analyzed function holding an address. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -52,6 +56,10 @@ int kc_test(struct bpf_raw_tracepoint_args *ctx)
 		struct task_struct *t = bpf_get_current_task_btf();
 
 		addr = (__u64)BPF_CORE_READ(t, real_parent, real_parent);
+	} else if (mode == 7) {
+		struct task_struct *t = bpf_get_current_task_btf();
+
+		addr = (__u64)BPF_CORE_READ(t, real_parent, stack_vm_area);
 	} else if (mode == 4) {
 		addr = kc_scalar((__u64)&kc_enforce);
 	}
@@ -64,8 +72,24 @@ int kc_test(struct bpf_raw_tracepoint_args *ctx)
 	}
 	if (opt == 2)
 		kc_track(7, addr);
+	if (opt == 3)
+		kc_kalloc_record(addr, 8, 8, KC_ALLOC_UNKNOWN_SITE);
+	if (opt == 4)
+		kc_kalloc_record(addr, 8, 8, KC_FN_ALLOC_BASE + 5);
+	if (opt == 5 && cache) {
+		struct kc_size_key sk = { .site = site & ~KC_SITE_GS, .size = (__u32)kc_object_size(cache) };
+		__u8 one = 1;
+
+		bpf_map_update_elem(&kc_foreign_sizes, &sk, &one, BPF_ANY);
+	}
 	ret = kc_site_check(ctx, site, addr, len, 0);
 	return ret | (cache ? 0x100 : 0);
+}
+
+SEC("raw_tp")
+int kc_test_fn(struct bpf_raw_tracepoint_args *ctx)
+{
+	return kc_fn_alloc(ctx->args[0]);
 }
 
 char LICENSE[] SEC("license") = "GPL";

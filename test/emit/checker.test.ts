@@ -23,7 +23,8 @@ const PASS = KC.PASS,
   CACHE_FOUND = 0x100,
   GS = KC.SITE_GS;
 const R = { stack: KC.R_STACK, global: KC.R_GLOBAL, slab: KC.R_SLAB, percpu: KC.R_PERCPU, vmemmap: KC.R_VMEMMAP };
-const F = { trackedSlab: KC.F_TRACKED_SLAB, untrackedSlab: KC.F_UNTRACKED_SLAB };
+const F = { trackedSlab: KC.F_TRACKED_SLAB, untrackedSlab: KC.F_UNTRACKED_SLAB, foreign: KC.F_FOREIGN };
+const REPORT = KC.REPORT;
 
 function u32s(...v: number[]): string[] {
   const b = Buffer.alloc(4 * v.length);
@@ -122,6 +123,36 @@ for (const [label, extra] of [
       // 14 and 15 track slab allocations (per-site adoption)
       await site(14, R.slab, 0, 0, F.trackedSlab);
       await site(15, R.slab, 0, 0, F.trackedSlab);
+      // typed fallbacks (KC_F_FOREIGN): 16 admits no recorded owner, 17 the group of analyzed function 5
+      await site(16, R.slab, 0, 0, F.foreign);
+      await site(17, R.slab, 0, 0, F.foreign | F.trackedSlab);
+      await must(BPFTOOL, [
+        'map',
+        'update',
+        'pinned',
+        join(maps, 'kc_allowed_allocs'),
+        'key',
+        ...u32s(17, KC.FN_ALLOC_BASE + 5),
+        'value',
+        '1',
+      ]);
+      // whole-kernel tracking: [S+0x100, S+0x180) and [S+0x180, S+0x200) are analyzed functions 3 and 5, on S's page
+      for (const [slot, lo, g] of [
+        [0, 0x100n, 3],
+        [1, 0x180n, 5],
+      ] as const)
+        await must(BPFTOOL, [
+          'map',
+          'update',
+          'pinned',
+          join(maps, 'kc_fns'),
+          'key',
+          ...u32s(slot),
+          'value',
+          ...u64s(S + lo, S + lo + 0x80n),
+          ...u32s(KC.FN_ALLOC_BASE + g, 0),
+        ]);
+      await must(BPFTOOL, ['map', 'update', 'pinned', join(maps, 'kc_fn_pages'), 'key', ...u64s(S >> 12n), 'value', ...u32s(0, 2)]);
     });
     afterAll(() => rmSync(pin, { recursive: true, force: true }));
 
@@ -274,6 +305,35 @@ for (const [label, extra] of [
       } finally {
         await phase(0);
       }
+    });
+
+    it('whole-kernel tracking: a code address maps to the allocation id of the analyzed function holding it', async () => {
+      const fn = async (addr: bigint): Promise<number> =>
+        Number((await must(runner, [join(pin, 'kc_test_fn'), `0x${addr.toString(16)}`, '0', '0', '0'])).trim());
+      expect(await fn(S + 0x100n)).toBe(KC.FN_ALLOC_BASE + 3);
+      expect(await fn(S + 0x17fn)).toBe(KC.FN_ALLOC_BASE + 3);
+      expect(await fn(S + 0x180n)).toBe(KC.FN_ALLOC_BASE + 5);
+      expect(await fn(S + 0x1ffn)).toBe(KC.FN_ALLOC_BASE + 5);
+      // outside every range on an analyzed page, and on a page of no analyzed function
+      expect(await fn(S + 0x200n)).toBe(KC.ALLOC_NONE);
+      expect(await fn(S + 0x10n)).toBe(KC.ALLOC_NONE);
+      expect(await fn(S + 0x10000n)).toBe(KC.ALLOC_NONE);
+    });
+
+    it('typed fallbacks admit objects by recorded owner: an unknown site in a general kmalloc cache is a violation', async () => {
+      // the parent's stack_vm_area (kmalloc'd), unrecorded: of unknown owner, the old-objects rule (report)
+      expect(await check(16, 7, 0n)).toBe(REPORT | CACHE_FOUND);
+      // recorded at an unknown allocation site (msg_msg, pipe_buffer, seq_operations after the load): not admitted
+      expect(await check(16, 7, 0n, 3)).toBe(VIOLATION | CACHE_FOUND);
+      expect(await check(17, 7, 0n)).toBe(VIOLATION | CACHE_FOUND);
+      // recorded inside analyzed function 5, whose group site 17 names: admitted for 17 only
+      expect(await check(17, 7, 0n, 4)).toBe(PASS | CACHE_FOUND);
+      expect(await check(16, 7, 0n)).toBe(VIOLATION | CACHE_FOUND);
+      // an object of a dedicated cache (task_struct) from an unknown site: admitted only by its size
+      expect(await check(16, 3, 0n, 3)).toBe(VIOLATION | CACHE_FOUND);
+      expect(await check(16, 3, 0n, 5)).toBe(PASS | CACHE_FOUND);
+      // a general kmalloc cache is never admitted by size
+      expect(await check(16, 7, 0n, 5)).toBe(VIOLATION | CACHE_FOUND);
     });
 
     it('vmemmap, gs-relative per-cpu writes, and unknown sites', async () => {

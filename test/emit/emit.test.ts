@@ -26,7 +26,8 @@ import {
   REGION,
 } from '../../src/emit/index.js';
 import { CLANG, corpusVmlinux } from './support/bpf.js';
-import { HOSTILE, addrlabelPolicy, hostilePolicy, namedPolicy, smallPolicy } from './support/policies.js';
+import { HOSTILE, access, addrlabelPolicy, hostilePolicy, legal, namedPolicy, policyOf, site, smallPolicy } from './support/policies.js';
+import type { Policy } from '../../src/policy/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcompart-emit-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -137,6 +138,7 @@ describe('emitBpf on a small mapped policy', () => {
     expect([...TEMPLATE_FILES].sort()).toEqual([
       'attach.c',
       'checker.bpf.h',
+      'fns.c',
       'globals.c',
       'icall.bpf.h',
       'icalls.c',
@@ -303,5 +305,57 @@ describe('the real pipeline: net/ipv6/addrlabel analyzed, mapped, emitted', () =
     expect(r.stats.programs).toBeGreaterThan(20);
     const res = await compileBpf(r.files, { clang: CLANG, vmlinuxH: corpusVmlinux().header, outDir: outDir() });
     expect(res.diagnostics).toEqual([]);
+  });
+});
+
+describe('whole-kernel allocation tracking: allocation sites without a probe are checked through their function group', () => {
+  const op = { base: 'rdi', scale: 1, displacement: 0, width: 8 } as const;
+  const allocSite = (id: string, caller: string, allocator: string, probes?: { symbol: string; offset: number }[]) => ({
+    id,
+    kind: 'slab' as const,
+    allocator,
+    caller,
+    module: 'net/core/x.c',
+    location: [{ file: 'net/core/x.c', line: 1, column: 1, function: caller }],
+    type: { kind: 'buffer' as const, name: `buf@${caller}` },
+    ...(probes ? { probes: probes.map((p) => ({ ...p, callOffset: p.offset - 5, section: '.text', confidence: 'exact' as const })) } : {}),
+  });
+  const base = policyOf('groups', [
+    access('x.c:f:1', 'ip6_f', legal({ slabSites: ['core:sock_kmalloc_user:0'] }), [site('ip6_f', 0x10, op)]),
+    access('x.c:f:2', 'ip6_f', legal({ slabSites: ['ipv6:ip6_f:0'] }), [site('ip6_f', 0x20, op)]),
+  ]);
+  const policy = {
+    ...base,
+    compartment: { ...base.compartment, functions: ['ip6_f'] },
+    allocationSites: [
+      // a context site (no object file) calling the analyzed wrapper sock_kmalloc, whose own site has no probe either
+      allocSite('core:sock_kmalloc_user:0', 'sock_kmalloc_user', 'sock_kmalloc'),
+      allocSite('core:sock_kmalloc:0', 'sock_kmalloc', '__kmalloc'),
+      // a compartment site with an exact probe
+      allocSite('ipv6:ip6_f:0', 'ip6_f', '__kmalloc', [{ symbol: 'ip6_f', offset: 0x30 }]),
+    ],
+  } as unknown as Policy;
+  const r = emitBpf(policy, { name: 'groups' });
+  const seed = JSON.parse(r.files.find((f) => f.name === 'groups.seed.json')!.content) as {
+    fns: string[];
+    sites: { id: number; flags: number; allocs: number[] }[];
+  };
+  const g = (fn: string) => KC.FN_ALLOC_BASE + seed.fns.indexOf(fn);
+
+  it('lists the analyzed functions (compartment functions and allocation sites’ callers) in the seed, sorted', () => {
+    expect(seed.fns).toEqual(['ip6_f', 'sock_kmalloc', 'sock_kmalloc_user']);
+    expect(r.files.find((f) => f.name === 'groups.seed.h')!.content).toMatch(/#define KC_SEED_FNS 3\n/);
+    expect(r.stats.functions).toBe(3);
+  });
+
+  it('a context site: its caller’s group and the analyzed wrapper’s, tracked for objects recorded after the load, untracked for older ones', () => {
+    expect(seed.sites[0]!.allocs).toEqual([g('sock_kmalloc'), g('sock_kmalloc_user')].sort((a, b) => a - b));
+    expect(seed.sites[0]!.flags & (KC.F_TRACKED_SLAB | KC.F_UNTRACKED_SLAB)).toBe(KC.F_TRACKED_SLAB | KC.F_UNTRACKED_SLAB);
+    expect(r.stats.groupMapped).toBe(1);
+  });
+
+  it('a probed site: its exact allocation id and its function’s group (objects of a refused probe), tracked only', () => {
+    expect(seed.sites[1]!.allocs).toEqual([0, g('ip6_f')]);
+    expect(seed.sites[1]!.flags & (KC.F_TRACKED_SLAB | KC.F_UNTRACKED_SLAB)).toBe(KC.F_TRACKED_SLAB);
   });
 });
