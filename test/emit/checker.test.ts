@@ -123,16 +123,16 @@ for (const [label, extra] of [
       // 14 and 15 track slab allocations (per-site adoption)
       await site(14, R.slab, 0, 0, F.trackedSlab);
       await site(15, R.slab, 0, 0, F.trackedSlab);
-      // typed fallbacks (KC_F_FOREIGN): 16 admits no recorded owner, 17 the group of analyzed function 5
-      await site(16, R.slab, 0, 0, F.foreign);
-      await site(17, R.slab, 0, 0, F.foreign | F.trackedSlab);
+      // typed fallbacks (KC_F_FOREIGN): 18 admits no recorded owner, 19 the group of analyzed function 5
+      await site(18, R.slab, 0, 0, F.foreign);
+      await site(19, R.slab, 0, 0, F.foreign | F.trackedSlab);
       await must(BPFTOOL, [
         'map',
         'update',
         'pinned',
         join(maps, 'kc_allowed_allocs'),
         'key',
-        ...u32s(17, KC.FN_ALLOC_BASE + 5),
+        ...u32s(19, KC.FN_ALLOC_BASE + 5),
         'value',
         '1',
       ]);
@@ -322,18 +322,18 @@ for (const [label, extra] of [
 
     it('typed fallbacks admit objects by recorded owner: an unknown site in a general kmalloc cache is a violation', async () => {
       // the parent's stack_vm_area (kmalloc'd), unrecorded: of unknown owner, the old-objects rule (report)
-      expect(await check(16, 7, 0n)).toBe(REPORT | CACHE_FOUND);
+      expect(await check(18, 7, 0n)).toBe(REPORT | CACHE_FOUND);
       // recorded at an unknown allocation site (msg_msg, pipe_buffer, seq_operations after the load): not admitted
-      expect(await check(16, 7, 0n, 3)).toBe(VIOLATION | CACHE_FOUND);
-      expect(await check(17, 7, 0n)).toBe(VIOLATION | CACHE_FOUND);
-      // recorded inside analyzed function 5, whose group site 17 names: admitted for 17 only
-      expect(await check(17, 7, 0n, 4)).toBe(PASS | CACHE_FOUND);
-      expect(await check(16, 7, 0n)).toBe(VIOLATION | CACHE_FOUND);
+      expect(await check(18, 7, 0n, 3)).toBe(VIOLATION | CACHE_FOUND);
+      expect(await check(19, 7, 0n)).toBe(VIOLATION | CACHE_FOUND);
+      // recorded inside analyzed function 5, whose group site 19 names: admitted for 19 only
+      expect(await check(19, 7, 0n, 4)).toBe(PASS | CACHE_FOUND);
+      expect(await check(18, 7, 0n)).toBe(VIOLATION | CACHE_FOUND);
       // an object of a dedicated cache (task_struct) from an unknown site: admitted only by its size
-      expect(await check(16, 3, 0n, 3)).toBe(VIOLATION | CACHE_FOUND);
-      expect(await check(16, 3, 0n, 5)).toBe(PASS | CACHE_FOUND);
+      expect(await check(18, 3, 0n, 3)).toBe(VIOLATION | CACHE_FOUND);
+      expect(await check(18, 3, 0n, 5)).toBe(PASS | CACHE_FOUND);
       // a general kmalloc cache is never admitted by size
-      expect(await check(16, 7, 0n, 5)).toBe(VIOLATION | CACHE_FOUND);
+      expect(await check(18, 7, 0n, 5)).toBe(VIOLATION | CACHE_FOUND);
     });
 
     it('vmemmap, gs-relative per-cpu writes, and unknown sites', async () => {
