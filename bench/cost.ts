@@ -14,15 +14,55 @@
 //   4. the kprobe trap, from Documentation/trace/kprobes.rst ("Probe Overhead"): an int3 hit
 //      takes 0.5 to 1.0 us, an optimized (jump) hit 0.07 to 0.1 us on the CPUs it measured; the
 //      upper ends are used.
+// Also: the per-site check counts of the run (the loader's --hits: KC-HITS lines) as
+// .cache/cost/hits.csv (site, source line, hits, regions, probe) and the top sites.
 // Last line:  cost: checks/s C, ns/check N, projected overhead P %
 //   node dist/bench/cost.js [--log GUEST_LOG] [--iterations N]
 
-import { existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { format } from 'fast-csv';
 import { join } from 'node:path';
 import { parseLoaderLog } from '../src/report/index.js';
 import { scriptOptions } from '../scripts/lib/args.js';
 import { repoRoot } from '../scripts/lib/paths.js';
+import { KC } from '../src/emit/index.js';
 import { PATHS, hostWorkloadCpu, measureCheckCost, must } from './cost/measure.js';
+
+/** The region names of a site's KC_R_* bits. */
+function regionNames(bits: number): string {
+  const names: [number, string][] = [
+    [KC.R_STACK, 'stack'],
+    [KC.R_GLOBAL, 'global'],
+    [KC.R_SLAB, 'slab'],
+    [KC.R_BUDDY, 'buddy'],
+    [KC.R_VMALLOC, 'vmalloc'],
+    [KC.R_PERCPU, 'percpu'],
+    [KC.R_VMEMMAP, 'vmemmap'],
+  ];
+  return (
+    names
+      .filter(([b]) => bits & b)
+      .map(([, n]) => n)
+      .join('+') || 'none'
+  );
+}
+
+/** Writes the per-site counts as CSV (site, source line, hits, regions, probe). */
+function writeCsv(
+  path: string,
+  rows: readonly { site: number; line: string; hits: number; regions: string; probe: string }[],
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const out = createWriteStream(path);
+    const csv = format({ headers: ['site', 'line', 'hits', 'regions', 'probe'] });
+    csv
+      .pipe(out)
+      .on('finish', () => resolve())
+      .on('error', reject);
+    for (const r of rows) csv.write([r.site, r.line, r.hits, r.regions, r.probe]);
+    csv.end();
+  });
+}
 
 const ROOT = repoRoot();
 const opts = scriptOptions(
@@ -100,6 +140,27 @@ console.log(
   `  per check: ${nsCheck.toFixed(1)} ns checking + ${trapNs.toFixed(0)} ns kprobe trap (documented; ${(100 * optimizedShare).toFixed(0)} % optimized)`,
 );
 console.log(`  projected with every site kprobe optimized: ${(100 * projectedAllOptimized).toFixed(1)} %`);
+// where the cost goes: the per-site counts of the run (loader --hits), as a CSV and the top sites
+const hits = [...log.matchAll(/^KC-HITS site=(\d+) hits=(\d+) regions=(0x[0-9a-f]+) at="([^"]*)" probe="([^"]*)"$/gm)].map((m) => ({
+  site: Number(m[1]),
+  hits: Number(m[2]),
+  regions: regionNames(Number.parseInt(m[3]!, 16)),
+  line: m[4]!,
+  probe: m[5]!,
+}));
+if (hits.length > 0) {
+  hits.sort((a, b) => b.hits - a.hits);
+  const csv = join(ROOT, '.cache', 'cost', 'hits.csv');
+  await writeCsv(csv, hits);
+  const total = hits.reduce((n, h) => n + h.hits, 0);
+  console.log(`  where the checks go (${hits.length} sites ran, ${total} checks; every site in ${csv}):`);
+  for (const h of hits.slice(0, 8))
+    console.log(
+      `    ${String(h.hits).padStart(9)}  ${((100 * h.hits) / total).toFixed(1).padStart(5)} %  ${h.line}  ${h.probe}  (${h.regions})`,
+    );
+} else {
+  console.log('  per-site counts: none in the log (the loader runs with --hits in the ipv6 e2e run)');
+}
 console.log(
   `cost: checks/s ${checksPerSecond.toFixed(0)}, ns/check ${(nsCheck + trapNs).toFixed(0)}, projected overhead ${(100 * projected).toFixed(1)} %`,
 );

@@ -754,8 +754,16 @@ static __always_inline int kc_site_check(void *ctx, __u32 site, __u64 addr, __u6
 	__u32 zero = 0;
 	struct kc_finding *f;
 	struct kc_event *e;
-	int ret = kc_check_range(site, addr, len, sp), killed = 0;
+	int ret, killed = 0;
 
+	if (kc_count_hits) {
+		__u32 k = site & ~KC_SITE_GS;
+		__u64 *h = bpf_map_lookup_elem(&kc_hits, &k);
+
+		if (h)
+			*h += 1;
+	}
+	ret = kc_check_range(site, addr, len, sp);
 	if (ret != KC_VIOLATION && ret != KC_REPORT)
 		return ret;
 	if (!kc_enforce) {

@@ -31,6 +31,8 @@ const volatile __u32 kc_use_kfunc = 1;
 const volatile __u32 kc_old_objects = KC_OLD_REPORT;
 /* The response to a violation in the enforce phase (KC_ON_VIOLATION_*; loader: --on-violation). */
 const volatile __u32 kc_on_violation = KC_ON_VIOLATION_REPORT;
+/* --hits: count every site program's checks per site (kc_hits), for where the cost goes; 0 leaves the code out */
+const volatile __u32 kc_count_hits = 0;
 
 /* ---- identity (.rodata.kcpolicy): the hash of the policy's seed this object was generated with
  * (src/emit defines KC_POLICY_HASH; the loader refuses to run an object whose hash differs from
@@ -203,6 +205,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } kc_counters SEC(".maps");
+
+/* Checks per site program (--hits), per cpu; the loader sums them into KC-HITS lines. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KC_MAX_SITES);
+	__type(key, __u32);
+	__type(value, __u64);
+} kc_hits SEC(".maps");
 
 /* What the last kc_check on this CPU found, for the report of its caller. */
 struct kc_finding {

@@ -103,7 +103,7 @@ const char *kc_name(int i);
 
 /* ---- options (main.c) ---- */
 struct kc_options {
-	int no_attach, no_track, enforce_now, verbose, no_kfunc, strict;
+	int no_attach, no_track, enforce_now, verbose, no_kfunc, strict, hits;
 	double enforce_after, duration; /* seconds, < 0: not given */
 	unsigned long long thread_size; /* 0: from kallsyms */
 	int paging_levels;              /* 4 or 5 */
@@ -188,6 +188,8 @@ void kc_report_refusal(const char *what, const char *program, const char *symbol
 void kc_report_site_refusal(const struct kc_seed_site *s, int err);
 /* KC-COUNTERS <when> name=sum … */
 void kc_print_counters(const char *when);
+/* KC-HITS site=N hits=M at="file:line:col" probe="symbol+0xoff" for every site program that ran (--hits). */
+void kc_print_hits(void);
 /* "stack", "slab", … for a KC_R_* bit; "none" otherwise. */
 const char *kc_region_name(unsigned int r);
 /* The ring buffer of violations, printed as KC-VIOLATION and KC-STACK lines. */

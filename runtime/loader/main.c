@@ -66,7 +66,7 @@ static void usage(FILE *f, const char *argv0)
 	fprintf(f,
 		"usage: %s [--no-attach] [--no-track] [--enforce | --enforce-after SECONDS] [--duration SECONDS]\n"
 		"          [--thread-size BYTES] [--paging-levels 4|5] [--no-kfunc] [--old-objects pass|report|violation]\n"
-		"          [--on-violation report|kill] [--matrix TARGETS] [--strict] [--verbose] [--help]\n"
+		"          [--on-violation report|kill] [--matrix TARGETS] [--strict] [--hits] [--verbose] [--help]\n"
 		"  compartment: \"", argv0);
 	kc_put_name(f, kc_seed.compartment);
 	fprintf(f, "\" (%d site programs, %d allocation probes; the BPF object is built in)\n"
@@ -88,6 +88,8 @@ static void usage(FILE *f, const char *argv0)
 		"  --matrix TARGETS      on SIGHUP, the attack matrix: for every site and every target of the file\n"
 		"                        (lines LABEL ADDR), would a write there pass? (KC-MATRIX lines)\n"
 		"  --strict              refuse to enforce (exit 3) when the kernel refused any site program\n"
+		"  --hits                count the checks of every site program; at exit, KC-HITS lines (where the\n"
+		"                        cost goes: bench:cost turns them into a CSV)\n"
 		"  --verbose             libbpf's messages (the verifier log on a refused load)\n"
 		"  SIGUSR1: switch to enforce; SIGUSR2: print counters; SIGHUP: the attack matrix;\n"
 		"  SIGINT/SIGTERM: counters, detach, exit\n",
@@ -107,7 +109,7 @@ static double seconds_arg(const char *s)
 static int parse_options(int argc, char **argv)
 {
 	enum { O_ENFORCE_AFTER = 256, O_DURATION, O_THREAD_SIZE, O_PAGING_LEVELS, O_NO_KFUNC, O_NO_ATTACH, O_NO_TRACK, O_ENFORCE,
-	       O_OLD_OBJECTS, O_ON_VIOLATION, O_MATRIX, O_STRICT };
+	       O_OLD_OBJECTS, O_ON_VIOLATION, O_MATRIX, O_STRICT, O_HITS };
 	static const struct option longopts[] = {
 		{ "no-attach", no_argument, NULL, O_NO_ATTACH },
 		{ "no-track", no_argument, NULL, O_NO_TRACK },
@@ -121,6 +123,7 @@ static int parse_options(int argc, char **argv)
 		{ "on-violation", required_argument, NULL, O_ON_VIOLATION },
 		{ "matrix", required_argument, NULL, O_MATRIX },
 		{ "strict", no_argument, NULL, O_STRICT },
+		{ "hits", no_argument, NULL, O_HITS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -135,6 +138,7 @@ static int parse_options(int argc, char **argv)
 		case O_ENFORCE: kc_opt.enforce_now = 1; break;
 		case O_NO_KFUNC: kc_opt.no_kfunc = 1; break;
 		case O_STRICT: kc_opt.strict = 1; break;
+		case O_HITS: kc_opt.hits = 1; break;
 		case 'v': kc_opt.verbose = 1; break;
 		case 'h': usage(stdout, argv[0]); return 0;
 		case O_ENFORCE_AFTER:
@@ -216,6 +220,7 @@ static void set_knobs(void)
 	kc_skel->rodata->kc_use_kfunc = !kc_opt.no_kfunc;
 	kc_skel->rodata->kc_old_objects = kc_opt.old_objects;
 	kc_skel->rodata->kc_on_violation = kc_opt.on_violation;
+	kc_skel->rodata->kc_count_hits = kc_opt.hits;
 	fprintf(stdout, "KC-KNOBS thread_size=%llu paging_levels=%d kfunc=%d old_objects=%s on_violation=%s\n", thread_size,
 		kc_opt.paging_levels, !kc_opt.no_kfunc,
 		kc_opt.old_objects == KC_OLD_PASS ? "pass" : kc_opt.old_objects == KC_OLD_VIOLATION ? "violation" : "report",
@@ -363,6 +368,8 @@ int main(int argc, char **argv)
 	}
 	ring_buffer__consume(rb);
 	kc_print_counters("final");
+	if (kc_opt.hits)
+		kc_print_hits();
 	ring_buffer__free(rb);
 	detached = kc_detach_all() + kc_icalls_detach();
 	KC_SKEL_FN(__destroy)(kc_skel);

@@ -103,6 +103,32 @@ void kc_print_counters(const char *when)
 	kc_icalls_print_counters(when);
 }
 
+void kc_print_hits(void)
+{
+	int fd = bpf_map__fd(kc_skel->maps.kc_hits);
+	int ncpu = kc_possible_cpus(), c, i;
+	__u64 *vals = calloc(ncpu, sizeof(__u64));
+
+	for (i = 0; vals && i < kc_seed.n_sites; i++) {
+		const struct kc_seed_site *s = &kc_seed.sites[i];
+		__u32 k = i;
+		__u64 sum = 0;
+
+		if (bpf_map_lookup_elem(fd, &k, vals) == 0)
+			for (c = 0; c < ncpu; c++)
+				sum += vals[c];
+		if (!sum)
+			continue;
+		fprintf(stdout, "KC-HITS site=%d hits=%llu regions=0x%x at=\"", i, (unsigned long long)sum, s->regions);
+		kc_put_name(stdout, kc_name(s->file));
+		fprintf(stdout, ":%u:%u\" probe=\"", s->line, s->column);
+		kc_put_name(stdout, kc_name(s->symbol));
+		fprintf(stdout, "+0x%lx\"\n", s->offset);
+	}
+	fflush(stdout);
+	free(vals);
+}
+
 const char *kc_region_name(unsigned int r)
 {
 	switch (r) {

@@ -130,6 +130,8 @@ export function ipv6(): Compartment {
       writeFileSync(join(dir, 'prepare.sh'), '#!/bin/sh\nip link set lo up\nip -6 addr show dev lo | grep -q ::1\n');
       writeFileSync(join(dir, 'workload.sh'), IPV6_WORKLOAD);
     },
+    // per-site check counts for the cost model (bench/cost.ts: KC-HITS -> hits.csv)
+    loaderArgs: ['--hits'],
   };
 }
 

@@ -116,6 +116,7 @@ describe("the loader (runtime/loader on the policy's bpftool skeleton)", () => {
   it('sets every const volatile knob of maps.bpf.h through skel->rodata before load', () => {
     const knobs = [...readFileSync(join(RUNTIME_BPF, 'maps.bpf.h'), 'utf8').matchAll(/^const volatile \w+ (\w+) =/gm)].map((m) => m[1]!);
     expect(knobs.sort()).toEqual([
+      'kc_count_hits',
       'kc_direct_map_size',
       'kc_old_objects',
       'kc_on_violation',

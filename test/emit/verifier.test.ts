@@ -128,6 +128,7 @@ describe('the kernel verifier accepts every program (loaded, never attached)', (
       'violation',
       '--on-violation',
       'kill',
+      '--hits',
       '--no-attach',
       '--duration',
       '6',
@@ -155,6 +156,7 @@ describe('the kernel verifier accepts every program (loaded, never attached)', (
       'kc_use_kfunc',
       'kc_old_objects',
       'kc_on_violation',
+      'kc_count_hits',
     ]);
     const bytes = Buffer.from(entry!.value.map((b) => Number(b)));
     const u64 = (k: number) => bytes.readBigUInt64LE(8 * k);
@@ -172,6 +174,7 @@ describe('the kernel verifier accepts every program (loaded, never attached)', (
     expect(bytes.readUInt32LE(56)).toBe(0);
     expect(bytes.readUInt32LE(60)).toBe(KC.OLD_VIOLATION);
     expect(bytes.readUInt32LE(64)).toBe(KC.ON_VIOLATION_KILL);
+    expect(bytes.readUInt32LE(68)).toBe(1);
     const r = await running;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^KC-KNOBS thread_size=32768 paging_levels=5 kfunc=0 old_objects=violation on_violation=kill$/m);
