@@ -103,6 +103,13 @@ describe('LLVM 20–22 syntax in the model', () => {
     const call = f.blocks[0]!.instructions[0]!;
     expect(call.opcode === 'call' && call.callingConv).toBe('riscv_vls_cc(256)');
   });
+  it('reads splat vector constants as one element repeated', () => {
+    const f = m.getFunction('splats')!;
+    const s = inst(f, 'm').operands[1]!;
+    expect(s.kind).toBe('vector');
+    if (s.kind !== 'vector') throw new Error();
+    expect(s.elements.map((e) => e.kind === 'int' && e.value)).toEqual([2n, 2n, 2n, 2n]);
+  });
 });
 
 describe('LLVM 21–22 debug information in the model', () => {
