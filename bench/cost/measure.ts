@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { KC } from '../../src/emit/index.js';
+import { BPF_CLANG_FLAGS, KC } from '../../src/emit/index.js';
 import { BPFTOOL, run } from '../../scripts/lib/bpf-load.js';
 import { repoRoot } from '../../scripts/lib/paths.js';
 
@@ -72,12 +72,7 @@ export async function measureCheckCost(iterations: number, paths: readonly Path[
   const obj = join(work, 'cost.o');
   const runner = join(work, 'test_run');
   must(CLANG, [
-    '-g',
-    '-O2',
-    '-Wall',
-    '-target',
-    'bpf',
-    '-D__TARGET_ARCH_x86',
+    ...BPF_CLANG_FLAGS,
     '-I',
     join(ROOT, '.cache'),
     '-I',

@@ -18,6 +18,9 @@ import type { BpfDiagnostic } from './errors.js';
 import { BpfCompileError, EmitError } from './errors.js';
 import { LOADER_SOURCES, skeletonName, type EmittedFile } from './emit.js';
 
+/** clang's flags for a BPF object of the run time: debug info (BTF), -O2, every warning, the BPF target, x86 for bpf_tracing.h. */
+export const BPF_CLANG_FLAGS = ['-g', '-O2', '-Wall', '-target', 'bpf', '-D__TARGET_ARCH_x86'] as const;
+
 export interface CompileOptions {
   /** The clang binary (`clang-19`, `/usr/bin/clang-14`, …). */
   readonly clang: string;
@@ -111,12 +114,7 @@ export async function compileBpf(files: readonly EmittedFile[], options: Compile
     const obj = f.name.replace(/\.c$/, '.o');
     // relative to dir (the working directory): no build path in the object's DWARF, BTF or skeleton
     const args = [
-      '-g',
-      '-O2',
-      '-Wall',
-      '-target',
-      'bpf',
-      '-D__TARGET_ARCH_x86',
+      ...BPF_CLANG_FLAGS,
       '-fdebug-compilation-dir=.',
       '-I',
       '.vmlinux',

@@ -36,7 +36,7 @@ export type {
 } from './emit.js';
 export type { SeedAlloc, SeedSite } from './seed.js';
 export { cString, cComment } from './escape.js';
-export { compileBpf, parseDiagnostics } from './compile.js';
+export { BPF_CLANG_FLAGS, compileBpf, parseDiagnostics } from './compile.js';
 export type { CompileOptions, CompileResult, CompiledObject } from './compile.js';
 export { BpfCompileError, EmitError } from './errors.js';
 export type { BpfDiagnostic } from './errors.js';

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BPFTOOL, BPF_INCLUDES, BTF_61, CLANG, RUNTIME_BPF, TEST_BPF, clangBpf, run } from './support/bpf.js';
+import { BPF_CLANG_FLAGS } from '../../src/emit/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcompart-core-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -84,21 +85,7 @@ describe.skipIf(!existsSync(HOST_BTF))("runtime/bpf and test/bpf compile against
   ] as const) {
     it(f, async () => {
       await ready;
-      const r = await run(CLANG, [
-        '-g',
-        '-O2',
-        '-Wall',
-        '-target',
-        'bpf',
-        '-D__TARGET_ARCH_x86',
-        '-I',
-        inc,
-        ...BPF_INCLUDES,
-        '-c',
-        join(dir, f),
-        '-o',
-        join(tmp, `${f}.host.o`),
-      ]);
+      const r = await run(CLANG, [...BPF_CLANG_FLAGS, '-I', inc, ...BPF_INCLUDES, '-c', join(dir, f), '-o', join(tmp, `${f}.host.o`)]);
       expect(r.stderr, r.stderr).toBe('');
       expect(r.code).toBe(0);
     });

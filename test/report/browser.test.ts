@@ -42,7 +42,7 @@ describe('the kcdemo report in headless chromium', () => {
     // the figures themselves are checked against the CLI's in model.test.ts; here, that the page shows them
     const f = report.model.figures;
     expect(summary).toContain(
-      `machine sites    ${f.map.sites}; statically safe ${f.map.staticallySafeSites} (rsp ${f.map.safeBy.rsp}, rbp ${f.map.safeBy.rbp}, legal globals ${f.map.safeBy.global}); need a run-time check ${f.map.checkedSites}`,
+      `machine sites    ${f.map.sites}; statically safe ${f.map.staticallySafeSites} (rsp ${f.map.safeBy.rsp}, rbp ${f.map.safeBy.rbp}, legal globals ${f.map.safeBy.global}, covered by an earlier check ${f.map.safeBy.covered}); need a run-time check ${f.map.checkedSites}`,
     );
     expect(summary).toContain(`site programs    ${f.emit.programs} from ${f.map.sites} machine sites`);
     // the file table's row of kcdemo.c: every access, one violated line

@@ -10,6 +10,7 @@ import { existsSync, lstatSync, mkdirSync, renameSync, symlinkSync, writeFileSyn
 import { join, resolve } from 'node:path';
 import { BPFTOOL, run, type RunResult } from '../../../scripts/lib/bpf-load.js';
 import { repoRoot } from '../../../scripts/lib/paths.js';
+import { BPF_CLANG_FLAGS } from '../../../src/emit/index.js';
 
 export {
   BPFTOOL,
@@ -64,20 +65,5 @@ export function corpusVmlinux(): { header: string; includeDir: string } {
 /** clang -g -O2 -Wall -target bpf on one file of runtime/bpf or test/bpf. */
 export function clangBpf(src: string, out: string, extra: readonly string[] = [], clang: string = CLANG): Promise<RunResult> {
   const { includeDir } = corpusVmlinux();
-  return run(clang, [
-    '-g',
-    '-O2',
-    '-Wall',
-    '-target',
-    'bpf',
-    '-D__TARGET_ARCH_x86',
-    '-I',
-    includeDir,
-    ...BPF_INCLUDES,
-    ...extra,
-    '-c',
-    src,
-    '-o',
-    out,
-  ]);
+  return run(clang, [...BPF_CLANG_FLAGS, '-I', includeDir, ...BPF_INCLUDES, ...extra, '-c', src, '-o', out]);
 }
