@@ -31,17 +31,21 @@ for (const [k, e] of [...byReason].sort((a, b) => b[1].sites - a[1].sites)) {
 const empty = calls.filter((c) => c.targets.length === 0).length;
 console.log(`  sets with no target in the analyzed IR (setters all outside it): ${empty}`);
 // the run-time side: each call's machine instructions in the objects, and what the emitted programs check
-const objects = expandInputs([`${corpusDir(repoRoot())}/linux-6.1/net/ipv6`], 'object').map((path) => ({ path, elf: readElf(readFileSync(path), path) }));
+const objects = expandInputs([`${corpusDir(repoRoot())}/linux-6.1/net/ipv6`], 'object').map((path) => ({
+  path,
+  elf: readElf(readFileSync(path), path),
+}));
 const mapped = mapIndirectCalls(policy, objects);
 const m = mapped.stats;
 const emitted = emitIndirectCalls({ indirectCalls: mapped.indirectCalls });
 console.log(
   `  mapped: ${m.exact + m.ambiguous} of ${m.sites} calls (${m.exact} exact, ${m.ambiguous} ambiguous, ${m.merged} backend-merged) to ${m.instructions} instructions ` +
-    `(${m.forms.thunk} retpoline thunk, ${m.forms.register} register, ${m.forms.memory} memory; ${m.tailCalls} tail calls); unmapped ${m.unmapped}`,
+    `(${m.forms.thunk} retpoline thunk, ${m.forms.register} register, ${m.forms.memory} memory; ${m.tailCalls} tail calls); unmapped ${m.unmapped}; ` +
+    `probed at the instruction before the call ${m.probedBefore}, unprobeable ${m.unprobeable} (the call is a branch target, or the instruction before computes the target)`,
 );
 console.log(`  ${emitted.line}`);
 console.log(
-  `icall mapped/checked: ${m.exact + m.ambiguous} of ${m.sites} mapped, ${emitted.stats.checkedCalls} checked by ${emitted.stats.programs} programs`,
+  `icall mapped/checked: ${m.exact + m.ambiguous} of ${m.sites} mapped, ${emitted.stats.checkedCalls} checked by ${emitted.stats.programs} programs (${emitted.stats.widened} widened by prototype at load)`,
 );
 const s = indirectCallStats(calls);
 console.log(
