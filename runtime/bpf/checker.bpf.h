@@ -965,6 +965,7 @@ int kc_whereis(struct bpf_raw_tracepoint_args *ctx)
 	kc_where_hash(&n, kc_scalar((__u64)&kc_foreign_sizes), ncpus);
 	kc_where_hash(&n, kc_scalar((__u64)&kc_reported), ncpus);
 	kc_where_hash(&n, kc_scalar((__u64)&kc_fn_pages), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_icall_allowed), ncpus); /* the indirect calls' sets (icall.bpf.h) */
 	return n;
 }
 

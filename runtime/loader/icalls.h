@@ -24,6 +24,7 @@ struct kc_icall_seed_site {
 	int file;
 	unsigned int line, column;
 	unsigned int first, count; /* its targets: kc_icall_seed.targets[first .. first + count) */
+	int prototype; /* widen by every function of this C prototype in the kernel's BTF (a name), -1: no */
 };
 
 struct kc_icall_seed {
@@ -37,7 +38,9 @@ struct kc_icall_seed {
 extern const struct kc_icall_seed kc_icall_seed;
 
 /* Before load: resolves every target name through kallsyms (every address of a name: static
- * functions of the same name in several files cannot be told apart there) and sizes
+ * functions of the same name in several files cannot be told apart there), widens the sets the
+ * analysis could not close by their prototype (every function of the running kernel's BTF,
+ * /sys/kernel/btf/vmlinux or $KC_BTF, with that prototype: KC-ICALL-WIDENED) and sizes
  * kc_icall_allowed. Returns 0 or -errno. */
 int kc_icalls_prepare(void);
 /* After load: fills kc_icall_allowed and kc_icall_sites (KC-ICALL-MAPS line). */

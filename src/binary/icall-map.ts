@@ -8,7 +8,7 @@
 // its relocation (`cs call __x86_indirect_thunk_r11`). A kprobe at that instruction reads the
 // target before the call happens (the run time's kc_icall_N programs).
 
-import { Decoder, DecoderOptions, FlowControl, Instruction, OpKind, Register } from 'iced-x86';
+import { Decoder, DecoderOptions, FlowControl, Instruction, InstructionInfoFactory, Mnemonic, OpAccess, OpKind, Register } from 'iced-x86';
 import type { BinarySite, IndirectCall, MemoryOperand, Policy } from '../policy/schema.js';
 import { STT_SECTION } from './elf/constants.js';
 import type { ElfSection } from './elf/file.js';
@@ -44,6 +44,10 @@ export interface IndirectCallMapStats {
   readonly byLine: number;
   /** Calls mapped to a call the backend merged with others (found by the innermost file:line, any inline chain): always ambiguous. */
   readonly merged: number;
+  /** Instructions probed at the instruction before the call ({@link indirectCallProbe}). */
+  readonly probedBefore: number;
+  /** Instructions no probe can be placed for (a site `unmapped` with reason `unprobeable: …`). */
+  readonly unprobeable: number;
 }
 
 /** How an indirect call instruction finds its target. */
@@ -120,6 +124,147 @@ export function indirectCallForm(object: ObjectIndex, section: ElfSection, insn:
       width: 8,
     };
     return { tail, memory };
+  } finally {
+    instr.free();
+    decoder.free();
+  }
+}
+
+/** Where a kprobe reads an indirect call's target: the instruction before the call, or the call itself. */
+export interface IndirectCallProbe {
+  /** Section offset of the probed instruction. */
+  readonly offset: number;
+  readonly register?: string;
+  readonly memory?: MemoryOperand;
+  /** How the probe point was chosen. */
+  readonly note?: string;
+}
+
+const R64: Record<string, string> = {};
+for (const [a, b, c, d] of [
+  ['rax', 'eax', 'ax', 'al'],
+  ['rbx', 'ebx', 'bx', 'bl'],
+  ['rcx', 'ecx', 'cx', 'cl'],
+  ['rdx', 'edx', 'dx', 'dl'],
+  ['rsi', 'esi', 'si', 'sil'],
+  ['rdi', 'edi', 'di', 'dil'],
+  ['rbp', 'ebp', 'bp', 'bpl'],
+  ['rsp', 'esp', 'sp', 'spl'],
+] as const)
+  for (const r of [a, b, c, d]) R64[r] = a;
+for (let n = 8; n <= 15; n++) for (const suf of ['', 'd', 'w', 'b']) R64[`r${n}${suf}`] = `r${n}`;
+
+/** The branch targets (section offsets) of the direct jumps of a function's code. */
+function branchTargets(object: ObjectIndex, section: ElfSection, symbol: ElfSymbol): Set<number> {
+  const data = object.elf.sectionData(section);
+  const start = symbol.sectionOffset!;
+  const decoder = new Decoder(64, data.subarray(start, start + symbol.size), DecoderOptions.None);
+  decoder.ip = BigInt(start);
+  const instr = new Instruction();
+  const out = new Set<number>();
+  try {
+    while (decoder.canDecode) {
+      decoder.decodeOut(instr);
+      const f = instr.flowControl;
+      if (
+        (f === FlowControl.ConditionalBranch || f === FlowControl.UnconditionalBranch) &&
+        instr.op0Kind !== OpKind.Register &&
+        instr.op0Kind !== OpKind.Memory
+      )
+        out.add(Number(instr.nearBranchTarget));
+    }
+  } finally {
+    instr.free();
+    decoder.free();
+  }
+  return out;
+}
+
+/**
+ * Where to read an indirect call's target without probing the call itself: x86 kprobes emulate a
+ * probed `call` and push a return address CALL_INSN_SIZE (5) bytes on, which for a 6-byte
+ * `cs call __x86_indirect_thunk_*` or a 2–3-byte `call *%reg` returns into the middle of an
+ * instruction (the corpus 6.1 kernel crashes). So the probe goes on the instruction just before
+ * the call, when every execution of the call passes through it (the call is no branch target)
+ * and it is no control transfer: the target is the call's register if that instruction leaves
+ * it alone, or — when it loads it (`mov disp(%base), %r11`, `mov %reg, %r11`) — that load's
+ * source. A 5-byte call and a tail-call `jmp` (emulated with its real length) are probed as they are.
+ */
+export function indirectCallProbe(
+  object: ObjectIndex,
+  section: ElfSection,
+  symbol: ElfSymbol,
+  code: readonly DecodedInstruction[],
+  insn: DecodedInstruction,
+  form: IndirectCallForm,
+): IndirectCallProbe | { unprobeable: string } {
+  const here: IndirectCallProbe = {
+    offset: insn.offset,
+    ...(form.register !== undefined ? { register: form.register } : {}),
+    ...(form.memory !== undefined ? { memory: form.memory } : {}),
+  };
+  if (form.tail || insn.length === 5) return here;
+  const at = code.indexOf(insn);
+  const prev = at > 0 ? code[at - 1] : undefined;
+  if (prev === undefined || prev.offset + prev.length !== insn.offset)
+    return { unprobeable: 'no instruction before the call in its function' };
+  if (branchTargets(object, section, symbol).has(insn.offset))
+    return { unprobeable: 'the call is a branch target (no single instruction before it)' };
+  const data = object.elf.sectionData(section);
+  const decoder = new Decoder(64, data.subarray(prev.offset, prev.offset + prev.length), DecoderOptions.None);
+  const instr = new Instruction();
+  try {
+    decoder.decodeOut(instr);
+    if (instr.isInvalid || instr.flowControl !== FlowControl.Next)
+      return { unprobeable: `the instruction before the call is a ${prev.mnemonic}` };
+    const info = new InstructionInfoFactory().info(instr);
+    const written = info
+      .usedRegisters()
+      .filter(
+        (u) =>
+          u.access === OpAccess.Write ||
+          u.access === OpAccess.ReadWrite ||
+          u.access === OpAccess.CondWrite ||
+          u.access === OpAccess.ReadCondWrite,
+      )
+      .map((u) => R64[regName(u.register) ?? ''] ?? regName(u.register));
+    info.free();
+    const used = [form.register, form.memory?.base, form.memory?.index].filter((r): r is string => r !== undefined);
+    const note = `probed at the instruction before the call (${prev.mnemonic}): a probed call returns to the wrong address`;
+    if (!used.some((r) => written.includes(r))) return { ...here, offset: prev.offset, note };
+    // the instruction loads the call's register: read the target from its source
+    if (
+      form.register !== undefined &&
+      instr.mnemonic === Mnemonic.Mov &&
+      instr.op0Kind === OpKind.Register &&
+      R64[regName(instr.op0Register) ?? ''] === form.register &&
+      regName(instr.op0Register) === form.register
+    ) {
+      if (instr.op1Kind === OpKind.Register) {
+        const src = regName(instr.op1Register);
+        if (src !== undefined && R64[src] === src)
+          return { offset: prev.offset, register: src, note: `${note}; the target is its source register` };
+      }
+      if (
+        instr.op1Kind === OpKind.Memory &&
+        !instr.isIpRelMemoryOperand &&
+        instr.memorySegment !== Register.GS &&
+        instr.memorySegment !== Register.FS &&
+        instr.memoryDisplSize !== 4
+      ) {
+        const base = regName(instr.memoryBase);
+        const index = regName(instr.memoryIndex);
+        const memory: MemoryOperand = {
+          ...(base !== undefined ? { base } : {}),
+          ...(index !== undefined ? { index } : {}),
+          scale: instr.memoryIndexScale,
+          displacement: Number(BigInt.asIntN(64, instr.memoryDisplacementU64)),
+          width: 8,
+        };
+        return { offset: prev.offset, memory, note: `${note}; the target is the word it loads` };
+      }
+    }
+    return { unprobeable: `the instruction before the call (${prev.mnemonic}) computes the target` };
   } finally {
     instr.free();
     decoder.free();
@@ -240,7 +385,9 @@ export function mapIndirectCalls(
     instructions = 0,
     tailCalls = 0,
     byLine = 0,
-    mergedCalls = 0;
+    mergedCalls = 0,
+    probedBefore = 0,
+    unprobeable = 0;
   try {
     const indirectCalls = (policy.indirectCalls ?? []).map((call): IndirectCall => {
       const { calls, reason, symbol, tier } = indirectCallInstructions(call, indexes);
@@ -268,18 +415,35 @@ export function mapIndirectCalls(
         if (c.form.thunk !== undefined) forms.thunk++;
         else if (c.form.memory !== undefined) forms.memory++;
         else forms.register++;
+        const probe = indirectCallProbe(c.object, c.section, c.symbol, c.object.codeOf(c.symbol).instructions, c.insn, c.form);
+        const callOffset = c.insn.offset - c.symbol.sectionOffset!;
+        if ('unprobeable' in probe) {
+          unprobeable++;
+          return {
+            object: c.object.path,
+            symbol: c.symbol.name,
+            offset: callOffset,
+            section: c.section.name,
+            call: true,
+            confidence: 'unmapped',
+            reason: `unprobeable: ${probe.unprobeable}`,
+          };
+        }
+        if (probe.offset !== c.insn.offset) probedBefore++;
         const notes: string[] = [];
         if (tier === 'line') notes.push('call row on the same line at another column');
         if (tier === 'merged') notes.push('a call merged by the backend: found by the innermost file:line, any inline chain');
         if (c.form.tail) notes.push('tail call (jmp)');
+        if (probe.note !== undefined) notes.push(probe.note);
         return {
           object: c.object.path,
           symbol: c.symbol.name,
-          offset: c.insn.offset - c.symbol.sectionOffset!,
+          offset: probe.offset - c.symbol.sectionOffset!,
           section: c.section.name,
-          ...(c.form.memory !== undefined ? { operand: c.form.memory } : {}),
-          ...(c.form.register !== undefined ? { calleeRegister: c.form.register } : {}),
+          ...(probe.memory !== undefined ? { operand: probe.memory } : {}),
+          ...(probe.register !== undefined ? { calleeRegister: probe.register } : {}),
           ...(c.form.thunk !== undefined ? { thunk: c.form.thunk } : {}),
+          ...(probe.offset !== c.insn.offset ? { callOffset } : {}),
           call: true,
           confidence,
           ...(notes.length > 0 ? { reason: notes.join('; ') } : {}),
@@ -300,6 +464,8 @@ export function mapIndirectCalls(
         tailCalls,
         byLine,
         merged: mergedCalls,
+        probedBefore,
+        unprobeable,
       },
     };
   } finally {

@@ -5,9 +5,12 @@
 // (`call *disp(%reg)`, read with bpf_probe_read_kernel) — and calling kc_icall_check() of
 // runtime/bpf/icall.bpf.h; the loader's part of the seed (`kc_icall_seed`, appended to
 // `<name>.seed.h`: every site's probe point, source line and allowed target names); and what is
-// left unchecked, by reason: unmapped calls, calls whose set is empty (no analyzed code stores a
-// function where the pointer comes from: checking would refuse every call), operands pt_regs
-// cannot give. Names reach the C only through ./escape.ts.
+// left unchecked, by reason: unmapped calls, calls whose set is empty and has no prototype to widen
+// it by, operands pt_regs cannot give. A set the analysis could not close — empty (no analyzed
+// code stores a function where the pointer comes from) or from signature matching over the
+// analyzed IR alone — is widened at load time by its C prototype (the policy's `prototype`):
+// the loader adds every function of the running kernel's BTF with that prototype (as kCFI
+// would allow). Names reach the C only through ./escape.ts.
 import { ATTACHABLE_SYMBOL } from '../policy/index.js';
 import type { BinarySite, IndirectCall, MemoryOperand, Policy } from '../policy/index.js';
 import { cComment, cString } from './escape.js';
@@ -65,6 +68,13 @@ export interface EmittedIndirectCall {
   /** The C expression of the target over `ctx`. */
   readonly target: string;
   readonly targets: readonly { readonly symbol: string; readonly module: string }[];
+  /** The prototype the loader widens the set by (every BTF function of it), when the analysis could not close the set. */
+  readonly widenBy?: string;
+}
+
+/** Why a call's set is widened by its prototype at load time: empty, or signature matching over the analyzed IR alone. */
+export function needsPrototypeWidening(c: IndirectCall): boolean {
+  return c.targets.length === 0 || c.reasons.some((r) => r.kind === 'signature-only' || r.kind === 'signature-added');
 }
 
 /** One indirect call left without a check, and why. */
@@ -94,9 +104,11 @@ export interface IndirectCallEmit {
     /** Of those, checked at one or more instructions. */
     readonly checkedCalls: number;
     readonly programs: number;
+    /** Of the checked calls, those whose set the loader widens by prototype (BTF). */
+    readonly widened: number;
     readonly unchecked: Readonly<Record<UncheckedIndirectCall['reason'], number>>;
   };
-  /** `icall: N calls, C checked by P programs; unchecked U (unmapped M, empty set E, unsupported X)` */
+  /** `icall: N calls, C checked by P programs (W widened by prototype at load); unchecked U (unmapped M, empty set E, unsupported X)` */
   readonly line: string;
 }
 
@@ -105,6 +117,7 @@ interface Group {
   readonly calls: IndirectCall[];
   readonly target: string;
   readonly targets: Map<string, { symbol: string; module: string }>;
+  widenBy?: string;
 }
 
 /** The C expression of the target of a mapped indirect-call instruction, or why there is none. */
@@ -144,6 +157,7 @@ export function emitIndirectCalls(policy: Pick<Policy, 'indirectCalls'>): Indire
   const unchecked: UncheckedIndirectCall[] = [];
   const groups = new Map<string, Group>();
   const checked = new Set<string>();
+  const widened = new Set<string>();
   const skip = (reason: UncheckedIndirectCall['reason'], c: IndirectCall, b: BinarySite | undefined, detail?: string): void => {
     const at = c.location[0];
     unchecked.push({
@@ -164,11 +178,11 @@ export function emitIndirectCalls(policy: Pick<Policy, 'indirectCalls'>): Indire
       skip('unmapped', c, undefined, 'not mapped (no objects given)');
       continue;
     }
-    if (c.targets.length === 0) {
-      // no analyzed code stores a function where the pointer comes from: a check would refuse
-      // every call, so the call is left unchecked and counted (widening by the BTF prototype at
-      // load time would need the whole kernel's functions of that prototype)
-      for (const b of binary) skip('empty-set', c, b, c.prototype ?? c.signature);
+    const widen = needsPrototypeWidening(c) && c.prototype !== undefined;
+    if (c.targets.length === 0 && !widen) {
+      // no analyzed code stores a function where the pointer comes from, and debug info gives no
+      // prototype to widen by: a check would refuse every call, so it is left unchecked and counted
+      for (const b of binary) skip('empty-set', c, b, `no prototype; IR signature ${c.signature}`);
       continue;
     }
     for (const b of binary) {
@@ -186,7 +200,10 @@ export function emitIndirectCalls(policy: Pick<Policy, 'indirectCalls'>): Indire
       if (g === undefined) groups.set(key, (g = { b, calls: [], target: t.expr, targets: new Map() }));
       g.calls.push(c);
       for (const x of c.targets) g.targets.set(`${x.module}\0${x.symbol}`, x);
+      // one prototype per instruction: calls merged there share their callee's type
+      if (widen) g.widenBy ??= c.prototype;
       checked.add(c.id);
+      if (widen) widened.add(c.id);
     }
   }
   const sites: EmittedIndirectCall[] = [];
@@ -198,7 +215,16 @@ export function emitIndirectCalls(policy: Pick<Policy, 'indirectCalls'>): Indire
     const id = sites.length;
     const program = `kc_icall_${id}`;
     const targets = [...g.targets.values()].sort((a, b) => a.symbol.localeCompare(b.symbol) || a.module.localeCompare(b.module));
-    sites.push({ id, program, calls: g.calls.map((c) => c.id), symbol: g.b.symbol, offset: g.b.offset, target: g.target, targets });
+    sites.push({
+      id,
+      program,
+      calls: g.calls.map((c) => c.id),
+      symbol: g.b.symbol,
+      offset: g.b.offset,
+      target: g.target,
+      targets,
+      ...(g.widenBy !== undefined ? { widenBy: g.widenBy } : {}),
+    });
     const c0 = g.calls[0]!;
     const at = c0.location[0];
     const shown = targets.slice(0, 40).map((t) => t.symbol);
@@ -207,7 +233,9 @@ export function emitIndirectCalls(policy: Pick<Policy, 'indirectCalls'>): Indire
       `/* icall ${id}: ${cComment(c0.id)}${g.calls.length > 1 ? ` (+${g.calls.length - 1} merged on this instruction)` : ''}` +
         (at ? ` at ${cComment(at.file)}:${at.line}:${at.column}` : '') +
         `; ${cComment(g.b.symbol)}+0x${g.b.offset.toString(16)}${g.b.thunk ? ` (${cComment(g.b.thunk)})` : ''}\n` +
-        ` * allowed targets (${targets.length}): ${cComment(shown.join(', '))}${more}\n */\n` +
+        ` * allowed targets (${targets.length}): ${cComment(shown.join(', '))}${more}\n` +
+        (g.widenBy !== undefined ? ` * widened at load by prototype: every kernel function of ${cComment(g.widenBy)} (BTF)\n` : '') +
+        ` */\n` +
         `SEC(${sectionOf(g.b.symbol, g.b.offset)})\n` +
         `int ${program}(struct pt_regs *ctx)\n{\n\tkc_icall_check(ctx, ${id}u, ${g.target}, ctx->sp);\n\treturn 0;\n}\n`,
     );
@@ -216,7 +244,8 @@ export function emitIndirectCalls(policy: Pick<Policy, 'indirectCalls'>): Indire
     siteRows.push(
       `{ .program = ${cString(program)}, .symbol = ${names.name(g.b.symbol)}, .offset = 0x${g.b.offset.toString(16)}, ` +
         `.call = ${names.name(c0.id)}, .function = ${names.name(c0.function)}, .file = ${names.name(at?.file ?? '')}, ` +
-        `.line = ${at?.line ?? 0}, .column = ${at?.column ?? 0}, .first = ${first}, .count = ${targets.length} }`,
+        `.line = ${at?.line ?? 0}, .column = ${at?.column ?? 0}, .first = ${first}, .count = ${targets.length}, ` +
+        `.prototype = ${g.widenBy !== undefined ? names.name(g.widenBy) : -1} }`,
     );
   }
   const rows = (r: readonly string[]): string => r.map((x) => `\t${x},\n`).join('');
@@ -238,9 +267,9 @@ export function emitIndirectCalls(policy: Pick<Policy, 'indirectCalls'>): Indire
     programs: programs.join('\n'),
     seed,
     unchecked,
-    stats: { calls: calls.length, checkedCalls: checked.size, programs: sites.length, unchecked: uncheckedCounts },
+    stats: { calls: calls.length, checkedCalls: checked.size, programs: sites.length, widened: widened.size, unchecked: uncheckedCounts },
     line:
-      `icall: ${calls.length} calls, ${checked.size} checked by ${sites.length} programs; unchecked ${uncheckedCalls} ` +
+      `icall: ${calls.length} calls, ${checked.size} checked by ${sites.length} programs (${widened.size} widened by prototype at load); unchecked ${uncheckedCalls} ` +
       `(unmapped ${uncheckedCounts.unmapped}, empty set ${uncheckedCounts['empty-set']}, unsupported ${uncheckedCounts.unsupported})`,
   };
 }

@@ -44,6 +44,7 @@ export type { BpfDiagnostic } from './errors.js';
 export {
   emitIndirectCalls,
   indirectTargetExpression,
+  needsPrototypeWidening,
   uncheckedIndirectCallRows,
   type EmittedIndirectCall,
   type IndirectCallEmit,

@@ -292,6 +292,13 @@ export const BinarySiteSchema = z
     calleeRegister: z.string().optional(),
     /** For an indirect call made through a retpoline thunk: its name (`__x86_indirect_thunk_r11`) (additive, version 1). */
     thunk: z.string().optional(),
+    /**
+     * For an indirect call probed at the instruction before it (`offset`): the call's own offset. x86
+     * kprobes emulate a call with a return address 5 bytes on, which is wrong for `cs call thunk` (6) and
+     * `call *%reg` (2–3), so calls are probed one instruction early; `calleeRegister` / `operand` then
+     * say where the target is at that instruction (additive, version 1).
+     */
+    callOffset: z.number().int().nonnegative().optional(),
   })
   .strict();
 export type BinarySite = z.infer<typeof BinarySiteSchema>;

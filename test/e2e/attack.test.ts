@@ -98,4 +98,12 @@ describe('the attack matrix of kcdemo in the corpus kernel (qemu)', () => {
       expect(by.get(t)?.killed, t).toBe(true);
     }
   });
+
+  it('reports the hijacked indirect call (ops pointer aimed at commit_creds) and kills its task before it sees uid 0', () => {
+    const h = r.injected.find((i) => i.target === 'hijack');
+    expect(h?.reported).toBe(true);
+    expect(h!.event).toMatch(/^KC-ICALL-VIOLATION .*function="kcdemo_op" .*symbol="commit_creds\+0x0" expected=2 /);
+    expect(h!.killed).toBe(true);
+    expect(h!.exit).toBe(137);
+  });
 });

@@ -54,4 +54,13 @@ describe('kcdemo compartment enforced in the corpus kernel (qemu)', () => {
     expect(e).toMatch(/alloc="[^"]*kcdemo_note_alloc:\d+"/);
     expect(report.countersFinal!['violations']).toBeGreaterThan(0);
   });
+
+  it('checked the legitimate indirect calls without a false alarm and caught the hijacked one (issue 16)', () => {
+    const ic = report.icall!;
+    expect(ic.attached?.['sites']).toBe(1);
+    expect(ic.countersLegit?.['checks']).toBeGreaterThan(0);
+    expect(ic.countersLegit?.['violations']).toBe(0);
+    expect(ic.legitViolations).toEqual([]);
+    expect(ic.bugEvents[0]).toMatch(/function="kcdemo_op" .*symbol="jiffies_to_msecs\+0x0" expected=2 /);
+  });
 });

@@ -70,6 +70,8 @@ function icallPolicy(): Policy {
         ],
       ),
       call('x.c:dst_output:icall1', 'dst_output', [], [thunk('dst_output', 0x30)]),
+      // an empty set with a prototype: widened at load by every BTF function of it
+      { ...call('x.c:dst_output:icall4', 'dst_output', [], [thunk('dst_output', 0x60)], 23), prototype: 'void (void *)' },
       call(
         'x.c:dst_output:icall2',
         'dst_output',
@@ -110,14 +112,18 @@ describe('emitIndirectCalls', () => {
     const merged = e.sites.find((s) => s.offset === 0x80)!;
     expect(merged.calls).toEqual(['x.c:ip6_output:icall1', 'x.c:ip6_output:icall2']);
     expect(merged.targets.map((t) => t.symbol)).toEqual(['kfree', 'kmalloc_trace']);
-    expect(e.sites).toHaveLength(3 + HOSTILE.length);
+    expect(e.sites).toHaveLength(4 + HOSTILE.length);
+    const widened = e.sites.find((x) => x.offset === 0x60)!;
+    expect(widened.widenBy).toBe('void (void *)');
+    expect(e.programs).toContain(' * widened at load by prototype: every kernel function of void (void \\x2a) (BTF)');
   });
 
   it('counts every call without a check, by reason', () => {
     expect(e.stats.unchecked).toEqual({ unmapped: 1, 'empty-set': 1, unsupported: 1 });
-    expect(e.stats.checkedCalls).toBe(4 + HOSTILE.length);
+    expect(e.stats.checkedCalls).toBe(5 + HOSTILE.length);
+    expect(e.stats.widened).toBe(1);
     expect(e.line).toBe(
-      `icall: ${7 + HOSTILE.length} calls, ${4 + HOSTILE.length} checked by ${3 + HOSTILE.length} programs; unchecked 3 (unmapped 1, empty set 1, unsupported 1)`,
+      `icall: ${8 + HOSTILE.length} calls, ${5 + HOSTILE.length} checked by ${4 + HOSTILE.length} programs (1 widened by prototype at load); unchecked 3 (unmapped 1, empty set 1, unsupported 1)`,
     );
     expect(e.unchecked.find((u) => u.reason === 'unsupported')!.detail).toBe('operand gs:rip');
   });
@@ -162,7 +168,7 @@ describe('the indirect-call programs on this kernel (loaded, never attached)', (
     if (r.code !== 0) throw new Error(`the loader failed (exit ${r.code}): ${r.stderr}${r.stdout}`);
     // commit_creds, kfree, kmalloc_trace?, vfree exist on any kernel; the made-up name and the hostile ones do not
     const maps =
-      /^KC-ICALL-MAPS sites=(\d+) targets=(\d+) addresses=(\d+) unresolved_names=(\d+) duplicated_names=\d+ no_target=(\d+)$/m.exec(
+      /^KC-ICALL-MAPS sites=(\d+) targets=(\d+) addresses=(\d+) unresolved_names=(\d+) duplicated_names=\d+ widened=1 no_target=(\d+)$/m.exec(
         r.stdout,
       );
     expect(maps, r.stdout).not.toBeNull();
@@ -171,9 +177,16 @@ describe('the indirect-call programs on this kernel (loaded, never attached)', (
     expect(Number(maps![4])).toBeGreaterThanOrEqual(1 + HOSTILE.length);
     // the hostile sites resolve nothing: they would refuse every call, so they are left unchecked at load
     expect(Number(maps![5])).toBe(HOSTILE.length);
+    // widened by this kernel's BTF: kfree and its like have the prototype void (const void *)
+    const w = /^KC-ICALL-WIDENED icall=\d+ by=prototype functions=(\d+) addresses=(\d+) prototype="void \(void \*\)"$/m.exec(r.stdout);
+    expect(w, r.stdout).not.toBeNull();
+    expect(Number(w![1])).toBeGreaterThan(20);
+    expect(Number(w![2])).toBeGreaterThan(20);
     expect(r.stdout).toMatch(
       /^KC-ICALL-COUNTERS final sites=\d+ checks=0 passes=0 violations=0 audited=0 killed=0 kill_skipped=0 drops=0$/m,
     );
     expect(r.stdout).toMatch(/^KC-DONE detached=0$/m);
+    // the allowed-target map is among the run time's own memory that no site may write
+    expect(r.stdout + r.stderr).not.toMatch(/KC-WARN kc_whereis/);
   }, 120_000);
 });
