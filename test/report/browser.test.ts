@@ -1,7 +1,7 @@
 // The kcdemo report in a real browser (issue 17): Debian's headless chromium
 // (scripts/setup.sh installs it), driven over the DevTools protocol on a pipe
 // (./chromium.ts), opens the report from disk, shows the figures the CLI
-// prints, and a real mouse click on kcdemo.c's faulty line (340) shows its
+// prints, and a real mouse click on kcdemo.c's faulty line (341) shows its
 // legal set and the violation the loader reported in a real e2e run
 // (test/fixtures/report/kcdemo-loader.log). Screenshots are saved under
 // .cache/report-artifacts/ as test artifacts; each page's load time is
@@ -53,14 +53,14 @@ describe('the kcdemo report in headless chromium', () => {
     expect(Number(row[1])).toBe(report.model.figures.analyze.accesses);
     expect(Number(row[3])).toBe(1);
     const runText = await browser.eval<string>('document.body.textContent');
-    expect(runText).toContain('36 violations');
+    expect(runText).toContain('9 violations');
     writeFileSync(join(ARTIFACTS, 'kcdemo-index.png'), await browser.screenshot());
     expect(browser.console).toEqual([]);
   });
 
-  it('a click on kcdemo.c:340 shows its legal set and the violation', async () => {
+  it('a click on kcdemo.c:341 shows its legal set and the violation', async () => {
     const line = kcdemoBugLine();
-    expect(line).toBe(340);
+    expect(line).toBe(341);
     const page = report.model.files.find((f) => f.file.endsWith('kcdemo.c'))!.page;
     await browser.goto(url(page));
     expect(await loadTime()).toBeLessThan(1000);
@@ -77,15 +77,15 @@ describe('the kcdemo report in headless chromium', () => {
     expect(panel).toMatch(/slab allocation sites \(1\)buf@kcdemo_note_alloc:\d+:\d+/);
     // the machine sites and the violation the loader reported at them
     expect(panel).toContain('kcdemo_note+0xbe');
-    expect(panel).toContain('Violations (36)');
+    expect(panel).toContain('Violations (9)');
     expect(panel).toMatch(
-      /36× region slab, target owner buf@kcdemo_note_alloc:\d+:\d+ from kmalloc_trace in kcdemo_note_alloc \(kcdemo\.c:\d+\), task sh \(\d+\)/,
+      /9× region slab, target owner buf@kcdemo_note_alloc:\d+:\d+ from kmalloc_trace in kcdemo_note_alloc \(kcdemo\.c:\d+\), task sh \(\d+\)/,
     );
     // the first captured violation's address and a frame of its stack
     const first = parseLoaderLog(readFileSync(LOADER_LOG, 'utf8')).violations[0]!;
     expect(panel).toContain(first.addr);
     expect(panel).toContain(first.stack.find((f) => f.startsWith('kcdemo_write+'))!);
-    writeFileSync(join(ARTIFACTS, 'kcdemo-line340.png'), await browser.screenshot());
+    writeFileSync(join(ARTIFACTS, 'kcdemo-line341.png'), await browser.screenshot());
     expect(browser.console).toEqual([]);
   });
 
@@ -93,9 +93,9 @@ describe('the kcdemo report in headless chromium', () => {
     await browser.goto(url('violations.html'));
     expect(await loadTime()).toBeLessThan(1000);
     const rows = await browser.eval<number>('document.querySelectorAll("table[data-table=violations] tr.viol").length');
-    expect(rows).toBe(36);
+    expect(rows).toBe(9);
     const href = await browser.eval<string>('document.querySelector("table[data-table=violations] tr.viol a").getAttribute("href")');
-    expect(href).toMatch(/#L340$/);
+    expect(href).toMatch(/#L341$/);
     await browser.goto(url('allocations.html'));
     const text = await browser.eval<string>('document.querySelector("table[data-table=allocations]").textContent');
     expect(text).toContain('kcdemo_note_alloc');
