@@ -160,7 +160,7 @@ echo "  IR check: $lsame/$((lsame + ldiff)) net/ipv6 + net/core .ll equal the co
 node -e '
 const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
 const sk = Object.entries(s.skipped).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(", ");
-console.log(`  collect: ${s.units} TUs (${s.compiled} compiled this run, ${s.upToDate} up to date), ${(s.bytes / 1e9).toFixed(2)} GB of IR, ${s.seconds.toFixed(0)} s wall, ${s.cpuSeconds?.toFixed(0)} CPU-s, -j${s.jobs}; not C TUs: ${sk}`);
+console.log(`  collect: ${s.units} TUs (${s.compiled} compiled this run, ${s.upToDate} up to date), ${(s.bytes / 1e9).toFixed(2)} GB of IR, ${s.seconds.toFixed(0)} s wall, ${s.cpuSeconds?.toFixed(0)} CPU-s, -j${s.jobs}; not collected: ${sk}`);
 ' "$WORK/collect-summary.json"
 echo "  total time of this run: $(( $(date +%s) - T0 )) s"
 [ "$ldiff" -eq 0 ] || die "collected IR differs from the corpus for $ldiff TUs"
