@@ -138,29 +138,29 @@ CLI=$ROOT/dist/src/cli/main.js
 log "step 8: kcompart collect $TREE -j$JOBS (incremental: up-to-date .ll files are skipped)"
 nice -n "$NICE" node "$CLI" collect "$TREE" -j "$JOBS" --json > "$WORK/collect-summary.json"
 
-# The collected IR of the corpus TUs must be what the corpus holds, once the
+# The collected IR of the corpus TUs (net/ipv6, net/core) must be what the corpus holds, once the
 # build directory's path (!DIFile's directory) is set aside.
 lsame=0 ldiff=0
-for l in "$CORPUS"/linux-6.1/net/ipv6/*.ll; do
-  b=$(basename "$l")
+for l in "$CORPUS"/linux-6.1/net/ipv6/*.ll "$CORPUS"/linux-6.1/net/core/*.ll; do
+  rel=${l#"$CORPUS"/linux-6.1/}
   if cmp -s <(sed 's#directory: "[^"]*"#directory: ""#' "$l") \
-            <(sed 's#directory: "[^"]*"#directory: ""#' "$TREE/net/ipv6/$b"); then
+            <(sed 's#directory: "[^"]*"#directory: ""#' "$TREE/$rel"); then
     lsame=$((lsame + 1))
   else
-    ldiff=$((ldiff + 1)); printf '  IR differs: net/ipv6/%s\n' "$b" >&2
+    ldiff=$((ldiff + 1)); printf '  IR differs: %s\n' "$rel" >&2
   fi
 done
-log "step 8: collected IR equals the corpus .ll (build path aside) for $lsame net/ipv6 TUs, differs for $ldiff"
+log "step 8: collected IR equals the corpus .ll (build path aside) for $lsame net/ipv6 + net/core TUs, differs for $ldiff"
 
 # ---- summary ---------------------------------------------------------------------
 echo "corpus kernel rebuilt in $TREE"
 echo "  vmlinux $(stat -c %s vmlinux) bytes, bzImage $(stat -c %s arch/x86/boot/bzImage) bytes, built in $(cat .kcompart-built) s"
 echo "  .text check: $same/$((same + differ + absent)) net/ipv6 objects equal the corpus's"
-echo "  IR check: $lsame/$((lsame + ldiff)) net/ipv6 .ll equal the corpus's (build path aside)"
+echo "  IR check: $lsame/$((lsame + ldiff)) net/ipv6 + net/core .ll equal the corpus's (build path aside)"
 node -e '
 const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
 const sk = Object.entries(s.skipped).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(", ");
-console.log(`  collect: ${s.units} TUs (${s.compiled} compiled this run, ${s.upToDate} up to date), ${(s.bytes / 1e9).toFixed(2)} GB of IR, ${s.seconds.toFixed(0)} s wall, ${s.cpuSeconds?.toFixed(0)} CPU-s, -j${s.jobs}; not C TUs: ${sk}`);
+console.log(`  collect: ${s.units} TUs (${s.compiled} compiled this run, ${s.upToDate} up to date), ${(s.bytes / 1e9).toFixed(2)} GB of IR, ${s.seconds.toFixed(0)} s wall, ${s.cpuSeconds?.toFixed(0)} CPU-s, -j${s.jobs}; not collected: ${sk}`);
 ' "$WORK/collect-summary.json"
 echo "  total time of this run: $(( $(date +%s) - T0 )) s"
 [ "$ldiff" -eq 0 ] || die "collected IR differs from the corpus for $ldiff TUs"
