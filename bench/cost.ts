@@ -78,29 +78,29 @@ const iterations = Number(opts.iterations);
 /** Documented kprobe hit costs, upper ends (Documentation/trace/kprobes.rst, "Probe Overhead"). */
 const TRAP_NS = { int3: 1000, optimized: 100 };
 
-if (!existsSync(logPath)) {
-  console.error(`bench:cost: no VM run log at ${logPath}: run \`node dist/scripts/e2e/run.js ipv6\` first, or pass --log FILE`);
-  process.exit(2);
-}
-const log = readFileSync(logPath, 'utf8');
-const events = parseLoaderLog(log);
-const counters = events.counters.find((c) => c.when === 'now')?.values;
-if (!counters) {
-  console.error(`bench:cost: ${logPath} has no 'KC-COUNTERS now' line (did the VM run finish its legitimate workload?)`);
-  process.exit(2);
-}
-const roundsMatch = /KC-E2E-ROUNDS (\d+)/.exec(log);
-const rounds = Number(roundsMatch?.[1] ?? 5) + 1; // + the audit round
-const kprobes = /KC-E2E-KPROBES (\d+) (\d+)/.exec(log);
-const optimizedShare = kprobes && Number(kprobes[1]) > 0 ? Number(kprobes[2]) / Number(kprobes[1]) : 0;
-const tcg = /KC-E2E-TIME bare (\d+)[\s\S]*KC-E2E-TIME policy (\d+)/.exec(log);
-
 const ns = await measureCheckCost(iterations);
 console.log(
   `kcompart cost model: kc_check_range on this machine's kernel (${must('uname', ['-r']).trim()}, BPF JIT), ${iterations} calls per path, median of 5`,
 );
 console.log('  path                        ns/check');
 for (const [label, v] of ns) console.log(`  ${label.padEnd(26)} ${v.toFixed(1).padStart(9)}`);
+
+// the rest needs a VM run's counters: without one, the measured part alone, and the line says so
+const log = existsSync(logPath) ? readFileSync(logPath, 'utf8') : '';
+const counters = parseLoaderLog(log).counters.find((c) => c.when === 'now')?.values;
+if (!counters) {
+  const mean = [...ns.values()].reduce((a, b) => a + b, 0) / ns.size;
+  console.log(
+    `  no VM run counters in ${logPath} ('KC-COUNTERS now'): run \`node dist/scripts/e2e/run.js ipv6\` first, or pass --log FILE`,
+  );
+  console.log(`cost: checks/s n/a, ns/check ${mean.toFixed(0)} (checking only, unweighted mean of the paths), projected overhead n/a`);
+  process.exit(0);
+}
+const roundsMatch = /KC-E2E-ROUNDS (\d+)/.exec(log);
+const rounds = Number(roundsMatch?.[1] ?? 5) + 1; // + the audit round
+const kprobes = /KC-E2E-KPROBES (\d+) (\d+)/.exec(log);
+const optimizedShare = kprobes && Number(kprobes[1]) > 0 ? Number(kprobes[2]) / Number(kprobes[1]) : 0;
+const tcg = /KC-E2E-TIME bare (\d+)[\s\S]*KC-E2E-TIME policy (\d+)/.exec(log);
 
 // each region's passes weigh its path (the dearer one where two paths share a counter); checks
 // that passed no region (violations, unknown owner, untracked passes) weigh the dearest path
