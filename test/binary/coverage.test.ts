@@ -7,7 +7,6 @@
 // that run. Plus the legal-set order admitsAll, and the emitted check of a covering site
 // spanning its extent.
 
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +15,7 @@ import { admitsAll, mapSitesToAddresses, readElf } from '../../src/binary/index.
 import { emitBpf } from '../../src/emit/index.js';
 import { emptyLegalSet } from '../../src/policy/index.js';
 import type { Access, BinarySite, Policy } from '../../src/policy/schema.js';
-import { ipv6ObjectDir } from './support/llvm.js';
+import { ipv6ObjectDir, run } from './support/llvm.js';
 
 const OBJDUMP = process.env['LLVM_OBJDUMP'] ?? 'llvm-objdump-19';
 const dir = ipv6ObjectDir();
@@ -26,24 +25,22 @@ interface Line {
   text: string;
 }
 
-/** llvm-objdump's AT&T disassembly of one function: symbol-relative offsets and instruction text. */
-function disassemble(object: string, symbol: string): Line[] {
-  const out = execFileSync(OBJDUMP, ['-d', '--no-show-raw-insn', `--disassemble-symbols=${symbol}`, object], {
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  const lines: Line[] = [];
-  let start: number | undefined;
+/** llvm-objdump's AT&T disassembly of a whole object, by function: symbol-relative offsets and instruction text. */
+function parseDisassembly(out: string): Map<string, Line[]> {
+  const bySymbol = new Map<string, Line[]>();
+  let lines: Line[] | undefined;
+  let start = 0;
   for (const l of out.split('\n')) {
     const head = /^([0-9a-f]+) <(.+)>:$/.exec(l);
     if (head) {
-      start = head[2] === symbol ? Number.parseInt(head[1]!, 16) : undefined;
+      start = Number.parseInt(head[1]!, 16);
+      bySymbol.set(head[2]!, (lines = []));
       continue;
     }
     const m = /^\s*([0-9a-f]+):\s+(.*)$/.exec(l);
-    if (m && start !== undefined) lines.push({ offset: Number.parseInt(m[1]!, 16) - start, text: m[2]!.trim() });
+    if (m && lines !== undefined) lines.push({ offset: Number.parseInt(m[1]!, 16) - start, text: m[2]!.trim() });
   }
-  return lines;
+  return bySymbol;
 }
 
 /** The names an AT&T register operand of a 64-bit GPR goes by (rax: %rax %eax %ax %al %ah; r8: %r8 %r8d %r8w %r8b). */
@@ -85,11 +82,14 @@ const BREAKS = /^(j[a-z]*|call|ret|int3|ud2|ud1|iret|sys|hlt|loop|jmp)/;
 
 let mapped: Policy;
 let leaders: Map<string, BinarySite>;
+let code: Map<string, Line[]>;
 
 beforeAll(async () => {
   const { policy } = await analyze([join(dir, 'route.ll')], [], { sourcePrefixes: ['net/ipv6/'] });
   const path = join(dir, 'route.o');
   mapped = mapSitesToAddresses(policy, [{ path, elf: readElf(readFileSync(path), path) }]).policy;
+  // one asynchronous llvm-objdump of the whole object (a synchronous call per function would block the worker)
+  code = parseDisassembly(await run(OBJDUMP, ['-d', '--no-show-raw-insn', path]));
   leaders = new Map();
   for (const a of mapped.accesses) for (const b of a.binary ?? []) if (b.extent) leaders.set(`${b.symbol}+${b.offset}`, b);
 }, 240_000);
@@ -105,7 +105,6 @@ describe('covered checks on net/ipv6 route.o', () => {
       }
     expect(covered.length).toBeGreaterThan(100);
     expect(checked).toBeGreaterThan(0);
-    const code = new Map<string, Line[]>();
     let verified = 0;
     for (const [a, b] of covered) {
       expect(b.staticallySafe).toBe(true);
@@ -118,8 +117,7 @@ describe('covered checks on net/ipv6 route.o', () => {
       expect([lop.base, lop.index, lop.scale]).toEqual([op.base, op.index, op.scale]);
       expect(leader!.extent!.from).toBeLessThanOrEqual(op.displacement);
       expect(leader!.extent!.to).toBeGreaterThanOrEqual(op.displacement + op.width);
-      let lines = code.get(b.symbol);
-      if (lines === undefined) code.set(b.symbol, (lines = disassemble(join(dir, 'route.o'), b.symbol)));
+      const lines = code.get(b.symbol) ?? [];
       const run = lines.filter((l) => l.offset >= leader!.offset && l.offset < b.offset);
       expect(run[0]?.offset, `${b.symbol}+${leader!.offset} is an instruction`).toBe(leader!.offset);
       for (const l of run) {
@@ -145,13 +143,12 @@ describe('covered checks on net/ipv6 route.o', () => {
         }
     let jumps = 0;
     for (const [symbol, runs] of bySymbol) {
-      const out = execFileSync(OBJDUMP, ['-d', '--no-show-raw-insn', `--disassemble-symbols=${symbol}`, join(dir, 'route.o')], {
-        encoding: 'utf8',
-      });
-      // llvm-objdump prints a local jump's target as `<symbol+0xNN>`
-      for (const m of out.matchAll(new RegExp(`\\bj[a-z]*\\s+0x[0-9a-f]+ <${symbol.replace(/[.$]/g, '\\$&')}\\+0x([0-9a-f]+)>`, 'g'))) {
+      // llvm-objdump prints a local jump's target as `0xNN <symbol+0xNN>`
+      for (const l of code.get(symbol) ?? []) {
+        const m = /^j[a-z]*\s+0x[0-9a-f]+ <(.+)\+0x([0-9a-f]+)>$/.exec(l.text);
+        if (!m || m[1] !== symbol) continue;
         jumps++;
-        const t = Number.parseInt(m[1]!, 16);
+        const t = Number.parseInt(m[2]!, 16);
         for (const r of runs)
           expect(
             t > r.from && t <= r.to,
