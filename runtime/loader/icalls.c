@@ -382,8 +382,6 @@ int kc_icall_event(const struct kc_event *e)
 {
 	const struct kc_icall_seed_site *s;
 	char buf[160], comm[KC_COMM_LEN + 1];
-	__u64 ips[KC_STACK_DEPTH];
-	int i;
 
 	if (e->site >= (unsigned int)kc_icall_seed.n_sites)
 		return 0;
@@ -403,12 +401,7 @@ int kc_icall_event(const struct kc_event *e)
 	fprintf(stdout, "\" expected=%llu expected_names=%u pid=%u comm=\"", e->object, s->count, e->pid);
 	kc_put_name(stdout, comm);
 	fprintf(stdout, "\" stack_id=%d%s\n", e->stack_id, e->killed ? " killed=1" : "");
-	if (e->stack_id >= 0 && bpf_map_lookup_elem(bpf_map__fd(kc_skel->maps.kc_stacks), &e->stack_id, ips) == 0) {
-		fprintf(stdout, "KC-STACK");
-		for (i = 0; i < KC_STACK_DEPTH && ips[i]; i++)
-			fprintf(stdout, " %s", kc_ksym_describe(ips[i], buf, sizeof(buf)));
-		fprintf(stdout, "\n");
-	}
+	kc_print_stack(e->stack_id);
 	fflush(stdout);
 	return 0;
 }

@@ -188,6 +188,8 @@ void kc_report_refusal(const char *what, const char *program, const char *symbol
 void kc_report_site_refusal(const struct kc_seed_site *s, int err);
 /* KC-COUNTERS <when> name=sum … */
 void kc_print_counters(const char *when);
+/* KC-STACK: the symbolized kernel stack `stack_id` of kc_stacks (nothing when the id is negative or gone). */
+void kc_print_stack(int stack_id);
 /* KC-HITS site=N hits=M at="file:line:col" probe="symbol+0xoff" for every site program that ran (--hits). */
 void kc_print_hits(void);
 /* "stack", "slab", … for a KC_R_* bit; "none" otherwise. */

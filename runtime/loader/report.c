@@ -149,8 +149,6 @@ static int on_event(void *ctx, void *data, size_t len)
 	const struct kc_event *e = data;
 	const struct kc_seed_site *s;
 	char buf[160], comm[KC_COMM_LEN + 1];
-	__u64 ips[KC_STACK_DEPTH];
-	int i;
 
 	(void)ctx;
 	if (len >= sizeof(*e) && e->kind == KC_EVENT_ICALL)
@@ -208,14 +206,23 @@ static int on_event(void *ctx, void *data, size_t len)
 	fprintf(stdout, " pid=%u comm=\"", e->pid);
 	kc_put_name(stdout, comm);
 	fprintf(stdout, "\" stack_id=%d%s\n", e->stack_id, e->killed ? " killed=1" : "");
-	if (e->stack_id >= 0 && bpf_map_lookup_elem(bpf_map__fd(kc_skel->maps.kc_stacks), &e->stack_id, ips) == 0) {
-		fprintf(stdout, "KC-STACK");
-		for (i = 0; i < KC_STACK_DEPTH && ips[i]; i++)
-			fprintf(stdout, " %s", kc_ksym_describe(ips[i], buf, sizeof(buf)));
-		fprintf(stdout, "\n");
-	}
+	kc_print_stack(e->stack_id);
 	fflush(stdout);
 	return 0;
+}
+
+void kc_print_stack(int stack_id)
+{
+	__u64 ips[KC_STACK_DEPTH];
+	char buf[160];
+	int i;
+
+	if (stack_id < 0 || bpf_map_lookup_elem(bpf_map__fd(kc_skel->maps.kc_stacks), &stack_id, ips))
+		return;
+	fprintf(stdout, "KC-STACK");
+	for (i = 0; i < KC_STACK_DEPTH && ips[i]; i++)
+		fprintf(stdout, " %s", kc_ksym_describe(ips[i], buf, sizeof(buf)));
+	fprintf(stdout, "\n");
 }
 
 struct ring_buffer *kc_events_open(void)
