@@ -119,6 +119,12 @@ export interface BuildOptions {
   readonly allocators?: AllocatorTable;
   /** The writer table (default: the built-in kernel writers). */
   readonly writers?: WriterTable;
+  /**
+   * The target kernel's BTF for the analysis: the record types of the whole kernel, so "any object
+   * of type T" admits containers of T that no analyzed TU declares. (`compile.btf` is the same file
+   * for `vmlinux.h`.)
+   */
+  readonly btf?: string;
   /** The policy's name, also the BPF object's and loader's (default `kcompart`). */
   readonly name?: string;
   /** The compartment's objects (`.o`, `.ko`): without them the build stops after analyze. */
@@ -163,12 +169,14 @@ function requireFiles(paths: readonly string[]): void {
 export async function analyzeStage(options: BuildOptions, hooks: BuildHooks = {}): Promise<CompartmentBuild['analysis']> {
   requireFiles(options.compartment);
   requireFiles(options.context ?? []);
+  requireFiles(options.btf ? [options.btf] : []);
   const analyzeOptions: AnalyzeOptions = {
     ...(options.sourcePrefixes ? { sourcePrefixes: [...options.sourcePrefixes] } : {}),
     ...(options.symbols ? { symbols: [...options.symbols] } : {}),
     ...(options.allocators ? { allocators: options.allocators } : {}),
     ...(options.writers ? { writers: options.writers } : {}),
     ...(options.name ? { name: options.name } : {}),
+    ...(options.btf ? { btf: options.btf } : {}),
     onProgress: (message) => hooks.onProgress?.({ stage: 'analyze', message }),
   };
   return analyze([...options.compartment], [...(options.context ?? [])], analyzeOptions);

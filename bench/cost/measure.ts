@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BPF_CLANG_FLAGS, KC } from '../../src/emit/index.js';
-import { BPFTOOL, run } from '../../scripts/lib/bpf-load.js';
+import { BPFTOOL, run, sitePolicyBytes, u32s, u64s } from '../../scripts/lib/bpf-load.js';
 import { repoRoot } from '../../scripts/lib/paths.js';
 
 const ROOT = repoRoot();
@@ -22,8 +22,6 @@ export function must(cmd: string, args: readonly string[]): string {
     throw new Error(`${cmd} ${args.join(' ')}: ${err.stderr || err.message}`);
   }
 }
-const u32s = (...v: number[]) => v.flatMap((x) => [...Buffer.from(new Uint32Array([x >>> 0]).buffer)].map(String));
-const u64s = (...v: bigint[]) => v.flatMap((x) => [...Buffer.from(new BigUint64Array([x]).buffer)].map(String));
 
 /** The region paths timed: [label, counter of the VM run it stands for, site, regions, flags, mode, record, addr]. */
 export interface Path {
@@ -111,7 +109,7 @@ export async function measureCheckCost(iterations: number, paths: readonly Path[
         'key',
         ...u32s(site),
         'value',
-        ...u32s(p.regions, first, count, p.flags),
+        ...sitePolicyBytes({ regions: p.regions, globalFirst: first, globalCount: count, flags: p.flags }),
       ]);
       if (p.flags) must(BPFTOOL, ['map', 'update', 'pinned', join(maps, 'kc_allowed_allocs'), 'key', ...u32s(site, 7), 'value', '1']);
     }

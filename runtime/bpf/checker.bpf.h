@@ -418,7 +418,7 @@ static __always_inline void kc_note(__u32 region, __u32 alloc, __u64 cache, __u6
 __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 {
 	struct kc_site_policy *p;
-	__u32 regions, flags, found = 0, alloc = KC_ALLOC_NONE;
+	__u32 regions, flags, foreign_set, found = 0, alloc = KC_ALLOC_NONE;
 	__u64 cache = 0, object = 0;
 	int adopt = 0, on_stack;
 	__u32 pass_slot = KC_CNT_PASS_STACK;
@@ -436,6 +436,7 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 	}
 	regions = p->regions;
 	flags = p->flags;
+	foreign_set = p->foreign_set;
 	if (regions & KC_R_ANY) {
 		span_hi = ~0ULL;
 		goto pass;
@@ -529,7 +530,7 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 			/* unrecorded, or made by an owner outside the set (an unknown allocation site, an analyzed
 			 * function whose sites the set does not name), in a dedicated cache the set does not name:
 			 * its objects are of the type it was created for, known by its size */
-			struct kc_size_key sk = { .site = site, .size = (__u32)kc_object_size(cache) };
+			struct kc_size_key sk = { .set = foreign_set, .size = (__u32)kc_object_size(cache) };
 
 			if (bpf_map_lookup_elem(&kc_foreign_sizes, &sk)) {
 				kc_count(KC_CNT_FOREIGN_PASS);

@@ -176,7 +176,7 @@
 /* kc_matrix's site argument asking for the address of the run time's phase flag (a target). */
 #define KC_MATRIX_WHERE 0xffffffffULL
 
-/* (site, object size) pairs of kc_foreign_sizes. */
+/* (size list, object size) pairs of kc_foreign_sizes (sites share equal lists). */
 #define KC_MAX_FOREIGN_SIZES 65536
 /* (site, cache) pairs already reported under the old-objects rule (an LRU: one event each). */
 #define KC_MAX_REPORTED 16384
@@ -220,6 +220,7 @@ struct kc_site_policy {
 	unsigned int global_first; /* first slot of kc_globals */
 	unsigned int global_count; /* slots from global_first (at most KC_MAX_SITE_GLOBALS) */
 	unsigned int flags;        /* KC_F_* */
+	unsigned int foreign_set;  /* key of its admitted foreign object sizes in kc_foreign_sizes (equal lists share one) */
 };
 
 /* Key of kc_allowed_allocs: an allocation (probe-recorded site, or vmalloc caller) allowed for a site. */
@@ -340,7 +341,7 @@ struct kc_event {
 
 /* Key of kc_foreign_sizes: an object size of a type a site's typed fallback admits. */
 struct kc_size_key {
-	unsigned int site;
+	unsigned int set; /* kc_site_policy.foreign_set: sites with the same sizes share their entries */
 	unsigned int size;
 };
 

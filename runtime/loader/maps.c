@@ -185,17 +185,18 @@ int kc_fill_maps(const unsigned long long *cache_ptr)
 	unsigned int *list_first = calloc(kc_seed.n_lists + 1, sizeof(unsigned int));
 	unsigned int *list_count = calloc(kc_seed.n_lists + 1, sizeof(unsigned int));
 	char *list_done = calloc(kc_seed.n_lists + 1, 1);
+	char *foreign_done = calloc(kc_seed.n_lists + 1, 1);
 	unsigned int next_global = 0, over = 0, widened_caches = 0, i, k;
 	unsigned char one = 1;
 	int c;
 
-	if (!list_first || !list_count || !list_done)
+	if (!list_first || !list_count || !list_done || !foreign_done)
 		return -ENOMEM;
 	for (c = 0; c < kc_seed.n_caches; c++)
 		widened_caches += !cache_ptr[c];
 	for (i = 0; i < (unsigned int)kc_seed.n_sites; i++) {
 		const struct kc_seed_site *s = &kc_seed.sites[i];
-		struct kc_site_policy p = { .regions = s->regions, .flags = s->flags };
+		struct kc_site_policy p = { .regions = s->regions, .flags = s->flags, .foreign_set = s->foreign_sizes };
 		const unsigned int *l;
 
 		/* globals: the ranges globals.c placed for each global of the list (its TU's symbol, sized by
@@ -278,13 +279,17 @@ int kc_fill_maps(const unsigned long long *cache_ptr)
 
 			bpf_map_update_elem(fd_allowed, &key, &one, 0);
 		}
+		/* the sizes of a list once, keyed by the list's offset (equal lists are one copy in the seed) */
 		l = &kc_seed.lists[s->foreign_sizes];
-		for (k = 0; k < l[0]; k++) {
-			struct kc_size_key key = { .site = i, .size = l[1 + k] };
+		for (k = 0; k < l[0] && !foreign_done[s->foreign_sizes]; k++) {
+			struct kc_size_key key = { .set = s->foreign_sizes, .size = l[1 + k] };
 
-			if (bpf_map_update_elem(bpf_map__fd(kc_skel->maps.kc_foreign_sizes), &key, &one, 0))
-				fprintf(stderr, "KC-WARN kc_foreign_sizes full\n");
+			if (bpf_map_update_elem(bpf_map__fd(kc_skel->maps.kc_foreign_sizes), &key, &one, 0)) {
+				fprintf(stderr, "KC-ERROR kc_foreign_sizes full: a typed fallback would refuse objects it admits\n");
+				return -ENOSPC;
+			}
 		}
+		foreign_done[s->foreign_sizes] = 1;
 		if (s->reloc >= 0) {
 			/* a relocated displacement: the one symbol globals.c placed for it; several candidates
 			 * it could not tell apart (statics of other TUs), or none, widen the site */
@@ -322,6 +327,7 @@ int kc_fill_maps(const unsigned long long *cache_ptr)
 	free(list_first);
 	free(list_count);
 	free(list_done);
+	free(foreign_done);
 	return 0;
 }
 

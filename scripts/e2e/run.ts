@@ -28,7 +28,7 @@ const CORPUS = corpusDir(ROOT);
 export interface Compartment {
   name: string;
   /** What the pipeline builds: the compartment's IR, context and objects (built first when needed). */
-  build(): Promise<Pick<BuildOptions, 'compartment' | 'context' | 'sourcePrefixes' | 'objects' | 'name'>>;
+  build(): Promise<Pick<BuildOptions, 'compartment' | 'context' | 'sourcePrefixes' | 'objects' | 'name' | 'btf'>>;
   /** Files of the payload besides the loader (its BPF object built in): prepare.sh, workload.sh, bug.sh, extra files. */
   payload(dir: string): Promise<void>;
   /** The loader's options in the guest (--on-violation kill, --matrix FILE, …). */
@@ -77,6 +77,9 @@ function kcdemoBugLine(): number {
   return at + 1;
 }
 
+/** The corpus kernel's BTF: the record types of the whole kernel the policies run on. */
+const CORPUS_BTF = join(CORPUS, 'linux-6.1', 'kernel', 'vmlinux.btf');
+
 export function kcdemo(): Compartment {
   let built: Awaited<ReturnType<typeof buildKcdemo>> | undefined;
   const build = async () => (built ??= await buildKcdemo(join(ROOT, '.cache', 'e2e', 'kcdemo')));
@@ -84,7 +87,7 @@ export function kcdemo(): Compartment {
     name: 'kcdemo',
     async build() {
       const b = await build();
-      return { compartment: [b.ll], objects: [b.object], name: 'kcdemo' };
+      return { compartment: [b.ll], objects: [b.object], name: 'kcdemo', btf: CORPUS_BTF };
     },
     async payload(dir) {
       const b = await build();
@@ -123,6 +126,7 @@ export function ipv6(): Compartment {
         sourcePrefixes: ['net/ipv6/'],
         objects: expandInputs([join(net, 'ipv6')], 'object'),
         name: 'net/ipv6',
+        btf: CORPUS_BTF,
       };
     },
     async payload(dir) {

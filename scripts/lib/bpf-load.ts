@@ -95,3 +95,28 @@ export async function loadWithoutAttach(
     rmSync(pin, { recursive: true, force: true });
   }
 }
+
+/** Little-endian bytes of u32 values, as `bpftool map update … key|value` takes them. */
+export function u32s(...v: number[]): string[] {
+  const b = Buffer.alloc(4 * v.length);
+  for (const [i, x] of v.entries()) b.writeUInt32LE(x >>> 0, 4 * i);
+  return [...b].map(String);
+}
+
+/** Little-endian bytes of u64 values. */
+export function u64s(...v: bigint[]): string[] {
+  const b = Buffer.alloc(8 * v.length);
+  for (const [i, x] of v.entries()) b.writeBigUInt64LE(x, 8 * i);
+  return [...b].map(String);
+}
+
+/** A `struct kc_site_policy` (runtime/include/kcompart.h) for a kc_sites entry, field by field. */
+export function sitePolicyBytes(p: {
+  regions: number;
+  globalFirst?: number;
+  globalCount?: number;
+  flags?: number;
+  foreignSet?: number;
+}): string[] {
+  return u32s(p.regions, p.globalFirst ?? 0, p.globalCount ?? 0, p.flags ?? 0, p.foreignSet ?? 0);
+}

@@ -2,6 +2,7 @@
 // compartment's functions, find allocation sites and caches, solve points-to,
 // and give every write of the compartment its legal set — the policy at IR level.
 import { readFile } from 'node:fs/promises';
+import { type BtfTypes, readBtfFile } from '../btf/index.js';
 import { filePathOf } from '../ir/debuginfo.js';
 import type { Function } from '../ir/values.js';
 import type { Access, IndirectCall, Policy } from '../policy/schema.js';
@@ -47,6 +48,11 @@ export interface AnalyzeOptions extends CompartmentSpec {
   onProgress?: (stage: string) => void;
   /** Version string written in the policy. */
   toolVersion?: string;
+  /**
+   * The target kernel's BTF (a path, or a table read with `readBtfFile`): its record types make
+   * "any object of type T" include containers of T declared outside the analyzed IR.
+   */
+  btf?: string | BtfTypes;
 }
 
 /** Figures about an analysis, for the one-screen summary and benchmarks. */
@@ -122,7 +128,12 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
   const t2 = performance.now();
   progress('computing legal sets');
   const functions = selectFunctions(program, options);
-  const legal = new LegalSets(program, pts, sites, new Containment(program));
+  const legal = new LegalSets(
+    program,
+    pts,
+    sites,
+    new Containment(program, typeof options.btf === 'string' ? readBtfFile(options.btf) : options.btf),
+  );
   const accesses: Access[] = [];
   const icallContext = indirectCallContext(program, pts);
   const indirectCalls: IndirectCall[] = [];

@@ -1,7 +1,11 @@
 // Legal sets (DESIGN.md §3): the regions a write's address may point into,
 // from the points-to solution, with the reason for every widening. "Any
 // object of type T" expands to every allocation site and global whose type is
-// T or embeds a T, every typeless buffer site, and the stack.
+// T or embeds a T, every typeless buffer site, and the stack. The record
+// types come from the IR's debug info and, when the kernel's BTF is given,
+// from the whole kernel: a T embedded in a type no analyzed TU declares (a
+// `netlink_callback` inside `netlink_sock`) still names its container.
+import type { BtfType, BtfTypes } from '../btf/index.js';
 import type { DICompositeType } from '../ir/debuginfo.js';
 import type { Metadata } from '../ir/metadata.js';
 import type { GlobalVariable, Value } from '../ir/values.js';
@@ -26,7 +30,12 @@ export class Containment {
   /** Record type name → its size in bytes (debug info). */
   private readonly sizes = new Map<string, number>();
 
-  constructor(program: Program) {
+  /**
+   * @param btf the kernel's BTF: its record types join the IR's, so containers declared outside
+   * the analyzed TUs are known too (the analysis is otherwise blind to them and a typed fallback
+   * would refuse, say, a `netlink_callback` inside a `netlink_sock` allocated by `sk_prot_alloc`).
+   */
+  constructor(program: Program, btf?: BtfTypes) {
     const seen = new Set<Metadata>();
     for (const pm of program.modules) {
       for (const md of pm.module.metadata) {
@@ -35,6 +44,64 @@ export class Containment {
         this.addType(md);
       }
     }
+    if (btf) {
+      for (const r of btf.records()) if (r.name) this.addBtfRecord(btf, r);
+      // a head poses as a T only when a T's own link at offset 0 is a `T *` (sk_buff.next): the last
+      // element's link then points at the head. BTF adds heads from the whole kernel, most of them
+      // records that merely start with a pointer (a walk argument holding a `netlink_callback *`).
+      for (const [target, outers] of this.btfHeads)
+        if (this.selfLinked.has(target)) for (const o of outers) Containment.add(this.heads, target, o);
+    }
+  }
+
+  /** BTF: T → records whose first member is a `T *`, before the self-link condition. */
+  private readonly btfHeads = new Map<string, Set<string>>();
+  /** BTF records whose first member is a pointer to their own type. */
+  private readonly selfLinked = new Set<string>();
+
+  private static add(map: Map<string, Set<string>>, key: string, value: string): void {
+    let set = map.get(key);
+    if (!set) {
+      set = new Set();
+      map.set(key, set);
+    }
+    set.add(value);
+  }
+
+  /**
+   * One named BTF struct / union, with the same three relations as a DWARF record. Anonymous
+   * records inside it are flattened into it (BTF gives them no name to stand for them).
+   */
+  private addBtfRecord(btf: BtfTypes, record: BtfType): void {
+    const nameOf = (t: BtfType): string => `${t.kind === 'UNION' ? 'union' : 'struct'} ${t.name}`;
+    const outer = nameOf(record);
+    if (record.size && !this.sizes.has(outer)) this.sizes.set(outer, record.size);
+    const visit = (t: BtfType, bitBase: number, depth: number): void => {
+      for (const m of t.members ?? []) {
+        const bit = bitBase + m.bitOffset;
+        let mt = btf.resolve(m.type);
+        // an array of T embeds T as much as one T does
+        for (let n = 0; mt?.kind === 'ARRAY' && n < 8; n++) mt = btf.resolve(mt.array!.element);
+        if (!mt) continue;
+        if (mt.kind === 'STRUCT' || mt.kind === 'UNION') {
+          if (!mt.name) {
+            if (depth < 8) visit(mt, bit, depth + 1);
+            continue;
+          }
+          const inner = nameOf(mt);
+          Containment.add(this.embeddedIn, inner, outer);
+          if (bit === 0 && btf.resolve(m.type)?.kind !== 'ARRAY') Containment.add(this.startsWith, outer, inner);
+        } else if (mt.kind === 'PTR' && bit === 0) {
+          const target = mt.type === undefined ? undefined : btf.resolve(mt.type);
+          if ((target?.kind === 'STRUCT' || target?.kind === 'UNION') && target.name) {
+            const name = nameOf(target);
+            if (name !== outer) Containment.add(this.btfHeads, name, outer);
+            else this.selfLinked.add(outer);
+          }
+        }
+      }
+    };
+    visit(record, 0, 0);
   }
 
   private addType(t: DICompositeType): void {

@@ -68,10 +68,12 @@ export const COMPARTMENT_OPTIONS = {
   allocators: { type: 'string' },
   writers: { type: 'string' },
   name: { type: 'string' },
+  btf: { type: 'string' },
 } as const satisfies Options;
 
 export const COMPARTMENT_USAGE = `--compartment <files/dirs/globs> [--context <files/dirs/globs>]
-    [--source-prefix net/ipv6/] [--symbols file] [--allocators file.json] [--writers file.json] [--name NAME]`;
+    [--source-prefix net/ipv6/] [--symbols file] [--allocators file.json] [--writers file.json] [--name NAME]
+    [--btf FILE]  (the target kernel's BTF: containers of a type declared outside the IR)`;
 
 /** The compartment part of the pipeline's options, from the parsed compartment options. */
 export async function compartmentOptions(values: {
@@ -82,7 +84,8 @@ export async function compartmentOptions(values: {
   allocators?: string;
   writers?: string;
   name?: string;
-}): Promise<Pick<BuildOptions, 'compartment' | 'context' | 'sourcePrefixes' | 'symbols' | 'allocators' | 'writers' | 'name'>> {
+  btf?: string;
+}): Promise<Pick<BuildOptions, 'compartment' | 'context' | 'sourcePrefixes' | 'symbols' | 'allocators' | 'writers' | 'name' | 'btf'>> {
   if (!values.compartment?.length) throw new UsageError('--compartment is required');
   return {
     compartment: expandInputs(values.compartment),
@@ -92,6 +95,7 @@ export async function compartmentOptions(values: {
     ...(values.allocators ? { allocators: await readAllocatorFile(values.allocators) } : {}),
     ...(values.writers ? { writers: await readWriterFile(values.writers) } : {}),
     ...(values.name ? { name: values.name } : {}),
+    ...(values.btf ? { btf: values.btf } : {}),
   };
 }
 

@@ -11,7 +11,7 @@
  * 6: the grandparent's task_struct, 7: the parent's stack_vm_area (a struct vm_struct
  * from a general kmalloc cache). args[3] (whole-kernel tracking, what the kmem tracepoints do):
  * 3 records the object at an unknown allocation site, 4 as made inside analyzed function 5
- * (KC_FN_ALLOC_BASE + 5), 5 admits the object's cache's object size for the site (kc_foreign_sizes).
+ * (KC_FN_ALLOC_BASE + 5), 5 admits the object's cache's object size for the site's size list (kc_foreign_sizes).
  * Returns kc_check_range's result, | 0x100 when the address's kmem_cache was found.
  * kc_test_fn: kc_fn_alloc(args[0]), the allocation id of the analyzed function holding an address. */
 #include "vmlinux.h"
@@ -77,7 +77,9 @@ int kc_test(struct bpf_raw_tracepoint_args *ctx)
 	if (opt == 4)
 		kc_kalloc_record(addr, 8, 8, KC_FN_ALLOC_BASE + 5);
 	if (opt == 5 && cache) {
-		struct kc_size_key sk = { .site = site & ~KC_SITE_GS, .size = (__u32)kc_object_size(cache) };
+		__u32 id = site & ~KC_SITE_GS;
+		struct kc_site_policy *p = bpf_map_lookup_elem(&kc_sites, &id);
+		struct kc_size_key sk = { .set = p ? p->foreign_set : 0, .size = (__u32)kc_object_size(cache) };
 		__u8 one = 1;
 
 		bpf_map_update_elem(&kc_foreign_sizes, &sk, &one, BPF_ANY);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BPFTOOL, CLANG, TEST_BPF, clangBpf, run } from './support/bpf.js';
+import { sitePolicyBytes, u32s, u64s } from '../../scripts/lib/bpf-load.js';
 import { KC, KC_COUNTER } from '../../src/emit/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcompart-checker-'));
@@ -25,17 +26,6 @@ const PASS = KC.PASS,
 const R = { stack: KC.R_STACK, global: KC.R_GLOBAL, slab: KC.R_SLAB, percpu: KC.R_PERCPU, vmemmap: KC.R_VMEMMAP };
 const F = { trackedSlab: KC.F_TRACKED_SLAB, untrackedSlab: KC.F_UNTRACKED_SLAB, foreign: KC.F_FOREIGN };
 const REPORT = KC.REPORT;
-
-function u32s(...v: number[]): string[] {
-  const b = Buffer.alloc(4 * v.length);
-  for (const [i, x] of v.entries()) b.writeUInt32LE(x >>> 0, 4 * i);
-  return [...b].map(String);
-}
-function u64s(...v: bigint[]): string[] {
-  const b = Buffer.alloc(8 * v.length);
-  for (const [i, x] of v.entries()) b.writeBigUInt64LE(x, 8 * i);
-  return [...b].map(String);
-}
 
 async function must(cmd: string, args: string[]): Promise<string> {
   const r = await run(cmd, args);
@@ -84,7 +74,8 @@ for (const [label, extra] of [
           'key',
           ...u32s(id),
           'value',
-          ...u32s(regions, first, count, flags),
+          // foreign_set: each site its own size list (the loader shares equal lists)
+          ...sitePolicyBytes({ regions, globalFirst: first, globalCount: count, flags, foreignSet: id }),
         ]);
       await must(BPFTOOL, ['map', 'update', 'pinned', join(maps, 'kc_globals'), 'key', ...u32s(0), 'value', ...u64s(S, S + 16n)]);
       await site(0, R.stack);
