@@ -73,6 +73,14 @@ describe('MachineCfg', () => {
     expect([...l.instructions].sort()).toEqual([0, 1, 2]);
   });
 
+  it('a loop back to the covered instruction puts all of it on the paths', () => {
+    // 0 W1; 1 jmp 2; 2 W2; 3 jcc 2; 4 ret
+    const g = new MachineCfg([insn(0), insn(1, 'branch', 2), insn(2), insn(3, 'conditional', 2), insn(4, 'return')], new Set());
+    const p = g.between(0, 2)!;
+    expect([...p.instructions].sort()).toEqual([0, 1, 2, 3]);
+    expect(p.mustReach).toBe(true);
+  });
+
   it('a path round a loop through the covering instruction is not a path between', () => {
     // 0 nop; 1 W1; 2 jcc 1 (back to W1's block); 3 W2
     const g = new MachineCfg([insn(0), insn(1), insn(2, 'conditional', 1), insn(3), insn(4, 'return')], new Set());
