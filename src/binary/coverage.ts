@@ -1,30 +1,36 @@
-// Owns the elimination of checks covered by an earlier check (issue 15 item 2): inside one
-// straight-line run of a function's machine code, later writes through the same base (and
-// index) register, unchanged since an earlier checked write of the same legal set, are checked
-// by that first write's check, widened to the extent [min displacement, max displacement +
-// width) of all of them. Each covered site records the site that covers it (`coveredBy`), the
-// covering site its `extent`.
+// Owns the elimination of checks covered by an earlier check (issue 15 item 2): a later write
+// through the same base (and index) register, unchanged since an earlier checked write of a
+// legal set it admits, is checked by that first write's check, widened to the extent
+// [min displacement, max displacement + width) of the writes it covers. Each covered site
+// records the site that covers it and the proof (`coveredBy`), the covering site its `extent`.
 //
-// Why this holds (the proof each covered site carries):
-// - the run from the covering write to the covered one is straight-line: no instruction between
-//   branches, calls, returns or traps, and none is a place control can arrive at otherwise (a
-//   decoded branch target of the function, or any place a relocation names: exception-table
-//   fixups, jump labels, alternatives, `.cold` parts; objtool rejects jumps into the middle of
-//   another function), so the covered write executes only after the covering check passed;
-// - no instruction from the covering write up to the covered one writes the base or index
-//   register, so both compute base + index × scale + their own displacement from one value;
+// Why this holds (the proof each covered site carries), on the function's control-flow graph
+// (cfg.ts, whose roots are every place control may arrive at from outside: the function's
+// start and every place a relocation names):
+// - the covering write W1 dominates the covered write W2: W2 executes only after W1's check
+//   passed (same block and earlier, or W1's block dominates W2's);
+// - on every path from W1 to W2 that does not pass W1 again, no instruction writes the base or
+//   index register, so both compute base + index × scale + their own displacement from one
+//   value; and none of them is
+//   - a call: the callee may free or reuse the object W1 checked (and it clobbers registers),
+//   - a trap (`ud2`, `int3`): its handler runs arbitrary code and BUG does not come back,
+//   - a place control can arrive at from outside (a relocation-named place): code we do not
+//     see (an alternative's replacement, an exception fixup) may run there;
+//   (returns, tail calls and indirect jumps leave the function, so no such path holds one);
 // - the covering check verifies the whole extent lies inside ONE allowed object, stack, block
-//   or global range (kc_check_range), and the covered write's bytes lie inside that extent,
-//   and its legal set admits everything the covering site's set admits (the same set, or a
-//   superset): the object that passed the covering check is legal for the covered write too.
-// No false alarm is added on legitimate code: two writes through one pointer value that both
-// execute on the same straight path land in one C object (reaching another object through a
-// pointer to the first is undefined behaviour), so their extent is inside that object. The
-// extent is capped at a page to keep that argument away from pointers used as raw bases.
+//   or global range (kc_check_range), the covered write's bytes lie inside that extent, and its
+//   legal set admits everything the covering site's set admits (the same set, or a superset).
+// No false alarm is added on legitimate code: the extent only grows by a write W2 that follows W1
+// on EVERY path (`straight-line`: the same block; `must-follow`: every path leaving W1 reaches
+// W2 without leaving the function, trapping, calling, looping or passing W1 again), so both
+// execute with one pointer value, which C confines to one object, and the extent is inside it.
+// A write that only some paths reach is covered only when its bytes already lie inside the extent
+// (`inside-extent`). The extent is capped at a page to keep that argument away from pointers used
+// as raw bases.
 
 import type { Access, BinarySite, LegalSet } from '../policy/schema.js';
+import { MachineCfg } from './cfg.js';
 import type { ObjectIndex } from './object-index.js';
-import type { DecodedInstruction } from './x86/decode.js';
 
 /** Longest extent one covering check may take (bytes). */
 export const MAX_COVER_EXTENT = 4096;
@@ -35,6 +41,8 @@ export interface CoverageStats {
   readonly covered: number;
   /** Sites whose check was widened to cover later writes. */
   readonly covering: number;
+  /** Covered sites by the proof that covers them. */
+  readonly byProof: Readonly<Record<CoverProof, number>>;
 }
 
 /** The legal set without its reasons: two sets equal under this key admit the same memory. */
@@ -97,6 +105,21 @@ function eligible(a: Access, b: BinarySite): boolean {
   );
 }
 
+/** Why a covered site's bytes lie inside its covering check's extent (see the file comment). */
+export type CoverProof = 'straight-line' | 'must-follow' | 'inside-extent';
+
+interface Leader {
+  readonly cands: Candidate[];
+  readonly insn: number;
+  readonly base: string;
+  readonly index: string | undefined;
+  readonly scale: number;
+  readonly legal: LegalSet;
+  from: number;
+  to: number;
+  members: { cands: Candidate[]; proof: CoverProof }[];
+}
+
 /**
  * Marks the sites of `accesses` whose check an earlier site's check can cover (see the file
  * comment) and widens the covering sites' checks; returns new accesses and the counts.
@@ -121,6 +144,7 @@ export function coverDominatedSites(
     }
   }
   const patch = new Map<string, Partial<BinarySite>>();
+  const byProof: Record<CoverProof, number> = { 'straight-line': 0, 'must-follow': 0, 'inside-extent': 0 };
   let covered = 0;
   let covering = 0;
   for (const [g, at] of groups) {
@@ -131,78 +155,93 @@ export function coverDominatedSites(
     if (object === undefined || symbol === undefined || symbol.sectionOffset === undefined) continue;
     const code = object.codeOf(symbol);
     const entries = object.entryPoints(code.section);
-    const targets = new Set<number>();
-    for (const insn of code.instructions) if (insn.branchTarget !== undefined) targets.add(insn.branchTarget);
-    let run:
-      | {
-          leader: Candidate[];
-          base: string;
-          index: string | undefined;
-          scale: number;
-          legal: LegalSet;
-          from: number;
-          to: number;
-          members: Candidate[];
-        }
-      | undefined;
-    const close = (): void => {
-      if (run !== undefined && run.members.length > 0) {
-        const leaderOffset = run.leader[0]!.b.offset;
-        for (const c of run.leader) patch.set(`${c.access}:${c.site}`, { extent: { from: run.from, to: run.to } });
-        for (const c of run.members)
-          patch.set(`${c.access}:${c.site}`, { staticallySafe: true, coveredBy: { symbol: symbolName, offset: leaderOffset } });
-        covering += run.leader.length;
-        covered += run.members.length;
+    const cfg = new MachineCfg(code.instructions, entries);
+    const insns = code.instructions;
+    // the sites in an order where a dominator comes before what it dominates
+    const sites: { insn: number; here: Candidate[] }[] = [];
+    for (const [i, insn] of insns.entries()) {
+      const here = at.get(insn.offset - symbol.sectionOffset);
+      if (here !== undefined && cfg.rpo[cfg.blockOf[i]!]! >= 0) sites.push({ insn: i, here });
+    }
+    sites.sort((x, y) => cfg.rpo[cfg.blockOf[x.insn]!]! - cfg.rpo[cfg.blockOf[y.insn]!]! || x.insn - y.insn);
+    const leaders: Leader[] = [];
+    const joins = (l: Leader, s: number, lo: number, hi: number): CoverProof | undefined => {
+      const bl = cfg.blockOf[l.insn]!;
+      const bs = cfg.blockOf[s]!;
+      if (!(bl === bs ? l.insn < s : cfg.dominates(bl, bs))) return undefined;
+      if (entries.has(insns[s]!.offset)) return undefined;
+      const path = cfg.between(l.insn, s);
+      if (path === undefined) return undefined;
+      for (const i of path.instructions) {
+        const insn = insns[i]!;
+        if (insn.flow !== 'next' && insn.flow !== 'branch' && insn.flow !== 'conditional') return undefined;
+        if (i !== l.insn && entries.has(insn.offset)) return undefined;
+        if (insn.registersWritten.includes(l.base) || (l.index !== undefined && insn.registersWritten.includes(l.index))) return undefined;
       }
-      run = undefined;
+      if (path.mustReach && Math.max(l.to, hi) - Math.min(l.from, lo) <= MAX_COVER_EXTENT)
+        return bl === bs ? 'straight-line' : 'must-follow';
+      if (lo >= l.from && hi <= l.to) return 'inside-extent';
+      return undefined;
     };
-    for (const insn of code.instructions as readonly DecodedInstruction[]) {
-      const rel = insn.offset - symbol.sectionOffset;
-      if (entries.has(insn.offset) || targets.has(insn.offset)) close();
-      const here = at.get(rel);
-      if (here !== undefined) {
-        const op = here[0]!.b.operand!;
-        const same = here.every(
-          (c) =>
-            c.key === here[0]!.key &&
-            c.b.operand!.base === op.base &&
-            c.b.operand!.index === op.index &&
-            c.b.operand!.scale === op.scale &&
-            c.b.operand!.displacement === op.displacement &&
-            c.b.operand!.width === op.width,
-        );
-        const lo = op.displacement;
-        const hi = op.displacement + op.width;
-        if (!same) {
-          close();
-        } else if (
-          run !== undefined &&
-          run.base === op.base &&
-          run.index === op.index &&
-          run.scale === op.scale &&
-          here.every((c) => admitsAll(c.legal, run!.legal)) &&
-          Math.max(run.to, hi) - Math.min(run.from, lo) <= MAX_COVER_EXTENT
-        ) {
-          run.members.push(...here);
-          run.from = Math.min(run.from, lo);
-          run.to = Math.max(run.to, hi);
-        } else {
-          close();
-          run = { leader: here, base: op.base!, index: op.index, scale: op.scale, legal: here[0]!.legal, from: lo, to: hi, members: [] };
+    for (const { insn: s, here } of sites) {
+      const op = here[0]!.b.operand!;
+      const same = here.every(
+        (c) =>
+          c.key === here[0]!.key &&
+          c.b.operand!.base === op.base &&
+          c.b.operand!.index === op.index &&
+          c.b.operand!.scale === op.scale &&
+          c.b.operand!.displacement === op.displacement &&
+          c.b.operand!.width === op.width,
+      );
+      if (!same) continue;
+      const lo = op.displacement;
+      const hi = op.displacement + op.width;
+      let joined = false;
+      // the latest leader first: the nearest one is the likeliest to have the register unchanged
+      for (let k = leaders.length - 1; k >= 0 && !joined; k--) {
+        const l = leaders[k]!;
+        if (l.base !== op.base || l.index !== op.index || l.scale !== op.scale) continue;
+        if (!here.every((c) => admitsAll(c.legal, l.legal))) continue;
+        const proof = joins(l, s, lo, hi);
+        if (proof === undefined) continue;
+        if (proof !== 'inside-extent') {
+          l.from = Math.min(l.from, lo);
+          l.to = Math.max(l.to, hi);
         }
+        l.members.push({ cands: here, proof });
+        joined = true;
       }
-      if (
-        run !== undefined &&
-        (insn.flow !== 'next' ||
-          insn.registersWritten.includes(run.base) ||
-          (run.index !== undefined && insn.registersWritten.includes(run.index)))
-      ) {
-        close();
+      if (!joined)
+        leaders.push({
+          cands: here,
+          insn: s,
+          base: op.base!,
+          index: op.index,
+          scale: op.scale,
+          legal: here[0]!.legal,
+          from: lo,
+          to: hi,
+          members: [],
+        });
+    }
+    for (const l of leaders) {
+      if (l.members.length === 0) continue;
+      const leaderOffset = l.cands[0]!.b.offset;
+      for (const c of l.cands) patch.set(`${c.access}:${c.site}`, { extent: { from: l.from, to: l.to } });
+      covering += l.cands.length;
+      for (const m of l.members) {
+        for (const c of m.cands)
+          patch.set(`${c.access}:${c.site}`, {
+            staticallySafe: true,
+            coveredBy: { symbol: symbolName, offset: leaderOffset, proof: m.proof },
+          });
+        covered += m.cands.length;
+        byProof[m.proof] += m.cands.length;
       }
     }
-    close();
   }
-  if (patch.size === 0) return { accesses: [...accesses], stats: { covered, covering } };
+  if (patch.size === 0) return { accesses: [...accesses], stats: { covered, covering, byProof } };
   const out = accesses.map((a, ai) => {
     const binary = a.binary?.map((b, si) => {
       const p = patch.get(`${ai}:${si}`);
@@ -210,5 +249,5 @@ export function coverDominatedSites(
     });
     return binary === undefined ? a : { ...a, binary };
   });
-  return { accesses: out, stats: { covered, covering } };
+  return { accesses: out, stats: { covered, covering, byProof } };
 }

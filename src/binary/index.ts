@@ -86,7 +86,8 @@ export {
   type MapStats,
   type UnmappedReason,
 } from './mapper.js';
-export { coverDominatedSites, admitsAll, MAX_COVER_EXTENT, type CoverageStats } from './coverage.js';
+export { coverDominatedSites, admitsAll, MAX_COVER_EXTENT, type CoverageStats, type CoverProof } from './coverage.js';
+export { MachineCfg, type Block } from './cfg.js';
 export {
   ObjectIndex,
   chainMatches,

@@ -275,15 +275,27 @@ export const BinarySiteSchema = z
     call: z.boolean().optional(),
     /**
      * The check at this instruction covers the displacements [from, to) from the operand's base and
-     * index instead of its own width: later writes of the same straight-line run, through the same
-     * unchanged registers and with the same legal set, are checked by it (additive, version 1).
+     * index instead of its own width: later writes it dominates, through the same unchanged registers
+     * and with a legal set admitting its own, are checked by it (map's coverage proof; additive, version 1).
      */
     extent: z.object({ from: z.number().int(), to: z.number().int() }).strict().optional(),
     /**
      * With `staticallySafe`: the instruction (symbol and offset) whose widened check (`extent`) covers
      * this write (additive, version 1).
      */
-    coveredBy: z.object({ symbol: z.string(), offset: z.number().int().nonnegative() }).strict().optional(),
+    coveredBy: z
+      .object({
+        symbol: z.string(),
+        offset: z.number().int().nonnegative(),
+        /**
+         * Why this write's bytes lie inside that extent: `straight-line` (the same basic block, later),
+         * `must-follow` (every path from the covering write reaches this one), `inside-extent` (a write
+         * the covering one dominates, inside the extent the first two kinds already give) (additive).
+         */
+        proof: z.enum(['straight-line', 'must-follow', 'inside-extent']).optional(),
+      })
+      .strict()
+      .optional(),
     /**
      * For an indirect call (`IndirectCall.binary`): the register holding the target when the
      * instruction starts (`call *%rax`, or the register a retpoline thunk is named after); a

@@ -19,7 +19,7 @@ export function printMapSummary(s: MapStats, wrote: string): void {
     `kcompart map: ${s.accesses} accesses, ${s.mapped} mapped (${percent(s.mapped, s.accesses)}): ${s.exact} exact, ${s.ambiguous} ambiguous; ${s.unmapped} unmapped${reasons ? ` (${reasons})` : ''}`,
   );
   console.log(
-    `  machine sites    ${s.sites}; statically safe ${s.staticallySafeSites} (rsp ${s.safeBy.rsp}, rbp ${s.safeBy.rbp}, legal globals ${s.safeBy.global}, covered by an earlier check ${s.safeBy.covered}); need a run-time check ${s.checkedSites}`,
+    `  machine sites    ${s.sites}; statically safe ${s.staticallySafeSites} (rsp ${s.safeBy.rsp}, rbp ${s.safeBy.rbp}, legal globals ${s.safeBy.global}, covered by an earlier check ${s.safeBy.covered}); need a run-time check ${s.checkedSites} (${percent(s.checkedSites, s.sites)})`,
   );
   const al = s.allocations;
   const alReasons = counts(al.unmappedReasons);
