@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BPF_CLANG_FLAGS, KC } from '../../src/emit/index.js';
-import { BPFTOOL, run, sitePolicyBytes, u32s, u64s } from '../../scripts/lib/bpf-load.js';
+import { BPFTOOL, run, sitePolicyUpdate, u32s, u64s } from '../../scripts/lib/bpf-load.js';
 import { repoRoot } from '../../scripts/lib/paths.js';
 
 const ROOT = repoRoot();
@@ -101,16 +101,7 @@ export async function measureCheckCost(iterations: number, paths: readonly Path[
     for (const p of paths) {
       const site = p.site & ~KC.SITE_GS;
       const [first, count] = p.globals === 17 ? [16, 1] : p.globals === 16 ? [0, 16] : p.globals === 1 ? [0, 1] : [0, 0];
-      must(BPFTOOL, [
-        'map',
-        'update',
-        'pinned',
-        join(maps, 'kc_sites'),
-        'key',
-        ...u32s(site),
-        'value',
-        ...sitePolicyBytes({ regions: p.regions, globalFirst: first, globalCount: count, flags: p.flags }),
-      ]);
+      must(BPFTOOL, sitePolicyUpdate(maps, site, { regions: p.regions, globalFirst: first, globalCount: count, flags: p.flags }));
       if (p.flags) must(BPFTOOL, ['map', 'update', 'pinned', join(maps, 'kc_allowed_allocs'), 'key', ...u32s(site, 7), 'value', '1']);
     }
     const ns = new Map<string, number>();

@@ -110,13 +110,17 @@ export function u64s(...v: bigint[]): string[] {
   return [...b].map(String);
 }
 
-/** A `struct kc_site_policy` (runtime/include/kcompart.h) for a kc_sites entry, field by field. */
-export function sitePolicyBytes(p: {
+/** The fields of a `struct kc_site_policy` (runtime/include/kcompart.h). */
+export interface SitePolicyFields {
   regions: number;
   globalFirst?: number;
   globalCount?: number;
   flags?: number;
   foreignSet?: number;
-}): string[] {
-  return u32s(p.regions, p.globalFirst ?? 0, p.globalCount ?? 0, p.flags ?? 0, p.foreignSet ?? 0);
+}
+
+/** bpftool's arguments that set site `id`'s kc_sites entry in the maps pinned under `maps`. */
+export function sitePolicyUpdate(maps: string, id: number, p: SitePolicyFields): string[] {
+  const value = u32s(p.regions, p.globalFirst ?? 0, p.globalCount ?? 0, p.flags ?? 0, p.foreignSet ?? 0);
+  return ['map', 'update', 'pinned', join(maps, 'kc_sites'), 'key', ...u32s(id), 'value', ...value];
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BPFTOOL, CLANG, TEST_BPF, clangBpf, run } from './support/bpf.js';
-import { sitePolicyBytes, u32s, u64s } from '../../scripts/lib/bpf-load.js';
+import { sitePolicyUpdate, u32s, u64s } from '../../scripts/lib/bpf-load.js';
 import { KC, KC_COUNTER } from '../../src/emit/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcompart-checker-'));
@@ -66,17 +66,8 @@ for (const [label, extra] of [
       expect(c.stderr).toBe('');
       await must(BPFTOOL, ['prog', 'loadall', obj, pin, 'pinmaps', maps]);
       const site = (id: number, regions: number, first = 0, count = 0, flags = 0) =>
-        must(BPFTOOL, [
-          'map',
-          'update',
-          'pinned',
-          join(maps, 'kc_sites'),
-          'key',
-          ...u32s(id),
-          'value',
-          // foreign_set: each site its own size list (the loader shares equal lists)
-          ...sitePolicyBytes({ regions, globalFirst: first, globalCount: count, flags, foreignSet: id }),
-        ]);
+        // foreign_set: each site its own size list (the loader shares equal lists)
+        must(BPFTOOL, sitePolicyUpdate(maps, id, { regions, globalFirst: first, globalCount: count, flags, foreignSet: id }));
       await must(BPFTOOL, ['map', 'update', 'pinned', join(maps, 'kc_globals'), 'key', ...u32s(0), 'value', ...u64s(S, S + 16n)]);
       await site(0, R.stack);
       await site(2, R.slab);

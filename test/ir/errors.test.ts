@@ -5,17 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { MAX_NESTING, ParseError, parseModule, readModule } from '../../src/index.js';
-
-function errorOf(src: string): ParseError {
-  try {
-    parseModule(src, { filename: 'bad.ll' });
-  } catch (e) {
-    if (e instanceof ParseError) return e;
-    throw e;
-  }
-  throw new Error('no error');
-}
+import { MAX_NESTING, ParseError, readModule } from '../../src/index.js';
+import { errorOf } from './support/errors.js';
 
 describe('ParseError', () => {
   const cases: [string, string, number, number, RegExp][] = [

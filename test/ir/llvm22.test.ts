@@ -11,12 +11,12 @@ import {
   type Attribute,
   type Instruction,
   type Module,
-  ParseError,
   parseModule,
   readModule,
   summarizeModule,
   type Function as IRFunction,
 } from '../../src/index.js';
+import { errorOf } from './support/errors.js';
 
 const root = join(import.meta.dirname, '../..');
 const irstats22 = join(root, '.cache/irstats-22');
@@ -28,15 +28,6 @@ function inst(f: IRFunction, name: string): Instruction {
   throw new Error(`no %${name} in @${f.name}`);
 }
 const text = (a: Attribute | undefined): string | undefined => (a?.kind === 'text' ? `${a.name}(${a.text})` : undefined);
-function errorOf(src: string): ParseError {
-  try {
-    parseModule(src, { filename: 'bad.ll' });
-  } catch (e) {
-    if (e instanceof ParseError) return e;
-    throw e;
-  }
-  throw new Error('no error');
-}
 
 describe('LLVM 20–22 syntax in the model', () => {
   const m = load('syntax.ll');
