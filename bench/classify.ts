@@ -1,10 +1,16 @@
-// Owns `npm run bench:classify` (issue 10 item 3): gathers labelled object samples in the guest, then
-// trains and measures the old-object classifier (src/classify/), printing an accuracy line and a
-// confusion table over the types met.
-//   node dist/bench/classify.js [--samples FILE] [--rounds N] [--timeout S] [--verbose]
+// Owns `npm run bench:classify` (issue 10 item 3): gathers labelled object samples in the corpus
+// kernel under qemu (scripts/classify/gather.ts: the sampler of runtime/sample/ over the net/ipv6
+// workload and a general one), then measures the old-object classifier (src/classify/) on the
+// test half: hand rules and learned weights, with the cache name (`cache`, as at run time) and
+// without it (`blind`: the bytes and the size class alone), and prints the accuracy lines and the
+// confusion table of each.
+//   node dist/bench/classify.js [--samples FILE] [--rounds N] [--timeout S] [--fixture OUT] [--verbose]
+// --samples reuses a sample file instead of booting; --fixture writes a small per-type subset
+// (the committed test fixture is made so).
 import { join } from 'node:path';
+import { evaluateAll, formatConfusion, labelSamples, readBtf, readSamples, readSymbols, writeSamples } from '../src/classify/index.js';
 import { gatherSamples } from '../scripts/classify/gather.js';
-import { repoRoot } from '../scripts/lib/paths.js';
+import { corpusDir, repoRoot } from '../scripts/lib/paths.js';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -12,15 +18,49 @@ async function main(): Promise<void> {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  let samples = opt('--samples');
-  if (!samples) {
+  const kernel = join(corpusDir(), 'linux-6.1', 'kernel');
+  const syms = readSymbols(join(kernel, 'System.map'));
+  let file = opt('--samples');
+  if (!file) {
     const g = await gatherSamples(join(repoRoot(), '.cache', 'classify'), {
       rounds: Number(opt('--rounds') ?? 3),
       timeoutMs: Number(opt('--timeout') ?? 1500) * 1000,
       verbose: args.includes('--verbose'),
     });
-    console.log(`guest: ${g.seconds.toFixed(0)} s; ${g.counts}; samples ${g.samples}`);
-    samples = g.samples;
+    console.log(`guest: ${g.seconds.toFixed(0)} s; ${g.counts}; samples in ${g.samples}`);
+    for (const [name, addr] of g.kallsyms)
+      if (syms.byName.get(name) !== addr)
+        throw new Error(`guest kallsyms ${name}=${addr.toString(16)} is not System.map's: the guest was not booted with nokaslr?`);
+    file = g.samples;
+  }
+  const samples = readSamples(file);
+  const btf = readBtf(join(kernel, 'vmlinux.btf'));
+  const { labelled, universe, stats } = labelSamples(samples, btf, syms);
+  console.log(
+    `samples: ${stats.samples}, labelled ${stats.labelled} (${universe.layouts.size} types), unlabelled ${stats.unlabelled}, unread ${stats.unread}` +
+      (stats.noLayout.size ? `, no BTF layout: ${[...stats.noLayout].map(([t, n]) => `${t} ${n}`).join(', ')}` : ''),
+  );
+  const out = opt('--fixture');
+  if (out) {
+    const per = new Map<string, number>();
+    const keep = labelled.filter((l) => {
+      const k = per.get(l.label) ?? 0;
+      per.set(l.label, k + 1);
+      return k < 6;
+    });
+    writeSamples(
+      out,
+      keep.map((l) => l.sample),
+    );
+    console.log(`fixture: ${keep.length} samples of ${per.size} types in ${out}`);
+  }
+  const { train, test, results } = evaluateAll(universe, labelled);
+  console.log(`split: train ${train}, test ${test} (every second object of each type)`);
+  for (const m of results)
+    console.log(`accuracy ${m.mode.padEnd(5)} ${m.scorer.padEnd(15)} ${m.correct}/${m.total} = ${(100 * m.accuracy).toFixed(1)} %`);
+  for (const m of results) {
+    console.log(`\nconfusion (${m.mode}, ${m.scorer}, test split):`);
+    console.log(formatConfusion(m));
   }
 }
 

@@ -1,0 +1,34 @@
+// The old-object classifier (issue 10 item 3): the type of a slab object the run time never saw
+// allocated, from its cache, its size and its bytes held against BTF layouts. Public API.
+export { type Btf, BtfError, type BtfMember, type BtfType, parseBtf, readBtf, sizeOf } from './btf.js';
+export {
+  evaluateAll,
+  formatConfusion,
+  type Labelled,
+  type LabelStats,
+  labelSamples,
+  layoutOf,
+  type Measurement,
+  measure,
+  observe,
+  split,
+  trainLearned,
+} from './evaluate.js';
+export { DEDICATED_CACHES, isKmallocCache, KMALLOC_SITES, kmallocClass, labelFor } from './labels.js';
+export { arrayLayout, bufferLayout, type Layout, structLayout, type WordKind } from './layout.js';
+export {
+  candidates,
+  classifyObject,
+  HAND_TABLE,
+  handScorer,
+  LearnedScorer,
+  listScore,
+  type Mode,
+  type Observation,
+  type Scorer,
+  type Universe,
+  type Verdict,
+} from './model.js';
+export { encodeSamples, type ObjectSample, parseSamples, readSamples, SampleFileError, writeSamples } from './samples.js';
+export { parseSymbols, readSymbols, SymbolFileError, type SymbolTable, symbolAt } from './symbols.js';
+export { classify as valueClass, type ValueClass, VALUE_CLASSES, wordClasses } from './values.js';
