@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     const keep = labelled.filter((l) => {
       const k = per.get(l.label) ?? 0;
       per.set(l.label, k + 1);
-      return k < 6;
+      return k < 4;
     });
     writeSamples(
       out,
@@ -57,8 +57,11 @@ async function main(): Promise<void> {
   const { train, test, results } = evaluateAll(universe, labelled);
   console.log(`split: train ${train}, test ${test} (every second object of each type)`);
   for (const m of results)
-    console.log(`accuracy ${m.mode.padEnd(5)} ${m.scorer.padEnd(15)} ${m.correct}/${m.total} = ${(100 * m.accuracy).toFixed(1)} %`);
+    console.log(
+      `accuracy ${m.mode.padEnd(5)} ${m.scorer.padEnd(15)} ${m.subset === 'kmalloc' ? 'kmalloc caches only' : 'all types         '} ${m.correct}/${m.total} = ${(100 * m.accuracy).toFixed(1)} %`,
+    );
   for (const m of results) {
+    if (m.subset !== 'all') continue;
     console.log(`\nconfusion (${m.mode}, ${m.scorer}, test split):`);
     console.log(formatConfusion(m));
   }

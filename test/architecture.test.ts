@@ -20,6 +20,7 @@ const MAY_IMPORT: Record<string, readonly string[] | 'anything'> = {
   emit: ['policy'],
   report: ['policy'],
   collect: [],
+  classify: [],
   'pipeline.ts': ['ir', 'policy', 'analysis', 'binary', 'emit'],
   cli: 'anything',
   'index.ts': 'anything',

@@ -210,10 +210,10 @@ export function isConst(btf: Btf, id: number): boolean {
 }
 
 /** The byte size of a type (0 for void, functions and unknowns). */
-export function sizeOf(btf: Btf, id: number): number {
+export function btfSizeOf(btf: Btf, id: number): number {
   const t = resolve(btf, id);
   if (!t) return 0;
   if (t.kind === BtfKind.PTR) return 8;
-  if (t.kind === BtfKind.ARRAY) return (t.nelems ?? 0) * sizeOf(btf, t.elem ?? 0);
+  if (t.kind === BtfKind.ARRAY) return (t.nelems ?? 0) * btfSizeOf(btf, t.elem ?? 0);
   return t.size ?? 0;
 }

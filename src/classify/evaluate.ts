@@ -2,8 +2,8 @@
 // BTF (layout.ts), a deterministic train/test split, the hand-rule and learned scorers in both
 // modes, accuracy and the confusion table (true type -> predicted type -> count).
 
-import { type Btf, sizeOf } from './btf.js';
-import { DEDICATED_CACHES, kmallocClass, labelFor } from './labels.js';
+import { type Btf, btfSizeOf } from './btf.js';
+import { DEDICATED_CACHES, isKmallocCache, kmallocClass, labelFor } from './labels.js';
 import { arrayLayout, bufferLayout, type Layout, structLayout } from './layout.js';
 import { classifyObject, handScorer, LearnedScorer, type Mode, type Observation, type Scorer, type Universe } from './model.js';
 import type { ObjectSample } from './samples.js';
@@ -37,7 +37,7 @@ export function observe(s: ObjectSample, syms: SymbolTable): Observation {
 }
 
 /** The layout of a label: a struct, an array of structs (`T[]`), or `(buffer)`. */
-export function layoutOf(btf: Btf, label: string): Layout | undefined {
+export function labelLayout(btf: Btf, label: string): Layout | undefined {
   if (label === '(buffer)') return bufferLayout();
   if (label.endsWith('[]')) return arrayLayout(btf, label.slice(0, -2));
   return structLayout(btf, label);
@@ -51,7 +51,7 @@ export function labelSamples(
 ): { labelled: Labelled[]; universe: Universe; stats: LabelStats } {
   const size = (t: string): number | undefined => {
     const id = btf.structs.get(t);
-    return id === undefined ? undefined : sizeOf(btf, id);
+    return id === undefined ? undefined : btfSizeOf(btf, id);
   };
   const stats: LabelStats = { samples: samples.length, labelled: 0, unlabelled: 0, unread: 0, noLayout: new Map() };
   const layouts = new Map<string, Layout>();
@@ -69,7 +69,7 @@ export function labelSamples(
     }
     let layout = layouts.get(label);
     if (!layout) {
-      layout = layoutOf(btf, label);
+      layout = labelLayout(btf, label);
       if (!layout) {
         stats.noLayout.set(label, (stats.noLayout.get(label) ?? 0) + 1);
         continue;
@@ -103,6 +103,8 @@ export function split(labelled: readonly Labelled[]): { train: Labelled[]; test:
 export interface Measurement {
   scorer: string;
   mode: Mode;
+  /** `all` the test split, or `kmalloc`: its objects in general kmalloc caches only (where the cache says nothing). */
+  subset: 'all' | 'kmalloc';
   total: number;
   correct: number;
   accuracy: number;
@@ -111,7 +113,7 @@ export interface Measurement {
 }
 
 /** Classifies `set` and counts. */
-export function measure(u: Universe, scorer: Scorer, set: readonly Labelled[], mode: Mode): Measurement {
+export function measure(u: Universe, scorer: Scorer, set: readonly Labelled[], mode: Mode, subset: 'all' | 'kmalloc' = 'all'): Measurement {
   const confusion = new Map<string, Map<string, number>>();
   let correct = 0;
   for (const l of set) {
@@ -122,7 +124,7 @@ export function measure(u: Universe, scorer: Scorer, set: readonly Labelled[], m
     if (!row) confusion.set(l.label, (row = new Map()));
     row.set(got, (row.get(got) ?? 0) + 1);
   }
-  return { scorer: scorer.name, mode, total: set.length, correct, accuracy: set.length ? correct / set.length : 0, confusion };
+  return { scorer: scorer.name, mode, subset, total: set.length, correct, accuracy: set.length ? correct / set.length : 0, confusion };
 }
 
 /** Trains the learned scorer on `train`. */
@@ -137,7 +139,9 @@ export function evaluateAll(u: Universe, labelled: readonly Labelled[]): { train
   const { train, test } = split(labelled);
   const learned = trainLearned(train);
   const results: Measurement[] = [];
+  const kmalloc = test.filter((l) => isKmallocCache(l.obs.cacheName));
   for (const mode of ['cache', 'blind'] as const) for (const scorer of [handScorer, learned]) results.push(measure(u, scorer, test, mode));
+  for (const scorer of [handScorer, learned]) results.push(measure(u, scorer, kmalloc, 'cache', 'kmalloc'));
   return { train: train.length, test: test.length, results };
 }
 

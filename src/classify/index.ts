@@ -1,13 +1,13 @@
 // The old-object classifier (issue 10 item 3): the type of a slab object the run time never saw
 // allocated, from its cache, its size and its bytes held against BTF layouts. Public API.
-export { type Btf, BtfError, type BtfMember, type BtfType, parseBtf, readBtf, sizeOf } from './btf.js';
+export { type Btf, BtfError, type BtfMember, type BtfType, parseBtf, readBtf, btfSizeOf } from './btf.js';
 export {
   evaluateAll,
   formatConfusion,
   type Labelled,
   type LabelStats,
   labelSamples,
-  layoutOf,
+  labelLayout,
   type Measurement,
   measure,
   observe,

@@ -113,7 +113,7 @@ export type SizeOf = (type: string) => number | undefined;
  * kmalloc call site's type when the requested size is that type's (an array's: a multiple of its
  * element's), else undefined.
  */
-export function labelFor(s: ObjectSample, syms: SymbolTable, sizeOf: SizeOf): string | undefined {
+export function labelFor(s: ObjectSample, syms: SymbolTable, sizeOfType: SizeOf): string | undefined {
   const dedicated = DEDICATED_CACHES[s.cacheName];
   if (dedicated) return dedicated;
   if (!isKmallocCache(s.cacheName) || s.callSite === 0n || s.bytesReq === 0) return undefined;
@@ -122,7 +122,7 @@ export function labelFor(s: ObjectSample, syms: SymbolTable, sizeOf: SizeOf): st
   if (!listed) return undefined;
   for (const t of listed.split('|')) {
     if (t === '(buffer)') return t;
-    const size = sizeOf(t.endsWith('[]') ? t.slice(0, -2) : t);
+    const size = sizeOfType(t.endsWith('[]') ? t.slice(0, -2) : t);
     if (size === undefined) continue;
     if (t.endsWith('[]') ? s.bytesReq % size === 0 && s.bytesReq > size : s.bytesReq === size) return t;
   }

@@ -4,7 +4,7 @@
 // `mixed` or `scalar`; words past the type's size are `beyond`. Only the first `limit` bytes (the
 // sampled ones) are laid out.
 
-import { type Btf, BtfKind, isConst, resolve, sizeOf } from './btf.js';
+import { type Btf, BtfKind, isConst, resolve, btfSizeOf } from './btf.js';
 
 /** What a word of a type is expected to hold. */
 export type WordKind = 'ptr' | 'fnptr' | 'ops' | 'list' | 'scalar' | 'chars' | 'mixed' | 'pad' | 'beyond';
@@ -47,7 +47,7 @@ function leaves(btf: Btf, id: number, base: number, limit: number, out: Leaf[], 
       return;
     case BtfKind.ARRAY: {
       const elem = resolve(btf, t.elem ?? 0);
-      const es = sizeOf(btf, t.elem ?? 0);
+      const es = btfSizeOf(btf, t.elem ?? 0);
       const n = t.nelems ?? 0;
       if (elem?.kind === BtfKind.INT && es === 1) {
         out.push({ offset: base, size: n, kind: 'chars' });
@@ -83,7 +83,7 @@ function leaves(btf: Btf, id: number, base: number, limit: number, out: Leaf[], 
 export function structLayout(btf: Btf, name: string, limit = 256): Layout | undefined {
   const id = btf.structs.get(name);
   if (id === undefined) return undefined;
-  const size = sizeOf(btf, id);
+  const size = btfSizeOf(btf, id);
   return { name, size, words: wordsOf(btf, id, size, limit) };
 }
 
@@ -91,7 +91,7 @@ export function structLayout(btf: Btf, name: string, limit = 256): Layout | unde
 export function arrayLayout(btf: Btf, elem: string, limit = 256): Layout | undefined {
   const id = btf.structs.get(elem);
   if (id === undefined) return undefined;
-  const size = sizeOf(btf, id);
+  const size = btfSizeOf(btf, id);
   if (size <= 0) return undefined;
   const out: Leaf[] = [];
   for (let base = 0; base < limit; base += size) leaves(btf, id, base, limit, out, 0);

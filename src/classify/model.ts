@@ -105,6 +105,9 @@ export const handScorer: Scorer = {
 export class LearnedScorer implements Scorer {
   readonly name = 'learned weights';
   private readonly counts = new Map<string, Map<ValueClass, number>[]>();
+  /** Per (type, word): the exact symbols seen there (`sk_prot` = &udpv6_prot, `f_op`, `ops`): which global a type's ops pointer names. */
+  private readonly symbols = new Map<string, Map<bigint, number>[]>();
+  private readonly symbolSet = new Set<bigint>();
   private readonly totals = new Map<string, number>();
   private total = 0;
 
@@ -115,9 +118,17 @@ export class LearnedScorer implements Scorer {
   train(type: string, obs: Observation): void {
     let per = this.counts.get(type);
     if (!per) this.counts.set(type, (per = []));
+    let syms = this.symbols.get(type);
+    if (!syms) this.symbols.set(type, (syms = []));
     obs.classes.forEach((c, w) => {
       const m = (per[w] ??= new Map());
       m.set(c, (m.get(c) ?? 0) + 1);
+      if (c === 'sym') {
+        const v = obs.words[w]!;
+        const sm = (syms[w] ??= new Map());
+        sm.set(v, (sm.get(v) ?? 0) + 1);
+        this.symbolSet.add(v);
+      }
     });
     this.totals.set(type, (this.totals.get(type) ?? 0) + 1);
     this.total++;
@@ -134,6 +145,13 @@ export class LearnedScorer implements Scorer {
       const m = per?.[w];
       const seen = m ? [...m.values()].reduce((a, b) => a + b, 0) : 0;
       s += Math.log(((m?.get(c) ?? 0) + this.alpha * prior) / (seen + this.alpha));
+      if (c === 'sym') {
+        // which symbol: those seen at this word of this type, smoothed over every symbol seen anywhere
+        const sm = this.symbols.get(layout.name)?.[w];
+        const n = sm ? [...sm.values()].reduce((a, b) => a + b, 0) : 0;
+        const k = this.symbolSet.size + 1;
+        s += Math.log(((sm?.get(obs.words[w]!) ?? 0) + 1 / k) / (n + 1));
+      }
     }
     return s + listScore(layout, obs);
   }
