@@ -4,9 +4,11 @@
 // test half: hand rules and learned weights, with the cache name (`cache`, as at run time) and
 // without it (`blind`: the bytes and the size class alone), and prints the accuracy lines and the
 // confusion table of each.
-//   node dist/bench/classify.js [--samples FILE] [--rounds N] [--timeout S] [--fixture OUT] [--verbose]
-// --samples reuses a sample file instead of booting; --fixture writes a small per-type subset
-// (the committed test fixture is made so).
+//   node dist/bench/classify.js [--samples FILE] [--train FILE] [--rounds N] [--timeout S] [--fixture OUT] [--verbose]
+// --samples reuses a sample file instead of booting; --train FILE: learn from another boot's
+// samples and measure on every labelled object of this one (else every second object of each
+// type is the test split); --fixture writes a small per-type subset (the committed test fixture
+// is made so).
 import { join } from 'node:path';
 import { evaluateAll, formatConfusion, labelSamples, readBtf, readSamples, readSymbols, writeSamples } from '../src/classify/index.js';
 import { gatherSamples } from '../scripts/classify/gather.js';
@@ -23,7 +25,7 @@ async function main(): Promise<void> {
   let file = opt('--samples');
   if (!file) {
     const g = await gatherSamples(join(repoRoot(), '.cache', 'classify'), {
-      rounds: Number(opt('--rounds') ?? 3),
+      rounds: Number(opt('--rounds') ?? 5),
       timeoutMs: Number(opt('--timeout') ?? 1500) * 1000,
       verbose: args.includes('--verbose'),
     });
@@ -34,8 +36,14 @@ async function main(): Promise<void> {
     file = g.samples;
   }
   const samples = readSamples(file);
+  const trainFile = opt('--train');
+  const trainSamples = trainFile ? readSamples(trainFile) : [];
   const btf = readBtf(join(kernel, 'vmlinux.btf'));
-  const { labelled, universe, stats } = labelSamples(samples, btf, syms);
+  const all = labelSamples([...trainSamples, ...samples], btf, syms);
+  const fromTrain = new Set(trainSamples);
+  const labelled = all.labelled.filter((l) => !fromTrain.has(l.sample));
+  const { universe } = all;
+  const stats = labelSamples(samples, btf, syms).stats;
   console.log(
     `samples: ${stats.samples}, labelled ${stats.labelled} (${universe.layouts.size} types), unlabelled ${stats.unlabelled}, unread ${stats.unread}` +
       (stats.noLayout.size ? `, no BTF layout: ${[...stats.noLayout].map(([t, n]) => `${t} ${n}`).join(', ')}` : ''),
@@ -54,8 +62,11 @@ async function main(): Promise<void> {
     );
     console.log(`fixture: ${keep.length} samples of ${per.size} types in ${out}`);
   }
-  const { train, test, results } = evaluateAll(universe, labelled);
-  console.log(`split: train ${train}, test ${test} (every second object of each type)`);
+  const heldOut = trainFile ? { train: all.labelled.filter((l) => fromTrain.has(l.sample)), test: labelled } : undefined;
+  const { train, test, results } = evaluateAll(universe, labelled, heldOut);
+  console.log(
+    `split: train ${train}, test ${test} (${trainFile ? `trained on ${trainFile}, tested on every labelled object of ${file}` : 'every second object of each type'})`,
+  );
   for (const m of results)
     console.log(
       `accuracy ${m.mode.padEnd(5)} ${m.scorer.padEnd(15)} ${m.subset === 'kmalloc' ? 'kmalloc caches only' : 'all types         '} ${m.correct}/${m.total} = ${(100 * m.accuracy).toFixed(1)} %`,

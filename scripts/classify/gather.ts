@@ -56,7 +56,7 @@ export async function buildSampler(dir: string): Promise<string> {
 /** Runs the sampling guest; throws with the log's tail when the guest fails. */
 export async function gatherSamples(
   workDir: string,
-  opts: { rounds: number; timeoutMs: number; verbose?: boolean },
+  opts: { rounds: number; timeoutMs: number; caps?: [number, number]; verbose?: boolean },
 ): Promise<GatherResult> {
   const root = repoRoot();
   const build = join(workDir, 'build');
@@ -68,6 +68,7 @@ export async function gatherSamples(
   copyFileSync(join(root, 'scripts', 'classify', 'sample-guest.sh'), join(payload, 'guest.sh'));
   chmodSync(join(payload, 'guest.sh'), 0o755);
   writeFileSync(join(payload, 'rounds'), `${opts.rounds}\n`);
+  if (opts.caps) writeFileSync(join(payload, 'caps'), `${opts.caps[0]} ${opts.caps[1]}\n`);
   const initrd = join(workDir, 'initrd.cpio.gz');
   await makeInitramfs(payload, initrd);
   const r = await bootGuest({

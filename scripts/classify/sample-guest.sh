@@ -4,6 +4,7 @@
 #   objsample   the sampler (runtime/sample/), static
 #   netload     scripts/e2e/netload.c, static
 #   rounds      line 1: rounds of the workload
+#   caps        optional: the sampler's caps per (cache, call site) and per cache (default 60 600)
 # It starts the sampler, runs the net/ipv6 e2e workload (ping6, TCP and UDP
 # over [::1], address and route changes) and a general one (processes, pipes,
 # files on tmpfs, /proc and /sys reads) so that many slab caches free objects,
@@ -15,7 +16,8 @@ cd /payload
 fail() { echo "KC-CLASSIFY-FAIL $*"; [ -f /tmp/sample.log ] && cat /tmp/sample.log; dmesg | tail -30; exit 1; }
 ROUNDS=$(head -n1 /payload/rounds 2>/dev/null || echo 3)
 
-./objsample /tmp/samples.bin 40 400 > /tmp/sample.log 2>&1 &
+CAPS=$(head -n1 /payload/caps 2>/dev/null || echo "60 600")
+./objsample /tmp/samples.bin $CAPS > /tmp/sample.log 2>&1 &
 S=$!
 n=0
 while ! grep -q '^KC-SAMPLE-READY' /tmp/sample.log 2>/dev/null; do

@@ -33,7 +33,9 @@ export interface LabelStats {
 export function observe(s: ObjectSample, syms: SymbolTable): Observation {
   const words: bigint[] = [];
   for (let p = 0; p + 8 <= s.bytes.length; p += 8) words.push(s.bytes.readBigUInt64LE(p));
-  return { cacheName: s.cacheName, objectSize: s.objectSize, ptr: s.ptr, words, classes: wordClasses(s.bytes, s.ptr, s.objectSize, syms) };
+  const classes = wordClasses(s.bytes, s.ptr, s.objectSize, syms);
+  const symbols = classes.map((c, w) => (c === 'sym' ? syms.dataStarts.get(words[w]!) : undefined));
+  return { cacheName: s.cacheName, objectSize: s.objectSize, ptr: s.ptr, words, classes, symbols };
 }
 
 /** The layout of a label: a struct, an array of structs (`T[]`), or `(buffer)`. */
@@ -134,9 +136,14 @@ export function trainLearned(train: readonly Labelled[], alpha = 4): LearnedScor
   return s;
 }
 
-/** Every measurement of the bench: hand rules and learned weights, cache and blind modes, on the test split. */
-export function evaluateAll(u: Universe, labelled: readonly Labelled[]): { train: number; test: number; results: Measurement[] } {
-  const { train, test } = split(labelled);
+/** Every measurement of the bench: hand rules and learned weights, cache and blind modes, on the test split (or `heldOut.test`). */
+export function evaluateAll(
+  u: Universe,
+  labelled: readonly Labelled[],
+  heldOut?: { train: readonly Labelled[]; test: readonly Labelled[] },
+): { train: number; test: number; results: Measurement[] } {
+  // held out: another boot's objects as the training set (no object, and no boot, in both)
+  const { train, test } = heldOut ?? split(labelled);
   const learned = trainLearned(train);
   const results: Measurement[] = [];
   const kmalloc = test.filter((l) => isKmallocCache(l.obs.cacheName));

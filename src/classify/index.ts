@@ -23,6 +23,8 @@ export {
   handScorer,
   LearnedScorer,
   listScore,
+  opsScore,
+  typeStem,
   type Mode,
   type Observation,
   type Scorer,

@@ -3,7 +3,8 @@
 //  - hand rules: per word, log P(value class | word kind) from a hand-set table (a data pointer is
 //    zero or a kernel address, a function pointer is in text, an ops pointer is the start of a
 //    rodata/data symbol, a scalar is rarely a kernel address, …), plus the list_head rule (a pair
-//    of links both pointing at the head itself — an empty list — or both kernel addresses);
+//    of links both pointing at the head itself — an empty list — or both kernel addresses) and the
+//    ops rule (an ops pointer naming a global whose name repeats the type's: `udpv6_prot`);
 //  - learned weights: per (type, word) the value-class frequencies of the training split, smoothed
 //    toward the hand table (a Dirichlet prior), with the type's frequency as prior.
 // Candidates: a cache created for one type names it (in `cache` mode); otherwise every known type
@@ -24,6 +25,23 @@ export interface Observation {
   words: bigint[];
   /** The value class of each word. */
   classes: ValueClass[];
+  /** For `sym` words, the symbol's name (an ops table, a `struct proto`). */
+  symbols?: (string | undefined)[];
+}
+
+/** The part of a type's name that its ops globals repeat (`udp6_sock` -> `udp`: `udpv6_prot`; `file` -> `shmem_file_operations`). */
+export function typeStem(type: string): string {
+  return type.replace(/_(sock|struct|info|alloc|node|bucket)$/, '').replace(/\d+$/, '');
+}
+
+/** The ops rule: an `ops` (or plain pointer: `struct proto *skc_prot` is not const) word holding a global whose name repeats the type's stem (`sk_prot` = &udpv6_prot in a udp6_sock). */
+export function opsScore(layout: Layout, obs: Observation): number {
+  const stem = typeStem(layout.name);
+  if (stem.length < 3 || !obs.symbols) return 0;
+  let score = 0;
+  const n = Math.min(layout.words.length, obs.classes.length);
+  for (let w = 0; w < n; w++) if ((layout.words[w] === 'ops' || layout.words[w] === 'ptr') && obs.symbols[w]?.includes(stem)) score += 3;
+  return score;
 }
 
 type Row = Partial<Record<ValueClass, number>>;
@@ -97,7 +115,7 @@ export const handScorer: Scorer = {
     let s = 0;
     const n = Math.min(layout.words.length, obs.classes.length);
     for (let w = 0; w < n; w++) s += Math.log(HAND_TABLE[layout.words[w]!][obs.classes[w]!]);
-    return s + listScore(layout, obs);
+    return s + listScore(layout, obs) + opsScore(layout, obs);
   },
 };
 
