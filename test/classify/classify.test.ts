@@ -11,6 +11,7 @@ import {
   BtfError,
   classifyObject,
   encodeSamples,
+  evaluateAll,
   handScorer,
   labelFor,
   labelSamples,
@@ -19,6 +20,7 @@ import {
   measure,
   type ObjectSample,
   observe,
+  opsScore,
   parseBtf,
   parseSamples,
   readBtf,
@@ -30,6 +32,7 @@ import {
   split,
   structLayout,
   trainLearned,
+  typeStem,
   valueClass,
 } from '../../src/classify/index.js';
 import { repoRoot } from '../../scripts/lib/paths.js';
@@ -190,5 +193,24 @@ describe('the classifier on the recorded fixture', () => {
     expect(empty).toBeGreaterThan(listScore(l, obs(linked)));
     expect(listScore(l, obs(linked))).toBeGreaterThan(0);
     expect(listScore(l, obs(broken))).toBeLessThan(0);
+  });
+
+  it('the ops rule rewards a socket whose sk_prot names its own protocol, not another family', () => {
+    expect(typeStem('udp6_sock')).toBe('udp');
+    expect(typeStem('netlink_sock')).toBe('netlink');
+    const { labelled } = labelSamples(readSamples(FIXTURE), btf, syms);
+    const udp = labelled.find((l) => l.label === 'udp6_sock')!;
+    expect(udp.obs.symbols).toContain('udpv6_prot');
+    expect(opsScore(structLayout(btf, 'udp6_sock')!, udp.obs)).toBeGreaterThan(0);
+    expect(opsScore(structLayout(btf, 'raw6_sock')!, udp.obs)).toBe(0);
+  });
+
+  it('measures on a held-out set when one is given, every test object once', () => {
+    const { labelled, universe } = labelSamples(readSamples(FIXTURE), btf, syms);
+    const half = Math.floor(labelled.length / 2);
+    const r = evaluateAll(universe, labelled, { train: labelled.slice(0, half), test: labelled.slice(half) });
+    expect(r.train).toBe(half);
+    expect(r.test).toBe(labelled.length - half);
+    expect(r.results.filter((m) => m.subset === 'all').every((m) => m.total === labelled.length - half)).toBe(true);
   });
 });
