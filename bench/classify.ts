@@ -63,9 +63,9 @@ async function main(): Promise<void> {
     console.log(`fixture: ${keep.length} samples of ${per.size} types in ${out}`);
   }
   const heldOut = trainFile ? { train: all.labelled.filter((l) => fromTrain.has(l.sample)), test: labelled } : undefined;
-  const { train, test, results } = evaluateAll(universe, labelled, heldOut);
+  const { train, test, results } = evaluateAll(universe, labelled, heldOut, syms);
   console.log(
-    `split: train ${train}, test ${test} (${trainFile ? `trained on ${trainFile}, tested on every labelled object of ${file}` : 'every second object of each type'})`,
+    `split: train ${train}, test ${test} (${trainFile ? `trained on ${trainFile}, tested on every labelled object of ${file}` : 'about half of each type, by a hash of the address'})`,
   );
   for (const m of results)
     console.log(

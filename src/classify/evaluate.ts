@@ -7,7 +7,7 @@ import { DEDICATED_CACHES, isKmallocCache, kmallocClass, labelFor } from './labe
 import { arrayLayout, bufferLayout, type Layout, structLayout } from './layout.js';
 import { classifyObject, handScorer, LearnedScorer, type Mode, type Observation, type Scorer, type Universe } from './model.js';
 import type { ObjectSample } from './samples.js';
-import type { SymbolTable } from './symbols.js';
+import { type SymbolTable, symbolAt } from './symbols.js';
 import { wordClasses } from './values.js';
 
 /** A sample with its true type. */
@@ -88,7 +88,11 @@ export function labelSamples(
   return { labelled, universe: { layouts, sizeClass, caches: DEDICATED_CACHES }, stats };
 }
 
-/** Deterministic split: odd-numbered samples of each type (in sample order) are the test split. */
+/**
+ * Deterministic split by a hash of the object's address and its rank among its type's objects:
+ * about half of each type is the test split. Not by alternation: objects are freed in patterns
+ * (a packet's data head, then its clone's), and alternating would put one kind all in one half.
+ */
 export function split(labelled: readonly Labelled[]): { train: Labelled[]; test: Labelled[] } {
   const seen = new Map<string, number>();
   const train: Labelled[] = [];
@@ -96,7 +100,9 @@ export function split(labelled: readonly Labelled[]): { train: Labelled[]; test:
   for (const l of labelled) {
     const k = seen.get(l.label) ?? 0;
     seen.set(l.label, k + 1);
-    (k % 2 === 1 ? test : train).push(l);
+    const h = ((l.sample.ptr ^ BigInt(k)) * 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn;
+    // a type's first object always trains, so no type is met only in the test half
+    (k > 0 && h >> 63n === 1n ? test : train).push(l);
   }
   return { train, test };
 }
@@ -130,9 +136,10 @@ export function measure(u: Universe, scorer: Scorer, set: readonly Labelled[], m
 }
 
 /** Trains the learned scorer on `train`. */
-export function trainLearned(train: readonly Labelled[], alpha = 4): LearnedScorer {
+export function trainLearned(train: readonly Labelled[], syms?: SymbolTable, alpha = 4): LearnedScorer {
   const s = new LearnedScorer(alpha);
-  for (const l of train) s.train(l.label, l.obs);
+  // components by the allocating function: a buffer from tcp_stream_alloc_skb is not one from load_elf_binary
+  for (const l of train) s.train(l.label, l.obs, syms && l.sample.callSite ? (symbolAt(syms, l.sample.callSite)?.name ?? '') : '');
   return s;
 }
 
@@ -141,10 +148,11 @@ export function evaluateAll(
   u: Universe,
   labelled: readonly Labelled[],
   heldOut?: { train: readonly Labelled[]; test: readonly Labelled[] },
+  syms?: SymbolTable,
 ): { train: number; test: number; results: Measurement[] } {
   // held out: another boot's objects as the training set (no object, and no boot, in both)
   const { train, test } = heldOut ?? split(labelled);
-  const learned = trainLearned(train);
+  const learned = trainLearned(train, syms);
   const results: Measurement[] = [];
   const kmalloc = test.filter((l) => isKmallocCache(l.obs.cacheName));
   for (const mode of ['cache', 'blind'] as const) for (const scorer of [handScorer, learned]) results.push(measure(u, scorer, test, mode));

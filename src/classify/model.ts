@@ -119,60 +119,73 @@ export const handScorer: Scorer = {
   },
 };
 
-/** Learned per-(type, word) value-class frequencies, smoothed toward the hand table. */
+/**
+ * Learned per-(type, word) value-class frequencies, smoothed toward the hand table. A type may have
+ * several components (its objects from different call sites: a typeless buffer is a string, a
+ * packet's head, an ELF header…), each with its own frequencies; a type scores as its best
+ * component, so a mostly-zero packet head is not averaged away into the buffer strings.
+ */
 export class LearnedScorer implements Scorer {
   readonly name = 'learned weights';
-  private readonly counts = new Map<string, Map<ValueClass, number>[]>();
-  /** Per (type, word): the exact symbols seen there (`sk_prot` = &udpv6_prot, `f_op`, `ops`): which global a type's ops pointer names. */
-  private readonly symbols = new Map<string, Map<bigint, number>[]>();
+  private readonly comps = new Map<string, Component[]>();
   private readonly symbolSet = new Set<bigint>();
-  private readonly totals = new Map<string, number>();
   private total = 0;
 
   /** `alpha`: the weight of the hand table's prior, in pseudo-observations per word. */
   constructor(private readonly alpha = 4) {}
 
-  /** Counts one labelled observation. */
-  train(type: string, obs: Observation): void {
-    let per = this.counts.get(type);
-    if (!per) this.counts.set(type, (per = []));
-    let syms = this.symbols.get(type);
-    if (!syms) this.symbols.set(type, (syms = []));
+  /** Counts one labelled observation of `type`, in its `component` (its call site's function; one component when omitted). */
+  train(type: string, obs: Observation, component = ''): void {
+    let list = this.comps.get(type);
+    if (!list) this.comps.set(type, (list = []));
+    let comp = list.find((c) => c.name === component);
+    if (!comp) list.push((comp = { name: component, n: 0, counts: [], symbols: [] }));
     obs.classes.forEach((c, w) => {
-      const m = (per[w] ??= new Map());
+      const m = (comp.counts[w] ??= new Map());
       m.set(c, (m.get(c) ?? 0) + 1);
       if (c === 'sym') {
         const v = obs.words[w]!;
-        const sm = (syms[w] ??= new Map());
+        const sm = (comp.symbols[w] ??= new Map());
         sm.set(v, (sm.get(v) ?? 0) + 1);
         this.symbolSet.add(v);
       }
     });
-    this.totals.set(type, (this.totals.get(type) ?? 0) + 1);
+    comp.n++;
     this.total++;
   }
 
   score(layout: Layout, obs: Observation): number {
-    const per = this.counts.get(layout.name);
-    const nT = this.totals.get(layout.name) ?? 0;
-    let s = Math.log((nT + 1) / (this.total + this.counts.size + 1));
-    const n = Math.min(layout.words.length, obs.classes.length);
-    for (let w = 0; w < n; w++) {
-      const c = obs.classes[w]!;
-      const prior = HAND_TABLE[layout.words[w]!][c];
-      const m = per?.[w];
-      const seen = m ? [...m.values()].reduce((a, b) => a + b, 0) : 0;
-      s += Math.log(((m?.get(c) ?? 0) + this.alpha * prior) / (seen + this.alpha));
-      if (c === 'sym') {
-        // which symbol: those seen at this word of this type, smoothed over every symbol seen anywhere
-        const sm = this.symbols.get(layout.name)?.[w];
-        const n = sm ? [...sm.values()].reduce((a, b) => a + b, 0) : 0;
-        const k = this.symbolSet.size + 1;
-        s += Math.log(((sm?.get(obs.words[w]!) ?? 0) + 1 / k) / (n + 1));
+    const list = this.comps.get(layout.name) ?? [{ name: '', n: 0, counts: [], symbols: [] }];
+    const ncomps = [...this.comps.values()].reduce((a, l) => a + l.length, 0);
+    let best = -Infinity;
+    for (const comp of list) {
+      let s = Math.log((comp.n + 1) / (this.total + ncomps + 1));
+      const n = Math.min(layout.words.length, obs.classes.length);
+      for (let w = 0; w < n; w++) {
+        const c = obs.classes[w]!;
+        const prior = HAND_TABLE[layout.words[w]!][c];
+        const m = comp.counts[w];
+        const seen = m ? [...m.values()].reduce((a, b) => a + b, 0) : 0;
+        s += Math.log(((m?.get(c) ?? 0) + this.alpha * prior) / (seen + this.alpha));
+        if (c === 'sym') {
+          // which symbol: those seen at this word, smoothed over every symbol seen anywhere
+          const sm = comp.symbols[w];
+          const k = sm ? [...sm.values()].reduce((a, b) => a + b, 0) : 0;
+          s += Math.log(((sm?.get(obs.words[w]!) ?? 0) + 1 / (this.symbolSet.size + 1)) / (k + 1));
+        }
       }
+      if (s > best) best = s;
     }
-    return s + listScore(layout, obs);
+    return best + listScore(layout, obs);
   }
+}
+
+interface Component {
+  name: string;
+  n: number;
+  counts: Map<ValueClass, number>[];
+  /** Per word: the exact symbols seen there (`sk_prot` = &udpv6_prot, `f_op`): which global a type's pointer names. */
+  symbols: Map<bigint, number>[];
 }
 
 /** The candidate layouts and what the classifier knows of each type's size class. */

@@ -5,6 +5,9 @@
 
 import { readFileSync } from 'node:fs';
 
+/** The lowest address of the x86-64 kernel image mapping (__START_KERNEL_map). */
+const KERNEL_IMAGE = 0xffffffff80000000n;
+
 /** One symbol: address, kallsyms type letter, name. */
 export interface KernelSymbol {
   address: bigint;
@@ -50,7 +53,8 @@ export function parseSymbols(text: string, file = '<symbols>'): SymbolTable {
   const dataStarts = new Map<bigint, string>();
   for (const s of symbols) {
     if (!byName.has(s.name)) byName.set(s.name, s.address);
-    if ('dDrRbB'.includes(s.type) && !dataStarts.has(s.address)) dataStarts.set(s.address, s.name);
+    // not the per-cpu section's symbols: their "addresses" are offsets (0x1000…), which plain integers repeat
+    if ('dDrRbB'.includes(s.type) && s.address >= KERNEL_IMAGE && !dataStarts.has(s.address)) dataStarts.set(s.address, s.name);
   }
   const at = (name: string): bigint => {
     const a = byName.get(name);
