@@ -111,8 +111,12 @@ export function split(labelled: readonly Labelled[]): { train: Labelled[]; test:
 export interface Measurement {
   scorer: string;
   mode: Mode;
-  /** `all` the test split, or `kmalloc`: its objects in general kmalloc caches only (where the cache says nothing). */
-  subset: 'all' | 'kmalloc';
+  /**
+   * `all` the test split; `kmalloc`: its objects in general kmalloc caches only (where the cache says
+   * nothing); `old`: its objects allocated before the sampler was loaded (no call_site), the
+   * population the classifier is for (few: old objects are seldom freed while the sampler runs).
+   */
+  subset: 'all' | 'kmalloc' | 'old';
   total: number;
   correct: number;
   accuracy: number;
@@ -121,7 +125,13 @@ export interface Measurement {
 }
 
 /** Classifies `set` and counts. */
-export function measure(u: Universe, scorer: Scorer, set: readonly Labelled[], mode: Mode, subset: 'all' | 'kmalloc' = 'all'): Measurement {
+export function measure(
+  u: Universe,
+  scorer: Scorer,
+  set: readonly Labelled[],
+  mode: Mode,
+  subset: Measurement['subset'] = 'all',
+): Measurement {
   const confusion = new Map<string, Map<string, number>>();
   let correct = 0;
   for (const l of set) {
@@ -157,6 +167,8 @@ export function evaluateAll(
   const kmalloc = test.filter((l) => isKmallocCache(l.obs.cacheName));
   for (const mode of ['cache', 'blind'] as const) for (const scorer of [handScorer, learned]) results.push(measure(u, scorer, test, mode));
   for (const scorer of [handScorer, learned]) results.push(measure(u, scorer, kmalloc, 'cache', 'kmalloc'));
+  const old = test.filter((l) => l.sample.callSite === 0n);
+  for (const scorer of [handScorer, learned]) results.push(measure(u, scorer, old, 'blind', 'old'));
   return { train: train.length, test: test.length, results };
 }
 

@@ -8,10 +8,11 @@
 //  - learned weights: per (type, word) the value-class frequencies of the training split, smoothed
 //    toward the hand table (a Dirichlet prior), with the type's frequency as prior.
 // Candidates: a cache created for one type names it (in `cache` mode); otherwise every known type
-// whose size class is the object's (a general kmalloc cache, or `blind` mode where the cache name
-// is withheld to measure the bytes alone), arrays of known elements, and a typeless buffer.
+// whose size class is the object's (a general kmalloc cache: then not the types with a cache of
+// their own; or `blind` mode, where the cache name is withheld to measure the bytes alone), arrays
+// of known elements, and a typeless buffer.
 
-import { kmallocClass } from './labels.js';
+import { isKmallocCache, kmallocClass } from './labels.js';
 import type { Layout, WordKind } from './layout.js';
 import { isKernelAddress, VALUE_CLASSES, type ValueClass } from './values.js';
 
@@ -207,9 +208,13 @@ export function candidates(u: Universe, obs: Observation, mode: Mode): string[] 
     if (t && u.layouts.has(t)) return [t];
   }
   const cls = kmallocClass(obs.objectSize);
+  // in a general kmalloc cache (cache mode), not the types that have a cache of their own: the kernel
+  // allocates a cred from cred_jar, not from kmalloc-192
+  const own = mode === 'cache' && isKmallocCache(obs.cacheName) ? new Set(Object.values(u.caches)) : undefined;
   const out: string[] = [];
   for (const [name, l] of u.layouts) {
     if (name === '(buffer)') out.push(name);
+    else if (own?.has(name)) continue;
     else if (name.endsWith('[]')) {
       if (l.size * 2 <= obs.objectSize) out.push(name);
     } else if (u.sizeClass.get(name) === cls) out.push(name);
