@@ -24,4 +24,8 @@ struct kc_sample {
 	__u8 bytes[KC_SAMPLE_BYTES];
 };
 
+/* src/classify/samples.ts reads records of this size (test/classify checks the two agree) */
+#define KC_SAMPLE_RECORD_SIZE 328
+_Static_assert(sizeof(struct kc_sample) == KC_SAMPLE_RECORD_SIZE, "struct kc_sample's size is part of the file format");
+
 #endif /* KC_OBJSAMPLE_H */

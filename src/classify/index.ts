@@ -31,6 +31,6 @@ export {
   type Universe,
   type Verdict,
 } from './model.js';
-export { encodeSamples, type ObjectSample, parseSamples, readSamples, SampleFileError, writeSamples } from './samples.js';
+export { encodeSamples, type ObjectSample, parseSamples, RECORD_SIZE, readSamples, SampleFileError, writeSamples } from './samples.js';
 export { parseSymbols, readSymbols, SymbolFileError, type SymbolTable, symbolAt } from './symbols.js';
 export { classify as valueClass, type ValueClass, VALUE_CLASSES, wordClasses } from './values.js';

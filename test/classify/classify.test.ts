@@ -3,7 +3,9 @@
 // written by `node dist/bench/classify.js --samples … --fixture …`: four objects of each of the 46
 // types met). The VM-sized measurement is `npm run bench:classify`.
 
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -25,6 +27,7 @@ import {
   parseSamples,
   readBtf,
   readSamples,
+  RECORD_SIZE,
   readSymbols,
   SampleFileError,
   type SymbolTable,
@@ -35,6 +38,7 @@ import {
   typeStem,
   valueClass,
 } from '../../src/classify/index.js';
+import { buildSampler } from '../../scripts/classify/gather.js';
 import { repoRoot } from '../../scripts/lib/paths.js';
 
 const ROOT = repoRoot(import.meta.dirname);
@@ -213,4 +217,21 @@ describe('the classifier on the recorded fixture', () => {
     expect(r.test).toBe(labelled.length - half);
     expect(r.results.filter((m) => m.subset === 'all').every((m) => m.total === labelled.length - half)).toBe(true);
   });
+});
+
+describe('the object sampler (runtime/sample)', () => {
+  it('builds: its BPF object has the two kmem tracepoints and the two free kprobes, and the static loader links', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kc-objsample-'));
+    try {
+      const bin = await buildSampler(dir);
+      expect(existsSync(bin)).toBe(true);
+      const sections = execFileSync('llvm-readelf-19', ['-S', join(dir, 'objsample.bpf.o')], { encoding: 'utf8' });
+      const h = readFileSync(join(ROOT, 'runtime', 'sample', 'objsample.h'), 'utf8');
+      expect(Number(/#define KC_SAMPLE_RECORD_SIZE (\d+)/.exec(h)?.[1])).toBe(RECORD_SIZE);
+      for (const s of ['tracepoint/kmem/kmalloc', 'tracepoint/kmem/kmem_cache_alloc', 'kprobe/kmem_cache_free', 'kprobe/__kmem_cache_free'])
+        expect(sections).toContain(s);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
