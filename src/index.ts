@@ -1,12 +1,13 @@
 // kcompart's public API (DESIGN.md §1): the pipeline that does what the CLI
 // does (`buildCompartment`), and each layer's surface — the IR reader and
 // model, the policy model shared by every stage, the kernel's BTF types, the
-// analysis (IR → policy),
-// the binary readers and mapper, and the eBPF emitter. Each layer is also a
-// subpath of its own (`kcompart/ir`, `kcompart/policy`, `kcompart/btf`, `kcompart/analysis`,
-// `kcompart/binary`, `kcompart/emit`, `kcompart/collect`, `kcompart/pipeline`),
+// analysis (IR → policy), the binary readers and mapper, and the eBPF
+// emitter. Each layer is also a subpath of its own (`kcompart/ir`,
+// `kcompart/policy`, `kcompart/btf`, `kcompart/analysis`, `kcompart/binary`,
+// `kcompart/emit`, `kcompart/collect`, `kcompart/classify`, `kcompart/pipeline`),
 // so an IR-only user does not load the x86 decoder. `collect` gets the IR out
-// of a clang-built kernel tree in the first place.
+// of a clang-built kernel tree in the first place. `classify` names the likely
+// type of a slab object the run time never saw allocated (issue 10 item 3).
 export * from './ir/index.js';
 export * from './policy/index.js';
 export * from './btf/index.js';
@@ -15,3 +16,4 @@ export * from './binary/index.js';
 export * from './emit/index.js';
 export * from './pipeline.js';
 export * from './collect/index.js';
+export * from './classify/index.js';

@@ -21,6 +21,7 @@ const MAY_IMPORT: Record<string, readonly string[] | 'anything'> = {
   emit: ['policy'],
   report: ['policy'],
   collect: [],
+  classify: ['btf'],
   'pipeline.ts': ['ir', 'policy', 'btf', 'analysis', 'binary', 'emit'],
   cli: 'anything',
   'index.ts': 'anything',

@@ -69,11 +69,16 @@ export interface BtfType {
 
 /** A kernel's BTF type table. */
 export class BtfTypes {
+  /** Named STRUCT ids by name (the first of a name when several). */
+  readonly structs = new Map<string, number>();
+
   constructor(
     /** Index = type id; entry 0 is `void`. */
     readonly types: readonly (BtfType | undefined)[],
     readonly source: string,
-  ) {}
+  ) {
+    for (const t of types) if (t?.kind === 'STRUCT' && t.name && !this.structs.has(t.name)) this.structs.set(t.name, t.id);
+  }
 
   /** The type of `id`, or undefined for void / out of range. */
   get(id: number): BtfType | undefined {
@@ -90,7 +95,27 @@ export class BtfTypes {
     return undefined;
   }
 
-  /** Every named STRUCT / UNION. */
+  /** Whether the typedef / qualifier chain from `id` holds a `const` (a `const struct …_ops *`'s pointee). */
+  isConst(id: number): boolean {
+    let t = this.types[id];
+    for (let n = 0; t && n < 64; n++) {
+      if (t.kind === 'CONST') return true;
+      if (t.kind !== 'TYPEDEF' && t.kind !== 'VOLATILE' && t.kind !== 'RESTRICT' && t.kind !== 'TYPE_TAG') return false;
+      t = t.type === undefined ? undefined : this.types[t.type];
+    }
+    return false;
+  }
+
+  /** A type's size in bytes (pointers 8, arrays count × element; 0 for void, functions and unknowns). */
+  sizeOf(id: number, depth = 0): number {
+    const t = this.resolve(id);
+    if (!t || depth > 32) return 0;
+    if (t.kind === 'PTR') return 8;
+    if (t.kind === 'ARRAY') return t.array!.count * this.sizeOf(t.array!.element, depth + 1);
+    return t.size ?? 0;
+  }
+
+  /** Every STRUCT / UNION (named or not). */
   *records(): IterableIterator<BtfType> {
     for (const t of this.types) if (t && (t.kind === 'STRUCT' || t.kind === 'UNION')) yield t;
   }
