@@ -13,7 +13,7 @@ import { analyze, type AnalysisSummary, type AnalyzeOptions } from './analysis/i
 import type { AllocatorTable } from './analysis/allocators.js';
 import type { WriterTable } from './analysis/writes.js';
 import { mapSitesToAddresses, readElf, type MapperObject, type MapStats } from './binary/index.js';
-import { compileBpf, EmitError, emitBpf, type CompileResult, type EmitResult } from './emit/index.js';
+import { compileBpf, EmitError, emitBpf, type CompileResult, type EmitResult, type SiteProgramMode } from './emit/index.js';
 import { writeAccessesCsv, writePolicy, type Policy } from './policy/index.js';
 
 /** An input the user named does not exist or holds nothing of the expected kind. */
@@ -125,6 +125,8 @@ export interface BuildOptions {
   readonly objects?: readonly string[];
   /** Skip static elimination in the map stage (every site needs a check). */
   readonly noStaticElimination?: boolean;
+  /** How the emitted C checks the sites: one data-driven program (default) or one program per site. */
+  readonly sitePrograms?: SiteProgramMode;
   /** Emit the eBPF C (default true when objects are given). */
   readonly emit?: boolean;
   /** Compile the emitted C (default: not). */
@@ -287,7 +289,10 @@ export async function buildCompartment(options: BuildOptions, hooks: BuildHooks 
 
   const emit = await timed('emit', async () => {
     hooks.onProgress?.({ stage: 'emit', message: `eBPF C for ${map.stats.checkedSites} checked machine sites` });
-    return emitBpf(map.policy, { name: options.name ?? 'kcompart' });
+    return emitBpf(map.policy, {
+      name: options.name ?? 'kcompart',
+      ...(options.sitePrograms ? { sitePrograms: options.sitePrograms } : {}),
+    });
   });
   if (out) {
     for (const f of emit.files) {
