@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* site_harness.bpf.c: the data-driven site program (site.bpf.h) against the per-site programs
  * src/emit generates, through BPF_PROG_TEST_RUN on this machine's kernel (a raw_tp program:
- * loaded, run on demand, never attached). Both read the registers of the map kc_test_regs (a
- * struct pt_regs the test writes) in place of a probe's context; kc_site_check is replaced by
+ * loaded, run on demand, never attached). Both read the registers of the global kc_test_io (a
+ * struct pt_regs the test writes, kc_test_io.regs) in place of a probe's context; kc_site_check is replaced by
  * a recorder that runs the same kc_check_range and keeps what it was asked (site, address,
  * length, stack pointer) and answered: slot 0 for the per-site program, slot 1 for the data path.
- * site_cases.bpf.h (written by test/emit/site-data.test.ts from emitBpf's per-site C) defines
+ * (kc_test_io.out). site_cases.bpf.h (written by test/emit/site-data.test.ts from emitBpf's per-site C) defines
  * kc_test_per_site(id, regs). args[0]: the site id (the data path's cookie); args[1]: bit 0 runs
  * the per-site program, bit 1 the data path, whose result is the return value. */
 #include "vmlinux.h"
@@ -24,33 +24,26 @@ struct kc_test_rec {
 	__u32 pad;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, struct kc_test_rec);
-} kc_test_out SEC(".maps");
+/* The test's input and output: global data of its own section (one array map of one value, which
+ * site_run.c writes and reads), so the run time's maps stay defined once, in maps.bpf.h. */
+struct kc_test_io {
+	struct pt_regs regs;
+	struct kc_test_rec out[2];
+};
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct pt_regs);
-} kc_test_regs SEC(".maps");
+struct kc_test_io kc_test_io SEC(".data.kctest") = {};
 
 static __always_inline int kc_test_rec(__u32 slot, __u32 site, __u64 addr, __u64 len, __u64 sp)
 {
-	struct kc_test_rec *r = bpf_map_lookup_elem(&kc_test_out, &slot);
+	struct kc_test_rec *r = &kc_test_io.out[slot & 1];
 	int v = kc_check_range(site, addr, len, sp);
 
-	if (r) {
-		r->site = site;
-		r->addr = addr;
-		r->len = len;
-		r->sp = sp;
-		r->verdict = v;
-		r->called = 1;
-	}
+	r->site = site;
+	r->addr = addr;
+	r->len = len;
+	r->sp = sp;
+	r->verdict = v;
+	r->called = 1;
 	return v;
 }
 
@@ -76,14 +69,10 @@ static __always_inline int kc_test_rep(__u32 slot, __u32 site, __u64 di, __u64 c
 SEC("raw_tp")
 int kc_test_site(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u32 zero = 0, one = 1, id = (__u32)ctx->args[0];
-	struct kc_test_rec blank = {};
-	struct pt_regs *regs = bpf_map_lookup_elem(&kc_test_regs, &zero);
+	__u32 id = (__u32)ctx->args[0];
+	struct pt_regs *regs = &kc_test_io.regs;
 
-	if (!regs)
-		return -1;
-	bpf_map_update_elem(&kc_test_out, &zero, &blank, BPF_ANY);
-	bpf_map_update_elem(&kc_test_out, &one, &blank, BPF_ANY);
+	__builtin_memset(kc_test_io.out, 0, sizeof(kc_test_io.out));
 	if (ctx->args[1] & 1)
 		kc_test_per_site(id, regs);
 	if (ctx->args[1] & 2)

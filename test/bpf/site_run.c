@@ -4,7 +4,7 @@
  * the loader does (site_cases.h: the `.recipe = { … }` initializers of <name>.seed.h), kc_sites
  * and kc_relocs with the test's policies, kc_globals[0] with the range of argv[2..3]; then for
  * every line of stdin "ID MODE R15 R14 R13 R12 BP BX R11 R10 R9 R8 AX CX DX SI DI ORIG_AX IP CS
- * FLAGS SP SS" (x86-64 struct pt_regs order) writes the registers, runs kc_test_site through
+ * FLAGS SP SS" (x86-64 struct pt_regs order) writes the registers (the global kc_test_io, section .data.kctest), runs kc_test_site through
  * BPF_PROG_TEST_RUN and prints "ID SLOT CALLED SITE ADDR LEN SP VERDICT" for both slots and
  * "ID ret RETVAL"; at the end "unknown_probe N" (the counter summed over CPUs).
  * Usage: site_run OBJECT GLOBAL_START GLOBAL_END < cases */
@@ -25,6 +25,12 @@ struct test_rec {
 	unsigned int called, pad;
 };
 
+/* site_harness.bpf.c's struct kc_test_io: x86-64 struct pt_regs (21 words), then two records */
+struct test_io {
+	unsigned long long regs[21];
+	struct test_rec out[2];
+};
+
 static int fd_of(struct bpf_object *o, const char *name)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(o, name);
@@ -42,7 +48,8 @@ int main(int argc, char **argv)
 	struct bpf_object *o;
 	struct bpf_program *p;
 	struct kc_range g;
-	unsigned long long regs[21], args[2], *percpu;
+	struct test_io io;
+	unsigned long long args[2], *percpu;
 	int ncpu = libbpf_num_possible_cpus(), i, fd_prog;
 	unsigned int id, mode, k;
 	__u32 key;
@@ -74,10 +81,11 @@ int main(int argc, char **argv)
 	}
 	while (scanf("%u %u", &id, &mode) == 2) {
 		for (i = 0; i < 21; i++)
-			if (scanf("%llx", &regs[i]) != 1)
+			if (scanf("%llx", &io.regs[i]) != 1)
 				return 2;
+		memset(io.out, 0, sizeof(io.out));
 		key = 0;
-		if (bpf_map_update_elem(fd_of(o, "kc_test_regs"), &key, regs, 0))
+		if (bpf_map_update_elem(fd_of(o, ".data.kctest"), &key, &io, 0))
 			return 1;
 		args[0] = id;
 		args[1] = mode;
@@ -86,11 +94,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "BPF_PROG_TEST_RUN: %s\n", strerror(errno));
 			return 1;
 		}
+		key = 0;
+		if (bpf_map_lookup_elem(fd_of(o, ".data.kctest"), &key, &io))
+			return 1;
 		for (key = 0; key < 2; key++) {
-			struct test_rec r;
+			const struct test_rec r = io.out[key];
 
-			if (bpf_map_lookup_elem(fd_of(o, "kc_test_out"), &key, &r))
-				return 1;
 			printf("%u %u %u %u 0x%llx %llu 0x%llx %d\n", id, key, r.called, r.site, r.addr, r.len, r.sp, r.verdict);
 		}
 		printf("%u ret %d\n", id, (int)opts.retval);

@@ -36,7 +36,7 @@ describe('emitBpf: relocations, widths, writer calls, the unchecked list', () =>
     expect(s1.address).toBe(`ctx->di + 8ULL + kc_reloc(${s1.id}u) /* inet6_offloads+0x10 */`);
     expect(seed.sites[s0.id]!.reloc).toEqual({ symbol: 'inet6_protos', addend: 0 });
     const h = r.files.find((f) => f.name === 'fid.seed.h')!.content;
-    expect(h).toMatch(/\.reloc_addend = 16 \}/);
+    expect(h).toMatch(/\.reloc_addend = 16, \.recipe = \{ \.site = \d+u, [^}]*\.flags = 0x9, \.disp = 8LL, \.len = 4ULL \} \}/);
     expect(r.stats.kinds.relocated).toBe(2);
   });
 
@@ -112,7 +112,7 @@ describe('the loader of these shapes (on this machine: loads, fills, never attac
     expect(Number(deny![2])).toBe(48);
     expect(Number(deny![1])).toBeGreaterThan(0);
     expect(l.stdout).toMatch(
-      /^KC-COUNTERS final checks=0 .* denied=0 crossed=0 kalloc=0 kalloc_unknown=0 kalloc_drops=0 kprobe_missed=0 kprobe_missed_known=0 recursion_misses=0$/m,
+      /^KC-COUNTERS final checks=0 .* denied=0 crossed=0 kalloc=0 kalloc_unknown=0 kalloc_drops=0 unknown_probe=0 kprobe_missed=0 kprobe_missed_known=0 recursion_misses=0$/m,
     );
     const help = await run(c.loader!, ['--help']);
     expect(help.stdout).toMatch(/--strict +refuse to enforce \(exit 3\) when the kernel refused any site program/);
