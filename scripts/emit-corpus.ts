@@ -47,6 +47,13 @@ async function ipv6Policy(): Promise<Policy> {
   return b.map!.policy;
 }
 
+/** CPU seconds of this process's finished children (clang): cutime + cstime of /proc/self/stat; wall time on a shared machine says little. */
+function childCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
+  return (Number(fields[13]) + Number(fields[14])) / 100; // fields 16 and 17, in clock ticks (USER_HZ = 100)
+}
+
 /** One site-program mode: emit, the guest's build (clang only), its load through this machine's verifier. */
 interface ModeFigures {
   mode: SiteProgramMode;
@@ -55,6 +62,7 @@ interface ModeFigures {
   cBytes: number;
   emitSeconds: number;
   clangSeconds: number;
+  clangCpuSeconds: number;
   diagnostics: number;
   load?: { programs: number; seconds: number; siteProgramInsns?: number };
 }
@@ -63,6 +71,7 @@ async function measureMode(policy: Policy, mode: SiteProgramMode, header: string
   const t0 = performance.now();
   const e = emitBpf(policy, { name: 'ipv6', sitePrograms: mode });
   const t1 = performance.now();
+  const cpu0 = childCpuSeconds();
   // what the e2e guest loads: the corpus kernel has no BPF JIT and no bpf_get_kmem_cache
   const c = await compileBpf(e.files, {
     clang: CLANG,
@@ -71,6 +80,7 @@ async function measureMode(policy: Policy, mode: SiteProgramMode, header: string
     extraFlags: ['-DKC_NO_KFUNC', '-DKC_NO_CALLBACKS'],
   });
   const t2 = performance.now();
+  const cpu = childCpuSeconds() - cpu0;
   const site = mode === 'data' ? 'kc_site' : 'kc_site_0';
   const load = noLoad ? undefined : await loadWithoutAttach(c.objects[0]!.object, { dumpPrograms: 0, dumpNames: [site] });
   const insns = load?.programs.find((p) => p.name === site)?.functions[site];
@@ -81,6 +91,7 @@ async function measureMode(policy: Policy, mode: SiteProgramMode, header: string
     cBytes: e.files.find((f) => f.name === 'ipv6.bpf.c')!.content.length,
     emitSeconds: (t1 - t0) / 1e3,
     clangSeconds: (t2 - t1) / 1e3,
+    clangCpuSeconds: cpu,
     diagnostics: c.diagnostics.length,
     ...(load
       ? { load: { programs: load.programs.length, seconds: load.ms / 1e3, ...(insns !== undefined ? { siteProgramInsns: insns } : {}) } }
@@ -110,7 +121,7 @@ async function main(): Promise<void> {
       byMode.push(f);
       if (!json)
         console.log(
-          `  modes          ${mode}: ${f.sites} sites, ${f.programs} programs, ${(f.cBytes / 1e6).toFixed(2)} MB of C; ${CLANG} -DKC_NO_KFUNC -DKC_NO_CALLBACKS ${f.clangSeconds.toFixed(1)} s (${f.diagnostics} diagnostics)` +
+          `  modes          ${mode}: ${f.sites} sites, ${f.programs} programs, ${(f.cBytes / 1e6).toFixed(2)} MB of C; ${CLANG} -DKC_NO_KFUNC -DKC_NO_CALLBACKS ${f.clangSeconds.toFixed(1)} s (${f.clangCpuSeconds.toFixed(1)} CPU-s; ${f.diagnostics} diagnostics)` +
             (f.load
               ? `; host load ${f.load.programs} programs in ${f.load.seconds.toFixed(1)} s (verifier, not attached; site program ${f.load.siteProgramInsns ?? '?'} insns)`
               : ''),
