@@ -87,7 +87,7 @@ async function measureMode(policy: Policy, mode: SiteProgramMode, header: string
   return {
     mode,
     sites: e.stats.programs,
-    programs: e.stats.sitePrograms + e.probes.length + e.icalls.sites.length + RUNTIME_PROGRAMS.length,
+    programs: e.stats.sitePrograms + e.stats.probePrograms + e.icalls.sites.length + RUNTIME_PROGRAMS.length,
     cBytes: e.files.find((f) => f.name === 'ipv6.bpf.c')!.content.length,
     emitSeconds: (t1 - t0) / 1e3,
     clangSeconds: (t2 - t1) / 1e3,
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
         readFileSync(join(dir, 'track.bpf.h'), 'utf8')
       ).match(/^} (kc_\w+) SEC\("\.maps"\)/gm) ?? [];
     const maps = mapNames.length;
-    const dumpNames = ['kc_site', 'kc_site_0', 'kc_alloc_0'];
+    const dumpNames = ['kc_site', 'kc_site_0', 'kc_alloc', 'kc_alloc_0'];
     const load = noLoad ? undefined : await loadWithoutAttach(c.objects[0]!.object, { dumpPrograms: 0, dumpNames });
     const loadCore = noLoad ? undefined : await loadWithoutAttach(core.objects[0]!.object, { dumpPrograms: 0, dumpNames });
     const first = load?.programs.find((p) => p.functions['kc_check'] !== undefined);
@@ -196,10 +196,10 @@ async function main(): Promise<void> {
     console.log(
       `  compile        ${CLANG}: ${c.diagnostics.length} diagnostics, ${out.compile.seconds.toFixed(1)} s (+ static loader); -DKC_NO_KFUNC ${core.diagnostics.length} diagnostics, ${out.compileCore.seconds.toFixed(1)} s; clang-14 ${c14.diagnostics.length} diagnostics, ${out.compileClang14.seconds.toFixed(1)} s`,
     );
-    const total = s.sitePrograms + e.probes.length + e.icalls.sites.length + RUNTIME_PROGRAMS.length;
+    const total = s.sitePrograms + s.probePrograms + e.icalls.sites.length + RUNTIME_PROGRAMS.length;
     if (load && loadCore) {
       console.log(
-        `  verifier       kfunc build: ${load.programs.length} of ${total} programs (${s.sitePrograms} site program${s.sitePrograms === 1 ? '' : 's'} for ${s.programs} sites (${s.siteMode}), ${e.probes.length} allocation probes, ${e.icalls.sites.length} indirect-call programs, ${RUNTIME_PROGRAMS.length} runtime) loaded, not attached, on ${out.kernel} in ${(load.ms / 1e3).toFixed(1)} s`,
+        `  verifier       kfunc build: ${load.programs.length} of ${total} programs (${s.sitePrograms} site program${s.sitePrograms === 1 ? '' : 's'} for ${s.programs} sites (${s.siteMode}), ${s.probePrograms} allocation-probe program${s.probePrograms === 1 ? '' : 's'} for ${e.probes.length} probes, ${e.icalls.sites.length} indirect-call programs, ${RUNTIME_PROGRAMS.length} runtime) loaded, not attached, on ${out.kernel} in ${(load.ms / 1e3).toFixed(1)} s`,
       );
       console.log(`                 CO-RE page-walk build: ${loadCore.programs.length} of ${total} in ${(loadCore.ms / 1e3).toFixed(1)} s`);
       console.log(

@@ -6,7 +6,8 @@
  * programs and allocation probes (kc_alloc_N), found by iterating the object's
  * programs, at the symbol+offset the seed gives: in data mode the one program
  * kc_site at every site with the site id as its BPF cookie (site.bpf.h reads
- * the site's recipe by it), else kc_site_N at site N (their section
+ * the site's recipe by it) and kc_alloc at every allocation probe with the
+ * allocation id as cookie, else kc_site_N at site N and kc_alloc_N at probe N (their section
  * may be a bare "kprobe" when the symbol is no C-safe name). Every refusal is
  * one KC-REFUSED line with the kernel's reason; links are kept for detaching. */
 #include <errno.h>
@@ -67,7 +68,7 @@ void kc_attach_sites(struct kc_attach_stats *st)
 {
 	struct bpf_program **site_prog = calloc(kc_seed.n_sites + 1, sizeof(*site_prog));
 	struct bpf_program **probe_prog = calloc(kc_seed.n_probes + 1, sizeof(*probe_prog));
-	struct bpf_program *prog, *data = NULL;
+	struct bpf_program *prog, *data = NULL, *data_alloc = NULL;
 	int i, err;
 
 	if (!site_prog || !probe_prog) {
@@ -80,6 +81,8 @@ void kc_attach_sites(struct kc_attach_stats *st)
 
 		if (kc_seed.site_data && !strcmp(name, "kc_site"))
 			data = prog;
+		else if (kc_seed.site_data && !strcmp(name, "kc_alloc"))
+			data_alloc = prog;
 		else if ((id = generated_id(name, "kc_site_")) >= 0 && id < kc_seed.n_sites && !strcmp(kc_seed.sites[id].program, name))
 			site_prog[id] = prog;
 		else if ((id = generated_id(name, "kc_alloc_")) >= 0 && id < kc_seed.n_probes && !strcmp(kc_seed.probes[id].program, name))
@@ -101,7 +104,9 @@ void kc_attach_sites(struct kc_attach_stats *st)
 	for (i = 0; i < kc_seed.n_probes; i++) {
 		const struct kc_seed_probe *p = &kc_seed.probes[i];
 
-		err = attach_kprobe(probe_prog[i], kc_name(p->symbol), p->offset, 0);
+		/* data mode: kc_alloc everywhere, told the allocation id by the cookie */
+		err = kc_seed.site_data ? attach_kprobe_cookie(data_alloc, kc_name(p->symbol), p->offset, 0, (__u64)p->alloc)
+					: attach_kprobe(probe_prog[i], kc_name(p->symbol), p->offset, 0);
 		if (err) {
 			st->track_refused++;
 			kc_report_refusal("alloc", p->program, kc_name(p->symbol), p->offset, err);

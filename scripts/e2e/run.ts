@@ -365,7 +365,7 @@ export function printReport(r: E2EReport): void {
   );
   if (r.loaded)
     console.log(
-      `  load           ${r.loaded['seconds']?.toFixed(2)} s for ${r.emit.sitePrograms} site program${r.emit.sitePrograms === 1 ? '' : 's'} (${r.emit.siteMode}) + ${r.emit.allocations.probes} allocation probes + the run time (guest verifier); attach ${r.attached?.['seconds']?.toFixed(2) ?? '?'} s`,
+      `  load           ${r.loaded['seconds']?.toFixed(2)} s for ${r.emit.sitePrograms} site program${r.emit.sitePrograms === 1 ? '' : 's'} (${r.emit.siteMode}) + ${r.emit.probePrograms} for ${r.emit.allocations.probes} allocation probes + the run time (guest verifier); attach ${r.attached?.['seconds']?.toFixed(2) ?? '?'} s`,
     );
   if (r.attached)
     console.log(

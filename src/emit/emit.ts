@@ -256,6 +256,8 @@ export interface EmitStats {
   readonly siteMode: SiteProgramMode;
   /** BPF programs generated for the sites: 1 in data mode (0 without sites), else one per site. */
   readonly sitePrograms: number;
+  /** BPF programs generated for the allocation probes: 1 in data mode (`kc_alloc`, the allocation id as cookie; 0 without probes), else one per probe. */
+  readonly probePrograms: number;
 }
 
 export interface EmitResult {
@@ -864,15 +866,23 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     }
   }
   for (const grp of groups.values()) generate(grp);
-  const probePrograms = probes.map((p) => {
-    const a = allocs[p.alloc]!;
-    return (
-      `/* allocation ${p.alloc}: ${cComment(a.site)} (${cComment(a.allocator)}) at ${cComment(a.file)}:${a.line}; ` +
-      `after the call at ${cComment(p.symbol)}+0x${p.offset.toString(16)} */\n` +
-      `SEC(${sectionName(p.symbol, p.offset)})\n` +
-      `int ${p.program}(struct pt_regs *ctx)\n{\n\tkc_track(${p.alloc}u, ctx->ax);\n\treturn 0;\n}\n`
-    );
-  });
+  // data mode: one allocation probe too, attached after every allocating call with the allocation id as cookie
+  const probePrograms =
+    mode === 'data' && probes.length > 0
+      ? [
+          `/* The allocation probe of all ${probes.length} probe points (the instruction after an allocating call, where rax is\n` +
+            ` * the new object): the loader attaches it at each with the allocation id as BPF cookie (${cComment(base)}.seed.h). */\n` +
+            `SEC("kprobe")\nint kc_alloc(struct pt_regs *ctx)\n{\n\tkc_track((__u32)bpf_get_attach_cookie(ctx), ctx->ax);\n\treturn 0;\n}\n`,
+        ]
+      : probes.map((p) => {
+          const a = allocs[p.alloc]!;
+          return (
+            `/* allocation ${p.alloc}: ${cComment(a.site)} (${cComment(a.allocator)}) at ${cComment(a.file)}:${a.line}; ` +
+            `after the call at ${cComment(p.symbol)}+0x${p.offset.toString(16)} */\n` +
+            `SEC(${sectionName(p.symbol, p.offset)})\n` +
+            `int ${p.program}(struct pt_regs *ctx)\n{\n\tkc_track(${p.alloc}u, ctx->ax);\n\treturn 0;\n}\n`
+          );
+        });
 
   if (mode === 'data' && sites.length > 0) {
     programs.push(
@@ -964,6 +974,7 @@ int kc_site(struct pt_regs *ctx)
       kinds,
       siteMode: mode,
       sitePrograms: mode === 'data' ? Math.min(1, sites.length) : sites.length,
+      probePrograms: mode === 'data' ? Math.min(1, probes.length) : probes.length,
     },
     unchecked: summary,
     icalls: { sites: icalls.sites, unchecked: icalls.unchecked, stats: icalls.stats, line: icalls.line },

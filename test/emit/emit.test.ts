@@ -401,6 +401,16 @@ describe('whole-kernel allocation tracking: allocation sites without a probe are
     ],
   } as unknown as Policy;
   const r = emitBpf(policy, { name: 'groups' });
+
+  it('data mode: one kc_alloc at every allocation probe, the allocation id as cookie', () => {
+    const gc = r.files.find((f) => f.name === 'groups.bpf.c')!.content;
+    expect(r.probes.length).toBeGreaterThan(0);
+    expect(r.stats.probePrograms).toBe(1);
+    expect(emitBpf(policy, { name: 'groups', sitePrograms: 'per-site' }).stats.probePrograms).toBe(r.probes.length);
+    expect([...gc.matchAll(/^int (kc_alloc\w*)\(/gm)].map((m) => m[1])).toEqual(['kc_alloc']);
+    expect(gc).toContain('SEC("kprobe")\nint kc_alloc(struct pt_regs *ctx)\n{\n\tkc_track((__u32)bpf_get_attach_cookie(ctx), ctx->ax);');
+  });
+
   const seed = JSON.parse(r.files.find((f) => f.name === 'groups.seed.json')!.content) as {
     fns: string[];
     sites: { id: number; flags: number; allocs: number[] }[];

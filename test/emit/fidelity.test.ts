@@ -88,7 +88,7 @@ describe('emitBpf: relocations, widths, writer calls, the unchecked list', () =>
       });
       expect(res.diagnostics).toEqual([]);
       const l = await loadWithoutAttach(res.objects[0]!.object);
-      expect(l.programs).toHaveLength(r.stats.sitePrograms + r.probes.length + RUNTIME_PROGRAMS.length);
+      expect(l.programs).toHaveLength(r.stats.sitePrograms + r.stats.probePrograms + RUNTIME_PROGRAMS.length);
     }, 120_000);
   }
 });
