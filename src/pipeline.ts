@@ -232,7 +232,8 @@ export async function compileStage(
     hooks.onProgress?.({ stage: 'compile', message: `vmlinux.h from ${btf}` });
     vmlinuxH = await writeVmlinuxHeader(btf, join(options.outDir, 'vmlinux.h'));
   }
-  const programs = emitted.sites.length + emitted.probes.length;
+  // the programs of the object: one per site and probe, or one for all of them (data mode)
+  const programs = emitted.stats.sitePrograms + emitted.stats.probePrograms;
   hooks.onProgress?.({ stage: 'compile', message: `${clang}: ${programs} programs${options.loader === false ? '' : ' and the loader'}` });
   const result = await compileBpf(emitted.files, {
     clang,
