@@ -7,14 +7,18 @@
 // verifier WITHOUT attaching (bpftool prog loadall into a private bpffs
 // directory, removed afterwards). Prints programs generated and loaded, maps,
 // instructions per site program and in the checker (xlated), diagnostics of
-// each compiler, and emit / compile / load times.
+// each compiler, and emit / compile / load times. First, for each site-program
+// mode (issue 15: `data`, one program attached at every site, the default; and
+// `per-site`, one generated program per site), the build the e2e guest loads
+// (clang-19 -DKC_NO_KFUNC -DKC_NO_CALLBACKS, object only) timed, and its load
+// through this machine's verifier timed: the `modes` lines.
 //
-// Usage: node dist/scripts/emit-corpus.js [policy.mapped.json] [--no-load] [--json]
+// Usage: node dist/scripts/emit-corpus.js [policy.mapped.json] [--no-load] [--json] [--modes data,per-site]
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUNTIME_PROGRAMS, compileBpf, emitBpf } from '../src/emit/index.js';
+import { RUNTIME_PROGRAMS, SITE_PROGRAM_MODES, compileBpf, emitBpf, type SiteProgramMode } from '../src/emit/index.js';
 import { buildCompartment, expandInputs, writeVmlinuxHeader } from '../src/pipeline.js';
 import { readPolicy, type Policy } from '../src/policy/index.js';
 import { loadWithoutAttach } from './lib/bpf-load.js';
@@ -43,11 +47,66 @@ async function ipv6Policy(): Promise<Policy> {
   return b.map!.policy;
 }
 
+/** CPU seconds of this process's finished children (clang): cutime + cstime of /proc/self/stat; wall time on a shared machine says little. */
+function childCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
+  return (Number(fields[13]) + Number(fields[14])) / 100; // fields 16 and 17, in clock ticks (USER_HZ = 100)
+}
+
+/** One site-program mode: emit, the guest's build (clang only), its load through this machine's verifier. */
+interface ModeFigures {
+  mode: SiteProgramMode;
+  sites: number;
+  programs: number;
+  cBytes: number;
+  emitSeconds: number;
+  clangSeconds: number;
+  clangCpuSeconds: number;
+  diagnostics: number;
+  load?: { programs: number; seconds: number; siteProgramInsns?: number };
+}
+
+async function measureMode(policy: Policy, mode: SiteProgramMode, header: string, dir: string, noLoad: boolean): Promise<ModeFigures> {
+  const t0 = performance.now();
+  const e = emitBpf(policy, { name: 'ipv6', sitePrograms: mode });
+  const t1 = performance.now();
+  const cpu0 = childCpuSeconds();
+  // what the e2e guest loads: the corpus kernel has no BPF JIT and no bpf_get_kmem_cache
+  const c = await compileBpf(e.files, {
+    clang: CLANG,
+    vmlinuxH: header,
+    outDir: join(dir, `mode-${mode}`),
+    extraFlags: ['-DKC_NO_KFUNC', '-DKC_NO_CALLBACKS'],
+  });
+  const t2 = performance.now();
+  const cpu = childCpuSeconds() - cpu0;
+  const site = mode === 'data' ? 'kc_site' : 'kc_site_0';
+  const load = noLoad ? undefined : await loadWithoutAttach(c.objects[0]!.object, { dumpPrograms: 0, dumpNames: [site] });
+  const insns = load?.programs.find((p) => p.name === site)?.functions[site];
+  return {
+    mode,
+    sites: e.stats.programs,
+    programs: e.stats.sitePrograms + e.stats.probePrograms + e.icalls.sites.length + RUNTIME_PROGRAMS.length,
+    cBytes: e.files.find((f) => f.name === 'ipv6.bpf.c')!.content.length,
+    emitSeconds: (t1 - t0) / 1e3,
+    clangSeconds: (t2 - t1) / 1e3,
+    clangCpuSeconds: cpu,
+    diagnostics: c.diagnostics.length,
+    ...(load
+      ? { load: { programs: load.programs.length, seconds: load.ms / 1e3, ...(insns !== undefined ? { siteProgramInsns: insns } : {}) } }
+      : {}),
+  };
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const noLoad = args.includes('--no-load');
-  const file = args.find((a) => !a.startsWith('--'));
+  const m = args.indexOf('--modes');
+  const modes = (m >= 0 ? (args[m + 1] ?? '') : SITE_PROGRAM_MODES.join(',')).split(',') as SiteProgramMode[];
+  if (!modes.length || modes.some((x) => !SITE_PROGRAM_MODES.includes(x))) throw new Error(`--modes takes ${SITE_PROGRAM_MODES.join(',')}`);
+  const file = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--modes');
   const t0 = performance.now();
   const policy = file ? await readPolicy(file) : await ipv6Policy();
   const t1 = performance.now();
@@ -56,6 +115,19 @@ async function main(): Promise<void> {
   const header = await vmlinuxH();
   const dir = mkdtempSync(join(tmpdir(), 'kcompart-bench-emit-'));
   try {
+    const byMode: ModeFigures[] = [];
+    for (const mode of modes) {
+      const f = await measureMode(policy, mode, header, dir, noLoad);
+      byMode.push(f);
+      if (!json)
+        console.log(
+          `  modes          ${mode}: ${f.sites} sites, ${f.programs} programs, ${(f.cBytes / 1e6).toFixed(2)} MB of C; ${CLANG} -DKC_NO_KFUNC -DKC_NO_CALLBACKS ${f.clangSeconds.toFixed(1)} s (${f.clangCpuSeconds.toFixed(1)} CPU-s; ${f.diagnostics} diagnostics)` +
+            (f.load
+              ? `; host load ${f.load.programs} programs in ${f.load.seconds.toFixed(1)} s (verifier, not attached; site program ${f.load.siteProgramInsns ?? '?'} insns)`
+              : ''),
+        );
+    }
+    const t2b = performance.now();
     const c = await compileBpf(e.files, { clang: CLANG, vmlinuxH: header, outDir: dir, loader: true });
     const t3 = performance.now();
     const core = await compileBpf(e.files, { clang: CLANG, vmlinuxH: header, outDir: join(dir, 'core'), extraFlags: ['-DKC_NO_KFUNC'] });
@@ -69,7 +141,7 @@ async function main(): Promise<void> {
         readFileSync(join(dir, 'track.bpf.h'), 'utf8')
       ).match(/^} (kc_\w+) SEC\("\.maps"\)/gm) ?? [];
     const maps = mapNames.length;
-    const dumpNames = ['kc_site_0', 'kc_alloc_0'];
+    const dumpNames = ['kc_site', 'kc_site_0', 'kc_alloc', 'kc_alloc_0'];
     const load = noLoad ? undefined : await loadWithoutAttach(c.objects[0]!.object, { dumpPrograms: 0, dumpNames });
     const loadCore = noLoad ? undefined : await loadWithoutAttach(core.objects[0]!.object, { dumpPrograms: 0, dumpNames });
     const first = load?.programs.find((p) => p.functions['kc_check'] !== undefined);
@@ -79,7 +151,7 @@ async function main(): Promise<void> {
       policy: file ?? 'net/ipv6 (net/core context), mapped against net/ipv6/*.o',
       kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
       stats: e.stats,
-      compile: { clang: CLANG, diagnostics: c.diagnostics.length, seconds: (t3 - t2) / 1e3, loader: c.loader },
+      compile: { clang: CLANG, diagnostics: c.diagnostics.length, seconds: (t3 - t2b) / 1e3, loader: c.loader },
       compileCore: { clang: CLANG, flags: '-DKC_NO_KFUNC', diagnostics: core.diagnostics.length, seconds: (t4 - t3) / 1e3 },
       compileClang14: { clang: 'clang-14', diagnostics: c14.diagnostics.length, seconds: (t5 - t4) / 1e3 },
       probes: e.probes.length,
@@ -95,6 +167,7 @@ async function main(): Promise<void> {
         : 'skipped',
       loadCore: loadCore ? { programs: loadCore.programs.length, seconds: loadCore.ms / 1e3 } : 'skipped',
       maps,
+      modes: byMode,
       seconds: { policy: (t1 - t0) / 1e3, emit: (t2 - t1) / 1e3 },
     };
     if (json) {
@@ -123,10 +196,10 @@ async function main(): Promise<void> {
     console.log(
       `  compile        ${CLANG}: ${c.diagnostics.length} diagnostics, ${out.compile.seconds.toFixed(1)} s (+ static loader); -DKC_NO_KFUNC ${core.diagnostics.length} diagnostics, ${out.compileCore.seconds.toFixed(1)} s; clang-14 ${c14.diagnostics.length} diagnostics, ${out.compileClang14.seconds.toFixed(1)} s`,
     );
-    const total = s.programs + e.probes.length + RUNTIME_PROGRAMS.length;
+    const total = s.sitePrograms + s.probePrograms + e.icalls.sites.length + RUNTIME_PROGRAMS.length;
     if (load && loadCore) {
       console.log(
-        `  verifier       kfunc build: ${load.programs.length} of ${total} programs (${s.programs} sites, ${e.probes.length} allocation probes, ${RUNTIME_PROGRAMS.length} runtime) loaded, not attached, on ${out.kernel} in ${(load.ms / 1e3).toFixed(1)} s`,
+        `  verifier       kfunc build: ${load.programs.length} of ${total} programs (${s.sitePrograms} site program${s.sitePrograms === 1 ? '' : 's'} for ${s.programs} sites (${s.siteMode}), ${s.probePrograms} allocation-probe program${s.probePrograms === 1 ? '' : 's'} for ${e.probes.length} probes, ${e.icalls.sites.length} indirect-call programs, ${RUNTIME_PROGRAMS.length} runtime) loaded, not attached, on ${out.kernel} in ${(load.ms / 1e3).toFixed(1)} s`,
       );
       console.log(`                 CO-RE page-walk build: ${loadCore.programs.length} of ${total} in ${(loadCore.ms / 1e3).toFixed(1)} s`);
       console.log(

@@ -13,7 +13,7 @@ import { analyze, type AnalysisSummary, type AnalyzeOptions } from './analysis/i
 import type { AllocatorTable } from './analysis/allocators.js';
 import type { WriterTable } from './analysis/writes.js';
 import { mapSitesToAddresses, readElf, type MapperObject, type MapStats } from './binary/index.js';
-import { compileBpf, EmitError, emitBpf, type CompileResult, type EmitResult } from './emit/index.js';
+import { compileBpf, EmitError, emitBpf, type CompileResult, type EmitResult, type SiteProgramMode } from './emit/index.js';
 import { writeAccessesCsv, writePolicy, type Policy } from './policy/index.js';
 
 /** An input the user named does not exist or holds nothing of the expected kind. */
@@ -131,6 +131,8 @@ export interface BuildOptions {
   readonly objects?: readonly string[];
   /** Skip static elimination in the map stage (every site needs a check). */
   readonly noStaticElimination?: boolean;
+  /** How the emitted C checks the sites: one data-driven program (default) or one program per site. */
+  readonly sitePrograms?: SiteProgramMode;
   /** Emit the eBPF C (default true when objects are given). */
   readonly emit?: boolean;
   /** Compile the emitted C (default: not). */
@@ -238,7 +240,8 @@ export async function compileStage(
     hooks.onProgress?.({ stage: 'compile', message: `vmlinux.h from ${btf}` });
     vmlinuxH = await writeVmlinuxHeader(btf, join(options.outDir, 'vmlinux.h'));
   }
-  const programs = emitted.sites.length + emitted.probes.length;
+  // the programs of the object: one per site and probe, or one for all of them (data mode)
+  const programs = emitted.stats.sitePrograms + emitted.stats.probePrograms;
   hooks.onProgress?.({ stage: 'compile', message: `${clang}: ${programs} programs${options.loader === false ? '' : ' and the loader'}` });
   const result = await compileBpf(emitted.files, {
     clang,
@@ -295,7 +298,10 @@ export async function buildCompartment(options: BuildOptions, hooks: BuildHooks 
 
   const emit = await timed('emit', async () => {
     hooks.onProgress?.({ stage: 'emit', message: `eBPF C for ${map.stats.checkedSites} checked machine sites` });
-    return emitBpf(map.policy, { name: options.name ?? 'kcompart' });
+    return emitBpf(map.policy, {
+      name: options.name ?? 'kcompart',
+      ...(options.sitePrograms ? { sitePrograms: options.sitePrograms } : {}),
+    });
   });
   if (out) {
     for (const f of emit.files) {

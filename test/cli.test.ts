@@ -182,6 +182,17 @@ describe('kcompart emit', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/no BTF at/);
   });
+  it('--site-programs: data by default, per-site on request, a usage error otherwise', () => {
+    const m = join(dir, 'e.mapped.json');
+    const data = JSON.parse(run('emit', m, '--out', join(dir, 'bpf3'), '--json').stdout);
+    const per = JSON.parse(run('emit', m, '--out', join(dir, 'bpf4'), '--site-programs', 'per-site', '--json').stdout);
+    expect(data).toMatchObject({ siteMode: 'data', sitePrograms: 1 });
+    expect(per).toMatchObject({ siteMode: 'per-site', sitePrograms: per.programs });
+    expect(per.programs).toBe(data.programs);
+    const bad = run('emit', m, '--out', join(dir, 'bpf5'), '--site-programs', 'fast');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--site-programs takes data or per-site, not fast/);
+  });
 });
 
 describe('kcompart run, --help and --version', () => {

@@ -823,16 +823,29 @@ static __always_inline int kc_site_check(void *ctx, __u32 site, __u64 addr, __u6
 
 /* A rep-prefixed string store (rep stos / rep movs) at its instruction: `count` elements of
  * `elem` bytes from `di`, upwards, or downwards when the direction flag is set. */
-static __always_inline int kc_site_check_rep(void *ctx, __u32 site, __u64 di, __u64 count, __u64 elem, __u64 flags, __u64 sp)
+/* The bytes a rep string store writes: `count` elements of `elem` bytes from `di`, upwards, or
+ * downwards when the direction flag is set; 0 when it writes nothing. */
+static __always_inline int kc_rep_range(__u64 di, __u64 count, __u64 elem, __u64 flags, __u64 *addr, __u64 *len)
 {
 	__u64 bytes;
 
 	if (!count)
-		return KC_PASS; /* nothing is written */
+		return 0; /* nothing is written */
 	if (count > (1ULL << 40))
 		count = 1ULL << 40; /* a wrapped range fails in kc_check_range anyway */
 	bytes = count * elem;
-	return kc_site_check(ctx, site, (flags & KC_EFLAGS_DF) ? di - bytes + elem : di, bytes, sp);
+	*addr = (flags & KC_EFLAGS_DF) ? di - bytes + elem : di;
+	*len = bytes;
+	return 1;
+}
+
+static __always_inline int kc_site_check_rep(void *ctx, __u32 site, __u64 di, __u64 count, __u64 elem, __u64 flags, __u64 sp)
+{
+	__u64 addr = 0, len = 0;
+
+	if (!kc_rep_range(di, count, elem, flags, &addr, &len))
+		return KC_PASS;
+	return kc_site_check(ctx, site, addr, len, sp);
 }
 
 /* The address of the symbol (+ addend) of a site whose displacement is a relocation (the loader fills kc_relocs). */
@@ -947,6 +960,7 @@ int kc_whereis(struct bpf_raw_tracepoint_args *ctx)
 	kc_where_array(&n, kc_scalar((__u64)&kc_sites));
 	kc_where_array(&n, kc_scalar((__u64)&kc_globals));
 	kc_where_array(&n, kc_scalar((__u64)&kc_relocs));
+	kc_where_array(&n, kc_scalar((__u64)&kc_recipes));
 	kc_where_array(&n, kc_scalar((__u64)&kc_vm_callers));
 	kc_where_array(&n, kc_scalar((__u64)&kc_peek_slots));
 	kc_where_array(&n, kc_scalar((__u64)&kc_fns));

@@ -94,6 +94,16 @@ struct {
 	__type(value, __u64);
 } kc_relocs SEC(".maps");
 
+/* The effective-address recipe of each checked site, by site id (the data-driven site program
+ * kc_site of site.bpf.h: its probe's BPF cookie is the site id). The loader sets max_entries to
+ * the number of sites before load (1 when the object has one program per site). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KC_MAX_SITES);
+	__type(key, __u32);
+	__type(value, struct kc_recipe);
+} kc_recipes SEC(".maps");
+
 /* Functions whose vmalloc areas are tracked, by slot (allocation id KC_VM_ALLOC_BASE + slot). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

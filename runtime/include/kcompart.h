@@ -211,6 +211,7 @@ enum kc_counter {
 	KC_CNT_KALLOC,         /* whole-kernel allocations recorded by the kmem tracepoints and vmalloc probes */
 	KC_CNT_KALLOC_UNKNOWN, /* of those, made by no analyzed function (KC_ALLOC_UNKNOWN_SITE) */
 	KC_CNT_KALLOC_DROPS,   /* whole-kernel allocations not recorded (a map full): they follow the old-objects rule */
+	KC_CNT_UNKNOWN_PROBE,  /* the data-driven site program ran with a cookie that names no recipe: nothing checked */
 	KC_CNT_MAX,
 };
 
@@ -221,6 +222,46 @@ struct kc_site_policy {
 	unsigned int global_count; /* slots from global_first (at most KC_MAX_SITE_GLOBALS) */
 	unsigned int flags;        /* KC_F_* */
 	unsigned int foreign_set;  /* key of its admitted foreign object sizes in kc_foreign_sizes (equal lists share one) */
+};
+
+/* ---- the data-driven site program (bpf/site.bpf.h, --site-programs data) ---- */
+/* Registers a recipe reads, by their x86-64 encoding (the slots of the program's register file);
+ * KC_REG_NONE reads 0. */
+#define KC_REG_AX 0
+#define KC_REG_CX 1
+#define KC_REG_DX 2
+#define KC_REG_BX 3
+#define KC_REG_SP 4
+#define KC_REG_BP 5
+#define KC_REG_SI 6
+#define KC_REG_DI 7
+/* r8 .. r15 are 8 .. 15 */
+#define KC_REG_NONE 16
+/* How a recipe's bytes are counted (struct kc_recipe.kind). */
+#define KC_KIND_WRITE  0 /* one write of `len` bytes at the effective address */
+#define KC_KIND_REP    1 /* a rep string store: rcx elements of `len` bytes from the address, down when DF is set */
+#define KC_KIND_WRITER 2 /* a writer call: `len_reg`'s value bytes (or `len` when it is KC_REG_NONE) from the address */
+/* Recipe flags (struct kc_recipe.flags). */
+#define KC_RCP_VALID   (1u << 0) /* written by the loader: an all-zero slot is no recipe */
+#define KC_RCP_BASE32  (1u << 1) /* the base register is read as its 32-bit view (zero-extended) */
+#define KC_RCP_INDEX32 (1u << 2) /* the same for the index register */
+#define KC_RCP_RELOC   (1u << 3) /* add kc_relocs[site] (a relocated displacement's symbol + addend) */
+
+/* The effective address and length of one checked write, as the per-site program computes them
+ * from pt_regs (array map kc_recipes, key = site id = the probe's BPF cookie):
+ * base + index * scale + disp (+ kc_relocs[site]), `len` bytes (see KC_KIND_*). `site` carries
+ * KC_SITE_GS for a gs-relative write (the address is then the per-cpu offset). */
+struct kc_recipe {
+	unsigned int site;         /* site id | KC_SITE_GS */
+	unsigned char base;        /* KC_REG_* */
+	unsigned char index;       /* KC_REG_* */
+	unsigned char scale;       /* 1, 2, 4 or 8 */
+	unsigned char kind;        /* KC_KIND_* */
+	unsigned char len_reg;     /* KC_KIND_WRITER: the length argument's register, or KC_REG_NONE */
+	unsigned char flags;       /* KC_RCP_* */
+	unsigned short pad;
+	long long disp;
+	unsigned long long len;    /* bytes (write), element size (rep), constant length (writer) */
 };
 
 /* Key of kc_allowed_allocs: an allocation (probe-recorded site, or vmalloc caller) allowed for a site. */

@@ -3,8 +3,11 @@
  * programs through the skeleton (kc_skel->progs.kc_free_kfree, …: the free
  * probes, the vmalloc probes on the kernel's spelling of
  * __vmalloc_node_range, the kmem page tracepoints), and the generated site
- * programs (kc_site_N) and allocation probes (kc_alloc_N), found by iterating
- * the object's programs, at the symbol+offset the seed gives (their section
+ * programs and allocation probes (kc_alloc_N), found by iterating the object's
+ * programs, at the symbol+offset the seed gives: in data mode the one program
+ * kc_site at every site with the site id as its BPF cookie (site.bpf.h reads
+ * the site's recipe by it) and kc_alloc at every allocation probe with the
+ * allocation id as cookie, else kc_site_N at site N and kc_alloc_N at probe N (their section
  * may be a bare "kprobe" when the symbol is no C-safe name). Every refusal is
  * one KC-REFUSED line with the kernel's reason; links are kept for detaching. */
 #include <errno.h>
@@ -29,18 +32,23 @@ static void keep_link(struct bpf_link *l)
 	links[nlinks++] = l;
 }
 
-static int attach_kprobe(struct bpf_program *p, const char *symbol, unsigned long offset, int retprobe)
+static int attach_kprobe_cookie(struct bpf_program *p, const char *symbol, unsigned long offset, int retprobe, __u64 cookie)
 {
 	struct bpf_link *l;
 
 	if (!p)
 		return -ENOENT;
-	LIBBPF_OPTS(bpf_kprobe_opts, o, .offset = offset, .retprobe = retprobe);
+	LIBBPF_OPTS(bpf_kprobe_opts, o, .offset = offset, .retprobe = retprobe, .bpf_cookie = cookie);
 	l = bpf_program__attach_kprobe_opts(p, symbol, &o);
 	if (!l)
 		return -errno ? -errno : -EINVAL;
 	keep_link(l);
 	return 0;
+}
+
+static int attach_kprobe(struct bpf_program *p, const char *symbol, unsigned long offset, int retprobe)
+{
+	return attach_kprobe_cookie(p, symbol, offset, retprobe, 0);
 }
 
 /* The number N of a generated program called `<prefix>N`, or -1. */
@@ -60,7 +68,7 @@ void kc_attach_sites(struct kc_attach_stats *st)
 {
 	struct bpf_program **site_prog = calloc(kc_seed.n_sites + 1, sizeof(*site_prog));
 	struct bpf_program **probe_prog = calloc(kc_seed.n_probes + 1, sizeof(*probe_prog));
-	struct bpf_program *prog;
+	struct bpf_program *prog, *data = NULL, *data_alloc = NULL;
 	int i, err;
 
 	if (!site_prog || !probe_prog) {
@@ -71,7 +79,11 @@ void kc_attach_sites(struct kc_attach_stats *st)
 		const char *name = bpf_program__name(prog);
 		long id;
 
-		if ((id = generated_id(name, "kc_site_")) >= 0 && id < kc_seed.n_sites && !strcmp(kc_seed.sites[id].program, name))
+		if (kc_seed.site_data && !strcmp(name, "kc_site"))
+			data = prog;
+		else if (kc_seed.site_data && !strcmp(name, "kc_alloc"))
+			data_alloc = prog;
+		else if ((id = generated_id(name, "kc_site_")) >= 0 && id < kc_seed.n_sites && !strcmp(kc_seed.sites[id].program, name))
 			site_prog[id] = prog;
 		else if ((id = generated_id(name, "kc_alloc_")) >= 0 && id < kc_seed.n_probes && !strcmp(kc_seed.probes[id].program, name))
 			probe_prog[id] = prog;
@@ -79,7 +91,9 @@ void kc_attach_sites(struct kc_attach_stats *st)
 	for (i = 0; i < kc_seed.n_sites; i++) {
 		const struct kc_seed_site *s = &kc_seed.sites[i];
 
-		err = attach_kprobe(site_prog[i], kc_name(s->symbol), s->offset, 0);
+		/* data mode: the one program everywhere, told the site by the cookie (kc_recipes[i]) */
+		err = kc_seed.site_data ? attach_kprobe_cookie(data, kc_name(s->symbol), s->offset, 0, (__u64)i)
+					: attach_kprobe(site_prog[i], kc_name(s->symbol), s->offset, 0);
 		if (err) {
 			st->refused++;
 			kc_report_site_refusal(s, err);
@@ -90,7 +104,9 @@ void kc_attach_sites(struct kc_attach_stats *st)
 	for (i = 0; i < kc_seed.n_probes; i++) {
 		const struct kc_seed_probe *p = &kc_seed.probes[i];
 
-		err = attach_kprobe(probe_prog[i], kc_name(p->symbol), p->offset, 0);
+		/* data mode: kc_alloc everywhere, told the allocation id by the cookie */
+		err = kc_seed.site_data ? attach_kprobe_cookie(data_alloc, kc_name(p->symbol), p->offset, 0, (__u64)p->alloc)
+					: attach_kprobe(probe_prog[i], kc_name(p->symbol), p->offset, 0);
 		if (err) {
 			st->track_refused++;
 			kc_report_refusal("alloc", p->program, kc_name(p->symbol), p->offset, err);

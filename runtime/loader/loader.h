@@ -79,12 +79,14 @@ struct kc_seed_site {
 	int reloc;          /* the symbol of a relocated displacement, -1 if none */
 	int reloc_global;   /* its entry of kc_seed.globals, -1 if none */
 	long reloc_addend;  /* added to it */
+	struct kc_recipe recipe; /* the write as data (kc_recipes[site id], for the data-driven kc_site) */
 };
 
 struct kc_seed {
 	const char *compartment;
 	unsigned long long hash; /* of the seed, also compiled into the BPF object (kc_policy_hash) */
 	int n_sites, n_allocs, n_probes, n_caches, n_names, n_lists, n_globals, n_neighbours, n_fns;
+	int site_data; /* 1: one data-driven program kc_site checks every site (recipes); 0: kc_site_N per site */
 	const char *const *names;   /* names are indices into it */
 	const unsigned int *lists;  /* lists are offsets into it: length, then items */
 	const struct kc_seed_cache *caches;
@@ -157,7 +159,9 @@ void kc_find_percpu(struct kc_runtime *rt);
 unsigned long long *kc_resolve_caches(void);
 /* Fills kc_vm_callers; returns the slots used. */
 unsigned int kc_fill_vm_callers(void);
-/* Fills kc_sites, kc_globals, kc_allowed_caches, kc_allowed_allocs, kc_relocs (KC-MAPS line). */
+/* Sizes kc_recipes before load: one slot per site in data mode, else 1. Returns 0 or -errno. */
+int kc_size_recipes(void);
+/* Fills kc_sites, kc_globals, kc_allowed_caches, kc_allowed_allocs, kc_relocs, kc_recipes (KC-MAPS line). */
 int kc_fill_maps(const unsigned long long *cache_ptr);
 /* Fills kc_fns and kc_fn_pages from the seed's analyzed functions (fns.c; KC-FNS line). */
 int kc_fill_fns(void);
@@ -171,7 +175,8 @@ struct kc_attach_stats {
 };
 /* The free probes, vmalloc probes and page tracepoints. */
 void kc_attach_tracking(struct kc_attach_stats *st);
-/* Every site program and allocation probe at its symbol+offset. */
+/* Every site program (data mode: kc_site at every site, the site id as BPF cookie) and allocation
+ * probe at its symbol+offset. */
 void kc_attach_sites(struct kc_attach_stats *st);
 /* Destroys every link; returns how many there were. */
 size_t kc_detach_all(void);

@@ -69,7 +69,7 @@ static void usage(FILE *f, const char *argv0)
 		"          [--on-violation report|kill] [--matrix TARGETS] [--strict] [--hits] [--verbose] [--help]\n"
 		"  compartment: \"", argv0);
 	kc_put_name(f, kc_seed.compartment);
-	fprintf(f, "\" (%d site programs, %d allocation probes; the BPF object is built in)\n"
+	fprintf(f, "\" (%d sites checked by %s, %d allocation probes; the BPF object is built in)\n"
 		"  --no-attach           load and fill the maps, attach nothing (with --duration 0: a load test)\n"
 		"  --no-track            attach no allocation probe: allocations are checked by kind only\n"
 		"  --enforce             start in the enforce phase (default: audit, then SIGUSR1)\n"
@@ -93,7 +93,8 @@ static void usage(FILE *f, const char *argv0)
 		"  --verbose             libbpf's messages (the verifier log on a refused load)\n"
 		"  SIGUSR1: switch to enforce; SIGUSR2: print counters; SIGHUP: the attack matrix;\n"
 		"  SIGINT/SIGTERM: counters, detach, exit\n",
-		kc_seed.n_sites, kc_seed.n_probes, (unsigned long long)(KC_PAGE_SIZE << KC_THREAD_SIZE_ORDER));
+		kc_seed.n_sites, kc_seed.site_data ? "one data-driven program" : "a program each", kc_seed.n_probes,
+		(unsigned long long)(KC_PAGE_SIZE << KC_THREAD_SIZE_ORDER));
 }
 
 /* A non-negative number of seconds, or -1. */
@@ -273,6 +274,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	set_knobs();
+	if ((err = kc_size_recipes())) {
+		fprintf(stderr, "KC-ERROR size kc_recipes: %s\n", strerror(-err));
+		return 1;
+	}
 	if ((err = kc_icalls_prepare())) { /* indirect calls (icalls.c): sizes its map before load */
 		fprintf(stderr, "KC-ERROR indirect-call targets: %s\n", strerror(-err));
 		return 1;
@@ -284,7 +289,8 @@ int main(int argc, char **argv)
 	}
 	fprintf(stdout, "KC-LOADED compartment=\"");
 	kc_put_name(stdout, kc_seed.compartment);
-	fprintf(stdout, "\" sites=%d probes=%d seconds=%.2f hash=0x%016llx\n", kc_seed.n_sites, kc_seed.n_probes, now() - start, kc_seed.hash);
+	fprintf(stdout, "\" sites=%d probes=%d seconds=%.2f hash=0x%016llx site_programs=%s\n", kc_seed.n_sites, kc_seed.n_probes, now() - start,
+		kc_seed.hash, kc_seed.site_data ? "data" : "per-site");
 
 	kc_find_percpu(&rt);
 	cache_ptr = kc_resolve_caches();

@@ -174,6 +174,11 @@ static int cmp_range(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+int kc_size_recipes(void)
+{
+	return bpf_map__set_max_entries(kc_skel->maps.kc_recipes, kc_seed.site_data && kc_seed.n_sites ? kc_seed.n_sites : 1);
+}
+
 int kc_fill_maps(const unsigned long long *cache_ptr)
 {
 	int fd_sites = bpf_map__fd(kc_skel->maps.kc_sites);
@@ -181,6 +186,7 @@ int kc_fill_maps(const unsigned long long *cache_ptr)
 	int fd_caches = bpf_map__fd(kc_skel->maps.kc_allowed_caches);
 	int fd_allowed = bpf_map__fd(kc_skel->maps.kc_allowed_allocs);
 	int fd_relocs = bpf_map__fd(kc_skel->maps.kc_relocs);
+	int fd_recipes = bpf_map__fd(kc_skel->maps.kc_recipes);
 	unsigned int widened_relocs = 0;
 	unsigned int *list_first = calloc(kc_seed.n_lists + 1, sizeof(unsigned int));
 	unsigned int *list_count = calloc(kc_seed.n_lists + 1, sizeof(unsigned int));
@@ -321,9 +327,20 @@ int kc_fill_maps(const unsigned long long *cache_ptr)
 			fprintf(stderr, "KC-ERROR kc_sites update %u: %s\n", i, strerror(errno));
 			return -errno;
 		}
+		/* data mode: the site's recipe, found by kc_site through the probe's cookie (the site id) */
+		if (kc_seed.site_data) {
+			if ((s->recipe.site & ~KC_SITE_GS) != i || !(s->recipe.flags & KC_RCP_VALID)) {
+				fprintf(stderr, "KC-ERROR site %u: the seed's recipe names site %u\n", i, s->recipe.site & ~KC_SITE_GS);
+				return -EINVAL;
+			}
+			if (bpf_map_update_elem(fd_recipes, &i, &s->recipe, 0)) {
+				fprintf(stderr, "KC-ERROR kc_recipes update %u: %s\n", i, strerror(errno));
+				return -errno;
+			}
+		}
 	}
-	fprintf(stdout, "KC-MAPS sites=%d global_ranges=%u over_global_limit=%u caches_widened=%u vm_callers=%u vm_callers_widened=%u relocs_widened=%u\n",
-		kc_seed.n_sites, next_global, over, widened_caches, vm_callers, widened_callers, widened_relocs);
+	fprintf(stdout, "KC-MAPS sites=%d recipes=%d global_ranges=%u over_global_limit=%u caches_widened=%u vm_callers=%u vm_callers_widened=%u relocs_widened=%u\n",
+		kc_seed.n_sites, kc_seed.site_data ? kc_seed.n_sites : 0, next_global, over, widened_caches, vm_callers, widened_callers, widened_relocs);
 	free(list_first);
 	free(list_count);
 	free(list_done);

@@ -54,6 +54,7 @@ static const char *const counter_names[KC_CNT_MAX] = {
 	[KC_CNT_UNKNOWN_OWNER] = "unknown_owner", [KC_CNT_REPORTED] = "reported", [KC_CNT_KILLED] = "killed",
 	[KC_CNT_KILL_SKIPPED] = "kill_skipped", [KC_CNT_DENIED] = "denied", [KC_CNT_CROSSED] = "crossed",
 	[KC_CNT_KALLOC] = "kalloc", [KC_CNT_KALLOC_UNKNOWN] = "kalloc_unknown", [KC_CNT_KALLOC_DROPS] = "kalloc_drops",
+	[KC_CNT_UNKNOWN_PROBE] = "unknown_probe",
 };
 
 /* BPF recursion misses (bpf_prog_info.recursion_misses, 5.12+) summed over the object's programs:

@@ -15,6 +15,7 @@ const struct kc_seed kc_seed = {
 	.compartment = KC_SEED_COMPARTMENT,
 	.hash = KC_SEED_HASH,
 	.n_sites = KC_SEED_SITES,
+	.site_data = KC_SEED_SITE_DATA,
 	.n_allocs = KC_SEED_ALLOCS,
 	.n_probes = KC_SEED_PROBES,
 	.n_caches = KC_SEED_CACHES,

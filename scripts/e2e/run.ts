@@ -16,7 +16,7 @@
 
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EmitStats } from '../../src/emit/index.js';
+import { SITE_PROGRAM_MODES, type EmitStats, type SiteProgramMode } from '../../src/emit/index.js';
 import { buildCompartment, expandInputs, type BuildOptions, type CompartmentBuild } from '../../src/pipeline.js';
 import { corpusDir, repoRoot } from '../lib/paths.js';
 import { buildKcdemo, makeInitramfs, runScript } from './kcdemo.js';
@@ -146,6 +146,8 @@ export interface E2EReport {
   emit: EmitStats;
   map: { accesses: number; checkedSites: number; sites: number; staticallySafeSites: number };
   attached?: Record<string, number>;
+  /** The loader's KC-LOADED figures: sites, probes, seconds (the verifier's load of the object in the guest). */
+  loaded?: Record<string, number>;
   refused: string[];
   countersLegit?: Record<string, number>;
   countersFinal?: Record<string, number>;
@@ -190,6 +192,8 @@ export function judge(
     if (/Oops|BUG:|WARNING:|general protection|Call Trace|Kernel panic/.test(l) && !l.startsWith('KC-')) problems.push(`kernel: ${l}`);
   const attachedLine = lines.find((l) => l.startsWith('KC-ATTACHED'));
   const attached = attachedLine ? kv(attachedLine) : undefined;
+  const loadedLine = lines.find((l) => l.startsWith('KC-LOADED'));
+  const loaded = loadedLine ? kv(loadedLine.replace(/hash=0x[0-9a-f]+/, '')) : undefined;
   if (!attached) problems.push('no KC-ATTACHED line');
   else if (!attached['sites']) problems.push('no site program attached');
   const legitEnd = lines.indexOf('KC-E2E-LEGIT-DONE');
@@ -242,6 +246,7 @@ export function judge(
     ok: problems.length === 0,
     problems,
     ...(attached ? { attached } : {}),
+    ...(loaded ? { loaded } : {}),
     refused,
     ...(legit ? { countersLegit: legit } : {}),
     ...(countersFinal ? { countersFinal: kv(countersFinal) } : {}),
@@ -296,7 +301,14 @@ function judgeIndirectCalls(
 /** Runs one compartment end to end. */
 export async function runE2E(
   c: Compartment,
-  opts: { rounds?: number; timeoutMs?: number; onLine?: (l: string) => void; onBuild?: (b: CompartmentBuild) => void } = {},
+  opts: {
+    rounds?: number;
+    timeoutMs?: number;
+    onLine?: (l: string) => void;
+    onBuild?: (b: CompartmentBuild) => void;
+    /** How the sites are checked (default: the emitter's, one data-driven program). */
+    sitePrograms?: SiteProgramMode;
+  } = {},
 ): Promise<E2EReport> {
   const work = join(ROOT, '.cache', 'e2e', `run-${c.name}`);
   rmSync(work, { recursive: true, force: true });
@@ -308,6 +320,7 @@ export async function runE2E(
   const b = await buildCompartment({
     ...(await c.build()),
     emit: true,
+    ...(opts.sitePrograms ? { sitePrograms: opts.sitePrograms } : {}),
     // the corpus kernel has no BPF JIT (CONFIG_BPF_JIT is not set; the interpreter refuses callbacks such as
     // bpf_loop) and no bpf_get_kmem_cache kfunc (6.13+): bounded loops and the CO-RE page walk
     compile: { vmlinuxH: join(ROOT, '.cache', 'vmlinux-6.1.h'), kfunc: false, callbacks: false, outDir: build },
@@ -354,6 +367,10 @@ export function printReport(r: E2EReport): void {
   console.log(
     `  policy         ${r.map.accesses} accesses, ${r.map.sites} machine sites, ${r.map.checkedSites} need a run-time check (${pct(r.map.checkedSites, r.map.sites)}); ${r.emit.programs} site programs, ${r.emit.allocations.probes} allocation probes`,
   );
+  if (r.loaded)
+    console.log(
+      `  load           ${r.loaded['seconds']?.toFixed(2)} s for ${r.emit.sitePrograms} site program${r.emit.sitePrograms === 1 ? '' : 's'} (${r.emit.siteMode}) + ${r.emit.probePrograms} for ${r.emit.allocations.probes} allocation probes + the run time (guest verifier); attach ${r.attached?.['seconds']?.toFixed(2) ?? '?'} s`,
+    );
   if (r.attached)
     console.log(
       `  probes         attached ${r.attached['sites']} site programs, refused ${r.attached['refused']}; allocation/tracking probes ${r.attached['alloc_and_track']} attached, ${r.attached['track_refused']} refused`,
@@ -400,7 +417,8 @@ export function printReport(r: E2EReport): void {
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const which = args.find((a) => !a.startsWith('--')) ?? 'kcdemo';
+  const valued = ['--rounds', '--timeout', '--json', '--site-programs'];
+  const which = args.find((a, i) => !a.startsWith('--') && !valued.includes(args[i - 1] ?? '')) ?? 'kcdemo';
   const num = (flag: string, d: number) => {
     const i = args.indexOf(flag);
     const v = i >= 0 ? Number(args[i + 1]) : d;
@@ -408,13 +426,17 @@ async function main(): Promise<number> {
     return v;
   };
   if (which !== 'kcdemo' && which !== 'ipv6') {
-    console.error('usage: run.js [kcdemo|ipv6] [--rounds N] [--timeout SECONDS] [--json FILE] [--verbose]');
+    console.error('usage: run.js [kcdemo|ipv6] [--rounds N] [--timeout SECONDS] [--json FILE] [--verbose] [--site-programs data|per-site]');
     return 2;
   }
   const c = which === 'kcdemo' ? kcdemo() : ipv6();
   const verbose = args.includes('--verbose');
+  const sp = args.indexOf('--site-programs');
+  const sitePrograms = sp >= 0 ? (args[sp + 1] as SiteProgramMode) : undefined;
+  if (sitePrograms !== undefined && !SITE_PROGRAM_MODES.includes(sitePrograms)) throw new Error('bad --site-programs');
   const r = await runE2E(c, {
     rounds: num('--rounds', which === 'kcdemo' ? 20 : 5),
+    ...(sitePrograms ? { sitePrograms } : {}),
     timeoutMs: num('--timeout', which === 'kcdemo' ? 300 : 3600) * 1000,
     ...(verbose ? { onLine: (l: string) => console.log(`  | ${l}`) } : {}),
   });

@@ -131,6 +131,26 @@ export const KC = {
   MATRIX_WHERE: 4294967295,
   MAX_FOREIGN_SIZES: 65536,
   MAX_REPORTED: 16384,
+  REG_AX: 0,
+  REG_CX: 1,
+  REG_DX: 2,
+  REG_BX: 3,
+  REG_SP: 4,
+  REG_BP: 5,
+  REG_SI: 6,
+  REG_DI: 7,
+  REG_NONE: 16,
+  KIND_WRITE: 0,
+  KIND_REP: 1,
+  KIND_WRITER: 2,
+  /** (1u << 0) */
+  RCP_VALID: 1,
+  /** (1u << 1) */
+  RCP_BASE32: 2,
+  /** (1u << 2) */
+  RCP_INDEX32: 4,
+  /** (1u << 3) */
+  RCP_RELOC: 8,
 } as const;
 
 /** The slots of the per-cpu counter array (enum kc_counter), by name without KC_CNT_. */
@@ -163,5 +183,6 @@ export const KC_COUNTER = {
   KALLOC: 25,
   KALLOC_UNKNOWN: 26,
   KALLOC_DROPS: 27,
-  MAX: 28,
+  UNKNOWN_PROBE: 28,
+  MAX: 29,
 } as const;

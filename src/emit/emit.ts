@@ -1,8 +1,12 @@
-// Owns the generation of eBPF C from a mapped policy (DESIGN.md §5): one
-// `SEC("kprobe/<symbol>+0x<off>")` program per binary site that needs a
-// run-time check, each computing the effective address of its write from named
-// `struct pt_regs` fields and calling the shared checker of runtime/bpf/ with
-// its site id, under a comment naming its legal set; one `kc_alloc_N` probe
+// Owns the generation of eBPF C from a mapped policy (DESIGN.md §5): the
+// checks of the binary sites that need one, either as data (the default,
+// `sitePrograms: 'data'`: one `kc_site` program over runtime/bpf/site.bpf.h
+// that the loader attaches at every site with the site id as BPF cookie, and
+// per site an effective-address recipe in the seed) or as one
+// `SEC("kprobe/<symbol>+0x<off>")` program per site (`'per-site'`), each
+// computing the effective address of its write from named `struct pt_regs`
+// fields and calling the shared checker of runtime/bpf/ with its site id,
+// under a comment naming its legal set; one `kc_alloc_N` probe
 // per instruction after an allocating call of the legal sets (allocation
 // tracking); the seed of the checker's maps as JSON and as a C header the
 // loader is built with; copies of the run time (runtime/bpf, runtime/include,
@@ -48,6 +52,7 @@ export const RUNTIME_FILES = [
   'bpf/checker.bpf.h',
   'bpf/track.bpf.h',
   'bpf/icall.bpf.h',
+  'bpf/site.bpf.h',
   'include/kcicall.h',
   'loader/icalls.h',
   'loader/icalls.c',
@@ -114,7 +119,20 @@ export interface EmitOptions {
   readonly runtimeDir?: string;
   /** @deprecated the former name of `runtimeDir` (bpf-templates/ became runtime/). */
   readonly templatesDir?: string;
+  /**
+   * How the sites are checked (issue 15): `data` (default) generates one `kc_site` program that the
+   * loader attaches at every site, reading each site's effective-address recipe from a map, so the C
+   * and the verifier's work do not grow with the number of sites; `per-site` generates one program
+   * per site with its address expression compiled in.
+   */
+  readonly sitePrograms?: SiteProgramMode;
 }
+
+/** How the sites are checked: one data-driven program, or one generated program per site. */
+export type SiteProgramMode = 'data' | 'per-site';
+
+/** The site-program modes, the default first. */
+export const SITE_PROGRAM_MODES: readonly SiteProgramMode[] = ['data', 'per-site'];
 
 export interface EmittedFile {
   readonly name: string;
@@ -151,6 +169,26 @@ export interface EmittedSite {
   /** The relocated displacement's symbol and addend, added by the loader (kc_relocs). */
   readonly reloc?: { readonly symbol: string; readonly addend: number };
   readonly gs: boolean;
+  /** The same write as data: what the data-driven program reads from its recipe (kc_recipes). */
+  readonly recipe: SiteRecipe;
+}
+
+/**
+ * The effective address and length of a site's write as data (struct kc_recipe of
+ * runtime/include/kcompart.h): `base + index * scale + disp` from pt_regs registers numbered as
+ * x86-64 encodes them (KC_REG_*, `KC.REG_NONE` for none), `len` bytes (kind write), `len`-byte
+ * elements times rcx (kind rep), or the value of register `lenReg` (kind writer; `len` when none).
+ */
+export interface SiteRecipe {
+  readonly base: number;
+  readonly index: number;
+  readonly scale: number;
+  readonly disp: number;
+  readonly base32: boolean;
+  readonly index32: boolean;
+  readonly kind: SiteKind;
+  readonly len: number;
+  readonly lenReg: number;
 }
 
 /** How a site program computes the bytes it checks. */
@@ -214,6 +252,12 @@ export interface EmitStats {
    * stores, and writes whose displacement is a relocation the loader resolves.
    */
   readonly kinds: { readonly writer: number; readonly writerStartOnly: number; readonly rep: number; readonly relocated: number };
+  /** How the sites are checked: `data` (one program, `programs` recipes) or `per-site` (`programs` programs). */
+  readonly siteMode: SiteProgramMode;
+  /** BPF programs generated for the sites: 1 in data mode (0 without sites), else one per site. */
+  readonly sitePrograms: number;
+  /** BPF programs generated for the allocation probes: 1 in data mode (`kc_alloc`, the allocation id as cookie; 0 without probes), else one per probe. */
+  readonly probePrograms: number;
 }
 
 export interface EmitResult {
@@ -230,24 +274,31 @@ export interface EmitResult {
 /** The argument registers of the x86-64 System V calling convention, by argument index (pt_regs fields). */
 export const ARGUMENT_REGISTERS = ['di', 'si', 'dx', 'cx', 'r8', 'r9'] as const;
 
-/** x86-64 register → its `struct pt_regs` field, and whether the name is a 32-bit view. */
-const REGS: Record<string, { field: string; bits: 64 | 32 }> = {};
-for (const [r64, r32, field] of [
-  ['rax', 'eax', 'ax'],
-  ['rbx', 'ebx', 'bx'],
-  ['rcx', 'ecx', 'cx'],
-  ['rdx', 'edx', 'dx'],
-  ['rsi', 'esi', 'si'],
-  ['rdi', 'edi', 'di'],
-  ['rbp', 'ebp', 'bp'],
-  ['rsp', 'esp', 'sp'],
+/** x86-64 register → its `struct pt_regs` field, its encoding number (KC_REG_*), and whether the name is a 32-bit view. */
+const REGS: Record<string, { field: string; num: number; bits: 64 | 32 }> = {};
+for (const [r64, r32, field, num] of [
+  ['rax', 'eax', 'ax', KC.REG_AX],
+  ['rbx', 'ebx', 'bx', KC.REG_BX],
+  ['rcx', 'ecx', 'cx', KC.REG_CX],
+  ['rdx', 'edx', 'dx', KC.REG_DX],
+  ['rsi', 'esi', 'si', KC.REG_SI],
+  ['rdi', 'edi', 'di', KC.REG_DI],
+  ['rbp', 'ebp', 'bp', KC.REG_BP],
+  ['rsp', 'esp', 'sp', KC.REG_SP],
 ] as const) {
-  REGS[r64] = { field, bits: 64 };
-  REGS[r32] = { field, bits: 32 };
+  REGS[r64] = { field, num, bits: 64 };
+  REGS[r32] = { field, num, bits: 32 };
 }
 for (let n = 8; n <= 15; n++) {
-  REGS[`r${n}`] = { field: `r${n}`, bits: 64 };
-  REGS[`r${n}d`] = { field: `r${n}`, bits: 32 };
+  REGS[`r${n}`] = { field: `r${n}`, num: n, bits: 64 };
+  REGS[`r${n}d`] = { field: `r${n}`, num: n, bits: 32 };
+}
+
+/** The register number (KC_REG_*) of a pt_regs field name (`di`, `r8`): the writer calls' argument registers. */
+function fieldNumber(field: string): number {
+  const r = Object.values(REGS).find((x) => x.field === field && x.bits === 64);
+  if (r === undefined) throw new EmitError(`no pt_regs register ${field}`);
+  return r.num;
 }
 
 /** `ctx->field` as an unsigned 64-bit C expression, or undefined for a register pt_regs does not hold. */
@@ -275,6 +326,24 @@ export function addressExpression(op: MemoryOperand): string | undefined {
     terms.push(op.displacement < 0 ? `(__u64)(${op.displacement}LL)` : `${op.displacement}ULL`);
   }
   return terms.join(' + ');
+}
+
+/**
+ * The address part of a memory operand as a recipe, under exactly the conditions of
+ * {@link addressExpression} (undefined when it cannot be computed from pt_regs).
+ */
+export function operandRecipe(op: MemoryOperand): Pick<SiteRecipe, 'base' | 'index' | 'scale' | 'disp' | 'base32' | 'index32'> | undefined {
+  if (addressExpression(op) === undefined) return undefined;
+  const b = op.base !== undefined ? REGS[op.base] : undefined;
+  const i = op.index !== undefined ? REGS[op.index] : undefined;
+  return {
+    base: b?.num ?? KC.REG_NONE,
+    index: i?.num ?? KC.REG_NONE,
+    scale: i ? op.scale : 1,
+    disp: op.displacement,
+    base32: b?.bits === 32,
+    index32: i?.bits === 32,
+  };
 }
 
 /** The region bits of a legal set. */
@@ -348,6 +417,7 @@ interface SiteGroup {
   readonly kind: SiteKind;
   readonly reloc?: { readonly symbol: string; readonly addend: number };
   readonly gs: boolean;
+  readonly recipe: SiteRecipe;
 }
 
 const union = (x: readonly string[], y: readonly string[]): string[] =>
@@ -455,6 +525,9 @@ export function analyzedFunctions(policy: Policy): string[] {
  */
 export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   const base = safeBaseName(options.name ?? 'kcompart');
+  const mode: SiteProgramMode = options.sitePrograms ?? 'data';
+  if (!SITE_PROGRAM_MODES.includes(mode))
+    throw new EmitError(`sitePrograms: expected ${SITE_PROGRAM_MODES.join(' or ')}, got ${String(mode)}`);
   const runtime = resolve(options.runtimeDir ?? options.templatesDir ?? defaultRuntimeDir());
   const skipped: Record<SkipReason, number> = {
     'statically-safe': 0,
@@ -603,7 +676,18 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
         return void unsupported(a, b, `argument ${Math.max(w.destination, w.lengthArgument ?? 0)} is not in a register`);
       }
       const length = lenReg !== undefined ? `ctx->${lenReg}` : w.length !== undefined ? `${w.length}ULL` : '1ULL';
-      return void group(a, b, { address: `ctx->${dst}`, length, kind: 'writer', gs: false });
+      const recipe: SiteRecipe = {
+        base: fieldNumber(dst),
+        index: KC.REG_NONE,
+        scale: 1,
+        disp: 0,
+        base32: false,
+        index32: false,
+        kind: 'writer',
+        len: lenReg !== undefined ? 0 : (w.length ?? 1),
+        lenReg: lenReg !== undefined ? fieldNumber(lenReg) : KC.REG_NONE,
+      };
+      return void group(a, b, { address: `ctx->${dst}`, length, kind: 'writer', gs: false, recipe });
     }
     if (op.base === 'rip') {
       skipped['rip-relative']++;
@@ -624,17 +708,21 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     const gs = op.segment === 'gs';
     // a covering check (map's coverage proof): the extent of the writes it covers, from the same registers
     const extent = b.extent !== undefined && op.segment === undefined && op.repElement === undefined ? b.extent : undefined;
-    const address = op.segment === undefined || gs ? addressExpression(extent ? { ...op, displacement: extent.from } : op) : undefined;
-    if (address === undefined)
+    const checked = extent ? { ...op, displacement: extent.from } : op;
+    const address = op.segment === undefined || gs ? addressExpression(checked) : undefined;
+    const at = address !== undefined ? operandRecipe(checked) : undefined;
+    if (address === undefined || at === undefined)
       return void unsupported(a, b, `operand ${op.segment ? `${op.segment}:` : ''}${op.base ?? ''}${op.index ? `,${op.index}` : ''}`);
     // a gs-relative displacement's symbol is a per-cpu variable: its kallsyms value is its offset
     const reloc = op.displacementTarget !== undefined ? parseHolder(op.displacementTarget) : undefined;
     const relocOf = reloc ? { symbol: reloc.symbol, addend: reloc.offset } : undefined;
     if (op.repElement !== undefined && op.width === 0) {
-      return void group(a, b, { address, length: `${op.repElement}ULL`, kind: 'rep', gs, ...(relocOf ? { reloc: relocOf } : {}) });
+      const recipe: SiteRecipe = { ...at, kind: 'rep', len: op.repElement, lenReg: KC.REG_NONE };
+      return void group(a, b, { address, length: `${op.repElement}ULL`, kind: 'rep', gs, recipe, ...(relocOf ? { reloc: relocOf } : {}) });
     }
     const length = extent ? extent.to - extent.from : Math.max(1, op.width);
-    group(a, b, { address, length: `${length}ULL`, kind: 'write', gs, ...(relocOf ? { reloc: relocOf } : {}) });
+    const recipe: SiteRecipe = { ...at, kind: 'write', len: length, lenReg: KC.REG_NONE };
+    group(a, b, { address, length: `${length}ULL`, kind: 'write', gs, recipe, ...(relocOf ? { reloc: relocOf } : {}) });
   };
   const unchecked: UncheckedSite[] = [];
   const uncheckedOf = (reason: UncheckedSite['reason'], a: Access, b: BinarySite, detail?: string): void => {
@@ -666,7 +754,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   };
   // several IR writes mapped to one instruction (inlined copies, ambiguous rows) share one
   // program whose legal set is the union of theirs: sound, and one probe per address
-  const group = (a: Access, b: BinarySite, r: Pick<SiteGroup, 'address' | 'length' | 'kind' | 'reloc' | 'gs'>): void => {
+  const group = (a: Access, b: BinarySite, r: Pick<SiteGroup, 'address' | 'length' | 'kind' | 'reloc' | 'gs' | 'recipe'>): void => {
     const key = `${b.object}\0${b.symbol}\0${b.offset}\0${r.kind}\0${r.address}\0${r.length}`;
     const g = groups.get(key);
     if (g) {
@@ -714,6 +802,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
       kind,
       ...(reloc ? { reloc } : {}),
       gs,
+      recipe: grp.recipe,
     });
     const where0 = a.location[0];
     seeds.push({
@@ -740,9 +829,11 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
       ...(grp.accesses.length > 1 ? { accesses: grp.accesses.map((x) => x.id) } : {}),
       ...(reloc ? { reloc } : {}),
       kind,
+      recipe: grp.recipe,
     });
     for (const x of legal.globals) globals.add(x);
     for (const c of legal.slabCaches) caches.add(c);
+    if (mode === 'data') return; // the recipe is in the seed; one program checks every site
     const where = a.location[0];
     const siteArg = gs ? `${id}u | KC_SITE_GS` : `${id}u`;
     const more = grp.accesses.length > 1 ? ` (+${grp.accesses.length - 1} more accesses on this instruction)` : '';
@@ -775,26 +866,58 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     }
   }
   for (const grp of groups.values()) generate(grp);
-  const probePrograms = probes.map((p) => {
-    const a = allocs[p.alloc]!;
-    return (
-      `/* allocation ${p.alloc}: ${cComment(a.site)} (${cComment(a.allocator)}) at ${cComment(a.file)}:${a.line}; ` +
-      `after the call at ${cComment(p.symbol)}+0x${p.offset.toString(16)} */\n` +
-      `SEC(${sectionName(p.symbol, p.offset)})\n` +
-      `int ${p.program}(struct pt_regs *ctx)\n{\n\tkc_track(${p.alloc}u, ctx->ax);\n\treturn 0;\n}\n`
-    );
-  });
+  // data mode: one allocation probe too, attached after every allocating call with the allocation id as cookie
+  const probePrograms =
+    mode === 'data' && probes.length > 0
+      ? [
+          `/* The allocation probe of all ${probes.length} probe points (the instruction after an allocating call, where rax is\n` +
+            ` * the new object): the loader attaches it at each with the allocation id as BPF cookie (${cComment(base)}.seed.h). */\n` +
+            `SEC("kprobe")\nint kc_alloc(struct pt_regs *ctx)\n{\n\tkc_track((__u32)bpf_get_attach_cookie(ctx), ctx->ax);\n\treturn 0;\n}\n`,
+        ]
+      : probes.map((p) => {
+          const a = allocs[p.alloc]!;
+          return (
+            `/* allocation ${p.alloc}: ${cComment(a.site)} (${cComment(a.allocator)}) at ${cComment(a.file)}:${a.line}; ` +
+            `after the call at ${cComment(p.symbol)}+0x${p.offset.toString(16)} */\n` +
+            `SEC(${sectionName(p.symbol, p.offset)})\n` +
+            `int ${p.program}(struct pt_regs *ctx)\n{\n\tkc_track(${p.alloc}u, ctx->ax);\n\treturn 0;\n}\n`
+          );
+        });
 
+  if (mode === 'data' && sites.length > 0) {
+    programs.push(
+      `/* The site program of all ${sites.length} checked sites (site.bpf.h): the loader attaches it at each site's
+` +
+        ` * symbol+offset with the site id as BPF cookie, and fills the site's effective-address recipe
+` +
+        ` * (kc_recipes) and legal set from ${cComment(base)}.seed.h; ${cComment(base)}.seed.json names each site's
+` +
+        ` * access, source line and legal set. */
+` +
+        `SEC("kprobe")
+int kc_site(struct pt_regs *ctx)
+{
+	kc_site_recipe(ctx, ctx, (__u32)bpf_get_attach_cookie(ctx));
+	return 0;
+}
+`,
+    );
+  }
   const icalls = emitIndirectCalls(policy);
   const c =
     `/* SPDX-License-Identifier: GPL-2.0 */\n` +
     `/* Generated by kcompart from the policy of compartment ${cComment(policy.compartment.name)}:\n` +
-    ` * ${sites.length} site programs, ${probes.length} allocation probes (DESIGN.md section 5). Do not edit.\n` +
-    ` * Each site program's comment names its legal set: what the write may touch. The maps,\n` +
+    (mode === 'data'
+      ? ` * ${sites.length} checked sites (one data-driven site program), ${probes.length} allocation probes (DESIGN.md section 5). Do not edit.\n` +
+        ` * The sites' legal sets and recipes are data (${cComment(base)}.seed.h). The maps,\n`
+      : ` * ${sites.length} site programs, ${probes.length} allocation probes (DESIGN.md section 5). Do not edit.\n` +
+        ` * Each site program's comment names its legal set: what the write may touch. The maps,\n`) +
     ` * the checker and the allocation tracking are the run time's (maps.bpf.h, checker.bpf.h,\n` +
     ` * track.bpf.h, copied from runtime/bpf/); the loader fills the maps from ${cComment(base)}.seed.h. */\n` +
     `#include "vmlinux.h"\n#include <bpf/bpf_helpers.h>\n#include <bpf/bpf_core_read.h>\n#include <bpf/bpf_tracing.h>\n` +
-    `#include "checker.bpf.h"\n#include "track.bpf.h"\n#include "icall.bpf.h"\n\n` +
+    `#include "checker.bpf.h"\n#include "track.bpf.h"\n#include "icall.bpf.h"\n` +
+    (mode === 'data' ? `#include "site.bpf.h"\n` : '') +
+    `\n` +
     programs.join('\n') +
     (programs.length ? '\n' : '') +
     probePrograms.join('\n') +
@@ -804,7 +927,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     `char LICENSE[] SEC("license") = "GPL";\n`;
 
   // integrity: the seed's hash, compiled into both the object (kc_policy_hash) and the loader (KC_SEED_HASH)
-  const seedH = seedHeader(policy, seeds, allocs, probes, fns) + icalls.seed;
+  const seedH = seedHeader(policy, seeds, allocs, probes, fns, mode) + icalls.seed;
   const hash = `0x${createHash('sha256').update(seedH).update('\0').update(c).digest('hex').slice(0, 16)}`;
   const cHashed = c.replace(
     '#include "vmlinux.h"\n',
@@ -813,7 +936,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   const files: EmittedFile[] = [{ name: `${base}.bpf.c`, content: cHashed }];
   files.push({
     name: `${base}.seed.json`,
-    content: `${JSON.stringify({ schema: 'kcompart.bpf-seed', version: 2, compartment: policy.compartment.name, hash, sites: seeds, allocs, probes, caches: policy.caches, fns }, null, 1)}\n`,
+    content: `${JSON.stringify({ schema: 'kcompart.bpf-seed', version: 2, compartment: policy.compartment.name, hash, sitePrograms: mode, sites: seeds, allocs, probes, caches: policy.caches, fns }, null, 1)}\n`,
   });
   files.push({
     name: `${base}.seed.h`,
@@ -849,6 +972,9 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
       groupMapped,
       functions: fns.length,
       kinds,
+      siteMode: mode,
+      sitePrograms: mode === 'data' ? Math.min(1, sites.length) : sites.length,
+      probePrograms: mode === 'data' ? Math.min(1, probes.length) : probes.length,
     },
     unchecked: summary,
     icalls: { sites: icalls.sites, unchecked: icalls.unchecked, stats: icalls.stats, line: icalls.line },

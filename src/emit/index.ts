@@ -5,6 +5,8 @@ export {
   emitBpf,
   unionLegal,
   addressExpression,
+  operandRecipe,
+  SITE_PROGRAM_MODES,
   sectionName,
   regionBits,
   defaultRuntimeDir,
@@ -21,7 +23,7 @@ export {
   uncheckedSummary,
 } from './emit.js';
 export { KC, KC_COUNTER } from './constants.js';
-export { seedHeader, parseHolder, kernelName } from './seed.js';
+export { seedHeader, parseHolder, kernelName, recipeInitializer } from './seed.js';
 export type {
   EmitOptions,
   EmitResult,
@@ -31,10 +33,12 @@ export type {
   EmittedSite,
   SkipReason,
   SiteKind,
+  SiteProgramMode,
+  SiteRecipe,
   UncheckedSite,
   UncheckedSummary,
 } from './emit.js';
-export type { SeedAlloc, SeedSite } from './seed.js';
+export type { SeedAlloc, SeedRecipe, SeedSite } from './seed.js';
 export { cString, cComment } from './escape.js';
 export { BPF_CLANG_FLAGS, compileBpf, parseDiagnostics } from './compile.js';
 export type { CompileOptions, CompileResult, CompiledObject } from './compile.js';

@@ -8,6 +8,7 @@
 // points. The loader is compiled with it, so it needs no parser; every name is
 // a cString literal, so a policy cannot change the loader's code.
 import type { Policy } from '../policy/index.js';
+import { KC } from './constants.js';
 import { cComment, cString } from './escape.js';
 
 /** What the seed needs of an allocation probe (emit.ts's EmittedProbe is one). */
@@ -48,11 +49,49 @@ export interface SeedSite {
   readonly reloc?: { readonly symbol: string; readonly addend: number };
   /** How the program checks: one write, a rep string store, a writer call. */
   readonly kind?: 'write' | 'rep' | 'writer';
+  /** The effective address and length as data (the data-driven site program's kc_recipes entry). */
+  readonly recipe?: SeedRecipe;
   /** Where the write is in the source (its innermost frame). */
   readonly function: string;
   readonly file: string;
   readonly line: number;
   readonly column: number;
+}
+
+/** A site's recipe (emit.ts's SiteRecipe): registers by number (KC_REG_*), scale, displacement, kind, length. */
+export interface SeedRecipe {
+  readonly base: number;
+  readonly index: number;
+  readonly scale: number;
+  readonly disp: number;
+  readonly base32: boolean;
+  readonly index32: boolean;
+  readonly kind: 'write' | 'rep' | 'writer';
+  readonly len: number;
+  readonly lenReg: number;
+}
+
+const RECIPE_KIND = { write: KC.KIND_WRITE, rep: KC.KIND_REP, writer: KC.KIND_WRITER } as const;
+
+/**
+ * The C initializer of a site's `struct kc_recipe` (runtime/include/kcompart.h), as the loader
+ * copies it into kc_recipes: every field a number the policy cannot turn into code.
+ */
+export function recipeInitializer(id: number, gs: boolean, reloc: boolean, r: SeedRecipe): string {
+  const reg = (n: number): number => {
+    if (!Number.isInteger(n) || n < 0 || n > KC.REG_NONE) throw new RangeError(`recipe of site ${id}: register ${n}`);
+    return n;
+  };
+  if (![1, 2, 4, 8].includes(r.scale)) throw new RangeError(`recipe of site ${id}: scale ${r.scale}`);
+  if (!Number.isSafeInteger(r.disp) || !Number.isSafeInteger(r.len) || r.len < 0) {
+    throw new RangeError(`recipe of site ${id}: displacement ${r.disp}, length ${r.len}`);
+  }
+  const flags = KC.RCP_VALID | (r.base32 ? KC.RCP_BASE32 : 0) | (r.index32 ? KC.RCP_INDEX32 : 0) | (reloc ? KC.RCP_RELOC : 0);
+  const site = gs ? `${id}u | KC_SITE_GS` : `${id}u`;
+  return (
+    `{ .site = ${site}, .base = ${reg(r.base)}, .index = ${reg(r.index)}, .scale = ${r.scale}, .kind = ${RECIPE_KIND[r.kind]}, ` +
+    `.len_reg = ${reg(r.lenReg)}, .flags = 0x${flags.toString(16)}, .disp = ${r.disp}LL, .len = ${r.len}ULL }`
+  );
 }
 
 /** One allocation of the seed: a policy allocation site whose objects a probe records. */
@@ -124,6 +163,7 @@ export function seedHeader(
   allocs: readonly SeedAlloc[],
   probes: readonly SeedProbe[],
   fns: readonly string[] = [],
+  mode: 'data' | 'per-site' = 'per-site',
 ): string {
   const t = new Tables();
   const cacheIndex = new Map<string, number>();
@@ -179,7 +219,8 @@ export function seedHeader(
       `.regions = 0x${(s.regions >>> 0).toString(16)}u, .flags = 0x${s.flags.toString(16)}u, .gs = ${s.gs ? 1 : 0}, ` +
       `.globals = ${globals}, .caches = ${caches}, .allocs = ${allocList}, .vm_callers = ${callers}, .foreign_sizes = ${sizes}, ` +
       `.access = ${t.name(s.access)}, .function = ${t.name(s.function)}, .file = ${t.name(s.file)}, .line = ${s.line}, .column = ${s.column}, ` +
-      `.reloc = ${s.reloc ? t.name(s.reloc.symbol) : -1}, .reloc_global = ${s.reloc ? relocGlobal(s) : -1}, .reloc_addend = ${s.reloc?.addend ?? 0} }`
+      `.reloc = ${s.reloc ? t.name(s.reloc.symbol) : -1}, .reloc_global = ${s.reloc ? relocGlobal(s) : -1}, .reloc_addend = ${s.reloc?.addend ?? 0}` +
+      (s.recipe ? `, .recipe = ${recipeInitializer(s.id, s.gs, s.reloc !== undefined, s.recipe)} }` : ' }')
     );
   });
   const allocRows = allocs.map(
@@ -196,6 +237,8 @@ export function seedHeader(
  * (${sites.length} site programs, ${allocs.length} tracked allocations, ${probes.length} allocation probes). Do not edit.
  * Names are indices into kc_seed_names; lists are offsets into kc_seed_lists (length, then items). */
 #define KC_SEED_COMPARTMENT ${cString(policy.compartment.name)}
+/* 1: one data-driven site program (kc_site, attached at every site with its id as cookie); 0: kc_site_N per site */
+#define KC_SEED_SITE_DATA ${mode === 'data' ? 1 : 0}
 #define KC_SEED_SITES ${sites.length}
 #define KC_SEED_ALLOCS ${allocs.length}
 #define KC_SEED_PROBES ${probes.length}

@@ -283,9 +283,12 @@ describe('covered checks on net/ipv6 route.o', () => {
     const a = mapped.accesses.find((x) => x.binary?.some((b) => b.extent && b.extent.to - b.extent.from > (b.operand?.width ?? 0)));
     expect(a).toBeDefined();
     const b = a!.binary!.find((x) => x.extent)!;
-    const out = emitBpf({ ...mapped, accesses: [a!] });
+    const out = emitBpf({ ...mapped, accesses: [a!] }, { sitePrograms: 'per-site' });
     const len = `${b.extent!.to - b.extent!.from}ULL`;
     expect(out.files.find((f) => f.name.endsWith('.bpf.c'))!.content).toContain(len);
+    // the data-driven program's recipe: the extent's start as displacement, its bytes as length
+    const data = emitBpf({ ...mapped, accesses: [a!] });
+    expect(data.files.find((f) => f.name.endsWith('.seed.h'))!.content).toContain(`.disp = ${b.extent!.from}LL, .len = ${len} }`);
   });
 });
 

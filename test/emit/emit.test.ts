@@ -116,7 +116,7 @@ describe('escaping', () => {
 });
 
 describe('emitBpf on a small mapped policy', () => {
-  const r = emitBpf(smallPolicy(), { name: 'small' });
+  const r = emitBpf(smallPolicy(), { name: 'small', sitePrograms: 'per-site' });
   const c = r.files.find((f) => f.name === 'small.bpf.c')!.content;
 
   it('makes one program per site that needs a run-time check, and says why the others have none', () => {
@@ -153,6 +153,7 @@ describe('emitBpf on a small mapped policy', () => {
       'matrix.c',
       'report.c',
       'seed.c',
+      'site.bpf.h',
       'track.bpf.h',
     ]);
   });
@@ -220,14 +221,78 @@ describe('emitBpf on a small mapped policy', () => {
   });
 });
 
+describe('emitBpf --site-programs data (the default): one program, the sites as data', () => {
+  const r = emitBpf(smallPolicy(), { name: 'small' });
+  const per = emitBpf(smallPolicy(), { name: 'small', sitePrograms: 'per-site' });
+  const c = r.files.find((f) => f.name === 'small.bpf.c')!.content;
+  const seedH = r.files.find((f) => f.name === 'small.seed.h')!.content;
+  const recipe = (id: number): string => new RegExp(`\\.program = "kc_site_${id}".*\\.recipe = (\\{[^}]*\\})`).exec(seedH)?.[1] ?? '';
+
+  it('generates one kc_site program over site.bpf.h and no per-site program, for the same sites', () => {
+    expect(r.stats.siteMode).toBe('data');
+    expect(r.stats.sitePrograms).toBe(1);
+    expect(per.stats.sitePrograms).toBe(4);
+    expect(r.stats.programs).toBe(per.stats.programs);
+    expect(r.sites).toEqual(per.sites);
+    expect([...c.matchAll(/^int (kc_site\w*)\(/gm)].map((m) => m[1])).toEqual(['kc_site']);
+    expect(c).toContain('#include "site.bpf.h"\n');
+    expect(c).toContain(
+      'SEC("kprobe")\nint kc_site(struct pt_regs *ctx)\n{\n\tkc_site_recipe(ctx, ctx, (__u32)bpf_get_attach_cookie(ctx));',
+    );
+    expect(r.files.map((f) => f.name)).toContain('site.bpf.h');
+    expect(seedH).toMatch(/^#define KC_SEED_SITE_DATA 1$/m);
+    expect(per.files.find((f) => f.name === 'small.seed.h')!.content).toMatch(/^#define KC_SEED_SITE_DATA 0$/m);
+  });
+
+  it('writes each per-site address expression as a recipe: registers by x86 number, scale, displacement, 32-bit views, gs, width', () => {
+    // ctx->di + ctx->si * 8 + 16ULL, 8 bytes
+    expect(recipe(0)).toBe(
+      '{ .site = 0u, .base = 7, .index = 6, .scale = 8, .kind = 0, .len_reg = 16, .flags = 0x1, .disp = 16LL, .len = 8ULL }',
+    );
+    // ctx->bx + (__u64)(__u32)ctx->r9 * 4, 4 bytes
+    expect(recipe(1)).toBe(
+      '{ .site = 1u, .base = 3, .index = 9, .scale = 4, .kind = 0, .len_reg = 16, .flags = 0x5, .disp = 0LL, .len = 4ULL }',
+    );
+    // %gs: ctx->ax + 8ULL
+    expect(recipe(2)).toBe(
+      '{ .site = 2u | KC_SITE_GS, .base = 0, .index = 16, .scale = 1, .kind = 0, .len_reg = 16, .flags = 0x1, .disp = 8LL, .len = 8ULL }',
+    );
+    // ctx->r12 + (__u64)(-24LL), 4 bytes
+    expect(recipe(3)).toBe(
+      '{ .site = 3u, .base = 12, .index = 16, .scale = 1, .kind = 0, .len_reg = 16, .flags = 0x1, .disp = -24LL, .len = 4ULL }',
+    );
+  });
+
+  it('keeps the C the same whatever the number of sites: only comments and the hash differ', () => {
+    const one = emitBpf({ ...smallPolicy(), accesses: smallPolicy().accesses.slice(0, 1) }, { name: 'small' });
+    const strip = (e: typeof r): string =>
+      e.files
+        .find((f) => f.name === 'small.bpf.c')!
+        .content.replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/^#define KC_POLICY_HASH .*$/m, '');
+    expect(one.stats.programs).toBeLessThan(r.stats.programs);
+    expect(one.probes).toEqual(r.probes);
+    expect(strip(one)).toBe(strip(r));
+  });
+
+  it('compiles with clang-19 against the corpus vmlinux.h with no diagnostic', async () => {
+    const res = await compileBpf(r.files, { clang: CLANG, vmlinuxH: corpusVmlinux().header, outDir: outDir() });
+    expect(res.diagnostics).toEqual([]);
+  });
+
+  it('refuses an unknown mode', () => {
+    expect(() => emitBpf(smallPolicy(), { sitePrograms: 'fast' as never })).toThrow(/sitePrograms: expected data or per-site, got fast/);
+  });
+});
+
 describe('a hostile policy cannot change the generated C', () => {
-  const hostile = emitBpf(hostilePolicy(), { name: 'hostile' });
+  const hostile = emitBpf(hostilePolicy(), { name: 'hostile', sitePrograms: 'per-site' });
   const plain = emitBpf(
     namedPolicy(
       HOSTILE.map((_, k) => `name${k}`),
       'plain',
     ),
-    { name: 'hostile' },
+    { name: 'hostile', sitePrograms: 'per-site' },
   );
   const hc = hostile.files.find((f) => f.name === 'hostile.bpf.c')!.content;
   const pc = plain.files.find((f) => f.name === 'hostile.bpf.c')!.content;
@@ -336,6 +401,16 @@ describe('whole-kernel allocation tracking: allocation sites without a probe are
     ],
   } as unknown as Policy;
   const r = emitBpf(policy, { name: 'groups' });
+
+  it('data mode: one kc_alloc at every allocation probe, the allocation id as cookie', () => {
+    const gc = r.files.find((f) => f.name === 'groups.bpf.c')!.content;
+    expect(r.probes.length).toBeGreaterThan(0);
+    expect(r.stats.probePrograms).toBe(1);
+    expect(emitBpf(policy, { name: 'groups', sitePrograms: 'per-site' }).stats.probePrograms).toBe(r.probes.length);
+    expect([...gc.matchAll(/^int (kc_alloc\w*)\(/gm)].map((m) => m[1])).toEqual(['kc_alloc']);
+    expect(gc).toContain('SEC("kprobe")\nint kc_alloc(struct pt_regs *ctx)\n{\n\tkc_track((__u32)bpf_get_attach_cookie(ctx), ctx->ax);');
+  });
+
   const seed = JSON.parse(r.files.find((f) => f.name === 'groups.seed.json')!.content) as {
     fns: string[];
     sites: { id: number; flags: number; allocs: number[] }[];

@@ -162,7 +162,7 @@ describe('the indirect-call programs on this kernel (loaded, never attached)', (
     const c = await compileBpf(e.files, { clang: CLANG, vmlinuxH: corpusVmlinux().header, outDir: join(tmp, name), loader: true });
     expect(c.diagnostics).toEqual([]);
     const loaded = await loadWithoutAttach(c.objects[0]!.object);
-    expect(loaded.programs).toHaveLength(e.stats.programs + e.probes.length + e.icalls.sites.length + RUNTIME_PROGRAMS.length);
+    expect(loaded.programs).toHaveLength(e.stats.sitePrograms + e.stats.probePrograms + e.icalls.sites.length + RUNTIME_PROGRAMS.length);
     expect(loaded.programs.filter((p) => p.name.startsWith('kc_icall_'))).toHaveLength(e.icalls.sites.length);
     const r = await run(c.loader!, ['--no-attach', '--duration', '0']);
     if (r.code !== 0) throw new Error(`the loader failed (exit ${r.code}): ${r.stderr}${r.stdout}`);

@@ -185,6 +185,7 @@ describe('generated and compiled files embed no build path', () => {
       '"checker.bpf.h"',
       '"track.bpf.h"',
       '"icall.bpf.h"',
+      '"site.bpf.h"',
     ]);
     expect(c0).not.toMatch(/^#line/m);
   });

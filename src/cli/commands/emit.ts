@@ -3,8 +3,8 @@
 // built against the target kernel's BTF (DESIGN.md §5), with their summary.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EmitStats, UncheckedSummary } from '../../emit/index.js';
-import { emitBpf } from '../../emit/index.js';
+import type { EmitStats, SiteProgramMode, UncheckedSummary } from '../../emit/index.js';
+import { emitBpf, SITE_PROGRAM_MODES } from '../../emit/index.js';
 import { compileStage, type CompartmentBuild } from '../../pipeline.js';
 import { readPolicy } from '../../policy/index.js';
 import { counts, parseCommand, progressLine, shownPath, UsageError, type Command } from '../common.js';
@@ -17,12 +17,24 @@ export const COMPILE_OPTIONS = {
   'no-loader': { type: 'boolean', default: false },
   'no-kfunc': { type: 'boolean', default: false },
   'no-callbacks': { type: 'boolean', default: false },
+  'site-programs': { type: 'string', default: 'data' },
 } as const;
 
 export const COMPILE_USAGE = `[--btf FILE] [--clang clang-19] [--cc cc] [--no-loader] [--no-kfunc] [--no-callbacks]
+    [--site-programs data|per-site]
   --btf: the target kernel's BTF (default /sys/kernel/btf/vmlinux); --no-kfunc: CO-RE page walk
   only, kernels before 6.13; --no-callbacks: bounded loops instead of bpf_loop, for kernels
-  without a BPF JIT`;
+  without a BPF JIT; --site-programs: one data-driven program attached at every site (default),
+  or one generated program per site`;
+
+/** The emitter's site-program mode from the parsed `--site-programs` (a usage error for anything else). */
+export function siteProgramMode(value: string | undefined): SiteProgramMode {
+  const v = value ?? 'data';
+  if (!(SITE_PROGRAM_MODES as readonly string[]).includes(v)) {
+    throw new UsageError(`--site-programs takes ${SITE_PROGRAM_MODES.join(' or ')}, not ${v}`);
+  }
+  return v as SiteProgramMode;
+}
 
 /** The compile stage's options from parsed compile options. */
 export function compileOptions(values: {
@@ -61,7 +73,10 @@ export function printEmitSummary(
   unchecked?: UncheckedSummary,
   icallLine?: string,
 ): void {
-  console.log(`kcompart emit: ${stats.programs} site programs from ${stats.binarySites} machine sites of ${stats.accesses} accesses`);
+  console.log(
+    `kcompart emit: ${stats.programs} site programs from ${stats.binarySites} machine sites of ${stats.accesses} accesses` +
+      (stats.siteMode === 'data' ? ` (as data: ${stats.sitePrograms} BPF program attached at every site)` : ' (one BPF program each)'),
+  );
   console.log(`  no program       ${counts(stats.skipped) || 'none'}`);
   console.log(
     `  checked as       ${stats.kinds.writer} writer calls at the call (${stats.kinds.writerStartOnly} without a length argument: first byte), ${stats.kinds.rep} rep string stores, ${stats.kinds.relocated} relocated displacements`,
@@ -99,7 +114,10 @@ export const emitCommand: Command = {
     if (positionals.length !== 1) throw new UsageError('emit takes one mapped policy.json');
     if (!values.out) throw new UsageError('--out DIR is required');
     const policy = await readPolicy(positionals[0]!);
-    const emitted = emitBpf(policy, values.name ? { name: values.name } : {});
+    const emitted = emitBpf(policy, {
+      ...(values.name ? { name: values.name } : {}),
+      sitePrograms: siteProgramMode(values['site-programs']),
+    });
     await mkdir(values.out, { recursive: true });
     for (const f of emitted.files) await writeFile(join(values.out, f.name), f.content);
     let compiled: ReturnType<typeof compiledSummary> | undefined;

@@ -15,7 +15,7 @@ import {
   type Command,
 } from '../common.js';
 import { printAnalyzeSummary } from './analyze.js';
-import { COMPILE_OPTIONS, COMPILE_USAGE, compiledSummary, compileOptions, printEmitSummary } from './emit.js';
+import { COMPILE_OPTIONS, COMPILE_USAGE, compiledSummary, compileOptions, printEmitSummary, siteProgramMode } from './emit.js';
 import { printMapSummary } from './map.js';
 
 const usage = `usage: kcompart run ${COMPARTMENT_USAGE}
@@ -49,6 +49,7 @@ export const runCommand: Command = {
         ...(await compartmentOptions(values)),
         objects: expandInputs(values.objects, 'object'),
         noStaticElimination: values['no-static-elimination'],
+        sitePrograms: siteProgramMode(values['site-programs']),
         outDir: values.out,
         csv: values.csv,
         ...(values['no-compile'] ? {} : { compile: compileOptions(values) }),
