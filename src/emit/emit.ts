@@ -20,7 +20,7 @@ import { ATTACHABLE_SYMBOL } from '../policy/index.js';
 import type { Access, AllocationSite, BinarySite, LegalSet, MemoryOperand, Policy } from '../policy/index.js';
 import { KC } from './constants.js';
 import { cComment, cString } from './escape.js';
-import { kernelName, parseHolder, seedHeader, type SeedAlloc, type SeedSite } from './seed.js';
+import { kernelName, parseHolder, seedHeader, type SeedAlloc, type SeedRecipe, type SeedSite } from './seed.js';
 import { EmitError } from './errors.js';
 import { emitIndirectCalls, uncheckedIndirectCallRows, type IndirectCallEmit } from './icalls.js';
 
@@ -179,20 +179,10 @@ export interface EmittedSite {
  * x86-64 encodes them (KC_REG_*, `KC.REG_NONE` for none), `len` bytes (kind write), `len`-byte
  * elements times rcx (kind rep), or the value of register `lenReg` (kind writer; `len` when none).
  */
-export interface SiteRecipe {
-  readonly base: number;
-  readonly index: number;
-  readonly scale: number;
-  readonly disp: number;
-  readonly base32: boolean;
-  readonly index32: boolean;
-  readonly kind: SiteKind;
-  readonly len: number;
-  readonly lenReg: number;
-}
+export type SiteRecipe = SeedRecipe;
 
 /** How a site program computes the bytes it checks. */
-export type SiteKind = 'write' | 'rep' | 'writer';
+export type SiteKind = SeedRecipe['kind'];
 
 /** One machine site that gets no run-time check although it needs one: why, and where in the source. */
 export interface UncheckedSite {

@@ -58,7 +58,7 @@ export interface SeedSite {
   readonly column: number;
 }
 
-/** A site's recipe (emit.ts's SiteRecipe): registers by number (KC_REG_*), scale, displacement, kind, length. */
+/** A site's recipe (emit.ts's SiteRecipe, struct kc_recipe): registers by number (KC_REG_*), scale, displacement, kind, length. */
 export interface SeedRecipe {
   readonly base: number;
   readonly index: number;
