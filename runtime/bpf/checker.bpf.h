@@ -317,8 +317,34 @@ static __always_inline int kc_percpu_pass(const struct kc_site_policy *p, __u32 
 		return 1;
 	}
 	if ((flags & KC_F_PERCPU_AREAS) && kc_rt.percpu_static_end && off >= kc_rt.percpu_static_end) {
+		if (!base) {
+			/* gs-relative: the offset is the attacker's as much as any pointer, and gs base + offset
+			 * may be anything (a cred, the kernel image). A dynamic area is in a per-cpu chunk: this
+			 * CPU's unit of the first chunk, or a later chunk, which the allocator vmallocs */
+			__u64 cpu = kc_this_cpu_base();
+
+			if (!cpu) {
+				*lo = kc_rt.percpu_static_end; /* no base to bound it with */
+				*hi = ~0ULL;
+				return 1;
+			}
+			if (kc_rt.percpu_unit && off < kc_rt.percpu_unit) {
+				*lo = kc_rt.percpu_static_end;
+				*hi = kc_rt.percpu_unit;
+				return 1;
+			}
+			if (!kc_rt.percpu_unit && cpu + off >= kc_rt.percpu_start && cpu + off < kc_rt.percpu_end) {
+				*lo = *hi = 0; /* extent unknown: the last byte is checked too */
+				return 1;
+			}
+			if (kc_in_vmalloc(cpu + off)) {
+				*lo = *hi = 0;
+				return 1;
+			}
+			return 0;
+		}
 		*lo = base + kc_rt.percpu_static_end;
-		*hi = base && kc_rt.percpu_unit ? base + kc_rt.percpu_unit : ~0ULL;
+		*hi = kc_rt.percpu_unit ? base + kc_rt.percpu_unit : ~0ULL;
 		return 1;
 	}
 	return 0;
@@ -710,7 +736,10 @@ __noinline int kc_check_range(__u32 site, __u64 addr, __u64 len, __u64 sp)
 	if (!len)
 		len = 1;
 	last = addr + len - 1;
-	if (!(site & KC_SITE_GS) && (last < addr || kc_denied(addr, last))) {
+	/* the run time's own memory, at the linear address the write reaches (gs: this CPU's base + offset) */
+	__u64 lin = site & KC_SITE_GS ? kc_this_cpu_base() + addr : addr;
+
+	if (lin + len - 1 < lin || kc_denied(lin, lin + len - 1)) {
 		kc_count(KC_CNT_CHECKS);
 		kc_count(KC_CNT_DENIED);
 		kc_note(KC_R_RUNTIME, KC_ALLOC_NONE, 0, 0);
