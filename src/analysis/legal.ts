@@ -75,7 +75,10 @@ export class Containment {
   private addBtfRecord(btf: BtfTypes, record: BtfType): void {
     const nameOf = (t: BtfType): string => `${t.kind === 'UNION' ? 'union' : 'struct'} ${t.name}`;
     const outer = nameOf(record);
-    if (record.size && !this.sizes.has(outer)) this.sizes.set(outer, record.size);
+    // no size from BTF: a typed fallback's foreign sizes admit whole dedicated caches by object size,
+    // and the whole kernel's containers of a common T (a list_head) have nearly every size, which
+    // would let in any dedicated cache (cred_jar at 176 bytes). A container known only from BTF is
+    // admitted through the allocation sites that make it, not through the size of a cache.
     const visit = (t: BtfType, bitBase: number, depth: number): void => {
       for (const m of t.members ?? []) {
         const bit = bitBase + m.bitOffset;
@@ -180,7 +183,7 @@ export class Containment {
     return c;
   }
 
-  /** A record type's size in bytes, when debug info gives one. */
+  /** A record type's size in bytes, when the IR's debug info gives one (BTF-only records have none). */
   sizeOf(name: string): number | undefined {
     return this.sizes.get(name);
   }

@@ -218,7 +218,8 @@ export const LegalSetSchema = z
     /**
      * With `foreign`: the types whose objects the rest of the kernel allocates and this write may reach —
      * the typed fallback's T and every record type that is or contains a T (or starts with one, or is a
-     * list head posing as one), each with its size from debug info. The run time admits a foreign object
+     * list head posing as one), each with its size from the IR's debug info (none for a container known
+     * only from the kernel's BTF: it admits through its allocation sites, not a cache's size). The run time admits a foreign object
      * only when its owner is one of them: an allocation site of the set, a cache the analysis named for
      * one, or a dedicated cache whose object size is one of these sizes (additive, version 1).
      */
