@@ -88,6 +88,45 @@ describe('indirect calls of net/ipv6 (issue 16)', () => {
       expect(c.targets.length).toBeLessThan(12);
     }
   });
+  it('container_of: crypto_ahash_reqtfm(req)->update is a crypto_ahash field, though the GEP is -64 from a struct crypto_tfm *', () => {
+    // include/crypto/hash.h:535  return tfm->init(req);  tfm = container_of(req->base.tfm, struct crypto_ahash, base), bound to `tfm`
+    // include/crypto/hash.h:557  ret = crypto_ahash_reqtfm(req)->update(req);  no variable: `getelementptr i8, ptr %tfm, i64 -64`
+    const init = calls().filter((c) => c.location[0]?.file.endsWith('include/crypto/hash.h') && c.location[0]?.line === 535);
+    const update = calls().filter((c) => c.location[0]?.file.endsWith('include/crypto/hash.h') && c.location[0]?.line === 557);
+    expect(init.length).toBeGreaterThanOrEqual(2);
+    expect(update.length).toBeGreaterThanOrEqual(2);
+    for (const c of init) expect(c.fields).toEqual([{ type: 'struct crypto_ahash', offset: 0, member: 'init' }]);
+    for (const c of update) {
+      expect(c.fields).toEqual([{ type: 'struct crypto_ahash', offset: 8, member: 'update' }]);
+      expect(c.reasons[0]?.detail).toContain('container_of from struct crypto_tfm -64');
+    }
+    for (const c of [...init, ...update]) {
+      // crypto/ahash.c sets these fields, outside the analyzed IR: the prototype (widened at load
+      // through BTF) and no i32 (ptr) function of the analyzed IR such as __ipv6_addr_type
+      expect(c.prototype).toBe('int (struct ahash_request *)');
+      expect(c.reasons.map((r) => r.kind)).toEqual(['signature-only']);
+      expect(symbols(c).has('__ipv6_addr_type')).toBe(false);
+    }
+  });
+  it('cb->done = (void *)cb->args[3]; return cb->done(cb): the integer gets the prototype of the field it is stored into', () => {
+    const [c] = at('net/ipv6/ip6_fib.c', 572);
+    expect(c?.function).toBe('fib6_dump_done');
+    expect(c!.prototype).toBe('int (struct netlink_callback *)');
+    expect(c!.reasons[0]?.detail).toContain('the function-pointer field the function also stores it into');
+    expect([...symbols(c!)]).toEqual(expect.arrayContaining(['fib6_dump_done', 'seg6_genl_dumphmac_done']));
+    expect(c!.targets.length).toBeLessThan(12);
+  });
+  it('udp_prot.setsockopt: a field of a global net/ipv4 defines is typed by its IR declaration and not closed by the analyzed setters', () => {
+    // ipv6_sockglue.c:1019  return udp_prot.setsockopt(sk, level, optname, optval, optlen);
+    const [c] = at('net/ipv6/ipv6_sockglue.c', 1019);
+    expect(c?.fields).toEqual([{ type: 'struct proto', offset: 72, member: 'setsockopt' }]);
+    expect(c!.reasons.map((r) => r.kind)).toEqual(['signature-only']);
+    expect(c!.reasons[0]?.detail).toContain('@udp_prot, defined outside the analyzed IR');
+    // sockptr_t is an unnamed struct: written as BTF writes it, so the loader's widening finds udp_setsockopt
+    expect(c!.prototype).toBe('int (struct sock *, int, int, struct (anonymous), unsigned int)');
+    expect([...symbols(c!)]).toEqual(expect.arrayContaining(['udpv6_setsockopt', 'rawv6_setsockopt']));
+    expect(symbols(c!).has('sock_setsockopt')).toBe(false);
+  });
   it("field-based sets hold functions of the field's prototype", () => {
     // every target named by a field-based set, when the IR defines it, has the field's arity
     const arity = new Map<string, number>();
