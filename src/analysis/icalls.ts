@@ -3,11 +3,14 @@
 // result for the callee operand. A function-pointer field is a type-field cell (`T:proto@0x40`:
 // what any `struct proto` object's field may hold), so a pointer loaded from a field gets every
 // function whose address the analyzed IR stores into that field of any object of that type —
-// initializers of `const struct …_ops` globals, stores, copies of ops structs. That is the first
-// layer of multi-layer type analysis (MLTA). The field is recovered by FieldTyper: the debug
-// types of every value on the address's GEP chain (nearest first), the IR struct type of a GEP or
-// of a global's declaration, an element of an array of records, and `container_of` (an offset
-// outside the base's type lands in a record that embeds it). Where the pointer comes from
+// initializers of `const struct …_ops` globals, stores (of a function, or a phi/select of them),
+// copies from other fields (`neigh->output = neigh->ops->output`, struct copies), each transitively.
+// A field also written with a value nothing follows (an argument of an exported function) is not
+// bounded by its setters. That is multi-layer type analysis (MLTA). The field is recovered by
+// FieldTyper: the debug types of every value on the address's GEP chain (nearest first), the IR
+// struct type of a GEP, a stack slot or a global's declaration, an element of an array of
+// records, an offset that is a select of constants, and `container_of` (an offset outside the
+// base's type lands in a record that embeds it). Where the pointer comes from
 // somewhere the analysis cannot follow (a field no analyzed code writes, a global defined outside
 // the analyzed IR, a pointer from outside the program), the set falls back to signature matching
 // over the address-taken functions — by the C prototype of the field, or of the callee value
@@ -21,7 +24,7 @@ import { ConstantInt, type Function, type GlobalVariable, type Value } from '../
 import type { IndirectCall, IndirectCallField, IndirectCallReason } from '../policy/schema.js';
 import { boundVariables, globalDebugType, signatureTypes } from './debugvars.js';
 import { isRecord, membersAt, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
-import { calleeOf, stripCasts, UseMap } from './flow.js';
+import { calleeOf, origins, stripCasts, UseMap } from './flow.js';
 import { alignOf, alignTo, gepOffset, sizeOfType } from './layout.js';
 import type { PointsTo } from './pointsto.js';
 import { UNKNOWN } from './pointsto.js';
@@ -189,6 +192,25 @@ function elementOfGep(g: { operands: readonly Value[]; sourceElementType: Type |
   return offset === UNKNOWN ? undefined : { type: t, offset };
 }
 
+/** The offsets a GEP with one index that is a select or phi of constants may add, or undefined. */
+function constantAlternatives(g: { operands: readonly Value[]; sourceElementType: Type | undefined }): number[] | undefined {
+  const vars = g.operands.slice(1).filter((o) => o.kind !== 'int');
+  const v = vars[0];
+  if (vars.length !== 1 || v?.kind !== 'instruction' || (v.opcode !== 'select' && v.opcode !== 'phi')) return undefined;
+  const choices = v.opcode === 'select' ? v.operands.slice(1) : v.operands;
+  if (choices.length > 8 || !choices.every((c) => c.kind === 'int')) return undefined;
+  const out: number[] = [];
+  for (const c of choices) {
+    const off = gepOffset(
+      g.operands.map((o) => (o === v ? c : o)),
+      g.sourceElementType,
+    );
+    if (off === UNKNOWN) return undefined;
+    if (!out.includes(off)) out.push(off);
+  }
+  return out;
+}
+
 /** A record a pointer may point to, and how it was found when that is worth saying. */
 interface Candidate {
   type: Metadata;
@@ -296,7 +318,12 @@ export class FieldTyper {
    * nothing matches and the offset falls outside the base's type, the address is a `container_of`:
    * every record that embeds the base's type where the offset lands on such a field.
    */
-  fieldsAt(address: Value, at: At, functionPointer: boolean, depth = 0): FieldRef[] {
+  /** The fields an address is by its own type (the first record with any member there), when those are function pointers. */
+  functionPointerFieldsAt(address: Value, at: At): FieldRef[] {
+    return this.fieldsAt(address, at, false).filter((f) => isFunctionPointerField(f.type, f.offset));
+  }
+
+  fieldsAt(address: Value, at: At, functionPointer: boolean, depth = 0, startOffset = 0): FieldRef[] {
     if (depth > 12) return [];
     const matches = (t: Metadata | null | undefined, off: number): DICompositeType | undefined => {
       const r = stripQualifiers(t ?? null);
@@ -312,7 +339,7 @@ export class FieldTyper {
     });
     // the address and each GEP base below it, with the access's offset from each
     const chain: ChainLink[] = [];
-    let offset = 0;
+    let offset = startOffset;
     let cur = stripCasts(address);
     let irType: Type | undefined;
     for (let i = 0; ; i++) {
@@ -321,6 +348,15 @@ export class FieldTyper {
       if (!g || i >= 8) break;
       const off = gepOffset(g.operands, g.sourceElementType);
       if (off === UNKNOWN) {
+        // an index that is one of a few constants (`state & NUD_CONNECTED ? ops->connected_output :
+        // ops->output`, folded into a select of two offsets): each of those fields
+        const alts = constantAlternatives(g);
+        if (alts) {
+          const out = new Map<string, FieldRef>();
+          for (const o of alts)
+            for (const f of this.fieldsAt(g.operands[0]!, at, functionPointer, depth + 1, offset + o)) out.set(`${f.name}+${f.offset}`, f);
+          if (out.size) return [...out.values()];
+        }
         // a variable index: an element of an array of records, whose IR type names the record
         const e = elementOfGep(g);
         const r = e ? recordOfIrType(e.type, this.records) : undefined;
@@ -338,6 +374,10 @@ export class FieldTyper {
       out.push(...this.pointeeTypes(link.value, at, depth + 1, last).map((type) => ({ type })));
       const r = recordOfIrType(link.irType, this.records);
       if (r) out.push({ type: r, via: 'the IR type of the GEP on it' });
+      // a local struct (`DEFINE_WAIT_FUNC(wait, woken_wake_function)`): the alloca's IR type
+      const v = link.value;
+      const a = v.kind === 'instruction' && v.opcode === 'alloca' ? recordOfIrType(v.allocatedType, this.records) : undefined;
+      if (a) out.push({ type: a, via: 'the IR type of the stack slot' });
       return out;
     };
     for (const [k, link] of chain.entries()) {
@@ -347,7 +387,9 @@ export class FieldTyper {
         if (r) return [ref(r, o, c)];
       }
     }
-    // container_of: the offset leaves the base's type, so the base is embedded in a larger record
+    // container_of: the offset leaves the base's type, so the base is embedded in a larger record.
+    // Only for a function pointer: any member would match in most records that embed a list_head
+    if (!functionPointer) return [];
     for (const link of chain) {
       const out = new Map<string, FieldRef>();
       for (const c of typesOf(link, false)) {
@@ -467,24 +509,39 @@ export interface IndirectCallContext {
    * level (an `rt6_info` initializer's `dst.input` is also `dst_entry+40`).
    */
   readonly setters: Map<string, Map<string, Located<Function>>>;
+  /**
+   * `struct T+off` → the fields whose values the analyzed IR copies into it (`up->encap_rcv =
+   * cfg->encap_rcv`, a struct copy): the field holds whatever they hold (MLTA's propagation).
+   */
+  readonly copies: Map<string, Set<string>>;
+  /**
+   * `struct T+off` → a store into it of a value neither points-to nor types follow (an argument of
+   * a function called from outside, an integer): the field may hold anything, so its setters do not
+   * bound it. The text names one such store for the reason.
+   */
+  readonly opaque: Map<string, string>;
 }
 
 const fieldKey = (type: string, offset: number): string => `${type}+${offset}`;
 
-/** Records `f` as set into `type+offset` and into every record nested at that offset. */
-function addSetter(setters: IndirectCallContext['setters'], t: DICompositeType, offset: number, f: Located<Function>): void {
-  const put = (name: string, off: number): void => {
-    const k = fieldKey(name, off);
-    let m = setters.get(k);
-    if (!m) setters.set(k, (m = new Map()));
-    m.set(Program.keyOf(f.module, f.value), f);
-  };
-  put(typeName(t), offset);
+/** The keys of `type+offset` and of every record nested at that offset (`rt6_info+40` is also `dst_entry+40`). */
+function keysOf(t: DICompositeType, offset: number): string[] {
+  const out = [fieldKey(typeName(t), offset)];
   let inner = offset;
   for (const m of membersAt(t, offset)) {
     inner -= m.offset;
     const mt = stripQualifiers(m.type);
-    if (mt && isRecord(mt)) put(typeName(mt), inner);
+    if (mt && isRecord(mt)) out.push(fieldKey(typeName(mt), inner));
+  }
+  return out;
+}
+
+/** Records `f` as set into `type+offset` and into every record nested at that offset. */
+function addSetter(setters: IndirectCallContext['setters'], t: DICompositeType, offset: number, f: Located<Function>): void {
+  for (const k of keysOf(t, offset)) {
+    let m = setters.get(k);
+    if (!m) setters.set(k, (m = new Map()));
+    m.set(Program.keyOf(f.module, f.value), f);
   }
 }
 
@@ -528,9 +585,68 @@ function recordOfGlobal(g: GlobalVariable): { type: DICompositeType; isArray: bo
   return { type: t, isArray };
 }
 
-/** Builds the setter index over the whole program (compartment and context). */
-function settersOf(program: Program, typer: FieldTyper): IndirectCallContext['setters'] {
-  const setters: IndirectCallContext['setters'] = new Map();
+type FieldWrites = Pick<IndirectCallContext, 'setters' | 'copies' | 'opaque'>;
+
+/** What a value stored into a function-pointer field may be: functions, copies of other fields, or something untracked. */
+function storedValue(v: Value, at: At, typer: FieldTyper): { functions: Located<Function>[]; copies: string[]; opaque?: string } {
+  const functions: Located<Function>[] = [];
+  const copies: string[] = [];
+  let opaque: string | undefined;
+  for (let o of origins(v, 64)) {
+    // an integer round trip (`(long)cb->done`, stored back as a pointer) is the same value
+    for (let k = 0; k < 4 && o.kind === 'instruction' && (o.opcode === 'inttoptr' || o.opcode === 'ptrtoint'); k++)
+      o = stripCasts(o.operands[0]!);
+    if (o.kind === 'function') {
+      functions.push(typer.program.resolve(at.pm, o) as Located<Function>);
+      continue;
+    }
+    if (o.kind === 'null' || o.kind === 'undef' || o.kind === 'poison' || o.kind === 'zeroinitializer') continue;
+    if (o.kind === 'int' && o.value === 0n) continue;
+    // points-to, where it follows the value to functions only, is the sharpest
+    const pt = typer.pts.pointsTo(o, at.pm);
+    if (pt.length && pt.every((p) => p.object.kind === 'function')) {
+      for (const p of pt) if (p.object.kind === 'function') functions.push(p.object.fn);
+      continue;
+    }
+    if (o.kind === 'instruction' && o.opcode === 'load') {
+      const fs = typer.functionPointerFieldsAt(o.operands[0]!, at);
+      if (fs.length) {
+        for (const f of fs) copies.push(fieldKey(f.name, f.offset));
+        continue;
+      }
+    }
+    opaque ??=
+      o.kind === 'argument'
+        ? `${at.fn.name} stores its argument %${o.name}`
+        : o.kind === 'instruction'
+          ? `${at.fn.name} stores %${o.name || o.opcode} (${o.opcode})`
+          : `${at.fn.name} stores a ${o.kind}`;
+  }
+  return { functions, copies, ...(opaque ? { opaque } : {}) };
+}
+
+/** Records what a store (or a copy) puts into the function-pointer field `t+offset`. */
+function recordWrite(w: FieldWrites, t: DICompositeType, offset: number, what: ReturnType<typeof storedValue>): void {
+  for (const f of what.functions) addSetter(w.setters, t, offset, f);
+  for (const k of keysOf(t, offset)) {
+    if (what.copies.length) {
+      let c = w.copies.get(k);
+      if (!c) w.copies.set(k, (c = new Set()));
+      for (const src of what.copies) if (src !== k) c.add(src);
+    }
+    if (what.opaque !== undefined && !w.opaque.has(k)) w.opaque.set(k, what.opaque);
+  }
+}
+
+const MEMCPY = /^(llvm\.memcpy\.|llvm\.memmove\.|memcpy$|__memcpy$|memmove$)/;
+
+/**
+ * Builds MLTA's index of function-pointer field writes over the whole program (compartment and
+ * context): initializers, stores (of functions, of other fields' values, of untracked values) and
+ * struct copies (`memcpy`, `*a = *b`) field by field.
+ */
+function fieldWritesOf(program: Program, typer: FieldTyper): FieldWrites {
+  const w: FieldWrites = { setters: new Map(), copies: new Map(), opaque: new Map() };
   for (const pm of program.modules) {
     for (const g of pm.module.globals) {
       if (!g.initializer) continue;
@@ -539,22 +655,62 @@ function settersOf(program: Program, typer: FieldTyper): IndirectCallContext['se
       // an array of records (`inetsw6[]`, a `ctl_table[]`): every element at offset 0 of the record
       const k = stripCasts(g.initializer);
       if (r.isArray && (k.kind === 'array' || k.kind === 'vector')) {
-        for (const e of k.elements) settersOfConstant(setters, program, pm, r.type, e, 0, 1);
-      } else settersOfConstant(setters, program, pm, r.type, g.initializer, 0, 0);
+        for (const e of k.elements) settersOfConstant(w.setters, program, pm, r.type, e, 0, 1);
+      } else settersOfConstant(w.setters, program, pm, r.type, g.initializer, 0, 0);
     }
     for (const f of pm.module.functions) {
+      const at = { fn: f, pm };
       for (const b of f.blocks) {
         for (const i of b.instructions) {
-          if (i.opcode !== 'store') continue;
-          const v = stripCasts(i.operands[0]!);
-          if (v.kind !== 'function') continue;
-          for (const field of typer.fieldsAt(i.operands[1]!, { fn: f, pm }, true))
-            addSetter(setters, field.type, field.offset, program.resolve(pm, v) as Located<Function>);
+          if (i.opcode === 'store') {
+            const v = i.operands[0]!;
+            // pointers, and integers made from pointers (`(long)fn`); other stores write no function
+            const isPtr = v.type.kind === 'pointer';
+            if (
+              !isPtr &&
+              !(
+                v.type.kind === 'int' &&
+                v.type.bits === 64 &&
+                origins(v, 16).some((o) => o.kind === 'instruction' && o.opcode === 'ptrtoint')
+              )
+            )
+              continue;
+            // a function names its field by itself; any other value only where the address's own
+            // type (the first that has a member there) says it is a function pointer — asking for
+            // "some type with a function pointer here" would find one for any list or buffer store
+            const fn = stripCasts(v).kind === 'function';
+            const fields = fn ? typer.fieldsAt(i.operands[1]!, at, true) : typer.functionPointerFieldsAt(i.operands[1]!, at);
+            if (!fields.length) continue;
+            const what = storedValue(v, at, typer);
+            for (const field of fields) recordWrite(w, field.type, field.offset, what);
+          } else if (isCallBase(i)) {
+            const callee = calleeOf(i);
+            const len = i.args[2];
+            if (!callee || !MEMCPY.test(callee.name) || len?.kind !== 'int') continue;
+            copyFields(w, i.args[0]!, i.args[1]!, Number(len.value), at, typer);
+          }
         }
       }
     }
   }
-  return setters;
+  return w;
+}
+
+/** A struct copy of `len` bytes: each function-pointer field of the destination gets the source's field at the same place. */
+function copyFields(w: FieldWrites, dst: Value, src: Value, len: number, at: At, typer: FieldTyper): void {
+  const [d] = typer.fieldsAt(dst, at, false);
+  if (!d) return;
+  const [s] = typer.fieldsAt(src, at, false);
+  const size = sizeOf(d.type) ?? 0;
+  for (let o = d.offset; o < Math.min(d.offset + len, size); o += 8) {
+    if (!isFunctionPointerField(d.type, o)) continue;
+    const so = s ? s.offset + (o - d.offset) : -1;
+    const what =
+      s && isFunctionPointerField(s.type, so)
+        ? { functions: [], copies: [fieldKey(s.name, so)] }
+        : { functions: [], copies: [], opaque: `${at.fn.name} copies ${len} bytes from an untyped source into ${d.name}` };
+    recordWrite(w, d.type, o, what);
+  }
 }
 
 /** Every record type of the program by name, and where it embeds other records (not through arrays, whose index is unknown). */
@@ -604,7 +760,44 @@ export function indirectCallContext(program: Program, pts: PointsTo): IndirectCa
   }
   const records = recordIndexOf(program);
   const typer = new FieldTyper(program, pts, records);
-  return { program, pts, bySignature, byPrototype, records, typer, setters: settersOf(program, typer) };
+  return { program, pts, bySignature, byPrototype, records, typer, ...fieldWritesOf(program, typer) };
+}
+
+/**
+ * What the fields a callee is loaded from may hold (MLTA): the functions stored into each field —
+ * of any object of its type, or of a record embedding it (a cell per place) — and, transitively, into
+ * the fields copied into it; `opaque` names stores of values nothing follows, which leave it open.
+ * A field written only with NULL or with copies of unwritten fields holds no known function.
+ */
+function fieldTargets(ctx: IndirectCallContext, fields: readonly FieldRef[]): { functions: Located<Function>[]; opaque: string[] } {
+  const functions = new Map<string, Located<Function>>();
+  const opaque = new Set<string>();
+  const seen = new Set<string>();
+  const work: { outer: string; offset: number }[] = [];
+  const cellsOf = (name: string, offset: number): void => {
+    for (const cell of [
+      { outer: name, offset },
+      ...(ctx.records.embeddings.get(name) ?? []).map((e) => ({ outer: e.outer, offset: e.offset + offset })),
+    ]) {
+      const k = fieldKey(cell.outer, cell.offset);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      work.push(cell);
+    }
+  };
+  for (const f of fields) cellsOf(f.name, f.offset);
+  for (let cell = work.pop(); cell; cell = work.pop()) {
+    const k = fieldKey(cell.outer, cell.offset);
+    for (const f of [...(ctx.setters.get(k)?.values() ?? []), ...ctx.pts.functionsInField(cell.outer, cell.offset).functions])
+      functions.set(Program.keyOf(f.module, f.value), f);
+    const o = ctx.opaque.get(k);
+    if (o !== undefined) opaque.add(o);
+    for (const src of ctx.copies.get(k) ?? []) {
+      const at = src.lastIndexOf('+');
+      cellsOf(src.slice(0, at), Number(src.slice(at + 1)));
+    }
+  }
+  return { functions: [...functions.values()], opaque: [...opaque] };
 }
 
 const targetOf = (f: Located<Function>): { symbol: string; module: string } => ({ symbol: f.value.name, module: f.module.name });
@@ -651,22 +844,9 @@ export function indirectCallsOf(fn: Located<Function>, ctx: IndirectCallContext)
       if (lost || targets.size === 0) {
         // the pointer also comes from where points-to cannot follow; the field it is loaded from
         // (its type recovered from debug info) still bounds it, if analyzed code writes that field
-        let written = false;
-        for (const f of external.length ? [] : fields) {
-          const cells = [
-            { outer: f.name, offset: f.offset },
-            ...(ctx.records.embeddings.get(f.name) ?? []).map((e) => ({ outer: e.outer, offset: e.offset + f.offset })),
-          ];
-          for (const cell of cells) {
-            // a field written only with values other than functions (copies the analysis lost,
-            // NULL) bounds nothing: it counts as unwritten
-            const r = ctx.pts.functionsInField(cell.outer, cell.offset);
-            const set = [...(ctx.setters.get(fieldKey(cell.outer, cell.offset))?.values() ?? []), ...r.functions];
-            if (set.length) written = true;
-            for (const t of set) add(t);
-          }
-        }
-        if (written) {
+        const held = external.length ? { functions: [], opaque: [] } : fieldTargets(ctx, fields);
+        for (const t of held.functions) add(t);
+        if (held.functions.length && !held.opaque.length) {
           reasons.push({
             kind: 'field-type',
             detail: `loaded from ${fieldText}: every function the analyzed IR stores into that field of any such object; setters outside it are not seen`,
@@ -679,9 +859,11 @@ export function indirectCallsOf(fn: Located<Function>, ctx: IndirectCallContext)
           else for (const f of ctx.bySignature.get(sig) ?? []) add(f);
           const where = external.length
             ? `loaded from ${fieldText} of ${external.map((g) => `@${g}`).join(', ')}, defined outside the analyzed IR (its initializer is not seen)`
-            : fields.length > 0
-              ? `loaded from ${fieldText}, into which no analyzed code stores a function`
-              : 'a pointer whose origin neither points-to nor debug types recover';
+            : held.opaque.length
+              ? `loaded from ${fieldText}, into which analyzed code also stores values the analysis cannot follow (${held.opaque.slice(0, 2).join('; ')}${held.opaque.length > 2 ? '; …' : ''}); besides its ${held.functions.length} known setters`
+              : fields.length > 0
+                ? `loaded from ${fieldText}, into which no analyzed code stores a function`
+                : 'a pointer whose origin neither points-to nor debug types recover';
           reasons.push({
             kind: before === 0 ? 'signature-only' : 'signature-added',
             detail: `${where}: every address-taken function of the analyzed IR with ${protos.length ? `prototype ${protos.join(' or ')}${protoFrom}` : `IR signature ${sig}`}`,

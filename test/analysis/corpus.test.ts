@@ -84,7 +84,10 @@ describe('indirect calls of net/ipv6 (issue 16)', () => {
     expect(cs.length).toBeGreaterThan(3);
     for (const c of cs) {
       expect(c.fields?.map((f) => `${f.type}+${f.offset}`)).toContain('struct dst_entry+40');
-      expect([...symbols(c)]).toEqual(expect.arrayContaining(['ip6_input', 'ip6_forward', 'ip6_mc_input', 'ip6_pkt_discard']));
+      // route.c stores `rt->dst.input = ip6_pkt_discard or ip6_pkt_prohibit` as a phi of the two: both are setters
+      expect([...symbols(c)]).toEqual(
+        expect.arrayContaining(['ip6_input', 'ip6_forward', 'ip6_mc_input', 'ip6_pkt_discard', 'ip6_pkt_prohibit']),
+      );
       expect(c.targets.length).toBeLessThan(12);
     }
   });
@@ -126,6 +129,24 @@ describe('indirect calls of net/ipv6 (issue 16)', () => {
     expect(c!.prototype).toBe('int (struct sock *, int, int, struct (anonymous), unsigned int)');
     expect([...symbols(c!)]).toEqual(expect.arrayContaining(['udpv6_setsockopt', 'rawv6_setsockopt']));
     expect(symbols(c!).has('sock_setsockopt')).toBe(false);
+  });
+  it('neigh->output: the fields copied into it count (neigh->output = neigh->ops->connected_output, a select of two offsets)', () => {
+    // include/net/neighbour.h:549  return n->output(n, skb);   neighbour.c __neigh_update / neigh_connect copy ops fields
+    const cs = at('include/net/neighbour.h', 549);
+    expect(cs.length).toBeGreaterThan(0);
+    for (const c of cs) {
+      expect(c.fields?.map((f) => `${f.type}+${f.offset}`)).toContain('struct neighbour+296');
+      expect([...symbols(c)]).toEqual(
+        expect.arrayContaining(['neigh_resolve_output', 'neigh_connected_output', 'neigh_direct_output', 'neigh_blackhole']),
+      );
+    }
+  });
+  it('a field also set from a value nothing follows is not closed by its known setters (fib6_cleaner.func = an argument)', () => {
+    const [c] = at('net/ipv6/ip6_fib.c', 2196);
+    expect(c?.fields?.map((f) => `${f.type}+${f.offset}`)).toContain('struct fib6_cleaner+80');
+    expect(c!.reasons.map((r) => r.kind)).toEqual(['signature-only']);
+    expect(c!.reasons[0]?.detail).toContain('__fib6_clean_all stores its argument %func');
+    expect(c!.prototype).toBe('int (struct fib6_info *, void *)');
   });
   it("field-based sets hold functions of the field's prototype", () => {
     // every target named by a field-based set, when the IR defines it, has the field's arity
