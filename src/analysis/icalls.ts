@@ -228,6 +228,9 @@ interface Candidate {
 export class FieldTyper {
   private readonly bound = new WeakMap<Function, Map<Value, { type: Metadata | null }[]>>();
   private readonly uses = new WeakMap<Function, UseMap>();
+  private readonly memoGuess = new Map<Value, Metadata[]>();
+  private readonly memoSolid = new Map<Value, Metadata[]>();
+  private readonly inProgress = new Set<Value>();
 
   constructor(
     readonly program: Program,
@@ -257,6 +260,23 @@ export class FieldTyper {
    */
   pointeeTypes(v: Value, at: At, depth = 0, guess = true): Metadata[] {
     if (depth > 12) return [];
+    // an instruction or argument belongs to one function: its types are computed once, and a
+    // value met again while computing them (a loop's phi) adds nothing new
+    const memo = v.kind === 'instruction' || v.kind === 'argument' ? (guess ? this.memoGuess : this.memoSolid) : undefined;
+    const known = memo?.get(v);
+    if (known) return known;
+    if (this.inProgress.has(v)) return [];
+    this.inProgress.add(v);
+    try {
+      const out = this.computePointeeTypes(v, at, depth, guess);
+      memo?.set(v, out);
+      return out;
+    } finally {
+      this.inProgress.delete(v);
+    }
+  }
+
+  private computePointeeTypes(v: Value, at: At, depth: number, guess: boolean): Metadata[] {
     const out: Metadata[] = [];
     const push = (t: Metadata | null | undefined): void => {
       const p = t ? pointeeOf(t) : undefined;
