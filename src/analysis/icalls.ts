@@ -400,12 +400,18 @@ export class FieldTyper {
       if (a) out.push({ type: a, via: 'the IR type of the stack slot' });
       return out;
     };
+    // the nearest value with a matching type decides; of its types, a function pointer field of
+    // each (`dst` bound as a `struct dst_entry *` and an `rt6_info *`) counts, any member of the first
     for (const [k, link] of chain.entries()) {
+      const found = new Map<string, FieldRef>();
       for (const c of typesOf(link, k === chain.length - 1)) {
         const o = c.offset ?? link.offset;
         const r = matches(c.type, o);
-        if (r) return [ref(r, o, c)];
+        if (!r) continue;
+        if (!functionPointer) return [ref(r, o, c)];
+        if (!found.has(`${typeName(r)}+${o}`)) found.set(`${typeName(r)}+${o}`, ref(r, o, c));
       }
+      if (found.size) return [...found.values()];
     }
     // container_of: the offset leaves the base's type, so the base is embedded in a larger record.
     // Only for a function pointer: any member would match in most records that embed a list_head
