@@ -127,6 +127,8 @@ interface FieldRef {
   via?: string;
   /** A global the field belongs to that is only declared in the analyzed IR: its initializer is not seen. */
   external?: string;
+  /** A record nested at the field of another ref (`dst_entry+40` inside `rt6_info+40`): described, not looked up alone. */
+  nested?: boolean;
 }
 
 /**
@@ -497,13 +499,14 @@ function fieldsOf(call: CallBase, fn: Located<Function>, typer: FieldTyper): Fie
     const k = `${r.name}+${r.offset}`;
     const had = out.get(k);
     // the same field found twice keeps what either way learned about it
-    out.set(k, had ? { ...had, ...(r.via && !had.via ? { via: r.via } : {}), ...(r.external ? { external: r.external } : {}) } : r);
+    const { nested: _, ...rest } = had ?? r;
+    out.set(k, had ? { ...rest, ...(r.via && !had.via ? { via: r.via } : {}), ...(r.external ? { external: r.external } : {}) } : r);
     let inner = r.offset;
     for (const m of membersAt(r.type, r.offset)) {
       inner -= m.offset;
       const mt = stripQualifiers(m.type);
       if (mt && isRecord(mt) && !out.has(`${typeName(mt)}+${inner}`))
-        out.set(`${typeName(mt)}+${inner}`, { type: mt, name: typeName(mt), offset: inner });
+        out.set(`${typeName(mt)}+${inner}`, { type: mt, name: typeName(mt), offset: inner, nested: true });
     }
   }
   return [...out.values()].sort((a, b) => a.name.localeCompare(b.name) || a.offset - b.offset);
@@ -550,19 +553,39 @@ export interface IndirectCallContext {
 
 const fieldKey = (type: string, offset: number): string => `${type}+${offset}`;
 
-/** The keys of `type+offset` and of every record nested at that offset (`rt6_info+40` is also `dst_entry+40`). */
+/**
+ * The key a write into `type+offset` is recorded under: the type the writer names, not the records
+ * nested there — `rt->dst.input = f` through a `struct rt6_info *` is `rt6_info+40`, and reaches a
+ * load of `dst_entry+40` because `rt6_info` embeds `dst_entry` ({@link fieldTargets}), but not a
+ * load of `rtable.dst.input` (MLTA's outer layer).
+ */
 function keysOf(t: DICompositeType, offset: number): string[] {
-  const out = [fieldKey(typeName(t), offset)];
-  let inner = offset;
-  for (const m of membersAt(t, offset)) {
-    inner -= m.offset;
-    const mt = stripQualifiers(m.type);
-    if (mt && isRecord(mt)) out.push(fieldKey(typeName(mt), inner));
+  return [fieldKey(typeName(t), offset)];
+}
+
+/** Every record nested at byte `offset` of `t` (through every member of a union), with the offset inside it. */
+function nestedRecordsAt(t: DICompositeType, offset: number, depth = 0): { name: string; offset: number }[] {
+  if (depth > 16) return [];
+  const out: { name: string; offset: number }[] = [];
+  for (const m of membersOf(t)) {
+    let mt = stripQualifiers(m.type);
+    let inner = offset - m.offset;
+    const size = sizeOf(mt);
+    if (!size || inner < 0 || inner >= size) continue;
+    if (mt?.kind === 'DICompositeType' && mt.tag === 'DW_TAG_array_type') {
+      const e = stripQualifiers(mt.baseType);
+      const es = sizeOf(e);
+      if (!es) continue;
+      inner %= es;
+      mt = e;
+    }
+    if (!mt || !isRecord(mt)) continue;
+    out.push({ name: typeName(mt), offset: inner }, ...nestedRecordsAt(mt, inner, depth + 1));
   }
   return out;
 }
 
-/** Records `f` as set into `type+offset` and into every record nested at that offset. */
+/** Records `f` as set into `type+offset` ({@link keysOf}). */
 function addSetter(setters: IndirectCallContext['setters'], t: DICompositeType, offset: number, f: Located<Function>): void {
   for (const k of keysOf(t, offset)) {
     let m = setters.get(k);
@@ -800,10 +823,14 @@ function fieldTargets(ctx: IndirectCallContext, fields: readonly FieldRef[]): { 
   const opaque = new Set<string>();
   const seen = new Set<string>();
   const work: { outer: string; offset: number }[] = [];
-  const cellsOf = (name: string, offset: number): void => {
+  // a load through `L+o` reads what was written through L, through any record embedding L, and
+  // through any record nested in L at o (a write through the inner type alone may be this one)
+  const cellsOf = (name: string, offset: number, type?: DICompositeType): void => {
+    const t = type ?? ctx.records.byName.get(name);
     for (const cell of [
       { outer: name, offset },
       ...(ctx.records.embeddings.get(name) ?? []).map((e) => ({ outer: e.outer, offset: e.offset + offset })),
+      ...(t ? nestedRecordsAt(t, offset) : []).map((n) => ({ outer: n.name, offset: n.offset })),
     ]) {
       const k = fieldKey(cell.outer, cell.offset);
       if (seen.has(k)) continue;
@@ -811,7 +838,7 @@ function fieldTargets(ctx: IndirectCallContext, fields: readonly FieldRef[]): { 
       work.push(cell);
     }
   };
-  for (const f of fields) cellsOf(f.name, f.offset);
+  for (const f of fields) if (!f.nested) cellsOf(f.name, f.offset, f.type);
   for (let cell = work.pop(); cell; cell = work.pop()) {
     const k = fieldKey(cell.outer, cell.offset);
     for (const f of [...(ctx.setters.get(k)?.values() ?? []), ...ctx.pts.functionsInField(cell.outer, cell.offset).functions])

@@ -148,6 +148,15 @@ describe('indirect calls of net/ipv6 (issue 16)', () => {
     expect(c!.reasons[0]?.detail).toContain('__fib6_clean_all stores its argument %func');
     expect(c!.prototype).toBe('int (struct fib6_info *, void *)');
   });
+  it('ops->callbacks.gro_receive through a net_offload: not what packet_offload initializers put into their offload_callbacks', () => {
+    // ip6_offload.c:302  ops = rcu_dereference(inet6_offloads[proto]); … ops->callbacks.gro_receive
+    // ipv6_gro_receive sits only in ipv6_packet_offload, a struct packet_offload that also embeds offload_callbacks
+    const c = calls().find((x) => x.function === 'ipv6_gro_receive' && x.fields?.some((f) => f.type === 'struct net_offload'));
+    expect(c).toBeDefined();
+    expect(c!.reasons.map((r) => r.kind)).toEqual(['field-type']);
+    expect([...symbols(c!)]).toEqual(expect.arrayContaining(['tcp6_gro_receive', 'udp6_gro_receive', 'sit_ip6ip6_gro_receive']));
+    expect(symbols(c!).has('ipv6_gro_receive')).toBe(false);
+  });
   it("field-based sets hold functions of the field's prototype", () => {
     // every target named by a field-based set, when the IR defines it, has the field's arity
     const arity = new Map<string, number>();
