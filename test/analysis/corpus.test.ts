@@ -111,9 +111,78 @@ describe('indirect calls of net/ipv6 (issue 16)', () => {
     expect(cs.length).toBeGreaterThan(3);
     for (const c of cs) {
       expect(c.fields?.map((f) => `${f.type}+${f.offset}`)).toContain('struct dst_entry+40');
-      expect([...symbols(c)]).toEqual(expect.arrayContaining(['ip6_input', 'ip6_forward', 'ip6_mc_input', 'ip6_pkt_discard']));
+      // route.c stores `rt->dst.input = ip6_pkt_discard or ip6_pkt_prohibit` as a phi of the two: both are setters
+      expect([...symbols(c)]).toEqual(
+        expect.arrayContaining(['ip6_input', 'ip6_forward', 'ip6_mc_input', 'ip6_pkt_discard', 'ip6_pkt_prohibit']),
+      );
       expect(c.targets.length).toBeLessThan(12);
     }
+  });
+  it('container_of: crypto_ahash_reqtfm(req)->update is a crypto_ahash field, though the GEP is -64 from a struct crypto_tfm *', () => {
+    // include/crypto/hash.h:535  return tfm->init(req);  tfm = container_of(req->base.tfm, struct crypto_ahash, base), bound to `tfm`
+    // include/crypto/hash.h:557  ret = crypto_ahash_reqtfm(req)->update(req);  no variable: `getelementptr i8, ptr %tfm, i64 -64`
+    const init = calls().filter((c) => c.location[0]?.file.endsWith('include/crypto/hash.h') && c.location[0]?.line === 535);
+    const update = calls().filter((c) => c.location[0]?.file.endsWith('include/crypto/hash.h') && c.location[0]?.line === 557);
+    expect(init.length).toBeGreaterThanOrEqual(2);
+    expect(update.length).toBeGreaterThanOrEqual(2);
+    for (const c of init) expect(c.fields).toEqual([{ type: 'struct crypto_ahash', offset: 0, member: 'init' }]);
+    for (const c of update) {
+      expect(c.fields).toEqual([{ type: 'struct crypto_ahash', offset: 8, member: 'update' }]);
+      expect(c.reasons[0]?.detail).toContain('container_of from struct crypto_tfm -64');
+    }
+    for (const c of [...init, ...update]) {
+      // crypto/ahash.c sets these fields, outside the analyzed IR: the prototype (widened at load
+      // through BTF) and no i32 (ptr) function of the analyzed IR such as __ipv6_addr_type
+      expect(c.prototype).toBe('int (struct ahash_request *)');
+      expect(c.reasons.map((r) => r.kind)).toEqual(['signature-only']);
+      expect(symbols(c).has('__ipv6_addr_type')).toBe(false);
+    }
+  });
+  it('cb->done = (void *)cb->args[3]; return cb->done(cb): the integer gets the prototype of the field it is stored into', () => {
+    const [c] = at('net/ipv6/ip6_fib.c', 572);
+    expect(c?.function).toBe('fib6_dump_done');
+    expect(c!.prototype).toBe('int (struct netlink_callback *)');
+    expect(c!.reasons[0]?.detail).toContain('the function-pointer field the function also stores it into');
+    expect([...symbols(c!)]).toEqual(expect.arrayContaining(['fib6_dump_done', 'seg6_genl_dumphmac_done']));
+    expect(c!.targets.length).toBeLessThan(12);
+  });
+  it('udp_prot.setsockopt: a field of a global net/ipv4 defines is typed by its IR declaration and not closed by the analyzed setters', () => {
+    // ipv6_sockglue.c:1019  return udp_prot.setsockopt(sk, level, optname, optval, optlen);
+    const [c] = at('net/ipv6/ipv6_sockglue.c', 1019);
+    expect(c?.fields).toEqual([{ type: 'struct proto', offset: 72, member: 'setsockopt' }]);
+    expect(c!.reasons.map((r) => r.kind)).toEqual(['signature-only']);
+    expect(c!.reasons[0]?.detail).toContain('@udp_prot, defined outside the analyzed IR');
+    // sockptr_t is an unnamed struct: written as BTF writes it, so the loader's widening finds udp_setsockopt
+    expect(c!.prototype).toBe('int (struct sock *, int, int, struct (anonymous), unsigned int)');
+    expect([...symbols(c!)]).toEqual(expect.arrayContaining(['udpv6_setsockopt', 'rawv6_setsockopt']));
+    expect(symbols(c!).has('sock_setsockopt')).toBe(false);
+  });
+  it('neigh->output: the fields copied into it count (neigh->output = neigh->ops->connected_output, a select of two offsets)', () => {
+    // include/net/neighbour.h:549  return n->output(n, skb);   neighbour.c __neigh_update / neigh_connect copy ops fields
+    const cs = at('include/net/neighbour.h', 549);
+    expect(cs.length).toBeGreaterThan(0);
+    for (const c of cs) {
+      expect(c.fields?.map((f) => `${f.type}+${f.offset}`)).toContain('struct neighbour+296');
+      expect([...symbols(c)]).toEqual(
+        expect.arrayContaining(['neigh_resolve_output', 'neigh_connected_output', 'neigh_direct_output', 'neigh_blackhole']),
+      );
+    }
+  });
+  it('a field also set from a value nothing follows is not closed by its known setters (fib6_cleaner.func = an argument)', () => {
+    const [c] = at('net/ipv6/ip6_fib.c', 2196);
+    expect(c?.fields?.map((f) => `${f.type}+${f.offset}`)).toContain('struct fib6_cleaner+80');
+    expect(c!.reasons.map((r) => r.kind)).toEqual(['signature-only']);
+    expect(c!.reasons[0]?.detail).toContain('__fib6_clean_all stores its argument %func');
+    expect(c!.prototype).toBe('int (struct fib6_info *, void *)');
+  });
+  it('ops->callbacks.gro_receive through a net_offload: not what packet_offload initializers put into their offload_callbacks', () => {
+    // ip6_offload.c:302  ops = rcu_dereference(inet6_offloads[proto]); … ops->callbacks.gro_receive
+    // ipv6_gro_receive sits only in ipv6_packet_offload, a struct packet_offload that also embeds offload_callbacks
+    const c = calls().find((x) => x.function === 'ipv6_gro_receive' && x.fields?.some((f) => f.type === 'struct net_offload'));
+    expect(c).toBeDefined();
+    expect(c!.reasons.map((r) => r.kind)).toEqual(['field-type']);
+    expect([...symbols(c!)]).toEqual(expect.arrayContaining(['tcp6_gro_receive', 'udp6_gro_receive', 'sit_ip6ip6_gro_receive']));
+    expect(symbols(c!).has('ipv6_gro_receive')).toBe(false);
   });
   it("field-based sets hold functions of the field's prototype", () => {
     // every target named by a field-based set, when the IR defines it, has the field's arity
