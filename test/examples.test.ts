@@ -28,6 +28,12 @@ describe('examples', () => {
     const out = run('stores.js', '../shared/corpus/linux-6.1/net/ipv6/route.ll', 'rt6_insert_exception');
     expect(out).toMatch(/at __hlist_del .*include\/linux\/list\.h:906:2\n\s+inlined into hlist_del_rcu/);
   });
+  it('btf names the records of the whole kernel that embed a struct, and refuses a file that is not BTF', () => {
+    const out = run('btf.js', '../shared/corpus/linux-6.1/kernel/vmlinux.btf', 'netlink_callback');
+    expect(out).toMatch(/^struct netlink_callback: 128 bytes, \d+ types/);
+    expect(out).toMatch(/struct netlink_sock at byte 856 \(cb\)/);
+    expect(() => run('btf.js', 'examples/data/minicompart.ll', 'sock')).toThrow(/minicompart\.ll: byte 0: expected the BTF magic/);
+  });
   it('analyze runs the library pipeline on a predicate-narrowed compartment', () => {
     const out = run('analyze.js', 'rt6_insert_exception');
     expect(out).toMatch(/^34 functions, \d+ writes, [\d.]+% unchecked/);
