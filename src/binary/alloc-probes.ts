@@ -12,7 +12,7 @@ import type { AllocationProbe, AllocationSite, Policy } from '../policy/schema.j
 import { STT_FUNC, STT_SECTION } from './elf/constants.js';
 import type { ElfSection } from './elf/file.js';
 import type { ElfSymbol } from './elf/symbols.js';
-import { ObjectIndex, instructionsInSpans, type MapperObject, type RowSpan, type SpanWalk } from './object-index.js';
+import { ObjectIndex, instructionsInSpans, objectsDefining, type MapperObject, type RowSpan, type SpanWalk } from './object-index.js';
 import type { DecodedInstruction } from './x86/decode.js';
 
 /** Why an allocation site gets no probe. */
@@ -57,12 +57,6 @@ export function bareName(name: string): string {
   return i <= 0 ? name : name.slice(0, i);
 }
 
-function stem(p: string): string {
-  const b = p.slice(p.lastIndexOf('/') + 1);
-  const i = b.lastIndexOf('.');
-  return i <= 0 ? b : b.slice(0, i);
-}
-
 /**
  * The function a direct `call rel32` / `jmp rel32` / `jmp rel8` reaches: the
  * symbol of the relocation at its displacement (R_X86_64_PLT32 / PC32; a
@@ -103,14 +97,6 @@ function functionAt(object: ObjectIndex, section: number, offset: number): ElfSy
   return object.elf.symbols.find((x) => x.type === STT_FUNC && x.sectionIndex === section && x.sectionOffset === offset);
 }
 
-/** The objects a site's caller may live in: by module basename first (statics), else every object defining it. */
-function objectsFor(site: AllocationSite, objects: readonly ObjectIndex[]): ObjectIndex[] {
-  const withSymbol = objects.filter((o) => o.symbolsNamed(site.caller).length > 0);
-  const mod = stem(site.module);
-  const same = withSymbol.filter((o) => stem(o.path) === mod);
-  return same.length > 0 ? same : withSymbol;
-}
-
 /** The calls of the site's allocator at its location, or why there are none. */
 export function allocationCallsOf(
   site: AllocationSite,
@@ -123,7 +109,7 @@ export function allocationCallsOf(
 } {
   if (site.location.length === 0) return { calls: [], reason: 'no-location' };
   const inner = site.location[0]!;
-  const outs = objectsFor(site, objects);
+  const outs = objectsDefining(site.caller, site.module, objects);
   if (inner.line === 0) return line0Calls(site, outs);
   if (outs.length === 0) return { calls: [], reason: 'no-symbol' };
   const first = { object: outs[0]!, symbol: outs[0]!.symbolsNamed(site.caller)[0]! };

@@ -13,7 +13,7 @@ import type { BinarySite, IndirectCall, MemoryOperand, Policy } from '../policy/
 import { STT_SECTION } from './elf/constants.js';
 import type { ElfSection } from './elf/file.js';
 import type { ElfSymbol } from './elf/symbols.js';
-import { ObjectIndex, instructionsInSpans, stem, type MapperObject, type RowSpan, type SpanWalk } from './object-index.js';
+import { ObjectIndex, instructionsInSpans, objectsDefining, type MapperObject, type RowSpan, type SpanWalk } from './object-index.js';
 import type { DecodedInstruction } from './x86/decode.js';
 
 /** Why an indirect call gets no probe. */
@@ -279,14 +279,6 @@ interface FoundCall {
   readonly form: IndirectCallForm;
 }
 
-/** The objects a call's function may live in: by module basename first (statics), else every object defining it. */
-function objectsFor(call: IndirectCall, objects: readonly ObjectIndex[]): ObjectIndex[] {
-  const withSymbol = objects.filter((o) => o.symbolsNamed(call.function).length > 0);
-  const mod = stem(call.module);
-  const same = withSymbol.filter((o) => stem(o.path) === mod);
-  return same.length > 0 ? same : withSymbol;
-}
-
 /** The machine instructions of one indirect call at its location, or why there are none. */
 export function indirectCallInstructions(
   call: IndirectCall,
@@ -299,7 +291,7 @@ export function indirectCallInstructions(
 } {
   if (call.location.length === 0) return { calls: [], reason: 'no-location' };
   const inner = call.location[0]!;
-  const outs = objectsFor(call, objects);
+  const outs = objectsDefining(call.function, call.module, objects);
   if (outs.length === 0) return { calls: [], reason: 'no-symbol' };
   const first = { object: outs[0]!, symbol: outs[0]!.symbolsNamed(call.function)[0]! };
   if (inner.line === 0) return { calls: [], reason: 'line-0', symbol: first };

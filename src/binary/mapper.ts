@@ -21,7 +21,7 @@ import {
   ObjectIndex,
   instructionsInSpans,
   parseTarget,
-  stem,
+  objectsDefining,
   type MapperObject,
   type ResolvedTarget,
   type RowSpan,
@@ -179,14 +179,6 @@ export interface Candidate {
   readonly fit: number;
 }
 
-/** The objects an access's function may live in: by module basename first (statics), else every object defining it. */
-function objectsFor(access: Access, objects: readonly ObjectIndex[]): ObjectIndex[] {
-  const withSymbol = objects.filter((o) => o.symbolsNamed(access.function).length > 0);
-  const mod = stem(access.module);
-  const same = withSymbol.filter((o) => stem(o.path) === mod);
-  return same.length > 0 ? same : withSymbol;
-}
-
 /**
  * How the rows of a site were found: at its exact file:line:column; on its
  * line at another column (when no row carries the column); or, for a site in
@@ -204,7 +196,7 @@ export function candidatesOf(
 ): { candidates: Candidate[]; tier?: MatchTier; reason?: UnmappedReason; symbol?: { object: ObjectIndex; symbol: ElfSymbol } } {
   if (access.location.length === 0) return { candidates: [], reason: 'no location' };
   const inner = access.location[0]!;
-  const outs = objectsFor(access, objects);
+  const outs = objectsDefining(access.function, access.module, objects);
   if (outs.length === 0) return { candidates: [], reason: 'no symbol' };
   const walk: SpanWalk = { sawRows: false, sawChain: false };
   const callLike = access.op !== 'store' && access.op !== 'atomicrmw' && access.op !== 'cmpxchg';

@@ -39,6 +39,17 @@ export function stem(p: string): string {
   return i <= 0 ? b : b.slice(0, i);
 }
 
+/**
+ * The objects a function of IR module `module` may live in: those defining `fn`, the one whose file
+ * name is the module's first (a static name may repeat in other objects), else all of them.
+ */
+export function objectsDefining(fn: string, module: string, objects: readonly ObjectIndex[]): ObjectIndex[] {
+  const withSymbol = objects.filter((o) => o.symbolsNamed(fn).length > 0);
+  const mod = stem(module);
+  const same = withSymbol.filter((o) => stem(o.path) === mod);
+  return same.length > 0 ? same : withSymbol;
+}
+
 function locKey(file: string, line: number, column: number): string {
   return `${basename(file)}\0${line}\0${column}`;
 }
