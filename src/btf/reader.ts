@@ -40,6 +40,23 @@ export const BTF_KIND = {
 export type BtfKindName = keyof typeof BTF_KIND;
 const KIND_NAMES = Object.keys(BTF_KIND) as BtfKindName[];
 
+/** Kinds whose btf_type ends with "size" rather than "type" (btf.rst). */
+const SIZED: ReadonlySet<BtfKindName> = new Set(['INT', 'STRUCT', 'UNION', 'ENUM', 'ENUM64', 'FLOAT', 'DATASEC']);
+
+/** What follows a btf_type of each kind: a fixed part and `vlen` entries (none for PTR, FWD, TYPEDEF, qualifiers, FUNC, FLOAT, TYPE_TAG). */
+const TRAILER: Partial<Record<BtfKindName, { fixed: number; perEntry: number; what: (vlen: number) => string }>> = {
+  INT: { fixed: 4, perEntry: 0, what: () => 'an INT encoding word' },
+  ARRAY: { fixed: 12, perEntry: 0, what: () => 'a struct btf_array' },
+  STRUCT: { fixed: 0, perEntry: 12, what: (n) => `${n} struct btf_member` },
+  UNION: { fixed: 0, perEntry: 12, what: (n) => `${n} struct btf_member` },
+  ENUM: { fixed: 0, perEntry: 8, what: (n) => `${n} struct btf_enum` },
+  ENUM64: { fixed: 0, perEntry: 12, what: (n) => `${n} struct btf_enum64` },
+  FUNC_PROTO: { fixed: 0, perEntry: 8, what: (n) => `${n} struct btf_param` },
+  VAR: { fixed: 4, perEntry: 0, what: () => 'a struct btf_var' },
+  DATASEC: { fixed: 0, perEntry: 12, what: (n) => `${n} struct btf_var_secinfo` },
+  DECL_TAG: { fixed: 4, perEntry: 0, what: () => 'a struct btf_decl_tag' },
+};
+
 /** A struct or union member (btf.rst "struct btf_member"). */
 export interface BtfMember {
   readonly name: string;
@@ -224,73 +241,32 @@ export function parseBtf(bytes: Uint8Array, source = '<btf>'): BtfTypes {
       throw new BtfFormatError(source, at + 4, `a known BTF kind (1-${KIND_NAMES.length - 1}), not ${kindNo}`);
     const id = types.length;
     const name = str(nameOff, at);
-    switch (kind) {
-      case 'INT':
-        need(4, 'an INT encoding word');
-        p += 4;
-        types.push({ id, kind, name, size: sizeOrType, vlen });
-        break;
-      case 'ARRAY': {
-        need(12, 'a struct btf_array');
-        const array = { element: u32(p), index: u32(p + 4), count: u32(p + 8) };
-        p += 12;
-        types.push({ id, kind, name, array, vlen });
-        break;
+    // the data after the btf_type (btf.rst, "BTF_KIND_*" sections): skipped unless read below
+    const trailer = TRAILER[kind];
+    const bytes = trailer ? trailer.fixed + trailer.perEntry * vlen : 0;
+    if (trailer) need(bytes, trailer.what(vlen));
+    // the third word is "size" for sized kinds, "type" for the rest
+    const third = SIZED.has(kind) ? { size: sizeOrType } : { type: sizeOrType };
+    if (kind === 'ARRAY') {
+      const array = { element: u32(p), index: u32(p + 4), count: u32(p + 8) };
+      types.push({ id, kind, name, array, vlen });
+    } else if (kind === 'STRUCT' || kind === 'UNION') {
+      const members: BtfMember[] = [];
+      for (let i = 0, m = p; i < vlen; i++, m += 12) {
+        const off = u32(m + 8);
+        // btf.rst: with kind_flag set, "offset" holds bitfield_size << 24 | bit_offset
+        members.push({
+          name: str(u32(m), m),
+          type: u32(m + 4),
+          bitOffset: kindFlag ? off & 0xffffff : off,
+          bitfieldSize: kindFlag ? off >>> 24 : 0,
+        });
       }
-      case 'STRUCT':
-      case 'UNION': {
-        need(12 * vlen, `${vlen} struct btf_member`);
-        const members: BtfMember[] = [];
-        for (let i = 0; i < vlen; i++, p += 12) {
-          const off = u32(p + 8);
-          // btf.rst: with kind_flag set, "offset" holds bitfield_size << 24 | bit_offset
-          members.push({
-            name: str(u32(p), p),
-            type: u32(p + 4),
-            bitOffset: kindFlag ? off & 0xffffff : off,
-            bitfieldSize: kindFlag ? off >>> 24 : 0,
-          });
-        }
-        types.push({ id, kind, name, size: sizeOrType, members, vlen });
-        break;
-      }
-      case 'ENUM':
-        need(8 * vlen, `${vlen} struct btf_enum`);
-        p += 8 * vlen;
-        types.push({ id, kind, name, size: sizeOrType, vlen });
-        break;
-      case 'ENUM64':
-        need(12 * vlen, `${vlen} struct btf_enum64`);
-        p += 12 * vlen;
-        types.push({ id, kind, name, size: sizeOrType, vlen });
-        break;
-      case 'FUNC_PROTO':
-        need(8 * vlen, `${vlen} struct btf_param`);
-        p += 8 * vlen;
-        types.push({ id, kind, name, type: sizeOrType, vlen });
-        break;
-      case 'VAR':
-        need(4, 'a struct btf_var');
-        p += 4;
-        types.push({ id, kind, name, type: sizeOrType, vlen });
-        break;
-      case 'DATASEC':
-        need(12 * vlen, `${vlen} struct btf_var_secinfo`);
-        p += 12 * vlen;
-        types.push({ id, kind, name, size: sizeOrType, vlen });
-        break;
-      case 'DECL_TAG':
-        need(4, 'a struct btf_decl_tag');
-        p += 4;
-        types.push({ id, kind, name, type: sizeOrType, vlen });
-        break;
-      case 'FLOAT':
-        types.push({ id, kind, name, size: sizeOrType, vlen });
-        break;
-      default:
-        // PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, TYPE_TAG: the btf_type alone
-        types.push({ id, kind, name, type: sizeOrType, vlen });
+      types.push({ id, kind, name, ...third, members, vlen });
+    } else {
+      types.push({ id, kind, name, ...third, vlen });
     }
+    p += bytes;
   }
   return new BtfTypes(types, source);
 }
