@@ -8,8 +8,9 @@
  * kc_site at every site with the site id as its BPF cookie (site.bpf.h reads
  * the site's recipe by it) and kc_alloc at every allocation probe with the
  * allocation id as cookie, else kc_site_N at site N and kc_alloc_N at probe N (their section
- * may be a bare "kprobe" when the symbol is no C-safe name). Every refusal is
- * one KC-REFUSED line with the kernel's reason; links are kept for detaching. */
+ * may be a bare "kprobe" when the symbol is no C-safe name); a static function whose name
+ * kallsyms repeats is reached through a unique symbol below it (place.c, KC-PLACED). Every
+ * refusal is one KC-REFUSED line with the kernel's reason; links are kept for detaching. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,7 @@ void kc_attach_sites(struct kc_attach_stats *st)
 	struct bpf_program **site_prog = calloc(kc_seed.n_sites + 1, sizeof(*site_prog));
 	struct bpf_program **probe_prog = calloc(kc_seed.n_probes + 1, sizeof(*probe_prog));
 	struct bpf_program *prog, *data = NULL, *data_alloc = NULL;
+	struct kc_place_stats ps;
 	int i, err;
 
 	if (!site_prog || !probe_prog) {
@@ -90,10 +92,13 @@ void kc_attach_sites(struct kc_attach_stats *st)
 	}
 	for (i = 0; i < kc_seed.n_sites; i++) {
 		const struct kc_seed_site *s = &kc_seed.sites[i];
+		const char *at;
+		unsigned long off;
 
+		/* a static function whose name kallsyms repeats: by a unique symbol below it (place.c) */
+		kc_place_probe(s->place, kc_name(s->symbol), s->offset, &at, &off);
 		/* data mode: the one program everywhere, told the site by the cookie (kc_recipes[i]) */
-		err = kc_seed.site_data ? attach_kprobe_cookie(data, kc_name(s->symbol), s->offset, 0, (__u64)i)
-					: attach_kprobe(site_prog[i], kc_name(s->symbol), s->offset, 0);
+		err = kc_seed.site_data ? attach_kprobe_cookie(data, at, off, 0, (__u64)i) : attach_kprobe(site_prog[i], at, off, 0);
 		if (err) {
 			st->refused++;
 			kc_report_site_refusal(s, err);
@@ -103,10 +108,13 @@ void kc_attach_sites(struct kc_attach_stats *st)
 	}
 	for (i = 0; i < kc_seed.n_probes; i++) {
 		const struct kc_seed_probe *p = &kc_seed.probes[i];
+		const char *at;
+		unsigned long off;
 
+		kc_place_probe(p->place, kc_name(p->symbol), p->offset, &at, &off);
 		/* data mode: kc_alloc everywhere, told the allocation id by the cookie */
-		err = kc_seed.site_data ? attach_kprobe_cookie(data_alloc, kc_name(p->symbol), p->offset, 0, (__u64)p->alloc)
-					: attach_kprobe(probe_prog[i], kc_name(p->symbol), p->offset, 0);
+		err = kc_seed.site_data ? attach_kprobe_cookie(data_alloc, at, off, 0, (__u64)p->alloc)
+					: attach_kprobe(probe_prog[i], at, off, 0);
 		if (err) {
 			st->track_refused++;
 			kc_report_refusal("alloc", p->program, kc_name(p->symbol), p->offset, err);
@@ -116,6 +124,9 @@ void kc_attach_sites(struct kc_attach_stats *st)
 	}
 	free(site_prog);
 	free(probe_prog);
+	ps = kc_place_stats();
+	fprintf(stdout, "KC-PLACED functions=%d repeated=%u by_neighbours=%u unplaced=%u\n", kc_seed.n_functions, ps.repeated,
+		ps.by_neighbours, ps.unplaced);
 }
 
 void kc_attach_tracking(struct kc_attach_stats *st)

@@ -63,13 +63,12 @@ static int has_symbol_at(const char *name, unsigned long long addr)
 	return 0;
 }
 
-/* How many of global g's neighbours sit at their distance from addr. */
-static unsigned int neighbours_at(const struct kc_seed_global *g, unsigned long long addr)
+unsigned int kc_neighbours_at(unsigned int first, unsigned int count, unsigned long long addr)
 {
 	unsigned int k, n = 0;
 
-	for (k = 0; k < g->n_neighbours; k++) {
-		const struct kc_seed_neighbour *nb = &kc_seed.neighbours[g->neighbours + k];
+	for (k = 0; k < count; k++) {
+		const struct kc_seed_neighbour *nb = &kc_seed.neighbours[first + k];
 
 		n += has_symbol_at(kc_name(nb->name), addr + (unsigned long long)nb->delta);
 	}
@@ -111,7 +110,7 @@ int kc_resolve_globals(FILE *out)
 
 			if (data && !data_type(s->type))
 				continue;
-			score = sg->n_neighbours ? neighbours_at(sg, s->addr) : 0;
+			score = sg->n_neighbours ? kc_neighbours_at(sg->neighbours, sg->n_neighbours, s->addr) : 0;
 			if (!chosen || score > best) {
 				best = score;
 				at_best = 1;

@@ -344,6 +344,8 @@ void kc_icalls_attach(void)
 	for (i = 0; i < kc_icall_seed.n_sites; i++) {
 		const struct kc_icall_seed_site *s = &kc_icall_seed.sites[i];
 		struct bpf_link *l;
+		const char *at;
+		unsigned long off;
 
 		if (!count[i] || !prog[i]) {
 			/* no address of its set is known here: attaching would refuse every call */
@@ -353,8 +355,10 @@ void kc_icalls_attach(void)
 			fprintf(stdout, "\" reason=%s\n", prog[i] ? "no-resolved-target" : "no-program");
 			continue;
 		}
-		LIBBPF_OPTS(bpf_kprobe_opts, o, .offset = s->offset);
-		l = bpf_program__attach_kprobe_opts(prog[i], icall_name(s->symbol), &o);
+		/* a static function whose name kallsyms repeats: by a unique symbol below it */
+		kc_place_probe(s->place, icall_name(s->symbol), s->offset, &at, &off);
+		LIBBPF_OPTS(bpf_kprobe_opts, o, .offset = off);
+		l = bpf_program__attach_kprobe_opts(prog[i], at, &o);
 		if (!l) {
 			refused++;
 			kc_report_refusal("icall", s->program, icall_name(s->symbol), s->offset, -errno ? -errno : -EINVAL);

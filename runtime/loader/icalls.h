@@ -18,6 +18,7 @@ struct kc_icall_target {
 struct kc_icall_seed_site {
 	const char *program;
 	int symbol;
+	int place; /* its entry of kc_seed.functions (place.c), -1: a global function */
 	unsigned long offset;
 	int call;     /* the policy's indirect-call id (the first, when several share the instruction) */
 	int function; /* the IR function */

@@ -126,3 +126,36 @@ const char *kc_ksym_describe(unsigned long long addr, char *buf, size_t len)
 		snprintf(buf, len, "%s+0x%llx", ksyms[lo - 1].name, addr - ksyms[lo - 1].addr);
 	return buf;
 }
+
+unsigned int kc_ksym_count(const char *name)
+{
+	long j = kc_ksym_find(name);
+	unsigned int n = 0;
+	const struct kc_ksym *s;
+
+	for (s = kc_ksym_at(j); s && !strcmp(s->name, name); s = kc_ksym_at(++j))
+		n++;
+	return n;
+}
+
+const struct kc_ksym *kc_ksym_unique_text_below(unsigned long long addr, unsigned long long within)
+{
+	size_t lo = 0, hi = nksyms;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (ksyms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* ksyms[lo - 1] is the last symbol at or below addr; walk down to one a kprobe can name */
+	while (lo > 0 && addr - ksyms[lo - 1].addr <= within) {
+		const struct kc_ksym *s = &ksyms[--lo];
+
+		if ((s->type == 't' || s->type == 'T') && kc_ksym_count(s->name) == 1)
+			return s;
+	}
+	return NULL;
+}

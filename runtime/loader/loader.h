@@ -48,6 +48,7 @@ struct kc_seed_probe {
 	const char *program;
 	unsigned int alloc;
 	int symbol;
+	int place; /* as for a site */
 	unsigned long offset;
 };
 
@@ -66,9 +67,16 @@ struct kc_seed_global {
 	unsigned int neighbours, n_neighbours; /* a run of kc_seed.neighbours */
 };
 
+/* A static function that probes attach to: kallsyms may repeat its name (place.c). */
+struct kc_seed_function {
+	int name;
+	unsigned int neighbours, n_neighbours; /* a run of kc_seed.neighbours */
+};
+
 struct kc_seed_site {
 	const char *program;
 	int symbol;
+	int place; /* its entry of kc_seed.functions, -1: a global function (its name is unique) */
 	unsigned long offset;
 	unsigned int regions;
 	unsigned int flags;
@@ -85,7 +93,7 @@ struct kc_seed_site {
 struct kc_seed {
 	const char *compartment;
 	unsigned long long hash; /* of the seed, also compiled into the BPF object (kc_policy_hash) */
-	int n_sites, n_allocs, n_probes, n_caches, n_names, n_lists, n_globals, n_neighbours, n_fns;
+	int n_sites, n_allocs, n_probes, n_caches, n_names, n_lists, n_globals, n_neighbours, n_fns, n_functions;
 	int site_data; /* 1: one data-driven program kc_site checks every site (recipes); 0: kc_site_N per site */
 	const char *const *names;   /* names are indices into it */
 	const unsigned int *lists;  /* lists are offsets into it: length, then items */
@@ -95,6 +103,7 @@ struct kc_seed {
 	const struct kc_seed_site *sites;
 	const struct kc_seed_global *globals;
 	const struct kc_seed_neighbour *neighbours;
+	const struct kc_seed_function *functions;
 	const int *fns; /* the analyzed functions' names: function g's allocations are KC_FN_ALLOC_BASE + g */
 };
 
@@ -138,6 +147,11 @@ unsigned long long kc_ksym_end(const struct kc_ksym *s);
 unsigned long long kc_ksym_addr(const char *name);
 /* "sym+0x1f" for an address, into buf. */
 const char *kc_ksym_describe(unsigned long long addr, char *buf, size_t len);
+/* How many symbols are called `name` (the kernel refuses a kprobe on a name it holds twice). */
+unsigned int kc_ksym_count(const char *name);
+/* The nearest text symbol at or below addr whose name kallsyms holds once (at most `within` bytes
+ * below), or NULL: an anchor that a kprobe can name. */
+const struct kc_ksym *kc_ksym_unique_text_below(unsigned long long addr, unsigned long long within);
 
 /* ---- globals (globals.c) ---- */
 /* Where one seed global is: exact (its TU's symbol), or widened to every same-named candidate. */
@@ -150,6 +164,21 @@ struct kc_global_place {
 int kc_resolve_globals(FILE *out);
 const struct kc_global_place *kc_global_place(int g);
 const struct kc_range *kc_global_ranges(void);
+/* How many of the seed neighbours [first, first + count) sit at their distance from addr. */
+unsigned int kc_neighbours_at(unsigned int first, unsigned int count, unsigned long long addr);
+
+/* ---- static functions kallsyms repeats (place.c) ---- */
+struct kc_place_stats {
+	unsigned int repeated;      /* functions whose name kallsyms holds more than once */
+	unsigned int by_neighbours; /* of them, placed by their neighbours */
+	unsigned int unplaced;      /* of them, not placed: their probes go by name (and are refused) */
+};
+/* Where to attach a probe at `symbol`+`offset` of seed function `place` (-1: a global function):
+ * the name itself when kallsyms holds it once, else a unique text symbol before this TU's copy
+ * (found by its neighbours) and the distance from it. Sets *name and *off. */
+void kc_place_probe(int place, const char *symbol, unsigned long offset, const char **name, unsigned long *off);
+/* What kc_place_probe met so far (KC-PLACED). */
+struct kc_place_stats kc_place_stats(void);
 
 /* ---- maps (maps.c) ---- */
 int kc_possible_cpus(void);

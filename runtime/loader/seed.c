@@ -32,6 +32,8 @@ const struct kc_seed kc_seed = {
 	.n_neighbours = KC_SEED_NEIGHBOURS,
 	.globals = kc_seed_globals,
 	.neighbours = kc_seed_neighbours,
+	.n_functions = KC_SEED_FUNCTIONS,
+	.functions = kc_seed_functions,
 	.fns = kc_seed_fns,
 };
 

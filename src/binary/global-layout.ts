@@ -4,11 +4,13 @@
 // that section with their distance from it. The linker keeps an input section whole, so in the
 // running kernel this TU's symbol of that name is the kallsyms candidate with those neighbours at
 // those distances; the loader (runtime/loader/globals.c) picks it among same-named statics of
-// other TUs, or says it cannot and widens to all of them.
-import { STB_LOCAL, STT_FILE, STT_SECTION } from './elf/constants.js';
+// other TUs, or says it cannot and widens to all of them. The static functions that probes attach
+// to get the same layout (Policy.functions), so the loader attaches by address where kallsyms
+// repeats a function's name (runtime/loader/place.c).
+import { STB_LOCAL, STT_FILE, STT_FUNC, STT_SECTION } from './elf/constants.js';
 import type { ElfSymbol } from './elf/symbols.js';
 import type { ObjectIndex } from './object-index.js';
-import type { Access, GlobalInfo, Policy } from '../policy/schema.js';
+import type { Access, AllocationSite, FunctionLayout, GlobalInfo, IndirectCall, Policy } from '../policy/schema.js';
 
 /** Neighbours kept per global: enough to tell TUs apart, few enough for the seed. */
 export const MAX_NEIGHBOURS = 8;
@@ -93,4 +95,36 @@ export function withGlobalLayout(policy: Policy, accesses: readonly Access[], ob
     }
   }
   return [...table.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+}
+
+/**
+ * The layout of every static function that a write site, an allocation probe or an indirect-call probe
+ * attaches to (`Policy.functions`), once per (object, symbol), sorted. A global function needs none: the
+ * linker lets one global of a name into vmlinux, and kallsyms then repeats it only beside statics, which
+ * the loader tells apart by their neighbours from the static side.
+ */
+export function functionLayouts(
+  accesses: readonly Access[],
+  allocationSites: readonly AllocationSite[],
+  indirectCalls: readonly IndirectCall[],
+  objects: readonly ObjectIndex[],
+): FunctionLayout[] {
+  const byPath = new Map(objects.map((o) => [o.path, o]));
+  const table = new Map<string, FunctionLayout>();
+  const add = (object: string, symbol: string): void => {
+    const key = `${object}\0${symbol}`;
+    if (table.has(key)) return;
+    const o = byPath.get(object);
+    if (o === undefined) return;
+    const local = o.elf.symbols.some((s) => s.name === symbol && s.binding === STB_LOCAL && s.type === STT_FUNC);
+    const layout = local ? layoutOf(o, symbol) : undefined;
+    if (layout?.object === undefined || layout.neighbours === undefined || layout.neighbours.length === 0) return;
+    table.set(key, { object: layout.object, symbol, section: layout.section ?? '', neighbours: layout.neighbours });
+  };
+  for (const a of accesses) for (const b of a.binary ?? []) if (b.confidence !== 'unmapped') add(b.object, b.symbol);
+  for (const s of allocationSites) for (const p of s.probes ?? []) if (p.confidence !== 'unmapped') add(p.object, p.symbol);
+  for (const c of indirectCalls) for (const b of c.binary ?? []) if (b.confidence !== 'unmapped') add(b.object, b.symbol);
+  return [...table.values()].sort((x, y) =>
+    x.symbol < y.symbol ? -1 : x.symbol > y.symbol ? 1 : x.object < y.object ? -1 : x.object > y.object ? 1 : 0,
+  );
 }

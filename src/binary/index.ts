@@ -128,4 +128,4 @@ export {
  * loader tells its TU's kallsyms symbol from same-named statics of other TUs ({@link layoutOf}); the
  * mapper fills `Policy.globals` with them ({@link withGlobalLayout}).
  */
-export { layoutOf, MAX_NEIGHBOURS, withGlobalLayout } from './global-layout.js';
+export { functionLayouts, layoutOf, MAX_NEIGHBOURS, withGlobalLayout } from './global-layout.js';

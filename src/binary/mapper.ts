@@ -10,7 +10,7 @@
 // rsp, from rbp under a frame pointer, rip-relative writes inside a global of
 // the legal set).
 
-import { withGlobalLayout } from './global-layout.js';
+import { functionLayouts, withGlobalLayout } from './global-layout.js';
 import type { Access, BinarySite, MemoryOperand, Policy } from '../policy/schema.js';
 import { mapAllocationSites, type AllocationStats } from './alloc-probes.js';
 import { coverDominatedSites } from './coverage.js';
@@ -360,7 +360,14 @@ export function mapSitesToAddresses(
       indirectCalls: icalls.stats,
     };
     const globals = withGlobalLayout(policy, accesses, indexes);
-    const mapped: Policy = { ...policy, allocationSites: allocated.allocationSites, accesses, ...(globals.length ? { globals } : {}) };
+    const functions = functionLayouts(accesses, allocated.allocationSites, icalls.indirectCalls, indexes);
+    const mapped: Policy = {
+      ...policy,
+      allocationSites: allocated.allocationSites,
+      accesses,
+      ...(globals.length ? { globals } : {}),
+      ...(functions.length ? { functions } : {}),
+    };
     if (policy.indirectCalls !== undefined) mapped.indirectCalls = icalls.indirectCalls;
     return { policy: mapped, stats };
   } finally {

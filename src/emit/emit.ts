@@ -65,6 +65,7 @@ export const RUNTIME_FILES = [
   'loader/report.c',
   'loader/matrix.c',
   'loader/globals.c',
+  'loader/place.c',
   'loader/fns.c',
 ] as const;
 
@@ -148,6 +149,8 @@ export interface EmittedProbe {
   /** Index of the allocation in the seed's `allocs` (what kc_track records). */
   readonly alloc: number;
   readonly site: string;
+  /** The object file holding the call (places a static function that kallsyms repeats). */
+  readonly object: string;
   readonly symbol: string;
   readonly offset: number;
 }
@@ -440,6 +443,7 @@ export function unionLegal(x: LegalSet, y: LegalSet): LegalSet {
 
 /** The probe points of an allocation site (filled by the binary mapper; absent before mapping). */
 interface ProbePoint {
+  readonly object: string;
   readonly symbol: string;
   readonly offset: number;
   readonly confidence?: string;
@@ -608,7 +612,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     for (const pt of points) {
       if (!ATTACHABLE_SYMBOL.test(pt.symbol)) continue;
       const program = `kc_alloc_${probes.length}`;
-      probes.push({ program, alloc: n, site: id, symbol: pt.symbol, offset: pt.offset });
+      probes.push({ program, alloc: n, site: id, object: pt.object, symbol: pt.symbol, offset: pt.offset });
     }
     return n;
   };

@@ -152,8 +152,10 @@ class Names {
  * The indirect-call checks of a mapped policy: programs, the loader's seed and the unchecked
  * calls. A policy without `indirectCalls` (or not mapped) gives no program and an empty seed.
  */
-export function emitIndirectCalls(policy: Pick<Policy, 'indirectCalls'>): IndirectCallEmit {
+export function emitIndirectCalls(policy: Pick<Policy, 'indirectCalls' | 'functions'>): IndirectCallEmit {
   const calls = policy.indirectCalls ?? [];
+  // the entry of the main seed's kc_seed_functions (policy.functions, in its order) of a static function
+  const place = new Map((policy.functions ?? []).map((f, at) => [`${f.object}\0${f.symbol}`, at]));
   const unchecked: UncheckedIndirectCall[] = [];
   const groups = new Map<string, Group>();
   const checked = new Set<string>();
@@ -242,8 +244,8 @@ export function emitIndirectCalls(policy: Pick<Policy, 'indirectCalls'>): Indire
     const first = targetRows.length;
     for (const t of targets) targetRows.push(`{ .symbol = ${names.name(t.symbol)}, .module = ${names.name(t.module)} }`);
     siteRows.push(
-      `{ .program = ${cString(program)}, .symbol = ${names.name(g.b.symbol)}, .offset = 0x${g.b.offset.toString(16)}, ` +
-        `.call = ${names.name(c0.id)}, .function = ${names.name(c0.function)}, .file = ${names.name(at?.file ?? '')}, ` +
+      `{ .program = ${cString(program)}, .symbol = ${names.name(g.b.symbol)}, .place = ${place.get(`${g.b.object}\0${g.b.symbol}`) ?? -1}, ` +
+        `.offset = 0x${g.b.offset.toString(16)}, .call = ${names.name(c0.id)}, .function = ${names.name(c0.function)}, .file = ${names.name(at?.file ?? '')}, ` +
         `.line = ${at?.line ?? 0}, .column = ${at?.column ?? 0}, .first = ${first}, .count = ${targets.length}, ` +
         `.prototype = ${g.widenBy !== undefined ? names.name(g.widenBy) : -1} }`,
     );

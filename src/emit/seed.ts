@@ -15,6 +15,7 @@ import { cComment, cString } from './escape.js';
 export interface SeedProbe {
   readonly program: string;
   readonly alloc: number;
+  readonly object: string;
   readonly symbol: string;
   readonly offset: number;
 }
@@ -200,6 +201,17 @@ export function seedHeader(
     globalIndex.set(name, at);
     return at;
   };
+  // the static functions the probes attach to (policy.functions, in its order, so the indirect-call
+  // seed names the same entries), with the neighbours that place them: the loader attaches by
+  // address where kallsyms repeats the name (place.c)
+  const functionIndex = new Map<string, number>();
+  const functionRows = (policy.functions ?? []).map((f, at) => {
+    functionIndex.set(`${f.object}\0${f.symbol}`, at);
+    const first = neighbourRows.length;
+    for (const n of f.neighbours) neighbourRows.push(`{ .name = ${t.name(n.symbol)}, .delta = ${n.delta} }`);
+    return `{ .name = ${t.name(f.symbol)}, .neighbours = ${first}, .n_neighbours = ${f.neighbours.length} }`;
+  });
+  const placeOf = (object: string, symbol: string): number => functionIndex.get(`${object}\0${symbol}`) ?? -1;
   /** The table entry of a relocation's symbol: the static of the site's object, else the name. */
   const relocGlobal = (s: SeedSite): number => {
     const sym = s.reloc!.symbol;
@@ -215,7 +227,7 @@ export function seedHeader(
     const callers = t.list([...new Set(s.vmallocCallers.map(kernelName))].sort().map((c) => t.name(c)));
     const sizes = t.list(s.foreignSizes);
     return (
-      `{ .program = ${cString(`kc_site_${s.id}`)}, .symbol = ${t.name(s.symbol)}, .offset = 0x${s.offset.toString(16)}, ` +
+      `{ .program = ${cString(`kc_site_${s.id}`)}, .symbol = ${t.name(s.symbol)}, .place = ${placeOf(s.object, s.symbol)}, .offset = 0x${s.offset.toString(16)}, ` +
       `.regions = 0x${(s.regions >>> 0).toString(16)}u, .flags = 0x${s.flags.toString(16)}u, .gs = ${s.gs ? 1 : 0}, ` +
       `.globals = ${globals}, .caches = ${caches}, .allocs = ${allocList}, .vm_callers = ${callers}, .foreign_sizes = ${sizes}, ` +
       `.access = ${t.name(s.access)}, .function = ${t.name(s.function)}, .file = ${t.name(s.file)}, .line = ${s.line}, .column = ${s.column}, ` +
@@ -228,7 +240,9 @@ export function seedHeader(
       `{ .site = ${t.name(a.site)}, .kind = ${t.name(a.kind)}, .allocator = ${t.name(a.allocator)}, .file = ${t.name(a.file)}, .line = ${a.line} }`,
   );
   const probeRows = probes.map(
-    (p) => `{ .program = ${cString(p.program)}, .alloc = ${p.alloc}, .symbol = ${t.name(p.symbol)}, .offset = 0x${p.offset.toString(16)} }`,
+    (p) =>
+      `{ .program = ${cString(p.program)}, .alloc = ${p.alloc}, .symbol = ${t.name(p.symbol)}, .place = ${placeOf(p.object, p.symbol)}, ` +
+      `.offset = 0x${p.offset.toString(16)} }`,
   );
   const fnRows = fns.map((f) => String(t.name(f)));
   const nameRows = t.names.map((n) => cString(n));
@@ -247,6 +261,7 @@ export function seedHeader(
 #define KC_SEED_LISTS ${t.lists.length}
 #define KC_SEED_GLOBALS ${globalRows.length}
 #define KC_SEED_NEIGHBOURS ${neighbourRows.length}
+#define KC_SEED_FUNCTIONS ${functionRows.length}
 #define KC_SEED_FNS ${fnRows.length}
 
 static const char *const kc_seed_names[KC_SEED_NAMES + 1] = {
@@ -287,6 +302,12 @@ ${rows(siteRows)}
 
 static const struct kc_seed_global kc_seed_globals[KC_SEED_GLOBALS + 1] = {
 ${rows(globalRows)}
+	{ .name = -1 },
+};
+
+/* The static functions that probes attach to (.place of a site or probe): kallsyms may repeat their names. */
+static const struct kc_seed_function kc_seed_functions[KC_SEED_FUNCTIONS + 1] = {
+${rows(functionRows)}
 	{ .name = -1 },
 };
 

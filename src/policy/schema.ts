@@ -347,6 +347,26 @@ export const GlobalInfoSchema = z
   .strict();
 export type GlobalInfo = z.infer<typeof GlobalInfoSchema>;
 
+/**
+ * A static (local) function that probes attach to, as the loader must find it when kallsyms repeats
+ * its name (another TU's static, or a global of the same name elsewhere: the kernel then refuses a
+ * kprobe on the name with EADDRNOTAVAIL). Its neighbours in its object file's section tell which
+ * candidate is this TU's, as for static globals; the loader then attaches by address (additive,
+ * version 1).
+ */
+export const FunctionLayoutSchema = z
+  .object({
+    /** The object file defining it (as given to the mapper). */
+    object: z.string(),
+    /** The ELF / kallsyms symbol. */
+    symbol: z.string(),
+    section: z.string(),
+    /** Other named symbols of the same object section, with their offset from this one (`delta` = theirs − this one's). */
+    neighbours: z.array(z.object({ symbol: z.string(), delta: z.number().int() }).strict()),
+  })
+  .strict();
+export type FunctionLayout = z.infer<typeof FunctionLayoutSchema>;
+
 export const AccessOpSchema = z.enum(['store', 'atomicrmw', 'cmpxchg', 'memcpy', 'memmove', 'memset', 'call']);
 
 /** One write instruction of the compartment and its legal set. */
@@ -462,6 +482,8 @@ export const PolicySchema = z
     indirectCalls: z.array(IndirectCallSchema).optional(),
     /** The global variables the legal sets name, with their sizes and how the loader finds them (additive, version 1). */
     globals: z.array(GlobalInfoSchema).optional(),
+    /** The static functions that probes attach to, with the neighbours that place them (additive, version 1). */
+    functions: z.array(FunctionLayoutSchema).optional(),
   })
   .strict();
 export type Policy = z.infer<typeof PolicySchema>;

@@ -151,6 +151,7 @@ describe('emitBpf on a small mapped policy', () => {
       'maps.bpf.h',
       'maps.c',
       'matrix.c',
+      'place.c',
       'report.c',
       'seed.c',
       'site.bpf.h',
