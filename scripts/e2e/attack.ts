@@ -12,7 +12,7 @@
 // Machine sites without a program (legal set "any", unmapped, no operand,
 // refused) allow every target and have their own column; sites at a fixed
 // address (constant stack offsets, rip-relative globals) cannot be aimed and
-// are left out. Then the injected writes: kcdemo's `poke` from one
+// are left out, as are sites in .init.text (freed before the policy loads). Then the injected writes: kcdemo's `poke` from one
 // compartment site into the harness task's own cred (under --on-violation
 // kill: the task never sees uid 0), modprobe_path, the foreign msg_msg
 // neighbour, a freed object and the run time's own phase flag; and issue 11's
@@ -28,7 +28,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { legalSetAdmits, type Access, type LegalSet, type MemoryOwner, type Policy } from '../../src/policy/index.js';
-import { unionLegal } from '../../src/emit/index.js';
+import { INIT_SECTION, unionLegal } from '../../src/emit/index.js';
 import { repoRoot } from '../lib/paths.js';
 import { buildKcdemo, runScript } from './kcdemo.js';
 import { ipv6, kcdemo, runE2E, type Compartment, type E2EReport } from './run.js';
@@ -224,8 +224,11 @@ export const FIDELITY_WRITES: Readonly<Record<string, string>> = {
   gs_percpu: 'kcfid_pcpu',
 };
 
-/** How a machine site is checked. */
-type SiteKind = 'checked' | 'any' | 'unmapped' | 'no-operand' | 'refused' | 'fixed';
+/**
+ * How a machine site is checked. `init`: in `.init.text`, freed once its TU is initialized (boot for
+ * built-in code), before the policy loads: it cannot run, so it is no door and is not aimed at.
+ */
+type SiteKind = 'checked' | 'any' | 'unmapped' | 'no-operand' | 'refused' | 'fixed' | 'init';
 
 interface MachineSite {
   key: string;
@@ -237,7 +240,10 @@ interface MachineSite {
 
 /** Every machine write site of a mapped policy, with its union legal set and how it is checked. */
 export function machineSites(policy: Policy, programs: ReadonlyMap<string, number>, refused: ReadonlySet<string>): MachineSite[] {
-  const byKey = new Map<string, { legal: LegalSet; accesses: Access[]; fixed: boolean; operand: boolean; unmapped: boolean }>();
+  const byKey = new Map<
+    string,
+    { legal: LegalSet; accesses: Access[]; fixed: boolean; operand: boolean; unmapped: boolean; init: boolean }
+  >();
   for (const a of policy.accesses) {
     for (const b of a.binary ?? [{ object: '', symbol: a.function, offset: -1, section: '', confidence: 'unmapped' as const }]) {
       const key = b.confidence === 'unmapped' ? `unmapped:${a.id}` : `${b.symbol}+0x${b.offset.toString(16)}`;
@@ -248,7 +254,14 @@ export function machineSites(policy: Policy, programs: ReadonlyMap<string, numbe
         cur.accesses.push(a);
         cur.fixed &&= fixed;
       } else {
-        byKey.set(key, { legal: a.legal, accesses: [a], fixed, operand: b.operand !== undefined, unmapped: b.confidence === 'unmapped' });
+        byKey.set(key, {
+          legal: a.legal,
+          accesses: [a],
+          fixed,
+          operand: b.operand !== undefined,
+          unmapped: b.confidence === 'unmapped',
+          init: b.confidence !== 'unmapped' && INIT_SECTION.test(b.section),
+        });
       }
     }
   }
@@ -256,7 +269,8 @@ export function machineSites(policy: Policy, programs: ReadonlyMap<string, numbe
   for (const [key, s] of byKey) {
     const program = programs.get(key);
     let kind: SiteKind;
-    if (program !== undefined) kind = refused.has(key) ? 'refused' : 'checked';
+    if (s.init) kind = 'init';
+    else if (program !== undefined) kind = refused.has(key) ? 'refused' : 'checked';
     else if (s.legal.any) kind = 'any';
     else if (s.unmapped) kind = 'unmapped';
     else if (s.fixed) kind = 'fixed';
@@ -326,9 +340,9 @@ export function judgeAttack(
     if (m) refused.add(`${m[1]}+0x${m[2]}`);
   }
   const sites = machineSites(policy, programs, refused);
-  const siteCounts: Record<SiteKind, number> = { checked: 0, any: 0, unmapped: 0, 'no-operand': 0, refused: 0, fixed: 0 };
+  const siteCounts: Record<SiteKind, number> = { checked: 0, any: 0, unmapped: 0, 'no-operand': 0, refused: 0, fixed: 0, init: 0 };
   for (const s of sites) siteCounts[s.kind]++;
-  const aimed = sites.filter((s) => s.kind !== 'fixed');
+  const aimed = sites.filter((s) => s.kind !== 'fixed' && s.kind !== 'init');
   const rows: MatrixRow[] = [];
   for (const t of targets) {
     const owner = ownerOf(t.label, t.extra);
@@ -460,7 +474,7 @@ export function printAttack(r: AttackReport): void {
   const s = r.sites;
   console.log(`kcompart attack ${r.compartment}: ${r.ok ? 'PASS' : 'FAIL'}`);
   console.log(
-    `  machine sites   ${s.checked} checked, unchecked: any ${s.any}, unmapped ${s.unmapped}, no-operand ${s['no-operand']}, refused ${s.refused}; ${s.fixed} at a fixed address (not aimable)`,
+    `  machine sites   ${s.checked} checked, unchecked: any ${s.any}, unmapped ${s.unmapped}, no-operand ${s['no-operand']}, refused ${s.refused}; ${s.fixed} at a fixed address (not aimable); ${s.init} in .init.text (freed before the load)`,
   );
   console.log(`  targets         ${r.targets.map((t) => t.label).join(', ')}`);
   console.log(

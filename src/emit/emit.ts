@@ -140,8 +140,22 @@ export interface EmittedFile {
   readonly content: string;
 }
 
-/** Why a binary site got no program. */
-export type SkipReason = 'statically-safe' | 'unmapped' | 'no-operand' | 'rip-relative' | 'legal-any' | 'unsupported-register';
+/**
+ * Why a binary site got no program. `init-text`: the site is in an `.init.*` section, code the kernel
+ * runs once while the TU initializes (boot for built-in code, insmod for a module) and frees right
+ * after, before a policy can be attached to it: it cannot run while the policy is loaded.
+ */
+export type SkipReason =
+  | 'statically-safe'
+  | 'unmapped'
+  | 'no-operand'
+  | 'rip-relative'
+  | 'legal-any'
+  | 'unsupported-register'
+  | 'init-text';
+
+/** The sections the kernel frees after init (`.init.text`, and `.init.text.*` with -ffunction-sections). */
+export const INIT_SECTION = /^\.init\.text(\.|$)/;
 
 /** One allocation probe program: the instruction after an allocating call, where `rax` is the result. */
 export interface EmittedProbe {
@@ -530,6 +544,7 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     'rip-relative': 0,
     'legal-any': 0,
     'unsupported-register': 0,
+    'init-text': 0,
   };
   const ripResolved = { legal: 0, outside: 0, gsLegal: 0, gsOutside: 0 };
   const sites: EmittedSite[] = [];
@@ -658,6 +673,8 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     binarySites++;
     if (b.staticallySafe === true) return void skipped['statically-safe']++;
     if (b.confidence === 'unmapped') return void skipped.unmapped++;
+    // freed once the TU is initialized: a probe there is refused (EINVAL) and the write cannot run again
+    if (INIT_SECTION.test(b.section)) return void skipped['init-text']++;
     const op = b.operand;
     if (op === undefined) {
       // a writer call: its callee writes [dst, dst + len) from the argument registers at the call

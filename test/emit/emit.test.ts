@@ -129,6 +129,7 @@ describe('emitBpf on a small mapped policy', () => {
       'rip-relative': 2,
       'legal-any': 1,
       'unsupported-register': 0,
+      'init-text': 0,
     });
     expect(r.stats.ripResolved).toEqual({ legal: 1, outside: 0, gsLegal: 1, gsOutside: 0 });
     expect(r.sites.map((s) => s.program)).toEqual(['kc_site_0', 'kc_site_1', 'kc_site_2', 'kc_site_3']);
@@ -157,6 +158,17 @@ describe('emitBpf on a small mapped policy', () => {
       'site.bpf.h',
       'track.bpf.h',
     ]);
+  });
+
+  it('gives a site in .init.text no program (freed before a policy can load) and counts it', () => {
+    const p = smallPolicy();
+    const site = r.sites[0]!;
+    const access = p.accesses.find((a) => a.id === site.access)!;
+    for (const b of access.binary ?? []) if (b.symbol === site.symbol && b.offset === site.offset) b.section = '.init.text';
+    const init = emitBpf(p, { name: 'small', sitePrograms: 'per-site' });
+    expect(init.stats.skipped['init-text']).toBeGreaterThanOrEqual(1);
+    expect(init.stats.programs).toBe(r.stats.programs - 1);
+    expect(init.sites.some((s) => s.symbol === site.symbol && s.offset === site.offset)).toBe(false);
   });
 
   it('computes base + index*scale + displacement from pt_regs fields', () => {
