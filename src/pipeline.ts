@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { analyze, type AnalysisSummary, type AnalyzeOptions } from './analysis/index.js';
+import { analyze, readCacheCatalogue, type AnalysisSummary, type AnalyzeOptions } from './analysis/index.js';
 import type { AllocatorTable } from './analysis/allocators.js';
 import type { WriterTable } from './analysis/writes.js';
 import { mapSitesToAddresses, readElf, type MapperObject, type MapStats } from './binary/index.js';
@@ -125,6 +125,12 @@ export interface BuildOptions {
    * for `vmlinux.h`.)
    */
   readonly btf?: string;
+  /**
+   * IR of the rest of the kernel (`.ll` files) read only for the dedicated caches it creates and the
+   * types of their objects (the cache catalogue): "any object of type T" admits the caches created
+   * for T by name, and the run time admits no typed cache by object size.
+   */
+  readonly cacheCatalogue?: readonly string[];
   /** The policy's name, also the BPF object's and loader's (default `kcompart`). */
   readonly name?: string;
   /** The compartment's objects (`.o`, `.ko`): without them the build stops after analyze. */
@@ -172,6 +178,13 @@ export async function analyzeStage(options: BuildOptions, hooks: BuildHooks = {}
   requireFiles(options.compartment);
   requireFiles(options.context ?? []);
   requireFiles(options.btf ? [options.btf] : []);
+  requireFiles(options.cacheCatalogue ?? []);
+  const catalogue = options.cacheCatalogue?.length
+    ? await readCacheCatalogue(options.cacheCatalogue, {
+        ...(options.allocators ? { allocators: options.allocators } : {}),
+        onFile: (file, done, total) => hooks.onProgress?.({ stage: 'analyze', message: `cache catalogue: ${basename(file)}`, done, total }),
+      })
+    : undefined;
   const analyzeOptions: AnalyzeOptions = {
     ...(options.sourcePrefixes ? { sourcePrefixes: [...options.sourcePrefixes] } : {}),
     ...(options.symbols ? { symbols: [...options.symbols] } : {}),
@@ -179,6 +192,7 @@ export async function analyzeStage(options: BuildOptions, hooks: BuildHooks = {}
     ...(options.writers ? { writers: options.writers } : {}),
     ...(options.name ? { name: options.name } : {}),
     ...(options.btf ? { btf: options.btf } : {}),
+    ...(catalogue ? { cacheCatalogue: catalogue } : {}),
     onProgress: (message) => hooks.onProgress?.({ stage: 'analyze', message }),
   };
   return analyze([...options.compartment], [...(options.context ?? [])], analyzeOptions);

@@ -555,10 +555,11 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 		    !(alloc != KC_ALLOC_NONE && kc_allowed(site, alloc)) && !kc_general_cache(cache)) {
 			/* unrecorded, or made by an owner outside the set (an unknown allocation site, an analyzed
 			 * function whose sites the set does not name), in a dedicated cache the set does not name:
-			 * its objects are of the type it was created for, known by its size */
+			 * its objects are of the type it was created for, known by its size, unless the cache
+			 * is known to be created for another type (cred_jar is 176 bytes like an rtable) */
 			struct kc_size_key sk = { .set = foreign_set, .size = (__u32)kc_object_size(cache) };
 
-			if (bpf_map_lookup_elem(&kc_foreign_sizes, &sk)) {
+			if (bpf_map_lookup_elem(&kc_foreign_sizes, &sk) && !bpf_map_lookup_elem(&kc_typed_caches, &cache)) {
 				kc_count(KC_CNT_FOREIGN_PASS);
 				goto pass;
 			}
@@ -1007,6 +1008,7 @@ int kc_whereis(struct bpf_raw_tracepoint_args *ctx)
 	kc_where_hash(&n, kc_scalar((__u64)&kc_pending_areas), ncpus);
 	kc_where_hash(&n, kc_scalar((__u64)&kc_adopted), ncpus);
 	kc_where_hash(&n, kc_scalar((__u64)&kc_foreign_sizes), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_typed_caches), ncpus);
 	kc_where_hash(&n, kc_scalar((__u64)&kc_reported), ncpus);
 	kc_where_hash(&n, kc_scalar((__u64)&kc_fn_pages), ncpus);
 	kc_where_hash(&n, kc_scalar((__u64)&kc_icall_allowed), ncpus); /* the indirect calls' sets (icall.bpf.h) */

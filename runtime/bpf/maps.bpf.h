@@ -120,6 +120,15 @@ struct {
 	__type(value, __u8);
 } kc_foreign_sizes SEC(".maps");
 
+/* The caches created for a known type (the analyzed program's and the cache catalogue's, by struct
+ * kmem_cache *): a typed fallback admits them by name (kc_allowed_caches), never by object size. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KC_MAX_TYPED_CACHES);
+	__type(key, __u64);
+	__type(value, __u8);
+} kc_typed_caches SEC(".maps");
+
 /* (site, cache) pairs already reported under the old-objects rule: one event each. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

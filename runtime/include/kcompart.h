@@ -22,6 +22,8 @@
 #define KC_MAX_SITE_GLOBALS 256
 /* (site, cache) pairs of kc_allowed_caches */
 #define KC_MAX_CACHES 131072
+/* Caches whose objects' type is known (kc_typed_caches): never admitted by object size. */
+#define KC_MAX_TYPED_CACHES 8192
 /* (site, allocation) pairs of kc_allowed_allocs */
 #define KC_MAX_ALLOWED 262144
 /* Objects, page blocks and vmalloc pages recorded by the allocation probes. */

@@ -34,6 +34,8 @@ struct kc_seed_cache {
 	int name;
 	int holder; /* the global holding the struct kmem_cache pointer, -1 if unknown */
 	long offset;
+	int typed;      /* created for a known type: never admitted by object size (kc_typed_caches) */
+	int catalogued; /* from the cache catalogue, named by no set unless created for a set's type */
 };
 
 struct kc_seed_alloc {

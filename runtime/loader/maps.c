@@ -117,7 +117,8 @@ unsigned long long *kc_resolve_caches(void)
 		}
 	}
 	for (c = 0; c < ncaches; c++) {
-		if (ptr[c])
+		/* a catalogued cache the kernel lacks (a module not loaded) is named by no set: nothing widens */
+		if (ptr[c] || kc_seed.caches[c].catalogued)
 			continue;
 		fprintf(stdout, "KC-WIDENED cache \"");
 		kc_put_name(stdout, kc_name(kc_seed.caches[c].name));
@@ -179,6 +180,37 @@ int kc_size_recipes(void)
 	return bpf_map__set_max_entries(kc_skel->maps.kc_recipes, kc_seed.site_data && kc_seed.n_sites ? kc_seed.n_sites : 1);
 }
 
+/* kc_typed_caches: every resolved cache created for a known type, whose holder kallsyms names once (a
+ * holder name that repeats may have led to another TU's cache: that one stays admitted by size). */
+static int kc_fill_typed_caches(const unsigned long long *cache_ptr)
+{
+	int fd = bpf_map__fd(kc_skel->maps.kc_typed_caches);
+	unsigned int typed = 0, catalogued = 0, resolved = 0, repeated = 0;
+	unsigned char one = 1;
+	int c;
+
+	for (c = 0; c < kc_seed.n_caches; c++) {
+		const struct kc_seed_cache *sc = &kc_seed.caches[c];
+
+		catalogued += sc->catalogued;
+		resolved += cache_ptr[c] != 0;
+		if (!sc->typed || !cache_ptr[c])
+			continue;
+		if (kc_ksym_count(kc_name(sc->holder)) != 1) {
+			repeated++;
+			continue;
+		}
+		if (bpf_map_update_elem(fd, &cache_ptr[c], &one, 0)) {
+			fprintf(stderr, "KC-ERROR kc_typed_caches full: caches created for another type would pass by size\n");
+			return -ENOSPC;
+		}
+		typed++;
+	}
+	fprintf(stdout, "KC-CACHES caches=%d catalogued=%u resolved=%u typed=%u typed_holder_repeated=%u\n", kc_seed.n_caches, catalogued,
+		resolved, typed, repeated);
+	return 0;
+}
+
 int kc_fill_maps(const unsigned long long *cache_ptr)
 {
 	int fd_sites = bpf_map__fd(kc_skel->maps.kc_sites);
@@ -199,7 +231,9 @@ int kc_fill_maps(const unsigned long long *cache_ptr)
 	if (!list_first || !list_count || !list_done || !foreign_done)
 		return -ENOMEM;
 	for (c = 0; c < kc_seed.n_caches; c++)
-		widened_caches += !cache_ptr[c];
+		widened_caches += !cache_ptr[c] && !kc_seed.caches[c].catalogued;
+	if (kc_fill_typed_caches(cache_ptr))
+		return -ENOSPC;
 	for (i = 0; i < (unsigned int)kc_seed.n_sites; i++) {
 		const struct kc_seed_site *s = &kc_seed.sites[i];
 		struct kc_site_policy p = { .regions = s->regions, .flags = s->flags, .foreign_set = s->foreign_sizes };

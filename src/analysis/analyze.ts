@@ -5,10 +5,11 @@ import { readFile } from 'node:fs/promises';
 import { type BtfTypes, readBtfFile } from '../btf/index.js';
 import { filePathOf } from '../ir/debuginfo.js';
 import type { Function } from '../ir/values.js';
-import type { Access, IndirectCall, Policy } from '../policy/schema.js';
+import type { Access, Cache, IndirectCall, Policy } from '../policy/schema.js';
 import { legalSetSize } from '../policy/legal-set.js';
 import { POLICY_VERSION } from '../policy/schema.js';
 import { allocatorTable, type AllocatorTable } from './allocators.js';
+import { typedCaches } from './catalogue.js';
 import { globalTable } from './globals.js';
 import { indirectCallContext, indirectCallStats, indirectCallsOf, type IndirectCallStats } from './icalls.js';
 import { Containment, LegalSets } from './legal.js';
@@ -53,6 +54,12 @@ export interface AnalyzeOptions extends CompartmentSpec {
    * "any object of type T" include containers of T declared outside the analyzed IR.
    */
   btf?: string | BtfTypes;
+  /**
+   * The dedicated-cache catalogue ({@link readCacheCatalogue}): caches the rest of the kernel creates,
+   * typed by their own TUs. "Any object of type T" admits those created for T by name, and the run
+   * time admits no typed cache by object size.
+   */
+  cacheCatalogue?: readonly Cache[];
 }
 
 /** Figures about an analysis, for the one-screen summary and benchmarks. */
@@ -133,6 +140,7 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
     pts,
     sites,
     new Containment(program, typeof options.btf === 'string' ? readBtfFile(options.btf) : options.btf),
+    options.cacheCatalogue,
   );
   const accesses: Access[] = [];
   const icallContext = indirectCallContext(program, pts);
@@ -155,6 +163,9 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
   }
   const t3 = performance.now();
   const compartmentModules = program.modules.filter((m) => m.role === 'compartment');
+  // the program's caches typed by its own sites, then the catalogue's others
+  const ownCaches = typedCaches(caches, sites);
+  const ownNames = new Set(ownCaches.map((c) => c.name));
   const policy: Policy = {
     schema: 'kcompart.policy',
     version: POLICY_VERSION,
@@ -167,7 +178,7 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
       functions: functions.map((f) => Program.keyOf(f.module, f.value)),
     },
     allocationSites: sites,
-    caches,
+    caches: [...ownCaches, ...(options.cacheCatalogue ?? []).filter((c) => !ownNames.has(c.name))],
     accesses,
     indirectCalls,
     globals: globalTable(program, accesses),

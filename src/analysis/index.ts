@@ -12,6 +12,7 @@ export {
 } from './allocators.js';
 export type { Allocator, AllocatorTable } from './allocators.js';
 export { Program } from './program.js';
+export { readCacheCatalogue, typedCaches, cacheObjectTypes } from './catalogue.js';
 export type { ProgramModule, Located, LinkNote } from './program.js';
 export { findAllocationSites, findCaches, findWrappers, writtenCallFrame } from './sites.js';
 export type { Wrapper } from './sites.js';

@@ -10,7 +10,7 @@ import type { DICompositeType } from '../ir/debuginfo.js';
 import type { Metadata } from '../ir/metadata.js';
 import type { GlobalVariable, Value } from '../ir/values.js';
 import { emptyLegalSet } from '../policy/legal-set.js';
-import type { AllocationSite, LegalSet, Widening } from '../policy/schema.js';
+import type { AllocationSite, Cache, LegalSet, Widening } from '../policy/schema.js';
 import { isRecord, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
 import { globalDebugType } from './debugvars.js';
 import { origins, stripCasts } from './flow.js';
@@ -211,13 +211,25 @@ export class LegalSets {
   private readonly sitesByType = new Map<string, AllocationSite[]>();
   private readonly globalsByType = new Map<string, string[]>();
   private readonly bufferSites: AllocationSite[];
+  /** The catalogued caches (created outside the program) by the type of their objects. */
+  private readonly cataloguedByType = new Map<string, string[]>();
+  private readonly cataloguedSize = new Map<string, number>();
 
   constructor(
     program: Program,
     private readonly pts: PointsTo,
     sites: readonly AllocationSite[],
     private readonly containment: Containment,
+    catalogue: readonly Cache[] = [],
   ) {
+    for (const c of catalogue) {
+      if (c.objectSize !== undefined) this.cataloguedSize.set(c.name, c.objectSize);
+      for (const t of c.objectTypes ?? []) {
+        const l = this.cataloguedByType.get(t);
+        if (l) l.push(c.name);
+        else this.cataloguedByType.set(t, [c.name]);
+      }
+    }
     this.bufferSites = sites.filter((s) => s.type.kind === 'buffer');
     for (const s of sites) {
       // a buffer with a T header holds a T too: it is a buffer and a T's holder
@@ -322,10 +334,19 @@ export class LegalSets {
           for (const name of new Set(posing.flatMap((t) => [...this.containment.containersOf(t)]))) {
             for (const s of this.sitesByType.get(name) ?? []) addSite(s);
             for (const g of this.globalsByType.get(name) ?? []) acc.globals.add(g);
+            // a cache the rest of the kernel created for T (or a container of T): by name
+            for (const c of this.cataloguedByType.get(name) ?? []) acc.slabCaches.add(c);
             foreignTypes.add(name);
             // an allocation typed as the start of a container may be one (a sock that is a tcp6_sock)
             // (its sites only: a foreign object of a prefix type is not a T)
-            for (const p of this.containment.prefixesOf(name)) for (const s of this.sitesByType.get(p) ?? []) addSite(s);
+            for (const p of this.containment.prefixesOf(name)) {
+              for (const s of this.sitesByType.get(p) ?? []) addSite(s);
+              // likewise a catalogued cache typed by the start of its objects (skbuff_fclone_cache's
+              // sk_buff_fclones are allocated as their first sk_buff), when its objects are large enough
+              const need = this.containment.sizeOf(name);
+              for (const c of this.cataloguedByType.get(p) ?? [])
+                if (need === undefined || (this.cataloguedSize.get(c) ?? need) >= need) acc.slabCaches.add(c);
+            }
           }
           // a T may also live inside typeless memory (a header inside skb data, a struct cast
           // over a kmalloc'd byte buffer): every typeless buffer site stays legal

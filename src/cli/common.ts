@@ -69,11 +69,13 @@ export const COMPARTMENT_OPTIONS = {
   writers: { type: 'string' },
   name: { type: 'string' },
   btf: { type: 'string' },
+  'cache-catalogue': { type: 'string', multiple: true },
 } as const satisfies Options;
 
 export const COMPARTMENT_USAGE = `--compartment <files/dirs/globs> [--context <files/dirs/globs>]
     [--source-prefix net/ipv6/] [--symbols file] [--allocators file.json] [--writers file.json] [--name NAME]
-    [--btf FILE]  (the target kernel's BTF: containers of a type declared outside the IR)`;
+    [--btf FILE]  (the target kernel's BTF: containers of a type declared outside the IR)
+    [--cache-catalogue <files/dirs/globs>]  (IR of the rest of the kernel, read for the caches it creates)`;
 
 /** The compartment part of the pipeline's options, from the parsed compartment options. */
 export async function compartmentOptions(values: {
@@ -85,7 +87,13 @@ export async function compartmentOptions(values: {
   writers?: string;
   name?: string;
   btf?: string;
-}): Promise<Pick<BuildOptions, 'compartment' | 'context' | 'sourcePrefixes' | 'symbols' | 'allocators' | 'writers' | 'name' | 'btf'>> {
+  'cache-catalogue'?: string[];
+}): Promise<
+  Pick<
+    BuildOptions,
+    'compartment' | 'context' | 'sourcePrefixes' | 'symbols' | 'allocators' | 'writers' | 'name' | 'btf' | 'cacheCatalogue'
+  >
+> {
   if (!values.compartment?.length) throw new UsageError('--compartment is required');
   return {
     compartment: expandInputs(values.compartment),
@@ -96,6 +104,7 @@ export async function compartmentOptions(values: {
     ...(values.writers ? { writers: await readWriterFile(values.writers) } : {}),
     ...(values.name ? { name: values.name } : {}),
     ...(values.btf ? { btf: values.btf } : {}),
+    ...(values['cache-catalogue'] ? { cacheCatalogue: expandInputs(values['cache-catalogue']) } : {}),
   };
 }
 

@@ -173,7 +173,10 @@ export function seedHeader(
     if (cacheIndex.has(c.name)) continue;
     cacheIndex.set(c.name, cacheRows.length);
     const h = parseHolder(c.holder);
-    cacheRows.push(`{ .name = ${t.name(c.name)}, .holder = ${t.name(kernelName(h.symbol))}, .offset = ${h.offset} }`);
+    cacheRows.push(
+      `{ .name = ${t.name(c.name)}, .holder = ${t.name(kernelName(h.symbol))}, .offset = ${h.offset}, ` +
+        `.typed = ${c.objectTypes?.length ? 1 : 0}, .catalogued = ${c.catalogued ? 1 : 0} }`,
+    );
   }
   const unknownCache = (name: string): number => {
     // a cache the policy names in a legal set but lists no holder for: the loader cannot find it

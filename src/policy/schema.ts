@@ -160,6 +160,14 @@ export const CacheSchema = z
     objectType: z.string().optional(),
     objectSize: z.number().int().nonnegative().optional(),
     createdAt: LocationChainSchema,
+    /**
+     * The struct / union types that allocations from the cache give its objects (in the analyzed
+     * program, or in the cache's own TU for a catalogued one). A typed cache holds those types only:
+     * a set admits it by name, never by object size (additive, version 1).
+     */
+    objectTypes: z.array(z.string()).optional(),
+    /** Known from the cache catalogue (`--cache-catalogue` TUs), not from the analyzed program (additive, version 1). */
+    catalogued: z.boolean().optional(),
   })
   .strict();
 export type Cache = z.infer<typeof CacheSchema>;
