@@ -35,11 +35,12 @@ export const INPUT_KINDS = {
 export type InputKind = keyof typeof INPUT_KINDS;
 
 /**
- * Expands files, directories (their files of the kind) and simple globs
- * (`*` and `?` in the last path part) into a sorted list of paths.
+ * Expands files, directories (their files of the kind; with `recursive`, those of every directory
+ * below too, as in a kernel tree) and simple globs (`*` and `?` in the last path part) into a sorted
+ * list of paths.
  * @throws {@link InputError} naming the input that matched nothing.
  */
-export function expandInputs(inputs: readonly string[], kind: InputKind = 'ir'): string[] {
+export function expandInputs(inputs: readonly string[], kind: InputKind = 'ir', recursive = false): string[] {
   const { pattern, label } = INPUT_KINDS[kind];
   const out: string[] = [];
   for (const input of inputs) {
@@ -60,10 +61,15 @@ export function expandInputs(inputs: readonly string[], kind: InputKind = 'ir'):
       if (!hits.length) throw new InputError(`no file matches ${input}`, input);
       out.push(...hits);
     } else if (existsSync(input) && statSync(input).isDirectory()) {
-      const hits = readdirSync(input)
-        .filter((f) => pattern.test(f))
-        .sort()
-        .map((f) => join(input, f));
+      const hits = recursive
+        ? readdirSync(input, { recursive: true, encoding: 'utf8' })
+            .filter((f) => pattern.test(f))
+            .sort()
+            .map((f) => join(input, f))
+        : readdirSync(input)
+            .filter((f) => pattern.test(f))
+            .sort()
+            .map((f) => join(input, f));
       if (!hits.length) throw new InputError(`no ${label} files in ${input}`, input);
       out.push(...hits);
     } else {

@@ -14,7 +14,7 @@
 // (scripts/e2e/netload.c, static), ip -6 address and route changes. Exit 1 when an
 // expectation fails.
 
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SITE_PROGRAM_MODES, type EmitStats, type SiteProgramMode } from '../../src/emit/index.js';
 import { buildCompartment, expandInputs, type BuildOptions, type CompartmentBuild } from '../../src/pipeline.js';
@@ -28,7 +28,7 @@ const CORPUS = corpusDir(ROOT);
 export interface Compartment {
   name: string;
   /** What the pipeline builds: the compartment's IR, context and objects (built first when needed). */
-  build(): Promise<Pick<BuildOptions, 'compartment' | 'context' | 'sourcePrefixes' | 'objects' | 'name' | 'btf'>>;
+  build(): Promise<Pick<BuildOptions, 'compartment' | 'context' | 'sourcePrefixes' | 'objects' | 'name' | 'btf' | 'cacheCatalogue'>>;
   /** Files of the payload besides the loader (its BPF object built in): prepare.sh, workload.sh, bug.sh, extra files. */
   payload(dir: string): Promise<void>;
   /** The loader's options in the guest (--on-violation kill, --matrix FILE, …). */
@@ -80,6 +80,21 @@ function kcdemoBugLine(): number {
 /** The corpus kernel's BTF: the record types of the whole kernel the policies run on. */
 const CORPUS_BTF = join(CORPUS, 'linux-6.1', 'kernel', 'vmlinux.btf');
 
+/**
+ * The cache catalogue: the IR of the rebuilt corpus kernel (scripts/kernel/rebuild.sh collects it
+ * next to its objects), or of KCOMPART_CACHE_CATALOGUE; none when neither exists (then "any T" admits
+ * dedicated caches by object size only, and the matrix shows what that lets through).
+ */
+function cacheCatalogue(): string[] {
+  const dir = process.env['KCOMPART_CACHE_CATALOGUE'] ?? join(ROOT, '.cache', 'kernel', 'linux-source-6.1');
+  if (!existsSync(dir)) return [];
+  try {
+    return expandInputs([dir], 'ir', true);
+  } catch {
+    return [];
+  }
+}
+
 export function kcdemo(): Compartment {
   let built: Awaited<ReturnType<typeof buildKcdemo>> | undefined;
   const build = async () => (built ??= await buildKcdemo(join(ROOT, '.cache', 'e2e', 'kcdemo')));
@@ -87,7 +102,7 @@ export function kcdemo(): Compartment {
     name: 'kcdemo',
     async build() {
       const b = await build();
-      return { compartment: [b.ll], objects: [b.object], name: 'kcdemo', btf: CORPUS_BTF };
+      return { compartment: [b.ll], objects: [b.object], name: 'kcdemo', btf: CORPUS_BTF, cacheCatalogue: cacheCatalogue() };
     },
     async payload(dir) {
       const b = await build();
@@ -127,6 +142,7 @@ export function ipv6(): Compartment {
         objects: expandInputs([join(net, 'ipv6')], 'object'),
         name: 'net/ipv6',
         btf: CORPUS_BTF,
+        cacheCatalogue: cacheCatalogue(),
       };
     },
     async payload(dir) {

@@ -8,10 +8,14 @@
 // kc_typed_caches). Each TU is read, searched and dropped on its own, so the catalogue can take the
 // whole kernel's IR; a cache whose objects its own TU never allocates keeps no type and stays
 // admitted by size, as before.
+import { readFile } from 'node:fs/promises';
 import type { AllocationSite, Cache } from '../policy/schema.js';
 import { type AllocatorTable, allocatorTable } from './allocators.js';
 import { Program } from './program.js';
 import { findAllocationSites } from './sites.js';
+
+/** What every cache creator's name holds (`kmem_cache_create`, `__kmem_cache_create`, `…_usercopy`). */
+const CREATE = 'kmem_cache_create';
 
 /** The types a cache's objects get from the allocation sites that take it, none for a typeless buffer. */
 export function cacheObjectTypes(cache: string, sites: readonly AllocationSite[]): string[] {
@@ -46,6 +50,8 @@ export async function readCacheCatalogue(
   const byName = new Map<string, Cache>();
   for (const [k, file] of files.entries()) {
     options.onFile?.(file, k, files.length);
+    // a TU that never calls kmem_cache_create* creates no cache: not parsed (the whole kernel's IR is GBs)
+    if (!file.endsWith('.gz') && !(await readFile(file)).includes(CREATE)) continue;
     const program = await Program.load([file], []);
     const { sites, caches } = findAllocationSites(program, table);
     for (const c of typedCaches(caches, sites)) if (!byName.has(c.name)) byName.set(c.name, { ...c, catalogued: true });

@@ -104,7 +104,7 @@ export async function compartmentOptions(values: {
     ...(values.writers ? { writers: await readWriterFile(values.writers) } : {}),
     ...(values.name ? { name: values.name } : {}),
     ...(values.btf ? { btf: values.btf } : {}),
-    ...(values['cache-catalogue'] ? { cacheCatalogue: expandInputs(values['cache-catalogue']) } : {}),
+    ...(values['cache-catalogue'] ? { cacheCatalogue: expandInputs(values['cache-catalogue'], 'ir', true) } : {}),
   };
 }
 
