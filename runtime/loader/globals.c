@@ -75,6 +75,30 @@ unsigned int kc_neighbours_at(unsigned int first, unsigned int count, unsigned l
 	return n;
 }
 
+const struct kc_ksym *kc_best_candidate(const char *name, int (*keep)(char type), unsigned int first, unsigned int count,
+				       unsigned int *best, unsigned int *at_best)
+{
+	long j = kc_ksym_find(name);
+	const struct kc_ksym *s, *chosen = NULL;
+
+	*best = *at_best = 0;
+	for (s = kc_ksym_at(j); s && !strcmp(s->name, name); s = kc_ksym_at(++j)) {
+		unsigned int score;
+
+		if (keep && !keep(s->type))
+			continue;
+		score = count ? kc_neighbours_at(first, count, s->addr) : 0;
+		if (!chosen || score > *best) {
+			*best = score;
+			*at_best = 1;
+			chosen = s;
+		} else if (score == *best) {
+			(*at_best)++;
+		}
+	}
+	return chosen;
+}
+
 int kc_resolve_globals(FILE *out)
 {
 	unsigned int exact = 0, by_neighbours = 0, ambiguous = 0, missing = 0, sized = 0, candidates_widened = 0;
@@ -105,20 +129,7 @@ int kc_resolve_globals(FILE *out)
 		sized += sg->size > 0;
 		/* candidates: the data symbols of that name when there are some (a static variable may share
 		 * its name with a function of another TU), else every symbol */
-		for (s = kc_ksym_at(first), j = first; s && !strcmp(s->name, name); s = kc_ksym_at(++j)) {
-			unsigned int score;
-
-			if (data && !data_type(s->type))
-				continue;
-			score = sg->n_neighbours ? kc_neighbours_at(sg->neighbours, sg->n_neighbours, s->addr) : 0;
-			if (!chosen || score > best) {
-				best = score;
-				at_best = 1;
-				chosen = s;
-			} else if (score == best) {
-				at_best++;
-			}
-		}
+		chosen = kc_best_candidate(name, data ? data_type : NULL, sg->neighbours, sg->n_neighbours, &best, &at_best);
 		if ((data ? data : n) == 1) {
 			exact++;
 		} else if (best > 0 && at_best == 1) {

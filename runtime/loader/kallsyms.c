@@ -108,7 +108,8 @@ unsigned long long kc_ksym_addr(const char *name)
 	return i < 0 ? 0 : by_name[i]->addr;
 }
 
-const char *kc_ksym_describe(unsigned long long addr, char *buf, size_t len)
+/* How many symbols sit at or below addr: ksyms[result - 1] is the last of them. */
+static size_t at_or_below(unsigned long long addr)
 {
 	size_t lo = 0, hi = nksyms;
 
@@ -120,6 +121,13 @@ const char *kc_ksym_describe(unsigned long long addr, char *buf, size_t len)
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+const char *kc_ksym_describe(unsigned long long addr, char *buf, size_t len)
+{
+	size_t lo = at_or_below(addr);
+
 	if (!lo)
 		snprintf(buf, len, "0x%llx", addr);
 	else
@@ -140,16 +148,8 @@ unsigned int kc_ksym_count(const char *name)
 
 const struct kc_ksym *kc_ksym_unique_text_below(unsigned long long addr, unsigned long long within)
 {
-	size_t lo = 0, hi = nksyms;
+	size_t lo = at_or_below(addr);
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (ksyms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	/* ksyms[lo - 1] is the last symbol at or below addr; walk down to one a kprobe can name */
 	while (lo > 0 && addr - ksyms[lo - 1].addr <= within) {
 		const struct kc_ksym *s = &ksyms[--lo];

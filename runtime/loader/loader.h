@@ -168,6 +168,10 @@ const struct kc_global_place *kc_global_place(int g);
 const struct kc_range *kc_global_ranges(void);
 /* How many of the seed neighbours [first, first + count) sit at their distance from addr. */
 unsigned int kc_neighbours_at(unsigned int first, unsigned int count, unsigned long long addr);
+/* Of the kallsyms symbols called `name` whose type `keep` accepts (NULL: all), the one with the most
+ * of those neighbours at their distances: *best is its score, *at_best how many share it. */
+const struct kc_ksym *kc_best_candidate(const char *name, int (*keep)(char type), unsigned int first, unsigned int count,
+				       unsigned int *best, unsigned int *at_best);
 
 /* ---- static functions kallsyms repeats (place.c) ---- */
 struct kc_place_stats {

@@ -38,29 +38,15 @@ static void resolve(int place, struct place *p)
 {
 	const struct kc_seed_function *f = &kc_seed.functions[place];
 	const char *name = kc_name(f->name);
-	long first = kc_ksym_find(name), j;
-	const struct kc_ksym *s, *chosen = NULL;
-	unsigned int best = 0, at_best = 0;
+	const struct kc_ksym *chosen;
+	unsigned int best, at_best;
 
 	if (kc_ksym_count(name) <= 1) {
 		p->state = PLACE_UNIQUE;
 		return;
 	}
 	stats.repeated++;
-	for (s = kc_ksym_at(first), j = first; s && !strcmp(s->name, name); s = kc_ksym_at(++j)) {
-		unsigned int score;
-
-		if (!text_type(s->type))
-			continue;
-		score = kc_neighbours_at(f->neighbours, f->n_neighbours, s->addr);
-		if (!chosen || score > best) {
-			best = score;
-			at_best = 1;
-			chosen = s;
-		} else if (score == best) {
-			at_best++;
-		}
-	}
+	chosen = kc_best_candidate(name, text_type, f->neighbours, f->n_neighbours, &best, &at_best);
 	p->anchor = chosen && best > 0 && at_best == 1 ? kc_ksym_unique_text_below(chosen->addr, KC_ANCHOR_WITHIN) : NULL;
 	if (!p->anchor) {
 		p->state = PLACE_UNPLACED;

@@ -15,6 +15,7 @@ import { STB_LOCAL, STT_OBJECT } from '../../src/binary/elf/constants.js';
 import { seedHeader, type SeedSite } from '../../src/emit/seed.js';
 import { emptyLegalSet, type GlobalInfo, type Policy } from '../../src/policy/index.js';
 import { CORPUS, ROOT, TEST_BPF, run } from './support/bpf.js';
+import { policyOf, seedSite } from './support/policies.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcompart-globals-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -41,37 +42,8 @@ function systemMap(): MapSym[] {
 const DATA = /^[dDbBrRaAvV]$/;
 
 function policyWith(globals: GlobalInfo[]): { policy: Policy; sites: SeedSite[] } {
-  const policy: Policy = {
-    schema: 'kcompart.policy',
-    version: 1,
-    generator: { tool: 'kcompart', version: 'test' },
-    compartment: { name: 'globals', modules: [], context: [], functions: [] },
-    allocationSites: [],
-    caches: [],
-    accesses: [],
-    globals,
-  };
-  const sites: SeedSite[] = globals.map((g, id) => ({
-    id,
-    access: `a${id}`,
-    object: g.object ?? '',
-    symbol: 'f',
-    offset: 0,
-    regions: 2,
-    gs: false,
-    globals: [g.name],
-    slabCaches: [],
-    slabSites: [],
-    buddySites: [],
-    vmallocCallers: [],
-    flags: 0,
-    allocs: [],
-    foreignSizes: [],
-    function: 'f',
-    file: 'f.c',
-    line: 1,
-    column: 1,
-  }));
+  const policy: Policy = { ...policyOf('globals', []), globals };
+  const sites = globals.map((g, id) => seedSite(id, { object: g.object ?? '', globals: [g.name] }));
   return { policy, sites };
 }
 

@@ -15,9 +15,10 @@ import { layoutOf, readElf } from '../../src/binary/index.js';
 import { SHT_RELA, STB_LOCAL, STT_FUNC } from '../../src/binary/elf/constants.js';
 import type { ElfFile } from '../../src/binary/elf/file.js';
 import { readRelocations } from '../../src/binary/elf/relocations.js';
-import { seedHeader, type SeedSite } from '../../src/emit/seed.js';
+import { seedHeader } from '../../src/emit/seed.js';
 import type { FunctionLayout, Policy } from '../../src/policy/index.js';
 import { CORPUS, ROOT, TEST_BPF, run } from './support/bpf.js';
+import { policyOf, seedSite } from './support/policies.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcompart-place-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -62,37 +63,11 @@ function objectBytes(f: Fn): number[] {
 }
 
 async function place(name: string, fns: readonly Fn[]): Promise<{ lines: string[]; summary: string }> {
-  const policy: Policy = {
-    schema: 'kcompart.policy',
-    version: 1,
-    generator: { tool: 'kcompart', version: 'test' },
-    compartment: { name: 'place', modules: [], context: [], functions: [] },
-    allocationSites: [],
-    caches: [],
-    accesses: [],
-    functions: fns.map((f) => f.layout),
-  };
-  const sites: SeedSite[] = fns.map((f, id) => ({
-    id,
-    access: `a${id}`,
-    object: f.layout.object,
-    symbol: f.layout.symbol,
-    offset: 1,
-    regions: 2,
-    gs: false,
-    globals: [],
-    slabCaches: [],
-    slabSites: [],
-    buddySites: [],
-    vmallocCallers: [],
-    flags: 0,
-    allocs: [],
-    foreignSizes: [],
-    function: f.layout.symbol,
-    file: 'f.c',
-    line: 1,
-    column: 1,
-  }));
+  const policy: Policy = { ...policyOf('place', []), functions: fns.map((f) => f.layout) };
+  // a probe 1 byte into each function
+  const sites = fns.map((f, id) =>
+    seedSite(id, { object: f.layout.object, symbol: f.layout.symbol, offset: 1, function: f.layout.symbol }),
+  );
   const dir = join(tmp, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'p.seed.h'), seedHeader(policy, sites, [], []));

@@ -15,6 +15,7 @@ import {
   type MemoryOperand,
   type Policy,
 } from '../../../src/policy/index.js';
+import type { SeedSite } from '../../../src/emit/seed.js';
 import { CORPUS } from './bpf.js';
 
 export function legal(over: Partial<LegalSet> = {}): LegalSet {
@@ -48,6 +49,32 @@ export function policyOf(name: string, accesses: Access[]): Policy {
     caches: [],
     accesses,
   });
+}
+
+/** A seed site with nothing in its set but `over` (the loader tests that place globals and probes). */
+export function seedSite(id: number, over: Partial<SeedSite> = {}): SeedSite {
+  return {
+    id,
+    access: `a${id}`,
+    object: '',
+    symbol: 'f',
+    offset: 0,
+    regions: 2,
+    gs: false,
+    globals: [],
+    slabCaches: [],
+    slabSites: [],
+    buddySites: [],
+    vmallocCallers: [],
+    flags: 0,
+    allocs: [],
+    foreignSizes: [],
+    function: 'f',
+    file: 'f.c',
+    line: 1,
+    column: 1,
+    ...over,
+  };
 }
 
 /** Four run-time sites (base+index*scale+disp, 32-bit index, gs-relative, negative displacement) and six that need none. */
