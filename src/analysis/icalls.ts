@@ -38,6 +38,12 @@ function signatureKey(returnType: Type, params: readonly Type[], varArg: boolean
 
 const functionSignature = (f: Function): string => signatureKey(f.functionType.returnType, f.functionType.params, f.functionType.varArg);
 
+/** A function's IR signature as indirect-call typing compares it (`i32 (ptr, i32)`). */
+export const irSignatureOf = functionSignature;
+
+/** A function's C prototype from its debug signature (`int (struct sk_buff *)`), as kCFI and the icall typing compare it. */
+export const prototypeOf = (f: Function): string | undefined => prototypeKey(signatureTypes(f));
+
 /** A debug type's name with typedefs and qualifiers looked through, at every pointer level (`u32` → `unsigned int`). */
 function canonicalName(t: Metadata | null | undefined, depth = 0): string {
   if (!t) return 'void';

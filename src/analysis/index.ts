@@ -30,6 +30,9 @@ export {
   WriterFileSchema,
 } from './writes.js';
 export type { WriteSite, WriterArguments, Writer, WriterTable } from './writes.js';
+export { constantPointers } from './layout.js';
+export { signatureTypes, globalDebugType } from './debugvars.js';
+export { stripCasts } from './flow.js';
 export { typeName, typeKey, sizeOf, membersOf, membersAt, pointeeOf, stripQualifiers } from './ditypes.js';
-export { indirectCallsOf, indirectCallContext, indirectCallStats, isIndirectCall } from './icalls.js';
+export { indirectCallsOf, indirectCallContext, indirectCallStats, isIndirectCall, irSignatureOf, prototypeOf } from './icalls.js';
 export type { IndirectCallContext, IndirectCallStats } from './icalls.js';

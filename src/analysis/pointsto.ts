@@ -16,7 +16,7 @@ import type { AllocationSite } from '../policy/schema.js';
 import { isRecord, pointeeOf, sizeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
 import { stripCasts } from './flow.js';
 import { boundVariables, globalDebugType, signatureTypes } from './debugvars.js';
-import { alignOf, alignTo, gepOffset, sizeOfType } from './layout.js';
+import { constantPointers, gepOffset } from './layout.js';
 import { type Located, Program, type ProgramModule } from './program.js';
 
 /** An abstract memory object. */
@@ -394,44 +394,12 @@ export class PointsTo {
   private constrainInitializer(pm: ProgramModule, g: GlobalVariable): void {
     if (!g.initializer) return;
     const obj = this.globalObject(pm, g);
-    const visit = (c: Value, off: number, depth: number): void => {
-      if (depth > 16) return;
-      switch (c.kind) {
-        case 'global':
-        case 'function':
-        case 'expr':
-        case 'alias': {
-          const src = this.node(c, pm);
-          const cell = this.cell(obj, off);
-          this.cellWritten.add(cell);
-          this.addEdge(src, cell, 0);
-          return;
-        }
-        case 'struct': {
-          const t = c.type;
-          if (t.kind !== 'struct' || !t.elements) return;
-          let o = 0;
-          c.elements.forEach((e, i) => {
-            const et = t.elements![i]!;
-            if (!t.packed) o = alignTo(o, alignOf(et));
-            visit(e, off + o, depth + 1);
-            o += sizeOfType(et);
-          });
-          return;
-        }
-        case 'array':
-        case 'vector': {
-          const es = c.elements.length ? sizeOfType(c.elements[0]!.type) : 0;
-          c.elements.forEach((e, i) => {
-            visit(e, off + i * es, depth + 1);
-          });
-          return;
-        }
-        default:
-          return;
-      }
-    };
-    visit(g.initializer, 0, 0);
+    for (const { offset, value } of constantPointers(g.initializer)) {
+      const src = this.node(value, pm);
+      const cell = this.cell(obj, offset);
+      this.cellWritten.add(cell);
+      this.addEdge(src, cell, 0);
+    }
   }
 
   private constrainFunction(fn: Located<Function>): void {
@@ -841,6 +809,58 @@ export class PointsTo {
   /** Functions whose address the program takes (initializers, stores, arguments): indirect-call candidates. */
   get addressTakenFunctions(): readonly Located<Function>[] {
     return this.addressTaken;
+  }
+
+  /** Names of every function whose address the program takes, defined or only declared. */
+  get addressTakenNames(): ReadonlySet<string> {
+    return this.taken;
+  }
+
+  /**
+   * An (object, offset) element in portable form, the same in every analysis of the same code:
+   * `site:<id>`, `global:<key>`, `function:<key>`, `typeany:<type>`, `stack:<function>`, `unknown`,
+   * then `@<offset>` (`@*` when not constant). What per-TU summaries record.
+   */
+  private refOf(e: number): string {
+    const o = this.objects[objOf(e)]!;
+    const off = offOf(e);
+    const at = off === UNKNOWN ? '@*' : `@${off}`;
+    switch (o.kind) {
+      case 'site':
+        return `site:${o.site.id}${at}`;
+      case 'global':
+      case 'function':
+        return `${o.kind}:${o.key}${at}`;
+      case 'typeany':
+        return `typeany:${o.typeName}${at}`;
+      case 'stack':
+        return `stack:${o.function}${at}`;
+      case 'unknown':
+        return 'unknown@*';
+    }
+  }
+
+  /**
+   * The type-field cells (`T:struct sock@24`) the analyzed code writes, with what they may hold
+   * ({@link refOf} form, sorted): what code of this program puts into fields that any other code
+   * reading an object of that type may load.
+   */
+  fieldStores(): [string, string[]][] {
+    if (this.work.length) this.propagate();
+    const out: [string, string[]][] = [];
+    for (const [key, c] of this.cellIndex) {
+      if (!key.startsWith('T:') || !this.cellWritten.has(c) || !this.pts[c]!.size) continue;
+      out.push([key, [...this.pts[c]!].map((e) => this.refOf(e)).sort()]);
+    }
+    return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
+  /** What the pointer a defined function returns may point to ({@link refOf} form), or undefined for no pointer result. */
+  returnObjects(f: Function): string[] | undefined {
+    const r = this.returns.get(f);
+    if (r === undefined) return undefined;
+    if (this.work.length) this.propagate();
+    return [...this.pts[r]!].map((e) => this.refOf(e)).sort();
   }
 
   /** Sizes of the solution, for reports. */
