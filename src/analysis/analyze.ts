@@ -9,6 +9,7 @@ import type { Access, IndirectCall, Policy } from '../policy/schema.js';
 import { legalSetSize } from '../policy/legal-set.js';
 import { POLICY_VERSION } from '../policy/schema.js';
 import { allocatorTable, type AllocatorTable } from './allocators.js';
+import type { ExternalFacts } from './external.js';
 import { globalTable } from './globals.js';
 import { indirectCallContext, indirectCallStats, indirectCallsOf, type IndirectCallStats } from './icalls.js';
 import { Containment, LegalSets } from './legal.js';
@@ -53,6 +54,11 @@ export interface AnalyzeOptions extends CompartmentSpec {
    * "any object of type T" include containers of T declared outside the analyzed IR.
    */
   btf?: string | BtfTypes;
+  /**
+   * Facts about context code not given as modules (per-TU summaries, `kcompart/summary`): its
+   * allocation sites, caches, wrappers, globals, what its functions return and the cells it writes.
+   */
+  external?: ExternalFacts;
 }
 
 /** Figures about an analysis, for the one-screen summary and benchmarks. */
@@ -118,12 +124,20 @@ function percentile(sorted: number[], p: number): number {
 export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): { policy: Policy; summary: AnalysisSummary } {
   const progress = options.onProgress ?? (() => undefined);
   const t0 = performance.now();
-  const table = options.allocators ?? allocatorTable();
+  const ext = options.external;
+  let table = options.allocators ?? allocatorTable();
+  // wrappers the context defines: a call to one from the program is an allocation site
+  if (ext?.wrappers.length) table = new Map([...ext.wrappers.map((w): [string, (typeof ext.wrappers)[number]] => [w.name, w]), ...table]);
   progress('finding allocation sites');
-  const { sites, caches, wrappers, siteCalls } = findAllocationSites(program, table);
+  const found = findAllocationSites(program, table);
+  const { wrappers, siteCalls } = found;
+  const ownSites = new Set(found.sites.map((s) => s.id));
+  const sites = ext ? [...found.sites, ...ext.sites.filter((s) => !ownSites.has(s.id))] : found.sites;
+  const ownCaches = new Set(found.caches.map((c) => c.holder));
+  const caches = ext ? [...found.caches, ...ext.caches.filter((c) => !ownCaches.has(c.holder))] : found.caches;
   const t1 = performance.now();
   progress('solving points-to');
-  const pts = new PointsTo(program, sites, siteCalls);
+  const pts = new PointsTo(program, sites, siteCalls, ext);
   pts.solve();
   const t2 = performance.now();
   progress('computing legal sets');
@@ -132,7 +146,8 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
     program,
     pts,
     sites,
-    new Containment(program, typeof options.btf === 'string' ? readBtfFile(options.btf) : options.btf),
+    new Containment(program, typeof options.btf === 'string' ? readBtfFile(options.btf) : options.btf, ext?.records),
+    ext?.globals,
   );
   const accesses: Access[] = [];
   const icallContext = indirectCallContext(program, pts);
@@ -162,7 +177,7 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
     compartment: {
       name: options.name ?? options.sourcePrefixes?.[0] ?? 'compartment',
       modules: compartmentModules.map((m) => m.name),
-      context: program.modules.filter((m) => m.role === 'context').map((m) => m.name),
+      context: [...program.modules.filter((m) => m.role === 'context').map((m) => m.name), ...(ext?.modules ?? [])],
       ...(options.sourcePrefixes ? { sourcePrefixes: options.sourcePrefixes } : {}),
       functions: functions.map((f) => Program.keyOf(f.module, f.value)),
     },
@@ -220,7 +235,7 @@ function summarize(
   return {
     modules: {
       compartment: program.modules.filter((m: ProgramModule) => m.role === 'compartment').length,
-      context: program.modules.filter((m: ProgramModule) => m.role === 'context').length,
+      context: policy.compartment.context.length,
     },
     functions: policy.compartment.functions.length,
     sites: {

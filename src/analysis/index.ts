@@ -12,12 +12,14 @@ export {
 } from './allocators.js';
 export type { Allocator, AllocatorTable } from './allocators.js';
 export { Program } from './program.js';
+export type { ExternalFacts } from './external.js';
 export type { ProgramModule, Located, LinkNote } from './program.js';
 export { findAllocationSites, findCaches, findWrappers, writtenCallFrame } from './sites.js';
 export type { Wrapper } from './sites.js';
 export { PointsTo } from './pointsto.js';
 export type { AbstractObject } from './pointsto.js';
-export { LegalSets, Containment, originReasons } from './legal.js';
+export { LegalSets, Containment, originReasons, recordFacts } from './legal.js';
+export type { RecordFacts } from './legal.js';
 export {
   writesOf,
   asmWrittenArgs,
@@ -33,6 +35,6 @@ export type { WriteSite, WriterArguments, Writer, WriterTable } from './writes.j
 export { constantPointers } from './layout.js';
 export { signatureTypes, globalDebugType } from './debugvars.js';
 export { stripCasts } from './flow.js';
-export { typeName, typeKey, sizeOf, membersOf, membersAt, pointeeOf, stripQualifiers } from './ditypes.js';
+export { typeName, typeKey, sizeOf, membersOf, membersAt, pointeeOf, stripQualifiers, isRecord } from './ditypes.js';
 export { indirectCallsOf, indirectCallContext, indirectCallStats, isIndirectCall, irSignatureOf, prototypeOf } from './icalls.js';
 export type { IndirectCallContext, IndirectCallStats } from './icalls.js';

@@ -17,16 +17,19 @@ import { isRecord, pointeeOf, sizeOf, stripQualifiers, typeKey, typeName } from 
 import { stripCasts } from './flow.js';
 import { boundVariables, globalDebugType, signatureTypes } from './debugvars.js';
 import { constantPointers, gepOffset } from './layout.js';
+import type { ExternalFacts } from './external.js';
 import { type Located, Program, type ProgramModule } from './program.js';
 
 /** An abstract memory object. */
 export type AbstractObject =
   | { kind: 'site'; site: AllocationSite; cellBase: string }
-  | { kind: 'global'; key: string; global: GlobalVariable; percpu: boolean; cellBase: string }
+  /** A global; `global` is absent for one only {@link ExternalFacts} know (its record type name then in `typeName`). */
+  | { kind: 'global'; key: string; global?: GlobalVariable; typeName?: string; percpu: boolean; cellBase: string }
   | { kind: 'stack'; function: string; cellBase: string }
-  | { kind: 'function'; key: string; fn: Located<Function>; cellBase: string }
-  /** Any object whose debug type is T (or contains a T). */
-  | { kind: 'typeany'; typeKey: string; typeName: string; type: Metadata; cellBase: string }
+  /** A function; `fn` is absent for one only {@link ExternalFacts} know (a static function of another TU). */
+  | { kind: 'function'; key: string; fn?: Located<Function>; cellBase: string }
+  /** Any object whose debug type is T (or contains a T); `type` is null for a type only external facts name. */
+  | { kind: 'typeany'; typeKey: string; typeName: string; type: Metadata | null; cellBase: string }
   | { kind: 'unknown'; cellBase: string };
 
 /** Offsets are bytes from the object's start; UNKNOWN when not constant. */
@@ -92,13 +95,82 @@ export class PointsTo {
     private readonly program: Program,
     sites: readonly AllocationSite[],
     siteCalls: ReadonlyMap<string, Instruction>,
+    private readonly external?: ExternalFacts,
   ) {
     this.unknownObject = this.object('unknown', () => ({ kind: 'unknown', cellBase: 'unknown' }));
     this.unknownElement = enc(this.unknownObject, UNKNOWN);
     for (const s of sites) {
       const call = siteCalls.get(s.id);
       if (call) this.siteOfCall.set(call, s);
+      this.siteById.set(s.id, s);
     }
+    for (const s of external?.sites ?? []) if (!this.siteById.has(s.id)) this.siteById.set(s.id, s);
+  }
+
+  /** Every site by id, the program's and the external facts': what portable references name. */
+  private readonly siteById = new Map<string, AllocationSite>();
+
+  /**
+   * The element a portable reference ({@link refOf} form) stands for, or undefined when it names
+   * nothing this analysis knows (a site id never seen): then the caller widens.
+   */
+  private elementOfRef(ref: string): number | undefined {
+    const at = ref.lastIndexOf('@');
+    const offText = ref.slice(at + 1);
+    const off = offText === '*' ? UNKNOWN : Number(offText);
+    const colon = ref.indexOf(':');
+    const kind = colon < 0 ? ref.slice(0, at) : ref.slice(0, colon);
+    const rest = ref.slice(colon + 1, at);
+    switch (kind) {
+      case 'unknown':
+        return this.unknownElement;
+      case 'site': {
+        const s = this.siteById.get(rest);
+        return s ? enc(this.siteObject(s), off) : undefined;
+      }
+      case 'stack':
+        return enc(
+          this.object(`stack:external:${rest}`, () => ({ kind: 'stack', function: rest, cellBase: `S:external:${rest}` })),
+          off,
+        );
+      case 'typeany': {
+        const t = this.compositeByName().get(rest);
+        const o = t ? this.typeAny(t) : this.foreignTypeAny(rest);
+        return o === undefined ? undefined : enc(o, off);
+      }
+      case 'global': {
+        const own = rest.includes('::') ? undefined : this.program.lookup(rest);
+        if (own?.value.kind === 'global') return enc(this.globalObject(own.module, own.value), off);
+        const g = this.external?.globals.get(rest);
+        return enc(
+          this.object(`global:${rest}`, () => ({
+            kind: 'global',
+            key: rest,
+            percpu: g?.percpu ?? false,
+            ...(g?.typeName ? { typeName: g.typeName } : {}),
+            cellBase: g?.typeName ? `T:${g.typeName}` : `G:${rest}`,
+          })),
+          off,
+        );
+      }
+      case 'function': {
+        const own = rest.includes('::') ? undefined : this.program.lookup(rest);
+        if (own?.value.kind === 'function') return enc(this.functionObject(own.module, own.value), off);
+        return enc(this.object(`function:${rest}`, () => ({ kind: 'function', key: rest, cellBase: `F:${rest}` })), off);
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** "Any object of T" for a record type only external facts name (no debug type in the program). */
+  private foreignTypeAny(name: string): number {
+    return this.object(`typeany:external:${name}`, () => ({ kind: 'typeany', typeKey: name, typeName: name, type: null, cellBase: `T:${name}` }));
+  }
+
+  /** Seeds a node with what external facts say (a reference nothing names widens to unknown). */
+  private seedRefs(n: number, refs: readonly string[]): void {
+    for (const r of refs) this.addPts(n, this.elementOfRef(r) ?? this.unknownElement);
   }
 
   // ------------------------------------------------------------ objects, nodes, cells
@@ -133,8 +205,19 @@ export class PointsTo {
     const key = Program.keyOf(def.module, def.value);
     return this.object(`global:${key}`, () => {
       const t = stripQualifiers(globalDebugType(gv));
-      const percpu = (gv.section ?? '').startsWith('.data..percpu');
-      return { kind: 'global', key, global: gv, percpu, cellBase: t && isRecord(t) ? `T:${typeName(t)}` : `G:${key}` };
+      const ext = gv.isDeclaration ? this.external?.globals.get(key) : undefined;
+      const percpu = (gv.section ?? '').startsWith('.data..percpu') || (ext?.percpu ?? false);
+      // a global the program only declares has no debug type here; the external facts' record
+      // type puts its fields in the same type-field cells the defining TU's analysis used
+      const record = t && isRecord(t) ? typeName(t) : ext?.typeName;
+      return {
+        kind: 'global',
+        key,
+        global: gv,
+        ...(record && !(t && isRecord(t)) ? { typeName: record } : {}),
+        percpu,
+        cellBase: record ? `T:${record}` : `G:${key}`,
+      };
     });
   }
 
@@ -197,6 +280,12 @@ export class PointsTo {
         this.cellsOfBase.set(base, list);
       }
       list.push(c);
+      // what code outside the program (per external facts) stores in this cell
+      const ext = this.external?.cells.get(key);
+      if (ext) {
+        this.cellWritten.add(c);
+        this.seedRefs(c, ext);
+      }
       // readers of every cell of this base read this one too
       for (const r of this.starReaders.get(base) ?? []) this.addEdge(c, r, 0);
       if (off !== UNKNOWN) {
@@ -311,7 +400,7 @@ export class PointsTo {
     const o = this.objects[obj]!;
     let t: Metadata | null = null;
     if (o.kind === 'typeany') t = o.type;
-    else if (o.kind === 'global') t = globalDebugType(o.global);
+    else if (o.kind === 'global') t = o.global && !o.typeName ? globalDebugType(o.global) : (this.compositeByName().get(o.typeName ?? '') ?? null);
     else if (o.kind === 'site') {
       const ty = o.site.type;
       // an array of `T *` holds T pointers at every offset; a buffer's header is a record at its start
@@ -596,7 +685,12 @@ export class PointsTo {
       }
       return;
     }
-    // the result of code outside the program: any object of its debug type
+    // the result of code outside the program: what its summary says it returns, else any object of its debug type
+    const ext = callee.linkage === 'internal' || callee.linkage === 'private' ? undefined : this.external?.returns.get(callee.name);
+    if (ext) {
+      this.seedRefs(this.node(call, pm), ext);
+      return;
+    }
     const sig = signatureTypes(callee);
     const o = this.typeAny(pointeeOf(sig?.[0] ?? null)) ?? this.typeAny(pointeeOf(this.debugTypeOfNode.get(this.node(call, pm)) ?? null));
     this.addPts(this.node(call, pm), enc(o ?? this.unknownObject, o === undefined ? UNKNOWN : 0));
@@ -629,7 +723,9 @@ export class PointsTo {
   private connectIndirect(e: number, call: CallBase, pm: ProgramModule): void {
     const o = this.objects[objOf(e)]!;
     if (o.kind === 'function') {
-      this.bindCall(call, pm, o.fn);
+      // a function only external facts know: its body is not here; what it returns is its summary's
+      if (o.fn) this.bindCall(call, pm, o.fn);
+      else if (isPointerish(call)) this.seedRefs(this.node(call, pm), this.external?.returns.get(o.key) ?? ['unknown@*']);
     } else if (o.kind === 'unknown' || o.kind === 'typeany') {
       // a function pointer from outside: every address-taken function of the same arity
       for (const t of this.addressTaken) {
@@ -798,7 +894,7 @@ export class PointsTo {
       for (const e of this.pts[c]!) {
         const o = this.objects[objOf(e)]!;
         if (o.kind === 'function') {
-          functions.set(o.key, o.fn);
+          if (o.fn) functions.set(o.key, o.fn);
           written = true;
         }
       }
@@ -841,7 +937,8 @@ export class PointsTo {
   }
 
   /**
-   * The type-field cells (`T:struct sock@24`) the analyzed code writes, with what they may hold
+   * The type-field cells (`T:struct sock@24`) and the cells of exported globals without a record
+   * type (`G:skbuff_head_cache@0`) the analyzed code writes, with what they may hold
    * ({@link refOf} form, sorted): what code of this program puts into fields that any other code
    * reading an object of that type may load.
    */
@@ -849,7 +946,9 @@ export class PointsTo {
     if (this.work.length) this.propagate();
     const out: [string, string[]][] = [];
     for (const [key, c] of this.cellIndex) {
-      if (!key.startsWith('T:') || !this.cellWritten.has(c) || !this.pts[c]!.size) continue;
+      // type-field cells, and cells of exported globals without a record type: what other TUs read
+      const shared = key.startsWith('T:') || (key.startsWith('G:') && !key.includes('::'));
+      if (!shared || !this.cellWritten.has(c) || !this.pts[c]!.size) continue;
       out.push([key, [...this.pts[c]!].map((e) => this.refOf(e)).sort()]);
     }
     return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));

@@ -11,3 +11,4 @@ export { summarizeFiles } from './pool.js';
 export type { SummarizeFilesOptions, SummarizeFilesResult } from './pool.js';
 export { buildCallGraph } from './callgraph.js';
 export type { CallGraphNode, CallGraphEdge, CallGraphStats } from './callgraph.js';
+export { externalFacts, analyzeWithSummaries } from './context.js';

@@ -3,6 +3,7 @@
 // them in memory at once, JSON-serializable, validated with zod. A summary is
 // a function of the .ll bytes and SUMMARY_VERSION only (the cache key).
 import { z } from 'zod';
+import { AllocatorSchema } from '../analysis/index.js';
 import { AllocationSiteSchema, CacheSchema } from '../policy/schema.js';
 
 /** Bump when the summarizer's output changes: cached summaries of another version are recomputed. */
@@ -50,6 +51,8 @@ export const SummaryGlobalSchema = z
     defined: z.boolean(),
     /** Debug type name (`struct proto`), when debug info has it. */
     type: z.string().optional(),
+    /** Its record type's name with typedefs and qualifiers looked through (`const struct proto_ops` → `struct proto_ops`). */
+    record: z.string().optional(),
     section: z.string().optional(),
     percpu: z.boolean(),
     /** Pointers in its initializer: byte offset → what is stored there (a symbol key, with a byte offset into it). */
@@ -91,8 +94,8 @@ export const TuSummarySchema = z
     sites: z.array(AllocationSiteSchema),
     /** `kmem_cache_create*` calls: cache name, object size, the global (field) the cache pointer is stored to. */
     caches: z.array(CacheSchema),
-    /** Wrappers of allocators this TU defines (function key → the allocator it wraps). */
-    wrappers: z.array(z.object({ key: Key, wraps: z.string(), kind: z.string() }).strict()),
+    /** Wrappers of allocators this TU defines: function key, what it wraps, its entry as an allocator. */
+    wrappers: z.array(z.object({ key: Key, wraps: z.string(), allocator: AllocatorSchema }).strict()),
     /** Function-pointer fields: `struct T+off` → the function keys this TU stores there (initializers and stores). */
     setters: z.array(z.tuple([FieldKey, z.array(Key)])),
     /** `struct T+off` → fields whose value this TU copies into it. */
@@ -101,9 +104,15 @@ export const TuSummarySchema = z
     opaqueFields: z.array(z.tuple([FieldKey, z.string()])),
     /**
      * Pointers this TU stores into fields of record types (`T:struct sock@24`, `@*` for an unknown
-     * offset) and what they may point to: the type-field cells points-to shares across TUs.
+     * offset) and into exported globals without a record type (`G:name@0`), and what they may point
+     * to: the cells points-to shares across TUs.
      */
     fieldStores: z.array(z.tuple([z.string(), z.array(ObjectRef)])),
+    /**
+     * The record types its debug info describes: name, size in bytes (0: none), the records it
+     * embeds, starts with, and whose pointer is its first member (containment's input).
+     */
+    records: z.array(z.tuple([z.string(), z.number().int(), z.array(z.string()), z.array(z.string()), z.array(z.string())])),
     /** Declared functions it calls that it does not define (resolved, or not, against other TUs). */
     externals: z.array(z.string()),
     stats: z

@@ -14,6 +14,9 @@ import {
   globalDebugType,
   indirectCallContext,
   indirectCallsOf,
+  recordFacts,
+  isRecord,
+  stripQualifiers,
   irSignatureOf,
   PointsTo,
   Program,
@@ -67,6 +70,27 @@ function pointerTarget(pm: ProgramModule, v: Value): { target: string; targetOff
 function gepConstant(ops: readonly Value[], src: Parameters<typeof gepOffset>[1]): number | undefined {
   const o = gepOffset(ops, src);
   return o === UNKNOWN ? undefined : o;
+}
+
+/** The record types of a module's debug info, each name once, with containment's relations (merged over same-named types). */
+function recordsOf(module: Module): TuSummary['records'] {
+  const byName = new Map<string, { size: number; sets: Set<string>[] }>();
+  const seen = new Set<unknown>();
+  for (const md of module.metadata) {
+    if (md?.kind !== 'DICompositeType' || seen.has(md) || !isRecord(md)) continue;
+    seen.add(md);
+    const r = recordFacts(md);
+    let e = byName.get(r.name);
+    if (!e) byName.set(r.name, (e = { size: 0, sets: [new Set(), new Set(), new Set()] }));
+    if (r.size) e.size = r.size;
+    r.embeds.forEach((x) => e.sets[0]!.add(x));
+    r.startsWith.forEach((x) => e.sets[1]!.add(x));
+    r.headOf.forEach((x) => e.sets[2]!.add(x));
+  }
+  return [...byName]
+    .filter(([, e]) => e.size || e.sets.some((x) => x.size))
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([name, e]) => [name, e.size, [...e.sets[0]!].sort(), [...e.sets[1]!].sort(), [...e.sets[2]!].sort()]);
 }
 
 /**
@@ -136,12 +160,14 @@ export function summarizeModule(
 
   const globals: SummaryGlobal[] = module.globals.map((g) => {
     const t = globalDebugType(g);
+    const rec = stripQualifiers(t);
     return {
       name: g.name,
       key: Program.keyOf(pm, g),
       linkage: g.linkage,
       defined: !g.isDeclaration,
       ...(t ? { type: typeName(t) } : {}),
+      ...(rec && isRecord(rec) ? { record: typeName(rec) } : {}),
       ...(g.section ? { section: g.section } : {}),
       percpu: (g.section ?? '').startsWith('.data..percpu'),
       pointers: g.initializer ? constantPointers(g.initializer).map(({ offset, value }) => ({ offset, ...pointerTarget(pm, value) })) : [],
@@ -163,11 +189,12 @@ export function summarizeModule(
     indirectCalls,
     sites,
     caches,
-    wrappers: [...wrappers].map(([key, w]) => ({ key, wraps: w.wraps, kind: w.allocator.kind })),
+    wrappers: [...wrappers].map(([key, w]) => ({ key, wraps: w.wraps, allocator: w.allocator })),
     setters: sortedEntries(icx.setters, (m) => [...m.keys()]),
     fieldCopies: sortedEntries(icx.copies, (s) => [...s]),
     opaqueFields: [...icx.opaque].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
     fieldStores: pts.fieldStores(),
+    records: recordsOf(module),
     externals: [...externals].sort(),
     stats: {
       bytes: input.bytes,
