@@ -9,17 +9,22 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AllocatorTable } from '../analysis/index.js';
+import type { Cache } from '../policy/schema.js';
 import { contentHash, type SummarizeOptions, summarizeBytes } from './summarize.js';
 import { SUMMARY_VERSION, type TuSummary, TuSummarySchema } from './schema.js';
 
 /** Where summaries are cached unless told otherwise (relative to the working directory). */
 export const DEFAULT_SUMMARY_CACHE = '.cache/summaries';
 
-/** Short hash of an allocator table: a different table makes different sites, so different summaries. */
-export function allocatorsHash(table: AllocatorTable | undefined): string {
-  if (!table) return 'default';
-  const entries = [...table.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 12);
+/**
+ * Short hash of the inputs besides the bytes: the allocator table and the caches of other TUs. A
+ * different table or cache list makes different sites, so different summaries.
+ */
+export function allocatorsHash(table: AllocatorTable | undefined, caches: readonly Cache[] = []): string {
+  if (!table && !caches.length) return 'default';
+  const entries = table ? [...table.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) : 'default';
+  const cs = [...caches].sort((a, b) => (a.holder < b.holder ? -1 : a.holder > b.holder ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify([entries, cs])).digest('hex').slice(0, 12);
 }
 
 /** The cache file of a TU: by content hash, summary version and allocator table. */
@@ -70,7 +75,7 @@ export interface SummaryResult {
 export async function cachedSummary(file: string, options: CachedSummaryOptions = {}): Promise<SummaryResult> {
   const bytes = await readFile(file);
   const dir = options.cacheDir === undefined ? DEFAULT_SUMMARY_CACHE : options.cacheDir;
-  const path = dir === false ? undefined : cachePath(dir, contentHash(bytes), allocatorsHash(options.allocators));
+  const path = dir === false ? undefined : cachePath(dir, contentHash(bytes), allocatorsHash(options.allocators, options.caches));
   if (path) {
     const hit = readCached(path);
     // the cached summary is of these bytes; the path it was first read from may differ

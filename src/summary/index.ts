@@ -12,3 +12,5 @@ export type { SummarizeFilesOptions, SummarizeFilesResult } from './pool.js';
 export { buildCallGraph } from './callgraph.js';
 export type { CallGraphNode, CallGraphEdge, CallGraphStats } from './callgraph.js';
 export { externalFacts, analyzeWithSummaries } from './context.js';
+export { summarizeProgram } from './program.js';
+export type { SummarizeProgramResult } from './program.js';

@@ -10,6 +10,7 @@ import { Piscina } from 'piscina';
 import type { AllocatorTable } from '../analysis/index.js';
 import { ParseError } from '../ir/errors.js';
 import { cachedSummary, DEFAULT_SUMMARY_CACHE } from './cache.js';
+import type { Cache } from '../policy/schema.js';
 import type { TuSummary } from './schema.js';
 import type { SummaryTask, SummaryTaskResult } from './worker.js';
 
@@ -19,6 +20,8 @@ export interface SummarizeFilesOptions {
   /** Cache directory (default `.cache/summaries`); `false` disables the cache. */
   cacheDir?: string | false;
   allocators?: AllocatorTable;
+  /** Per file (by index into `files`): its own allocator table and known caches, overriding `allocators` (summarizeProgram's second rounds). */
+  perFile?: (i: number) => { allocators?: AllocatorTable; caches?: Cache[] } | undefined;
   /** Called with each summary as it is ready (in completion order). */
   onSummary?: (s: TuSummary, cached: boolean) => void;
   /** Keep the summaries in the result (default true); false for a caller that folds them as they come. */
@@ -77,7 +80,13 @@ export async function summarizeFiles(files: readonly string[], options: Summariz
   if (threads === 0) {
     for (const [i, file] of files.entries()) {
       try {
-        const r = await cachedSummary(file, { cacheDir, ...(options.allocators ? { allocators: options.allocators } : {}) });
+        const own = options.perFile?.(i);
+        const allocators = own?.allocators ?? options.allocators;
+        const r = await cachedSummary(file, {
+          cacheDir,
+          ...(allocators ? { allocators } : {}),
+          ...(own?.caches ? { caches: own.caches } : {}),
+        });
         take(i, { ...r, ok: true });
       } catch (e) {
         if (options.onError === 'collect' && e instanceof ParseError) result.errors.push(e);
@@ -89,7 +98,13 @@ export async function summarizeFiles(files: readonly string[], options: Summariz
     const allocators = options.allocators ? [...options.allocators.values()] : undefined;
     try {
       await Promise.all(
-        files.map((file, i) => pool.run({ file, cacheDir, ...(allocators ? { allocators } : {}) }).then((r) => take(i, r))),
+        files.map((file, i) => {
+          const own = options.perFile?.(i);
+          const table = own?.allocators ? [...own.allocators.values()] : allocators;
+          return pool
+            .run({ file, cacheDir, ...(table ? { allocators: table } : {}), ...(own?.caches ? { caches: own.caches } : {}) })
+            .then((r) => take(i, r));
+        }),
       );
     } finally {
       await pool.destroy();

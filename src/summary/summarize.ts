@@ -32,6 +32,7 @@ import { isCallBase } from '../ir/instructions.js';
 import type { Module } from '../ir/module.js';
 import { parseModuleBytes } from '../ir/read.js';
 import type { Function, GlobalValue, Value } from '../ir/values.js';
+import type { Cache } from '../policy/schema.js';
 import { SUMMARY_VERSION, type SummaryFunction, type SummaryGlobal, type TuSummary } from './schema.js';
 
 /** sha256 (hex) of a TU's bytes: with {@link SUMMARY_VERSION}, the identity of its summary. */
@@ -42,6 +43,8 @@ export function contentHash(bytes: Uint8Array): string {
 export interface SummarizeOptions {
   /** The allocator table (default: `allocatorTable()`); part of what a summary depends on. */
   allocators?: AllocatorTable;
+  /** Caches other TUs create whose holders this TU loads (see `summarizeProgram`); part of what a summary depends on. */
+  caches?: Cache[];
 }
 
 const sourceFileOf = (f: Function): string | undefined => {
@@ -105,7 +108,7 @@ export function summarizeModule(
   const t0 = performance.now();
   const pm: ProgramModule = { module, name: module.sourceFilename ?? input.file, role: 'context' };
   const program = new Program([pm]);
-  const { sites, caches, wrappers, siteCalls } = findAllocationSites(program, options.allocators ?? allocatorTable());
+  const { sites, caches, wrappers, siteCalls } = findAllocationSites(program, options.allocators ?? allocatorTable(), options.caches);
   const pts = new PointsTo(program, sites, siteCalls);
   pts.solve();
   const icx = indirectCallContext(program, pts);

@@ -2,6 +2,7 @@
 // pool.ts): summarize one TU through the cache and hand the summary back. The
 // module parsed here dies with the task; only the summary crosses threads.
 import type { Allocator } from '../analysis/index.js';
+import type { Cache } from '../policy/schema.js';
 import { cachedSummary, type SummaryResult } from './cache.js';
 
 /** One task: a file, the cache directory, and the allocator table as entries (a Map does not cross threads). */
@@ -9,6 +10,7 @@ export interface SummaryTask {
   file: string;
   cacheDir: string | false;
   allocators?: Allocator[];
+  caches?: Cache[];
 }
 
 /** A task's outcome: the result, or the error as data (a ParseError's fields survive the thread boundary). */
@@ -24,6 +26,7 @@ export default async function run(task: SummaryTask): Promise<SummaryTaskResult>
     const r = await cachedSummary(task.file, {
       cacheDir: task.cacheDir,
       ...(task.allocators ? { allocators: new Map(task.allocators.map((a) => [a.name, a])) } : {}),
+      ...(task.caches ? { caches: task.caches } : {}),
     });
     return { ...r, ok: true };
   } catch (e) {
