@@ -883,11 +883,13 @@ export function indirectCallsOf(fn: Located<Function>, ctx: IndirectCallContext)
           else {
             // a function only external facts (a context summary) know: named by its key
             const sep = object.key.indexOf('::');
-            const t = sep < 0 ? { symbol: object.key, module: '(context summary)' } : { symbol: object.key.slice(sep + 2), module: object.key.slice(0, sep) };
+            const t =
+              sep < 0
+                ? { symbol: object.key, module: '(context summary)' }
+                : { symbol: object.key.slice(sep + 2), module: object.key.slice(0, sep) };
             targets.set(`${t.module}\0${t.symbol}`, t);
           }
-        }
-        else if (object.kind === 'unknown' || object.kind === 'typeany') lost = true;
+        } else if (object.kind === 'unknown' || object.kind === 'typeany') lost = true;
       }
       const fields = fieldsOf(inst, fn, ctx.typer);
       const described = fields.map(describeField);

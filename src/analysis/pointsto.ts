@@ -156,7 +156,10 @@ export class PointsTo {
       case 'function': {
         const own = rest.includes('::') ? undefined : this.program.lookup(rest);
         if (own?.value.kind === 'function') return enc(this.functionObject(own.module, own.value), off);
-        return enc(this.object(`function:${rest}`, () => ({ kind: 'function', key: rest, cellBase: `F:${rest}` })), off);
+        return enc(
+          this.object(`function:${rest}`, () => ({ kind: 'function', key: rest, cellBase: `F:${rest}` })),
+          off,
+        );
       }
       default:
         return undefined;
@@ -165,7 +168,13 @@ export class PointsTo {
 
   /** "Any object of T" for a record type only external facts name (no debug type in the program). */
   private foreignTypeAny(name: string): number {
-    return this.object(`typeany:external:${name}`, () => ({ kind: 'typeany', typeKey: name, typeName: name, type: null, cellBase: `T:${name}` }));
+    return this.object(`typeany:external:${name}`, () => ({
+      kind: 'typeany',
+      typeKey: name,
+      typeName: name,
+      type: null,
+      cellBase: `T:${name}`,
+    }));
   }
 
   /** Seeds a node with what external facts say (a reference nothing names widens to unknown). */
@@ -400,7 +409,8 @@ export class PointsTo {
     const o = this.objects[obj]!;
     let t: Metadata | null = null;
     if (o.kind === 'typeany') t = o.type;
-    else if (o.kind === 'global') t = o.global && !o.typeName ? globalDebugType(o.global) : (this.compositeByName().get(o.typeName ?? '') ?? null);
+    else if (o.kind === 'global')
+      t = o.global && !o.typeName ? globalDebugType(o.global) : (this.compositeByName().get(o.typeName ?? '') ?? null);
     else if (o.kind === 'site') {
       const ty = o.site.type;
       // an array of `T *` holds T pointers at every offset; a buffer's header is a record at its start

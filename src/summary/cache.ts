@@ -24,7 +24,10 @@ export function allocatorsHash(table: AllocatorTable | undefined, caches: readon
   if (!table && !caches.length) return 'default';
   const entries = table ? [...table.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) : 'default';
   const cs = [...caches].sort((a, b) => (a.holder < b.holder ? -1 : a.holder > b.holder ? 1 : 0));
-  return createHash('sha256').update(JSON.stringify([entries, cs])).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(JSON.stringify([entries, cs]))
+    .digest('hex')
+    .slice(0, 12);
 }
 
 /** The cache file of a TU: by content hash, summary version and allocator table. */
