@@ -86,9 +86,9 @@ function recordsOf(module: Module): TuSummary['records'] {
     let e = byName.get(r.name);
     if (!e) byName.set(r.name, (e = { size: 0, sets: [new Set(), new Set(), new Set()] }));
     if (r.size) e.size = r.size;
-    r.embeds.forEach((x) => e.sets[0]!.add(x));
-    r.startsWith.forEach((x) => e.sets[1]!.add(x));
-    r.headOf.forEach((x) => e.sets[2]!.add(x));
+    for (const x of r.embeds) e.sets[0]!.add(x);
+    for (const x of r.startsWith) e.sets[1]!.add(x);
+    for (const x of r.headOf) e.sets[2]!.add(x);
   }
   return [...byName]
     .filter(([, e]) => e.size || e.sets.some((x) => x.size))
