@@ -7,7 +7,6 @@
 // of the debug type"; legal sets admit its allocation sites and globals.
 import type { AllocationSite, Cache } from '../policy/schema.js';
 import type { Allocator } from './allocators.js';
-import type { RecordFacts } from './legal.js';
 
 export interface ExternalFacts {
   /** A name for reports: the TUs the facts come from (source_filename each). */
@@ -28,4 +27,18 @@ export interface ExternalFacts {
   cells: Map<string, string[]>;
   /** The record types its debug info describes, with what containment needs of each. */
   records: RecordFacts[];
+}
+
+/**
+ * What containment needs of one record type: its size, the records it embeds (through arrays too),
+ * the records it starts with (a member at offset 0), and the records whose `*` is its first member
+ * (it may be a sentinel list head posing as one). Computed per TU for summaries, so a context read
+ * only as summaries gives the same relations as its modules would.
+ */
+export interface RecordFacts {
+  name: string;
+  size?: number;
+  embeds: string[];
+  startsWith: string[];
+  headOf: string[];
 }

@@ -16,21 +16,8 @@ import { globalDebugType } from './debugvars.js';
 import { origins, stripCasts } from './flow.js';
 import type { AbstractObject, PointsTo } from './pointsto.js';
 import type { Program, ProgramModule } from './program.js';
+import type { RecordFacts } from './external.js';
 import { framesOf } from './sites.js';
-
-/**
- * What containment needs of one record type: its size, the records it embeds (through arrays too),
- * the records it starts with (a member at offset 0), and the records whose `*` is its first member
- * (it may be a sentinel list head posing as one). Computed per TU for summaries, so a context read
- * only as summaries gives the same relations as its modules would.
- */
-export interface RecordFacts {
-  name: string;
-  size?: number;
-  embeds: string[];
-  startsWith: string[];
-  headOf: string[];
-}
 
 /** The {@link RecordFacts} of a DWARF record type. */
 export function recordFacts(t: DICompositeType): RecordFacts {

@@ -7,7 +7,7 @@ import { AllocatorSchema } from '../analysis/index.js';
 import { AllocationSiteSchema, CacheSchema } from '../policy/schema.js';
 
 /** Bump when the summarizer's output changes: cached summaries of another version are recomputed. */
-export const SUMMARY_VERSION = 1;
+export const SUMMARY_VERSION = 2;
 
 /** A program-wide symbol key: the name, or `module::name` for a static symbol (analysis `Program.keyOf`). */
 const Key = z.string();
@@ -70,7 +70,7 @@ export const SummaryIndirectCallSchema = z
     prototype: z.string().optional(),
     /** The function-pointer fields the callee is loaded from (`struct T+off`). */
     fields: z.array(FieldKey),
-    /** Targets this TU alone proves (points-to / field setters / signature matching inside the TU). */
+    /** Targets this TU alone proves (points-to, field setters); empty when its set was widened by signature matching. */
     localTargets: z.array(Key),
   })
   .strict();

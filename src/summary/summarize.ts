@@ -156,7 +156,11 @@ export function summarizeModule(
         signature: ic.signature,
         ...(ic.prototype ? { prototype: ic.prototype } : {}),
         fields: (ic.fields ?? []).map((x) => `${x.type}+${x.offset}`),
-        localTargets: ic.targets.map((t) => keyByName.get(t.symbol) ?? t.symbol),
+        // targets this TU proves; a set widened by signature matching inside the TU alone is left
+        // to the whole-program graph, which matches over every TU's setters and functions
+        localTargets: ic.reasons.some((r) => r.kind === 'signature-only' || r.kind === 'signature-added')
+          ? []
+          : ic.targets.map((t) => keyByName.get(t.symbol) ?? t.symbol),
       });
     }
   }
