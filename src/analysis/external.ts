@@ -25,6 +25,11 @@ export interface ExternalFacts {
    * (a global without a record type), `@*` for an unknown offset → what they may hold.
    */
   cells: Map<string, string[]>;
+  /**
+   * Where its exported functions put their callers' arguments: symbol → (parameter index, the cell
+   * it is stored into, the byte offset into the argument's object the cell receives).
+   */
+  parameterCells: Map<string, { index: number; cell: string; offset: number | '*' }[]>;
   /** The record types its debug info describes, with what containment needs of each. */
   records: RecordFacts[];
 }

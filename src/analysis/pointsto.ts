@@ -30,6 +30,12 @@ export type AbstractObject =
   | { kind: 'function'; key: string; fn?: Located<Function>; cellBase: string }
   /** Any object whose debug type is T (or contains a T); `type` is null for a type only external facts name. */
   | { kind: 'typeany'; typeKey: string; typeName: string; type: Metadata | null; cellBase: string }
+  /**
+   * What callers outside the program pass as parameter `index` of exported `fn` (per-TU summaries
+   * only, `markParameters`): it stands beside "any object of the parameter's type" so a summary can
+   * say where a caller's argument ends up (a field, the result). Same cells as that type's.
+   */
+  | { kind: 'param'; fn: string; index: number; type: Metadata | null; cellBase: string }
   | { kind: 'unknown'; cellBase: string };
 
 /** Offsets are bytes from the object's start; UNKNOWN when not constant. */
@@ -96,6 +102,8 @@ export class PointsTo {
     sites: readonly AllocationSite[],
     siteCalls: ReadonlyMap<string, Instruction>,
     private readonly external?: ExternalFacts,
+    /** Per-TU summaries: mark each exported function's pointer parameters (see the `param` object). */
+    private readonly markParameters = false,
   ) {
     this.unknownObject = this.object('unknown', () => ({ kind: 'unknown', cellBase: 'unknown' }));
     this.unknownElement = enc(this.unknownObject, UNKNOWN);
@@ -177,9 +185,34 @@ export class PointsTo {
     }));
   }
 
+  /** External cells by base (`T:struct sock` → its offsets), built once. */
+  private externalCellsByBase: Map<string, number[]> | undefined;
+  private readonly materialized = new Set<string>();
+  /** Creates (and so seeds) every cell of `base` the external facts write, for readers of the whole object. */
+  private materializeExternalCells(obj: number, base: string): void {
+    if (!this.external || this.materialized.has(base)) return;
+    this.materialized.add(base);
+    if (!this.externalCellsByBase) {
+      this.externalCellsByBase = new Map();
+      for (const key of this.external.cells.keys()) {
+        const at = key.lastIndexOf('@');
+        const b = key.slice(0, at);
+        const o = key.slice(at + 1);
+        const list = this.externalCellsByBase.get(b) ?? [];
+        list.push(o === '*' ? UNKNOWN : Number(o));
+        this.externalCellsByBase.set(b, list);
+      }
+    }
+    for (const off of this.externalCellsByBase.get(base) ?? []) this.cell(obj, off);
+  }
+
   /** Seeds a node with what external facts say (a reference nothing names widens to unknown). */
   private seedRefs(n: number, refs: readonly string[]): void {
-    for (const r of refs) this.addPts(n, this.elementOfRef(r) ?? this.unknownElement);
+    for (const r of refs) {
+      // a caller's argument: bound at the call (bindExternalParameters); the typed fallback beside it is there too
+      if (r.startsWith('param:')) continue;
+      this.addPts(n, this.elementOfRef(r) ?? this.unknownElement);
+    }
   }
 
   // ------------------------------------------------------------ objects, nodes, cells
@@ -408,7 +441,7 @@ export class PointsTo {
   private fieldFallback(obj: number, off: number): number {
     const o = this.objects[obj]!;
     let t: Metadata | null = null;
-    if (o.kind === 'typeany') t = o.type;
+    if (o.kind === 'typeany' || o.kind === 'param') t = o.type;
     else if (o.kind === 'global')
       t = o.global && !o.typeName ? globalDebugType(o.global) : (this.compositeByName().get(o.typeName ?? '') ?? null);
     else if (o.kind === 'site') {
@@ -454,6 +487,18 @@ export class PointsTo {
         if (!isPointerish(a)) return;
         const t = sig?.[i + 1];
         const o = this.typeAny(pointeeOf(t ?? null));
+        if (this.markParameters && external && o !== undefined) {
+          const key = Program.keyOf(fn.module, f);
+          const cellBase = this.objects[o]!.cellBase;
+          const type = (this.objects[o] as { type: Metadata | null }).type;
+          this.addPts(
+            formals[i]!,
+            enc(
+              this.object(`param:${key}:${i}`, () => ({ kind: 'param', fn: key, index: i, type, cellBase })),
+              0,
+            ),
+          );
+        }
         this.addPts(formals[i]!, enc(o ?? this.unknownObject, o === undefined ? UNKNOWN : 0));
       });
     }
@@ -675,6 +720,7 @@ export class PointsTo {
     this.boundCalls.add(key);
     if (!def) {
       if (withResult) this.externalCall(call, pm, target.value);
+      this.bindExternalParameters(call, pm, target.value);
       return;
     }
     const f = def.value;
@@ -685,6 +731,44 @@ export class PointsTo {
     });
     const rn = this.returns.get(f);
     if (withResult && rn !== undefined && isPointerish(call)) this.addEdge(rn, this.node(call, pm), 0);
+  }
+
+  /**
+   * A call into code only external facts describe: each argument goes where the callee's summary
+   * says its parameter goes (`sock_init_data(sock, sk)` stores `sk` into `sock->sk`), with the
+   * offset the summary recorded.
+   */
+  private bindExternalParameters(call: CallBase, pm: ProgramModule, callee: Function): void {
+    if (callee.linkage === 'internal' || callee.linkage === 'private') return;
+    const flows = this.external?.parameterCells.get(callee.name);
+    if (!flows) return;
+    for (const { index, cell, offset } of flows) {
+      const a = call.args[index];
+      if (!a || !isPointerish(a)) continue;
+      const c = this.cellByKey(cell);
+      if (c === undefined) continue;
+      this.cellWritten.add(c);
+      this.addEdge(this.node(a, pm), c, offset === '*' ? UNKNOWN : offset);
+    }
+  }
+
+  /** The cell a portable cell key names (`T:struct sock@24`, `G:name@0`, `@*`), or undefined. */
+  private cellByKey(key: string): number | undefined {
+    const at = key.lastIndexOf('@');
+    const base = key.slice(0, at);
+    const offText = key.slice(at + 1);
+    const off = offText === '*' ? UNKNOWN : Number(offText);
+    let obj: number | undefined;
+    if (base.startsWith('T:')) {
+      const name = base.slice(2);
+      const t = this.compositeByName().get(name);
+      obj = t ? this.typeAny(t) : this.foreignTypeAny(name);
+    } else if (base.startsWith('G:')) {
+      const e = this.elementOfRef(`global:${base.slice(2)}@0`);
+      obj = e === undefined ? undefined : objOf(e);
+    }
+    if (obj === undefined || this.objects[obj]!.cellBase !== base) return undefined;
+    return this.cell(obj, off);
   }
 
   private externalCall(call: CallBase, pm: ProgramModule, callee: Function): void {
@@ -698,7 +782,15 @@ export class PointsTo {
     // the result of code outside the program: what its summary says it returns, else any object of its debug type
     const ext = callee.linkage === 'internal' || callee.linkage === 'private' ? undefined : this.external?.returns.get(callee.name);
     if (ext) {
-      this.seedRefs(this.node(call, pm), ext);
+      const n = this.node(call, pm);
+      this.seedRefs(n, ext);
+      // the result may be what the caller passed (`skb_get(skb)` returns `skb`)
+      for (const r of ext) {
+        const m = /^param:(.*):(\d+)@(\d+|\*)$/.exec(r);
+        if (!m || m[1] !== callee.name) continue;
+        const a = call.args[Number(m[2])];
+        if (a && isPointerish(a)) this.addEdge(this.node(a, pm), n, m[3] === '*' ? UNKNOWN : Number(m[3]));
+      }
       return;
     }
     const sig = signatureTypes(callee);
@@ -757,6 +849,8 @@ export class PointsTo {
     }
     if (off === UNKNOWN) {
       const base = o.cellBase;
+      // a read of every cell of the base reads those only external code writes too
+      this.materializeExternalCells(obj, base);
       const readers = this.starReaders.get(base) ?? [];
       if (!readers.includes(d)) {
         readers.push(d);
@@ -939,6 +1033,8 @@ export class PointsTo {
         return `${o.kind}:${o.key}${at}`;
       case 'typeany':
         return `typeany:${o.typeName}${at}`;
+      case 'param':
+        return `param:${o.fn}:${o.index}${at}`;
       case 'stack':
         return `stack:${o.function}${at}`;
       case 'unknown':

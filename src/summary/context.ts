@@ -26,6 +26,7 @@ export function externalFacts(summaries: Iterable<TuSummary>, exclude: ReadonlyS
     returns: new Map(),
     cells: new Map(),
     records: [],
+    parameterCells: new Map(),
   };
   const records = new Map<string, { size: number; embeds: Set<string>; startsWith: Set<string>; headOf: Set<string> }>();
   const union = (m: Map<string, string[]>, k: string, refs: readonly string[]): void => {
@@ -45,7 +46,19 @@ export function externalFacts(summaries: Iterable<TuSummary>, exclude: ReadonlyS
       facts.globals.set(g.key, { ...(g.record ? { typeName: g.record } : {}), percpu: g.percpu });
     }
     for (const f of s.functions) if (f.defined && f.returns && !isStatic(f.key)) union(facts.returns, f.key, f.returns);
-    for (const [cell, refs] of s.fieldStores) union(facts.cells, cell, refs);
+    for (const [cell, refs] of s.fieldStores) {
+      union(facts.cells, cell, refs);
+      // `param:f:i@off` in a cell: f stores what its caller passes as argument i there
+      for (const r of refs) {
+        const m = /^param:(.*):(\d+)@(\d+|\*)$/.exec(r);
+        if (!m || isStatic(m[1]!)) continue;
+        const list = facts.parameterCells.get(m[1]!) ?? [];
+        const offset = m[3] === '*' ? '*' : Number(m[3]);
+        if (!list.some((x) => x.index === Number(m[2]) && x.cell === cell && x.offset === offset))
+          list.push({ index: Number(m[2]), cell, offset });
+        facts.parameterCells.set(m[1]!, list);
+      }
+    }
     for (const [name, size, embeds, startsWith, headOf] of s.records) {
       let r = records.get(name);
       if (!r) records.set(name, (r = { size: 0, embeds: new Set(), startsWith: new Set(), headOf: new Set() }));

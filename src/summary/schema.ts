@@ -7,7 +7,7 @@ import { AllocatorSchema } from '../analysis/index.js';
 import { AllocationSiteSchema, CacheSchema } from '../policy/schema.js';
 
 /** Bump when the summarizer's output changes: cached summaries of another version are recomputed. */
-export const SUMMARY_VERSION = 2;
+export const SUMMARY_VERSION = 3;
 
 /** A program-wide symbol key: the name, or `module::name` for a static symbol (analysis `Program.keyOf`). */
 const Key = z.string();
@@ -17,7 +17,8 @@ const FieldKey = z.string();
 
 /**
  * An abstract object in portable form: `site:<id>`, `global:<key>`, `function:<key>`,
- * `typeany:<type name>`, `stack:<function>`, `unknown`; with `@<offset>` (`*` = unknown offset).
+ * `typeany:<type name>`, `stack:<function>`, `unknown`, `param:<function key>:<index>` (what a
+ * caller passes as that parameter of that exported function); with `@<offset>` (`*` = unknown offset).
  */
 const ObjectRef = z.string();
 

@@ -109,7 +109,8 @@ export function summarizeModule(
   const pm: ProgramModule = { module, name: module.sourceFilename ?? input.file, role: 'context' };
   const program = new Program([pm]);
   const { sites, caches, wrappers, siteCalls } = findAllocationSites(program, options.allocators ?? allocatorTable(), options.caches);
-  const pts = new PointsTo(program, sites, siteCalls);
+  // parameters marked: the summary says where each exported function's callers' arguments go
+  const pts = new PointsTo(program, sites, siteCalls, undefined, true);
   pts.solve();
   const icx = indirectCallContext(program, pts);
   const keyByName = new Map<string, string>();
