@@ -40,7 +40,7 @@ let source: string;
 if (arg || (existsSync(WHOLE) && statSync(WHOLE).isDirectory() && llFiles(WHOLE).length)) {
   const dir = resolve(arg ?? WHOLE);
   files = llFiles(dir);
-  compartment = files.filter((f) => relative(dir, f).startsWith(join('net', 'ipv6') + '/'));
+  compartment = files.filter((f) => relative(dir, f).startsWith(`${join('net', 'ipv6')}/`));
   source = `${relative(process.cwd(), dir) || dir} (${arg ? 'given' : 'the whole-kernel collection'})`;
 } else {
   compartment = corpusModules('linux-6.1/net/ipv6');
@@ -63,7 +63,7 @@ for (const e of r.errors.slice(0, 5)) console.log(`  unreadable: ${e.message}`);
 const cg = buildCallGraph(r.summaries);
 console.log(
   `call graph (graphlib): ${cg.stats.nodes} functions (${cg.stats.defined} defined), ${cg.stats.directEdges} direct + ${cg.stats.indirectEdges} indirect edges ` +
-    `(${cg.stats.indirectCalls} indirect calls: ${cg.stats.byField} by field setters, ${cg.stats.byPrototype} by prototype/signature), built in ${cg.stats.seconds.toFixed(2)} s`,
+    `(${cg.stats.indirectCalls} indirect calls: ${cg.stats.byField} by field setters, ${cg.stats.byPrototype} by prototype/signature through ${cg.stats.hubs} hubs), built in ${cg.stats.seconds.toFixed(2)} s`,
 );
 
 interface Figures {
