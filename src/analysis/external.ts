@@ -30,6 +30,8 @@ export interface ExternalFacts {
    * it is stored into, the byte offset into the argument's object the cell receives).
    */
   parameterCells: Map<string, { index: number; cell: string; offset: number | '*' }[]>;
+  /** Cells it loads from (same keys as `cells`): read by code of the program's, so they get the typed fallback when nothing writes them. */
+  loadedCells: string[];
   /** The record types its debug info describes, with what containment needs of each. */
   records: RecordFacts[];
 }

@@ -186,7 +186,7 @@ export class PointsTo {
   }
 
   /** External cells by base (`T:struct sock` → its offsets), built once. */
-  private externalCellsByBase: Map<string, number[]> | undefined;
+  private externalCellsByBase: Map<string, { off: number; loaded: boolean }[]> | undefined;
   private readonly materialized = new Set<string>();
   /** Creates (and so seeds) every cell of `base` the external facts write, for readers of the whole object. */
   private materializeExternalCells(obj: number, base: string): void {
@@ -194,16 +194,22 @@ export class PointsTo {
     this.materialized.add(base);
     if (!this.externalCellsByBase) {
       this.externalCellsByBase = new Map();
-      for (const key of this.external.cells.keys()) {
+      const index = (key: string, loaded: boolean): void => {
         const at = key.lastIndexOf('@');
         const b = key.slice(0, at);
         const o = key.slice(at + 1);
-        const list = this.externalCellsByBase.get(b) ?? [];
-        list.push(o === '*' ? UNKNOWN : Number(o));
-        this.externalCellsByBase.set(b, list);
-      }
+        const list = this.externalCellsByBase!.get(b) ?? [];
+        list.push({ off: o === '*' ? UNKNOWN : Number(o), loaded });
+        this.externalCellsByBase!.set(b, list);
+      };
+      for (const key of this.external.cells.keys()) index(key, false);
+      for (const key of this.external.loadedCells) index(key, true);
     }
-    for (const off of this.externalCellsByBase.get(base) ?? []) this.cell(obj, off);
+    for (const { off, loaded } of this.externalCellsByBase.get(base) ?? []) {
+      const c = this.cell(obj, off);
+      // a cell external code reads and no code writes gets the typed fallback, as it would with its modules here
+      if (loaded) this.loadedCells.add(c);
+    }
   }
 
   /** Seeds a node with what external facts say (a reference nothing names widens to unknown). */
@@ -1058,6 +1064,17 @@ export class PointsTo {
       out.push([key, [...this.pts[c]!].map((e) => this.refOf(e)).sort()]);
     }
     return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
+  /** The shared cells ({@link fieldStores}' kinds) the analyzed code loads from: their keys, sorted. */
+  loadedFieldCells(): string[] {
+    const out: string[] = [];
+    for (const c of this.loadedCells) {
+      const info = this.cellInfo.get(c)!;
+      const shared = info.base.startsWith('T:') || (info.base.startsWith('G:') && !info.base.includes('::'));
+      if (shared) out.push(`${info.base}@${info.off === UNKNOWN ? '*' : info.off}`);
+    }
+    return out.sort();
   }
 
   /** What the pointer a defined function returns may point to ({@link refOf} form), or undefined for no pointer result. */

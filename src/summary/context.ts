@@ -27,7 +27,9 @@ export function externalFacts(summaries: Iterable<TuSummary>, exclude: ReadonlyS
     cells: new Map(),
     records: [],
     parameterCells: new Map(),
+    loadedCells: [],
   };
+  const loaded = new Set<string>();
   const records = new Map<string, { size: number; embeds: Set<string>; startsWith: Set<string>; headOf: Set<string> }>();
   const union = (m: Map<string, string[]>, k: string, refs: readonly string[]): void => {
     const prior = m.get(k);
@@ -59,6 +61,7 @@ export function externalFacts(summaries: Iterable<TuSummary>, exclude: ReadonlyS
         facts.parameterCells.set(m[1]!, list);
       }
     }
+    for (const c of s.fieldLoads) loaded.add(c);
     for (const [name, size, embeds, startsWith, headOf] of s.records) {
       let r = records.get(name);
       if (!r) records.set(name, (r = { size: 0, embeds: new Set(), startsWith: new Set(), headOf: new Set() }));
@@ -68,6 +71,7 @@ export function externalFacts(summaries: Iterable<TuSummary>, exclude: ReadonlyS
       for (const x of headOf) r.headOf.add(x);
     }
   }
+  facts.loadedCells = [...loaded];
   facts.records = [...records].map(([name, r]) => ({
     name,
     ...(r.size ? { size: r.size } : {}),

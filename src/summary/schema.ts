@@ -7,7 +7,7 @@ import { AllocatorSchema } from '../analysis/index.js';
 import { AllocationSiteSchema, CacheSchema } from '../policy/schema.js';
 
 /** Bump when the summarizer's output changes: cached summaries of another version are recomputed. */
-export const SUMMARY_VERSION = 3;
+export const SUMMARY_VERSION = 4;
 
 /** A program-wide symbol key: the name, or `module::name` for a static symbol (analysis `Program.keyOf`). */
 const Key = z.string();
@@ -114,6 +114,8 @@ export const TuSummarySchema = z
      * embeds, starts with, and whose pointer is its first member (containment's input).
      */
     records: z.array(z.tuple([z.string(), z.number().int(), z.array(z.string()), z.array(z.string()), z.array(z.string())])),
+    /** The shared cells (same keys as `fieldStores`) it loads from. */
+    fieldLoads: z.array(z.string()),
     /** Declared functions it calls that it does not define (resolved, or not, against other TUs). */
     externals: z.array(z.string()),
     stats: z

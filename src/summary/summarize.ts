@@ -202,6 +202,7 @@ export function summarizeModule(
     fieldCopies: sortedEntries(icx.copies, (s) => [...s]),
     opaqueFields: [...icx.opaque].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
     fieldStores: pts.fieldStores(),
+    fieldLoads: pts.loadedFieldCells(),
     records: recordsOf(module),
     externals: [...externals].sort(),
     stats: {
