@@ -8,6 +8,9 @@
 // so an IR-only user does not load the x86 decoder. `collect` gets the IR out
 // of a clang-built kernel tree in the first place. `classify` names the likely
 // type of a slab object the run time never saw allocated (issue 10 item 3).
+// `summary` (`kcompart/summary`) summarizes TUs one at a time on every core,
+// cached by content hash, for analyses at whole-kernel scale, and builds the
+// whole-program call graph (indirect calls included) as a graphlib Graph.
 export * from './ir/index.js';
 export * from './policy/index.js';
 export * from './btf/index.js';
@@ -17,3 +20,4 @@ export * from './emit/index.js';
 export * from './pipeline.js';
 export * from './collect/index.js';
 export * from './classify/index.js';
+export * from './summary/index.js';

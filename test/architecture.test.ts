@@ -22,7 +22,8 @@ const MAY_IMPORT: Record<string, readonly string[] | 'anything'> = {
   report: ['policy'],
   collect: [],
   classify: ['btf'],
-  'pipeline.ts': ['ir', 'policy', 'btf', 'analysis', 'binary', 'emit'],
+  summary: ['ir', 'policy', 'analysis'],
+  'pipeline.ts': ['ir', 'policy', 'btf', 'analysis', 'binary', 'emit', 'summary'],
   cli: 'anything',
   'index.ts': 'anything',
 };

@@ -34,6 +34,14 @@ describe('examples', () => {
     expect(out).toMatch(/struct netlink_sock at byte 856 \(cb\)/);
     expect(() => run('btf.js', 'examples/data/minicompart.ll', 'sock')).toThrow(/minicompart\.ll: byte 0: expected the BTF magic/);
   });
+  it('callgraph builds the whole-program call graph from summaries, with the cross-TU indirect edge dst->ops->destroy', () => {
+    const out = run('callgraph.js', 'dst_destroy');
+    expect(out).toMatch(/^\d+ functions, \d+ direct and \d+ indirect edges \(\d+ indirect calls\)/);
+    expect(out).toMatch(/ {2}dst_destroy -> kmem_cache_free\n/);
+    // dst.c calls dst->ops->destroy; route.c's ip6_dst_ops_template initializer puts ip6_dst_destroy there
+    expect(out).toMatch(/ {2}dst_destroy -> net\/ipv6\/route\.c::ip6_dst_destroy {2}\(indirect, by field\)\n/);
+    expect(out).toMatch(/dst_destroy reaches \d+ functions/);
+  });
   it('analyze runs the library pipeline on a predicate-narrowed compartment', () => {
     const out = run('analyze.js', 'rt6_insert_exception');
     expect(out).toMatch(/^34 functions, \d+ writes, [\d.]+% unchecked/);

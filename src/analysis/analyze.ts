@@ -10,6 +10,7 @@ import { legalSetSize } from '../policy/legal-set.js';
 import { POLICY_VERSION } from '../policy/schema.js';
 import { allocatorTable, type AllocatorTable } from './allocators.js';
 import { typedCaches } from './catalogue.js';
+import type { ExternalFacts } from './external.js';
 import { globalTable } from './globals.js';
 import { indirectCallContext, indirectCallStats, indirectCallsOf, type IndirectCallStats } from './icalls.js';
 import { Containment, LegalSets } from './legal.js';
@@ -60,6 +61,11 @@ export interface AnalyzeOptions extends CompartmentSpec {
    * time admits no typed cache by object size.
    */
   cacheCatalogue?: readonly Cache[];
+  /**
+   * Facts about context code not given as modules (per-TU summaries, `kcompart/summary`): its
+   * allocation sites, caches, wrappers, globals, what its functions return and the cells it writes.
+   */
+  external?: ExternalFacts;
 }
 
 /** Figures about an analysis, for the one-screen summary and benchmarks. */
@@ -125,12 +131,20 @@ function percentile(sorted: number[], p: number): number {
 export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): { policy: Policy; summary: AnalysisSummary } {
   const progress = options.onProgress ?? (() => undefined);
   const t0 = performance.now();
-  const table = options.allocators ?? allocatorTable();
+  const ext = options.external;
+  let table = options.allocators ?? allocatorTable();
+  // wrappers the context defines: a call to one from the program is an allocation site
+  if (ext?.wrappers.length) table = new Map([...ext.wrappers.map((w): [string, (typeof ext.wrappers)[number]] => [w.name, w]), ...table]);
   progress('finding allocation sites');
-  const { sites, caches, wrappers, siteCalls } = findAllocationSites(program, table);
+  const found = findAllocationSites(program, table);
+  const { wrappers, siteCalls } = found;
+  const ownSites = new Set(found.sites.map((s) => s.id));
+  const sites = ext ? [...found.sites, ...ext.sites.filter((s) => !ownSites.has(s.id))] : found.sites;
+  const ownCaches = new Set(found.caches.map((c) => c.holder));
+  const caches = ext ? [...found.caches, ...ext.caches.filter((c) => !ownCaches.has(c.holder))] : found.caches;
   const t1 = performance.now();
   progress('solving points-to');
-  const pts = new PointsTo(program, sites, siteCalls);
+  const pts = new PointsTo(program, sites, siteCalls, ext);
   pts.solve();
   const t2 = performance.now();
   progress('computing legal sets');
@@ -139,7 +153,8 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
     program,
     pts,
     sites,
-    new Containment(program, typeof options.btf === 'string' ? readBtfFile(options.btf) : options.btf),
+    new Containment(program, typeof options.btf === 'string' ? readBtfFile(options.btf) : options.btf, ext?.records),
+    ext?.globals,
     options.cacheCatalogue,
   );
   const accesses: Access[] = [];
@@ -164,8 +179,8 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
   const t3 = performance.now();
   const compartmentModules = program.modules.filter((m) => m.role === 'compartment');
   // the program's caches typed by its own sites, then the catalogue's others
-  const ownCaches = typedCaches(caches, sites);
-  const ownNames = new Set(ownCaches.map((c) => c.name));
+  const programCaches = typedCaches(caches, sites);
+  const programNames = new Set(programCaches.map((c) => c.name));
   const policy: Policy = {
     schema: 'kcompart.policy',
     version: POLICY_VERSION,
@@ -173,12 +188,12 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
     compartment: {
       name: options.name ?? options.sourcePrefixes?.[0] ?? 'compartment',
       modules: compartmentModules.map((m) => m.name),
-      context: program.modules.filter((m) => m.role === 'context').map((m) => m.name),
+      context: [...program.modules.filter((m) => m.role === 'context').map((m) => m.name), ...(ext?.modules ?? [])],
       ...(options.sourcePrefixes ? { sourcePrefixes: options.sourcePrefixes } : {}),
       functions: functions.map((f) => Program.keyOf(f.module, f.value)),
     },
     allocationSites: sites,
-    caches: [...ownCaches, ...(options.cacheCatalogue ?? []).filter((c) => !ownNames.has(c.name))],
+    caches: [...programCaches, ...(options.cacheCatalogue ?? []).filter((c) => !programNames.has(c.name))],
     accesses,
     indirectCalls,
     globals: globalTable(program, accesses),
@@ -231,7 +246,7 @@ function summarize(
   return {
     modules: {
       compartment: program.modules.filter((m: ProgramModule) => m.role === 'compartment').length,
-      context: program.modules.filter((m: ProgramModule) => m.role === 'context').length,
+      context: policy.compartment.context.length,
     },
     functions: policy.compartment.functions.length,
     sites: {

@@ -38,6 +38,12 @@ function signatureKey(returnType: Type, params: readonly Type[], varArg: boolean
 
 const functionSignature = (f: Function): string => signatureKey(f.functionType.returnType, f.functionType.params, f.functionType.varArg);
 
+/** A function's IR signature as indirect-call typing compares it (`i32 (ptr, i32)`). */
+export const irSignatureOf = functionSignature;
+
+/** A function's C prototype from its debug signature (`int (struct sk_buff *)`), as kCFI and the icall typing compare it. */
+export const prototypeOf = (f: Function): string | undefined => prototypeKey(signatureTypes(f));
+
 /** A debug type's name with typedefs and qualifiers looked through, at every pointer level (`u32` → `unsigned int`). */
 function canonicalName(t: Metadata | null | undefined, depth = 0): string {
   if (!t) return 'void';
@@ -654,7 +660,7 @@ function storedValue(v: Value, at: At, typer: FieldTyper): { functions: Located<
     // points-to, where it follows the value to functions only, is the sharpest
     const pt = typer.pts.pointsTo(o, at.pm);
     if (pt.length && pt.every((p) => p.object.kind === 'function')) {
-      for (const p of pt) if (p.object.kind === 'function') functions.push(p.object.fn);
+      for (const p of pt) if (p.object.kind === 'function' && p.object.fn) functions.push(p.object.fn);
       continue;
     }
     if (o.kind === 'instruction' && o.opcode === 'load') {
@@ -872,8 +878,18 @@ export function indirectCallsOf(fn: Located<Function>, ctx: IndirectCallContext)
       // what points-to says the callee may be
       let lost = false;
       for (const { object } of ctx.pts.pointsTo(inst.callee, fn.module)) {
-        if (object.kind === 'function') add(object.fn);
-        else if (object.kind === 'unknown' || object.kind === 'typeany') lost = true;
+        if (object.kind === 'function') {
+          if (object.fn) add(object.fn);
+          else {
+            // a function only external facts (a context summary) know: named by its key
+            const sep = object.key.indexOf('::');
+            const t =
+              sep < 0
+                ? { symbol: object.key, module: '(context summary)' }
+                : { symbol: object.key.slice(sep + 2), module: object.key.slice(0, sep) };
+            targets.set(`${t.module}\0${t.symbol}`, t);
+          }
+        } else if (object.kind === 'unknown' || object.kind === 'typeany') lost = true;
       }
       const fields = fieldsOf(inst, fn, ctx.typer);
       const described = fields.map(describeField);

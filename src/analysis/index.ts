@@ -13,12 +13,14 @@ export {
 export type { Allocator, AllocatorTable } from './allocators.js';
 export { Program } from './program.js';
 export { readCacheCatalogue, typedCaches, cacheObjectTypes } from './catalogue.js';
+export type { ExternalFacts } from './external.js';
 export type { ProgramModule, Located, LinkNote } from './program.js';
 export { findAllocationSites, findCaches, findWrappers, writtenCallFrame } from './sites.js';
 export type { Wrapper } from './sites.js';
 export { PointsTo } from './pointsto.js';
 export type { AbstractObject } from './pointsto.js';
-export { LegalSets, Containment, originReasons } from './legal.js';
+export { LegalSets, Containment, originReasons, recordFacts } from './legal.js';
+export type { RecordFacts } from './external.js';
 export {
   writesOf,
   asmWrittenArgs,
@@ -31,6 +33,9 @@ export {
   WriterFileSchema,
 } from './writes.js';
 export type { WriteSite, WriterArguments, Writer, WriterTable } from './writes.js';
-export { typeName, typeKey, sizeOf, membersOf, membersAt, pointeeOf, stripQualifiers } from './ditypes.js';
-export { indirectCallsOf, indirectCallContext, indirectCallStats, isIndirectCall } from './icalls.js';
+export { constantPointers } from './layout.js';
+export { signatureTypes, globalDebugType } from './debugvars.js';
+export { stripCasts } from './flow.js';
+export { typeName, typeKey, sizeOf, membersOf, membersAt, pointeeOf, stripQualifiers, isRecord } from './ditypes.js';
+export { indirectCallsOf, indirectCallContext, indirectCallStats, isIndirectCall, irSignatureOf, prototypeOf } from './icalls.js';
 export type { IndirectCallContext, IndirectCallStats } from './icalls.js';

@@ -89,3 +89,48 @@ export function sizeOfType(t: Type): number {
       return 0;
   }
 }
+
+/**
+ * The pointer-valued leaves of a constant (a global's initializer) with their byte offsets from
+ * its start: globals, functions, aliases and constant expressions, found through nested structs,
+ * arrays and vectors (x86-64 layout). Shared by points-to (initializer constraints) and the per-TU
+ * summaries (the pointers of each global's initializer), so both read initializers alike.
+ */
+export function constantPointers(c: Value, maxDepth = 16): { offset: number; value: Value }[] {
+  const out: { offset: number; value: Value }[] = [];
+  const visit = (v: Value, off: number, depth: number): void => {
+    if (depth > maxDepth) return;
+    switch (v.kind) {
+      case 'global':
+      case 'function':
+      case 'expr':
+      case 'alias':
+        out.push({ offset: off, value: v });
+        return;
+      case 'struct': {
+        const t = v.type;
+        if (t.kind !== 'struct' || !t.elements) return;
+        let o = 0;
+        v.elements.forEach((e, i) => {
+          const et = t.elements![i]!;
+          if (!t.packed) o = alignTo(o, alignOf(et));
+          visit(e, off + o, depth + 1);
+          o += sizeOfType(et);
+        });
+        return;
+      }
+      case 'array':
+      case 'vector': {
+        const es = v.elements.length ? sizeOfType(v.elements[0]!.type) : 0;
+        v.elements.forEach((e, i) => {
+          visit(e, off + i * es, depth + 1);
+        });
+        return;
+      }
+      default:
+        return;
+    }
+  };
+  visit(c, 0, 0);
+  return out;
+}

@@ -16,7 +16,37 @@ import { globalDebugType } from './debugvars.js';
 import { origins, stripCasts } from './flow.js';
 import type { AbstractObject, PointsTo } from './pointsto.js';
 import type { Program, ProgramModule } from './program.js';
+import type { RecordFacts } from './external.js';
 import { framesOf } from './sites.js';
+
+/** The {@link RecordFacts} of a DWARF record type. */
+export function recordFacts(t: DICompositeType): RecordFacts {
+  const name = typeName(t);
+  const size = sizeOf(t);
+  const embeds = new Set<string>();
+  const startsWith = new Set<string>();
+  const headOf = new Set<string>();
+  const visit = (m: Metadata | null, depth: number): void => {
+    const s = stripQualifiers(m);
+    if (!s || depth > 8) return;
+    if (s.kind === 'DICompositeType' && s.tag === 'DW_TAG_array_type') {
+      visit(s.baseType, depth + 1);
+      return;
+    }
+    if (isRecord(s)) embeds.add(typeName(s));
+  };
+  for (const m of membersOf(t)) {
+    visit(m.type, 0);
+    const s = stripQualifiers(m.type);
+    if (m.offset === 0 && s && isRecord(s)) startsWith.add(typeName(s));
+    const target = m.offset === 0 ? pointeeOf(m.type) : undefined;
+    if (target && isRecord(target)) {
+      const tn = typeName(target);
+      if (tn !== name) headOf.add(tn);
+    }
+  }
+  return { name, ...(size ? { size } : {}), embeds: [...embeds], startsWith: [...startsWith], headOf: [...headOf] };
+}
 
 /** For each struct type name, the names of the types that embed it (itself included), transitively. */
 export class Containment {
@@ -31,11 +61,12 @@ export class Containment {
   private readonly sizes = new Map<string, number>();
 
   /**
+   * @param records record relations of context code not read as modules (TU summaries).
    * @param btf the kernel's BTF: its record types join the IR's, so containers declared outside
    * the analyzed TUs are known too (the analysis is otherwise blind to them and a typed fallback
    * would refuse, say, a `netlink_callback` inside a `netlink_sock` allocated by `sk_prot_alloc`).
    */
-  constructor(program: Program, btf?: BtfTypes) {
+  constructor(program: Program, btf?: BtfTypes, records: Iterable<RecordFacts> = []) {
     const seen = new Set<Metadata>();
     for (const pm of program.modules) {
       for (const md of pm.module.metadata) {
@@ -44,6 +75,8 @@ export class Containment {
         this.addType(md);
       }
     }
+    // records of code read only as summaries (external facts), as its modules would have given them
+    for (const r of records) this.addRecord(r);
     if (btf) {
       for (const r of btf.records()) if (r.name) this.addBtfRecord(btf, r);
       // a head poses as a T only when a T's own link at offset 0 is a `T *` (sk_buff.next): the last
@@ -108,49 +141,15 @@ export class Containment {
   }
 
   private addType(t: DICompositeType): void {
-    const outer = typeName(t);
-    const size = sizeOf(t);
-    if (size) this.sizes.set(outer, size);
-    const visit = (m: Metadata | null, depth: number): void => {
-      const s = stripQualifiers(m);
-      if (!s || depth > 8) return;
-      if (s.kind === 'DICompositeType' && s.tag === 'DW_TAG_array_type') {
-        visit(s.baseType, depth + 1);
-        return;
-      }
-      if (!isRecord(s)) return;
-      const inner = typeName(s);
-      let set = this.embeddedIn.get(inner);
-      if (!set) {
-        set = new Set();
-        this.embeddedIn.set(inner, set);
-      }
-      set.add(outer);
-    };
-    for (const m of membersOf(t)) {
-      visit(m.type, 0);
-      const s = stripQualifiers(m.type);
-      if (m.offset === 0 && s && isRecord(s)) {
-        let set = this.startsWith.get(outer);
-        if (!set) {
-          set = new Set();
-          this.startsWith.set(outer, set);
-        }
-        set.add(typeName(s));
-      }
-      const target = m.offset === 0 ? pointeeOf(m.type) : undefined;
-      if (target && isRecord(target)) {
-        const t = typeName(target);
-        if (t !== outer) {
-          let set = this.heads.get(t);
-          if (!set) {
-            set = new Set();
-            this.heads.set(t, set);
-          }
-          set.add(outer);
-        }
-      }
-    }
+    this.addRecord(recordFacts(t));
+  }
+
+  /** Adds one record's relations, from its debug type here or from a TU summary ({@link recordFacts}). */
+  addRecord(r: RecordFacts): void {
+    if (r.size) this.sizes.set(r.name, r.size);
+    for (const inner of r.embeds) Containment.add(this.embeddedIn, inner, r.name);
+    for (const first of r.startsWith) Containment.add(this.startsWith, r.name, first);
+    for (const target of r.headOf) Containment.add(this.heads, target, r.name);
   }
 
   /**
@@ -220,6 +219,8 @@ export class LegalSets {
     private readonly pts: PointsTo,
     sites: readonly AllocationSite[],
     private readonly containment: Containment,
+    /** Globals of code outside the program (external facts): key → record type name. */
+    externalGlobals?: ReadonlyMap<string, { typeName?: string }>,
     catalogue: readonly Cache[] = [],
   ) {
     for (const c of catalogue) {
@@ -252,6 +253,13 @@ export class LegalSets {
         this.globalsByType.set(name, l);
       }
       l.push(g.value.linkage === 'internal' || g.value.linkage === 'private' ? `${g.module.name}::${g.value.name}` : g.value.name);
+    }
+    const own = new Set([...this.globalsByType.values()].flat());
+    for (const [key, g] of externalGlobals ?? []) {
+      if (!g.typeName || own.has(key)) continue;
+      let l = this.globalsByType.get(g.typeName);
+      if (!l) this.globalsByType.set(g.typeName, (l = []));
+      l.push(key);
     }
   }
 

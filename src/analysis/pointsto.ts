@@ -16,17 +16,26 @@ import type { AllocationSite } from '../policy/schema.js';
 import { isRecord, pointeeOf, sizeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
 import { stripCasts } from './flow.js';
 import { boundVariables, globalDebugType, signatureTypes } from './debugvars.js';
-import { alignOf, alignTo, gepOffset, sizeOfType } from './layout.js';
+import { constantPointers, gepOffset } from './layout.js';
+import type { ExternalFacts } from './external.js';
 import { type Located, Program, type ProgramModule } from './program.js';
 
 /** An abstract memory object. */
 export type AbstractObject =
   | { kind: 'site'; site: AllocationSite; cellBase: string }
-  | { kind: 'global'; key: string; global: GlobalVariable; percpu: boolean; cellBase: string }
+  /** A global; `global` is absent for one only {@link ExternalFacts} know (its record type name then in `typeName`). */
+  | { kind: 'global'; key: string; global?: GlobalVariable; typeName?: string; percpu: boolean; cellBase: string }
   | { kind: 'stack'; function: string; cellBase: string }
-  | { kind: 'function'; key: string; fn: Located<Function>; cellBase: string }
-  /** Any object whose debug type is T (or contains a T). */
-  | { kind: 'typeany'; typeKey: string; typeName: string; type: Metadata; cellBase: string }
+  /** A function; `fn` is absent for one only {@link ExternalFacts} know (a static function of another TU). */
+  | { kind: 'function'; key: string; fn?: Located<Function>; cellBase: string }
+  /** Any object whose debug type is T (or contains a T); `type` is null for a type only external facts name. */
+  | { kind: 'typeany'; typeKey: string; typeName: string; type: Metadata | null; cellBase: string }
+  /**
+   * What callers outside the program pass as parameter `index` of exported `fn` (per-TU summaries
+   * only, `markParameters`): it stands beside "any object of the parameter's type" so a summary can
+   * say where a caller's argument ends up (a field, the result). Same cells as that type's.
+   */
+  | { kind: 'param'; fn: string; index: number; type: Metadata | null; cellBase: string }
   | { kind: 'unknown'; cellBase: string };
 
 /** Offsets are bytes from the object's start; UNKNOWN when not constant. */
@@ -92,12 +101,123 @@ export class PointsTo {
     private readonly program: Program,
     sites: readonly AllocationSite[],
     siteCalls: ReadonlyMap<string, Instruction>,
+    private readonly external?: ExternalFacts,
+    /** Per-TU summaries: mark each exported function's pointer parameters (see the `param` object). */
+    private readonly markParameters = false,
   ) {
     this.unknownObject = this.object('unknown', () => ({ kind: 'unknown', cellBase: 'unknown' }));
     this.unknownElement = enc(this.unknownObject, UNKNOWN);
     for (const s of sites) {
       const call = siteCalls.get(s.id);
       if (call) this.siteOfCall.set(call, s);
+      this.siteById.set(s.id, s);
+    }
+    for (const s of external?.sites ?? []) if (!this.siteById.has(s.id)) this.siteById.set(s.id, s);
+  }
+
+  /** Every site by id, the program's and the external facts': what portable references name. */
+  private readonly siteById = new Map<string, AllocationSite>();
+
+  /**
+   * The element a portable reference ({@link refOf} form) stands for, or undefined when it names
+   * nothing this analysis knows (a site id never seen): then the caller widens.
+   */
+  private elementOfRef(ref: string): number | undefined {
+    const at = ref.lastIndexOf('@');
+    const offText = ref.slice(at + 1);
+    const off = offText === '*' ? UNKNOWN : Number(offText);
+    const colon = ref.indexOf(':');
+    const kind = colon < 0 ? ref.slice(0, at) : ref.slice(0, colon);
+    const rest = ref.slice(colon + 1, at);
+    switch (kind) {
+      case 'unknown':
+        return this.unknownElement;
+      case 'site': {
+        const s = this.siteById.get(rest);
+        return s ? enc(this.siteObject(s), off) : undefined;
+      }
+      case 'stack':
+        return enc(
+          this.object(`stack:external:${rest}`, () => ({ kind: 'stack', function: rest, cellBase: `S:external:${rest}` })),
+          off,
+        );
+      case 'typeany': {
+        const t = this.compositeByName().get(rest);
+        const o = t ? this.typeAny(t) : this.foreignTypeAny(rest);
+        return o === undefined ? undefined : enc(o, off);
+      }
+      case 'global': {
+        const own = rest.includes('::') ? undefined : this.program.lookup(rest);
+        if (own?.value.kind === 'global') return enc(this.globalObject(own.module, own.value), off);
+        const g = this.external?.globals.get(rest);
+        return enc(
+          this.object(`global:${rest}`, () => ({
+            kind: 'global',
+            key: rest,
+            percpu: g?.percpu ?? false,
+            ...(g?.typeName ? { typeName: g.typeName } : {}),
+            cellBase: g?.typeName ? `T:${g.typeName}` : `G:${rest}`,
+          })),
+          off,
+        );
+      }
+      case 'function': {
+        const own = rest.includes('::') ? undefined : this.program.lookup(rest);
+        if (own?.value.kind === 'function') return enc(this.functionObject(own.module, own.value), off);
+        return enc(
+          this.object(`function:${rest}`, () => ({ kind: 'function', key: rest, cellBase: `F:${rest}` })),
+          off,
+        );
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** "Any object of T" for a record type only external facts name (no debug type in the program). */
+  private foreignTypeAny(name: string): number {
+    return this.object(`typeany:external:${name}`, () => ({
+      kind: 'typeany',
+      typeKey: name,
+      typeName: name,
+      type: null,
+      cellBase: `T:${name}`,
+    }));
+  }
+
+  /** External cells by base (`T:struct sock` → its offsets), built once. */
+  private externalCellsByBase: Map<string, { off: number; loaded: boolean }[]> | undefined;
+  private readonly materialized = new Set<string>();
+  /** Creates (and so seeds) every cell of `base` the external facts write, for readers of the whole object. */
+  private materializeExternalCells(obj: number, base: string): void {
+    if (!this.external || this.materialized.has(base)) return;
+    this.materialized.add(base);
+    if (!this.externalCellsByBase) {
+      this.externalCellsByBase = new Map();
+      const index = (key: string, loaded: boolean): void => {
+        const at = key.lastIndexOf('@');
+        const b = key.slice(0, at);
+        const o = key.slice(at + 1);
+        const list = this.externalCellsByBase!.get(b) ?? [];
+        list.push({ off: o === '*' ? UNKNOWN : Number(o), loaded });
+        this.externalCellsByBase!.set(b, list);
+      };
+      for (const key of this.external.cells.keys()) index(key, false);
+      for (const key of this.external.loadedCells) index(key, true);
+    }
+    for (const { off, loaded } of this.externalCellsByBase.get(base) ?? []) {
+      const c = this.cell(obj, off);
+      // a cell external code reads and no code writes gets the typed fallback, as it would with its modules here
+      if (loaded) this.loadedCells.add(c);
+    }
+  }
+
+  /** Seeds a node with what external facts say (a reference nothing names widens to unknown). */
+  private seedRefs(n: number, refs: readonly string[]): void {
+    for (const r of refs) {
+      // a caller's argument: bound at the call (bindExternalParameters); the typed fallback beside it is there too
+      if (r.startsWith('param:')) continue;
+      this.addPts(n, this.elementOfRef(r) ?? this.unknownElement);
     }
   }
 
@@ -133,8 +253,19 @@ export class PointsTo {
     const key = Program.keyOf(def.module, def.value);
     return this.object(`global:${key}`, () => {
       const t = stripQualifiers(globalDebugType(gv));
-      const percpu = (gv.section ?? '').startsWith('.data..percpu');
-      return { kind: 'global', key, global: gv, percpu, cellBase: t && isRecord(t) ? `T:${typeName(t)}` : `G:${key}` };
+      const ext = gv.isDeclaration ? this.external?.globals.get(key) : undefined;
+      const percpu = (gv.section ?? '').startsWith('.data..percpu') || (ext?.percpu ?? false);
+      // a global the program only declares has no debug type here; the external facts' record
+      // type puts its fields in the same type-field cells the defining TU's analysis used
+      const record = t && isRecord(t) ? typeName(t) : ext?.typeName;
+      return {
+        kind: 'global',
+        key,
+        global: gv,
+        ...(record && !(t && isRecord(t)) ? { typeName: record } : {}),
+        percpu,
+        cellBase: record ? `T:${record}` : `G:${key}`,
+      };
     });
   }
 
@@ -197,6 +328,12 @@ export class PointsTo {
         this.cellsOfBase.set(base, list);
       }
       list.push(c);
+      // what code outside the program (per external facts) stores in this cell
+      const ext = this.external?.cells.get(key);
+      if (ext) {
+        this.cellWritten.add(c);
+        this.seedRefs(c, ext);
+      }
       // readers of every cell of this base read this one too
       for (const r of this.starReaders.get(base) ?? []) this.addEdge(c, r, 0);
       if (off !== UNKNOWN) {
@@ -310,8 +447,9 @@ export class PointsTo {
   private fieldFallback(obj: number, off: number): number {
     const o = this.objects[obj]!;
     let t: Metadata | null = null;
-    if (o.kind === 'typeany') t = o.type;
-    else if (o.kind === 'global') t = globalDebugType(o.global);
+    if (o.kind === 'typeany' || o.kind === 'param') t = o.type;
+    else if (o.kind === 'global')
+      t = o.global && !o.typeName ? globalDebugType(o.global) : (this.compositeByName().get(o.typeName ?? '') ?? null);
     else if (o.kind === 'site') {
       const ty = o.site.type;
       // an array of `T *` holds T pointers at every offset; a buffer's header is a record at its start
@@ -355,6 +493,18 @@ export class PointsTo {
         if (!isPointerish(a)) return;
         const t = sig?.[i + 1];
         const o = this.typeAny(pointeeOf(t ?? null));
+        if (this.markParameters && external && o !== undefined) {
+          const key = Program.keyOf(fn.module, f);
+          const cellBase = this.objects[o]!.cellBase;
+          const type = (this.objects[o] as { type: Metadata | null }).type;
+          this.addPts(
+            formals[i]!,
+            enc(
+              this.object(`param:${key}:${i}`, () => ({ kind: 'param', fn: key, index: i, type, cellBase })),
+              0,
+            ),
+          );
+        }
         this.addPts(formals[i]!, enc(o ?? this.unknownObject, o === undefined ? UNKNOWN : 0));
       });
     }
@@ -394,44 +544,12 @@ export class PointsTo {
   private constrainInitializer(pm: ProgramModule, g: GlobalVariable): void {
     if (!g.initializer) return;
     const obj = this.globalObject(pm, g);
-    const visit = (c: Value, off: number, depth: number): void => {
-      if (depth > 16) return;
-      switch (c.kind) {
-        case 'global':
-        case 'function':
-        case 'expr':
-        case 'alias': {
-          const src = this.node(c, pm);
-          const cell = this.cell(obj, off);
-          this.cellWritten.add(cell);
-          this.addEdge(src, cell, 0);
-          return;
-        }
-        case 'struct': {
-          const t = c.type;
-          if (t.kind !== 'struct' || !t.elements) return;
-          let o = 0;
-          c.elements.forEach((e, i) => {
-            const et = t.elements![i]!;
-            if (!t.packed) o = alignTo(o, alignOf(et));
-            visit(e, off + o, depth + 1);
-            o += sizeOfType(et);
-          });
-          return;
-        }
-        case 'array':
-        case 'vector': {
-          const es = c.elements.length ? sizeOfType(c.elements[0]!.type) : 0;
-          c.elements.forEach((e, i) => {
-            visit(e, off + i * es, depth + 1);
-          });
-          return;
-        }
-        default:
-          return;
-      }
-    };
-    visit(g.initializer, 0, 0);
+    for (const { offset, value } of constantPointers(g.initializer)) {
+      const src = this.node(value, pm);
+      const cell = this.cell(obj, offset);
+      this.cellWritten.add(cell);
+      this.addEdge(src, cell, 0);
+    }
   }
 
   private constrainFunction(fn: Located<Function>): void {
@@ -608,6 +726,7 @@ export class PointsTo {
     this.boundCalls.add(key);
     if (!def) {
       if (withResult) this.externalCall(call, pm, target.value);
+      this.bindExternalParameters(call, pm, target.value);
       return;
     }
     const f = def.value;
@@ -620,6 +739,44 @@ export class PointsTo {
     if (withResult && rn !== undefined && isPointerish(call)) this.addEdge(rn, this.node(call, pm), 0);
   }
 
+  /**
+   * A call into code only external facts describe: each argument goes where the callee's summary
+   * says its parameter goes (`sock_init_data(sock, sk)` stores `sk` into `sock->sk`), with the
+   * offset the summary recorded.
+   */
+  private bindExternalParameters(call: CallBase, pm: ProgramModule, callee: Function): void {
+    if (callee.linkage === 'internal' || callee.linkage === 'private') return;
+    const flows = this.external?.parameterCells.get(callee.name);
+    if (!flows) return;
+    for (const { index, cell, offset } of flows) {
+      const a = call.args[index];
+      if (!a || !isPointerish(a)) continue;
+      const c = this.cellByKey(cell);
+      if (c === undefined) continue;
+      this.cellWritten.add(c);
+      this.addEdge(this.node(a, pm), c, offset === '*' ? UNKNOWN : offset);
+    }
+  }
+
+  /** The cell a portable cell key names (`T:struct sock@24`, `G:name@0`, `@*`), or undefined. */
+  private cellByKey(key: string): number | undefined {
+    const at = key.lastIndexOf('@');
+    const base = key.slice(0, at);
+    const offText = key.slice(at + 1);
+    const off = offText === '*' ? UNKNOWN : Number(offText);
+    let obj: number | undefined;
+    if (base.startsWith('T:')) {
+      const name = base.slice(2);
+      const t = this.compositeByName().get(name);
+      obj = t ? this.typeAny(t) : this.foreignTypeAny(name);
+    } else if (base.startsWith('G:')) {
+      const e = this.elementOfRef(`global:${base.slice(2)}@0`);
+      obj = e === undefined ? undefined : objOf(e);
+    }
+    if (obj === undefined || this.objects[obj]!.cellBase !== base) return undefined;
+    return this.cell(obj, off);
+  }
+
   private externalCall(call: CallBase, pm: ProgramModule, callee: Function): void {
     if (!isPointerish(call) || callee.name.startsWith('llvm.')) {
       // intrinsics that return their pointer argument
@@ -628,7 +785,20 @@ export class PointsTo {
       }
       return;
     }
-    // the result of code outside the program: any object of its debug type
+    // the result of code outside the program: what its summary says it returns, else any object of its debug type
+    const ext = callee.linkage === 'internal' || callee.linkage === 'private' ? undefined : this.external?.returns.get(callee.name);
+    if (ext) {
+      const n = this.node(call, pm);
+      this.seedRefs(n, ext);
+      // the result may be what the caller passed (`skb_get(skb)` returns `skb`)
+      for (const r of ext) {
+        const m = /^param:(.*):(\d+)@(\d+|\*)$/.exec(r);
+        if (!m || m[1] !== callee.name) continue;
+        const a = call.args[Number(m[2])];
+        if (a && isPointerish(a)) this.addEdge(this.node(a, pm), n, m[3] === '*' ? UNKNOWN : Number(m[3]));
+      }
+      return;
+    }
     const sig = signatureTypes(callee);
     const o = this.typeAny(pointeeOf(sig?.[0] ?? null)) ?? this.typeAny(pointeeOf(this.debugTypeOfNode.get(this.node(call, pm)) ?? null));
     this.addPts(this.node(call, pm), enc(o ?? this.unknownObject, o === undefined ? UNKNOWN : 0));
@@ -661,7 +831,9 @@ export class PointsTo {
   private connectIndirect(e: number, call: CallBase, pm: ProgramModule): void {
     const o = this.objects[objOf(e)]!;
     if (o.kind === 'function') {
-      this.bindCall(call, pm, o.fn);
+      // a function only external facts know: its body is not here; what it returns is its summary's
+      if (o.fn) this.bindCall(call, pm, o.fn);
+      else if (isPointerish(call)) this.seedRefs(this.node(call, pm), this.external?.returns.get(o.key) ?? ['unknown@*']);
     } else if (o.kind === 'unknown' || o.kind === 'typeany') {
       // a function pointer from outside: every address-taken function of the same arity
       for (const t of this.addressTaken) {
@@ -683,6 +855,8 @@ export class PointsTo {
     }
     if (off === UNKNOWN) {
       const base = o.cellBase;
+      // a read of every cell of the base reads those only external code writes too
+      this.materializeExternalCells(obj, base);
       const readers = this.starReaders.get(base) ?? [];
       if (!readers.includes(d)) {
         readers.push(d);
@@ -830,7 +1004,7 @@ export class PointsTo {
       for (const e of this.pts[c]!) {
         const o = this.objects[objOf(e)]!;
         if (o.kind === 'function') {
-          functions.set(o.key, o.fn);
+          if (o.fn) functions.set(o.key, o.fn);
           written = true;
         }
       }
@@ -841,6 +1015,74 @@ export class PointsTo {
   /** Functions whose address the program takes (initializers, stores, arguments): indirect-call candidates. */
   get addressTakenFunctions(): readonly Located<Function>[] {
     return this.addressTaken;
+  }
+
+  /** Names of every function whose address the program takes, defined or only declared. */
+  get addressTakenNames(): ReadonlySet<string> {
+    return this.taken;
+  }
+
+  /**
+   * An (object, offset) element in portable form, the same in every analysis of the same code:
+   * `site:<id>`, `global:<key>`, `function:<key>`, `typeany:<type>`, `stack:<function>`, `unknown`,
+   * then `@<offset>` (`@*` when not constant). What per-TU summaries record.
+   */
+  private refOf(e: number): string {
+    const o = this.objects[objOf(e)]!;
+    const off = offOf(e);
+    const at = off === UNKNOWN ? '@*' : `@${off}`;
+    switch (o.kind) {
+      case 'site':
+        return `site:${o.site.id}${at}`;
+      case 'global':
+      case 'function':
+        return `${o.kind}:${o.key}${at}`;
+      case 'typeany':
+        return `typeany:${o.typeName}${at}`;
+      case 'param':
+        return `param:${o.fn}:${o.index}${at}`;
+      case 'stack':
+        return `stack:${o.function}${at}`;
+      case 'unknown':
+        return 'unknown@*';
+    }
+  }
+
+  /**
+   * The type-field cells (`T:struct sock@24`) and the cells of exported globals without a record
+   * type (`G:skbuff_head_cache@0`) the analyzed code writes, with what they may hold
+   * ({@link refOf} form, sorted): what code of this program puts into fields that any other code
+   * reading an object of that type may load.
+   */
+  fieldStores(): [string, string[]][] {
+    if (this.work.length) this.propagate();
+    const out: [string, string[]][] = [];
+    for (const [key, c] of this.cellIndex) {
+      // type-field cells, and cells of exported globals without a record type: what other TUs read
+      const shared = key.startsWith('T:') || (key.startsWith('G:') && !key.includes('::'));
+      if (!shared || !this.cellWritten.has(c) || !this.pts[c]!.size) continue;
+      out.push([key, [...this.pts[c]!].map((e) => this.refOf(e)).sort()]);
+    }
+    return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
+  /** The shared cells ({@link fieldStores}' kinds) the analyzed code loads from: their keys, sorted. */
+  loadedFieldCells(): string[] {
+    const out: string[] = [];
+    for (const c of this.loadedCells) {
+      const info = this.cellInfo.get(c)!;
+      const shared = info.base.startsWith('T:') || (info.base.startsWith('G:') && !info.base.includes('::'));
+      if (shared) out.push(`${info.base}@${info.off === UNKNOWN ? '*' : info.off}`);
+    }
+    return out.sort();
+  }
+
+  /** What the pointer a defined function returns may point to ({@link refOf} form), or undefined for no pointer result. */
+  returnObjects(f: Function): string[] | undefined {
+    const r = this.returns.get(f);
+    if (r === undefined) return undefined;
+    if (this.work.length) this.propagate();
+    return [...this.pts[r]!].map((e) => this.refOf(e)).sort();
   }
 
   /** Sizes of the solution, for reports. */

@@ -85,6 +85,23 @@ export class Program {
     return def ?? { module, value: g };
   }
 
+  /**
+   * The global value an exported symbol names: its definition, else a declaration of it in some
+   * module (the first), else undefined.
+   */
+  lookup(name: string): Located | undefined {
+    const def = this.exported.get(name);
+    if (def) return def;
+    if (!this.declared) {
+      this.declared = new Map();
+      for (const pm of this.modules)
+        for (const g of [...pm.module.functions, ...pm.module.globals] as GlobalValue[])
+          if (!isLocal(g) && !this.declared.has(g.name)) this.declared.set(g.name, { module: pm, value: g });
+    }
+    return this.declared.get(name);
+  }
+  private declared: Map<string, Located> | undefined;
+
   /** The defined function a function of `module` links to, if the program has it. */
   definitionOf(module: ProgramModule, f: Function): Located<Function> | undefined {
     const r = this.resolve(module, f);

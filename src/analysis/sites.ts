@@ -635,9 +635,12 @@ interface Draft {
 export function findAllocationSites(
   program: Program,
   table: AllocatorTable,
+  /** Caches created outside the program (another TU's `kmem_cache_create`): allocations from their holders name them too. */
+  knownCaches: readonly Cache[] = [],
 ): { sites: AllocationSite[]; caches: Cache[]; wrappers: Map<string, Wrapper>; siteCalls: Map<string, CallBase> } {
   const wrappers = findWrappers(program, table);
-  const caches = findCaches(program);
+  const own = findCaches(program);
+  const caches = new Map([...knownCaches.map((c): [string, Cache] => [c.holder, c]), ...own]);
   const drafts: Draft[] = [];
   const siteCalls = new Map<string, CallBase>();
   for (const fn of program.definedFunctions()) {
@@ -664,7 +667,7 @@ export function findAllocationSites(
   const sites = chooseTypes(drafts);
   typeInteriorSites(sites, drafts, wrappers);
   inheritWrapperCaches(sites, wrappers, siteCalls, program);
-  return { sites, caches: [...caches.values()], wrappers, siteCalls };
+  return { sites, caches: [...own.values()], wrappers, siteCalls };
 }
 
 /**

@@ -1,6 +1,6 @@
 // The IR layer's public surface: reader, model and summary.
 export { parseModule, MAX_NESTING, type ParseOptions } from './parser.js';
-export { readModule } from './read.js';
+export { readModule, parseModuleBytes } from './read.js';
 export { ParseError } from './errors.js';
 export { Module } from './module.js';
 export * from './types.js';

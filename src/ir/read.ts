@@ -13,7 +13,17 @@ import { parseModule } from './parser.js';
  *   file-system errors (`ENOENT`…) are passed through unchanged.
  */
 export async function readModule(path: string): Promise<Module> {
-  let bytes: Uint8Array = await readFile(path);
+  return parseModuleBytes(await readFile(path), path);
+}
+
+/**
+ * Parses IR already read into memory (`.ll` text, or gzip-compressed), naming `path` in errors:
+ * for callers that need the bytes themselves too (a content hash).
+ *
+ * @throws {@link ParseError} for unreadable IR (also for a corrupt gzip stream).
+ */
+export function parseModuleBytes(input: Uint8Array, path: string): Module {
+  let bytes = input;
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       bytes = gunzipSync(bytes);

@@ -1,0 +1,112 @@
+// The whole-kernel benchmark (`npm run bench:kernel [DIR]`, issue 12 item 4):
+// summarizes every .ll under DIR (default `.cache/kernel/ir`, the whole-kernel
+// collection of scripts/kernel/rebuild.sh, when it holds IR; else the shared
+// corpus's net/ipv6 + net/core) on every core through the content-hash cache,
+// builds the whole-program call graph (graphlib), then analyzes net/ipv6 read in
+// full with every other TU's summary as context, and again with the net/core
+// summaries alone. Its last line is the figure the issue asks for:
+// `whole kernel: N TUs, S CPU-s, peak RSS M MB, widened-to-any P %`
+// (CPU-s: user+sys of this process, its worker threads included; peak RSS: the
+// process's, which its worker threads share).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { AnalysisSummary } from '../src/analysis/index.js';
+import type { Policy } from '../src/policy/index.js';
+import { legalSetSize } from '../src/policy/legal-set.js';
+import { analyzeWithSummaries, buildCallGraph, summarizeProgram, type TuSummary } from '../src/summary/index.js';
+import { corpusModules, repoRoot } from '../scripts/lib/paths.js';
+
+const root = repoRoot();
+const WHOLE = join(root, '.cache/kernel/ir');
+
+/** Every .ll under a directory (recursively), sorted. */
+function llFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ll')) out.push(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+const arg = process.argv[2];
+let files: string[];
+let compartment: string[];
+let source: string;
+if (arg || (existsSync(WHOLE) && statSync(WHOLE).isDirectory() && llFiles(WHOLE).length)) {
+  const dir = resolve(arg ?? WHOLE);
+  files = llFiles(dir);
+  compartment = files.filter((f) => relative(dir, f).startsWith(`${join('net', 'ipv6')}/`));
+  source = `${relative(process.cwd(), dir) || dir} (${arg ? 'given' : 'the whole-kernel collection'})`;
+} else {
+  compartment = corpusModules('linux-6.1/net/ipv6');
+  files = [...compartment, ...corpusModules('linux-6.1/net/core')];
+  source = `the shared corpus linux-6.1 net/ipv6 + net/core (no whole-kernel IR in ${relative(process.cwd(), WHOLE)})`;
+}
+if (!compartment.length) throw new Error(`no net/ipv6 .ll under ${source}`);
+console.log(`bench:kernel: ${files.length} TUs from ${source}; compartment net/ipv6: ${compartment.length} TUs`);
+
+const t0 = performance.now();
+const r = await summarizeProgram(files, { onError: 'collect' });
+const t1 = performance.now();
+const cpu1 = process.cpuUsage();
+console.log(
+  `summaries: ${r.summaries.length} TUs (${r.hits} from cache, ${r.misses} computed, redone for cross-TU wrappers/caches: ${r.redone.join(', ') || 0}), ` +
+    `${((t1 - t0) / 1e3).toFixed(1)} s wall, ${((cpu1.user + cpu1.system) / 1e6).toFixed(1)} CPU-s; ${r.errors.length} TUs did not read`,
+);
+for (const e of r.errors.slice(0, 5)) console.log(`  unreadable: ${e.message}`);
+
+const cg = buildCallGraph(r.summaries);
+console.log(
+  `call graph (graphlib): ${cg.stats.nodes} functions (${cg.stats.defined} defined), ${cg.stats.directEdges} direct + ${cg.stats.indirectEdges} indirect edges ` +
+    `(${cg.stats.indirectCalls} indirect calls: ${cg.stats.byField} by field setters, ${cg.stats.byPrototype} by prototype/signature through ${cg.stats.hubs} hubs), built in ${cg.stats.seconds.toFixed(2)} s`,
+);
+
+interface Figures {
+  median: number;
+  p90: number;
+  max: number;
+  any: number;
+  unknownExternal: number;
+  seconds: number;
+}
+function figures(policy: Policy, summary: AnalysisSummary, seconds: number): Figures {
+  const sizes = policy.accesses
+    .filter((a) => !a.legal.any)
+    .map((a) => legalSetSize(a.legal))
+    .sort((a, b) => a - b);
+  const at = (p: number): number => sizes[Math.min(sizes.length - 1, Math.floor(p * (sizes.length - 1)))] ?? 0;
+  let unknownExternal = 0;
+  for (const a of policy.accesses) for (const x of a.legal.reasons) if (x.kind === 'unknown-external') unknownExternal++;
+  return { median: at(0.5), p90: at(0.9), max: sizes.at(-1) ?? 0, any: summary.anyShare, unknownExternal, seconds };
+}
+async function run(context: TuSummary[]): Promise<Figures> {
+  const t = performance.now();
+  const { policy, summary } = await analyzeWithSummaries(compartment, context, { sourcePrefixes: ['net/ipv6/'] });
+  return figures(policy, summary, (performance.now() - t) / 1e3);
+}
+const show = (name: string, n: number, f: Figures): void =>
+  console.log(
+    `  ${name.padEnd(24)} ${String(n).padStart(5)} TUs  median ${f.median}, p90 ${f.p90}, max ${f.max}; widened to any ${(100 * f.any).toFixed(2)} %; unknown-external ${f.unknownExternal}; ${f.seconds.toFixed(1)} s`,
+  );
+
+const isCore = (s: TuSummary): boolean => s.module.startsWith('net/core/');
+const core = r.summaries.filter(isCore);
+const own = new Set(compartment);
+const context = r.summaries.filter((s) => !own.has(s.file));
+console.log('net/ipv6 legal sets (compartment read in full, context as summaries):');
+const fCore = await run(core);
+show('net/core context', core.length, fCore);
+const fAll = context.length === core.length ? fCore : await run(context);
+if (fAll !== fCore) show('whole-kernel context', context.length, fAll);
+else console.log('  (the whole context is net/core: no whole-kernel IR)');
+
+const cpu = process.cpuUsage();
+const rss = process.resourceUsage().maxRSS / 1024;
+console.log(
+  `whole kernel: ${r.summaries.length} TUs, ${((cpu.user + cpu.system) / 1e6).toFixed(0)} CPU-s, peak RSS ${rss.toFixed(0)} MB, widened-to-any ${(100 * fAll.any).toFixed(1)} %`,
+);

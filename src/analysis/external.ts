@@ -1,0 +1,51 @@
+// What the analysis may be told about code outside the program it reads in
+// full (issue 12 item 4): facts computed elsewhere — per-TU summaries of the
+// context — in the portable form points-to prints (`site:<id>@0`,
+// `global:<key>@8`, `function:<key>@0`, `typeany:<type>@0`, `stack:<fn>@0`,
+// `unknown@*`). Points-to seeds the results of calls into that code and the
+// fields and globals it writes from them instead of falling back to "any object
+// of the debug type"; legal sets admit its allocation sites and globals.
+import type { AllocationSite, Cache } from '../policy/schema.js';
+import type { Allocator } from './allocators.js';
+
+export interface ExternalFacts {
+  /** A name for reports: the TUs the facts come from (source_filename each). */
+  modules: string[];
+  /** Allocation sites of that code, with their types. */
+  sites: AllocationSite[];
+  caches: Cache[];
+  /** Allocator wrappers it defines (exported symbols): calls to them are allocation sites of the program. */
+  wrappers: Allocator[];
+  /** Its global variables by key: the record type name (qualifiers stripped) and whether per-cpu. */
+  globals: Map<string, { typeName?: string; percpu: boolean }>;
+  /** Its exported functions' results: symbol → what the returned pointer may point to. */
+  returns: Map<string, string[]>;
+  /**
+   * Cells it writes: `T:<record>@<off>` (a field of any object of that type) and `G:<global>@<off>`
+   * (a global without a record type), `@*` for an unknown offset → what they may hold.
+   */
+  cells: Map<string, string[]>;
+  /**
+   * Where its exported functions put their callers' arguments: symbol → (parameter index, the cell
+   * it is stored into, the byte offset into the argument's object the cell receives).
+   */
+  parameterCells: Map<string, { index: number; cell: string; offset: number | '*' }[]>;
+  /** Cells it loads from (same keys as `cells`): read by code of the program's, so they get the typed fallback when nothing writes them. */
+  loadedCells: string[];
+  /** The record types its debug info describes, with what containment needs of each. */
+  records: RecordFacts[];
+}
+
+/**
+ * What containment needs of one record type: its size, the records it embeds (through arrays too),
+ * the records it starts with (a member at offset 0), and the records whose `*` is its first member
+ * (it may be a sentinel list head posing as one). Computed per TU for summaries, so a context read
+ * only as summaries gives the same relations as its modules would.
+ */
+export interface RecordFacts {
+  name: string;
+  size?: number;
+  embeds: string[];
+  startsWith: string[];
+  headOf: string[];
+}

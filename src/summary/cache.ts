@@ -1,0 +1,90 @@
+// Owns the summary cache: one JSON file per (TU content, summary version,
+// allocator table) under a directory (`.cache/summaries/` by default), so a
+// re-run recomputes only the TUs whose bytes changed. Files are written
+// atomically (temporary name, then rename): two processes summarizing the same
+// TU at once both end with a whole file. Entries are validated on read; a
+// damaged one is recomputed, not trusted.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AllocatorTable } from '../analysis/index.js';
+import type { Cache } from '../policy/schema.js';
+import { contentHash, type SummarizeOptions, summarizeBytes } from './summarize.js';
+import { SUMMARY_VERSION, type TuSummary, TuSummarySchema } from './schema.js';
+
+/** Where summaries are cached unless told otherwise (relative to the working directory). */
+export const DEFAULT_SUMMARY_CACHE = '.cache/summaries';
+
+/**
+ * Short hash of the inputs besides the bytes: the allocator table and the caches of other TUs. A
+ * different table or cache list makes different sites, so different summaries.
+ */
+export function allocatorsHash(table: AllocatorTable | undefined, caches: readonly Cache[] = []): string {
+  if (!table && !caches.length) return 'default';
+  const entries = table ? [...table.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) : 'default';
+  const cs = [...caches].sort((a, b) => (a.holder < b.holder ? -1 : a.holder > b.holder ? 1 : 0));
+  return createHash('sha256')
+    .update(JSON.stringify([entries, cs]))
+    .digest('hex')
+    .slice(0, 12);
+}
+
+/** The cache file of a TU: by content hash, summary version and allocator table. */
+export function cachePath(dir: string, sha256: string, allocators = 'default'): string {
+  return join(dir, sha256.slice(0, 2), `${sha256}.v${SUMMARY_VERSION}.${allocators}.json`);
+}
+
+/** A cached summary, or undefined when absent or unreadable (then it is recomputed). */
+export function readCached(path: string): TuSummary | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const r = TuSummarySchema.safeParse(JSON.parse(text));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a summary to its cache file (atomically). */
+export function writeCached(path: string, s: TuSummary): void {
+  mkdirSync(join(path, '..'), { recursive: true });
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(tmp, JSON.stringify(s));
+  renameSync(tmp, path);
+}
+
+export interface CachedSummaryOptions extends SummarizeOptions {
+  /** Cache directory (default {@link DEFAULT_SUMMARY_CACHE}); `false` disables the cache. */
+  cacheDir?: string | false;
+}
+
+/** A summary and whether it came from the cache. */
+export interface SummaryResult {
+  summary: TuSummary;
+  cached: boolean;
+}
+
+/**
+ * The summary of one `.ll` file, from the cache when its bytes were summarized before (with this
+ * summary version and allocator table), else computed here and cached.
+ * @throws ParseError (file, line, column, what was expected) for IR that does not read.
+ */
+export async function cachedSummary(file: string, options: CachedSummaryOptions = {}): Promise<SummaryResult> {
+  const bytes = await readFile(file);
+  const dir = options.cacheDir === undefined ? DEFAULT_SUMMARY_CACHE : options.cacheDir;
+  const path = dir === false ? undefined : cachePath(dir, contentHash(bytes), allocatorsHash(options.allocators, options.caches));
+  if (path) {
+    const hit = readCached(path);
+    // the cached summary is of these bytes; the path it was first read from may differ
+    if (hit) return { summary: { ...hit, file }, cached: true };
+  }
+  const summary = summarizeBytes(bytes, file, options);
+  if (path) writeCached(path, summary);
+  return { summary, cached: false };
+}

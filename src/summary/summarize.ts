@@ -1,0 +1,229 @@
+// Owns computing the summary of ONE translation unit (issue 12 item 4): parse
+// the .ll, run the analysis's own passes on that module alone (allocation
+// sites and caches, points-to, the indirect-call typing), and keep only what
+// other TUs' analyses and the whole-program call graph need. The module is
+// dropped when this returns: a caller summarizing thousands of TUs holds one
+// module at a time.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import {
+  type AllocatorTable,
+  allocatorTable,
+  constantPointers,
+  findAllocationSites,
+  globalDebugType,
+  indirectCallContext,
+  indirectCallsOf,
+  recordFacts,
+  isRecord,
+  stripQualifiers,
+  irSignatureOf,
+  PointsTo,
+  Program,
+  type ProgramModule,
+  prototypeOf,
+  signatureTypes,
+  stripCasts,
+  typeName,
+} from '../analysis/index.js';
+import { gepOffset, UNKNOWN } from '../analysis/layout.js';
+import { filePathOf } from '../ir/debuginfo.js';
+import { isCallBase } from '../ir/instructions.js';
+import type { Module } from '../ir/module.js';
+import { parseModuleBytes } from '../ir/read.js';
+import type { Function, GlobalValue, Value } from '../ir/values.js';
+import type { Cache } from '../policy/schema.js';
+import { SUMMARY_VERSION, type SummaryFunction, type SummaryGlobal, type TuSummary } from './schema.js';
+
+/** sha256 (hex) of a TU's bytes: with {@link SUMMARY_VERSION}, the identity of its summary. */
+export function contentHash(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export interface SummarizeOptions {
+  /** The allocator table (default: `allocatorTable()`); part of what a summary depends on. */
+  allocators?: AllocatorTable;
+  /** Caches other TUs create whose holders this TU loads (see `summarizeProgram`); part of what a summary depends on. */
+  caches?: Cache[];
+}
+
+const sourceFileOf = (f: Function): string | undefined => {
+  const sp = f.subprogram;
+  if (sp?.kind !== 'DISubprogram') return undefined;
+  return sp.file?.kind === 'DIFile' ? sp.file.filename : filePathOf(sp);
+};
+
+/** A constant pointer's target as a symbol key and byte offset (through casts and constant GEPs). */
+function pointerTarget(pm: ProgramModule, v: Value): { target: string; targetOffset?: number } {
+  let cur = stripCasts(v);
+  let off = 0;
+  for (let k = 0; k < 8 && cur.kind === 'expr' && cur.opcode === 'getelementptr'; k++) {
+    const base = cur.operands[0]!;
+    const e = cur;
+    const o = gepConstant(e.operands, e.sourceElementType);
+    if (o === undefined) return { target: '?' };
+    off += o;
+    cur = stripCasts(base);
+  }
+  if (cur.kind === 'global' || cur.kind === 'function' || cur.kind === 'alias' || cur.kind === 'ifunc')
+    return { target: Program.keyOf(pm, cur as GlobalValue), ...(off ? { targetOffset: off } : {}) };
+  return { target: `?${cur.kind === 'expr' ? cur.opcode : cur.kind}` };
+}
+
+function gepConstant(ops: readonly Value[], src: Parameters<typeof gepOffset>[1]): number | undefined {
+  const o = gepOffset(ops, src);
+  return o === UNKNOWN ? undefined : o;
+}
+
+/** The record types of a module's debug info, each name once, with containment's relations (merged over same-named types). */
+function recordsOf(module: Module): TuSummary['records'] {
+  const byName = new Map<string, { size: number; sets: Set<string>[] }>();
+  const seen = new Set<unknown>();
+  for (const md of module.metadata) {
+    if (md?.kind !== 'DICompositeType' || seen.has(md) || !isRecord(md)) continue;
+    seen.add(md);
+    const r = recordFacts(md);
+    let e = byName.get(r.name);
+    if (!e) byName.set(r.name, (e = { size: 0, sets: [new Set(), new Set(), new Set()] }));
+    if (r.size) e.size = r.size;
+    for (const x of r.embeds) e.sets[0]!.add(x);
+    for (const x of r.startsWith) e.sets[1]!.add(x);
+    for (const x of r.headOf) e.sets[2]!.add(x);
+  }
+  return [...byName]
+    .filter(([, e]) => e.size || e.sets.some((x) => x.size))
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([name, e]) => [name, e.size, [...e.sets[0]!].sort(), [...e.sets[1]!].sort(), [...e.sets[2]!].sort()]);
+}
+
+/**
+ * Summarizes a parsed module. `file` and `sha256` identify the input; `parseSeconds` is carried
+ * into the stats.
+ */
+export function summarizeModule(
+  module: Module,
+  input: { file: string; sha256: string; bytes: number; parseSeconds?: number },
+  options: SummarizeOptions = {},
+): TuSummary {
+  const t0 = performance.now();
+  const pm: ProgramModule = { module, name: module.sourceFilename ?? input.file, role: 'context' };
+  const program = new Program([pm]);
+  const { sites, caches, wrappers, siteCalls } = findAllocationSites(program, options.allocators ?? allocatorTable(), options.caches);
+  // parameters marked: the summary says where each exported function's callers' arguments go
+  const pts = new PointsTo(program, sites, siteCalls, undefined, true);
+  pts.solve();
+  const icx = indirectCallContext(program, pts);
+  const keyByName = new Map<string, string>();
+  for (const f of module.functions) keyByName.set(f.name, Program.keyOf(pm, f));
+
+  const functions: SummaryFunction[] = [];
+  const calls = new Set<string>();
+  const externals = new Set<string>();
+  const indirectCalls: TuSummary['indirectCalls'] = [];
+  let instructions = 0;
+  for (const f of module.functions) {
+    const key = Program.keyOf(pm, f);
+    const sig = signatureTypes(f);
+    const proto = prototypeOf(f);
+    const file = sourceFileOf(f);
+    const returns = f.isDefinition ? pts.returnObjects(f) : undefined;
+    functions.push({
+      name: f.name,
+      key,
+      linkage: f.linkage,
+      defined: f.isDefinition,
+      signature: irSignatureOf(f),
+      ...(proto ? { prototype: proto } : {}),
+      ...(sig ? { debugSignature: sig.map((t, i) => (t === null && i > 0 ? '...' : typeName(t))) } : {}),
+      ...(file ? { file } : {}),
+      addressTaken: pts.addressTakenNames.has(f.name),
+      ...(returns ? { returns } : {}),
+    });
+    if (!f.isDefinition) continue;
+    for (const b of f.blocks) {
+      for (const i of b.instructions) {
+        instructions++;
+        if (!isCallBase(i)) continue;
+        const c = stripCasts(i.callee);
+        if (c.kind !== 'function' || c.name.startsWith('llvm.')) continue;
+        calls.add(`${key}\0${Program.keyOf(pm, c)}`);
+        if (!c.isDefinition) externals.add(c.name);
+      }
+    }
+    for (const ic of indirectCallsOf({ module: pm, value: f }, icx)) {
+      indirectCalls.push({
+        caller: key,
+        id: ic.id,
+        signature: ic.signature,
+        ...(ic.prototype ? { prototype: ic.prototype } : {}),
+        fields: (ic.fields ?? []).map((x) => `${x.type}+${x.offset}`),
+        // targets this TU proves; a set widened by signature matching inside the TU alone is left
+        // to the whole-program graph, which matches over every TU's setters and functions
+        localTargets: ic.reasons.some((r) => r.kind === 'signature-only' || r.kind === 'signature-added')
+          ? []
+          : ic.targets.map((t) => keyByName.get(t.symbol) ?? t.symbol),
+      });
+    }
+  }
+
+  const globals: SummaryGlobal[] = module.globals.map((g) => {
+    const t = globalDebugType(g);
+    const rec = stripQualifiers(t);
+    return {
+      name: g.name,
+      key: Program.keyOf(pm, g),
+      linkage: g.linkage,
+      defined: !g.isDeclaration,
+      ...(t ? { type: typeName(t) } : {}),
+      ...(rec && isRecord(rec) ? { record: typeName(rec) } : {}),
+      ...(g.section ? { section: g.section } : {}),
+      percpu: (g.section ?? '').startsWith('.data..percpu'),
+      pointers: g.initializer ? constantPointers(g.initializer).map(({ offset, value }) => ({ offset, ...pointerTarget(pm, value) })) : [],
+    };
+  });
+
+  const sortedEntries = <V>(m: Map<string, V>, f: (v: V) => string[]): [string, string[]][] =>
+    [...m].map(([k, v]): [string, string[]] => [k, f(v).sort()]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+
+  return {
+    schema: 'kcompart.tu-summary',
+    version: SUMMARY_VERSION,
+    file: input.file,
+    module: pm.name,
+    sha256: input.sha256,
+    functions,
+    globals,
+    calls: [...calls].sort().map((c) => c.split('\0') as [string, string]),
+    indirectCalls,
+    sites,
+    caches,
+    wrappers: [...wrappers].map(([key, w]) => ({ key, wraps: w.wraps, allocator: w.allocator })),
+    setters: sortedEntries(icx.setters, (m) => [...m.keys()]),
+    fieldCopies: sortedEntries(icx.copies, (s) => [...s]),
+    opaqueFields: [...icx.opaque].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+    fieldStores: pts.fieldStores(),
+    fieldLoads: pts.loadedFieldCells(),
+    records: recordsOf(module),
+    externals: [...externals].sort(),
+    stats: {
+      bytes: input.bytes,
+      instructions,
+      parseSeconds: input.parseSeconds ?? 0,
+      summarizeSeconds: (performance.now() - t0) / 1e3,
+    },
+  };
+}
+
+/** Summarizes IR bytes (`.ll`, or gzip-compressed). @throws ParseError with file, line and column for bad IR. */
+export function summarizeBytes(bytes: Uint8Array, file: string, options: SummarizeOptions = {}): TuSummary {
+  const t0 = performance.now();
+  const sha256 = contentHash(bytes);
+  const module = parseModuleBytes(bytes, file);
+  const parseSeconds = (performance.now() - t0) / 1e3;
+  return summarizeModule(module, { file, sha256, bytes: bytes.length, parseSeconds }, options);
+}
+
+/** Reads and summarizes one `.ll` file in this thread. */
+export async function summarizeFile(file: string, options: SummarizeOptions = {}): Promise<TuSummary> {
+  return summarizeBytes(await readFile(file), file, options);
+}
