@@ -67,9 +67,11 @@ type Token = { readonly word: string } | { readonly op: string };
  * Splits a shell command line into words as /bin/sh would (quotes, backslash
  * escapes), and the list operators `;` `&&` `||` `|`. kbuild's saved commands
  * use nothing else; an expansion (`$`, backquote) or a glob in a word would
- * need a shell, so it is refused rather than passed on wrongly.
+ * need a shell, so it is refused rather than passed on wrongly. With `firstOnly`, it stops at the
+ * first operator: what follows (kbuild's post-processing of the object, such as the EFI stub's
+ * `if … | grep …; then echo … >&2; fi`) is never run by collect and need not be plain.
  */
-export function shellSplit(cmd: string, where: string): Token[] {
+export function shellSplit(cmd: string, where: string, firstOnly = false): Token[] {
   const out: Token[] = [];
   let i = 0;
   const bad = (what: string): never => {
@@ -84,11 +86,13 @@ export function shellSplit(cmd: string, where: string): Token[] {
     const two = cmd.slice(i, i + 2);
     if (two === '&&' || two === '||') {
       out.push({ op: two });
+      if (firstOnly) break;
       i += 2;
       continue;
     }
     if (c === ';' || c === '|') {
       out.push({ op: c });
+      if (firstOnly) break;
       i++;
       continue;
     }
@@ -163,7 +167,7 @@ export interface CompileCommand {
  * and is dropped. Returns `undefined` for commands that are not such a compile.
  */
 export function compileCommand(cmd: CmdFile): CompileCommand | undefined {
-  const tokens = shellSplit(cmd.command, cmd.path);
+  const tokens = shellSplit(cmd.command, cmd.path, true);
   const words: string[] = [];
   for (const t of tokens) {
     if ('op' in t) break;

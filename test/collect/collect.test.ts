@@ -280,6 +280,23 @@ describe('collect on fixture trees compiled by clang-19', () => {
       { word: 'objtool' },
     ]);
   });
+
+  it("reads a saved command's first command only: the EFI stub's post-processing needs a shell, and collect never runs it", () => {
+    // drivers/firmware/efi/libstub/.alignedmem.stub.o.cmd of the rebuilt corpus kernel, shortened
+    const stub =
+      'llvm-strip-19 --strip-debug -o lib/a.stub.o lib/a.o; if llvm-objdump-19 -r lib/a.stub.o | grep R_X86_64_64; ' +
+      'then echo "lib/a.stub.o: absolute symbol references not allowed" >&2; /bin/false; fi';
+    expect(() => shellSplit(stub, 'a.cmd')).toThrow(/not '>' at column/);
+    expect(shellSplit(stub, 'a.cmd', true)).toEqual([
+      { word: 'llvm-strip-19' },
+      { word: '--strip-debug' },
+      { word: '-o' },
+      { word: 'lib/a.stub.o' },
+      { word: 'lib/a.o' },
+      { op: ';' },
+    ]);
+    expect(compileCommand({ path: 'a.cmd', target: 'lib/a.stub.o', command: stub, deps: [] })).toBeUndefined();
+  });
 });
 
 describe('kcompart collect (the command)', () => {
