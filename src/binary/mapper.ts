@@ -20,7 +20,7 @@ import type { ElfSymbol } from './elf/symbols.js';
 import { ObjectIndex, instructionsInSpans, objectsDefining, type MapperObject, type RowSpan, type SpanWalk } from './object-index.js';
 import type { DecodedInstruction, MemoryWrite } from './x86/decode.js';
 import { staticSafety } from './static-safety.js';
-import { addOrphanFallbacks, type FallbackScope, type OrphanStats } from './orphans.js';
+import { addOrphanFallbacks, attributeMergedStores, type FallbackScope, type OrphanStats } from './orphans.js';
 
 export { staticSafety } from './static-safety.js';
 
@@ -60,6 +60,8 @@ export interface MapStats {
   readonly indirectCalls: IndirectCallMapStats;
   /** The orphan writes and their fallback sites ({@link addOrphanFallbacks}); absent with `orphans: 'none'`. */
   readonly orphans?: OrphanStats;
+  /** Unmapped stores given the site of a neighbour's merged store ({@link attributeMergedStores}); absent with `orphans: 'none'`. */
+  readonly mergedStores?: number;
 }
 
 /** Options of {@link mapSitesToAddresses}. */
@@ -312,9 +314,13 @@ export function mapSitesToAddresses(
         }
       }
     }
+    // unmapped stores no fallback stands for, whose bytes a neighbour's merged store writes
+    const merged = orphanScope === 'none' ? undefined : attributeMergedStores(withFallbacks);
+    const attributed = merged?.accesses ?? withFallbacks;
+    if (merged !== undefined) for (const [i, a] of attributed.entries()) if (a !== withFallbacks[i]) sites += a.binary?.length ?? 0;
     // later writes checked by an earlier, widened check (coverage.ts)
-    const cover = options.noStaticElimination === true ? undefined : coverDominatedSites(withFallbacks, indexes);
-    const accesses = cover?.accesses ?? withFallbacks;
+    const cover = options.noStaticElimination === true ? undefined : coverDominatedSites(attributed, indexes);
+    const accesses = cover?.accesses ?? attributed;
     if (cover !== undefined) {
       safeBy.covered = cover.stats.covered;
       safeSites += cover.stats.covered;
@@ -341,6 +347,7 @@ export function mapSitesToAddresses(
       allocations: allocated.stats,
       indirectCalls: icalls.stats,
       ...(orphaned !== undefined ? { orphans: orphaned.stats } : {}),
+      ...(merged !== undefined ? { mergedStores: merged.attributed } : {}),
     };
     const globals = withGlobalLayout(policy, accesses, indexes);
     const mapped: Policy = { ...policy, allocationSites: allocated.allocationSites, accesses, ...(globals.length ? { globals } : {}) };

@@ -18,6 +18,8 @@
 // a constant offset from rsp (or rbp under a frame pointer) — the function's own frame, the same
 // rule as the mapper's static elimination — and instructions an exception table names (user
 // accesses: their address is a user pointer no legal set speaks of).
+// Also here: unmapped stores no fallback stands for whose bytes a neighbour's merged wider store
+// writes ({@link attributeMergedStores}); they are checked at that store with the union of both sets.
 
 import type { Access, BinarySite, LegalSet } from '../policy/schema.js';
 import { unionLegalSets } from '../policy/legal-set.js';
@@ -230,4 +232,63 @@ function emptyStack(): LegalSet {
     vmemmap: false,
     reasons: [{ kind: 'other', detail: `fallback: ${STACK_DETAIL}` }],
   };
+}
+
+/** The unmapped reasons {@link attributeMergedStores} considers: a store without a row of its own, or whose rows write nothing. */
+const MERGEABLE = new Set(['no rows', 'no writing instruction']);
+
+const sameFrame = (x: Access['location'][number], y: Access['location'][number]): boolean =>
+  x.file === y.file && x.line === y.line && x.column === y.column && x.function === y.function;
+
+/**
+ * Unmapped stores whose bytes a neighbour's merged store writes (the backend joins adjacent stores
+ * into one wider move under the first one's row, `pmsg->family = AF_INET6; pmsg->pad1 = 0;` as one
+ * `movl`): an unmapped store A (no row of its own, or rows that write nothing) that no fallback stands
+ * for, and a mapped store B of the same function, the same inline chain above the innermost frame and
+ * an innermost line at most 3 lines away, whose site writes more than B's width — enough for both —
+ * and needs a run-time check. A gets a copy of that site: emit then checks the instruction against
+ * the union of A's and B's sets (one program per instruction), which only widens B's check, so no
+ * legitimate write is refused that was not before. Returns the accesses and how many were attributed.
+ */
+export function attributeMergedStores(accesses: readonly Access[]): { accesses: Access[]; attributed: number } {
+  const behind = new Set(accesses.flatMap((a) => a.fallback?.accesses ?? []));
+  const byFunction = new Map<string, Access[]>();
+  for (const a of accesses) {
+    if (a.fallback !== undefined || a.op !== 'store' || a.width === undefined) continue;
+    const k = `${a.module}\0${a.function}`;
+    byFunction.set(k, [...(byFunction.get(k) ?? []), a]);
+  }
+  let attributed = 0;
+  const out = accesses.map((a): Access => {
+    const b0 = a.binary?.[0];
+    if (a.fallback !== undefined || a.op !== 'store' || a.width === undefined || behind.has(a.id) || a.legal.any) return a;
+    if (b0?.confidence !== 'unmapped' || !MERGEABLE.has(b0.reason ?? '') || a.location.length === 0) return a;
+    const inner = a.location[0]!;
+    const sites: BinarySite[] = [];
+    for (const b of byFunction.get(`${a.module}\0${a.function}`) ?? []) {
+      if (b === a || b.legal.any || b.location.length !== a.location.length || b.binary?.[0]?.confidence === 'unmapped') continue;
+      const bi = b.location[0]!;
+      if (bi.file !== inner.file || bi.function !== inner.function || Math.abs(bi.line - inner.line) > 3) continue;
+      if (!b.location.slice(1).every((f, i) => sameFrame(f, a.location[i + 1]!))) continue;
+      for (const s of b.binary ?? []) {
+        const w = s.operand?.width ?? 0;
+        if (s.staticallySafe === true || s.operand === undefined || !(w > b.width!) || a.width + b.width! > w) continue;
+        if (!/narrowed or merged/.test(s.reason ?? '')) continue;
+        if (sites.some((x) => x.symbol === s.symbol && x.offset === s.offset)) continue;
+        sites.push({
+          object: s.object,
+          symbol: s.symbol,
+          offset: s.offset,
+          section: s.section,
+          operand: s.operand,
+          confidence: 'ambiguous',
+          reason: `merged store: the ${w}-byte write of ${b.id} (${b.width} bytes) also holds this ${a.width}-byte store, which has no row of its own (${b0.reason})`,
+        });
+      }
+    }
+    if (sites.length === 0) return a;
+    attributed++;
+    return { ...a, binary: sites };
+  });
+  return { accesses: out, attributed };
 }

@@ -5,8 +5,9 @@
 // the policy, outside the function's own frame, is claimed by a mapped access or is a fallback
 // site, and every fallback site is one of them; every unmapped access with a non-"any" set is
 // behind a fallback site of its function, or its function has no orphan write at all (the oracle
-// confirms it). Plus the union the fallback checks, and two named examples (do_ipv6_setsockopt's
-// 2-byte stores, udpv6_destroy_sock's `bts` of a non-IR asm write).
+// confirms it). Plus the union the fallback checks, two named examples (do_ipv6_setsockopt's
+// 2-byte stores, udpv6_destroy_sock's `bts` of a non-IR asm write), and datagram's unmapped 1-byte
+// stores checked at the 4-byte store the backend merged them into.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -85,6 +86,7 @@ function objdumpWrites(obj: string): Map<string, Map<number, string>> {
 
 const DIR = ipv6ObjectDir();
 const FILES = ['ipv6_sockglue', 'udp'] as const;
+const MERGED_FILE = 'datagram';
 
 interface Case {
   policy: Policy;
@@ -103,6 +105,12 @@ describe('orphan writes of net/ipv6 objects get fallback sites (llvm-objdump ora
       const obj = join(DIR, `${f}.o`);
       const mapped = mapSitesToAddresses(policy, [{ path: obj, elf: readElf(readFileSync(obj), obj) }]);
       cases.set(f, { ...mapped, writes: objdumpWrites(obj) });
+    }
+    {
+      const { policy } = await analyze([join(DIR, `${MERGED_FILE}.ll`)], [], { sourcePrefixes: ['net/ipv6/'] });
+      const obj = join(DIR, `${MERGED_FILE}.o`);
+      const mapped = mapSitesToAddresses(policy, [{ path: obj, elf: readElf(readFileSync(obj), obj) }]);
+      cases.set(MERGED_FILE, { ...mapped, writes: objdumpWrites(obj) });
     }
   }, 120_000);
 
@@ -215,5 +223,21 @@ describe('orphan writes of net/ipv6 objects get fallback sites (llvm-objdump ora
     const site = fb!.binary!.find((b) => b.reason?.includes('(bts)'));
     expect(site).toBeDefined();
     expect(writes.get(`.text\0udpv6_destroy_sock`)?.get(site!.offset)).toMatch(/^btsq /);
+  });
+
+  it("datagram: unmapped stores merged into a neighbour's wider store are checked at that store (objdump: one 4-byte movl for four 1-byte fields)", () => {
+    const { policy, stats, writes } = cases.get(MERGED_FILE)!;
+    expect(stats.mergedStores).toBeGreaterThanOrEqual(3);
+    const at = (a: Access) => a.binary?.map((b) => `${b.symbol}+0x${b.offset.toString(16)}`) ?? [];
+    const merged = ['43', '45', '47'].map((n) => policy.accesses.find((a) => a.id === `net/ipv6/datagram.c:ipv6_local_error:${n}`)!);
+    const first = policy.accesses.find((a) => a.id === 'net/ipv6/datagram.c:ipv6_local_error:41')!;
+    expect(at(first)).toContain('ipv6_local_error+0xb8');
+    for (const a of merged) {
+      expect(at(a)).toEqual(['ipv6_local_error+0xb8']);
+      expect(a.binary![0]!.reason).toMatch(/^merged store: the 4-byte write of net\/ipv6\/datagram\.c:ipv6_local_error:41/);
+    }
+    // the oracle: a 4-byte store holding the four 1-byte fields
+    expect(writes.get('.text\0ipv6_local_error')?.get(0xb8)).toMatch(/^movl /);
+    expect(first.width! + merged.reduce((n, a) => n + a.width!, 0)).toBe(4);
   });
 });
