@@ -25,7 +25,7 @@ import type { Access, BinarySite, LegalSet } from '../policy/schema.js';
 import { unionLegalSets } from '../policy/legal-set.js';
 import { objectsDefining, type ObjectIndex } from './object-index.js';
 import type { MemoryWrite } from './x86/decode.js';
-import { staticSafety } from './mapper.js';
+import { staticSafety } from './static-safety.js';
 
 /** Which functions get a fallback: only those with unmapped accesses, or every function of the policy. */
 export type FallbackScope = 'unmapped' | 'all';
