@@ -208,7 +208,7 @@ export function scoreDebugified(dbgLl: string, obj: string): DebugifyScore {
     storesWithTruth = 0,
     spillSuspects = 0;
   try {
-    const { policy: out } = mapSitesToAddresses(policy, [index], { noStaticElimination: true });
+    const { policy: out } = mapSitesToAddresses(policy, [index], { noStaticElimination: true, orphans: 'none' });
     for (const [k, a] of out.accesses.entries()) {
       // an independent check of precision: a constant rsp offset for a store not through an alloca is likely a spill (or a stack-passed argument)
       for (const b of a.binary ?? [])

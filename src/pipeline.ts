@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import { analyze, readCacheCatalogue, type AnalysisSummary, type AnalyzeOptions } from './analysis/index.js';
 import type { AllocatorTable } from './analysis/allocators.js';
 import type { WriterTable } from './analysis/writes.js';
-import { mapSitesToAddresses, readElf, type MapperObject, type MapStats } from './binary/index.js';
+import { mapSitesToAddresses, readElf, type MapOptions, type MapperObject, type MapStats } from './binary/index.js';
 import { compileBpf, EmitError, emitBpf, type CompileResult, type EmitResult, type SiteProgramMode } from './emit/index.js';
 import { writeAccessesCsv, writePolicy, type Policy } from './policy/index.js';
 
@@ -208,7 +208,7 @@ export async function analyzeStage(options: BuildOptions, hooks: BuildHooks = {}
 export async function mapStage(
   policy: Policy,
   objects: readonly string[],
-  options: { readonly noStaticElimination?: boolean } = {},
+  options: Pick<MapOptions, 'noStaticElimination' | 'orphans'> = {},
   hooks: BuildHooks = {},
 ): Promise<{ policy: Policy; stats: MapStats }> {
   requireFiles(objects);
@@ -218,7 +218,10 @@ export async function mapStage(
     read.push({ path, elf: readElf(await readFile(path), path) });
   }
   hooks.onProgress?.({ stage: 'map', message: `mapping ${policy.accesses.length} accesses onto ${objects.length} objects` });
-  return mapSitesToAddresses(policy, read, options.noStaticElimination ? { noStaticElimination: true } : {});
+  return mapSitesToAddresses(policy, read, {
+    ...(options.noStaticElimination ? { noStaticElimination: true } : {}),
+    ...(options.orphans !== undefined ? { orphans: options.orphans } : {}),
+  });
 }
 
 /** The bpftool binary: on PATH, or where Debian installs it. */

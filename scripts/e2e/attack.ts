@@ -225,28 +225,60 @@ export const FIDELITY_WRITES: Readonly<Record<string, string>> = {
 };
 
 /**
- * How a machine site is checked. `init`: in `.init.text`, freed once its TU is initialized (boot for
- * built-in code), before the policy loads: it cannot run, so it is no door and is not aimed at.
+ * How a machine site is checked. `fallback`: an unmapped access whose function's orphan writes
+ * (binary/orphans.ts) carry site programs checking the union of the function's unmapped sets; its
+ * write is one of those instructions, so it counts as checked by all of them (caught only when
+ * every one reports), with its own legal set as the truth. `init`: in `.init.text`, freed once its
+ * TU is initialized (boot for built-in code), before the policy loads: it cannot run, so it is no
+ * door and is not aimed at.
  */
-type SiteKind = 'checked' | 'any' | 'unmapped' | 'no-operand' | 'refused' | 'fixed' | 'init';
+type SiteKind = 'checked' | 'fallback' | 'any' | 'unmapped' | 'no-operand' | 'refused' | 'fixed' | 'init';
 
-interface MachineSite {
+export interface MachineSite {
   key: string;
   legal: LegalSet;
   kind: SiteKind;
   /** The site program's id, when checked. */
   program?: number;
+  /** For a `fallback` site: the programs of the function's orphan writes, any of which may perform it. */
+  programs?: number[];
 }
 
-/** Every machine write site of a mapped policy, with its union legal set and how it is checked. */
+const siteKey = (symbol: string, offset: number): string => `${symbol}+0x${offset.toString(16)}`;
+
+/**
+ * Every machine write site of a mapped policy, with its union legal set and how it is checked. The
+ * orphan writes of a fallback access are not sites of their own: they stand for the unmapped
+ * accesses they list (`fallback.accesses`), which count once each with their own legal sets; a
+ * fallback of a function with no unmapped access stands for no IR write and is left out
+ * ({@link fallbackInstructions} counts them).
+ */
 export function machineSites(policy: Policy, programs: ReadonlyMap<string, number>, refused: ReadonlySet<string>): MachineSite[] {
   const byKey = new Map<
     string,
     { legal: LegalSet; accesses: Access[]; fixed: boolean; operand: boolean; unmapped: boolean; init: boolean }
   >();
+  // an unmapped access → the program keys of its function's fallback sites (a covered site: its covering program's)
+  const behind = new Map<string, { keys: Set<string>; refused: boolean; init: boolean }>();
+  for (const f of policy.accesses) {
+    if (f.fallback === undefined || f.fallback.basis !== 'unmapped') continue;
+    const keys = new Set<string>();
+    // a fallback in init text (a function freed after boot) stands for writes that cannot run any more
+    const init = (f.binary ?? []).length > 0 && (f.binary ?? []).every((b) => INIT_SECTION.test(b.section));
+    for (const b of f.binary ?? []) {
+      if (b.coveredBy !== undefined) keys.add(siteKey(b.coveredBy.symbol, b.coveredBy.offset));
+      else if (b.staticallySafe !== true && b.operand?.ripTarget === undefined) keys.add(siteKey(b.symbol, b.offset));
+    }
+    for (const id of f.fallback.accesses) {
+      const cur = behind.get(id) ?? { keys: new Set<string>(), refused: false, init };
+      for (const k of keys) cur.keys.add(k);
+      behind.set(id, cur);
+    }
+  }
   for (const a of policy.accesses) {
+    if (a.fallback !== undefined) continue;
     for (const b of a.binary ?? [{ object: '', symbol: a.function, offset: -1, section: '', confidence: 'unmapped' as const }]) {
-      const key = b.confidence === 'unmapped' ? `unmapped:${a.id}` : `${b.symbol}+0x${b.offset.toString(16)}`;
+      const key = b.confidence === 'unmapped' ? `unmapped:${a.id}` : siteKey(b.symbol, b.offset);
       const fixed = b.staticallySafe === true || b.operand?.ripTarget !== undefined;
       const cur = byKey.get(key);
       if (cur) {
@@ -269,16 +301,62 @@ export function machineSites(policy: Policy, programs: ReadonlyMap<string, numbe
   for (const [key, s] of byKey) {
     const program = programs.get(key);
     let kind: SiteKind;
+    let fallbackPrograms: number[] | undefined;
     if (s.init) kind = 'init';
     else if (program !== undefined) kind = refused.has(key) ? 'refused' : 'checked';
     else if (s.legal.any) kind = 'any';
-    else if (s.unmapped) kind = 'unmapped';
-    else if (s.fixed) kind = 'fixed';
+    else if (s.unmapped) {
+      const fb = behind.get(s.accesses[0]!.id);
+      const keys = [...(fb?.keys ?? [])];
+      if (fb?.init) {
+        kind = 'init';
+        out.push({ key, legal: s.legal, kind });
+        continue;
+      }
+      const ps = keys.flatMap((k) => (programs.has(k) ? [programs.get(k)!] : []));
+      // every instruction that may perform it must carry a program, else it may run unchecked
+      if (keys.length > 0 && ps.length === keys.length) {
+        kind = keys.some((k) => refused.has(k)) ? 'refused' : 'fallback';
+        fallbackPrograms = ps;
+      } else kind = 'unmapped';
+    } else if (s.fixed) kind = 'fixed';
     else if (!s.operand) kind = 'no-operand';
     else kind = 'any'; // emitted no program for another reason (e.g. an unsupported register): unchecked
-    out.push({ key, legal: s.legal, kind, ...(program !== undefined ? { program } : {}) });
+    out.push({
+      key,
+      legal: s.legal,
+      kind,
+      ...(program !== undefined ? { program } : {}),
+      ...(fallbackPrograms ? { programs: fallbackPrograms } : {}),
+    });
   }
   return out;
+}
+
+/** The orphan-write instructions of fallback accesses (binary/orphans.ts): those standing for unmapped accesses, and those of functions with none. */
+export function fallbackInstructions(policy: Policy): { forUnmapped: number; functionOnly: number } {
+  let forUnmapped = 0;
+  let functionOnly = 0;
+  for (const a of policy.accesses) {
+    if (a.fallback === undefined) continue;
+    if (a.fallback.basis === 'unmapped') forUnmapped += a.binary?.length ?? 0;
+    else functionOnly += a.binary?.length ?? 0;
+  }
+  return { forUnmapped, functionOnly };
+}
+
+/**
+ * The run time's answer for a site on one target: its program's verdict; for a `fallback` site the
+ * weakest of its programs' (`pass` when one passes, then `report`), as the write may be at any of them.
+ */
+export function siteVerdict(s: MachineSite, verdictOf: (program: number) => string | undefined): string | undefined {
+  if (s.kind === 'checked' && s.program !== undefined) return verdictOf(s.program);
+  if (s.kind !== 'fallback' || s.programs === undefined || s.programs.length === 0) return undefined;
+  const answers = s.programs.map(verdictOf);
+  if (answers.some((x) => x === undefined)) return undefined;
+  if (answers.includes('pass')) return 'pass';
+  if (answers.includes('report')) return 'report';
+  return answers.every((x) => x === 'violation') ? 'violation' : 'pass';
 }
 
 export interface MatrixRow {
@@ -294,6 +372,8 @@ export interface AttackReport {
   compartment: string;
   e2e: Pick<E2EReport, 'ok' | 'problems' | 'attached' | 'countersLegit' | 'legitViolations'>;
   sites: Record<SiteKind, number>;
+  /** The orphan-write sites of fallback accesses ({@link fallbackInstructions}). */
+  fallbackInstructions?: { forUnmapped: number; functionOnly: number };
   targets: { label: string; addr: string; extra?: string }[];
   rows: MatrixRow[];
   classes: { name: string; excluded: number; caught: number; reported: number; included: number; allowed: number; unchecked: number }[];
@@ -340,7 +420,16 @@ export function judgeAttack(
     if (m) refused.add(`${m[1]}+0x${m[2]}`);
   }
   const sites = machineSites(policy, programs, refused);
-  const siteCounts: Record<SiteKind, number> = { checked: 0, any: 0, unmapped: 0, 'no-operand': 0, refused: 0, fixed: 0, init: 0 };
+  const siteCounts: Record<SiteKind, number> = {
+    checked: 0,
+    fallback: 0,
+    any: 0,
+    unmapped: 0,
+    'no-operand': 0,
+    refused: 0,
+    fixed: 0,
+    init: 0,
+  };
   for (const s of sites) siteCounts[s.kind]++;
   const aimed = sites.filter((s) => s.kind !== 'fixed' && s.kind !== 'init');
   const rows: MatrixRow[] = [];
@@ -360,14 +449,16 @@ export function judgeAttack(
     };
     for (const s of aimed) {
       const inside = legalSetAdmits(s.legal, owner);
-      const answer = s.kind === 'checked' && s.program !== undefined ? v.get(s.program)?.verdict : undefined;
-      if (s.kind === 'checked' && answer === undefined) problems.push(`no verdict for site program ${s.program} on ${t.label}`);
+      const checked = s.kind === 'checked' || s.kind === 'fallback';
+      const answer = siteVerdict(s, (p) => v.get(p)?.verdict);
+      if (checked && answer === undefined)
+        problems.push(`no verdict for site program(s) ${s.program ?? s.programs?.join(',')} on ${t.label}`);
       if (!inside) {
-        if (s.kind !== 'checked') row.excluded.unchecked++;
+        if (!checked) row.excluded.unchecked++;
         else if (answer === 'violation') row.excluded.caught++;
         else if (answer === 'report') row.excluded.reported++;
         else row.excluded.passed++;
-      } else if (s.kind !== 'checked') row.included.unchecked++;
+      } else if (!checked) row.included.unchecked++;
       else if (answer === 'pass') row.included.allowed++;
       else row.included.refusedByChecker++;
     }
@@ -459,6 +550,7 @@ export function judgeAttack(
       legitViolations: e2e.legitViolations,
     },
     sites: siteCounts,
+    fallbackInstructions: fallbackInstructions(policy),
     targets,
     rows,
     classes,
@@ -474,8 +566,12 @@ export function printAttack(r: AttackReport): void {
   const s = r.sites;
   console.log(`kcompart attack ${r.compartment}: ${r.ok ? 'PASS' : 'FAIL'}`);
   console.log(
-    `  machine sites   ${s.checked} checked, unchecked: any ${s.any}, unmapped ${s.unmapped}, no-operand ${s['no-operand']}, refused ${s.refused}; ${s.fixed} at a fixed address (not aimable); ${s.init} in .init.text (freed before the load)`,
+    `  machine sites   ${s.checked} checked, ${s.fallback} unmapped accesses checked by their function's fallback sites, unchecked: any ${s.any}, unmapped ${s.unmapped}, no-operand ${s['no-operand']}, refused ${s.refused}; ${s.fixed} at a fixed address (not aimable); ${s.init} in .init.text (freed before the load)`,
   );
+  if (r.fallbackInstructions !== undefined)
+    console.log(
+      `  fallback sites  ${r.fallbackInstructions.forUnmapped} orphan writes standing for unmapped accesses (counted through them), ${r.fallbackInstructions.functionOnly} in functions with no unmapped access (not counted)`,
+    );
   console.log(`  targets         ${r.targets.map((t) => t.label).join(', ')}`);
   console.log(
     '  target class (sites whose set excludes it: caught = violation + reported)  excluded  caught (reported)  unchecked  included  allowed',

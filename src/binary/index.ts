@@ -86,6 +86,7 @@ export {
   type MapStats,
   type UnmappedReason,
 } from './mapper.js';
+export { addOrphanFallbacks, attributeMergedStores, type FallbackScope, type OrphanStats } from './orphans.js';
 export { coverDominatedSites, admitsAll, MAX_COVER_EXTENT, type CoverageStats, type CoverProof } from './coverage.js';
 export { MachineCfg, type Block } from './cfg.js';
 export {

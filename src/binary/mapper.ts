@@ -17,17 +17,12 @@ import { coverDominatedSites } from './coverage.js';
 import { mapIndirectCalls, type IndirectCallMapStats } from './icall-map.js';
 import type { ElfSection } from './elf/file.js';
 import type { ElfSymbol } from './elf/symbols.js';
-import {
-  ObjectIndex,
-  instructionsInSpans,
-  parseTarget,
-  objectsDefining,
-  type MapperObject,
-  type ResolvedTarget,
-  type RowSpan,
-  type SpanWalk,
-} from './object-index.js';
+import { ObjectIndex, instructionsInSpans, objectsDefining, type MapperObject, type RowSpan, type SpanWalk } from './object-index.js';
 import type { DecodedInstruction, MemoryWrite } from './x86/decode.js';
+import { staticSafety } from './static-safety.js';
+import { addOrphanFallbacks, attributeMergedStores, type FallbackScope, type OrphanStats } from './orphans.js';
+
+export { staticSafety } from './static-safety.js';
 
 /** Why an access could not be mapped. */
 export type UnmappedReason =
@@ -63,12 +58,21 @@ export interface MapStats {
   readonly allocations: AllocationStats;
   /** The indirect calls' machine instructions ({@link mapIndirectCalls}). */
   readonly indirectCalls: IndirectCallMapStats;
+  /** The orphan writes and their fallback sites ({@link addOrphanFallbacks}); absent with `orphans: 'none'`. */
+  readonly orphans?: OrphanStats;
+  /** Unmapped stores given the site of a neighbour's merged store ({@link attributeMergedStores}); absent with `orphans: 'none'`. */
+  readonly mergedStores?: number;
 }
 
 /** Options of {@link mapSitesToAddresses}. */
 export interface MapOptions {
   /** Skip static elimination (every site needs a check). */
   readonly noStaticElimination?: boolean;
+  /**
+   * Which functions get a fallback access for their orphan writes (orphans.ts): `all` (default),
+   * `unmapped` (only functions with unmapped accesses), or `none`.
+   */
+  readonly orphans?: FallbackScope | 'none';
 }
 
 /**
@@ -101,44 +105,6 @@ export function widthFit(access: Pick<Access, 'op' | 'width'>, w: MemoryWrite): 
 /** True when a machine write can perform the IR write at all ({@link widthFit} > 0). */
 export function widthCompatible(access: Pick<Access, 'op' | 'width'>, w: MemoryWrite): boolean {
   return widthFit(access, w) > 0;
-}
-
-/**
- * Which static-elimination rule proves a write safe, if any (issue 4 item 5):
- * a constant offset from rsp (no index, no segment), from rbp when the
- * function keeps a frame pointer, or a rip-relative (or absolute, kernel code
- * model) write inside a global of the access's legal set (`name` or
- * `module::name` for statics). `resolve` turns a relocation target into a data
- * symbol (section-relative targets of static variables included); without it
- * the target's name is taken as is.
- */
-export function staticSafety(
-  operand: MemoryOperand,
-  write: MemoryWrite,
-  access: Pick<Access, 'module' | 'legal'>,
-  framePointer: boolean,
-  resolve: (target: string) => ResolvedTarget | undefined = (t) => ({
-    name: parseTarget(t).name,
-    offset: parseTarget(t).addend,
-    size: undefined,
-  }),
-): 'rsp' | 'rbp' | 'global' | undefined {
-  if (operand.segment !== undefined) return undefined;
-  // the stack write of a call is not the write the access stands for (the callee's)
-  if (write.kind !== 'explicit') return undefined;
-  if (operand.index !== undefined) return undefined;
-  if (operand.base === 'rsp') return 'rsp';
-  if (operand.base === 'rbp' && framePointer) return 'rbp';
-  const target = operand.base === 'rip' ? operand.ripTarget : operand.base === undefined ? write.displacementTarget : undefined;
-  if (target !== undefined) {
-    const g = resolve(target);
-    if (g === undefined) return undefined;
-    // the whole write inside the global
-    if (g.size !== undefined && (g.offset < 0 || g.offset + operand.width > g.size)) return undefined;
-    const globals = access.legal.globals;
-    if (globals.includes(g.name) || globals.includes(`${access.module}::${g.name}`)) return 'global';
-  }
-  return undefined;
 }
 
 /** The write a tail call stands for: none of its own (the callee writes); no operand is recorded. */
@@ -331,20 +297,42 @@ export function mapSitesToAddresses(
       if (allSafe) safeAccesses++;
       return { ...access, binary };
     });
+    // machine writes no access claims: one fallback access per function (orphans.ts), whose
+    // sites then go through coverage like any other
+    const orphanScope = options.orphans ?? 'all';
+    const orphaned =
+      orphanScope === 'none' ? undefined : addOrphanFallbacks(mappedAccesses, indexes, orphanScope, options.noStaticElimination !== true);
+    const withFallbacks = orphaned?.accesses ?? mappedAccesses;
+    if (orphaned !== undefined) {
+      for (const a of withFallbacks.slice(mappedAccesses.length)) {
+        for (const b of a.binary ?? []) {
+          sites++;
+          if (b.staticallySafe === true) {
+            safeSites++;
+            safeBy.global++;
+          }
+        }
+      }
+    }
+    // unmapped stores no fallback stands for, whose bytes a neighbour's merged store writes
+    const merged = orphanScope === 'none' ? undefined : attributeMergedStores(withFallbacks);
+    const attributed = merged?.accesses ?? withFallbacks;
+    if (merged !== undefined) for (const [i, a] of attributed.entries()) if (a !== withFallbacks[i]) sites += a.binary?.length ?? 0;
     // later writes checked by an earlier, widened check (coverage.ts)
-    const cover = options.noStaticElimination === true ? undefined : coverDominatedSites(mappedAccesses, indexes);
-    const accesses = cover?.accesses ?? mappedAccesses;
+    const cover = options.noStaticElimination === true ? undefined : coverDominatedSites(attributed, indexes);
+    const accesses = cover?.accesses ?? attributed;
     if (cover !== undefined) {
       safeBy.covered = cover.stats.covered;
       safeSites += cover.stats.covered;
       safeAccesses = accesses.filter(
-        (a) => a.binary !== undefined && a.binary.length > 0 && a.binary.every((b) => b.staticallySafe === true),
+        (a) =>
+          a.fallback === undefined && a.binary !== undefined && a.binary.length > 0 && a.binary.every((b) => b.staticallySafe === true),
       ).length;
     }
     const allocated = mapAllocationSites(policy, indexes);
     const icalls = mapIndirectCalls(policy, indexes);
     const stats: MapStats = {
-      accesses: accesses.length,
+      accesses: policy.accesses.length,
       mapped: exact + ambiguous,
       exact,
       ambiguous,
@@ -358,6 +346,8 @@ export function mapSitesToAddresses(
       checkedSites: sites - safeSites,
       allocations: allocated.stats,
       indirectCalls: icalls.stats,
+      ...(orphaned !== undefined ? { orphans: orphaned.stats } : {}),
+      ...(merged !== undefined ? { mergedStores: merged.attributed } : {}),
     };
     const globals = withGlobalLayout(policy, accesses, indexes);
     const functions = functionLayouts(accesses, allocated.allocationSites, icalls.indirectCalls, indexes);

@@ -869,11 +869,18 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
         `int ${program}(struct pt_regs *ctx)\n{\n\t${body}\n\treturn 0;\n}\n`,
     );
   };
+  // an unmapped access whose function's orphan writes have a fallback access (binary/orphans.ts)
+  const behindFallback = new Map<string, string>();
+  for (const f of policy.accesses)
+    if (f.fallback?.basis === 'unmapped' && !f.legal.any && (f.binary?.length ?? 0) > 0)
+      for (const id of f.fallback.accesses) behindFallback.set(id, f.id);
   for (const a of policy.accesses) {
     for (const b of a.binary ?? []) {
       const before = skipped.unmapped;
       consider(a, b);
-      if (skipped.unmapped > before) uncheckedOf('unmapped', a, b, b.reason);
+      const fb = behindFallback.get(a.id);
+      if (skipped.unmapped > before)
+        uncheckedOf('unmapped', a, b, fb === undefined ? b.reason : `${b.reason ?? 'unmapped'}; behind fallback ${fb}`);
     }
   }
   for (const grp of groups.values()) generate(grp);
@@ -997,6 +1004,7 @@ export function uncheckedSummary(sites: readonly UncheckedSite[]): UncheckedSumm
   const n = (r: UncheckedSite['reason']): number => sites.filter((x) => x.reason === r).length;
   const any = n('any'),
     unmapped = n('unmapped'),
+    behind = sites.filter((x) => x.reason === 'unmapped' && /; behind fallback /.test(x.detail ?? '')).length,
     noOperand = n('no-operand'),
     unsupported = n('unsupported');
   return {
@@ -1006,7 +1014,7 @@ export function uncheckedSummary(sites: readonly UncheckedSite[]): UncheckedSumm
     noOperand,
     unsupported,
     sites,
-    line: `unchecked: ${sites.length} machine sites (any ${any}, unmapped ${unmapped}, no-operand ${noOperand}, unsupported ${unsupported})`,
+    line: `unchecked: ${sites.length} machine sites (any ${any}, unmapped ${unmapped}${behind ? ` of which ${behind} behind a fallback's orphan-write checks` : ''}, no-operand ${noOperand}, unsupported ${unsupported})`,
   };
 }
 

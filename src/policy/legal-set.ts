@@ -42,3 +42,51 @@ export function legalSetSize(l: LegalSet): number {
  * the report counts them the same way.
  */
 export const ATTACHABLE_SYMBOL = /^[A-Za-z_.$][A-Za-z0-9_.$]{0,254}$/;
+
+const unionSorted = (x: readonly string[], y: readonly string[]): string[] => [...new Set([...x, ...y])].sort();
+
+/**
+ * The union of legal sets: everything any of them admits, and nothing narrower anywhere. The
+ * optional refinements keep their "absent means unbounded" reading: per-cpu memory stays
+ * unbounded when one set allows per-cpu memory without naming variables or areas, and foreign
+ * objects stay of any type when one set admits foreign objects without naming types. Reasons
+ * are kept once each. An empty list gives the empty set.
+ */
+export function unionLegalSets(sets: readonly LegalSet[]): LegalSet {
+  const out = emptyLegalSet();
+  if (sets.length === 0) return out;
+  const reasons = new Map<string, LegalSet['reasons'][number]>();
+  let percpuUnbounded = false;
+  let foreignUntyped = false;
+  const percpuGlobals = new Set<string>();
+  const foreignTypes = new Map<string, { name: string; size?: number }>();
+  for (const s of sets) {
+    out.any ||= s.any;
+    out.stack ||= s.stack;
+    out.vmemmap ||= s.vmemmap;
+    out.globals = unionSorted(out.globals, s.globals);
+    out.slabCaches = unionSorted(out.slabCaches, s.slabCaches);
+    out.slabSites = unionSorted(out.slabSites, s.slabSites);
+    out.buddySites = unionSorted(out.buddySites, s.buddySites);
+    out.vmallocCallers = unionSorted(out.vmallocCallers, s.vmallocCallers);
+    if (s.percpu) {
+      out.percpu = true;
+      if (s.percpuGlobals === undefined && s.percpuAreas !== true) percpuUnbounded = true;
+      for (const g of s.percpuGlobals ?? []) percpuGlobals.add(g);
+      if (s.percpuAreas === true) out.percpuAreas = true;
+    }
+    if (s.foreign === true) {
+      out.foreign = true;
+      if (s.foreignTypes === undefined) foreignUntyped = true;
+    }
+    for (const t of s.foreignTypes ?? []) foreignTypes.set(`${t.name}\0${t.size ?? ''}`, t);
+    for (const r of s.reasons) reasons.set(`${r.kind}\0${r.detail}`, r);
+  }
+  if (out.percpu && !percpuUnbounded && percpuGlobals.size > 0) out.percpuGlobals = [...percpuGlobals].sort();
+  if (out.percpu && percpuUnbounded) delete out.percpuAreas;
+  if (!foreignUntyped && foreignTypes.size > 0)
+    out.foreignTypes = [...foreignTypes.values()].sort((a, b) => a.name.localeCompare(b.name) || (a.size ?? 0) - (b.size ?? 0));
+  out.reasons = [...reasons.values()];
+  if (out.any) return { ...emptyLegalSet(), any: true, reasons: out.reasons };
+  return out;
+}

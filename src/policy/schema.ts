@@ -406,6 +406,24 @@ export const AccessSchema = z
     location: LocationChainSchema,
     legal: LegalSetSchema,
     binary: z.array(BinarySiteSchema).optional(),
+    /**
+     * Set by the mapper on a fallback access it adds (not an IR write): the machine writes of one
+     * function symbol that no access claims ("orphan writes", binary/orphans.ts), checked against
+     * the union of the legal sets of `accesses` — the function's unmapped accesses (`basis`
+     * `unmapped`), or, when it has none, every access of the function (`function`). Reports and
+     * the attack matrix count an unmapped access listed here as checked by these sites, with its
+     * own legal set as the truth (additive, version 1).
+     */
+    fallback: z
+      .object({
+        /** The accesses (ids) whose legal sets were joined: the IR writes these sites may perform. */
+        accesses: z.array(z.string()),
+        basis: z.enum(['unmapped', 'function']),
+        /** How the union was widened beyond the joined sets, and why. */
+        detail: z.string(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type Access = z.infer<typeof AccessSchema>;

@@ -150,6 +150,7 @@ function show(n){
     add(t,el("b",null," "+a.op+(a.width!==undefined?" ("+a.width+" bytes)":"")+(a.callee?" via "+a.callee:"")));
     add(t,el("span","mut"," in "+a.fn));
     add(box,el("div","mut mono",a.id));
+    if(a.fb)add(box,el("div","mut","unmapped, but its function's orphan writes (machine writes no access claims) are checked by "+a.fb+" against the union of the function's unmapped accesses' legal sets: this write is checked, possibly against a wider set than its own"));
     if(a.chain.length>1){var c=add(box,el("div","mut","inlined: "));c.appendChild(el("span","mono",a.chain.map(function(f){return f[3]+" "+D.strings[f[0]].split("/").pop()+":"+f[1]+":"+f[2];}).join(" \u2190 ")));}
     add(box,el("h4",null,a.any?"Legal set: any":"Legal set ("+a.size+(a.size===1?" entry":" entries")+")"));
     legal(box,D.legal[a.legal]);
@@ -353,7 +354,7 @@ function accessTable(m: ReportModel, idx: readonly number[]): string {
       .map((i) => {
         const a = m.accesses[i]!;
         return (
-          `<tr><td class="mono">${esc(a.id)}</td><td>${esc(a.function)}</td><td>${esc(a.op)}</td><td>${badge(ACCESS_STATUS_INFO[a.status].color, ACCESS_STATUS_INFO[a.status].label)}</td>` +
+          `<tr><td class="mono">${esc(a.id)}${a.fallback ? ` <span class="mut">(fallback for ${a.fallback.accesses.length} ${a.fallback.basis === 'unmapped' ? 'unmapped accesses' : 'accesses: none unmapped'})</span>` : ''}</td><td>${esc(a.function)}</td><td>${esc(a.op)}</td><td>${badge(ACCESS_STATUS_INFO[a.status].color, ACCESS_STATUS_INFO[a.status].label)}</td>` +
           `<td class="mono">${esc(a.sites.map((s) => `${s.symbol}+0x${s.offset.toString(16)} ${s.status}`).join('; '))}</td></tr>`
         );
       })
@@ -521,6 +522,7 @@ function fileData(m: ReportModel, f: FileView): unknown {
       callee: a.callee,
       width: a.width,
       status: a.status,
+      fb: a.behindFallback,
       legal: li,
       any: a.legalSize === undefined,
       size: a.legalSize,

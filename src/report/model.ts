@@ -100,6 +100,10 @@ export interface AccessView {
   readonly sites: readonly SiteView[];
   /** Indices into {@link ReportModel.violations}. */
   readonly violations: readonly number[];
+  /** A fallback access of the mapper (no IR write): the orphan writes of its function and what they stand for (`Access.fallback`). */
+  readonly fallback?: { readonly accesses: readonly string[]; readonly basis: 'unmapped' | 'function' };
+  /** An unmapped access whose function's orphan writes are checked by this fallback access (its id), against a union of sets. */
+  readonly behindFallback?: string;
 }
 
 /** One source line with writes. */
@@ -515,6 +519,9 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
   });
 
   // ---- accesses
+  const behind = new Map<string, string>();
+  for (const f of policy.accesses)
+    if (f.fallback?.basis === 'unmapped' && (f.binary?.length ?? 0) > 0) for (const id of f.fallback.accesses) behind.set(id, f.id);
   const accesses: AccessView[] = policy.accesses.map((a, i) => {
     const sites = sitesOf[i]!;
     let status: AccessStatus;
@@ -544,6 +551,8 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
       status,
       sites,
       violations: accessViolations[i]!,
+      ...(a.fallback !== undefined ? { fallback: { accesses: a.fallback.accesses, basis: a.fallback.basis } } : {}),
+      ...(behind.has(a.id) && sites.every((s) => s.status === 'unmapped') ? { behindFallback: behind.get(a.id)! } : {}),
     };
   });
 

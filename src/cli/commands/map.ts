@@ -7,9 +7,13 @@ import { readPolicy, writeAccessesCsv, writePolicy } from '../../policy/index.js
 import { counts, parseCommand, percent, progressLine, UsageError, type Command } from '../common.js';
 
 const usage = `usage: kcompart map policy.json --objects <files/dirs/globs> -o policy.mapped.json
-    [--csv policy.csv] [--no-static-elimination] [--json]
+    [--csv policy.csv] [--no-static-elimination] [--orphans all|unmapped|none] [--json]
   Pins every write of the policy to the machine instructions that perform it (line rows,
   inline chains, x86 decoding) and marks constant stack and legal-global writes safe.
+  Machine writes no access claims ("orphan writes") get one fallback access per function,
+  checked against the union of its unmapped accesses' legal sets (of all its accesses when
+  none is unmapped); --orphans unmapped limits this to functions with unmapped accesses,
+  --orphans none turns it off (default all).
   A directory stands for its *.o / *.ko files. --json prints the summary as JSON.`;
 
 /** The mapper's summary. */
@@ -31,6 +35,23 @@ export function printMapSummary(s: MapStats, wrote: string): void {
   console.log(
     `  indirect calls   ${ic.sites}: ${ic.exact} exact, ${ic.ambiguous} ambiguous (${ic.instructions} instructions: ${ic.forms.thunk} retpoline thunk, ${ic.forms.register} register, ${ic.forms.memory} memory; ${ic.tailCalls} tail calls); ${ic.unmapped} unmapped${icReasons ? ` (${icReasons})` : ''}`,
   );
+  const o = s.orphans;
+  if (o !== undefined) {
+    const per = Object.entries(o.unmapped)
+      .map(
+        ([r, c]) =>
+          `${r} ${c.covered}/${c.covered + c.any + c.noOrphan}${c.any ? ` (any ${c.any})` : ''}${c.noOrphan ? ` (no orphan ${c.noOrphan})` : ''}`,
+      )
+      .join(', ');
+    console.log(
+      `  orphan writes    ${o.orphanWrites} in ${o.functions} function symbols (not counted: ${o.skipped.frame} frame, ${o.skipped.userAccess} user access); ${o.fallbackSites} fallback sites in ${o.fallbackAccesses} fallback accesses; unchecked ${o.unchecked.any} (a contributing set is any)`,
+    );
+    if (per) console.log(`  unmapped behind a fallback, by reason: ${per}`);
+    if (s.mergedStores !== undefined)
+      console.log(
+        `  merged stores    ${s.mergedStores} unmapped stores checked at a neighbour's merged wider store (with the union of both sets)`,
+      );
+  }
   console.log(`  wrote            ${wrote}`);
 }
 
@@ -47,6 +68,7 @@ export const mapCommand: Command = {
         output: { type: 'string', short: 'o' },
         csv: { type: 'string' },
         'no-static-elimination': { type: 'boolean', default: false },
+        orphans: { type: 'string', default: 'all' },
       },
       true,
     );
@@ -55,12 +77,15 @@ export const mapCommand: Command = {
     if (positionals.length !== 1) throw new UsageError('map takes one policy.json');
     if (!values.objects?.length) throw new UsageError('--objects is required');
     if (!values.output) throw new UsageError('-o policy.mapped.json is required');
+    const orphans = values.orphans;
+    if (orphans !== 'all' && orphans !== 'unmapped' && orphans !== 'none')
+      throw new UsageError(`--orphans takes all, unmapped or none, not ${JSON.stringify(orphans)}`);
     const policy = await readPolicy(positionals[0]!);
     const progress = progressLine();
     const mapped = await mapStage(
       policy,
       expandInputs(values.objects, 'object'),
-      { noStaticElimination: values['no-static-elimination'] },
+      { noStaticElimination: values['no-static-elimination'], orphans },
       progress,
     );
     progress.done();

@@ -1,0 +1,95 @@
+// Tests the attack matrix's accounting of machine sites (scripts/e2e/attack.ts machineSites,
+// siteVerdict) without a VM: an unmapped access whose function has orphan-write fallback sites
+// counts as checked by all of those programs (caught only when each reports), with its OWN legal
+// set as the truth; it stays "unmapped" when one of those instructions has no program; the
+// fallback's own instructions are not sites of their own.
+import { describe, expect, it } from 'vitest';
+import { emptyLegalSet, unionLegalSets } from '../../src/policy/legal-set.js';
+import type { Access, BinarySite, Policy } from '../../src/policy/schema.js';
+import { fallbackInstructions, machineSites, siteVerdict } from '../../scripts/e2e/attack.js';
+
+const site = (symbol: string, offset: number, extra: Partial<BinarySite> = {}): BinarySite => ({
+  object: 'x.o',
+  symbol,
+  offset,
+  section: '.text',
+  operand: { base: 'rdi', scale: 1, displacement: 0, width: 8 },
+  confidence: 'exact',
+  ...extra,
+});
+const access = (id: string, fn: string, legal = emptyLegalSet(), binary: BinarySite[] = [], extra: Partial<Access> = {}): Access => ({
+  id,
+  module: 'm.c',
+  function: fn,
+  op: 'store',
+  location: [],
+  legal,
+  binary,
+  ...extra,
+});
+const unmapped = (fn: string): BinarySite =>
+  ({ ...site(fn, 0), operand: undefined, confidence: 'unmapped', reason: 'no rows' }) as BinarySite;
+
+function policy(accesses: Access[]): Policy {
+  return {
+    schema: 'kcompart.policy',
+    version: 1,
+    generator: { tool: 'kcompart', version: 't' },
+    compartment: { name: 't', modules: ['m.c'], context: [], functions: ['f', 'g'] },
+    allocationSites: [],
+    caches: [],
+    accesses,
+  };
+}
+
+describe('machineSites with orphan-write fallbacks', () => {
+  const own = emptyLegalSet({ slabSites: ['m.c:f:1'] });
+  const other = emptyLegalSet({ globals: ['g_var'] });
+  const a = access('m.c:f:1', 'f', own, [unmapped('f')]);
+  const b = access('m.c:f:2', 'f', other, [unmapped('f')]);
+  const mapped = access('m.c:f:3', 'f', other, [site('f', 0x10)]);
+  const fb = access(
+    'm.c:f:fallback',
+    'f',
+    unionLegalSets([own, other, emptyLegalSet({ stack: true })]),
+    [site('f', 0x20), site('f', 0x30), site('f', 0x40, { staticallySafe: true, coveredBy: { symbol: 'f', offset: 0x20 } })],
+    {
+      fallback: { accesses: [a.id, b.id], basis: 'unmapped', detail: 't' },
+    },
+  );
+  const c = access('m.c:g:1', 'g', own, [unmapped('g')]);
+  const fbG = access('m.c:g:fallback', 'g', own, [site('g', 0x8)], { fallback: { accesses: [c.id], basis: 'unmapped', detail: 't' } });
+  const p = policy([a, b, mapped, fb, c, fbG]);
+  // programs: f+0x10 (mapped), f+0x20 and f+0x30 (fallback); g+0x8 has none (refused to emit, say)
+  const programs = new Map([
+    ['f+0x10', 0],
+    ['f+0x20', 1],
+    ['f+0x30', 2],
+  ]);
+  const sites = machineSites(p, programs, new Set());
+
+  it('counts an unmapped access behind a fallback as checked by all its programs, with its own legal set', () => {
+    const sa = sites.find((s) => s.key === 'unmapped:m.c:f:1')!;
+    expect(sa.kind).toBe('fallback');
+    expect(sa.legal).toBe(own);
+    expect(sa.programs?.sort()).toEqual([1, 2]);
+    expect(sites.find((s) => s.key === 'unmapped:m.c:f:2')?.legal).toBe(other);
+  });
+
+  it('leaves the fallback instructions out as sites of their own', () => {
+    expect(sites.map((s) => s.key).sort()).toEqual(['f+0x10', 'unmapped:m.c:f:1', 'unmapped:m.c:f:2', 'unmapped:m.c:g:1']);
+    expect(fallbackInstructions(p)).toEqual({ forUnmapped: 4, functionOnly: 0 });
+  });
+
+  it('keeps an access unmapped when one instruction of its fallback has no program', () => {
+    expect(sites.find((s) => s.key === 'unmapped:m.c:g:1')?.kind).toBe('unmapped');
+  });
+
+  it('a fallback site is caught only when every program reports the write', () => {
+    const sa = sites.find((s) => s.key === 'unmapped:m.c:f:1')!;
+    expect(siteVerdict(sa, () => 'violation')).toBe('violation');
+    expect(siteVerdict(sa, (id) => (id === 1 ? 'violation' : 'pass'))).toBe('pass');
+    expect(siteVerdict(sa, (id) => (id === 1 ? 'violation' : 'report'))).toBe('report');
+    expect(siteVerdict(sa, (id) => (id === 1 ? 'violation' : undefined))).toBeUndefined();
+  });
+});
