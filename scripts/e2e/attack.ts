@@ -228,11 +228,16 @@ export const FIDELITY_WRITES: Readonly<Record<string, string>> = {
  * How a machine site is checked. `fallback`: an unmapped access whose function's orphan writes
  * (binary/orphans.ts) carry site programs checking the union of the function's unmapped sets; its
  * write is one of those instructions, so it counts as checked by all of them (caught only when
- * every one reports), with its own legal set as the truth. `init`: in `.init.text`, freed once its
+ * every one reports), with its own legal set as the truth. `function`: an unmapped access whose
+ * function has no orphan write: every machine write of the function is claimed by an access (or
+ * is a frame write), so its own write, if the compiler kept it, is one of those checked
+ * instructions (merged into a neighbour's, or under another line's row); it counts as checked by
+ * all the function's programs (caught only when each reports), and stays `unmapped` when one of
+ * the function's writes has no program. `init`: in `.init.text`, freed once its
  * TU is initialized (boot for built-in code), before the policy loads: it cannot run, so it is no
  * door and is not aimed at.
  */
-type SiteKind = 'checked' | 'fallback' | 'any' | 'unmapped' | 'no-operand' | 'refused' | 'fixed' | 'init';
+type SiteKind = 'checked' | 'fallback' | 'function' | 'any' | 'unmapped' | 'no-operand' | 'refused' | 'fixed' | 'init';
 
 export interface MachineSite {
   key: string;
@@ -253,7 +258,13 @@ const siteKey = (symbol: string, offset: number): string => `${symbol}+0x${offse
  * fallback of a function with no unmapped access stands for no IR write and is left out
  * ({@link fallbackInstructions} counts them).
  */
-export function machineSites(policy: Policy, programs: ReadonlyMap<string, number>, refused: ReadonlySet<string>): MachineSite[] {
+export function machineSites(
+  policy: Policy,
+  programs: ReadonlyMap<string, number>,
+  refused: ReadonlySet<string>,
+  /** The policy was mapped with orphan writes for every function (`--orphans all`, the default): see `function`. */
+  orphansOfEveryFunction = false,
+): MachineSite[] {
   const byKey = new Map<
     string,
     { legal: LegalSet; accesses: Access[]; fixed: boolean; operand: boolean; unmapped: boolean; init: boolean }
@@ -297,6 +308,17 @@ export function machineSites(policy: Policy, programs: ReadonlyMap<string, numbe
       }
     }
   }
+  // each function's machine writes that may be aimed (module\0function → site keys; with programs or not)
+  const functionWrites = new Map<string, Set<string>>();
+  for (const a of policy.accesses) {
+    for (const b of a.binary ?? []) {
+      if (b.confidence === 'unmapped' || b.staticallySafe === true || b.operand?.ripTarget !== undefined) continue;
+      const fk = `${a.module}\0${a.function}`;
+      let ks = functionWrites.get(fk);
+      if (!ks) functionWrites.set(fk, (ks = new Set()));
+      ks.add(b.coveredBy !== undefined ? siteKey(b.coveredBy.symbol, b.coveredBy.offset) : siteKey(b.symbol, b.offset));
+    }
+  }
   const out: MachineSite[] = [];
   for (const [key, s] of byKey) {
     const program = programs.get(key);
@@ -318,6 +340,14 @@ export function machineSites(policy: Policy, programs: ReadonlyMap<string, numbe
       if (keys.length > 0 && ps.length === keys.length) {
         kind = keys.some((k) => refused.has(k)) ? 'refused' : 'fallback';
         fallbackPrograms = ps;
+      } else if (keys.length === 0 && orphansOfEveryFunction) {
+        const a = s.accesses[0]!;
+        const own = [...(functionWrites.get(`${a.module}\0${a.function}`) ?? [])];
+        const fps = own.flatMap((k) => (programs.has(k) && !refused.has(k) ? [programs.get(k)!] : []));
+        if (own.length > 0 && fps.length === own.length) {
+          kind = 'function';
+          fallbackPrograms = fps;
+        } else kind = 'unmapped';
       } else kind = 'unmapped';
     } else if (s.fixed) kind = 'fixed';
     else if (!s.operand) kind = 'no-operand';
@@ -351,7 +381,7 @@ export function fallbackInstructions(policy: Policy): { forUnmapped: number; fun
  */
 export function siteVerdict(s: MachineSite, verdictOf: (program: number) => string | undefined): string | undefined {
   if (s.kind === 'checked' && s.program !== undefined) return verdictOf(s.program);
-  if (s.kind !== 'fallback' || s.programs === undefined || s.programs.length === 0) return undefined;
+  if ((s.kind !== 'fallback' && s.kind !== 'function') || s.programs === undefined || s.programs.length === 0) return undefined;
   const answers = s.programs.map(verdictOf);
   if (answers.some((x) => x === undefined)) return undefined;
   if (answers.includes('pass')) return 'pass';
@@ -419,10 +449,12 @@ export function judgeAttack(
     const m = /^KC-REFUSED \S+ \S+ at "([^"]*)"\+0x([0-9a-f]+):/.exec(l);
     if (m) refused.add(`${m[1]}+0x${m[2]}`);
   }
-  const sites = machineSites(policy, programs, refused);
+  // the e2e build maps with the default --orphans all
+  const sites = machineSites(policy, programs, refused, true);
   const siteCounts: Record<SiteKind, number> = {
     checked: 0,
     fallback: 0,
+    function: 0,
     any: 0,
     unmapped: 0,
     'no-operand': 0,
@@ -449,7 +481,7 @@ export function judgeAttack(
     };
     for (const s of aimed) {
       const inside = legalSetAdmits(s.legal, owner);
-      const checked = s.kind === 'checked' || s.kind === 'fallback';
+      const checked = s.kind === 'checked' || s.kind === 'fallback' || s.kind === 'function';
       const answer = siteVerdict(s, (p) => v.get(p)?.verdict);
       if (checked && answer === undefined)
         problems.push(`no verdict for site program(s) ${s.program ?? s.programs?.join(',')} on ${t.label}`);
@@ -566,7 +598,7 @@ export function printAttack(r: AttackReport): void {
   const s = r.sites;
   console.log(`kcompart attack ${r.compartment}: ${r.ok ? 'PASS' : 'FAIL'}`);
   console.log(
-    `  machine sites   ${s.checked} checked, ${s.fallback} unmapped accesses checked by their function's fallback sites, unchecked: any ${s.any}, unmapped ${s.unmapped}, no-operand ${s['no-operand']}, refused ${s.refused}; ${s.fixed} at a fixed address (not aimable); ${s.init} in .init.text (freed before the load)`,
+    `  machine sites   ${s.checked} checked, ${s.fallback} unmapped accesses checked by their function's fallback sites, ${s.function} by all their function's checks (no orphan write), unchecked: any ${s.any}, unmapped ${s.unmapped}, no-operand ${s['no-operand']}, refused ${s.refused}; ${s.fixed} at a fixed address (not aimable); ${s.init} in .init.text (freed before the load)`,
   );
   if (r.fallbackInstructions !== undefined)
     console.log(

@@ -93,3 +93,38 @@ describe('machineSites with orphan-write fallbacks', () => {
     expect(siteVerdict(sa, (id) => (id === 1 ? 'violation' : undefined))).toBeUndefined();
   });
 });
+
+describe('machineSites: an unmapped access in a function without orphan writes', () => {
+  const own = emptyLegalSet({ slabSites: ['m.c:h:1'] });
+  const other = emptyLegalSet({ globals: ['g_var'] });
+  // h: every machine write is claimed (h+0x10 by h:2, h+0x18 covered by it), no fallback
+  const lost = access('m.c:h:1', 'h', own, [unmapped('h')]);
+  const claimer = access('m.c:h:2', 'h', other, [site('h', 0x10)]);
+  const covered = access('m.c:h:3', 'h', other, [site('h', 0x18, { staticallySafe: true, coveredBy: { symbol: 'h', offset: 0x10 } })]);
+  const frame = access('m.c:h:4', 'h', other, [site('h', 0x20, { staticallySafe: true })]);
+  // k: one of its writes has no program (its set is "any")
+  const lostK = access('m.c:k:1', 'k', own, [unmapped('k')]);
+  const anyK = access('m.c:k:2', 'k', { ...emptyLegalSet(), any: true }, [site('k', 0x10)]);
+  const okK = access('m.c:k:3', 'k', other, [site('k', 0x18)]);
+  const p = policy([lost, claimer, covered, frame, lostK, anyK, okK]);
+  const programs = new Map([
+    ['h+0x10', 5],
+    ['k+0x18', 6],
+  ]);
+
+  it('counts it as checked by all its function’s programs when every aimable write has one (orphans of every function known)', () => {
+    const sites = machineSites(p, programs, new Set(), true);
+    const s = sites.find((x) => x.key === 'unmapped:m.c:h:1')!;
+    expect(s.kind).toBe('function');
+    expect(s.legal).toBe(own);
+    expect(s.programs).toEqual([5]);
+    expect(siteVerdict(s, () => 'violation')).toBe('violation');
+    // k+0x10 has no program: k's unmapped access may be that write, unchecked
+    expect(sites.find((x) => x.key === 'unmapped:m.c:k:1')!.kind).toBe('unmapped');
+  });
+
+  it('keeps it unmapped when the orphan writes were not computed for every function, or a program was refused', () => {
+    expect(machineSites(p, programs, new Set()).find((x) => x.key === 'unmapped:m.c:h:1')!.kind).toBe('unmapped');
+    expect(machineSites(p, programs, new Set(['h+0x10']), true).find((x) => x.key === 'unmapped:m.c:h:1')!.kind).toBe('unmapped');
+  });
+});
