@@ -22,7 +22,7 @@
 // writes ({@link attributeMergedStores}); they are checked at that store with the union of both sets.
 
 import type { Access, BinarySite, LegalSet } from '../policy/schema.js';
-import { unionLegalSets } from '../policy/legal-set.js';
+import { emptyLegalSet, unionLegalSets } from '../policy/legal-set.js';
 import { objectsDefining, type ObjectIndex } from './object-index.js';
 import type { MemoryWrite } from './x86/decode.js';
 import { staticSafety } from './static-safety.js';
@@ -220,18 +220,7 @@ export function addOrphanFallbacks(
 
 /** A legal set of the current stack only, with why it joins a fallback's union. */
 function emptyStack(): LegalSet {
-  return {
-    any: false,
-    stack: true,
-    globals: [],
-    slabCaches: [],
-    slabSites: [],
-    buddySites: [],
-    vmallocCallers: [],
-    percpu: false,
-    vmemmap: false,
-    reasons: [{ kind: 'other', detail: `fallback: ${STACK_DETAIL}` }],
-  };
+  return emptyLegalSet({ stack: true, reasons: [{ kind: 'other', detail: `fallback: ${STACK_DETAIL}` }] });
 }
 
 /** The unmapped reasons {@link attributeMergedStores} considers: a store without a row of its own, or whose rows write nothing. */
