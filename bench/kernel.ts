@@ -1,6 +1,6 @@
 // The whole-kernel benchmark (`npm run bench:kernel [DIR]`, issue 12 item 4):
-// summarizes every .ll under DIR (default `.cache/kernel/ir`, the whole-kernel
-// collection of scripts/kernel/rebuild.sh, when it holds IR; else the shared
+// summarizes every .ll under DIR (default `.cache/kernel/linux-source-6.1`, the tree
+// scripts/kernel/rebuild.sh builds and collects next to its objects, when it holds IR; else the shared
 // corpus's net/ipv6 + net/core) on every core through the content-hash cache,
 // builds the whole-program call graph (graphlib), then analyzes net/ipv6 read in
 // full with every other TU's summary as context, and again with the net/core
@@ -17,7 +17,7 @@ import { analyzeWithSummaries, buildCallGraph, summarizeProgram, type TuSummary 
 import { corpusModules, repoRoot } from '../scripts/lib/paths.js';
 
 const root = repoRoot();
-const WHOLE = join(root, '.cache/kernel/ir');
+const WHOLE = join(root, '.cache/kernel/linux-source-6.1');
 
 /** Every .ll under a directory (recursively), sorted. */
 function llFiles(dir: string): string[] {
