@@ -37,9 +37,9 @@ const arg = process.argv[2];
 let files: string[];
 let compartment: string[];
 let source: string;
-// rebuild.sh writes collect-summary.json once the whole tree is collected: a tree still collecting is no whole kernel
+// rebuild.sh fills collect-summary.json once the whole tree is collected: a tree still collecting is no whole kernel
 const COLLECTED = join(root, '.cache/kernel/collect-summary.json');
-if (arg || (existsSync(COLLECTED) && existsSync(WHOLE) && statSync(WHOLE).isDirectory() && llFiles(WHOLE).length)) {
+if (arg || (existsSync(COLLECTED) && statSync(COLLECTED).size > 0 && existsSync(WHOLE) && statSync(WHOLE).isDirectory() && llFiles(WHOLE).length)) {
   const dir = resolve(arg ?? WHOLE);
   files = llFiles(dir);
   compartment = files.filter((f) => relative(dir, f).startsWith(`${join('net', 'ipv6')}/`));
