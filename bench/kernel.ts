@@ -39,7 +39,10 @@ let compartment: string[];
 let source: string;
 // rebuild.sh fills collect-summary.json once the whole tree is collected: a tree still collecting is no whole kernel
 const COLLECTED = join(root, '.cache/kernel/collect-summary.json');
-if (arg || (existsSync(COLLECTED) && statSync(COLLECTED).size > 0 && existsSync(WHOLE) && statSync(WHOLE).isDirectory() && llFiles(WHOLE).length)) {
+if (
+  arg ||
+  (existsSync(COLLECTED) && statSync(COLLECTED).size > 0 && existsSync(WHOLE) && statSync(WHOLE).isDirectory() && llFiles(WHOLE).length)
+) {
   const dir = resolve(arg ?? WHOLE);
   files = llFiles(dir);
   compartment = files.filter((f) => relative(dir, f).startsWith(`${join('net', 'ipv6')}/`));
