@@ -27,8 +27,8 @@
 
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { legalSetAdmits, type Access, type LegalSet, type MemoryOwner, type Policy } from '../../src/policy/index.js';
-import { INIT_SECTION, unionLegal } from '../../src/emit/index.js';
+import { INIT_SECTION, legalSetAdmits, type Access, type LegalSet, type MemoryOwner, type Policy } from '../../src/policy/index.js';
+import { unionLegal } from '../../src/emit/index.js';
 import { repoRoot } from '../lib/paths.js';
 import { buildKcdemo, runScript } from './kcdemo.js';
 import { ipv6, kcdemo, runE2E, type Compartment, type E2EReport } from './run.js';

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ATTACHABLE_SYMBOL } from '../policy/index.js';
+import { ATTACHABLE_SYMBOL, INIT_SECTION } from '../policy/index.js';
 import type { Access, AllocationSite, BinarySite, LegalSet, MemoryOperand, Policy } from '../policy/index.js';
 import { KC } from './constants.js';
 import { cComment, cString } from './escape.js';
@@ -153,9 +153,6 @@ export type SkipReason =
   | 'legal-any'
   | 'unsupported-register'
   | 'init-text';
-
-/** The sections the kernel frees after init (`.init.text`, and `.init.text.*` with -ffunction-sections). */
-export const INIT_SECTION = /^\.init\.text(\.|$)/;
 
 /** One allocation probe program: the instruction after an allocating call, where `rax` is the result. */
 export interface EmittedProbe {

@@ -21,7 +21,6 @@ export {
   MAX_SITE_GLOBALS,
   ARGUMENT_REGISTERS,
   uncheckedSummary,
-  INIT_SECTION,
 } from './emit.js';
 export { KC, KC_COUNTER } from './constants.js';
 export { seedHeader, parseHolder, kernelName, recipeInitializer } from './seed.js';

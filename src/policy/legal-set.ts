@@ -43,6 +43,14 @@ export function legalSetSize(l: LegalSet): number {
  */
 export const ATTACHABLE_SYMBOL = /^[A-Za-z_.$][A-Za-z0-9_.$]{0,254}$/;
 
+/**
+ * The sections the kernel frees after init (`.init.text`, and `.init.text.*` with
+ * -ffunction-sections): code that runs once while its TU initializes, before a policy can load.
+ * `kcompart emit` gives a site there no program (`init-text`), and the report and the attack
+ * matrix count it the same way.
+ */
+export const INIT_SECTION = /^\.init\.text(\.|$)/;
+
 const unionSorted = (x: readonly string[], y: readonly string[]): string[] => [...new Set([...x, ...y])].sort();
 
 /**

@@ -50,6 +50,7 @@ export const SITE_STATUS_INFO: Readonly<Record<SiteStatus, { color: string; labe
   'no-operand': { color: '#7f8c8d', label: 'no operand' },
   'rip-relative': { color: '#17a589', label: 'rip-relative' },
   'unsupported-register': { color: '#935116', label: 'unsupported register' },
+  'init-text': { color: '#a6acaf', label: 'init text (freed before the load)' },
 };
 
 const REASON_COLOR = '#d35400';

@@ -9,7 +9,7 @@
 // same order, the same grouping of accesses on one instruction, the same
 // program ids), so the counts equal the emit statistics and the ids equal the
 // loader's `site=` numbers; the map figures follow src/binary/mapper.ts.
-import { ATTACHABLE_SYMBOL, legalSetSize } from '../policy/index.js';
+import { ATTACHABLE_SYMBOL, INIT_SECTION, legalSetSize } from '../policy/index.js';
 import type { Access, AllocationSite, BinarySite, LegalSet, MemoryOperand, Policy, SourceFrame, Widening } from '../policy/index.js';
 import type { RefusalEvent, RunEvents, ViolationEvent } from './events.js';
 
@@ -22,7 +22,8 @@ export type SiteStatus =
   | 'unmapped'
   | 'no-operand'
   | 'rip-relative'
-  | 'unsupported-register';
+  | 'unsupported-register'
+  | 'init-text';
 
 /** Every site status, in the order tables show them. */
 export const SITE_STATUSES: readonly SiteStatus[] = [
@@ -34,6 +35,7 @@ export const SITE_STATUSES: readonly SiteStatus[] = [
   'no-operand',
   'rip-relative',
   'unsupported-register',
+  'init-text',
 ];
 
 /**
@@ -399,6 +401,11 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
         s.status = 'unmapped';
         continue;
       }
+      // freed after init, before a policy can load (emit's init-text)
+      if (INIT_SECTION.test(b.section)) {
+        s.status = 'init-text';
+        continue;
+      }
       if (op === undefined) {
         // a call of a kernel writer is checked at the call from its argument registers (the first six)
         const w = a.writer;
@@ -687,6 +694,7 @@ export function buildReport(policy: Policy, options: BuildReportOptions = {}): R
     'rip-relative': totals.sites['rip-relative'],
     'legal-any': totals.sites['legal-any'],
     'unsupported-register': totals.sites['unsupported-register'],
+    'init-text': totals.sites['init-text'],
   };
   const binarySites = accesses.reduce((n, v) => n + v.sites.length, 0);
   const figures: Figures = {
