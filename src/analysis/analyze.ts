@@ -149,6 +149,7 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
   const t2 = performance.now();
   progress('computing legal sets');
   const functions = selectFunctions(program, options);
+  const icallContext = indirectCallContext(program, pts);
   const legal = new LegalSets(
     program,
     pts,
@@ -156,9 +157,9 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
     new Containment(program, typeof options.btf === 'string' ? readBtfFile(options.btf) : options.btf, ext?.records),
     ext?.globals,
     options.cacheCatalogue,
+    icallContext.typer,
   );
   const accesses: Access[] = [];
-  const icallContext = indirectCallContext(program, pts);
   const indirectCalls: IndirectCall[] = [];
   for (const fn of functions) {
     indirectCalls.push(...indirectCallsOf(fn, icallContext));

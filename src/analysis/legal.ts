@@ -15,6 +15,7 @@ import { isRecord, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } fro
 import { globalDebugType } from './debugvars.js';
 import { origins, stripCasts } from './flow.js';
 import type { AbstractObject, PointsTo } from './pointsto.js';
+import type { FieldTyper } from './icalls.js';
 import type { Program, ProgramModule } from './program.js';
 import type { RecordFacts } from './external.js';
 import { framesOf } from './sites.js';
@@ -222,6 +223,8 @@ export class LegalSets {
     /** Globals of code outside the program (external facts): key → record type name. */
     externalGlobals?: ReadonlyMap<string, { typeName?: string }>,
     catalogue: readonly Cache[] = [],
+    /** Types lost pointers by the fields they are loaded from; without it they widen to "any". */
+    private readonly typer?: FieldTyper,
   ) {
     for (const c of catalogue) {
       if (c.objectSize !== undefined) this.cataloguedSize.set(c.name, c.objectSize);
@@ -261,6 +264,21 @@ export class LegalSets {
       if (!l) this.globalsByType.set(g.typeName, (l = []));
       l.push(key);
     }
+  }
+
+  /**
+   * "Any object of R" for a lost pointer no variable types, by the record its address is a field
+   * of: the declared type of the field it was loaded from (`idev->stats.icmpv6dev` is a
+   * `struct icmpv6_mib_device *` because `struct inet6_dev` says so at that offset), an inlined
+   * accessor's return type, the IR struct type of a GEP on it (multi-layer type analysis, as
+   * indirect calls are typed). Undefined when nothing names a record (a byte buffer).
+   */
+  private recordOfField(pointer: Value, module: ProgramModule): AbstractObject | undefined {
+    if (!this.typer) return undefined;
+    const fn = pointer.kind === 'instruction' ? pointer.parent?.parent : pointer.kind === 'argument' ? pointer.parent : undefined;
+    if (!fn) return undefined;
+    const field = this.typer.fieldsAt(pointer, { fn, pm: module }, false)[0];
+    return field ? this.pts.typeAnyOf(field.type) : undefined;
   }
 
   /** The legal set of a write through `pointer` in `module`. */
@@ -327,7 +345,7 @@ export class LegalSets {
           break;
         case 'unknown': {
           // a pointer the analysis lost but whose debug type is known: any object of that type
-          const t = this.pts.debugTypeOfPointer(pointer);
+          const t = this.pts.debugTypeOfPointer(pointer) ?? this.recordOfField(pointer, module);
           if (t) {
             addObject(t);
             break;
