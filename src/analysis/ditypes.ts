@@ -167,3 +167,20 @@ export function membersAt(t: Metadata | null, offset: number): { name: string; o
 export function isRecord(t: DIType): t is DICompositeType {
   return !!t && t.kind === 'DICompositeType' && t.tag !== 'DW_TAG_array_type' && t.tag !== 'DW_TAG_enumeration_type';
 }
+
+/**
+ * The `btf_type_tag` annotations of a pointer type (typedefs and qualifiers looked through): the
+ * kernel spells `__percpu`, `__user`, `__rcu` as `btf_type_tag("percpu")` etc. when built for BTF,
+ * so `int __percpu *` is a pointer with the tag `percpu`.
+ */
+export function btfTypeTags(t: Metadata | null): string[] {
+  const s = stripQualifiers(t);
+  if (s?.kind !== 'DIDerivedType' || s.tag !== 'DW_TAG_pointer_type' || s.annotations?.kind !== 'tuple') return [];
+  const out: string[] = [];
+  for (const a of s.annotations.operands) {
+    if (a?.kind !== 'tuple') continue;
+    const [k, v] = a.operands;
+    if (k?.kind === 'string' && k.value === 'btf_type_tag' && v?.kind === 'string') out.push(v.value);
+  }
+  return out;
+}

@@ -23,7 +23,7 @@ import { type Type, typeToString } from '../ir/types.js';
 import { ConstantInt, type Function, type GlobalVariable, type Value } from '../ir/values.js';
 import type { IndirectCall, IndirectCallField, IndirectCallReason } from '../policy/schema.js';
 import { boundVariables, globalDebugType, signatureTypes } from './debugvars.js';
-import { isRecord, membersAt, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
+import { btfTypeTags, isRecord, membersAt, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
 import { calleeOf, origins, stripCasts, UseMap } from './flow.js';
 import { alignOf, alignTo, gepOffset, sizeOfType } from './layout.js';
 import type { PointsTo } from './pointsto.js';
@@ -346,6 +346,26 @@ export class FieldTyper {
    * nothing matches and the offset falls outside the base's type, the address is a `container_of`:
    * every record that embeds the base's type where the offset lands on such a field.
    */
+  /**
+   * True when a pointer is declared `__percpu` (see {@link btfTypeTags}): a variable it is bound
+   * to says so, or the field it is loaded from (`dev->pcpu_refcnt` is an `int __percpu *`), for
+   * it or for a value it is a cast or a constant offset of.
+   */
+  declaredPercpu(v: Value, at: At): boolean {
+    let cur = v;
+    for (let i = 0; i < 8; i++) {
+      const declared = [this.pts.debugTypeOf(cur) ?? null, ...this.boundTypes(cur, at.fn)];
+      const c = stripCasts(cur);
+      if (c.kind === 'instruction' && c.opcode === 'load')
+        for (const f of this.fieldsAt(c.operands[0]!, at, false)) declared.push(membersAt(f.type, f.offset).at(-1)?.type ?? null);
+      if (declared.some((t) => btfTypeTags(t).includes('percpu'))) return true;
+      const g = gepOf(c);
+      if (!g) return false;
+      cur = g.operands[0]!;
+    }
+    return false;
+  }
+
   /** The fields an address is by its own type (the first record with any member there), when those are function pointers. */
   functionPointerFieldsAt(address: Value, at: At): FieldRef[] {
     return this.fieldsAt(address, at, false).filter((f) => isFunctionPointerField(f.type, f.offset));

@@ -281,6 +281,12 @@ export class LegalSets {
     return field ? this.pts.typeAnyOf(field.type) : undefined;
   }
 
+  /** True when the pointer is declared `__percpu` (by a variable, or the field it is loaded from). */
+  private declaredPercpu(pointer: Value, module: ProgramModule): boolean {
+    const fn = pointer.kind === 'instruction' ? pointer.parent?.parent : pointer.kind === 'argument' ? pointer.parent : undefined;
+    return !!fn && !!this.typer?.declaredPercpu(pointer, { fn, pm: module });
+  }
+
   /** The legal set of a write through `pointer` in `module`. */
   of(pointer: Value, module: ProgramModule): LegalSet {
     const set = emptyLegalSet();
@@ -295,6 +301,8 @@ export class LegalSets {
     const reasons = new Map<string, Widening>();
     /** The record types a typed fallback admits from the rest of the kernel. */
     const foreignTypes = new Set<string>();
+    /** Some target is per-cpu memory of no known variable or area: every per-cpu byte is legal. */
+    let percpuAny = false;
     const targets = this.pts.pointsTo(pointer, module);
     if (targets.length === 0) {
       // nothing in the program reaches it: say where it comes from, and allow anything
@@ -350,6 +358,14 @@ export class LegalSets {
             addObject(t);
             break;
           }
+          if (this.declaredPercpu(pointer, module)) {
+            // `this_cpu_dec(*dev->pcpu_refcnt)`: an `int __percpu *` holds an offset into per-cpu
+            // memory, so the write lands in some per-cpu variable or area, never elsewhere
+            set.percpu = true;
+            percpuAny = true;
+            reasons.set('percpu', { kind: 'untyped-origin', detail: 'any per-cpu memory (a __percpu pointer)' });
+            break;
+          }
           set.any = true;
           for (const r of originReasons(pointer)) reasons.set(`${r.kind}:${r.detail}`, r);
           if (!reasons.size) reasons.set('unknown', { kind: 'other', detail: 'points to memory the analysis does not model' });
@@ -393,7 +409,9 @@ export class LegalSets {
     };
     for (const t of targets) addObject(t.object);
     set.globals = [...acc.globals].sort();
-    if (acc.percpuGlobals.size) set.percpuGlobals = [...acc.percpuGlobals].sort();
+    if (acc.percpuGlobals.size && !percpuAny) set.percpuGlobals = [...acc.percpuGlobals].sort();
+    // `percpu` alone (no variables, no areas) is any per-cpu memory
+    if (percpuAny) delete set.percpuAreas;
     set.slabCaches = [...acc.slabCaches].sort();
     set.slabSites = [...acc.slabSites].sort();
     set.buddySites = [...acc.buddySites].sort();

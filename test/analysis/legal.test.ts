@@ -1,7 +1,7 @@
 // Points-to and legal sets on a small clang-19 module (test/fixtures/analysis/flows.c):
 // field-sensitive flow across functions, phi/select merges, stack and globals,
 // int-to-ptr and unknown-external widening with reasons, debug-type fallback,
-// vmalloc caller, container_of, a lost pointer typed by its field; inline-asm write constraints.
+// vmalloc caller, container_of, a lost pointer typed by its field or bounded by __percpu; inline-asm write constraints.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ const at = (fn: string, line: number) => {
 describe('legal sets', () => {
   it('produces a policy that validates', () => {
     expect(() => validatePolicy(policy)).not.toThrow();
-    expect(policy.accesses).toHaveLength(11);
+    expect(policy.accesses).toHaveLength(12);
   });
   it('follows a pointer stored into a field in one function and written through in another', () => {
     expect(at('holder_use', 31)).toMatchObject({ any: false, slabSites: ['flows.c:holder_fill:0'], globals: [], stack: false });
@@ -54,13 +54,21 @@ describe('legal sets', () => {
   it('types a lost pointer that no variable names by the field it is loaded from (multi-layer typing)', () => {
     // `ext_dev()->st->tx`: nothing the program stores reaches `st`, but `struct dev` declares it
     // a `struct stats *`, so the write lands in a struct stats
-    const w9 = at('field_typed', 74);
+    const w9 = at('field_typed', 75);
     expect(w9.any).toBe(false);
     expect(w9.reasons[0]).toMatchObject({ kind: 'untyped-origin', detail: 'any object of type struct stats' });
     // `ext_dev()->buf[2]`: a `char *` field names no record, so the write stays unbounded
-    const w10 = at('field_typed', 75);
+    const w10 = at('field_typed', 76);
     expect(w10.any).toBe(true);
     expect(w10.reasons[0]).toMatchObject({ kind: 'unknown-load' });
+  });
+  it('bounds a lost __percpu pointer (btf_type_tag "percpu" on its field) to per-cpu memory', () => {
+    const w11 = at('field_typed', 77);
+    expect(w11).toMatchObject({ any: false, percpu: true, stack: false, slabSites: [], globals: [] });
+    // no variable or area named: every per-cpu byte (emit gives it KC_F_PERCPU_ANY), nothing else
+    expect(w11.percpuGlobals).toBeUndefined();
+    expect(w11.percpuAreas).toBeUndefined();
+    expect(w11.reasons[0]!.detail).toBe('any per-cpu memory (a __percpu pointer)');
   });
   it('writes into the argument object of a function callable from outside by its type', () => {
     expect(at('holder_fill', 25)).toMatchObject({ any: false, globals: ['the_holder'], stack: true });
