@@ -210,6 +210,8 @@ export class Containment {
 export class LegalSets {
   private readonly sitesByType = new Map<string, AllocationSite[]>();
   private readonly globalsByType = new Map<string, string[]>();
+  /** The program's static per-cpu variables (`DEFINE_PER_CPU`) by record type. */
+  private readonly percpuGlobalsByType = new Map<string, string[]>();
   private readonly bufferSites: AllocationSite[];
   /** The catalogued caches (created outside the program) by the type of their objects. */
   private readonly cataloguedByType = new Map<string, string[]>();
@@ -255,7 +257,13 @@ export class LegalSets {
         l = [];
         this.globalsByType.set(name, l);
       }
-      l.push(g.value.linkage === 'internal' || g.value.linkage === 'private' ? `${g.module.name}::${g.value.name}` : g.value.name);
+      const key = g.value.linkage === 'internal' || g.value.linkage === 'private' ? `${g.module.name}::${g.value.name}` : g.value.name;
+      l.push(key);
+      if ((g.value.section ?? '').startsWith('.data..percpu')) {
+        const p = this.percpuGlobalsByType.get(name);
+        if (p) p.push(key);
+        else this.percpuGlobalsByType.set(name, [key]);
+      }
     }
     const own = new Set([...this.globalsByType.values()].flat());
     for (const [key, g] of externalGlobals ?? []) {
@@ -310,6 +318,23 @@ export class LegalSets {
       for (const r of originReasons(pointer)) reasons.set(`${r.kind}:${r.detail}`, r);
       if (!reasons.size) reasons.set('untyped-origin', { kind: 'untyped-origin', detail: 'no value of the program reaches this pointer' });
     }
+    let percpuPointer: boolean | undefined;
+    const isPercpu = (): boolean => (percpuPointer ??= this.declaredPercpu(pointer, module));
+    /**
+     * A `__percpu` pointer (`this_cpu_dec(*dev->pcpu_refcnt)`) holds an offset into per-cpu memory:
+     * the write lands in a per-cpu variable or area, never elsewhere. Which areas hold a T the run
+     * time cannot tell (`net->mib.tcp_statistics` is allocated by net/ipv4), so a T admits every
+     * dynamic area and the static per-cpu Ts; with no T, any per-cpu memory.
+     */
+    const addPercpu = (name: string | undefined): void => {
+      set.percpu = true;
+      if (name) {
+        set.percpuAreas = true;
+        for (const g of this.percpuGlobalsByType.get(name) ?? []) acc.percpuGlobals.add(g);
+      } else percpuAny = true;
+      const detail = name ? `any per-cpu ${name} (a __percpu pointer)` : 'any per-cpu memory (a __percpu pointer)';
+      reasons.set(`percpu:${detail}`, { kind: 'untyped-origin', detail });
+    };
     const addSite = (s: AllocationSite): void => {
       switch (s.kind) {
         case 'slab':
@@ -354,16 +379,12 @@ export class LegalSets {
         case 'unknown': {
           // a pointer the analysis lost but whose debug type is known: any object of that type
           const t = this.pts.debugTypeOfPointer(pointer) ?? this.recordOfField(pointer, module);
-          if (t) {
-            addObject(t);
+          if (isPercpu()) {
+            addPercpu(t?.kind === 'typeany' ? t.typeName : undefined);
             break;
           }
-          if (this.declaredPercpu(pointer, module)) {
-            // `this_cpu_dec(*dev->pcpu_refcnt)`: an `int __percpu *` holds an offset into per-cpu
-            // memory, so the write lands in some per-cpu variable or area, never elsewhere
-            set.percpu = true;
-            percpuAny = true;
-            reasons.set('percpu', { kind: 'untyped-origin', detail: 'any per-cpu memory (a __percpu pointer)' });
+          if (t) {
+            addObject(t);
             break;
           }
           set.any = true;
@@ -372,6 +393,10 @@ export class LegalSets {
           break;
         }
         case 'typeany': {
+          if (isPercpu()) {
+            addPercpu(o.typeName);
+            break;
+          }
           const posing = [o.typeName, ...this.containment.headsOf(o.typeName)];
           for (const name of new Set(posing.flatMap((t) => [...this.containment.containersOf(t)]))) {
             for (const s of this.sitesByType.get(name) ?? []) addSite(s);
