@@ -233,7 +233,9 @@ export const FIDELITY_WRITES: Readonly<Record<string, string>> = {
  * is a frame write), so its own write, if the compiler kept it, is one of those checked
  * instructions (merged into a neighbour's, or under another line's row); it counts as checked by
  * all the function's programs (caught only when each reports), and stays `unmapped` when one of
- * the function's writes has no program. `init`: in `.init.text`, freed once its
+ * the function's writes has no program. An unmapped access into a fixed slot of its own frame
+ * (`Access.frameSlot`) is `fixed` like a mapped constant address: whichever instruction performs
+ * it addresses the frame by a constant, if the compiler kept it in memory at all. `init`: in `.init.text`, freed once its
  * TU is initialized (boot for built-in code), before the policy loads: it cannot run, so it is no
  * door and is not aimed at.
  */
@@ -327,6 +329,7 @@ export function machineSites(
     if (s.init) kind = 'init';
     else if (program !== undefined) kind = refused.has(key) ? 'refused' : 'checked';
     else if (s.legal.any) kind = 'any';
+    else if (s.unmapped && s.accesses.every((a) => a.frameSlot === true)) kind = 'fixed';
     else if (s.unmapped) {
       const fb = behind.get(s.accesses[0]!.id);
       const keys = [...(fb?.keys ?? [])];

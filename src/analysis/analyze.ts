@@ -13,6 +13,7 @@ import { typedCaches } from './catalogue.js';
 import type { ExternalFacts } from './external.js';
 import { globalTable } from './globals.js';
 import { indirectCallContext, indirectCallStats, indirectCallsOf, type IndirectCallStats } from './icalls.js';
+import { isFrameSlot } from './layout.js';
 import { Containment, LegalSets } from './legal.js';
 import { PointsTo } from './pointsto.js';
 import { type Located, Program, type ProgramModule } from './program.js';
@@ -163,6 +164,7 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
   const indirectCalls: IndirectCall[] = [];
   for (const fn of functions) {
     indirectCalls.push(...indirectCallsOf(fn, icallContext));
+    const entry = fn.value.blocks[0]?.instructions ?? [];
     for (const w of writesOf(fn.value, options.writers)) {
       accesses.push({
         id: `${fn.module.name}:${fn.value.name}:${w.index}`,
@@ -174,6 +176,7 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
         ...(w.writer ? { writer: w.writer } : {}),
         location: framesOf(w.inst.debugLoc),
         legal: legal.of(w.pointer, fn.module),
+        ...(isFrameSlot(w.pointer, w.width, entry) ? { frameSlot: true as const } : {}),
       });
     }
   }

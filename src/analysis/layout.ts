@@ -134,3 +134,36 @@ export function constantPointers(c: Value, maxDepth = 16): { offset: number; val
   visit(c, 0, 0);
   return out;
 }
+
+/**
+ * True when `pointer` is a constant offset into a fixed-size stack slot of `fn`'s static frame (an
+ * `alloca` of constant count in the entry block) and `width` bytes from there stay inside the slot.
+ * Whatever machine instruction performs such a write addresses the frame by a constant from the
+ * stack or frame pointer (or keeps the value in a register and writes nothing): no data can aim it
+ * elsewhere. A variable index (`buf[i]`), a dynamic alloca or an unknown width is not one.
+ */
+export function isFrameSlot(pointer: Value, width: number | undefined, entry: readonly Value[]): boolean {
+  if (width === undefined || width <= 0) return false;
+  let cur = pointer;
+  let offset = 0;
+  for (let i = 0; i < 32; i++) {
+    if (cur.kind !== 'instruction') return false;
+    if (cur.opcode === 'bitcast' || cur.opcode === 'addrspacecast') {
+      cur = cur.operands[0]!;
+      continue;
+    }
+    if (cur.opcode === 'getelementptr') {
+      const off = gepOffset(cur.operands, cur.sourceElementType);
+      if (off === UNKNOWN) return false;
+      offset += off;
+      cur = cur.operands[0]!;
+      continue;
+    }
+    if (cur.opcode !== 'alloca' || !entry.includes(cur)) return false;
+    const count = cur.arraySize;
+    const n = count === undefined ? 1 : count.kind === 'int' ? Number(count.value) : Number.NaN;
+    const size = sizeOfType(cur.allocatedType) * n;
+    return Number.isFinite(size) && offset >= 0 && offset + width <= size;
+  }
+  return false;
+}

@@ -405,6 +405,13 @@ export const AccessSchema = z
       .optional(),
     location: LocationChainSchema,
     legal: LegalSetSchema,
+    /**
+     * The address is a constant offset into a fixed-size stack slot of the function's own static
+     * frame, and the write stays inside it (analysis/layout.ts `isFrameSlot`): any machine
+     * instruction performing it addresses the frame by a constant, so it cannot be aimed at other
+     * memory — even when the mapper finds no instruction for it (additive, version 1).
+     */
+    frameSlot: z.literal(true).optional(),
     binary: z.array(BinarySiteSchema).optional(),
     /**
      * Set by the mapper on a fallback access it adds (not an IR write): the machine writes of one

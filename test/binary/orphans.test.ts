@@ -7,7 +7,8 @@
 // behind a fallback site of its function, or its function has no orphan write at all (the oracle
 // confirms it). Plus the union the fallback checks, two named examples (do_ipv6_setsockopt's
 // 2-byte stores, udpv6_destroy_sock's `bts` of a non-IR asm write), and datagram's unmapped 1-byte
-// stores checked at the 4-byte store the backend merged them into.
+// stores checked at the 4-byte store the backend merged them into. Writes the analysis finds in a
+// fixed slot of their own frame (Access.frameSlot) are frame writes in the object.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -197,6 +198,32 @@ describe('orphan writes of net/ipv6 objects get fallback sites (llvm-objdump ora
       expect(covered).toBe(reasons.reduce((n, r) => n + r.covered, 0));
       expect(noOrphan).toBe(reasons.reduce((n, r) => n + r.noOrphan, 0));
       expect(covered).toBeGreaterThan(0);
+    },
+  );
+
+  it.each(FILES)(
+    '%s: a write the analysis finds in a fixed slot of its own frame is performed in the frame (objdump: disp(%%rsp), or rep-string)',
+    (f) => {
+      const { policy, writes } = cases.get(f)!;
+      let frame = 0;
+      let seen = 0;
+      for (const a of policy.accesses) {
+        if (a.fallback !== undefined) continue;
+        const exact = (a.binary ?? []).filter((b) => b.confidence === 'exact');
+        if (a.frameSlot === true) frame++;
+        if (a.frameSlot !== true || !exact.length) continue;
+        for (const b of exact) {
+          seen++;
+          // objdumpWrites leaves out constant-offset rsp writes: what it holds writes elsewhere
+          const text = writes.get(`${b.section}\0${b.symbol}`)?.get(b.offset);
+          expect(
+            text === undefined || /^(stos|movs)[bwlq]\b/.test(text),
+            `${a.id} at ${b.symbol}+0x${b.offset.toString(16)}: ${text}`,
+          ).toBe(true);
+        }
+      }
+      expect(frame).toBeGreaterThan(20);
+      expect(seen).toBeGreaterThan(10);
     },
   );
 

@@ -127,4 +127,11 @@ describe('machineSites: an unmapped access in a function without orphan writes',
     expect(machineSites(p, programs, new Set()).find((x) => x.key === 'unmapped:m.c:h:1')!.kind).toBe('unmapped');
     expect(machineSites(p, programs, new Set(['h+0x10']), true).find((x) => x.key === 'unmapped:m.c:h:1')!.kind).toBe('unmapped');
   });
+
+  it('counts an unmapped write into a fixed slot of its own frame as fixed (not aimable), even beside an unchecked write', () => {
+    const slot = access('m.c:k:4', 'k', emptyLegalSet({ stack: true }), [unmapped('k')], { frameSlot: true });
+    const sites = machineSites(policy([lostK, anyK, okK, slot]), programs, new Set(), true);
+    expect(sites.find((x) => x.key === 'unmapped:m.c:k:4')!.kind).toBe('fixed');
+    expect(sites.find((x) => x.key === 'unmapped:m.c:k:1')!.kind).toBe('unmapped');
+  });
 });
