@@ -302,6 +302,32 @@ static __always_inline __u64 kc_this_cpu_base(void)
 	return kc_read_u64((const char *)&__per_cpu_offset + cpu * sizeof(__u64));
 }
 
+/* 1 when a gs-relative write at offset `off` (>= `from`) lands in per-cpu memory. The offset is
+ * the attacker's as much as any pointer, and gs base + offset may be anything (a cred, the kernel
+ * image, a BPF map): per-cpu memory is this CPU's unit of the first chunk, or a later chunk, which
+ * the allocator vmallocs at the top of the vmalloc area (pcpu_get_vm_areas), never elsewhere in
+ * it. *lo, *hi: the extent in offsets (0, 0: unknown, the last byte is checked too). */
+static __always_inline int kc_gs_lands_in_percpu(__u64 off, __u64 from, __u64 *lo, __u64 *hi)
+{
+	__u64 cpu = kc_this_cpu_base(), a;
+
+	if (!cpu) {
+		*lo = from; /* no base to bound it with */
+		*hi = ~0ULL;
+		return 1;
+	}
+	if (kc_rt.percpu_unit && off < kc_rt.percpu_unit) {
+		*lo = from;
+		*hi = kc_rt.percpu_unit;
+		return 1;
+	}
+	a = cpu + off;
+	*lo = *hi = 0;
+	if (!kc_rt.percpu_unit && a >= kc_rt.percpu_start && a < kc_rt.percpu_end)
+		return 1;
+	return kc_in_vmalloc(a) && a - kc_vmalloc_start() >= kc_vmalloc_size - KC_PERCPU_VM_WINDOW;
+}
+
 /* A per-cpu write at offset `off` of the unit at `base` (0 for a gs-relative write, whose address
  * is the offset): 1 when it lies in one of the site's per-cpu variables (the small ranges of its
  * global run: [offset, offset + size) from the policy), or, for a site that may write dynamically
@@ -317,32 +343,8 @@ static __always_inline int kc_percpu_pass(const struct kc_site_policy *p, __u32 
 		return 1;
 	}
 	if ((flags & KC_F_PERCPU_AREAS) && kc_rt.percpu_static_end && off >= kc_rt.percpu_static_end) {
-		if (!base) {
-			/* gs-relative: the offset is the attacker's as much as any pointer, and gs base + offset
-			 * may be anything (a cred, the kernel image). A dynamic area is in a per-cpu chunk: this
-			 * CPU's unit of the first chunk, or a later chunk, which the allocator vmallocs */
-			__u64 cpu = kc_this_cpu_base();
-
-			if (!cpu) {
-				*lo = kc_rt.percpu_static_end; /* no base to bound it with */
-				*hi = ~0ULL;
-				return 1;
-			}
-			if (kc_rt.percpu_unit && off < kc_rt.percpu_unit) {
-				*lo = kc_rt.percpu_static_end;
-				*hi = kc_rt.percpu_unit;
-				return 1;
-			}
-			if (!kc_rt.percpu_unit && cpu + off >= kc_rt.percpu_start && cpu + off < kc_rt.percpu_end) {
-				*lo = *hi = 0; /* extent unknown: the last byte is checked too */
-				return 1;
-			}
-			if (kc_in_vmalloc(cpu + off)) {
-				*lo = *hi = 0;
-				return 1;
-			}
-			return 0;
-		}
+		if (!base)
+			return kc_gs_lands_in_percpu(off, kc_rt.percpu_static_end, lo, hi);
 		*lo = base + kc_rt.percpu_static_end;
 		*hi = kc_rt.percpu_unit ? base + kc_rt.percpu_unit : ~0ULL;
 		return 1;
@@ -473,10 +475,9 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 		pass_slot = KC_CNT_PASS_PERCPU;
 		found = KC_R_PERCPU;
 		if (regions & KC_R_PERCPU) {
-			if (flags & KC_F_PERCPU_ANY) {
-				span_hi = ~0ULL;
+			/* any per-cpu memory: the static variables or any area, still per-cpu memory */
+			if ((flags & KC_F_PERCPU_ANY) && kc_gs_lands_in_percpu(addr, 0, &span_lo, &span_hi))
 				goto pass;
-			}
 			if (kc_percpu_pass(p, flags, 0, addr, &span_lo, &span_hi))
 				goto pass;
 		}
@@ -949,6 +950,7 @@ SEC("raw_tp")
 int kc_matrix(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u32 zero = 0;
+	__u64 addr;
 	int ret;
 
 	if (ctx->args[0] == KC_MATRIX_WHERE) {
@@ -959,7 +961,12 @@ int kc_matrix(struct bpf_raw_tracepoint_args *ctx)
 			s->val = (__u64)&kc_enforce;
 		return 0;
 	}
-	ret = kc_check_range((__u32)ctx->args[0], ctx->args[1], 1, 0);
+	/* a gs-relative site writes gs base + offset: the attacker's offset that reaches the target is
+	 * the target minus this CPU's base (the site writes wherever that sum lands) */
+	addr = ctx->args[1];
+	if ((ctx->args[0] & KC_SITE_GS) && kc_this_cpu_base())
+		addr -= kc_this_cpu_base();
+	ret = kc_check_range((__u32)ctx->args[0], addr, 1, 0);
 	struct kc_finding *f = bpf_map_lookup_elem(&kc_last, &zero);
 
 	return ret | ((ret != KC_PASS && f ? f->region & 0xff : 0) << 8);

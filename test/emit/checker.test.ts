@@ -377,6 +377,11 @@ for (const [label, extra] of [
         // it the dynamic areas stay unbounded rather than alarm falsely
         const cpuBaseKnown = /^[0-9a-f]+ \S __per_cpu_offset$/m.test(readFileSync('/proc/kallsyms', 'utf8'));
         expect(await check(17 | GS, 0, 0x7fff000000000000n)).toBe(cpuBaseKnown ? VIOLATION : PASS);
+        // "any per-cpu memory" (a lost __percpu pointer) is still per-cpu memory: the static variables
+        // and areas of this CPU's unit, not wherever gs base + offset lands
+        expect(await check(5 | GS, 0, 0x10n, 0, 8)).toBe(PASS);
+        expect(await check(5 | GS, 0, 0x2008n, 0, 8)).toBe(PASS);
+        expect(await check(5 | GS, 0, 0x7fff000000000000n)).toBe(cpuBaseKnown ? VIOLATION : PASS);
         // a site without per-cpu memory in its set
         expect(await check(0, 0, B + 2n * UNIT + 0x2008n)).toBe(VIOLATION);
       } finally {
