@@ -669,7 +669,8 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
   const consider = (a: Access, b: BinarySite): void => {
     binarySites++;
     if (b.staticallySafe === true) return void skipped['statically-safe']++;
-    if (b.confidence === 'unmapped') return void skipped.unmapped++;
+    // an unmapped write into a fixed slot of its own frame is statically safe by its IR address
+    if (b.confidence === 'unmapped') return void (a.frameSlot === true ? skipped['statically-safe']++ : skipped.unmapped++);
     // freed once the TU is initialized: a probe there is refused (EINVAL) and the write cannot run again
     if (INIT_SECTION.test(b.section)) return void skipped['init-text']++;
     const op = b.operand;

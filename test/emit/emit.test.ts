@@ -160,6 +160,16 @@ describe('emitBpf on a small mapped policy', () => {
     ]);
   });
 
+  it('counts an unmapped write into a fixed slot of its own frame as statically safe, not unchecked', () => {
+    const p = smallPolicy();
+    const lost = p.accesses.find((a) => a.binary?.some((b) => b.confidence === 'unmapped'))!;
+    lost.frameSlot = true;
+    const framed = emitBpf(p, { name: 'small', sitePrograms: 'per-site' });
+    expect(framed.stats.skipped.unmapped).toBe(r.stats.skipped.unmapped - 1);
+    expect(framed.stats.skipped['statically-safe']).toBe(r.stats.skipped['statically-safe'] + 1);
+    expect(framed.unchecked.unmapped).toBe(r.unchecked.unmapped - 1);
+  });
+
   it('gives a site in .init.text no program (freed before a policy can load) and counts it', () => {
     const p = smallPolicy();
     const site = r.sites[0]!;
