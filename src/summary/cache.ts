@@ -26,9 +26,21 @@ export function allocatorsHash(table: AllocatorTable | undefined, caches: readon
   const entries = table ? [...table.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) : 'default';
   const cs = [...caches].sort((a, b) => (a.holder < b.holder ? -1 : a.holder > b.holder ? 1 : 0));
   return createHash('sha256')
-    .update(JSON.stringify([entries, cs]))
+    .update(canonicalJson([entries, cs]))
     .digest('hex')
     .slice(0, 12);
+}
+
+/**
+ * JSON with every object's keys sorted: the same value gives the same text whether it was built
+ * by the analysis or read back through a zod schema (which orders keys as the schema does).
+ */
+function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)))
+      : x,
+  );
 }
 
 /** The cache file of a TU: by content hash, summary version and allocator table. */

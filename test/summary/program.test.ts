@@ -5,7 +5,8 @@
 // allocate from caches other TUs create, the two must give the same summaries.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { summarizeFiles, summarizeProgram, type TuSummary } from '../../src/summary/index.js';
+import { allocatorTable } from '../../src/analysis/index.js';
+import { allocatorsHash, summarizeFiles, summarizeProgram, type TuSummary } from '../../src/summary/index.js';
 import { summarizeProgramByFullRounds } from './rounds-oracle.js';
 
 const corpus = join(import.meta.dirname, '../../../shared/corpus/linux-6.1/net');
@@ -36,4 +37,15 @@ describe('summarizeProgram on link facts', () => {
     // route.c allocates through dst.c's dst_alloc: sites it has only with that wrapper known
     expect(route.sites.some((s) => s.allocator === 'dst_alloc')).toBe(true);
   }, 300_000);
+});
+
+describe('the cache key of a TU input', () => {
+  it('does not depend on the order of keys in its allocator entries (computed, or read back through zod)', () => {
+    const table = allocatorTable();
+    const reordered = new Map([...table].map(([k, a]) => [k, Object.fromEntries(Object.entries(a).reverse()) as typeof a]));
+    expect(JSON.stringify([...reordered.values()])).not.toBe(JSON.stringify([...table.values()]));
+    expect(allocatorsHash(reordered)).toBe(allocatorsHash(table));
+    const other = new Map([...table].slice(1));
+    expect(allocatorsHash(other)).not.toBe(allocatorsHash(table));
+  });
 });
