@@ -2,13 +2,13 @@
 // which other TUs' allocator wrappers and caches each TU gets as input — the
 // wrappers and caches it defines (given its input), the functions it calls but
 // does not define, the globals it only declares. They come from the
-// allocation-site finder alone (no points-to), so they cost a parse and one
-// cheap pass; the full summary (summarize.ts) is then computed once per TU,
+// allocation-site finder's wrapper and cache passes alone (no site typing, no
+// points-to), so they cost a parse and a cheap pass; the full summary (summarize.ts) is then computed once per TU,
 // with the input the rounds settled on. Cached next to the summaries by the
 // same key (content, version, input), with a `.links.json` suffix.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { AllocatorSchema, allocatorTable, findAllocationSites, Program, type ProgramModule, stripCasts } from '../analysis/index.js';
+import { AllocatorSchema, allocatorTable, findCaches, findWrappers, Program, type ProgramModule, stripCasts } from '../analysis/index.js';
 import { isCallBase } from '../ir/instructions.js';
 import type { Module } from '../ir/module.js';
 import { parseModuleBytes } from '../ir/read.js';
@@ -55,7 +55,12 @@ export function externalCallees(module: Module): string[] {
 export function linksOfModule(module: Module, input: { file: string; sha256: string }, options: SummarizeOptions = {}): TuLinks {
   // the module name summarizeModule gives it, so static wrappers get the same keys
   const pm: ProgramModule = { module, name: module.sourceFilename ?? input.file, role: 'context' };
-  const { caches, wrappers } = findAllocationSites(new Program([pm]), options.allocators ?? allocatorTable(), options.caches);
+  // the site finder's own wrapper and cache passes, without typing the sites: findAllocationSites
+  // returns exactly these (its caches are findCaches', its wrappers findWrappers'; typing the sites
+  // changes neither)
+  const program = new Program([pm]);
+  const wrappers = findWrappers(program, options.allocators ?? allocatorTable());
+  const caches = [...findCaches(program).values()];
   return {
     schema: 'kcompart.tu-links',
     sha256: input.sha256,
