@@ -1,14 +1,22 @@
 // Owns a TU's link facts: what summarizeProgram needs from a TU to decide
 // which other TUs' allocator wrappers and caches each TU gets as input — the
 // wrappers and caches it defines (given its input), the functions it calls but
-// does not define, the globals it only declares. They come from the
-// allocation-site finder's wrapper and cache passes alone (no site typing, no
+// does not define, the globals it only declares, and its caches typed for the
+// cache catalogue. They come from the allocation-site finder alone (no
 // points-to), so they cost a parse and a cheap pass; the full summary (summarize.ts) is then computed once per TU,
 // with the input the rounds settled on. Cached next to the summaries by the
 // same key (content, version, input), with a `.links.json` suffix.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { AllocatorSchema, allocatorTable, findCaches, findWrappers, Program, type ProgramModule, stripCasts } from '../analysis/index.js';
+import {
+  AllocatorSchema,
+  allocatorTable,
+  findAllocationSites,
+  Program,
+  typedCaches,
+  type ProgramModule,
+  stripCasts,
+} from '../analysis/index.js';
 import { isCallBase } from '../ir/instructions.js';
 import type { Module } from '../ir/module.js';
 import { parseModuleBytes } from '../ir/read.js';
@@ -24,6 +32,11 @@ export const TuLinksSchema = z
     wrappers: z.array(z.object({ key: z.string(), wraps: z.string(), allocator: AllocatorSchema }).strict()),
     /** As the summary's `caches` with the same input. */
     caches: z.array(CacheSchema),
+    /**
+     * Its caches with the object types its own allocations from them give (`typedCaches`): with the
+     * default input, what the cache catalogue takes from this TU (summary/catalogue.ts).
+     */
+    catalogue: z.array(CacheSchema),
     /** As the summary's `externals`. */
     externals: z.array(z.string()),
     /** The names of the globals it declares but does not define (the summary's globals with `defined: false`). */
@@ -55,17 +68,14 @@ export function externalCallees(module: Module): string[] {
 export function linksOfModule(module: Module, input: { file: string; sha256: string }, options: SummarizeOptions = {}): TuLinks {
   // the module name summarizeModule gives it, so static wrappers get the same keys
   const pm: ProgramModule = { module, name: module.sourceFilename ?? input.file, role: 'context' };
-  // the site finder's own wrapper and cache passes, without typing the sites: findAllocationSites
-  // returns exactly these (its caches are findCaches', its wrappers findWrappers'; typing the sites
-  // changes neither)
-  const program = new Program([pm]);
-  const wrappers = findWrappers(program, options.allocators ?? allocatorTable());
-  const caches = [...findCaches(program).values()];
+  // the site finder alone: its sites are typed (cheap beside the parse) for the catalogue's object types
+  const { sites, caches, wrappers } = findAllocationSites(new Program([pm]), options.allocators ?? allocatorTable(), options.caches);
   return {
     schema: 'kcompart.tu-links',
     sha256: input.sha256,
     wrappers: [...wrappers].map(([key, w]) => ({ key, wraps: w.wraps, allocator: w.allocator })),
     caches,
+    catalogue: typedCaches(caches, sites),
     externals: externalCallees(module),
     declaredGlobals: module.globals.filter((g) => g.isDeclaration).map((g) => g.name),
   };

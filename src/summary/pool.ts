@@ -23,6 +23,8 @@ export interface SummarizeFilesOptions {
   allocators?: AllocatorTable;
   /** Per file (by index into `files`): its own allocator table and known caches, overriding `allocators` (summarizeProgram's second rounds). */
   perFile?: (i: number) => { allocators?: AllocatorTable; caches?: Cache[] } | undefined;
+  /** Called with each TU's link facts as they are ready (linksOfFiles; in completion order). */
+  onLinks?: (l: TuLinks, cached: boolean, file: string) => void;
   /** Called with each summary as it is ready (in completion order). */
   onSummary?: (s: TuSummary, cached: boolean) => void;
   /** Keep the summaries in the result (default true); false for a caller that folds them as they come. */
@@ -159,6 +161,7 @@ export async function linksOfFiles(files: readonly string[], options: SummarizeF
       if (!('links' in r)) return;
       if (r.cached) result.hits++;
       else result.misses++;
+      options.onLinks?.(r.links, r.cached, files[i]!);
       result.links[i] = r.links;
     },
     result.errors,
