@@ -9,7 +9,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { analyze, readCacheCatalogue, type AnalysisSummary, type AnalyzeOptions } from './analysis/index.js';
+import { analyze, type AnalysisSummary, type AnalyzeOptions } from './analysis/index.js';
+import { cacheCatalogue } from './summary/catalogue.js';
 import type { AllocatorTable } from './analysis/allocators.js';
 import type { WriterTable } from './analysis/writes.js';
 import { mapSitesToAddresses, readElf, type MapOptions, type MapperObject, type MapStats } from './binary/index.js';
@@ -134,7 +135,8 @@ export interface BuildOptions {
   /**
    * IR of the rest of the kernel (`.ll` files) read only for the dedicated caches it creates and the
    * types of their objects (the cache catalogue): "any object of type T" admits the caches created
-   * for T by name, and the run time admits no typed cache by object size.
+   * for T by name, and the run time admits no typed cache by object size. Read through the summary
+   * cache (`.cache/summaries` under the working directory), on every core.
    */
   readonly cacheCatalogue?: readonly string[];
   /** The policy's name, also the BPF object's and loader's (default `kcompart`). */
@@ -186,7 +188,8 @@ export async function analyzeStage(options: BuildOptions, hooks: BuildHooks = {}
   requireFiles(options.btf ? [options.btf] : []);
   requireFiles(options.cacheCatalogue ?? []);
   const catalogue = options.cacheCatalogue?.length
-    ? await readCacheCatalogue(options.cacheCatalogue, {
+    ? // through the summary cache (.cache/summaries): a TU read once, by this or by summarizeProgram, is not read again
+      await cacheCatalogue(options.cacheCatalogue, {
         ...(options.allocators ? { allocators: options.allocators } : {}),
         onFile: (file, done, total) => hooks.onProgress?.({ stage: 'analyze', message: `cache catalogue: ${basename(file)}`, done, total }),
       })

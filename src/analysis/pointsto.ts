@@ -78,6 +78,9 @@ export class PointsTo {
   private readonly cellIndex = new Map<string, number>();
   private readonly cellsOfBase = new Map<string, number[]>();
   private readonly starReaders = new Map<string, number[]>(); // base → nodes reading every cell
+  private readonly starReaderSet = new Map<string, Set<number>>(); // the same, for membership
+  /** Per node with a long edge list: its edges' {@link edgeKey}s (see addEdge). */
+  private readonly edgeKeys = new Map<number, Set<number>>();
   private readonly cellWritten = new Set<number>();
   private readonly cellInfo = new Map<number, { base: string; off: number; obj: number }>();
   private readonly loadedCells = new Set<number>();
@@ -347,6 +350,7 @@ export class PointsTo {
 
   private addPts(n: number, e0: number): void {
     const s = this.pts[n]!;
+    if (s.has(e0)) return;
     let e = objOf(e0) === this.unknownObject ? this.unknownElement : e0;
     if (s.has(e)) return;
     // "unknown" absorbs: a value that may point anywhere is written through with no check
@@ -395,9 +399,28 @@ export class PointsTo {
       return;
     }
     const list = this.edges[from]!;
-    for (const e of list) if (e.to === to && e.delta === delta) return;
+    // dedup: a short list is scanned; a long one (a cell many loads read) keeps a set of its
+    // (to, delta) keys, so adding an edge stays O(1) — the list keeps its order, and so the
+    // propagation order (which k-limiting depends on) is unchanged
+    if (list.length < EDGE_SCAN || delta < -0x80000000 || delta >= 0x80000000) {
+      for (const e of list) if (e.to === to && e.delta === delta) return;
+    } else {
+      let keys = this.edgeKeys.get(from);
+      if (!keys) {
+        keys = new Set();
+        for (const e of list) if (e.delta >= -0x80000000 && e.delta < 0x80000000) keys.add(edgeKey(e.to, e.delta));
+        this.edgeKeys.set(from, keys);
+      }
+      const k = edgeKey(to, delta);
+      if (keys.has(k)) return;
+      keys.add(k);
+    }
     list.push({ to, delta });
-    for (const e of this.pts[from]!) this.addPts(to, shift(e, delta));
+    const ts = this.pts[to]!;
+    for (const e of this.pts[from]!) {
+      const x = shift(e, delta);
+      if (!ts.has(x)) this.addPts(to, x);
+    }
   }
 
   // ------------------------------------------------------------ constraints
@@ -858,7 +881,10 @@ export class PointsTo {
       // a read of every cell of the base reads those only external code writes too
       this.materializeExternalCells(obj, base);
       const readers = this.starReaders.get(base) ?? [];
-      if (!readers.includes(d)) {
+      let readerSet = this.starReaderSet.get(base);
+      if (!readerSet) this.starReaderSet.set(base, (readerSet = new Set()));
+      if (!readerSet.has(d)) {
+        readerSet.add(d);
         readers.push(d);
         this.starReaders.set(base, readers);
         for (const c of this.cellsOfBase.get(base) ?? []) this.addEdge(c, d, 0);
@@ -919,7 +945,18 @@ export class PointsTo {
       const edges = this.edges[n]!;
       for (let k = 0; k < edges.length; k++) {
         const { to, delta } = edges[k]!;
-        for (const e of elems) this.addPts(to, shift(e, delta));
+        // most deliveries bring what the target holds already (99 % on large TUs): those are
+        // no-ops of addPts, skipped here before its work; a target holding "unknown" takes nothing
+        const ts = this.pts[to]!;
+        if (ts.has(this.unknownElement)) continue;
+        if (delta === 0) {
+          for (const e of elems) if (!ts.has(e)) this.addPts(to, e);
+        } else {
+          for (const e of elems) {
+            const x = shift(e, delta);
+            if (!ts.has(x)) this.addPts(to, x);
+          }
+        }
       }
       for (const d of this.loadsFrom[n]!) for (const e of elems) this.connectLoad(e, d);
       for (const st of this.storesTo[n]!) for (const e of elems) this.connectStore(e, st);
@@ -1147,6 +1184,11 @@ function stronglyConnected(succ: number[][]): Int32Array {
   }
   return comp;
 }
+
+/** Edge lists at least this long get a key set for deduplication. */
+const EDGE_SCAN = 16;
+/** An edge's identity: target node and offset delta (UNKNOWN, or any byte offset) in one safe integer. */
+const edgeKey = (to: number, delta: number): number => to * 0x100000000 + (delta + 0x80000000);
 
 function shift(e: number, delta: number): number {
   const off = offOf(e);

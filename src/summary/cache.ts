@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { z } from 'zod';
 import type { AllocatorTable } from '../analysis/index.js';
 import type { Cache } from '../policy/schema.js';
 import { contentHash, type SummarizeOptions, summarizeBytes } from './summarize.js';
@@ -25,9 +26,21 @@ export function allocatorsHash(table: AllocatorTable | undefined, caches: readon
   const entries = table ? [...table.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) : 'default';
   const cs = [...caches].sort((a, b) => (a.holder < b.holder ? -1 : a.holder > b.holder ? 1 : 0));
   return createHash('sha256')
-    .update(JSON.stringify([entries, cs]))
+    .update(canonicalJson([entries, cs]))
     .digest('hex')
     .slice(0, 12);
+}
+
+/**
+ * JSON with every object's keys sorted: the same value gives the same text whether it was built
+ * by the analysis or read back through a zod schema (which orders keys as the schema does).
+ */
+function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)))
+      : x,
+  );
 }
 
 /** The cache file of a TU: by content hash, summary version and allocator table. */
@@ -37,6 +50,11 @@ export function cachePath(dir: string, sha256: string, allocators = 'default'): 
 
 /** A cached summary, or undefined when absent or unreadable (then it is recomputed). */
 export function readCached(path: string): TuSummary | undefined {
+  return readJsonCached(path, TuSummarySchema);
+}
+
+/** A cached JSON file that `schema` validates, or undefined when absent or unreadable. */
+export function readJsonCached<T>(path: string, schema: z.ZodType<T>): T | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -44,15 +62,15 @@ export function readCached(path: string): TuSummary | undefined {
     return undefined;
   }
   try {
-    const r = TuSummarySchema.safeParse(JSON.parse(text));
+    const r = schema.safeParse(JSON.parse(text));
     return r.success ? r.data : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Writes a summary to its cache file (atomically). */
-export function writeCached(path: string, s: TuSummary): void {
+/** Writes a summary (or a TU's link facts) to its cache file (atomically). */
+export function writeCached(path: string, s: unknown): void {
   mkdirSync(join(path, '..'), { recursive: true });
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   writeFileSync(tmp, JSON.stringify(s));

@@ -33,6 +33,7 @@ import type { Module } from '../ir/module.js';
 import { parseModuleBytes } from '../ir/read.js';
 import type { Function, GlobalValue, Value } from '../ir/values.js';
 import type { Cache } from '../policy/schema.js';
+import { externalCallees } from './links.js';
 import { SUMMARY_VERSION, type SummaryFunction, type SummaryGlobal, type TuSummary } from './schema.js';
 
 /** sha256 (hex) of a TU's bytes: with {@link SUMMARY_VERSION}, the identity of its summary. */
@@ -118,7 +119,6 @@ export function summarizeModule(
 
   const functions: SummaryFunction[] = [];
   const calls = new Set<string>();
-  const externals = new Set<string>();
   const indirectCalls: TuSummary['indirectCalls'] = [];
   let instructions = 0;
   for (const f of module.functions) {
@@ -147,7 +147,6 @@ export function summarizeModule(
         const c = stripCasts(i.callee);
         if (c.kind !== 'function' || c.name.startsWith('llvm.')) continue;
         calls.add(`${key}\0${Program.keyOf(pm, c)}`);
-        if (!c.isDefinition) externals.add(c.name);
       }
     }
     for (const ic of indirectCallsOf({ module: pm, value: f }, icx)) {
@@ -204,7 +203,7 @@ export function summarizeModule(
     fieldStores: pts.fieldStores(),
     fieldLoads: pts.loadedFieldCells(),
     records: recordsOf(module),
-    externals: [...externals].sort(),
+    externals: externalCallees(module),
     stats: {
       bytes: input.bytes,
       instructions,
