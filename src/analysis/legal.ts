@@ -8,7 +8,7 @@
 import type { BtfType, BtfTypes } from '../btf/index.js';
 import type { DICompositeType } from '../ir/debuginfo.js';
 import type { Metadata } from '../ir/metadata.js';
-import type { GlobalVariable, Value } from '../ir/values.js';
+import type { Function, GlobalVariable, Value } from '../ir/values.js';
 import { emptyLegalSet } from '../policy/legal-set.js';
 import type { AllocationSite, Cache, LegalSet, Widening } from '../policy/schema.js';
 import { isRecord, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
@@ -282,16 +282,14 @@ export class LegalSets {
    * indirect calls are typed). Undefined when nothing names a record (a byte buffer).
    */
   private recordOfField(pointer: Value, module: ProgramModule): AbstractObject | undefined {
-    if (!this.typer) return undefined;
-    const fn = pointer.kind === 'instruction' ? pointer.parent?.parent : pointer.kind === 'argument' ? pointer.parent : undefined;
-    if (!fn) return undefined;
-    const field = this.typer.fieldsAt(pointer, { fn, pm: module }, false)[0];
+    const fn = functionOf(pointer);
+    const field = fn && this.typer?.fieldsAt(pointer, { fn, pm: module }, false)[0];
     return field ? this.pts.typeAnyOf(field.type) : undefined;
   }
 
   /** True when the pointer is declared `__percpu` (by a variable, or the field it is loaded from). */
   private declaredPercpu(pointer: Value, module: ProgramModule): boolean {
-    const fn = pointer.kind === 'instruction' ? pointer.parent?.parent : pointer.kind === 'argument' ? pointer.parent : undefined;
+    const fn = functionOf(pointer);
     return !!fn && !!this.typer?.declaredPercpu(pointer, { fn, pm: module });
   }
 
@@ -454,6 +452,11 @@ export class LegalSets {
     }
     return set;
   }
+}
+
+/** The function an instruction or argument belongs to. */
+function functionOf(v: Value): Function | undefined {
+  return v.kind === 'instruction' ? v.parent?.parent : v.kind === 'argument' ? v.parent : undefined;
 }
 
 /** A global's declared struct / union type, or null. */
