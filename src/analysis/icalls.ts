@@ -337,16 +337,6 @@ export class FieldTyper {
   }
 
   /**
-   * The fields an address may be — `gep(base, c)` where base is a `T *`, or a `T *` itself
-   * (offset 0) — with a function pointer there when `functionPointer`. The chain of GEPs is walked
-   * from the address down to its base and each value on it is asked for its types, nearest first
-   * (`tfm` in `tfm->init` is a `struct crypto_ahash *` though the GEP below it is on a
-   * `struct crypto_tfm *`); the first record with a member (function pointer) at the offset wins.
-   * A variable index into an array of records gives the element's record from the IR type. When
-   * nothing matches and the offset falls outside the base's type, the address is a `container_of`:
-   * every record that embeds the base's type where the offset lands on such a field.
-   */
-  /**
    * True when a pointer is declared `__percpu` (see {@link btfTypeTags}): a variable it is bound
    * to says so, or the field it is loaded from (`dev->pcpu_refcnt` is an `int __percpu *`), for
    * it or for a value it is a cast or a constant offset of.
@@ -371,6 +361,16 @@ export class FieldTyper {
     return this.fieldsAt(address, at, false).filter((f) => isFunctionPointerField(f.type, f.offset));
   }
 
+  /**
+   * The fields an address may be — `gep(base, c)` where base is a `T *`, or a `T *` itself
+   * (offset 0) — with a function pointer there when `functionPointer`. The chain of GEPs is walked
+   * from the address down to its base and each value on it is asked for its types, nearest first
+   * (`tfm` in `tfm->init` is a `struct crypto_ahash *` though the GEP below it is on a
+   * `struct crypto_tfm *`); the first record with a member (function pointer) at the offset wins.
+   * A variable index into an array of records gives the element's record from the IR type. When
+   * nothing matches and the offset falls outside the base's type, the address is a `container_of`:
+   * every record that embeds the base's type where the offset lands on such a field.
+   */
   fieldsAt(address: Value, at: At, functionPointer: boolean, depth = 0, startOffset = 0): FieldRef[] {
     if (depth > 12) return [];
     const matches = (t: Metadata | null | undefined, off: number): DICompositeType | undefined => {

@@ -1,5 +1,6 @@
 // x86-64 data layout of IR types (LLVM's default for the kernel's datalayout
-// string): sizes, alignments, and the byte offset a GEP with constant indices adds.
+// string): sizes, alignments, the byte offset a GEP with constant indices adds,
+// and whether an address is a fixed slot of the function's own stack frame.
 import type { Type } from '../ir/types.js';
 import type { Value } from '../ir/values.js';
 
@@ -136,8 +137,9 @@ export function constantPointers(c: Value, maxDepth = 16): { offset: number; val
 }
 
 /**
- * True when `pointer` is a constant offset into a fixed-size stack slot of `fn`'s static frame (an
- * `alloca` of constant count in the entry block) and `width` bytes from there stay inside the slot.
+ * True when `pointer` is a constant offset into a fixed-size stack slot of its function's static
+ * frame (an `alloca` of constant count among `entry`, the entry block's instructions) and `width`
+ * bytes from there stay inside the slot.
  * Whatever machine instruction performs such a write addresses the frame by a constant from the
  * stack or frame pointer (or keeps the value in a register and writes nothing): no data can aim it
  * elsewhere. A variable index (`buf[i]`), a dynamic alloca or an unknown width is not one.
