@@ -235,9 +235,9 @@ export const FIDELITY_WRITES: Readonly<Record<string, string>> = {
  * all the function's programs (caught only when each reports), and stays `unmapped` when one of
  * the function's writes has no program. An unmapped access into a fixed slot of its own frame
  * (`Access.frameSlot`) is `fixed` like a mapped constant address: whichever instruction performs
- * it addresses the frame by a constant, if the compiler kept it in memory at all. `init`: in `.init.text`, freed once its
- * TU is initialized (boot for built-in code), before the policy loads: it cannot run, so it is no
- * door and is not aimed at.
+ * it addresses the frame by a constant, if the compiler kept it in memory at all. `init`: in
+ * `.init.text`, freed once its TU is initialized (boot for built-in code), before the policy
+ * loads: it cannot run, so it is no door and is not aimed at.
  */
 type SiteKind = 'checked' | 'fallback' | 'function' | 'any' | 'unmapped' | 'no-operand' | 'refused' | 'fixed' | 'init';
 
