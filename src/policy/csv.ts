@@ -37,8 +37,15 @@ export const ACCESS_CSV_COLUMNS = [
   'location_json',
   'reasons_json',
   'binary_json',
+  // additive, version 1: appended so the columns above keep their places
+  'frame_slot',
+  'percpu_globals',
+  'percpu_areas',
 ] as const;
 type Row = Record<(typeof ACCESS_CSV_COLUMNS)[number], string>;
+
+/** Columns added after version 1's first CSVs: a reader takes CSVs without them. */
+const OPTIONAL_COLUMNS: ReadonlySet<string> = new Set(['frame_slot', 'percpu_globals', 'percpu_areas']);
 
 const list = (xs: readonly string[]): string => xs.join(';');
 const unlist = (s: string): string[] => (s === '' ? [] : s.split(';'));
@@ -77,6 +84,9 @@ function toRow(a: Access): Row {
     location_json: JSON.stringify(a.location),
     reasons_json: JSON.stringify(a.legal.reasons),
     binary_json: a.binary === undefined ? '' : JSON.stringify(a.binary),
+    frame_slot: a.frameSlot === true ? '1' : '',
+    percpu_globals: a.legal.percpuGlobals === undefined ? '' : JSON.stringify(a.legal.percpuGlobals),
+    percpu_areas: a.legal.percpuAreas === undefined ? '' : bool(a.legal.percpuAreas),
   };
 }
 
@@ -120,11 +130,14 @@ function fromRow(r: Row, file: string, rowNo: number): Access {
       buddySites: unlist(r.buddy_sites),
       vmallocCallers: unlist(r.vmalloc_callers),
       percpu: flag('percpu'),
+      ...(r.percpu_globals ? { percpuGlobals: json('percpu_globals') } : {}),
+      ...(r.percpu_areas ? { percpuAreas: flag('percpu_areas') } : {}),
       vmemmap: flag('vmemmap'),
       ...(r.foreign === '' || r.foreign === undefined ? {} : { foreign: flag('foreign') }),
       ...(r.foreign_types ? { foreignTypes: json('foreign_types') } : {}),
       reasons: json('reasons_json'),
     },
+    ...(r.frame_slot ? { frameSlot: flag('frame_slot') } : {}),
     ...(r.binary_json ? { binary: json('binary_json') } : {}),
   };
   const parsed = AccessSchema.safeParse(access);
@@ -149,7 +162,8 @@ export function accessesFromCsv(text: string, file = '<memory>'): Promise<Access
         reject(new PolicyError(file, [{ path: `row ${rowNo}`, message: e.message }]));
       })
       .on('headers', (h: string[]) => {
-        const missing = ACCESS_CSV_COLUMNS.filter((c) => !h.includes(c));
+        // the additive columns may be absent (a CSV written before they existed)
+        const missing = ACCESS_CSV_COLUMNS.filter((c) => !h.includes(c) && !OPTIONAL_COLUMNS.has(c));
         if (missing.length) {
           failed = true;
           reject(new PolicyError(file, [{ path: 'header', message: `missing columns: ${missing.join(', ')}` }]));

@@ -8,21 +8,12 @@
 // same key (content, version, input), with a `.links.json` suffix.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import {
-  AllocatorSchema,
-  allocatorTable,
-  findAllocationSites,
-  Program,
-  typedCaches,
-  type ProgramModule,
-  stripCasts,
-} from '../analysis/index.js';
-import { isCallBase } from '../ir/instructions.js';
+import { AllocatorSchema, allocatorTable, findAllocationSites, Program, typedCaches, type ProgramModule } from '../analysis/index.js';
 import type { Module } from '../ir/module.js';
 import { parseModuleBytes } from '../ir/read.js';
 import { CacheSchema } from '../policy/schema.js';
 import { allocatorsHash, cachePath, DEFAULT_SUMMARY_CACHE, readJsonCached, writeCached } from './cache.js';
-import { contentHash, type SummarizeOptions } from './summarize.js';
+import { contentHash, externalCallees, type SummarizeOptions } from './summarize.js';
 
 export const TuLinksSchema = z
   .object({
@@ -45,24 +36,6 @@ export const TuLinksSchema = z
   .strict();
 
 export type TuLinks = z.infer<typeof TuLinksSchema>;
-
-/**
- * Declared functions a module's defined functions call directly (intrinsics left out), sorted:
- * the summary's `externals` (summarizeModule uses this too, so the two cannot disagree).
- */
-export function externalCallees(module: Module): string[] {
-  const externals = new Set<string>();
-  for (const f of module.functions) {
-    if (!f.isDefinition) continue;
-    for (const b of f.blocks)
-      for (const i of b.instructions) {
-        if (!isCallBase(i)) continue;
-        const c = stripCasts(i.callee);
-        if (c.kind === 'function' && !c.name.startsWith('llvm.') && !c.isDefinition) externals.add(c.name);
-      }
-  }
-  return [...externals].sort();
-}
 
 /** The link facts of a parsed module under an input (allocator table, other TUs' caches). */
 export function linksOfModule(module: Module, input: { file: string; sha256: string }, options: SummarizeOptions = {}): TuLinks {

@@ -33,8 +33,25 @@ import type { Module } from '../ir/module.js';
 import { parseModuleBytes } from '../ir/read.js';
 import type { Function, GlobalValue, Value } from '../ir/values.js';
 import type { Cache } from '../policy/schema.js';
-import { externalCallees } from './links.js';
 import { SUMMARY_VERSION, type SummaryFunction, type SummaryGlobal, type TuSummary } from './schema.js';
+
+/**
+ * Declared functions a module's defined functions call directly (intrinsics left out), sorted:
+ * the summary's `externals` (linksOfModule uses this too, so the two cannot disagree).
+ */
+export function externalCallees(module: Module): string[] {
+  const externals = new Set<string>();
+  for (const f of module.functions) {
+    if (!f.isDefinition) continue;
+    for (const b of f.blocks)
+      for (const i of b.instructions) {
+        if (!isCallBase(i)) continue;
+        const c = stripCasts(i.callee);
+        if (c.kind === 'function' && !c.name.startsWith('llvm.') && !c.isDefinition) externals.add(c.name);
+      }
+  }
+  return [...externals].sort();
+}
 
 /** sha256 (hex) of a TU's bytes: with {@link SUMMARY_VERSION}, the identity of its summary. */
 export function contentHash(bytes: Uint8Array): string {
