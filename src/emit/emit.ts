@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ATTACHABLE_SYMBOL, INIT_SECTION } from '../policy/index.js';
+import { ATTACHABLE_SYMBOL, INIT_SECTION, unionLegalSets } from '../policy/index.js';
 import type { Access, AllocationSite, BinarySite, LegalSet, MemoryOperand, Policy } from '../policy/index.js';
 import { KC } from './constants.js';
 import { cComment, cString } from './escape.js';
@@ -424,32 +424,13 @@ interface SiteGroup {
   readonly recipe: SiteRecipe;
 }
 
-const union = (x: readonly string[], y: readonly string[]): string[] =>
-  y.every((v) => x.includes(v)) ? [...x] : [...new Set([...x, ...y])].sort();
-
-/** The union of two legal sets: what either access may write. */
+/**
+ * The union of two legal sets: what either access may write (policy/legal-set.ts
+ * {@link unionLegalSets}, which keeps "per-cpu memory of no named variable" and "foreign objects of
+ * no named type" unbounded rather than narrowing them to the other set's names).
+ */
 export function unionLegal(x: LegalSet, y: LegalSet): LegalSet {
-  const foreign = (x.foreign ?? false) || (y.foreign ?? false);
-  const types = [
-    ...(x.foreignTypes ?? []),
-    ...(y.foreignTypes ?? []).filter((t) => !(x.foreignTypes ?? []).some((u) => u.name === t.name)),
-  ];
-  return {
-    any: x.any || y.any,
-    stack: x.stack || y.stack,
-    globals: union(x.globals, y.globals),
-    slabCaches: union(x.slabCaches, y.slabCaches),
-    slabSites: union(x.slabSites, y.slabSites),
-    buddySites: union(x.buddySites, y.buddySites),
-    vmallocCallers: union(x.vmallocCallers, y.vmallocCallers),
-    percpu: x.percpu || y.percpu,
-    ...(x.percpuGlobals || y.percpuGlobals ? { percpuGlobals: union(x.percpuGlobals ?? [], y.percpuGlobals ?? []) } : {}),
-    ...(x.percpuAreas || y.percpuAreas ? { percpuAreas: true } : {}),
-    vmemmap: x.vmemmap || y.vmemmap,
-    ...(foreign ? { foreign } : {}),
-    ...(types.length ? { foreignTypes: types.sort((a, b) => a.name.localeCompare(b.name)) } : {}),
-    reasons: [...x.reasons, ...y.reasons.filter((r) => !x.reasons.some((q) => q.kind === r.kind && q.detail === r.detail))],
-  };
+  return unionLegalSets([x, y]);
 }
 
 /** The probe points of an allocation site (filled by the binary mapper; absent before mapping). */

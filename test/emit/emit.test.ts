@@ -24,7 +24,9 @@ import {
   emitBpf,
   parseDiagnostics,
   REGION,
+  unionLegal,
 } from '../../src/emit/index.js';
+import { emptyLegalSet } from '../../src/policy/index.js';
 import { CLANG, corpusVmlinux } from './support/bpf.js';
 import { HOSTILE, access, addrlabelPolicy, hostilePolicy, legal, namedPolicy, policyOf, site, smallPolicy } from './support/policies.js';
 import type { Policy } from '../../src/policy/index.js';
@@ -112,6 +114,17 @@ describe('escaping', () => {
       expect(c).not.toMatch(/\*|\\(?!x[0-9a-f]{2})|[^\x20-\x7e]/);
     }
     expect(cComment('a */ b')).toBe('a \\x2a/ b');
+  });
+});
+
+describe('unionLegal (two accesses on one machine site)', () => {
+  it('keeps "any per-cpu memory" unbounded beside a set that names per-cpu variables', () => {
+    const anyPercpu = emptyLegalSet({ percpu: true });
+    const named = emptyLegalSet({ percpu: true, percpuGlobals: ['v'] });
+    const u = unionLegal(anyPercpu, named);
+    expect(u.percpu).toBe(true);
+    expect(u.percpuGlobals).toBeUndefined();
+    expect(u.percpuAreas).toBeUndefined();
   });
 });
 
