@@ -1014,8 +1014,8 @@ export class PointsTo {
     let cur: Value = p;
     for (let i = 0; i < 16; i++) {
       const t = this.debugTypeOf(cur);
-      const ta = t === undefined ? undefined : this.typeAny(pointeeOf(t));
-      if (ta !== undefined) return this.objects[ta];
+      const o = t === undefined ? undefined : this.typeAnyOf(pointeeOf(t) ?? null);
+      if (o) return o;
       const c = cur.kind === 'instruction' && (cur.opcode === 'bitcast' || cur.opcode === 'addrspacecast') ? cur.operands[0]! : cur;
       if (c.kind === 'instruction' && c.opcode === 'getelementptr') {
         // the containing object's type: writes into its field are writes into it
