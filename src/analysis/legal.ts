@@ -13,7 +13,7 @@ import { emptyLegalSet } from '../policy/legal-set.js';
 import type { AllocationSite, Cache, LegalSet, Widening } from '../policy/schema.js';
 import { isRecord, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
 import { globalDebugType } from './debugvars.js';
-import { origins, stripCasts } from './flow.js';
+import { allOrigins, origins, stripCasts } from './flow.js';
 import type { AbstractObject, PointsTo } from './pointsto.js';
 import type { FieldTyper } from './icalls.js';
 import type { Program, ProgramModule } from './program.js';
@@ -287,6 +287,28 @@ export class LegalSets {
     return field ? this.pts.typeAnyOf(field.type) : undefined;
   }
 
+  /**
+   * "Any object of R" for a lost pointer computed from typed pointers by arithmetic the typing
+   * does not see through (`u8 *data = trace->data + trace->remlen * 4 - …; data += 4` is a phi
+   * of byte GEPs on `struct ioam6_trace_hdr *trace`): C keeps such a pointer inside the object
+   * its base points into, so each origin's record, by its variable or the field it is loaded
+   * from, bounds the write. Undefined unless every origin (through phis, selects, casts, GEPs)
+   * names a record: one byte buffer among them (`skb_put`'s result) leaves the pointer untyped.
+   */
+  private recordsOfOrigins(pointer: Value, module: ProgramModule): AbstractObject[] | undefined {
+    const roots = allOrigins(pointer, ORIGINS_LIMIT);
+    if (!roots) return undefined;
+    const out = new Map<AbstractObject, true>();
+    for (const root of roots) {
+      // a null or undefined incoming value of a phi points nowhere a write could land
+      if (root.kind === 'null' || root.kind === 'undef' || root.kind === 'poison' || root.kind === 'zeroinitializer') continue;
+      const t = this.pts.debugTypeOfPointer(root) ?? this.recordOfField(root, module);
+      if (t?.kind !== 'typeany') return undefined;
+      out.set(t, true);
+    }
+    return out.size ? [...out.keys()] : undefined;
+  }
+
   /** True when the pointer is declared `__percpu` (by a variable, or the field it is loaded from). */
   private declaredPercpu(pointer: Value, module: ProgramModule): boolean {
     const fn = functionOf(pointer);
@@ -385,6 +407,11 @@ export class LegalSets {
             addObject(t);
             break;
           }
+          const typed = this.recordsOfOrigins(pointer, module);
+          if (typed) {
+            for (const o of typed) addObject(o);
+            break;
+          }
           set.any = true;
           for (const r of originReasons(pointer)) reasons.set(`${r.kind}:${r.detail}`, r);
           if (!reasons.size) reasons.set('unknown', { kind: 'other', detail: 'points to memory the analysis does not model' });
@@ -453,6 +480,9 @@ export class LegalSets {
     return set;
   }
 }
+
+/** Past this many values behind a pointer its origins are not all known: it stays untyped. */
+const ORIGINS_LIMIT = 256;
 
 /** The function an instruction or argument belongs to. */
 function functionOf(v: Value): Function | undefined {

@@ -1,7 +1,8 @@
 // Points-to and legal sets on a small clang-19 module (test/fixtures/analysis/flows.c):
 // field-sensitive flow across functions, phi/select merges, stack and globals,
 // int-to-ptr and unknown-external widening with reasons, debug-type fallback,
-// vmalloc caller, container_of, a lost pointer typed by its field or bounded by __percpu; inline-asm write constraints.
+// vmalloc caller, container_of, a lost pointer typed by its field, its origins or bounded by __percpu;
+// inline-asm write constraints.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +22,7 @@ const at = (fn: string, line: number) => {
 describe('legal sets', () => {
   it('produces a policy that validates', () => {
     expect(() => validatePolicy(policy)).not.toThrow();
-    expect(policy.accesses).toHaveLength(13);
+    expect(policy.accesses).toHaveLength(15);
   });
   it('follows a pointer stored into a field in one function and written through in another', () => {
     expect(at('holder_use', 31)).toMatchObject({ any: false, slabSites: ['flows.c:holder_fill:0'], globals: [], stack: false });
@@ -74,6 +75,17 @@ describe('legal sets', () => {
     const w12 = at('field_typed', 79);
     expect(w12).toMatchObject({ any: false, percpu: true, percpuAreas: true, stack: false, slabSites: [], globals: [] });
     expect(w12.reasons[0]!.detail).toBe('any per-cpu struct stats (a __percpu pointer)');
+  });
+  it('types a byte pointer stepped along a lost object by its origin, unless an origin is a byte buffer', () => {
+    // `char *d = it->tag + n; … d += 2`: d is a char * (no record) and a loop phi, but every value
+    // it may be starts at `struct item *it`: the write lands in that item
+    const w13 = at('step', 90);
+    expect(w13.any).toBe(false);
+    expect(w13.reasons[0]).toMatchObject({ kind: 'untyped-origin', detail: 'any object of type struct item' });
+    // `c > 5 ? it->tag + n : (char *)ext_get()`: one origin names no record, so the write stays unbounded
+    const w14 = at('step', 94);
+    expect(w14.any).toBe(true);
+    expect(w14.reasons.map((r) => r.kind)).toContain('unknown-external');
   });
   it('writes into the argument object of a function callable from outside by its type', () => {
     expect(at('holder_fill', 25)).toMatchObject({ any: false, globals: ['the_holder'], stack: true });
