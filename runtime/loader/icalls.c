@@ -10,9 +10,10 @@
  * site none of whose targets kallsyms knows gets no program: it would refuse every call),
  * KC-ICALL-ATTACHED, KC-ICALL-VIOLATION (+ KC-STACK), KC-ICALL-COUNTERS. */
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <bpf/btf.h>
 
 #include "icalls.h"
 
@@ -34,140 +35,80 @@ static int is_text(char t)
 	return t == 't' || t == 'T' || t == 'w' || t == 'W';
 }
 
-/* ---- BTF: the prototype of every kernel function ---- */
+/* ---- BTF (libbpf): the prototype of every kernel function ---- */
 
-struct kc_btf {
-	unsigned char *data;
-	const unsigned char *types, *strs;
-	uint32_t types_len, strs_len;
-	const unsigned char **by_id; /* type id -> its struct btf_type */
-	uint32_t n;
-};
-
-static uint32_t rd32(const unsigned char *p)
+/* The kernel's BTF: $KC_BTF when set (a vmlinux.btf of the booted kernel), else libbpf's
+ * /sys/kernel/btf/vmlinux. NULL with errno set when it cannot be read. */
+static struct btf *btf_load(void)
 {
-	uint32_t v;
+	const char *path = getenv("KC_BTF");
 
-	memcpy(&v, p, 4);
-	return v;
+	return path ? btf__parse(path, NULL) : btf__load_vmlinux_btf();
 }
 
-/* Bytes after a struct btf_type of `kind` with `vlen` members (linux/btf.h). */
-static size_t btf_extra(unsigned int kind, unsigned int vlen)
+static const char *btf_name(const struct btf *b, const struct btf_type *t)
 {
-	switch (kind) {
-	case 1: case 14: case 17: return 4;              /* INT, VAR, DECL_TAG */
-	case 3: return 12;                              /* ARRAY */
-	case 4: case 5: case 15: case 19: return 12 * (size_t)vlen; /* STRUCT, UNION, DATASEC, ENUM64 */
-	case 6: case 13: return 8 * (size_t)vlen;       /* ENUM, FUNC_PROTO */
-	default: return 0;
-	}
-}
+	const char *name = btf__name_by_offset(b, t->name_off);
 
-static int btf_load(struct kc_btf *b)
-{
-	const char *path = getenv("KC_BTF") ? getenv("KC_BTF") : "/sys/kernel/btf/vmlinux";
-	FILE *f = fopen(path, "rb");
-	size_t cap = 1 << 22, len = 0, got, at;
-	uint32_t hdr_len, cap_ids = 1 << 16;
-
-	if (!f)
-		return -errno;
-	b->data = malloc(cap);
-	while (b->data && (got = fread(b->data + len, 1, cap - len, f)) > 0) {
-		len += got;
-		if (len == cap)
-			b->data = realloc(b->data, cap *= 2);
-	}
-	fclose(f);
-	if (!b->data || len < 24 || b->data[0] != 0x9f || b->data[1] != 0xeb)
-		return -EINVAL;
-	hdr_len = rd32(b->data + 4);
-	if ((size_t)hdr_len + rd32(b->data + 8) + rd32(b->data + 12) > len || (size_t)hdr_len + rd32(b->data + 16) + rd32(b->data + 20) > len)
-		return -EINVAL;
-	b->types = b->data + hdr_len + rd32(b->data + 8);
-	b->types_len = rd32(b->data + 12);
-	b->strs = b->data + hdr_len + rd32(b->data + 16);
-	b->strs_len = rd32(b->data + 20);
-	b->by_id = malloc(cap_ids * sizeof(*b->by_id));
-	if (!b->by_id)
-		return -ENOMEM;
-	b->n = 1; /* id 0 is void */
-	for (at = 0; at + 12 <= b->types_len;) {
-		uint32_t info = rd32(b->types + at + 4);
-
-		if (b->n == cap_ids && !(b->by_id = realloc(b->by_id, (cap_ids *= 2) * sizeof(*b->by_id))))
-			return -ENOMEM;
-		b->by_id[b->n++] = b->types + at;
-		at += 12 + btf_extra((info >> 24) & 0x1f, info & 0xffff);
-	}
-	return 0;
-}
-
-static const char *btf_str(const struct kc_btf *b, uint32_t off)
-{
-	return off < b->strs_len ? (const char *)b->strs + off : "";
+	return name ? name : "";
 }
 
 /* Appends the C type `id` the way the analysis writes prototypes (src/analysis/icalls.ts
  * canonicalName): typedefs and qualifiers looked through at every pointer level, `struct x`,
  * `function` for a function type. */
-static void btf_canon(const struct kc_btf *b, uint32_t id, char *out, size_t len, int depth)
+static void btf_canon(const struct btf *b, __u32 id, char *out, size_t len, int depth)
 {
-	const unsigned char *t;
-	uint32_t info;
+	const struct btf_type *t = id ? btf__type_by_id(b, id) : NULL;
 	const char *name;
 	size_t used = strlen(out);
 
 	if (used + 1 >= len)
 		return;
-	if (!id || id >= b->n || depth > 16) {
+	if (!t || depth > 16) {
 		snprintf(out + used, len - used, "%s", id ? "?" : "void");
 		return;
 	}
-	t = b->by_id[id];
-	info = rd32(t + 4);
-	name = btf_str(b, rd32(t));
-	switch ((info >> 24) & 0x1f) {
-	case 1: case 16: snprintf(out + used, len - used, "%s", name); break; /* INT, FLOAT */
-	case 2: btf_canon(b, rd32(t + 8), out, len, depth + 1); used = strlen(out); snprintf(out + used, len - used, " *"); break;
-	case 4: snprintf(out + used, len - used, "struct %s", *name ? name : "(anonymous)"); break;
-	case 5: snprintf(out + used, len - used, "union %s", *name ? name : "(anonymous)"); break;
-	case 6: case 19: snprintf(out + used, len - used, "enum %s", *name ? name : "(anonymous)"); break;
-	case 7: snprintf(out + used, len - used, "%s %s", (info >> 31) ? "union" : "struct", name); break;
-	case 8: case 9: case 10: case 11: case 18: btf_canon(b, rd32(t + 8), out, len, depth + 1); break;
-	case 13: snprintf(out + used, len - used, "function"); break;
-	case 3:
-		btf_canon(b, rd32(t + 12), out, len, depth + 1);
+	name = btf_name(b, t);
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT: case BTF_KIND_FLOAT: snprintf(out + used, len - used, "%s", name); break;
+	case BTF_KIND_PTR: btf_canon(b, t->type, out, len, depth + 1); used = strlen(out); snprintf(out + used, len - used, " *"); break;
+	case BTF_KIND_STRUCT: snprintf(out + used, len - used, "struct %s", *name ? name : "(anonymous)"); break;
+	case BTF_KIND_UNION: snprintf(out + used, len - used, "union %s", *name ? name : "(anonymous)"); break;
+	case BTF_KIND_ENUM: case BTF_KIND_ENUM64: snprintf(out + used, len - used, "enum %s", *name ? name : "(anonymous)"); break;
+	case BTF_KIND_FWD: snprintf(out + used, len - used, "%s %s", btf_kflag(t) ? "union" : "struct", name); break;
+	case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE: case BTF_KIND_CONST: case BTF_KIND_RESTRICT: case BTF_KIND_TYPE_TAG:
+		btf_canon(b, t->type, out, len, depth + 1);
+		break;
+	case BTF_KIND_FUNC_PROTO: snprintf(out + used, len - used, "function"); break;
+	case BTF_KIND_ARRAY:
+		btf_canon(b, btf_array(t)->type, out, len, depth + 1);
 		used = strlen(out);
-		snprintf(out + used, len - used, "[%u]", rd32(t + 20));
+		snprintf(out + used, len - used, "[%u]", btf_array(t)->nelems);
 		break;
 	default: snprintf(out + used, len - used, "?"); break;
 	}
 }
 
-/* "int (struct sk_buff *, unsigned int)" of the FUNC_PROTO `id`. */
-static void btf_prototype(const struct kc_btf *b, uint32_t id, char *out, size_t len)
+/* "int (struct sk_buff *, unsigned int)" of the FUNC_PROTO `proto`. */
+static void btf_prototype(const struct btf *b, const struct btf_type *proto, char *out, size_t len)
 {
-	const unsigned char *t = b->by_id[id];
-	uint32_t info = rd32(t + 4), k, vlen = info & 0xffff;
+	const struct btf_param *params = btf_params(proto);
+	unsigned int k, vlen = btf_vlen(proto);
 	size_t used;
 
 	out[0] = 0;
-	btf_canon(b, rd32(t + 8), out, len, 0);
+	btf_canon(b, proto->type, out, len, 0);
 	used = strlen(out);
 	snprintf(out + used, len - used, " (");
 	for (k = 0; k < vlen; k++) {
-		uint32_t type = rd32(t + 12 + 8 * k + 4);
-
 		used = strlen(out);
 		if (k)
 			snprintf(out + used, len - used, ", ");
 		used = strlen(out);
-		if (!type && k + 1 == vlen)
+		if (!params[k].type && k + 1 == vlen)
 			snprintf(out + used, len - used, "...");
 		else
-			btf_canon(b, type, out, len, 0);
+			btf_canon(b, params[k].type, out, len, 0);
 	}
 	used = strlen(out);
 	snprintf(out + used, len - used, ")");
@@ -198,18 +139,16 @@ static unsigned int add_addresses(const char *name, size_t *cap)
 }
 
 /* The functions of the kernel's BTF with prototype `proto`: their addresses are added for site i. */
-static void widen_by_prototype(struct kc_btf *b, char **protos, int i, const char *proto, size_t *cap)
+static void widen_by_prototype(const struct btf *b, char **protos, int i, const char *proto, size_t *cap)
 {
-	uint32_t id;
+	__u32 id, n = btf__type_cnt(b);
 	unsigned int functions = 0, addresses = 0;
 
-	for (id = 1; id < b->n; id++) {
-		const unsigned char *t = b->by_id[id];
-
-		if (((rd32(t + 4) >> 24) & 0x1f) != 12 || !protos[id] || strcmp(protos[id], proto))
+	for (id = 1; id < n; id++) {
+		if (!protos[id] || strcmp(protos[id], proto))
 			continue;
 		functions++;
-		addresses += add_addresses(btf_str(b, rd32(t)), cap);
+		addresses += add_addresses(btf_name(b, btf__type_by_id(b, id)), cap);
 	}
 	widened_sites++;
 	fprintf(stdout, "KC-ICALL-WIDENED icall=%d by=prototype functions=%u addresses=%u prototype=\"", i, functions, addresses);
@@ -220,10 +159,10 @@ static void widen_by_prototype(struct kc_btf *b, char **protos, int i, const cha
 int kc_icalls_prepare(void)
 {
 	const struct kc_icall_seed *s = &kc_icall_seed;
-	struct kc_btf btf = { 0 };
+	struct btf *btf = NULL;
 	char **protos = NULL;
 	size_t cap = 0;
-	int i, err = 0, need_btf = 0;
+	int i, need_btf = 0;
 	unsigned int k;
 
 	first = calloc(s->n_sites + 1, sizeof(*first));
@@ -232,28 +171,28 @@ int kc_icalls_prepare(void)
 		return -ENOMEM;
 	for (i = 0; i < s->n_sites; i++)
 		need_btf |= s->sites[i].prototype >= 0;
-	if (need_btf && (err = btf_load(&btf)) == 0) {
+	if (need_btf && (btf = btf_load())) {
 		/* every FUNC's prototype, once (FUNC_PROTOs are shared: memoized by proto id) */
-		char **by_proto = calloc(btf.n, sizeof(*by_proto));
-		uint32_t id;
+		__u32 id, n = btf__type_cnt(btf);
+		char **by_proto = calloc(n, sizeof(*by_proto));
 
-		protos = calloc(btf.n, sizeof(*protos));
-		for (id = 1; protos && by_proto && id < btf.n; id++) {
-			const unsigned char *t = btf.by_id[id];
-			uint32_t proto = rd32(t + 8);
+		protos = calloc(n, sizeof(*protos));
+		for (id = 1; protos && by_proto && id < n; id++) {
+			const struct btf_type *t = btf__type_by_id(btf, id);
+			const struct btf_type *proto = btf__type_by_id(btf, t->type);
 			char buf[1024];
 
-			if (((rd32(t + 4) >> 24) & 0x1f) != 12 || proto >= btf.n)
+			if (!btf_is_func(t) || !proto || !btf_is_func_proto(proto))
 				continue;
-			if (!by_proto[proto]) {
-				btf_prototype(&btf, proto, buf, sizeof(buf));
-				by_proto[proto] = strdup(buf);
+			if (!by_proto[t->type]) {
+				btf_prototype(btf, proto, buf, sizeof(buf));
+				by_proto[t->type] = strdup(buf);
 			}
-			protos[id] = by_proto[proto];
+			protos[id] = by_proto[t->type];
 		}
 		free(by_proto); /* the strings stay, shared through protos */
 	} else if (need_btf) {
-		fprintf(stdout, "KC-ICALL-WIDENED error=\"no BTF (%s): sets to widen by prototype keep the analysis' targets only\"\n", strerror(-err));
+		fprintf(stdout, "KC-ICALL-WIDENED error=\"no BTF (%s): sets to widen by prototype keep the analysis' targets only\"\n", strerror(errno));
 	}
 	for (i = 0; i < s->n_sites; i++) {
 		const struct kc_icall_seed_site *site = &s->sites[i];
@@ -268,11 +207,10 @@ int kc_icalls_prepare(void)
 				duplicated_names++;
 		}
 		if (site->prototype >= 0 && protos)
-			widen_by_prototype(&btf, protos, i, icall_name(site->prototype), &cap);
+			widen_by_prototype(btf, protos, i, icall_name(site->prototype), &cap);
 		count[i] = naddrs - first[i];
 	}
-	free(btf.by_id);
-	free(btf.data);
+	btf__free(btf);
 	free(protos);
 	if (bpf_map__set_max_entries(kc_skel->maps.kc_icall_allowed, naddrs ? naddrs : 1))
 		return -EINVAL;
