@@ -70,7 +70,6 @@ void kc_attach_sites(struct kc_attach_stats *st)
 	struct bpf_program **site_prog = calloc(kc_seed.n_sites + 1, sizeof(*site_prog));
 	struct bpf_program **probe_prog = calloc(kc_seed.n_probes + 1, sizeof(*probe_prog));
 	struct bpf_program *prog, *data = NULL, *data_alloc = NULL;
-	struct kc_place_stats ps;
 	int i, err;
 
 	if (!site_prog || !probe_prog) {
@@ -124,9 +123,6 @@ void kc_attach_sites(struct kc_attach_stats *st)
 	}
 	free(site_prog);
 	free(probe_prog);
-	ps = kc_place_stats();
-	fprintf(stdout, "KC-PLACED functions=%d repeated=%u by_neighbours=%u unplaced=%u\n", kc_seed.n_functions, ps.repeated,
-		ps.by_neighbours, ps.unplaced);
 }
 
 void kc_attach_tracking(struct kc_attach_stats *st)

@@ -317,11 +317,16 @@ int main(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	if (!kc_opt.no_attach) {
 		double t = now();
+		struct kc_place_stats ps;
 
 		if (!kc_opt.no_track && (kc_seed.n_probes > 0 || rt.vm_caller_count > 0 || kc_seed.n_fns > 0))
 			kc_attach_tracking(&st);
 		kc_attach_sites(&st);
 		kc_icalls_attach();
+		/* after the indirect-call programs, which are placed the same way */
+		ps = kc_place_stats();
+		fprintf(stdout, "KC-PLACED functions=%d repeated=%u by_neighbours=%u unplaced=%u\n", kc_seed.n_functions, ps.repeated,
+			ps.by_neighbours, ps.unplaced);
 		fprintf(stdout, "KC-ATTACHED sites=%u refused=%u alloc_and_track=%u track_refused=%u seconds=%.2f\n", st.sites,
 			st.refused, st.track, st.track_refused, now() - t);
 		if (kc_opt.strict && st.refused) {
