@@ -1,5 +1,5 @@
 // What debug info says about IR values: the variables `#dbg_value` /
-// `llvm.dbg.value` bind to them, a function's source signature, and a
+// `llvm.dbg.value` bind to them (or place inside their objects), a function's source signature, and a
 // global's declared type. Shared by type recovery, points-to and legal sets.
 import type { Metadata } from '../ir/metadata.js';
 import type { Function, GlobalVariable, Value } from '../ir/values.js';
@@ -45,6 +45,35 @@ export function boundVariables(f: Function): Map<Value, BoundVariable[]> {
         if (v?.kind === 'metadata' && v.metadata?.kind === 'value' && variable?.kind === 'metadata' && expr?.kind === 'metadata') {
           note(v.metadata.value, variable.metadata, expr.metadata);
         }
+      }
+    }
+  }
+  return map;
+}
+
+/**
+ * Pointers debug info places inside a variable's object: `#dbg_value(ptr %p, !var,
+ * !DIExpression(DW_OP_constu, N, DW_OP_minus, DW_OP_stack_value))` says `var = p - N`, so `p`
+ * points N bytes into the object `var` points to (a list cursor whose `container_of` the optimizer
+ * folded away: `ift` of `list_for_each_entry(ift, …, tmp_list)` described through `&ift->tmp_list`).
+ * Value → the variable's (pointer) type. Kept apart from {@link boundVariables}: the value is not
+ * the variable, so a field offset from it is not the variable's field offset.
+ */
+export function containerBindings(f: Function): Map<Value, Metadata | null> {
+  const map = new Map<Value, Metadata | null>();
+  const note = (v: Value, variable: Metadata | null | undefined, expr: Metadata | null | undefined): void => {
+    if (variable?.kind !== 'DILocalVariable' || expr?.kind !== 'DIExpression') return;
+    const e = expr.elements;
+    if (e.length !== 4 || e[0] !== 'DW_OP_constu' || e[2] !== 'DW_OP_minus' || e[3] !== 'DW_OP_stack_value') return;
+    if (!map.has(v)) map.set(v, variable.type);
+  };
+  for (const b of f.blocks) {
+    for (const i of b.instructions) {
+      for (const r of i.debugRecords ?? []) if (r.kind === 'value' && r.location?.kind === 'value') note(r.location.value, r.variable, r.expression);
+      if (i.opcode === 'call' && calleeOf(i)?.name === 'llvm.dbg.value') {
+        const [v, variable, expr] = i.args;
+        if (v?.kind === 'metadata' && v.metadata?.kind === 'value' && variable?.kind === 'metadata' && expr?.kind === 'metadata')
+          note(v.metadata.value, variable.metadata, expr.metadata);
       }
     }
   }

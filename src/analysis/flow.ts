@@ -41,16 +41,6 @@ export function calleeOf(call: CallBase): Function | undefined {
  * anything else (calls, loads, arguments, constants). Bounded.
  */
 export function origins(v: Value, limit = 256): Value[] {
-  return walkOrigins(v, limit).out;
-}
-
-/** {@link origins}, or undefined when `limit` cut the walk short (some origins are not listed). */
-export function allOrigins(v: Value, limit = 256): Value[] | undefined {
-  const r = walkOrigins(v, limit);
-  return r.complete ? r.out : undefined;
-}
-
-function walkOrigins(v: Value, limit: number): { out: Value[]; complete: boolean } {
   const out: Value[] = [];
   const seen = new Set<Value>();
   const work: Value[] = [v];
@@ -81,7 +71,7 @@ function walkOrigins(v: Value, limit: number): { out: Value[]; complete: boolean
     }
     out.push(cur);
   }
-  return { out, complete: work.length === 0 };
+  return out;
 }
 
 /** Users of each instruction / argument of a function (built once per function). */

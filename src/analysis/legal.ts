@@ -12,8 +12,8 @@ import type { Function, GlobalVariable, Value } from '../ir/values.js';
 import { emptyLegalSet } from '../policy/legal-set.js';
 import type { AllocationSite, Cache, LegalSet, Widening } from '../policy/schema.js';
 import { isRecord, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
-import { globalDebugType } from './debugvars.js';
-import { allOrigins, origins, stripCasts } from './flow.js';
+import { containerBindings, globalDebugType } from './debugvars.js';
+import { origins, stripCasts } from './flow.js';
 import type { AbstractObject, PointsTo } from './pointsto.js';
 import type { FieldTyper } from './icalls.js';
 import type { Program, ProgramModule } from './program.js';
@@ -291,23 +291,62 @@ export class LegalSets {
    * "Any object of R" for a lost pointer computed from typed pointers by arithmetic the typing
    * does not see through (`u8 *data = trace->data + trace->remlen * 4 - …; data += 4` is a phi
    * of byte GEPs on `struct ioam6_trace_hdr *trace`): C keeps such a pointer inside the object
-   * its base points into, so each origin's record, by its variable or the field it is loaded
-   * from, bounds the write. Undefined unless every origin (through phis, selects, casts, GEPs)
-   * names a record: one byte buffer among them (`skb_put`'s result) leaves the pointer untyped.
+   * its base points into. The values it may be are walked through phis, selects, casts and GEPs;
+   * each stops the walk where a record types it — a variable bound to it or placing it inside its
+   * object (a list cursor: {@link containerBindings}), or the field it is loaded from. Undefined
+   * unless every branch ends so: one byte buffer among them (`skb_put`'s result) leaves the
+   * pointer untyped.
    */
   private recordsOfOrigins(pointer: Value, module: ProgramModule): AbstractObject[] | undefined {
-    const roots = allOrigins(pointer, ORIGINS_LIMIT);
-    if (!roots) return undefined;
-    const out = new Map<AbstractObject, true>();
-    for (const root of roots) {
+    const out = new Set<AbstractObject>();
+    const seen = new Set<Value>();
+    const work: Value[] = [pointer];
+    while (work.length) {
+      const v = work.pop()!;
+      if (seen.has(v)) continue;
+      if (seen.size >= ORIGINS_LIMIT) return undefined;
+      seen.add(v);
       // a null or undefined incoming value of a phi points nowhere a write could land
-      if (root.kind === 'null' || root.kind === 'undef' || root.kind === 'poison' || root.kind === 'zeroinitializer') continue;
-      const t = this.pts.debugTypeOfPointer(root) ?? this.recordOfField(root, module);
-      if (t?.kind !== 'typeany') return undefined;
-      out.set(t, true);
+      if (v.kind === 'null' || v.kind === 'undef' || v.kind === 'poison' || v.kind === 'zeroinitializer') continue;
+      const t = this.pts.debugTypeOfPointer(v) ?? this.containerRecord(v);
+      if (t?.kind === 'typeany') {
+        out.add(t);
+        continue;
+      }
+      if (v.kind === 'instruction') {
+        if (v.opcode === 'phi') {
+          work.push(...v.operands);
+          continue;
+        }
+        if (v.opcode === 'select') {
+          work.push(v.operands[1]!, v.operands[2]!);
+          continue;
+        }
+        if (v.opcode === 'getelementptr' || v.opcode === 'bitcast' || v.opcode === 'addrspacecast' || v.opcode === 'freeze') {
+          work.push(v.operands[0]!);
+          continue;
+        }
+      } else if (v.kind === 'expr' && (v.opcode === 'getelementptr' || v.opcode === 'bitcast' || v.opcode === 'addrspacecast')) {
+        work.push(v.operands[0]!);
+        continue;
+      }
+      const f = this.recordOfField(v, module);
+      if (f?.kind !== 'typeany') return undefined;
+      out.add(f);
     }
-    return out.size ? [...out.keys()] : undefined;
+    return out.size ? [...out] : undefined;
   }
+
+  /** The record whose object debug info places `v` inside ({@link containerBindings}), as "any object of R". */
+  private containerRecord(v: Value): AbstractObject | undefined {
+    const fn = functionOf(v);
+    if (!fn) return undefined;
+    let m = this.containers.get(fn);
+    if (!m) this.containers.set(fn, (m = containerBindings(fn)));
+    const t = m.get(v);
+    return t === undefined ? undefined : this.pts.typeAnyOf(pointeeOf(t) ?? null);
+  }
+  private readonly containers = new WeakMap<Function, Map<Value, Metadata | null>>();
 
   /** True when the pointer is declared `__percpu` (by a variable, or the field it is loaded from). */
   private declaredPercpu(pointer: Value, module: ProgramModule): boolean {

@@ -22,7 +22,7 @@ const at = (fn: string, line: number) => {
 describe('legal sets', () => {
   it('produces a policy that validates', () => {
     expect(() => validatePolicy(policy)).not.toThrow();
-    expect(policy.accesses).toHaveLength(15);
+    expect(policy.accesses).toHaveLength(16);
   });
   it('follows a pointer stored into a field in one function and written through in another', () => {
     expect(at('holder_use', 31)).toMatchObject({ any: false, slabSites: ['flows.c:holder_fill:0'], globals: [], stack: false });
@@ -86,6 +86,13 @@ describe('legal sets', () => {
     const w14 = at('step', 94);
     expect(w14.any).toBe(true);
     expect(w14.reasons.map((r) => r.kind)).toContain('unknown-external');
+  });
+  it('types a list cursor by the entry debug info places it in (list_for_each_entry)', () => {
+    // the loop keeps `&e->link` as a phi bound by `e = cursor - 8` (DW_OP_constu 8, DW_OP_minus):
+    // `e->b` lands in a struct elem, not in any object holding a struct node
+    const w15 = at('walk', 109);
+    expect(w15.any).toBe(false);
+    expect(w15.reasons.map((r) => r.detail)).toEqual(['any object of type struct elem']);
   });
   it('writes into the argument object of a function callable from outside by its type', () => {
     expect(at('holder_fill', 25)).toMatchObject({ any: false, globals: ['the_holder'], stack: true });
