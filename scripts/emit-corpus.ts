@@ -15,7 +15,7 @@
 //
 // Usage: node dist/scripts/emit-corpus.js [policy.mapped.json] [--no-load] [--json] [--modes data,per-site]
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUNTIME_PROGRAMS, SITE_PROGRAM_MODES, compileBpf, emitBpf, type SiteProgramMode } from '../src/emit/index.js';
@@ -134,12 +134,12 @@ async function main(): Promise<void> {
     const t4 = performance.now();
     const c14 = await compileBpf(e.files, { clang: 'clang-14', vmlinuxH: header, outDir: join(dir, 'clang14') });
     const t5 = performance.now();
+    // the maps the program and every run-time header it includes declare (maps.bpf.h, icall.bpf.h, …)
+    const headers = readdirSync(dir).filter((f) => f.endsWith('.bpf.h'));
     const mapNames =
-      (
-        readFileSync(c.objects[0]!.source, 'utf8') +
-        readFileSync(join(dir, 'checker.bpf.h'), 'utf8') +
-        readFileSync(join(dir, 'track.bpf.h'), 'utf8')
-      ).match(/^} (kc_\w+) SEC\("\.maps"\)/gm) ?? [];
+      [readFileSync(c.objects[0]!.source, 'utf8'), ...headers.map((h) => readFileSync(join(dir, h), 'utf8'))]
+        .join('\n')
+        .match(/^} (kc_\w+) SEC\("\.maps"\)/gm) ?? [];
     const maps = mapNames.length;
     const dumpNames = ['kc_site', 'kc_site_0', 'kc_alloc', 'kc_alloc_0'];
     const load = noLoad ? undefined : await loadWithoutAttach(c.objects[0]!.object, { dumpPrograms: 0, dumpNames });

@@ -69,7 +69,8 @@ export function containerBindings(f: Function): Map<Value, Metadata | null> {
   };
   for (const b of f.blocks) {
     for (const i of b.instructions) {
-      for (const r of i.debugRecords ?? []) if (r.kind === 'value' && r.location?.kind === 'value') note(r.location.value, r.variable, r.expression);
+      for (const r of i.debugRecords ?? [])
+        if (r.kind === 'value' && r.location?.kind === 'value') note(r.location.value, r.variable, r.expression);
       if (i.opcode === 'call' && calleeOf(i)?.name === 'llvm.dbg.value') {
         const [v, variable, expr] = i.args;
         if (v?.kind === 'metadata' && v.metadata?.kind === 'value' && variable?.kind === 'metadata' && expr?.kind === 'metadata')
