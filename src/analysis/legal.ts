@@ -331,10 +331,33 @@ export class LegalSets {
         continue;
       }
       const f = this.recordOfField(v, module);
-      if (f?.kind !== 'typeany') return undefined;
-      out.add(f);
+      if (f?.kind === 'typeany') {
+        out.add(f);
+        continue;
+      }
+      const siblings = this.siblingRecords(v);
+      if (!siblings.length) return undefined;
+      for (const t of siblings) out.add(t);
     }
     return out.size ? [...out] : undefined;
+  }
+
+  /**
+   * The records of the typed pointers the program computes from `base` (`fh = skb->data - 8`,
+   * bound to `struct frag_hdr *fh`, beside the store to `fh->reserved` the optimizer rewrote as
+   * `skb->data - 7`): they point into the object `base` points into, so a write at another
+   * offset from `base` lands in that object too — one of those records or a record holding it.
+   */
+  private siblingRecords(base: Value): AbstractObject[] {
+    const fn = functionOf(base);
+    if (!fn || !this.typer) return [];
+    const out = new Set<AbstractObject>();
+    for (const u of this.typer.usesOf(base, fn)) {
+      if (u.opcode !== 'getelementptr' || u.operands[0] !== base) continue;
+      const t = this.pts.debugTypeOfPointer(u) ?? this.containerRecord(u);
+      if (t?.kind === 'typeany') out.add(t);
+    }
+    return [...out];
   }
 
   /** The record whose object debug info places `v` inside ({@link containerBindings}), as "any object of R". */
@@ -371,12 +394,9 @@ export class LegalSets {
     /** Some target is per-cpu memory of no known variable or area: every per-cpu byte is legal. */
     let percpuAny = false;
     const targets = this.pts.pointsTo(pointer, module);
-    if (targets.length === 0) {
-      // nothing in the program reaches it: say where it comes from, and allow anything
-      set.any = true;
-      for (const r of originReasons(pointer)) reasons.set(`${r.kind}:${r.detail}`, r);
-      if (!reasons.size) reasons.set('untyped-origin', { kind: 'untyped-origin', detail: 'no value of the program reaches this pointer' });
-    }
+    // nothing in the program reaches it (a load from a cell the solve left empty): lost like
+    // `unknown`, so typed like it (`fh = __skb_push(…)` is a `struct frag_hdr *`), else anything
+    const lost = targets.length === 0;
     let percpuPointer: boolean | undefined;
     const isPercpu = (): boolean => (percpuPointer ??= this.declaredPercpu(pointer, module));
     /**
@@ -453,6 +473,8 @@ export class LegalSets {
           }
           set.any = true;
           for (const r of originReasons(pointer)) reasons.set(`${r.kind}:${r.detail}`, r);
+          if (!reasons.size && lost)
+            reasons.set('untyped-origin', { kind: 'untyped-origin', detail: 'no value of the program reaches this pointer' });
           if (!reasons.size) reasons.set('unknown', { kind: 'other', detail: 'points to memory the analysis does not model' });
           break;
         }
@@ -496,7 +518,7 @@ export class LegalSets {
         }
       }
     };
-    for (const t of targets) addObject(t.object);
+    for (const t of lost ? [{ object: LOST }] : targets) addObject(t.object);
     set.globals = [...acc.globals].sort();
     if (acc.percpuGlobals.size && !percpuAny) set.percpuGlobals = [...acc.percpuGlobals].sort();
     // `percpu` alone (no variables, no areas) is any per-cpu memory
@@ -519,6 +541,9 @@ export class LegalSets {
     return set;
   }
 }
+
+/** What a pointer nothing in the program reaches points to. */
+const LOST: AbstractObject = { kind: 'unknown', cellBase: 'unknown' };
 
 /** Past this many values behind a pointer its origins are not all known: it stays untyped. */
 const ORIGINS_LIMIT = 256;
