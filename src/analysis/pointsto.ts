@@ -1128,6 +1128,17 @@ export class PointsTo {
     return [...this.pts[r]!].map((e) => this.refOf(e)).sort();
   }
 
+  /**
+   * What a value may point to in portable form ({@link refOf}, sorted, deduplicated): what per-TU
+   * summaries record of the arguments a TU passes to functions it does not define.
+   */
+  refsOf(v: Value, module: ProgramModule): string[] {
+    const n = this.nodeOf.get(v) ?? (v.kind === 'global' || v.kind === 'expr' || v.kind === 'function' ? this.node(v, module) : undefined);
+    if (n === undefined) return [];
+    if (this.work.length) this.propagate();
+    return [...new Set([...this.pts[n]!].map((e) => this.refOf(e)))].sort();
+  }
+
   /** Sizes of the solution, for reports. */
   get stats(): { objects: number; nodes: number; cells: number } {
     return { objects: this.objects.length, nodes: this.pts.length, cells: this.cellIndex.size };

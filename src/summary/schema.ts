@@ -7,7 +7,7 @@ import { AllocatorSchema } from '../analysis/index.js';
 import { AllocationSiteSchema, CacheSchema } from '../policy/schema.js';
 
 /** Bump when the summarizer's output changes: cached summaries of another version are recomputed. */
-export const SUMMARY_VERSION = 4;
+export const SUMMARY_VERSION = 5;
 
 /** A program-wide symbol key: the name, or `module::name` for a static symbol (analysis `Program.keyOf`). */
 const Key = z.string();
@@ -73,6 +73,11 @@ export const SummaryIndirectCallSchema = z
     fields: z.array(FieldKey),
     /** Targets this TU alone proves (points-to, field setters); empty when its set was widened by signature matching. */
     localTargets: z.array(Key),
+    /**
+     * What each pointer argument of the call may point to in this TU's points-to: parameter index
+     * → portable references (what the callee, wherever matching finds it, receives from this call).
+     */
+    arguments: z.array(z.tuple([z.number().int(), z.array(ObjectRef)])),
   })
   .strict();
 
@@ -90,6 +95,12 @@ export const TuSummarySchema = z
     globals: z.array(SummaryGlobalSchema),
     /** Direct calls: caller key → callee key (deduplicated; intrinsics left out). */
     calls: z.array(z.tuple([Key, Key])),
+    /**
+     * Pointer arguments of its direct calls to functions it does not define: callee key, parameter
+     * index, what the argument may point to in this TU's points-to (portable references, the union
+     * over its calls): what those callees' formals receive from this TU.
+     */
+    arguments: z.array(z.tuple([Key, z.number().int(), z.array(ObjectRef)])),
     indirectCalls: z.array(SummaryIndirectCallSchema),
     /** Allocation sites with their types (the analysis's own site finder, this TU alone). */
     sites: z.array(AllocationSiteSchema),
