@@ -508,16 +508,19 @@ export class PointsTo {
     const formals = f.arguments.map((a) => this.node(a, fn.module));
     this.formals.set(f, formals);
     if (isPointerish({ type: f.functionType.returnType } as Value)) this.returns.set(f, this.newNode());
-    // callable from outside the program: parameters may point to any object of their debug type
+    // callable from outside the program: parameters may point to any object of their debug type —
+    // unless external facts know every caller (closed world): then only what those callers pass
     const external = f.linkage !== 'internal' && f.linkage !== 'private';
-    if (external || this.isAddressTaken(f)) {
+    const key = Program.keyOf(fn.module, f);
+    const passed = this.external?.arguments?.get(key);
+    if (passed) for (const [i, refs] of passed) if (i < formals.length && isPointerish(f.arguments[i]!)) this.seedRefs(formals[i]!, refs);
+    if ((external || this.isAddressTaken(f)) && !this.external?.closed?.has(key)) {
       const sig = signatureTypes(f);
       f.arguments.forEach((a, i) => {
         if (!isPointerish(a)) return;
         const t = sig?.[i + 1];
         const o = this.typeAny(pointeeOf(t ?? null));
         if (this.markParameters && external && o !== undefined) {
-          const key = Program.keyOf(fn.module, f);
           const cellBase = this.objects[o]!.cellBase;
           const type = (this.objects[o] as { type: Metadata | null }).type;
           this.addPts(
