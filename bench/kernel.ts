@@ -123,7 +123,7 @@ if (fAll !== fCore) {
   show('whole-kernel context', context.length, fAll);
   // closed world: the kernel as built is every caller of net/ipv6 (no out-of-tree module)
   fFinal = await run(r.summaries, true);
-  show('whole kernel, closed world', context.length, fFinal);
+  show('closed world', context.length, fFinal);
   console.log(
     `  unknown-external: ${fAll.unknownExternal} (${fAll.unknownArguments} arguments) open world, ${fFinal.unknownExternal} (${fFinal.unknownArguments} arguments) closed world`,
   );
