@@ -7,7 +7,7 @@ import { AllocatorSchema } from '../analysis/index.js';
 import { AllocationSiteSchema, CacheSchema } from '../policy/schema.js';
 
 /** Bump when the summarizer's output changes: cached summaries of another version are recomputed. */
-export const SUMMARY_VERSION = 5;
+export const SUMMARY_VERSION = 6;
 
 /** A program-wide symbol key: the name, or `module::name` for a static symbol (analysis `Program.keyOf`). */
 const Key = z.string();
@@ -19,6 +19,9 @@ const FieldKey = z.string();
  * An abstract object in portable form: `site:<id>`, `global:<key>`, `function:<key>`,
  * `typeany:<type name>`, `stack:<function>`, `unknown`, `param:<function key>:<index>` (what a
  * caller passes as that parameter of that exported function); with `@<offset>` (`*` = unknown offset).
+ * In `arguments` only, `passed:<function key>:<index>` stands for `unknown` where the argument is
+ * that function's own parameter passed on (a `char *` its outside callers may point anywhere): what
+ * its callers pass, resolved over the whole program (`externalFacts`), else `unknown`.
  */
 const ObjectRef = z.string();
 

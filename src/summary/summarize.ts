@@ -56,6 +56,23 @@ export function externalCallees(module: Module): string[] {
 /** A pointer (or a 64-bit integer holding one) passed as an argument: what points-to follows. */
 const isPointerArgument = (v: Value): boolean => v.type.kind === 'pointer' || (v.type.kind === 'int' && v.type.bits === 64);
 
+/**
+ * The parameter of `caller` a value is, through casts and GEPs (`&p->field`, offset undefined when
+ * not constant), or undefined.
+ */
+function passedParameter(v: Value, caller: Function): { index: number; offset: number | undefined } | undefined {
+  let cur = stripCasts(v);
+  let offset: number | undefined = 0;
+  for (let k = 0; k < 16; k++) {
+    if (cur.kind === 'argument') return cur.parent === caller ? { index: cur.index, offset } : undefined;
+    if (cur.kind !== 'instruction' || cur.opcode !== 'getelementptr') return undefined;
+    const o = gepConstant(cur.operands, cur.sourceElementType);
+    offset = o === undefined || offset === undefined ? undefined : offset + o;
+    cur = stripCasts(cur.operands[0]!);
+  }
+  return undefined;
+}
+
 /** sha256 (hex) of a TU's bytes: with {@link SUMMARY_VERSION}, the identity of its summary. */
 export function contentHash(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -150,10 +167,17 @@ export function summarizeModule(
     if (!set) byIndex.set(index, (set = new Set()));
     for (const r of refs) set.add(r);
   };
-  const pointerArgs = (call: CallBase): [number, string[]][] =>
+  const pointerArgs = (call: CallBase, caller: Function): [number, string[]][] =>
     call.args.flatMap((a, k): [number, string[]][] => {
       if (!isPointerArgument(a)) return [];
-      const refs = pts.refsOf(a, pm);
+      let refs = pts.refsOf(a, pm);
+      // the caller's own parameter, passed on: "unknown" here only because a caller outside may
+      // pass anything (a `char *`, an `int *`); say whose parameter, for the whole program to resolve
+      if (refs.length === 1 && refs[0] === 'unknown@*') {
+        const p = passedParameter(a, caller);
+        if (p && ((caller.linkage !== 'internal' && caller.linkage !== 'private') || pts.addressTakenNames.has(caller.name)))
+          refs = [`passed:${Program.keyOf(pm, caller)}:${p.index}@${p.offset === undefined ? '*' : p.offset}`];
+      }
       return refs.length ? [[k, refs]] : [];
     });
   let instructions = 0;
@@ -187,8 +211,11 @@ export function summarizeModule(
         if (c.kind !== 'function' || c.name.startsWith('llvm.')) continue;
         const calleeKey = Program.keyOf(pm, c);
         calls.add(`${key}\0${calleeKey}`);
-        // what a callee another TU defines receives from here
-        if (!c.isDefinition) for (const [k, refs] of pointerArgs(i)) addArgs(calleeKey, k, refs);
+        // what a callee another TU defines receives from here, and one of this TU that callers
+        // outside may call too (whose parameter other TUs may see passed on)
+        const open = c.linkage !== 'internal' && c.linkage !== 'private';
+        if (!c.isDefinition || open || pts.addressTakenNames.has(c.name))
+          for (const [k, refs] of pointerArgs(i, f)) addArgs(calleeKey, k, refs);
       }
     }
     for (const ic of indirectCallsOf({ module: pm, value: f }, icx)) {
@@ -205,7 +232,7 @@ export function summarizeModule(
         localTargets: ic.reasons.some((r) => r.kind === 'signature-only' || r.kind === 'signature-added')
           ? []
           : ic.targets.map((t) => keyByName.get(t.symbol) ?? t.symbol),
-        arguments: inst ? pointerArgs(inst) : [],
+        arguments: inst ? pointerArgs(inst, f) : [],
       });
     }
   }
