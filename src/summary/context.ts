@@ -89,7 +89,7 @@ export function externalFacts(
     headOf: [...r.headOf],
   }));
   facts.wrappers = [...wrappers.values()];
-  const passed = callerArguments(all, exclude);
+  const passed = callerArguments(all, exclude, options.closedWorld ?? false);
   facts.arguments = passed.arguments;
   if (options.closedWorld) facts.closed = passed.closed;
   return facts;
@@ -134,24 +134,36 @@ function fieldTargets(
   return { targets, open: open || targets.size === 0 };
 }
 
+/** Pass-through chains (`passed:` in `passed:` …) resolved this deep at most; deeper is `unknown`. */
+const MAX_PASSED_DEPTH = 8;
+
+/** A ref moved by a byte offset (`*`: unknown), as points-to moves an element. */
+function shiftRef(ref: string, off: number | '*'): string {
+  if (off === 0) return ref;
+  const at = ref.lastIndexOf('@');
+  const o = ref.slice(at + 1);
+  return `${ref.slice(0, at)}@${o === '*' || off === '*' ? '*' : Number(o) + off}`;
+}
+
 /**
  * What the context passes to the functions the `own` modules' summaries define (by key and parameter
  * index), and which of them some call reaches (from the context or from `own` code: the candidates
- * for the closed world). Without summaries of the `own` modules there is nothing to bind.
+ * for the closed world). Without summaries of the `own` modules there is nothing to bind. A
+ * `passed:g:j` argument (g's own parameter passed on) is what g's callers pass as j when every caller
+ * of g is known (closed world, recursively), else `unknown`.
  */
-function callerArguments(all: readonly TuSummary[], own: ReadonlySet<string>): Pick<ExternalFacts, 'arguments'> & { closed: Set<string> } {
+function callerArguments(
+  all: readonly TuSummary[],
+  own: ReadonlySet<string>,
+  closedWorld: boolean,
+): Pick<ExternalFacts, 'arguments'> & { closed: Set<string> } {
   const targets = new Set<string>();
-  const addressTaken = new Set<string>();
-  for (const s of all) {
-    if (!own.has(s.module)) continue;
-    for (const f of s.functions) {
-      if (f.defined) targets.add(f.key);
-      if (f.addressTaken) addressTaken.add(f.key);
-    }
-  }
+  for (const s of all) if (own.has(s.module)) for (const f of s.functions) if (f.defined) targets.add(f.key);
   const args = new Map<string, Map<number, string[]>>();
   const closed = new Set<string>();
   if (!targets.size) return { arguments: args, closed };
+  // every function: its prototype and signature (the defining TU's), address taken in any TU
+  const fns = new Map<string, { prototype?: string; signature: string; addressTaken: boolean; defined: boolean }>();
   const setters = new Map<string, Set<string>>();
   const copies = new Map<string, Set<string>>();
   const opaque = new Set<string>();
@@ -160,49 +172,114 @@ function callerArguments(all: readonly TuSummary[], own: ReadonlySet<string>): P
     if (!set) m.set(k, (set = new Set()));
     for (const v of vs) set.add(v);
   };
-  for (const s of all) {
-    for (const [field, fns] of s.setters) into(setters, field, fns);
-    for (const [field, from] of s.fieldCopies) into(copies, field, from);
-    for (const [field] of s.opaqueFields) opaque.add(field);
-    // a context TU may take the address of a compartment function it only declares (an ops table)
-    if (!own.has(s.module)) for (const f of s.functions) if (f.addressTaken && targets.has(f.key)) addressTaken.add(f.key);
-  }
-  // the compartment's address-taken functions by prototype and IR signature (the fallback's candidates)
-  const byPrototype = new Map<string, string[]>();
-  const bySignature = new Map<string, string[]>();
-  const push = (m: Map<string, string[]>, k: string, v: string): void => {
+  const push = <V>(m: Map<string, V[]>, k: string, v: V): void => {
     const l = m.get(k);
     if (l) l.push(v);
     else m.set(k, [v]);
   };
-  for (const s of all) {
-    if (!own.has(s.module)) continue;
-    for (const f of s.functions) {
-      if (!f.defined || !addressTaken.has(f.key)) continue;
-      if (f.prototype) push(byPrototype, f.prototype, f.key);
-      push(bySignature, f.signature, f.key);
-    }
-  }
-  const bind = (key: string, index: number, refs: readonly string[]): void => {
-    let byIndex = args.get(key);
-    if (!byIndex) args.set(key, (byIndex = new Map()));
-    const prior = byIndex.get(index);
-    if (!prior) byIndex.set(index, [...refs]);
-    else for (const r of refs) if (!prior.includes(r)) prior.push(r);
-  };
+  /** Direct calls' arguments by callee key and index: each TU's refs, and whether that TU is context. */
+  const direct = new Map<string, { index: number; refs: string[]; context: boolean }[]>();
+  const called = new Set<string>();
   for (const s of all) {
     const context = !own.has(s.module);
-    for (const [, to] of s.calls) if (targets.has(to)) closed.add(to);
-    if (context) for (const [callee, index, refs] of s.arguments) if (targets.has(callee)) bind(callee, index, refs);
+    for (const f of s.functions) {
+      const prior = fns.get(f.key);
+      if (!prior || (f.defined && !prior.defined))
+        fns.set(f.key, {
+          ...(f.prototype ? { prototype: f.prototype } : {}),
+          signature: f.signature,
+          addressTaken: f.addressTaken || (prior?.addressTaken ?? false),
+          defined: f.defined,
+        });
+      else if (f.addressTaken) prior.addressTaken = true;
+    }
+    for (const [field, fs] of s.setters) into(setters, field, fs);
+    for (const [field, from] of s.fieldCopies) into(copies, field, from);
+    for (const [field] of s.opaqueFields) opaque.add(field);
+    for (const [, to] of s.calls) called.add(to);
+    for (const [callee, index, refs] of s.arguments) push(direct, callee, { index, refs, context });
+  }
+  // each indirect call at the functions matching finds for it: by field, and (open) by prototype or signature
+  const icsAt = new Map<string, { ic: SummaryIndirectCall; context: boolean }[]>();
+  const openByPrototype = new Map<string, { ic: SummaryIndirectCall; context: boolean }[]>();
+  const openBySignature = new Map<string, { ic: SummaryIndirectCall; context: boolean }[]>();
+  for (const s of all) {
+    const context = !own.has(s.module);
     for (const ic of s.indirectCalls) {
-      const reached = new Set(ic.localTargets.filter((t) => targets.has(t)));
       const { targets: byField, open } = fieldTargets(ic, setters, copies, opaque);
-      for (const t of byField) if (targets.has(t)) reached.add(t);
-      if (open) for (const t of (ic.prototype ? byPrototype.get(ic.prototype) : bySignature.get(ic.signature)) ?? []) reached.add(t);
-      for (const t of reached) {
-        closed.add(t);
-        if (context) for (const [index, refs] of ic.arguments) bind(t, index, refs);
+      for (const t of new Set([...ic.localTargets, ...byField])) push(icsAt, t, { ic, context });
+      if (open) {
+        if (ic.prototype) push(openByPrototype, ic.prototype, { ic, context });
+        else push(openBySignature, ic.signature, { ic, context });
       }
+    }
+  }
+  const icsReaching = (key: string): { ic: SummaryIndirectCall; context: boolean }[] => {
+    const out = [...(icsAt.get(key) ?? [])];
+    const f = fns.get(key);
+    if (f?.defined && f.addressTaken) {
+      const seen = new Set(out.map((x) => x.ic));
+      // an open call with a prototype reaches the functions of that prototype; one without, those of its signature
+      const more = [...(f.prototype ? (openByPrototype.get(f.prototype) ?? []) : []), ...(openBySignature.get(f.signature) ?? [])];
+      for (const x of more) if (!seen.has(x.ic)) out.push(x);
+    }
+    return out;
+  };
+  const isClosed = (key: string): boolean => closedWorld && (called.has(key) || icsReaching(key).length > 0);
+  /** What every caller passes as parameter `index` of `key`, each TU's refs (context callers only, or all). */
+  const passedTo = (key: string, index: number, contextOnly: boolean): string[][] => {
+    const out: string[][] = [];
+    for (const d of direct.get(key) ?? []) if (d.index === index && (d.context || !contextOnly)) out.push(d.refs);
+    for (const { ic, context } of icsReaching(key)) {
+      if (contextOnly && !context) continue;
+      for (const [i, refs] of ic.arguments) if (i === index) out.push(refs);
+    }
+    return out;
+  };
+  const memo = new Map<string, string[]>();
+  const inProgress = new Set<string>();
+  let cycle = false;
+  /** `passed:key:index`: what its callers pass, when all are known; else unknown. */
+  const resolvePassed = (key: string, index: number, depth: number): string[] => {
+    const id = `${key}:${index}`;
+    const m = memo.get(id);
+    if (m) return m;
+    if (!isClosed(key) || depth > MAX_PASSED_DEPTH) return ['unknown@*'];
+    // a cycle adds nothing the outer visit does not collect; what is found inside it is not kept
+    if (inProgress.has(id)) {
+      cycle = true;
+      return [];
+    }
+    inProgress.add(id);
+    const out = expand(passedTo(key, index, false), depth + 1);
+    inProgress.delete(id);
+    if (!inProgress.size) cycle = false;
+    if (!cycle) memo.set(id, out);
+    return out;
+  };
+  const expand = (lists: readonly string[][], depth: number): string[] => {
+    const out = new Set<string>();
+    for (const refs of lists) {
+      for (const r of refs) {
+        const p = /^passed:(.*):(\d+)@(\d+|\*)$/.exec(r);
+        if (!p) out.add(r);
+        else for (const x of resolvePassed(p[1]!, Number(p[2]), depth)) out.add(shiftRef(x, p[3] === '*' ? '*' : Number(p[3])));
+        if (out.has('unknown@*')) return ['unknown@*'];
+      }
+    }
+    return [...out];
+  };
+  for (const key of targets) {
+    if (isClosed(key)) closed.add(key);
+    const indices = new Set<number>();
+    for (const d of direct.get(key) ?? []) if (d.context) indices.add(d.index);
+    for (const { ic, context } of icsReaching(key)) if (context) for (const [i] of ic.arguments) indices.add(i);
+    for (const index of indices) {
+      const refs = expand(passedTo(key, index, true), 0);
+      if (!refs.length) continue;
+      let byIndex = args.get(key);
+      if (!byIndex) args.set(key, (byIndex = new Map()));
+      byIndex.set(index, refs);
     }
   }
   return { arguments: args, closed };
