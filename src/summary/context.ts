@@ -104,6 +104,11 @@ export interface ExternalFactsOptions {
    * (a direct call, or an indirect call by its fields' setters, else by prototype or signature) is
    * then `closed`: its parameters get only what its callers pass. One no call reaches (an entry
    * point called from assembly, an export only modules call) keeps the outside-caller fallback.
+   * The same holds for a context function that passes its own parameter on (`passed:` arguments):
+   * its callers' arguments when some call reaches it, else `unknown`. Indirect calls reach what the
+   * cross-TU matching says (MLTA field setters, else prototype): a call through a cast function
+   * pointer of another type is outside that assumption. Off by default (open world): the context's
+   * arguments are bound beside the fallback.
    */
   closedWorld?: boolean;
 }
