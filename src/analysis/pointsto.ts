@@ -11,6 +11,7 @@
 import type { Metadata } from '../ir/metadata.js';
 import type { CallBase, Instruction } from '../ir/instructions.js';
 import { isCallBase } from '../ir/instructions.js';
+import { type Type, typeToString } from '../ir/types.js';
 import type { Function, GlobalVariable, Value } from '../ir/values.js';
 import type { AllocationSite } from '../policy/schema.js';
 import { isRecord, pointeeOf, sizeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
@@ -861,9 +862,14 @@ export class PointsTo {
       if (o.fn) this.bindCall(call, pm, o.fn);
       else if (isPointerish(call)) this.seedRefs(this.node(call, pm), this.external?.returns.get(o.key) ?? ['unknown@*']);
     } else if (o.kind === 'unknown' || o.kind === 'typeany') {
-      // a function pointer from outside: every address-taken function of the same arity
+      // a function pointer from outside: every address-taken function of the same arity — in the
+      // closed world (external facts know every caller), of the call's IR signature, the whole-program
+      // matching's own assumption (no call through a pointer cast to another function type)
+      const sig = this.external?.closed ? irTypeKey(call.functionType) : undefined;
       for (const t of this.addressTaken) {
-        if (t.value.arguments.length === call.args.length) this.bindCall(call, pm, t);
+        if (t.value.arguments.length !== call.args.length) continue;
+        if (sig !== undefined && irTypeKey(t.value.functionType) !== sig) continue;
+        this.bindCall(call, pm, t);
       }
     }
   }
@@ -1197,6 +1203,11 @@ function stronglyConnected(succ: number[][]): Int32Array {
     }
   }
   return comp;
+}
+
+/** A function type as indirect-call typing's IR signature spells it (`i32 (ptr, i32)`). */
+function irTypeKey(t: { returnType: Type; params: readonly Type[]; varArg: boolean }): string {
+  return `${typeToString(t.returnType)} (${t.params.map((p) => typeToString(p)).join(', ')}${t.varArg ? ', ...' : ''})`;
 }
 
 /** Edge lists at least this long get a key set for deduplication. */
