@@ -34,6 +34,19 @@ export interface ExternalFacts {
   loadedCells: string[];
   /** The record types its debug info describes, with what containment needs of each. */
   records: RecordFacts[];
+  /**
+   * What its code passes to the program's functions: function key (`module::name` when static) →
+   * parameter index → what the argument may point to (portable references, the union over its
+   * direct calls to that function and its indirect calls whole-program matching sends there).
+   * Points-to binds them to the function's formals, beside whatever else they receive.
+   */
+  arguments?: Map<string, Map<number, string[]>>;
+  /**
+   * Program functions every caller of which is known (closed world, see `analyzeWithSummaries`):
+   * their parameters receive what those callers pass and nothing else — no "any object of the
+   * debug type" for a caller outside the program.
+   */
+  closed?: Set<string>;
 }
 
 /**

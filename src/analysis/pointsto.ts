@@ -11,6 +11,7 @@
 import type { Metadata } from '../ir/metadata.js';
 import type { CallBase, Instruction } from '../ir/instructions.js';
 import { isCallBase } from '../ir/instructions.js';
+import { type Type, typeToString } from '../ir/types.js';
 import type { Function, GlobalVariable, Value } from '../ir/values.js';
 import type { AllocationSite } from '../policy/schema.js';
 import { isRecord, pointeeOf, sizeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
@@ -508,16 +509,19 @@ export class PointsTo {
     const formals = f.arguments.map((a) => this.node(a, fn.module));
     this.formals.set(f, formals);
     if (isPointerish({ type: f.functionType.returnType } as Value)) this.returns.set(f, this.newNode());
-    // callable from outside the program: parameters may point to any object of their debug type
+    // callable from outside the program: parameters may point to any object of their debug type —
+    // unless external facts know every caller (closed world): then only what those callers pass
     const external = f.linkage !== 'internal' && f.linkage !== 'private';
-    if (external || this.isAddressTaken(f)) {
+    const key = Program.keyOf(fn.module, f);
+    const passed = this.external?.arguments?.get(key);
+    if (passed) for (const [i, refs] of passed) if (i < formals.length && isPointerish(f.arguments[i]!)) this.seedRefs(formals[i]!, refs);
+    if ((external || this.isAddressTaken(f)) && !this.external?.closed?.has(key)) {
       const sig = signatureTypes(f);
       f.arguments.forEach((a, i) => {
         if (!isPointerish(a)) return;
         const t = sig?.[i + 1];
         const o = this.typeAny(pointeeOf(t ?? null));
         if (this.markParameters && external && o !== undefined) {
-          const key = Program.keyOf(fn.module, f);
           const cellBase = this.objects[o]!.cellBase;
           const type = (this.objects[o] as { type: Metadata | null }).type;
           this.addPts(
@@ -858,9 +862,14 @@ export class PointsTo {
       if (o.fn) this.bindCall(call, pm, o.fn);
       else if (isPointerish(call)) this.seedRefs(this.node(call, pm), this.external?.returns.get(o.key) ?? ['unknown@*']);
     } else if (o.kind === 'unknown' || o.kind === 'typeany') {
-      // a function pointer from outside: every address-taken function of the same arity
+      // a function pointer from outside: every address-taken function of the same arity — in the
+      // closed world (external facts know every caller), of the call's IR signature, the whole-program
+      // matching's own assumption (no call through a pointer cast to another function type)
+      const sig = this.external?.closed ? irTypeKey(call.functionType) : undefined;
       for (const t of this.addressTaken) {
-        if (t.value.arguments.length === call.args.length) this.bindCall(call, pm, t);
+        if (t.value.arguments.length !== call.args.length) continue;
+        if (sig !== undefined && irTypeKey(t.value.functionType) !== sig) continue;
+        this.bindCall(call, pm, t);
       }
     }
   }
@@ -1128,6 +1137,17 @@ export class PointsTo {
     return [...this.pts[r]!].map((e) => this.refOf(e)).sort();
   }
 
+  /**
+   * What a value may point to in portable form ({@link refOf}, sorted, deduplicated): what per-TU
+   * summaries record of the arguments a TU passes to functions it does not define.
+   */
+  refsOf(v: Value, module: ProgramModule): string[] {
+    const n = this.nodeOf.get(v) ?? (v.kind === 'global' || v.kind === 'expr' || v.kind === 'function' ? this.node(v, module) : undefined);
+    if (n === undefined) return [];
+    if (this.work.length) this.propagate();
+    return [...new Set([...this.pts[n]!].map((e) => this.refOf(e)))].sort();
+  }
+
   /** Sizes of the solution, for reports. */
   get stats(): { objects: number; nodes: number; cells: number } {
     return { objects: this.objects.length, nodes: this.pts.length, cells: this.cellIndex.size };
@@ -1183,6 +1203,11 @@ function stronglyConnected(succ: number[][]): Int32Array {
     }
   }
   return comp;
+}
+
+/** A function type as indirect-call typing's IR signature spells it (`i32 (ptr, i32)`). */
+function irTypeKey(t: { returnType: Type; params: readonly Type[]; varArg: boolean }): string {
+  return `${typeToString(t.returnType)} (${t.params.map((p) => typeToString(p)).join(', ')}${t.varArg ? ', ...' : ''})`;
 }
 
 /** Edge lists at least this long get a key set for deduplication. */

@@ -12,6 +12,7 @@ export type { SummarizeFilesOptions, SummarizeFilesResult, LinksOfFilesResult } 
 export { buildCallGraph } from './callgraph.js';
 export type { CallGraphNode, CallGraphEdge, CallGraphStats } from './callgraph.js';
 export { externalFacts, analyzeWithSummaries } from './context.js';
+export type { ExternalFactsOptions } from './context.js';
 export { summarizeProgram } from './program.js';
 export { cacheCatalogue } from './catalogue.js';
 export type { CacheCatalogueOptions } from './catalogue.js';

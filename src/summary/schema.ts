@@ -7,7 +7,7 @@ import { AllocatorSchema } from '../analysis/index.js';
 import { AllocationSiteSchema, CacheSchema } from '../policy/schema.js';
 
 /** Bump when the summarizer's output changes: cached summaries of another version are recomputed. */
-export const SUMMARY_VERSION = 4;
+export const SUMMARY_VERSION = 6;
 
 /** A program-wide symbol key: the name, or `module::name` for a static symbol (analysis `Program.keyOf`). */
 const Key = z.string();
@@ -19,6 +19,9 @@ const FieldKey = z.string();
  * An abstract object in portable form: `site:<id>`, `global:<key>`, `function:<key>`,
  * `typeany:<type name>`, `stack:<function>`, `unknown`, `param:<function key>:<index>` (what a
  * caller passes as that parameter of that exported function); with `@<offset>` (`*` = unknown offset).
+ * In `arguments` only, `passed:<function key>:<index>` stands for `unknown` where the argument is
+ * that function's own parameter passed on (a `char *` its outside callers may point anywhere): what
+ * its callers pass, resolved over the whole program (`externalFacts`), else `unknown`.
  */
 const ObjectRef = z.string();
 
@@ -73,6 +76,11 @@ export const SummaryIndirectCallSchema = z
     fields: z.array(FieldKey),
     /** Targets this TU alone proves (points-to, field setters); empty when its set was widened by signature matching. */
     localTargets: z.array(Key),
+    /**
+     * What each pointer argument of the call may point to in this TU's points-to: parameter index
+     * → portable references (what the callee, wherever matching finds it, receives from this call).
+     */
+    arguments: z.array(z.tuple([z.number().int(), z.array(ObjectRef)])),
   })
   .strict();
 
@@ -90,6 +98,12 @@ export const TuSummarySchema = z
     globals: z.array(SummaryGlobalSchema),
     /** Direct calls: caller key → callee key (deduplicated; intrinsics left out). */
     calls: z.array(z.tuple([Key, Key])),
+    /**
+     * Pointer arguments of its direct calls to functions it does not define: callee key, parameter
+     * index, what the argument may point to in this TU's points-to (portable references, the union
+     * over its calls): what those callees' formals receive from this TU.
+     */
+    arguments: z.array(z.tuple([Key, z.number().int(), z.array(ObjectRef)])),
     indirectCalls: z.array(SummaryIndirectCallSchema),
     /** Allocation sites with their types (the analysis's own site finder, this TU alone). */
     sites: z.array(AllocationSiteSchema),

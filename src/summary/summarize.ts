@@ -28,7 +28,7 @@ import {
 } from '../analysis/index.js';
 import { gepOffset, UNKNOWN } from '../analysis/layout.js';
 import { filePathOf } from '../ir/debuginfo.js';
-import { isCallBase } from '../ir/instructions.js';
+import { type CallBase, isCallBase } from '../ir/instructions.js';
 import type { Module } from '../ir/module.js';
 import { parseModuleBytes } from '../ir/read.js';
 import type { Function, GlobalValue, Value } from '../ir/values.js';
@@ -51,6 +51,26 @@ export function externalCallees(module: Module): string[] {
       }
   }
   return [...externals].sort();
+}
+
+/** A pointer (or a 64-bit integer holding one) passed as an argument: what points-to follows. */
+const isPointerArgument = (v: Value): boolean => v.type.kind === 'pointer' || (v.type.kind === 'int' && v.type.bits === 64);
+
+/**
+ * The parameter of `caller` a value is, through casts and GEPs (`&p->field`, offset undefined when
+ * not constant), or undefined.
+ */
+function passedParameter(v: Value, caller: Function): { index: number; offset: number | undefined } | undefined {
+  let cur = stripCasts(v);
+  let offset: number | undefined = 0;
+  for (let k = 0; k < 16; k++) {
+    if (cur.kind === 'argument') return cur.parent === caller ? { index: cur.index, offset } : undefined;
+    if (cur.kind !== 'instruction' || cur.opcode !== 'getelementptr') return undefined;
+    const o = gepConstant(cur.operands, cur.sourceElementType);
+    offset = o === undefined || offset === undefined ? undefined : offset + o;
+    cur = stripCasts(cur.operands[0]!);
+  }
+  return undefined;
 }
 
 /** sha256 (hex) of a TU's bytes: with {@link SUMMARY_VERSION}, the identity of its summary. */
@@ -137,6 +157,29 @@ export function summarizeModule(
   const functions: SummaryFunction[] = [];
   const calls = new Set<string>();
   const indirectCalls: TuSummary['indirectCalls'] = [];
+  // callee key → parameter index → what this TU passes there (the union over its calls)
+  const args = new Map<string, Map<number, Set<string>>>();
+  const addArgs = (callee: string, index: number, refs: readonly string[]): void => {
+    if (!refs.length) return;
+    let byIndex = args.get(callee);
+    if (!byIndex) args.set(callee, (byIndex = new Map()));
+    let set = byIndex.get(index);
+    if (!set) byIndex.set(index, (set = new Set()));
+    for (const r of refs) set.add(r);
+  };
+  const pointerArgs = (call: CallBase, caller: Function): [number, string[]][] =>
+    call.args.flatMap((a, k): [number, string[]][] => {
+      if (!isPointerArgument(a)) return [];
+      let refs = pts.refsOf(a, pm);
+      // the caller's own parameter, passed on: "unknown" here only because a caller outside may
+      // pass anything (a `char *`, an `int *`); say whose parameter, for the whole program to resolve
+      if (refs.length === 1 && refs[0] === 'unknown@*') {
+        const p = passedParameter(a, caller);
+        if (p && ((caller.linkage !== 'internal' && caller.linkage !== 'private') || pts.addressTakenNames.has(caller.name)))
+          refs = [`passed:${Program.keyOf(pm, caller)}:${p.index}@${p.offset === undefined ? '*' : p.offset}`];
+      }
+      return refs.length ? [[k, refs]] : [];
+    });
   let instructions = 0;
   for (const f of module.functions) {
     const key = Program.keyOf(pm, f);
@@ -157,16 +200,27 @@ export function summarizeModule(
       ...(returns ? { returns } : {}),
     });
     if (!f.isDefinition) continue;
+    // call instructions in order: an indirect call's id numbers it among them (`…:icallN`)
+    const callInsts: CallBase[] = [];
     for (const b of f.blocks) {
       for (const i of b.instructions) {
         instructions++;
         if (!isCallBase(i)) continue;
+        callInsts.push(i);
         const c = stripCasts(i.callee);
         if (c.kind !== 'function' || c.name.startsWith('llvm.')) continue;
-        calls.add(`${key}\0${Program.keyOf(pm, c)}`);
+        const calleeKey = Program.keyOf(pm, c);
+        calls.add(`${key}\0${calleeKey}`);
+        // what a callee another TU defines receives from here, and one of this TU that callers
+        // outside may call too (whose parameter other TUs may see passed on)
+        const open = c.linkage !== 'internal' && c.linkage !== 'private';
+        if (!c.isDefinition || open || pts.addressTakenNames.has(c.name))
+          for (const [k, refs] of pointerArgs(i, f)) addArgs(calleeKey, k, refs);
       }
     }
     for (const ic of indirectCallsOf({ module: pm, value: f }, icx)) {
+      const n = /:icall(\d+)$/.exec(ic.id);
+      const inst = n ? callInsts[Number(n[1])] : undefined;
       indirectCalls.push({
         caller: key,
         id: ic.id,
@@ -178,6 +232,7 @@ export function summarizeModule(
         localTargets: ic.reasons.some((r) => r.kind === 'signature-only' || r.kind === 'signature-added')
           ? []
           : ic.targets.map((t) => keyByName.get(t.symbol) ?? t.symbol),
+        arguments: inst ? pointerArgs(inst, f) : [],
       });
     }
   }
@@ -210,6 +265,11 @@ export function summarizeModule(
     functions,
     globals,
     calls: [...calls].sort().map((c) => c.split('\0') as [string, string]),
+    arguments: [...args]
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .flatMap(([callee, byIndex]) =>
+        [...byIndex].sort((a, b) => a[0] - b[0]).map(([k, refs]): [string, number, string[]] => [callee, k, [...refs].sort()]),
+      ),
     indirectCalls,
     sites,
     caches,

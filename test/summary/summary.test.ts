@@ -14,6 +14,7 @@ import {
   cachedSummary,
   contentHash,
   summarizeFile,
+  SUMMARY_VERSION,
   summarizeFiles,
   type TuSummary,
   TuSummarySchema,
@@ -130,7 +131,7 @@ describe('cache, pool and errors', () => {
     const c = await cachedSummary(f, { cacheDir });
     expect(c.cached).toBe(false);
     expect(c.summary.sha256).not.toBe(a.summary.sha256);
-    expect(readdirSync(join(cacheDir, a.summary.sha256.slice(0, 2)))).toContain(`${a.summary.sha256}.v4.default.json`);
+    expect(readdirSync(join(cacheDir, a.summary.sha256.slice(0, 2)))).toContain(`${a.summary.sha256}.v${SUMMARY_VERSION}.default.json`);
   });
 
   it('the worker pool gives the summaries this thread gives, in input order', async () => {
