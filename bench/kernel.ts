@@ -78,7 +78,7 @@ interface Figures {
   max: number;
   any: number;
   unknownExternal: number;
-  /** Of which: a parameter of a function callable from outside (`argument %x from a caller outside the program`). */
+  /** Of which: a parameter whose callers' pointer is lost (`argument %x: what its callers pass is lost …`). */
   unknownArguments: number;
   seconds: number;
 }

@@ -575,7 +575,10 @@ export function originReasons(pointer: Value): Widening[] {
         else out.push({ kind: 'indirect-call', detail: 'result of an indirect call', ...at });
       } else if (c.opcode === 'load') out.push({ kind: 'unknown-load', detail: `%${c.name ?? '?'} = load`, ...at });
     } else if (c.kind === 'argument') {
-      out.push({ kind: 'unknown-external', detail: `argument %${c.name ?? c.index} from a caller outside the program` });
+      out.push({
+        kind: 'unknown-external',
+        detail: `argument %${c.name ?? c.index}: what its callers pass is lost (a caller outside the program, or one whose own pointer the analysis lost)`,
+      });
     }
   }
   return out.slice(0, 4);
