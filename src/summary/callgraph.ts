@@ -13,7 +13,7 @@
 // million edges, 143 s and 2.9 GB in graphlib — where hubs keep it linear
 // and reachability the same.
 import { Graph } from '@dagrejs/graphlib';
-import type { TuSummary } from './schema.js';
+import type { SummaryIndirectCall, TuSummary } from './schema.js';
 
 /** A node's label. */
 export interface CallGraphNode {
@@ -118,18 +118,8 @@ export function buildCallGraph(summaries: Iterable<TuSummary>): { graph: Graph; 
       nIcalls++;
       for (const t of ic.localTargets) add(ic.caller, t, 'local');
       // the fields' setters, through copies between fields (MLTA's propagation)
-      const targets = new Set<string>();
-      let open = ic.fields.length === 0;
-      const seen = new Set<string>();
-      const work = [...ic.fields];
-      for (let f = work.pop(); f !== undefined; f = work.pop()) {
-        if (seen.has(f)) continue;
-        seen.add(f);
-        for (const t of setters.get(f) ?? []) targets.add(t);
-        if (opaque.has(f)) open = true;
-        for (const c of copies.get(f) ?? []) work.push(c);
-      }
-      if (targets.size && !open) {
+      const { targets, open } = fieldTargets(ic, setters, copies, opaque);
+      if (!open) {
         fieldOnly++;
         for (const t of targets) add(ic.caller, t, 'field');
         continue;
@@ -161,4 +151,30 @@ export function buildCallGraph(summaries: Iterable<TuSummary>): { graph: Graph; 
       seconds: (performance.now() - t0) / 1e3,
     },
   };
+}
+
+/**
+ * The field-bounded targets of an indirect call across TUs (MLTA's matching, which `buildCallGraph` and `externalFacts` share):
+ * the functions any TU stores into the fields the callee is loaded from, through copies between
+ * fields; `open` when no field is known, none is written, or one also receives values nothing
+ * follows (then prototype / signature matching adds every address-taken function of its type).
+ */
+export function fieldTargets(
+  ic: SummaryIndirectCall,
+  setters: ReadonlyMap<string, ReadonlySet<string>>,
+  copies: ReadonlyMap<string, ReadonlySet<string>>,
+  opaque: ReadonlySet<string>,
+): { targets: Set<string>; open: boolean } {
+  const targets = new Set<string>();
+  let open = ic.fields.length === 0;
+  const seen = new Set<string>();
+  const work = [...ic.fields];
+  for (let f = work.pop(); f !== undefined; f = work.pop()) {
+    if (seen.has(f)) continue;
+    seen.add(f);
+    for (const t of setters.get(f) ?? []) targets.add(t);
+    if (opaque.has(f)) open = true;
+    for (const c of copies.get(f) ?? []) work.push(c);
+  }
+  return { targets, open: open || targets.size === 0 };
 }

@@ -12,6 +12,7 @@
 import { type AnalysisSummary, type AnalyzeOptions, analyzeProgram, type ExternalFacts, Program } from '../analysis/index.js';
 import type { Policy } from '../policy/schema.js';
 import { cachedSummary } from './cache.js';
+import { fieldTargets } from './callgraph.js';
 import type { SummaryIndirectCall, TuSummary } from './schema.js';
 
 const isStatic = (key: string): boolean => key.includes('::');
@@ -111,32 +112,6 @@ export interface ExternalFactsOptions {
    * arguments are bound beside the fallback.
    */
   closedWorld?: boolean;
-}
-
-/**
- * The field-bounded targets of an indirect call across TUs (the call graph's matching, callgraph.ts):
- * the functions any TU stores into the fields the callee is loaded from, through copies between
- * fields; `open` when no field is known, none is written, or one also receives values nothing
- * follows (then prototype / signature matching adds every address-taken function of its type).
- */
-function fieldTargets(
-  ic: SummaryIndirectCall,
-  setters: ReadonlyMap<string, ReadonlySet<string>>,
-  copies: ReadonlyMap<string, ReadonlySet<string>>,
-  opaque: ReadonlySet<string>,
-): { targets: Set<string>; open: boolean } {
-  const targets = new Set<string>();
-  let open = ic.fields.length === 0;
-  const seen = new Set<string>();
-  const work = [...ic.fields];
-  for (let f = work.pop(); f !== undefined; f = work.pop()) {
-    if (seen.has(f)) continue;
-    seen.add(f);
-    for (const t of setters.get(f) ?? []) targets.add(t);
-    if (opaque.has(f)) open = true;
-    for (const c of copies.get(f) ?? []) work.push(c);
-  }
-  return { targets, open: open || targets.size === 0 };
 }
 
 /** Pass-through chains (`passed:` in `passed:` …) resolved this deep at most; deeper is `unknown`. */
