@@ -11,7 +11,7 @@
 import type { Metadata } from '../ir/metadata.js';
 import type { CallBase, Instruction } from '../ir/instructions.js';
 import { isCallBase } from '../ir/instructions.js';
-import { type Type, typeToString } from '../ir/types.js';
+import { typeToString } from '../ir/types.js';
 import type { Function, GlobalVariable, Value } from '../ir/values.js';
 import type { AllocationSite } from '../policy/schema.js';
 import { isRecord, pointeeOf, sizeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
@@ -865,10 +865,10 @@ export class PointsTo {
       // a function pointer from outside: every address-taken function of the same arity — in the
       // closed world (external facts know every caller), of the call's IR signature, the whole-program
       // matching's own assumption (no call through a pointer cast to another function type)
-      const sig = this.external?.closed ? irTypeKey(call.functionType) : undefined;
+      const sig = this.external?.closed ? typeToString(call.functionType) : undefined;
       for (const t of this.addressTaken) {
         if (t.value.arguments.length !== call.args.length) continue;
-        if (sig !== undefined && irTypeKey(t.value.functionType) !== sig) continue;
+        if (sig !== undefined && typeToString(t.value.functionType) !== sig) continue;
         this.bindCall(call, pm, t);
       }
     }
@@ -1203,11 +1203,6 @@ function stronglyConnected(succ: number[][]): Int32Array {
     }
   }
   return comp;
-}
-
-/** A function type as indirect-call typing's IR signature spells it (`i32 (ptr, i32)`). */
-function irTypeKey(t: { returnType: Type; params: readonly Type[]; varArg: boolean }): string {
-  return `${typeToString(t.returnType)} (${t.params.map((p) => typeToString(p)).join(', ')}${t.varArg ? ', ...' : ''})`;
 }
 
 /** Edge lists at least this long get a key set for deduplication. */
