@@ -293,9 +293,9 @@ export class LegalSets {
    * of byte GEPs on `struct ioam6_trace_hdr *trace`): C keeps such a pointer inside the object
    * its base points into. The values it may be are walked through phis, selects, casts and GEPs;
    * each stops the walk where a record types it — a variable bound to it or placing it inside its
-   * object (a list cursor: {@link containerBindings}), or the field it is loaded from. Undefined
-   * unless every branch ends so: one byte buffer among them (`skb_put`'s result) leaves the
-   * pointer untyped.
+   * object (a list cursor: {@link containerBindings}), the field it is loaded from, or else the
+   * typed GEPs computed from it ({@link siblingRecords}). Undefined unless every branch ends so:
+   * one byte buffer among them (`skb_put`'s result) leaves the pointer untyped.
    */
   private recordsOfOrigins(pointer: Value, module: ProgramModule): AbstractObject[] | undefined {
     const out = new Set<AbstractObject>();
@@ -395,7 +395,7 @@ export class LegalSets {
     let percpuAny = false;
     const targets = this.pts.pointsTo(pointer, module);
     // nothing in the program reaches it (a load from a cell the solve left empty): lost like
-    // `unknown`, so typed like it (`fh = __skb_push(…)` is a `struct frag_hdr *`), else anything
+    // `unknown`, so typed like it (`idev` in mld_update_qrv is a `struct inet6_dev *`), else anything
     const lost = targets.length === 0;
     let percpuPointer: boolean | undefined;
     const isPercpu = (): boolean => (percpuPointer ??= this.declaredPercpu(pointer, module));
