@@ -11,6 +11,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { analyze, type AnalysisSummary, type AnalyzeOptions } from './analysis/index.js';
 import { cacheCatalogue } from './summary/catalogue.js';
+import { analyzeWithSummaries } from './summary/context.js';
+import { summarizeProgram } from './summary/program.js';
 import type { AllocatorTable } from './analysis/allocators.js';
 import type { WriterTable } from './analysis/writes.js';
 import { mapSitesToAddresses, readElf, type MapOptions, type MapperObject, type MapStats } from './binary/index.js';
@@ -139,6 +141,18 @@ export interface BuildOptions {
    * cache (`.cache/summaries` under the working directory), on every core.
    */
   readonly cacheCatalogue?: readonly string[];
+  /**
+   * IR of the context (`.ll` files, e.g. every other TU of a whole kernel) read as per-TU summaries
+   * instead of full modules (`kcompart/summary`): through the summary cache (`.cache/summaries`
+   * under the working directory), on every core, never all in memory at once. Not with `context`.
+   */
+  readonly contextSummaries?: readonly string[];
+  /**
+   * With `contextSummaries`: the context is every caller of the compartment (the kernel as built,
+   * no out-of-tree module): a compartment function some known call reaches gets only its callers'
+   * arguments, not "any object of the debug type" for a caller outside (`analyzeWithSummaries`).
+   */
+  readonly closedWorld?: boolean;
   /** The policy's name, also the BPF object's and loader's (default `kcompart`). */
   readonly name?: string;
   /** The compartment's objects (`.o`, `.ko`): without them the build stops after analyze. */
@@ -204,7 +218,28 @@ export async function analyzeStage(options: BuildOptions, hooks: BuildHooks = {}
     ...(catalogue ? { cacheCatalogue: catalogue } : {}),
     onProgress: (message) => hooks.onProgress?.({ stage: 'analyze', message }),
   };
-  return analyze([...options.compartment], [...(options.context ?? [])], analyzeOptions);
+  if (options.closedWorld && !options.contextSummaries?.length)
+    throw new InputError('closedWorld needs the context as summaries (contextSummaries)', options.compartment[0] ?? '');
+  if (!options.contextSummaries?.length) return analyze([...options.compartment], [...(options.context ?? [])], analyzeOptions);
+  if (options.context?.length)
+    throw new InputError(
+      'the context is given either as modules (context) or as summaries (contextSummaries), not both',
+      options.context[0]!,
+    );
+  requireFiles(options.contextSummaries);
+  // the compartment's own summaries go along: the whole-program matching finds through them which of
+  // its functions the context's calls reach (analyzeWithSummaries leaves them out of the context)
+  let done = 0;
+  const all = [...new Set([...options.compartment, ...options.contextSummaries])];
+  const summaries = await summarizeProgram(all, {
+    ...(options.allocators ? { allocators: options.allocators } : {}),
+    onSummary: () => hooks.onProgress?.({ stage: 'analyze', message: 'context summaries', done: ++done, total: all.length }),
+  });
+  const { policy, summary } = await analyzeWithSummaries([...options.compartment], summaries.summaries, {
+    ...analyzeOptions,
+    closedWorld: options.closedWorld ?? false,
+  });
+  return { policy, summary };
 }
 
 /** Reads the objects and maps a policy onto them (the map stage alone). */

@@ -50,6 +50,32 @@ describe('kcompart analyze', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).accesses).toBe(17);
   });
+  it('reads the context as cached per-TU summaries (--context-summaries), closed world on request', async () => {
+    const callee = join(root, 'test/fixtures/summary/args-callee.ll');
+    const caller = join(root, 'test/fixtures/summary/args-caller.ll');
+    const legal = (file: string, fn: string) => readPolicy(file).then((p) => p.accesses.find((a) => a.function === fn)!.legal);
+    const open = join(dir, 'open.json');
+    const closed = join(dir, 'closed.json');
+    let r = run('analyze', '--compartment', callee, '--context-summaries', caller, '-o', open);
+    expect(r.status, r.stderr).toBe(0);
+    r = run('analyze', '--compartment', callee, '--context-summaries', caller, '--closed-world', '-o', closed);
+    expect(r.status, r.stderr).toBe(0);
+    // `fill(char *)` of an exported function: anything while a caller may be outside; the
+    // caller's stack slot and `gbuf` when the context holds every caller
+    expect((await legal(open, 'fill')).any).toBe(true);
+    expect(await legal(closed, 'fill')).toMatchObject({ any: false, stack: true, globals: ['gbuf'] });
+  });
+  it('refuses --closed-world without --context-summaries, and both kinds of context at once', () => {
+    const callee = join(root, 'test/fixtures/summary/args-callee.ll');
+    const caller = join(root, 'test/fixtures/summary/args-caller.ll');
+    let r = run('analyze', '--compartment', callee, '--context', caller, '--closed-world', '-o', join(dir, 'x.json'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--closed-world needs --context-summaries/);
+    r = run('analyze', '--compartment', callee, '--context', caller, '--context-summaries', caller, '-o', join(dir, 'x.json'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/either as --context or as --context-summaries/);
+    expect(existsSync(join(dir, 'x.json'))).toBe(false);
+  });
   it('refuses bad usage with exit 2', () => {
     expect(run().status).toBe(2);
     const r = run('analyze', '-o', join(dir, 'x.json'));

@@ -70,12 +70,16 @@ export const COMPARTMENT_OPTIONS = {
   name: { type: 'string' },
   btf: { type: 'string' },
   'cache-catalogue': { type: 'string', multiple: true },
+  'context-summaries': { type: 'string', multiple: true },
+  'closed-world': { type: 'boolean' },
 } as const satisfies Options;
 
 export const COMPARTMENT_USAGE = `--compartment <files/dirs/globs> [--context <files/dirs/globs>]
     [--source-prefix net/ipv6/] [--symbols file] [--allocators file.json] [--writers file.json] [--name NAME]
     [--btf FILE]  (the target kernel's BTF: containers of a type declared outside the IR)
-    [--cache-catalogue <files/dirs/globs>]  (IR of the rest of the kernel, read for the caches it creates)`;
+    [--cache-catalogue <files/dirs/globs>]  (IR of the rest of the kernel, read for the caches it creates)
+    [--context-summaries <files/dirs/globs> [--closed-world]]  (the context read as cached per-TU summaries,
+      e.g. the whole kernel; --closed-world: it holds every caller of the compartment)`;
 
 /** The compartment part of the pipeline's options, from the parsed compartment options. */
 export async function compartmentOptions(values: {
@@ -88,13 +92,27 @@ export async function compartmentOptions(values: {
   name?: string;
   btf?: string;
   'cache-catalogue'?: string[];
+  'context-summaries'?: string[];
+  'closed-world'?: boolean;
 }): Promise<
   Pick<
     BuildOptions,
-    'compartment' | 'context' | 'sourcePrefixes' | 'symbols' | 'allocators' | 'writers' | 'name' | 'btf' | 'cacheCatalogue'
+    | 'compartment'
+    | 'context'
+    | 'sourcePrefixes'
+    | 'symbols'
+    | 'allocators'
+    | 'writers'
+    | 'name'
+    | 'btf'
+    | 'cacheCatalogue'
+    | 'contextSummaries'
+    | 'closedWorld'
   >
 > {
   if (!values.compartment?.length) throw new UsageError('--compartment is required');
+  if (values['context-summaries'] && values.context) throw new UsageError('give the context either as --context or as --context-summaries');
+  if (values['closed-world'] && !values['context-summaries']) throw new UsageError('--closed-world needs --context-summaries');
   return {
     compartment: expandInputs(values.compartment),
     context: expandInputs(values.context ?? []),
@@ -105,6 +123,8 @@ export async function compartmentOptions(values: {
     ...(values.name ? { name: values.name } : {}),
     ...(values.btf ? { btf: values.btf } : {}),
     ...(values['cache-catalogue'] ? { cacheCatalogue: expandInputs(values['cache-catalogue'], 'ir', true) } : {}),
+    ...(values['context-summaries'] ? { contextSummaries: expandInputs(values['context-summaries'], 'ir', true) } : {}),
+    ...(values['closed-world'] ? { closedWorld: true } : {}),
   };
 }
 
