@@ -1009,16 +1009,16 @@ export class PointsTo {
     return n === undefined ? undefined : this.debugTypeOfNode.get(n);
   }
 
-  /**
-   * "Any object of T" for a pointer bound to a `T *` variable — directly, or as a
-   * constant offset from one (`&obj->field`: the field's pointee) — else undefined.
-   */
   /** The "any object of type T" object of a debug record type, or undefined for a non-record. */
   typeAnyOf(t: Metadata | null): AbstractObject | undefined {
     const ta = this.typeAny(t);
     return ta === undefined ? undefined : this.objects[ta];
   }
 
+  /**
+   * "Any object of T" for a pointer bound to a `T *` variable — directly, or as a
+   * constant offset from one (`&obj->field`: the field's pointee) — else undefined.
+   */
   debugTypeOfPointer(p: Value): AbstractObject | undefined {
     let cur: Value = p;
     for (let i = 0; i < 16; i++) {
