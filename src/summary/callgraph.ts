@@ -57,9 +57,7 @@ export function buildCallGraph(summaries: Iterable<TuSummary>): { graph: Graph; 
   const t0 = performance.now();
   const g = new Graph({ directed: true, multigraph: false });
   const all = [...summaries];
-  const setters = new Map<string, Set<string>>();
-  const copies = new Map<string, Set<string>>();
-  const opaque = new Set<string>();
+  const fields = fieldFacts(all);
   const byPrototype = new Map<string, string[]>();
   const bySignature = new Map<string, string[]>();
   const push = (m: Map<string, string[]>, k: string, v: string): void => {
@@ -83,17 +81,6 @@ export function buildCallGraph(summaries: Iterable<TuSummary>): { graph: Graph; 
         push(bySignature, f.signature, f.key);
       }
     }
-    for (const [field, fns] of s.setters) {
-      let set = setters.get(field);
-      if (!set) setters.set(field, (set = new Set()));
-      for (const f of fns) set.add(f);
-    }
-    for (const [field, from] of s.fieldCopies) {
-      let set = copies.get(field);
-      if (!set) copies.set(field, (set = new Set()));
-      for (const f of from) set.add(f);
-    }
-    for (const [field] of s.opaqueFields) opaque.add(field);
   }
   let direct = 0;
   for (const s of all) {
@@ -118,7 +105,7 @@ export function buildCallGraph(summaries: Iterable<TuSummary>): { graph: Graph; 
       nIcalls++;
       for (const t of ic.localTargets) add(ic.caller, t, 'local');
       // the fields' setters, through copies between fields (MLTA's propagation)
-      const { targets, open } = fieldTargets(ic, setters, copies, opaque);
+      const { targets, open } = fieldTargets(ic, fields);
       if (!open) {
         fieldOnly++;
         for (const t of targets) add(ic.caller, t, 'field');
@@ -159,12 +146,7 @@ export function buildCallGraph(summaries: Iterable<TuSummary>): { graph: Graph; 
  * fields; `open` when no field is known, none is written, or one also receives values nothing
  * follows (then prototype / signature matching adds every address-taken function of its type).
  */
-export function fieldTargets(
-  ic: SummaryIndirectCall,
-  setters: ReadonlyMap<string, ReadonlySet<string>>,
-  copies: ReadonlyMap<string, ReadonlySet<string>>,
-  opaque: ReadonlySet<string>,
-): { targets: Set<string>; open: boolean } {
+export function fieldTargets(ic: SummaryIndirectCall, { setters, copies, opaque }: FieldFacts): { targets: Set<string>; open: boolean } {
   const targets = new Set<string>();
   let open = ic.fields.length === 0;
   const seen = new Set<string>();
@@ -177,4 +159,30 @@ export function fieldTargets(
     for (const c of copies.get(f) ?? []) work.push(c);
   }
   return { targets, open: open || targets.size === 0 };
+}
+
+/** What every TU says of function-pointer fields, program-wide: MLTA's input. */
+export interface FieldFacts {
+  /** `struct T+off` → the functions stored there. */
+  setters: Map<string, Set<string>>;
+  /** `struct T+off` → the fields whose value is copied into it. */
+  copies: Map<string, Set<string>>;
+  /** Fields that also receive values nothing follows. */
+  opaque: Set<string>;
+}
+
+/** The union of the summaries' field setters, copies and opaque fields. */
+export function fieldFacts(summaries: Iterable<TuSummary>): FieldFacts {
+  const facts: FieldFacts = { setters: new Map(), copies: new Map(), opaque: new Set() };
+  const into = (m: Map<string, Set<string>>, k: string, vs: readonly string[]): void => {
+    let set = m.get(k);
+    if (!set) m.set(k, (set = new Set()));
+    for (const v of vs) set.add(v);
+  };
+  for (const s of summaries) {
+    for (const [field, fns] of s.setters) into(facts.setters, field, fns);
+    for (const [field, from] of s.fieldCopies) into(facts.copies, field, from);
+    for (const [field] of s.opaqueFields) facts.opaque.add(field);
+  }
+  return facts;
 }

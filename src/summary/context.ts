@@ -12,7 +12,7 @@
 import { type AnalysisSummary, type AnalyzeOptions, analyzeProgram, type ExternalFacts, Program } from '../analysis/index.js';
 import type { Policy } from '../policy/schema.js';
 import { cachedSummary } from './cache.js';
-import { fieldTargets } from './callgraph.js';
+import { fieldFacts, fieldTargets } from './callgraph.js';
 import type { SummaryIndirectCall, TuSummary } from './schema.js';
 
 const isStatic = (key: string): boolean => key.includes('::');
@@ -144,14 +144,7 @@ function callerArguments(
   if (!targets.size) return { arguments: args, closed };
   // every function: its prototype and signature (the defining TU's), address taken in any TU
   const fns = new Map<string, { prototype?: string; signature: string; addressTaken: boolean; defined: boolean }>();
-  const setters = new Map<string, Set<string>>();
-  const copies = new Map<string, Set<string>>();
-  const opaque = new Set<string>();
-  const into = (m: Map<string, Set<string>>, k: string, vs: readonly string[]): void => {
-    let set = m.get(k);
-    if (!set) m.set(k, (set = new Set()));
-    for (const v of vs) set.add(v);
-  };
+  const fields = fieldFacts(all);
   const push = <V>(m: Map<string, V[]>, k: string, v: V): void => {
     const l = m.get(k);
     if (l) l.push(v);
@@ -173,9 +166,6 @@ function callerArguments(
         });
       else if (f.addressTaken) prior.addressTaken = true;
     }
-    for (const [field, fs] of s.setters) into(setters, field, fs);
-    for (const [field, from] of s.fieldCopies) into(copies, field, from);
-    for (const [field] of s.opaqueFields) opaque.add(field);
     for (const [, to] of s.calls) called.add(to);
     for (const [callee, index, refs] of s.arguments) push(direct, callee, { index, refs, context });
   }
@@ -186,7 +176,7 @@ function callerArguments(
   for (const s of all) {
     const context = !own.has(s.module);
     for (const ic of s.indirectCalls) {
-      const { targets: byField, open } = fieldTargets(ic, setters, copies, opaque);
+      const { targets: byField, open } = fieldTargets(ic, fields);
       for (const t of new Set([...ic.localTargets, ...byField])) push(icsAt, t, { ic, context });
       if (open) {
         if (ic.prototype) push(openByPrototype, ic.prototype, { ic, context });
