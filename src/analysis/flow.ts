@@ -41,13 +41,31 @@ export function calleeOf(call: CallBase): Function | undefined {
  * anything else (calls, loads, arguments, constants). Bounded.
  */
 export function origins(v: Value, limit = 256): Value[] {
+  return walkOrigins(v, limit).out;
+}
+
+/**
+ * {@link origins}, stopping also at the values `stop` accepts (listed with the others), or
+ * undefined when more than `limit` values lie behind `v` (some would be missing).
+ */
+export function originsUntil(v: Value, stop: (v: Value) => boolean, limit = 256): Value[] | undefined {
+  const r = walkOrigins(v, limit, stop);
+  return r.complete ? r.out : undefined;
+}
+
+function walkOrigins(v: Value, limit: number, stop?: (v: Value) => boolean): { out: Value[]; complete: boolean } {
   const out: Value[] = [];
   const seen = new Set<Value>();
   const work: Value[] = [v];
-  while (work.length && seen.size < limit) {
+  while (work.length) {
     const cur = work.pop()!;
     if (seen.has(cur)) continue;
+    if (seen.size >= limit) return { out, complete: false };
     seen.add(cur);
+    if (stop?.(cur)) {
+      out.push(cur);
+      continue;
+    }
     if (cur.kind === 'instruction') {
       switch (cur.opcode) {
         case 'phi':
@@ -71,7 +89,7 @@ export function origins(v: Value, limit = 256): Value[] {
     }
     out.push(cur);
   }
-  return out;
+  return { out, complete: true };
 }
 
 /** Users of each instruction / argument of a function (built once per function). */

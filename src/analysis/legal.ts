@@ -13,7 +13,7 @@ import { emptyLegalSet } from '../policy/legal-set.js';
 import type { AllocationSite, Cache, LegalSet, Widening } from '../policy/schema.js';
 import { isRecord, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
 import { containerBindings, globalDebugType } from './debugvars.js';
-import { origins, stripCasts } from './flow.js';
+import { origins, originsUntil, stripCasts } from './flow.js';
 import type { AbstractObject, PointsTo } from './pointsto.js';
 import type { FieldTyper } from './icalls.js';
 import type { Program, ProgramModule } from './program.js';
@@ -298,46 +298,24 @@ export class LegalSets {
    * one byte buffer among them (`skb_put`'s result) leaves the pointer untyped.
    */
   private recordsOfOrigins(pointer: Value, module: ProgramModule): AbstractObject[] | undefined {
+    const typed = (v: Value): AbstractObject | undefined => {
+      const t = this.pts.debugTypeOfPointer(v) ?? this.containerRecord(v);
+      return t?.kind === 'typeany' ? t : undefined;
+    };
+    const values = originsUntil(pointer, (v) => typed(v) !== undefined, ORIGINS_LIMIT);
+    if (!values) return undefined;
     const out = new Set<AbstractObject>();
-    const seen = new Set<Value>();
-    const work: Value[] = [pointer];
-    while (work.length) {
-      const v = work.pop()!;
-      if (seen.has(v)) continue;
-      if (seen.size >= ORIGINS_LIMIT) return undefined;
-      seen.add(v);
+    for (const v of values) {
       // a null or undefined incoming value of a phi points nowhere a write could land
       if (v.kind === 'null' || v.kind === 'undef' || v.kind === 'poison' || v.kind === 'zeroinitializer') continue;
-      const t = this.pts.debugTypeOfPointer(v) ?? this.containerRecord(v);
+      const t = typed(v) ?? this.recordOfField(v, module);
       if (t?.kind === 'typeany') {
         out.add(t);
         continue;
       }
-      if (v.kind === 'instruction') {
-        if (v.opcode === 'phi') {
-          work.push(...v.operands);
-          continue;
-        }
-        if (v.opcode === 'select') {
-          work.push(v.operands[1]!, v.operands[2]!);
-          continue;
-        }
-        if (v.opcode === 'getelementptr' || v.opcode === 'bitcast' || v.opcode === 'addrspacecast' || v.opcode === 'freeze') {
-          work.push(v.operands[0]!);
-          continue;
-        }
-      } else if (v.kind === 'expr' && (v.opcode === 'getelementptr' || v.opcode === 'bitcast' || v.opcode === 'addrspacecast')) {
-        work.push(v.operands[0]!);
-        continue;
-      }
-      const f = this.recordOfField(v, module);
-      if (f?.kind === 'typeany') {
-        out.add(f);
-        continue;
-      }
       const siblings = this.siblingRecords(v);
       if (!siblings.length) return undefined;
-      for (const t of siblings) out.add(t);
+      for (const s of siblings) out.add(s);
     }
     return out.size ? [...out] : undefined;
   }
