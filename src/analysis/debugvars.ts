@@ -16,6 +16,28 @@ export interface BoundVariable {
   readonly order?: number;
 }
 
+type Md = Metadata | null | undefined;
+
+/**
+ * Every record that describes a value (`#dbg_value`, `#dbg_assign`, `#dbg_declare_value`) and
+ * every `llvm.dbg.value` call (kind `value`) of a function, in textual order.
+ */
+function valueRecords(f: Function, visit: (kind: 'value' | 'assign' | 'declare_value', v: Value, variable: Md, expr: Md) => void): void {
+  for (const b of f.blocks) {
+    for (const i of b.instructions) {
+      for (const r of i.debugRecords ?? []) {
+        if ((r.kind === 'value' || r.kind === 'assign' || r.kind === 'declare_value') && r.location?.kind === 'value')
+          visit(r.kind, r.location.value, r.variable, r.expression);
+      }
+      if (i.opcode === 'call' && calleeOf(i)?.name === 'llvm.dbg.value') {
+        const [v, variable, expr] = i.args;
+        if (v?.kind === 'metadata' && v.metadata?.kind === 'value' && variable?.kind === 'metadata' && expr?.kind === 'metadata')
+          visit('value', v.metadata.value, variable.metadata, expr.metadata);
+      }
+    }
+  }
+}
+
 /**
  * The variables each value of a function is bound to, by debug records and
  * `llvm.dbg.value` calls whose expression is empty (an offset or a fragment
@@ -24,7 +46,7 @@ export interface BoundVariable {
 export function boundVariables(f: Function): Map<Value, BoundVariable[]> {
   const map = new Map<Value, BoundVariable[]>();
   let order = 0;
-  const note = (v: Value, variable: Metadata | null | undefined, expr: Metadata | null | undefined): void => {
+  const note = (v: Value, variable: Md, expr: Md): void => {
     if (variable?.kind !== 'DILocalVariable') return;
     if (expr && expr.kind === 'DIExpression' && expr.elements.length) return;
     let list = map.get(v);
@@ -34,20 +56,7 @@ export function boundVariables(f: Function): Map<Value, BoundVariable[]> {
     }
     list.push({ name: variable.name, type: variable.type, function: enclosingSubprogram(variable.scope)?.name, order: order++ });
   };
-  for (const b of f.blocks) {
-    for (const i of b.instructions) {
-      for (const r of i.debugRecords ?? []) {
-        if ((r.kind === 'value' || r.kind === 'assign' || r.kind === 'declare_value') && r.location?.kind === 'value')
-          note(r.location.value, r.variable, r.expression);
-      }
-      if (i.opcode === 'call' && calleeOf(i)?.name === 'llvm.dbg.value') {
-        const [v, variable, expr] = i.args;
-        if (v?.kind === 'metadata' && v.metadata?.kind === 'value' && variable?.kind === 'metadata' && expr?.kind === 'metadata') {
-          note(v.metadata.value, variable.metadata, expr.metadata);
-        }
-      }
-    }
-  }
+  valueRecords(f, (_kind, v, variable, expr) => note(v, variable, expr));
   return map;
 }
 
@@ -61,23 +70,15 @@ export function boundVariables(f: Function): Map<Value, BoundVariable[]> {
  */
 export function containerBindings(f: Function): Map<Value, Metadata | null> {
   const map = new Map<Value, Metadata | null>();
-  const note = (v: Value, variable: Metadata | null | undefined, expr: Metadata | null | undefined): void => {
+  const note = (v: Value, variable: Md, expr: Md): void => {
     if (variable?.kind !== 'DILocalVariable' || expr?.kind !== 'DIExpression') return;
     const e = expr.elements;
     if (e.length !== 4 || e[0] !== 'DW_OP_constu' || e[2] !== 'DW_OP_minus' || e[3] !== 'DW_OP_stack_value') return;
     if (!map.has(v)) map.set(v, variable.type);
   };
-  for (const b of f.blocks) {
-    for (const i of b.instructions) {
-      for (const r of i.debugRecords ?? [])
-        if (r.kind === 'value' && r.location?.kind === 'value') note(r.location.value, r.variable, r.expression);
-      if (i.opcode === 'call' && calleeOf(i)?.name === 'llvm.dbg.value') {
-        const [v, variable, expr] = i.args;
-        if (v?.kind === 'metadata' && v.metadata?.kind === 'value' && variable?.kind === 'metadata' && expr?.kind === 'metadata')
-          note(v.metadata.value, variable.metadata, expr.metadata);
-      }
-    }
-  }
+  valueRecords(f, (kind, v, variable, expr) => {
+    if (kind === 'value') note(v, variable, expr);
+  });
   return map;
 }
 
