@@ -297,7 +297,7 @@ export class LegalSets {
    * typed GEPs computed from it ({@link siblingRecords}). Undefined unless every branch ends so:
    * one byte buffer among them (`skb_put`'s result) leaves the pointer untyped.
    */
-  private recordsOfOrigins(pointer: Value, module: ProgramModule): AbstractObject[] | undefined {
+  private recordsOfOrigins(pointer: Value, module: ProgramModule, depth = 0): AbstractObject[] | undefined {
     const typed = (v: Value): AbstractObject | undefined => {
       const t = this.pts.debugTypeOfPointer(v) ?? this.containerRecord(v);
       return t?.kind === 'typeany' ? t : undefined;
@@ -313,11 +313,41 @@ export class LegalSets {
         out.add(t);
         continue;
       }
+      const passed = v.kind === 'argument' ? this.recordsOfCallers(v, depth) : undefined;
+      if (passed) {
+        for (const p of passed) out.add(p);
+        continue;
+      }
       const siblings = this.siblingRecords(v);
       if (!siblings.length) return undefined;
       for (const s of siblings) out.add(s);
     }
     return out.size ? [...out] : undefined;
+  }
+
+  /**
+   * "Any object of R" for a lost parameter nothing types (`char *buf`, `loff_t *pos`) of a function
+   * every caller of which the program holds: each caller's lost argument typed as that caller's own
+   * write through it would be (`ndisc_mc_map(addr, neigh->ha, …)` passes a byte array inside a
+   * `struct neighbour`), callers whose argument points-to resolves adding nothing (their objects
+   * are in the parameter's set already). Undefined when a caller outside the program may pass
+   * anything, or when one caller's argument stays untyped.
+   */
+  private recordsOfCallers(parameter: Value, depth: number): AbstractObject[] | undefined {
+    if (depth >= CALLER_DEPTH) return undefined;
+    const callers = this.pts.argumentsPassedAs(parameter);
+    if (!callers) return undefined;
+    const out: AbstractObject[] = [];
+    for (const { value, module } of callers) {
+      if (value.kind === 'null' || value.kind === 'undef' || value.kind === 'poison') continue;
+      const targets = this.pts.pointsTo(value, module);
+      if (targets.length && targets.every((t) => t.object.kind !== 'unknown')) continue;
+      const t = this.pts.debugTypeOfPointer(value) ?? this.recordOfField(value, module);
+      const typed = t?.kind === 'typeany' ? [t] : this.recordsOfOrigins(value, module, depth + 1);
+      if (!typed) return undefined;
+      out.push(...typed);
+    }
+    return out.length ? out : undefined;
   }
 
   /**
@@ -522,6 +552,9 @@ export class LegalSets {
 
 /** What a pointer nothing in the program reaches points to. */
 const LOST: AbstractObject = { kind: 'unknown', cellBase: 'unknown' };
+
+/** Parameters followed into their callers this many calls deep at most; deeper stays untyped. */
+const CALLER_DEPTH = 3;
 
 /** Past this many values behind a pointer its origins are not all known: it stays untyped. */
 const ORIGINS_LIMIT = 256;

@@ -92,6 +92,10 @@ export class PointsTo {
   private pending: number[] | undefined = [];
   private readonly inWork: Uint8Array[] = [];
   private readonly formals = new Map<Function, number[]>();
+  /** Formal node → the program's arguments bound to it, at direct and resolved indirect calls. */
+  private readonly actuals = new Map<number, { value: Value; module: ProgramModule }[]>();
+  /** Formal nodes code outside the program may pass a lost pointer to (open world, or a summary's `unknown`). */
+  private readonly formalsFromOutside = new Set<number>();
   private readonly returns = new Map<Function, number>();
   private readonly boundCalls = new Set<string>();
   private readonly debugTypeOfNode = new Map<number, Metadata | null>();
@@ -514,11 +518,17 @@ export class PointsTo {
     const external = f.linkage !== 'internal' && f.linkage !== 'private';
     const key = Program.keyOf(fn.module, f);
     const passed = this.external?.arguments?.get(key);
-    if (passed) for (const [i, refs] of passed) if (i < formals.length && isPointerish(f.arguments[i]!)) this.seedRefs(formals[i]!, refs);
+    if (passed)
+      for (const [i, refs] of passed) {
+        if (i >= formals.length || !isPointerish(f.arguments[i]!)) continue;
+        this.seedRefs(formals[i]!, refs);
+        if (refs.some((r) => !r.startsWith('param:') && this.elementOfRef(r) === undefined)) this.formalsFromOutside.add(formals[i]!);
+      }
     if ((external || this.isAddressTaken(f)) && !this.external?.closed?.has(key)) {
       const sig = signatureTypes(f);
       f.arguments.forEach((a, i) => {
         if (!isPointerish(a)) return;
+        this.formalsFromOutside.add(formals[i]!);
         const t = sig?.[i + 1];
         const o = this.typeAny(pointeeOf(t ?? null));
         if (this.markParameters && external && o !== undefined) {
@@ -760,7 +770,11 @@ export class PointsTo {
     if (f.name.startsWith('llvm.')) return;
     const formals = this.formals.get(f) ?? [];
     call.args.forEach((a, k) => {
-      if (k < formals.length && isPointerish(a)) this.addEdge(this.node(a, pm), formals[k]!, 0);
+      if (k >= formals.length || !isPointerish(a)) return;
+      this.addEdge(this.node(a, pm), formals[k]!, 0);
+      let bound = this.actuals.get(formals[k]!);
+      if (!bound) this.actuals.set(formals[k]!, (bound = []));
+      bound.push({ value: a, module: pm });
     });
     const rn = this.returns.get(f);
     if (withResult && rn !== undefined && isPointerish(call)) this.addEdge(rn, this.node(call, pm), 0);
@@ -1001,6 +1015,20 @@ export class PointsTo {
     if (n === undefined) return [];
     if (this.work.length) this.propagate();
     return [...this.pts[n]!].map((e) => ({ object: this.objects[objOf(e)]!, offset: offOf(e) }));
+  }
+
+  /**
+   * The arguments the program's calls pass as a parameter, or undefined when code outside the
+   * program may call it with a pointer the analysis cannot follow (an exported or address-taken
+   * function in the open world, or a summary that passes `unknown`): every pointer the parameter
+   * receives is then one of these values or a known object.
+   */
+  argumentsPassedAs(a: Value): readonly { value: Value; module: ProgramModule }[] | undefined {
+    if (a.kind !== 'argument') return undefined;
+    const n = this.nodeOf.get(a);
+    if (n === undefined || this.formalsFromOutside.has(n)) return undefined;
+    if (this.work.length) this.propagate();
+    return this.actuals.get(n) ?? [];
   }
 
   /** The debug type bound to a value, if a debug record names it. */

@@ -22,7 +22,7 @@ const at = (fn: string, line: number) => {
 describe('legal sets', () => {
   it('produces a policy that validates', () => {
     expect(() => validatePolicy(policy)).not.toThrow();
-    expect(policy.accesses).toHaveLength(17);
+    expect(policy.accesses).toHaveLength(19);
   });
   it('follows a pointer stored into a field in one function and written through in another', () => {
     expect(at('holder_use', 31)).toMatchObject({ any: false, slabSites: ['flows.c:holder_fill:0'], globals: [], stack: false });
@@ -93,6 +93,17 @@ describe('legal sets', () => {
     const w15 = at('walk', 109);
     expect(w15.any).toBe(false);
     expect(w15.reasons.map((r) => r.detail)).toEqual(['any object of type struct elem']);
+  });
+  it('types a lost parameter nothing types by what the callers the program holds pass (ndisc_mc_map)', () => {
+    // `fill_byte(it->tag)`, with `it` a lost `struct item *`: the static callee's `char *buf`
+    // lands where its only caller's argument does
+    const w17 = at('fill_byte', 138);
+    expect(w17.any).toBe(false);
+    expect(w17.reasons.map((r) => r.detail)).toEqual(['any object of type struct item']);
+    // a second caller passes `(char *)ext_get()`, which nothing types: the write stays unbounded
+    const w18 = at('fill_byte_mixed', 143);
+    expect(w18.any).toBe(true);
+    expect(w18.reasons.map((r) => r.kind)).toContain('unknown-external');
   });
   it('types a write at another offset from a lost byte pointer by its typed sibling (`fh = __skb_push(…)`)', () => {
     // `h = data - 8` is bound to `struct hdr8 *h`; the optimizer writes `h->b` as `data - 7`
