@@ -8,7 +8,8 @@
 import type { BtfType, BtfTypes } from '../btf/index.js';
 import type { DICompositeType } from '../ir/debuginfo.js';
 import type { Metadata } from '../ir/metadata.js';
-import type { Function, GlobalVariable, Value } from '../ir/values.js';
+import type { Instruction } from '../ir/instructions.js';
+import type { Argument, Function, GlobalVariable, Value } from '../ir/values.js';
 import { emptyLegalSet } from '../policy/legal-set.js';
 import type { AllocationSite, Cache, LegalSet, Widening } from '../policy/schema.js';
 import { isRecord, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
@@ -218,7 +219,7 @@ export class LegalSets {
   private readonly cataloguedSize = new Map<string, number>();
 
   constructor(
-    program: Program,
+    private readonly program: Program,
     private readonly pts: PointsTo,
     sites: readonly AllocationSite[],
     private readonly containment: Containment,
@@ -342,8 +343,7 @@ export class LegalSets {
       if (value.kind === 'null' || value.kind === 'undef' || value.kind === 'poison') continue;
       const targets = this.pts.pointsTo(value, module);
       if (targets.length && targets.every((t) => t.object.kind !== 'unknown')) continue;
-      const t = this.pts.debugTypeOfPointer(value) ?? this.recordOfField(value, module);
-      const typed = t?.kind === 'typeany' ? [t] : this.recordsOfOrigins(value, module, depth + 1);
+      const typed = this.recordsOfArgument(value, module, depth);
       if (!typed) return undefined;
       out.push(...typed);
     }
@@ -366,6 +366,53 @@ export class LegalSets {
       if (t?.kind === 'typeany') out.add(t);
     }
     return [...out];
+  }
+
+  /** A caller's lost argument typed as that caller's own write through it would be, or undefined. */
+  private recordsOfArgument(value: Value, module: ProgramModule, depth: number): AbstractObject[] | undefined {
+    const t = this.pts.debugTypeOfPointer(value) ?? this.recordOfField(value, module);
+    return t?.kind === 'typeany' ? [t] : this.recordsOfOrigins(value, module, depth + 1);
+  }
+
+  /**
+   * Follows a lost call result into its callee and a lost parameter into its callers, as far as
+   * the program or its context has their code: the reason is where that code loses the pointer.
+   * Code read only as summaries says that it loses it, not where (`context-lost`).
+   */
+  private explainer(depth: number): OriginExplainer {
+    const deeper = depth + 1 < CALLER_DEPTH ? this.explainer(depth + 1) : undefined;
+    const lostInside = (detail: string): Widening[] => [{ kind: 'context-lost', detail }];
+    return {
+      result: (call, callee) => {
+        const def = callee.isDefinition ? callee : this.program.lookup(callee.name)?.value;
+        if (def?.kind === 'function' && def.isDefinition) {
+          const inner = deeper ? returnedValues(def).flatMap((v) => originReasons(v, deeper)) : [];
+          return inner.length ? inner : [{ kind: 'other', detail: 'lost inside it' }];
+        }
+        return this.pts.contextDefines(callee.name) ? lostInside('its code, read as a summary, loses what it returns') : undefined;
+      },
+      parameter: (a) => {
+        switch (this.pts.parameterSource(a)) {
+          case 'context':
+            return lostInside('a caller in the context, read as a summary, passes a pointer its own analysis loses');
+          case 'program': {
+            if (!deeper) return [{ kind: 'other', detail: 'lost by its callers' }];
+            // the callers whose argument is lost and stays untyped: why the parameter is unbounded
+            const lost = (this.pts.argumentsPassedAs(a) ?? []).filter(({ value, module }) => {
+              const t = this.pts.pointsTo(value, module);
+              return (!t.length || t.some((x) => x.object.kind === 'unknown')) && !this.recordsOfArgument(value, module, depth);
+            });
+            const inner = lost.flatMap(({ value }) => {
+              const caller = functionOf(value)?.name ?? '?';
+              return originReasons(value, deeper).map((r) => ({ ...r, detail: `from ${caller}: ${r.detail}` }));
+            });
+            return inner.length ? inner : [{ kind: 'other', detail: 'lost by its callers' }];
+          }
+          default:
+            return undefined;
+        }
+      },
+    };
   }
 
   /** The record whose object debug info places `v` inside ({@link containerBindings}), as "any object of R". */
@@ -480,7 +527,7 @@ export class LegalSets {
             break;
           }
           set.any = true;
-          for (const r of originReasons(pointer)) reasons.set(`${r.kind}:${r.detail}`, r);
+          for (const r of originReasons(pointer, this.explainer(0))) reasons.set(`${r.kind}:${r.detail}`, r);
           if (!reasons.size && lost)
             reasons.set('untyped-origin', { kind: 'untyped-origin', detail: 'no value of the program reaches this pointer' });
           if (!reasons.size) reasons.set('unknown', { kind: 'other', detail: 'points to memory the analysis does not model' });
@@ -559,6 +606,13 @@ const CALLER_DEPTH = 3;
 /** Past this many values behind a pointer its origins are not all known: it stays untyped. */
 const ORIGINS_LIMIT = 256;
 
+/** The pointers a function returns (the operands of its `ret`s). */
+function returnedValues(f: Function): Value[] {
+  const out: Value[] = [];
+  for (const b of f.blocks) for (const i of b.instructions) if (i.opcode === 'ret' && i.operands[0]) out.push(i.operands[0]);
+  return out;
+}
+
 /** The function an instruction or argument belongs to. */
 function functionOf(v: Value): Function | undefined {
   return v.kind === 'instruction' ? v.parent?.parent : v.kind === 'argument' ? v.parent : undefined;
@@ -570,8 +624,24 @@ function globalRecordType(g: GlobalVariable): Metadata | null {
   return t && isRecord(t) ? t : null;
 }
 
-/** Why a pointer's origin is outside what the analysis tracks (int-to-ptr, inline asm, external call…). */
-export function originReasons(pointer: Value): Widening[] {
+/**
+ * What {@link originReasons} may ask about code beyond the pointer's own function, so that
+ * `unknown-external` is left to code without IR: where a callee or a caller has IR, the reason is
+ * where that code loses the pointer.
+ */
+export interface OriginExplainer {
+  /** Why a call's result is lost inside its callee; undefined when the callee has no IR here. */
+  result(call: Instruction, callee: Function): Widening[] | undefined;
+  /** Why a parameter is lost at its callers; undefined when callers outside the program may pass anything. */
+  parameter(parameter: Argument): Widening[] | undefined;
+}
+
+/**
+ * Why a pointer's origin is outside what the analysis tracks (int-to-ptr, inline asm, external
+ * call…). With an {@link OriginExplainer}, results and parameters are followed into the code that
+ * has them; without one, every call result and parameter is `unknown-external`.
+ */
+export function originReasons(pointer: Value, explain?: OriginExplainer): Widening[] {
   const out: Widening[] = [];
   for (const o of origins(pointer)) {
     const c = stripCasts(o);
@@ -582,14 +652,23 @@ export function originReasons(pointer: Value): Widening[] {
       else if (c.opcode === 'call' || c.opcode === 'callbr' || c.opcode === 'invoke') {
         const callee = stripCasts(c.callee);
         if (callee.kind === 'asm') out.push({ kind: 'inline-asm', detail: callee.asm.slice(0, 60), ...at });
-        else if (callee.kind === 'function') out.push({ kind: 'unknown-external', detail: `result of ${callee.name}`, ...at });
-        else out.push({ kind: 'indirect-call', detail: 'result of an indirect call', ...at });
+        else if (callee.kind === 'function') {
+          const inner = explain?.result(c, callee);
+          if (inner) out.push(...inner.map((r) => ({ ...r, detail: `result of ${callee.name}: ${r.detail}` })));
+          else out.push({ kind: 'unknown-external', detail: `result of ${callee.name}`, ...at });
+        } else out.push({ kind: 'indirect-call', detail: 'result of an indirect call', ...at });
       } else if (c.opcode === 'load') out.push({ kind: 'unknown-load', detail: `%${c.name ?? '?'} = load`, ...at });
     } else if (c.kind === 'argument') {
-      out.push({
-        kind: 'unknown-external',
-        detail: `argument %${c.name ?? c.index}: what its callers pass is lost (a caller outside the program, or one whose own pointer the analysis lost)`,
-      });
+      const name = `argument %${c.name ?? c.index}`;
+      const inner = explain?.parameter(c);
+      if (inner) out.push(...inner.map((r) => ({ ...r, detail: `${name}: ${r.detail}` })));
+      else
+        out.push({
+          kind: 'unknown-external',
+          detail: explain
+            ? `${name}: callers outside the program may pass anything`
+            : `${name}: what its callers pass is lost (a caller outside the program, or one whose own pointer the analysis lost)`,
+        });
     }
   }
   return out.slice(0, 4);

@@ -94,8 +94,11 @@ export class PointsTo {
   private readonly formals = new Map<Function, number[]>();
   /** Formal node → the program's arguments bound to it, at direct and resolved indirect calls. */
   private readonly actuals = new Map<number, { value: Value; module: ProgramModule }[]>();
-  /** Formal nodes code outside the program may pass a lost pointer to (open world, or a summary's `unknown`). */
-  private readonly formalsFromOutside = new Set<number>();
+  /**
+   * Formal nodes code outside the program may pass a lost pointer to: `open` when callers outside
+   * may exist at all (open world), `context` when a caller the external facts describe passes one.
+   */
+  private readonly formalsFromOutside = new Map<number, 'open' | 'context'>();
   private readonly returns = new Map<Function, number>();
   private readonly boundCalls = new Set<string>();
   private readonly debugTypeOfNode = new Map<number, Metadata | null>();
@@ -522,13 +525,19 @@ export class PointsTo {
       for (const [i, refs] of passed) {
         if (i >= formals.length || !isPointerish(f.arguments[i]!)) continue;
         this.seedRefs(formals[i]!, refs);
-        if (refs.some((r) => !r.startsWith('param:') && this.elementOfRef(r) === undefined)) this.formalsFromOutside.add(formals[i]!);
+        // a caller there passes what its own analysis lost (`unknown`, or a site this analysis never saw)
+        const lost = (r: string): boolean => {
+          if (r.startsWith('param:')) return false;
+          const e = this.elementOfRef(r);
+          return e === undefined || objOf(e) === this.unknownObject;
+        };
+        if (refs.some(lost)) this.formalsFromOutside.set(formals[i]!, 'context');
       }
     if ((external || this.isAddressTaken(f)) && !this.external?.closed?.has(key)) {
       const sig = signatureTypes(f);
       f.arguments.forEach((a, i) => {
         if (!isPointerish(a)) return;
-        this.formalsFromOutside.add(formals[i]!);
+        this.formalsFromOutside.set(formals[i]!, 'open');
         const t = sig?.[i + 1];
         const o = this.typeAny(pointeeOf(t ?? null));
         if (this.markParameters && external && o !== undefined) {
@@ -1029,6 +1038,22 @@ export class PointsTo {
     if (n === undefined || this.formalsFromOutside.has(n)) return undefined;
     if (this.work.length) this.propagate();
     return this.actuals.get(n) ?? [];
+  }
+
+  /**
+   * Who may pass a parameter a pointer the analysis cannot follow: `open` when callers outside the
+   * program may exist (an exported or address-taken function in the open world), `context` when a
+   * caller the external facts describe passes one (its own summary lost it), else `program` (only
+   * the program's calls, {@link argumentsPassedAs}).
+   */
+  parameterSource(a: Value): 'open' | 'context' | 'program' | undefined {
+    const n = a.kind === 'argument' ? this.nodeOf.get(a) : undefined;
+    return n === undefined ? undefined : (this.formalsFromOutside.get(n) ?? 'program');
+  }
+
+  /** True when the external facts define this (non-static) function with a pointer result: it has IR, read as a summary. */
+  contextDefines(name: string): boolean {
+    return this.external?.returns.has(name) ?? false;
   }
 
   /** The debug type bound to a value, if a debug record names it. */

@@ -178,7 +178,11 @@ export const WideningSchema = z
     kind: z.enum([
       'int-to-ptr',
       'inline-asm',
+      // code without IR: a declared function nothing defines, or callers outside the program
       'unknown-external',
+      // code the analysis reads only as summaries (a callee's result, a caller's argument) whose own
+      // analysis loses the pointer (additive, version 1)
+      'context-lost',
       'unknown-load',
       'type-punned',
       'indirect-call',

@@ -57,6 +57,27 @@ export function externalCallees(module: Module): string[] {
 const isPointerArgument = (v: Value): boolean => v.type.kind === 'pointer' || (v.type.kind === 'int' && v.type.bits === 64);
 
 /**
+ * A constant pointer that points at no object: null, undef, poison, or an integer in the page at 0
+ * or among the error pointers (`ERR_PTR(-ENOMEM)`, `(void *)offsetof(…)` for `kfree_rcu`): the
+ * kernel maps neither. Any other constant address (a fixmap) is memory, lost to the analysis.
+ */
+function pointsNowhere(v: Value): boolean {
+  const c = stripCasts(v);
+  if (c.kind === 'null' || c.kind === 'undef' || c.kind === 'poison' || c.kind === 'zeroinitializer') return true;
+  if (c.kind !== 'expr' || c.opcode !== 'inttoptr' || c.operands[0]?.kind !== 'int') return false;
+  const n = BigInt.asIntN(64, c.operands[0].value);
+  return n > -MAX_ERRNO - 1n && n < PAGE_SIZE;
+}
+const MAX_ERRNO = 4095n;
+const PAGE_SIZE = 4096n;
+
+/** True when some `ret` of `f` returns a value other than a constant that points nowhere. */
+function returnsSomething(f: Function): boolean {
+  for (const b of f.blocks) for (const i of b.instructions) if (i.opcode === 'ret' && i.operands[0] && !pointsNowhere(i.operands[0])) return true;
+  return false;
+}
+
+/**
  * The parameter of `caller` a value is, through casts and GEPs (`&p->field`, offset undefined when
  * not constant), or undefined.
  */
@@ -171,6 +192,9 @@ export function summarizeModule(
     call.args.flatMap((a, k): [number, string[]][] => {
       if (!isPointerArgument(a)) return [];
       let refs = pts.refsOf(a, pm);
+      // a pointer nothing in this TU reaches is one its analysis lost, not one that points nowhere:
+      // left out, the closed world would bind the callee's parameter to the other callers' objects only
+      if (!refs.length && a.type.kind === 'pointer' && !pointsNowhere(a)) refs = ['unknown@*'];
       // the caller's own parameter, passed on: "unknown" here only because a caller outside may
       // pass anything (a `char *`, an `int *`); say whose parameter, for the whole program to resolve
       if (refs.length === 1 && refs[0] === 'unknown@*') {
@@ -186,7 +210,9 @@ export function summarizeModule(
     const sig = signatureTypes(f);
     const proto = prototypeOf(f);
     const file = sourceFileOf(f);
-    const returns = f.isDefinition ? pts.returnObjects(f) : undefined;
+    let returns = f.isDefinition ? pts.returnObjects(f) : undefined;
+    // likewise a returned pointer nothing reaches (unless every `ret` returns null)
+    if (returns?.length === 0 && returnsSomething(f)) returns = ['unknown@*'];
     functions.push({
       name: f.name,
       key,

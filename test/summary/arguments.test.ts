@@ -3,7 +3,8 @@
 // through an ops table the callee TU fills. The summary records those arguments; the analysis binds
 // them to the callee's formals; under the closed world (every caller known) the outside-caller
 // fallback ("unknown" for `char *`, "any struct msg") is dropped, and a caller's own parameter passed
-// on (`relay(p)` → `poke(p)`) is what that caller's callers pass. Fixtures: hand-written C made into
+// on (`relay(p)` → `poke(p)`) is what that caller's callers pass, and a pointer a caller's own TU loses
+// (a fixed address) keeps the callee unbounded, as `context-lost`. Fixtures: hand-written C made into
 // test/fixtures/summary/args-*.ll (command line in args-callee.c).
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -37,10 +38,18 @@ describe('caller arguments across TUs', () => {
       ['put_msg', 0, ['global:the_msg@0', 'stack:from_stack@0']],
       // a call of an exported function of this TU: what the whole program resolves `passed:relay:0` with
       ['relay', 0, ['stack:from_relay@0']],
+      // `(char *)-12` points nowhere; the vsyscall page's address is memory this TU does not reach: lost
+      ['stash', 0, ['global:gbuf@0', 'unknown@*']],
     ]);
     const ic = caller.indirectCalls.find((c) => c.caller === 'through_ops');
     expect(ic?.fields).toEqual(['struct ops+8']);
     expect(ic?.arguments).toEqual([[0, ['global:gbuf2@0']]]);
+  });
+
+  it('a returned fixed address is lost, an error pointer points nowhere', () => {
+    const returns = (name: string) => caller.functions.find((f) => f.name === name)?.returns;
+    expect(returns('fixed_page')).toEqual(['unknown@*']);
+    expect(returns('error_page')).toEqual([]);
   });
 
   it('round-trips through JSON and the schema', () => {
@@ -56,7 +65,7 @@ describe('caller arguments across TUs', () => {
     expect(open.arguments?.get('args-callee.c::cb')?.get(0)).toEqual(['global:gbuf2@0']);
     expect(open.closed).toBeUndefined();
     const closed = externalFacts([caller, callee], own, { closedWorld: true });
-    expect([...(closed.closed ?? [])].sort()).toEqual(['args-callee.c::cb', 'fill', 'poke', 'put_msg']);
+    expect([...(closed.closed ?? [])].sort()).toEqual(['args-callee.c::cb', 'fill', 'poke', 'put_msg', 'stash']);
     // relay's parameter passed on: unknown in the open world, what relay's one caller passes in the closed one
     expect(open.arguments?.get('poke')?.get(0)).toEqual(['unknown@*']);
     expect(closed.arguments?.get('poke')?.get(0)).toEqual(['stack:from_relay@0']);
@@ -88,5 +97,12 @@ describe('caller arguments across TUs', () => {
     expect(legalOf(policy, 'poke')).toMatchObject({ any: false, stack: true, globals: [] });
     const c = legalOf(policy, 'cb');
     expect(c).toMatchObject({ any: false, stack: false, globals: ['gbuf2'] });
+    // one caller passes gbuf, another a fixed address its own TU loses: not bounded to gbuf, and the
+    // reason names the context, not a function without IR
+    const st = legalOf(policy, 'stash');
+    expect(st.any).toBe(true);
+    expect(st.reasons).toEqual([
+      { kind: 'context-lost', detail: 'argument %p: a caller in the context, read as a summary, passes a pointer its own analysis loses' },
+    ]);
   });
 });
