@@ -78,8 +78,10 @@ interface Figures {
   max: number;
   any: number;
   unknownExternal: number;
-  /** Of which: a parameter whose callers' pointer is lost (`argument %x: what its callers pass is lost …`). */
+  /** Of which: a parameter callers outside the program may pass anything (`argument %x: …`). */
   unknownArguments: number;
+  /** Reasons of kind `context-lost`: code read as summaries loses the pointer itself. */
+  contextLost: number;
   /**
    * The two kinds of set the overall median mixes (their sizes are bimodal): sets naming the
    * objects points-to found, and typed fallbacks ("any object of type T": `legal.foreign`).
@@ -95,13 +97,14 @@ function figures(policy: Policy, summary: AnalysisSummary, seconds: number): Fig
     .sort((a, b) => a - b);
   const at = (p: number): number => sizes[Math.min(sizes.length - 1, Math.floor(p * (sizes.length - 1)))] ?? 0;
   let unknownExternal = 0,
-    unknownArguments = 0;
+    unknownArguments = 0,
+    contextLost = 0;
   for (const a of policy.accesses)
     for (const x of a.legal.reasons)
       if (x.kind === 'unknown-external') {
         unknownExternal++;
         if (x.detail.startsWith('argument ')) unknownArguments++;
-      }
+      } else if (x.kind === 'context-lost') contextLost++;
   const group = (typed: boolean): Figures['named'] => {
     const g = policy.accesses
       .filter((a) => !a.legal.any && !!a.legal.foreign === typed)
@@ -117,6 +120,7 @@ function figures(policy: Policy, summary: AnalysisSummary, seconds: number): Fig
     any: summary.anyShare,
     unknownExternal,
     unknownArguments,
+    contextLost,
     named: group(false),
     typed: group(true),
     seconds,
@@ -129,7 +133,7 @@ async function run(context: TuSummary[], closedWorld = false): Promise<Figures> 
 }
 const show = (name: string, n: number, f: Figures): void => {
   console.log(
-    `  ${name.padEnd(24)} ${String(n).padStart(5)} TUs  median ${f.median}, p90 ${f.p90}, max ${f.max}; widened to any ${(100 * f.any).toFixed(2)} %; unknown-external ${f.unknownExternal} (${f.unknownArguments} arguments); ${f.seconds.toFixed(1)} s`,
+    `  ${name.padEnd(24)} ${String(n).padStart(5)} TUs  median ${f.median}, p90 ${f.p90}, max ${f.max}; widened to any ${(100 * f.any).toFixed(2)} %; unknown-external ${f.unknownExternal} (${f.unknownArguments} arguments), context-lost ${f.contextLost}; ${f.seconds.toFixed(1)} s`,
   );
   console.log(
     `  ${''.padEnd(24)}        sets naming objects ${f.named.n} (median ${f.named.median}, p90 ${f.named.p90}), typed fallbacks ${f.typed.n} (median ${f.typed.median}, p90 ${f.typed.p90})`,
@@ -153,7 +157,7 @@ if (fAll !== fCore) {
   fFinal = await run(r.summaries, true);
   show('closed world', context.length, fFinal);
   console.log(
-    `  unknown-external: ${fAll.unknownExternal} (${fAll.unknownArguments} arguments) open world, ${fFinal.unknownExternal} (${fFinal.unknownArguments} arguments) closed world`,
+    `  unknown-external: ${fAll.unknownExternal} (${fAll.unknownArguments} arguments) open world, ${fFinal.unknownExternal} (${fFinal.unknownArguments} arguments) closed world; context-lost ${fFinal.contextLost} (code with IR that loses the pointer itself)`,
   );
 } else console.log('  (the whole context is net/core: no whole-kernel IR)');
 

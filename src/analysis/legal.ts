@@ -381,7 +381,7 @@ export class LegalSets {
    */
   private explainer(depth: number): OriginExplainer {
     const deeper = depth + 1 < CALLER_DEPTH ? this.explainer(depth + 1) : undefined;
-    const lostInside = (detail: string): Widening[] => [{ kind: 'context-lost', detail }];
+    const contextLost = (detail: string): Widening[] => [{ kind: 'context-lost', detail }];
     return {
       result: (call, callee) => {
         const def = callee.isDefinition ? callee : this.program.lookup(callee.name)?.value;
@@ -389,12 +389,12 @@ export class LegalSets {
           const inner = deeper ? returnedValues(def).flatMap((v) => originReasons(v, deeper)) : [];
           return inner.length ? inner : [{ kind: 'other', detail: 'lost inside it' }];
         }
-        return this.pts.contextDefines(callee.name) ? lostInside('its code, read as a summary, loses what it returns') : undefined;
+        return this.pts.contextDefines(callee.name) ? contextLost('its code, read as a summary, loses what it returns') : undefined;
       },
       parameter: (a) => {
         switch (this.pts.parameterSource(a)) {
           case 'context':
-            return lostInside('a caller in the context, read as a summary, passes a pointer its own analysis loses');
+            return contextLost('a caller in the context, read as a summary, passes a pointer its own analysis loses');
           case 'program': {
             if (!deeper) return [{ kind: 'other', detail: 'lost by its callers' }];
             // the callers whose argument is lost and stays untyped: why the parameter is unbounded
@@ -654,7 +654,8 @@ export function originReasons(pointer: Value, explain?: OriginExplainer): Wideni
         if (callee.kind === 'asm') out.push({ kind: 'inline-asm', detail: callee.asm.slice(0, 60), ...at });
         else if (callee.kind === 'function') {
           const inner = explain?.result(c, callee);
-          if (inner) out.push(...inner.map((r) => ({ ...r, detail: `result of ${callee.name}: ${r.detail}` })));
+          // where the callee loses it, else (code read as a summary) the call
+          if (inner) out.push(...inner.map((r) => ({ ...(r.location ? {} : at), ...r, detail: `result of ${callee.name}: ${r.detail}` })));
           else out.push({ kind: 'unknown-external', detail: `result of ${callee.name}`, ...at });
         } else out.push({ kind: 'indirect-call', detail: 'result of an indirect call', ...at });
       } else if (c.opcode === 'load') out.push({ kind: 'unknown-load', detail: `%${c.name ?? '?'} = load`, ...at });
