@@ -525,13 +525,7 @@ export class PointsTo {
       for (const [i, refs] of passed) {
         if (i >= formals.length || !isPointerish(f.arguments[i]!)) continue;
         this.seedRefs(formals[i]!, refs);
-        // a caller there passes what its own analysis lost (`unknown`, or a site this analysis never saw)
-        const lost = (r: string): boolean => {
-          if (r.startsWith('param:')) return false;
-          const e = this.elementOfRef(r);
-          return e === undefined || objOf(e) === this.unknownObject;
-        };
-        if (refs.some(lost)) this.formalsFromOutside.set(formals[i]!, 'context');
+        if (refs.some((r) => this.isLostRef(r))) this.formalsFromOutside.set(formals[i]!, 'context');
       }
     if ((external || this.isAddressTaken(f)) && !this.external?.closed?.has(key)) {
       const sig = signatureTypes(f);
@@ -555,6 +549,13 @@ export class PointsTo {
       });
     }
     if (this.isAddressTaken(f)) this.addressTaken.push(fn);
+  }
+
+  /** A portable reference to what its code lost: `unknown`, or a site this analysis never saw. */
+  private isLostRef(r: string): boolean {
+    if (r.startsWith('param:')) return false;
+    const e = this.elementOfRef(r);
+    return e === undefined || objOf(e) === this.unknownObject;
   }
 
   private isAddressTaken(f: Function): boolean {
