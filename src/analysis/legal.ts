@@ -8,7 +8,6 @@
 import type { BtfType, BtfTypes } from '../btf/index.js';
 import type { DICompositeType } from '../ir/debuginfo.js';
 import type { Metadata } from '../ir/metadata.js';
-import type { Instruction } from '../ir/instructions.js';
 import type { Argument, Function, GlobalVariable, Value } from '../ir/values.js';
 import { emptyLegalSet } from '../policy/legal-set.js';
 import type { AllocationSite, Cache, LegalSet, Widening } from '../policy/schema.js';
@@ -383,7 +382,7 @@ export class LegalSets {
     const deeper = depth + 1 < CALLER_DEPTH ? this.explainer(depth + 1) : undefined;
     const contextLost = (detail: string): Widening[] => [{ kind: 'context-lost', detail }];
     return {
-      result: (call, callee) => {
+      result: (callee) => {
         const def = callee.isDefinition ? callee : this.program.lookup(callee.name)?.value;
         if (def?.kind === 'function' && def.isDefinition) {
           const inner = deeper ? returnedValues(def).flatMap((v) => originReasons(v, deeper)) : [];
@@ -631,7 +630,7 @@ function globalRecordType(g: GlobalVariable): Metadata | null {
  */
 export interface OriginExplainer {
   /** Why a call's result is lost inside its callee; undefined when the callee has no IR here. */
-  result(call: Instruction, callee: Function): Widening[] | undefined;
+  result(callee: Function): Widening[] | undefined;
   /** Why a parameter is lost at its callers; undefined when callers outside the program may pass anything. */
   parameter(parameter: Argument): Widening[] | undefined;
 }
@@ -653,7 +652,7 @@ export function originReasons(pointer: Value, explain?: OriginExplainer): Wideni
         const callee = stripCasts(c.callee);
         if (callee.kind === 'asm') out.push({ kind: 'inline-asm', detail: callee.asm.slice(0, 60), ...at });
         else if (callee.kind === 'function') {
-          const inner = explain?.result(c, callee);
+          const inner = explain?.result(callee);
           // where the callee loses it, else (code read as a summary) the call
           if (inner) out.push(...inner.map((r) => ({ ...(r.location ? {} : at), ...r, detail: `result of ${callee.name}: ${r.detail}` })));
           else out.push({ kind: 'unknown-external', detail: `result of ${callee.name}`, ...at });

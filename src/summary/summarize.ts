@@ -73,7 +73,8 @@ const PAGE_SIZE = 4096n;
 
 /** True when some `ret` of `f` returns a value other than a constant that points nowhere. */
 function returnsSomething(f: Function): boolean {
-  for (const b of f.blocks) for (const i of b.instructions) if (i.opcode === 'ret' && i.operands[0] && !pointsNowhere(i.operands[0])) return true;
+  for (const b of f.blocks)
+    for (const i of b.instructions) if (i.opcode === 'ret' && i.operands[0] && !pointsNowhere(i.operands[0])) return true;
   return false;
 }
 

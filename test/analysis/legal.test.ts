@@ -109,7 +109,9 @@ describe('legal sets', () => {
   it('says where a callee the program has loses the pointer it returns, not "unknown-external"', () => {
     const w19 = at('via_callee', 163);
     expect(w19.any).toBe(true);
-    expect(w19.reasons).toMatchObject([{ kind: 'int-to-ptr', detail: 'result of pick: %0 = inttoptr', location: [{ line: 157, function: 'pick' }] }]);
+    expect(w19.reasons).toMatchObject([
+      { kind: 'int-to-ptr', detail: 'result of pick: %0 = inttoptr', location: [{ line: 157, function: 'pick' }] },
+    ]);
   });
   it('types a write at another offset from a lost byte pointer by its typed sibling (`fh = __skb_push(…)`)', () => {
     // `h = data - 8` is bound to `struct hdr8 *h`; the optimizer writes `h->b` as `data - 7`
