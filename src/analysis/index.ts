@@ -20,6 +20,7 @@ export type { Wrapper } from './sites.js';
 export { PointsTo } from './pointsto.js';
 export type { AbstractObject } from './pointsto.js';
 export { LegalSets, Containment, originReasons, recordFacts } from './legal.js';
+export type { OriginExplainer } from './legal.js';
 export type { RecordFacts } from './external.js';
 export {
   writesOf,
