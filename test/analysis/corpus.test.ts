@@ -101,6 +101,16 @@ describe('analysis of net/ipv6 with net/core as context', () => {
   it('says why every widened access was widened', () => {
     for (const a of policy.accesses) if (a.legal.any) expect(a.legal.reasons.length, a.id).toBeGreaterThan(0);
   });
+  it('admits page-fragment skb heads wherever a header may live in typeless memory', () => {
+    // __netdev_alloc_skb (skbuff.c:592, 597) carves a received packet's head out of a page fragment:
+    // a typeless buddy buffer, so "any struct ipv6hdr" (rcv's header rewrite) admits it like the
+    // kmalloc'd heads of __alloc_skb — else a header written in a packet a NIC received alarms
+    const frag = site('net/core/skbuff.c', 592, 'page_frag_alloc_align');
+    expect(frag).toMatchObject({ kind: 'buddy', caller: '__netdev_alloc_skb', type: { kind: 'buffer' } });
+    const headers = policy.accesses.filter((a) => a.legal.reasons.some((r) => r.detail === 'any object of type struct ipv6hdr'));
+    expect(headers.length).toBeGreaterThan(0);
+    for (const a of headers) expect(a.legal.buddySites, a.id).toContain(frag.id);
+  });
 });
 
 describe('indirect calls of net/ipv6 (issue 16)', () => {
