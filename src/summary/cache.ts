@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import type { AllocatorTable } from '../analysis/index.js';
+import { type Allocator, type AllocatorTable, DEFAULT_ALLOCATORS } from '../analysis/index.js';
 import type { Cache } from '../policy/schema.js';
 import { contentHash, type SummarizeOptions, summarizeBytes } from './summarize.js';
 import { SUMMARY_VERSION, type TuSummary, TuSummarySchema } from './schema.js';
@@ -22,14 +22,17 @@ export const DEFAULT_SUMMARY_CACHE = '.cache/summaries';
  * different table or cache list makes different sites, so different summaries.
  */
 export function allocatorsHash(table: AllocatorTable | undefined, caches: readonly Cache[] = []): string {
-  if (!table && !caches.length) return 'default';
-  const entries = table ? [...table.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) : 'default';
+  // the default table is hashed too: a summary made before an entry was added to it (an allocator
+  // that makes new sites) must not be read back as current
+  if (!table && !caches.length) return `default-${shortHash(canonicalJson(byName(DEFAULT_ALLOCATORS)))}`;
+  const entries = table ? byName([...table.values()]) : 'default';
   const cs = [...caches].sort((a, b) => (a.holder < b.holder ? -1 : a.holder > b.holder ? 1 : 0));
-  return createHash('sha256')
-    .update(canonicalJson([entries, cs]))
-    .digest('hex')
-    .slice(0, 12);
+  return shortHash(canonicalJson([entries, cs]));
 }
+
+const byName = (entries: readonly Allocator[]): Allocator[] =>
+  [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+const shortHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12);
 
 /**
  * JSON with every object's keys sorted: the same value gives the same text whether it was built
@@ -44,7 +47,7 @@ function canonicalJson(v: unknown): string {
 }
 
 /** The cache file of a TU: by content hash, summary version and allocator table. */
-export function cachePath(dir: string, sha256: string, allocators = 'default'): string {
+export function cachePath(dir: string, sha256: string, allocators = allocatorsHash(undefined)): string {
   return join(dir, sha256.slice(0, 2), `${sha256}.v${SUMMARY_VERSION}.${allocators}.json`);
 }
 

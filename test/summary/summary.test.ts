@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ParseError } from '../../src/ir/errors.js';
 import {
+  allocatorsHash,
   buildCallGraph,
   cachedSummary,
   contentHash,
@@ -131,7 +132,10 @@ describe('cache, pool and errors', () => {
     const c = await cachedSummary(f, { cacheDir });
     expect(c.cached).toBe(false);
     expect(c.summary.sha256).not.toBe(a.summary.sha256);
-    expect(readdirSync(join(cacheDir, a.summary.sha256.slice(0, 2)))).toContain(`${a.summary.sha256}.v${SUMMARY_VERSION}.default.json`);
+    // the default allocator table is part of the key: adding an allocator to it recomputes the summaries
+    const key = allocatorsHash(undefined);
+    expect(key).toMatch(/^default-[0-9a-f]{12}$/);
+    expect(readdirSync(join(cacheDir, a.summary.sha256.slice(0, 2)))).toContain(`${a.summary.sha256}.v${SUMMARY_VERSION}.${key}.json`);
   });
 
   it('the worker pool gives the summaries this thread gives, in input order', async () => {
