@@ -130,8 +130,12 @@ export const DEFAULT_ALLOCATORS: readonly Allocator[] = [
   // `__netdev_alloc_skb` / `__napi_alloc_skb`, `netdev_alloc_frag` for drivers' `build_skb`). The
   // block is recorded with the innermost analyzed frame of the refill, so these calls must be sites
   // for a legal set to admit it: without them a header written in a received packet is a false alarm
-  buddy('page_frag_alloc_align', 'object', { size: 1, gfp: 2, note: 'mm/page_alloc.c, 5.17–6.8' }),
-  buddy('__page_frag_alloc_align', 'object', { size: 1, gfp: 2, note: 'mm/page_alloc.c, mm/page_frag_cache.c, 6.9+' }),
+  buddy('page_frag_alloc_align', 'object', { size: 1, gfp: 2, note: 'mm/page_alloc.c (6.1; the corpus IR calls it)' }),
+  buddy('__page_frag_alloc_align', 'object', {
+    size: 1,
+    gfp: 2,
+    note: 'the spelling of later kernels (page_frag_alloc_align an inline wrapper of it)',
+  }),
   // vmalloc
   vmalloc('vmalloc', { size: 0 }),
   vmalloc('vzalloc', { size: 0 }),

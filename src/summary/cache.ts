@@ -30,8 +30,9 @@ export function allocatorsHash(table: AllocatorTable | undefined, caches: readon
   return shortHash(canonicalJson([entries, cs]));
 }
 
-const byName = (entries: readonly Allocator[]): Allocator[] =>
-  [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+/** The entries by name, without their notes (a reworded note makes the same sites). */
+const byName = (entries: readonly Allocator[]): Omit<Allocator, 'note'>[] =>
+  [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(({ note: _, ...rest }) => rest);
 const shortHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12);
 
 /**

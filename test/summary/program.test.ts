@@ -47,5 +47,8 @@ describe('the cache key of a TU input', () => {
     expect(allocatorsHash(reordered)).toBe(allocatorsHash(table));
     const other = new Map([...table].slice(1));
     expect(allocatorsHash(other)).not.toBe(allocatorsHash(table));
+    // a note is documentation: rewording one keeps the cached summaries
+    const renoted = new Map([...table].map(([k, a]) => [k, { ...a, note: 'reworded' }]));
+    expect(allocatorsHash(renoted)).toBe(allocatorsHash(table));
   });
 });
