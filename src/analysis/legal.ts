@@ -293,9 +293,10 @@ export class LegalSets {
    * of byte GEPs on `struct ioam6_trace_hdr *trace`): C keeps such a pointer inside the object
    * its base points into. The values it may be are walked through phis, selects, casts and GEPs;
    * each stops the walk where a record types it — a variable bound to it or placing it inside its
-   * object (a list cursor: {@link containerBindings}), the field it is loaded from, or else the
-   * typed GEPs computed from it ({@link siblingRecords}). Undefined unless every branch ends so:
-   * one byte buffer among them (`skb_put`'s result) leaves the pointer untyped.
+   * object (a list cursor: {@link containerBindings}), the field it is loaded from, for a
+   * parameter what its callers pass ({@link recordsOfCallers}, `depth` calls deep so far), or else
+   * the typed GEPs computed from it ({@link siblingRecords}). Undefined unless every branch ends
+   * so: one byte buffer among them (`skb_put`'s result) leaves the pointer untyped.
    */
   private recordsOfOrigins(pointer: Value, module: ProgramModule, depth = 0): AbstractObject[] | undefined {
     const typed = (v: Value): AbstractObject | undefined => {
