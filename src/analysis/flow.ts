@@ -115,6 +115,18 @@ export class UseMap {
   }
 }
 
+/** A constant that points at no object: `null`, `undef`, `poison`, `zeroinitializer`. */
+export function isNullConstant(v: Value): boolean {
+  return v.kind === 'null' || v.kind === 'undef' || v.kind === 'poison' || v.kind === 'zeroinitializer';
+}
+
+/** The values a function returns (the operands of its `ret`s). */
+export function returnedValues(f: Function): Value[] {
+  const out: Value[] = [];
+  for (const b of f.blocks) for (const i of b.instructions) if (i.opcode === 'ret' && i.operands[0]) out.push(i.operands[0]);
+  return out;
+}
+
 /** Every call instruction of a function. */
 export function* callsIn(f: Function): Iterable<CallBase> {
   for (const b of f.blocks) for (const i of b.instructions) if (isCallBase(i)) yield i;

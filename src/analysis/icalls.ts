@@ -24,7 +24,7 @@ import { ConstantInt, type Function, type GlobalVariable, type Value } from '../
 import type { IndirectCall, IndirectCallField, IndirectCallReason } from '../policy/schema.js';
 import { boundVariables, globalDebugType, signatureTypes } from './debugvars.js';
 import { btfTypeTags, isRecord, membersAt, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
-import { calleeOf, origins, stripCasts, UseMap } from './flow.js';
+import { calleeOf, isNullConstant, origins, stripCasts, UseMap } from './flow.js';
 import { alignOf, alignTo, gepOffset, sizeOfType } from './layout.js';
 import type { PointsTo } from './pointsto.js';
 import { UNKNOWN } from './pointsto.js';
@@ -675,7 +675,7 @@ function storedValue(v: Value, at: At, typer: FieldTyper): { functions: Located<
       functions.push(typer.program.resolve(at.pm, o) as Located<Function>);
       continue;
     }
-    if (o.kind === 'null' || o.kind === 'undef' || o.kind === 'poison' || o.kind === 'zeroinitializer') continue;
+    if (isNullConstant(o)) continue;
     if (o.kind === 'int' && o.value === 0n) continue;
     // points-to, where it follows the value to functions only, is the sharpest
     const pt = typer.pts.pointsTo(o, at.pm);

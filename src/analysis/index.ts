@@ -36,7 +36,7 @@ export {
 export type { WriteSite, WriterArguments, Writer, WriterTable } from './writes.js';
 export { constantPointers } from './layout.js';
 export { signatureTypes, globalDebugType } from './debugvars.js';
-export { stripCasts } from './flow.js';
+export { isNullConstant, returnedValues, stripCasts } from './flow.js';
 export { typeName, typeKey, sizeOf, membersOf, membersAt, pointeeOf, stripQualifiers, isRecord } from './ditypes.js';
 export { indirectCallsOf, indirectCallContext, indirectCallStats, isIndirectCall, irSignatureOf, prototypeOf } from './icalls.js';
 export type { IndirectCallContext, IndirectCallStats } from './icalls.js';

@@ -13,7 +13,7 @@ import { emptyLegalSet } from '../policy/legal-set.js';
 import type { AllocationSite, Cache, LegalSet, Widening } from '../policy/schema.js';
 import { isRecord, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
 import { containerBindings, globalDebugType } from './debugvars.js';
-import { origins, originsUntil, stripCasts } from './flow.js';
+import { isNullConstant, origins, originsUntil, returnedValues, stripCasts } from './flow.js';
 import type { AbstractObject, PointsTo } from './pointsto.js';
 import type { FieldTyper } from './icalls.js';
 import type { Program, ProgramModule } from './program.js';
@@ -308,7 +308,7 @@ export class LegalSets {
     const out = new Set<AbstractObject>();
     for (const v of values) {
       // a null or undefined incoming value of a phi points nowhere a write could land
-      if (v.kind === 'null' || v.kind === 'undef' || v.kind === 'poison' || v.kind === 'zeroinitializer') continue;
+      if (isNullConstant(v)) continue;
       const t = typed(v) ?? this.recordOfField(v, module);
       if (t?.kind === 'typeany') {
         out.add(t);
@@ -340,9 +340,7 @@ export class LegalSets {
     if (!callers) return undefined;
     const out: AbstractObject[] = [];
     for (const { value, module } of callers) {
-      if (value.kind === 'null' || value.kind === 'undef' || value.kind === 'poison') continue;
-      const targets = this.pts.pointsTo(value, module);
-      if (targets.length && targets.every((t) => t.object.kind !== 'unknown')) continue;
+      if (isNullConstant(value) || !this.isLost(value, module)) continue;
       const typed = this.recordsOfArgument(value, module, depth);
       if (!typed) return undefined;
       out.push(...typed);
@@ -366,6 +364,12 @@ export class LegalSets {
       if (t?.kind === 'typeany') out.add(t);
     }
     return [...out];
+  }
+
+  /** True when the analysis lost `value`: its points-to set is empty or holds `unknown`. */
+  private isLost(value: Value, module: ProgramModule): boolean {
+    const t = this.pts.pointsTo(value, module);
+    return !t.length || t.some((x) => x.object.kind === 'unknown');
   }
 
   /** A caller's lost argument typed as that caller's own write through it would be, or undefined. */
@@ -398,10 +402,9 @@ export class LegalSets {
           case 'program': {
             if (!deeper) return [{ kind: 'other', detail: 'lost by its callers' }];
             // the callers whose argument is lost and stays untyped: why the parameter is unbounded
-            const lost = (this.pts.argumentsPassedAs(a) ?? []).filter(({ value, module }) => {
-              const t = this.pts.pointsTo(value, module);
-              return (!t.length || t.some((x) => x.object.kind === 'unknown')) && !this.recordsOfArgument(value, module, depth);
-            });
+            const lost = (this.pts.argumentsPassedAs(a) ?? []).filter(
+              ({ value, module }) => this.isLost(value, module) && !this.recordsOfArgument(value, module, depth),
+            );
             const inner = lost.flatMap(({ value }) => {
               const caller = functionOf(value)?.name ?? '?';
               return originReasons(value, deeper).map((r) => ({ ...r, detail: `from ${caller}: ${r.detail}` }));
@@ -605,13 +608,6 @@ const CALLER_DEPTH = 3;
 
 /** Past this many values behind a pointer its origins are not all known: it stays untyped. */
 const ORIGINS_LIMIT = 256;
-
-/** The pointers a function returns (the operands of its `ret`s). */
-function returnedValues(f: Function): Value[] {
-  const out: Value[] = [];
-  for (const b of f.blocks) for (const i of b.instructions) if (i.opcode === 'ret' && i.operands[0]) out.push(i.operands[0]);
-  return out;
-}
 
 /** The function an instruction or argument belongs to. */
 function functionOf(v: Value): Function | undefined {

@@ -1034,11 +1034,9 @@ export class PointsTo {
    * receives is then one of these values or a known object.
    */
   argumentsPassedAs(a: Value): readonly { value: Value; module: ProgramModule }[] | undefined {
-    if (a.kind !== 'argument') return undefined;
-    const n = this.nodeOf.get(a);
-    if (n === undefined || this.formalsFromOutside.has(n)) return undefined;
+    if (this.parameterSource(a) !== 'program') return undefined;
     if (this.work.length) this.propagate();
-    return this.actuals.get(n) ?? [];
+    return this.actuals.get(this.nodeOf.get(a)!) ?? [];
   }
 
   /**

@@ -18,10 +18,12 @@ import {
   isRecord,
   stripQualifiers,
   irSignatureOf,
+  isNullConstant,
   PointsTo,
   Program,
   type ProgramModule,
   prototypeOf,
+  returnedValues,
   signatureTypes,
   stripCasts,
   typeName,
@@ -63,7 +65,7 @@ const isPointerArgument = (v: Value): boolean => v.type.kind === 'pointer' || (v
  */
 function pointsNowhere(v: Value): boolean {
   const c = stripCasts(v);
-  if (c.kind === 'null' || c.kind === 'undef' || c.kind === 'poison' || c.kind === 'zeroinitializer') return true;
+  if (isNullConstant(c)) return true;
   if (c.kind !== 'expr' || c.opcode !== 'inttoptr' || c.operands[0]?.kind !== 'int') return false;
   const n = BigInt.asIntN(64, c.operands[0].value);
   return n > -MAX_ERRNO - 1n && n < PAGE_SIZE;
@@ -73,9 +75,7 @@ const PAGE_SIZE = 4096n;
 
 /** True when some `ret` of `f` returns a value other than a constant that points nowhere. */
 function returnsSomething(f: Function): boolean {
-  for (const b of f.blocks)
-    for (const i of b.instructions) if (i.opcode === 'ret' && i.operands[0] && !pointsNowhere(i.operands[0])) return true;
-  return false;
+  return returnedValues(f).some((v) => !pointsNowhere(v));
 }
 
 /**
