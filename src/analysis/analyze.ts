@@ -159,6 +159,7 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
     ext?.globals,
     options.cacheCatalogue,
     icallContext.typer,
+    ext?.escape?.confinedSites(pts.escapingObjects()),
   );
   const accesses: Access[] = [];
   const indirectCalls: IndirectCall[] = [];

@@ -47,6 +47,22 @@ export interface ExternalFacts {
    * debug type" for a caller outside the program.
    */
   closed?: Set<string>;
+  /** Which allocation sites a pointer the analysis lost may point to, over the whole program (summary/escape.ts). */
+  escape?: EscapeFacts;
+}
+
+/**
+ * The whole program's escape closure, asked once the program's own points-to is solved: that
+ * solve adds its own escaping objects (what it absorbs into "unknown" or stores through a lost
+ * pointer), since facts seeded into it may lose what a TU's own analysis kept.
+ */
+export interface EscapeFacts {
+  /**
+   * The allocation sites (ids) no lost pointer may point to, given the program's own escaping
+   * objects (`site:<id>`, `param:<f>:<i>`, `stack:<f>`, `global:<key>`): a typed fallback leaves
+   * the typeless buffers among them out.
+   */
+  confinedSites(programEscapes: readonly string[]): ReadonlySet<string>;
 }
 
 /**

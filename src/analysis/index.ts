@@ -13,7 +13,9 @@ export {
 export type { Allocator, AllocatorTable } from './allocators.js';
 export { Program } from './program.js';
 export { readCacheCatalogue, typedCaches, cacheObjectTypes } from './catalogue.js';
-export type { ExternalFacts } from './external.js';
+export type { ExternalFacts, EscapeFacts } from './external.js';
+export { DEALLOCATORS, ParameterEscapes } from './escape.js';
+export type { EscapeContext } from './escape.js';
 export type { ProgramModule, Located, LinkNote } from './program.js';
 export { findAllocationSites, findCaches, findWrappers, writtenCallFrame } from './sites.js';
 export type { Wrapper } from './sites.js';

@@ -227,6 +227,8 @@ export class LegalSets {
     catalogue: readonly Cache[] = [],
     /** Types lost pointers by the fields they are loaded from; without it they widen to "any". */
     private readonly typer?: FieldTyper,
+    /** Sites no lost pointer may point to (`ExternalFacts.confinedSites`): typed fallbacks leave their buffers out. */
+    private readonly confined: ReadonlySet<string> = new Set(),
   ) {
     for (const c of catalogue) {
       if (c.objectSize !== undefined) this.cataloguedSize.set(c.name, c.objectSize);
@@ -560,9 +562,11 @@ export class LegalSets {
             }
           }
           // a T may also live inside typeless memory (a header inside skb data, a struct cast
-          // over a kmalloc'd byte buffer): every typeless buffer site stays legal
+          // over a kmalloc'd byte buffer): every typeless buffer site a lost pointer may reach
+          // stays legal (a confined one is reached only through sets that name it)
           const need = sizeOf(o.type);
           for (const s of this.bufferSites) {
+            if (this.confined.has(s.id)) continue;
             // a buffer of known size smaller than a T cannot hold one
             if (need && s.size && 'constant' in s.size && s.size.constant < need) continue;
             addSite(s);

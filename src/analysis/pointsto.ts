@@ -16,6 +16,7 @@ import type { Function, GlobalVariable, Value } from '../ir/values.js';
 import type { AllocationSite } from '../policy/schema.js';
 import { isRecord, pointeeOf, sizeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
 import { stripCasts } from './flow.js';
+import { asmOperands } from './writes.js';
 import { boundVariables, globalDebugType, signatureTypes } from './debugvars.js';
 import { constantPointers, gepOffset } from './layout.js';
 import type { ExternalFacts } from './external.js';
@@ -107,6 +108,15 @@ export class PointsTo {
   private readonly unknownElement: number;
   /** Sites by the call instruction that makes them. */
   private readonly siteOfCall = new Map<Instruction, AllocationSite>();
+  /**
+   * Escape accounting (per-TU summaries only, {@link escapingObjects}): objects whose elements a
+   * node holding "unknown" absorbed, and nodes whose values go where the analysis follows nothing
+   * (stored through a lost pointer, handed to an asm statement that may store them).
+   */
+  private readonly absorbed = new Set<number>();
+  private readonly sinkNodes = new Set<number>();
+  /** Whether escapes are accounted: for summaries, and for a program whose external facts ask (`ExternalFacts.escape`). */
+  private readonly trackEscapes: boolean;
 
   constructor(
     private readonly program: Program,
@@ -116,6 +126,7 @@ export class PointsTo {
     /** Per-TU summaries: mark each exported function's pointer parameters (see the `param` object). */
     private readonly markParameters = false,
   ) {
+    this.trackEscapes = markParameters || external?.escape !== undefined;
     this.unknownObject = this.object('unknown', () => ({ kind: 'unknown', cellBase: 'unknown' }));
     this.unknownElement = enc(this.unknownObject, UNKNOWN);
     for (const s of sites) {
@@ -363,8 +374,12 @@ export class PointsTo {
     if (s.has(e)) return;
     // "unknown" absorbs: a value that may point anywhere is written through with no check
     // and loads through it yield unknown, so nothing else it holds changes a legal set
-    if (s.has(this.unknownElement)) return;
+    if (s.has(this.unknownElement)) {
+      this.absorb(e);
+      return;
+    }
     if (e === this.unknownElement && s.size) {
+      for (const x of s) this.absorb(x);
       s.clear();
       s.add(e);
       this.delta[n] = [e];
@@ -393,6 +408,10 @@ export class PointsTo {
     if (d) d.push(e);
     else this.delta[n] = [e];
     this.enqueue(n);
+  }
+  /** An element a node holding "unknown" took in: from there on the analysis follows it nowhere. */
+  private absorb(e: number): void {
+    if (this.trackEscapes) this.absorbed.add(objOf(e));
   }
   private enqueue(n: number): void {
     const page = n >> 16;
@@ -856,6 +875,16 @@ export class PointsTo {
   }
 
   private constrainAsm(call: CallBase, pm: ProgramModule): void {
+    const asm = stripCasts(call.callee);
+    if (this.trackEscapes && asm.kind === 'asm') {
+      // an asm statement that may write memory may store a pointer it gets in a register
+      // (`this_cpu_write`, a call hidden in `alternative_call`): what that pointer holds escapes
+      const ops = asmOperands(asm.constraints);
+      if (ops.writesMemory)
+        call.args.forEach((a, k) => {
+          if (!ops.args[k]?.indirect && isPointerish(a)) this.sinkNodes.add(this.node(a, pm));
+        });
+    }
     if (!isPointerish(call) && call.type.kind !== 'struct') return;
     // a value an asm statement computes from its pointer inputs (this_cpu_ptr, PTR_ALIGN…) may be
     // any of them, moved; with no pointer input it may be anything
@@ -935,7 +964,11 @@ export class PointsTo {
   private connectStore(e: number, s: number): void {
     const obj = objOf(e);
     const o = this.objects[obj]!;
-    if (o.kind === 'unknown') return;
+    if (o.kind === 'unknown') {
+      // stored where the analysis follows nothing: what the stored value holds escapes
+      if (this.trackEscapes) this.sinkNodes.add(s);
+      return;
+    }
     const c = this.cell(obj, offOf(e));
     this.cellWritten.add(c);
     this.addEdge(s, c, 0);
@@ -981,7 +1014,10 @@ export class PointsTo {
         // most deliveries bring what the target holds already (99 % on large TUs): those are
         // no-ops of addPts, skipped here before its work; a target holding "unknown" takes nothing
         const ts = this.pts[to]!;
-        if (ts.has(this.unknownElement)) continue;
+        if (ts.has(this.unknownElement)) {
+          if (this.trackEscapes) for (const e of elems) this.absorb(e);
+          continue;
+        }
         if (delta === 0) {
           for (const e of elems) if (!ts.has(e)) this.addPts(to, e);
         } else {
@@ -1200,6 +1236,83 @@ export class PointsTo {
     return [...new Set([...this.pts[n]!].map((e) => this.refOf(e)))].sort();
   }
 
+  /**
+   * What escapes this analysis (accounted for summaries and when external facts ask): the sites,
+   * marked parameters, stack slots and globals whose address a node holding "unknown" absorbed, or
+   * that a value stored through a lost pointer or handed to an asm statement that may write memory
+   * holds, and what the own cells of those objects hold (a buffer's, a stack slot's, a static
+   * global's: only their own code reads them), transitively. A pointer the analysis lost may point
+   * to these; to no other object of the TU unless the whole program passes it on (see
+   * `escapedObjects` in summary/context.ts). In {@link refOf} form without offsets, sorted.
+   */
+  escapingObjects(): string[] {
+    if (this.work.length) this.propagate();
+    const esc = new Set<number>(this.absorbed);
+    for (const n of this.sinkNodes) for (const e of this.pts[n]!) esc.add(objOf(e));
+    const work = [...esc];
+    while (work.length) {
+      const o = work.pop()!;
+      const base = this.objects[o]!.cellBase;
+      if (!hasOwnCells(base)) continue;
+      for (const c of this.cellsOfBase.get(base) ?? [])
+        for (const e of this.pts[c]!) {
+          const x = objOf(e);
+          if (!esc.has(x)) {
+            esc.add(x);
+            work.push(x);
+          }
+        }
+    }
+    return [...new Set([...esc].map((o) => this.escapeKey(o)).filter((k): k is string => k !== undefined))].sort();
+  }
+
+  /**
+   * What the own cells of each object with own cells hold (a buffer site, a stack slot, a static
+   * global without a record type), in {@link escapingObjects}' form: what escapes with it when the
+   * whole program finds it escapes. Objects that hold nothing trackable are left out.
+   */
+  ownCellContents(): [string, string[]][] {
+    if (this.work.length) this.propagate();
+    const out = new Map<string, Set<string>>();
+    for (const [base, cells] of this.cellsOfBase) {
+      if (!hasOwnCells(base)) continue;
+      const info = this.cellInfo.get(cells[0]!)!;
+      const key = this.escapeKey(info.obj);
+      if (key === undefined) continue;
+      for (const c of cells)
+        for (const e of this.pts[c]!) {
+          const k = this.escapeKey(objOf(e));
+          if (k === undefined || k === key) continue;
+          let set = out.get(key);
+          if (!set) out.set(key, (set = new Set()));
+          set.add(k);
+        }
+    }
+    return [...out].map(([k, v]): [string, string[]] => [k, [...v].sort()]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
+  /** True when parameter `index` of the function `key` has a `param` object (a marked, typed parameter of an exported function). */
+  marksParameter(key: string, index: number): boolean {
+    return this.objectIndex.has(`param:${key}:${index}`);
+  }
+
+  /** An object as escape accounting names it: sites, marked parameters, stack slots, globals; undefined for the rest. */
+  private escapeKey(obj: number): string | undefined {
+    const o = this.objects[obj]!;
+    switch (o.kind) {
+      case 'site':
+        return `site:${o.site.id}`;
+      case 'param':
+        return `param:${o.fn}:${o.index}`;
+      case 'stack':
+        return `stack:${o.function}`;
+      case 'global':
+        return `global:${o.key}`;
+      default:
+        return undefined;
+    }
+  }
+
   /** Sizes of the solution, for reports. */
   get stats(): { objects: number; nodes: number; cells: number } {
     return { objects: this.objects.length, nodes: this.pts.length, cells: this.cellIndex.size };
@@ -1303,3 +1416,7 @@ function memberTypeAt(t: Metadata | null, off: number): Metadata | null {
   }
   return null;
 }
+
+/** Cells only the object's own code reads: a buffer's or unknown-typed site's, a stack slot's, a static global's without a record type. */
+const hasOwnCells = (base: string): boolean =>
+  base.startsWith('A:') || base.startsWith('S:') || (base.startsWith('G:') && base.includes('::'));

@@ -165,19 +165,37 @@ export interface WriteSite {
   readonly writer?: WriterArguments;
 }
 
+/** An inline asm statement's argument operands, and whether it may write memory. */
+export interface AsmOperands {
+  /** Per argument: a memory operand (`*`: its address, read or written through) and an output (`=*m`). */
+  readonly args: { readonly indirect: boolean; readonly output: boolean }[];
+  /** A `~{memory}` clobber or a memory output: the asm may write memory. */
+  readonly writesMemory: boolean;
+}
+
+/**
+ * Reads a constraint string (LangRef, "Inline Asm Constraint String"): outputs come first and only
+ * indirect (`=*`) ones take an argument; every input takes one; clobbers and labels take none.
+ */
+export function asmOperands(constraints: string): AsmOperands {
+  const args: { indirect: boolean; output: boolean }[] = [];
+  let writesMemory = false;
+  for (const raw of splitConstraints(constraints)) {
+    const c = raw.trim();
+    if (c === '~{memory}') writesMemory = true;
+    if (c.startsWith('~') || c.startsWith('!') || !c) continue; // clobbers, labels
+    const output = c.startsWith('=');
+    const indirect = c.includes('*');
+    if (output && !indirect) continue; // a returned value, not an argument
+    if (output) writesMemory = true;
+    args.push({ indirect, output });
+  }
+  return { args, writesMemory };
+}
+
 /** Positions of the arguments an inline asm statement writes through (`=*m` outputs). */
 export function asmWrittenArgs(constraints: string): number[] {
-  const out: number[] = [];
-  let arg = 0;
-  for (const c of splitConstraints(constraints)) {
-    if (c.startsWith('~') || c.startsWith('!')) continue; // clobbers, labels
-    const isOutput = c.startsWith('=');
-    const indirect = c.includes('*');
-    if (isOutput && !indirect) continue; // a returned value, not an argument
-    if (isOutput && indirect) out.push(arg);
-    arg++;
-  }
-  return out;
+  return asmOperands(constraints).args.flatMap((a, k) => (a.output ? [k] : []));
 }
 
 function splitConstraints(s: string): string[] {

@@ -13,6 +13,7 @@ import { type AnalysisSummary, type AnalyzeOptions, analyzeProgram, type Externa
 import type { Policy } from '../policy/schema.js';
 import { cachedSummary } from './cache.js';
 import { fieldFacts, fieldTargets } from './callgraph.js';
+import { EscapeClosure } from './escape.js';
 import type { SummaryIndirectCall, TuSummary } from './schema.js';
 
 const isStatic = (key: string): boolean => key.includes('::');
@@ -90,6 +91,7 @@ export function externalFacts(
     headOf: [...r.headOf],
   }));
   facts.wrappers = [...wrappers.values()];
+  facts.escape = new EscapeClosure(all, options.closedWorld ?? false);
   const passed = callerArguments(all, exclude, options.closedWorld ?? false);
   facts.arguments = passed.arguments;
   if (options.closedWorld) facts.closed = passed.closed;

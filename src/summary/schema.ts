@@ -7,7 +7,7 @@ import { AllocatorSchema } from '../analysis/index.js';
 import { AllocationSiteSchema, CacheSchema } from '../policy/schema.js';
 
 /** Bump when the summarizer's output changes: cached summaries of another version are recomputed. */
-export const SUMMARY_VERSION = 7;
+export const SUMMARY_VERSION = 8;
 
 /** A program-wide symbol key: the name, or `module::name` for a static symbol (analysis `Program.keyOf`). */
 const Key = z.string();
@@ -130,6 +130,16 @@ export const TuSummarySchema = z
     records: z.array(z.tuple([z.string(), z.number().int(), z.array(z.string()), z.array(z.string()), z.array(z.string())])),
     /** The shared cells (same keys as `fieldStores`) it loads from. */
     fieldLoads: z.array(z.string()),
+    /**
+     * Objects that escape this TU's analysis (`site:<id>`, `param:<function key>:<index>`,
+     * `stack:<function>`, `global:<key>`): their address reaches a pointer the analysis lost here
+     * (stored through one, absorbed by one, handed to an asm statement that may write memory, or
+     * for an untyped parameter, stored, returned, or passed where no summary follows it). A lost
+     * pointer anywhere may point to them (whole-program closure: summary/context.ts).
+     */
+    escapes: z.array(z.string()),
+    /** Objects with cells of their own (buffers, stack slots, static globals) → the objects they hold (same form as `escapes`). */
+    holds: z.array(z.tuple([z.string(), z.array(z.string())])),
     /** Declared functions it calls that it does not define (resolved, or not, against other TUs). */
     externals: z.array(z.string()),
     stats: z

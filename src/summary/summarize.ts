@@ -28,6 +28,7 @@ import {
   stripCasts,
   typeName,
 } from '../analysis/index.js';
+import { ParameterEscapes } from '../analysis/escape.js';
 import { gepOffset, UNKNOWN } from '../analysis/layout.js';
 import { filePathOf } from '../ir/debuginfo.js';
 import { type CallBase, isCallBase } from '../ir/instructions.js';
@@ -189,6 +190,8 @@ export function summarizeModule(
     if (!set) byIndex.set(index, (set = new Set()));
     for (const r of refs) set.add(r);
   };
+  /** Call arguments recorded as the caller's own parameter passed on (`passed:`): the whole program follows them. */
+  const passedOn = new Map<CallBase, Set<number>>();
   const pointerArgs = (call: CallBase, caller: Function): [number, string[]][] =>
     call.args.flatMap((a, k): [number, string[]][] => {
       if (!isPointerArgument(a)) return [];
@@ -200,8 +203,11 @@ export function summarizeModule(
       // pass anything (a `char *`, an `int *`); say whose parameter, for the whole program to resolve
       if (refs.length === 1 && refs[0] === 'unknown@*') {
         const p = passedParameter(a, caller);
-        if (p && ((caller.linkage !== 'internal' && caller.linkage !== 'private') || pts.addressTakenNames.has(caller.name)))
+        if (p && ((caller.linkage !== 'internal' && caller.linkage !== 'private') || pts.addressTakenNames.has(caller.name))) {
           refs = [`passed:${Program.keyOf(pm, caller)}:${p.index}@${p.offset === undefined ? '*' : p.offset}`];
+          const on = passedOn.get(call) ?? new Set<number>();
+          passedOn.set(call, on.add(k));
+        }
       }
       return refs.length ? [[k, refs]] : [];
     });
@@ -264,6 +270,18 @@ export function summarizeModule(
     }
   }
 
+  // what escapes: from points-to, and for the exported functions' parameters it does not mark
+  // (untyped: "unknown" there stands for the caller's object), from a walk over their uses
+  const escapes = new Set(pts.escapingObjects());
+  const walk = new ParameterEscapes({ passedOn: (call, k) => passedOn.get(call)?.has(k) ?? false });
+  for (const f of module.functions) {
+    if (!f.isDefinition || f.linkage === 'internal' || f.linkage === 'private') continue;
+    const key = Program.keyOf(pm, f);
+    f.arguments.forEach((a, i) => {
+      if (isPointerArgument(a) && !pts.marksParameter(key, i) && walk.escapes(f, i)) escapes.add(`param:${key}:${i}`);
+    });
+  }
+
   const globals: SummaryGlobal[] = module.globals.map((g) => {
     const t = globalDebugType(g);
     const rec = stripQualifiers(t);
@@ -307,6 +325,8 @@ export function summarizeModule(
     fieldStores: pts.fieldStores(),
     fieldLoads: pts.loadedFieldCells(),
     records: recordsOf(module),
+    escapes: [...escapes].sort(),
+    holds: pts.ownCellContents(),
     externals: externalCallees(module),
     stats: {
       bytes: input.bytes,

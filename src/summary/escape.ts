@@ -1,0 +1,183 @@
+// Owns the whole-program escape closure over TU summaries (issue 12 item 4):
+// which allocation sites a pointer the analysis lost, anywhere in the kernel,
+// may point to. A typed fallback ("any object of type T") then admits only the
+// typeless buffers among those, not every buffer of the kernel: a buffer whose
+// address never leaves what the analysis follows reaches a write only through
+// pointers whose sets name it.
+import { DEALLOCATORS } from '../analysis/escape.js';
+import { fieldFacts, fieldTargets } from './callgraph.js';
+import type { EscapeFacts } from '../analysis/external.js';
+import type { TuSummary } from './schema.js';
+
+/** `site:x@8` → `site:x`; `passed:f:i@*` → `param:f:i`; undefined for refs naming no object (`typeany`, `unknown`, functions). */
+function objectOf(ref: string): string | undefined {
+  const at = ref.lastIndexOf('@');
+  const r = at < 0 ? ref : ref.slice(0, at);
+  if (r.startsWith('passed:')) return `param:${r.slice(7)}`;
+  return /^(site|param|stack|global):/.test(r) ? r : undefined;
+}
+
+const isStatic = (key: string): boolean => key.includes('::');
+
+/** The number of fixed parameters of an IR function signature (`i32 (ptr, i64, ...)` → 2). */
+export function fixedParameters(signature: string): number {
+  const open = signature.indexOf('(');
+  if (open < 0) return 0;
+  let depth = 0;
+  let count = 0;
+  let current = '';
+  for (const ch of signature.slice(open + 1)) {
+    if (ch === '(' || ch === '{' || ch === '<' || ch === '[') depth++;
+    if (ch === ')' || ch === '}' || ch === '>' || ch === ']') {
+      if (depth === 0) break;
+      depth--;
+    }
+    if (ch === ',' && depth === 0) {
+      if (current.trim() && current.trim() !== '...') count++;
+      current = '';
+      continue;
+    }
+    current += ch;
+  }
+  if (current.trim() && current.trim() !== '...') count++;
+  return count;
+}
+
+/**
+ * The objects of the summarized program a pointer its analysis lost may point to, as the least
+ * fixpoint of these rules:
+ * - what a TU's own analysis lets escape (its summary's `escapes`), and what the program read in
+ *   full lets escape in its own solve ({@link EscapeClosure.confinedSites}' argument);
+ * - what a TU stores into a shared cell (`T:struct sock@24`, an exported global) another TU loads:
+ *   that TU reads it as "any object of the field's type";
+ * - what an exported or address-taken function returns: its callers elsewhere get "any";
+ * - what a call passes to a function no summary defines (no IR: assembly), to a static function of
+ *   another TU, to an indirect call whole-program matching does not bound, to a variadic argument
+ *   — except the object a deallocator frees;
+ * - what a call passes to a parameter that escapes (the callee's summary says so, or it escapes
+ *   by these rules), and what an escaping object's own cells hold;
+ * - what the own cells of an object passed to another TU hold: the callee reads them as "any".
+ *
+ * `closedWorld` says the summaries are the whole kernel as built; otherwise code outside them may
+ * load every shared cell and call every exported function, so all of that escapes too.
+ */
+export class EscapeClosure implements EscapeFacts {
+  /** Objects (`site:<id>`, `param:<f>:<i>`, `stack:<f>`, `global:<k>`) a lost pointer may point to. */
+  readonly escaped = new Set<string>();
+  /** Why each object entered the closure (its rule, or the object it escaped with). */
+  readonly because = new Map<string, string>();
+  private readonly work: string[] = [];
+  /** Object → what escapes with it (its own cells' content; for a parameter, what is passed to it). */
+  private readonly with = new Map<string, Set<string>>();
+  private readonly sites: string[] = [];
+
+  constructor(summaries: Iterable<TuSummary>, closedWorld: boolean) {
+    const all = [...summaries];
+    const holds = new Map<string, string[]>();
+    for (const s of all) for (const [o, held] of s.holds) holds.set(o, [...(holds.get(o) ?? []), ...held]);
+    for (const [o, held] of holds) this.edge(o, held);
+    // who defines what: a parameter is followed only into a summary that defines its function
+    const definedIn = new Map<string, string>();
+    const params = new Map<string, number>();
+    for (const s of all)
+      for (const f of s.functions)
+        if (f.defined) {
+          definedIn.set(f.key, s.module);
+          params.set(f.key, fixedParameters(f.signature));
+        }
+    const loadedElsewhere = cellLoaders(all, closedWorld);
+    /** Passing `refs` as parameter `index` of `callee` from `caller`: an edge, or escape. */
+    const passTo = (callee: string, index: number, refs: readonly string[], caller: string, why: string): void => {
+      if (DEALLOCATORS.get(callee) === index) return;
+      const home = definedIn.get(callee);
+      // the caller's own function (static or exported): its analysis bound the argument there already
+      if (home === caller) return;
+      if (home === undefined || isStatic(callee) || index >= (params.get(callee) ?? 0)) {
+        for (const r of refs) this.mark(r, why);
+        return;
+      }
+      this.edge(`param:${callee}:${index}`, refs);
+      // the callee reads what the object's own cells hold as "any object of the field's type"
+      for (const r of refs) {
+        const o = objectOf(r);
+        for (const x of o === undefined ? [] : (holds.get(o) ?? [])) this.mark(x, `held by ${o}, passed to ${callee}`);
+      }
+    };
+    const fields = fieldFacts(all);
+    for (const s of all) {
+      for (const site of s.sites) this.sites.push(site.id);
+      for (const o of s.escapes) this.mark(o, `escapes in ${s.module}`);
+      for (const [cell, refs] of s.fieldStores)
+        if (loadedElsewhere(cell, s.module)) for (const r of refs) this.mark(r, `stored into ${cell} by ${s.module}, loaded elsewhere`);
+      for (const f of s.functions)
+        if (f.defined && f.returns && (!isStatic(f.key) || f.addressTaken)) for (const r of f.returns) this.mark(r, `returned by ${f.key}`);
+      for (const [callee, index, refs] of s.arguments) passTo(callee, index, refs, s.module, `passed to ${callee} by ${s.module}`);
+      for (const ic of s.indirectCalls) {
+        const { targets, open } = fieldTargets(ic, fields);
+        for (const t of ic.localTargets) targets.add(t);
+        for (const [index, refs] of ic.arguments) {
+          if (open) for (const r of refs) this.mark(r, `passed to ${ic.id}, an indirect call of unbounded targets`);
+          else for (const t of targets) passTo(t, index, refs, s.module, `passed to ${t} by ${ic.id}`);
+        }
+      }
+    }
+    this.close();
+  }
+
+  /** {@inheritDoc EscapeFacts.confinedSites} */
+  confinedSites(programEscapes: readonly string[]): ReadonlySet<string> {
+    for (const o of programEscapes) this.mark(o, 'escapes in the program read in full');
+    this.close();
+    return new Set(this.sites.filter((id) => !this.escaped.has(`site:${id}`)));
+  }
+
+  private mark(ref: string, why: string): void {
+    const o = objectOf(ref);
+    if (o === undefined || this.escaped.has(o)) return;
+    this.escaped.add(o);
+    this.because.set(o, why);
+    this.work.push(o);
+  }
+
+  private edge(from: string, refs: readonly string[]): void {
+    let s = this.with.get(from);
+    if (!s) this.with.set(from, (s = new Set()));
+    for (const r of refs) {
+      const o = objectOf(r);
+      if (o !== undefined && o !== from) s.add(o);
+    }
+  }
+
+  private close(): void {
+    for (let o = this.work.pop(); o !== undefined; o = this.work.pop()) for (const x of this.with.get(o) ?? []) this.mark(x, `with ${o}`);
+  }
+}
+
+/**
+ * Whether a TU other than the one storing into a shared cell may load it: a load at its offset, at
+ * an unknown offset, or (for a store at an unknown offset) any load of the base. Open world: always.
+ */
+function cellLoaders(all: readonly TuSummary[], closedWorld: boolean): (cell: string, storer: string) => boolean {
+  const loaders = new Map<string, Map<string, Set<string>>>();
+  for (const s of all)
+    for (const c of s.fieldLoads) {
+      const at = c.lastIndexOf('@');
+      const base = c.slice(0, at);
+      let byOff = loaders.get(base);
+      if (!byOff) loaders.set(base, (byOff = new Map()));
+      const off = c.slice(at + 1);
+      let mods = byOff.get(off);
+      if (!mods) byOff.set(off, (mods = new Set()));
+      mods.add(s.module);
+    }
+  return (cell, storer) => {
+    if (!closedWorld) return true;
+    const at = cell.lastIndexOf('@');
+    const byOff = loaders.get(cell.slice(0, at));
+    if (!byOff) return false;
+    const off = cell.slice(at + 1);
+    const other = (mods: Set<string> | undefined): boolean => !!mods && [...mods].some((m) => m !== storer);
+    if (off === '*') return [...byOff.values()].some(other);
+    return other(byOff.get(off)) || other(byOff.get('*'));
+  };
+}
