@@ -88,6 +88,8 @@ interface Figures {
    */
   named: { n: number; median: number; p90: number };
   typed: { n: number; median: number; p90: number };
+  /** Typeless buffer sites some typed fallback admits, of the buffer sites the policy knows (the rest are confined: summary/escape.ts). */
+  buffers: { admitted: number; total: number };
   seconds: number;
 }
 function figures(policy: Policy, summary: AnalysisSummary, seconds: number): Figures {
@@ -113,7 +115,12 @@ function figures(policy: Policy, summary: AnalysisSummary, seconds: number): Fig
     const q = (p: number): number => g[Math.min(g.length - 1, Math.floor(p * (g.length - 1)))] ?? 0;
     return { n: g.length, median: q(0.5), p90: q(0.9) };
   };
+  const buffers = new Set(policy.allocationSites.filter((x) => x.type.kind === 'buffer').map((x) => x.id));
+  const admitted = new Set<string>();
+  for (const a of policy.accesses)
+    if (a.legal.foreign) for (const id of [...a.legal.slabSites, ...a.legal.buddySites]) if (buffers.has(id)) admitted.add(id);
   return {
+    buffers: { admitted: admitted.size, total: buffers.size },
     median: at(0.5),
     p90: at(0.9),
     max: sizes.at(-1) ?? 0,
@@ -136,7 +143,7 @@ const show = (name: string, n: number, f: Figures): void => {
     `  ${name.padEnd(24)} ${String(n).padStart(5)} TUs  median ${f.median}, p90 ${f.p90}, max ${f.max}; widened to any ${(100 * f.any).toFixed(2)} %; unknown-external ${f.unknownExternal} (${f.unknownArguments} arguments), context-lost ${f.contextLost}; ${f.seconds.toFixed(1)} s`,
   );
   console.log(
-    `  ${''.padEnd(24)}        sets naming objects ${f.named.n} (median ${f.named.median}, p90 ${f.named.p90}), typed fallbacks ${f.typed.n} (median ${f.typed.median}, p90 ${f.typed.p90})`,
+    `  ${''.padEnd(24)}        sets naming objects ${f.named.n} (median ${f.named.median}, p90 ${f.named.p90}), typed fallbacks ${f.typed.n} (median ${f.typed.median}, p90 ${f.typed.p90}; typeless buffers admitted ${f.buffers.admitted} of ${f.buffers.total})`,
   );
 };
 

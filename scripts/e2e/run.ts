@@ -6,12 +6,14 @@
 // right source line, address and region, no oops, and the workload's time
 // with and without the policy (same boot) as a ratio.
 //
-//   node dist/scripts/e2e/run.js [kcdemo|ipv6] [--rounds N] [--timeout S] [--json F] [--verbose]
+//   node dist/scripts/e2e/run.js [kcdemo|ipv6|ipv6-kernel] [--rounds N] [--timeout S] [--json F] [--verbose]
 //
 // kcdemo: examples/kcdemo (built from the corpus headers), bug = `note 100`.
 // ipv6: net/ipv6 analyzed with net/core as context, mapped to the corpus
 // objects (the bzImage's own build); workload = ping6, TCP and UDP over [::1]
-// (scripts/e2e/netload.c, static), ip -6 address and route changes. Exit 1 when an
+// (scripts/e2e/netload.c, static), ip -6 address and route changes.
+// ipv6-kernel: the same, with the whole rebuilt kernel as context read as summaries
+// under the closed world (needs scripts/kernel/rebuild.sh). Exit 1 when an
 // expectation fails.
 
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +30,12 @@ const CORPUS = corpusDir(ROOT);
 export interface Compartment {
   name: string;
   /** What the pipeline builds: the compartment's IR, context and objects (built first when needed). */
-  build(): Promise<Pick<BuildOptions, 'compartment' | 'context' | 'sourcePrefixes' | 'objects' | 'name' | 'btf' | 'cacheCatalogue'>>;
+  build(): Promise<
+    Pick<
+      BuildOptions,
+      'compartment' | 'context' | 'contextSummaries' | 'closedWorld' | 'sourcePrefixes' | 'objects' | 'name' | 'btf' | 'cacheCatalogue'
+    >
+  >;
   /** Files of the payload besides the loader (its BPF object built in): prepare.sh, workload.sh, bug.sh, extra files. */
   payload(dir: string): Promise<void>;
   /** The loader's options in the guest (--on-violation kill, --matrix FILE, …). */
@@ -152,6 +159,29 @@ export function ipv6(): Compartment {
     },
     // per-site check counts for the cost model (bench/cost.ts: KC-HITS -> hits.csv)
     loaderArgs: ['--hits'],
+  };
+}
+
+/** The rebuilt corpus tree with its IR collected (scripts/kernel/rebuild.sh): the whole kernel as context. */
+const WHOLE_TREE = join(ROOT, '.cache', 'kernel', 'linux-source-6.1');
+
+/**
+ * net/ipv6 with the whole kernel as context, read as summaries under the closed world (issue 12):
+ * the policy `kcompart analyze --context-summaries <tree> --closed-world` writes, on the same
+ * workload. The net/ipv6 objects and the corpus kernel are the same build as the tree's.
+ */
+export function ipv6Kernel(): Compartment {
+  const base = ipv6();
+  return {
+    ...base,
+    name: 'ipv6-kernel',
+    async build() {
+      const { context: _, ...b } = await base.build();
+      if (!existsSync(WHOLE_TREE)) throw new Error(`${WHOLE_TREE}: no whole-kernel IR (scripts/kernel/rebuild.sh makes it)`);
+      const own = `${join(WHOLE_TREE, 'net', 'ipv6')}/`;
+      const contextSummaries = expandInputs([WHOLE_TREE], 'ir', true).filter((f) => !f.startsWith(own));
+      return { ...b, contextSummaries, closedWorld: true };
+    },
   };
 }
 
@@ -441,11 +471,13 @@ async function main(): Promise<number> {
     if (!Number.isFinite(v) || v <= 0) throw new Error(`bad ${flag}`);
     return v;
   };
-  if (which !== 'kcdemo' && which !== 'ipv6') {
-    console.error('usage: run.js [kcdemo|ipv6] [--rounds N] [--timeout SECONDS] [--json FILE] [--verbose] [--site-programs data|per-site]');
+  if (which !== 'kcdemo' && which !== 'ipv6' && which !== 'ipv6-kernel') {
+    console.error(
+      'usage: run.js [kcdemo|ipv6|ipv6-kernel] [--rounds N] [--timeout SECONDS] [--json FILE] [--verbose] [--site-programs data|per-site]',
+    );
     return 2;
   }
-  const c = which === 'kcdemo' ? kcdemo() : ipv6();
+  const c = which === 'kcdemo' ? kcdemo() : which === 'ipv6' ? ipv6() : ipv6Kernel();
   const verbose = args.includes('--verbose');
   const sp = args.indexOf('--site-programs');
   const sitePrograms = sp >= 0 ? (args[sp + 1] as SiteProgramMode) : undefined;

@@ -49,8 +49,8 @@ export interface EscapeContext {
 
 /**
  * Which parameters of a module's functions let what they receive escape: stored into memory,
- * returned, a pointer loaded out of it, handed to an asm statement that may write memory, to an
- * indirect call, or to a call outside the TU the summary cannot name it at. Walks the uses from the parameter through casts,
+ * returned, handed to an asm statement that may write memory, or to a call (direct or indirect)
+ * outside the TU at which the summary cannot name it as the caller's own parameter passed on. Walks the uses from the parameter through casts,
  * GEPs, phis, selects, integer arithmetic and calls into the TU's own functions.
  */
 export class ParameterEscapes {
@@ -115,11 +115,14 @@ export class ParameterEscapes {
         switch (u.opcode) {
           case 'icmp':
           case 'fcmp':
-            continue;
+          // what is read out of the caller's object is its content, not its address: the whole
+          // program counts an object's own cells as read by any callee in another TU
           case 'load':
-            // a pointer read out of the caller's object is that object's content, lost here: the
-            // object escapes (and with it, in the whole program, what its own cells hold)
-            if (u.type.kind === 'pointer' || (u.type.kind === 'int' && u.type.bits === 64)) return true;
+            continue;
+          case 'sub':
+            // the distance between two addresses into the object (`sc - s` in strlen) is a length
+            if (seen.has(u.operands[0]!) && seen.has(u.operands[1]!)) continue;
+            derived(u);
             continue;
           case 'store':
             if (u.value === v) return true;
@@ -163,7 +166,9 @@ export class ParameterEscapes {
       const ops = asmOperands(callee.constraints);
       return ops.writesMemory && positions.some((k) => !ops.args[k]?.indirect);
     }
-    if (callee.kind !== 'function') return true;
+    // an indirect call: its summary records the caller's own parameter passed on, for the whole
+    // program's matching to follow into the functions it may call
+    if (callee.kind !== 'function') return positions.some((k) => !this.context.passedOn(call, k));
     // an intrinsic reads or writes through the pointer (memcpy, memset) or returns it moved (ptrmask): the walk goes on in its result
     if (callee.name.startsWith('llvm.')) return false;
     const freed = DEALLOCATORS.get(callee.name);

@@ -113,8 +113,33 @@ export class PointsTo {
    * node holding "unknown" absorbed, and nodes whose values go where the analysis follows nothing
    * (stored through a lost pointer, handed to an asm statement that may store them).
    */
-  private readonly absorbed = new Set<number>();
   private readonly sinkNodes = new Set<number>();
+  /** Objects a set recorded as `unknown@*` held too ({@link portable}). */
+  private readonly lostAtOutput = new Set<number>();
+  /**
+   * Whether "unknown" keeps sites and marked parameters beside it in a node. For legal sets alone
+   * it absorbs everything: a value that may point anywhere is written through with no check. With
+   * escapes accounted, a site beside "unknown" stays named wherever the value goes, so a lost
+   * pointer does not make it escape (keeping every kind of object there costs too much: a large
+   * TU's solve grows past gigabytes).
+   */
+  private readonly keepsSites: boolean;
+  /**
+   * Whether an element stays beside "unknown" in a node's set: with escapes accounted, typeless
+   * sites (buffers, with cells of their own) do — what else "unknown" absorbs escapes
+   * ({@link absorbed}); else nothing does.
+   */
+  private keptBeside(e: number): boolean {
+    if (!this.keepsSites) return false;
+    const o = this.objects[objOf(e)]!;
+    if (o.kind === 'site' && hasOwnCells(o.cellBase)) return true;
+    this.absorbed.add(objOf(e));
+    return false;
+  }
+  /** Objects other than typeless sites a node holding "unknown" absorbed (escapes accounted). */
+  private readonly absorbed = new Set<number>();
+  /** Kept sites a pointer holding "unknown" loaded through: what their own cells hold escapes. */
+  private readonly readLost = new Set<number>();
   /** Whether escapes are accounted: for summaries, and for a program whose external facts ask (`ExternalFacts.escape`). */
   private readonly trackEscapes: boolean;
 
@@ -127,6 +152,7 @@ export class PointsTo {
     private readonly markParameters = false,
   ) {
     this.trackEscapes = markParameters || external?.escape !== undefined;
+    this.keepsSites = this.trackEscapes;
     this.unknownObject = this.object('unknown', () => ({ kind: 'unknown', cellBase: 'unknown' }));
     this.unknownElement = enc(this.unknownObject, UNKNOWN);
     for (const s of sites) {
@@ -372,17 +398,15 @@ export class PointsTo {
     if (s.has(e0)) return;
     let e = objOf(e0) === this.unknownObject ? this.unknownElement : e0;
     if (s.has(e)) return;
-    // "unknown" absorbs: a value that may point anywhere is written through with no check
-    // and loads through it yield unknown, so nothing else it holds changes a legal set
-    if (s.has(this.unknownElement)) {
-      this.absorb(e);
-      return;
-    }
+    // "unknown" absorbs (unless escapes are accounted): a value that may point anywhere is
+    // written through with no check and loads through it yield unknown, so nothing else it holds
+    // changes a legal set
+    if (s.has(this.unknownElement) && !this.keptBeside(e)) return;
     if (e === this.unknownElement && s.size) {
-      for (const x of s) this.absorb(x);
-      s.clear();
+      for (const x of s) if (!this.keptBeside(x)) s.delete(x);
       s.add(e);
-      this.delta[n] = [e];
+      // kept elements not yet passed on still are
+      this.delta[n] = [...(this.delta[n] ?? []).filter((x) => s.has(x)), e];
       this.enqueue(n);
       return;
     }
@@ -408,10 +432,6 @@ export class PointsTo {
     if (d) d.push(e);
     else this.delta[n] = [e];
     this.enqueue(n);
-  }
-  /** An element a node holding "unknown" took in: from there on the analysis follows it nowhere. */
-  private absorb(e: number): void {
-    if (this.trackEscapes) this.absorbed.add(objOf(e));
   }
   private enqueue(n: number): void {
     const page = n >> 16;
@@ -1009,27 +1029,36 @@ export class PointsTo {
       if (!elems) continue;
       this.delta[n] = undefined;
       const edges = this.edges[n]!;
+      /** What a target holding "unknown" still takes: the kept elements (escapes accounted), else nothing. */
+      let kept: number[] | undefined;
       for (let k = 0; k < edges.length; k++) {
         const { to, delta } = edges[k]!;
         // most deliveries bring what the target holds already (99 % on large TUs): those are
         // no-ops of addPts, skipped here before its work; a target holding "unknown" takes nothing
+        // but kept elements
         const ts = this.pts[to]!;
-        if (ts.has(this.unknownElement)) {
-          if (this.trackEscapes) for (const e of elems) this.absorb(e);
-          continue;
-        }
+        const into = ts.has(this.unknownElement) ? (kept ??= this.keepsSites ? elems.filter((e) => this.keptBeside(e)) : []) : elems;
+        if (!into.length) continue;
         if (delta === 0) {
-          for (const e of elems) if (!ts.has(e)) this.addPts(to, e);
+          for (const e of into) if (!ts.has(e)) this.addPts(to, e);
         } else {
-          for (const e of elems) {
+          for (const e of into) {
             const x = shift(e, delta);
             if (!ts.has(x)) this.addPts(to, x);
           }
         }
       }
-      for (const d of this.loadsFrom[n]!) for (const e of elems) this.connectLoad(e, d);
-      for (const st of this.storesTo[n]!) for (const e of elems) this.connectStore(e, st);
-      for (const c of this.callsThrough[n]!) for (const e of elems) this.connectIndirect(e, c.call, c.module);
+      // a pointer that may be anything: what it also names is not loaded or stored through (the
+      // load gives the lost value's type, the store reaches nothing followed), so a buffer beside
+      // "unknown" does not become a hub; what such a load reads out of it escapes
+      let through = elems;
+      if (this.keepsSites && this.pts[n]!.has(this.unknownElement)) {
+        through = elems.filter((e) => objOf(e) === this.unknownObject);
+        if (this.loadsFrom[n]!.length) for (const e of elems) if (objOf(e) !== this.unknownObject) this.readLost.add(objOf(e));
+      }
+      for (const d of this.loadsFrom[n]!) for (const e of through) this.connectLoad(e, d);
+      for (const st of this.storesTo[n]!) for (const e of through) this.connectStore(e, st);
+      for (const c of this.callsThrough[n]!) for (const e of through) this.connectIndirect(e, c.call, c.module);
     }
   }
 
@@ -1201,7 +1230,7 @@ export class PointsTo {
       // type-field cells, and cells of exported globals without a record type: what other TUs read
       const shared = key.startsWith('T:') || (key.startsWith('G:') && !key.includes('::'));
       if (!shared || !this.cellWritten.has(c) || !this.pts[c]!.size) continue;
-      out.push([key, [...this.pts[c]!].map((e) => this.refOf(e)).sort()]);
+      out.push([key, this.portable(this.pts[c]!)]);
     }
     return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
@@ -1222,7 +1251,7 @@ export class PointsTo {
     const r = this.returns.get(f);
     if (r === undefined) return undefined;
     if (this.work.length) this.propagate();
-    return [...this.pts[r]!].map((e) => this.refOf(e)).sort();
+    return this.portable(this.pts[r]!);
   }
 
   /**
@@ -1233,22 +1262,38 @@ export class PointsTo {
     const n = this.nodeOf.get(v) ?? (v.kind === 'global' || v.kind === 'expr' || v.kind === 'function' ? this.node(v, module) : undefined);
     if (n === undefined) return [];
     if (this.work.length) this.propagate();
-    return [...new Set([...this.pts[n]!].map((e) => this.refOf(e)))].sort();
+    return this.portable(this.pts[n]!);
+  }
+
+  /**
+   * A set in portable form ({@link refOf}, sorted, deduplicated), as a summary records it: a set
+   * holding "unknown" is `unknown@*` alone, as readers of summaries take it. What else it held is
+   * then lost to them: with escapes accounted, it escapes ({@link escapingObjects}).
+   */
+  private portable(set: ReadonlySet<number>): string[] {
+    if (set.has(this.unknownElement)) {
+      if (this.trackEscapes) for (const e of set) this.lostAtOutput.add(objOf(e));
+      return ['unknown@*'];
+    }
+    return [...new Set([...set].map((e) => this.refOf(e)))].sort();
   }
 
   /**
    * What escapes this analysis (accounted for summaries and when external facts ask): the sites,
-   * marked parameters, stack slots and globals whose address a node holding "unknown" absorbed, or
-   * that a value stored through a lost pointer or handed to an asm statement that may write memory
-   * holds, and what the own cells of those objects hold (a buffer's, a stack slot's, a static
+   * marked parameters, stack slots and globals that a value stored through a lost pointer or handed
+   * to an asm statement that may write memory holds, or that a set recorded as `unknown@*` held
+   * (call it after the portable outputs), and what the own cells of those objects hold (a buffer's, a stack slot's, a static
    * global's: only their own code reads them), transitively. A pointer the analysis lost may point
    * to these; to no other object of the TU unless the whole program passes it on (see
    * `escapedObjects` in summary/context.ts). In {@link refOf} form without offsets, sorted.
    */
   escapingObjects(): string[] {
     if (this.work.length) this.propagate();
-    const esc = new Set<number>(this.absorbed);
+    const esc = new Set<number>([...this.lostAtOutput, ...this.absorbed]);
     for (const n of this.sinkNodes) for (const e of this.pts[n]!) esc.add(objOf(e));
+    // what a lost load read out of a kept site: its own cells' content (not the site itself)
+    for (const o of this.readLost)
+      for (const c of this.cellsOfBase.get(this.objects[o]!.cellBase) ?? []) for (const e of this.pts[c]!) esc.add(objOf(e));
     const work = [...esc];
     while (work.length) {
       const o = work.pop()!;

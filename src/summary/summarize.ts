@@ -270,7 +270,8 @@ export function summarizeModule(
     }
   }
 
-  // what escapes: from points-to, and for the exported functions' parameters it does not mark
+  const fieldStores = pts.fieldStores();
+  // what escapes: from points-to (after its last portable output), and for the exported functions' parameters it does not mark
   // (untyped: "unknown" there stands for the caller's object), from a walk over their uses
   const escapes = new Set(pts.escapingObjects());
   const walk = new ParameterEscapes({ passedOn: (call, k) => passedOn.get(call)?.has(k) ?? false });
@@ -322,7 +323,7 @@ export function summarizeModule(
     setters: sortedEntries(icx.setters, (m) => [...m.keys()]),
     fieldCopies: sortedEntries(icx.copies, (s) => [...s]),
     opaqueFields: [...icx.opaque].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
-    fieldStores: pts.fieldStores(),
+    fieldStores,
     fieldLoads: pts.loadedFieldCells(),
     records: recordsOf(module),
     escapes: [...escapes].sort(),
