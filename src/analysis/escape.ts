@@ -108,7 +108,13 @@ export class ParameterEscapes {
         work.push(u);
       }
     };
-    while (work.length) {
+    const differences: Instruction[] = [];
+    for (;;) {
+      if (!work.length) {
+        // a difference with one side outside the object is an address moved: walked on
+        for (const d of differences.splice(0)) if (!(seen.has(d.operands[0]!) && seen.has(d.operands[1]!))) derived(d);
+        if (!work.length) break;
+      }
       if (seen.size > WALK_LIMIT) return true;
       const v = work.pop()!;
       for (const u of users.get(v) ?? []) {
@@ -120,9 +126,9 @@ export class ParameterEscapes {
           case 'load':
             continue;
           case 'sub':
-            // the distance between two addresses into the object (`sc - s` in strlen) is a length
-            if (seen.has(u.operands[0]!) && seen.has(u.operands[1]!)) continue;
-            derived(u);
+            // the distance between two addresses into the object (`sc - s` in strlen) is a length:
+            // decided once every other use is walked, when both sides may be known
+            differences.push(u);
             continue;
           case 'store':
             if (u.value === v) return true;

@@ -28,7 +28,7 @@ import {
   stripCasts,
   typeName,
 } from '../analysis/index.js';
-import { ParameterEscapes } from '../analysis/escape.js';
+import { DEALLOCATORS, ParameterEscapes } from '../analysis/escape.js';
 import { gepOffset, UNKNOWN } from '../analysis/layout.js';
 import { filePathOf } from '../ir/debuginfo.js';
 import { type CallBase, isCallBase } from '../ir/instructions.js';
@@ -192,9 +192,10 @@ export function summarizeModule(
   };
   /** Call arguments recorded as the caller's own parameter passed on (`passed:`): the whole program follows them. */
   const passedOn = new Map<CallBase, Set<number>>();
-  const pointerArgs = (call: CallBase, caller: Function): [number, string[]][] =>
+  /** `freed`: the argument a deallocator frees, left out (where it goes no summary reader asks). */
+  const pointerArgs = (call: CallBase, caller: Function, freed?: number): [number, string[]][] =>
     call.args.flatMap((a, k): [number, string[]][] => {
-      if (!isPointerArgument(a)) return [];
+      if (!isPointerArgument(a) || k === freed) return [];
       let refs = pts.refsOf(a, pm);
       // a pointer nothing in this TU reaches is one its analysis lost, not one that points nowhere:
       // left out, the closed world would bind the callee's parameter to the other callers' objects only
@@ -248,7 +249,7 @@ export function summarizeModule(
         // outside may call too (whose parameter other TUs may see passed on)
         const open = c.linkage !== 'internal' && c.linkage !== 'private';
         if (!c.isDefinition || open || pts.addressTakenNames.has(c.name))
-          for (const [k, refs] of pointerArgs(i, f)) addArgs(calleeKey, k, refs);
+          for (const [k, refs] of pointerArgs(i, f, DEALLOCATORS.get(c.name))) addArgs(calleeKey, k, refs);
       }
     }
     for (const ic of indirectCallsOf({ module: pm, value: f }, icx)) {
