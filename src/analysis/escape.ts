@@ -3,7 +3,7 @@
 // untyped `void *`, `char *` or `unsigned long`: there "unknown" stands for the
 // caller's object and absorbs it). The per-TU summary lists the parameters
 // that escape (summary/summarize.ts); the whole program then knows which
-// objects passed to them escape with them (summary/context.ts). Also owns the
+// objects passed to them escape with them (summary/escape.ts). Also owns the
 // deallocator table: freeing an object hands its address back to the allocator,
 // not to code that could write through it later.
 import type { CallBase, Instruction } from '../ir/instructions.js';
@@ -50,8 +50,9 @@ export interface EscapeContext {
 /**
  * Which parameters of a module's functions let what they receive escape: stored into memory,
  * returned, handed to an asm statement that may write memory, or to a call (direct or indirect)
- * outside the TU at which the summary cannot name it as the caller's own parameter passed on. Walks the uses from the parameter through casts,
- * GEPs, phis, selects, integer arithmetic and calls into the TU's own functions.
+ * outside the TU at which the summary cannot name it as the caller's own parameter passed on.
+ * Walks the uses from the parameter through casts, GEPs, phis, selects, integer arithmetic and
+ * calls into the TU's own functions.
  */
 export class ParameterEscapes {
   private readonly users = new Map<Function, Map<Value, Instruction[]>>();

@@ -227,7 +227,7 @@ export class LegalSets {
     catalogue: readonly Cache[] = [],
     /** Types lost pointers by the fields they are loaded from; without it they widen to "any". */
     private readonly typer?: FieldTyper,
-    /** Sites no lost pointer may point to (`ExternalFacts.confinedSites`): typed fallbacks leave their buffers out. */
+    /** Sites no lost pointer may point to (`EscapeFacts.confinedSites`): typed fallbacks leave their buffers out. */
     private readonly confined: ReadonlySet<string> = new Set(),
   ) {
     for (const c of catalogue) {
