@@ -129,9 +129,9 @@ export class PointsTo {
    * ({@link absorbed}); else nothing does.
    */
   private keptBeside(e: number): boolean {
-    if (!this.keepsSites) return false;
+    if (!this.trackEscapes) return false;
     const o = this.objects[objOf(e)]!;
-    if (o.kind === 'site' && hasOwnCells(o.cellBase)) return true;
+    if (this.keepsSites && o.kind === 'site' && hasOwnCells(o.cellBase)) return true;
     this.absorbed.add(objOf(e));
     return false;
   }
@@ -1036,7 +1036,7 @@ export class PointsTo {
         // no-ops of addPts, skipped here before its work; a target holding "unknown" takes nothing
         // but kept elements
         const ts = this.pts[to]!;
-        const into = ts.has(this.unknownElement) ? (kept ??= this.keepsSites ? elems.filter((e) => this.keptBeside(e)) : []) : elems;
+        const into = ts.has(this.unknownElement) ? (kept ??= this.trackEscapes ? elems.filter((e) => this.keptBeside(e)) : []) : elems;
         if (!into.length) continue;
         if (delta === 0) {
           for (const e of into) if (!ts.has(e)) this.addPts(to, e);

@@ -47,6 +47,8 @@ describe('escape across TUs', () => {
     for (const fn of ['kept_buffer', 'handed_buffer', 'returned_buffer']) expect(confined.has(siteIn(comp, fn)), fn).toBe(false);
     expect(closure.because.get('param:hand_off:0')).toMatch(/passed to opaque/);
     expect(closure.because.get(`site:${siteIn(comp, 'kept_buffer')}`)).toBe('with param:keep:0');
+    // merged with a lost pointer (`e ? e : (char *)addr`) and written through: still named, so confined
+    expect(confined.has(siteIn(comp, 'merged_buffer'))).toBe(true);
     // what the program read in full lets escape in its own solve escapes too
     expect(closure.confinedSites([`site:${siteIn(comp, 'confined_buffer')}`]).has(siteIn(comp, 'confined_buffer'))).toBe(false);
   });
