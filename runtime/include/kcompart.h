@@ -26,6 +26,8 @@
 #define KC_MAX_TYPED_CACHES 8192
 /* (site, allocation) pairs of kc_allowed_allocs */
 #define KC_MAX_ALLOWED 262144
+/* The loader sizes kc_allowed_allocs / kc_allowed_caches up to the seed's pairs, at most this many. */
+#define KC_MAX_ALLOWED_ALL 16777216
 /* Objects, page blocks and vmalloc pages recorded by the allocation probes. */
 #define KC_MAX_OBJECTS 262144
 #define KC_MAX_PAGE_BLOCKS 65536

@@ -194,8 +194,9 @@ void kc_find_percpu(struct kc_runtime *rt);
 unsigned long long *kc_resolve_caches(void);
 /* Fills kc_vm_callers; returns the slots used. */
 unsigned int kc_fill_vm_callers(void);
-/* Sizes kc_recipes before load: one slot per site in data mode, else 1. Returns 0 or -errno. */
-int kc_size_recipes(void);
+/* Sizes maps before load: kc_recipes one slot per site in data mode (else 1), kc_allowed_allocs and
+ * kc_allowed_caches at least the seed's pairs. Returns 0 or -errno (-E2BIG past KC_MAX_ALLOWED_ALL). */
+int kc_size_maps(void);
 /* Fills kc_sites, kc_globals, kc_allowed_caches, kc_allowed_allocs, kc_relocs, kc_recipes (KC-MAPS line). */
 int kc_fill_maps(const unsigned long long *cache_ptr);
 /* Fills kc_fns and kc_fn_pages from the seed's analyzed functions (fns.c; KC-FNS line). */

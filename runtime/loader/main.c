@@ -274,8 +274,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	set_knobs();
-	if ((err = kc_size_recipes())) {
-		fprintf(stderr, "KC-ERROR size kc_recipes: %s\n", strerror(-err));
+	if ((err = kc_size_maps())) {
+		fprintf(stderr, "KC-ERROR size the maps (kc_recipes, kc_allowed_allocs, kc_allowed_caches): %s\n", strerror(-err));
 		return 1;
 	}
 	if ((err = kc_icalls_prepare())) { /* indirect calls (icalls.c): sizes its map before load */

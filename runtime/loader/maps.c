@@ -175,9 +175,24 @@ static int cmp_range(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-int kc_size_recipes(void)
+int kc_size_maps(void)
 {
-	return bpf_map__set_max_entries(kc_skel->maps.kc_recipes, kc_seed.site_data && kc_seed.n_sites ? kc_seed.n_sites : 1);
+	unsigned long long allocs = 0, caches = 0;
+	int i, err;
+
+	if ((err = bpf_map__set_max_entries(kc_skel->maps.kc_recipes, kc_seed.site_data && kc_seed.n_sites ? kc_seed.n_sites : 1)))
+		return err;
+	/* the (site, allocation) and (site, cache) pairs: as many as the seed holds, not a fixed
+	 * bound a whole-kernel policy overflows (its typed fallbacks name thousands of sites each) */
+	for (i = 0; i < kc_seed.n_sites; i++) {
+		allocs += kc_seed.lists[kc_seed.sites[i].allocs];
+		caches += kc_seed.lists[kc_seed.sites[i].caches];
+	}
+	if (allocs > KC_MAX_ALLOWED_ALL || caches > KC_MAX_ALLOWED_ALL)
+		return -E2BIG;
+	if ((err = bpf_map__set_max_entries(kc_skel->maps.kc_allowed_allocs, allocs > KC_MAX_ALLOWED ? allocs : KC_MAX_ALLOWED)))
+		return err;
+	return bpf_map__set_max_entries(kc_skel->maps.kc_allowed_caches, caches > KC_MAX_CACHES ? caches : KC_MAX_CACHES);
 }
 
 /* kc_typed_caches: every resolved cache created for a known type, whose holder kallsyms names once (a
