@@ -154,30 +154,61 @@ export class EscapeClosure implements EscapeFacts {
 }
 
 /**
- * Whether a TU other than the one storing into a shared cell may load it: a load at its offset, at
- * an unknown offset, or (for a store at an unknown offset) any load of the base. Open world: always.
+ * Whether a TU other than the one storing into a shared cell may load it. A record's bytes are
+ * also cells of the records that embed it and of the records it embeds (`T:struct bar@8` is
+ * `T:struct foo@0` when a `bar` holds a `foo` at 8): a load of any cell of a record related so
+ * counts, whatever its offset. Open world: always.
  */
 function cellLoaders(all: readonly TuSummary[], closedWorld: boolean): (cell: string, storer: string) => boolean {
-  const loaders = new Map<string, Map<string, Set<string>>>();
+  // record → the modules that load any cell of it
+  const loaders = new Map<string, Set<string>>();
   for (const s of all)
     for (const c of s.fieldLoads) {
-      const at = c.lastIndexOf('@');
-      const base = c.slice(0, at);
-      let byOff = loaders.get(base);
-      if (!byOff) loaders.set(base, (byOff = new Map()));
-      const off = c.slice(at + 1);
-      let mods = byOff.get(off);
-      if (!mods) byOff.set(off, (mods = new Set()));
+      const base = c.slice(0, c.lastIndexOf('@'));
+      let mods = loaders.get(base);
+      if (!mods) loaders.set(base, (mods = new Set()));
       mods.add(s.module);
     }
+  // containment both ways, from every TU's record facts
+  const embeds = new Map<string, Set<string>>();
+  const embeddedIn = new Map<string, Set<string>>();
+  const add = (m: Map<string, Set<string>>, k: string, v: string): void => {
+    let set = m.get(k);
+    if (!set) m.set(k, (set = new Set()));
+    set.add(v);
+  };
+  for (const s of all)
+    for (const [name, , inner] of s.records)
+      for (const x of inner) {
+        add(embeds, name, x);
+        add(embeddedIn, x, name);
+      }
+  const closure = (start: string, step: Map<string, Set<string>>): Set<string> => {
+    const out = new Set<string>([start]);
+    const work = [start];
+    for (let x = work.pop(); x !== undefined; x = work.pop())
+      for (const y of step.get(x) ?? [])
+        if (!out.has(y)) {
+          out.add(y);
+          work.push(y);
+        }
+    return out;
+  };
+  const related = new Map<string, string[]>();
+  const basesOf = (base: string): string[] => {
+    let r = related.get(base);
+    if (r) return r;
+    if (!base.startsWith('T:')) r = [base];
+    else {
+      const name = base.slice(2);
+      r = [...new Set([...closure(name, embeds), ...closure(name, embeddedIn)])].map((n) => `T:${n}`);
+    }
+    related.set(base, r);
+    return r;
+  };
   return (cell, storer) => {
     if (!closedWorld) return true;
-    const at = cell.lastIndexOf('@');
-    const byOff = loaders.get(cell.slice(0, at));
-    if (!byOff) return false;
-    const off = cell.slice(at + 1);
-    const other = (mods: Set<string> | undefined): boolean => !!mods && [...mods].some((m) => m !== storer);
-    if (off === '*') return [...byOff.values()].some(other);
-    return other(byOff.get(off)) || other(byOff.get('*'));
+    for (const b of basesOf(cell.slice(0, cell.lastIndexOf('@')))) for (const m of loaders.get(b) ?? []) if (m !== storer) return true;
+    return false;
   };
 }

@@ -53,6 +53,41 @@ describe('escape across TUs', () => {
     expect(closure.confinedSites([`site:${siteIn(comp, 'confined_buffer')}`]).has(siteIn(comp, 'confined_buffer'))).toBe(false);
   });
 
+  it('a buffer stored into a field escapes only when another TU loads it, directly or through a record related by embedding', () => {
+    const site = siteIn(comp, 'fill_holder');
+    expect(comp.fieldStores).toContainEqual(['T:struct holder@8', [`site:${site}@0`]]);
+    const reader = (loads: string[], records: TuSummary['records']): TuSummary => ({
+      ...lib,
+      module: 'reader.c',
+      functions: [],
+      globals: [],
+      calls: [],
+      arguments: [],
+      indirectCalls: [],
+      sites: [],
+      caches: [],
+      wrappers: [],
+      setters: [],
+      fieldCopies: [],
+      opaqueFields: [],
+      fieldStores: [],
+      records,
+      fieldLoads: loads,
+      escapes: [],
+      holds: [],
+      externals: [],
+    });
+    expect(new EscapeClosure([lib, comp], true).confinedSites([]).has(site)).toBe(true);
+    expect(new EscapeClosure([lib, comp, reader(['T:struct holder@8'], [])], true).confinedSites([]).has(site)).toBe(false);
+    // a `struct box` holding a `struct holder` at 16: its cell at 24 is the holder's `data`
+    const box = reader(['T:struct box@24'], [['struct box', 32, ['struct holder'], [], []]]);
+    const closure = new EscapeClosure([lib, comp, box], true);
+    expect(closure.confinedSites([]).has(site)).toBe(false);
+    expect(closure.because.get(`site:${site}`)).toMatch(/stored into T:struct holder@8 .* loaded elsewhere/);
+    // the open world: code outside the summaries may load any shared cell
+    expect(new EscapeClosure([lib, comp], false).confinedSites([]).has(site)).toBe(false);
+  });
+
   it('"any struct hdr" admits the escaping buffers and leaves the confined one out (closed and open world)', async () => {
     for (const closedWorld of [true, false]) {
       const { policy } = await analyzeWithSummaries([COMP], [lib, comp], { closedWorld });
