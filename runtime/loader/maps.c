@@ -185,7 +185,8 @@ int kc_size_maps(void)
 	/* the (site, allocation) and (site, cache) pairs: as many as the seed holds, not a fixed
 	 * bound a whole-kernel policy overflows (its typed fallbacks name thousands of sites each) */
 	for (i = 0; i < kc_seed.n_sites; i++) {
-		allocs += kc_seed.lists[kc_seed.sites[i].allocs];
+		/* the vmalloc callers' areas are allocations of kc_allowed_allocs too */
+		allocs += kc_seed.lists[kc_seed.sites[i].allocs] + kc_seed.lists[kc_seed.sites[i].vm_callers];
 		caches += kc_seed.lists[kc_seed.sites[i].caches];
 	}
 	if (allocs > KC_MAX_ALLOWED_ALL || caches > KC_MAX_ALLOWED_ALL)
@@ -332,7 +333,8 @@ int kc_fill_maps(const unsigned long long *cache_ptr)
 			}
 			struct kc_alloc_key key = { .site = i, .alloc = KC_VM_ALLOC_BASE + (unsigned int)slot };
 
-			bpf_map_update_elem(fd_allowed, &key, &one, 0);
+			if (bpf_map_update_elem(fd_allowed, &key, &one, 0))
+				fprintf(stderr, "KC-WARN kc_allowed_allocs full\n");
 		}
 		/* the sizes of a list once, keyed by the list's offset (equal lists are one copy in the seed) */
 		l = &kc_seed.lists[s->foreign_sizes];
