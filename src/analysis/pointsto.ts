@@ -1344,19 +1344,10 @@ export class PointsTo {
 
   /** An object as escape accounting names it: sites, marked parameters, stack slots, globals; undefined for the rest. */
   private escapeKey(obj: number): string | undefined {
-    const o = this.objects[obj]!;
-    switch (o.kind) {
-      case 'site':
-        return `site:${o.site.id}`;
-      case 'param':
-        return `param:${o.fn}:${o.index}`;
-      case 'stack':
-        return `stack:${o.function}`;
-      case 'global':
-        return `global:${o.key}`;
-      default:
-        return undefined;
-    }
+    const kind = this.objects[obj]!.kind;
+    if (kind !== 'site' && kind !== 'param' && kind !== 'stack' && kind !== 'global') return undefined;
+    const ref = this.refOf(enc(obj, UNKNOWN));
+    return ref.slice(0, ref.lastIndexOf('@'));
   }
 
   /** Sizes of the solution, for reports. */
