@@ -45,6 +45,46 @@ declare ptr @__alloc_percpu(i64, i64)
   });
 });
 
+describe('asm operands: what the result is, what is stored', () => {
+  // the kernel's own forms (clang 19, net/core/skbuff.c and net/ipv6/route.c)
+  const policy = analyzeText(`
+@this_cpu_off = external global i64, section ".data..percpu..read_mostly"
+@cache = internal global [4 x ptr] zeroinitializer, section ".data..percpu"
+@slot = internal global ptr null
+@obj = global i64 0
+@other = global i64 0
+define void @fill() {
+  store ptr @obj, ptr @slot, align 8
+  ret void
+}
+define void @use_cache() {
+  ; this_cpu_ptr(&cache): the memory operand is read (an integer), the tied register input moved
+  %off = call i64 asm "add %gs:$1, $0", "=r,*m,0,~{dirflag},~{fpsr},~{flags}"(ptr elementtype(i64) @this_cpu_off, ptr @cache)
+  %mine = inttoptr i64 %off to ptr
+  store ptr null, ptr %mine, align 8
+  ret void
+}
+define void @swap() {
+  ; old = xchg(&slot, &other): the result is what the slot held, and &other is stored there
+  %old = call ptr asm sideeffect "xchgq \${0:q}, $1", "=r,=*m,0,*m,~{memory},~{cc}"(ptr elementtype(ptr) @slot, ptr @other, ptr elementtype(ptr) @slot)
+  store i64 1, ptr %old, align 8
+  %now = load ptr, ptr @slot, align 8
+  store i64 2, ptr %now, align 8
+  ret void
+}
+`);
+  const legal = (fn: string, k: number) => policy.accesses.filter((a) => a.function === fn && a.op === 'store')[k]!.legal;
+  it('this_cpu_ptr points into the per-cpu variable, not into this_cpu_off', () => {
+    expect(legal('use_cache', 0)).toMatchObject({ any: false, percpu: true, percpuGlobals: ['t.c::cache'] });
+  });
+  it("xchg's result is the memory operand's old content, not its address", () => {
+    expect(legal('swap', 0)).toMatchObject({ any: false, globals: ['obj', 'other'] });
+  });
+  it('xchg stores its register input through the memory operand', () => {
+    expect(legal('swap', 1)).toMatchObject({ any: false, globals: ['obj', 'other'] });
+  });
+});
+
 describe('memcpy moves pointers', () => {
   const policy = analyzeText(`
 @g = global i32 0
