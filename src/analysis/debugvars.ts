@@ -82,6 +82,29 @@ export function containerBindings(f: Function): Map<Value, Metadata | null> {
   return map;
 }
 
+/**
+ * Variables debug info places at a constant offset from a value: `#dbg_value(ptr %dev, !tp,
+ * !DIExpression(DW_OP_plus_uconst, 2304, DW_OP_stack_value))` says `tp = dev + 2304`, and a
+ * variable bound to `getelementptr i8, ptr %dev, i64 2304` says the same. What a driver's
+ * `netdev_priv(dev)` leaves behind: the private area past `struct net_device` is a `struct tg3`.
+ */
+export function offsetBindings(f: Function): { base: Value; offset: number; type: Metadata | null }[] {
+  const out: { base: Value; offset: number; type: Metadata | null }[] = [];
+  valueRecords(f, (kind, v, variable, expr) => {
+    if (kind !== 'value' || variable?.kind !== 'DILocalVariable' || expr?.kind !== 'DIExpression') return;
+    const e = expr.elements;
+    if (e.length === 3 && e[0] === 'DW_OP_plus_uconst' && typeof e[1] === 'number' && e[2] === 'DW_OP_stack_value') {
+      out.push({ base: v, offset: e[1], type: variable.type });
+      return;
+    }
+    if (e.length || v.kind !== 'instruction' || v.opcode !== 'getelementptr') return;
+    const off = v.operands[1];
+    if (v.operands.length !== 2 || off?.kind !== 'int' || v.sourceElementType?.kind !== 'int' || v.sourceElementType.bits !== 8) return;
+    out.push({ base: v.operands[0]!, offset: Number(off.value), type: variable.type });
+  });
+  return out;
+}
+
 /** The debug types of a function's return value and parameters (`[ret, p0, p1…]`), from its DISubprogram. */
 export function signatureTypes(f: Function): (Metadata | null)[] | undefined {
   const sp = f.subprogram;

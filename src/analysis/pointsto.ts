@@ -17,7 +17,7 @@ import type { AllocationSite } from '../policy/schema.js';
 import { isRecord, pointeeOf, sizeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
 import { stripCasts } from './flow.js';
 import { asmOperands } from './writes.js';
-import { boundVariables, globalDebugType, signatureTypes } from './debugvars.js';
+import { boundVariables, type BoundVariable, globalDebugType, offsetBindings, signatureTypes } from './debugvars.js';
 import { constantPointers, gepOffset } from './layout.js';
 import type { ExternalFacts } from './external.js';
 import { type Located, Program, type ProgramModule } from './program.js';
@@ -38,6 +38,17 @@ export type AbstractObject =
    * say where a caller's argument ends up (a field, the result). Same cells as that type's.
    */
   | { kind: 'param'; fn: string; index: number; type: Metadata | null; cellBase: string }
+  /**
+   * What the program as a whole stored into the shared cell `key` (`T:struct sock@24`, `G:name@0`)
+   * whose field has no record pointee (`void *`, `char *`, an integer, past a record's end; per-TU
+   * summaries only, {@link PointsTo.cellContent}): a TU's load of such a field names it beside
+   * what the TU itself stored there, so a summary says "what that field holds" where it said
+   * "unknown". Whoever reads summaries resolves it to the cell's content in their own solve. Loads
+   * and stores through it are followed no further, as through "unknown"; but it does not absorb
+   * what stands beside it. (A field of a record pointee keeps "any object of R": one object for
+   * all such fields, where one per field made a TU's sets hundreds of times larger.)
+   */
+  | { kind: 'cell'; key: string; cellBase: string }
   | { kind: 'unknown'; cellBase: string };
 
 /** Offsets are bytes from the object's start; UNKNOWN when not constant. */
@@ -141,6 +152,17 @@ export class PointsTo {
   private readonly readLost = new Set<number>();
   /** Whether escapes are accounted: for summaries, and for a program whose external facts ask (`ExternalFacts.escape`). */
   private readonly trackEscapes: boolean;
+  /** Whether a load of a shared cell names the cell's program-wide content (per-TU summaries: the `cell` object). */
+  private readonly cellContent: boolean;
+  /**
+   * Private areas past a record's end, typed by the variable that names them (per-TU summaries,
+   * {@link collectPrivateAreas}): `T:R` → where a `P` starts. A driver's fields behind
+   * `netdev_priv(dev)` are then `struct tg3`'s cells, not cells past `struct net_device`'s end,
+   * whose fallback is "unknown": a buffer stored through one of them no longer escapes.
+   */
+  private readonly privateAreas = new Map<string, { offset: number; type: Metadata; size: number }[]>();
+  /** `T:P` → the `T:R` whose private area a `P` is: what reads or writes all of R reaches P's cells too. */
+  private readonly privateOwners = new Map<string, string[]>();
 
   constructor(
     private readonly program: Program,
@@ -151,6 +173,7 @@ export class PointsTo {
     private readonly markParameters = false,
   ) {
     this.trackEscapes = markParameters || external?.escape !== undefined;
+    this.cellContent = markParameters;
     this.keepsSites = this.trackEscapes;
     this.unknownObject = this.object('unknown', () => ({ kind: 'unknown', cellBase: 'unknown' }));
     this.unknownElement = enc(this.unknownObject, UNKNOWN);
@@ -221,6 +244,44 @@ export class PointsTo {
     }
   }
 
+  /**
+   * `cell:T:struct sock@24@8` (a summary's {@link AbstractObject} `cell`): what this analysis says
+   * the cell holds (its own stores, the external facts' stores, else the cell's fallback), moved by
+   * the trailing offset, flows into `n` — as a load of that field would.
+   */
+  private loadCellRef(n: number, ref: string): void {
+    const at = ref.lastIndexOf('@');
+    const key = ref.slice('cell:'.length, at);
+    const kat = key.lastIndexOf('@');
+    const obj = this.objectOfCellBase(key.slice(0, kat));
+    const cellOff = key.slice(kat + 1) === '*' ? UNKNOWN : Number(key.slice(kat + 1));
+    const delta = ref.slice(at + 1) === '*' ? UNKNOWN : Number(ref.slice(at + 1));
+    if (obj === undefined || Number.isNaN(cellOff) || Number.isNaN(delta)) {
+      this.addPts(n, this.unknownElement);
+      return;
+    }
+    let d = n;
+    if (delta !== 0) {
+      d = this.newNode();
+      this.addEdge(d, n, delta);
+    }
+    this.connectLoad(enc(obj, cellOff), d);
+  }
+
+  /** An object whose cells are those of a shared cell base (`T:struct sock`, `G:name`), or undefined. */
+  private objectOfCellBase(base: string): number | undefined {
+    let obj: number | undefined;
+    if (base.startsWith('T:')) {
+      const name = base.slice(2);
+      const t = this.compositeByName().get(name);
+      obj = t ? this.typeAny(t) : this.foreignTypeAny(name);
+    } else if (base.startsWith('G:')) {
+      const e = this.elementOfRef(`global:${base.slice(2)}@0`);
+      obj = e === undefined ? undefined : objOf(e);
+    }
+    return obj === undefined || this.objects[obj]!.cellBase !== base ? undefined : obj;
+  }
+
   /** "Any object of T" for a record type only external facts name (no debug type in the program). */
   private foreignTypeAny(name: string): number {
     return this.object(`typeany:external:${name}`, () => ({
@@ -264,6 +325,10 @@ export class PointsTo {
     for (const r of refs) {
       // a caller's argument: bound at the call (bindExternalParameters); the typed fallback beside it is there too
       if (r.startsWith('param:')) continue;
+      if (r.startsWith('cell:')) {
+        this.loadCellRef(n, r);
+        continue;
+      }
       this.addPts(n, this.elementOfRef(r) ?? this.unknownElement);
     }
   }
@@ -363,6 +428,11 @@ export class PointsTo {
 
   private cell(obj: number, off: number): number {
     const base = this.objects[obj]!.cellBase;
+    if (off !== UNKNOWN && this.privateAreas.size) {
+      const area = this.privateAreas.get(base)?.find((a) => off >= a.offset && off < a.offset + a.size);
+      const p = area && this.typeAny(area.type);
+      if (p !== undefined) return this.cell(p, off - area!.offset);
+    }
     const key = `${base}@${off === UNKNOWN ? '*' : off}`;
     let c = this.cellIndex.get(key);
     if (c === undefined) {
@@ -383,6 +453,12 @@ export class PointsTo {
       }
       // readers of every cell of this base read this one too
       for (const r of this.starReaders.get(base) ?? []) this.addEdge(c, r, 0);
+      // a private area is its owner's memory too: what is read or written at an unknown offset of it
+      for (const owner of this.privateOwners.get(base) ?? []) {
+        for (const r of this.starReaders.get(owner) ?? []) this.addEdge(c, r, 0);
+        const o = this.objectOfCellBase(owner);
+        if (o !== undefined) this.addEdge(this.cell(o, UNKNOWN), c, 0);
+      }
       if (off !== UNKNOWN) {
         // a cell at a known offset also holds what was stored at an unknown offset
         const star = this.cell(obj, UNKNOWN);
@@ -481,6 +557,7 @@ export class PointsTo {
     this.markAddressTaken();
     log('address-taken');
     const fns = [...this.program.definedFunctions()];
+    if (this.cellContent) this.collectPrivateAreas(fns);
     for (const fn of fns) this.declareFunction(fn);
     log('declared');
     for (const fn of fns) this.constrainFunction(fn);
@@ -490,6 +567,7 @@ export class PointsTo {
     this.flushPendingEdges();
     log('edges');
     this.propagate();
+    if (this.cellContent) this.nameCellContents();
     // cells no code of the program writes: what code outside put there, by debug type
     for (let round = 0; round < 8; round++) {
       let seeded = false;
@@ -510,6 +588,76 @@ export class PointsTo {
       if (!seeded) break;
       this.propagate();
     }
+  }
+
+  /**
+   * Per-TU summaries: every shared cell the TU loads whose fallback would be "unknown" also holds
+   * the `cell` object, "what the whole program stored there", beside what the TU itself stored.
+   * What flows from it reaches more loads, so this runs to a fixpoint.
+   */
+  private nameCellContents(): void {
+    const named = new Set<number>();
+    for (let added = true; added; ) {
+      added = false;
+      for (const c of [...this.loadedCells]) {
+        if (named.has(c)) continue;
+        named.add(c);
+        const info = this.cellInfo.get(c)!;
+        if (!isShared(info.base)) continue;
+        const key = `${info.base}@${info.off === UNKNOWN ? '*' : info.off}`;
+        // a field of a record pointee keeps "any object of R": one object for every such field
+        if (this.objects[this.fieldFallback(info.obj, info.off)]!.kind !== 'unknown') continue;
+        const obj = this.object(`cell:${key}`, () => ({ kind: 'cell', key, cellBase: `C:${key}` }));
+        this.addPts(c, enc(obj, 0));
+        added = true;
+      }
+      this.propagate();
+    }
+  }
+
+  /**
+   * Per-TU summaries: where debug info names the memory past a record's end with a variable of
+   * another record's pointer type (`struct tg3 *tp = netdev_priv(dev)`, {@link offsetBindings}), that
+   * memory is a P. Two different Ps at one offset of one R in a TU: neither is used.
+   */
+  private collectPrivateAreas(fns: readonly Located<Function>[]): void {
+    const found = new Map<string, Map<number, Metadata | null>>();
+    for (const { value: f } of fns) {
+      let bound: Map<Value, BoundVariable[]> | undefined;
+      const sig = signatureTypes(f);
+      for (const { base, offset, type } of offsetBindings(f)) {
+        const p = stripQualifiers(pointeeOf(type) ?? null);
+        const baseType = base.kind === 'argument' ? sig?.[base.index + 1] : (bound ??= boundVariables(f)).get(base)?.[0]?.type;
+        const r = stripQualifiers(pointeeOf(baseType ?? null) ?? null);
+        if (!p || !r || !isRecord(p) || !isRecord(r) || typeName(p) === typeName(r)) continue;
+        const rsize = sizeOf(r);
+        if (!rsize || offset < rsize || !sizeOf(p)) continue;
+        const key = `T:${typeName(r)}`;
+        let at = found.get(key);
+        if (!at) found.set(key, (at = new Map()));
+        const prior = at.get(offset);
+        if (prior === undefined) at.set(offset, p);
+        else if (prior && typeName(prior) !== typeName(p)) at.set(offset, null);
+      }
+    }
+    for (const [owner, at] of found)
+      for (const [offset, p] of [...at].sort((a, b) => a[0] - b[0])) {
+        if (!p) continue;
+        const list = this.privateAreas.get(owner) ?? [];
+        // a variable naming a member of the area (`&tunnel->parms`) is not an area of its own
+        if (list.some((a) => offset < a.offset + a.size)) continue;
+        list.push({ offset, type: p, size: sizeOf(p)! });
+        this.privateAreas.set(owner, list);
+        const pb = `T:${typeName(p)}`;
+        this.privateOwners.set(pb, [...(this.privateOwners.get(pb) ?? []), owner]);
+      }
+  }
+
+  /** The private areas this analysis found: record, offset, the record there ({@link collectPrivateAreas}). */
+  privateAreaFacts(): [string, number, string][] {
+    const out: [string, number, string][] = [];
+    for (const [owner, list] of this.privateAreas) for (const a of list) out.push([owner.slice(2), a.offset, typeName(a.type)]);
+    return out.sort((a, b) => (a[0] + a[1] < b[0] + b[1] ? -1 : 1));
   }
 
   /** What code outside the program may have stored in a field: any object of the field's pointee type. */
@@ -851,20 +999,9 @@ export class PointsTo {
   /** The cell a portable cell key names (`T:struct sock@24`, `G:name@0`, `@*`), or undefined. */
   private cellByKey(key: string): number | undefined {
     const at = key.lastIndexOf('@');
-    const base = key.slice(0, at);
     const offText = key.slice(at + 1);
-    const off = offText === '*' ? UNKNOWN : Number(offText);
-    let obj: number | undefined;
-    if (base.startsWith('T:')) {
-      const name = base.slice(2);
-      const t = this.compositeByName().get(name);
-      obj = t ? this.typeAny(t) : this.foreignTypeAny(name);
-    } else if (base.startsWith('G:')) {
-      const e = this.elementOfRef(`global:${base.slice(2)}@0`);
-      obj = e === undefined ? undefined : objOf(e);
-    }
-    if (obj === undefined || this.objects[obj]!.cellBase !== base) return undefined;
-    return this.cell(obj, off);
+    const obj = this.objectOfCellBase(key.slice(0, at));
+    return obj === undefined ? undefined : this.cell(obj, offText === '*' ? UNKNOWN : Number(offText));
   }
 
   private externalCall(call: CallBase, pm: ProgramModule, callee: Function): void {
@@ -978,7 +1115,7 @@ export class PointsTo {
       // a function only external facts know: its body is not here; what it returns is its summary's
       if (o.fn) this.bindCall(call, pm, o.fn);
       else if (isPointerish(call)) this.seedRefs(this.node(call, pm), this.external?.returns.get(o.key) ?? ['unknown@*']);
-    } else if (o.kind === 'unknown' || o.kind === 'typeany') {
+    } else if (o.kind === 'unknown' || o.kind === 'typeany' || o.kind === 'cell') {
       // a function pointer from outside: every address-taken function of the same arity — in the
       // closed world (external facts know every caller), of the call's IR signature, the whole-program
       // matching's own assumption (no call through a pointer cast to another function type)
@@ -995,7 +1132,7 @@ export class PointsTo {
     const obj = objOf(e);
     const off = offOf(e);
     const o = this.objects[obj]!;
-    if (o.kind === 'unknown') {
+    if (o.kind === 'unknown' || o.kind === 'cell') {
       // loaded through a pointer the analysis lost: any object of the loaded value's debug type
       const t = this.debugTypeOfNode.get(d);
       const ta = t === undefined ? undefined : this.typeAny(pointeeOf(t));
@@ -1014,6 +1151,10 @@ export class PointsTo {
         readers.push(d);
         this.starReaders.set(base, readers);
         for (const c of this.cellsOfBase.get(base) ?? []) this.addEdge(c, d, 0);
+        for (const area of this.privateAreas.get(base) ?? []) {
+          const p = this.typeAny(area.type);
+          for (const c of p === undefined ? [] : (this.cellsOfBase.get(this.objects[p]!.cellBase) ?? [])) this.addEdge(c, d, 0);
+        }
       }
       const star = this.cell(obj, UNKNOWN);
       this.loadedCells.add(star);
@@ -1028,7 +1169,7 @@ export class PointsTo {
   private connectStore(e: number, s: number): void {
     const obj = objOf(e);
     const o = this.objects[obj]!;
-    if (o.kind === 'unknown') {
+    if (o.kind === 'unknown' || o.kind === 'cell') {
       // stored where the analysis follows nothing: what the stored value holds escapes
       if (this.trackEscapes) this.sinkNodes.add(s);
       return;
@@ -1256,6 +1397,8 @@ export class PointsTo {
         return `param:${o.fn}:${o.index}${at}`;
       case 'stack':
         return `stack:${o.function}${at}`;
+      case 'cell':
+        return `cell:${o.key}${at}`;
       case 'unknown':
         return 'unknown@*';
     }
@@ -1272,9 +1415,11 @@ export class PointsTo {
     const out: [string, string[]][] = [];
     for (const [key, c] of this.cellIndex) {
       // type-field cells, and cells of exported globals without a record type: what other TUs read
-      const shared = key.startsWith('T:') || (key.startsWith('G:') && !key.includes('::'));
-      if (!shared || !this.cellWritten.has(c) || !this.pts[c]!.size) continue;
-      out.push([key, this.portable(this.pts[c]!)]);
+      if (!isShared(key) || !this.cellWritten.has(c) || !this.pts[c]!.size) continue;
+      // the cell's own `cell` object says nothing its readers do not know
+      const own = `cell:${key}@0`;
+      const refs = this.portable(this.pts[c]!).filter((r) => r !== own);
+      if (refs.length) out.push([key, refs]);
     }
     return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
@@ -1284,8 +1429,7 @@ export class PointsTo {
     const out: string[] = [];
     for (const c of this.loadedCells) {
       const info = this.cellInfo.get(c)!;
-      const shared = info.base.startsWith('T:') || (info.base.startsWith('G:') && !info.base.includes('::'));
-      if (shared) out.push(`${info.base}@${info.off === UNKNOWN ? '*' : info.off}`);
+      if (isShared(info.base)) out.push(`${info.base}@${info.off === UNKNOWN ? '*' : info.off}`);
     }
     return out.sort();
   }
@@ -1500,5 +1644,8 @@ function memberTypeAt(t: Metadata | null, off: number): Metadata | null {
 }
 
 /** Cells only the object's own code reads: a buffer's or unknown-typed site's, a stack slot's, a static global's without a record type. */
+/** Cells other TUs read too: type-field cells, and cells of exported globals without a record type. */
+const isShared = (base: string): boolean => base.startsWith('T:') || (base.startsWith('G:') && !base.includes('::'));
+
 const hasOwnCells = (base: string): boolean =>
   base.startsWith('A:') || base.startsWith('S:') || (base.startsWith('G:') && base.includes('::'));

@@ -157,26 +157,40 @@ export class EscapeClosure implements EscapeFacts {
  * Whether a TU other than the one storing into a shared cell may load it. A record's bytes are
  * also cells of the records that embed it and of the records it embeds (`T:struct bar@8` is
  * `T:struct foo@0` when a `bar` holds a `foo` at 8): a load of any cell of a record related so
- * counts, whatever its offset. Open world: always.
+ * counts, whatever its offset. A private area (`privateAreas`: a `struct tg3` at 2304 of a
+ * `struct net_device`) is both records' cells at offsets apart by its start: a load of the
+ * other's cell there, or of its unknown offset, counts. Open world: always.
  */
 function cellLoaders(all: readonly TuSummary[], closedWorld: boolean): (cell: string, storer: string) => boolean {
-  // record → the modules that load any cell of it
+  // record → the modules that load any cell of it; cell → the modules that load it
   const loaders = new Map<string, Set<string>>();
-  for (const s of all)
-    for (const c of s.fieldLoads) {
-      const base = c.slice(0, c.lastIndexOf('@'));
-      let mods = loaders.get(base);
-      if (!mods) loaders.set(base, (mods = new Set()));
-      mods.add(s.module);
-    }
-  // containment both ways, from every TU's record facts
-  const embeds = new Map<string, Set<string>>();
-  const embeddedIn = new Map<string, Set<string>>();
+  const exact = new Map<string, Set<string>>();
   const add = (m: Map<string, Set<string>>, k: string, v: string): void => {
     let set = m.get(k);
     if (!set) m.set(k, (set = new Set()));
     set.add(v);
   };
+  for (const s of all)
+    for (const c of s.fieldLoads) {
+      add(loaders, c.slice(0, c.lastIndexOf('@')), s.module);
+      add(exact, c, s.module);
+    }
+  // `T:P` → where it lies in an R, and `T:R` → the Ps in it
+  const areas = new Map<string, { base: string; shift: number }[]>();
+  const relate = (from: string, to: string, shift: number): void => {
+    let list = areas.get(from);
+    if (!list) areas.set(from, (list = []));
+    if (!list.some((x) => x.base === to && x.shift === shift)) list.push({ base: to, shift });
+  };
+  for (const s of all)
+    for (const [r, offset, p] of s.privateAreas) {
+      relate(`T:${p}`, `T:${r}`, offset);
+      relate(`T:${r}`, `T:${p}`, -offset);
+    }
+  const loadedBy = (cell: string, storer: string): boolean => [...(exact.get(cell) ?? [])].some((m) => m !== storer);
+  // containment both ways, from every TU's record facts
+  const embeds = new Map<string, Set<string>>();
+  const embeddedIn = new Map<string, Set<string>>();
   for (const s of all)
     for (const [name, , inner] of s.records)
       for (const x of inner) {
@@ -208,7 +222,16 @@ function cellLoaders(all: readonly TuSummary[], closedWorld: boolean): (cell: st
   };
   return (cell, storer) => {
     if (!closedWorld) return true;
-    for (const b of basesOf(cell.slice(0, cell.lastIndexOf('@')))) for (const m of loaders.get(b) ?? []) if (m !== storer) return true;
+    const at = cell.lastIndexOf('@');
+    const base = cell.slice(0, at);
+    for (const b of basesOf(base)) for (const m of loaders.get(b) ?? []) if (m !== storer) return true;
+    const off = cell.slice(at + 1);
+    for (const { base: other, shift } of areas.get(base) ?? []) {
+      if (loadedBy(`${other}@*`, storer)) return true;
+      // an unknown offset of one is any cell of the other
+      const others = off === '*' ? [...(loaders.get(other) ?? [])] : [...(exact.get(`${other}@${Number(off) + shift}`) ?? [])];
+      if (others.some((m) => m !== storer)) return true;
+    }
     return false;
   };
 }

@@ -7,7 +7,7 @@ import { AllocatorSchema } from '../analysis/index.js';
 import { AllocationSiteSchema, CacheSchema } from '../policy/schema.js';
 
 /** Bump when the summarizer's output changes: cached summaries of another version are recomputed. */
-export const SUMMARY_VERSION = 12;
+export const SUMMARY_VERSION = 13;
 
 /** A program-wide symbol key: the name, or `module::name` for a static symbol (analysis `Program.keyOf`). */
 const Key = z.string();
@@ -130,6 +130,12 @@ export const TuSummarySchema = z
     records: z.array(z.tuple([z.string(), z.number().int(), z.array(z.string()), z.array(z.string()), z.array(z.string())])),
     /** The shared cells (same keys as `fieldStores`) it loads from. */
     fieldLoads: z.array(z.string()),
+    /**
+     * Memory past a record's end that debug info names as another record (`netdev_priv(dev)` is a
+     * `struct tg3`): record, byte offset, the record there. This TU's cells there are the latter's
+     * (`T:struct tg3@16`); another TU's load of the former's cell at that offset reads them too.
+     */
+    privateAreas: z.array(z.tuple([z.string(), z.number().int(), z.string()])),
     /**
      * Objects that escape this TU's analysis (`site:<id>`, `param:<function key>:<index>`,
      * `stack:<function>`, `global:<key>`): their address reaches a pointer the analysis lost here

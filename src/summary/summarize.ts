@@ -327,6 +327,7 @@ export function summarizeModule(
     fieldStores,
     fieldLoads: pts.loadedFieldCells(),
     records: recordsOf(module),
+    privateAreas: pts.privateAreaFacts(),
     escapes: [...escapes].sort(),
     holds: pts.ownCellContents(),
     externals: externalCallees(module),

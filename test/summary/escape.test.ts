@@ -88,6 +88,26 @@ describe('escape across TUs', () => {
     expect(new EscapeClosure([lib, comp], false).confinedSites([]).has(site)).toBe(false);
   });
 
+  it("a private area's cells are both records': a store into one is loaded elsewhere through the other", () => {
+    const site = siteIn(comp, 'fill_holder');
+    // fill_holder stores into `struct holder` at 8; say a TU found a holder at 64 past a `struct dev`'s end
+    const area = { ...comp, privateAreas: [['struct dev', 64, 'struct holder']] as [string, number, string][] };
+    const loader = (loads: string[]): TuSummary => ({
+      ...lib,
+      module: 'reader.c',
+      fieldLoads: loads,
+      escapes: [],
+      holds: [],
+      privateAreas: [],
+    });
+    expect(new EscapeClosure([lib, area], true).confinedSites([]).has(site)).toBe(true);
+    // the same bytes through the owner: at 64 + 8, or at an unknown offset
+    expect(new EscapeClosure([lib, area, loader(['T:struct dev@72'])], true).confinedSites([]).has(site)).toBe(false);
+    expect(new EscapeClosure([lib, area, loader(['T:struct dev@*'])], true).confinedSites([]).has(site)).toBe(false);
+    // another field of the owner is other bytes
+    expect(new EscapeClosure([lib, area, loader(['T:struct dev@8'])], true).confinedSites([]).has(site)).toBe(true);
+  });
+
   it('"any struct hdr" admits the escaping buffers and leaves the confined one out (closed and open world)', async () => {
     for (const closedWorld of [true, false]) {
       const { policy } = await analyzeWithSummaries([COMP], [lib, comp], { closedWorld });

@@ -116,6 +116,19 @@ describe('the summary of net/core/skbuff.ll', () => {
   });
 });
 
+describe('private areas (net/ipv6/sit.ll)', () => {
+  it("netdev_priv's area past struct net_device is the tunnel: its fields are struct ip_tunnel's cells", async () => {
+    const s = await summarizeFile(join(corpus, 'ipv6/sit.ll'));
+    // `struct ip_tunnel *tunnel = netdev_priv(dev)`: dev + ALIGN(sizeof(struct net_device), 32)
+    expect(s.privateAreas).toContainEqual(['struct net_device', 2304, 'struct ip_tunnel']);
+    // a variable naming a member of the tunnel (`&tunnel->parms`) is no area of its own
+    expect(s.privateAreas.filter(([r]) => r === 'struct net_device')).toHaveLength(1);
+    const tunnelCells = (cells: string[]) => cells.filter((c) => c.startsWith('T:struct ip_tunnel@'));
+    expect(tunnelCells(s.fieldStores.map(([c]) => c)).length).toBeGreaterThan(0);
+    expect(tunnelCells(s.fieldLoads).length).toBeGreaterThan(0);
+  });
+});
+
 describe('cache, pool and errors', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kcompart-summary-'));
   const cacheDir = join(dir, 'cache');
