@@ -14,7 +14,7 @@ import { join, relative, resolve } from 'node:path';
 import type { AnalysisSummary } from '../src/analysis/index.js';
 import type { Policy } from '../src/policy/index.js';
 import { legalSetSize } from '../src/policy/legal-set.js';
-import { analyzeWithSummaries, buildCallGraph, summarizeProgram, type TuSummary } from '../src/summary/index.js';
+import { analyzeWithSummaries, buildCallGraph, EscapeClosure, summarizeProgram, type TuSummary } from '../src/summary/index.js';
 import { corpusModules, repoRoot } from '../scripts/lib/paths.js';
 
 const root = repoRoot();
@@ -165,6 +165,34 @@ if (fAll !== fCore) {
   show('closed world', context.length, fFinal);
   console.log(
     `  unknown-external: ${fAll.unknownExternal} (${fAll.unknownArguments} arguments) open world, ${fFinal.unknownExternal} (${fFinal.unknownArguments} arguments) closed world; context-lost ${fFinal.contextLost} (code with IR that loses the pointer itself)`,
+  );
+  // why the typeless buffers a typed fallback may admit escape: each one's first rule (summary/escape.ts)
+  const closure = new EscapeClosure(r.summaries, true);
+  const buffers = r.summaries.flatMap((s) => s.sites.filter((x) => x.type.kind === 'buffer').map((x) => `site:${x.id}`));
+  const reasons = new Map<string, number>();
+  for (const b of buffers) {
+    const why = closure.because.get(b);
+    if (why === undefined) continue;
+    const rule = /^escapes in /.test(why)
+      ? 'lost in its own TU'
+      : /^stored into /.test(why)
+        ? 'stored where another TU loads'
+        : /^returned by /.test(why)
+          ? 'returned by an exported function'
+          : /^held by /.test(why)
+            ? 'held by an object passed on'
+            : /^with /.test(why)
+              ? 'with an escaping object'
+              : 'passed where nothing follows';
+    reasons.set(rule, (reasons.get(rule) ?? 0) + 1);
+  }
+  console.log(
+    `  typeless buffers escaping the context's analysis: ${[...reasons.values()].reduce((a, b) => a + b, 0)} of ${buffers.length} (${[
+      ...reasons,
+    ]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')})`,
   );
 } else console.log('  (the whole context is net/core: no whole-kernel IR)');
 
