@@ -739,7 +739,8 @@ export class PointsTo {
 
   /** A portable reference to what its code lost: `unknown`, or a site this analysis never saw. */
   private isLostRef(r: string): boolean {
-    if (r.startsWith('param:')) return false;
+    // a caller's argument, or a field's content: resolved here, not lost
+    if (r.startsWith('param:') || r.startsWith('cell:')) return false;
     const e = this.elementOfRef(r);
     return e === undefined || objOf(e) === this.unknownObject;
   }
