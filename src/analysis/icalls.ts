@@ -909,7 +909,7 @@ export function indirectCallsOf(fn: Located<Function>, ctx: IndirectCallContext)
                 : { symbol: object.key.slice(sep + 2), module: object.key.slice(0, sep) };
             targets.set(`${t.module}\0${t.symbol}`, t);
           }
-        } else if (object.kind === 'unknown' || object.kind === 'typeany' || object.kind === 'cell') lost = true;
+        } else if (object.kind === 'unknown' || object.kind === 'typeany') lost = true;
       }
       const fields = fieldsOf(inst, fn, ctx.typer);
       const described = fields.map(describeField);

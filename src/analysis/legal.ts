@@ -515,8 +515,6 @@ export class LegalSets {
         case 'function':
           acc.globals.add(o.key);
           break;
-        // (a summary's "content of a cell" is resolved before legal sets; were one left, it is lost)
-        case 'cell':
         case 'unknown': {
           // a pointer the analysis lost but whose debug type is known: any object of that type
           const t = this.pts.debugTypeOfPointer(pointer) ?? this.recordOfField(pointer, module);

@@ -38,17 +38,6 @@ export type AbstractObject =
    * say where a caller's argument ends up (a field, the result). Same cells as that type's.
    */
   | { kind: 'param'; fn: string; index: number; type: Metadata | null; cellBase: string }
-  /**
-   * What the program as a whole stored into the shared cell `key` (`T:struct sock@24`, `G:name@0`)
-   * whose field has no record pointee (`void *`, `char *`, an integer, past a record's end; per-TU
-   * summaries only, {@link PointsTo.cellContent}): a TU's load of such a field names it beside
-   * what the TU itself stored there, so a summary says "what that field holds" where it said
-   * "unknown". Whoever reads summaries resolves it to the cell's content in their own solve. Loads
-   * and stores through it are followed no further, as through "unknown"; but it does not absorb
-   * what stands beside it. (A field of a record pointee keeps "any object of R": one object for
-   * all such fields, where one per field made a TU's sets hundreds of times larger.)
-   */
-  | { kind: 'cell'; key: string; cellBase: string }
   | { kind: 'unknown'; cellBase: string };
 
 /** Offsets are bytes from the object's start; UNKNOWN when not constant. */
@@ -152,8 +141,8 @@ export class PointsTo {
   private readonly readLost = new Set<number>();
   /** Whether escapes are accounted: for summaries, and for a program whose external facts ask (`ExternalFacts.escape`). */
   private readonly trackEscapes: boolean;
-  /** Whether a load of a shared cell names the cell's program-wide content (per-TU summaries: the `cell` object). */
-  private readonly cellContent: boolean;
+  /** Per-TU summaries: whether memory past a record's end is typed by the variable naming it ({@link collectPrivateAreas}). */
+  private readonly typesPrivateAreas: boolean;
   /**
    * Private areas past a record's end, typed by the variable that names them (per-TU summaries,
    * {@link collectPrivateAreas}): `T:R` → where a `P` starts. A driver's fields behind
@@ -173,7 +162,7 @@ export class PointsTo {
     private readonly markParameters = false,
   ) {
     this.trackEscapes = markParameters || external?.escape !== undefined;
-    this.cellContent = markParameters;
+    this.typesPrivateAreas = markParameters;
     this.keepsSites = this.trackEscapes;
     this.unknownObject = this.object('unknown', () => ({ kind: 'unknown', cellBase: 'unknown' }));
     this.unknownElement = enc(this.unknownObject, UNKNOWN);
@@ -244,30 +233,6 @@ export class PointsTo {
     }
   }
 
-  /**
-   * `cell:T:struct sock@24@8` (a summary's {@link AbstractObject} `cell`): what this analysis says
-   * the cell holds (its own stores, the external facts' stores, else the cell's fallback), moved by
-   * the trailing offset, flows into `n` — as a load of that field would.
-   */
-  private loadCellRef(n: number, ref: string): void {
-    const at = ref.lastIndexOf('@');
-    const key = ref.slice('cell:'.length, at);
-    const kat = key.lastIndexOf('@');
-    const obj = this.objectOfCellBase(key.slice(0, kat));
-    const cellOff = key.slice(kat + 1) === '*' ? UNKNOWN : Number(key.slice(kat + 1));
-    const delta = ref.slice(at + 1) === '*' ? UNKNOWN : Number(ref.slice(at + 1));
-    if (obj === undefined || Number.isNaN(cellOff) || Number.isNaN(delta)) {
-      this.addPts(n, this.unknownElement);
-      return;
-    }
-    let d = n;
-    if (delta !== 0) {
-      d = this.newNode();
-      this.addEdge(d, n, delta);
-    }
-    this.connectLoad(enc(obj, cellOff), d);
-  }
-
   /** An object whose cells are those of a shared cell base (`T:struct sock`, `G:name`), or undefined. */
   private objectOfCellBase(base: string): number | undefined {
     let obj: number | undefined;
@@ -325,10 +290,6 @@ export class PointsTo {
     for (const r of refs) {
       // a caller's argument: bound at the call (bindExternalParameters); the typed fallback beside it is there too
       if (r.startsWith('param:')) continue;
-      if (r.startsWith('cell:')) {
-        this.loadCellRef(n, r);
-        continue;
-      }
       this.addPts(n, this.elementOfRef(r) ?? this.unknownElement);
     }
   }
@@ -557,7 +518,7 @@ export class PointsTo {
     this.markAddressTaken();
     log('address-taken');
     const fns = [...this.program.definedFunctions()];
-    if (this.cellContent) this.collectPrivateAreas(fns);
+    if (this.typesPrivateAreas) this.collectPrivateAreas(fns);
     for (const fn of fns) this.declareFunction(fn);
     log('declared');
     for (const fn of fns) this.constrainFunction(fn);
@@ -567,7 +528,6 @@ export class PointsTo {
     this.flushPendingEdges();
     log('edges');
     this.propagate();
-    if (this.cellContent) this.nameCellContents();
     // cells no code of the program writes: what code outside put there, by debug type
     for (let round = 0; round < 8; round++) {
       let seeded = false;
@@ -586,31 +546,6 @@ export class PointsTo {
         seeded = true;
       }
       if (!seeded) break;
-      this.propagate();
-    }
-  }
-
-  /**
-   * Per-TU summaries: every shared cell the TU loads whose fallback would be "unknown" also holds
-   * the `cell` object, "what the whole program stored there", beside what the TU itself stored.
-   * What flows from it reaches more loads, so this runs to a fixpoint.
-   */
-  private nameCellContents(): void {
-    const named = new Set<number>();
-    for (let added = true; added; ) {
-      added = false;
-      for (const c of [...this.loadedCells]) {
-        if (named.has(c)) continue;
-        named.add(c);
-        const info = this.cellInfo.get(c)!;
-        if (!isShared(info.base)) continue;
-        const key = `${info.base}@${info.off === UNKNOWN ? '*' : info.off}`;
-        // a field of a record pointee keeps "any object of R": one object for every such field
-        if (this.objects[this.fieldFallback(info.obj, info.off)]!.kind !== 'unknown') continue;
-        const obj = this.object(`cell:${key}`, () => ({ kind: 'cell', key, cellBase: `C:${key}` }));
-        this.addPts(c, enc(obj, 0));
-        added = true;
-      }
       this.propagate();
     }
   }
@@ -739,8 +674,7 @@ export class PointsTo {
 
   /** A portable reference to what its code lost: `unknown`, or a site this analysis never saw. */
   private isLostRef(r: string): boolean {
-    // a caller's argument, or a field's content: resolved here, not lost
-    if (r.startsWith('param:') || r.startsWith('cell:')) return false;
+    if (r.startsWith('param:')) return false;
     const e = this.elementOfRef(r);
     return e === undefined || objOf(e) === this.unknownObject;
   }
@@ -1116,7 +1050,7 @@ export class PointsTo {
       // a function only external facts know: its body is not here; what it returns is its summary's
       if (o.fn) this.bindCall(call, pm, o.fn);
       else if (isPointerish(call)) this.seedRefs(this.node(call, pm), this.external?.returns.get(o.key) ?? ['unknown@*']);
-    } else if (o.kind === 'unknown' || o.kind === 'typeany' || o.kind === 'cell') {
+    } else if (o.kind === 'unknown' || o.kind === 'typeany') {
       // a function pointer from outside: every address-taken function of the same arity — in the
       // closed world (external facts know every caller), of the call's IR signature, the whole-program
       // matching's own assumption (no call through a pointer cast to another function type)
@@ -1133,7 +1067,7 @@ export class PointsTo {
     const obj = objOf(e);
     const off = offOf(e);
     const o = this.objects[obj]!;
-    if (o.kind === 'unknown' || o.kind === 'cell') {
+    if (o.kind === 'unknown') {
       // loaded through a pointer the analysis lost: any object of the loaded value's debug type
       const t = this.debugTypeOfNode.get(d);
       const ta = t === undefined ? undefined : this.typeAny(pointeeOf(t));
@@ -1170,7 +1104,7 @@ export class PointsTo {
   private connectStore(e: number, s: number): void {
     const obj = objOf(e);
     const o = this.objects[obj]!;
-    if (o.kind === 'unknown' || o.kind === 'cell') {
+    if (o.kind === 'unknown') {
       // stored where the analysis follows nothing: what the stored value holds escapes
       if (this.trackEscapes) this.sinkNodes.add(s);
       return;
@@ -1398,8 +1332,6 @@ export class PointsTo {
         return `param:${o.fn}:${o.index}${at}`;
       case 'stack':
         return `stack:${o.function}${at}`;
-      case 'cell':
-        return `cell:${o.key}${at}`;
       case 'unknown':
         return 'unknown@*';
     }
@@ -1417,10 +1349,7 @@ export class PointsTo {
     for (const [key, c] of this.cellIndex) {
       // type-field cells, and cells of exported globals without a record type: what other TUs read
       if (!isShared(key) || !this.cellWritten.has(c) || !this.pts[c]!.size) continue;
-      // the cell's own `cell` object says nothing its readers do not know
-      const own = `cell:${key}@0`;
-      const refs = this.portable(this.pts[c]!).filter((r) => r !== own);
-      if (refs.length) out.push([key, refs]);
+      out.push([key, this.portable(this.pts[c]!)]);
     }
     return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
