@@ -592,7 +592,9 @@ export class PointsTo {
   privateAreaFacts(): [string, number, string][] {
     const out: [string, number, string][] = [];
     for (const [owner, list] of this.privateAreas) for (const a of list) out.push([owner.slice(2), a.offset, typeName(a.type)]);
-    return out.sort((a, b) => (a[0] + a[1] < b[0] + b[1] ? -1 : 1));
+    // by record and offset written as one string: a stable order for the summary
+    const key = (x: [string, number, string]): string => `${x[0]}${x[1]}`;
+    return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   }
 
   /** What code outside the program may have stored in a field: any object of the field's pointee type. */
@@ -1573,9 +1575,9 @@ function memberTypeAt(t: Metadata | null, off: number): Metadata | null {
   return null;
 }
 
-/** Cells only the object's own code reads: a buffer's or unknown-typed site's, a stack slot's, a static global's without a record type. */
 /** Cells other TUs read too: type-field cells, and cells of exported globals without a record type. */
 const isShared = (base: string): boolean => base.startsWith('T:') || (base.startsWith('G:') && !base.includes('::'));
 
+/** Cells only the object's own code reads: a buffer's or unknown-typed site's, a stack slot's, a static global's without a record type. */
 const hasOwnCells = (base: string): boolean =>
   base.startsWith('A:') || base.startsWith('S:') || (base.startsWith('G:') && base.includes('::'));
