@@ -851,7 +851,6 @@ export class PointsTo {
     }
     const callee = stripCasts(call.callee);
     if (callee.kind === 'asm') {
-      this.constrainAsmStores(call, pm);
       this.constrainAsm(call, pm);
       return;
     }
@@ -970,71 +969,21 @@ export class PointsTo {
 
   private constrainAsm(call: CallBase, pm: ProgramModule): void {
     const asm = stripCasts(call.callee);
-    if (this.trackEscapes && asm.kind === 'asm') {
-      // an asm statement that may write memory may store a pointer it gets in a register
-      // (`this_cpu_write`, a call hidden in `alternative_call`): what that pointer holds escapes
-      const ops = asmOperands(asm.constraints);
-      if (ops.writesMemory)
-        call.args.forEach((a, k) => {
-          if (!ops.args[k]?.indirect && isPointerish(a)) this.sinkNodes.add(this.node(a, pm));
-        });
-    }
-    if (!isPointerish(call) && call.type.kind !== 'struct') return;
-    const d = this.node(call, pm);
-    // this_cpu_read of a pointer (`movq %gs:$1, $0` over a per-cpu slot): the result is the
-    // slot's content, not an address inside the per-cpu area
-    const callee = stripCasts(call.callee);
-    const ptrArgs = call.args.filter((a) => isPointerish(a));
-    const load = (a: Value): void => {
-      const p = this.node(a, pm);
-      this.loadsFrom[p]!.push(d);
-      for (const e of this.pts[p]!) this.connectLoad(e, d);
-    };
-    if (callee.kind === 'asm' && /^\s*mov[a-z]*\s+%?%gs:\$\{?\d/i.test(callee.asm) && ptrArgs.length === 1) {
-      load(ptrArgs[0]!);
-      return;
-    }
-    // A value an asm statement computes from its register inputs (this_cpu_ptr, PTR_ALIGN…) may
-    // be any of them, moved. A memory operand it writes (`xchg`, `cmpxchg`: "=*m") may give its
-    // old content. A memory operand it only reads gives its content only when no register input
-    // is a pointer: `this_cpu_ptr(&v)` adds `%gs:this_cpu_off`, an integer, to &v — taking that
-    // operand's address instead made every per-cpu pointer also point into `this_cpu_off`, and
-    // loads through it read that variable's cell, which no code writes: "unknown".
-    const ops = callee.kind === 'asm' ? asmOperands(callee.constraints) : undefined;
-    const written = new Set<Value>();
-    call.args.forEach((a, k) => {
-      if (ops?.args[k]?.indirect && ops.args[k]!.output) written.add(a);
-    });
-    const readOnly: Value[] = [];
-    let any = false;
-    call.args.forEach((a, k) => {
-      if (!isPointerish(a)) return;
-      if (!ops?.args[k]?.indirect) {
-        this.addEdge(this.node(a, pm), d, UNKNOWN);
-        any = true;
-      } else if (written.has(a)) {
-        load(a);
-        any = true;
-      } else readOnly.push(a);
-    });
-    if (!any) for (const a of readOnly) load(a);
-    if (!any && !readOnly.length) this.addPts(d, enc(this.unknownObject, UNKNOWN));
-  }
-
-  /**
-   * What an asm statement stores through a memory operand it writes: its register inputs
-   * (`xchg(&rt->from, NULL)`, `cmpxchg(p, old, new)` store the new value there, as a store would).
-   */
-  private constrainAsmStores(call: CallBase, pm: ProgramModule): void {
-    const callee = stripCasts(call.callee);
-    if (callee.kind !== 'asm') return;
-    const ops = asmOperands(callee.constraints);
+    if (asm.kind !== 'asm') return;
+    const ops = asmOperands(asm.constraints);
+    // an asm statement that may write memory may store a pointer it gets in a register
+    // (`this_cpu_write`, a call hidden in `alternative_call`): what that pointer holds escapes
+    if (this.trackEscapes && ops.writesMemory)
+      call.args.forEach((a, k) => {
+        if (!ops.args[k]?.indirect && isPointerish(a)) this.sinkNodes.add(this.node(a, pm));
+      });
+    // a memory operand it writes holds its register inputs afterwards (`xchg(&rt->from, NULL)`,
+    // `cmpxchg(p, old, new)` store the new value there, as a store would)
     const written = new Set<Value>();
     const inputs: Value[] = [];
     call.args.forEach((a, k) => {
-      const op = ops.args[k];
-      if (op?.indirect && op.output) written.add(a);
-      else if (!op?.indirect && isPointerish(a)) inputs.push(a);
+      if (ops.args[k]?.indirect && ops.args[k]!.output) written.add(a);
+      else if (!ops.args[k]?.indirect && isPointerish(a)) inputs.push(a);
     });
     for (const w of written) {
       const p = this.node(w, pm);
@@ -1044,6 +993,40 @@ export class PointsTo {
         for (const e of this.pts[p]!) this.connectStore(e, s);
       }
     }
+    if (!isPointerish(call) && call.type.kind !== 'struct') return;
+    const d = this.node(call, pm);
+    const load = (a: Value): void => {
+      const p = this.node(a, pm);
+      this.loadsFrom[p]!.push(d);
+      for (const e of this.pts[p]!) this.connectLoad(e, d);
+    };
+    // this_cpu_read of a pointer (`movq %gs:$1, $0` over a per-cpu slot): the result is the
+    // slot's content, not an address inside the per-cpu area
+    const ptrArgs = call.args.filter((a) => isPointerish(a));
+    if (/^\s*mov[a-z]*\s+%?%gs:\$\{?\d/i.test(asm.asm) && ptrArgs.length === 1) {
+      load(ptrArgs[0]!);
+      return;
+    }
+    // A value an asm statement computes from its register inputs (this_cpu_ptr, PTR_ALIGN…) may
+    // be any of them, moved. A memory operand it writes (`xchg`, `cmpxchg`: "=*m") may give its
+    // old content. A memory operand it only reads gives its content only when no register input
+    // is a pointer: `this_cpu_ptr(&v)` adds `%gs:this_cpu_off`, an integer, to &v — taking that
+    // operand's address instead made every per-cpu pointer also point into `this_cpu_off`, and
+    // loads through it read that variable's cell, which no code writes: "unknown".
+    const readOnly: Value[] = [];
+    let any = false;
+    call.args.forEach((a, k) => {
+      if (!isPointerish(a)) return;
+      if (!ops.args[k]?.indirect) {
+        this.addEdge(this.node(a, pm), d, UNKNOWN);
+        any = true;
+      } else if (written.has(a)) {
+        load(a);
+        any = true;
+      } else readOnly.push(a);
+    });
+    if (!any) for (const a of readOnly) load(a);
+    if (!any && !readOnly.length) this.addPts(d, enc(this.unknownObject, UNKNOWN));
   }
 
   private connectIndirect(e: number, call: CallBase, pm: ProgramModule): void {

@@ -187,7 +187,7 @@ function cellLoaders(all: readonly TuSummary[], closedWorld: boolean): (cell: st
       relate(`T:${p}`, `T:${r}`, offset);
       relate(`T:${r}`, `T:${p}`, -offset);
     }
-  const loadedBy = (cell: string, storer: string): boolean => [...(exact.get(cell) ?? [])].some((m) => m !== storer);
+  const byOther = (mods: Set<string> | undefined, storer: string): boolean => !!mods && [...mods].some((m) => m !== storer);
   // containment both ways, from every TU's record facts
   const embeds = new Map<string, Set<string>>();
   const embeddedIn = new Map<string, Set<string>>();
@@ -224,14 +224,14 @@ function cellLoaders(all: readonly TuSummary[], closedWorld: boolean): (cell: st
     if (!closedWorld) return true;
     const at = cell.lastIndexOf('@');
     const base = cell.slice(0, at);
-    for (const b of basesOf(base)) for (const m of loaders.get(b) ?? []) if (m !== storer) return true;
+    if (basesOf(base).some((b) => byOther(loaders.get(b), storer))) return true;
     const off = cell.slice(at + 1);
-    for (const { base: other, shift } of areas.get(base) ?? []) {
-      if (loadedBy(`${other}@*`, storer)) return true;
-      // an unknown offset of one is any cell of the other
-      const others = off === '*' ? [...(loaders.get(other) ?? [])] : [...(exact.get(`${other}@${Number(off) + shift}`) ?? [])];
-      if (others.some((m) => m !== storer)) return true;
-    }
-    return false;
+    // the other record of a private area: its cell at the shifted offset or at an unknown one;
+    // an unknown offset of one is any cell of the other
+    return (areas.get(base) ?? []).some(
+      ({ base: other, shift }) =>
+        byOther(exact.get(`${other}@*`), storer) ||
+        byOther(off === '*' ? loaders.get(other) : exact.get(`${other}@${Number(off) + shift}`), storer),
+    );
   };
 }
