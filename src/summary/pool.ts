@@ -41,11 +41,11 @@ export interface SummarizeFilesResult {
   errors: ParseError[];
 }
 
-/** The compiled worker: next to this file in dist/, or dist's copy when this file runs from src/ (tests). */
+/** The compiled worker's door (worker-door.cts): next to this file in dist/, or dist's copy when this file runs from src/ (tests). */
 function workerFile(): string {
-  const here = fileURLToPath(new URL('./worker.js', import.meta.url));
+  const here = fileURLToPath(new URL('./worker-door.cjs', import.meta.url));
   if (existsSync(here)) return here;
-  const dist = join(fileURLToPath(new URL('../../dist/src/summary/worker.js', import.meta.url)));
+  const dist = join(fileURLToPath(new URL('../../dist/src/summary/worker-door.cjs', import.meta.url)));
   if (existsSync(dist)) return dist;
   throw new Error(`the summary worker is not built (${here}, ${dist}): run npm run build`);
 }
