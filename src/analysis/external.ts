@@ -77,4 +77,6 @@ export interface RecordFacts {
   embeds: string[];
   startsWith: string[];
   headOf: string[];
+  /** Its record members with their byte offsets (-1: an element of an array of them, at any offset). */
+  embedsAt?: [string, number][];
 }

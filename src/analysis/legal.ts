@@ -27,17 +27,21 @@ export function recordFacts(t: DICompositeType): RecordFacts {
   const embeds = new Set<string>();
   const startsWith = new Set<string>();
   const headOf = new Set<string>();
-  const visit = (m: Metadata | null, depth: number): void => {
+  const embedsAt = new Map<string, [string, number]>();
+  const visit = (m: Metadata | null, offset: number, depth: number): void => {
     const s = stripQualifiers(m);
     if (!s || depth > 8) return;
     if (s.kind === 'DICompositeType' && s.tag === 'DW_TAG_array_type') {
-      visit(s.baseType, depth + 1);
+      visit(s.baseType, -1, depth + 1);
       return;
     }
-    if (isRecord(s)) embeds.add(typeName(s));
+    if (!isRecord(s)) return;
+    const inner = typeName(s);
+    embeds.add(inner);
+    embedsAt.set(`${inner}@${offset}`, [inner, offset]);
   };
   for (const m of membersOf(t)) {
-    visit(m.type, 0);
+    visit(m.type, m.offset, 0);
     const s = stripQualifiers(m.type);
     if (m.offset === 0 && s && isRecord(s)) startsWith.add(typeName(s));
     const target = m.offset === 0 ? pointeeOf(m.type) : undefined;
@@ -46,7 +50,14 @@ export function recordFacts(t: DICompositeType): RecordFacts {
       if (tn !== name) headOf.add(tn);
     }
   }
-  return { name, ...(size ? { size } : {}), embeds: [...embeds], startsWith: [...startsWith], headOf: [...headOf] };
+  return {
+    name,
+    ...(size ? { size } : {}),
+    embeds: [...embeds],
+    startsWith: [...startsWith],
+    headOf: [...headOf],
+    embedsAt: [...embedsAt.values()],
+  };
 }
 
 /** For each struct type name, the names of the types that embed it (itself included), transitively. */

@@ -103,6 +103,18 @@ export class PointsTo {
   private readonly returns = new Map<Function, number>();
   private readonly boundCalls = new Set<string>();
   private readonly debugTypeOfNode = new Map<number, Metadata | null>();
+  /**
+   * Nodes of values every debug variable bound to which is a pointer to one record T: the
+   * "any object of T" object ({@link noteTypedStore}).
+   */
+  private readonly typedNodes = new Map<number, number>();
+  /**
+   * Store addresses at a constant offset from a value bound to a `T *` variable: T's cell there
+   * (as an element). A store through such an address the analysis lost writes a field of some T
+   * — the typed fallback of the write says so — so what it stores goes to that cell, where every
+   * reader of T's field finds it, instead of escaping everywhere.
+   */
+  private readonly typedStoreCell = new Map<number, number>();
   private readonly addressTaken: Located<Function>[] = [];
   readonly unknownObject: number;
   private readonly unknownElement: number;
@@ -519,6 +531,7 @@ export class PointsTo {
     log('address-taken');
     const fns = [...this.program.definedFunctions()];
     if (this.typesPrivateAreas) this.collectPrivateAreas(fns);
+    for (const fn of fns) this.noteDebugTypes(fn);
     for (const fn of fns) this.declareFunction(fn);
     log('declared');
     for (const fn of fns) this.constrainFunction(fn);
@@ -722,12 +735,45 @@ export class PointsTo {
     }
   }
 
+  /** The debug types of a function's values ({@link debugTypeOfNode}, {@link typedNodes}), before any constraint reaches them. */
+  private noteDebugTypes(fn: Located<Function>): void {
+    for (const [v, vars] of boundVariables(fn.value)) {
+      if (v.kind !== 'instruction' && v.kind !== 'argument') continue;
+      const n = this.node(v, fn.module);
+      this.debugTypeOfNode.set(n, vars[0]!.type);
+      // two records bound to one value (`sk` and `inet_sk(sk)`), or one of them not a record pointer: not retyped
+      const objects = new Set(vars.map((x) => this.typeAny(pointeeOf(x.type) ?? null)));
+      const [only] = objects;
+      if (objects.size === 1 && only !== undefined) this.typedNodes.set(n, only);
+    }
+  }
+
+  /**
+   * Notes a store address at a constant offset from a value bound to a `T *` variable
+   * ({@link typedStoreCell}), through constant offsets and casts (an integer bound to the
+   * variable, `(struct T *)addr`, included); it stops at anything else, or after 16 steps.
+   */
+  private noteTypedStore(address: Value, p: number, pm: ProgramModule): void {
+    let cur = address;
+    let off = 0;
+    for (let k = 0; k < 16; k++) {
+      const ta = this.typedNodes.get(this.node(cur, pm));
+      if (ta !== undefined) {
+        if (off >= 0 && off < MAX_OFFSET) this.typedStoreCell.set(p, enc(ta, off));
+        return;
+      }
+      if (cur.kind !== 'instruction') return;
+      if (cur.opcode === 'getelementptr') {
+        const d = gepOffset(cur.operands, cur.sourceElementType);
+        if (d === UNKNOWN) return;
+        off += d;
+      } else if (cur.opcode !== 'bitcast' && cur.opcode !== 'addrspacecast' && cur.opcode !== 'inttoptr') return;
+      cur = cur.operands[0]!;
+    }
+  }
+
   private constrainFunction(fn: Located<Function>): void {
     const f = fn.value;
-    const pm = fn.module;
-    for (const [v, vars] of boundVariables(f)) {
-      if (v.kind === 'instruction' || v.kind === 'argument') this.debugTypeOfNode.set(this.node(v, pm), vars[0]!.type);
-    }
     for (const b of f.blocks) {
       for (const i of b.instructions) this.constrainInstruction(i, fn);
     }
@@ -801,8 +847,9 @@ export class PointsTo {
         if (!isPointerish(i.value)) return;
         const p = N(i.pointer);
         const s = N(i.value);
+        this.noteTypedStore(i.pointer, p, pm);
         this.storesTo[p]!.push(s);
-        for (const e of this.pts[p]!) this.connectStore(e, s);
+        for (const e of this.pts[p]!) this.connectStore(e, s, p);
         return;
       }
       case 'atomicrmw':
@@ -811,8 +858,9 @@ export class PointsTo {
         if (!isPointerish(v)) return;
         const p = N(i.pointer);
         const s = N(v);
+        this.noteTypedStore(i.pointer, p, pm);
         this.storesTo[p]!.push(s);
-        for (const e of this.pts[p]!) this.connectStore(e, s);
+        for (const e of this.pts[p]!) this.connectStore(e, s, p);
         if (isPointerish(i) || i.opcode === 'cmpxchg') {
           const d = N(i);
           this.loadsFrom[p]!.push(d);
@@ -987,10 +1035,11 @@ export class PointsTo {
     });
     for (const w of written) {
       const p = this.node(w, pm);
+      this.noteTypedStore(w, p, pm);
       for (const a of inputs) {
         const s = this.node(a, pm);
         this.storesTo[p]!.push(s);
-        for (const e of this.pts[p]!) this.connectStore(e, s);
+        for (const e of this.pts[p]!) this.connectStore(e, s, p);
       }
     }
     if (!isPointerish(call) && call.type.kind !== 'struct') return;
@@ -1086,10 +1135,18 @@ export class PointsTo {
     this.addEdge(c, d, 0);
   }
 
-  private connectStore(e: number, s: number): void {
+  private connectStore(e: number, s: number, p: number): void {
     const obj = objOf(e);
     const o = this.objects[obj]!;
     if (o.kind === 'unknown') {
+      const typed = this.typedStoreCell.get(p);
+      if (typed !== undefined) {
+        // a field of some T: T's cell there
+        const c = this.cell(objOf(typed), offOf(typed));
+        this.cellWritten.add(c);
+        this.addEdge(s, c, 0);
+        return;
+      }
       // stored where the analysis follows nothing: what the stored value holds escapes
       if (this.trackEscapes) this.sinkNodes.add(s);
       return;
@@ -1162,7 +1219,7 @@ export class PointsTo {
         if (this.loadsFrom[n]!.length) for (const e of elems) if (objOf(e) !== this.unknownObject) this.readLost.add(objOf(e));
       }
       for (const d of this.loadsFrom[n]!) for (const e of through) this.connectLoad(e, d);
-      for (const st of this.storesTo[n]!) for (const e of through) this.connectStore(e, st);
+      for (const st of this.storesTo[n]!) for (const e of through) this.connectStore(e, st, n);
       for (const c of this.callsThrough[n]!) for (const e of through) this.connectIndirect(e, c.call, c.module);
     }
   }
@@ -1370,13 +1427,21 @@ export class PointsTo {
 
   /**
    * A set in portable form ({@link refOf}, sorted, deduplicated), as a summary records it: a set
-   * holding "unknown" is `unknown@*` alone, as readers of summaries take it. What else it held is
-   * then lost to them: with escapes accounted, it escapes ({@link escapingObjects}).
+   * holding "unknown" is `unknown@*` and, with escapes accounted, the typeless sites kept beside it
+   * ({@link keptBeside}): the whole program follows those where the set goes (a returned buffer,
+   * one stored into a shared cell). What else it held is lost to readers: it escapes
+   * ({@link escapingObjects}).
    */
   private portable(set: ReadonlySet<number>): string[] {
     if (set.has(this.unknownElement)) {
-      if (this.trackEscapes) for (const e of set) this.lostAtOutput.add(objOf(e));
-      return ['unknown@*'];
+      const kept = new Set<string>(['unknown@*']);
+      for (const e of set) {
+        if (e === this.unknownElement || !this.trackEscapes) continue;
+        const o = this.objects[objOf(e)]!;
+        if (this.keepsSites && o.kind === 'site' && hasOwnCells(o.cellBase)) kept.add(this.refOf(e));
+        else this.lostAtOutput.add(objOf(e));
+      }
+      return [...kept].sort();
     }
     return [...new Set([...set].map((e) => this.refOf(e)))].sort();
   }

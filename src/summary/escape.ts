@@ -153,13 +153,20 @@ export class EscapeClosure implements EscapeFacts {
   }
 }
 
+/** Views of one byte past this many: counted as loaded elsewhere (a `list_head` in thousands of records). */
+const MAX_VIEWS = 4096;
+
 /**
  * Whether a TU other than the one storing into a shared cell may load it. A record's bytes are
- * also cells of the records that embed it and of the records it embeds (`T:struct bar@8` is
- * `T:struct foo@0` when a `bar` holds a `foo` at 8): a load of any cell of a record related so
- * counts, whatever its offset. A private area (`privateAreas`: a `struct tg3` at 2304 of a
- * `struct net_device`) is both records' cells at offsets apart by its start: a load of the
- * other's cell there, or of its unknown offset, counts. Open world: always.
+ * also cells of the records that embed it and of the records it embeds, at offsets apart by
+ * where one lies in the other (`T:struct bar@8` is `T:struct foo@0` when a `bar` holds a `foo`
+ * at 8, and `T:struct box@24` when a `box` holds that `bar` at 16): a load of any of those views
+ * counts, and so does a load of a view's record at an unknown offset. The views are the records
+ * around the stored one, then the records inside any of them at that byte (a union's other
+ * members); not the other records holding an inner one, whose bytes are other objects. A private
+ * area (`privateAreas`: a `struct tg3` at 2304 of a `struct net_device`) is both records' cells
+ * at offsets apart by its start: a load of the other's cell there, or of its unknown offset,
+ * counts. Open world: always.
  */
 function cellLoaders(all: readonly TuSummary[], closedWorld: boolean): (cell: string, storer: string) => boolean {
   // record → the modules that load any cell of it; cell → the modules that load it
@@ -188,44 +195,63 @@ function cellLoaders(all: readonly TuSummary[], closedWorld: boolean): (cell: st
       relate(`T:${r}`, `T:${p}`, -offset);
     }
   const byOther = (mods: Set<string> | undefined, storer: string): boolean => !!mods && [...mods].some((m) => m !== storer);
-  // containment both ways, from every TU's record facts
-  const embeds = new Map<string, Set<string>>();
-  const embeddedIn = new Map<string, Set<string>>();
+  // containment with offsets, both ways, from every TU's record facts (-1: in an array, anywhere)
+  const inside = new Map<string, Map<string, [string, number]>>();
+  const around = new Map<string, Map<string, [string, number]>>();
+  const sizes = new Map<string, number>();
+  const relation = (m: Map<string, Map<string, [string, number]>>, k: string, v: [string, number]): void => {
+    let list = m.get(k);
+    if (!list) m.set(k, (list = new Map()));
+    list.set(`${v[0]}@${v[1]}`, v);
+  };
   for (const s of all)
-    for (const [name, , inner] of s.records)
-      for (const x of inner) {
-        add(embeds, name, x);
-        add(embeddedIn, x, name);
+    for (const [name, size, , , , at] of s.records) {
+      if (size) sizes.set(name, size);
+      for (const [inner, offset] of at) {
+        relation(inside, name, [inner, offset]);
+        relation(around, inner, [name, offset]);
       }
-  const closure = (start: string, step: Map<string, Set<string>>): Set<string> => {
-    const out = new Set<string>([start]);
-    const work = [start];
-    for (let x = work.pop(); x !== undefined; x = work.pop())
-      for (const y of step.get(x) ?? [])
-        if (!out.has(y)) {
-          out.add(y);
-          work.push(y);
-        }
-    return out;
-  };
-  const related = new Map<string, string[]>();
-  const basesOf = (base: string): string[] => {
-    let r = related.get(base);
-    if (r) return r;
-    if (!base.startsWith('T:')) r = [base];
-    else {
-      const name = base.slice(2);
-      r = [...new Set([...closure(name, embeds), ...closure(name, embeddedIn)])].map((n) => `T:${n}`);
     }
-    related.set(base, r);
-    return r;
+  type Offset = number | '*';
+  /** Every (record, offset) the byte at `off` of a `name` also is; undefined past MAX_VIEWS. */
+  const viewsOf = (name: string, off: Offset): Map<string, [string, Offset]> | undefined => {
+    const views = new Map<string, [string, Offset]>([[`${name}@${off}`, [name, off]]]);
+    const push = (list: [string, Offset][], x: string, o: Offset): void => {
+      const k = `${x}@${o}`;
+      if (views.has(k)) return;
+      views.set(k, [x, o]);
+      list.push([x, o]);
+    };
+    const up: [string, Offset][] = [[name, off]];
+    for (let i = 0; i < up.length && views.size <= MAX_VIEWS; i++) {
+      const [x, o] = up[i]!;
+      for (const [outer, at] of around.get(x)?.values() ?? []) push(up, outer, o === '*' || at < 0 ? '*' : o + at);
+    }
+    const down: [string, Offset][] = [...views.values()];
+    for (let i = 0; i < down.length && views.size <= MAX_VIEWS; i++) {
+      const [x, o] = down[i]!;
+      for (const [inner, at] of inside.get(x)?.values() ?? []) {
+        if (o === '*' || at < 0) push(down, inner, '*');
+        else if (o >= at && o < at + (sizes.get(inner) ?? Number.POSITIVE_INFINITY)) push(down, inner, o - at);
+      }
+    }
+    return views.size > MAX_VIEWS ? undefined : views;
   };
+  const memo = new Map<string, Map<string, [string, Offset]> | undefined>();
   return (cell, storer) => {
     if (!closedWorld) return true;
     const at = cell.lastIndexOf('@');
     const base = cell.slice(0, at);
-    if (basesOf(base).some((b) => byOther(loaders.get(b), storer))) return true;
     const off = cell.slice(at + 1);
+    if (base.startsWith('T:')) {
+      let views = memo.get(cell);
+      if (!memo.has(cell)) memo.set(cell, (views = viewsOf(base.slice(2), off === '*' ? '*' : Number(off))));
+      if (!views) return true;
+      for (const [x, o] of views.values()) {
+        if (byOther(exact.get(`T:${x}@${o}`), storer) || byOther(exact.get(`T:${x}@*`), storer)) return true;
+        if (o === '*' && byOther(loaders.get(`T:${x}`), storer)) return true;
+      }
+    } else if (byOther(off === '*' ? loaders.get(base) : exact.get(cell), storer) || byOther(exact.get(`${base}@*`), storer)) return true;
     // the other record of a private area: its cell at the shifted offset or at an unknown one;
     // an unknown offset of one is any cell of the other
     return (areas.get(base) ?? []).some(

@@ -7,7 +7,7 @@ import { AllocatorSchema } from '../analysis/index.js';
 import { AllocationSiteSchema, CacheSchema } from '../policy/schema.js';
 
 /** Bump when the summarizer's output changes: cached summaries of another version are recomputed. */
-export const SUMMARY_VERSION = 14;
+export const SUMMARY_VERSION = 15;
 
 /** A program-wide symbol key: the name, or `module::name` for a static symbol (analysis `Program.keyOf`). */
 const Key = z.string();
@@ -125,9 +125,20 @@ export const TuSummarySchema = z
     fieldStores: z.array(z.tuple([z.string(), z.array(ObjectRef)])),
     /**
      * The record types its debug info describes: name, size in bytes (0: none), the records it
-     * embeds, starts with, and whose pointer is its first member (containment's input).
+     * embeds, starts with, and whose pointer is its first member (containment's input), and its
+     * record members with their byte offsets (-1: elements of an array; the escape closure's
+     * views of one byte).
      */
-    records: z.array(z.tuple([z.string(), z.number().int(), z.array(z.string()), z.array(z.string()), z.array(z.string())])),
+    records: z.array(
+      z.tuple([
+        z.string(),
+        z.number().int(),
+        z.array(z.string()),
+        z.array(z.string()),
+        z.array(z.string()),
+        z.array(z.tuple([z.string(), z.number().int()])),
+      ]),
+    ),
     /** The shared cells (same keys as `fieldStores`) it loads from. */
     fieldLoads: z.array(z.string()),
     /**

@@ -138,23 +138,31 @@ function gepConstant(ops: readonly Value[], src: Parameters<typeof gepOffset>[1]
 
 /** The record types of a module's debug info, each name once, with containment's relations (merged over same-named types). */
 function recordsOf(module: Module): TuSummary['records'] {
-  const byName = new Map<string, { size: number; sets: Set<string>[] }>();
+  const byName = new Map<string, { size: number; sets: Set<string>[]; at: Map<string, [string, number]> }>();
   const seen = new Set<unknown>();
   for (const md of module.metadata) {
     if (md?.kind !== 'DICompositeType' || seen.has(md) || !isRecord(md)) continue;
     seen.add(md);
     const r = recordFacts(md);
     let e = byName.get(r.name);
-    if (!e) byName.set(r.name, (e = { size: 0, sets: [new Set(), new Set(), new Set()] }));
+    if (!e) byName.set(r.name, (e = { size: 0, sets: [new Set(), new Set(), new Set()], at: new Map() }));
     if (r.size) e.size = r.size;
     for (const x of r.embeds) e.sets[0]!.add(x);
     for (const x of r.startsWith) e.sets[1]!.add(x);
     for (const x of r.headOf) e.sets[2]!.add(x);
+    for (const x of r.embedsAt ?? []) e.at.set(`${x[0]}@${x[1]}`, x);
   }
   return [...byName]
     .filter(([, e]) => e.size || e.sets.some((x) => x.size))
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    .map(([name, e]) => [name, e.size, [...e.sets[0]!].sort(), [...e.sets[1]!].sort(), [...e.sets[2]!].sort()]);
+    .map(([name, e]) => [
+      name,
+      e.size,
+      [...e.sets[0]!].sort(),
+      [...e.sets[1]!].sort(),
+      [...e.sets[2]!].sort(),
+      [...e.at.values()].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+    ]);
 }
 
 /**

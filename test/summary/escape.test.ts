@@ -55,7 +55,7 @@ describe('escape across TUs', () => {
 
   it('a buffer stored into a field escapes only when another TU loads it, directly or through a record related by embedding', () => {
     const site = siteIn(comp, 'fill_holder');
-    expect(comp.fieldStores).toContainEqual(['T:struct holder@8', [`site:${site}@0`]]);
+    expect(comp.fieldStores.find(([cell]) => cell === 'T:struct holder@8')?.[1]).toContain(`site:${site}@0`);
     const reader = (loads: string[], records: TuSummary['records']): TuSummary => ({
       ...lib,
       module: 'reader.c',
@@ -80,12 +80,37 @@ describe('escape across TUs', () => {
     expect(new EscapeClosure([lib, comp], true).confinedSites([]).has(site)).toBe(true);
     expect(new EscapeClosure([lib, comp, reader(['T:struct holder@8'], [])], true).confinedSites([]).has(site)).toBe(false);
     // a `struct box` holding a `struct holder` at 16: its cell at 24 is the holder's `data`
-    const box = reader(['T:struct box@24'], [['struct box', 32, ['struct holder'], [], []]]);
+    const boxFacts: TuSummary['records'] = [['struct box', 32, ['struct holder'], [], [], [['struct holder', 16]]]];
+    const box = reader(['T:struct box@24'], boxFacts);
     const closure = new EscapeClosure([lib, comp, box], true);
     expect(closure.confinedSites([]).has(site)).toBe(false);
     expect(closure.because.get(`site:${site}`)).toMatch(/stored into T:struct holder@8 .* loaded elsewhere/);
+    // the box's other bytes (its own field at 8, the holder's `n` at 16) are not the holder's `data`
+    expect(new EscapeClosure([lib, comp, reader(['T:struct box@8', 'T:struct box@16'], boxFacts)], true).confinedSites([]).has(site)).toBe(
+      true,
+    );
+    // a whole-box copy reads every byte of it
+    expect(new EscapeClosure([lib, comp, reader(['T:struct box@*'], boxFacts)], true).confinedSites([]).has(site)).toBe(false);
     // the open world: code outside the summaries may load any shared cell
     expect(new EscapeClosure([lib, comp], false).confinedSites([]).has(site)).toBe(false);
+  });
+
+  it("a buffer stored through a lost `struct holder *` goes to the holder's field cell, not everywhere", () => {
+    // `h = (struct holder *)addr; h->data = buf`: the analysis cannot follow addr, but the write is to a holder's data
+    const site = siteIn(comp, 'fill_lost_holder');
+    expect(comp.fieldStores.find(([cell]) => cell === 'T:struct holder@8')?.[1]).toContain(`site:${site}@0`);
+    expect(comp.escapes).not.toContain(`site:${site}`);
+    expect(new EscapeClosure([lib, comp], true).confinedSites([]).has(site)).toBe(true);
+  });
+
+  it('a buffer beside "unknown" in a stored set stays named in the summary: it escapes only where that cell is read', () => {
+    // `h->data = e ? e : (char *)addr`
+    const site = siteIn(comp, 'fill_holder_merged');
+    expect(comp.fieldStores.find(([cell]) => cell === 'T:struct holder@8')?.[1]).toEqual(
+      expect.arrayContaining([`site:${site}@0`, 'unknown@*']),
+    );
+    expect(comp.escapes).not.toContain(`site:${site}`);
+    expect(new EscapeClosure([lib, comp], true).confinedSites([]).has(site)).toBe(true);
   });
 
   it("a private area's cells are both records': a store into one is loaded elsewhere through the other", () => {
