@@ -104,10 +104,10 @@ export class PointsTo {
   private readonly boundCalls = new Set<string>();
   private readonly debugTypeOfNode = new Map<number, Metadata | null>();
   /**
-   * Nodes of values every debug variable bound to which is a pointer to one record T: the
-   * "any object of T" object ({@link noteTypedStore}).
+   * Nodes of values every debug variable bound to which is a pointer to one record T: T's debug
+   * type ({@link noteTypedStore}).
    */
-  private readonly typedNodes = new Map<number, number>();
+  private readonly typedNodes = new Map<number, Metadata>();
   /**
    * Store addresses at a constant offset from a value bound to a `T *` variable: T's cell there
    * (as an element). A store through such an address the analysis lost writes a field of some T
@@ -741,10 +741,14 @@ export class PointsTo {
       if (v.kind !== 'instruction' && v.kind !== 'argument') continue;
       const n = this.node(v, fn.module);
       this.debugTypeOfNode.set(n, vars[0]!.type);
-      // two records bound to one value (`sk` and `inet_sk(sk)`), or one of them not a record pointer: not retyped
-      const objects = new Set(vars.map((x) => this.typeAny(pointeeOf(x.type) ?? null)));
-      const [only] = objects;
-      if (objects.size === 1 && only !== undefined) this.typedNodes.set(n, only);
+      // two records bound to one value (`sk` and `inet_sk(sk)`), or one of them not a record pointer: none
+      const records = new Map<string, Metadata | undefined>();
+      for (const x of vars) {
+        const t = stripQualifiers(pointeeOf(x.type) ?? null);
+        records.set(t && isRecord(t) ? typeKey(t) : '', t && isRecord(t) ? t : undefined);
+      }
+      const [only] = records.values();
+      if (records.size === 1 && only) this.typedNodes.set(n, only);
     }
   }
 
@@ -757,9 +761,10 @@ export class PointsTo {
     let cur = address;
     let off = 0;
     for (let k = 0; k < 16; k++) {
-      const ta = this.typedNodes.get(this.node(cur, pm));
-      if (ta !== undefined) {
-        if (off >= 0 && off < MAX_OFFSET) this.typedStoreCell.set(p, enc(ta, off));
+      const t = this.typedNodes.get(this.node(cur, pm));
+      if (t) {
+        const ta = off >= 0 && off < MAX_OFFSET ? this.typeAny(t) : undefined;
+        if (ta !== undefined) this.typedStoreCell.set(p, enc(ta, off));
         return;
       }
       if (cur.kind !== 'instruction') return;
