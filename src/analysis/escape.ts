@@ -49,7 +49,8 @@ export interface EscapeContext {
 
 /**
  * Which parameters of a module's functions let what they receive escape: stored into memory,
- * returned, handed to an asm statement that may write memory, or to a call (direct or indirect)
+ * returned by the function asked about (a helper of the TU that returns it moved on is followed
+ * back into its caller), handed to an asm statement that may write memory, or to a call (direct or indirect)
  * outside the TU at which the summary cannot name it as the caller's own parameter passed on.
  * Walks the uses from the parameter through casts, GEPs, phis, selects, integer arithmetic and
  * calls into the TU's own functions.
@@ -62,9 +63,13 @@ export class ParameterEscapes {
 
   constructor(private readonly context: EscapeContext) {}
 
-  /** True when the pointer parameter `index` of `f` receives may escape. */
+  /**
+   * True when the pointer parameter `index` of `f` receives may escape. Returned, it escapes only
+   * for a walk that starts at `f` (its callers are elsewhere); a walk that follows a call into `f`
+   * goes on in the call's result instead (`str = number(str, end, …)` in `vsnprintf`).
+   */
   escapes(f: Function, index: number, depth = 0): boolean {
-    const id = `${f.name}:${index}`;
+    const id = `${f.name}:${index}:${depth === 0 ? 'entry' : 'callee'}`;
     const m = this.memo.get(id);
     if (m !== undefined) return m;
     if (depth > DEPTH_LIMIT) return true;
@@ -76,7 +81,7 @@ export class ParameterEscapes {
     const a = f.arguments[index];
     if (!a) return true;
     this.inProgress.add(id);
-    const out = this.walk(f, a, depth);
+    const out = this.walk(f, a, depth, depth === 0);
     this.inProgress.delete(id);
     if (!this.inProgress.size) this.cycle = false;
     if (!this.cycle || out) this.memo.set(id, out);
@@ -99,7 +104,7 @@ export class ParameterEscapes {
     return m;
   }
 
-  private walk(f: Function, start: Value, depth: number): boolean {
+  private walk(f: Function, start: Value, depth: number, returnEscapes: boolean): boolean {
     const users = this.usersIn(f);
     const seen = new Set<Value>([start]);
     const work: Value[] = [start];
@@ -141,6 +146,8 @@ export class ParameterEscapes {
             if (u.operands[1] === v || u.operands[2] === v) return true;
             continue;
           case 'ret':
+            if (returnEscapes) return true;
+            continue;
           case 'resume':
             return true;
           case 'call':

@@ -36,6 +36,8 @@ describe('escape across TUs', () => {
   it('a summary lists the untyped parameters that escape, not the one only read through', () => {
     const params = lib.escapes.filter((o) => o.startsWith('param:'));
     expect(params).toEqual(['param:keep:0', 'param:same:0']);
+    // fill's buffer goes through put, which returns it moved on: followed back in fill, not an escape
+    expect(lib.escapes).not.toContain('param:fill:0');
     // hand_off passes its own parameter on: recorded for the whole program, not an escape here
     expect(lib.arguments).toContainEqual(['opaque', 0, ['passed:hand_off:0@0']]);
   });
