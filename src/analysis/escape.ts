@@ -69,7 +69,8 @@ export class ParameterEscapes {
    * goes on in the call's result instead (`str = number(str, end, …)` in `vsnprintf`).
    */
   escapes(f: Function, index: number, depth = 0): boolean {
-    const id = `${f.name}:${index}:${depth === 0 ? 'entry' : 'callee'}`;
+    const entry = depth === 0;
+    const id = `${f.name}:${index}:${entry ? 'entry' : 'callee'}`;
     const m = this.memo.get(id);
     if (m !== undefined) return m;
     if (depth > DEPTH_LIMIT) return true;
@@ -81,7 +82,7 @@ export class ParameterEscapes {
     const a = f.arguments[index];
     if (!a) return true;
     this.inProgress.add(id);
-    const out = this.walk(f, a, depth, depth === 0);
+    const out = this.walk(f, a, depth, entry);
     this.inProgress.delete(id);
     if (!this.inProgress.size) this.cycle = false;
     if (!this.cycle || out) this.memo.set(id, out);

@@ -24,7 +24,6 @@ import { framesOf } from './sites.js';
 export function recordFacts(t: DICompositeType): RecordFacts {
   const name = typeName(t);
   const size = sizeOf(t);
-  const embeds = new Set<string>();
   const startsWith = new Set<string>();
   const headOf = new Set<string>();
   const embedsAt = new Map<string, [string, number]>();
@@ -37,7 +36,6 @@ export function recordFacts(t: DICompositeType): RecordFacts {
     }
     if (!isRecord(s)) return;
     const inner = typeName(s);
-    embeds.add(inner);
     embedsAt.set(`${inner}@${offset}`, [inner, offset]);
   };
   for (const m of membersOf(t)) {
@@ -53,7 +51,7 @@ export function recordFacts(t: DICompositeType): RecordFacts {
   return {
     name,
     ...(size ? { size } : {}),
-    embeds: [...embeds],
+    embeds: [...new Set([...embedsAt.values()].map(([inner]) => inner))],
     startsWith: [...startsWith],
     headOf: [...headOf],
     embedsAt: [...embedsAt.values()],

@@ -142,10 +142,14 @@ export class PointsTo {
    */
   private keptBeside(e: number): boolean {
     if (!this.trackEscapes) return false;
-    const o = this.objects[objOf(e)]!;
-    if (this.keepsSites && o.kind === 'site' && hasOwnCells(o.cellBase)) return true;
+    if (this.isKeptSite(e)) return true;
     this.absorbed.add(objOf(e));
     return false;
+  }
+  /** A typeless site (with cells of its own) when "unknown" keeps those beside it ({@link keepsSites}). */
+  private isKeptSite(e: number): boolean {
+    const o = this.objects[objOf(e)]!;
+    return this.keepsSites && o.kind === 'site' && hasOwnCells(o.cellBase);
   }
   /** Objects other than typeless sites a node holding "unknown" absorbed (escapes accounted). */
   private readonly absorbed = new Set<number>();
@@ -741,14 +745,11 @@ export class PointsTo {
       if (v.kind !== 'instruction' && v.kind !== 'argument') continue;
       const n = this.node(v, fn.module);
       this.debugTypeOfNode.set(n, vars[0]!.type);
-      // two records bound to one value (`sk` and `inet_sk(sk)`), or one of them not a record pointer: none
-      const records = new Map<string, Metadata | undefined>();
-      for (const x of vars) {
-        const t = stripQualifiers(pointeeOf(x.type) ?? null);
-        records.set(t && isRecord(t) ? typeKey(t) : '', t && isRecord(t) ? t : undefined);
-      }
-      const [only] = records.values();
-      if (records.size === 1 && only) this.typedNodes.set(n, only);
+      // every variable a pointer to one record; not two records (`sk` and `inet_sk(sk)`), not a `void *` beside it
+      const records = vars.map((x) => stripQualifiers(pointeeOf(x.type) ?? null));
+      const first = records[0];
+      if (first && isRecord(first) && records.every((t) => t && isRecord(t) && typeKey(t) === typeKey(first)))
+        this.typedNodes.set(n, first);
     }
   }
 
@@ -1442,8 +1443,7 @@ export class PointsTo {
       const kept = new Set<string>(['unknown@*']);
       for (const e of set) {
         if (e === this.unknownElement || !this.trackEscapes) continue;
-        const o = this.objects[objOf(e)]!;
-        if (this.keepsSites && o.kind === 'site' && hasOwnCells(o.cellBase)) kept.add(this.refOf(e));
+        if (this.isKeptSite(e)) kept.add(this.refOf(e));
         else this.lostAtOutput.add(objOf(e));
       }
       return [...kept].sort();

@@ -164,9 +164,8 @@ const MAX_VIEWS = 4096;
  * counts, and so does a load of a view's record at an unknown offset. The views are the records
  * around the stored one, then the records inside any of them at that byte (a union's other
  * members); not the other records holding an inner one, whose bytes are other objects. A private
- * area (`privateAreas`: a `struct tg3` at 2304 of a `struct net_device`) is both records' cells
- * at offsets apart by its start: a load of the other's cell there, or of its unknown offset,
- * counts. Open world: always.
+ * area (`privateAreas`: a `struct tg3` at 2304 of a `struct net_device`) is one more record inside
+ * another, past its end. Open world: always.
  */
 function cellLoaders(all: readonly TuSummary[], closedWorld: boolean): (cell: string, storer: string) => boolean {
   // record → the modules that load any cell of it; cell → the modules that load it
@@ -182,20 +181,9 @@ function cellLoaders(all: readonly TuSummary[], closedWorld: boolean): (cell: st
       add(loaders, c.slice(0, c.lastIndexOf('@')), s.module);
       add(exact, c, s.module);
     }
-  // `T:P` → where it lies in an R, and `T:R` → the Ps in it
-  const areas = new Map<string, { base: string; shift: number }[]>();
-  const relate = (from: string, to: string, shift: number): void => {
-    let list = areas.get(from);
-    if (!list) areas.set(from, (list = []));
-    if (!list.some((x) => x.base === to && x.shift === shift)) list.push({ base: to, shift });
-  };
-  for (const s of all)
-    for (const [r, offset, p] of s.privateAreas) {
-      relate(`T:${p}`, `T:${r}`, offset);
-      relate(`T:${r}`, `T:${p}`, -offset);
-    }
   const byOther = (mods: Set<string> | undefined, storer: string): boolean => !!mods && [...mods].some((m) => m !== storer);
-  // containment with offsets, both ways, from every TU's record facts (-1: in an array, anywhere)
+  // containment with offsets, both ways, from every TU's record facts (-1: in an array, anywhere),
+  // and the private areas, records lying past another's end
   const inside = new Map<string, Map<string, [string, number]>>();
   const around = new Map<string, Map<string, [string, number]>>();
   const sizes = new Map<string, number>();
@@ -211,6 +199,11 @@ function cellLoaders(all: readonly TuSummary[], closedWorld: boolean): (cell: st
         relation(inside, name, [inner, offset]);
         relation(around, inner, [name, offset]);
       }
+    }
+  for (const s of all)
+    for (const [r, offset, p] of s.privateAreas) {
+      relation(inside, r, [p, offset]);
+      relation(around, p, [r, offset]);
     }
   type Offset = number | '*';
   /** Every (record, offset) the byte at `off` of a `name` also is; undefined past MAX_VIEWS. */
@@ -251,13 +244,8 @@ function cellLoaders(all: readonly TuSummary[], closedWorld: boolean): (cell: st
         if (byOther(exact.get(`T:${x}@${o}`), storer) || byOther(exact.get(`T:${x}@*`), storer)) return true;
         if (o === '*' && byOther(loaders.get(`T:${x}`), storer)) return true;
       }
-    } else if (byOther(off === '*' ? loaders.get(base) : exact.get(cell), storer) || byOther(exact.get(`${base}@*`), storer)) return true;
-    // the other record of a private area: its cell at the shifted offset or at an unknown one;
-    // an unknown offset of one is any cell of the other
-    return (areas.get(base) ?? []).some(
-      ({ base: other, shift }) =>
-        byOther(exact.get(`${other}@*`), storer) ||
-        byOther(off === '*' ? loaders.get(other) : exact.get(`${other}@${Number(off) + shift}`), storer),
-    );
+      return false;
+    }
+    return byOther(off === '*' ? loaders.get(base) : exact.get(cell), storer) || byOther(exact.get(`${base}@*`), storer);
   };
 }
