@@ -7,6 +7,7 @@
 // deallocator table: freeing an object hands its address back to the allocator,
 // not to code that could write through it later.
 import type { CallBase, Instruction } from '../ir/instructions.js';
+import type { Type } from '../ir/types.js';
 import type { Function, Value } from '../ir/values.js';
 import { stripCasts } from './flow.js';
 import { asmOperands } from './writes.js';
@@ -38,54 +39,91 @@ const WALK_LIMIT = 4096;
 /** Bound on the calls deep a walk follows into the TU's own functions; past it the parameter escapes. */
 const DEPTH_LIMIT = 8;
 
-/** What a walk asks of the TU it runs in. */
-export interface EscapeContext {
+/** Where a walk from a parameter found the pointer goes. */
+export interface ParameterFlow {
+  /** It may go where no summary follows it (stored, handed to an asm statement, returned by the function asked about, past a bound). */
+  readonly escapes: boolean;
+  /** The function walked returns it or an address derived from it: a caller's walk goes on in the call's result. */
+  readonly returned: boolean;
   /**
-   * True when the summary records this argument of a call to code outside the TU as the caller's
-   * own parameter passed on (`passed:`): the whole program then decides whether it escapes there.
+   * The calls out of the TU (to a function it only declares, or indirect) it is passed to, with
+   * the argument positions: the summary records them as the parameter passed on (`passed:`), and
+   * the whole program decides whether it escapes there.
    */
-  passedOn(call: CallBase, index: number): boolean;
+  readonly passes: ReadonlyMap<CallBase, ReadonlySet<number>>;
+}
+
+const ESCAPES: ParameterFlow = { escapes: true, returned: true, passes: new Map() };
+
+/**
+ * True when a value of this type can hold an address: a pointer, an integer as wide as one, an
+ * aggregate or vector with such a member, or a floating-point or MMX value (bit patterns). A narrower integer (`int n = vsnprintf(buf, …)`, a
+ * truncation, a flag) cannot, so the walk stops there. Assumed: no kernel code rebuilds an
+ * address from its low half.
+ */
+function canCarryAddress(t: Type): boolean {
+  switch (t.kind) {
+    case 'pointer':
+      return true;
+    case 'int':
+      return t.bits >= 64;
+    case 'array':
+    case 'vector':
+      return canCarryAddress(t.element);
+    case 'struct':
+      return t.elements?.some(canCarryAddress) ?? true;
+    // a bit pattern may pass through them (a bitcast): kept, as the kernel barely uses them
+    case 'float':
+    case 'x86_mmx':
+      return true;
+    default:
+      return false;
+  }
 }
 
 /**
- * Which parameters of a module's functions let what they receive escape: stored into memory,
- * returned by the function asked about (a helper of the TU that returns it moved on is followed
- * back into its caller), handed to an asm statement that may write memory, or to a call (direct or indirect)
- * outside the TU at which the summary cannot name it as the caller's own parameter passed on.
- * Walks the uses from the parameter through casts, GEPs, phis, selects, integer arithmetic and
- * calls into the TU's own functions.
+ * Where the pointer each parameter of a module's functions receives may go: whether it escapes
+ * (stored into memory, returned by the function asked about, handed to an asm statement that may
+ * write memory, passed to a variadic function of the TU), whether the function returns it, and
+ * to which calls out of the TU it is passed on. Walks the uses from the parameter through casts,
+ * GEPs, phis, selects, integer arithmetic wide enough to hold an address, and calls into the TU's
+ * own functions (a helper of the TU that returns it moved on is followed back into its caller: `str =
+ * number(str, end, …)` in `vsnprintf`).
  */
 export class ParameterEscapes {
   private readonly users = new Map<Function, Map<Value, Instruction[]>>();
-  private readonly memo = new Map<string, boolean>();
+  private readonly memo = new Map<string, ParameterFlow>();
   private readonly inProgress = new Set<string>();
   private cycle = false;
 
-  constructor(private readonly context: EscapeContext) {}
+  /** True when the pointer parameter `index` of `f` receives may escape where no summary follows it. */
+  escapes(f: Function, index: number): boolean {
+    return this.flow(f, index).escapes;
+  }
 
   /**
-   * True when the pointer parameter `index` of `f` receives may escape. Returned, it escapes only
-   * for a walk that starts at `f` (its callers are elsewhere); a walk that follows a call into `f`
-   * goes on in the call's result instead (`str = number(str, end, …)` in `vsnprintf`).
+   * Where the pointer parameter `index` of `f` receives goes. Returned, it escapes only for a walk
+   * that starts at `f` (its callers are elsewhere); a walk that follows a call into `f` goes on in
+   * the call's result instead.
    */
-  escapes(f: Function, index: number, depth = 0): boolean {
+  flow(f: Function, index: number, depth = 0): ParameterFlow {
     const entry = depth === 0;
     const id = `${f.name}:${index}:${entry ? 'entry' : 'callee'}`;
     const m = this.memo.get(id);
     if (m !== undefined) return m;
-    if (depth > DEPTH_LIMIT) return true;
+    if (depth > DEPTH_LIMIT) return ESCAPES;
     // a recursive call adds no way out the outer walk does not see; what is found inside it is not kept
     if (this.inProgress.has(id)) {
       this.cycle = true;
-      return false;
+      return { escapes: false, returned: false, passes: new Map() };
     }
     const a = f.arguments[index];
-    if (!a) return true;
+    if (!a) return ESCAPES;
     this.inProgress.add(id);
     const out = this.walk(f, a, depth, entry);
     this.inProgress.delete(id);
     if (!this.inProgress.size) this.cycle = false;
-    if (!this.cycle || out) this.memo.set(id, out);
+    if (!this.cycle || out.escapes) this.memo.set(id, out);
     return out;
   }
 
@@ -105,16 +143,18 @@ export class ParameterEscapes {
     return m;
   }
 
-  private walk(f: Function, start: Value, depth: number, returnEscapes: boolean): boolean {
+  private walk(f: Function, start: Value, depth: number, entry: boolean): ParameterFlow {
     const users = this.usersIn(f);
     const seen = new Set<Value>([start]);
     const work: Value[] = [start];
     const derived = (u: Value): void => {
-      if (!seen.has(u)) {
+      if (!seen.has(u) && canCarryAddress(u.type)) {
         seen.add(u);
         work.push(u);
       }
     };
+    const passes = new Map<CallBase, Set<number>>();
+    let returned = false;
     const differences: Instruction[] = [];
     for (;;) {
       if (!work.length) {
@@ -122,7 +162,7 @@ export class ParameterEscapes {
         for (const d of differences.splice(0)) if (!(seen.has(d.operands[0]!) && seen.has(d.operands[1]!))) derived(d);
         if (!work.length) break;
       }
-      if (seen.size > WALK_LIMIT) return true;
+      if (seen.size > WALK_LIMIT) return ESCAPES;
       const v = work.pop()!;
       for (const u of users.get(v) ?? []) {
         switch (u.opcode) {
@@ -138,56 +178,84 @@ export class ParameterEscapes {
             differences.push(u);
             continue;
           case 'store':
-            if (u.value === v) return true;
+            if (u.value === v) return ESCAPES;
             continue;
           case 'atomicrmw':
-            if (u.operands[1] === v) return true;
+            if (u.operands[1] === v) return ESCAPES;
             continue;
           case 'cmpxchg':
-            if (u.operands[1] === v || u.operands[2] === v) return true;
+            if (u.operands[1] === v || u.operands[2] === v) return ESCAPES;
             continue;
           case 'ret':
-            if (returnEscapes) return true;
+            if (entry) return ESCAPES;
+            returned = true;
             continue;
           case 'resume':
-            return true;
+            return ESCAPES;
           case 'call':
           case 'invoke':
-          case 'callbr':
-            if (this.call(u as CallBase, v, depth)) return true;
-            if (u.type.kind !== 'void') derived(u);
+          case 'callbr': {
+            const r = this.call(u as CallBase, v, depth, passes);
+            if (r === 'escapes') return ESCAPES;
+            if (r === 'returned') derived(u);
             continue;
+          }
           case 'br':
           case 'switch':
           case 'indirectbr':
             continue;
           default:
             // casts, GEPs, phi, select, integer arithmetic, aggregates: the value goes on in the result
-            if (u.type.kind === 'void') return true;
+            if (u.type.kind === 'void') return ESCAPES;
             derived(u);
         }
       }
     }
-    return false;
+    return { escapes: false, returned, passes };
   }
 
-  /** True when passing `v` to this call lets it escape. */
-  private call(call: CallBase, v: Value, depth: number): boolean {
+  /**
+   * What passing `v` to this call does with it: lets it escape, may hand it back in the call's
+   * result, or neither. Calls out of the TU are noted in `passes`.
+   */
+  private call(call: CallBase, v: Value, depth: number, passes: Map<CallBase, Set<number>>): 'escapes' | 'returned' | 'kept' {
     const args = call.args;
     const positions = args.flatMap((a, k) => (a === v ? [k] : []));
-    if (!positions.length) return false; // only the callee: a call through it
+    if (!positions.length) return 'kept'; // only the callee: a call through it
+    const passOn = (ks: readonly number[]): 'returned' => {
+      let on = passes.get(call);
+      if (!on) passes.set(call, (on = new Set()));
+      for (const k of ks) on.add(k);
+      // code the TU does not have may hand it back
+      return 'returned';
+    };
     const callee = stripCasts(call.callee);
     if (callee.kind === 'asm') {
       const ops = asmOperands(callee.constraints);
-      return ops.writesMemory && positions.some((k) => !ops.args[k]?.indirect);
+      // an output register may hold it
+      return ops.writesMemory && positions.some((k) => !ops.args[k]?.indirect) ? 'escapes' : 'returned';
     }
-    // an indirect call: its summary records the caller's own parameter passed on, for the whole
-    // program's matching to follow into the functions it may call
-    if (callee.kind !== 'function') return positions.some((k) => !this.context.passedOn(call, k));
+    // an indirect call: the whole program's matching follows it into the functions it may call
+    if (callee.kind !== 'function') return passOn(positions);
     // an intrinsic reads or writes through the pointer (memcpy, memset) or returns it moved (ptrmask): the walk goes on in its result
-    if (callee.name.startsWith('llvm.')) return false;
-    const freed = DEALLOCATORS.get(callee.name);
-    if (!callee.isDefinition) return positions.some((k) => k !== freed && !this.context.passedOn(call, k));
-    return positions.some((k) => k >= callee.arguments.length || this.escapes(callee, k, depth + 1));
+    if (callee.name.startsWith('llvm.')) return 'returned';
+    if (!callee.isDefinition) {
+      const freed = DEALLOCATORS.get(callee.name);
+      return passOn(positions.filter((k) => k !== freed));
+    }
+    let returned = false;
+    for (const k of positions) {
+      // a variadic argument of the TU's own function: read back through `va_arg`, not followed
+      if (k >= callee.arguments.length) return 'escapes';
+      const r = this.flow(callee, k, depth + 1);
+      if (r.escapes) return 'escapes';
+      returned ||= r.returned;
+      for (const [c, ks] of r.passes) {
+        let on = passes.get(c);
+        if (!on) passes.set(c, (on = new Set()));
+        for (const x of ks) on.add(x);
+      }
+    }
+    return returned ? 'returned' : 'kept';
   }
 }

@@ -188,6 +188,7 @@ export function summarizeModule(
   const functions: SummaryFunction[] = [];
   const calls = new Set<string>();
   const indirectCalls: TuSummary['indirectCalls'] = [];
+  const indirectCallAt = new Map<CallBase, TuSummary['indirectCalls'][number]>();
   // callee key → parameter index → what this TU passes there (the union over its calls)
   const args = new Map<string, Map<number, Set<string>>>();
   const addArgs = (callee: string, index: number, refs: readonly string[]): void => {
@@ -198,8 +199,6 @@ export function summarizeModule(
     if (!set) byIndex.set(index, (set = new Set()));
     for (const r of refs) set.add(r);
   };
-  /** Call arguments recorded as the caller's own parameter passed on (`passed:`): the whole program follows them. */
-  const passedOn = new Map<CallBase, Set<number>>();
   /** `freed`: the argument a deallocator frees, left out (where it goes no summary reader asks). */
   const pointerArgs = (call: CallBase, caller: Function, freed?: number): [number, string[]][] =>
     call.args.flatMap((a, k): [number, string[]][] => {
@@ -214,8 +213,6 @@ export function summarizeModule(
         const p = passedParameter(a, caller);
         if (p && ((caller.linkage !== 'internal' && caller.linkage !== 'private') || pts.addressTakenNames.has(caller.name))) {
           refs = [`passed:${Program.keyOf(pm, caller)}:${p.index}@${p.offset === undefined ? '*' : p.offset}`];
-          const on = passedOn.get(call) ?? new Set<number>();
-          passedOn.set(call, on.add(k));
         }
       }
       return refs.length ? [[k, refs]] : [];
@@ -263,7 +260,7 @@ export function summarizeModule(
     for (const ic of indirectCallsOf({ module: pm, value: f }, icx)) {
       const n = /:icall(\d+)$/.exec(ic.id);
       const inst = n ? callInsts[Number(n[1])] : undefined;
-      indirectCalls.push({
+      const record: TuSummary['indirectCalls'][number] = {
         caller: key,
         id: ic.id,
         signature: ic.signature,
@@ -275,7 +272,9 @@ export function summarizeModule(
           ? []
           : ic.targets.map((t) => keyByName.get(t.symbol) ?? t.symbol),
         arguments: inst ? pointerArgs(inst, f) : [],
-      });
+      };
+      indirectCalls.push(record);
+      if (inst) indirectCallAt.set(inst, record);
     }
   }
 
@@ -283,12 +282,42 @@ export function summarizeModule(
   // what escapes: from points-to (after its last portable output), and for the exported functions' parameters it does not mark
   // (untyped: "unknown" there stands for the caller's object), from a walk over their uses
   const escapes = new Set(pts.escapingObjects());
-  const walk = new ParameterEscapes({ passedOn: (call, k) => passedOn.get(call)?.has(k) ?? false });
+  // a parameter a call out of the TU receives, directly or through the TU's helpers, is recorded
+  // passed on there (`passed:`): the whole program decides whether it escapes in that callee
+  const walk = new ParameterEscapes();
   for (const f of module.functions) {
     if (!f.isDefinition || f.linkage === 'internal' || f.linkage === 'private') continue;
     const key = Program.keyOf(pm, f);
     f.arguments.forEach((a, i) => {
-      if (isPointerArgument(a) && !pts.marksParameter(key, i) && walk.escapes(f, i)) escapes.add(`param:${key}:${i}`);
+      if (!isPointerArgument(a) || pts.marksParameter(key, i)) return;
+      const flow = walk.flow(f, i);
+      if (flow.escapes) {
+        escapes.add(`param:${key}:${i}`);
+        return;
+      }
+      const ref = `passed:${key}:${i}@*`;
+      // where the call passes the parameter itself, its own argument already says so (with the offset)
+      const named = (refs: Iterable<string> | undefined): boolean => [...(refs ?? [])].some((r) => r.startsWith(`passed:${key}:${i}@`));
+      for (const [call, positions] of flow.passes) {
+        const callee = stripCasts(call.callee);
+        if (callee.kind === 'function') {
+          const calleeKey = Program.keyOf(pm, callee);
+          for (const k of positions) if (!named(args.get(calleeKey)?.get(k))) addArgs(calleeKey, k, [ref]);
+          continue;
+        }
+        const ic = indirectCallAt.get(call);
+        // an indirect call the summary does not list: nothing follows it there
+        if (!ic) {
+          escapes.add(`param:${key}:${i}`);
+          continue;
+        }
+        for (const k of positions) {
+          const at = ic.arguments.find((x) => x[0] === k);
+          if (!at) ic.arguments.push([k, [ref]]);
+          else if (!named(at[1])) at[1] = [...at[1], ref].sort();
+        }
+        ic.arguments.sort((x, y) => x[0] - y[0]);
+      }
     });
   }
 
