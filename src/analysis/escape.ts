@@ -39,16 +39,20 @@ const WALK_LIMIT = 4096;
 /** Bound on the calls deep a walk follows into the TU's own functions; past it the parameter escapes. */
 const DEPTH_LIMIT = 8;
 
-/** Where a walk from a parameter found the pointer goes. */
+/** Where a walk from a parameter (or a call's result) found the pointer goes. */
 export interface ParameterFlow {
-  /** It may go where no summary follows it (stored, handed to an asm statement, returned by the function asked about, past a bound). */
+  /** It may go where no summary follows it (stored, handed to an asm statement that may write memory, past a bound). */
   readonly escapes: boolean;
-  /** The function walked returns it or an address derived from it: a caller's walk goes on in the call's result. */
+  /**
+   * The function walked returns it or an address derived from it. Its callers decide: a caller's
+   * walk goes on in the call's result, and the summary of an exported function says so (`param:`
+   * in its returns) for the callers elsewhere, whose own walks follow the result.
+   */
   readonly returned: boolean;
   /**
    * The calls out of the TU (to a function it only declares, or indirect) it is passed to, with
-   * the argument positions: the summary records them as the parameter passed on (`passed:`), and
-   * the whole program decides whether it escapes there.
+   * the argument positions: the summary records them as passed on there (`passed:`, `result:`),
+   * and the whole program decides whether it escapes in the callee.
    */
   readonly passes: ReadonlyMap<CallBase, ReadonlySet<number>>;
 }
@@ -57,11 +61,11 @@ const ESCAPES: ParameterFlow = { escapes: true, returned: true, passes: new Map(
 
 /**
  * True when a value of this type can hold an address: a pointer, an integer as wide as one, an
- * aggregate or vector with such a member, or a floating-point or MMX value (bit patterns). A narrower integer (`int n = vsnprintf(buf, …)`, a
- * truncation, a flag) cannot, so the walk stops there. Assumed: no kernel code rebuilds an
- * address from its low half.
+ * aggregate or vector with such a member, or a floating-point or MMX value (bit patterns). A
+ * narrower integer (`int n = vsnprintf(buf, …)`, a truncation, a flag) cannot, so the walk stops
+ * there. Assumed: no kernel code rebuilds an address from its low half.
  */
-function canCarryAddress(t: Type): boolean {
+export function canCarryAddress(t: Type): boolean {
   switch (t.kind) {
     case 'pointer':
       return true;
@@ -82,13 +86,13 @@ function canCarryAddress(t: Type): boolean {
 }
 
 /**
- * Where the pointer each parameter of a module's functions receives may go: whether it escapes
- * (stored into memory, returned by the function asked about, handed to an asm statement that may
- * write memory, passed to a variadic function of the TU), whether the function returns it, and
- * to which calls out of the TU it is passed on. Walks the uses from the parameter through casts,
- * GEPs, phis, selects, integer arithmetic wide enough to hold an address, and calls into the TU's
- * own functions (a helper of the TU that returns it moved on is followed back into its caller: `str =
- * number(str, end, …)` in `vsnprintf`).
+ * Where the pointer each parameter of a module's functions receives, or a call's result, may go:
+ * whether it escapes (stored into memory, handed to an asm statement that may write memory, passed
+ * to a variadic function of the TU), whether the function returns it, and to which calls out of
+ * the TU it is passed on. Walks the uses through casts, GEPs, phis, selects, integer arithmetic
+ * wide enough to hold an address, and calls into the TU's own functions (a helper of the TU that
+ * returns it moved on is followed back into its caller: `str = number(str, end, …)` in
+ * `vsnprintf`).
  */
 export class ParameterEscapes {
   private readonly users = new Map<Function, Map<Value, Instruction[]>>();
@@ -101,14 +105,9 @@ export class ParameterEscapes {
     return this.flow(f, index).escapes;
   }
 
-  /**
-   * Where the pointer parameter `index` of `f` receives goes. Returned, it escapes only for a walk
-   * that starts at `f` (its callers are elsewhere); a walk that follows a call into `f` goes on in
-   * the call's result instead.
-   */
+  /** Where the pointer parameter `index` of `f` receives goes. */
   flow(f: Function, index: number, depth = 0): ParameterFlow {
-    const entry = depth === 0;
-    const id = `${f.name}:${index}:${entry ? 'entry' : 'callee'}`;
+    const id = `${f.name}:${index}`;
     const m = this.memo.get(id);
     if (m !== undefined) return m;
     if (depth > DEPTH_LIMIT) return ESCAPES;
@@ -120,11 +119,16 @@ export class ParameterEscapes {
     const a = f.arguments[index];
     if (!a) return ESCAPES;
     this.inProgress.add(id);
-    const out = this.walk(f, a, depth, entry);
+    const out = this.walk(f, a, depth);
     this.inProgress.delete(id);
     if (!this.inProgress.size) this.cycle = false;
     if (!this.cycle || out.escapes) this.memo.set(id, out);
     return out;
+  }
+
+  /** Where the pointer `call` (in `f`, to a function another TU defines or an exported one) returns goes in `f` (`p = strchr(buf, c)`). */
+  resultFlow(f: Function, call: CallBase): ParameterFlow {
+    return this.walk(f, call, 0);
   }
 
   private usersIn(f: Function): Map<Value, Instruction[]> {
@@ -143,7 +147,7 @@ export class ParameterEscapes {
     return m;
   }
 
-  private walk(f: Function, start: Value, depth: number, entry: boolean): ParameterFlow {
+  private walk(f: Function, start: Value, depth: number): ParameterFlow {
     const users = this.usersIn(f);
     const seen = new Set<Value>([start]);
     const work: Value[] = [start];
@@ -187,7 +191,6 @@ export class ParameterEscapes {
             if (u.operands[1] === v || u.operands[2] === v) return ESCAPES;
             continue;
           case 'ret':
-            if (entry) return ESCAPES;
             returned = true;
             continue;
           case 'resume':
@@ -222,12 +225,10 @@ export class ParameterEscapes {
     const args = call.args;
     const positions = args.flatMap((a, k) => (a === v ? [k] : []));
     if (!positions.length) return 'kept'; // only the callee: a call through it
-    const passOn = (ks: readonly number[]): 'returned' => {
+    const passOn = (ks: readonly number[]): void => {
       let on = passes.get(call);
       if (!on) passes.set(call, (on = new Set()));
       for (const k of ks) on.add(k);
-      // code the TU does not have may hand it back
-      return 'returned';
     };
     const callee = stripCasts(call.callee);
     if (callee.kind === 'asm') {
@@ -235,13 +236,20 @@ export class ParameterEscapes {
       // an output register may hold it
       return ops.writesMemory && positions.some((k) => !ops.args[k]?.indirect) ? 'escapes' : 'returned';
     }
-    // an indirect call: the whole program's matching follows it into the functions it may call
-    if (callee.kind !== 'function') return passOn(positions);
+    // an indirect call: the whole program's matching follows it into the functions it may call,
+    // which may hand it back
+    if (callee.kind !== 'function') {
+      passOn(positions);
+      return 'returned';
+    }
     // an intrinsic reads or writes through the pointer (memcpy, memset) or returns it moved (ptrmask): the walk goes on in its result
     if (callee.name.startsWith('llvm.')) return 'returned';
+    // a function another TU defines: what it returns is walked as its own (`result:` in the
+    // summary), which the whole program joins to what the callee returns of its parameters
     if (!callee.isDefinition) {
       const freed = DEALLOCATORS.get(callee.name);
-      return passOn(positions.filter((k) => k !== freed));
+      passOn(positions.filter((k) => k !== freed));
+      return 'kept';
     }
     let returned = false;
     for (const k of positions) {

@@ -9,12 +9,15 @@ import { fieldFacts, fieldTargets } from './callgraph.js';
 import type { EscapeFacts } from '../analysis/external.js';
 import type { TuSummary } from './schema.js';
 
-/** `site:x@8` → `site:x`; `passed:f:i@*` → `param:f:i`; undefined for refs naming no object (`typeany`, `unknown`, functions). */
+/**
+ * `site:x@8` → `site:x`; `passed:f:i@*` → `param:f:i`; `result:g@*` → `result:g` (what `g` returns,
+ * as its callers get it); undefined for refs naming no object (`typeany`, `unknown`, functions).
+ */
 function objectOf(ref: string): string | undefined {
   const at = ref.lastIndexOf('@');
   const r = at < 0 ? ref : ref.slice(0, at);
   if (r.startsWith('passed:')) return `param:${r.slice(7)}`;
-  return /^(site|param|stack|global):/.test(r) ? r : undefined;
+  return /^(site|param|stack|global|result):/.test(r) ? r : undefined;
 }
 
 const isStatic = (key: string): boolean => key.includes('::');
@@ -50,7 +53,10 @@ export function fixedParameters(signature: string): number {
  *   full lets escape in its own solve ({@link EscapeClosure.confinedSites}' argument);
  * - what a TU stores into a shared cell (`T:struct sock@24`, an exported global) another TU loads:
  *   that TU reads it as "any object of the field's type";
- * - what an exported or address-taken function returns: its callers elsewhere get "any";
+ * - what an exported or address-taken function returns: its callers elsewhere get "any" — in a
+ *   closed world, for a function only called directly (and by some TU), only where a caller lets the result escape
+ *   (the caller's summary walks it: `result:<f>` in its escapes or arguments), and what the returned
+ *   objects' own cells hold;
  * - what a call passes to a function no summary defines (no IR: assembly), to a static function of
  *   another TU, to an indirect call whole-program matching does not bound, to a variadic argument
  *   — except the object a deallocator frees;
@@ -62,7 +68,7 @@ export function fixedParameters(signature: string): number {
  * load every shared cell and call every exported function, so all of that escapes too.
  */
 export class EscapeClosure implements EscapeFacts {
-  /** Objects (`site:<id>`, `param:<f>:<i>`, `stack:<f>`, `global:<k>`) a lost pointer may point to. */
+  /** Objects (`site:<id>`, `param:<f>:<i>`, `stack:<f>`, `global:<k>`, `result:<f>`) a lost pointer may point to. */
   readonly escaped = new Set<string>();
   /** Why each object entered the closure (its rule, or the object it escaped with). */
   readonly because = new Map<string, string>();
@@ -86,6 +92,14 @@ export class EscapeClosure implements EscapeFacts {
           params.set(f.key, fixedParameters(f.signature));
         }
     const loadedElsewhere = cellLoaders(all, closedWorld);
+    // a function some TU calls directly and none takes the address of: its callers all walk its result
+    const called = new Set<string>();
+    const addressTaken = new Set<string>();
+    for (const s of all) {
+      for (const [, to] of s.calls) called.add(to);
+      for (const f of s.functions) if (f.addressTaken) addressTaken.add(f.key);
+    }
+    const resultFollowed = (key: string): boolean => closedWorld && called.has(key) && !addressTaken.has(key);
     /** Passing `refs` as parameter `index` of `callee` from `caller`: an edge, or escape. */
     const passTo = (callee: string, index: number, refs: readonly string[], caller: string, why: string): void => {
       if (DEALLOCATORS.get(callee) === index) return;
@@ -109,8 +123,19 @@ export class EscapeClosure implements EscapeFacts {
       for (const o of s.escapes) this.mark(o, `escapes in ${s.module}`);
       for (const [cell, refs] of s.fieldStores)
         if (loadedElsewhere(cell, s.module)) for (const r of refs) this.mark(r, `stored into ${cell} by ${s.module}, loaded elsewhere`);
-      for (const f of s.functions)
-        if (f.defined && f.returns && (!isStatic(f.key) || f.addressTaken)) for (const r of f.returns) this.mark(r, `returned by ${f.key}`);
+      for (const f of s.functions) {
+        if (!f.defined || !f.returns || (isStatic(f.key) && !f.addressTaken)) continue;
+        // called only directly (closed world): what it returns escapes where a caller's walk of the
+        // result lets it; the caller reads what the object's own cells hold as "any", as a callee does.
+        // Assumed: assembly that calls a C function IR calls too keeps no pointer it returns
+        if (resultFollowed(f.key)) {
+          this.edge(`result:${f.key}`, f.returns);
+          for (const r of f.returns) {
+            const o = objectOf(r);
+            for (const x of o === undefined ? [] : (holds.get(o) ?? [])) this.mark(x, `held by ${o}, returned by ${f.key}`);
+          }
+        } else for (const r of f.returns) this.mark(r, `returned by ${f.key}`);
+      }
       for (const [callee, index, refs] of s.arguments) passTo(callee, index, refs, s.module, `passed to ${callee} by ${s.module}`);
       for (const ic of s.indirectCalls) {
         const { targets, open } = fieldTargets(ic, fields);

@@ -7,7 +7,7 @@ import { AllocatorSchema } from '../analysis/index.js';
 import { AllocationSiteSchema, CacheSchema } from '../policy/schema.js';
 
 /** Bump when the summarizer's output changes: cached summaries of another version are recomputed. */
-export const SUMMARY_VERSION = 17;
+export const SUMMARY_VERSION = 18;
 
 /** A program-wide symbol key: the name, or `module::name` for a static symbol (analysis `Program.keyOf`). */
 const Key = z.string();
@@ -21,7 +21,9 @@ const FieldKey = z.string();
  * caller passes as that parameter of that exported function); with `@<offset>` (`*` = unknown offset).
  * In `arguments` only, `passed:<function key>:<index>` stands for `unknown` where the argument is
  * that function's own parameter passed on (a `char *` its outside callers may point anywhere): what
- * its callers pass, resolved over the whole program (`externalFacts`), else `unknown`.
+ * its callers pass, resolved over the whole program (`externalFacts`), else `unknown`. In
+ * `arguments` and `returns`, `result:<function key>` stands for `unknown` too: what a call to that
+ * function returned, passed on or returned in turn (for the whole-program escape closure).
  */
 const ObjectRef = z.string();
 
@@ -42,7 +44,11 @@ export const SummaryFunctionSchema = z
     file: z.string().optional(),
     /** Its address is used other than as a direct callee (an indirect-call candidate). */
     addressTaken: z.boolean(),
-    /** What a pointer it returns may point to, per this TU's points-to (defined functions with a pointer result). */
+    /**
+     * What a pointer it returns may point to, per this TU's points-to (defined functions with a
+     * pointer result), and per the def-use walks: `param:<its key>:<i>` for an untyped parameter it
+     * returns (moved on), `result:<g>` for what a call to `g` returned.
+     */
     returns: z.array(ObjectRef).optional(),
   })
   .strict();
@@ -151,8 +157,9 @@ export const TuSummarySchema = z
      * Objects that escape this TU's analysis (`site:<id>`, `param:<function key>:<index>`,
      * `stack:<function>`, `global:<key>`): their address reaches a pointer the analysis lost here
      * (stored through one, absorbed by one, handed to an asm statement that may write memory, or
-     * for an untyped parameter, stored, returned, or passed where no summary follows it). A lost
-     * pointer anywhere may point to them (whole-program closure: summary/context.ts).
+     * for an untyped parameter, stored or passed where no summary follows it). Also `result:<function
+     * key>`: what a call to that function returns escapes here the same way. A lost pointer anywhere
+     * may point to them (whole-program closure: summary/escape.ts).
      */
     escapes: z.array(z.string()),
     /** Objects with cells of their own (buffers, stack slots, static globals) → the objects they hold (same form as `escapes`). */

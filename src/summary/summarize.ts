@@ -28,7 +28,7 @@ import {
   stripCasts,
   typeName,
 } from '../analysis/index.js';
-import { DEALLOCATORS, ParameterEscapes } from '../analysis/escape.js';
+import { canCarryAddress, DEALLOCATORS, type ParameterFlow, ParameterEscapes } from '../analysis/escape.js';
 import { gepOffset, UNKNOWN } from '../analysis/layout.js';
 import { filePathOf } from '../ir/debuginfo.js';
 import { type CallBase, isCallBase } from '../ir/instructions.js';
@@ -186,6 +186,7 @@ export function summarizeModule(
   for (const f of module.functions) keyByName.set(f.name, Program.keyOf(pm, f));
 
   const functions: SummaryFunction[] = [];
+  const functionOf = new Map<Function, SummaryFunction>();
   const calls = new Set<string>();
   const indirectCalls: TuSummary['indirectCalls'] = [];
   const indirectCallAt = new Map<CallBase, TuSummary['indirectCalls'][number]>();
@@ -226,7 +227,7 @@ export function summarizeModule(
     let returns = f.isDefinition ? pts.returnObjects(f) : undefined;
     // likewise a returned pointer nothing reaches (unless every `ret` returns null)
     if (returns?.length === 0 && returnsSomething(f)) returns = ['unknown@*'];
-    functions.push({
+    const record: SummaryFunction = {
       name: f.name,
       key,
       linkage: f.linkage,
@@ -237,7 +238,9 @@ export function summarizeModule(
       ...(file ? { file } : {}),
       addressTaken: pts.addressTakenNames.has(f.name),
       ...(returns ? { returns } : {}),
-    });
+    };
+    functions.push(record);
+    functionOf.set(f, record);
     if (!f.isDefinition) continue;
     // call instructions in order: an indirect call's id numbers it among them (`…:icallN`)
     const callInsts: CallBase[] = [];
@@ -282,43 +285,86 @@ export function summarizeModule(
   // what escapes: from points-to (after its last portable output), and for the exported functions' parameters it does not mark
   // (untyped: "unknown" there stands for the caller's object), from a walk over their uses
   const escapes = new Set(pts.escapingObjects());
-  // a parameter a call out of the TU receives, directly or through the TU's helpers, is recorded
-  // passed on there (`passed:`): the whole program decides whether it escapes in that callee
+  // Untyped pointers points-to cannot tell apart from "unknown", followed by def-use walks: the
+  // parameters of exported functions (what their callers elsewhere pass) and the results of calls
+  // to exported functions (what the callee may return of what other callers passed: `p =
+  // strchr(buf, c)` is `buf` moved). A call
+  // out of the TU the walk reaches is recorded as the pointer passed on there (`passed:`, `result:`
+  // arguments): the whole program decides whether it escapes in that callee.
   const walk = new ParameterEscapes();
+  const returning = (f: Function, ref: string): void => {
+    const r = functionOf.get(f)!;
+    if (!r.returns?.includes(ref)) r.returns = [...(r.returns ?? []), ref].sort();
+  };
+  /** Records where `flow` takes the pointer `object` names (`param:f:i`, `result:g`); `ref` is it passed on. */
+  const record = (flow: ParameterFlow, object: string, ref: string): void => {
+    if (flow.escapes) {
+      escapes.add(object);
+      return;
+    }
+    // where a call passes the parameter itself, its own argument already says so (with the offset)
+    const prefix = ref.slice(0, ref.lastIndexOf('@') + 1);
+    const named = (refs: Iterable<string> | undefined): boolean => [...(refs ?? [])].some((r) => r.startsWith(prefix));
+    for (const [call, positions] of flow.passes) {
+      const callee = stripCasts(call.callee);
+      if (callee.kind === 'function') {
+        const calleeKey = Program.keyOf(pm, callee);
+        for (const k of positions) if (!named(args.get(calleeKey)?.get(k))) addArgs(calleeKey, k, [ref]);
+        continue;
+      }
+      const ic = indirectCallAt.get(call);
+      // an indirect call the summary does not list: nothing follows it there
+      if (!ic) {
+        escapes.add(object);
+        return;
+      }
+      for (const k of positions) {
+        const at = ic.arguments.find((x) => x[0] === k);
+        if (!at) ic.arguments.push([k, [ref]]);
+        else if (!named(at[1])) at[1] = [...at[1], ref].sort();
+      }
+      ic.arguments.sort((x, y) => x[0] - y[0]);
+    }
+  };
   for (const f of module.functions) {
     if (!f.isDefinition || f.linkage === 'internal' || f.linkage === 'private') continue;
     const key = Program.keyOf(pm, f);
     f.arguments.forEach((a, i) => {
       if (!isPointerArgument(a) || pts.marksParameter(key, i)) return;
       const flow = walk.flow(f, i);
-      if (flow.escapes) {
-        escapes.add(`param:${key}:${i}`);
-        return;
-      }
-      const ref = `passed:${key}:${i}@*`;
-      // where the call passes the parameter itself, its own argument already says so (with the offset)
-      const named = (refs: Iterable<string> | undefined): boolean => [...(refs ?? [])].some((r) => r.startsWith(`passed:${key}:${i}@`));
-      for (const [call, positions] of flow.passes) {
-        const callee = stripCasts(call.callee);
-        if (callee.kind === 'function') {
-          const calleeKey = Program.keyOf(pm, callee);
-          for (const k of positions) if (!named(args.get(calleeKey)?.get(k))) addArgs(calleeKey, k, [ref]);
-          continue;
-        }
-        const ic = indirectCallAt.get(call);
-        // an indirect call the summary does not list: nothing follows it there
-        if (!ic) {
-          escapes.add(`param:${key}:${i}`);
-          continue;
-        }
-        for (const k of positions) {
-          const at = ic.arguments.find((x) => x[0] === k);
-          if (!at) ic.arguments.push([k, [ref]]);
-          else if (!named(at[1])) at[1] = [...at[1], ref].sort();
-        }
-        ic.arguments.sort((x, y) => x[0] - y[0]);
-      }
+      record(flow, `param:${key}:${i}`, `passed:${key}:${i}@*`);
+      // returned: its callers' walks follow the result (`param:` in returns, as for a marked parameter)
+      if (!flow.escapes && flow.returned) returning(f, `param:${key}:${i}@*`);
     });
+  }
+  // an allocation site's result is its own object, which points-to follows
+  const allocationCalls = new Set<CallBase>(siteCalls.values());
+  for (const f of module.functions) {
+    if (!f.isDefinition) continue;
+    // returned by a static function nothing calls indirectly: its callers here are not walked
+    const returnsFollowed = (f.linkage !== 'internal' && f.linkage !== 'private') || pts.addressTakenNames.has(f.name);
+    for (const b of f.blocks)
+      for (const i of b.instructions) {
+        if (!isCallBase(i) || !canCarryAddress(i.type) || allocationCalls.has(i)) continue;
+        // a call to code another TU may define, or to an exported function of this one: the whole
+        // program follows what it returns only where every call is walked (summary/escape.ts)
+        const c = stripCasts(i.callee);
+        if (
+          c.kind !== 'function' ||
+          c.name.startsWith('llvm.') ||
+          (c.isDefinition && (c.linkage === 'internal' || c.linkage === 'private'))
+        )
+          continue;
+        const object = `result:${Program.keyOf(pm, c)}`;
+        if (escapes.has(object)) continue;
+        const flow = walk.resultFlow(f, i);
+        if (flow.returned && !returnsFollowed) {
+          escapes.add(object);
+          continue;
+        }
+        record(flow, object, `${object}@*`);
+        if (!flow.escapes && flow.returned) returning(f, `${object}@*`);
+      }
   }
 
   const globals: SummaryGlobal[] = module.globals.map((g) => {

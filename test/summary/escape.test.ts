@@ -35,7 +35,9 @@ describe('escape across TUs', () => {
 
   it('a summary lists the untyped parameters that escape, not the one only read through', () => {
     const params = lib.escapes.filter((o) => o.startsWith('param:'));
-    expect(params).toEqual(['param:keep:0', 'param:same:0']);
+    expect(params).toEqual(['param:keep:0']);
+    // same returns it: its callers' walks of the result decide (`param:` in its returns)
+    expect(lib.functions.find((f) => f.name === 'same')?.returns).toContain('param:same:0@*');
     // fill's buffer goes through put, which returns it moved on: followed back in fill, not an escape
     expect(lib.escapes).not.toContain('param:fill:0');
     // hand_off passes its own parameter on: recorded for the whole program, not an escape here
@@ -44,6 +46,23 @@ describe('escape across TUs', () => {
     // of it: both calls recorded, no escape (the old walk counted the int as the address returned)
     expect(lib.escapes).not.toContain('param:relay:0');
     expect(lib.arguments).toContainEqual(['opaque_count', 0, ['passed:relay:0@0']]);
+  });
+
+  it('a returned parameter escapes only where a caller lets the result escape, even a caller in its own TU', () => {
+    const closure = new EscapeClosure([lib, comp], true);
+    const confined = closure.confinedSites([]);
+    // skip returns its buffer moved on; through_skip only measures the result
+    expect(lib.functions.find((f) => f.name === 'skip')?.returns).toContain('param:skip:0@*');
+    expect(comp.arguments.find(([callee, k]) => callee === 'measure' && k === 0)?.[2]).toContain('result:skip@*');
+    expect(confined.has(siteIn(comp, 'through_skip'))).toBe(true);
+    // keep_returned stores what returned_buffer (same TU, not inlined) returns, which is same's result
+    expect(comp.escapes).toContain('result:returned_buffer');
+    expect(comp.functions.find((f) => f.name === 'returned_buffer')?.returns).toContain('result:same@*');
+    expect(confined.has(siteIn(comp, 'returned_buffer'))).toBe(false);
+    expect(closure.because.get('result:same')).toBe('with result:returned_buffer');
+    expect(closure.because.get('param:same:0')).toBe('with result:same');
+    // the open world: callers outside the summaries may keep any result
+    expect(new EscapeClosure([lib, comp], false).confinedSites([]).has(siteIn(comp, 'through_skip'))).toBe(false);
   });
 
   it('the closure decides a parameter passed on through a helper where the callee is', () => {
