@@ -41,7 +41,7 @@ const DEPTH_LIMIT = 8;
 
 /** Where a walk from a parameter (or a call's result) found the pointer goes. */
 export interface ParameterFlow {
-  /** It may go where no summary follows it (stored, handed to an asm statement that may write memory, past a bound). */
+  /** It may go where no summary follows it (stored other than into a typed field, handed to an asm statement that may write memory, past a bound). */
   readonly escapes: boolean;
   /**
    * The function walked returns it or an address derived from it. Its callers decide: a caller's
@@ -55,9 +55,20 @@ export interface ParameterFlow {
    * and the whole program decides whether it escapes in the callee.
    */
   readonly passes: ReadonlyMap<CallBase, ReadonlySet<number>>;
+  /**
+   * The shared cells (`T:struct urb@96`) it is stored into, where the store writes no other: the
+   * summary records them as field stores, and the whole program decides whether some TU loads them.
+   */
+  readonly cells: ReadonlySet<string>;
 }
 
-const ESCAPES: ParameterFlow = { escapes: true, returned: true, passes: new Map() };
+const ESCAPES: ParameterFlow = { escapes: true, returned: true, passes: new Map(), cells: new Set() };
+
+/**
+ * The shared cells a store through this pointer writes, when it writes no other; undefined when
+ * it may write elsewhere (points-to's `storeCells`).
+ */
+export type StoreCells = (pointer: Value) => readonly string[] | undefined;
 
 /**
  * True when a value of this type can hold an address: a pointer, an integer as wide as one, an
@@ -87,9 +98,9 @@ export function canCarryAddress(t: Type): boolean {
 
 /**
  * Where the pointer each parameter of a module's functions receives, or a call's result, may go:
- * whether it escapes (stored into memory, handed to an asm statement that may write memory, passed
- * to a variadic function of the TU), whether the function returns it, and to which calls out of
- * the TU it is passed on. Walks the uses through casts, GEPs, phis, selects, integer arithmetic
+ * whether it escapes (stored into memory other than a typed object's field, handed to an asm
+ * statement that may write memory, passed to a variadic function of the TU), whether the function
+ * returns it, to which calls out of the TU it is passed on, and into which fields it is stored. Walks the uses through casts, GEPs, phis, selects, integer arithmetic
  * wide enough to hold an address, and calls into the TU's own functions (a helper of the TU that
  * returns it moved on is followed back into its caller: `str = number(str, end, …)` in
  * `vsnprintf`).
@@ -99,6 +110,9 @@ export class ParameterEscapes {
   private readonly memo = new Map<string, ParameterFlow>();
   private readonly inProgress = new Set<string>();
   private cycle = false;
+
+  /** Without `storeCells`, every store of the pointer lets it escape. */
+  constructor(private readonly storeCells?: StoreCells) {}
 
   /** True when the pointer parameter `index` of `f` receives may escape where no summary follows it. */
   escapes(f: Function, index: number): boolean {
@@ -114,7 +128,7 @@ export class ParameterEscapes {
     // a recursive call adds no way out the outer walk does not see; what is found inside it is not kept
     if (this.inProgress.has(id)) {
       this.cycle = true;
-      return { escapes: false, returned: false, passes: new Map() };
+      return { escapes: false, returned: false, passes: new Map(), cells: new Set() };
     }
     const a = f.arguments[index];
     if (!a) return ESCAPES;
@@ -158,6 +172,7 @@ export class ParameterEscapes {
       }
     };
     const passes = new Map<CallBase, Set<number>>();
+    const cells = new Set<string>();
     let returned = false;
     const differences: Instruction[] = [];
     for (;;) {
@@ -181,9 +196,14 @@ export class ParameterEscapes {
             // decided once every other use is walked, when both sides may be known
             differences.push(u);
             continue;
-          case 'store':
-            if (u.value === v) return ESCAPES;
+          case 'store': {
+            if (u.value !== v) continue;
+            // into a field of a typed object: the whole program decides whether some TU loads it
+            const into = this.storeCells?.(u.pointer);
+            if (!into) return ESCAPES;
+            for (const c of into) cells.add(c);
             continue;
+          }
           case 'atomicrmw':
             if (u.operands[1] === v) return ESCAPES;
             continue;
@@ -198,7 +218,7 @@ export class ParameterEscapes {
           case 'call':
           case 'invoke':
           case 'callbr': {
-            const r = this.call(u as CallBase, v, depth, passes);
+            const r = this.call(u as CallBase, v, depth, passes, cells);
             if (r === 'escapes') return ESCAPES;
             if (r === 'returned') derived(u);
             continue;
@@ -214,14 +234,20 @@ export class ParameterEscapes {
         }
       }
     }
-    return { escapes: false, returned, passes };
+    return { escapes: false, returned, passes, cells };
   }
 
   /**
    * What passing `v` to this call does with it: lets it escape, may hand it back in the call's
    * result, or neither. Calls out of the TU are noted in `passes`.
    */
-  private call(call: CallBase, v: Value, depth: number, passes: Map<CallBase, Set<number>>): 'escapes' | 'returned' | 'kept' {
+  private call(
+    call: CallBase,
+    v: Value,
+    depth: number,
+    passes: Map<CallBase, Set<number>>,
+    cells: Set<string>,
+  ): 'escapes' | 'returned' | 'kept' {
     const args = call.args;
     const positions = args.flatMap((a, k) => (a === v ? [k] : []));
     if (!positions.length) return 'kept'; // only the callee: a call through it
@@ -258,6 +284,7 @@ export class ParameterEscapes {
       const r = this.flow(callee, k, depth + 1);
       if (r.escapes) return 'escapes';
       returned ||= r.returned;
+      for (const c of r.cells) cells.add(c);
       for (const [c, ks] of r.passes) {
         let on = passes.get(c);
         if (!on) passes.set(c, (on = new Set()));

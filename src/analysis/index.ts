@@ -15,7 +15,7 @@ export { Program } from './program.js';
 export { readCacheCatalogue, typedCaches, cacheObjectTypes } from './catalogue.js';
 export type { ExternalFacts, EscapeFacts } from './external.js';
 export { DEALLOCATORS, ParameterEscapes } from './escape.js';
-export type { ParameterFlow } from './escape.js';
+export type { ParameterFlow, StoreCells } from './escape.js';
 export type { ProgramModule, Located, LinkNote } from './program.js';
 export { findAllocationSites, findCaches, findWrappers, writtenCallFrame } from './sites.js';
 export type { Wrapper } from './sites.js';

@@ -403,13 +403,20 @@ export class PointsTo {
     }
   }
 
-  private cell(obj: number, off: number): number {
+  /** The object and offset whose cell an element is: a private area's bytes are its record's (`netdev_priv`). */
+  private cellPlace(obj: number, off: number): [number, number] {
     const base = this.objects[obj]!.cellBase;
     if (off !== UNKNOWN && this.privateAreas.size) {
       const area = this.privateAreas.get(base)?.find((a) => off >= a.offset && off < a.offset + a.size);
       const p = area && this.typeAny(area.type);
-      if (p !== undefined) return this.cell(p, off - area!.offset);
+      if (p !== undefined) return this.cellPlace(p, off - area!.offset);
     }
+    return [obj, off];
+  }
+
+  private cell(at: number, offset: number): number {
+    const [obj, off] = this.cellPlace(at, offset);
+    const base = this.objects[obj]!.cellBase;
     const key = `${base}@${off === UNKNOWN ? '*' : off}`;
     let c = this.cellIndex.get(key);
     if (c === undefined) {
@@ -1400,6 +1407,32 @@ export class PointsTo {
       out.push([key, this.portable(this.pts[c]!)]);
     }
     return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
+  /**
+   * The shared cells ({@link fieldStores}' kinds: `T:struct urb@96`) a store through `pointer`
+   * writes, when it writes no other: undefined when it may write through a lost pointer no debug
+   * type places, into an object's own cells (a buffer, a stack slot, a static global), or nowhere
+   * this analysis knows. For a value it does not track (an untyped parameter, analysis/escape.ts).
+   */
+  storeCells(pointer: Value): string[] | undefined {
+    const p = this.nodeOf.get(pointer);
+    if (p === undefined) return undefined;
+    if (this.work.length) this.propagate();
+    const out = new Set<string>();
+    for (const e of this.pts[p]!) {
+      let at = [objOf(e), offOf(e)] as const;
+      if (this.objects[at[0]]!.kind === 'unknown') {
+        const typed = this.typedStoreCell.get(p);
+        if (typed === undefined) return undefined;
+        at = [objOf(typed), offOf(typed)];
+      }
+      const [obj, off] = this.cellPlace(at[0], at[1]);
+      const base = this.objects[obj]!.cellBase;
+      if (!isShared(base)) return undefined;
+      out.add(`${base}@${off === UNKNOWN ? '*' : off}`);
+    }
+    return out.size ? [...out].sort() : undefined;
   }
 
   /** The shared cells ({@link fieldStores}' kinds) the analyzed code loads from: their keys, sorted. */

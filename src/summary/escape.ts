@@ -52,7 +52,8 @@ export function fixedParameters(signature: string): number {
  * - what a TU's own analysis lets escape (its summary's `escapes`), and what the program read in
  *   full lets escape in its own solve ({@link EscapeClosure.confinedSites}' argument);
  * - what a TU stores into a shared cell (`T:struct sock@24`, an exported global) another TU loads:
- *   that TU reads it as "any object of the field's type";
+ *   that TU reads it as "any object of the field's type" (a parameter or call result only the
+ *   storing TU's def-use walks follow: when any TU loads it, that one too);
  * - what an exported or address-taken function returns: its callers elsewhere get "any" — in a
  *   closed world, for a function only called directly (and by some TU), only where a caller lets the result escape
  *   (the caller's summary walks it: `result:<f>` in its escapes or arguments), and what the returned
@@ -121,8 +122,13 @@ export class EscapeClosure implements EscapeFacts {
     for (const s of all) {
       for (const site of s.sites) this.sites.push(site.id);
       for (const o of s.escapes) this.mark(o, `escapes in ${s.module}`);
-      for (const [cell, refs] of s.fieldStores)
+      for (const [cell, refs] of s.fieldStores) {
         if (loadedElsewhere(cell, s.module)) for (const r of refs) this.mark(r, `stored into ${cell} by ${s.module}, loaded elsewhere`);
+        // a pointer the storing TU's own analysis does not track (found by its def-use walks):
+        // what that TU loads back from the cell is lost there too
+        else if (loadedElsewhere(cell, ''))
+          for (const r of refs) if (/^(passed|result):/.test(r)) this.mark(r, `stored into ${cell} by ${s.module}, loaded there`);
+      }
       for (const f of s.functions) {
         if (!f.defined || !f.returns || (isStatic(f.key) && !f.addressTaken)) continue;
         // called only directly (closed world): what it returns escapes where a caller's walk of the
@@ -182,8 +188,8 @@ export class EscapeClosure implements EscapeFacts {
 const MAX_VIEWS = 4096;
 
 /**
- * Whether a TU other than the one storing into a shared cell may load it. A record's bytes are
- * also cells of the records that embed it and of the records it embeds, at offsets apart by
+ * Whether a TU other than the one storing into a shared cell (any TU, for storer `''`) may load
+ * it. A record's bytes are also cells of the records that embed it and of the records it embeds, at offsets apart by
  * where one lies in the other (`T:struct bar@8` is `T:struct foo@0` when a `bar` holds a `foo`
  * at 8, and `T:struct box@24` when a `box` holds that `bar` at 16): a load of any of those views
  * counts, and so does a load of a view's record at an unknown offset. The views are the records

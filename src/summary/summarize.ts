@@ -291,7 +291,8 @@ export function summarizeModule(
   // strchr(buf, c)` is `buf` moved). A call
   // out of the TU the walk reaches is recorded as the pointer passed on there (`passed:`, `result:`
   // arguments): the whole program decides whether it escapes in that callee.
-  const walk = new ParameterEscapes();
+  const walk = new ParameterEscapes((pointer) => pts.storeCells(pointer));
+  const cellStores = new Map<string, Set<string>>(fieldStores.map(([cell, refs]) => [cell, new Set(refs)]));
   const returning = (f: Function, ref: string): void => {
     const r = functionOf.get(f)!;
     if (!r.returns?.includes(ref)) r.returns = [...(r.returns ?? []), ref].sort();
@@ -301,6 +302,11 @@ export function summarizeModule(
     if (flow.escapes) {
       escapes.add(object);
       return;
+    }
+    for (const cell of flow.cells) {
+      let refs = cellStores.get(cell);
+      if (!refs) cellStores.set(cell, (refs = new Set()));
+      refs.add(ref);
     }
     // where a call passes the parameter itself, its own argument already says so (with the offset)
     const prefix = ref.slice(0, ref.lastIndexOf('@') + 1);
@@ -407,7 +413,9 @@ export function summarizeModule(
     setters: sortedEntries(icx.setters, (m) => [...m.keys()]),
     fieldCopies: sortedEntries(icx.copies, (s) => [...s]),
     opaqueFields: [...icx.opaque].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
-    fieldStores,
+    fieldStores: [...cellStores]
+      .map(([cell, refs]): [string, string[]] => [cell, [...refs].sort()])
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
     fieldLoads: pts.loadedFieldCells(),
     records: recordsOf(module),
     privateAreas: pts.privateAreaFacts(),

@@ -55,14 +55,32 @@ describe('escape across TUs', () => {
     expect(lib.functions.find((f) => f.name === 'skip')?.returns).toContain('param:skip:0@*');
     expect(comp.arguments.find(([callee, k]) => callee === 'measure' && k === 0)?.[2]).toContain('result:skip@*');
     expect(confined.has(siteIn(comp, 'through_skip'))).toBe(true);
-    // keep_returned stores what returned_buffer (same TU, not inlined) returns, which is same's result
-    expect(comp.escapes).toContain('result:returned_buffer');
+    // keep_returned hands what returned_buffer (same TU, not inlined) returns, same's result, to keep
+    expect(comp.arguments.find(([callee, k]) => callee === 'keep' && k === 0)?.[2]).toContain('result:returned_buffer@*');
     expect(comp.functions.find((f) => f.name === 'returned_buffer')?.returns).toContain('result:same@*');
     expect(confined.has(siteIn(comp, 'returned_buffer'))).toBe(false);
+    expect(closure.because.get('result:returned_buffer')).toBe('with param:keep:0');
     expect(closure.because.get('result:same')).toBe('with result:returned_buffer');
     expect(closure.because.get('param:same:0')).toBe('with result:same');
     // the open world: callers outside the summaries may keep any result
     expect(new EscapeClosure([lib, comp], false).confinedSites([]).has(siteIn(comp, 'through_skip'))).toBe(false);
+  });
+
+  it('a parameter stored into a typed field or an exported global escapes only where some TU loads it, its own TU too', () => {
+    expect(lib.fieldStores).toContainEqual(['T:struct holder@8', ['passed:attach:1@*', 'unknown@*']]);
+    expect(lib.fieldStores).toContainEqual(['G:kept@0', ['passed:park:0@*', 'unknown@*']]);
+    expect(lib.escapes).not.toContain('param:attach:1');
+    const sites = [siteIn(comp, 'attached_buffer'), siteIn(comp, 'parked_buffer')];
+    const confined = new EscapeClosure([lib, comp], true).confinedSites([]);
+    for (const site of sites) expect(confined.has(site), site).toBe(true);
+    // a TU that loads both: another one, or the storing one itself (whose analysis lost the parameter)
+    for (const module of ['reader.c', lib.module]) {
+      const reader: TuSummary = { ...lib, module, fieldStores: [], fieldLoads: ['G:kept@0', 'T:struct holder@8'], escapes: [], holds: [] };
+      const closure = new EscapeClosure([lib, comp, reader], true);
+      const open = closure.confinedSites([]);
+      for (const site of sites) expect(open.has(site), `${site} loaded by ${module}`).toBe(false);
+      expect(closure.because.get('param:park:0')).toMatch(module === 'reader.c' ? /loaded elsewhere/ : /loaded there/);
+    }
   });
 
   it('the closure decides a parameter passed on through a helper where the callee is', () => {
