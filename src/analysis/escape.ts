@@ -6,7 +6,7 @@
 // objects passed to them escape with them (summary/escape.ts). Also owns the
 // deallocator table: freeing an object hands its address back to the allocator,
 // not to code that could write through it later.
-import type { CallBase, Instruction } from '../ir/instructions.js';
+import { type CallBase, type Instruction, isCallBase } from '../ir/instructions.js';
 import type { Type } from '../ir/types.js';
 import type { Function, Value } from '../ir/values.js';
 import { stripCasts } from './flow.js';
@@ -60,9 +60,37 @@ export interface ParameterFlow {
    * summary records them as field stores, and the whole program decides whether some TU loads them.
    */
   readonly cells: ReadonlySet<string>;
+  /**
+   * For a walk of variadic arguments: the calls out of the TU a `va_list` that holds them is
+   * passed to, with the positions (`vprintk(fmt, args)`): the summary records them, and the whole
+   * program decides whether the callee lets what is behind its `va_list` parameter escape.
+   */
+  readonly vaPasses: ReadonlyMap<CallBase, ReadonlySet<number>>;
 }
 
-const ESCAPES: ParameterFlow = { escapes: true, returned: true, passes: new Map(), cells: new Set() };
+const ESCAPES: ParameterFlow = { escapes: true, returned: true, passes: new Map(), cells: new Set(), vaPasses: new Map() };
+const none = (): ParameterFlow => ({ escapes: false, returned: false, passes: new Map(), cells: new Set(), vaPasses: new Map() });
+
+/** Adds `positions` of `call` to a map of calls passed to. */
+function noteCall(into: Map<CallBase, Set<number>>, call: CallBase, positions: Iterable<number>): void {
+  let on = into.get(call);
+  if (!on) into.set(call, (on = new Set()));
+  for (const k of positions) on.add(k);
+}
+
+/** Adds what a walk found (`from`) to the sets of the walk that started it; false when it escapes. */
+function joinFlow(
+  from: ParameterFlow,
+  passes: Map<CallBase, Set<number>>,
+  cells: Set<string>,
+  vaPasses: Map<CallBase, Set<number>>,
+): boolean {
+  if (from.escapes) return false;
+  for (const [c, ks] of from.passes) noteCall(passes, c, ks);
+  for (const c of from.cells) cells.add(c);
+  for (const [c, ks] of from.vaPasses) noteCall(vaPasses, c, ks);
+  return true;
+}
 
 /**
  * The shared cells a store through this pointer writes, when it writes no other; undefined when
@@ -128,12 +156,47 @@ export class ParameterEscapes {
     // a recursive call adds no way out the outer walk does not see; what is found inside it is not kept
     if (this.inProgress.has(id)) {
       this.cycle = true;
-      return { escapes: false, returned: false, passes: new Map(), cells: new Set() };
+      return none();
     }
     const a = f.arguments[index];
     if (!a) return ESCAPES;
     this.inProgress.add(id);
     const out = this.walk(f, a, depth);
+    this.inProgress.delete(id);
+    if (!this.inProgress.size) this.cycle = false;
+    if (!this.cycle || out.escapes) this.memo.set(id, out);
+    return out;
+  }
+
+  /**
+   * Where the variadic arguments of `f` go: through the `va_list` each `va_start` fills, into the
+   * words `va_arg` reads (`_printk(fmt, ...)` hands its list to `vprintk`). Nothing, without a `va_start`.
+   */
+  variadicFlow(f: Function): ParameterFlow {
+    const lists: Value[] = [];
+    for (const b of f.blocks)
+      for (const i of b.instructions) {
+        if (!isCallBase(i)) continue;
+        const c = stripCasts(i.callee);
+        if (c.kind === 'function' && c.name.startsWith('llvm.va_start') && i.args[0]) lists.push(i.args[0]);
+      }
+    return lists.length ? this.walkVaList(f, lists, 0) : none();
+  }
+
+  /** Where the arguments behind the `va_list` parameter `index` of `f` go (`vsnprintf(buf, size, fmt, args)`). */
+  vaListFlow(f: Function, index: number, depth = 0): ParameterFlow {
+    const id = `${f.name}:${index}:va_list`;
+    const m = this.memo.get(id);
+    if (m !== undefined) return m;
+    if (depth > DEPTH_LIMIT) return ESCAPES;
+    if (this.inProgress.has(id)) {
+      this.cycle = true;
+      return none();
+    }
+    const a = f.arguments[index];
+    if (!a) return ESCAPES;
+    this.inProgress.add(id);
+    const out = this.walkVaList(f, [a], depth);
     this.inProgress.delete(id);
     if (!this.inProgress.size) this.cycle = false;
     if (!this.cycle || out.escapes) this.memo.set(id, out);
@@ -173,6 +236,7 @@ export class ParameterEscapes {
     };
     const passes = new Map<CallBase, Set<number>>();
     const cells = new Set<string>();
+    const vaPasses = new Map<CallBase, Set<number>>();
     let returned = false;
     const differences: Instruction[] = [];
     for (;;) {
@@ -218,7 +282,7 @@ export class ParameterEscapes {
           case 'call':
           case 'invoke':
           case 'callbr': {
-            const r = this.call(u as CallBase, v, depth, passes, cells);
+            const r = this.call(u as CallBase, v, depth, passes, cells, vaPasses);
             if (r === 'escapes') return ESCAPES;
             if (r === 'returned') derived(u);
             continue;
@@ -234,7 +298,90 @@ export class ParameterEscapes {
         }
       }
     }
-    return { escapes: false, returned, passes, cells };
+    return { escapes: false, returned, passes, cells, vaPasses };
+  }
+
+  /**
+   * A walk from the `va_list`s that hold variadic arguments. A `va_list` (a `struct __va_list_tag`)
+   * holds the addresses of the save areas (its fields loaded: `reg_save_area`,
+   * `overflow_arg_area`); an area's words are the arguments (loaded: walked as any pointer). Both
+   * may move by GEPs, phis and integer arithmetic; an area's next address may be stored back into
+   * the `va_list` (`va_arg` advancing it), and a copy (`va_copy`, memcpy) is one more `va_list`.
+   * A `va_list` passed to a TU function is followed into its parameter; to one of another TU,
+   * recorded (`vaPasses`). Anything else done with a `va_list` or an area's address escapes.
+   */
+  private walkVaList(f: Function, lists: readonly Value[], depth: number): ParameterFlow {
+    const users = this.usersIn(f);
+    const seen: [Set<Value>, Set<Value>] = [new Set(lists), new Set()];
+    const work: [Value, 0 | 1][] = lists.map((v) => [v, 0]);
+    // level 0: a va_list's address; level 1: a save area's address
+    const add = (v: Value, level: 0 | 1): void => {
+      if (!seen[level].has(v) && canCarryAddress(v.type)) {
+        seen[level].add(v);
+        work.push([v, level]);
+      }
+    };
+    const passes = new Map<CallBase, Set<number>>();
+    const cells = new Set<string>();
+    const vaPasses = new Map<CallBase, Set<number>>();
+    const advances: Instruction[] = [];
+    while (work.length) {
+      if (seen[0].size + seen[1].size > WALK_LIMIT) return ESCAPES;
+      const [v, level] = work.pop()!;
+      for (const u of users.get(v) ?? []) {
+        switch (u.opcode) {
+          case 'icmp':
+          case 'br':
+          case 'switch':
+            continue;
+          case 'load':
+            if (level === 0) add(u, 1);
+            // an argument: walked as any pointer (one a function returns is not followed)
+            else if (canCarryAddress(u.type)) {
+              const r = this.walk(f, u, depth);
+              if (r.returned || !joinFlow(r, passes, cells, vaPasses)) return ESCAPES;
+            }
+            continue;
+          case 'store':
+            // written through: the va_list's own fields, an area's words
+            if (u.value !== v) continue;
+            if (level === 1) {
+              advances.push(u);
+              continue;
+            }
+            return ESCAPES;
+          case 'call':
+          case 'invoke':
+          case 'callbr': {
+            const call = u as CallBase;
+            const positions = call.args.flatMap((a, k) => (a === v ? [k] : []));
+            const callee = stripCasts(call.callee);
+            if (level === 1 || !positions.length || callee.kind !== 'function') return ESCAPES;
+            if (callee.name.startsWith('llvm.')) {
+              // va_start, va_end, lifetime, memset: nothing taken; va_copy or a memcpy out of it: a copy
+              if (/^llvm\.(va_copy|memcpy|memmove)/.test(callee.name) && call.args[1] === v && call.args[0]) add(call.args[0], 0);
+              continue;
+            }
+            if (!callee.isDefinition) {
+              noteCall(vaPasses, call, positions);
+              continue;
+            }
+            for (const k of positions) {
+              if (k >= callee.arguments.length) return ESCAPES;
+              if (!joinFlow(this.vaListFlow(callee, k, depth + 1), passes, cells, vaPasses)) return ESCAPES;
+            }
+            continue;
+          }
+          default:
+            // GEPs, casts, phis, selects, integer arithmetic: the same level in the result
+            if (u.type.kind === 'void') return ESCAPES;
+            add(u, level);
+        }
+      }
+    }
+    // an area's next address goes back into a va_list only
+    for (const s of advances) if (!seen[0].has(s.operands[1]!)) return ESCAPES;
+    return { escapes: false, returned: false, passes, cells, vaPasses };
   }
 
   /**
@@ -247,15 +394,12 @@ export class ParameterEscapes {
     depth: number,
     passes: Map<CallBase, Set<number>>,
     cells: Set<string>,
+    vaPasses: Map<CallBase, Set<number>>,
   ): 'escapes' | 'returned' | 'kept' {
     const args = call.args;
     const positions = args.flatMap((a, k) => (a === v ? [k] : []));
     if (!positions.length) return 'kept'; // only the callee: a call through it
-    const passOn = (ks: readonly number[]): void => {
-      let on = passes.get(call);
-      if (!on) passes.set(call, (on = new Set()));
-      for (const k of ks) on.add(k);
-    };
+    const passOn = (ks: readonly number[]): void => noteCall(passes, call, ks);
     const callee = stripCasts(call.callee);
     if (callee.kind === 'asm') {
       const ops = asmOperands(callee.constraints);
@@ -282,14 +426,8 @@ export class ParameterEscapes {
       // a variadic argument of the TU's own function: read back through `va_arg`, not followed
       if (k >= callee.arguments.length) return 'escapes';
       const r = this.flow(callee, k, depth + 1);
-      if (r.escapes) return 'escapes';
+      if (!joinFlow(r, passes, cells, vaPasses)) return 'escapes';
       returned ||= r.returned;
-      for (const c of r.cells) cells.add(c);
-      for (const [c, ks] of r.passes) {
-        let on = passes.get(c);
-        if (!on) passes.set(c, (on = new Set()));
-        for (const x of ks) on.add(x);
-      }
     }
     return returned ? 'returned' : 'kept';
   }

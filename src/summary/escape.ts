@@ -11,13 +11,14 @@ import type { TuSummary } from './schema.js';
 
 /**
  * `site:x@8` → `site:x`; `passed:f:i@*` → `param:f:i`; `result:g@*` → `result:g` (what `g` returns,
- * as its callers get it); undefined for refs naming no object (`typeany`, `unknown`, functions).
+ * as its callers get it); `va:g@*` → `va:g` (g's variadic arguments; `va:g:i`, those behind its
+ * `va_list` parameter i); undefined for refs naming no object (`typeany`, `unknown`, functions).
  */
 function objectOf(ref: string): string | undefined {
   const at = ref.lastIndexOf('@');
   const r = at < 0 ? ref : ref.slice(0, at);
   if (r.startsWith('passed:')) return `param:${r.slice(7)}`;
-  return /^(site|param|stack|global|result):/.test(r) ? r : undefined;
+  return /^(site|param|stack|global|result|va):/.test(r) ? r : undefined;
 }
 
 const isStatic = (key: string): boolean => key.includes('::');
@@ -55,14 +56,15 @@ export function fixedParameters(signature: string): number {
  *   that TU reads it as "any object of the field's type" (a parameter or call result only the
  *   storing TU's def-use walks follow: when any TU loads it, that one too);
  * - what an exported or address-taken function returns: its callers elsewhere get "any" — in a
- *   closed world, for a function only called directly (and by some TU), only where a caller lets the result escape
- *   (the caller's summary walks it: `result:<f>` in its escapes or arguments), and what the returned
- *   objects' own cells hold;
+ *   closed world, for a function only called directly (and by some TU), only where a caller lets
+ *   the result escape (the caller's summary walks it: `result:<f>` in its escapes or arguments),
+ *   and what the returned objects' own cells hold;
  * - what a call passes to a function no summary defines (no IR: assembly), to a static function of
- *   another TU, to an indirect call whole-program matching does not bound, to a variadic argument
- *   — except the object a deallocator frees;
+ *   another TU, to an indirect call whole-program matching does not bound — except the object a
+ *   deallocator frees;
  * - what a call passes to a parameter that escapes (the callee's summary says so, or it escapes
- *   by these rules), and what an escaping object's own cells hold;
+ *   by these rules), or as a variadic argument of a function whose variadic arguments escape (`va:`:
+ *   its va_start, and the `va_list` parameters it is passed on to, walked), and what an escaping object's own cells hold;
  * - what the own cells of an object passed to another TU hold: the callee reads them as "any".
  *
  * `closedWorld` says the summaries are the whole kernel as built; otherwise code outside them may
@@ -102,22 +104,33 @@ export class EscapeClosure implements EscapeFacts {
     }
     const resultFollowed = (key: string): boolean => closedWorld && called.has(key) && !addressTaken.has(key);
     /** Passing `refs` as parameter `index` of `callee` from `caller`: an edge, or escape. */
-    const passTo = (callee: string, index: number, refs: readonly string[], caller: string, why: string): void => {
-      if (DEALLOCATORS.get(callee) === index) return;
-      const home = definedIn.get(callee);
-      // the caller's own function (static or exported): its analysis bound the argument there already
-      if (home === caller) return;
-      if (home === undefined || isStatic(callee) || index >= (params.get(callee) ?? 0)) {
-        for (const r of refs) this.mark(r, why);
-        return;
-      }
-      this.edge(`param:${callee}:${index}`, refs);
+    const heldBy = (refs: readonly string[], callee: string): void => {
       // the callee reads what the object's own cells hold as "any object of the field's type"
       for (const r of refs) {
         const o = objectOf(r);
         for (const x of o === undefined ? [] : (holds.get(o) ?? [])) this.mark(x, `held by ${o}, passed to ${callee}`);
       }
     };
+    const passTo = (callee: string, index: number, refs: readonly string[], caller: string, why: string): void => {
+      if (DEALLOCATORS.get(callee) === index) return;
+      const home = definedIn.get(callee);
+      // a variadic argument: where the callee's va_start and va_arg take it (its summary's `va:`)
+      if (home !== undefined && index >= (params.get(callee) ?? 0)) {
+        this.edge(`va:${callee}`, refs);
+        if (home !== caller) heldBy(refs, callee);
+        return;
+      }
+      // the caller's own function (static or exported): its analysis bound the argument there already
+      if (home === caller) return;
+      if (home === undefined || isStatic(callee)) {
+        for (const r of refs) this.mark(r, why);
+        return;
+      }
+      this.edge(`param:${callee}:${index}`, refs);
+      heldBy(refs, callee);
+    };
+    const vaLists = new Set<string>();
+    for (const s of all) for (const [f, i] of s.vaLists) vaLists.add(`${f}:${i}`);
     const fields = fieldFacts(all);
     for (const s of all) {
       for (const site of s.sites) this.sites.push(site.id);
@@ -127,7 +140,7 @@ export class EscapeClosure implements EscapeFacts {
         // a pointer the storing TU's own analysis does not track (found by its def-use walks):
         // what that TU loads back from the cell is lost there too
         else if (loadedElsewhere(cell, ''))
-          for (const r of refs) if (/^(passed|result):/.test(r)) this.mark(r, `stored into ${cell} by ${s.module}, loaded there`);
+          for (const r of refs) if (/^(passed|result|va):/.test(r)) this.mark(r, `stored into ${cell} by ${s.module}, loaded there`);
       }
       for (const f of s.functions) {
         if (!f.defined || !f.returns || (isStatic(f.key) && !f.addressTaken)) continue;
@@ -143,6 +156,11 @@ export class EscapeClosure implements EscapeFacts {
         } else for (const r of f.returns) this.mark(r, `returned by ${f.key}`);
       }
       for (const [callee, index, refs] of s.arguments) passTo(callee, index, refs, s.module, `passed to ${callee} by ${s.module}`);
+      // a va_list passed on: what is behind it goes where the callee's walk of that parameter says
+      for (const [callee, index, refs] of s.vaPasses) {
+        if (vaLists.has(`${callee}:${index}`)) this.edge(`va:${callee}:${index}`, refs);
+        else for (const r of refs) this.mark(r, `behind a va_list passed to ${callee} by ${s.module}, not walked there`);
+      }
       for (const ic of s.indirectCalls) {
         const { targets, open } = fieldTargets(ic, fields);
         for (const t of ic.localTargets) targets.add(t);

@@ -7,7 +7,7 @@ import { AllocatorSchema } from '../analysis/index.js';
 import { AllocationSiteSchema, CacheSchema } from '../policy/schema.js';
 
 /** Bump when the summarizer's output changes: cached summaries of another version are recomputed. */
-export const SUMMARY_VERSION = 19;
+export const SUMMARY_VERSION = 20;
 
 /** A program-wide symbol key: the name, or `module::name` for a static symbol (analysis `Program.keyOf`). */
 const Key = z.string();
@@ -162,6 +162,15 @@ export const TuSummarySchema = z
      * may point to them (whole-program closure: summary/escape.ts).
      */
     escapes: z.array(z.string()),
+    /**
+     * Variadic arguments, followed through `va_start` into what `va_arg` reads (the def-use walks):
+     * `va:<function key>` names a function's variadic arguments, `va:<function key>:<index>` the
+     * arguments behind its `va_list` parameter. `vaLists` are the exported functions' `va_list`
+     * parameters this TU walked (whether what is behind them escapes: `escapes`); `vaPasses`, a
+     * `va_list` this TU passes to another TU's function: callee key, index, the `va:` objects behind it.
+     */
+    vaLists: z.array(z.tuple([z.string(), z.number().int()])),
+    vaPasses: z.array(z.tuple([z.string(), z.number().int(), z.array(z.string())])),
     /** Objects with cells of their own (buffers, stack slots, static globals) → the objects they hold (same form as `escapes`). */
     holds: z.array(z.tuple([z.string(), z.array(z.string())])),
     /** Declared functions it calls that it does not define (resolved, or not, against other TUs). */

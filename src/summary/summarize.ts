@@ -256,7 +256,8 @@ export function summarizeModule(
         // what a callee another TU defines receives from here, and one of this TU that callers
         // outside may call too (whose parameter other TUs may see passed on)
         const open = c.linkage !== 'internal' && c.linkage !== 'private';
-        if (!c.isDefinition || open || pts.addressTakenNames.has(c.name))
+        // and a variadic one: its variadic arguments are followed through its va_start
+        if (!c.isDefinition || open || pts.addressTakenNames.has(c.name) || c.functionType.varArg)
           for (const [k, refs] of pointerArgs(i, f, DEALLOCATORS.get(c.name))) addArgs(calleeKey, k, refs);
       }
     }
@@ -286,13 +287,15 @@ export function summarizeModule(
   // (untyped: "unknown" there stands for the caller's object), from a walk over their uses
   const escapes = new Set(pts.escapingObjects());
   // Untyped pointers points-to cannot tell apart from "unknown", followed by def-use walks: the
-  // parameters of exported functions (what their callers elsewhere pass) and the results of calls
-  // to exported functions (what the callee may return of what other callers passed: `p =
-  // strchr(buf, c)` is `buf` moved). A call
-  // out of the TU the walk reaches is recorded as the pointer passed on there (`passed:`, `result:`
-  // arguments): the whole program decides whether it escapes in that callee.
+  // parameters of exported functions (what their callers elsewhere pass), the results of calls to
+  // exported functions (what the callee may return of what other callers passed: `p = strchr(buf,
+  // c)` is `buf` moved), and variadic arguments (through va_start, and behind `va_list`
+  // parameters). A call out of the TU the walk reaches is recorded as the pointer passed on there
+  // (`passed:`, `result:`, `va:` arguments): the whole program decides whether it escapes there.
   const walk = new ParameterEscapes((pointer) => pts.storeCells(pointer));
   const cellStores = new Map<string, Set<string>>(fieldStores.map(([cell, refs]) => [cell, new Set(refs)]));
+  const vaPasses = new Map<string, Set<string>>();
+  const vaLists: [string, number][] = [];
   const returning = (f: Function, ref: string): void => {
     const r = functionOf.get(f)!;
     if (!r.returns?.includes(ref)) r.returns = [...(r.returns ?? []), ref].sort();
@@ -307,6 +310,16 @@ export function summarizeModule(
       let refs = cellStores.get(cell);
       if (!refs) cellStores.set(cell, (refs = new Set()));
       refs.add(ref);
+    }
+    for (const [call, positions] of flow.vaPasses) {
+      const callee = stripCasts(call.callee);
+      if (callee.kind !== 'function') continue; // the walk records direct calls only
+      for (const k of positions) {
+        const at = `${Program.keyOf(pm, callee)}\0${k}`;
+        let refs = vaPasses.get(at);
+        if (!refs) vaPasses.set(at, (refs = new Set()));
+        refs.add(ref);
+      }
     }
     // where a call passes the parameter itself, its own argument already says so (with the offset)
     const prefix = ref.slice(0, ref.lastIndexOf('@') + 1);
@@ -333,9 +346,19 @@ export function summarizeModule(
     }
   };
   for (const f of module.functions) {
-    if (!f.isDefinition || f.linkage === 'internal' || f.linkage === 'private') continue;
+    if (!f.isDefinition) continue;
     const key = Program.keyOf(pm, f);
+    // what its callers pass as variadic arguments, through va_start
+    if (f.functionType.varArg) record(walk.variadicFlow(f), `va:${key}`, `va:${key}@*`);
+    if (f.linkage === 'internal' || f.linkage === 'private') continue;
+    const sig = signatureTypes(f);
     f.arguments.forEach((a, i) => {
+      // a va_list: what is behind it
+      if (sig && typeName(sig[i + 1] ?? null) === 'struct __va_list_tag *') {
+        record(walk.vaListFlow(f, i), `va:${key}:${i}`, `va:${key}:${i}@*`);
+        vaLists.push([key, i]);
+        return;
+      }
       if (!isPointerArgument(a) || pts.marksParameter(key, i)) return;
       const flow = walk.flow(f, i);
       record(flow, `param:${key}:${i}`, `passed:${key}:${i}@*`);
@@ -420,6 +443,13 @@ export function summarizeModule(
     records: recordsOf(module),
     privateAreas: pts.privateAreaFacts(),
     escapes: [...escapes].sort(),
+    vaLists,
+    vaPasses: [...vaPasses]
+      .map(([at, refs]): [string, number, string[]] => {
+        const [callee, k] = at.split('\0') as [string, string];
+        return [callee, Number(k), [...refs].sort()];
+      })
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1])),
     holds: pts.ownCellContents(),
     externals: externalCallees(module),
     stats: {

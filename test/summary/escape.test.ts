@@ -83,6 +83,26 @@ describe('escape across TUs', () => {
     }
   });
 
+  it('variadic arguments are followed through va_start into the va_list walks, across TUs', () => {
+    // measure_all hands its va_list to vmeasure, which only reads the strings behind it
+    expect(lib.escapes).not.toContain('va:measure_all');
+    expect(lib.vaLists).toEqual([['vmeasure', 1]]);
+    // keep_all hands its va_list to vkeep, another TU's, which keeps the first string
+    expect(lib.vaPasses).toEqual([['vkeep', 0, ['va:keep_all@*']]]);
+    expect(comp.vaLists).toEqual([['vkeep', 0]]);
+    expect(comp.escapes).toContain('va:vkeep:0');
+    const closure = new EscapeClosure([lib, comp], true);
+    const confined = closure.confinedSites([]);
+    expect(confined.has(siteIn(comp, 'measured_vararg'))).toBe(true);
+    expect(confined.has(siteIn(comp, 'kept_vararg'))).toBe(false);
+    expect(closure.because.get(`site:${siteIn(comp, 'kept_vararg')}`)).toBe('with va:keep_all');
+    expect(closure.because.get('va:keep_all')).toBe('with va:vkeep:0');
+    // a va_list passed to a function whose TU did not walk that parameter: what is behind it escapes
+    const unwalked = new EscapeClosure([lib, { ...comp, vaLists: [], escapes: [] }], true);
+    expect(unwalked.confinedSites([]).has(siteIn(comp, 'kept_vararg'))).toBe(false);
+    expect(unwalked.because.get('va:keep_all')).toMatch(/behind a va_list passed to vkeep .* not walked there/);
+  });
+
   it('the closure decides a parameter passed on through a helper where the callee is', () => {
     const closure = new EscapeClosure([lib, comp], true);
     closure.confinedSites([]);
