@@ -60,8 +60,8 @@ export function fixedParameters(signature: string): number {
  *   the result escape (the caller's summary walks it: `result:<f>` in its escapes or arguments),
  *   and what the returned objects' own cells hold;
  * - what a call passes to a function no summary defines (no IR: assembly), to a static function of
- *   another TU, to an indirect call whole-program matching does not bound — except the object a
- *   deallocator frees;
+ *   another TU that its TU does not call indirectly (so did not walk), to an indirect call
+ *   whole-program matching does not bound — except the object a deallocator frees;
  * - what a call passes to a parameter that escapes (the callee's summary says so, or it escapes
  *   by these rules), or as a variadic argument of a function whose variadic arguments escape (`va:`:
  *   its va_start, and the `va_list` parameters it is passed on to, walked), and what an escaping object's own cells hold;
@@ -88,11 +88,14 @@ export class EscapeClosure implements EscapeFacts {
     // who defines what: a parameter is followed only into a summary that defines its function
     const definedIn = new Map<string, string>();
     const params = new Map<string, number>();
+    // static functions whose TU walked their parameters: those it calls indirectly (summarize.ts)
+    const walkedStatic = new Set<string>();
     for (const s of all)
       for (const f of s.functions)
         if (f.defined) {
           definedIn.set(f.key, s.module);
           params.set(f.key, fixedParameters(f.signature));
+          if (isStatic(f.key) && f.addressTaken) walkedStatic.add(f.key);
         }
     const loadedElsewhere = cellLoaders(all, closedWorld);
     // a function some TU calls directly and none takes the address of: its callers all walk its result
@@ -122,7 +125,7 @@ export class EscapeClosure implements EscapeFacts {
       }
       // the caller's own function (static or exported): its analysis bound the argument there already
       if (home === caller) return;
-      if (home === undefined || isStatic(callee)) {
+      if (home === undefined || (isStatic(callee) && !walkedStatic.has(callee))) {
         for (const r of refs) this.mark(r, why);
         return;
       }

@@ -350,11 +350,14 @@ export function summarizeModule(
     const key = Program.keyOf(pm, f);
     // what its callers pass as variadic arguments, through va_start
     if (f.functionType.varArg) record(walk.variadicFlow(f), `va:${key}`, `va:${key}@*`);
-    if (f.linkage === 'internal' || f.linkage === 'private') continue;
+    // the parameters of exported functions, and of static ones called indirectly (from other TUs
+    // too); a static function called only here receives this TU's objects, which points-to follows
+    const exported = f.linkage !== 'internal' && f.linkage !== 'private';
+    if (!exported && !pts.addressTakenNames.has(f.name)) continue;
     const sig = signatureTypes(f);
     f.arguments.forEach((a, i) => {
       // a va_list: what is behind it
-      if (sig && typeName(sig[i + 1] ?? null) === 'struct __va_list_tag *') {
+      if (exported && sig && typeName(sig[i + 1] ?? null) === 'struct __va_list_tag *') {
         record(walk.vaListFlow(f, i), `va:${key}:${i}`, `va:${key}:${i}@*`);
         vaLists.push([key, i]);
         return;

@@ -103,6 +103,18 @@ describe('escape across TUs', () => {
     expect(unwalked.because.get('va:keep_all')).toMatch(/behind a va_list passed to vkeep .* not walked there/);
   });
 
+  it('a static function called indirectly from another TU has its parameters walked', () => {
+    // op_buffer calls ops->len, which the library sets to its static op_len
+    const closure = new EscapeClosure([lib, comp], true);
+    expect(lib.escapes).not.toContain('param:escape-lib.c::op_len:0');
+    expect(closure.confinedSites([]).has(siteIn(comp, 'op_buffer'))).toBe(true);
+    // a static function its TU does not walk (no address taken there): what is passed escapes
+    const unwalked = { ...lib, functions: lib.functions.map((f) => (f.name === 'op_len' ? { ...f, addressTaken: false } : f)) };
+    const without = new EscapeClosure([unwalked, comp], true);
+    expect(without.confinedSites([]).has(siteIn(comp, 'op_buffer'))).toBe(false);
+    expect(without.because.get(`site:${siteIn(comp, 'op_buffer')}`)).toMatch(/passed to escape-lib.c::op_len/);
+  });
+
   it('the closure decides a parameter passed on through a helper where the callee is', () => {
     const closure = new EscapeClosure([lib, comp], true);
     closure.confinedSites([]);
