@@ -10,7 +10,7 @@ import { type CallBase, type Instruction, isCallBase } from '../ir/instructions.
 import type { Type } from '../ir/types.js';
 import type { Function, Value } from '../ir/values.js';
 import { stripCasts } from './flow.js';
-import { asmOperands } from './writes.js';
+import { asmOnlyMovesBytes, asmOperands } from './writes.js';
 
 /**
  * Functions that free the object one argument points to, by name → that argument. What a block
@@ -402,6 +402,8 @@ export class ParameterEscapes {
     const passOn = (ks: readonly number[]): void => noteCall(passes, call, ks);
     const callee = stripCasts(call.callee);
     if (callee.kind === 'asm') {
+      // `copy_user_generic`: a call to a routine that moves bytes; an output register may hold it
+      if (asmOnlyMovesBytes(callee, call.args)) return 'returned';
       const ops = asmOperands(callee.constraints);
       // an output register may hold it
       return ops.writesMemory && positions.some((k) => !ops.args[k]?.indirect) ? 'escapes' : 'returned';

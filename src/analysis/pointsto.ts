@@ -16,7 +16,7 @@ import type { Function, GlobalVariable, Value } from '../ir/values.js';
 import type { AllocationSite } from '../policy/schema.js';
 import { isRecord, pointeeOf, sizeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
 import { stripCasts } from './flow.js';
-import { asmOperands } from './writes.js';
+import { asmOnlyMovesBytes, asmOperands } from './writes.js';
 import { boundVariables, type BoundVariable, globalDebugType, offsetBindings, signatureTypes } from './debugvars.js';
 import { constantPointers, gepOffset } from './layout.js';
 import type { ExternalFacts } from './external.js';
@@ -1033,8 +1033,9 @@ export class PointsTo {
     if (asm.kind !== 'asm') return;
     const ops = asmOperands(asm.constraints);
     // an asm statement that may write memory may store a pointer it gets in a register
-    // (`this_cpu_write`, a call hidden in `alternative_call`): what that pointer holds escapes
-    if (this.trackEscapes && ops.writesMemory)
+    // (`this_cpu_write`, a call hidden in `alternative_call`): what that pointer holds escapes,
+    // unless all it does is call routines that only move bytes (`copy_user_generic`)
+    if (this.trackEscapes && ops.writesMemory && !asmOnlyMovesBytes(asm, call.args))
       call.args.forEach((a, k) => {
         if (!ops.args[k]?.indirect && isPointerish(a)) this.sinkNodes.add(this.node(a, pm));
       });

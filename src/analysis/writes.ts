@@ -193,6 +193,62 @@ export function asmOperands(constraints: string): AsmOperands {
   return { args, writesMemory };
 }
 
+/**
+ * Assembly routines (no IR) that only move bytes through the pointers they get and keep none of
+ * them, Linux 6.1 on x86-64: `copy_user_generic`'s alternatives (arch/x86/lib/copy_user_64.S),
+ * `clear_page`'s (clear_page_64.S), `copy_page` (copy_page_64.S) and the string routines
+ * (memcpy_64.S, memmove_64.S, memset_64.S). A pointer handed to them does not escape.
+ */
+export const BYTE_ROUTINES: ReadonlySet<string> = new Set([
+  'copy_user_generic_unrolled',
+  'copy_user_generic_string',
+  'copy_user_enhanced_fast_string',
+  '__copy_user_nocache',
+  'clear_page_rep',
+  'clear_page_orig',
+  'clear_page_erms',
+  'copy_page',
+  'memcpy',
+  '__memcpy',
+  'memmove',
+  '__memmove',
+  'memset',
+  '__memset',
+]);
+
+/**
+ * The functions an inline asm statement calls, when calling one of them is all it does
+ * (`alternative_call_2(copy_user_generic_unrolled, …)`): every line of its template a `call
+ * ${N:P}` of a function operand, an assembler directive, a label or a comment. Undefined for any
+ * other asm.
+ */
+export function asmCallees(asm: { readonly asm: string; readonly constraints: string }, args: readonly Value[]): Function[] | undefined {
+  // operand N: the Nth constraint that is not a clobber; outputs in registers take no argument
+  const argOf: (number | undefined)[] = [];
+  let k = 0;
+  for (const raw of splitConstraints(asm.constraints)) {
+    const c = raw.trim();
+    if (!c || c.startsWith('~') || c.startsWith('!')) continue;
+    argOf.push(c.startsWith('=') && !c.includes('*') ? undefined : k++);
+  }
+  const callees: Function[] = [];
+  for (const raw of asm.asm.split(/[\n;]/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith('.') || /^\w+:$/.test(line)) continue;
+    const m = /^call\s+\$\{(\d+):P\}$/.exec(line);
+    const a = m ? argOf[Number(m[1])] : undefined;
+    const f = a === undefined ? undefined : stripCasts(args[a]!);
+    if (f?.kind !== 'function') return undefined;
+    callees.push(f);
+  }
+  return callees.length ? callees : undefined;
+}
+
+/** True when an asm statement only calls {@link BYTE_ROUTINES}: it keeps no pointer it gets. */
+export function asmOnlyMovesBytes(asm: { readonly asm: string; readonly constraints: string }, args: readonly Value[]): boolean {
+  return asmCallees(asm, args)?.every((f) => BYTE_ROUTINES.has(f.name)) ?? false;
+}
+
 /** Positions of the arguments an inline asm statement writes through (`=*m` outputs). */
 export function asmWrittenArgs(constraints: string): number[] {
   return asmOperands(constraints).args.flatMap((a, k) => (a.output ? [k] : []));

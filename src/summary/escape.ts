@@ -5,6 +5,7 @@
 // address never leaves what the analysis follows reaches a write only through
 // pointers whose sets name it.
 import { DEALLOCATORS } from '../analysis/escape.js';
+import { BYTE_ROUTINES } from '../analysis/writes.js';
 import { fieldFacts, fieldTargets } from './callgraph.js';
 import type { EscapeFacts } from '../analysis/external.js';
 import type { TuSummary } from './schema.js';
@@ -59,7 +60,8 @@ export function fixedParameters(signature: string): number {
  *   closed world, for a function only called directly (and by some TU), only where a caller lets
  *   the result escape (the caller's summary walks it: `result:<f>` in its escapes or arguments),
  *   and what the returned objects' own cells hold;
- * - what a call passes to a function no summary defines (no IR: assembly), to a static function of
+ * - what a call passes to a function no summary defines (no IR: assembly) other than a routine
+ *   that only moves bytes (`BYTE_ROUTINES`: `copy_page`), to a static function of
  *   another TU that its TU does not call indirectly (so did not walk), to an indirect call
  *   whole-program matching does not bound — except the object a deallocator frees;
  * - what a call passes to a parameter that escapes (the callee's summary says so, or it escapes
@@ -125,6 +127,8 @@ export class EscapeClosure implements EscapeFacts {
       }
       // the caller's own function (static or exported): its analysis bound the argument there already
       if (home === caller) return;
+      // an assembly routine that only moves bytes through what it gets (`copy_page`)
+      if (home === undefined && BYTE_ROUTINES.has(callee)) return;
       if (home === undefined || (isStatic(callee) && !walkedStatic.has(callee))) {
         for (const r of refs) this.mark(r, why);
         return;

@@ -35,7 +35,7 @@ describe('escape across TUs', () => {
 
   it('a summary lists the untyped parameters that escape, not the one only read through', () => {
     const params = lib.escapes.filter((o) => o.startsWith('param:'));
-    expect(params).toEqual(['param:keep:0']);
+    expect(params).toEqual(['param:copy_elsewhere:0', 'param:copy_elsewhere:1', 'param:keep:0']);
     // same returns it: its callers' walks of the result decide (`param:` in its returns)
     expect(lib.functions.find((f) => f.name === 'same')?.returns).toContain('param:same:0@*');
     // fill's buffer goes through put, which returns it moved on: followed back in fill, not an escape
@@ -113,6 +113,17 @@ describe('escape across TUs', () => {
     const without = new EscapeClosure([unwalked, comp], true);
     expect(without.confinedSites([]).has(siteIn(comp, 'op_buffer'))).toBe(false);
     expect(without.because.get(`site:${siteIn(comp, 'op_buffer')}`)).toMatch(/passed to escape-lib.c::op_len/);
+  });
+
+  it('assembly that only moves bytes keeps no pointer: copy_user_generic and copy_page', () => {
+    // copy_out's asm only calls copy_user_generic_unrolled or _string; copy_elsewhere's calls opaque
+    expect(lib.escapes).not.toContain('param:copy_out:0');
+    expect(lib.escapes).not.toContain('param:copy_out:1');
+    expect(lib.escapes).toEqual(expect.arrayContaining(['param:copy_elsewhere:0', 'param:copy_elsewhere:1']));
+    // copy_page has no IR, and only moves bytes
+    const closure = new EscapeClosure([lib, comp], true);
+    expect(closure.confinedSites([]).has(siteIn(comp, 'paged_buffer'))).toBe(true);
+    expect(closure.because.get('param:hand_off:0')).toMatch(/passed to opaque/);
   });
 
   it('the closure decides a parameter passed on through a helper where the callee is', () => {
