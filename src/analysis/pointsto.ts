@@ -723,7 +723,9 @@ export class PointsTo {
       }
     };
     for (const pm of this.program.modules) {
-      for (const g of pm.module.globals) if (g.initializer) visitConst(g.initializer);
+      // the linker drops `.discard.*` sections: `__ADDRESSABLE(f)`, which EXPORT_SYMBOL puts in
+      // `.discard.addressable` to keep `f` referenced, takes no address at run time
+      for (const g of pm.module.globals) if (g.initializer && !g.section?.startsWith('.discard')) visitConst(g.initializer);
       for (const f of pm.module.functions) {
         for (const b of f.blocks) {
           for (const i of b.instructions) {

@@ -206,7 +206,10 @@ describe('indirect calls of net/ipv6 (issue 16)', () => {
     // ipv6_gro_receive sits only in ipv6_packet_offload, a struct packet_offload that also embeds offload_callbacks
     const c = calls().find((x) => x.function === 'ipv6_gro_receive' && x.fields?.some((f) => f.type === 'struct net_offload'));
     expect(c).toBeDefined();
-    expect(c!.reasons.map((r) => r.kind)).toEqual(['field-type']);
+    // points-to follows ops to the net_offload objects themselves since exported functions are no
+    // longer taken as address-taken through `.discard.addressable` (fewer signature-matched edges
+    // bring "unknown" into it); before, the field's type bounded it ('field-type'), to the same set
+    expect(c!.reasons.map((r) => r.kind)).toEqual(['field-setters']);
     expect([...symbols(c!)]).toEqual(expect.arrayContaining(['tcp6_gro_receive', 'udp6_gro_receive', 'sit_ip6ip6_gro_receive']));
     expect(symbols(c!).has('ipv6_gro_receive')).toBe(false);
   });
