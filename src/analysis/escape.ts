@@ -149,11 +149,17 @@ export class ParameterEscapes {
 
   /** Where the pointer parameter `index` of `f` receives goes. */
   flow(f: Function, index: number, depth = 0): ParameterFlow {
-    const id = `${f.name}:${index}`;
+    return this.memoized(`${f.name}:${index}`, f, index, depth, (a) => this.walk(f, a, depth));
+  }
+
+  /**
+   * A walk from parameter `index` of `f`, once per `id`. A recursive call adds no way out the
+   * outer walk does not see: inside a cycle it gives nothing, and what is found meanwhile is not kept.
+   */
+  private memoized(id: string, f: Function, index: number, depth: number, walk: (a: Value) => ParameterFlow): ParameterFlow {
     const m = this.memo.get(id);
     if (m !== undefined) return m;
     if (depth > DEPTH_LIMIT) return ESCAPES;
-    // a recursive call adds no way out the outer walk does not see; what is found inside it is not kept
     if (this.inProgress.has(id)) {
       this.cycle = true;
       return none();
@@ -161,7 +167,7 @@ export class ParameterEscapes {
     const a = f.arguments[index];
     if (!a) return ESCAPES;
     this.inProgress.add(id);
-    const out = this.walk(f, a, depth);
+    const out = walk(a);
     this.inProgress.delete(id);
     if (!this.inProgress.size) this.cycle = false;
     if (!this.cycle || out.escapes) this.memo.set(id, out);
@@ -185,22 +191,7 @@ export class ParameterEscapes {
 
   /** Where the arguments behind the `va_list` parameter `index` of `f` go (`vsnprintf(buf, size, fmt, args)`). */
   vaListFlow(f: Function, index: number, depth = 0): ParameterFlow {
-    const id = `${f.name}:${index}:va_list`;
-    const m = this.memo.get(id);
-    if (m !== undefined) return m;
-    if (depth > DEPTH_LIMIT) return ESCAPES;
-    if (this.inProgress.has(id)) {
-      this.cycle = true;
-      return none();
-    }
-    const a = f.arguments[index];
-    if (!a) return ESCAPES;
-    this.inProgress.add(id);
-    const out = this.walkVaList(f, [a], depth);
-    this.inProgress.delete(id);
-    if (!this.inProgress.size) this.cycle = false;
-    if (!this.cycle || out.escapes) this.memo.set(id, out);
-    return out;
+    return this.memoized(`${f.name}:${index}:va_list`, f, index, depth, (a) => this.walkVaList(f, [a], depth));
   }
 
   /** Where the pointer `call` (in `f`, to a function another TU defines or an exported one) returns goes in `f` (`p = strchr(buf, c)`). */

@@ -1,8 +1,10 @@
 // Which allocation sites a lost pointer may point to, over the whole program (issue 12): a
 // typeless buffer whose address stays with what the analysis follows (read by an exported
-// function of another TU, freed) is left out of "any object of type T"; one that a callee keeps,
-// hands to code without IR or returns stays in. Fixtures: hand-written C made into
-// test/fixtures/summary/escape-*.ll (command line in escape-lib.c).
+// function of another TU, freed, passed through helpers, returned to a caller that only reads it,
+// stored into a field no TU loads, passed as a variadic argument only read, handed to assembly
+// that only moves bytes) is left out of "any object of type T"; one that a callee keeps, hands to
+// code without IR, or returns to a caller that keeps it stays in. Fixtures: hand-written C made
+// into test/fixtures/summary/escape-*.ll (command line in escape-lib.c).
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { asmOperands } from '../../src/analysis/writes.js';
