@@ -65,15 +65,16 @@ export function fixedParameters(signature: string): number {
  *   another TU that its TU does not call indirectly (so did not walk), to an indirect call
  *   whole-program matching does not bound — except the object a deallocator frees;
  * - what a call passes to a parameter that escapes (the callee's summary says so, or it escapes
- *   by these rules), or as a variadic argument of a function whose variadic arguments escape (`va:`:
- *   its va_start, and the `va_list` parameters it is passed on to, walked), and what an escaping object's own cells hold;
+ *   by these rules), or as a variadic argument of a function whose variadic arguments escape
+ *   (`va:`: its va_start, and the `va_list` parameters it is passed on to, walked), and what an
+ *   escaping object's own cells hold;
  * - what the own cells of an object passed to another TU hold: the callee reads them as "any".
  *
  * `closedWorld` says the summaries are the whole kernel as built; otherwise code outside them may
  * load every shared cell and call every exported function, so all of that escapes too.
  */
 export class EscapeClosure implements EscapeFacts {
-  /** Objects (`site:<id>`, `param:<f>:<i>`, `stack:<f>`, `global:<k>`, `result:<f>`) a lost pointer may point to. */
+  /** Objects (`site:<id>`, `param:<f>:<i>`, `stack:<f>`, `global:<k>`, `result:<f>`, `va:<f>`) a lost pointer may point to. */
   readonly escaped = new Set<string>();
   /** Why each object entered the closure (its rule, or the object it escaped with). */
   readonly because = new Map<string, string>();
@@ -109,11 +110,11 @@ export class EscapeClosure implements EscapeFacts {
     }
     const resultFollowed = (key: string): boolean => closedWorld && called.has(key) && !addressTaken.has(key);
     /** Passing `refs` as parameter `index` of `callee` from `caller`: an edge, or escape. */
-    const heldBy = (refs: readonly string[], callee: string): void => {
-      // the callee reads what the object's own cells hold as "any object of the field's type"
+    /** Objects handed to code that reads their own cells as "any object of the field's type" (`how`: passed to, returned by). */
+    const heldBy = (refs: readonly string[], how: string): void => {
       for (const r of refs) {
         const o = objectOf(r);
-        for (const x of o === undefined ? [] : (holds.get(o) ?? [])) this.mark(x, `held by ${o}, passed to ${callee}`);
+        for (const x of o === undefined ? [] : (holds.get(o) ?? [])) this.mark(x, `held by ${o}, ${how}`);
       }
     };
     const passTo = (callee: string, index: number, refs: readonly string[], caller: string, why: string): void => {
@@ -122,7 +123,7 @@ export class EscapeClosure implements EscapeFacts {
       // a variadic argument: where the callee's va_start and va_arg take it (its summary's `va:`)
       if (home !== undefined && index >= (params.get(callee) ?? 0)) {
         this.edge(`va:${callee}`, refs);
-        if (home !== caller) heldBy(refs, callee);
+        if (home !== caller) heldBy(refs, `passed to ${callee}`);
         return;
       }
       // the caller's own function (static or exported): its analysis bound the argument there already
@@ -134,7 +135,7 @@ export class EscapeClosure implements EscapeFacts {
         return;
       }
       this.edge(`param:${callee}:${index}`, refs);
-      heldBy(refs, callee);
+      heldBy(refs, `passed to ${callee}`);
     };
     const vaLists = new Set<string>();
     for (const s of all) for (const [f, i] of s.vaLists) vaLists.add(`${f}:${i}`);
@@ -156,10 +157,7 @@ export class EscapeClosure implements EscapeFacts {
         // Assumed: assembly that calls a C function IR calls too keeps no pointer it returns
         if (resultFollowed(f.key)) {
           this.edge(`result:${f.key}`, f.returns);
-          for (const r of f.returns) {
-            const o = objectOf(r);
-            for (const x of o === undefined ? [] : (holds.get(o) ?? [])) this.mark(x, `held by ${o}, returned by ${f.key}`);
-          }
+          heldBy(f.returns, `returned by ${f.key}`);
         } else for (const r of f.returns) this.mark(r, `returned by ${f.key}`);
       }
       for (const [callee, index, refs] of s.arguments) passTo(callee, index, refs, s.module, `passed to ${callee} by ${s.module}`);
