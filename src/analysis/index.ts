@@ -14,7 +14,7 @@ export type { Allocator, AllocatorTable } from './allocators.js';
 export { Program } from './program.js';
 export { readCacheCatalogue, typedCaches, cacheObjectTypes } from './catalogue.js';
 export type { ExternalFacts, EscapeFacts } from './external.js';
-export { DEALLOCATORS, ParameterEscapes } from './escape.js';
+export { canCarryAddress, DEALLOCATORS, ParameterEscapes } from './escape.js';
 export type { ParameterFlow, StoreCells } from './escape.js';
 export type { ProgramModule, Located, LinkNote } from './program.js';
 export { findAllocationSites, findCaches, findWrappers, writtenCallFrame } from './sites.js';
@@ -27,6 +27,9 @@ export type { RecordFacts } from './external.js';
 export {
   writesOf,
   asmWrittenArgs,
+  asmCallees,
+  asmOnlyMovesBytes,
+  BYTE_ROUTINES,
   KERNEL_WRITERS,
   writerTable,
   parseWriterFile,
