@@ -180,6 +180,9 @@ export function summarizeModule(
   const { sites, caches, wrappers, siteCalls } = findAllocationSites(program, options.allocators ?? allocatorTable(), options.caches);
   // parameters marked: the summary says where each exported function's callers' arguments go
   const pts = new PointsTo(program, sites, siteCalls, undefined, true);
+  const isExported = (f: Function): boolean => f.linkage !== 'internal' && f.linkage !== 'private';
+  /** Exported or address-taken: code outside this TU may call it (directly, or through a pointer). */
+  const calledFromOutside = (f: Function): boolean => isExported(f) || pts.addressTakenNames.has(f.name);
   pts.solve();
   const icx = indirectCallContext(program, pts);
   const keyByName = new Map<string, string>();
@@ -212,7 +215,7 @@ export function summarizeModule(
       // pass anything (a `char *`, an `int *`); say whose parameter, for the whole program to resolve
       if (refs.length === 1 && refs[0] === 'unknown@*') {
         const p = passedParameter(a, caller);
-        if (p && ((caller.linkage !== 'internal' && caller.linkage !== 'private') || pts.addressTakenNames.has(caller.name))) {
+        if (p && calledFromOutside(caller)) {
           refs = [`passed:${Program.keyOf(pm, caller)}:${p.index}@${p.offset === undefined ? '*' : p.offset}`];
         }
       }
@@ -255,9 +258,8 @@ export function summarizeModule(
         calls.add(`${key}\0${calleeKey}`);
         // what a callee another TU defines receives from here, and one of this TU that callers
         // outside may call too (whose parameter other TUs may see passed on)
-        const open = c.linkage !== 'internal' && c.linkage !== 'private';
         // and a variadic one: its variadic arguments are followed through its va_start
-        if (!c.isDefinition || open || pts.addressTakenNames.has(c.name) || c.functionType.varArg)
+        if (!c.isDefinition || calledFromOutside(c) || c.functionType.varArg)
           for (const [k, refs] of pointerArgs(i, f, DEALLOCATORS.get(c.name))) addArgs(calleeKey, k, refs);
       }
     }
@@ -352,8 +354,8 @@ export function summarizeModule(
     if (f.functionType.varArg) record(walk.variadicFlow(f), `va:${key}`, `va:${key}@*`);
     // the parameters of exported functions, and of static ones called indirectly (from other TUs
     // too); a static function called only here receives this TU's objects, which points-to follows
-    const exported = f.linkage !== 'internal' && f.linkage !== 'private';
-    if (!exported && !pts.addressTakenNames.has(f.name)) continue;
+    if (!calledFromOutside(f)) continue;
+    const exported = isExported(f);
     const sig = signatureTypes(f);
     f.arguments.forEach((a, i) => {
       // a va_list: what is behind it
@@ -374,19 +376,14 @@ export function summarizeModule(
   for (const f of module.functions) {
     if (!f.isDefinition) continue;
     // returned by a static function nothing calls indirectly: its callers here are not walked
-    const returnsFollowed = (f.linkage !== 'internal' && f.linkage !== 'private') || pts.addressTakenNames.has(f.name);
+    const returnsFollowed = calledFromOutside(f);
     for (const b of f.blocks)
       for (const i of b.instructions) {
         if (!isCallBase(i) || !canCarryAddress(i.type) || allocationCalls.has(i)) continue;
         // a call to code another TU may define, or to an exported function of this one: the whole
         // program follows what it returns only where every call is walked (summary/escape.ts)
         const c = stripCasts(i.callee);
-        if (
-          c.kind !== 'function' ||
-          c.name.startsWith('llvm.') ||
-          (c.isDefinition && (c.linkage === 'internal' || c.linkage === 'private'))
-        )
-          continue;
+        if (c.kind !== 'function' || c.name.startsWith('llvm.') || (c.isDefinition && !isExported(c))) continue;
         const object = `result:${Program.keyOf(pm, c)}`;
         if (escapes.has(object)) continue;
         const flow = walk.resultFlow(f, i);
