@@ -311,7 +311,7 @@ export class LegalSets {
    */
   private recordsOfOrigins(pointer: Value, module: ProgramModule, depth = 0): AbstractObject[] | undefined {
     const typed = (v: Value): AbstractObject | undefined => {
-      const t = this.pts.debugTypeOfPointer(v) ?? this.containerRecord(v);
+      const t = this.typedPointer(v) ?? this.containerRecord(v);
       return t?.kind === 'typeany' ? t : undefined;
     };
     const values = originsUntil(pointer, (v) => typed(v) !== undefined, ORIGINS_LIMIT);
@@ -371,7 +371,7 @@ export class LegalSets {
     const out = new Set<AbstractObject>();
     for (const u of this.typer.usesOf(base, fn)) {
       if (u.opcode !== 'getelementptr' || u.operands[0] !== base) continue;
-      const t = this.pts.debugTypeOfPointer(u) ?? this.containerRecord(u);
+      const t = this.typedPointer(u) ?? this.containerRecord(u);
       if (t?.kind === 'typeany') out.add(t);
     }
     return [...out];
@@ -385,7 +385,7 @@ export class LegalSets {
 
   /** A caller's lost argument typed as that caller's own write through it would be, or undefined. */
   private recordsOfArgument(value: Value, module: ProgramModule, depth: number): AbstractObject[] | undefined {
-    const t = this.pts.debugTypeOfPointer(value) ?? this.recordOfField(value, module);
+    const t = this.typedPointer(value) ?? this.recordOfField(value, module);
     return t?.kind === 'typeany' ? [t] : this.recordsOfOrigins(value, module, depth + 1);
   }
 
@@ -428,6 +428,39 @@ export class LegalSets {
       },
     };
   }
+
+  /**
+   * "Any object of T" for a pointer its address computation types ({@link PointsTo.debugTypesAlongPointer}):
+   * the outermost of its records that contains the inner ones (`refcount_inc(&ifp->refcnt)` inlined
+   * is "any `inet6_ifaddr`", not "any object holding a `refcount_t`": the object written is or
+   * contains that `inet6_ifaddr`). An outer binding of a record that does not contain the inner one
+   * is a cast between unrelated types (`struct sockaddr *` over a `struct sockaddr_in6`): the
+   * object need not be one, so it is not taken.
+   */
+  private typedPointer(v: Value): AbstractObject | undefined {
+    const [first, ...outer] = this.pts.debugTypesAlongPointer(v);
+    if (first?.kind !== 'typeany') return first;
+    // the records each containing the one before: every one is sound; the fewest types admitted wins
+    let inner = first;
+    let best = first;
+    for (const o of outer) {
+      if (o.kind !== 'typeany' || !this.containment.containersOf(inner.typeName).has(o.typeName)) continue;
+      inner = o;
+      if (this.admittedTypes(o.typeName).size <= this.admittedTypes(best.typeName).size) best = o;
+    }
+    return best;
+  }
+
+  /** The record types "any object of T" admits: T's containers, and those of the list heads that may pose as a T. */
+  private admittedTypes(name: string): Set<string> {
+    let set = this.admitted.get(name);
+    if (!set) {
+      set = new Set([name, ...this.containment.headsOf(name)].flatMap((t) => [...this.containment.containersOf(t)]));
+      this.admitted.set(name, set);
+    }
+    return set;
+  }
+  private readonly admitted = new Map<string, Set<string>>();
 
   /** The record whose object debug info places `v` inside ({@link containerBindings}), as "any object of R". */
   private containerRecord(v: Value): AbstractObject | undefined {
@@ -526,7 +559,7 @@ export class LegalSets {
           break;
         case 'unknown': {
           // a pointer the analysis lost but whose debug type is known: any object of that type
-          const t = this.pts.debugTypeOfPointer(pointer) ?? this.recordOfField(pointer, module);
+          const t = this.typedPointer(pointer) ?? this.recordOfField(pointer, module);
           if (isPercpu()) {
             addPercpu(t?.kind === 'typeany' ? t.typeName : undefined);
             break;
@@ -552,8 +585,7 @@ export class LegalSets {
             addPercpu(o.typeName);
             break;
           }
-          const posing = [o.typeName, ...this.containment.headsOf(o.typeName)];
-          for (const name of new Set(posing.flatMap((t) => [...this.containment.containersOf(t)]))) {
+          for (const name of this.admittedTypes(o.typeName)) {
             for (const s of this.sitesByType.get(name) ?? []) addSite(s);
             for (const g of this.globalsByType.get(name) ?? []) acc.globals.add(g);
             // a cache the rest of the kernel created for T (or a container of T): by name

@@ -1313,13 +1313,27 @@ export class PointsTo {
   /**
    * "Any object of T" for a pointer bound to a `T *` variable — directly, or as a
    * constant offset from one (`&obj->field`: the field's pointee) — else undefined.
+   * The innermost such record ({@link debugTypesAlongPointer} gives them all).
    */
   debugTypeOfPointer(p: Value): AbstractObject | undefined {
+    return this.debugTypesAlongPointer(p)[0];
+  }
+
+  /**
+   * Every "any object of T" the pointer's address computation names, innermost first: the
+   * record of a `T *` variable bound to the pointer, then those bound to the bases of the GEPs
+   * (and casts) it is computed from (`&ifp->refcnt` inside an inlined `refcount_inc(refcount_t *r)`
+   * is both a `refcount_t` and inside a `struct inet6_ifaddr`). C keeps pointer arithmetic inside
+   * one object, so the object written is or contains each of them: a caller may take the one that
+   * admits the fewest objects.
+   */
+  debugTypesAlongPointer(p: Value): AbstractObject[] {
+    const out: AbstractObject[] = [];
     let cur: Value = p;
     for (let i = 0; i < 16; i++) {
       const t = this.debugTypeOf(cur);
       const o = t === undefined ? undefined : this.typeAnyOf(pointeeOf(t) ?? null);
-      if (o) return o;
+      if (o && !out.includes(o)) out.push(o);
       const c = cur.kind === 'instruction' && (cur.opcode === 'bitcast' || cur.opcode === 'addrspacecast') ? cur.operands[0]! : cur;
       if (c.kind === 'instruction' && c.opcode === 'getelementptr') {
         // the containing object's type: writes into its field are writes into it
@@ -1330,9 +1344,9 @@ export class PointsTo {
         cur = c;
         continue;
       }
-      return undefined;
+      break;
     }
-    return undefined;
+    return out;
   }
 
   /**
