@@ -59,8 +59,9 @@ export interface ExternalFacts {
 export interface EscapeFacts {
   /**
    * The allocation sites (ids) no lost pointer may point to, given the program's own escaping
-   * objects (`site:<id>`, `param:<f>:<i>`, `stack:<f>`, `global:<key>`): a typed fallback leaves
-   * the typeless buffers among them out.
+   * objects (`site:<id>`, `param:<f>:<i>`, `stack:<f>`, `global:<key>`, and the references of
+   * these facts it read as lost: `result:<g>`, `passed:<f>:<i>`, `va:<g>`): a typed fallback
+   * leaves them out, typeless buffers and typed sites alike.
    */
   confinedSites(programEscapes: readonly string[]): ReadonlySet<string>;
 }

@@ -1,7 +1,8 @@
 // Legal sets (DESIGN.md §3): the regions a write's address may point into,
 // from the points-to solution, with the reason for every widening. "Any
 // object of type T" expands to every allocation site and global whose type is
-// T or embeds a T, every typeless buffer site, and the stack. The record
+// T or embeds a T, every typeless buffer site, and the stack — with summaries
+// of the whole program, only the sites a lost pointer may reach. The record
 // types come from the IR's debug info and, when the kernel's BTF is given,
 // from the whole kernel: a T embedded in a type no analyzed TU declares (a
 // `netlink_callback` inside `netlink_sock`) still names its container.
@@ -236,7 +237,7 @@ export class LegalSets {
     catalogue: readonly Cache[] = [],
     /** Types lost pointers by the fields they are loaded from; without it they widen to "any". */
     private readonly typer?: FieldTyper,
-    /** Sites no lost pointer may point to (`EscapeFacts.confinedSites`): typed fallbacks leave their buffers out. */
+    /** Sites no lost pointer may point to (`EscapeFacts.confinedSites`): typed fallbacks leave them out. */
     private readonly confined: ReadonlySet<string> = new Set(),
   ) {
     for (const c of catalogue) {
@@ -585,8 +586,9 @@ export class LegalSets {
             addPercpu(o.typeName);
             break;
           }
+          // (a site no lost pointer may reach, typed or not, is reached only through sets that name it)
           for (const name of this.admittedTypes(o.typeName)) {
-            for (const s of this.sitesByType.get(name) ?? []) addSite(s);
+            for (const s of this.sitesByType.get(name) ?? []) if (!this.confined.has(s.id)) addSite(s);
             for (const g of this.globalsByType.get(name) ?? []) acc.globals.add(g);
             // a cache the rest of the kernel created for T (or a container of T): by name
             for (const c of this.cataloguedByType.get(name) ?? []) acc.slabCaches.add(c);
@@ -594,7 +596,7 @@ export class LegalSets {
             // an allocation typed as the start of a container may be one (a sock that is a tcp6_sock)
             // (its sites only: a foreign object of a prefix type is not a T)
             for (const p of this.containment.prefixesOf(name)) {
-              for (const s of this.sitesByType.get(p) ?? []) addSite(s);
+              for (const s of this.sitesByType.get(p) ?? []) if (!this.confined.has(s.id)) addSite(s);
               // likewise a catalogued cache typed by the start of its objects (skbuff_fclone_cache's
               // sk_buff_fclones are allocated as their first sk_buff), when its objects are large enough
               const need = this.containment.sizeOf(name);

@@ -306,9 +306,14 @@ export class PointsTo {
     for (const r of refs) {
       // a caller's argument: bound at the call (bindExternalParameters); the typed fallback beside it is there too
       if (r.startsWith('param:')) continue;
-      this.addPts(n, this.elementOfRef(r) ?? this.unknownElement);
+      const e = this.elementOfRef(r);
+      // what another TU's function returns or passes on (`result:g`, `passed:f:i`, `va:g`): lost here
+      if (e === undefined && SYMBOLIC_REF.test(r)) this.unresolved.add(r.slice(0, r.lastIndexOf('@')));
+      this.addPts(n, e ?? this.unknownElement);
     }
   }
+  /** Symbolic references of the external facts seeded as "unknown" ({@link escapingObjects} names them). */
+  private readonly unresolved = new Set<string>();
 
   // ------------------------------------------------------------ objects, nodes, cells
 
@@ -1509,8 +1514,10 @@ export class PointsTo {
    * lost pointer read out of a kept site; and what the own cells of those objects hold (a
    * buffer's, a stack slot's, a static global's: only their own code reads them), transitively. A
    * pointer the analysis lost may point to these; to no other object of the TU unless the whole
-   * program passes it on (`EscapeClosure`, summary/escape.ts). In {@link refOf} form without
-   * offsets, sorted.
+   * program passes it on (`EscapeClosure`, summary/escape.ts). Also the symbolic references of
+   * the external facts it could not resolve and read as "unknown" (`result:g`: what another TU's
+   * function returns reaches a pointer this analysis lost, so whatever it stands for escapes). In
+   * {@link refOf} form without offsets, sorted.
    */
   escapingObjects(): string[] {
     if (this.work.length) this.propagate();
@@ -1533,7 +1540,8 @@ export class PointsTo {
           }
         }
     }
-    return [...new Set([...esc].map((o) => this.escapeKey(o)).filter((k): k is string => k !== undefined))].sort();
+    const keys = [...esc].map((o) => this.escapeKey(o)).filter((k): k is string => k !== undefined);
+    return [...new Set([...keys, ...this.unresolved])].sort();
   }
 
   /**
@@ -1579,6 +1587,9 @@ export class PointsTo {
     return { objects: this.objects.length, nodes: this.pts.length, cells: this.cellIndex.size };
   }
 }
+
+/** References external facts name symbolically, by what other code returns or passes on: no object of this analysis. */
+const SYMBOLIC_REF = /^(result|passed|va):/;
 
 /** Component number of each node (iterative Tarjan). */
 function stronglyConnected(succ: number[][]): Int32Array {

@@ -216,7 +216,7 @@ function callerArguments(
     const id = `${key}:${index}`;
     const m = memo.get(id);
     if (m) return m;
-    if (!isClosed(key) || depth > MAX_PASSED_DEPTH) return ['unknown@*'];
+    if (!isClosed(key) || depth > MAX_PASSED_DEPTH) return ['unknown@*', `passed:${id}@*`];
     // a cycle adds nothing the outer visit does not collect; what is found inside it is not kept
     if (inProgress.has(id)) {
       cycle = true;
@@ -229,14 +229,23 @@ function callerArguments(
     if (!cycle) memo.set(id, out);
     return out;
   };
+  /**
+   * Each list's refs with every `passed:` one resolved — or, as soon as one resolves to "unknown",
+   * "unknown" beside every ref as given: points-to absorbs the objects into "unknown" (they escape)
+   * and reads the pass-throughs as lost (what they stand for escapes), so nothing goes unnamed.
+   */
   const expand = (lists: readonly string[][], depth: number): string[] => {
     const out = new Set<string>();
     for (const refs of lists) {
       for (const r of refs) {
         const p = /^passed:(.*):(\d+)@(\d+|\*)$/.exec(r);
-        if (!p) out.add(r);
-        else for (const x of resolvePassed(p[1]!, Number(p[2]), depth)) out.add(shiftRef(x, p[3] === '*' ? '*' : Number(p[3])));
-        if (out.has('unknown@*')) return ['unknown@*'];
+        if (!p) {
+          out.add(r);
+          continue;
+        }
+        const resolved = resolvePassed(p[1]!, Number(p[2]), depth);
+        if (resolved.includes('unknown@*')) return ['unknown@*', ...new Set([...out, ...lists.flat(), ...resolved])];
+        for (const x of resolved) out.add(shiftRef(x, p[3] === '*' ? '*' : Number(p[3])));
       }
     }
     return [...out];

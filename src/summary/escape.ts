@@ -1,9 +1,9 @@
 // Owns the whole-program escape closure over TU summaries (issue 12 item 4):
 // which allocation sites a pointer the analysis lost, anywhere in the kernel,
 // may point to. A typed fallback ("any object of type T") then admits only the
-// typeless buffers among those, not every buffer of the kernel: a buffer whose
-// address never leaves what the analysis follows reaches a write only through
-// pointers whose sets name it.
+// sites among those — typeless buffers, and objects that are or hold a T — not
+// every one of the kernel: an object whose address never leaves what the
+// analysis follows reaches a write only through pointers whose sets name it.
 import { DEALLOCATORS } from '../analysis/escape.js';
 import { BYTE_ROUTINES } from '../analysis/writes.js';
 import { fieldFacts, fieldTargets } from './callgraph.js';

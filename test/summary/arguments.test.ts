@@ -66,8 +66,10 @@ describe('caller arguments across TUs', () => {
     expect(open.closed).toBeUndefined();
     const closed = externalFacts([caller, callee], own, { closedWorld: true });
     expect([...(closed.closed ?? [])].sort()).toEqual(['args-callee.c::cb', 'fill', 'poke', 'put_msg', 'stash']);
-    // relay's parameter passed on: unknown in the open world, what relay's one caller passes in the closed one
-    expect(open.arguments?.get('poke')?.get(0)).toEqual(['unknown@*']);
+    // relay's parameter passed on: unknown in the open world (beside the pass-through it stands for,
+    // which points-to reads as lost: what relay gets escapes), what relay's one caller passes in the closed one
+    expect(open.arguments?.get('poke')?.get(0)?.[0]).toBe('unknown@*');
+    expect(open.arguments?.get('poke')?.get(0)).toContain('passed:relay:0@*');
     expect(closed.arguments?.get('poke')?.get(0)).toEqual(['stack:from_relay@0']);
     // without the compartment's summaries nothing says which functions are the compartment's
     expect(externalFacts([caller], own, { closedWorld: true }).arguments?.size).toBe(0);

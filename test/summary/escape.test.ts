@@ -7,9 +7,17 @@
 // into test/fixtures/summary/escape-*.ll (command line in escape-lib.c).
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { allocatorTable, findAllocationSites, PointsTo, Program } from '../../src/analysis/index.js';
 import { asmOperands } from '../../src/analysis/writes.js';
 import type { Policy } from '../../src/policy/schema.js';
-import { analyzeWithSummaries, EscapeClosure, fixedParameters, summarizeFile, type TuSummary } from '../../src/summary/index.js';
+import {
+  analyzeWithSummaries,
+  EscapeClosure,
+  externalFacts,
+  fixedParameters,
+  summarizeFile,
+  type TuSummary,
+} from '../../src/summary/index.js';
 
 const dir = join(import.meta.dirname, '../fixtures/summary');
 const LIB = join(dir, 'escape-lib.ll');
@@ -237,9 +245,36 @@ describe('escape across TUs', () => {
     }
   });
 
+  it('"any struct hdr" leaves out the typed headers no lost pointer reaches, too (closed world)', async () => {
+    const { policy } = await analyzeWithSummaries([COMP], [lib, comp], { closedWorld: true });
+    const sites = new Map(policy.allocationSites.map((x) => [x.id, x]));
+    const confined = siteIn(comp, 'confined_hdr');
+    const kept = siteIn(comp, 'kept_hdr');
+    expect(sites.get(confined)?.type).toMatchObject({ kind: 'struct', name: 'struct hdr' });
+    expect(sites.get(kept)?.type).toMatchObject({ kind: 'struct', name: 'struct hdr' });
+    const legal = pokeSet(policy);
+    expect(legal.slabSites).toContain(kept);
+    expect(legal.slabSites).not.toContain(confined);
+  });
+
   it('without the library summary the confined buffer is passed where nothing follows it: it stays in', async () => {
     const { policy } = await analyzeWithSummaries([COMP], [comp], { closedWorld: true });
     expect(pokeSet(policy).slabSites).toContain(siteIn(comp, 'confined_buffer'));
+  });
+
+  it('a reference the facts name symbolically and the analysis cannot resolve is lost there: what it stands for escapes', async () => {
+    // skip's result as another TU's function would return it: what `elsewhere` returns, unresolved here
+    const program = await Program.load([COMP]);
+    const found = findAllocationSites(program, allocatorTable());
+    const facts = externalFacts([lib], new Set([comp.module]), { closedWorld: true });
+    facts.returns.set('skip', ['result:elsewhere@*']);
+    const pts = new PointsTo(program, found.sites, found.siteCalls, facts);
+    pts.solve();
+    expect(pts.escapingObjects()).toContain('result:elsewhere');
+    // the closure then lets everything `elsewhere` returns escape
+    const closure = new EscapeClosure([lib, comp], true);
+    closure.confinedSites(pts.escapingObjects());
+    expect(closure.escaped.has('result:elsewhere')).toBe(true);
   });
 
   it('reads asm constraints: register operands, memory operands, and whether the asm may write memory', () => {
