@@ -88,6 +88,8 @@ interface Figures {
    */
   named: { n: number; median: number; p90: number };
   typed: { n: number; median: number; p90: number };
+  /** The typed fallbacks without the typeless buffers they admit: what the record types alone admit. */
+  typedRecords: { median: number; p90: number };
   /** Typeless buffer sites some typed fallback admits, of the buffer sites the policy knows (the rest are confined: summary/escape.ts). */
   buffers: { admitted: number; total: number };
   seconds: number;
@@ -117,9 +119,17 @@ function figures(policy: Policy, summary: AnalysisSummary, seconds: number): Fig
   };
   const buffers = new Set(policy.allocationSites.filter((x) => x.type.kind === 'buffer').map((x) => x.id));
   const admitted = new Set<string>();
-  for (const a of policy.accesses)
-    if (a.legal.foreign) for (const id of [...a.legal.slabSites, ...a.legal.buddySites]) if (buffers.has(id)) admitted.add(id);
+  const records: number[] = [];
+  for (const a of policy.accesses) {
+    if (!a.legal.foreign || a.legal.any) continue;
+    const ids = [...a.legal.slabSites, ...a.legal.buddySites].filter((id) => buffers.has(id));
+    for (const id of ids) admitted.add(id);
+    records.push(legalSetSize(a.legal) - ids.length);
+  }
+  records.sort((a, b) => a - b);
+  const r = (p: number): number => records[Math.min(records.length - 1, Math.floor(p * (records.length - 1)))] ?? 0;
   return {
+    typedRecords: { median: r(0.5), p90: r(0.9) },
     buffers: { admitted: admitted.size, total: buffers.size },
     median: at(0.5),
     p90: at(0.9),
@@ -143,7 +153,7 @@ const show = (name: string, n: number, f: Figures): void => {
     `  ${name.padEnd(24)} ${String(n).padStart(5)} TUs  median ${f.median}, p90 ${f.p90}, max ${f.max}; widened to any ${(100 * f.any).toFixed(2)} %; unknown-external ${f.unknownExternal} (${f.unknownArguments} arguments), context-lost ${f.contextLost}; ${f.seconds.toFixed(1)} s`,
   );
   console.log(
-    `  ${''.padEnd(24)}        sets naming objects ${f.named.n} (median ${f.named.median}, p90 ${f.named.p90}), typed fallbacks ${f.typed.n} (median ${f.typed.median}, p90 ${f.typed.p90}; typeless buffers admitted ${f.buffers.admitted} of ${f.buffers.total})`,
+    `  ${''.padEnd(24)}        sets naming objects ${f.named.n} (median ${f.named.median}, p90 ${f.named.p90}), typed fallbacks ${f.typed.n} (median ${f.typed.median}, p90 ${f.typed.p90}; without the typeless buffers ${f.typedRecords.median} / ${f.typedRecords.p90}; typeless buffers admitted ${f.buffers.admitted} of ${f.buffers.total})`,
   );
 };
 
