@@ -88,7 +88,7 @@ interface Figures {
    */
   named: { n: number; median: number; p90: number };
   typed: { n: number; median: number; p90: number };
-  /** The typed fallbacks without the typeless buffers they admit: what the record types alone admit. */
+  /** The typed fallbacks without the typeless buffers they admit (sites, and vmalloc callers only buffers have): what the record types alone admit. */
   typedRecords: { median: number; p90: number };
   /** Typeless buffer sites some typed fallback admits, of the buffer sites the policy knows (the rest are confined: summary/escape.ts). */
   buffers: { admitted: number; total: number };
@@ -118,13 +118,22 @@ function figures(policy: Policy, summary: AnalysisSummary, seconds: number): Fig
     return { n: g.length, median: q(0.5), p90: q(0.9) };
   };
   const buffers = new Set(policy.allocationSites.filter((x) => x.type.kind === 'buffer').map((x) => x.id));
+  // a vmalloc'd buffer is named by its caller: the callers only buffers have
+  const vmallocCallers = (buffer: boolean): Set<string> =>
+    new Set(
+      policy.allocationSites
+        .filter((x) => (x.kind === 'vmalloc' || x.kind === 'slab-or-vmalloc') && (x.type.kind === 'buffer') === buffer)
+        .map((x) => x.caller),
+    );
+  const typedCallers = vmallocCallers(false);
+  const bufferCallers = new Set([...vmallocCallers(true)].filter((c) => !typedCallers.has(c)));
   const admitted = new Set<string>();
   const records: number[] = [];
   for (const a of policy.accesses) {
     if (!a.legal.foreign || a.legal.any) continue;
     const ids = [...a.legal.slabSites, ...a.legal.buddySites].filter((id) => buffers.has(id));
     for (const id of ids) admitted.add(id);
-    records.push(legalSetSize(a.legal) - ids.length);
+    records.push(legalSetSize(a.legal) - ids.length - a.legal.vmallocCallers.filter((c) => bufferCallers.has(c)).length);
   }
   records.sort((a, b) => a - b);
   const r = (p: number): number => records[Math.min(records.length - 1, Math.floor(p * (records.length - 1)))] ?? 0;
