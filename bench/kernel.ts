@@ -13,7 +13,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { AnalysisSummary } from '../src/analysis/index.js';
 import type { Policy } from '../src/policy/index.js';
-import { legalSetSize } from '../src/policy/legal-set.js';
+import { legalSetSize, percentile } from '../src/policy/legal-set.js';
 import { analyzeWithSummaries, buildCallGraph, EscapeClosure, summarizeProgram, type TuSummary } from '../src/summary/index.js';
 import { corpusModules, repoRoot } from '../scripts/lib/paths.js';
 
@@ -99,7 +99,6 @@ function figures(policy: Policy, summary: AnalysisSummary, seconds: number): Fig
     .filter((a) => !a.legal.any)
     .map((a) => legalSetSize(a.legal))
     .sort((a, b) => a - b);
-  const at = (p: number): number => sizes[Math.min(sizes.length - 1, Math.floor(p * (sizes.length - 1)))] ?? 0;
   let unknownExternal = 0,
     unknownArguments = 0,
     contextLost = 0;
@@ -114,8 +113,7 @@ function figures(policy: Policy, summary: AnalysisSummary, seconds: number): Fig
       .filter((a) => !a.legal.any && !!a.legal.foreign === typed)
       .map((a) => legalSetSize(a.legal))
       .sort((a, b) => a - b);
-    const q = (p: number): number => g[Math.min(g.length - 1, Math.floor(p * (g.length - 1)))] ?? 0;
-    return { n: g.length, median: q(0.5), p90: q(0.9) };
+    return { n: g.length, median: percentile(g, 0.5), p90: percentile(g, 0.9) };
   };
   const buffers = new Set(policy.allocationSites.filter((x) => x.type.kind === 'buffer').map((x) => x.id));
   // a vmalloc'd buffer is named by its caller: the callers only buffers have
@@ -136,12 +134,11 @@ function figures(policy: Policy, summary: AnalysisSummary, seconds: number): Fig
     records.push(legalSetSize(a.legal) - ids.length - a.legal.vmallocCallers.filter((c) => bufferCallers.has(c)).length);
   }
   records.sort((a, b) => a - b);
-  const r = (p: number): number => records[Math.min(records.length - 1, Math.floor(p * (records.length - 1)))] ?? 0;
   return {
-    typedRecords: { median: r(0.5), p90: r(0.9) },
+    typedRecords: { median: percentile(records, 0.5), p90: percentile(records, 0.9) },
     buffers: { admitted: admitted.size, total: buffers.size },
-    median: at(0.5),
-    p90: at(0.9),
+    median: percentile(sizes, 0.5),
+    p90: percentile(sizes, 0.9),
     max: sizes.at(-1) ?? 0,
     any: summary.anyShare,
     unknownExternal,

@@ -6,7 +6,7 @@ import { type BtfTypes, readBtfFile } from '../btf/index.js';
 import { filePathOf } from '../ir/debuginfo.js';
 import type { Function } from '../ir/values.js';
 import type { Access, Cache, IndirectCall, Policy } from '../policy/schema.js';
-import { legalSetSize } from '../policy/legal-set.js';
+import { legalSetSize, percentile } from '../policy/legal-set.js';
 import { POLICY_VERSION } from '../policy/schema.js';
 import { allocatorTable, type AllocatorTable } from './allocators.js';
 import { typedCaches } from './catalogue.js';
@@ -121,11 +121,6 @@ export function selectFunctions(program: Program, spec: CompartmentSpec): Locate
     out.push(fn);
   }
   return out;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))]!;
 }
 
 /** Analyzes a linked program. */

@@ -21,6 +21,7 @@ import type { Metadata } from '../ir/metadata.js';
 import { isCallBase } from '../ir/instructions.js';
 import { type Type, typeToString } from '../ir/types.js';
 import { ConstantInt, type Function, type GlobalVariable, type Value } from '../ir/values.js';
+import { percentile } from '../policy/legal-set.js';
 import type { IndirectCall, IndirectCallField, IndirectCallReason } from '../policy/schema.js';
 import { boundVariables, globalDebugType, signatureTypes } from './debugvars.js';
 import { btfTypeTags, isRecord, membersAt, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
@@ -995,14 +996,13 @@ export interface IndirectCallStats {
 
 export function indirectCallStats(calls: readonly IndirectCall[]): IndirectCallStats {
   const sizes = calls.map((c) => c.targets.length).sort((a, b) => a - b);
-  const at = (p: number): number => (sizes.length ? sizes[Math.min(sizes.length - 1, Math.floor(p * (sizes.length - 1)))]! : 0);
   const share = (kind: IndirectCallReason['kind']): number =>
     calls.length ? calls.filter((c) => c.reasons.some((r) => r.kind === kind)).length / calls.length : 0;
   return {
     sites: calls.length,
     mean: sizes.length ? sizes.reduce((a, b) => a + b, 0) / sizes.length : 0,
-    median: at(0.5),
-    p90: at(0.9),
+    median: percentile(sizes, 0.5),
+    p90: percentile(sizes, 0.9),
     max: sizes[sizes.length - 1] ?? 0,
     signatureOnly: share('signature-only'),
     signatureAdded: share('signature-added'),

@@ -14,4 +14,4 @@ export {
 } from './csv.js';
 export { policyJsonSchema } from './json-schema.js';
 export { legalSetAdmits, type MemoryOwner } from './admits.js';
-export { emptyLegalSet, legalSetSize, unionLegalSets, ATTACHABLE_SYMBOL, INIT_SECTION } from './legal-set.js';
+export { emptyLegalSet, legalSetSize, percentile, unionLegalSets, ATTACHABLE_SYMBOL, INIT_SECTION } from './legal-set.js';

@@ -22,6 +22,12 @@ export function emptyLegalSet(over: Partial<LegalSet> = {}): LegalSet {
   };
 }
 
+/** The element at quantile `p` (0..1) of ascending `sorted` (nearest rank, rounded down); 0 when empty. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))]!;
+}
+
 /** Entries of a legal set: globals, caches, allocation sites and vmalloc callers, plus one per region flag. */
 export function legalSetSize(l: LegalSet): number {
   return (

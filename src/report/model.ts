@@ -9,7 +9,7 @@
 // same order, the same grouping of accesses on one instruction, the same
 // program ids), so the counts equal the emit statistics and the ids equal the
 // loader's `site=` numbers; the map figures follow src/binary/mapper.ts.
-import { ATTACHABLE_SYMBOL, INIT_SECTION, legalSetSize } from '../policy/index.js';
+import { ATTACHABLE_SYMBOL, INIT_SECTION, legalSetSize, percentile } from '../policy/index.js';
 import type { Access, AllocationSite, BinarySite, LegalSet, MemoryOperand, Policy, SourceFrame, Widening } from '../policy/index.js';
 import type { RefusalEvent, RunEvents, ViolationEvent } from './events.js';
 
@@ -294,11 +294,6 @@ export function formatOperand(op: MemoryOperand): string {
           : `0x${d.toString(16)}`;
   const regs = op.base || op.index ? `(${op.base ? `%${op.base}` : ''}${op.index ? `,%${op.index},${op.scale}` : ''})` : '';
   return `${seg}${disp}${regs}`;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (!sorted.length) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))]!;
 }
 
 /** `sym+0x10` / `module::sym` → the bare symbol name (as the emitter reads a rip target). */

@@ -244,7 +244,7 @@ function callerArguments(
           continue;
         }
         const resolved = resolvePassed(p[1]!, Number(p[2]), depth);
-        if (resolved.includes('unknown@*')) return ['unknown@*', ...new Set([...out, ...lists.flat(), ...resolved])];
+        if (resolved.includes('unknown@*')) return [...new Set(['unknown@*', ...out, ...lists.flat(), ...resolved])];
         for (const x of resolved) out.add(shiftRef(x, p[3] === '*' ? '*' : Number(p[3])));
       }
     }
