@@ -43,23 +43,38 @@ export type AbstractObject =
 /** Offsets are bytes from the object's start; UNKNOWN when not constant. */
 export { UNKNOWN } from './layout.js';
 import { UNKNOWN } from './layout.js';
-const OFF_BIAS = 0x40000;
-const OFF_SPAN = 0x80000;
-const enc = (obj: number, off: number): number =>
-  obj * OFF_SPAN + (off === UNKNOWN || off <= -MAX_OFFSET || off >= MAX_OFFSET ? UNKNOWN : off + OFF_BIAS);
 /** Distinct non-zero offsets into one object a value may hold before its offset becomes unknown. */
 const MAX_OFFSETS_PER_OBJECT = 6;
 /** Offsets beyond this (far past any kernel struct) are treated as unknown. */
 const MAX_OFFSET = 0x10000;
-export const objOf = (e: number): number => Math.floor(e / OFF_SPAN);
-export const offOf = (e: number): number => {
-  const r = e % OFF_SPAN;
-  return r === UNKNOWN ? UNKNOWN : r - OFF_BIAS;
-};
 
-interface Edge {
-  to: number;
-  delta: number;
+/**
+ * The (object, offset) pairs that points-to sets hold, interned as dense small integers. Sets of
+ * small integers stay unboxed in V8; an `object * span + offset` code outgrows them past 2,048
+ * objects, and every set entry of a large TU then becomes a heap number to allocate and collect.
+ */
+class Elements {
+  readonly objectOf: number[] = [];
+  readonly offsetOf: number[] = [];
+  private readonly byObject: Map<number, number>[] = [];
+  encode(obj: number, off: number): number {
+    const at = off === UNKNOWN || off <= -MAX_OFFSET || off >= MAX_OFFSET ? UNKNOWN : off;
+    let offsets = this.byObject[obj];
+    if (!offsets) this.byObject[obj] = offsets = new Map();
+    let e = offsets.get(at);
+    if (e === undefined) {
+      e = this.objectOf.length;
+      this.objectOf.push(obj);
+      this.offsetOf.push(at);
+      offsets.set(at, e);
+    }
+    return e;
+  }
+  private readonly stars: number[] = [];
+  /** `encode(obj, UNKNOWN)`, without the map. */
+  star(obj: number): number {
+    return (this.stars[obj] ??= this.encode(obj, UNKNOWN));
+  }
 }
 
 const PTR_INT_BITS = 64;
@@ -69,11 +84,31 @@ const isPointerish = (v: Value): boolean => v.type.kind === 'pointer' || (v.type
 /** The solved points-to relation. */
 export class PointsTo {
   readonly objects: AbstractObject[] = [];
+  private readonly elements = new Elements();
+  private enc(obj: number, off: number): number {
+    return this.elements.encode(obj, off);
+  }
+  private objOf(e: number): number {
+    return this.elements.objectOf[e]!;
+  }
+  private offOf(e: number): number {
+    return this.elements.offsetOf[e]!;
+  }
+  /** The element `delta` bytes further into the same object. */
+  private shift(e: number, delta: number): number {
+    if (delta === 0) return e;
+    const off = this.offOf(e);
+    if (off === UNKNOWN || delta === UNKNOWN) return this.enc(this.objOf(e), UNKNOWN);
+    return this.enc(this.objOf(e), off + delta);
+  }
   private readonly objectIndex = new Map<string, number>();
   private readonly allocaIndex = new Map<Instruction, number>();
   private readonly nodeOf = new Map<Value, number>();
   private readonly pts: Set<number>[] = [];
-  private readonly edges: Edge[][] = [];
+  /** Per node: its out-edges as flat (target, offset delta) pairs, in the order they were added. */
+  private readonly edges: number[][] = [];
+  /** Per node: 1 once its set holds "unknown" (which then absorbs all but kept elements). */
+  private readonly holdsUnknown: number[] = [];
   private readonly loadsFrom: number[][] = []; // node p → nodes loaded from *p
   private readonly storesTo: number[][] = []; // node p → nodes stored into *p
   private readonly callsThrough: { call: CallBase; module: ProgramModule }[][] = [];
@@ -143,12 +178,12 @@ export class PointsTo {
   private keptBeside(e: number): boolean {
     if (!this.trackEscapes) return false;
     if (this.isKeptSite(e)) return true;
-    this.absorbed.add(objOf(e));
+    this.absorbed.add(this.objOf(e));
     return false;
   }
   /** A typeless site (with cells of its own) when "unknown" keeps those beside it ({@link keepsSites}). */
   private isKeptSite(e: number): boolean {
-    const o = this.objects[objOf(e)]!;
+    const o = this.objects[this.objOf(e)]!;
     return this.keepsSites && o.kind === 'site' && hasOwnCells(o.cellBase);
   }
   /** Objects other than typeless sites a node holding "unknown" absorbed (escapes accounted). */
@@ -181,7 +216,7 @@ export class PointsTo {
     this.typesPrivateAreas = markParameters;
     this.keepsSites = this.trackEscapes;
     this.unknownObject = this.object('unknown', () => ({ kind: 'unknown', cellBase: 'unknown' }));
-    this.unknownElement = enc(this.unknownObject, UNKNOWN);
+    this.unknownElement = this.enc(this.unknownObject, UNKNOWN);
     for (const s of sites) {
       const call = siteCalls.get(s.id);
       if (call) this.siteOfCall.set(call, s);
@@ -209,23 +244,23 @@ export class PointsTo {
         return this.unknownElement;
       case 'site': {
         const s = this.siteById.get(rest);
-        return s ? enc(this.siteObject(s), off) : undefined;
+        return s ? this.enc(this.siteObject(s), off) : undefined;
       }
       case 'stack':
-        return enc(
+        return this.enc(
           this.object(`stack:external:${rest}`, () => ({ kind: 'stack', function: rest, cellBase: `S:external:${rest}` })),
           off,
         );
       case 'typeany': {
         const t = this.compositeByName().get(rest);
         const o = t ? this.typeAny(t) : this.foreignTypeAny(rest);
-        return o === undefined ? undefined : enc(o, off);
+        return o === undefined ? undefined : this.enc(o, off);
       }
       case 'global': {
         const own = rest.includes('::') ? undefined : this.program.lookup(rest);
-        if (own?.value.kind === 'global') return enc(this.globalObject(own.module, own.value), off);
+        if (own?.value.kind === 'global') return this.enc(this.globalObject(own.module, own.value), off);
         const g = this.external?.globals.get(rest);
-        return enc(
+        return this.enc(
           this.object(`global:${rest}`, () => ({
             kind: 'global',
             key: rest,
@@ -238,8 +273,8 @@ export class PointsTo {
       }
       case 'function': {
         const own = rest.includes('::') ? undefined : this.program.lookup(rest);
-        if (own?.value.kind === 'function') return enc(this.functionObject(own.module, own.value), off);
-        return enc(
+        if (own?.value.kind === 'function') return this.enc(this.functionObject(own.module, own.value), off);
+        return this.enc(
           this.object(`function:${rest}`, () => ({ kind: 'function', key: rest, cellBase: `F:${rest}` })),
           off,
         );
@@ -258,7 +293,7 @@ export class PointsTo {
       obj = t ? this.typeAny(t) : this.foreignTypeAny(name);
     } else if (base.startsWith('G:')) {
       const e = this.elementOfRef(`global:${base.slice(2)}@0`);
-      obj = e === undefined ? undefined : objOf(e);
+      obj = e === undefined ? undefined : this.objOf(e);
     }
     return obj === undefined || this.objects[obj]!.cellBase !== base ? undefined : obj;
   }
@@ -373,6 +408,7 @@ export class PointsTo {
     const n = this.pts.length;
     this.pts.push(new Set());
     this.edges.push([]);
+    this.holdsUnknown.push(0);
     this.loadsFrom.push([]);
     this.storesTo.push([]);
     this.callsThrough.push([]);
@@ -387,8 +423,8 @@ export class PointsTo {
     this.nodeOf.set(v, n);
     // constants point to their globals directly
     const c = stripCasts(v);
-    if (c.kind === 'global') this.addPts(n, enc(this.globalObject(module, c), 0));
-    else if (c.kind === 'function') this.addPts(n, enc(this.functionObject(module, c), 0));
+    if (c.kind === 'global') this.addPts(n, this.enc(this.globalObject(module, c), 0));
+    else if (c.kind === 'function') this.addPts(n, this.enc(this.functionObject(module, c), 0));
     else if (c.kind === 'expr') this.constantExpr(c, n, module);
     return n;
   }
@@ -460,7 +496,7 @@ export class PointsTo {
   private addPts(n: number, e0: number): void {
     const s = this.pts[n]!;
     if (s.has(e0)) return;
-    let e = objOf(e0) === this.unknownObject ? this.unknownElement : e0;
+    let e = this.objOf(e0) === this.unknownObject ? this.unknownElement : e0;
     if (s.has(e)) return;
     // "unknown" absorbs (unless escapes are accounted): a value that may point anywhere is
     // written through with no check and loads through it yield unknown, so nothing else it holds
@@ -469,15 +505,16 @@ export class PointsTo {
     if (e === this.unknownElement && s.size) {
       for (const x of s) if (!this.keptBeside(x)) s.delete(x);
       s.add(e);
+      this.holdsUnknown[n] = 1;
       // kept elements not yet passed on still are
       this.delta[n] = [...(this.delta[n] ?? []).filter((x) => s.has(x)), e];
       this.enqueue(n);
       return;
     }
-    const off = offOf(e);
+    const off = this.offOf(e);
     if (off !== UNKNOWN) {
-      const obj = objOf(e);
-      const star = enc(obj, UNKNOWN);
+      const obj = this.objOf(e);
+      const star = this.elements.star(obj);
       // (obj, unknown) already covers every offset of obj
       if (s.has(star)) return;
       if (off !== 0) {
@@ -491,6 +528,7 @@ export class PointsTo {
       }
     }
     s.add(e);
+    if (e === this.unknownElement) this.holdsUnknown[n] = 1;
     // difference propagation: a node passes on only what it gained since it was last processed
     const d = this.delta[n];
     if (d) d.push(e);
@@ -513,23 +551,26 @@ export class PointsTo {
     // dedup: a short list is scanned; a long one (a cell many loads read) keeps a set of its
     // (to, delta) keys, so adding an edge stays O(1) — the list keeps its order, and so the
     // propagation order (which k-limiting depends on) is unchanged
-    if (list.length < EDGE_SCAN || delta < -0x80000000 || delta >= 0x80000000) {
-      for (const e of list) if (e.to === to && e.delta === delta) return;
+    if (list.length < 2 * EDGE_SCAN || delta < -0x80000000 || delta >= 0x80000000) {
+      for (let k = 0; k < list.length; k += 2) if (list[k] === to && list[k + 1] === delta) return;
     } else {
       let keys = this.edgeKeys.get(from);
       if (!keys) {
         keys = new Set();
-        for (const e of list) if (e.delta >= -0x80000000 && e.delta < 0x80000000) keys.add(edgeKey(e.to, e.delta));
+        for (let k = 0; k < list.length; k += 2) {
+          const d = list[k + 1]!;
+          if (d >= -0x80000000 && d < 0x80000000) keys.add(edgeKey(list[k]!, d));
+        }
         this.edgeKeys.set(from, keys);
       }
       const k = edgeKey(to, delta);
       if (keys.has(k)) return;
       keys.add(k);
     }
-    list.push({ to, delta });
+    list.push(to, delta);
     const ts = this.pts[to]!;
     for (const e of this.pts[from]!) {
-      const x = shift(e, delta);
+      const x = this.shift(e, delta);
       if (!ts.has(x)) this.addPts(to, x);
     }
   }
@@ -571,7 +612,7 @@ export class PointsTo {
         )
           continue;
         const fallback = this.fieldFallback(info.obj, info.off);
-        this.addPts(c, enc(fallback, UNKNOWN));
+        this.addPts(c, this.enc(fallback, UNKNOWN));
         seeded = true;
       }
       if (!seeded) break;
@@ -691,13 +732,13 @@ export class PointsTo {
           const type = (this.objects[o] as { type: Metadata | null }).type;
           this.addPts(
             formals[i]!,
-            enc(
+            this.enc(
               this.object(`param:${key}:${i}`, () => ({ kind: 'param', fn: key, index: i, type, cellBase })),
               0,
             ),
           );
         }
-        this.addPts(formals[i]!, enc(o ?? this.unknownObject, o === undefined ? UNKNOWN : 0));
+        this.addPts(formals[i]!, this.enc(o ?? this.unknownObject, o === undefined ? UNKNOWN : 0));
       });
     }
     if (this.isAddressTaken(f)) this.addressTaken.push(fn);
@@ -707,7 +748,7 @@ export class PointsTo {
   private isLostRef(r: string): boolean {
     if (r.startsWith('param:')) return false;
     const e = this.elementOfRef(r);
-    return e === undefined || objOf(e) === this.unknownObject;
+    return e === undefined || this.objOf(e) === this.unknownObject;
   }
 
   private isAddressTaken(f: Function): boolean {
@@ -779,7 +820,7 @@ export class PointsTo {
       const t = this.typedNodes.get(this.node(cur, pm));
       if (t) {
         const ta = off >= 0 && off < MAX_OFFSET ? this.typeAny(t) : undefined;
-        if (ta !== undefined) this.typedStoreCell.set(p, enc(ta, off));
+        if (ta !== undefined) this.typedStoreCell.set(p, this.enc(ta, off));
         return;
       }
       if (cur.kind !== 'instruction') return;
@@ -812,7 +853,7 @@ export class PointsTo {
           function: fn.value.name,
           cellBase: `S:${Program.keyOf(pm, fn.value)}:${this.objects.length}`,
         }));
-        this.addPts(N(i), enc(obj, 0));
+        this.addPts(N(i), this.enc(obj, 0));
         return;
       }
       case 'getelementptr':
@@ -912,7 +953,7 @@ export class PointsTo {
     const site = this.siteOfCall.get(call);
     if (site) {
       // the result is the new object; a wrapper defined in the program still receives its arguments
-      if (isPointerish(call)) this.addPts(this.node(call, pm), enc(this.siteObject(site), 0));
+      if (isPointerish(call)) this.addPts(this.node(call, pm), this.enc(this.siteObject(site), 0));
       const callee = stripCasts(call.callee);
       if (callee.kind === 'function') this.bindCall(call, pm, { module: pm, value: callee }, false);
       return;
@@ -1032,7 +1073,7 @@ export class PointsTo {
     }
     const sig = signatureTypes(callee);
     const o = this.typeAny(pointeeOf(sig?.[0] ?? null)) ?? this.typeAny(pointeeOf(this.debugTypeOfNode.get(this.node(call, pm)) ?? null));
-    this.addPts(this.node(call, pm), enc(o ?? this.unknownObject, o === undefined ? UNKNOWN : 0));
+    this.addPts(this.node(call, pm), this.enc(o ?? this.unknownObject, o === undefined ? UNKNOWN : 0));
   }
 
   private constrainAsm(call: CallBase, pm: ProgramModule): void {
@@ -1096,11 +1137,11 @@ export class PointsTo {
       } else readOnly.push(a);
     });
     if (!any) for (const a of readOnly) load(a);
-    if (!any && !readOnly.length) this.addPts(d, enc(this.unknownObject, UNKNOWN));
+    if (!any && !readOnly.length) this.addPts(d, this.enc(this.unknownObject, UNKNOWN));
   }
 
   private connectIndirect(e: number, call: CallBase, pm: ProgramModule): void {
-    const o = this.objects[objOf(e)]!;
+    const o = this.objects[this.objOf(e)]!;
     if (o.kind === 'function') {
       // a function only external facts know: its body is not here; what it returns is its summary's
       if (o.fn) this.bindCall(call, pm, o.fn);
@@ -1119,14 +1160,14 @@ export class PointsTo {
   }
 
   private connectLoad(e: number, d: number): void {
-    const obj = objOf(e);
-    const off = offOf(e);
+    const obj = this.objOf(e);
+    const off = this.offOf(e);
     const o = this.objects[obj]!;
     if (o.kind === 'unknown') {
       // loaded through a pointer the analysis lost: any object of the loaded value's debug type
       const t = this.debugTypeOfNode.get(d);
       const ta = t === undefined ? undefined : this.typeAny(pointeeOf(t));
-      this.addPts(d, ta === undefined ? this.unknownElement : enc(ta, 0));
+      this.addPts(d, ta === undefined ? this.unknownElement : this.enc(ta, 0));
       return;
     }
     if (off === UNKNOWN) {
@@ -1157,13 +1198,13 @@ export class PointsTo {
   }
 
   private connectStore(e: number, s: number, p: number): void {
-    const obj = objOf(e);
+    const obj = this.objOf(e);
     const o = this.objects[obj]!;
     if (o.kind === 'unknown') {
       const typed = this.typedStoreCell.get(p);
       if (typed !== undefined) {
         // a field of some T: T's cell there
-        const c = this.cell(objOf(typed), offOf(typed));
+        const c = this.cell(this.objOf(typed), this.offOf(typed));
         this.cellWritten.add(c);
         this.addEdge(s, c, 0);
         return;
@@ -1172,7 +1213,7 @@ export class PointsTo {
       if (this.trackEscapes) this.sinkNodes.add(s);
       return;
     }
-    const c = this.cell(obj, offOf(e));
+    const c = this.cell(obj, this.offOf(e));
     this.cellWritten.add(c);
     this.addEdge(s, c, 0);
   }
@@ -1191,9 +1232,9 @@ export class PointsTo {
       }
     }
     const sample = [...this.pts[maxNode]!].slice(0, 8).map((e) => {
-      const o = this.objects[objOf(e)]!;
+      const o = this.objects[this.objOf(e)]!;
       const label = o.kind === 'typeany' ? o.typeName : o.kind === 'global' || o.kind === 'function' ? o.key : '';
-      return `${o.kind}:${label}@${offOf(e)}`;
+      return `${o.kind}:${label}@${this.offOf(e)}`;
     });
     console.error(
       `pts: steps ${steps}, work ${this.work.length}, nodes ${this.pts.length}, total ${total}, max ${max} (node ${maxNode}), cells ${this.cellIndex.size}: ${sample.join(' ')}`,
@@ -1214,19 +1255,20 @@ export class PointsTo {
       const edges = this.edges[n]!;
       /** What a target holding "unknown" still takes: the kept elements (escapes accounted), else nothing. */
       let kept: number[] | undefined;
-      for (let k = 0; k < edges.length; k++) {
-        const { to, delta } = edges[k]!;
+      for (let k = 0; k < edges.length; k += 2) {
+        const to = edges[k]!;
+        const delta = edges[k + 1]!;
         // most deliveries bring what the target holds already (99 % on large TUs): those are
         // no-ops of addPts, skipped here before its work; a target holding "unknown" takes nothing
         // but kept elements
         const ts = this.pts[to]!;
-        const into = ts.has(this.unknownElement) ? (kept ??= this.trackEscapes ? elems.filter((e) => this.keptBeside(e)) : []) : elems;
+        const into = this.holdsUnknown[to] ? (kept ??= this.trackEscapes ? elems.filter((e) => this.keptBeside(e)) : []) : elems;
         if (!into.length) continue;
         if (delta === 0) {
           for (const e of into) if (!ts.has(e)) this.addPts(to, e);
         } else {
           for (const e of into) {
-            const x = shift(e, delta);
+            const x = this.shift(e, delta);
             if (!ts.has(x)) this.addPts(to, x);
           }
         }
@@ -1236,8 +1278,8 @@ export class PointsTo {
       // "unknown" does not become a hub; what such a load reads out of it escapes
       let through = elems;
       if (this.keepsSites && this.pts[n]!.has(this.unknownElement)) {
-        through = elems.filter((e) => objOf(e) === this.unknownObject);
-        if (this.loadsFrom[n]!.length) for (const e of elems) if (objOf(e) !== this.unknownObject) this.readLost.add(objOf(e));
+        through = elems.filter((e) => this.objOf(e) === this.unknownObject);
+        if (this.loadsFrom[n]!.length) for (const e of elems) if (this.objOf(e) !== this.unknownObject) this.readLost.add(this.objOf(e));
       }
       for (const d of this.loadsFrom[n]!) for (const e of through) this.connectLoad(e, d);
       for (const st of this.storesTo[n]!) for (const e of through) this.connectStore(e, st, n);
@@ -1272,7 +1314,7 @@ export class PointsTo {
     const n = this.nodeOf.get(v) ?? (v.kind === 'global' || v.kind === 'expr' || v.kind === 'function' ? this.node(v, module) : undefined);
     if (n === undefined) return [];
     if (this.work.length) this.propagate();
-    return [...this.pts[n]!].map((e) => ({ object: this.objects[objOf(e)]!, offset: offOf(e) }));
+    return [...this.pts[n]!].map((e) => ({ object: this.objects[this.objOf(e)]!, offset: this.offOf(e) }));
   }
 
   /**
@@ -1368,7 +1410,7 @@ export class PointsTo {
       if (c === undefined) continue;
       if (this.cellWritten.has(c)) written = true;
       for (const e of this.pts[c]!) {
-        const o = this.objects[objOf(e)]!;
+        const o = this.objects[this.objOf(e)]!;
         if (o.kind === 'function') {
           if (o.fn) functions.set(o.key, o.fn);
           written = true;
@@ -1394,8 +1436,8 @@ export class PointsTo {
    * then `@<offset>` (`@*` when not constant). What per-TU summaries record.
    */
   private refOf(e: number): string {
-    const o = this.objects[objOf(e)]!;
-    const off = offOf(e);
+    const o = this.objects[this.objOf(e)]!;
+    const off = this.offOf(e);
     const at = off === UNKNOWN ? '@*' : `@${off}`;
     switch (o.kind) {
       case 'site':
@@ -1443,11 +1485,11 @@ export class PointsTo {
     if (this.work.length) this.propagate();
     const out = new Set<string>();
     for (const e of this.pts[p]!) {
-      let at = [objOf(e), offOf(e)] as const;
+      let at = [this.objOf(e), this.offOf(e)] as const;
       if (this.objects[at[0]]!.kind === 'unknown') {
         const typed = this.typedStoreCell.get(p);
         if (typed === undefined) return undefined;
-        at = [objOf(typed), offOf(typed)];
+        at = [this.objOf(typed), this.offOf(typed)];
       }
       const [obj, off] = this.cellPlace(at[0], at[1]);
       const base = this.objects[obj]!.cellBase;
@@ -1499,7 +1541,7 @@ export class PointsTo {
       for (const e of set) {
         if (e === this.unknownElement || !this.trackEscapes) continue;
         if (this.isKeptSite(e)) kept.add(this.refOf(e));
-        else this.lostAtOutput.add(objOf(e));
+        else this.lostAtOutput.add(this.objOf(e));
       }
       return [...kept].sort();
     }
@@ -1522,10 +1564,10 @@ export class PointsTo {
   escapingObjects(): string[] {
     if (this.work.length) this.propagate();
     const esc = new Set<number>([...this.lostAtOutput, ...this.absorbed]);
-    for (const n of this.sinkNodes) for (const e of this.pts[n]!) esc.add(objOf(e));
+    for (const n of this.sinkNodes) for (const e of this.pts[n]!) esc.add(this.objOf(e));
     // what a lost load read out of a kept site: its own cells' content (not the site itself)
     for (const o of this.readLost)
-      for (const c of this.cellsOfBase.get(this.objects[o]!.cellBase) ?? []) for (const e of this.pts[c]!) esc.add(objOf(e));
+      for (const c of this.cellsOfBase.get(this.objects[o]!.cellBase) ?? []) for (const e of this.pts[c]!) esc.add(this.objOf(e));
     const work = [...esc];
     while (work.length) {
       const o = work.pop()!;
@@ -1533,7 +1575,7 @@ export class PointsTo {
       if (!hasOwnCells(base)) continue;
       for (const c of this.cellsOfBase.get(base) ?? [])
         for (const e of this.pts[c]!) {
-          const x = objOf(e);
+          const x = this.objOf(e);
           if (!esc.has(x)) {
             esc.add(x);
             work.push(x);
@@ -1559,7 +1601,7 @@ export class PointsTo {
       if (key === undefined) continue;
       for (const c of cells)
         for (const e of this.pts[c]!) {
-          const k = this.escapeKey(objOf(e));
+          const k = this.escapeKey(this.objOf(e));
           if (k === undefined || k === key) continue;
           let set = out.get(key);
           if (!set) out.set(key, (set = new Set()));
@@ -1578,7 +1620,7 @@ export class PointsTo {
   private escapeKey(obj: number): string | undefined {
     const kind = this.objects[obj]!.kind;
     if (kind !== 'site' && kind !== 'param' && kind !== 'stack' && kind !== 'global') return undefined;
-    const ref = this.refOf(enc(obj, UNKNOWN));
+    const ref = this.refOf(this.enc(obj, UNKNOWN));
     return ref.slice(0, ref.lastIndexOf('@'));
   }
 
@@ -1646,13 +1688,6 @@ function stronglyConnected(succ: number[][]): Int32Array {
 const EDGE_SCAN = 16;
 /** An edge's identity: target node and offset delta (UNKNOWN, or any byte offset) in one safe integer. */
 const edgeKey = (to: number, delta: number): number => to * 0x100000000 + (delta + 0x80000000);
-
-function shift(e: number, delta: number): number {
-  const off = offOf(e);
-  if (delta === 0) return e;
-  if (off === UNKNOWN || delta === UNKNOWN) return enc(objOf(e), UNKNOWN);
-  return enc(objOf(e), off + delta);
-}
 
 /** The debug type of the member at a byte offset of `t` (the innermost member starting there). */
 function memberTypeAt(t: Metadata | null, off: number): Metadata | null {
