@@ -33,6 +33,12 @@ export const AllocatorSchema = z
     copiesFrom: z.number().int().nonnegative().optional(),
     /** A string argument whose length (plus NUL) is the size (kstrdup). */
     sizeFromString: z.number().int().nonnegative().optional(),
+    /**
+     * What the allocator's contract puts in the object: `string`, a NUL-terminated copy of
+     * characters (kstrdup, kasprintf, memdup_user_nul). No record lives in such memory, so a typed
+     * fallback ("any object of type T") does not admit it. Wrappers inherit it.
+     */
+    contents: z.enum(['string']).optional(),
     /** The `caller` argument recorded in vm_struct (__vmalloc_node_range). */
     caller: z.number().int().nonnegative().optional(),
     /** Why this entry is here (kernel version, header). */
@@ -85,9 +91,14 @@ export const DEFAULT_ALLOCATORS: readonly Allocator[] = [
   slab('kmalloc_array', { count: 0, size: 1, gfp: 2 }),
   slab('krealloc', { size: 1, gfp: 2, copiesFrom: 0 }),
   slab('kmemdup', { size: 1, gfp: 2, copiesFrom: 0 }),
-  slab('kstrdup', { sizeFromString: 0, gfp: 1 }),
-  slab('kstrndup', { sizeFromString: 0, gfp: 2 }),
-  slab('kmemdup_nul', { size: 1, gfp: 2 }),
+  // the string family (include/linux/string.h, mm/util.c, lib/kasprintf.c): text, never a record
+  slab('kstrdup', { sizeFromString: 0, gfp: 1, contents: 'string' }),
+  slab('kstrndup', { sizeFromString: 0, gfp: 2, contents: 'string' }),
+  slab('kmemdup_nul', { size: 1, gfp: 2, contents: 'string', note: 'size is len + 1' }),
+  slab('kvasprintf', { gfp: 0, contents: 'string' }),
+  slab('kasprintf', { gfp: 0, contents: 'string' }),
+  slab('strndup_user', { contents: 'string', note: 'an ERR_PTR on failure' }),
+  slab('memdup_user_nul', { size: 1, contents: 'string', note: 'size is len + 1; an ERR_PTR on failure' }),
   // dedicated caches
   slab('kmem_cache_alloc', { cache: 0, gfp: 1 }),
   slab('kmem_cache_alloc_lru', { cache: 0, gfp: 2 }),

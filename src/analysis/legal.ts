@@ -612,6 +612,8 @@ export class LegalSets {
             if (this.confined.has(s.id)) continue;
             // a buffer of known size smaller than a T cannot hold one
             if (need && s.size && 'constant' in s.size && s.size.constant < need) continue;
+            // nor can a string (kstrdup, kasprintf): text by its allocator's contract
+            if (s.type.contents === 'string') continue;
             addSite(s);
           }
           set.stack = true;

@@ -105,6 +105,8 @@ export function findWrappers(program: Program, table: AllocatorTable): Map<strin
       const offset = offsets.every((o) => o === offsets[0]) ? offsets[0]! : 'unknown';
       const { name: _n, note: _o, size: _s, count: _c, order: _r, ...rest } = first.ca.a;
       const allocator: Allocator = { ...rest, name: fn.value.name, note: `wrapper of ${first.ca.name}` };
+      // a wrapper returns a string only when every allocation it may return is one
+      if (!found.every((x) => x.ca.a.contents === first.ca.a.contents)) delete allocator.contents;
       for (const f of INDEX_FIELDS) {
         const k = first.ca.a[f];
         delete allocator[f];
@@ -629,6 +631,8 @@ interface Draft {
   key: string;
   wrapper: Wrapper | undefined;
   fn: Located<Function>;
+  /** What the allocator's contract puts in the object ({@link Allocator.contents}). */
+  contents: Allocator['contents'];
 }
 
 /** The allocation sites of a program, with their types. */
@@ -759,7 +763,8 @@ function decideType(cands: TypeCandidate[], dests: Destination[], group: readonl
         kind: 'buffer',
         ...(size && 'constant' in size ? { size: size.constant } : {}),
         evidence: [bufEvidence, ...(header?.evidence ?? [])],
-        ...(header ? { header: header.name } : {}),
+        // a record read at its start (a header) contradicts the string contract: not a string then
+        ...(header ? { header: header.name } : self.contents ? { contents: self.contents } : {}),
         ...conflictsOf(rest),
         confidence: rest.length || header ? 'resolved' : 'synthetic',
       };
@@ -786,6 +791,7 @@ function decideType(cands: TypeCandidate[], dests: Destination[], group: readonl
     kind: 'buffer',
     ...(size && 'constant' in size ? { size: size.constant } : {}),
     evidence: [{ kind: 'synthetic-buffer', type: bufName, detail: sizeDetail }],
+    ...(self.contents ? { contents: self.contents } : {}),
     confidence: 'synthetic',
   };
 }
@@ -930,5 +936,6 @@ function draftSite(
     key,
     wrapper,
     fn,
+    contents: alloc.contents,
   };
 }

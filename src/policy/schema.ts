@@ -73,6 +73,12 @@ export const ObjectTypeSchema = z
      * (additive, version 1).
      */
     header: z.string().optional().describe('struct / union at offset 0 of a byte buffer (kind buffer)'),
+    /**
+     * For a `buffer`: what its allocator's contract puts in it. `string`: a NUL-terminated copy of
+     * characters (kstrdup, kasprintf, memdup_user_nul…). No record lives in it, so typed fallbacks
+     * ("any object of type T") do not admit it (additive, version 1).
+     */
+    contents: z.enum(['string']).optional().describe('what the allocator puts in a buffer: string'),
     /** For an `array`: the element type (`struct sk_buff *` for `struct sk_buff *[]`, `u64` for `u64[]`) (additive, version 1). */
     element: z.string().optional().describe('element type of an array allocation'),
     /**

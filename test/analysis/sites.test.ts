@@ -36,6 +36,8 @@ describe('allocation sites', () => {
         ['conn_new', 'kmem_cache_alloc'],
         ['peer_new', 'kmem_cache_alloc'],
         ['buffers', '__kmalloc'],
+        ['label_dup', 'kstrdup'],
+        ['label_or_blob', 'kstrdup'],
       ]),
     );
     const w = siteIn('buffers', 'zalloc_wrapper');
@@ -54,6 +56,15 @@ describe('allocation sites', () => {
     expect(raw.type.kind).toBe('buffer');
     expect(raw.type.name).toMatch(/^buf@buffers:\d+:\d+$/);
     expect(raw.size).toEqual({ expression: 'arg0' });
+  });
+  it('marks the buffers of the string family as strings, through wrappers that only return strings', () => {
+    expect(siteIn('labels', 'kstrdup').type).toMatchObject({ kind: 'buffer', contents: 'string' });
+    expect(siteIn('labels', 'kasprintf').type).toMatchObject({ kind: 'buffer', contents: 'string' });
+    expect(siteIn('labels', 'label_dup').type).toMatchObject({ kind: 'buffer', contents: 'string' });
+    // a wrapper that may return a kmalloc'd blob is not a string allocator
+    expect(siteIn('labels', 'label_or_blob').type.kind).toBe('buffer');
+    expect(siteIn('labels', 'label_or_blob').type.contents).toBeUndefined();
+    expect(siteIn('buffers', '__kmalloc').type.contents).toBeUndefined();
   });
   it('classifies buddy, vmalloc and percpu allocations with their sizes', () => {
     expect(siteIn('buffers', '__get_free_pages')).toMatchObject({ kind: 'buddy', size: { constant: 16384 } });

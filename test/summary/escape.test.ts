@@ -245,6 +245,18 @@ describe('escape across TUs', () => {
     }
   });
 
+  it('"any struct hdr" leaves out an escaping string: text by kstrdup\'s contract, no header lives in it', async () => {
+    const string = siteIn(comp, 'kept_string');
+    expect(comp.sites.find((x) => x.id === string)?.type).toMatchObject({ kind: 'buffer', contents: 'string' });
+    expect(new EscapeClosure([lib, comp], true).confinedSites([]).has(string)).toBe(false);
+    for (const closedWorld of [true, false]) {
+      const { policy } = await analyzeWithSummaries([COMP], [lib, comp], { closedWorld });
+      const legal = pokeSet(policy);
+      expect(legal.slabSites).toContain(siteIn(comp, 'kept_buffer'));
+      expect(legal.slabSites).not.toContain(string);
+    }
+  });
+
   it('"any struct hdr" leaves out the typed headers no lost pointer reaches, too (closed world)', async () => {
     const { policy } = await analyzeWithSummaries([COMP], [lib, comp], { closedWorld: true });
     const sites = new Map(policy.allocationSites.map((x) => [x.id, x]));
