@@ -79,7 +79,8 @@ class Elements {
 
 const PTR_INT_BITS = 64;
 
-const isPointerish = (v: Value): boolean => v.type.kind === 'pointer' || (v.type.kind === 'int' && v.type.bits === PTR_INT_BITS);
+/** A value the analysis follows: a pointer, or a pointer-sized integer (`unsigned long addr`). */
+export const isPointerish = (v: Value): boolean => v.type.kind === 'pointer' || (v.type.kind === 'int' && v.type.bits === PTR_INT_BITS);
 
 /** The solved points-to relation. */
 export class PointsTo {

@@ -30,6 +30,7 @@ import {
 } from '../analysis/index.js';
 import { canCarryAddress, DEALLOCATORS, type ParameterFlow, ParameterEscapes } from '../analysis/escape.js';
 import { gepOffset, UNKNOWN } from '../analysis/layout.js';
+import { isPointerish } from '../analysis/pointsto.js';
 import { filePathOf } from '../ir/debuginfo.js';
 import { type CallBase, isCallBase } from '../ir/instructions.js';
 import type { Module } from '../ir/module.js';
@@ -55,9 +56,6 @@ export function externalCallees(module: Module): string[] {
   }
   return [...externals].sort();
 }
-
-/** A pointer (or a 64-bit integer holding one) passed as an argument: what points-to follows. */
-const isPointerArgument = (v: Value): boolean => v.type.kind === 'pointer' || (v.type.kind === 'int' && v.type.bits === 64);
 
 /**
  * A constant pointer that points at no object: null, undef, poison, or an integer in the page at 0
@@ -206,7 +204,7 @@ export function summarizeModule(
   /** `freed`: the argument a deallocator frees, left out (where it goes no summary reader asks). */
   const pointerArgs = (call: CallBase, caller: Function, freed?: number): [number, string[]][] =>
     call.args.flatMap((a, k): [number, string[]][] => {
-      if (!isPointerArgument(a) || k === freed) return [];
+      if (!isPointerish(a) || k === freed) return [];
       let refs = pts.refsOf(a, pm);
       // a pointer nothing in this TU reaches is one its analysis lost, not one that points nowhere:
       // left out, the closed world would bind the callee's parameter to the other callers' objects only
@@ -364,7 +362,7 @@ export function summarizeModule(
         vaLists.push([key, i]);
         return;
       }
-      if (!isPointerArgument(a) || pts.marksParameter(key, i)) return;
+      if (!isPointerish(a) || pts.marksParameter(key, i)) return;
       const flow = walk.flow(f, i);
       record(flow, `param:${key}:${i}`, `passed:${key}:${i}@*`);
       // returned: its callers' walks follow the result (`param:` in returns, as for a marked parameter)
