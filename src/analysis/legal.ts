@@ -441,16 +441,73 @@ export class LegalSets {
   private typedPointer(v: Value): AbstractObject | undefined {
     const [first, ...outer] = this.pts.debugTypesAlongPointer(v);
     if (first?.kind !== 'typeany') return first;
-    // the records each containing the one before: every one is sound; the fewest types admitted wins
+    // the records each containing the one before: every one is sound; the one admitting the fewest
+    // entries wins (an outer record admits fewer record types, and, being larger, fewer buffers),
+    // then the fewest record types, then the outermost
     let inner = first;
     let best = first;
     for (const o of outer) {
       if (o.kind !== 'typeany' || !this.containment.containersOf(inner.typeName).has(o.typeName)) continue;
       inner = o;
-      if (this.admittedTypes(o.typeName).size <= this.admittedTypes(best.typeName).size) best = o;
+      const d = this.typeAnyEntries(o) - this.typeAnyEntries(best);
+      if (d < 0 || (d === 0 && this.admittedTypes(o.typeName).size <= this.admittedTypes(best.typeName).size)) best = o;
     }
     return best;
   }
+
+  /**
+   * What "any object of T" admits by name: the sites, globals and catalogued caches of T's
+   * admitted record types, and the typeless buffers that may hold a T. (A site no lost pointer may
+   * reach, typed or not, is reached only through sets that name it.)
+   */
+  private admitTypeAny(o: AbstractObject & { kind: 'typeany' }, into: TypeAnySink): void {
+    for (const name of this.admittedTypes(o.typeName)) {
+      for (const s of this.sitesByType.get(name) ?? []) if (!this.confined.has(s.id)) into.site(s);
+      for (const g of this.globalsByType.get(name) ?? []) into.global(g);
+      // a cache the rest of the kernel created for T (or a container of T): by name
+      for (const c of this.cataloguedByType.get(name) ?? []) into.cache(c);
+      into.type(name);
+      // an allocation typed as the start of a container may be one (a sock that is a tcp6_sock)
+      // (its sites only: a foreign object of a prefix type is not a T)
+      for (const p of this.containment.prefixesOf(name)) {
+        for (const s of this.sitesByType.get(p) ?? []) if (!this.confined.has(s.id)) into.site(s);
+        // likewise a catalogued cache typed by the start of its objects (skbuff_fclone_cache's
+        // sk_buff_fclones are allocated as their first sk_buff), when its objects are large enough
+        const need = this.containment.sizeOf(name);
+        for (const c of this.cataloguedByType.get(p) ?? [])
+          if (need === undefined || (this.cataloguedSize.get(c) ?? need) >= need) into.cache(c);
+      }
+    }
+    // a T may also live inside typeless memory (a header inside skb data, a struct cast over a
+    // kmalloc'd byte buffer): every typeless buffer site a lost pointer may reach stays legal
+    const need = sizeOf(o.type);
+    for (const s of this.bufferSites) {
+      if (this.confined.has(s.id)) continue;
+      // a buffer of known size smaller than a T cannot hold one
+      if (need && s.size && 'constant' in s.size && s.size.constant < need) continue;
+      // nor can a string (kstrdup, kasprintf): text by its allocator's contract
+      if (s.type.contents === 'string') continue;
+      into.site(s);
+    }
+  }
+
+  /** How many sites, globals and caches "any object of T" admits ({@link admitTypeAny}), per T. */
+  private typeAnyEntries(o: AbstractObject & { kind: 'typeany' }): number {
+    let n = this.entries.get(o.typeName);
+    if (n === undefined) {
+      const keys = new Set<string>();
+      this.admitTypeAny(o, {
+        site: (s) => keys.add(`site:${s.id}`),
+        global: (g) => keys.add(`global:${g}`),
+        cache: (c) => keys.add(`cache:${c}`),
+        type: () => {},
+      });
+      n = keys.size;
+      this.entries.set(o.typeName, n);
+    }
+    return n;
+  }
+  private readonly entries = new Map<string, number>();
 
   /** The record types "any object of T" admits: T's containers, and those of the list heads that may pose as a T. */
   private admittedTypes(name: string): Set<string> {
@@ -586,36 +643,12 @@ export class LegalSets {
             addPercpu(o.typeName);
             break;
           }
-          // (a site no lost pointer may reach, typed or not, is reached only through sets that name it)
-          for (const name of this.admittedTypes(o.typeName)) {
-            for (const s of this.sitesByType.get(name) ?? []) if (!this.confined.has(s.id)) addSite(s);
-            for (const g of this.globalsByType.get(name) ?? []) acc.globals.add(g);
-            // a cache the rest of the kernel created for T (or a container of T): by name
-            for (const c of this.cataloguedByType.get(name) ?? []) acc.slabCaches.add(c);
-            foreignTypes.add(name);
-            // an allocation typed as the start of a container may be one (a sock that is a tcp6_sock)
-            // (its sites only: a foreign object of a prefix type is not a T)
-            for (const p of this.containment.prefixesOf(name)) {
-              for (const s of this.sitesByType.get(p) ?? []) if (!this.confined.has(s.id)) addSite(s);
-              // likewise a catalogued cache typed by the start of its objects (skbuff_fclone_cache's
-              // sk_buff_fclones are allocated as their first sk_buff), when its objects are large enough
-              const need = this.containment.sizeOf(name);
-              for (const c of this.cataloguedByType.get(p) ?? [])
-                if (need === undefined || (this.cataloguedSize.get(c) ?? need) >= need) acc.slabCaches.add(c);
-            }
-          }
-          // a T may also live inside typeless memory (a header inside skb data, a struct cast
-          // over a kmalloc'd byte buffer): every typeless buffer site a lost pointer may reach
-          // stays legal (a confined one is reached only through sets that name it)
-          const need = sizeOf(o.type);
-          for (const s of this.bufferSites) {
-            if (this.confined.has(s.id)) continue;
-            // a buffer of known size smaller than a T cannot hold one
-            if (need && s.size && 'constant' in s.size && s.size.constant < need) continue;
-            // nor can a string (kstrdup, kasprintf): text by its allocator's contract
-            if (s.type.contents === 'string') continue;
-            addSite(s);
-          }
+          this.admitTypeAny(o, {
+            site: addSite,
+            global: (g) => acc.globals.add(g),
+            cache: (c) => acc.slabCaches.add(c),
+            type: (name) => foreignTypes.add(name),
+          });
           set.stack = true;
           // objects of T the rest of the kernel allocated are as legal as the program's own
           set.foreign = true;
@@ -647,6 +680,15 @@ export class LegalSets {
     }
     return set;
   }
+}
+
+/** Where {@link LegalSets.admitTypeAny} puts what "any object of T" admits. */
+interface TypeAnySink {
+  site(s: AllocationSite): void;
+  global(key: string): void;
+  cache(name: string): void;
+  /** A record type admitted (its objects allocated elsewhere are foreign objects of it). */
+  type(name: string): void;
 }
 
 /** What a pointer nothing in the program reaches points to. */
