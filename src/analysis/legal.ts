@@ -491,18 +491,27 @@ export class LegalSets {
     }
   }
 
-  /** How many sites, globals and caches "any object of T" admits ({@link admitTypeAny}), per T. */
+  /** How many entries "any object of T" admits ({@link admitTypeAny}), counted as legal-set sizes are, per T. */
   private typeAnyEntries(o: AbstractObject & { kind: 'typeany' }): number {
     let n = this.entries.get(o.typeName);
     if (n === undefined) {
-      const keys = new Set<string>();
+      const set = emptyLegalSet();
+      const acc = newAccumulator();
       this.admitTypeAny(o, {
-        site: (s) => keys.add(`site:${s.id}`),
-        global: (g) => keys.add(`global:${g}`),
-        cache: (c) => keys.add(`cache:${c}`),
+        site: (s) => admitSite(s, acc, set),
+        global: (g) => acc.globals.add(g),
+        cache: (c) => acc.slabCaches.add(c),
         type: () => {},
       });
-      n = keys.size;
+      // as legalSetSize counts a set: each named entry, and the per-cpu and vmemmap regions as one each
+      n =
+        acc.globals.size +
+        acc.slabCaches.size +
+        acc.slabSites.size +
+        acc.buddySites.size +
+        acc.vmallocCallers.size +
+        (set.percpu ? 1 : 0) +
+        (set.vmemmap ? 1 : 0);
       this.entries.set(o.typeName, n);
     }
     return n;
@@ -540,14 +549,7 @@ export class LegalSets {
   /** The legal set of a write through `pointer` in `module`. */
   of(pointer: Value, module: ProgramModule): LegalSet {
     const set = emptyLegalSet();
-    const acc = {
-      globals: new Set<string>(),
-      percpuGlobals: new Set<string>(),
-      slabCaches: new Set<string>(),
-      slabSites: new Set<string>(),
-      buddySites: new Set<string>(),
-      vmallocCallers: new Set<string>(),
-    };
+    const acc = newAccumulator();
     const reasons = new Map<string, Widening>();
     /** The record types a typed fallback admits from the rest of the kernel. */
     const foreignTypes = new Set<string>();
@@ -574,30 +576,7 @@ export class LegalSets {
       const detail = name ? `any per-cpu ${name} (a __percpu pointer)` : 'any per-cpu memory (a __percpu pointer)';
       reasons.set(`percpu:${detail}`, { kind: 'untyped-origin', detail });
     };
-    const addSite = (s: AllocationSite): void => {
-      switch (s.kind) {
-        case 'slab':
-          if (s.cache) for (const c of s.caches ?? [s.cache]) acc.slabCaches.add(c);
-          else acc.slabSites.add(s.id);
-          break;
-        case 'slab-or-vmalloc':
-          acc.slabSites.add(s.id);
-          acc.vmallocCallers.add(s.caller);
-          break;
-        case 'buddy':
-          // alloc_pages / folio_alloc return the page's descriptor, which lives in vmemmap
-          if (s.type.name === 'struct page' || s.type.name === 'struct folio') set.vmemmap = true;
-          else acc.buddySites.add(s.id);
-          break;
-        case 'vmalloc':
-          acc.vmallocCallers.add(s.caller);
-          break;
-        case 'percpu':
-          set.percpu = true;
-          set.percpuAreas = true;
-          break;
-      }
-    };
+    const addSite = (s: AllocationSite): void => admitSite(s, acc, set);
     const addObject = (o: AbstractObject): void => {
       switch (o.kind) {
         case 'site':
@@ -679,6 +658,50 @@ export class LegalSets {
       return { ...emptyLegalSet(), any: true, reasons: set.reasons };
     }
     return set;
+  }
+}
+
+/** The named entries of a legal set while it is built. */
+interface Accumulator {
+  globals: Set<string>;
+  percpuGlobals: Set<string>;
+  slabCaches: Set<string>;
+  slabSites: Set<string>;
+  buddySites: Set<string>;
+  vmallocCallers: Set<string>;
+}
+const newAccumulator = (): Accumulator => ({
+  globals: new Set(),
+  percpuGlobals: new Set(),
+  slabCaches: new Set(),
+  slabSites: new Set(),
+  buddySites: new Set(),
+  vmallocCallers: new Set(),
+});
+
+/** What an allocation site adds to a legal set: its cache or itself, its vmalloc caller, or a region flag. */
+function admitSite(s: AllocationSite, acc: Accumulator, set: LegalSet): void {
+  switch (s.kind) {
+    case 'slab':
+      if (s.cache) for (const c of s.caches ?? [s.cache]) acc.slabCaches.add(c);
+      else acc.slabSites.add(s.id);
+      break;
+    case 'slab-or-vmalloc':
+      acc.slabSites.add(s.id);
+      acc.vmallocCallers.add(s.caller);
+      break;
+    case 'buddy':
+      // alloc_pages / folio_alloc return the page's descriptor, which lives in vmemmap
+      if (s.type.name === 'struct page' || s.type.name === 'struct folio') set.vmemmap = true;
+      else acc.buddySites.add(s.id);
+      break;
+    case 'vmalloc':
+      acc.vmallocCallers.add(s.caller);
+      break;
+    case 'percpu':
+      set.percpu = true;
+      set.percpuAreas = true;
+      break;
   }
 }
 
