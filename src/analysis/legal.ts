@@ -10,7 +10,7 @@ import type { BtfType, BtfTypes } from '../btf/index.js';
 import type { DICompositeType } from '../ir/debuginfo.js';
 import type { Metadata } from '../ir/metadata.js';
 import type { Argument, Function, GlobalVariable, Value } from '../ir/values.js';
-import { emptyLegalSet } from '../policy/legal-set.js';
+import { emptyLegalSet, legalSetSize } from '../policy/legal-set.js';
 import type { AllocationSite, Cache, LegalSet, Widening } from '../policy/schema.js';
 import { isRecord, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
 import { containerBindings, globalDebugType } from './debugvars.js';
@@ -460,22 +460,22 @@ export class LegalSets {
    * admitted record types, and the typeless buffers that may hold a T. (A site no lost pointer may
    * reach, typed or not, is reached only through sets that name it.)
    */
-  private admitTypeAny(o: AbstractObject & { kind: 'typeany' }, into: TypeAnySink): void {
+  private admitTypeAny(o: AbstractObject & { kind: 'typeany' }, acc: Accumulator, set: LegalSet, foreignTypes?: Set<string>): void {
     for (const name of this.admittedTypes(o.typeName)) {
-      for (const s of this.sitesByType.get(name) ?? []) if (!this.confined.has(s.id)) into.site(s);
-      for (const g of this.globalsByType.get(name) ?? []) into.global(g);
+      for (const s of this.sitesByType.get(name) ?? []) if (!this.confined.has(s.id)) admitSite(s, acc, set);
+      for (const g of this.globalsByType.get(name) ?? []) acc.globals.add(g);
       // a cache the rest of the kernel created for T (or a container of T): by name
-      for (const c of this.cataloguedByType.get(name) ?? []) into.cache(c);
-      into.type(name);
+      for (const c of this.cataloguedByType.get(name) ?? []) acc.slabCaches.add(c);
+      foreignTypes?.add(name);
       // an allocation typed as the start of a container may be one (a sock that is a tcp6_sock)
       // (its sites only: a foreign object of a prefix type is not a T)
       for (const p of this.containment.prefixesOf(name)) {
-        for (const s of this.sitesByType.get(p) ?? []) if (!this.confined.has(s.id)) into.site(s);
+        for (const s of this.sitesByType.get(p) ?? []) if (!this.confined.has(s.id)) admitSite(s, acc, set);
         // likewise a catalogued cache typed by the start of its objects (skbuff_fclone_cache's
         // sk_buff_fclones are allocated as their first sk_buff), when its objects are large enough
         const need = this.containment.sizeOf(name);
         for (const c of this.cataloguedByType.get(p) ?? [])
-          if (need === undefined || (this.cataloguedSize.get(c) ?? need) >= need) into.cache(c);
+          if (need === undefined || (this.cataloguedSize.get(c) ?? need) >= need) acc.slabCaches.add(c);
       }
     }
     // a T may also live inside typeless memory (a header inside skb data, a struct cast over a
@@ -487,31 +487,18 @@ export class LegalSets {
       if (need && s.size && 'constant' in s.size && s.size.constant < need) continue;
       // nor can a string (kstrdup, kasprintf): text by its allocator's contract
       if (s.type.contents === 'string') continue;
-      into.site(s);
+      admitSite(s, acc, set);
     }
   }
 
-  /** How many entries "any object of T" admits ({@link admitTypeAny}), counted as legal-set sizes are, per T. */
+  /** The {@link legalSetSize} of what "any object of T" admits ({@link admitTypeAny}), per T. */
   private typeAnyEntries(o: AbstractObject & { kind: 'typeany' }): number {
     let n = this.entries.get(o.typeName);
     if (n === undefined) {
       const set = emptyLegalSet();
       const acc = newAccumulator();
-      this.admitTypeAny(o, {
-        site: (s) => admitSite(s, acc, set),
-        global: (g) => acc.globals.add(g),
-        cache: (c) => acc.slabCaches.add(c),
-        type: () => {},
-      });
-      // as legalSetSize counts a set: each named entry, and the per-cpu and vmemmap regions as one each
-      n =
-        acc.globals.size +
-        acc.slabCaches.size +
-        acc.slabSites.size +
-        acc.buddySites.size +
-        acc.vmallocCallers.size +
-        (set.percpu ? 1 : 0) +
-        (set.vmemmap ? 1 : 0);
+      this.admitTypeAny(o, acc, set);
+      n = legalSetSize(setNamedEntries(set, acc));
       this.entries.set(o.typeName, n);
     }
     return n;
@@ -622,12 +609,7 @@ export class LegalSets {
             addPercpu(o.typeName);
             break;
           }
-          this.admitTypeAny(o, {
-            site: addSite,
-            global: (g) => acc.globals.add(g),
-            cache: (c) => acc.slabCaches.add(c),
-            type: (name) => foreignTypes.add(name),
-          });
+          this.admitTypeAny(o, acc, set, foreignTypes);
           set.stack = true;
           // objects of T the rest of the kernel allocated are as legal as the program's own
           set.foreign = true;
@@ -638,14 +620,10 @@ export class LegalSets {
       }
     };
     for (const t of lost ? [{ object: LOST }] : targets) addObject(t.object);
-    set.globals = [...acc.globals].sort();
+    setNamedEntries(set, acc);
     if (acc.percpuGlobals.size && !percpuAny) set.percpuGlobals = [...acc.percpuGlobals].sort();
     // `percpu` alone (no variables, no areas) is any per-cpu memory
     if (percpuAny) delete set.percpuAreas;
-    set.slabCaches = [...acc.slabCaches].sort();
-    set.slabSites = [...acc.slabSites].sort();
-    set.buddySites = [...acc.buddySites].sort();
-    set.vmallocCallers = [...acc.vmallocCallers].sort();
     set.reasons = [...reasons.values()];
     if (foreignTypes.size) {
       set.foreignTypes = [...foreignTypes].sort().map((name) => {
@@ -705,13 +683,14 @@ function admitSite(s: AllocationSite, acc: Accumulator, set: LegalSet): void {
   }
 }
 
-/** Where {@link LegalSets.admitTypeAny} puts what "any object of T" admits. */
-interface TypeAnySink {
-  site(s: AllocationSite): void;
-  global(key: string): void;
-  cache(name: string): void;
-  /** A record type admitted (its objects allocated elsewhere are foreign objects of it). */
-  type(name: string): void;
+/** The accumulated globals, caches, sites and vmalloc callers into `set`, sorted; `set` returned. */
+function setNamedEntries(set: LegalSet, acc: Accumulator): LegalSet {
+  set.globals = [...acc.globals].sort();
+  set.slabCaches = [...acc.slabCaches].sort();
+  set.slabSites = [...acc.slabSites].sort();
+  set.buddySites = [...acc.buddySites].sort();
+  set.vmallocCallers = [...acc.vmallocCallers].sort();
+  return set;
 }
 
 /** What a pointer nothing in the program reaches points to. */

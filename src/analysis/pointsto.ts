@@ -75,6 +75,13 @@ class Elements {
   star(obj: number): number {
     return (this.stars[obj] ??= this.encode(obj, UNKNOWN));
   }
+  /** The element `delta` bytes further into the same object. */
+  shift(e: number, delta: number): number {
+    if (delta === 0) return e;
+    const off = this.offsetOf[e]!;
+    if (off === UNKNOWN || delta === UNKNOWN) return this.star(this.objectOf[e]!);
+    return this.encode(this.objectOf[e]!, off + delta);
+  }
 }
 
 const PTR_INT_BITS = 64;
@@ -94,13 +101,6 @@ export class PointsTo {
   }
   private offOf(e: number): number {
     return this.elements.offsetOf[e]!;
-  }
-  /** The element `delta` bytes further into the same object. */
-  private shift(e: number, delta: number): number {
-    if (delta === 0) return e;
-    const off = this.offOf(e);
-    if (off === UNKNOWN || delta === UNKNOWN) return this.enc(this.objOf(e), UNKNOWN);
-    return this.enc(this.objOf(e), off + delta);
   }
   private readonly objectIndex = new Map<string, number>();
   private readonly allocaIndex = new Map<Instruction, number>();
@@ -571,7 +571,7 @@ export class PointsTo {
     list.push(to, delta);
     const ts = this.pts[to]!;
     for (const e of this.pts[from]!) {
-      const x = this.shift(e, delta);
+      const x = this.elements.shift(e, delta);
       if (!ts.has(x)) this.addPts(to, x);
     }
   }
@@ -1269,7 +1269,7 @@ export class PointsTo {
           for (const e of into) if (!ts.has(e)) this.addPts(to, e);
         } else {
           for (const e of into) {
-            const x = this.shift(e, delta);
+            const x = this.elements.shift(e, delta);
             if (!ts.has(x)) this.addPts(to, x);
           }
         }
