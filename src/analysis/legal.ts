@@ -12,7 +12,7 @@ import type { Metadata } from '../ir/metadata.js';
 import type { Argument, Function, GlobalVariable, Value } from '../ir/values.js';
 import { emptyLegalSet, legalSetSize } from '../policy/legal-set.js';
 import type { AllocationSite, Cache, LegalSet, Widening } from '../policy/schema.js';
-import { isRecord, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
+import { type DIType, isRecord, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
 import { containerBindings, globalDebugType } from './debugvars.js';
 import { isNullConstant, origins, originsUntil, returnedValues, stripCasts } from './flow.js';
 import type { AbstractObject, PointsTo } from './pointsto.js';
@@ -21,7 +21,62 @@ import type { Program, ProgramModule } from './program.js';
 import type { RecordFacts } from './external.js';
 import { framesOf } from './sites.js';
 
-/** The {@link RecordFacts} of a DWARF record type. */
+/** {@link recordPointeesAt} for a BTF record: `bit` from its start, nested records looked into. */
+function btfPointeesAt(btf: BtfTypes, t: BtfType, bit: number, out: Set<string>, depth: number): Set<string> {
+  for (const m of t.members ?? []) {
+    const mt = btf.resolve(m.type);
+    if (!mt) continue;
+    if (m.bitOffset === bit && mt.kind === 'PTR' && mt.type !== undefined) {
+      const target = btf.resolve(mt.type);
+      if ((target?.kind === 'STRUCT' || target?.kind === 'UNION') && target.name)
+        out.add(`${target.kind === 'UNION' ? 'union' : 'struct'} ${target.name}`);
+    }
+    if ((mt.kind === 'STRUCT' || mt.kind === 'UNION') && depth < 8 && bit >= m.bitOffset && bit < m.bitOffset + (mt.size ?? 0) * 8)
+      btfPointeesAt(btf, mt, bit - m.bitOffset, out, depth + 1);
+  }
+  return out;
+}
+
+/** Pointer slots are 8 bytes (x86-64, the kernels kcompart reads). */
+const POINTER_BYTES = 8;
+
+/**
+ * The records that a pointer member lying at byte `offset` of record `t` points to, by name: its
+ * own members and those of the records nested in it there (any member of a union).
+ */
+function recordPointeesAt(t: DIType, offset: number, depth = 0): Map<string, DICompositeType> {
+  const out = new Map<string, DICompositeType>();
+  for (const m of membersOf(t)) {
+    if (m.offset === offset) {
+      const target = pointeeOf(m.type);
+      if (target && isRecord(target)) out.set(typeName(target), target);
+    }
+    const size = m.type && isRecord(m.type) ? sizeOf(m.type) : undefined;
+    if (depth < 8 && size !== undefined && offset >= m.offset && offset < m.offset + size)
+      for (const [n, r] of recordPointeesAt(m.type, offset - m.offset, depth + 1)) out.set(n, r);
+  }
+  return out;
+}
+
+/**
+ * The offsets of the links a record starts with: `T *` members at 0, 8, … (`sk_buff`: `next`, `prev`
+ * at 0 and 8). Empty when `t` does not start with a pointer to its own type, or its members are not
+ * known here (a declaration).
+ */
+function linkOffsets(t: DICompositeType): number[] {
+  const name = typeName(t);
+  const out: number[] = [];
+  for (let o = 0; out.length < 8 && recordPointeesAt(t, o).has(name); o += POINTER_BYTES) out.push(o);
+  return out;
+}
+
+/**
+ * The {@link RecordFacts} of a DWARF record type. A record is a head of T (`headOf`) when it can pose
+ * as the sentinel of a circular list of T: T starts with links to its own type and the record has
+ * `T *` members at the same offsets (`sk_buff_head.next` / `.prev` mirror `sk_buff.next` / `.prev`,
+ * so the last skb's `next` is the head, cast). A record that merely starts with a `T *` (an
+ * `ethnl_reply_data` holding its `net_device *`, a `dst_entry` its `dev`) is no T.
+ */
 export function recordFacts(t: DICompositeType): RecordFacts {
   const name = typeName(t);
   const size = sizeOf(t);
@@ -43,11 +98,10 @@ export function recordFacts(t: DICompositeType): RecordFacts {
     visit(m.type, m.offset, 0);
     const s = stripQualifiers(m.type);
     if (m.offset === 0 && s && isRecord(s)) startsWith.add(typeName(s));
-    const target = m.offset === 0 ? pointeeOf(m.type) : undefined;
-    if (target && isRecord(target)) {
-      const tn = typeName(target);
-      if (tn !== name) headOf.add(tn);
-    }
+  }
+  for (const [tn, target] of recordPointeesAt(t, 0)) {
+    const links = tn === name ? [] : linkOffsets(target);
+    if (links.length > 0 && links.every((o) => recordPointeesAt(t, o).has(tn))) headOf.add(tn);
   }
   return {
     name,
@@ -90,18 +144,27 @@ export class Containment {
     for (const r of records) this.addRecord(r);
     if (btf) {
       for (const r of btf.records()) if (r.name) this.addBtfRecord(btf, r);
-      // a head poses as a T only when a T's own link at offset 0 is a `T *` (sk_buff.next): the last
-      // element's link then points at the head. BTF adds heads from the whole kernel, most of them
-      // records that merely start with a pointer (a walk argument holding a `netlink_callback *`).
-      for (const [target, outers] of this.btfHeads)
-        if (this.selfLinked.has(target)) for (const o of outers) Containment.add(this.heads, target, o);
+      // a head poses as a T only when T starts with links to its own type and the head mirrors
+      // them (recordFacts): BTF adds heads from the whole kernel, most of them records that merely
+      // start with a pointer (a walk argument holding a `netlink_callback *`)
+      const pointeesAt = (r: BtfType, offset: number): Set<string> => btfPointeesAt(btf, r, offset * 8, new Set(), 0);
+      for (const [target, outers] of this.btfHeads) {
+        const t = this.btfRecords.get(target);
+        const links: number[] = [];
+        for (let o = 0; t && links.length < 8 && pointeesAt(t, o).has(target); o += POINTER_BYTES) links.push(o);
+        if (links.length === 0) continue;
+        for (const o of outers) {
+          const r = this.btfRecords.get(o);
+          if (r && links.every((at) => pointeesAt(r, at).has(target))) Containment.add(this.heads, target, o);
+        }
+      }
     }
   }
 
-  /** BTF: T → records whose first member is a `T *`, before the self-link condition. */
+  /** BTF: T → records whose first member is a `T *`, before the link condition. */
   private readonly btfHeads = new Map<string, Set<string>>();
-  /** BTF records whose first member is a pointer to their own type. */
-  private readonly selfLinked = new Set<string>();
+  /** BTF records by name (the first of a name). */
+  private readonly btfRecords = new Map<string, BtfType>();
 
   private static add(map: Map<string, Set<string>>, key: string, value: string): void {
     let set = map.get(key);
@@ -119,6 +182,7 @@ export class Containment {
   private addBtfRecord(btf: BtfTypes, record: BtfType): void {
     const nameOf = (t: BtfType): string => `${t.kind === 'UNION' ? 'union' : 'struct'} ${t.name}`;
     const outer = nameOf(record);
+    if (!this.btfRecords.has(outer)) this.btfRecords.set(outer, record);
     // no size from BTF: a typed fallback's foreign sizes admit whole dedicated caches by object size,
     // and the whole kernel's containers of a common T (a list_head) have nearly every size, which
     // would let in any dedicated cache (cred_jar at 176 bytes). A container known only from BTF is
@@ -143,7 +207,6 @@ export class Containment {
           if ((target?.kind === 'STRUCT' || target?.kind === 'UNION') && target.name) {
             const name = nameOf(target);
             if (name !== outer) Containment.add(this.btfHeads, name, outer);
-            else this.selfLinked.add(outer);
           }
         }
       }
@@ -467,13 +530,15 @@ export class LegalSets {
       // a cache the rest of the kernel created for T (or a container of T): by name
       for (const c of this.cataloguedByType.get(name) ?? []) acc.slabCaches.add(c);
       foreignTypes?.add(name);
-      // an allocation typed as the start of a container may be one (a sock that is a tcp6_sock)
+      // an allocation typed as the start of a container may be one (a sock that is a tcp6_sock,
+      // allocated with the run-time size `prot->obj_size`), not one of a constant size too small
+      // for it (`kmalloc(sizeof(struct work_struct))` is no `xfrm_trans_tasklet`)
       // (its sites only: a foreign object of a prefix type is not a T)
+      const need = this.containment.sizeOf(name);
       for (const p of this.containment.prefixesOf(name)) {
-        for (const s of this.sitesByType.get(p) ?? []) if (!this.confined.has(s.id)) admitSite(s, acc, set);
+        for (const s of this.sitesByType.get(p) ?? []) if (!this.confined.has(s.id) && !tooSmall(s, need)) admitSite(s, acc, set);
         // likewise a catalogued cache typed by the start of its objects (skbuff_fclone_cache's
         // sk_buff_fclones are allocated as their first sk_buff), when its objects are large enough
-        const need = this.containment.sizeOf(name);
         for (const c of this.cataloguedByType.get(p) ?? [])
           if (need === undefined || (this.cataloguedSize.get(c) ?? need) >= need) acc.slabCaches.add(c);
       }
@@ -484,7 +549,7 @@ export class LegalSets {
     for (const s of this.bufferSites) {
       if (this.confined.has(s.id)) continue;
       // a buffer of known size smaller than a T cannot hold one
-      if (need && s.size && 'constant' in s.size && s.size.constant < need) continue;
+      if (tooSmall(s, need)) continue;
       // nor can a string (kstrdup, kasprintf): text by its allocator's contract
       if (s.type.contents === 'string') continue;
       admitSite(s, acc, set);
@@ -658,6 +723,11 @@ const newAccumulator = (): Accumulator => ({
 });
 
 /** What an allocation site adds to a legal set: its cache or itself, its vmalloc caller, or a region flag. */
+/** Whether site `s` allocates a constant number of bytes fewer than `need` (so holds no object that large). */
+function tooSmall(s: AllocationSite, need: number | undefined): boolean {
+  return !!need && !!s.size && 'constant' in s.size && s.size.constant < need;
+}
+
 function admitSite(s: AllocationSite, acc: Accumulator, set: LegalSet): void {
   switch (s.kind) {
     case 'slab':
