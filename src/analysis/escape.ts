@@ -9,7 +9,7 @@
 import { type CallBase, type Instruction, isCallBase } from '../ir/instructions.js';
 import type { Type } from '../ir/types.js';
 import type { Function, Value } from '../ir/values.js';
-import { stripCasts } from './flow.js';
+import { fitsInHalfWord, stripCasts } from './flow.js';
 import { asmOnlyMovesBytes, asmOperands } from './writes.js';
 
 /**
@@ -283,9 +283,10 @@ export class ParameterEscapes {
           case 'indirectbr':
             continue;
           default:
-            // casts, GEPs, phi, select, integer arithmetic, aggregates: the value goes on in the result
+            // casts, GEPs, phi, select, integer arithmetic, aggregates: the value goes on in the
+            // result, unless the arithmetic leaves half a word (`hash & 0xffffffff`)
             if (u.type.kind === 'void') return ESCAPES;
-            derived(u);
+            if (!fitsInHalfWord(u)) derived(u);
         }
       }
     }
@@ -366,7 +367,7 @@ export class ParameterEscapes {
           default:
             // GEPs, casts, phis, selects, integer arithmetic: the same level in the result
             if (u.type.kind === 'void') return ESCAPES;
-            add(u, level);
+            if (!fitsInHalfWord(u)) add(u, level);
         }
       }
     }

@@ -5,6 +5,20 @@ import type { CallBase, Instruction } from '../ir/instructions.js';
 import { isCallBase } from '../ir/instructions.js';
 import type { Function, Value } from '../ir/values.js';
 
+/**
+ * True for integer arithmetic whose result fits in 32 bits however wide its type: an `and` with a
+ * mask below 2^32, a logical shift right by 32 or more (`hashval & 0xffffffff` in
+ * `ptr_to_hashval`, a hash's top bits). Such a value holds no address, on the assumption the
+ * analysis already makes for a truncation (escape.ts `canCarryAddress`): no kernel code rebuilds
+ * an address from half of one.
+ */
+export function fitsInHalfWord(i: Instruction): boolean {
+  const small = (v: Value | undefined, below: bigint): boolean => v?.kind === 'int' && v.value >= 0n && v.value < below;
+  if (i.opcode === 'and') return small(i.operands[0], 1n << 32n) || small(i.operands[1], 1n << 32n);
+  if (i.opcode === 'lshr') return i.operands[1]?.kind === 'int' && i.operands[1].value >= 32n;
+  return false;
+}
+
 /** A value with casts and all-zero GEPs looked through. */
 export function stripCasts(v: Value): Value {
   let cur = v;

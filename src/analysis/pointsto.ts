@@ -15,7 +15,7 @@ import { typeToString } from '../ir/types.js';
 import type { Function, GlobalVariable, Value } from '../ir/values.js';
 import type { AllocationSite } from '../policy/schema.js';
 import { isRecord, pointeeOf, sizeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
-import { stripCasts } from './flow.js';
+import { fitsInHalfWord, stripCasts } from './flow.js';
 import { asmOnlyMovesBytes, asmOperands } from './writes.js';
 import { boundVariables, type BoundVariable, globalDebugType, offsetBindings, signatureTypes } from './debugvars.js';
 import { constantPointers, gepOffset } from './layout.js';
@@ -886,7 +886,7 @@ export class PointsTo {
       case 'shl':
       case 'lshr':
       case 'ashr': {
-        if (!isPointerish(i)) return;
+        if (!isPointerish(i) || fitsInHalfWord(i)) return;
         const [a, b] = i.operands as [Value, Value];
         if ((i.opcode === 'add' || i.opcode === 'sub') && b.kind === 'int') {
           const d = Number(b.value) * (i.opcode === 'sub' ? -1 : 1);
