@@ -59,15 +59,15 @@ function recordPointeesAt(t: DIType, offset: number, depth = 0): Map<string, DIC
 }
 
 /**
- * The offsets of the links a record starts with: `T *` members at 0, 8, … (`sk_buff`: `next`, `prev`
- * at 0 and 8). Empty when `t` does not start with a pointer to its own type, or its members are not
- * known here (a declaration).
+ * Whether a record poses as the sentinel of a circular list of T: T starts with links to its own
+ * type, `T *` members at 0, 8, … (`tLinksAt`: `sk_buff`'s `next` and `prev`), and the record has
+ * `T *` members at each of those offsets (`mirrorsAt`). False when T's members are not known (a
+ * declaration).
  */
-function linkOffsets(t: DICompositeType): number[] {
-  const name = typeName(t);
-  const out: number[] = [];
-  for (let o = 0; out.length < 8 && recordPointeesAt(t, o).has(name); o += POINTER_BYTES) out.push(o);
-  return out;
+function posesAs(tLinksAt: (offset: number) => boolean, mirrorsAt: (offset: number) => boolean): boolean {
+  let links = 0;
+  for (let o = 0; links < 8 && tLinksAt(o); o += POINTER_BYTES, links++) if (!mirrorsAt(o)) return false;
+  return links > 0;
 }
 
 /**
@@ -99,10 +99,15 @@ export function recordFacts(t: DICompositeType): RecordFacts {
     const s = stripQualifiers(m.type);
     if (m.offset === 0 && s && isRecord(s)) startsWith.add(typeName(s));
   }
-  for (const [tn, target] of recordPointeesAt(t, 0)) {
-    const links = tn === name ? [] : linkOffsets(target);
-    if (links.length > 0 && links.every((o) => recordPointeesAt(t, o).has(tn))) headOf.add(tn);
-  }
+  for (const [tn, target] of recordPointeesAt(t, 0))
+    if (
+      tn !== name &&
+      posesAs(
+        (o) => recordPointeesAt(target, o).has(tn),
+        (o) => recordPointeesAt(t, o).has(tn),
+      )
+    )
+      headOf.add(tn);
   return {
     name,
     ...(size ? { size } : {}),
@@ -150,12 +155,17 @@ export class Containment {
       const pointeesAt = (r: BtfType, offset: number): Set<string> => btfPointeesAt(btf, r, offset * 8, new Set(), 0);
       for (const [target, outers] of this.btfHeads) {
         const t = this.btfRecords.get(target);
-        const links: number[] = [];
-        for (let o = 0; t && links.length < 8 && pointeesAt(t, o).has(target); o += POINTER_BYTES) links.push(o);
-        if (links.length === 0) continue;
+        if (!t) continue;
         for (const o of outers) {
           const r = this.btfRecords.get(o);
-          if (r && links.every((at) => pointeesAt(r, at).has(target))) Containment.add(this.heads, target, o);
+          if (
+            r &&
+            posesAs(
+              (at) => pointeesAt(t, at).has(target),
+              (at) => pointeesAt(r, at).has(target),
+            )
+          )
+            Containment.add(this.heads, target, o);
         }
       }
     }
@@ -722,12 +732,12 @@ const newAccumulator = (): Accumulator => ({
   vmallocCallers: new Set(),
 });
 
-/** What an allocation site adds to a legal set: its cache or itself, its vmalloc caller, or a region flag. */
 /** Whether site `s` allocates a constant number of bytes fewer than `need` (so holds no object that large). */
 function tooSmall(s: AllocationSite, need: number | undefined): boolean {
   return !!need && !!s.size && 'constant' in s.size && s.size.constant < need;
 }
 
+/** What an allocation site adds to a legal set: its cache or itself, its vmalloc caller, or a region flag. */
 function admitSite(s: AllocationSite, acc: Accumulator, set: LegalSet): void {
   switch (s.kind) {
     case 'slab':
