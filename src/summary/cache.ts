@@ -106,7 +106,9 @@ export async function cachedSummary(file: string, options: CachedSummaryOptions 
     // the cached summary is of these bytes; the path it was first read from may differ
     if (hit) return { summary: { ...hit, file }, cached: true };
   }
-  const summary = summarizeBytes(bytes, file, options);
+  // read back through the schema, as a cached one is: the same keys in the same order, so a policy
+  // made from fresh summaries is byte for byte the one made from cached summaries
+  const summary = TuSummarySchema.parse(summarizeBytes(bytes, file, options));
   if (path) writeCached(path, summary);
   return { summary, cached: false };
 }

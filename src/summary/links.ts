@@ -72,7 +72,8 @@ export async function cachedLinks(
     const hit = readJsonCached(path, TuLinksSchema);
     if (hit) return { links: hit, cached: true };
   }
-  const links = linksOfModule(parseModuleBytes(bytes, file), { file, sha256 }, options);
+  // the schema's key order, as a cached one has (see cachedSummary)
+  const links = TuLinksSchema.parse(linksOfModule(parseModuleBytes(bytes, file), { file, sha256 }, options));
   if (path) writeCached(path, links);
   return { links, cached: false };
 }
