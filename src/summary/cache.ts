@@ -47,6 +47,9 @@ function canonicalJson(v: unknown): string {
   );
 }
 
+const SITES = TuSummarySchema.shape.sites;
+const WRAPPERS = TuSummarySchema.shape.wrappers;
+
 /** The cache file of a TU: by content hash, summary version and allocator table. */
 export function cachePath(dir: string, sha256: string, allocators = allocatorsHash(undefined)): string {
   return join(dir, sha256.slice(0, 2), `${sha256}.v${SUMMARY_VERSION}.${allocators}.json`);
@@ -106,9 +109,11 @@ export async function cachedSummary(file: string, options: CachedSummaryOptions 
     // the cached summary is of these bytes; the path it was first read from may differ
     if (hit) return { summary: { ...hit, file }, cached: true };
   }
-  // read back through the schema, as a cached one is: the same keys in the same order, so a policy
-  // made from fresh summaries is byte for byte the one made from cached summaries
-  const summary = TuSummarySchema.parse(summarizeBytes(bytes, file, options));
+  // its records built in several places (allocation sites, which policies copy, and wrappers) in
+  // the key order the schema gives a cached one, so a fresh summary is byte for byte a cached one and
+  // so are the policies made from them (the whole summary through the schema: ~15 % more CPU cold)
+  const computed = summarizeBytes(bytes, file, options);
+  const summary: TuSummary = { ...computed, sites: SITES.parse(computed.sites), wrappers: WRAPPERS.parse(computed.wrappers) };
   if (path) writeCached(path, summary);
   return { summary, cached: false };
 }

@@ -437,8 +437,8 @@ export function summarizeModule(
     fieldStores: [...cellStores]
       .map(([cell, refs]): [string, string[]] => [cell, [...refs].sort()])
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
-    fieldLoads: pts.loadedFieldCells(),
     records: recordsOf(module),
+    fieldLoads: pts.loadedFieldCells(),
     privateAreas: pts.privateAreaFacts(),
     escapes: [...escapes].sort(),
     vaLists,
