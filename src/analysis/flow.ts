@@ -13,8 +13,8 @@ import type { Function, Value } from '../ir/values.js';
  * an address from half of one.
  */
 export function fitsInHalfWord(i: Instruction): boolean {
-  const small = (v: Value | undefined, below: bigint): boolean => v?.kind === 'int' && v.value >= 0n && v.value < below;
-  if (i.opcode === 'and') return small(i.operands[0], 1n << 32n) || small(i.operands[1], 1n << 32n);
+  const halfMask = (v: Value | undefined): boolean => v?.kind === 'int' && v.value >= 0n && v.value < 1n << 32n;
+  if (i.opcode === 'and') return halfMask(i.operands[0]) || halfMask(i.operands[1]);
   if (i.opcode === 'lshr') return i.operands[1]?.kind === 'int' && i.operands[1].value >= 32n;
   return false;
 }

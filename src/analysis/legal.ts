@@ -21,6 +21,9 @@ import type { Program, ProgramModule } from './program.js';
 import type { RecordFacts } from './external.js';
 import { framesOf } from './sites.js';
 
+/** A BTF struct or union by the name a developer reads (`struct sk_buff`), as debug info names it. */
+const btfRecordName = (t: BtfType): string => `${t.kind === 'UNION' ? 'union' : 'struct'} ${t.name}`;
+
 /** {@link recordPointeesAt} for a BTF record: `bit` from its start, nested records looked into. */
 function btfPointeesAt(btf: BtfTypes, t: BtfType, bit: number, out: Set<string>, depth: number): Set<string> {
   for (const m of t.members ?? []) {
@@ -28,8 +31,7 @@ function btfPointeesAt(btf: BtfTypes, t: BtfType, bit: number, out: Set<string>,
     if (!mt) continue;
     if (m.bitOffset === bit && mt.kind === 'PTR' && mt.type !== undefined) {
       const target = btf.resolve(mt.type);
-      if ((target?.kind === 'STRUCT' || target?.kind === 'UNION') && target.name)
-        out.add(`${target.kind === 'UNION' ? 'union' : 'struct'} ${target.name}`);
+      if ((target?.kind === 'STRUCT' || target?.kind === 'UNION') && target.name) out.add(btfRecordName(target));
     }
     if ((mt.kind === 'STRUCT' || mt.kind === 'UNION') && depth < 8 && bit >= m.bitOffset && bit < m.bitOffset + (mt.size ?? 0) * 8)
       btfPointeesAt(btf, mt, bit - m.bitOffset, out, depth + 1);
@@ -59,15 +61,15 @@ function recordPointeesAt(t: DIType, offset: number, depth = 0): Map<string, DIC
 }
 
 /**
- * Whether a record poses as the sentinel of a circular list of T: T starts with links to its own
- * type, `T *` members at 0, 8, … (`tLinksAt`: `sk_buff`'s `next` and `prev`), and the record has
- * `T *` members at each of those offsets (`mirrorsAt`). False when T's members are not known (a
+ * The offsets of the links a record T starts with: `T *` members at 0, 8, … (`linkAt`; `sk_buff`'s
+ * `next` and `prev`). A record poses as the sentinel of a circular list of T when these are not
+ * empty and it has `T *` members at each of them. Empty when T's members are not known (a
  * declaration).
  */
-function posesAs(tLinksAt: (offset: number) => boolean, mirrorsAt: (offset: number) => boolean): boolean {
-  let links = 0;
-  for (let o = 0; links < 8 && tLinksAt(o); o += POINTER_BYTES, links++) if (!mirrorsAt(o)) return false;
-  return links > 0;
+function leadingLinks(linkAt: (offset: number) => boolean): number[] {
+  const links: number[] = [];
+  for (let o = 0; links.length < 8 && linkAt(o); o += POINTER_BYTES) links.push(o);
+  return links;
 }
 
 /**
@@ -99,15 +101,10 @@ export function recordFacts(t: DICompositeType): RecordFacts {
     const s = stripQualifiers(m.type);
     if (m.offset === 0 && s && isRecord(s)) startsWith.add(typeName(s));
   }
-  for (const [tn, target] of recordPointeesAt(t, 0))
-    if (
-      tn !== name &&
-      posesAs(
-        (o) => recordPointeesAt(target, o).has(tn),
-        (o) => recordPointeesAt(t, o).has(tn),
-      )
-    )
-      headOf.add(tn);
+  for (const [tn, target] of recordPointeesAt(t, 0)) {
+    const links = tn === name ? [] : leadingLinks((o) => recordPointeesAt(target, o).has(tn));
+    if (links.length > 0 && links.every((o) => recordPointeesAt(t, o).has(tn))) headOf.add(tn);
+  }
   return {
     name,
     ...(size ? { size } : {}),
@@ -155,17 +152,11 @@ export class Containment {
       const pointeesAt = (r: BtfType, offset: number): Set<string> => btfPointeesAt(btf, r, offset * 8, new Set(), 0);
       for (const [target, outers] of this.btfHeads) {
         const t = this.btfRecords.get(target);
-        if (!t) continue;
+        const links = t ? leadingLinks((at) => pointeesAt(t, at).has(target)) : [];
+        if (links.length === 0) continue;
         for (const o of outers) {
           const r = this.btfRecords.get(o);
-          if (
-            r &&
-            posesAs(
-              (at) => pointeesAt(t, at).has(target),
-              (at) => pointeesAt(r, at).has(target),
-            )
-          )
-            Containment.add(this.heads, target, o);
+          if (r && links.every((at) => pointeesAt(r, at).has(target))) Containment.add(this.heads, target, o);
         }
       }
     }
@@ -190,8 +181,7 @@ export class Containment {
    * records inside it are flattened into it (BTF gives them no name to stand for them).
    */
   private addBtfRecord(btf: BtfTypes, record: BtfType): void {
-    const nameOf = (t: BtfType): string => `${t.kind === 'UNION' ? 'union' : 'struct'} ${t.name}`;
-    const outer = nameOf(record);
+    const outer = btfRecordName(record);
     if (!this.btfRecords.has(outer)) this.btfRecords.set(outer, record);
     // no size from BTF: a typed fallback's foreign sizes admit whole dedicated caches by object size,
     // and the whole kernel's containers of a common T (a list_head) have nearly every size, which
@@ -209,13 +199,13 @@ export class Containment {
             if (depth < 8) visit(mt, bit, depth + 1);
             continue;
           }
-          const inner = nameOf(mt);
+          const inner = btfRecordName(mt);
           Containment.add(this.embeddedIn, inner, outer);
           if (bit === 0 && btf.resolve(m.type)?.kind !== 'ARRAY') Containment.add(this.startsWith, outer, inner);
         } else if (mt.kind === 'PTR' && bit === 0) {
           const target = mt.type === undefined ? undefined : btf.resolve(mt.type);
           if ((target?.kind === 'STRUCT' || target?.kind === 'UNION') && target.name) {
-            const name = nameOf(target);
+            const name = btfRecordName(target);
             if (name !== outer) Containment.add(this.btfHeads, name, outer);
           }
         }
