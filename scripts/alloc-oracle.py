@@ -21,9 +21,13 @@ evidence (cast). The verdict is the pointee of that type:
   array   - a pointer or another scalar: `T *[]`, `u64[]`
   unknown - no call at that location, or no typed destination
 
+For a call of an array allocator (`kmalloc_array(n, sizeof(struct list_head),
+...)`, `kcalloc`, `kvcalloc`, `devm_kcalloc`...), also the element size in bytes
+its size argument spells, a `sizeof` or an integer literal (elementSize).
+
 Input (stdin): JSON [{"id", "file", "line", "column"}] with `file` relative to
 the source root. Output (stdout): JSON [{"id", "verdict", "type", "via",
-"text"}] where `text` quotes the C line. Usage:
+"text", "elementSize"?}] where `text` quotes the C line. Usage:
   alloc-oracle.py --src SRC_ROOT --gen GENERATED_ROOT < sites.json > verdicts.json
 """
 import argparse
@@ -121,6 +125,30 @@ def classify(call, parents, fn):
     return 'unknown', '', 'none'
 
 
+# array allocators: the index of the argument that is the element size
+ELEMENT_ARG = {'kmalloc_array': 1, 'kcalloc': 1, 'kmalloc_array_node': 1, 'kcalloc_node': 1,
+               'kvmalloc_array': 1, 'kvcalloc': 1, 'devm_kmalloc_array': 2, 'devm_kcalloc': 2}
+
+
+def element_size(call):
+    """The element size an array allocator's call spells, in bytes; None when it is not a constant."""
+    i = ELEMENT_ARG.get(call.spelling)
+    args = list(call.get_arguments())
+    if i is None or i >= len(args):
+        return None
+    a = args[i]
+    while a.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR) and len(list(a.get_children())) == 1:
+        a = next(a.get_children())
+    toks = [t.spelling for t in a.get_tokens()]
+    if a.kind == K.INTEGER_LITERAL and toks and toks[0].isdigit():
+        return int(toks[0])
+    if a.kind == K.CXX_UNARY_EXPR and toks[:1] == ['sizeof']:
+        kids = list(a.get_children())
+        if len(kids) == 1 and kids[0].type.get_size() > 0:
+            return kids[0].type.get_size()
+    return None
+
+
 def binop(c):
     toks = [t.spelling for t in c.get_tokens()]
     kids = list(c.get_children())
@@ -163,9 +191,11 @@ def run_file(args):
                 hits = [h for h in hits if h['id'] not in found]
                 if hits:
                     v, t, via = classify(ch, parents + [c], f2)
+                    e = element_size(ch)
                     for hit in hits:
                         found[hit['id']] = {'id': hit['id'], 'verdict': v, 'type': t, 'via': via,
-                                            'callee': ch.spelling, 'text': lines[loc.line - 1].strip()}
+                                            'callee': ch.spelling, 'text': lines[loc.line - 1].strip(),
+                                            **({'elementSize': e} if e else {})}
             visit(ch, parents + [c], f2)
 
     visit(tu.cursor, [], None)

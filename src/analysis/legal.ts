@@ -534,9 +534,12 @@ export class LegalSets {
       // allocated with the run-time size `prot->obj_size`), not one of a constant size too small
       // for it (`kmalloc(sizeof(struct work_struct))` is no `xfrm_trans_tasklet`)
       // (its sites only: a foreign object of a prefix type is not a T)
+      // nor an array of the prefix type (`kmalloc_array(n, sizeof(struct list_head))`, a hash table)
       const need = this.containment.sizeOf(name);
       for (const p of this.containment.prefixesOf(name)) {
-        for (const s of this.sitesByType.get(p) ?? []) if (!this.confined.has(s.id) && !tooSmall(s, need)) admitSite(s, acc, set);
+        const element = this.containment.sizeOf(p);
+        for (const s of this.sitesByType.get(p) ?? [])
+          if (!this.confined.has(s.id) && !tooSmall(s, need) && !arrayOf(s, element, need)) admitSite(s, acc, set);
         // likewise a catalogued cache typed by the start of its objects (skbuff_fclone_cache's
         // sk_buff_fclones are allocated as their first sk_buff), when its objects are large enough
         for (const c of this.cataloguedByType.get(p) ?? [])
@@ -725,6 +728,14 @@ const newAccumulator = (): Accumulator => ({
 /** Whether site `s` allocates a constant number of bytes fewer than `need` (so holds no object that large). */
 function tooSmall(s: AllocationSite, need: number | undefined): boolean {
   return !!need && !!s.size && 'constant' in s.size && s.size.constant < need;
+}
+
+/**
+ * Whether site `s` allocates an array of `element`-byte objects (its run-time size a multiple of
+ * exactly that), smaller than `need`: an array of a container's first member, not the container.
+ */
+function arrayOf(s: AllocationSite, element: number | undefined, need: number | undefined): boolean {
+  return !!element && !!need && element < need && !!s.size && 'multipleOf' in s.size && s.size.multipleOf === element;
 }
 
 /** What an allocation site adds to a legal set: its cache or itself, its vmalloc caller, or a region flag. */

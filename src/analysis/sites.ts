@@ -11,13 +11,13 @@ import type { Metadata } from '../ir/metadata.js';
 import type { Function, Value } from '../ir/values.js';
 import type { AllocationSite, Cache, ObjectType, SourceFrame, TypeEvidence } from '../policy/schema.js';
 import type { Allocator, AllocatorTable } from './allocators.js';
-import { isRecord, pointeeOf, sizeOf, stripQualifiers, typeName, membersAt } from './ditypes.js';
+import { isRecord, membersAt, pointeeOf, pointerTypesAt, sizeOf, stripQualifiers, typeName } from './ditypes.js';
 import { type BoundVariable, boundVariables, globalDebugType, signatureTypes } from './debugvars.js';
 import { calleeOf, origins, stripCasts, UseMap } from './flow.js';
 import { gepOffset, UNKNOWN } from './layout.js';
 import { type Located, Program, type ProgramModule } from './program.js';
 import type { Type } from '../ir/types.js';
-import { exprOfValue, renderSize, sameSize, type SizeExpr, substitute, tableSizeExpr } from './sizes.js';
+import { exprOfValue, factorOf, factorOfSize, renderSize, sameSize, type SizeExpr, substitute, tableSizeExpr } from './sizes.js';
 
 /** Policy source frames of an instruction's location (innermost first). */
 export function framesOf(loc: DILocation | undefined): SourceFrame[] {
@@ -545,7 +545,7 @@ function recoverType(call: CallBase, facts: FunctionFacts, program: Program): Ca
             const gv = def.value.kind === 'global' ? def.value : undefined;
             const chain = membersAt(globalDebugType(gv), off);
             const last = chain[chain.length - 1];
-            if (last && last.offset + 0 <= off)
+            if (last && !unionOfPointers(globalDebugType(gv), off))
               add(pointeeOf(last.type), { kind: 'stored-to-field', detail: `@${base.name}+${off}`, location: framesOf(u.debugLoc) });
           }
         }
@@ -595,7 +595,9 @@ function slotTypeOf(p: Value, facts: FunctionFacts, depth = 0): { type: Metadata
     if (isRecord(b.pointee as never)) {
       if (d === undefined || d < 0) continue;
       // the innermost member starting exactly at the offset that is a pointer (at offset 0 the
-      // object itself is the base: `gcells->cells = alloc_percpu(…)` stores through `gcells`)
+      // object itself is the base: `gcells->cells = alloc_percpu(…)` stores through `gcells`);
+      // none when a union there has pointers of several types (`inode->i_link`, an `i_pipe` too)
+      if (unionOfPointers(b.pointee, d)) continue;
       const chain = membersAt(b.pointee, d);
       for (let k = chain.length; k > 0; k--) {
         const sub = chain.slice(0, k);
@@ -609,6 +611,16 @@ function slotTypeOf(p: Value, facts: FunctionFacts, depth = 0): { type: Metadata
     }
   }
   return undefined;
+}
+
+/** Whether pointers to more than one type lie at byte `offset` of `t`, in a union's members (byte pointees count as one). */
+function unionOfPointers(t: Metadata | null, offset: number): boolean {
+  const pointees = new Set<string>();
+  for (const p of pointerTypesAt(t, offset)) {
+    const to = pointeeOf(p) ?? null;
+    pointees.add(isByteType(to) ? 'bytes' : typeName(stripQualifiers(to)));
+  }
+  return pointees.size > 1;
 }
 
 const EVIDENCE_RANK: Record<TypeEvidence['kind'], number> = {
@@ -743,7 +755,11 @@ function decideType(cands: TypeCandidate[], dests: Destination[], group: readonl
     .map((z) => z.constant);
   const at = writtenCallFrame(self.site.location);
   const bufName = `buf@${self.fn.value.name}:${at?.line ?? 0}:${at?.column ?? 0}`;
-  const sizeDetail = size ? ('constant' in size ? `${size.constant} bytes` : size.expression) : 'size unknown';
+  const sizeDetail = !size
+    ? 'size unknown'
+    : 'constant' in size
+      ? `${size.constant} bytes`
+      : `${size.expression}${size.multipleOf ? `, a multiple of ${size.multipleOf}` : ''}`;
   const conflictsOf = (rest: TypeCandidate[]) =>
     rest.length ? { conflicts: rest.map((c) => ({ type: c.name, evidence: c.evidence })) } : {};
   const records = cands.filter((c) => c.kind !== 'array');
@@ -917,7 +933,15 @@ function draftSite(
     });
   let size: AllocationSite['size'];
   if (at?.k === 'const' && at.v <= BigInt(Number.MAX_SAFE_INTEGER)) size = { constant: Number(at.v) };
-  else if (at) size = { expression: renderSize(at) };
+  else if (at) {
+    // the element size of an array (`kmalloc_array(n, sizeof(struct list_head))`): it tells an
+    // array of a container's first member from the container allocated at a run-time size
+    const multiple = factorOfSize(at, (i) => (call.args[i] ? factorOf(call.args[i]!) : 1n));
+    size = {
+      expression: renderSize(at),
+      ...(multiple > 1n && multiple <= BigInt(Number.MAX_SAFE_INTEGER) ? { multipleOf: Number(multiple) } : {}),
+    };
+  }
   const w = writtenCallFrame(location);
   const key = w?.line ? `${w.file}:${w.line}:${w.column}:${calleeName}` : `id:${id}`;
   return {

@@ -3,6 +3,7 @@
 // substituting each wrapper parameter with what its caller passes. Anything
 // not built from constants and parameters is unknown (no size), never a guess:
 // a wrong small size would drop a buffer from the fallback sets of bigger types.
+import { isCallBase } from '../ir/instructions.js';
 import type { Function, Value } from '../ir/values.js';
 import type { Allocator } from './allocators.js';
 
@@ -59,6 +60,77 @@ export function exprOfValue(v: Value, fn: Function, depth = 0): SizeExpr | undef
     return c && a && b ? fold({ k: 'select', c, a, b }) : undefined;
   }
   return undefined;
+}
+
+/**
+ * A number every value of `v` is a whole multiple of (an array's element size: the size
+ * `kmalloc_array(n, 16)` passes on is `n << 4`), from the arithmetic that makes it: products,
+ * shifts left, `llvm.umul.with.overflow`, sums of multiples, selects and phis of them. 1 when
+ * nothing is known; 0 for the constant 0. A wrapped product stays a multiple of a power of two only,
+ * so a truncation keeps that part.
+ */
+export function factorOf(v: Value, depth = 0, seen = new Set<Value>()): bigint {
+  if (v.kind === 'int') return BigInt.asUintN(v.type.kind === 'int' ? v.type.bits : 64, v.value);
+  if (v.kind !== 'instruction' || depth > 16 || seen.has(v)) return 1n;
+  const of = (x: Value | undefined): bigint => (x ? factorOf(x, depth + 1, seen) : 1n);
+  switch (v.opcode) {
+    case 'zext':
+    case 'sext':
+      return of(v.operands[0]);
+    case 'trunc': {
+      const f = of(v.operands[0]);
+      return f & -f;
+    }
+    case 'mul':
+      return of(v.operands[0]) * of(v.operands[1]);
+    case 'shl': {
+      const by = v.operands[1];
+      return by?.kind === 'int' && by.value >= 0n && by.value < 64n ? of(v.operands[0]) << by.value : 1n;
+    }
+    case 'add':
+    case 'sub':
+      return gcd(of(v.operands[0]), of(v.operands[1]));
+    case 'select':
+      return gcd(of(v.operands[1]), of(v.operands[2]));
+    case 'phi': {
+      seen.add(v);
+      return v.operands.reduce((f, x) => gcd(f, of(x)), 0n) || 1n;
+    }
+    case 'extractvalue': {
+      // the product of `llvm.umul.with.overflow` (its overflow bit is index 1)
+      const agg = v.operands[0];
+      if (v.indices.length !== 1 || v.indices[0] !== 0 || !agg || agg.kind !== 'instruction' || !isCallBase(agg)) return 1n;
+      const callee = agg.callee;
+      if (callee.kind !== 'function' || !callee.name.startsWith('llvm.umul.with.overflow.')) return 1n;
+      return of(agg.args[0]) * of(agg.args[1]);
+    }
+    default:
+      return 1n;
+  }
+}
+
+/** The {@link factorOf} a size over a call's arguments is a multiple of, given each argument's. */
+export function factorOfSize(e: SizeExpr, argFactor: (i: number) => bigint): bigint {
+  switch (e.k) {
+    case 'const':
+      return e.v;
+    case 'arg':
+      return argFactor(e.i);
+    case 'bin': {
+      const a = factorOfSize(e.a, argFactor);
+      if (e.op === 'mul') return a * factorOfSize(e.b, argFactor);
+      if (e.op === 'shl') return e.b.k === 'const' && e.b.v < 64n ? a << e.b.v : 1n;
+      if (e.op === 'add' || e.op === 'sub') return gcd(a, factorOfSize(e.b, argFactor));
+      return 1n;
+    }
+    case 'select':
+      return gcd(factorOfSize(e.a, argFactor), factorOfSize(e.b, argFactor));
+  }
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  while (b) [a, b] = [b, a % b];
+  return a;
 }
 
 /** `e` with each `arg` i replaced by `args(i)`; undefined when an argument is unknown. */

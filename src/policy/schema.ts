@@ -53,7 +53,13 @@ export type TypeEvidence = z.infer<typeof TypeEvidenceSchema>;
 /** Size of an allocation: a constant, or an expression over the call's arguments. */
 export const AllocationSizeSchema = z.union([
   z.object({ constant: z.number().int().nonnegative() }).strict(),
-  z.object({ expression: z.string().describe('symbolic size, e.g. "arg0 * 24 + 8"') }).strict(),
+  z
+    .object({
+      expression: z.string().describe('symbolic size, e.g. "arg0 * 24 + 8"'),
+      /** A number the size is always a whole multiple of, above 1: an array's element size (`kmalloc_array(n, 16)`). */
+      multipleOf: z.number().int().positive().optional(),
+    })
+    .strict(),
 ]);
 
 export const ObjectTypeSchema = z

@@ -57,14 +57,21 @@ describe('sentinel list heads from the corpus kernel BTF', async () => {
 
 describe('sites typed by the start of a container', () => {
   const { policy } = analyzeProgram(program);
-  it('"any object of T" admits a prefix-typed site of a run-time size, not one too small to be a T', () => {
+  it('"any object of T" admits a prefix-typed site of a run-time size, not one too small to be a T nor an array of the prefix', () => {
     const kill = policy.accesses.filter((a) => a.function === 'tasklet_kill');
     expect(kill).toHaveLength(1);
     const legal = kill[0]!.legal;
     expect(legal.reasons[0]).toMatchObject({ kind: 'untyped-origin', detail: 'any object of type struct tasklet' });
     const byId = new Map(policy.allocationSites.map((s) => [s.id, s]));
-    expect(legal.slabSites.map((id) => [byId.get(id)?.caller, byId.get(id)?.type.name])).toEqual([['work_of_size', 'struct work']]);
+    // work_pairs' elements are 32 bytes: they may be tasklet-sized objects
+    expect(legal.slabSites.map((id) => [byId.get(id)?.caller, byId.get(id)?.type.name]).sort()).toEqual([
+      ['work_of_size', 'struct work'],
+      ['work_pairs', 'struct work'],
+    ]);
     // work_alone's 16 bytes (a struct work of its own) are not admitted: a tasklet takes 48
     expect(policy.allocationSites.find((s) => s.caller === 'work_alone')?.size).toEqual({ constant: 16 });
+    // nor work_table's array of struct work, made by an inline kmalloc_array (overflow checked)
+    expect(policy.allocationSites.find((s) => s.caller === 'work_table')?.size).toEqual({ expression: 'arg0', multipleOf: 16 });
+    expect(policy.allocationSites.find((s) => s.caller === 'work_pairs')?.size).toEqual({ expression: 'arg0', multipleOf: 32 });
   });
 });

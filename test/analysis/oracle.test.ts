@@ -35,6 +35,8 @@ interface Verdict {
   via: string;
   callee?: string;
   text: string;
+  /** For an array allocator's call: the element size its size argument spells. */
+  elementSize?: number;
 }
 
 let policy: Policy;
@@ -117,6 +119,34 @@ describe.runIf(haveOracle)('allocation-site types against the libclang oracle', 
       const b = tally.get(`${sub} buffer`);
       if (b) expect(b.wrong).toEqual([]);
     }
+  });
+});
+
+describe.runIf(haveOracle)('array sizes against the libclang oracle', () => {
+  it("an array allocator's run-time size is a multiple of the element size its call spells (kmalloc_array, kcalloc…)", () => {
+    const byId = new Map(policy.allocationSites.map((s) => [s.id, s]));
+    let runTime = 0;
+    let constant = 0;
+    let sizeless = 0;
+    for (const v of verdicts) {
+      const s = byId.get(v.id);
+      if (!s || !v.elementSize) continue;
+      if (!s.size) {
+        sizeless++;
+        continue;
+      }
+      const why = `${v.id}: \`${v.text}\` spells ${v.elementSize}-byte elements; size ${JSON.stringify(s.size)}`;
+      if ('constant' in s.size) {
+        expect(s.size.constant % v.elementSize, why).toBe(0);
+        constant++;
+      } else {
+        expect(s.size.multipleOf, why).toBeDefined();
+        expect(s.size.multipleOf! % v.elementSize, why).toBe(0);
+        runTime++;
+      }
+    }
+    console.log(`array sizes: ${runTime} run-time and ${constant} constant sizes judged, ${sizeless} sites without a size`);
+    expect(runTime).toBeGreaterThanOrEqual(5);
   });
 });
 

@@ -55,7 +55,7 @@ describe('allocation sites', () => {
     const raw = siteIn('buffers', '__kmalloc');
     expect(raw.type.kind).toBe('buffer');
     expect(raw.type.name).toMatch(/^buf@buffers:\d+:\d+$/);
-    expect(raw.size).toEqual({ expression: 'arg0' });
+    expect(raw.size).toEqual({ expression: 'arg0', multipleOf: 8 }); // n * 24 + 8
   });
   it('marks the buffers of the string family as strings, through wrappers that only return strings', () => {
     expect(siteIn('labels', 'kstrdup').type).toMatchObject({ kind: 'buffer', contents: 'string' });
@@ -65,6 +65,12 @@ describe('allocation sites', () => {
     expect(siteIn('labels', 'label_or_blob').type.kind).toBe('buffer');
     expect(siteIn('labels', 'label_or_blob').type.contents).toBeUndefined();
     expect(siteIn('buffers', '__kmalloc').type.contents).toBeUndefined();
+  });
+  it('takes no type from a store into a union of pointers of several types, and one from a union whose pointers agree', () => {
+    // n->link shares its bytes with n->pipe and n->peer: the string stays a string
+    expect(siteIn('set_link', 'kstrdup').type).toMatchObject({ kind: 'buffer', contents: 'string' });
+    expect(siteIn('set_link', 'kstrdup').type.header).toBeUndefined();
+    expect(siteIn('set_peer', '__kmalloc').type).toMatchObject({ name: 'struct peer', kind: 'struct' });
   });
   it('classifies buddy, vmalloc and percpu allocations with their sizes', () => {
     expect(siteIn('buffers', '__get_free_pages')).toMatchObject({ kind: 'buddy', size: { constant: 16384 } });

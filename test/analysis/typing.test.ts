@@ -223,7 +223,7 @@ describe('pattern 4: wrapper sizes come from what the allocator receives', () =>
   it("carries the size through the wrapper's parameters (not the gfp argument)", () => {
     expect(one('route_create').size).toEqual({ constant: 248 });
     expect(one('net_init').size).toEqual({ constant: 160 });
-    expect(one('any_create').size).toEqual({ expression: 'arg1 ? 248 : 160' });
+    expect(one('any_create').size).toEqual({ expression: 'arg1 ? 248 : 160', multipleOf: 8 });
     expect(one('sized_user').size).toEqual({ constant: 48 });
   });
   it("moves the wrapper entry's argument indices to its own parameters", () => {
