@@ -80,4 +80,9 @@ export interface RecordFacts {
   headOf: string[];
   /** Its record members with their byte offsets (-1: an element of an array of them, at any offset). */
   embedsAt?: [string, number][];
+  /**
+   * Bytes of the links to its own type it starts with (`sk_buff`'s `next` and `prev`: 16), what a
+   * list head posing as one mirrors; absent when it starts with none or facts do not say (summaries).
+   */
+  selfLinks?: number;
 }

@@ -19,6 +19,7 @@ import type { AbstractObject, PointsTo } from './pointsto.js';
 import type { FieldTyper } from './icalls.js';
 import type { Program, ProgramModule } from './program.js';
 import type { RecordFacts } from './external.js';
+import { UNKNOWN } from './layout.js';
 import { framesOf } from './sites.js';
 
 /** A BTF struct or union by the name a developer reads (`struct sk_buff`), as debug info names it. */
@@ -105,7 +106,9 @@ export function recordFacts(t: DICompositeType): RecordFacts {
     const links = tn === name ? [] : leadingLinks((o) => recordPointeesAt(target, o).has(tn));
     if (links.length > 0 && links.every((o) => recordPointeesAt(t, o).has(tn))) headOf.add(tn);
   }
+  const selfLinks = leadingLinks((o) => recordPointeesAt(t, o).has(name)).length * POINTER_BYTES;
   return {
+    ...(selfLinks ? { selfLinks } : {}),
     name,
     ...(size ? { size } : {}),
     embeds: [...new Set([...embedsAt.values()].map(([inner]) => inner))],
@@ -126,6 +129,8 @@ export class Containment {
   private readonly heads = new Map<string, Set<string>>();
   /** Record type name → its size in bytes (debug info). */
   private readonly sizes = new Map<string, number>();
+  /** T → the bytes of the links to its own type it starts with (debug info, BTF): what a head mirrors. */
+  private readonly selfLinks = new Map<string, number>();
 
   /**
    * @param records record relations of context code not read as modules (TU summaries).
@@ -154,6 +159,7 @@ export class Containment {
         const t = this.btfRecords.get(target);
         const links = t ? leadingLinks((at) => pointeesAt(t, at).has(target)) : [];
         if (links.length === 0) continue;
+        if (!this.selfLinks.has(target)) this.selfLinks.set(target, links.length * POINTER_BYTES);
         for (const o of outers) {
           const r = this.btfRecords.get(o);
           if (r && links.every((at) => pointeesAt(r, at).has(target))) Containment.add(this.heads, target, o);
@@ -221,6 +227,7 @@ export class Containment {
   /** Adds one record's relations, from its debug type here or from a TU summary ({@link recordFacts}). */
   addRecord(r: RecordFacts): void {
     if (r.size) this.sizes.set(r.name, r.size);
+    if (r.selfLinks) this.selfLinks.set(r.name, r.selfLinks);
     for (const inner of r.embeds) Containment.add(this.embeddedIn, inner, r.name);
     for (const first of r.startsWith) Containment.add(this.startsWith, r.name, first);
     for (const target of r.headOf) Containment.add(this.heads, target, r.name);
@@ -233,6 +240,14 @@ export class Containment {
    */
   headsOf(name: string): Set<string> {
     return this.heads.get(name) ?? new Set();
+  }
+
+  /**
+   * The bytes of the links to its own type T starts with (16 for `sk_buff`), the only bytes of a T
+   * a head posing as one ({@link headsOf}) has: undefined when not known.
+   */
+  selfLinksOf(name: string): number | undefined {
+    return this.selfLinks.get(name);
   }
 
   /**
@@ -502,18 +517,25 @@ export class LegalSets {
    * object need not be one, so it is not taken.
    */
   private typedPointer(v: Value): AbstractObject | undefined {
-    const [first, ...outer] = this.pts.debugTypesAlongPointer(v);
-    if (first?.kind !== 'typeany') return first;
+    return this.typedPointerAt(v)?.object;
+  }
+
+  /** {@link typedPointer}, with the byte offset of `v` into that record (UNKNOWN when an index varies). */
+  private typedPointerAt(v: Value): { object: AbstractObject; offset: number } | undefined {
+    const [first, ...outer] = this.pts.debugTypesAlongPointerAt(v);
+    if (first?.object.kind !== 'typeany') return first;
     // the records each containing the one before: every one is sound; the one admitting the fewest
     // entries wins (an outer record admits fewer record types, and, being larger, fewer buffers),
     // then the fewest record types, then the outermost
-    let inner = first;
+    let inner = first.object;
     let best = first;
-    for (const o of outer) {
+    for (const x of outer) {
+      const o = x.object;
       if (o.kind !== 'typeany' || !this.containment.containersOf(inner.typeName).has(o.typeName)) continue;
       inner = o;
-      const d = this.typeAnyEntries(o) - this.typeAnyEntries(best);
-      if (d < 0 || (d === 0 && this.admittedTypes(o.typeName).size <= this.admittedTypes(best.typeName).size)) best = o;
+      const b = best.object as AbstractObject & { kind: 'typeany' };
+      const d = this.typeAnyEntries(o) - this.typeAnyEntries(b);
+      if (d < 0 || (d === 0 && this.admittedTypes(o.typeName).size <= this.admittedTypes(b.typeName).size)) best = x;
     }
     return best;
   }
@@ -523,8 +545,17 @@ export class LegalSets {
    * admitted record types, and the typeless buffers that may hold a T. (A site no lost pointer may
    * reach, typed or not, is reached only through sets that name it.)
    */
-  private admitTypeAny(o: AbstractObject & { kind: 'typeany' }, acc: Accumulator, set: LegalSet, foreignTypes?: Set<string>): void {
-    for (const name of this.admittedTypes(o.typeName)) {
+  private admitTypeAny(
+    o: AbstractObject & { kind: 'typeany' },
+    acc: Accumulator,
+    set: LegalSet,
+    foreignTypes?: Set<string>,
+    /** Where in the T the write starts, when known: past T's own links no list head poses as a T. */
+    offset?: number,
+  ): void {
+    const links = this.containment.selfLinksOf(o.typeName);
+    const heads = offset === undefined || offset === UNKNOWN || links === undefined || offset < links;
+    for (const name of this.admittedTypes(o.typeName, heads)) {
       for (const s of this.sitesByType.get(name) ?? []) if (!this.confined.has(s.id)) admitSite(s, acc, set);
       for (const g of this.globalsByType.get(name) ?? []) acc.globals.add(g);
       // a cache the rest of the kernel created for T (or a container of T): by name
@@ -573,12 +604,17 @@ export class LegalSets {
   }
   private readonly entries = new Map<string, number>();
 
-  /** The record types "any object of T" admits: T's containers, and those of the list heads that may pose as a T. */
-  private admittedTypes(name: string): Set<string> {
-    let set = this.admitted.get(name);
+  /**
+   * The record types "any object of T" admits: T's containers, and those of the list heads that may
+   * pose as a T (`heads`: unless the write lies past the links a head mirrors).
+   */
+  private admittedTypes(name: string, heads = true): Set<string> {
+    const key = heads ? name : `${name}\0past-links`;
+    let set = this.admitted.get(key);
     if (!set) {
-      set = new Set([name, ...this.containment.headsOf(name)].flatMap((t) => [...this.containment.containersOf(t)]));
-      this.admitted.set(name, set);
+      const posing = heads ? this.containment.headsOf(name) : [];
+      set = new Set([name, ...posing].flatMap((t) => [...this.containment.containersOf(t)]));
+      this.admitted.set(key, set);
     }
     return set;
   }
@@ -632,7 +668,7 @@ export class LegalSets {
       reasons.set(`percpu:${detail}`, { kind: 'untyped-origin', detail });
     };
     const addSite = (s: AllocationSite): void => admitSite(s, acc, set);
-    const addObject = (o: AbstractObject): void => {
+    const addObject = (o: AbstractObject, offset?: number): void => {
       switch (o.kind) {
         case 'site':
           addSite(o.site);
@@ -651,13 +687,15 @@ export class LegalSets {
           break;
         case 'unknown': {
           // a pointer the analysis lost but whose debug type is known: any object of that type
-          const t = this.typedPointer(pointer) ?? this.recordOfField(pointer, module);
+          // (a `T *` variable's record with the write's offset into it: past T's links no head poses as a T)
+          const at = this.typedPointerAt(pointer);
+          const t = at?.object ?? this.recordOfField(pointer, module);
           if (isPercpu()) {
             addPercpu(t?.kind === 'typeany' ? t.typeName : undefined);
             break;
           }
           if (t) {
-            addObject(t);
+            addObject(t, at?.offset);
             break;
           }
           const typed = this.recordsOfOrigins(pointer, module);
@@ -677,7 +715,7 @@ export class LegalSets {
             addPercpu(o.typeName);
             break;
           }
-          this.admitTypeAny(o, acc, set, foreignTypes);
+          this.admitTypeAny(o, acc, set, foreignTypes, offset);
           set.stack = true;
           // objects of T the rest of the kernel allocated are as legal as the program's own
           set.foreign = true;
@@ -687,7 +725,7 @@ export class LegalSets {
         }
       }
     };
-    for (const t of lost ? [{ object: LOST }] : targets) addObject(t.object);
+    for (const t of lost ? [{ object: LOST, offset: undefined }] : targets) addObject(t.object, t.offset);
     setNamedEntries(set, acc);
     if (acc.percpuGlobals.size && !percpuAny) set.percpuGlobals = [...acc.percpuGlobals].sort();
     // `percpu` alone (no variables, no areas) is any per-cpu memory

@@ -1376,15 +1376,26 @@ export class PointsTo {
    * admits the fewest objects.
    */
   debugTypesAlongPointer(p: Value): AbstractObject[] {
-    const out: AbstractObject[] = [];
+    return this.debugTypesAlongPointerAt(p).map((x) => x.object);
+  }
+
+  /**
+   * {@link debugTypesAlongPointer}, each with the byte offset of `p` from the start of that record
+   * (the constant GEPs between; UNKNOWN where an index varies): a `T *` points at a T's start.
+   */
+  debugTypesAlongPointerAt(p: Value): { object: AbstractObject; offset: number }[] {
+    const out: { object: AbstractObject; offset: number }[] = [];
     let cur: Value = p;
+    let offset = 0;
     for (let i = 0; i < 16; i++) {
       const t = this.debugTypeOf(cur);
       const o = t === undefined ? undefined : this.typeAnyOf(pointeeOf(t) ?? null);
-      if (o && !out.includes(o)) out.push(o);
+      if (o && !out.some((x) => x.object === o)) out.push({ object: o, offset });
       const c = cur.kind === 'instruction' && (cur.opcode === 'bitcast' || cur.opcode === 'addrspacecast') ? cur.operands[0]! : cur;
       if (c.kind === 'instruction' && c.opcode === 'getelementptr') {
         // the containing object's type: writes into its field are writes into it
+        const d = gepOffset(c.operands, c.sourceElementType);
+        offset = offset === UNKNOWN || d === UNKNOWN ? UNKNOWN : offset + d;
         cur = c.operands[0]!;
         continue;
       }

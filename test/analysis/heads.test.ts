@@ -75,3 +75,20 @@ describe('sites typed by the start of a container', () => {
     expect(policy.allocationSites.find((s) => s.caller === 'work_pairs')?.size).toEqual({ expression: 'arg0', multipleOf: 32 });
   });
 });
+
+describe('a head poses as a T at its links only', () => {
+  const { policy } = analyzeProgram(program);
+  const only = (fn: string) => {
+    const a = policy.accesses.filter((x) => x.function === fn);
+    expect(a).toHaveLength(1);
+    return a[0]!.legal;
+  };
+  it("a write to a lost buf's link may land in the queue head; one past the links may not", () => {
+    expect(only('buf_unlink').reasons[0]?.detail).toBe('any object of type struct buf');
+    expect(only('buf_unlink').globals).toEqual(['b', 'q']);
+    expect(only('buf_unlink').foreignTypes?.map((t) => t.name)).toContain('struct buf_queue');
+    expect(only('buf_trim').reasons[0]?.detail).toBe('any object of type struct buf');
+    expect(only('buf_trim').globals).toEqual(['b']);
+    expect(only('buf_trim').foreignTypes?.map((t) => t.name)).toEqual(['struct buf']);
+  });
+});
