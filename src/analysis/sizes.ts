@@ -70,7 +70,8 @@ export function exprOfValue(v: Value, fn: Function, depth = 0): SizeExpr | undef
  * so a truncation keeps that part.
  */
 export function factorOf(v: Value, depth = 0, seen = new Set<Value>()): bigint {
-  if (v.kind === 'int') return BigInt.asUintN(v.type.kind === 'int' ? v.type.bits : 64, v.value);
+  // a constant's divisors are its magnitude's: `n * 24 - 16` is a multiple of 8, not of 24
+  if (v.kind === 'int') return magnitude(BigInt.asIntN(v.type.kind === 'int' ? v.type.bits : 64, v.value));
   if (v.kind !== 'instruction' || depth > 16 || seen.has(v)) return 1n;
   const of = (x: Value | undefined): bigint => (x ? factorOf(x, depth + 1, seen) : 1n);
   switch (v.opcode) {
@@ -113,7 +114,7 @@ export function factorOf(v: Value, depth = 0, seen = new Set<Value>()): bigint {
 export function factorOfSize(e: SizeExpr, argFactor: (i: number) => bigint): bigint {
   switch (e.k) {
     case 'const':
-      return e.v;
+      return magnitude(BigInt.asIntN(64, e.v));
     case 'arg':
       return argFactor(e.i);
     case 'bin': {
@@ -127,6 +128,8 @@ export function factorOfSize(e: SizeExpr, argFactor: (i: number) => bigint): big
       return gcd(factorOfSize(e.a, argFactor), factorOfSize(e.b, argFactor));
   }
 }
+
+const magnitude = (v: bigint): bigint => (v < 0n ? -v : v);
 
 function gcd(a: bigint, b: bigint): bigint {
   while (b) [a, b] = [b, a % b];
