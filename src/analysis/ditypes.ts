@@ -165,20 +165,21 @@ export function membersAt(t: Metadata | null, offset: number): { name: string; o
 
 /**
  * The pointer types lying exactly at byte `offset` of `t`, through every member of each union on
- * the way (`inode` + 0x1c8 is `i_pipe`, `i_cdev` or `i_link`: three types), and every element of an
- * array. A store of a pointer there is of one of them; debug info cannot say which.
+ * the way (`inode` + 0x1c8 is `i_pipe`, `i_cdev` or `i_link`: three types), and, with `arrays`,
+ * every element of an array. A store of a pointer there is of one of them; debug info cannot say
+ * which. Members nested deeper than `maxDepth` are not looked into.
  */
-export function pointerTypesAt(t: Metadata | null, offset: number, depth = 0): DIType[] {
+export function pointerTypesAt(t: Metadata | null, offset: number, { arrays = true, maxDepth = 32 } = {}, depth = 0): DIType[] {
   const cur = stripQualifiers(t);
-  if (!cur || depth > 32) return [];
+  if (!cur || depth > maxDepth) return [];
   if (pointeeOf(cur) !== undefined) return offset === 0 ? [cur] : [];
   if (cur.kind === 'DICompositeType' && cur.tag === 'DW_TAG_array_type') {
     const es = sizeOf(cur.baseType);
-    return es ? pointerTypesAt(cur.baseType, offset % es, depth + 1) : [];
+    return arrays && es ? pointerTypesAt(cur.baseType, offset % es, { arrays, maxDepth }, depth + 1) : [];
   }
   return membersOf(cur).flatMap((m) => {
     const size = sizeOf(m.type) ?? (m.member.size ? m.member.size / 8 : 0);
-    return offset >= m.offset && offset < m.offset + size ? pointerTypesAt(m.type, offset - m.offset, depth + 1) : [];
+    return offset >= m.offset && offset < m.offset + size ? pointerTypesAt(m.type, offset - m.offset, { arrays, maxDepth }, depth + 1) : [];
   });
 }
 

@@ -12,7 +12,7 @@ import type { Metadata } from '../ir/metadata.js';
 import type { Argument, Function, GlobalVariable, Value } from '../ir/values.js';
 import { emptyLegalSet, legalSetSize } from '../policy/legal-set.js';
 import type { AllocationSite, Cache, LegalSet, Widening } from '../policy/schema.js';
-import { type DIType, isRecord, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
+import { type DIType, isRecord, membersOf, pointeeOf, pointerTypesAt, sizeOf, stripQualifiers, typeName } from './ditypes.js';
 import { containerBindings, globalDebugType } from './debugvars.js';
 import { isNullConstant, origins, originsUntil, returnedValues, stripCasts } from './flow.js';
 import type { AbstractObject, PointsTo } from './pointsto.js';
@@ -45,18 +45,14 @@ const POINTER_BYTES = 8;
 
 /**
  * The records that a pointer member lying at byte `offset` of record `t` points to, by name: its
- * own members and those of the records nested in it there (any member of a union).
+ * own members and those of the records nested in it there (any member of a union), not array
+ * elements ({@link pointerTypesAt}).
  */
-function recordPointeesAt(t: DIType, offset: number, depth = 0): Map<string, DICompositeType> {
+function recordPointeesAt(t: DIType, offset: number): Map<string, DICompositeType> {
   const out = new Map<string, DICompositeType>();
-  for (const m of membersOf(t)) {
-    if (m.offset === offset) {
-      const target = pointeeOf(m.type);
-      if (target && isRecord(target)) out.set(typeName(target), target);
-    }
-    const size = m.type && isRecord(m.type) ? sizeOf(m.type) : undefined;
-    if (depth < 8 && size !== undefined && offset >= m.offset && offset < m.offset + size)
-      for (const [n, r] of recordPointeesAt(m.type, offset - m.offset, depth + 1)) out.set(n, r);
+  for (const p of pointerTypesAt(t, offset, { arrays: false, maxDepth: 9 })) {
+    const target = pointeeOf(p);
+    if (target && isRecord(target)) out.set(typeName(target), target);
   }
   return out;
 }
@@ -528,14 +524,13 @@ export class LegalSets {
     // entries wins (an outer record admits fewer record types, and, being larger, fewer buffers),
     // then the fewest record types, then the outermost
     let inner = first.object;
-    let best = first;
-    for (const x of outer) {
-      const o = x.object;
+    let best = { object: first.object, offset: first.offset };
+    for (const { object: o, offset } of outer) {
       if (o.kind !== 'typeany' || !this.containment.containersOf(inner.typeName).has(o.typeName)) continue;
       inner = o;
-      const b = best.object as AbstractObject & { kind: 'typeany' };
-      const d = this.typeAnyEntries(o) - this.typeAnyEntries(b);
-      if (d < 0 || (d === 0 && this.admittedTypes(o.typeName).size <= this.admittedTypes(b.typeName).size)) best = x;
+      const d = this.typeAnyEntries(o) - this.typeAnyEntries(best.object);
+      if (d < 0 || (d === 0 && this.admittedTypes(o.typeName).size <= this.admittedTypes(best.object.typeName).size))
+        best = { object: o, offset };
     }
     return best;
   }
