@@ -31,7 +31,7 @@ import { INIT_SECTION, legalSetAdmits, type Access, type LegalSet, type MemoryOw
 import { unionLegal } from '../../src/emit/index.js';
 import { repoRoot } from '../lib/paths.js';
 import { buildKcdemo, runScript } from './kcdemo.js';
-import { ipv6, kcdemo, runE2E, type Compartment, type E2EReport } from './run.js';
+import { ipv6, kcdemo, printStalls, runE2E, type Compartment, type E2EReport } from './run.js';
 
 const ROOT = repoRoot();
 
@@ -403,7 +403,7 @@ export interface MatrixRow {
 
 export interface AttackReport {
   compartment: string;
-  e2e: Pick<E2EReport, 'ok' | 'problems' | 'attached' | 'countersLegit' | 'legitViolations'>;
+  e2e: Pick<E2EReport, 'ok' | 'problems' | 'attached' | 'countersLegit' | 'legitViolations' | 'stalls'>;
   sites: Record<SiteKind, number>;
   /** The orphan-write sites of fallback accesses ({@link fallbackInstructions}). */
   fallbackInstructions?: { forUnmapped: number; functionOnly: number };
@@ -583,6 +583,7 @@ export function judgeAttack(
       ...(e2e.attached ? { attached: e2e.attached } : {}),
       ...(e2e.countersLegit ? { countersLegit: e2e.countersLegit } : {}),
       legitViolations: e2e.legitViolations,
+      stalls: e2e.stalls,
     },
     sites: siteCounts,
     fallbackInstructions: fallbackInstructions(policy),
@@ -629,6 +630,7 @@ export function printAttack(r: AttackReport): void {
     );
   }
   console.log(`  cred write      the harness task ${r.credUidSeen === null ? 'never returned to user space' : `saw uid ${r.credUidSeen}`}`);
+  printStalls(r.e2e);
   for (const p of r.problems) console.log(`  PROBLEM         ${p}`);
   const p = r.protection;
   console.log(

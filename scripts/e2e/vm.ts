@@ -1,7 +1,9 @@
 // Owns booting the corpus kernel (../shared/corpus/linux-6.1/kernel/bzImage)
 // in qemu with an initramfs made by scripts/e2e/initramfs.sh, for the
 // end-to-end tests: the serial console is streamed line by line, the guest's
-// `KC-GUEST-EXIT <status>` marker is parsed, and qemu is killed on timeout.
+// `KC-GUEST-EXIT <status>` marker is parsed, and qemu is killed on timeout
+// or when the guest is stalled (RCU stall reports for minutes, no harness
+// marker between them: see StallWatch).
 // TCG by default (KVM did not boot the corpus kernel on these machines);
 // KCOMPART_QEMU_ACCEL=kvm overrides. KCOMPART_QEMU overrides the binary.
 // Nothing here touches the host kernel.
@@ -26,6 +28,12 @@ export interface BootOptions {
   kernel?: string;
   /** Guest CPUs (2 by default: under TCG it boots as fast as 1). */
   cpus?: number;
+  /**
+   * qemu is killed when the guest's RCU stall reports span this long with no
+   * `KC-` marker between them (the result then has `stalled`). 120 s by
+   * default; 0 never kills on a stall.
+   */
+  stallMs?: number;
 }
 
 export interface BootResult {
@@ -34,12 +42,62 @@ export interface BootResult {
   /** The status printed by the guest's `KC-GUEST-EXIT <status>` line, or null if none was seen. */
   exitStatus: number | null;
   timedOut: boolean;
+  /** Set when qemu was killed because the guest stalled (see {@link StallWatch}). */
+  stalled: GuestStall | null;
   /** Wall-clock time from spawning qemu to its exit. */
   seconds: number;
 }
 
 export const GUEST_START = 'KC-GUEST-START';
 export const GUEST_EXIT = /^KC-GUEST-EXIT (\d+)\s*$/m;
+
+/** A guest the stall watch gave up on. */
+export interface GuestStall {
+  /** Seconds from the first stall report to the one that decided. */
+  seconds: number;
+  /** The stall reports seen, in order. */
+  reports: string[];
+  /** The last `KC-` marker the guest printed before the stall (null if none). */
+  lastMarker: string | null;
+}
+
+/**
+ * The kernel's own reports that a CPU or the RCU grace-period kthread made no
+ * progress: RCU CPU stall warnings, kthread starvation, soft lockups. A
+ * healthy guest prints none; under TCG on a loaded host a guest has been seen
+ * to print "rcu_preempt kthread starved" every 63 s and never recover.
+ */
+export const STALL_REPORT =
+  /rcu: INFO: rcu_\w+ (?:detected stalls|self-detected stall)|rcu: rcu_\w+ kthread (?:starved|timer wakeup didn't happen)|watchdog: BUG: soft lockup/;
+
+/**
+ * Decides that a guest is stalled: its stall reports span at least `stallMs`
+ * with no `KC-` marker (a step of the harness) printed between them. A marker
+ * starts the span afresh: a guest that reports a stall and then goes on is
+ * slow, not stalled (its log still fails the run's judge on the report).
+ */
+export class StallWatch {
+  private since: number | null = null;
+  private reports: string[] = [];
+  private marker: string | null = null;
+
+  constructor(private readonly stallMs: number) {}
+
+  /** Feeds one console line seen at `nowMs`; returns the stall once it is decided, else null. */
+  observe(line: string, nowMs: number): GuestStall | null {
+    if (line.startsWith('KC-')) {
+      this.marker = line;
+      this.since = null;
+      this.reports = [];
+      return null;
+    }
+    if (this.stallMs <= 0 || !STALL_REPORT.test(line)) return null;
+    this.since ??= nowMs;
+    this.reports.push(line.trim());
+    const seconds = (nowMs - this.since) / 1000;
+    return nowMs - this.since >= this.stallMs ? { seconds, reports: [...this.reports], lastMarker: this.marker } : null;
+  }
+}
 
 /** The kernel command line every boot starts with. */
 export const BASE_APPEND = 'console=ttyS0 panic=-1 nokaslr slab_nomerge quiet';
@@ -109,6 +167,8 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
   let partial = '';
   let stderr = '';
   let timedOut = false;
+  const stall: { found: GuestStall | null } = { found: null };
+  const watch = new StallWatch(opts.stallMs ?? 120_000);
 
   const emit = (chunk: string, flush: boolean): void => {
     partial += chunk.replace(/\r/g, '');
@@ -117,6 +177,10 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
     for (const line of lines) {
       log += `${line}\n`;
       opts.onLine?.(line);
+      if (!stall.found) {
+        stall.found = watch.observe(line, Date.now());
+        if (stall.found) child.kill('SIGKILL');
+      }
     }
   };
   child.stdout.setEncoding('utf8');
@@ -143,13 +207,16 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
   });
   if (partial) emit('\n', true);
   if (stderr.trim()) log += `[qemu stderr] ${stderr.trim()}\n`;
-  if (code !== 0 && !timedOut && !GUEST_EXIT.test(log)) log += `[qemu exit code ${code}]\n`;
+  const stalled = stall.found;
+  if (stalled) log += `[killed: the guest stalled, ${stalled.reports.length} stall reports over ${stalled.seconds.toFixed(0)} s]\n`;
+  if (code !== 0 && !timedOut && !stalled && !GUEST_EXIT.test(log)) log += `[qemu exit code ${code}]\n`;
 
   const m = GUEST_EXIT.exec(log);
   return {
     log,
     exitStatus: m ? Number(m[1]) : null,
     timedOut,
+    stalled,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
   };
 }

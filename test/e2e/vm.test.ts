@@ -156,6 +156,35 @@ describe('the qemu harness (corpus kernel, TCG)', () => {
     expect(r.seconds).toBeLessThan(10);
   });
 
+  it('kills a guest whose kernel keeps reporting a stall, and says so', async () => {
+    // the payload prints the kernel's kthread-starvation report to the console, as a stalled guest does every 63 s
+    const payload = join(tmp, 'stall-payload');
+    mkdirSync(payload, { recursive: true });
+    writeFileSync(
+      join(payload, 'guest.sh'),
+      [
+        '#!/bin/sh',
+        'echo KC-STALL-TEST',
+        'for i in 1 2 3 4 5 6 7 8 9 10; do',
+        '  echo "rcu: rcu_preempt kthread starved for 2503 jiffies! g3493 f0x0 RCU_GP_WAIT_FQS(5) ->state=0x0 ->cpu=1"',
+        '  sleep 1',
+        'done',
+        'sleep 1000',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(join(payload, 'guest.sh'), 0o755);
+    const initrd = join(tmp, 'stall.cpio.gz');
+    await makeInitramfs(payload, initrd);
+    const r = await bootGuest({ initrd, timeoutMs: 120_000, stallMs: 2500 });
+    expect(r.timedOut, r.log).toBe(false);
+    expect(r.exitStatus).toBeNull();
+    expect(r.stalled?.lastMarker, r.log).toBe('KC-STALL-TEST');
+    expect(r.stalled!.reports.length).toBeGreaterThanOrEqual(3);
+    expect(r.stalled!.reports.length).toBeLessThan(10);
+    expect(r.log).toMatch(/\[killed: the guest stalled, \d+ stall reports over \d+ s\]/);
+  });
+
   it('runs the kcdemo workload and its overflow without an oops or a warning', async () => {
     const build = await buildKcdemo(join(tmp, 'kcdemo-smoke'));
     const payload = join(tmp, 'smoke-payload');
