@@ -24,6 +24,7 @@ import { ConstantInt, type Function, type GlobalVariable, type Value } from '../
 import { percentile } from '../policy/legal-set.js';
 import type { IndirectCall, IndirectCallField, IndirectCallReason } from '../policy/schema.js';
 import { boundVariables, globalDebugType, signatureTypes } from './debugvars.js';
+import { fieldPrototype, prototypeKey, prototypeOfPointer } from './prototypes.js';
 import { btfTypeTags, isRecord, membersAt, membersOf, pointeeOf, sizeOf, stripQualifiers, typeName } from './ditypes.js';
 import { calleeOf, isNullConstant, origins, stripCasts, UseMap } from './flow.js';
 import { alignOf, alignTo, gepOffset, sizeOfType } from './layout.js';
@@ -41,47 +42,6 @@ const functionSignature = (f: Function): string => signatureKey(f.functionType.r
 
 /** A function's IR signature as indirect-call typing compares it (`i32 (ptr, i32)`). */
 export const irSignatureOf = functionSignature;
-
-/** A function's C prototype from its debug signature (`int (struct sk_buff *)`), as kCFI and the icall typing compare it. */
-export const prototypeOf = (f: Function): string | undefined => prototypeKey(signatureTypes(f));
-
-/** A debug type's name with typedefs and qualifiers looked through, at every pointer level (`u32` → `unsigned int`). */
-function canonicalName(t: Metadata | null | undefined, depth = 0): string {
-  if (!t) return 'void';
-  if (depth > 16) return '…';
-  if (t.kind === 'DIDerivedType') {
-    if (t.tag === 'DW_TAG_pointer_type') return `${canonicalName(t.baseType, depth + 1)} *`;
-    if (t.tag === 'DW_TAG_typedef' || t.tag === 'DW_TAG_const_type' || t.tag === 'DW_TAG_volatile_type' || t.tag === 'DW_TAG_restrict_type')
-      return canonicalName(t.baseType, depth + 1);
-  }
-  if (t.kind === 'DISubroutineType') return 'function';
-  // an unnamed record or enum as BTF writes it (runtime/loader/icalls.c btf_canon): the loader
-  // compares these strings with the running kernel's prototypes, where no file:line exists
-  if (t.kind === 'DICompositeType' && !t.name && t.tag !== 'DW_TAG_array_type')
-    return typeName(t).replace(/ \(anonymous at .*$/, ' (anonymous)');
-  return typeName(t);
-}
-
-/** A C prototype from debug types (`int (struct sk_buff *)`), the way kCFI compares functions: return and parameter types, typedefs looked through. */
-function prototypeKey(types: readonly (Metadata | null)[] | undefined): string | undefined {
-  if (!types?.length) return undefined;
-  return `${canonicalName(types[0])} (${types
-    .slice(1)
-    .map((t) => (t === null ? '...' : canonicalName(t)))
-    .join(', ')})`;
-}
-
-/** The prototype of the function-pointer member at `offset` of `t`, if debug info describes it. */
-function fieldPrototype(t: DICompositeType, offset: number): string | undefined {
-  const p = pointeeOf(membersAt(t, offset).at(-1)?.type ?? null);
-  return p?.kind === 'DISubroutineType' && p.types?.kind === 'tuple' ? prototypeKey(p.types.operands) : undefined;
-}
-
-/** The prototype a function-pointer debug type names (`int (*)(struct sk_buff *)` → `int (struct sk_buff *)`). */
-function prototypeOfPointer(t: Metadata | null | undefined): string | undefined {
-  const p = t ? pointeeOf(t) : undefined;
-  return p?.kind === 'DISubroutineType' && p.types?.kind === 'tuple' ? prototypeKey(p.types.operands) : undefined;
-}
 
 /**
  * The prototype of the callee pointer itself: a variable or parameter holding it has a

@@ -43,5 +43,6 @@ export { constantPointers } from './layout.js';
 export { signatureTypes, globalDebugType } from './debugvars.js';
 export { isNullConstant, returnedValues, stripCasts } from './flow.js';
 export { typeName, typeKey, sizeOf, membersOf, membersAt, pointeeOf, stripQualifiers, isRecord } from './ditypes.js';
-export { indirectCallsOf, indirectCallContext, indirectCallStats, isIndirectCall, irSignatureOf, prototypeOf } from './icalls.js';
+export { indirectCallsOf, indirectCallContext, indirectCallStats, isIndirectCall, irSignatureOf } from './icalls.js';
+export { prototypeOf } from './prototypes.js';
 export type { IndirectCallContext, IndirectCallStats } from './icalls.js';

@@ -14,11 +14,12 @@ import { isCallBase } from '../ir/instructions.js';
 import { typeToString } from '../ir/types.js';
 import type { Function, GlobalVariable, Value } from '../ir/values.js';
 import type { AllocationSite } from '../policy/schema.js';
-import { isRecord, pointeeOf, sizeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
+import { isRecord, membersAt, pointeeOf, sizeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
 import { fitsInHalfWord, stripCasts } from './flow.js';
 import { asmOnlyMovesBytes, asmOperands } from './writes.js';
 import { boundVariables, type BoundVariable, globalDebugType, offsetBindings, signatureTypes } from './debugvars.js';
 import { constantPointers, gepOffset } from './layout.js';
+import { prototypeOf, prototypeOfPointer } from './prototypes.js';
 import type { ExternalFacts } from './external.js';
 import { type Located, Program, type ProgramModule } from './program.js';
 
@@ -1150,15 +1151,68 @@ export class PointsTo {
     } else if (o.kind === 'unknown' || o.kind === 'typeany') {
       // a function pointer from outside: every address-taken function of the same arity — in the
       // closed world (external facts know every caller), of the call's IR signature, the whole-program
-      // matching's own assumption (no call through a pointer cast to another function type)
+      // matching's own assumption (no call through a pointer cast to another function type); and of
+      // the call's C prototype where debug info gives it, as kCFI compares them (a `skb->destructor`
+      // call passes its sk_buff to no `void (struct net_device *)` setup callback of the TU)
       const sig = this.external?.closed ? typeToString(call.functionType) : undefined;
+      const proto = this.callPrototype(call);
       for (const t of this.addressTaken) {
         if (t.value.arguments.length !== call.args.length) continue;
         if (sig !== undefined && typeToString(t.value.functionType) !== sig) continue;
+        if (proto !== undefined && !this.mayHavePrototype(t.value, proto)) continue;
         this.bindCall(call, pm, t);
       }
     }
   }
+
+  /**
+   * The C prototype of an indirect call ({@link prototypeOfPointer}): of the callee's debug type
+   * ({@link loadedDebugType}: its variable's, else the function-pointer member it is loaded from,
+   * `dst->ops->link_failure`). Undefined when debug info says nothing: the call then binds by
+   * arity (and IR signature) alone.
+   */
+  private callPrototype(call: CallBase): string | undefined {
+    let p = this.prototypes.get(call);
+    if (p === undefined) {
+      p = prototypeOfPointer(this.loadedDebugType(call.callee)) ?? null;
+      this.prototypes.set(call, p);
+    }
+    return p ?? undefined;
+  }
+
+  /**
+   * A value's debug type: its variable's, else, for a value loaded from memory, the type of the
+   * record member it is loaded from — the address's record type (its variable's, or again the
+   * member it was itself loaded from) at the constant offset of the GEPs between.
+   */
+  private loadedDebugType(v: Value, depth = 0): Metadata | null | undefined {
+    const own = this.debugTypeOf(v) ?? this.debugTypeOf(stripCasts(v));
+    if (own || depth > 4) return own;
+    const c = stripCasts(v);
+    if (c.kind !== 'instruction' || c.opcode !== 'load') return undefined;
+    let cur: Value = c.operands[0]!;
+    let offset = 0;
+    for (let i = 0; i < 16 && offset !== UNKNOWN; i++) {
+      const record = pointeeOf(this.loadedDebugType(cur, depth + 1) ?? null);
+      if (record && isRecord(record)) return membersAt(record, offset).at(-1)?.type;
+      const b = stripCasts(cur);
+      if (b.kind === 'instruction' && b.opcode === 'getelementptr') {
+        const d = gepOffset(b.operands, b.sourceElementType);
+        offset = d === UNKNOWN ? UNKNOWN : offset + d;
+        cur = b.operands[0]!;
+      } else return undefined;
+    }
+    return undefined;
+  }
+  private readonly prototypes = new Map<CallBase, string | null>();
+
+  /** False only when debug info gives `f` a C prototype other than `proto`. */
+  private mayHavePrototype(f: Function, proto: string): boolean {
+    let own = this.functionPrototypes.get(f);
+    if (own === undefined) this.functionPrototypes.set(f, (own = prototypeOf(f) ?? null));
+    return own === null || own === proto;
+  }
+  private readonly functionPrototypes = new Map<Function, string | null>();
 
   private connectLoad(e: number, d: number): void {
     const obj = this.objOf(e);
