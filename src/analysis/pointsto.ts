@@ -495,11 +495,15 @@ export class PointsTo {
     return c;
   }
 
+  /** Nodes that never hold "unknown": the values of self-updating stores ({@link isSelfUpdate}). */
+  private readonly dropsUnknown = new Set<number>();
+
   private addPts(n: number, e0: number): void {
     const s = this.pts[n]!;
     if (s.has(e0)) return;
     let e = this.objOf(e0) === this.unknownObject ? this.unknownElement : e0;
     if (s.has(e)) return;
+    if (e === this.unknownElement && this.dropsUnknown.has(n)) return;
     // "unknown" absorbs (unless escapes are accounted): a value that may point anywhere is
     // written through with no check and loads through it yield unknown, so nothing else it holds
     // changes a legal set
@@ -909,8 +913,17 @@ export class PointsTo {
       case 'store': {
         if (!isPointerish(i.value)) return;
         const p = N(i.pointer);
-        const s = N(i.value);
+        let s = N(i.value);
         this.noteTypedStore(i.pointer, p, pm);
+        if (isSelfUpdate(i.value, i.pointer)) {
+          // `skb->data += len`: the location gets back what it held, moved. Its objects stay (at
+          // any offset); the "unknown" of a load it alone feeds adds nothing but its own content, so
+          // a TU that only moves a shared field's pointer no longer exports "unknown" into its cell
+          const moved = this.newNode();
+          this.dropsUnknown.add(moved);
+          this.addEdge(s, moved, UNKNOWN);
+          s = moved;
+        }
         this.storesTo[p]!.push(s);
         for (const e of this.pts[p]!) this.connectStore(e, s, p);
         return;
@@ -1796,3 +1809,34 @@ const isShared = (base: string): boolean => base.startsWith('T:') || (base.start
 /** Cells only the object's own code reads: a buffer's or unknown-typed site's, a stack slot's, a static global's without a record type. */
 const hasOwnCells = (base: string): boolean =>
   base.startsWith('A:') || base.startsWith('S:') || (base.startsWith('G:') && base.includes('::'));
+
+/**
+ * True when a store puts back into a location a pointer computed from what it loaded there:
+ * `%d = load ptr, ptr %a; %n = getelementptr i8, ptr %d, i64 %len; store ptr %n, ptr %a`
+ * (`skb->data += len`, `iter->pos++`). The value's only pointer is that load (through GEPs and
+ * casts), and the load's address is the store's (the same value, or a GEP of the same base at
+ * the same constant offset). Such a store adds no object the location did not hold.
+ */
+export function isSelfUpdate(value: Value, address: Value): boolean {
+  let v = value;
+  for (let k = 0; k < 16; k++) {
+    if (v.kind !== 'instruction') return false;
+    if (v.opcode === 'getelementptr' || v.opcode === 'bitcast' || v.opcode === 'addrspacecast') {
+      v = v.operands[0]!;
+      continue;
+    }
+    return v.opcode === 'load' && sameAddress(v.operands[0]!, address);
+  }
+  return false;
+}
+
+/** Two address values that are the same location: the same value, or GEPs of one base at one constant offset. */
+function sameAddress(a: Value, b: Value): boolean {
+  const x = stripCasts(a);
+  const y = stripCasts(b);
+  if (x === y) return true;
+  if (x.kind !== 'instruction' || y.kind !== 'instruction' || x.opcode !== 'getelementptr' || y.opcode !== 'getelementptr') return false;
+  const dx = gepOffset(x.operands, x.sourceElementType);
+  const dy = gepOffset(y.operands, y.sourceElementType);
+  return dx !== UNKNOWN && dx === dy && stripCasts(x.operands[0]!) === stripCasts(y.operands[0]!);
+}
