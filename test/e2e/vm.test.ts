@@ -31,6 +31,17 @@ afterAll(() => {
   if (report.length) console.log(`e2e:\n  ${report.join('\n  ')}`);
 });
 
+/** An initramfs whose /payload/guest.sh is a shell script of these lines. */
+async function scriptInitrd(name: string, lines: readonly string[]): Promise<string> {
+  const payload = join(tmp, `${name}-payload`);
+  mkdirSync(payload, { recursive: true });
+  writeFileSync(join(payload, 'guest.sh'), ['#!/bin/sh', ...lines, ''].join('\n'));
+  chmodSync(join(payload, 'guest.sh'), 0o755);
+  const initrd = join(tmp, `${name}.cpio.gz`);
+  await makeInitramfs(payload, initrd);
+  return initrd;
+}
+
 /** The body of one function `define … @name(…) … { … }` of a textual IR file. */
 function functionBody(ll: string, name: string): string {
   const start = ll.search(new RegExp(`^define [^\\n]*@${name}\\(`, 'm'));
@@ -145,11 +156,7 @@ describe('the qemu harness (corpus kernel, TCG)', () => {
   });
 
   it('kills a guest that does not finish in time', async () => {
-    const payload = join(tmp, 'hang-payload');
-    mkdirSync(payload, { recursive: true });
-    writeFileSync(join(payload, 'guest.sh'), '#!/bin/sh\nsleep 1000\n');
-    const initrd = join(tmp, 'hang.cpio.gz');
-    await makeInitramfs(payload, initrd);
+    const initrd = await scriptInitrd('hang', ['sleep 1000']);
     const r = await bootGuest({ initrd, timeoutMs: 1500 });
     expect(r.timedOut).toBe(true);
     expect(r.exitStatus).toBeNull();
@@ -158,24 +165,14 @@ describe('the qemu harness (corpus kernel, TCG)', () => {
 
   it('kills a guest whose kernel keeps reporting a stall, and says so', async () => {
     // the payload prints the kernel's kthread-starvation report to the console, as a stalled guest does every 63 s
-    const payload = join(tmp, 'stall-payload');
-    mkdirSync(payload, { recursive: true });
-    writeFileSync(
-      join(payload, 'guest.sh'),
-      [
-        '#!/bin/sh',
-        'echo KC-STALL-TEST',
-        'for i in 1 2 3 4 5 6 7 8 9 10; do',
-        '  echo "rcu: rcu_preempt kthread starved for 2503 jiffies! g3493 f0x0 RCU_GP_WAIT_FQS(5) ->state=0x0 ->cpu=1"',
-        '  sleep 1',
-        'done',
-        'sleep 1000',
-        '',
-      ].join('\n'),
-    );
-    chmodSync(join(payload, 'guest.sh'), 0o755);
-    const initrd = join(tmp, 'stall.cpio.gz');
-    await makeInitramfs(payload, initrd);
+    const initrd = await scriptInitrd('stall', [
+      'echo KC-STALL-TEST',
+      'for i in 1 2 3 4 5 6 7 8 9 10; do',
+      '  echo "rcu: rcu_preempt kthread starved for 2503 jiffies! g3493 f0x0 RCU_GP_WAIT_FQS(5) ->state=0x0 ->cpu=1"',
+      '  sleep 1',
+      'done',
+      'sleep 1000',
+    ]);
     const r = await bootGuest({ initrd, timeoutMs: 120_000, stallMs: 2500 });
     expect(r.timedOut, r.log).toBe(false);
     expect(r.exitStatus).toBeNull();
