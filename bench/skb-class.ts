@@ -6,14 +6,16 @@
 // would admit the class alone. It prints what they are now (typed fallbacks, "any") and the
 // all-sets median and p90 with one entry for each of them: an upper bound of what the class does to
 // the sets, not a policy. The field offsets and helper names are 6.1's.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pointeeOf, signatureTypes, typeName, writesOf } from '../src/analysis/index.js';
 import type { Function, Value } from '../src/ir/index.js';
+import { isCallBase } from '../src/ir/instructions.js';
 import { boundVariables } from '../src/analysis/debugvars.js';
-import { originsUntil } from '../src/analysis/flow.js';
+import { calleeOf, originsUntil } from '../src/analysis/flow.js';
 import { gepOffset } from '../src/analysis/layout.js';
 import { legalSetSize, percentile } from '../src/policy/legal-set.js';
+import { expandInputs } from '../src/pipeline.js';
 import { analyzeWithSummaries, summarizeProgram } from '../src/summary/index.js';
 import { repoRoot } from '../scripts/lib/paths.js';
 
@@ -28,16 +30,7 @@ if (!existsSync(TREE)) {
   console.error(`bench:skb-class: ${TREE} is missing (bash scripts/kernel/rebuild.sh builds and collects it)`);
   process.exit(1);
 }
-const files: string[] = [];
-const walk = (d: string): void => {
-  for (const e of readdirSync(d, { withFileTypes: true })) {
-    const p = join(d, e.name);
-    if (e.isDirectory()) walk(p);
-    else if (e.name.endsWith('.ll')) files.push(p);
-  }
-};
-walk(TREE);
-files.sort();
+const files = expandInputs([TREE], 'ir', true);
 const compartment = files.filter((f) => relative(TREE, f).startsWith('net/ipv6/'));
 const { summaries } = await summarizeProgram(files, { onError: 'collect' });
 const { policy, program } = await analyzeWithSummaries(compartment, summaries, { sourcePrefixes: ['net/ipv6/'], closedWorld: true });
@@ -56,9 +49,9 @@ const isSkbPointer = (f: Function, v: Value): boolean => {
 /** A load of `skb->head` / `skb->data`, or a call of a helper returning a place in the head. */
 const headRoot = (f: Function, v: Value): boolean => {
   if (v.kind !== 'instruction') return false;
-  if (v.opcode === 'call') {
-    const callee = (v as { callee?: Value }).callee;
-    return callee?.kind === 'function' && HEAD_HELPERS.test(callee.name);
+  if (isCallBase(v)) {
+    const callee = calleeOf(v);
+    return !!callee && HEAD_HELPERS.test(callee.name);
   }
   if (v.opcode !== 'load') return false;
   const g = v.operands[0]!;
