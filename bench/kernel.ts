@@ -88,6 +88,8 @@ interface Figures {
    */
   named: { n: number; median: number; p90: number };
   typed: { n: number; median: number; p90: number };
+  /** Sets that are the run-time class `skb-head` (analysis/skbheads.ts), one entry each: in neither group. */
+  skbHead: number;
   /** The typed fallbacks without the typeless buffers they admit (sites, and vmalloc callers only buffers have): what the record types alone admit. */
   typedRecords: { median: number; p90: number };
   /** Typeless buffer sites some typed fallback admits, of the buffer sites the policy knows (the rest are confined: summary/escape.ts). */
@@ -110,7 +112,7 @@ function figures(policy: Policy, summary: AnalysisSummary, seconds: number): Fig
       } else if (x.kind === 'context-lost') contextLost++;
   const group = (typed: boolean): Figures['named'] => {
     const g = policy.accesses
-      .filter((a) => !a.legal.any && !!a.legal.foreign === typed)
+      .filter((a) => !a.legal.any && !a.legal.classes && !!a.legal.foreign === typed)
       .map((a) => legalSetSize(a.legal))
       .sort((a, b) => a - b);
     return { n: g.length, median: percentile(g, 0.5), p90: percentile(g, 0.9) };
@@ -146,6 +148,7 @@ function figures(policy: Policy, summary: AnalysisSummary, seconds: number): Fig
     contextLost,
     named: group(false),
     typed: group(true),
+    skbHead: policy.accesses.filter((a) => a.legal.classes?.includes('skb-head')).length,
     seconds,
   };
 }
@@ -159,7 +162,7 @@ const show = (name: string, n: number, f: Figures): void => {
     `  ${name.padEnd(24)} ${String(n).padStart(5)} TUs  median ${f.median}, p90 ${f.p90}, max ${f.max}; widened to any ${(100 * f.any).toFixed(2)} %; unknown-external ${f.unknownExternal} (${f.unknownArguments} arguments), context-lost ${f.contextLost}; ${f.seconds.toFixed(1)} s`,
   );
   console.log(
-    `  ${''.padEnd(24)}        sets naming objects ${f.named.n} (median ${f.named.median}, p90 ${f.named.p90}), typed fallbacks ${f.typed.n} (median ${f.typed.median}, p90 ${f.typed.p90}; without the typeless buffers ${f.typedRecords.median} / ${f.typedRecords.p90}; typeless buffers admitted ${f.buffers.admitted} of ${f.buffers.total})`,
+    `  ${''.padEnd(24)}        sets naming objects ${f.named.n} (median ${f.named.median}, p90 ${f.named.p90}), skb heads ${f.skbHead}, typed fallbacks ${f.typed.n} (median ${f.typed.median}, p90 ${f.typed.p90}; without the typeless buffers ${f.typedRecords.median} / ${f.typedRecords.p90}; typeless buffers admitted ${f.buffers.admitted} of ${f.buffers.total})`,
   );
 };
 

@@ -442,7 +442,11 @@ static __always_inline void kc_note(__u32 region, __u32 alloc, __u64 cache, __u6
 
 /* Checks one write of site `site` (| KC_SITE_GS for gs-relative writes) to `addr`, made with
  * the stack pointer `sp` (0: unknown): KC_PASS, KC_VIOLATION or KC_UNKNOWN_SITE. What it
- * found is left in kc_last. */
+ * found is left in kc_last. A site of the skb-head class (KC_F_SKB_HEAD) passes for a slab
+ * object, recorded buddy block or recorded vmalloc area registered in kc_skb_heads (the span is
+ * that object, block or area); the rest of its memory is decided as for any site, so with no
+ * allocation id and only UNTRACKED_* flags recorded memory is a violation and unrecorded memory
+ * follows the old-objects rule. */
 __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 {
 	struct kc_site_policy *p;
@@ -552,6 +556,11 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 			goto violation;
 		if (bpf_map_lookup_elem(&kc_allowed_caches, &key))
 			goto pass;
+		if ((flags & KC_F_SKB_HEAD) && bpf_map_lookup_elem(&kc_skb_heads, &object)) {
+			/* the head buffer of an sk_buff (a kmalloc'd head): the class the site's set names */
+			kc_count(KC_CNT_PASS_SKB_HEAD);
+			goto pass;
+		}
 		if ((flags & KC_F_FOREIGN) && alloc >= KC_FN_ALLOC_BASE && alloc != KC_ALLOC_ADOPTED &&
 		    !(alloc != KC_ALLOC_NONE && kc_allowed(site, alloc)) && !kc_general_cache(cache)) {
 			/* unrecorded, or made by an owner outside the set (an unknown allocation site, an analyzed
@@ -617,6 +626,14 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 		}
 		if (!(regions & KC_R_VMALLOC) && !(flags & KC_F_FOREIGN))
 			goto violation;
+		if (v && (flags & KC_F_SKB_HEAD)) {
+			__u64 start = v->start;
+
+			if (bpf_map_lookup_elem(&kc_skb_heads, &start)) {
+				kc_count(KC_CNT_PASS_SKB_HEAD);
+				goto pass;
+			}
+		}
 		switch (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_VMALLOC, KC_F_UNTRACKED_VMALLOC | KC_F_FOREIGN, &adopt, page << KC_PAGE_SHIFT)) {
 		case KC_TRACK_PASS:
 			if (adopt) {
@@ -650,6 +667,11 @@ __noinline int kc_check(__u32 site, __u64 addr, __u64 sp)
 		/* large kmalloc objects are buddy blocks recorded for their slab site */
 		if (!(regions & (KC_R_BUDDY | KC_R_SLAB)) && !(flags & KC_F_FOREIGN))
 			goto violation;
+		/* an skb head in a buddy block (a page_frag refill the heads are carved from, a large kmalloc'd head) */
+		if (b && (flags & KC_F_SKB_HEAD) && bpf_map_lookup_elem(&kc_skb_heads, &head)) {
+			kc_count(KC_CNT_PASS_SKB_HEAD);
+			goto pass;
+		}
 		switch (kc_tracked_pass(site, flags, alloc, KC_F_TRACKED_BUDDY | KC_F_TRACKED_SLAB,
 					KC_F_UNTRACKED_BUDDY | KC_F_FOREIGN | ((regions & KC_R_SLAB) ? KC_F_UNTRACKED_SLAB : 0), &adopt,
 					b ? head : kc_pfn_of(addr))) {
@@ -1001,6 +1023,7 @@ int kc_whereis(struct bpf_raw_tracepoint_args *ctx)
 	kc_where_array(&n, kc_scalar((__u64)&kc_vm_callers));
 	kc_where_array(&n, kc_scalar((__u64)&kc_peek_slots));
 	kc_where_array(&n, kc_scalar((__u64)&kc_fns));
+	kc_where_array(&n, kc_scalar((__u64)&kc_skb_ctors));
 	kc_where_data(&n, kc_scalar((__u64)&kc_enforce), ctx->args[1]);
 	kc_where_data(&n, kc_scalar((__u64)&kc_rt), ctx->args[2]);
 	kc_where_data(&n, kc_scalar((__u64)&kc_deny), 0);
@@ -1018,6 +1041,7 @@ int kc_whereis(struct bpf_raw_tracepoint_args *ctx)
 	kc_where_hash(&n, kc_scalar((__u64)&kc_typed_caches), ncpus);
 	kc_where_hash(&n, kc_scalar((__u64)&kc_reported), ncpus);
 	kc_where_hash(&n, kc_scalar((__u64)&kc_fn_pages), ncpus);
+	kc_where_hash(&n, kc_scalar((__u64)&kc_skb_heads), ncpus); /* the skb-head class: a write there would widen it */
 	kc_where_hash(&n, kc_scalar((__u64)&kc_icall_allowed), ncpus); /* the indirect calls' sets (icall.bpf.h) */
 	return n;
 }

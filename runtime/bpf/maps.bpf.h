@@ -180,6 +180,27 @@ struct {
 	__type(value, struct kc_vm_page);
 } kc_vm_pages SEC(".maps");
 
+/* The skb-head class (KC_F_SKB_HEAD, track.bpf.h registers, kc_check reads): memory registered as
+ * the head buffer of an sk_buff, by a slab object's start address, a buddy block's head pfn, or a
+ * vmalloc area's start address (pfns are < 2^52 and never collide with kernel addresses). The value
+ * is the KC_R_* region the memory was registered in (for inspection only). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KC_MAX_SKB_HEADS);
+	__type(key, __u64);
+	__type(value, __u32);
+} kc_skb_heads SEC(".maps");
+
+/* The [start, end) text ranges of the functions that allocate and install skb heads (the loader,
+ * from kallsyms; kc_rt.skb_ctor_count slots used): an allocation with one of them among the first
+ * KC_ALLOC_FRAMES frames of its stack is registered in kc_skb_heads. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KC_MAX_SKB_CTORS);
+	__type(key, __u32);
+	__type(value, struct kc_range);
+} kc_skb_ctors SEC(".maps");
+
 /* (site, adopted memory) pairs: memory adopted in the audit phase is legal, after it, only for the
  * sites that wrote it during it (the memory: slab object address, vmalloc page address, pfn). */
 struct {

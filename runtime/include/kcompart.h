@@ -36,6 +36,11 @@
 #define KC_MAX_AREA_PAGES 16384
 /* Functions whose vmalloc areas are tracked (the `caller` argument of __vmalloc_node_range). */
 #define KC_MAX_VM_CALLERS 1024
+/* Memory registered as the head buffer of an sk_buff (kc_skb_heads: slab object starts, head pfns of
+ * buddy blocks, vmalloc area starts), and the text ranges of the functions that allocate and install
+ * skb heads (kc_skb_ctors: __alloc_skb, __napi_alloc_skb, … found by the loader in kallsyms). */
+#define KC_MAX_SKB_HEADS 65536
+#define KC_MAX_SKB_CTORS 16
 /* A global whose size the policy does not give ends at the next symbol, at most this far on (the loader, from kallsyms). */
 #define KC_MAX_SYMBOL_BYTES (16ULL << 20)
 /* Kernel words the loader reads per BPF_PROG_TEST_RUN of kc_peek. */
@@ -135,6 +140,13 @@
 #define KC_F_PERCPU_AREAS      (1u << 7)
 /* A policy that does not name its per-cpu variables (before issue 11): any per-cpu memory passes. */
 #define KC_F_PERCPU_ANY        (1u << 8)
+/* The legal set admits the head buffer of any sk_buff (a run-time class, kc_skb_heads): memory the
+ * allocation probes saw allocated by an skb constructor (kmalloc_reserve in __alloc_skb,
+ * pskb_expand_head, pskb_carve; page_frag_alloc's refill in __napi_alloc_skb, __netdev_alloc_skb)
+ * or installed as a head by build_skb and its kin (track.bpf.h). A slab object, buddy block or
+ * vmalloc area registered there passes; other recorded memory does not (the analysis gives such
+ * sites no allocation ids, and UNTRACKED_* so unrecorded memory follows the old-objects rule). */
+#define KC_F_SKB_HEAD          (1u << 9)
 
 /* The allocation id of memory first written in the audit phase and unknown to the
  * maps (allocated before the probes were attached): adopted, then allowed for the
@@ -216,6 +228,10 @@ enum kc_counter {
 	KC_CNT_KALLOC_UNKNOWN, /* of those, made by no analyzed function (KC_ALLOC_UNKNOWN_SITE) */
 	KC_CNT_KALLOC_DROPS,   /* whole-kernel allocations not recorded (a map full): they follow the old-objects rule */
 	KC_CNT_UNKNOWN_PROBE,  /* the data-driven site program ran with a cookie that names no recipe: nothing checked */
+	KC_CNT_SKB_HEADS,      /* memory registered as an skb head (kc_skb_heads) */
+	KC_CNT_SKB_HEAD_DROPS, /* registration failed (map full): the memory's allocation record was removed, so it
+				* follows the old-objects rule instead of raising a false violation */
+	KC_CNT_PASS_SKB_HEAD,  /* passes granted by the skb-head class (KC_F_SKB_HEAD) */
 	KC_CNT_MAX,
 };
 
@@ -331,6 +347,8 @@ struct kc_runtime {
 	unsigned int percpu_contiguous;  /* 1: CPU k's unit is at percpu_start + k * percpu_unit (the loader checked) */
 	unsigned long long percpu_unit;  /* bytes of one CPU's unit (pcpu_unit_size), 0 if unknown */
 	unsigned long long percpu_static_end; /* __per_cpu_end: offsets below it are the kernel image's static per-cpu variables */
+	unsigned int skb_ctor_count;     /* used slots of kc_skb_ctors (0: no site has KC_F_SKB_HEAD, nothing registered by stack) */
+	unsigned int pad;                /* keeps the record 8-byte aligned */
 };
 
 /* One global symbol's address range [start, end). */

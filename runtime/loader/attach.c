@@ -2,7 +2,8 @@
 /* attach.c: attaches the policy's programs with libbpf: the run time's fixed
  * programs through the skeleton (kc_skel->progs.kc_free_kfree, …: the free
  * probes, the vmalloc probes on the kernel's spelling of
- * __vmalloc_node_range, the kmem page tracepoints), and the generated site
+ * __vmalloc_node_range, the kmem page tracepoints, and for a policy with
+ * skb-head sites the install probes on build_skb and kin), and the generated site
  * programs and allocation probes (kc_alloc_N), found by iterating the object's
  * programs, at the symbol+offset the seed gives: in data mode the one program
  * kc_site at every site with the site id as its BPF cookie (site.bpf.h reads
@@ -125,6 +126,53 @@ void kc_attach_sites(struct kc_attach_stats *st)
 	free(probe_prog);
 }
 
+/* The skb-head class (KC_F_SKB_HEAD): the functions that install a buffer allocated elsewhere as an
+ * skb head, at entry, by the argument holding it. Each that kallsyms has: a kernel without one (it
+ * came later, was renamed or inlined) installs no head through it. KC-SKB-INSTALL says what was
+ * found (absent: not in kallsyms). */
+static void attach_skb_install(struct kc_attach_stats *st)
+{
+	const struct {
+		struct bpf_program *prog;
+		const char *program;
+		const char *symbol;
+		int retprobe;
+	} installs[] = {
+		{ kc_skel->progs.kc_skb_install_1, "kc_skb_install_1", "build_skb", 0 },
+		{ kc_skel->progs.kc_skb_install_1, "kc_skb_install_1", "napi_build_skb", 0 },
+		{ kc_skel->progs.kc_skb_install_1, "kc_skb_install_1", "__build_skb", 0 },
+		/* 6.1's static helper of napi_build_skb and __napi_alloc_skb: a head carved from a page
+		 * that napi_alloc_frag refilled (the same per-cpu cache, no constructor on the stack) */
+		{ kc_skel->progs.kc_skb_install_1, "kc_skb_install_1", "__napi_build_skb", 0 },
+		{ kc_skel->progs.kc_skb_install_2, "kc_skb_install_2", "build_skb_around", 0 },
+		/* the constructors that carve heads from shared page fragments with that helper inlined
+		 * (6.1: it is): the head of the skb they return */
+		{ kc_skel->progs.kc_skb_ret, "kc_skb_ret", "__napi_alloc_skb", 1 },
+		{ kc_skel->progs.kc_skb_ret, "kc_skb_ret", "__netdev_alloc_skb", 1 },
+	};
+	unsigned int attached = 0, absent = 0, refused = 0;
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(installs) / sizeof(installs[0]); i++) {
+		if (!kc_ksym_addr(installs[i].symbol)) {
+			absent++;
+			continue;
+		}
+		err = attach_kprobe(installs[i].prog, installs[i].symbol, 0, installs[i].retprobe);
+		if (err) {
+			/* its heads stay recorded as their allocator's memory: a class site writing them is flagged */
+			refused++;
+			st->track_refused++;
+			kc_report_refusal("track", installs[i].program, installs[i].symbol, 0, err);
+		} else {
+			attached++;
+			st->track++;
+		}
+	}
+	fprintf(stdout, "KC-SKB-INSTALL attached=%u absent=%u refused=%u\n", attached, absent, refused);
+}
+
 void kc_attach_tracking(struct kc_attach_stats *st)
 {
 	const struct {
@@ -178,6 +226,8 @@ void kc_attach_tracking(struct kc_attach_stats *st)
 			st->track++;
 		}
 	}
+	if (kc_seed_skb_sites())
+		attach_skb_install(st);
 }
 
 unsigned long long kc_kprobe_missed(int *known)

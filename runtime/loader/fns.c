@@ -6,7 +6,10 @@
  * of kc_fns, sorted and made disjoint, with the allocation id KC_FN_ALLOC_BASE +
  * the function's group (its index in the seed); and kc_fn_pages, the run of
  * kc_fns slots meeting each text page, so a frame outside every analyzed
- * function costs the BPF side one lookup. Prints KC-FNS. */
+ * function costs the BPF side one lookup. Prints KC-FNS. Also the skb
+ * constructors (kc_skb_ctors): the text ranges of the functions that allocate
+ * skb heads, for the skb-head class (KC_F_SKB_HEAD; track.bpf.h registers what
+ * is allocated under them). Prints KC-SKB-CTORS. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,4 +102,62 @@ int kc_fill_fns(void)
 	fprintf(stdout, "KC-FNS functions=%d resolved=%d unresolved=%u ranges=%zu pages=%u dropped=%u\n", kc_seed.n_fns,
 		kc_seed.n_fns - (int)unresolved, unresolved, kept, pages, dropped);
 	return 0;
+}
+
+/* The functions that allocate and install skb heads in 6.1: kmalloc_reserve (inlined) in
+ * __alloc_skb, pskb_expand_head and pskb_carve; page_frag_alloc, whose page refill fires
+ * mm_page_alloc, in __napi_alloc_skb and __netdev_alloc_skb. */
+static const char *const skb_ctors[] = { "__alloc_skb", "__napi_alloc_skb", "__netdev_alloc_skb", "pskb_expand_head", "pskb_carve" };
+
+int kc_seed_skb_sites(void)
+{
+	int i, n = 0;
+
+	for (i = 0; i < kc_seed.n_sites; i++)
+		n += (kc_seed.sites[i].flags & KC_F_SKB_HEAD) != 0;
+	return n;
+}
+
+unsigned int kc_fill_skb_ctors(void)
+{
+	int fd = bpf_map__fd(kc_skel->maps.kc_skb_ctors);
+	int sites = kc_seed_skb_sites();
+	unsigned int slot = 0, missing = 0, dropped = 0;
+	size_t i;
+
+	/* no site of the class: nothing registered, kc_rt.skb_ctor_count stays 0 (one load per allocation) */
+	if (!sites)
+		return 0;
+	for (i = 0; i < sizeof(skb_ctors) / sizeof(skb_ctors[0]); i++) {
+		const char *name = skb_ctors[i];
+		long j = kc_ksym_find(name);
+		const struct kc_ksym *sym;
+		int found = 0;
+
+		/* every text symbol of the name, as for the analyzed functions (a static of another TU
+		 * with the same name only widens what is registered) */
+		for (sym = kc_ksym_at(j); sym && !strcmp(sym->name, name); sym = kc_ksym_at(++j)) {
+			struct kc_range r;
+
+			if (!is_text(sym->type))
+				continue;
+			found = 1;
+			r.start = sym->addr;
+			r.end = kc_ksym_end(sym);
+			if (slot >= KC_MAX_SKB_CTORS || bpf_map_update_elem(fd, &slot, &r, 0)) {
+				dropped++;
+				continue;
+			}
+			slot++;
+		}
+		if (!found) {
+			/* inlined or renamed in this kernel: its heads are registered only when installed by
+			 * build_skb and kin, else they are memory of a recorded owner (a false alarm's cause) */
+			missing++;
+			kc_report_refusal("skb-ctor", "kc_skb_ctors", name, 0, -ENOENT);
+		}
+	}
+	fprintf(stdout, "KC-SKB-CTORS sites=%d ctors=%zu missing=%u ranges=%u dropped=%u\n", sites, sizeof(skb_ctors) / sizeof(skb_ctors[0]),
+		missing, slot, dropped);
+	return slot;
 }

@@ -201,6 +201,12 @@ int kc_size_maps(void);
 int kc_fill_maps(const unsigned long long *cache_ptr);
 /* Fills kc_fns and kc_fn_pages from the seed's analyzed functions (fns.c; KC-FNS line). */
 int kc_fill_fns(void);
+/* How many seed sites have KC_F_SKB_HEAD (the skb-head class). */
+int kc_seed_skb_sites(void);
+/* With such sites, fills kc_skb_ctors with the text ranges of the skb constructors found in kallsyms
+ * (a missing one is a KC-REFUSED skb-ctor line; KC-SKB-CTORS line); returns the slots used, for
+ * kc_rt.skb_ctor_count (0 without such sites: nothing is printed). */
+unsigned int kc_fill_skb_ctors(void);
 /* Self-defence: the kernel ranges of the run time's maps and global data (kc_whereis) and of its
  * JIT images, sorted and merged into kc_deny (KC-DENY line). Returns 0 or -errno. */
 int kc_fill_deny(void);
@@ -209,7 +215,8 @@ int kc_fill_deny(void);
 struct kc_attach_stats {
 	unsigned int sites, refused, track, track_refused;
 };
-/* The free probes, vmalloc probes and page tracepoints. */
+/* The free probes, vmalloc probes and page tracepoints; with skb-head sites, the install probes
+ * kc_skb_install_1 / _2 on build_skb and kin (those kallsyms has). */
 void kc_attach_tracking(struct kc_attach_stats *st);
 /* Every site program (data mode: kc_site at every site, the site id as BPF cookie) and allocation
  * probe at its symbol+offset. */

@@ -297,6 +297,7 @@ int main(int argc, char **argv)
 	if (!cache_ptr)
 		return 1;
 	rt.vm_caller_count = kc_fill_vm_callers();
+	rt.skb_ctor_count = kc_fill_skb_ctors(); /* 0 unless some site has KC_F_SKB_HEAD */
 	kc_skel->data_kcrt->kc_rt = rt;
 	if (kc_resolve_globals(stdout))
 		return 1;
@@ -307,8 +308,8 @@ int main(int argc, char **argv)
 	kc_fill_deny();
 	if (kc_icalls_fill())
 		return 1;
-	fprintf(stdout, "KC-RUNTIME percpu=[0x%llx,0x%llx) unit=0x%llx contiguous=%u static_end=0x%llx\n", rt.percpu_start, rt.percpu_end,
-		rt.percpu_unit, rt.percpu_contiguous, rt.percpu_static_end);
+	fprintf(stdout, "KC-RUNTIME percpu=[0x%llx,0x%llx) unit=0x%llx contiguous=%u static_end=0x%llx skb_ctors=%u\n", rt.percpu_start,
+		rt.percpu_end, rt.percpu_unit, rt.percpu_contiguous, rt.percpu_static_end, rt.skb_ctor_count);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -319,7 +320,8 @@ int main(int argc, char **argv)
 		double t = now();
 		struct kc_place_stats ps;
 
-		if (!kc_opt.no_track && (kc_seed.n_probes > 0 || rt.vm_caller_count > 0 || kc_seed.n_fns > 0))
+		/* the skb-head class needs the kmem tracepoints and the install probes to know any head */
+		if (!kc_opt.no_track && (kc_seed.n_probes > 0 || rt.vm_caller_count > 0 || kc_seed.n_fns > 0 || kc_seed_skb_sites() > 0))
 			kc_attach_tracking(&st);
 		kc_attach_sites(&st);
 		kc_icalls_attach();

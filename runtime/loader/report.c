@@ -4,7 +4,8 @@
  * buffer kc_events (site, source line, function, probe, access, address,
  * region, object, cache, allocation site, pid, comm, stack id) followed by a
  * symbolized KC-STACK from kc_stacks, KC-COUNTERS (the per-cpu counters
- * summed), KC-REFUSED for a probe the kernel refuses. Names are printed with
+ * summed; the skb-head class's skb_heads, skb_head_drops, pass_skb_head
+ * last), KC-REFUSED for a probe the kernel refuses. Names are printed with
  * every byte outside printable ASCII as \xNN. */
 #include <errno.h>
 #include <stdlib.h>
@@ -54,8 +55,13 @@ static const char *const counter_names[KC_CNT_MAX] = {
 	[KC_CNT_UNKNOWN_OWNER] = "unknown_owner", [KC_CNT_REPORTED] = "reported", [KC_CNT_KILLED] = "killed",
 	[KC_CNT_KILL_SKIPPED] = "kill_skipped", [KC_CNT_DENIED] = "denied", [KC_CNT_CROSSED] = "crossed",
 	[KC_CNT_KALLOC] = "kalloc", [KC_CNT_KALLOC_UNKNOWN] = "kalloc_unknown", [KC_CNT_KALLOC_DROPS] = "kalloc_drops",
-	[KC_CNT_UNKNOWN_PROBE] = "unknown_probe",
+	[KC_CNT_UNKNOWN_PROBE] = "unknown_probe", [KC_CNT_SKB_HEADS] = "skb_heads", [KC_CNT_SKB_HEAD_DROPS] = "skb_head_drops",
+	[KC_CNT_PASS_SKB_HEAD] = "pass_skb_head",
 };
+
+/* Counters printed after the kprobe and recursion fields: the slots added since (from
+ * KC_CNT_SKB_HEADS on), at the end of the line, so what scripts match of its older text holds. */
+#define KC_CNT_LATE KC_CNT_SKB_HEADS
 
 /* BPF recursion misses (bpf_prog_info.recursion_misses, 5.12+) summed over the object's programs:
  * runs the kernel skipped because a BPF program was already running on the CPU. */
@@ -76,15 +82,13 @@ static unsigned long long recursion_misses(void)
 	return sum;
 }
 
-void kc_print_counters(const char *when)
+/* " name=sum" for the counter slots [from, to), summed over the CPUs. */
+static void print_counter_slots(int fd, __u64 *vals, int ncpu, __u32 from, __u32 to)
 {
-	int fd = bpf_map__fd(kc_skel->maps.kc_counters);
-	int ncpu = kc_possible_cpus(), c;
-	__u64 *vals = calloc(ncpu, sizeof(__u64));
 	__u32 k;
+	int c;
 
-	fprintf(stdout, "KC-COUNTERS %s", when);
-	for (k = 0; vals && k < KC_CNT_MAX; k++) {
+	for (k = from; vals && k < to; k++) {
 		__u64 sum = 0;
 
 		if (bpf_map_lookup_elem(fd, &k, vals) == 0)
@@ -92,12 +96,23 @@ void kc_print_counters(const char *when)
 				sum += vals[c];
 		fprintf(stdout, " %s=%llu", counter_names[k] ? counter_names[k] : "?", (unsigned long long)sum);
 	}
+}
+
+void kc_print_counters(const char *when)
+{
+	int fd = bpf_map__fd(kc_skel->maps.kc_counters);
+	int ncpu = kc_possible_cpus();
+	__u64 *vals = calloc(ncpu, sizeof(__u64));
+
+	fprintf(stdout, "KC-COUNTERS %s", when);
+	print_counter_slots(fd, vals, ncpu, 0, KC_CNT_LATE);
 	{
 		int known = 0;
 		unsigned long long missed = kc_kprobe_missed(&known);
 
 		fprintf(stdout, " kprobe_missed=%llu kprobe_missed_known=%d recursion_misses=%llu", missed, known, recursion_misses());
 	}
+	print_counter_slots(fd, vals, ncpu, KC_CNT_LATE, KC_CNT_MAX);
 	fprintf(stdout, "\n");
 	fflush(stdout);
 	free(vals);

@@ -16,6 +16,7 @@ import { indirectCallContext, indirectCallStats, indirectCallsOf, type IndirectC
 import { isFrameSlot } from './layout.js';
 import { Containment, LegalSets } from './legal.js';
 import { PointsTo } from './pointsto.js';
+import { SkbHeads } from './skbheads.js';
 import { type Located, Program, type ProgramModule } from './program.js';
 import { findAllocationSites, framesOf } from './sites.js';
 import { writesOf, type WriterTable } from './writes.js';
@@ -86,6 +87,8 @@ export interface AnalysisSummary {
   accesses: number;
   legalSetSize: { median: number; p90: number; max: number };
   anyShare: number;
+  /** Accesses whose legal set is the run-time class `skb-head` (a fallback or "any" narrowed to skb head buffers). */
+  skbHeadAccesses: number;
   topReasons: { kind: string; count: number }[];
   /** Indirect calls of the compartment and the sizes of their target sets. */
   indirectCalls: IndirectCallStats;
@@ -155,6 +158,7 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
     options.cacheCatalogue,
     icallContext.typer,
     ext?.escape?.confinedSites(pts.escapingObjects()),
+    new SkbHeads(program, pts, ext?.skbHeadReturns),
   );
   const accesses: Access[] = [];
   const indirectCalls: IndirectCall[] = [];
@@ -261,6 +265,7 @@ function summarize(
     accesses: policy.accesses.length,
     legalSetSize: { median: percentile(sizes, 0.5), p90: percentile(sizes, 0.9), max: sizes[sizes.length - 1] ?? 0 },
     anyShare: policy.accesses.length ? any / policy.accesses.length : 0,
+    skbHeadAccesses: policy.accesses.filter((a) => a.legal.classes?.includes('skb-head')).length,
     topReasons: [...reasons]
       .map(([kind, n]) => ({ kind, count: n }))
       .sort((a, b) => b.count - a.count)

@@ -49,6 +49,8 @@ export interface ExternalFacts {
   closed?: Set<string>;
   /** Which allocation sites a pointer the analysis lost may point to, over the whole program (summary/escape.ts). */
   escape?: EscapeFacts;
+  /** Its functions that return a pointer into an skb's head buffer when the listed functions do (analysis/skbheads.ts). */
+  skbHeadReturns?: Map<string, readonly string[]>;
 }
 
 /**

@@ -46,3 +46,4 @@ export { typeName, typeKey, sizeOf, membersOf, membersAt, pointeeOf, stripQualif
 export { indirectCallsOf, indirectCallContext, indirectCallStats, isIndirectCall, irSignatureOf } from './icalls.js';
 export { prototypeOf } from './prototypes.js';
 export type { IndirectCallContext, IndirectCallStats } from './icalls.js';
+export { SKB_HEAD_RECORD, SkbHeads } from './skbheads.js';

@@ -19,6 +19,7 @@ import type { AbstractObject, PointsTo } from './pointsto.js';
 import type { FieldTyper } from './icalls.js';
 import type { Program, ProgramModule } from './program.js';
 import type { RecordFacts } from './external.js';
+import type { SkbHeads } from './skbheads.js';
 import { UNKNOWN } from './layout.js';
 import { framesOf } from './sites.js';
 
@@ -313,6 +314,8 @@ export class LegalSets {
     private readonly typer?: FieldTyper,
     /** Sites no lost pointer may point to (`EscapeFacts.confinedSites`): typed fallbacks leave them out. */
     private readonly confined: ReadonlySet<string> = new Set(),
+    /** Which pointers point only into skb head buffers: their fallback is the run-time class `skb-head`. */
+    private readonly skbHeads?: SkbHeads,
   ) {
     for (const c of catalogue) {
       if (c.objectSize !== undefined) this.cataloguedSize.set(c.name, c.objectSize);
@@ -732,6 +735,11 @@ export class LegalSets {
         return size ? { name, size } : { name };
       });
     }
+    // a fallback ("any object of T", or "any") for a pointer that can only point into an skb's head
+    // buffer: that buffer, which the run time knows, is all it may write
+    if ((set.any || set.foreign) && this.skbHeads?.isHeadPointer(pointer, module)) {
+      return emptyLegalSet({ classes: ['skb-head'], reasons: [SKB_HEAD_REASON] });
+    }
     if (set.any) {
       // "any" subsumes the rest: keep the reasons only
       return { ...emptyLegalSet(), any: true, reasons: set.reasons };
@@ -739,6 +747,11 @@ export class LegalSets {
     return set;
   }
 }
+
+const SKB_HEAD_REASON: Widening = {
+  kind: 'untyped-origin',
+  detail: 'any sk_buff head buffer (the pointer comes only from skb->head / skb->data)',
+};
 
 /** The named entries of a legal set while it is built. */
 interface Accumulator {

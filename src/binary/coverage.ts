@@ -77,6 +77,7 @@ export function admitsAll(outer: LegalSet, inner: LegalSet): boolean {
     within(inner.slabSites, outer.slabSites) &&
     within(inner.buddySites, outer.buddySites) &&
     within(inner.vmallocCallers, outer.vmallocCallers) &&
+    within(inner.classes ?? [], outer.classes ?? []) &&
     within(
       (inner.foreignTypes ?? []).map((t) => t.name),
       (outer.foreignTypes ?? []).map((t) => t.name),

@@ -23,6 +23,8 @@ export const KC = {
   MAX_VM_PAGES: 131072,
   MAX_AREA_PAGES: 16384,
   MAX_VM_CALLERS: 1024,
+  MAX_SKB_HEADS: 65536,
+  MAX_SKB_CTORS: 16,
   /** (16ULL << 20) */
   MAX_SYMBOL_BYTES: 16777216,
   PEEK_SLOTS: 64,
@@ -106,6 +108,8 @@ export const KC = {
   F_PERCPU_AREAS: 128,
   /** (1u << 8) */
   F_PERCPU_ANY: 256,
+  /** (1u << 9) */
+  F_SKB_HEAD: 512,
   /** 0xffffffffu */
   ALLOC_ADOPTED: 4294967295,
   /** 0x80000000u */
@@ -186,5 +190,8 @@ export const KC_COUNTER = {
   KALLOC_UNKNOWN: 26,
   KALLOC_DROPS: 27,
   UNKNOWN_PROBE: 28,
-  MAX: 29,
+  SKB_HEADS: 29,
+  SKB_HEAD_DROPS: 30,
+  PASS_SKB_HEAD: 31,
+  MAX: 32,
 } as const;

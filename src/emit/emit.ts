@@ -90,6 +90,9 @@ export const RUNTIME_PROGRAMS = [
   'kc_free_vfree',
   'kc_vmalloc_entry',
   'kc_vmalloc_ret',
+  'kc_skb_install_1',
+  'kc_skb_install_2',
+  'kc_skb_ret',
 ] as const;
 
 /** Site flags (KC_F_* of runtime/include/kcompart.h, through the generated ./constants.ts). */
@@ -103,6 +106,7 @@ export const SITE_FLAG = {
   foreign: KC.F_FOREIGN,
   percpuAreas: KC.F_PERCPU_AREAS,
   percpuAny: KC.F_PERCPU_ANY,
+  skbHead: KC.F_SKB_HEAD,
 } as const;
 
 /**
@@ -361,6 +365,9 @@ export function regionBits(legal: LegalSet): number {
   if (legal.vmallocCallers.length > 0) r |= REGION.vmalloc;
   if (legal.percpu) r |= REGION.percpu;
   if (legal.vmemmap) r |= REGION.vmemmap;
+  // an skb head buffer is a kmalloc object, a buddy block (a page fragment, a large kmalloc) or a
+  // vmalloc area (netlink's large skbs): the class is checked in each
+  if (legal.classes?.includes('skb-head')) r |= REGION.slab | REGION.buddy | REGION.vmalloc;
   return r >>> 0;
 }
 
@@ -486,7 +493,8 @@ function legalSetComment(legal: LegalSet, regions: number, flags: number, allocI
     commentList(
       'foreign objects of',
       (legal.foreignTypes ?? []).map((t) => (t.size ? `${t.name} (${t.size} bytes)` : t.name)),
-    )
+    ) +
+    commentList('run-time classes', legal.classes ?? [])
   );
 }
 
@@ -642,6 +650,11 @@ export function emitBpf(policy: Policy, options: EmitOptions = {}): EmitResult {
     if (percpuUnbounded(legal)) f |= SITE_FLAG.percpuAny;
     if (f & SITE_FLAG.untrackedSlab) untrackedSites.slab++;
     if (f & SITE_FLAG.untrackedBuddy) untrackedSites.buddy++;
+    // the class is registered only for heads made while the policy is loaded: an older head is
+    // unrecorded memory, which the old-objects rule decides (the UNTRACKED reading), while recorded
+    // memory that is no head is a violation (no allocation id names it)
+    if (legal.classes?.includes('skb-head'))
+      f |= SITE_FLAG.skbHead | SITE_FLAG.untrackedSlab | SITE_FLAG.untrackedBuddy | SITE_FLAG.untrackedVmalloc;
     return f;
   };
 

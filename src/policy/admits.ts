@@ -15,11 +15,13 @@ export type MemoryOwner =
       readonly type?: string;
       /** The program allocation site that made it, when it is the compartment's own. */
       readonly site?: string;
+      /** It is the head buffer of some `sk_buff` (the run-time class `skb-head`). */
+      readonly skbHead?: boolean;
     }
   | { readonly region: 'global'; readonly symbol: string }
   | { readonly region: 'stack'; readonly current: boolean }
-  | { readonly region: 'buddy'; readonly site?: string }
-  | { readonly region: 'vmalloc'; readonly caller?: string }
+  | { readonly region: 'buddy'; readonly site?: string; readonly skbHead?: boolean }
+  | { readonly region: 'vmalloc'; readonly caller?: string; readonly skbHead?: boolean }
   | { readonly region: 'vmemmap' }
   | { readonly region: 'percpu' }
   /** Memory no legal set may name: kernel text, rodata, a direct-map alias, a freed object, the run time's own maps. */
@@ -30,12 +32,13 @@ export type MemoryOwner =
  * the current task's stack; a global it names; a slab object of a cache it
  * names, of an allocation site it names, or — for a typed fallback — of a
  * type it admits from the rest of the kernel (`foreignTypes`); a page or
- * vmalloc area of a site or caller it names; vmemmap and per-cpu memory when
- * it allows them. Text, rodata, aliases, freed objects and the run time's
+ * vmalloc area of a site or caller it names; an skb head buffer when it
+ * names the class `skb-head`; vmemmap and per-cpu memory when it allows them. Text, rodata, aliases, freed objects and the run time's
  * memory are never admitted except by "any".
  */
 export function legalSetAdmits(set: LegalSet, owner: MemoryOwner): boolean {
   if (set.any) return true;
+  if ('skbHead' in owner && owner.skbHead === true && set.classes?.includes('skb-head')) return true;
   switch (owner.region) {
     case 'stack':
       return owner.current && set.stack;

@@ -41,11 +41,12 @@ export const ACCESS_CSV_COLUMNS = [
   'frame_slot',
   'percpu_globals',
   'percpu_areas',
+  'classes',
 ] as const;
 type Row = Record<(typeof ACCESS_CSV_COLUMNS)[number], string>;
 
 /** Columns added after version 1's first CSVs: a reader takes CSVs without them. */
-const OPTIONAL_COLUMNS: ReadonlySet<string> = new Set(['frame_slot', 'percpu_globals', 'percpu_areas']);
+const OPTIONAL_COLUMNS: ReadonlySet<string> = new Set(['frame_slot', 'percpu_globals', 'percpu_areas', 'classes']);
 
 const list = (xs: readonly string[]): string => xs.join(';');
 const unlist = (s: string): string[] => (s === '' ? [] : s.split(';'));
@@ -87,6 +88,7 @@ function toRow(a: Access): Row {
     frame_slot: a.frameSlot === true ? '1' : '',
     percpu_globals: a.legal.percpuGlobals === undefined ? '' : JSON.stringify(a.legal.percpuGlobals),
     percpu_areas: a.legal.percpuAreas === undefined ? '' : bool(a.legal.percpuAreas),
+    classes: a.legal.classes === undefined ? '' : list(a.legal.classes),
   };
 }
 
@@ -135,6 +137,7 @@ function fromRow(r: Row, file: string, rowNo: number): Access {
       vmemmap: flag('vmemmap'),
       ...(r.foreign === '' || r.foreign === undefined ? {} : { foreign: flag('foreign') }),
       ...(r.foreign_types ? { foreignTypes: json('foreign_types') } : {}),
+      ...(r.classes ? { classes: unlist(r.classes) } : {}),
       reasons: json('reasons_json'),
     },
     ...(r.frame_slot ? { frameSlot: flag('frame_slot') } : {}),

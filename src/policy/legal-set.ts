@@ -28,10 +28,11 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))]!;
 }
 
-/** Entries of a legal set: globals, caches, allocation sites and vmalloc callers, plus one per region flag. */
+/** Entries of a legal set: globals, caches, allocation sites, vmalloc callers and run-time classes, plus one per region flag. */
 export function legalSetSize(l: LegalSet): number {
   return (
     l.globals.length +
+    (l.classes?.length ?? 0) +
     l.slabCaches.length +
     l.slabSites.length +
     l.buddySites.length +
@@ -74,6 +75,7 @@ export function unionLegalSets(sets: readonly LegalSet[]): LegalSet {
   let foreignUntyped = false;
   const percpuGlobals = new Set<string>();
   const foreignTypes = new Map<string, { name: string; size?: number }>();
+  const classes = new Set<NonNullable<LegalSet['classes']>[number]>();
   for (const s of sets) {
     out.any ||= s.any;
     out.stack ||= s.stack;
@@ -94,12 +96,14 @@ export function unionLegalSets(sets: readonly LegalSet[]): LegalSet {
       if (s.foreignTypes === undefined) foreignUntyped = true;
     }
     for (const t of s.foreignTypes ?? []) foreignTypes.set(`${t.name}\0${t.size ?? ''}`, t);
+    for (const c of s.classes ?? []) classes.add(c);
     for (const r of s.reasons) reasons.set(`${r.kind}\0${r.detail}`, r);
   }
   if (out.percpu && !percpuUnbounded && percpuGlobals.size > 0) out.percpuGlobals = [...percpuGlobals].sort();
   if (out.percpu && percpuUnbounded) delete out.percpuAreas;
   if (!foreignUntyped && foreignTypes.size > 0)
     out.foreignTypes = [...foreignTypes.values()].sort((a, b) => a.name.localeCompare(b.name) || (a.size ?? 0) - (b.size ?? 0));
+  if (classes.size) out.classes = [...classes].sort();
   out.reasons = [...reasons.values()];
   if (out.any) return { ...emptyLegalSet(), any: true, reasons: out.reasons };
   return out;

@@ -248,6 +248,15 @@ export const LegalSetSchema = z
      * one, or a dedicated cache whose object size is one of these sizes (additive, version 1).
      */
     foreignTypes: z.array(z.object({ name: z.string(), size: z.number().int().positive().optional() }).strict()).optional(),
+    /**
+     * Run-time classes of memory the write may touch, which the run time recognizes as the kernel
+     * makes them rather than by allocation site. `skb-head`: the head buffer of any `sk_buff` (the
+     * bytes `skb->head` / `skb->data` point into), registered as the skb code allocates it or
+     * installs a buffer as a head (`__alloc_skb`, `pskb_expand_head`, `build_skb`, …). Given where the
+     * pointer can only come from such a head: it replaces the typed fallback or the "any" the write
+     * had, and names what it admits (additive, version 1).
+     */
+    classes: z.array(z.enum(['skb-head'])).optional(),
     reasons: z.array(WideningSchema),
   })
   .strict();

@@ -130,6 +130,7 @@ function legal(p,L){
   var h=add(p,el("div","chips"));
   if(L.any){add(h,el("span",null,"any memory (not checked)"));}
   ["stack","percpu","vmemmap","foreign"].forEach(function(k){if(L[k])add(h,el("span",null,k==="foreign"?"foreign (memory the rest of the kernel allocated)":k));});
+  if(L.skbHead)add(h,el("span",null,"skb head buffers (registered at run time)"));
   list(p,"slab caches",L.slabCaches);
   function al(id){return D.allocs[id]||id;}
   list(p,"slab allocation sites",L.slabSites.map(al));
@@ -507,6 +508,7 @@ function fileData(m: ReportModel, f: FileView): unknown {
         percpu: L.percpu,
         vmemmap: L.vmemmap,
         foreign: L.foreign ?? false,
+        skbHead: L.classes?.includes('skb-head') ?? false,
         globals: L.globals,
         slabCaches: L.slabCaches,
         slabSites: L.slabSites,

@@ -52,7 +52,7 @@ export type AccessStatus = 'violated' | 'any' | 'unmapped' | 'refused' | 'unchec
 export const ACCESS_STATUSES: readonly AccessStatus[] = ['violated', 'any', 'unmapped', 'refused', 'unchecked', 'checked', 'safe'];
 
 /** The regions of a legal set (DESIGN.md §3), plus `foreign` and `any`. */
-export const REGIONS = ['stack', 'global', 'slab', 'buddy', 'vmalloc', 'percpu', 'vmemmap', 'foreign', 'any'] as const;
+export const REGIONS = ['stack', 'global', 'slab', 'buddy', 'vmalloc', 'percpu', 'vmemmap', 'foreign', 'skb-head', 'any'] as const;
 export type Region = (typeof REGIONS)[number];
 
 /** One machine site of an access, with its status. */
@@ -277,6 +277,7 @@ export function regionsOf(l: LegalSet): Region[] {
   if (l.percpu) r.push('percpu');
   if (l.vmemmap) r.push('vmemmap');
   if (l.foreign) r.push('foreign');
+  if (l.classes?.includes('skb-head')) r.push('skb-head');
   return r;
 }
 

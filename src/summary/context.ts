@@ -59,6 +59,7 @@ export function externalFacts(
       facts.globals.set(g.key, { ...(g.record ? { typeName: g.record } : {}), percpu: g.percpu });
     }
     for (const f of s.functions) if (f.defined && f.returns && !isStatic(f.key)) union(facts.returns, f.key, f.returns);
+    for (const f of s.functions) if (f.defined && f.skbHead) (facts.skbHeadReturns ??= new Map()).set(f.key, f.skbHead);
     for (const [cell, refs] of s.fieldStores) {
       union(facts.cells, cell, refs);
       // `param:f:i@off` in a cell: f stores what its caller passes as argument i there

@@ -7,7 +7,7 @@ import { AllocatorSchema } from '../analysis/index.js';
 import { AllocationSiteSchema, CacheSchema } from '../policy/schema.js';
 
 /** Bump when the summarizer's output changes: cached summaries of another version are recomputed. */
-export const SUMMARY_VERSION = 30;
+export const SUMMARY_VERSION = 31;
 
 /** A program-wide symbol key: the name, or `module::name` for a static symbol (analysis `Program.keyOf`). */
 const Key = z.string();
@@ -50,6 +50,11 @@ export const SummaryFunctionSchema = z
      * returns (moved on), `result:<g>` for what a call to `g` returned.
      */
     returns: z.array(ObjectRef).optional(),
+    /**
+     * It returns a pointer into an skb's head buffer (analysis/skbheads.ts) when each of these
+     * functions (keys) does; empty: always. Absent: it may return something else.
+     */
+    skbHead: z.array(Key).optional(),
   })
   .strict();
 

@@ -31,6 +31,7 @@ import {
 import { canCarryAddress, DEALLOCATORS, type ParameterFlow, ParameterEscapes } from '../analysis/escape.js';
 import { gepOffset, UNKNOWN } from '../analysis/layout.js';
 import { isPointerish } from '../analysis/pointsto.js';
+import { SkbHeads } from '../analysis/skbheads.js';
 import { filePathOf } from '../ir/debuginfo.js';
 import { type CallBase, isCallBase } from '../ir/instructions.js';
 import type { Module } from '../ir/module.js';
@@ -220,6 +221,7 @@ export function summarizeModule(
       return refs.length ? [[k, refs]] : [];
     });
   let instructions = 0;
+  const skbHeads = new SkbHeads(program, pts);
   for (const f of module.functions) {
     const key = Program.keyOf(pm, f);
     const sig = signatureTypes(f);
@@ -240,6 +242,8 @@ export function summarizeModule(
       addressTaken: pts.addressTakenNames.has(f.name),
       ...(returns ? { returns } : {}),
     };
+    const skbHead = skbHeads.ownConditions.get(key);
+    if (skbHead) record.skbHead = [...skbHead];
     functions.push(record);
     functionOf.set(f, record);
     if (!f.isDefinition) continue;

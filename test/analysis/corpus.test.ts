@@ -70,8 +70,11 @@ describe('analysis of net/ipv6 with net/core as context', () => {
     // solve keeps reaches `idev` there (an empty points-to set, not "unknown"): its variable types it
     expect(at('mld_process_v2', 'net/ipv6/mcast.c', 1286)).toEqual(['any object of type struct inet6_dev']);
     // ip6_output.c:763 `fh->reserved = 0`: the optimizer writes it at `skb->data - 7`, beside
-    // `fh = skb->data - 8` bound to `struct frag_hdr *fh`
-    expect(at('ip6_fraglist_prepare', 'net/ipv6/ip6_output.c', 763)).toEqual(['any object of type struct frag_hdr']);
+    // `fh = skb->data - 8` bound to `struct frag_hdr *fh`; a pointer from `skb->data` can only be in
+    // the skb's head buffer, so the run-time class is its set, not "any frag_hdr"
+    expect(at('ip6_fraglist_prepare', 'net/ipv6/ip6_output.c', 763)).toEqual([
+      'any sk_buff head buffer (the pointer comes only from skb->head / skb->data)',
+    ]);
     // ioam6.c:688 a `u8 *data` stepped along `trace`, a phi of byte GEPs: typed by its origin
     expect(new Set(at('ioam6_fill_trace_data', 'net/ipv6/ioam6.c', 688))).toEqual(new Set(['any object of type struct ioam6_trace_hdr']));
     // addrconf.h:434 `refcount_dec_and_test(&ifp->refcnt)` inlined into addrconf_dad_failure: the
@@ -109,15 +112,20 @@ describe('analysis of net/ipv6 with net/core as context', () => {
   it('says why every widened access was widened', () => {
     for (const a of policy.accesses) if (a.legal.any) expect(a.legal.reasons.length, a.id).toBeGreaterThan(0);
   });
-  it('admits page-fragment skb heads wherever a header may live in typeless memory', () => {
+  it('gives the writes of packet headers the skb-head class, and no header a typed fallback', () => {
     // __netdev_alloc_skb (skbuff.c:592, 597) carves a received packet's head out of a page fragment:
-    // a typeless buddy buffer, so "any struct ipv6hdr" (rcv's header rewrite) admits it like the
-    // kmalloc'd heads of __alloc_skb — else a header written in a packet a NIC received alarms
+    // a typeless buddy buffer. A header write (rcv's `ipv6hdr` rewrite) used to get "any struct
+    // ipv6hdr", admitting it beside every other typeless buffer; it now gets the class, which the run
+    // time registers for heads carved under __netdev_alloc_skb too (runtime/loader fns.c)
     const frag = site('net/core/skbuff.c', 592, 'page_frag_alloc_align');
     expect(frag).toMatchObject({ kind: 'buddy', caller: '__netdev_alloc_skb', type: { kind: 'buffer' } });
     const headers = policy.accesses.filter((a) => a.legal.reasons.some((r) => r.detail === 'any object of type struct ipv6hdr'));
-    expect(headers.length).toBeGreaterThan(0);
-    for (const a of headers) expect(a.legal.buddySites, a.id).toContain(frag.id);
+    expect(headers).toEqual([]);
+    const classed = policy.accesses.filter((a) => a.legal.classes?.includes('skb-head'));
+    expect(classed.length).toBeGreaterThan(300);
+    for (const a of classed) expect(a.legal, a.id).toMatchObject({ any: false, stack: false, slabSites: [], buddySites: [], globals: [] });
+    // ah6.c:615-624 in ah6_input: the IPv6 header's mutable fields zeroed through ipv6_hdr(skb)
+    expect(classed.filter((a) => a.function === 'ah6_input' && a.location[0]?.line === 621).length).toBeGreaterThan(0);
   });
 });
 

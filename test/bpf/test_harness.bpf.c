@@ -12,6 +12,13 @@
  * from a general kmalloc cache). args[3] (whole-kernel tracking, what the kmem tracepoints do):
  * 3 records the object at an unknown allocation site, 4 as made inside analyzed function 5
  * (KC_FN_ALLOC_BASE + 5), 5 admits the object's cache's object size for the site's size list (kc_foreign_sizes).
+ * The skb-head class (track.bpf.h's registration): mode 8 is the parent's pgd (a buddy block, not
+ * slab, that outlives the runner); args[3] 6 records the object at an unknown site, then installs it as an skb head
+ * (kc_skb_install, build_skb's probe), 7 records it as kmem:kmalloc does under an skb constructor,
+ * 8 records the page as mm_page_alloc does (an unknown site, order 0) and installs it, 9 records
+ * the page under no constructor, 10 records the object as kc_kmalloc does (its owner and whether a
+ * kc_skb_ctors range is on this program's stack), 11 forgets the object (kfree's probe), 12 forgets
+ * the page (mm_page_free).
  * Returns kc_check_range's result, | 0x100 when the address's kmem_cache was found.
  * kc_test_fn: kc_fn_alloc(args[0]), the allocation id of the analyzed function holding an address. */
 #include "vmlinux.h"
@@ -62,6 +69,11 @@ int kc_test(struct bpf_raw_tracepoint_args *ctx)
 		addr = (__u64)BPF_CORE_READ(t, real_parent, stack_vm_area);
 	} else if (mode == 4) {
 		addr = kc_scalar((__u64)&kc_enforce);
+	} else if (mode == 8) {
+		/* a page-table page of the parent (the test's runner): buddy memory that outlives this process */
+		struct task_struct *t = bpf_get_current_task_btf();
+
+		addr = (__u64)BPF_CORE_READ(t, real_parent, mm, pgd);
 	}
 	cache = kc_cache_of(addr);
 	if (opt == 1 && cache) {
@@ -73,9 +85,41 @@ int kc_test(struct bpf_raw_tracepoint_args *ctx)
 	if (opt == 2)
 		kc_track(7, addr);
 	if (opt == 3)
-		kc_kalloc_record(addr, 8, 8, KC_ALLOC_UNKNOWN_SITE);
+		kc_kalloc_record(addr, 8, 8, KC_ALLOC_UNKNOWN_SITE, 0);
 	if (opt == 4)
-		kc_kalloc_record(addr, 8, 8, KC_FN_ALLOC_BASE + 5);
+		kc_kalloc_record(addr, 8, 8, KC_FN_ALLOC_BASE + 5, 0);
+	if (opt == 6) {
+		kc_kalloc_record(addr, 8, 8, KC_ALLOC_UNKNOWN_SITE, 0);
+		kc_skb_install(addr);
+	}
+	if (opt == 7)
+		kc_kalloc_record(addr, 8, 8, KC_ALLOC_UNKNOWN_SITE, 1);
+	if (opt == 8 || opt == 9) {
+		__u64 pfn = kc_pfn_of(addr);
+		struct kc_page_block blk = { .alloc = KC_ALLOC_UNKNOWN_SITE, .order = 0 };
+
+		bpf_map_update_elem(&kc_pages, &pfn, &blk, BPF_ANY);
+		if (opt == 8)
+			kc_skb_install(addr);
+		else
+			kc_skb_head_clear(pfn);
+	}
+	if (opt == 10) {
+		struct kc_alloc_stack st;
+		int head;
+
+		kc_alloc_stack(ctx, &st);
+		head = kc_skb_ctor_on(&st);
+		kc_kalloc_record(addr, 8, 8, kc_alloc_owner(&st, 0), head);
+	}
+	if (opt == 11)
+		kc_forget(addr);
+	if (opt == 12) {
+		__u64 pfn = kc_pfn_of(addr);
+
+		bpf_map_delete_elem(&kc_skb_heads, &pfn);
+		bpf_map_delete_elem(&kc_pages, &pfn);
+	}
 	if (opt == 5 && cache) {
 		__u32 id = site & ~KC_SITE_GS;
 		struct kc_site_policy *p = bpf_map_lookup_elem(&kc_sites, &id);

@@ -23,8 +23,23 @@ const PASS = KC.PASS,
   UNKNOWN = KC.UNKNOWN_SITE,
   CACHE_FOUND = 0x100,
   GS = KC.SITE_GS;
-const R = { stack: KC.R_STACK, global: KC.R_GLOBAL, slab: KC.R_SLAB, percpu: KC.R_PERCPU, vmemmap: KC.R_VMEMMAP };
-const F = { trackedSlab: KC.F_TRACKED_SLAB, untrackedSlab: KC.F_UNTRACKED_SLAB, foreign: KC.F_FOREIGN };
+const R = {
+  stack: KC.R_STACK,
+  global: KC.R_GLOBAL,
+  slab: KC.R_SLAB,
+  buddy: KC.R_BUDDY,
+  vmalloc: KC.R_VMALLOC,
+  percpu: KC.R_PERCPU,
+  vmemmap: KC.R_VMEMMAP,
+};
+const F = {
+  trackedSlab: KC.F_TRACKED_SLAB,
+  untrackedSlab: KC.F_UNTRACKED_SLAB,
+  untrackedBuddy: KC.F_UNTRACKED_BUDDY,
+  untrackedVmalloc: KC.F_UNTRACKED_VMALLOC,
+  foreign: KC.F_FOREIGN,
+  skbHead: KC.F_SKB_HEAD,
+};
 const REPORT = KC.REPORT;
 
 async function must(cmd: string, args: string[]): Promise<string> {
@@ -33,12 +48,13 @@ async function must(cmd: string, args: string[]): Promise<string> {
   return r.stdout;
 }
 
-/** `_stext` from /proc/kallsyms (a kernel address to use as a global range). */
-function stext(): bigint {
-  const m = /^([0-9a-f]+) T _stext$/m.exec(readFileSync('/proc/kallsyms', 'utf8'));
-  if (!m || /^0+$/.test(m[1]!)) throw new Error('no _stext address in /proc/kallsyms');
+/** A text symbol's address from /proc/kallsyms (`_stext`: a kernel address to use as a global range). */
+function ksym(name = '_stext'): bigint {
+  const m = new RegExp(`^([0-9a-f]+) [Tt] ${name}$`, 'm').exec(readFileSync('/proc/kallsyms', 'utf8'));
+  if (!m || /^0+$/.test(m[1]!)) throw new Error(`no ${name} address in /proc/kallsyms`);
   return BigInt(`0x${m[1]}`);
 }
+const stext = (): bigint => ksym();
 
 beforeAll(async () => {
   await must(CLANG, ['-Wall', '-O2', join(TEST_BPF, 'test_run.c'), '-o', runner, '-lbpf']);
@@ -135,6 +151,11 @@ for (const [label, extra] of [
           ...u32s(KC.FN_ALLOC_BASE + g, 0),
         ]);
       await must(BPFTOOL, ['map', 'update', 'pinned', join(maps, 'kc_fn_pages'), 'key', ...u64s(S >> 12n), 'value', ...u32s(0, 2)]);
+      // the skb-head class as the analysis emits it (20: slab, buddy and vmalloc memory, the class, unrecorded memory
+      // by the old-objects rule, no allocation id); 21 the same set without the class
+      const untracked = F.untrackedSlab | F.untrackedBuddy | F.untrackedVmalloc;
+      await site(20, R.slab | R.buddy | R.vmalloc, 0, 0, F.skbHead | untracked);
+      await site(21, R.slab | R.buddy | R.vmalloc, 0, 0, untracked);
     });
     afterAll(() => rmSync(pin, { recursive: true, force: true }));
 
@@ -350,6 +371,7 @@ for (const [label, extra] of [
         ...u64s(start, end),
         ...u32s(0, unit ? 1 : 0),
         ...u64s(unit, staticEnd),
+        ...u32s(0, 0), // skb_ctor_count, pad
       ];
       await must(BPFTOOL, [
         'map',
@@ -388,6 +410,61 @@ for (const [label, extra] of [
         await must(BPFTOOL, ['map', 'update', 'pinned', join(maps, kcrt!), 'key', ...u32s(0), 'value', ...rt(0n, 0n, 0n, 0n)]);
       }
       expect(await check(70000, 0, S)).toBe(UNKNOWN);
+    });
+
+    it('the skb-head class: registered heads pass a class site only; recorded non-heads are violations, unrecorded memory the old-objects rule', async () => {
+      const kcrt = readdirSync(maps).find((f) => f.endsWith('kcrt'))!;
+      // kc_rt with skb_ctor_count (the loader's count of kc_skb_ctors slots), the rest zero
+      const ctors = (count: number) =>
+        must(BPFTOOL, [
+          'map',
+          'update',
+          'pinned',
+          join(maps, kcrt),
+          'key',
+          ...u32s(0),
+          'value',
+          ...u64s(0n, 0n),
+          ...u32s(0, 0),
+          ...u64s(0n, 0n),
+          ...u32s(count, 0),
+        ]);
+      const ctor = (lo: bigint, hi: bigint) =>
+        must(BPFTOOL, ['map', 'update', 'pinned', join(maps, 'kc_skb_ctors'), 'key', ...u32s(0), 'value', ...u64s(lo, hi)]);
+      await ctors(1);
+      try {
+        // a slab object (the parent's stack_vm_area, kmalloc'd) recorded at an unknown site: no head
+        expect(await check(20, 7, 0n, 3)).toBe(VIOLATION | CACHE_FOUND);
+        // installed as a head (build_skb's probe): passes the class site, not the same set without the class
+        expect(await check(20, 7, 0n, 6)).toBe(PASS | CACHE_FOUND);
+        expect(await check(20, 7, 0n, 0, 8)).toBe(PASS | CACHE_FOUND);
+        expect(await check(21, 7, 0n)).toBe(VIOLATION | CACHE_FOUND);
+        // recorded again under no constructor (its free unseen): no head any more
+        expect(await check(20, 7, 0n, 3)).toBe(VIOLATION | CACHE_FOUND);
+        // recorded by kmem:kmalloc under a constructor (kmalloc_reserve in __alloc_skb): a head
+        expect(await check(20, 7, 0n, 7)).toBe(PASS | CACHE_FOUND);
+        expect(await check(21, 7, 0n)).toBe(VIOLATION | CACHE_FOUND);
+        // freed (kfree's probe): unrecorded, of unknown owner: the old-objects rule (report), for both
+        expect(await check(20, 7, 0n, 11)).toBe(REPORT | CACHE_FOUND);
+        expect(await check(21, 7, 0n)).toBe(REPORT | CACHE_FOUND);
+        // a buddy block (the parent's pgd page): recorded under no constructor, then installed as a head
+        expect(await check(20, 8, 0n, 9)).toBe(VIOLATION);
+        expect(await check(20, 8, 0n, 8)).toBe(PASS);
+        expect(await check(20, 8, 0n, 0, 64)).toBe(PASS);
+        expect(await check(21, 8, 0n)).toBe(VIOLATION);
+        // freed (mm_page_free): unrecorded
+        expect(await check(20, 8, 0n, 12)).toBe(REPORT);
+        // the constructor is found on the allocation's stack (kc_kmalloc's test): a range holding every kernel
+        // frame (kernel text) registers the object, a range holding none does not
+        await ctor(ksym(), ksym('_etext'));
+        expect(await check(20, 6, 0n, 10)).toBe(PASS | CACHE_FOUND);
+        await ctor(S + 0x10n, S + 0x20n);
+        expect(await check(20, 6, 0n, 10)).toBe(VIOLATION | CACHE_FOUND);
+      } finally {
+        await check(20, 6, 0n, 11);
+        await ctor(0n, 0n);
+        await ctors(0);
+      }
     });
   });
 }

@@ -228,6 +228,7 @@ describe('emitBpf on a small mapped policy', () => {
       KC.F_FOREIGN,
       KC.F_PERCPU_AREAS,
       KC.F_PERCPU_ANY,
+      KC.F_SKB_HEAD,
     ]);
     expect(r.stats.overGlobalLimit).toBe(0);
   });
@@ -406,6 +407,26 @@ describe('the real pipeline: net/ipv6/addrlabel analyzed, mapped, emitted', () =
     expect(r.stats.programs).toBeGreaterThan(20);
     const res = await compileBpf(r.files, { clang: CLANG, vmlinuxH: corpusVmlinux().header, outDir: outDir() });
     expect(res.diagnostics).toEqual([]);
+  });
+});
+
+describe('the run-time class skb-head', () => {
+  const op = { base: 'rdi', scale: 1, displacement: 0, width: 8 } as const;
+  const policy = policyOf('skbhead', [
+    access('x.c:f:1', 'ip6_f', legal({ classes: ['skb-head'] }), [site('ip6_f', 0x10, op)]),
+    access('x.c:f:2', 'ip6_f', legal({ slabCaches: ['TCPv6'] }), [site('ip6_f', 0x20, op)]),
+  ]);
+  const r = emitBpf(policy, { name: 'skbhead' });
+  const seed = JSON.parse(r.files.find((f) => f.name === 'skbhead.seed.json')!.content) as {
+    sites: { regions: number; flags: number; allocs: number[] }[];
+  };
+
+  it('checks a class site in slab, buddy and vmalloc memory, by the class only, old heads by the old-objects rule', () => {
+    expect(seed.sites[0]!.regions).toBe(KC.R_SLAB | KC.R_BUDDY | KC.R_VMALLOC);
+    expect(seed.sites[0]!.flags).toBe(KC.F_SKB_HEAD | KC.F_UNTRACKED_SLAB | KC.F_UNTRACKED_BUDDY | KC.F_UNTRACKED_VMALLOC);
+    expect(seed.sites[0]!.allocs).toEqual([]);
+    expect(seed.sites[1]!.flags & KC.F_SKB_HEAD).toBe(0);
+    expect(r.stats.untrackedSites).toEqual({ slab: 0, buddy: 0 });
   });
 });
 

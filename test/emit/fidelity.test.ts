@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/index.js';
 import { mapSitesToAddresses, readElf } from '../../src/binary/index.js';
 import { CodeDecoder } from '../../src/binary/x86/decode.js';
-import { LOADER_SOURCES, RUNTIME_PROGRAMS, compileBpf, emitBpf } from '../../src/emit/index.js';
+import { KC, LOADER_SOURCES, RUNTIME_PROGRAMS, compileBpf, emitBpf } from '../../src/emit/index.js';
 import { CLANG, CORPUS, corpusVmlinux, loadWithoutAttach, run } from './support/bpf.js';
 import { fidelityPolicy } from './support/policies.js';
 
@@ -106,14 +106,14 @@ describe('the loader of these shapes (on this machine: loads, fills, never attac
     for (const s of expectWidened)
       expect(l.stdout).toMatch(new RegExp(`^KC-WIDENED site kc_site_\\d+ relocation "${s}": no data symbol in kallsyms`, 'm'));
     expect(l.stdout).toMatch(new RegExp(`^KC-MAPS .* relocs_widened=${expectWidened.length}$`, 'm'));
-    // the maps and global data (kc_whereis: 7 arrays, 5 data sections, 13 hash maps × 3 with the indirect calls' kc_icall_allowed
-    // and kc_typed_caches) and, with a JIT, the program images
+    // the maps and global data (kc_whereis: 8 arrays, 5 data sections, 14 hash maps × 3 with the indirect calls' kc_icall_allowed,
+    // kc_typed_caches and the skb-head class's kc_skb_ctors, kc_skb_heads) and, with a JIT, the program images
     const deny = /^KC-DENY ranges=(\d+) maps_and_data=(\d+) jit_images=(\d+)/m.exec(l.stdout);
     expect(deny).not.toBeNull();
-    expect(Number(deny![2])).toBe(51);
+    expect(Number(deny![2])).toBe(55);
     expect(Number(deny![1])).toBeGreaterThan(0);
     expect(l.stdout).toMatch(
-      /^KC-COUNTERS final checks=0 .* denied=0 crossed=0 kalloc=0 kalloc_unknown=0 kalloc_drops=0 unknown_probe=0 kprobe_missed=0 kprobe_missed_known=0 recursion_misses=0$/m,
+      /^KC-COUNTERS final checks=0 .* denied=0 crossed=0 kalloc=0 kalloc_unknown=0 kalloc_drops=0 unknown_probe=0 kprobe_missed=0 kprobe_missed_known=0 recursion_misses=0 skb_heads=0 skb_head_drops=0 pass_skb_head=0$/m,
     );
     const help = await run(c.loader!, ['--help']);
     expect(help.stdout).toMatch(/--strict +refuse to enforce \(exit 3\) when the kernel refused any site program/);
@@ -150,6 +150,48 @@ describe('the loader of these shapes (on this machine: loads, fills, never attac
       /^KC-ERROR policy hash mismatch: the BPF object has 0x[0-9a-f]{16}, the loader's seed 0x0123456789abcdef/m,
     );
     expect(stale.stdout).not.toMatch(/^KC-LOADED/m);
+    // a policy without skb-head sites resolves no skb constructor
+    expect(l.stdout).not.toMatch(/^KC-SKB-CTORS/m);
+    expect(l.stdout).toMatch(/^KC-RUNTIME .* skb_ctors=0$/m);
+    // the same seed with a site of the skb-head class: the constructors found in kallsyms fill kc_skb_ctors
+    // (every text symbol of each name), a missing one is refused by name
+    writeFileSync(
+      join(dir, 'skb.seed.h'),
+      seed.replace(
+        /\.flags = 0x([0-9a-f]+)u, \.gs/,
+        (_, f: string) => `.flags = 0x${(parseInt(f, 16) | KC.F_SKB_HEAD).toString(16)}u, .gs`,
+      ),
+    );
+    const skbCc = await run('cc', [
+      '-O2',
+      `-DKC_SEED="skb.seed.h"`,
+      `-DKC_SKEL_HEADER="fidl.skel.h"`,
+      '-DKC_SKEL_NAME=fidl',
+      '-I',
+      dir,
+      ...LOADER_SOURCES.map((f) => join(dir, f)),
+      '-o',
+      join(dir, 'skb-loader'),
+      '-static',
+      '-lbpf',
+      '-lelf',
+      '-lz',
+    ]);
+    expect(skbCc.code, skbCc.stderr).toBe(0);
+    const skb = await run(join(dir, 'skb-loader'), ['--no-attach', '--duration', '0']);
+    expect(skb.code, skb.stderr).toBe(0);
+    const ctors = ['__alloc_skb', '__napi_alloc_skb', '__netdev_alloc_skb', 'pskb_expand_head', 'pskb_carve'];
+    const ranges = ctors.map((c) => (kallsyms.match(new RegExp(`^[0-9a-f]+ [tTwW] ${c}$`, 'gm')) ?? []).length);
+    const missing = ctors.filter((_, k) => ranges[k] === 0);
+    const used = Math.min(
+      KC.MAX_SKB_CTORS,
+      ranges.reduce((a, b) => a + b, 0),
+    );
+    expect(skb.stdout).toMatch(new RegExp(`^KC-SKB-CTORS sites=1 ctors=5 missing=${missing.length} ranges=${used} dropped=0$`, 'm'));
+    for (const c of missing)
+      expect(skb.stdout).toMatch(new RegExp(`^KC-REFUSED skb-ctor kc_skb_ctors at "${c}"\\+0x0: No such file or directory$`, 'm'));
+    expect(skb.stdout).toMatch(new RegExp(`^KC-RUNTIME .* skb_ctors=${used}$`, 'm'));
+    expect(skb.stdout).toMatch(/^KC-COUNTERS final .* skb_heads=0 skb_head_drops=0 pass_skb_head=0$/m);
   }, 180_000);
 });
 

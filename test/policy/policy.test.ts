@@ -144,22 +144,23 @@ describe('CSV', () => {
     expect(csv).toContain('rt6_insert_exception+0x1a3');
     expect(await accessesFromCsv(csv)).toEqual(samplePolicy().accesses);
   });
-  it('round-trips a frame slot and per-cpu variables and areas, and reads a CSV written before those columns', async () => {
+  it('round-trips a frame slot, per-cpu variables and areas and run-time classes, and reads a CSV written before those columns', async () => {
     const p = samplePolicy();
     const a = p.accesses[0]!;
     a.frameSlot = true;
-    a.legal = { ...a.legal, percpu: true, percpuGlobals: ['route.c::pcpu_var'], percpuAreas: true };
+    a.legal = { ...a.legal, percpu: true, percpuGlobals: ['route.c::pcpu_var'], percpuAreas: true, classes: ['skb-head'] };
     const csv = await accessesToCsv(p);
     expect(await accessesFromCsv(csv)).toEqual(p.accesses);
-    // an older CSV: the last three columns cut off, so those fields are simply absent
+    // an older CSV: the last four columns cut off, so those fields are simply absent
     const old = csv
       .trimEnd()
       .split('\n')
-      .map((l) => l.replace(/,[^,]*,[^,]*,[^,]*$/, ''))
+      .map((l) => l.replace(/,[^,]*,[^,]*,[^,]*,[^,]*$/, ''))
       .join('\n');
     const back = await accessesFromCsv(old);
     expect(back[0]!.frameSlot).toBeUndefined();
     expect(back[0]!.legal.percpuGlobals).toBeUndefined();
+    expect(back[0]!.legal.classes).toBeUndefined();
     expect(back[1]).toEqual(samplePolicy().accesses[1]);
   });
   it('names row and column of a bad value', async () => {

@@ -45,6 +45,7 @@ export function printAnalyzeSummary(s: AnalysisSummary, wrote: string): void {
     `  accesses         ${s.accesses}; legal-set size median ${s.legalSetSize.median}, p90 ${s.legalSetSize.p90}, max ${s.legalSetSize.max}`,
   );
   console.log(`  widened to any   ${pct(s.anyShare)}; reasons: ${s.topReasons.map((r) => `${r.kind} ${r.count}`).join(', ') || 'none'}`);
+  if (s.skbHeadAccesses) console.log(`  skb heads        ${s.skbHeadAccesses} accesses may write only skb head buffers (a run-time class)`);
   const ic = s.indirectCalls;
   console.log(
     `  indirect calls   ${ic.sites}; targets mean ${ic.mean.toFixed(1)}, median ${ic.median}, p90 ${ic.p90}, max ${ic.max}; signature-only ${pct(ic.signatureOnly)}, signature added ${pct(ic.signatureAdded)}`,
