@@ -30,14 +30,15 @@
  *    page refill in __napi_alloc_skb and __netdev_alloc_skb); never kmem_cache_alloc, whose
  *    objects under a constructor are the sk_buff structs of their dedicated caches. The kprobes
  *    kc_skb_install_1 / _2 register, at the entry of build_skb, napi_build_skb, __build_skb,
- *    __napi_build_skb (6.1: the heads __napi_alloc_skb carves from a page napi_alloc_frag
- *    refilled, under no constructor) / build_skb_around, the recorded memory holding the buffer
- *    they install as a head. Keys: a slab object's start, a buddy block's head pfn, a vmalloc
+ *    __napi_build_skb / build_skb_around, the recorded memory holding the buffer they install as
+ *    a head; the kretprobe kc_skb_ret, the head of the skb __napi_alloc_skb and
+ *    __netdev_alloc_skb return (6.1 inlines __napi_build_skb there: a head carved from a page
+ *    napi_alloc_frag or netdev_alloc_frag refilled, under no constructor). Keys: a slab object's start, a buddy block's head pfn, a vmalloc
  *    area's start. Memory no probe recorded (allocated before the load) is not registered: the
  *    checker keeps treating it as of unknown owner. A registration that does not fit (KC_CNT_SKB_HEAD_DROPS) removes the
  *    memory's slab or buddy record, so it is unrecorded (the old-objects rule), never wrongly
  *    "not a head" (a vmalloc area's record is left: its pages are many; vmalloc'd heads are
- *    not made by 6.1). The frees clear the keys (kc_forget, kc_page_free, kc_free_vfree), and
+ *    rare: netlink's large messages, which __build_skb installs). The frees clear the keys (kc_forget, kc_page_free, kc_free_vfree), and
  *    so does every whole-kernel record made at a key under no constructor (a free a probe missed
  *    must not make the next owner of that memory a head).
  *    Known imprecision: an allocation made while a constructor is on the stack without being

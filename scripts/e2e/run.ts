@@ -455,6 +455,11 @@ export function printReport(r: E2EReport): void {
     console.log(
       `  passes/region  stack ${c['pass_stack']}, global ${c['pass_global']}, slab ${c['pass_slab']}, buddy ${c['pass_buddy']}, vmalloc ${c['pass_vmalloc']}, percpu ${c['pass_percpu']}, vmemmap ${c['pass_vmemmap']}`,
     );
+    // the run-time class skb-head (only a policy with such sites registers heads)
+    if (c['skb_heads'])
+      console.log(
+        `  skb heads      registered ${c['skb_heads']}, passes by the class ${c['pass_skb_head']}, registrations dropped ${c['skb_head_drops']}`,
+      );
   }
   for (const e of r.bugEvents.slice(0, 3)) console.log(`  bug caught     ${e}`);
   const ic = r.icall;
