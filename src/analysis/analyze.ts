@@ -158,7 +158,8 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
     options.cacheCatalogue,
     icallContext.typer,
     ext?.escape?.confinedSites(pts.escapingObjects()),
-    new SkbHeads(program, pts, ext?.skbHeadReturns),
+    // closed world: a function some known call reaches and no context caller passes anything to has only the IR's callers
+    new SkbHeads(program, pts, ext?.skbHeadReturns, (key) => !!ext?.closed?.has(key) && !ext.arguments?.has(key)),
   );
   const accesses: Access[] = [];
   const indirectCalls: IndirectCall[] = [];

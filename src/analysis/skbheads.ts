@@ -16,7 +16,9 @@
 // `flow.ts` origins) is a load of `head` or `data` of a `struct sk_buff` (the record and members
 // named by debug info, so the offsets are the kernel's own), a call of a function known to return a
 // head pointer, a null pointer (a write through it faults before it lands anywhere), or a parameter
-// of a static, never address-taken function whose every caller passes a head pointer there.
+// of a never address-taken function whose every caller passes a head pointer there (a static
+// function's callers in its TU; in the closed world, any function whose callers are all in the
+// program's IR).
 import type { CallBase, Function, Value } from '../ir/index.js';
 import { isCallBase } from '../ir/instructions.js';
 import { signatureTypes } from './debugvars.js';
@@ -55,9 +57,15 @@ export class SkbHeads {
    *   key → the functions whose results it returns.
    */
   constructor(
-    program: Program,
+    private readonly program: Program,
     private readonly pts: PointsTo,
     external: ReadonlyMap<string, readonly string[]> = new Map(),
+    /**
+     * True for a function (program key) every caller of which is a direct call in the program's IR
+     * (the closed world's known callers, none of them context read as summaries): its parameters
+     * are followed into those calls like a static function's.
+     */
+    private readonly callersAllInIr: (key: string) => boolean = () => false,
   ) {
     for (const fn of program.definedFunctions()) {
       const c = this.returnConditions(fn.value, fn.module);
@@ -149,13 +157,23 @@ export class SkbHeads {
     return !!callee && this.returning.has(Program.keyOf(module, callee));
   }
 
-  /** A parameter of a static function whose every use is a direct call passing a head pointer there. */
+  /**
+   * A parameter of a function whose every caller is a direct call that passes a head pointer there:
+   * a static function's callers in its module, or, where {@link callersAllInIr} says the program's IR
+   * holds every caller, those anywhere in it. Never an address-taken function.
+   */
   private isHeadParameter(v: Value, module: ProgramModule, depth: number): boolean {
     if (v.kind !== 'argument' || depth >= CALLER_DEPTH) return false;
     const f = v.parent;
-    if ((f.linkage !== 'internal' && f.linkage !== 'private') || this.pts.addressTakenNames.has(f.name)) return false;
-    const calls = this.callersIn(module).get(f);
-    return !!calls?.length && calls.every((c) => c.args[v.index] !== undefined && this.isHeadPointer(c.args[v.index]!, module, depth + 1));
+    if (this.pts.addressTakenNames.has(f.name)) return false;
+    const local = f.linkage === 'internal' || f.linkage === 'private';
+    const key = Program.keyOf(module, f);
+    if (!local && !this.callersAllInIr(key)) return false;
+    const calls = local ? (this.callersIn(module).get(f) ?? []).map((call) => ({ call, module })) : (this.callersByKey().get(key) ?? []);
+    return (
+      calls.length > 0 &&
+      calls.every(({ call, module: m }) => call.args[v.index] !== undefined && this.isHeadPointer(call.args[v.index]!, m, depth + 1))
+    );
   }
 
   private callersIn(module: ProgramModule): Map<Function, CallBase[]> {
@@ -174,6 +192,22 @@ export class SkbHeads {
     this.callers.set(module, map);
     return map;
   }
+
+  /** Direct calls of the whole program by callee key (a declaration in one module and the definition in another share it). */
+  private callersByKey(): Map<string, { call: CallBase; module: ProgramModule }[]> {
+    if (this.byKey) return this.byKey;
+    const map = new Map<string, { call: CallBase; module: ProgramModule }[]>();
+    for (const module of this.program.modules) {
+      for (const [callee, calls] of this.callersIn(module)) {
+        const key = Program.keyOf(module, callee);
+        const l = map.get(key) ?? [];
+        for (const call of calls) l.push({ call, module });
+        map.set(key, l);
+      }
+    }
+    return (this.byKey = map);
+  }
+  private byKey?: Map<string, { call: CallBase; module: ProgramModule }[]>;
 }
 
 /** The keys whose conditions hold when only keys proven so far count (no cycle proves itself). */
