@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BPFTOOL, CLANG, TEST_BPF, clangBpf, run } from './support/bpf.js';
 import { sitePolicyUpdate, u32s, u64s } from '../../scripts/lib/bpf-load.js';
-import { KC, KC_COUNTER } from '../../src/emit/index.js';
+import { KC, KC_COUNTER, REGION, SITE_FLAG } from '../../src/emit/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcompart-checker-'));
 const runner = join(tmp, 'test_run');
@@ -23,23 +23,9 @@ const PASS = KC.PASS,
   UNKNOWN = KC.UNKNOWN_SITE,
   CACHE_FOUND = 0x100,
   GS = KC.SITE_GS;
-const R = {
-  stack: KC.R_STACK,
-  global: KC.R_GLOBAL,
-  slab: KC.R_SLAB,
-  buddy: KC.R_BUDDY,
-  vmalloc: KC.R_VMALLOC,
-  percpu: KC.R_PERCPU,
-  vmemmap: KC.R_VMEMMAP,
-};
-const F = {
-  trackedSlab: KC.F_TRACKED_SLAB,
-  untrackedSlab: KC.F_UNTRACKED_SLAB,
-  untrackedBuddy: KC.F_UNTRACKED_BUDDY,
-  untrackedVmalloc: KC.F_UNTRACKED_VMALLOC,
-  foreign: KC.F_FOREIGN,
-  skbHead: KC.F_SKB_HEAD,
-};
+// the region bits and site flags by the names emit gives them (src/emit/emit.ts, from kcompart.h)
+const R = REGION;
+const F = SITE_FLAG;
 const REPORT = KC.REPORT;
 
 async function must(cmd: string, args: string[]): Promise<string> {

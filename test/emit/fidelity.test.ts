@@ -93,6 +93,25 @@ describe('emitBpf: relocations, widths, writer calls, the unchecked list', () =>
   }
 });
 
+/** The loader of the `fidl` object built again in `dir` with another seed header (`seed`), as `out`. */
+function loaderWithSeed(dir: string, seed: string, out: string) {
+  return run('cc', [
+    '-O2',
+    `-DKC_SEED="${seed}"`,
+    `-DKC_SKEL_HEADER="fidl.skel.h"`,
+    '-DKC_SKEL_NAME=fidl',
+    '-I',
+    dir,
+    ...LOADER_SOURCES.map((f) => join(dir, f)),
+    '-o',
+    join(dir, out),
+    '-static',
+    '-lbpf',
+    '-lelf',
+    '-lz',
+  ]);
+}
+
 describe('the loader of these shapes (on this machine: loads, fills, never attaches)', () => {
   it("widens a site whose relocation kallsyms cannot name once, denies the run time's own memory, reports misses, knows --strict", async () => {
     const r = emitBpf(fidelityPolicy(), { name: 'fidl' });
@@ -128,21 +147,7 @@ describe('the loader of these shapes (on this machine: loads, fills, never attac
       join(dir, 'stale.seed.h'),
       seed.replace(/^#define KC_SEED_HASH 0x[0-9a-f]+ULL$/m, '#define KC_SEED_HASH 0x0123456789abcdefULL'),
     );
-    const cc = await run('cc', [
-      '-O2',
-      `-DKC_SEED="stale.seed.h"`,
-      `-DKC_SKEL_HEADER="fidl.skel.h"`,
-      '-DKC_SKEL_NAME=fidl',
-      '-I',
-      dir,
-      ...LOADER_SOURCES.map((f) => join(dir, f)),
-      '-o',
-      join(dir, 'stale-loader'),
-      '-static',
-      '-lbpf',
-      '-lelf',
-      '-lz',
-    ]);
+    const cc = await loaderWithSeed(dir, 'stale.seed.h', 'stale-loader');
     expect(cc.code, cc.stderr).toBe(0);
     const stale = await run(join(dir, 'stale-loader'), ['--no-attach', '--duration', '0']);
     expect(stale.code).toBe(1);
@@ -162,21 +167,7 @@ describe('the loader of these shapes (on this machine: loads, fills, never attac
         (_, f: string) => `.flags = 0x${(parseInt(f, 16) | KC.F_SKB_HEAD).toString(16)}u, .gs`,
       ),
     );
-    const skbCc = await run('cc', [
-      '-O2',
-      `-DKC_SEED="skb.seed.h"`,
-      `-DKC_SKEL_HEADER="fidl.skel.h"`,
-      '-DKC_SKEL_NAME=fidl',
-      '-I',
-      dir,
-      ...LOADER_SOURCES.map((f) => join(dir, f)),
-      '-o',
-      join(dir, 'skb-loader'),
-      '-static',
-      '-lbpf',
-      '-lelf',
-      '-lz',
-    ]);
+    const skbCc = await loaderWithSeed(dir, 'skb.seed.h', 'skb-loader');
     expect(skbCc.code, skbCc.stderr).toBe(0);
     const skb = await run(join(dir, 'skb-loader'), ['--no-attach', '--duration', '0']);
     expect(skb.code, skb.stderr).toBe(0);
