@@ -126,10 +126,10 @@ export class SkbHeads {
       const record = pointeeOf(this.declaredType(cur) ?? null);
       if (record && isRecord(record)) {
         if (typeName(record) !== SKB_HEAD_RECORD) return false;
+        // the member's first byte (through anonymous structs or unions around it), not a byte inside it
         const chain = membersAt(record, offset);
         const last = chain.at(-1);
-        // exactly the member (its first byte), not a byte inside a neighbour
-        return !!last && HEAD_MEMBERS.has(last.name) && chain.reduce((s, m) => s + m.offset, 0) === offset && chain.length === 1;
+        return !!last && HEAD_MEMBERS.has(last.name) && chain.reduce((at, m) => at + m.offset, 0) === offset;
       }
       const c = cur.kind === 'instruction' && (cur.opcode === 'bitcast' || cur.opcode === 'addrspacecast') ? cur.operands[0]! : cur;
       if (c.kind === 'instruction' && c.opcode === 'getelementptr') {
