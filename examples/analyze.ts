@@ -31,6 +31,8 @@ for (const a of policy.accesses.filter((x) => x.function === fn)) {
         l.slabSites.length && `${l.slabSites.length} kmalloc sites`,
         l.buddySites.length && `${l.buddySites.length} page sites`,
         ...l.vmallocCallers.map((c) => `vmalloc by ${c}`),
+        // a run-time class: `skb-head`, the head buffer of any sk_buff (the bytes skb->data points into)
+        ...(l.classes ?? []).map((c) => `any ${c === 'skb-head' ? 'skb head buffer' : c}`),
       ]
         .filter(Boolean)
         .join(', ');

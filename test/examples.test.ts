@@ -46,5 +46,9 @@ describe('examples', () => {
     const out = run('analyze.js', 'rt6_insert_exception');
     expect(out).toMatch(/^34 functions, \d+ writes, [\d.]+% unchecked/);
     expect(out).toMatch(/store {4}rt6_insert_exception:1711\n\s+may write: stack/);
+    // a netlink attribute's length, written through the skb's tail pointer: the skb-head class
+    expect(run('analyze.js', 'rt6_fill_node')).toMatch(
+      /store {4}nla_nest_end:1845 < rt6_fill_node:\d+\n\s+may write: any skb head buffer\n/,
+    );
   });
 });
