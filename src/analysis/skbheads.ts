@@ -44,7 +44,6 @@ export type HeadReturn = readonly string[] | undefined;
 
 /** The head-pointer facts of one analysis (compartment and context read as IR, context summaries). */
 export class SkbHeads {
-  private readonly callers = new Map<ProgramModule, Map<Function, CallBase[]>>();
   private readonly memo = new Map<Value, boolean>();
   private readonly headLoads = new Map<Value, boolean>();
   /** Program keys of the functions that return head pointers. */
@@ -169,40 +168,27 @@ export class SkbHeads {
     const local = f.linkage === 'internal' || f.linkage === 'private';
     const key = Program.keyOf(module, f);
     if (!local && !this.callersAllInIr(key)) return false;
-    const calls = local ? (this.callersIn(module).get(f) ?? []).map((call) => ({ call, module })) : (this.callersByKey().get(key) ?? []);
+    const calls = this.callersByKey().get(key) ?? [];
     return (
       calls.length > 0 &&
       calls.every(({ call, module: m }) => call.args[v.index] !== undefined && this.isHeadPointer(call.args[v.index]!, m, depth + 1))
     );
   }
 
-  private callersIn(module: ProgramModule): Map<Function, CallBase[]> {
-    let map = this.callers.get(module);
-    if (map) return map;
-    map = new Map();
-    for (const f of module.module.functions) {
-      for (const call of callsIn(f)) {
-        const callee = calleeOf(call);
-        if (!callee) continue;
-        const l = map.get(callee);
-        if (l) l.push(call);
-        else map.set(callee, [call]);
-      }
-    }
-    this.callers.set(module, map);
-    return map;
-  }
-
-  /** Direct calls of the whole program by callee key (a declaration in one module and the definition in another share it). */
+  /** Direct calls of the whole program by callee key (a static function's key names its module, so its callers are its TU's). */
   private callersByKey(): Map<string, { call: CallBase; module: ProgramModule }[]> {
     if (this.byKey) return this.byKey;
     const map = new Map<string, { call: CallBase; module: ProgramModule }[]>();
     for (const module of this.program.modules) {
-      for (const [callee, calls] of this.callersIn(module)) {
-        const key = Program.keyOf(module, callee);
-        const l = map.get(key) ?? [];
-        for (const call of calls) l.push({ call, module });
-        map.set(key, l);
+      for (const f of module.module.functions) {
+        for (const call of callsIn(f)) {
+          const callee = calleeOf(call);
+          if (!callee) continue;
+          const key = Program.keyOf(module, callee);
+          const l = map.get(key);
+          if (l) l.push({ call, module });
+          else map.set(key, [{ call, module }]);
+        }
       }
     }
     return (this.byKey = map);
