@@ -317,6 +317,17 @@ export class FieldTyper {
     return false;
   }
 
+  /** The value an address computation starts from (its GEPs and casts walked down), when it has a GEP. */
+  static baseOf(address: Value): Value | undefined {
+    let v = stripCasts(address);
+    let moved = false;
+    for (let g = gepOf(v); g; g = gepOf(v)) {
+      v = stripCasts(g.operands[0]!);
+      moved = true;
+    }
+    return moved ? v : undefined;
+  }
+
   /** The fields an address is by its own type (the first record with any member there), when those are function pointers. */
   functionPointerFieldsAt(address: Value, at: At): FieldRef[] {
     return this.fieldsAt(address, at, false).filter((f) => isFunctionPointerField(f.type, f.offset));
