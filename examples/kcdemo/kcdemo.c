@@ -358,18 +358,27 @@ static noinline int kcdemo_note(unsigned int len, u8 pattern)
  *   poke ADDR X  THE SECOND BUG, an arbitrary write (see kcdemo_poke())
  */
 #include <linux/sched/task.h>
+#include <linux/skbuff.h>
+
+/* A packet kept for the attack matrix: its head buffer, which __alloc_skb made, is a target. */
+static struct sk_buff *kcdemo_packet;
 
 /*
  * "targets" prints, for the attack matrix, the addresses of exploit targets
  * that only the kernel can name for the calling task: its own struct cred and
  * task_struct, its page-table root, the kernel stack of another task (pid 1),
- * the struct page of a kernel-text page, and the direct-map alias of kernel
- * data (init_task). Globals (modprobe_path, core_pattern, init_cred, text and
- * rodata) come from /proc/kallsyms; the harness reads them there.
+ * the struct page of a kernel-text page, the direct-map alias of kernel data
+ * (init_task), and the head buffer of a packet (an sk_buff's data, as every
+ * network driver and protocol allocates it). Globals (modprobe_path,
+ * core_pattern, init_cred, text and rodata) come from /proc/kallsyms; the
+ * harness reads them there.
  */
 static int kcdemo_targets(void)
 {
 	struct task_struct *other;
+
+	if (!kcdemo_packet)
+		kcdemo_packet = alloc_skb(128, GFP_KERNEL);
 
 	pr_info("target cred %px\n", current_cred());
 	pr_info("target task %px\n", current);
@@ -382,6 +391,8 @@ static int kcdemo_targets(void)
 	rcu_read_unlock();
 	pr_info("target text_page %px\n", virt_to_page(_printk));
 	pr_info("target alias %px\n", lm_alias(&init_task));
+	if (kcdemo_packet)
+		pr_info("target skb_head %px\n", kcdemo_packet->head);
 	return 0;
 }
 
@@ -818,6 +829,7 @@ err_cache:
 static void __exit kcdemo_exit(void)
 {
 	misc_deregister(&kcdemo_dev);
+	kfree_skb(kcdemo_packet);
 	free_percpu(kcdemo_pcpu);
 	kmem_cache_destroy(kcdemo_session_cache);
 	pr_info("unloaded\n");

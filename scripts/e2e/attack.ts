@@ -63,7 +63,7 @@ for s in modprobe_path core_pattern init_cred _stext linux_banner; do a=$(ks $s)
 /payload/attackhelp hold-seq > /tmp/seq.out 2>&1 & SEQ=$!
 sleep 1
 echo targets > /dev/kcdemo || return 1
-dmesg | sed -n 's/.*kcdemo: target \\([a-z_]*\\) \\([0-9a-f]*\\)$/\\1 \\2/p' | tail -6 >> $T
+dmesg | sed -n 's/.*kcdemo: target \\([a-z_]*\\) \\([0-9a-f]*\\)$/\\1 \\2/p' | tail -7 >> $T
 dmesg | sed -n 's/.*kcdemo: hole \\([0-9a-f]*\\) size \\([0-9]*\\)$/\\2 \\1/p' | while read size addr; do
   case $size in 64) echo "uaf_msg_msg $addr";; 96) echo "freed $addr";; 1024) echo "uaf_pipe_buffer $addr";; 32) echo "uaf_seq_operations $addr";; esac
 done >> $T
@@ -196,6 +196,10 @@ export function ownerOf(label: string, extra: string | undefined): MemoryOwner |
       return { region: 'vmalloc', ...(extra ? { caller: extra } : {}) };
     case 'runtime_phase_flag':
       return { region: 'runtime' };
+    // a packet's head buffer (kcdemo's alloc_skb: kmalloc'd by __alloc_skb); its allocation site, when
+    // the policy has __alloc_skb's IR, is added where the matrix judges it ({@link headSites})
+    case 'skb_head':
+      return { region: 'slab', cache: 'kmalloc (an skb head)', skbHead: true };
     default:
       return undefined;
   }
@@ -214,7 +218,30 @@ const CLASSES: readonly [string, readonly string[]][] = [
   ['struct page of kernel text', ['text_page']],
   ['text, rodata, direct-map alias', ['_stext', 'linux_banner', 'alias']],
   ["the run time's own memory", ['runtime_phase_flag']],
+  ["a packet's head buffer (not the compartment's)", ['skb_head']],
 ];
+
+/**
+ * The allocation sites of the policy that make an `alloc_skb` head: `__alloc_skb`'s typeless
+ * buffers (its inlined `kmalloc_reserve`, tried twice), when the policy has net/core's IR. A set
+ * that names one admits the head as that site's object; none, with kcdemo alone.
+ */
+export function headSites(policy: Policy): string[] {
+  return policy.allocationSites.filter((s) => s.type.kind === 'buffer' && s.id.split(':').at(-2) === '__alloc_skb').map((s) => s.id);
+}
+
+/**
+ * What kind of legal set a machine site checks, as the matrix breaks its answers down: `any`
+ * (nothing checked), a typed fallback ("any object that is or contains T", from the rest of the
+ * kernel too), the run-time class of skb heads, or sets that name their memory (sites, caches,
+ * globals, the stack, per-cpu variables) and nothing else.
+ */
+export function setKind(legal: LegalSet): string {
+  if (legal.any) return 'any (unchecked)';
+  if (legal.foreign) return 'typed fallback: any object that is or contains T';
+  if (legal.classes?.includes('skb-head')) return 'run-time class: any skb head buffer';
+  return 'named memory only (sites, caches, globals, stack)';
+}
 
 /** The checker-fidelity injected writes (issue 11): the kcdemo function whose write each one is. */
 export const FIDELITY_WRITES: Readonly<Record<string, string>> = {
@@ -409,6 +436,17 @@ export interface AttackReport {
   fallbackInstructions?: { forUnmapped: number; functionOnly: number };
   targets: { label: string; addr: string; extra?: string }[];
   rows: MatrixRow[];
+  /** The same answers by the kind of legal set each site checks ({@link setKind}): every fallback's. */
+  setKinds: {
+    name: string;
+    sites: number;
+    excluded: number;
+    caught: number;
+    reported: number;
+    included: number;
+    allowed: number;
+    unchecked: number;
+  }[];
   classes: { name: string; excluded: number; caught: number; reported: number; included: number; allowed: number; unchecked: number }[];
   protection: { caught: number; excluded: number; percent: number; allowedInside: number };
   injected: { target: string; reported: boolean; killed: boolean; exit: number | null; event?: string }[];
@@ -468,9 +506,20 @@ export function judgeAttack(
   for (const s of sites) siteCounts[s.kind]++;
   const aimed = sites.filter((s) => s.kind !== 'fixed' && s.kind !== 'init');
   const rows: MatrixRow[] = [];
+  const kinds = new Map<string, AttackReport['setKinds'][number]>();
+  for (const s of aimed) {
+    const name = setKind(s.legal);
+    const k = kinds.get(name) ?? { name, sites: 0, excluded: 0, caught: 0, reported: 0, included: 0, allowed: 0, unchecked: 0 };
+    k.sites++;
+    kinds.set(name, k);
+  }
+  const heads = headSites(policy);
   for (const t of targets) {
     const owner = ownerOf(t.label, t.extra);
     if (!owner) continue;
+    // a head is the object of the site that allocated it, when the policy names that site
+    const owners: MemoryOwner[] =
+      owner.region === 'slab' && owner.skbHead === true ? [owner, ...heads.map((site) => ({ ...owner, site }))] : [owner];
     const v = verdicts.get(t.label);
     if (!v) {
       problems.push(`no matrix verdicts for target ${t.label}`);
@@ -483,19 +532,35 @@ export function judgeAttack(
       included: { allowed: 0, refusedByChecker: 0, unchecked: 0 },
     };
     for (const s of aimed) {
-      const inside = legalSetAdmits(s.legal, owner);
+      const inside = owners.some((o) => legalSetAdmits(s.legal, o));
       const checked = s.kind === 'checked' || s.kind === 'fallback' || s.kind === 'function';
       const answer = siteVerdict(s, (p) => v.get(p)?.verdict);
       if (checked && answer === undefined)
         problems.push(`no verdict for site program(s) ${s.program ?? s.programs?.join(',')} on ${t.label}`);
+      const k = kinds.get(setKind(s.legal))!;
       if (!inside) {
-        if (!checked) row.excluded.unchecked++;
-        else if (answer === 'violation') row.excluded.caught++;
-        else if (answer === 'report') row.excluded.reported++;
-        else row.excluded.passed++;
-      } else if (!checked) row.included.unchecked++;
-      else if (answer === 'pass') row.included.allowed++;
-      else row.included.refusedByChecker++;
+        k.excluded++;
+        if (!checked) {
+          row.excluded.unchecked++;
+          k.unchecked++;
+        } else if (answer === 'violation') {
+          row.excluded.caught++;
+          k.caught++;
+        } else if (answer === 'report') {
+          row.excluded.reported++;
+          k.caught++;
+          k.reported++;
+        } else row.excluded.passed++;
+      } else {
+        k.included++;
+        if (!checked) {
+          row.included.unchecked++;
+          k.allowed++;
+        } else if (answer === 'pass') {
+          row.included.allowed++;
+          k.allowed++;
+        } else row.included.refusedByChecker++;
+      }
     }
     rows.push(row);
   }
@@ -589,6 +654,7 @@ export function judgeAttack(
     fallbackInstructions: fallbackInstructions(policy),
     targets,
     rows,
+    setKinds: [...kinds.values()],
     classes,
     protection: { caught, excluded, percent: excluded ? (100 * caught) / excluded : 100, allowedInside },
     injected,
@@ -617,6 +683,13 @@ export function printAttack(r: AttackReport): void {
       `  ${c.name.padEnd(72)} ${String(c.excluded).padStart(9)} ${String(c.caught).padStart(7)} ${`(${c.reported})`.padStart(10)} ${String(c.unchecked).padStart(10)} ${String(c.included).padStart(9)} ${String(c.allowed).padStart(8)}`,
     );
   }
+  console.log(
+    '  legal set of the site (all targets)                       sites  excluded  caught (reported)  unchecked  included  allowed',
+  );
+  for (const k of r.setKinds ?? [])
+    console.log(
+      `  ${k.name.padEnd(56)} ${String(k.sites).padStart(6)} ${String(k.excluded).padStart(9)} ${String(k.caught).padStart(7)} ${`(${k.reported})`.padStart(10)} ${String(k.unchecked).padStart(10)} ${String(k.included).padStart(9)} ${String(k.allowed).padStart(8)}`,
+    );
   for (const i of r.injected) {
     // the event's site, where, what was hit and who owns it
     const fields = i.event

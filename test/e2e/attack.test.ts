@@ -5,7 +5,7 @@
 // core_pattern, a task_struct, a page-table page, another task's stack,
 // foreign objects in a freed compartment slot, a freed object, a foreign
 // vmalloc area, a text page's struct page, text, rodata, a direct-map alias,
-// the run time's own phase flag), judged against the policy's legal sets; and
+// the run time's own phase flag, a packet's head buffer), judged against the policy's legal sets; and
 // the injected writes of kcdemo's `poke` (the phase flag among them), each reported with its owner, the
 // cred write's task killed before it could see uid 0; and issue 11's checker-fidelity writes
 // (a memcpy and a rep stos overflow, a store straddling an object's end, a gs-relative write past
@@ -45,6 +45,7 @@ describe('the attack matrix of kcdemo in the corpus kernel (qemu)', () => {
       'linux_banner',
       'alias',
       'runtime_phase_flag',
+      'skb_head',
     ]) {
       expect(
         r.rows.map((x) => x.label),
@@ -56,6 +57,9 @@ describe('the attack matrix of kcdemo in the corpus kernel (qemu)', () => {
   it('every checked site reports every write outside its legal set, for every target class', () => {
     for (const row of r.rows) expect(row.excluded.passed, row.label).toBe(0);
     for (const c of r.classes) expect(c.caught + c.unchecked, c.name).toBe(c.excluded);
+    // and by the kind of legal set: named memory, typed fallbacks, the skb-head class
+    for (const k of r.setKinds) expect(k.caught + k.unchecked, k.name).toBe(k.excluded);
+    expect(r.setKinds.reduce((n, k) => n + k.excluded, 0)).toBe(r.protection.excluded);
   });
 
   it('every write outside a legal set is reported: no machine site of kcdemo is left unchecked', () => {
