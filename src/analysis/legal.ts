@@ -687,33 +687,26 @@ export class LegalSets {
           // a pointer the analysis lost but whose debug type is known: any object of that type
           // (a `T *` variable's record with the write's offset into it: past T's links no head poses as a T)
           const at = this.typedPointerAt(pointer);
-          const field = this.recordOfField(pointer, module);
-          let t = at?.object ?? field;
+          let t = at?.object ?? this.recordOfField(pointer, module);
           let offset = at?.offset;
-          // the record the address computation places the write in, when it holds the variable's:
+          // the record the base of the address computation points to, when it holds the variable's:
           // an inlined `atomic64_inc(v)` on `&idev->stats.icmpv6dev->mibs[4]` writes into an
-          // `icmpv6_mib_device` (the field its base is loaded from says so), and `refcount_dec(&ifa->refcnt)`
-          // on a list cursor into the `inet6_ifaddr` the cursor lies in, not into any object holding an
-          // `atomic64_t` or a `refcount_t`; the one admitting the fewest entries wins
+          // `icmpv6_mib_device` (the field its base is loaded from says so), not into any object
+          // holding an `atomic64_t` (a struct cred among them). Only a base with one declared
+          // pointee: a list cursor that may be the list's head (`p` of `list_for_each(p, head)`)
+          // lies in the head's record or in an element, whatever `container_of` the loop binds.
           if (at?.object.kind === 'typeany') {
             const inner = at.object;
             const fn = functionOf(pointer);
             const base = FieldTyper.baseOf(pointer);
-            // the base's declared pointee (the field it is loaded from), or the record a list cursor lies in
-            const declared = base && fn && this.typer?.pointeeTypes(base, { fn, pm: module }, 0, false)[0];
-            // (its typed siblings, `ifa = container_of(pos, …)` beside `&ifa->refcnt` computed from `pos`: the one holding the others)
-            const siblings = base ? this.siblingRecords(base) : [];
-            const candidates = [field, declared ? this.pts.typeAnyOf(declared) : undefined, base && this.containerRecord(base)];
-            const outermost = siblings.find(
-              (r) =>
-                r.kind === 'typeany' &&
-                siblings.every((x) => x === r || (x.kind === 'typeany' && this.containment.containersOf(x.typeName).has(r.typeName))),
-            );
-            if (outermost) candidates.push(outermost);
-            for (const o of candidates) {
-              if (o?.kind !== 'typeany' || o.typeName === inner.typeName || !this.containment.containersOf(inner.typeName).has(o.typeName))
-                continue;
-              if (t?.kind === 'typeany' && this.typeAnyEntries(o) >= this.typeAnyEntries(t)) continue;
+            const declared = base && fn ? (this.typer?.pointeeTypes(base, { fn, pm: module }, 0, false) ?? []) : [];
+            const o = declared.length === 1 ? this.pts.typeAnyOf(declared[0]!) : undefined;
+            if (
+              o?.kind === 'typeany' &&
+              o.typeName !== inner.typeName &&
+              this.containment.containersOf(inner.typeName).has(o.typeName) &&
+              this.typeAnyEntries(o) < this.typeAnyEntries(inner)
+            ) {
               t = o;
               offset = undefined;
             }
