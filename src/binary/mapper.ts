@@ -151,7 +151,9 @@ export interface Candidate {
  * an inlined function, among the instructions of that very inlined instance
  * (DW_TAG_inlined_subroutine ranges) that have no row of their own — line 0,
  * or a row carried over from the instruction before, as happens to inline asm
- * (`lock incl` of atomic_inc after a call, `lock cmpxchg` of try_cmpxchg).
+ * (`lock incl` of atomic_inc after a call, `lock cmpxchg` of try_cmpxchg); for
+ * a call at line 0 outside inlined code, the function's own calls to the same
+ * callee that have no row of their own.
  */
 export type MatchTier = 'location' | 'line' | 'rowless';
 
@@ -201,15 +203,41 @@ export function candidatesOf(
     tier = 'rowless';
     candidates = collect((o, syms) => syms.flatMap((sym) => o.rowlessIn(sym)));
   }
+  // a call at line 0 outside inlined code (two calls the optimizer merged, `memcpy(dflt, …)` of two
+  // branches): the function's own calls without a row of their own, to that very callee
+  const callees = inner.line === 0 && access.location.length === 1 && callLike ? calleeSymbols(access.callee) : undefined;
+  if (candidates.length === 0 && callees !== undefined) {
+    tier = 'rowless';
+    candidates = collect((o, syms) => syms.flatMap((sym) => o.rowlessIn(sym))).filter((c) => {
+      const to = c.write.kind === 'stack' ? c.object.directCallee(c.section, c.insn) : undefined;
+      return to !== undefined && callees.includes(to);
+    });
+  }
   if (candidates.length > 0) return { candidates, tier, symbol: first };
   return { candidates, reason: firstReason, symbol: first };
+}
+
+/**
+ * The symbols a call of the IR callee `callee` reaches in the binary: the function itself, and for
+ * the memory intrinsics the kernel's routines (`llvm.memcpy.p0.p0.i64` → `memcpy`, `__memcpy`).
+ */
+function calleeSymbols(callee: string | undefined): string[] | undefined {
+  if (callee === undefined || callee === 'asm') return undefined;
+  const m = /^llvm\.(memcpy|memmove|memset)(\.|$)/.exec(callee);
+  if (m) return [m[1]!, `__${m[1]}`];
+  return callee.startsWith('llvm.') ? undefined : [callee];
 }
 
 /** What a site's `reason` says about a match that is not at the exact location and width. */
 function siteReason(c: Candidate, tier: MatchTier, access: Access): string | undefined {
   const parts: string[] = [];
   if (tier === 'line') parts.push('row on the same line at another column');
-  if (tier === 'rowless') parts.push('an instruction of the same inlined instance without a row of its own');
+  if (tier === 'rowless')
+    parts.push(
+      access.location.length === 1
+        ? `a call to ${access.callee} at line 0 without a row of its own`
+        : 'an instruction of the same inlined instance without a row of its own',
+    );
   if (c.fit === 1) parts.push(`a ${c.write.operand.width}-byte write for a ${access.width ?? '?'}-byte store (narrowed or merged)`);
   if (c.write.kind === 'stack') parts.push(`a ${c.insn.mnemonic}: the callee performs the write (no operand)`);
   return parts.length > 0 ? parts.join('; ') : undefined;

@@ -204,6 +204,27 @@ export class ObjectIndex {
     return this.relocationAt(section, insn.offset + 1) !== undefined;
   }
 
+  /**
+   * The function a direct `call rel32` / `jmp rel32` (any prefixes) reaches: in an object file, the
+   * symbol its displacement's relocation names; in a linked image, the function symbol at its
+   * target. Undefined for any other instruction, or a target no symbol names.
+   */
+  directCallee(section: ElfSection, insn: DecodedInstruction): string | undefined {
+    if ((insn.mnemonic !== 'call' && insn.mnemonic !== 'jmp') || insn.length < 5) return undefined;
+    const data = this.elf.sectionData(section);
+    const end = insn.offset + insn.length;
+    const op = data[end - 5];
+    if (op !== 0xe8 && op !== 0xe9) return undefined;
+    if (this.elf.isRelocatable) {
+      const r = this.relocationAt(section, end - 4);
+      const sym = r === undefined ? undefined : this.elf.symbols[r.symbolIndex];
+      return sym === undefined || sym.type === STT_SECTION ? undefined : sym.name;
+    }
+    const rel = data[end - 4]! | (data[end - 3]! << 8) | (data[end - 2]! << 16) | (data[end - 1]! << 24);
+    const target = this.symbolAt(section.index, end + rel);
+    return target !== undefined && target.sectionOffset === end + rel ? target.name : undefined;
+  }
+
   /** The relocation applying at `offset` of `section` (ET_REL only; relocations read once per section). */
   relocationAt(section: ElfSection, offset: number): Relocation | undefined {
     if (!this.elf.isRelocatable) return undefined;

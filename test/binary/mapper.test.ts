@@ -6,7 +6,8 @@
 // instance, rip-relative writes to a global of the legal set and stack
 // writes statically safe, frame-pointer detection; on the corpus, every
 // mapped address of the route.ll policy is an instruction boundary inside
-// its symbol writing memory of a compatible width; and the debugify ground
+// its symbol writing memory of a compatible width, and a memcpy merged to
+// line 0 maps to the one call of memcpy without a row; and the debugify ground
 // truth keeps a floor on precision and recall for two net/ipv6 files (and
 // for route.ll inlined further after debugify, so inline chains are matched).
 
@@ -362,6 +363,30 @@ describe('mapSitesToAddresses on net/ipv6', () => {
       for (const d of decoders.values()) d.dispose();
     }
     expect(checked).toBe(stats.sites);
+  }, 60_000);
+
+  it('maps a memcpy the optimizer merged to line 0 to the one call of memcpy without a row of its own', async (_ctx) => {
+    if (!haveCorpus) throw new Error(`corpus missing: ${ROUTE_LL} (shared/ must sit beside the repo)`);
+    // addrconf.c:7262-7271 in addrconf_init_net: `memcpy(dflt, …)` of two branches, one IR call at line 0
+    const dirPath = ipv6ObjectDir();
+    const { policy: p } = await analyze([join(dirPath, 'addrconf.ll')], [], { sourcePrefixes: ['net/ipv6/'] });
+    const merged = p.accesses.filter((a) => a.function === 'addrconf_init_net' && a.op === 'memcpy' && a.location[0]?.line === 0);
+    expect(merged.length).toBe(1);
+    const elf = readElf(readFileSync(join(dirPath, 'addrconf.o')), 'addrconf.o');
+    const { policy: m } = mapSitesToAddresses({ ...p, accesses: merged }, [{ path: 'addrconf.o', elf }]);
+    const [site, ...rest] = m.accesses[0]!.binary ?? [];
+    expect(rest).toEqual([]);
+    expect(site).toMatchObject({ symbol: 'addrconf_init_net', confidence: 'exact', call: true });
+    // the oracle: the relocation at that call's displacement names memcpy (objdump -dr says the same)
+    const sym = elf.symbols.find((s) => s.name === 'addrconf_init_net')!;
+    const d = new CodeDecoder(elf);
+    try {
+      const insn = d.decodeSymbol(sym).instructions.find((i) => i.offset === sym.sectionOffset! + site!.offset)!;
+      expect(insn.mnemonic).toBe('call');
+      expect(new ObjectIndex({ path: 'addrconf.o', elf }).directCallee(elf.sections[sym.sectionIndex]!, insn)).toBe('memcpy');
+    } finally {
+      d.dispose();
+    }
   }, 60_000);
 
   it.for<[string, number, number, boolean]>([
