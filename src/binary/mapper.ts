@@ -17,7 +17,15 @@ import { coverDominatedSites } from './coverage.js';
 import { mapIndirectCalls, type IndirectCallMapStats } from './icall-map.js';
 import type { ElfSection } from './elf/file.js';
 import type { ElfSymbol } from './elf/symbols.js';
-import { ObjectIndex, instructionsInSpans, objectsDefining, type MapperObject, type RowSpan, type SpanWalk } from './object-index.js';
+import {
+  ObjectIndex,
+  calleeSymbols,
+  instructionsInSpans,
+  objectsDefining,
+  type MapperObject,
+  type RowSpan,
+  type SpanWalk,
+} from './object-index.js';
 import type { DecodedInstruction, MemoryWrite } from './x86/decode.js';
 import { staticSafety } from './static-safety.js';
 import { addOrphanFallbacks, attributeMergedStores, type FallbackScope, type OrphanStats } from './orphans.js';
@@ -215,17 +223,6 @@ export function candidatesOf(
   }
   if (candidates.length > 0) return { candidates, tier, symbol: first };
   return { candidates, reason: firstReason, symbol: first };
-}
-
-/**
- * The symbols a call of the IR callee `callee` reaches in the binary: the function itself, and for
- * the memory intrinsics the kernel's routines (`llvm.memcpy.p0.p0.i64` → `memcpy`, `__memcpy`).
- */
-function calleeSymbols(callee: string | undefined): string[] | undefined {
-  if (callee === undefined || callee === 'asm') return undefined;
-  const m = /^llvm\.(memcpy|memmove|memset)(\.|$)/.exec(callee);
-  if (m) return [m[1]!, `__${m[1]}`];
-  return callee.startsWith('llvm.') ? undefined : [callee];
 }
 
 /** What a site's `reason` says about a match that is not at the exact location and width. */

@@ -23,7 +23,7 @@
 
 import type { Access, BinarySite, LegalSet } from '../policy/schema.js';
 import { emptyLegalSet, unionLegalSets } from '../policy/legal-set.js';
-import { objectsDefining, type ObjectIndex } from './object-index.js';
+import { calleeSymbols, objectsDefining, type ObjectIndex } from './object-index.js';
 import type { MemoryWrite } from './x86/decode.js';
 import { staticSafety } from './static-safety.js';
 
@@ -46,6 +46,11 @@ export interface OrphanStats {
   readonly fallbackAccesses: number;
   /** Unmapped accesses, by their unmapped reason: now standing behind a fallback site, or still unchecked and why. */
   readonly unmapped: Readonly<Record<string, { covered: number; any: number; noOrphan: number }>>;
+  /**
+   * Direct calls of a writer routine the policy checks at the call (`memcpy`, `copy_from_user`, …)
+   * that no access claims, as `symbol+0xoffset callee`: the routine's write there runs unchecked.
+   */
+  readonly unclaimedWriterCalls: readonly string[];
 }
 
 const STACK_DETAIL = 'the current stack added: frame writes through another register than rsp';
@@ -121,6 +126,9 @@ export function addOrphanFallbacks(
     frame = 0,
     userAccess = 0;
   const added: Access[] = [];
+  // the routines the policy's writer calls reach (checked at the call from the argument registers)
+  const writerRoutines = new Set(accesses.flatMap((a) => (a.writer !== undefined ? (calleeSymbols(a.callee) ?? []) : [])));
+  const unclaimedWriterCalls: string[] = [];
   for (const list of byFunction.values()) {
     const first = list[0]!;
     const unmapped = list.filter((a) => unmappedOf(a) !== undefined);
@@ -156,9 +164,12 @@ export function addOrphanFallbacks(
         const code = o.codeOf(sym);
         const fp = o.keepsFramePointer(sym);
         for (const insn of code.instructions) {
+          const offset = insn.offset - sym.sectionOffset;
+          const callee = o.directCallee(code.section, insn);
+          if (callee !== undefined && writerRoutines.has(callee) && !claimed.has(siteKey(o.path, code.section.name, sym.name, offset)))
+            unclaimedWriterCalls.push(`${sym.name}+0x${offset.toString(16)} ${callee}`);
           const w = orphanWrite(insn.writes);
           if (w === undefined) continue;
-          const offset = insn.offset - sym.sectionOffset;
           if (claimed.has(siteKey(o.path, code.section.name, sym.name, offset))) continue;
           if (ex.get(code.section.index)?.has(insn.offset)) {
             userAccess++;
@@ -214,6 +225,7 @@ export function addOrphanFallbacks(
       skipped: { frame, userAccess },
       fallbackAccesses: added.length,
       unmapped: unmappedStats,
+      unclaimedWriterCalls,
     },
   };
 }

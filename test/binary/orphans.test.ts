@@ -268,3 +268,56 @@ describe('orphan writes of net/ipv6 objects get fallback sites (llvm-objdump ora
     expect(first.width! + merged.reduce((n, a) => n + a.width!, 0)).toBe(4);
   });
 });
+
+/** Per `symbol`: the offsets of direct calls whose relocation names `routines` (llvm-objdump -dr). */
+function objdumpCallsTo(obj: string, routines: ReadonlySet<string>): Map<string, Set<number>> {
+  const text = execFileSync(OBJDUMP, ['-dr', '--no-show-raw-insn', obj], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const out = new Map<string, Set<number>>();
+  let symbol: { name: string; at: number } | undefined;
+  let call: number | undefined;
+  for (const line of text.split('\n')) {
+    const sym = /^([0-9a-f]+) <(.*)>:$/.exec(line);
+    if (sym) {
+      symbol = { name: sym[2]!, at: parseInt(sym[1]!, 16) };
+      continue;
+    }
+    const rel = /^\s+[0-9a-f]+:\s+R_X86_64_(?:PLT32|PC32)\s+([^\s+-]+)/.exec(line);
+    if (rel) {
+      if (call !== undefined && symbol !== undefined && routines.has(rel[1]!)) {
+        let s = out.get(symbol.name);
+        if (s === undefined) out.set(symbol.name, (s = new Set()));
+        s.add(call - symbol.at);
+      }
+      continue;
+    }
+    const ins = /^\s+([0-9a-f]+):\s+(\S+)/.exec(line);
+    if (ins && symbol !== undefined) call = /^(call|jmp)/.test(ins[2]!) ? parseInt(ins[1]!, 16) : undefined;
+  }
+  return out;
+}
+
+describe('writer calls of net/ipv6 objects (llvm-objdump relocations oracle)', () => {
+  it.each(['addrconf', 'ipv6_sockglue', 'udp'])(
+    '%s: every direct call of memcpy / memset / memmove in a policy function is claimed by an access',
+    async (f) => {
+      const { policy } = await analyze([join(DIR, `${f}.ll`)], [], { sourcePrefixes: ['net/ipv6/'] });
+      const obj = join(DIR, `${f}.o`);
+      const { policy: m, stats } = mapSitesToAddresses(policy, [{ path: obj, elf: readElf(readFileSync(obj), obj) }], { orphans: 'all' });
+      const claimed = new Set(
+        m.accesses.flatMap((a) => (a.binary ?? []).filter((b) => b.confidence !== 'unmapped').map((b) => `${b.symbol}+${b.offset}`)),
+      );
+      const fns = new Set(m.accesses.map((a) => a.function));
+      let calls = 0;
+      for (const [fn, offs] of objdumpCallsTo(obj, new Set(['memcpy', 'memset', 'memmove', '__memcpy', '__memset', '__memmove']))) {
+        if (!fns.has(fn)) continue;
+        for (const off of offs) {
+          calls++;
+          expect(claimed.has(`${fn}+${off}`), `${fn}+0x${off.toString(16)}: a call of a writer no access claims`).toBe(true);
+        }
+      }
+      expect(calls).toBeGreaterThan(0);
+      expect(stats.orphans!.unclaimedWriterCalls).toEqual([]);
+    },
+    60_000,
+  );
+});

@@ -47,6 +47,11 @@ export function printMapSummary(s: MapStats, wrote: string): void {
       `  orphan writes    ${o.orphanWrites} in ${o.functions} function symbols (not counted: ${o.skipped.frame} frame, ${o.skipped.userAccess} user access); ${o.fallbackSites} fallback sites in ${o.fallbackAccesses} fallback accesses; unchecked ${o.unchecked.any} (a contributing set is any)`,
     );
     if (per) console.log(`  unmapped behind a fallback, by reason: ${per}`);
+    // a writer routine's call no access claims: its write runs unchecked
+    if (o.unclaimedWriterCalls.length > 0)
+      console.log(
+        `  UNCHECKED        ${o.unclaimedWriterCalls.length} writer calls no access claims: ${o.unclaimedWriterCalls.slice(0, 5).join(', ')}${o.unclaimedWriterCalls.length > 5 ? ', …' : ''}`,
+      );
     if (s.mergedStores !== undefined)
       console.log(
         `  merged stores    ${s.mergedStores} unmapped stores checked at a neighbour's merged wider store (with the union of both sets)`,
