@@ -391,10 +391,6 @@ export interface SpanWalk {
 }
 
 /**
- * The instructions of function `fn` inside the row spans `spansOf` gives for each object, keeping
- * only spans whose inline chain matches `location`: the walk shared by writes and allocation calls.
- */
-/**
  * The symbols a call of the IR callee `callee` reaches in the binary: the function itself, and for
  * the memory intrinsics the kernel's routines (`llvm.memcpy.p0.p0.i64` → `memcpy`, `__memcpy`).
  */
@@ -405,6 +401,10 @@ export function calleeSymbols(callee: string | undefined): string[] | undefined 
   return callee.startsWith('llvm.') ? undefined : [callee];
 }
 
+/**
+ * The instructions of function `fn` inside the row spans `spansOf` gives for each object, keeping
+ * only spans whose inline chain matches `location`: the walk shared by writes and allocation calls.
+ */
 export function* instructionsInSpans(
   objects: readonly ObjectIndex[],
   fn: string,

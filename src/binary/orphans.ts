@@ -48,7 +48,8 @@ export interface OrphanStats {
   readonly unmapped: Readonly<Record<string, { covered: number; any: number; noOrphan: number }>>;
   /**
    * Direct calls of a writer routine the policy checks at the call (`memcpy`, `copy_from_user`, …)
-   * that no access claims, as `symbol+0xoffset callee`: the routine's write there runs unchecked.
+   * that no access claims, in the function symbols scanned (all of the policy's with scope `all`),
+   * as `symbol+0xoffset callee`: the routine's write there runs unchecked.
    */
   readonly unclaimedWriterCalls: readonly string[];
 }
