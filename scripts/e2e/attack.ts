@@ -539,27 +539,17 @@ export function judgeAttack(
         problems.push(`no verdict for site program(s) ${s.program ?? s.programs?.join(',')} on ${t.label}`);
       const k = kinds.get(setKind(s.legal))!;
       if (!inside) {
+        const outcome = !checked ? 'unchecked' : answer === 'violation' ? 'caught' : answer === 'report' ? 'reported' : 'passed';
+        row.excluded[outcome]++;
         k.excluded++;
-        if (!checked) {
-          row.excluded.unchecked++;
-          k.unchecked++;
-        } else if (answer === 'violation') {
-          row.excluded.caught++;
-          k.caught++;
-        } else if (answer === 'report') {
-          row.excluded.reported++;
-          k.caught++;
-          k.reported++;
-        } else row.excluded.passed++;
+        if (outcome === 'caught' || outcome === 'reported') k.caught++;
+        if (outcome === 'reported') k.reported++;
+        if (outcome === 'unchecked') k.unchecked++;
       } else {
+        const outcome = !checked ? 'unchecked' : answer === 'pass' ? 'allowed' : 'refusedByChecker';
+        row.included[outcome]++;
         k.included++;
-        if (!checked) {
-          row.included.unchecked++;
-          k.allowed++;
-        } else if (answer === 'pass') {
-          row.included.allowed++;
-          k.allowed++;
-        } else row.included.refusedByChecker++;
+        if (outcome !== 'refusedByChecker') k.allowed++;
       }
     }
     rows.push(row);

@@ -28,7 +28,7 @@ import {
 } from './object-index.js';
 import type { DecodedInstruction, MemoryWrite } from './x86/decode.js';
 import { staticSafety } from './static-safety.js';
-import { addOrphanFallbacks, attributeMergedStores, type FallbackScope, type OrphanStats } from './orphans.js';
+import { addOrphanFallbacks, attributeMergedStores, attributeWriterCalls, type FallbackScope, type OrphanStats } from './orphans.js';
 
 export { staticSafety } from './static-safety.js';
 
@@ -68,6 +68,11 @@ export interface MapStats {
   readonly indirectCalls: IndirectCallMapStats;
   /** The orphan writes and their fallback sites ({@link addOrphanFallbacks}); absent with `orphans: 'none'`. */
   readonly orphans?: OrphanStats;
+  /**
+   * Writer calls (`memcpy`, `copy_from_user`, …) given the calls of their routine no access claimed
+   * ({@link attributeWriterCalls}): accesses, and how many of them were unmapped; absent with `orphans: 'none'`.
+   */
+  readonly writerCalls?: { readonly accesses: number; readonly wereUnmapped: number };
   /** Unmapped stores given the site of a neighbour's merged store ({@link attributeMergedStores}); absent with `orphans: 'none'`. */
   readonly mergedStores?: number;
 }
@@ -322,12 +327,27 @@ export function mapSitesToAddresses(
       if (allSafe) safeAccesses++;
       return { ...access, binary };
     });
+    const orphanScope = options.orphans ?? 'all';
+    // calls of a writer routine no access claims: to the function's accesses calling that routine
+    const writerCalls = orphanScope === 'none' ? undefined : attributeWriterCalls(mappedAccesses, indexes);
+    const withWriterCalls = writerCalls?.accesses ?? mappedAccesses;
+    for (const [i, a] of withWriterCalls.entries()) {
+      const before = mappedAccesses[i]!;
+      if (a === before) continue;
+      const was = (before.binary ?? []).filter((b) => b.confidence !== 'unmapped').length;
+      sites += (a.binary?.length ?? 0) - was;
+      if (was > 0) continue;
+      // unmapped before: mapped now, ambiguously
+      unmapped--;
+      ambiguous++;
+      const reason = before.binary?.[0]?.reason as UnmappedReason | undefined;
+      if (reason !== undefined && reason in reasons) reasons[reason]--;
+    }
     // machine writes no access claims: one fallback access per function (orphans.ts), whose
     // sites then go through coverage like any other
-    const orphanScope = options.orphans ?? 'all';
     const orphaned =
-      orphanScope === 'none' ? undefined : addOrphanFallbacks(mappedAccesses, indexes, orphanScope, options.noStaticElimination !== true);
-    const withFallbacks = orphaned?.accesses ?? mappedAccesses;
+      orphanScope === 'none' ? undefined : addOrphanFallbacks(withWriterCalls, indexes, orphanScope, options.noStaticElimination !== true);
+    const withFallbacks = orphaned?.accesses ?? withWriterCalls;
     if (orphaned !== undefined) {
       for (const a of withFallbacks.slice(mappedAccesses.length)) {
         for (const b of a.binary ?? []) {
@@ -373,6 +393,7 @@ export function mapSitesToAddresses(
       indirectCalls: icalls.stats,
       ...(orphaned !== undefined ? { orphans: orphaned.stats } : {}),
       ...(merged !== undefined ? { mergedStores: merged.attributed } : {}),
+      ...(writerCalls !== undefined ? { writerCalls: { accesses: writerCalls.attributed, wereUnmapped: writerCalls.mapped } } : {}),
     };
     const globals = withGlobalLayout(policy, accesses, indexes);
     const functions = functionLayouts(accesses, allocated.allocationSites, icalls.indirectCalls, indexes);

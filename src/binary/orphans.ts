@@ -20,6 +20,8 @@
 // accesses: their address is a user pointer no legal set speaks of).
 // Also here: unmapped stores no fallback stands for whose bytes a neighbour's merged wider store
 // writes ({@link attributeMergedStores}); they are checked at that store with the union of both sets.
+// And the calls of a writer routine no access claims ({@link attributeWriterCalls}): they go to
+// the function's calls of that routine, checked at the call like any writer call.
 
 import type { Access, BinarySite, LegalSet } from '../policy/schema.js';
 import { emptyLegalSet, unionLegalSets } from '../policy/legal-set.js';
@@ -78,6 +80,73 @@ function exceptionTableSites(o: ObjectIndex): Map<number, Set<number>> {
     }
   }
   return out;
+}
+
+/**
+ * Gives the direct calls of a writer routine that no access claims (the line table lost their
+ * rows: calls the optimizer merged across inlined instances or branches) to the accesses of their
+ * function that call that routine: every machine call of `memcpy` in a function performs one of
+ * the function's IR calls of `memcpy`, and one no mapped access claims performs an unmapped one —
+ * or, when none of them is unmapped, a mapped one the backend duplicated. Each such access gets
+ * every unclaimed call of its routine as an ambiguous site, so each call checks, from its argument
+ * registers, the union of the sets of the IR calls it may be. Returns the accesses and how many
+ * were given sites (the unmapped ones among them are mapped now).
+ */
+export function attributeWriterCalls(
+  accesses: readonly Access[],
+  indexes: readonly ObjectIndex[],
+): { accesses: Access[]; attributed: number; mapped: number } {
+  const claimed = new Set<string>();
+  for (const a of accesses)
+    for (const b of a.binary ?? []) if (b.confidence !== 'unmapped') claimed.add(siteKey(b.object, b.section, b.symbol, b.offset));
+  // function → routine → the function's writer accesses calling it
+  const callers = new Map<string, Map<string, Access[]>>();
+  for (const a of accesses) {
+    if (a.fallback !== undefined || a.writer === undefined) continue;
+    const k = `${a.module}\0${a.function}`;
+    let byRoutine = callers.get(k);
+    if (byRoutine === undefined) callers.set(k, (byRoutine = new Map()));
+    for (const r of calleeSymbols(a.callee) ?? []) byRoutine.set(r, [...(byRoutine.get(r) ?? []), a]);
+  }
+  const extra = new Map<Access, BinarySite[]>();
+  for (const [k, byRoutine] of callers) {
+    const [module, fn] = k.split('\0') as [string, string];
+    for (const o of objectsDefining(fn, module, indexes))
+      for (const sym of o.symbolsNamed(fn)) {
+        if (sym.sectionOffset === undefined) continue;
+        const code = o.codeOf(sym);
+        for (const insn of code.instructions) {
+          const routine = o.directCallee(code.section, insn);
+          const list = routine === undefined ? undefined : byRoutine.get(routine);
+          const offset = insn.offset - sym.sectionOffset;
+          if (list === undefined || claimed.has(siteKey(o.path, code.section.name, sym.name, offset))) continue;
+          const unmapped = list.filter((a) => a.binary?.[0]?.confidence === 'unmapped');
+          const takers = unmapped.length > 0 ? unmapped : list;
+          for (const a of takers) {
+            const sites = extra.get(a) ?? [];
+            sites.push({
+              object: o.path,
+              symbol: sym.name,
+              offset,
+              section: code.section.name,
+              call: true,
+              confidence: 'ambiguous',
+              reason: `a call of ${routine} no access claims (its row lost): one of ${fn}'s ${takers.length} ${unmapped.length > 0 ? 'unmapped ' : ''}calls of it, checked against each one's set`,
+            });
+            extra.set(a, sites);
+          }
+        }
+      }
+  }
+  let mapped = 0;
+  const out = accesses.map((a): Access => {
+    const sites = extra.get(a);
+    if (sites === undefined) return a;
+    const own = (a.binary ?? []).filter((b) => b.confidence !== 'unmapped');
+    if (own.length === 0) mapped++;
+    return { ...a, binary: [...own, ...sites] };
+  });
+  return { accesses: out, attributed: extra.size, mapped };
 }
 
 /** The one write of an instruction that an orphan site checks: its first write that is not a push / call stack write. */

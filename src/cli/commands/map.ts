@@ -52,6 +52,10 @@ export function printMapSummary(s: MapStats, wrote: string): void {
       console.log(
         `  UNCHECKED        ${o.unclaimedWriterCalls.length} writer calls no access claims: ${o.unclaimedWriterCalls.slice(0, 5).join(', ')}${o.unclaimedWriterCalls.length > 5 ? ', …' : ''}`,
       );
+    if (s.writerCalls !== undefined)
+      console.log(
+        `  writer calls     ${s.writerCalls.accesses} calls of a writer routine also checked at calls of it no access claimed (${s.writerCalls.wereUnmapped} of them unmapped before)`,
+      );
     if (s.mergedStores !== undefined)
       console.log(
         `  merged stores    ${s.mergedStores} unmapped stores checked at a neighbour's merged wider store (with the union of both sets)`,
