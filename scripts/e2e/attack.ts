@@ -6,9 +6,11 @@
 // reuse a freed compartment object in its kmalloc cache — a msg_msg, a
 // pipe_buffer array, a seq_operations —, a freed object, a foreign vmalloc
 // area, the struct page of a text page, text, rodata, the direct-map alias of
-// kernel data, the run time's own phase flag), the real checker's verdict
-// with the live maps (the loader's --matrix: kc_matrix through
-// BPF_PROG_TEST_RUN) against the truth of the policy (legalSetAdmits).
+// kernel data, the run time's own phase flag, a packet's head buffer), the
+// real checker's verdict with the live maps (the loader's --matrix: kc_matrix
+// through BPF_PROG_TEST_RUN) against the truth of the policy (legalSetAdmits),
+// by target and by the kind of legal set each site checks (named memory, typed
+// fallback, the skb-head class, any).
 // Machine sites without a program (legal set "any", unmapped, no operand,
 // refused) allow every target and have their own column; sites at a fixed
 // address (constant stack offsets, rip-relative globals) cannot be aimed and
