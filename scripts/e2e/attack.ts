@@ -29,7 +29,15 @@
 
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { INIT_SECTION, legalSetAdmits, type Access, type LegalSet, type MemoryOwner, type Policy } from '../../src/policy/index.js';
+import {
+  emptyLegalSet,
+  INIT_SECTION,
+  legalSetAdmits,
+  type Access,
+  type LegalSet,
+  type MemoryOwner,
+  type Policy,
+} from '../../src/policy/index.js';
 import { unionLegal } from '../../src/emit/index.js';
 import { repoRoot } from '../lib/paths.js';
 import { buildKcdemo, runScript } from './kcdemo.js';
@@ -283,6 +291,23 @@ export interface MachineSite {
 const siteKey = (symbol: string, offset: number): string => `${symbol}+0x${offset.toString(16)}`;
 
 /**
+ * What a gs-relative instruction may legally write of its set: per-cpu memory only. It writes at
+ * this CPU's per-cpu base plus an offset, which the checker bounds to per-cpu variables; a set
+ * merged from another access mapped to the same instruction may name other memory (a slab site),
+ * which this instruction cannot reach but through an offset no legitimate write takes.
+ */
+function perCpuPart(legal: LegalSet): LegalSet {
+  if (legal.any) return legal;
+  return {
+    ...emptyLegalSet(),
+    percpu: legal.percpu,
+    ...(legal.percpuGlobals !== undefined ? { percpuGlobals: legal.percpuGlobals } : {}),
+    ...(legal.percpuAreas !== undefined ? { percpuAreas: legal.percpuAreas } : {}),
+    reasons: legal.reasons,
+  };
+}
+
+/**
  * Every machine write site of a mapped policy, with its union legal set and how it is checked. The
  * orphan writes of a fallback access are not sites of their own: they stand for the unmapped
  * accesses they list (`fallback.accesses`), which count once each with their own legal sets; a
@@ -298,7 +323,7 @@ export function machineSites(
 ): MachineSite[] {
   const byKey = new Map<
     string,
-    { legal: LegalSet; accesses: Access[]; fixed: boolean; operand: boolean; unmapped: boolean; init: boolean }
+    { legal: LegalSet; accesses: Access[]; fixed: boolean; operand: boolean; gs: boolean; unmapped: boolean; init: boolean }
   >();
   // an unmapped access → the program keys of its function's fallback sites (a covered site: its covering program's)
   const behind = new Map<string, { keys: Set<string>; refused: boolean; init: boolean }>();
@@ -333,6 +358,7 @@ export function machineSites(
           accesses: [a],
           fixed,
           operand: b.operand !== undefined,
+          gs: b.operand?.segment === 'gs',
           unmapped: b.confidence === 'unmapped',
           init: b.confidence !== 'unmapped' && INIT_SECTION.test(b.section),
         });
@@ -386,7 +412,7 @@ export function machineSites(
     else kind = 'any'; // emitted no program for another reason (e.g. an unsupported register): unchecked
     out.push({
       key,
-      legal: s.legal,
+      legal: s.gs ? perCpuPart(s.legal) : s.legal,
       kind,
       ...(program !== undefined ? { program } : {}),
       ...(fallbackPrograms ? { programs: fallbackPrograms } : {}),
