@@ -7,7 +7,9 @@
 // writes statically safe, frame-pointer detection; on the corpus, every
 // mapped address of the route.ll policy is an instruction boundary inside
 // its symbol writing memory of a compatible width, and a memcpy merged to
-// line 0 maps to the one call of memcpy without a row; and the debugify ground
+// line 0 maps to the one call of memcpy without a row (a call's callee read
+// from its relocation, and from its target once ld.lld links the fixture);
+// and the debugify ground
 // truth keeps a floor on precision and recall for two net/ipv6 files (and
 // for route.ll inlined further after debugify, so inline chains are matched).
 
@@ -272,6 +274,39 @@ describe('mapSitesToAddresses on clang fixtures', () => {
     expect(staticSafety(indexed, { ...w, operand: indexed }, a, true)).toBeUndefined();
     const gs = { ...w.operand, base: 'rsp', segment: 'gs' };
     expect(staticSafety(gs, { ...w, operand: gs }, a, true)).toBeUndefined();
+  });
+});
+
+describe('the callee of a direct call', () => {
+  it("is the relocation's symbol in an object and the target's symbol once ld.lld links it", async () => {
+    const LLD = process.env['LLD'] ?? 'ld.lld-19';
+    if (!(await haveTool(LLD))) throw new Error(`${LLD} is missing: run scripts/setup.sh`);
+    // the fixture's copy_n calls memcpy; stubs define memcpy and consume so the image links
+    const stubs = join(dir, 'stubs.c');
+    writeFileSync(
+      stubs,
+      'void *memcpy(void *d, const void *s, unsigned long n) { (void)s; (void)n; return d; }\nvoid consume(int *p) { (void)p; }\n',
+    );
+    execFileSync(CLANG, ['-O2', '-c', '-fno-pic', '-fno-builtin', stubs, '-o', join(dir, 'stubs.o')]);
+    const linked = join(dir, 'linked.elf');
+    execFileSync(LLD, ['-static', '-e', 'copy_n', path, join(dir, 'stubs.o'), '-o', linked]);
+    const calleesOf = (file: string): string[] => {
+      const elf = readElf(readFileSync(file), file);
+      const o = new ObjectIndex({ path: file, elf });
+      const sym = elf.symbols.find((x) => x.name === 'copy_n')!;
+      const d = new CodeDecoder(elf);
+      try {
+        return d
+          .decodeSymbol(sym)
+          .instructions.filter((i) => i.mnemonic === 'call' || i.mnemonic === 'jmp')
+          .map((i) => o.directCallee(elf.sections[sym.sectionIndex]!, i) ?? '?');
+      } finally {
+        d.dispose();
+      }
+    };
+    const inObject = calleesOf(path);
+    expect(inObject).toContain('memcpy');
+    expect(calleesOf(linked)).toEqual(inObject);
   });
 });
 
