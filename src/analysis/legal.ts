@@ -128,6 +128,10 @@ export class Containment {
   private readonly sizes = new Map<string, number>();
   /** T → the bytes of the links to its own type it starts with (debug info, BTF): what a head mirrors. */
   private readonly selfLinks = new Map<string, number>();
+  /** T → the record types with a member (nested, in an array) of type `T *` (debug info, BTF). */
+  private readonly pointerHolders = new Map<string, Set<string>>();
+  /** Whether the kernel's BTF was read: then {@link pointerHolders} knows every record of the kernel. */
+  readonly wholeKernel: boolean;
 
   /**
    * @param records record relations of context code not read as modules (TU summaries).
@@ -146,6 +150,7 @@ export class Containment {
     }
     // records of code read only as summaries (external facts), as its modules would have given them
     for (const r of records) this.addRecord(r);
+    this.wholeKernel = btf !== undefined;
     if (btf) {
       for (const r of btf.records()) if (r.name) this.addBtfRecord(btf, r);
       // a head poses as a T only when T starts with links to its own type and the head mirrors
@@ -205,11 +210,12 @@ export class Containment {
           const inner = btfRecordName(mt);
           Containment.add(this.embeddedIn, inner, outer);
           if (bit === 0 && btf.resolve(m.type)?.kind !== 'ARRAY') Containment.add(this.startsWith, outer, inner);
-        } else if (mt.kind === 'PTR' && bit === 0) {
+        } else if (mt.kind === 'PTR') {
           const target = mt.type === undefined ? undefined : btf.resolve(mt.type);
           if ((target?.kind === 'STRUCT' || target?.kind === 'UNION') && target.name) {
             const name = btfRecordName(target);
-            if (name !== outer) Containment.add(this.btfHeads, name, outer);
+            Containment.add(this.pointerHolders, name, outer);
+            if (name !== outer && bit === 0) Containment.add(this.btfHeads, name, outer);
           }
         }
       }
@@ -219,6 +225,23 @@ export class Containment {
 
   private addType(t: DICompositeType): void {
     this.addRecord(recordFacts(t));
+    // its members of type `P *` (P a record), through anonymous records and arrays
+    const outer = typeName(t);
+    const visit = (r: Metadata | null, depth: number): void => {
+      for (const m of membersOf(r)) {
+        let mt: DIType = m.type;
+        for (let n = 0; mt?.kind === 'DICompositeType' && mt.tag === 'DW_TAG_array_type' && n < 8; n++) mt = stripQualifiers(mt.baseType);
+        const target = pointeeOf(mt);
+        if (target && isRecord(target)) Containment.add(this.pointerHolders, typeName(target), outer);
+        else if (mt && isRecord(mt) && !mt.name && depth < 8) visit(mt, depth + 1);
+      }
+    };
+    visit(t, 0);
+  }
+
+  /** The record types holding a member of type `T *` ({@link pointerHolders}). */
+  pointerHoldersOf(name: string): Set<string> {
+    return this.pointerHolders.get(name) ?? new Set();
   }
 
   /** Adds one record's relations, from its debug type here or from a TU summary ({@link recordFacts}). */
@@ -618,6 +641,47 @@ export class LegalSets {
   }
   private readonly admitted = new Map<string, Set<string>>();
 
+  /**
+   * For a pointer whose one declared pointee is a `P *` (P a record): P's name and the record types
+   * holding a member of that type — only when the kernel's BTF was read, so that every such record
+   * of the kernel is known; else undefined.
+   */
+  private pointerSlot(pointer: Value, module: ProgramModule): { target: string; holders: Set<string> } | undefined {
+    const fn = functionOf(pointer);
+    if (!fn || !this.typer || !this.containment.wholeKernel) return undefined;
+    const declared = this.typer.pointeeTypes(pointer, { fn, pm: module }, 0, false);
+    if (declared.length !== 1) return undefined;
+    const p = pointeeOf(declared[0]!);
+    if (!p || !isRecord(p)) return undefined;
+    const target = typeName(p);
+    const holders = this.containment.pointerHoldersOf(target);
+    return holders.size ? { target, holders } : undefined;
+  }
+
+  /** "Any object of R" for a record type known by name (R may be known only from BTF). */
+  private holderObject(name: string): AbstractObject & { kind: 'typeany' } {
+    let o = this.holders.get(name);
+    if (!o) this.holders.set(name, (o = { kind: 'typeany', typeKey: `holder:${name}`, typeName: name, type: null, cellBase: `T:${name}` }));
+    return o;
+  }
+  private readonly holders = new Map<string, AbstractObject & { kind: 'typeany' }>();
+
+  /** The program's globals of type `P *` (P a record), by P's name: a `P **` may point at one. */
+  private pointerGlobals(): Map<string, string[]> {
+    if (this.pointerGlobalsByTarget) return this.pointerGlobalsByTarget;
+    const out = new Map<string, string[]>();
+    for (const g of this.program.globalVariables()) {
+      const p = pointeeOf(globalDebugType(g.value) ?? null);
+      if (!p || !isRecord(p)) continue;
+      const key = g.value.linkage === 'internal' || g.value.linkage === 'private' ? `${g.module.name}::${g.value.name}` : g.value.name;
+      const name = typeName(p);
+      out.set(name, [...(out.get(name) ?? []), key]);
+    }
+    this.pointerGlobalsByTarget = out;
+    return out;
+  }
+  private pointerGlobalsByTarget?: Map<string, string[]>;
+
   /** The record whose object debug info places `v` inside ({@link containerBindings}), as "any object of R". */
   private containerRecord(v: Value): AbstractObject | undefined {
     const fn = functionOf(v);
@@ -722,6 +786,21 @@ export class LegalSets {
           const typed = this.recordsOfOrigins(pointer, module);
           if (typed) {
             for (const o of typed) addObject(o);
+            break;
+          }
+          // a `P **` (`*pprev = next` in __hlist_del): the slot written is a `P *` member of some
+          // record, a `P *` variable (global or on the stack): any object holding one
+          const slot = this.pointerSlot(pointer, module);
+          if (slot !== undefined) {
+            for (const h of slot.holders) this.admitTypeAny(this.holderObject(h), acc, set, foreignTypes);
+            // and the allocations of such pointers (`alloc_percpu(struct rt6_info *)`, a `void *` array)
+            for (const n of [`${slot.target} *`, `${slot.target} *[]`, 'void *', 'void *[]'])
+              for (const st of this.sitesByType.get(n) ?? []) if (!this.confined.has(st.id)) admitSite(st, acc, set);
+            for (const g of this.pointerGlobals().get(slot.target) ?? []) acc.globals.add(g);
+            set.stack = true;
+            set.foreign = true;
+            const detail = `any object holding a \`${slot.target} *\` (what a \`${slot.target} **\` points to)`;
+            reasons.set(`slot:${slot.target}`, { kind: 'untyped-origin', detail });
             break;
           }
           set.any = true;

@@ -100,6 +100,28 @@ describe('analysis of net/ipv6 with net/core as context', () => {
         a.legal.reasons.map((r) => r.detail),
         a.id,
       ).toEqual(['any object of type struct icmpv6_mib_device']);
+    // list.h:906 __hlist_del's `WRITE_ONCE(*pprev, next)`: `pprev` is a `struct hlist_node **`, the
+    // slot it points to a `struct hlist_node *` member (an hlist_node's next, an hlist_head's first):
+    // any object holding one — not "any", which admitted modprobe_path
+    const unlink = policy.accesses.filter((a) => a.location[0]?.function === '__hlist_del' && a.location[0]?.line === 906);
+    expect(unlink.length).toBeGreaterThan(10);
+    for (const a of unlink) {
+      expect(a.legal.any, a.id).toBe(false);
+      expect(
+        a.legal.reasons.map((r) => r.detail),
+        a.id,
+      ).toContain('any object holding a `struct hlist_node *` (what a `struct hlist_node **` points to)');
+      expect(
+        a.legal.foreignTypes?.map((t) => t.name),
+        a.id,
+      ).toEqual(expect.arrayContaining(['struct hlist_node', 'struct hlist_head']));
+      expect(a.legal.globals, a.id).not.toContain('modprobe_path');
+    }
+    // route.c:1449 rt6_get_pcpu_route: `p = this_cpu_ptr(res->nh->rt6i_pcpu)` — a slot of the per-cpu
+    // area fib6_nh_init allocates (alloc_percpu_gfp(struct rt6_info *)): that allocation is admitted
+    const pcpu = policy.accesses.filter((a) => a.function === 'ip6_pol_route' && a.location[0]?.line === 1449 && !a.legal.any);
+    expect(pcpu.length).toBeGreaterThan(0);
+    for (const a of pcpu) expect(a.legal.percpu && a.legal.percpuAreas, a.id).toBe(true);
     // no typed fallback of the compartment admits a struct cred or names its cache
     const cred = policy.accesses.filter(
       (a) => !a.legal.any && (a.legal.foreignTypes?.some((t) => t.name === 'struct cred') || a.legal.slabCaches.includes('cred_jar')),
