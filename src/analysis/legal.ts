@@ -17,7 +17,7 @@ import { containerBindings, globalDebugType } from './debugvars.js';
 import { isNullConstant, origins, originsUntil, returnedValues, stripCasts } from './flow.js';
 import type { AbstractObject, PointsTo } from './pointsto.js';
 import { FieldTyper } from './icalls.js';
-import type { Program, ProgramModule } from './program.js';
+import { Program, type ProgramModule } from './program.js';
 import type { RecordFacts } from './external.js';
 import type { SkbHeads } from './skbheads.js';
 import { UNKNOWN } from './layout.js';
@@ -369,7 +369,7 @@ export class LegalSets {
         l = [];
         this.globalsByType.set(name, l);
       }
-      const key = g.value.linkage === 'internal' || g.value.linkage === 'private' ? `${g.module.name}::${g.value.name}` : g.value.name;
+      const key = Program.keyOf(g.module, g.value);
       l.push(key);
       if ((g.value.section ?? '').startsWith('.data..percpu')) {
         const p = this.percpuGlobalsByType.get(name);
@@ -673,7 +673,7 @@ export class LegalSets {
     for (const g of this.program.globalVariables()) {
       const p = pointeeOf(globalDebugType(g.value) ?? null);
       if (!p || !isRecord(p)) continue;
-      const key = g.value.linkage === 'internal' || g.value.linkage === 'private' ? `${g.module.name}::${g.value.name}` : g.value.name;
+      const key = Program.keyOf(g.module, g.value);
       const name = typeName(p);
       out.set(name, [...(out.get(name) ?? []), key]);
     }
