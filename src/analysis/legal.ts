@@ -318,6 +318,8 @@ export class Containment {
 export class LegalSets {
   private readonly sitesByType = new Map<string, AllocationSite[]>();
   private readonly globalsByType = new Map<string, string[]>();
+  /** The program's globals of type `P *` (P a record), by P's name: slots a `P **` may point at. */
+  private readonly pointerGlobals = new Map<string, string[]>();
   /** The program's static per-cpu variables (`DEFINE_PER_CPU`) by record type. */
   private readonly percpuGlobalsByType = new Map<string, string[]>();
   private readonly bufferSites: AllocationSite[];
@@ -361,6 +363,12 @@ export class LegalSets {
       }
     }
     for (const g of program.globalVariables()) {
+      // a `P *` variable: a slot a `P **` may point at
+      const pointee = pointeeOf(globalDebugType(g.value) ?? null);
+      if (pointee && isRecord(pointee)) {
+        const target = typeName(pointee);
+        this.pointerGlobals.set(target, [...(this.pointerGlobals.get(target) ?? []), Program.keyOf(g.module, g.value)]);
+      }
       const t = globalRecordType(g.value);
       if (!t) continue;
       const name = typeName(t);
@@ -666,22 +674,6 @@ export class LegalSets {
   }
   private readonly holders = new Map<string, AbstractObject & { kind: 'typeany' }>();
 
-  /** The program's globals of type `P *` (P a record), by P's name: a `P **` may point at one. */
-  private pointerGlobals(): Map<string, string[]> {
-    if (this.pointerGlobalsByTarget) return this.pointerGlobalsByTarget;
-    const out = new Map<string, string[]>();
-    for (const g of this.program.globalVariables()) {
-      const p = pointeeOf(globalDebugType(g.value) ?? null);
-      if (!p || !isRecord(p)) continue;
-      const key = Program.keyOf(g.module, g.value);
-      const name = typeName(p);
-      out.set(name, [...(out.get(name) ?? []), key]);
-    }
-    this.pointerGlobalsByTarget = out;
-    return out;
-  }
-  private pointerGlobalsByTarget?: Map<string, string[]>;
-
   /** The record whose object debug info places `v` inside ({@link containerBindings}), as "any object of R". */
   private containerRecord(v: Value): AbstractObject | undefined {
     const fn = functionOf(v);
@@ -796,7 +788,7 @@ export class LegalSets {
             // and the allocations of such pointers (`alloc_percpu(struct rt6_info *)`, a `void *` array)
             for (const n of [`${slot.target} *`, `${slot.target} *[]`, 'void *', 'void *[]'])
               for (const st of this.sitesByType.get(n) ?? []) if (!this.confined.has(st.id)) admitSite(st, acc, set);
-            for (const g of this.pointerGlobals().get(slot.target) ?? []) acc.globals.add(g);
+            for (const g of this.pointerGlobals.get(slot.target) ?? []) acc.globals.add(g);
             set.stack = true;
             set.foreign = true;
             const detail = `any object holding a \`${slot.target} *\` (what a \`${slot.target} **\` points to)`;

@@ -81,12 +81,10 @@ export function indirectCallForm(object: ObjectIndex, section: ElfSection, insn:
   const end = insn.offset + insn.length;
   const op = data[end - 5];
   if (insn.length >= 5 && (op === 0xe8 || op === 0xe9)) {
-    const r = object.relocationAt(section, end - 4);
-    if (r === undefined) return undefined;
-    const s = object.elf.symbols[r.symbolIndex];
-    if (s === undefined || s.type === STT_SECTION) return undefined;
-    const m = THUNK.exec(s.name);
-    return m ? { tail, register: m[1]!, thunk: s.name } : undefined;
+    // the thunk its displacement's relocation names (an object file's; a linked image has none)
+    const callee = object.elf.isRelocatable ? object.directCallee(section, insn) : undefined;
+    const m = callee === undefined ? null : THUNK.exec(callee);
+    return m ? { tail, register: m[1]!, thunk: callee! } : undefined;
   }
   const decoder = new Decoder(64, data.subarray(insn.offset, end), DecoderOptions.None);
   const instr = new Instruction();

@@ -63,6 +63,14 @@ function siteKey(object: string, section: string, symbol: string, offset: number
   return `${object}\0${section}\0${symbol}\0${offset}`;
 }
 
+/** The machine instructions mapped accesses claim ({@link siteKey}s). */
+function claimedSites(accesses: readonly Access[]): Set<string> {
+  const claimed = new Set<string>();
+  for (const a of accesses)
+    for (const b of a.binary ?? []) if (b.confidence !== 'unmapped') claimed.add(siteKey(b.object, b.section, b.symbol, b.offset));
+  return claimed;
+}
+
 /** The instructions an exception table (`__ex_table`, 12-byte entries: insn, fixup, data) names, by section index. */
 function exceptionTableSites(o: ObjectIndex): Map<number, Set<number>> {
   const out = new Map<number, Set<number>>();
@@ -96,9 +104,7 @@ export function attributeWriterCalls(
   accesses: readonly Access[],
   indexes: readonly ObjectIndex[],
 ): { accesses: Access[]; attributed: number; mapped: number } {
-  const claimed = new Set<string>();
-  for (const a of accesses)
-    for (const b of a.binary ?? []) if (b.confidence !== 'unmapped') claimed.add(siteKey(b.object, b.section, b.symbol, b.offset));
+  const claimed = claimedSites(accesses);
   // function → routine → the function's writer accesses calling it
   const callers = new Map<string, Map<string, Access[]>>();
   for (const a of accesses) {
@@ -165,9 +171,7 @@ export function addOrphanFallbacks(
   scope: FallbackScope = 'all',
   staticElimination = true,
 ): { accesses: Access[]; stats: OrphanStats } {
-  const claimed = new Set<string>();
-  for (const a of accesses)
-    for (const b of a.binary ?? []) if (b.confidence !== 'unmapped') claimed.add(siteKey(b.object, b.section, b.symbol, b.offset));
+  const claimed = claimedSites(accesses);
   const byFunction = new Map<string, Access[]>();
   for (const a of accesses) {
     const k = `${a.module}\0${a.function}`;
