@@ -16,6 +16,7 @@ import type { Function, GlobalVariable, Value } from '../ir/values.js';
 import type { AllocationSite } from '../policy/schema.js';
 import { isRecord, membersAt, pointeeOf, sizeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
 import { fitsInHalfWord, stripCasts } from './flow.js';
+import { pageOfAddress } from './pages.js';
 import { asmOnlyMovesBytes, asmOperands } from './writes.js';
 import { boundVariables, type BoundVariable, globalDebugType, offsetBindings, signatureTypes } from './debugvars.js';
 import { constantPointers, gepOffset } from './layout.js';
@@ -25,7 +26,11 @@ import { type Located, Program, type ProgramModule } from './program.js';
 
 /** An abstract memory object. */
 export type AbstractObject =
-  | { kind: 'site'; site: AllocationSite; cellBase: string }
+  /**
+   * An allocation site's objects; with `pages`, the memory of the pages a `struct page *` site
+   * allocates (what `page_address(page)` points into: a typeless buddy block), not their descriptors.
+   */
+  | { kind: 'site'; site: AllocationSite; cellBase: string; pages?: true }
   /** A global; `global` is absent for one only {@link ExternalFacts} know (its record type name then in `typeName`). */
   | { kind: 'global'; key: string; global?: GlobalVariable; typeName?: string; percpu: boolean; cellBase: string }
   | { kind: 'stack'; function: string; cellBase: string }
@@ -244,9 +249,11 @@ export class PointsTo {
     switch (kind) {
       case 'unknown':
         return this.unknownElement;
-      case 'site': {
+      case 'site':
+      case 'pages': {
         const s = this.siteById.get(rest);
-        return s ? this.enc(this.siteObject(s), off) : undefined;
+        if (!s) return undefined;
+        return this.enc(kind === 'site' ? this.siteObject(s) : this.pageMemoryObject(s), off);
       }
       case 'stack':
         return this.enc(
@@ -603,7 +610,7 @@ export class PointsTo {
     log('initializers');
     this.flushPendingEdges();
     log('edges');
-    this.propagate();
+    this.propagateWithPages();
     // cells no code of the program writes: what code outside put there, by debug type
     for (let round = 0; round < 8; round++) {
       let seeded = false;
@@ -622,7 +629,7 @@ export class PointsTo {
         seeded = true;
       }
       if (!seeded) break;
-      this.propagate();
+      this.propagateWithPages();
     }
   }
 
@@ -870,9 +877,13 @@ export class PointsTo {
       case 'ptrtoint':
       case 'ptrtoaddr':
       case 'inttoptr':
-      case 'freeze':
-        if (isPointerish(i.operands[0]!) || i.opcode === 'inttoptr') this.addEdge(N(i.operands[0]!), N(i), 0);
+      case 'freeze': {
+        // `page_address(page)`: the memory of what `page` points to, not the integer's sources
+        const page = i.opcode === 'inttoptr' ? pageOfAddress(i.operands[0]!) : undefined;
+        if (page) this.pageAddresses.push([N(page), N(i)]);
+        else if (isPointerish(i.operands[0]!) || i.opcode === 'inttoptr') this.addEdge(N(i.operands[0]!), N(i), 0);
         return;
+      }
       case 'phi':
         if (!isPointerish(i)) return;
         for (const o of i.operands) this.addEdge(N(o), N(i), 0);
@@ -1003,6 +1014,45 @@ export class PointsTo {
     this.addEdge(this.node(dst, pm), d, UNKNOWN);
     this.loadsFrom[s]!.push(t);
     this.storesTo[d]!.push(t);
+  }
+
+  /** The memory of the pages site `site` allocates (its objects are their `struct page`s): a typeless block of its own cells. */
+  private pageMemoryObject(site: AllocationSite): number {
+    return this.object(`pages:${site.id}`, () => ({
+      kind: 'site',
+      site: { ...site, type: { name: `pages of ${site.id}`, kind: 'buffer', evidence: [] } },
+      cellBase: `A:pages:${site.id}`,
+      pages: true,
+    }));
+  }
+
+  /**
+   * `page_address(page)` ({@link pageOfAddress}): the memory of the pages `page` may be, per its
+   * points-to. A page pointer the analysis lost (or pointing at anything but a page site's
+   * descriptors) addresses any page: unknown.
+   */
+  private transferPageAddresses(): void {
+    for (const [page, address] of this.pageAddresses)
+      for (const e of this.pts[page]!) {
+        const o = this.objects[this.objOf(e)]!;
+        const descriptor = o.kind === 'site' && !o.pages && o.site.kind === 'buddy' && isPageDescriptor(o.site);
+        this.addPts(address, descriptor ? this.enc(this.pageMemoryObject(o.site), UNKNOWN) : this.unknownElement);
+        if (process.env.KC_DEBUG_PAGES)
+          console.error('page', page, address, o.kind, o.kind === 'site' ? o.site.id : o.kind === 'typeany' ? o.typeName : '');
+      }
+  }
+  /** Nodes of `page_address(page)` computations: the page pointer's, the address's. */
+  private readonly pageAddresses: [number, number][] = [];
+
+  /** Propagates to a fixpoint, with the page addresses' transfer ({@link transferPageAddresses}) between rounds. */
+  private propagateWithPages(): void {
+    this.propagate();
+    if (!this.pageAddresses.length) return;
+    for (;;) {
+      this.transferPageAddresses();
+      if (!this.work.length) return;
+      this.propagate();
+    }
   }
 
   private siteObject(site: AllocationSite): number {
@@ -1511,7 +1561,7 @@ export class PointsTo {
 
   /**
    * An (object, offset) element in portable form, the same in every analysis of the same code:
-   * `site:<id>`, `global:<key>`, `function:<key>`, `typeany:<type>`, `stack:<function>`, `unknown`,
+   * `site:<id>`, `pages:<id>`, `global:<key>`, `function:<key>`, `typeany:<type>`, `stack:<function>`, `unknown`,
    * then `@<offset>` (`@*` when not constant). What per-TU summaries record.
    */
   private refOf(e: number): string {
@@ -1520,7 +1570,7 @@ export class PointsTo {
     const at = off === UNKNOWN ? '@*' : `@${off}`;
     switch (o.kind) {
       case 'site':
-        return `site:${o.site.id}${at}`;
+        return `${o.pages ? 'pages' : 'site'}:${o.site.id}${at}`;
       case 'global':
       case 'function':
         return `${o.kind}:${o.key}${at}`;
@@ -1805,6 +1855,9 @@ function memberTypeAt(t: Metadata | null, off: number): Metadata | null {
 
 /** Cells other TUs read too: type-field cells, and cells of exported globals without a record type. */
 const isShared = (base: string): boolean => base.startsWith('T:') || (base.startsWith('G:') && !base.includes('::'));
+
+/** A site returning page descriptors (`alloc_pages`, `folio_alloc`): its pages' memory is `page_address`'s. */
+const isPageDescriptor = (s: AllocationSite): boolean => s.type.name === 'struct page' || s.type.name === 'struct folio';
 
 /** Cells only the object's own code reads: a buffer's or unknown-typed site's, a stack slot's, a static global's without a record type. */
 const hasOwnCells = (base: string): boolean =>

@@ -11,7 +11,7 @@ import type { EscapeFacts } from '../analysis/external.js';
 import type { TuSummary } from './schema.js';
 
 /**
- * `site:x@8` → `site:x`; `passed:f:i@*` → `param:f:i`; `result:g@*` → `result:g` (what `g` returns,
+ * `site:x@8` → `site:x` (`pages:x`: the memory of the pages site x allocates); `passed:f:i@*` → `param:f:i`; `result:g@*` → `result:g` (what `g` returns,
  * as its callers get it); `va:g@*` → `va:g` (g's variadic arguments; `va:g:i`, those behind its
  * `va_list` parameter i); undefined for refs naming no object (`typeany`, `unknown`, functions).
  */
@@ -19,7 +19,7 @@ function objectOf(ref: string): string | undefined {
   const at = ref.lastIndexOf('@');
   const r = at < 0 ? ref : ref.slice(0, at);
   if (r.startsWith('passed:')) return `param:${r.slice(7)}`;
-  return /^(site|param|stack|global|result|va):/.test(r) ? r : undefined;
+  return /^(site|pages|param|stack|global|result|va):/.test(r) ? r : undefined;
 }
 
 const isStatic = (key: string): boolean => key.includes('::');

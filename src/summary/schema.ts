@@ -7,7 +7,7 @@ import { AllocatorSchema } from '../analysis/index.js';
 import { AllocationSiteSchema, CacheSchema } from '../policy/schema.js';
 
 /** Bump when the summarizer's output changes: cached summaries of another version are recomputed. */
-export const SUMMARY_VERSION = 31;
+export const SUMMARY_VERSION = 32;
 
 /** A program-wide symbol key: the name, or `module::name` for a static symbol (analysis `Program.keyOf`). */
 const Key = z.string();
@@ -16,7 +16,8 @@ const Key = z.string();
 const FieldKey = z.string();
 
 /**
- * An abstract object in portable form: `site:<id>`, `global:<key>`, `function:<key>`,
+ * An abstract object in portable form: `site:<id>`, `pages:<id>` (the memory of the pages a
+ * `struct page *` site allocates: `page_address(page)`), `global:<key>`, `function:<key>`,
  * `typeany:<type name>`, `stack:<function>`, `unknown`, `param:<function key>:<index>` (what a
  * caller passes as that parameter of that exported function); with `@<offset>` (`*` = unknown offset).
  * In `arguments` only, `passed:<function key>:<index>` stands for `unknown` where the argument is
