@@ -16,9 +16,9 @@ const PAGE_SHIFT = 12n;
 
 const asU64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
-/** An integer constant's value, or undefined. */
-function constant(v: Value): bigint | undefined {
-  return v.kind === 'int' ? v.value : undefined;
+/** An integer constant's value, or undefined (also for a missing operand). */
+function constant(v: Value | undefined): bigint | undefined {
+  return v?.kind === 'int' ? v.value : undefined;
 }
 
 /** True for a load of the named global (`page_offset_base`, `vmemmap_base`: the KASLR-randomized bases). */
@@ -35,7 +35,7 @@ function op(v: Value): { opcode: string; operands: readonly Value[] } | undefine
 /** The terms of a tree of `add`s (at most 8): `a + (b + c)` → a, b, c. */
 function addTerms(v: Value, out: Value[] = []): Value[] {
   const o = op(v);
-  if (o?.opcode === 'add' && out.length < 8) {
+  if (o?.opcode === 'add' && o.operands.length === 2 && out.length < 8) {
     addTerms(o.operands[0]!, out);
     addTerms(o.operands[1]!, out);
   } else out.push(v);
@@ -46,7 +46,8 @@ function addTerms(v: Value, out: Value[] = []): Value[] {
 function descriptorIndex(v: Value): Value | undefined {
   const o = op(v);
   if (!o) return undefined;
-  const [a, b] = o.operands as [Value, Value];
+  const [a, b] = o.operands;
+  if (!a || !b) return undefined;
   const base =
     o.opcode === 'sub'
       ? loadOf(b, 'vmemmap_base') || (constant(b) !== undefined && asU64(constant(b)!) === VMEMMAP_BASE)
@@ -59,7 +60,7 @@ function descriptorIndex(v: Value): Value | undefined {
 /** A shift or multiply by a power of two: the shift, and the value shifted. */
 function scaled(v: Value): { by: bigint; value: Value } | undefined {
   const o = op(v);
-  const k = o && constant(o.operands[1]!);
+  const k = constant(o?.operands[1]);
   if (!o || k === undefined) return undefined;
   if (o.opcode === 'shl') return { by: k, value: o.operands[0]! };
   if (o.opcode === 'mul' && k > 0n && (k & (k - 1n)) === 0n) return { by: BigInt(k.toString(2).length - 1), value: o.operands[0]! };
@@ -76,7 +77,7 @@ function pageBytes(v: Value): Value | undefined {
   if (s.by === PAGE_SHIFT - PAGE_DESCRIPTOR_SHIFT) return descriptorIndex(s.value);
   if (s.by !== PAGE_SHIFT) return undefined;
   const pfn = op(s.value);
-  const k = pfn && constant(pfn.operands[1]!);
+  const k = constant(pfn?.operands[1]);
   const divides =
     ((pfn?.opcode === 'ashr' || pfn?.opcode === 'lshr') && k === PAGE_DESCRIPTOR_SHIFT) ||
     ((pfn?.opcode === 'sdiv' || pfn?.opcode === 'udiv') && k === 1n << PAGE_DESCRIPTOR_SHIFT);

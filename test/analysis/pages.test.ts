@@ -43,6 +43,11 @@ describe('page_address recognition', () => {
     // an offset computed from integers only stays in the page's block
     const offset = `  %i = ptrtoint ptr %p to i64\n  %v = load i64, ptr @vmemmap_base\n  %d = sub i64 %i, %v\n  %b = shl i64 %d, 6\n  %o = load i64, ptr @page_offset_base\n  %a0 = add i64 %b, %n\n  %a = add i64 %a0, %o\n  %r = inttoptr i64 %a to ptr`;
     expect(pageOf(offset)).toBe('p');
+    // terms of one operand (a widened offset loaded from memory) are offsets too, not a crash
+    const widened = `  %i = ptrtoint ptr %p to i64\n  %v = load i64, ptr @vmemmap_base\n  %d = sub i64 %i, %v\n  %b = shl i64 %d, 6\n  %o = load i64, ptr @page_offset_base\n  %m = load i32, ptr %q\n  %z = zext i32 %m to i64\n  %a0 = add i64 %z, %o\n  %a = add i64 %a0, %b\n  %r = inttoptr i64 %a to ptr`;
+    expect(pageOf(widened)).toBe('p');
+    // nor is an inttoptr of a lone load
+    expect(pageOf(`  %a = load i64, ptr %q\n  %r = inttoptr i64 %a to ptr`)).toBeUndefined();
   });
   it('refuses arithmetic that is not page_to_virt, or mixes in another pointer', () => {
     // another pointer added in: the address is no longer inside the page
