@@ -1037,8 +1037,6 @@ export class PointsTo {
         const o = this.objects[this.objOf(e)]!;
         const descriptor = o.kind === 'site' && !o.pages && o.site.kind === 'buddy' && isPageDescriptor(o.site);
         this.addPts(address, descriptor ? this.enc(this.pageMemoryObject(o.site), UNKNOWN) : this.unknownElement);
-        if (process.env.KC_DEBUG_PAGES)
-          console.error('page', page, address, o.kind, o.kind === 'site' ? o.site.id : o.kind === 'typeany' ? o.typeName : '');
       }
   }
   /** Nodes of `page_address(page)` computations: the page pointer's, the address's. */
