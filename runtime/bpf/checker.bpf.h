@@ -252,41 +252,76 @@ static __always_inline struct kc_page_block *kc_page_block_of(__u64 pfn, __u64 *
 	return 0;
 }
 
-/* The site's global ranges: at most KC_MAX_SITE_GLOBALS slots from global_first, sorted
- * by start and disjoint (the loader sorts them), so a binary search finds the one range
- * that can hold addr: nine steps cover 256 ranges, cheap for the verifier with or
- * without a JIT. */
-static __always_inline int kc_in_site_globals(const struct kc_site_policy *p, __u64 addr, __u64 *lo_out, __u64 *hi_out)
+/* 1 when a < b (unsigned), computed without a branch (Hacker's Delight 2-12): the borrow out
+ * of a - b. */
+static __always_inline __u64 kc_below(__u64 a, __u64 b)
 {
-	__u32 lo = 0, hi = p->global_count, first = p->global_first;
+	__u64 borrow = (~a & b) | ((~a | b) & (a - b)), bit;
+
+	/* both hidden, or clang folds the expression back into a compare and a branch */
+	barrier_var(borrow);
+	bit = borrow >> 63;
+	barrier_var(bit);
+	return bit;
+}
+
+/* The slot of a site's global range that holds addr, or -1. The ranges are at most
+ * KC_MAX_SITE_GLOBALS slots from `first`, sorted by start and disjoint (the loader sorts
+ * them). A binary search by powers of two finds how many ranges start at or below addr in
+ * KC_SITE_GLOBAL_STEPS (17) steps for all 65,536 slots; the last of them is the only one
+ * that can hold addr. Each step is arithmetic with no branch on the comparison (its mask
+ * hidden from the compiler, which would make it a branch), so the verifier walks one path,
+ * not one per outcome: a branching search over 256 ranges (9 steps) was all it could afford,
+ * and the loader widened a whole-kernel typed fallback naming thousands of globals to any
+ * memory. A global function: checked once, not at every caller. */
+__noinline int kc_site_global_slot(__u32 first, __u32 count, __u64 addr)
+{
+	__u64 n = count, pos = 0, step = 1ULL << (KC_SITE_GLOBAL_STEPS - 1);
+	struct kc_range *r;
+	__u32 slot;
 	int k;
 
-	if (hi > KC_MAX_SITE_GLOBALS)
-		hi = KC_MAX_SITE_GLOBALS;
+	if (n > KC_MAX_SITE_GLOBALS)
+		n = KC_MAX_SITE_GLOBALS;
 #pragma unroll
-	for (k = 0; k < 9; k++) {
-		__u32 mid, slot;
-		struct kc_range *r;
+	for (k = 0; k < KC_SITE_GLOBAL_STEPS; k++) {
+		/* the candidate pos + step - 1: within the site's ranges, and starting at or below addr */
+		__u64 idx = pos + step - 1, inside = kc_below(idx, n), take;
 
-		if (lo >= hi)
-			break;
-		mid = (lo + hi) / 2;
-		slot = first + mid;
+		barrier_var(inside);
+		slot = first + (__u32)(idx * inside);
 		r = bpf_map_lookup_elem(&kc_globals, &slot);
 		if (!r)
-			return 0;
-		if (r->start <= addr) {
-			if (addr < r->end) {
-				*lo_out = r->start;
-				*hi_out = r->end;
-				return 1;
-			}
-			lo = mid + 1;
-		} else {
-			hi = mid;
-		}
+			return -1;
+		take = inside & (kc_below(addr, r->start) ^ 1);
+		barrier_var(take);
+		/* a product, not a mask from -take: a verifier forks its state on such masks */
+		pos += step * take;
+		step >>= 1;
 	}
-	return 0;
+	if (!pos)
+		return -1;
+	slot = first + (__u32)(pos - 1);
+	r = bpf_map_lookup_elem(&kc_globals, &slot);
+	return r && addr < r->end ? (int)slot : -1;
+}
+
+/* Whether addr lies in one of the site's global ranges (kc_site_global_slot), and that range. */
+static __always_inline int kc_in_site_globals(const struct kc_site_policy *p, __u64 addr, __u64 *lo_out, __u64 *hi_out)
+{
+	int found = kc_site_global_slot(p->global_first, p->global_count, addr);
+	__u32 slot;
+	struct kc_range *r;
+
+	if (found < 0)
+		return 0;
+	slot = (__u32)found;
+	r = bpf_map_lookup_elem(&kc_globals, &slot);
+	if (!r)
+		return 0;
+	*lo_out = r->start;
+	*hi_out = r->end;
+	return 1;
 }
 
 /* Addresses at or above this are the kernel's half: global ranges start there, per-cpu offsets below it. */

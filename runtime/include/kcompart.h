@@ -18,8 +18,12 @@
 #define KC_CACHE_NAME_LEN 32
 #define KC_MAX_SITES 65536
 #define KC_MAX_GLOBALS 65536
-/* Most global ranges one site's legal set may name (a bounded verifier loop); net/ipv6 needs 193. */
-#define KC_MAX_SITE_GLOBALS 256
+/* Most global ranges one site's legal set may name: all of kc_globals. net/ipv6 needs 193 with
+ * net/core as context; with the whole kernel as context, typed fallbacks name up to ~4,400 (the
+ * globals of their types). A site past it is widened to any memory by the loader. */
+#define KC_MAX_SITE_GLOBALS KC_MAX_GLOBALS
+/* Steps of the binary search over a site's ranges: 2^(steps - 1) <= KC_MAX_SITE_GLOBALS < 2^steps. */
+#define KC_SITE_GLOBAL_STEPS 17
 /* (site, cache) pairs of kc_allowed_caches */
 #define KC_MAX_CACHES 131072
 /* Caches whose objects' type is known (kc_typed_caches): never admitted by object size. */

@@ -94,6 +94,17 @@ for (const [label, extra] of [
       writeFileSync(batch, `${lines.join('\n')}\n`);
       await must(BPFTOOL, ['batch', 'file', batch]);
       await site(7, R.global, 1, 200);
+      // site 22: 1,000 ranges (slots 1000..1999), more than the 256 the checker once scanned (the loader then
+      // widened such a site to any memory): a typed fallback of the whole kernel names thousands of globals
+      const FAR = S - 0x4000000n;
+      const many = Array.from({ length: 1000 }, (_, k) => {
+        const at = FAR + 0x1000n * BigInt(k);
+        const range = k === 999 ? u64s(S + 64n, S + 80n) : u64s(at, at + 8n);
+        return `map update pinned ${join(maps, 'kc_globals')} key ${u32s(1000 + k).join(' ')} value ${range.join(' ')}`;
+      });
+      writeFileSync(`${batch}-many`, `${many.join('\n')}\n`);
+      await must(BPFTOOL, ['batch', 'file', `${batch}-many`]);
+      await site(22, R.global, 1000, 1000);
       // allocation tracking: 8 and 9 track slab allocations, only 8 may write allocation 7;
       // 10 has only untracked slab allocations, 11 none at all
       await site(8, R.slab, 0, 0, F.trackedSlab);
@@ -153,6 +164,15 @@ for (const [label, extra] of [
       expect(await check(3, 0, S + 8n)).toBe(PASS);
       expect(await check(3, 0, S + 16n)).toBe(VIOLATION);
       expect(await check(6, 0, S + 8n)).toBe(VIOLATION);
+    });
+    it('global: a site with 1,000 ranges finds its first, middle and last one, and nothing between them', async () => {
+      const FAR = S - 0x4000000n;
+      expect(await check(22, 0, S + 72n)).toBe(PASS);
+      expect(await check(22, 0, FAR + 4n)).toBe(PASS);
+      expect(await check(22, 0, FAR + 0x1000n * 500n + 4n)).toBe(PASS);
+      expect(await check(22, 0, FAR + 0x1000n * 500n + 12n)).toBe(VIOLATION);
+      // site 7's last range is not site 22's
+      expect(await check(22, 0, S + 40n)).toBe(VIOLATION);
     });
     it('global: a site with 200 ranges (bpf_loop scan) finds the last one', async () => {
       expect(await check(7, 0, S + 40n)).toBe(PASS);
