@@ -35,7 +35,7 @@ describe('loader events', () => {
     expect(ev.violations).toHaveLength(9);
     const v = ev.violations[0]!;
     expect(v).toMatchObject({
-      site: 33,
+      site: 34,
       line: 341,
       column: 11,
       function: 'kcdemo_note',
@@ -51,7 +51,7 @@ describe('loader events', () => {
     expect(v.stack).toContain('vfs_write+0x12e');
     expect(ev.counters.map((c) => c.when)).toEqual(['audit-end', 'now', 'final']);
     expect(ev.counters[2]!.values.violations).toBe(9);
-    expect(ev.attached).toMatchObject({ sites: 54, refused: 0 });
+    expect(ev.attached).toMatchObject({ sites: 55, refused: 0 });
     expect(ev.refusals).toEqual([]);
   });
   it('reads a guest log through its loader section only (a previewed refusal counts once)', () => {
