@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EmitStats, SiteProgramMode, UncheckedSummary } from '../../emit/index.js';
-import { emitBpf, SITE_PROGRAM_MODES } from '../../emit/index.js';
+import { emitBpf, MAX_SITE_GLOBALS, SITE_PROGRAM_MODES } from '../../emit/index.js';
 import { compileStage, type CompartmentBuild } from '../../pipeline.js';
 import { readPolicy } from '../../policy/index.js';
 import { counts, parseCommand, progressLine, shownPath, UsageError, type Command } from '../common.js';
@@ -82,6 +82,11 @@ export function printEmitSummary(
     `  checked as       ${stats.kinds.writer} writer calls at the call (${stats.kinds.writerStartOnly} without a length argument: first byte), ${stats.kinds.rep} rep string stores, ${stats.kinds.relocated} relocated displacements`,
   );
   if (unchecked) console.log(`  ${unchecked.line} (listed in unchecked.txt)`);
+  // the loader widens such a site to any memory: a switched-off check, never silent
+  if (stats.overGlobalLimit)
+    console.log(
+      `  WIDENED          ${stats.overGlobalLimit} site programs name more global ranges than the checker searches (${MAX_SITE_GLOBALS}): the loader lets them write any memory`,
+    );
   if (icallLine) console.log(`  ${icallLine}`);
   console.log(
     `  maps seeded      ${stats.globals} globals, ${stats.caches} caches; ${stats.allocations.tracked} allocation sites tracked by ${stats.allocations.probes} probes, ${stats.allocations.untracked} untracked`,
