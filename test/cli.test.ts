@@ -1,7 +1,7 @@
 // The kcompart command: analyze writes a valid policy and CSV with a summary;
 // bad usage and bad inputs get one clear line and a non-zero exit, and no file.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -218,6 +218,23 @@ describe('kcompart emit', () => {
     const bad = run('emit', m, '--out', join(dir, 'bpf5'), '--site-programs', 'fast');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--site-programs takes data or per-site, not fast/);
+  });
+  it('says WIDENED when a site names more global ranges than the checker searches (the loader lets it write anything)', () => {
+    const m = join(dir, 'e.mapped.json');
+    const plain = run('emit', m, '--out', join(dir, 'bpf6'));
+    expect(plain.status, plain.stderr).toBe(0);
+    expect(plain.stdout).not.toMatch(/WIDENED/);
+    // every site of every checked access names 65,537 globals: more than kc_globals holds
+    const policy = JSON.parse(readFileSync(m, 'utf8'));
+    const many = Array.from({ length: 65_537 }, (_, k) => `g${k}`);
+    for (const a of policy.accesses) if (!a.legal.any) a.legal.globals = many;
+    const wide = join(dir, 'wide.mapped.json');
+    writeFileSync(wide, JSON.stringify(policy));
+    const r = run('emit', wide, '--out', join(dir, 'bpf7'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /WIDENED +\d+ site programs name more global ranges than the checker searches \(65536\): the loader lets them write any memory/,
+    );
   });
 });
 
