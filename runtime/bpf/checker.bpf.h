@@ -288,13 +288,11 @@ __noinline int kc_site_global_slot(__u32 first, __u32 count, __u64 addr)
 		/* the candidate pos + step - 1: within the site's ranges, and starting at or below addr */
 		__u64 idx = pos + step - 1, inside = kc_below(idx, n), take;
 
-		barrier_var(inside);
 		slot = first + (__u32)(idx * inside);
 		r = bpf_map_lookup_elem(&kc_globals, &slot);
 		if (!r)
 			return -1;
 		take = inside & (kc_below(addr, r->start) ^ 1);
-		barrier_var(take);
 		/* a product, not a mask from -take: a verifier forks its state on such masks */
 		pos += step * take;
 		step >>= 1;

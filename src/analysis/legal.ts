@@ -21,6 +21,7 @@ import { Program, type ProgramModule } from './program.js';
 import type { RecordFacts } from './external.js';
 import type { SkbHeads } from './skbheads.js';
 import { UNKNOWN } from './layout.js';
+import { isPageDescriptor } from './pages.js';
 import { framesOf } from './sites.js';
 
 /** A BTF struct or union by the name a developer reads (`struct sk_buff`), as debug info names it. */
@@ -367,7 +368,9 @@ export class LegalSets {
       const pointee = pointeeOf(globalDebugType(g.value) ?? null);
       if (pointee && isRecord(pointee)) {
         const target = typeName(pointee);
-        this.pointerGlobals.set(target, [...(this.pointerGlobals.get(target) ?? []), Program.keyOf(g.module, g.value)]);
+        const slots = this.pointerGlobals.get(target);
+        if (slots) slots.push(Program.keyOf(g.module, g.value));
+        else this.pointerGlobals.set(target, [Program.keyOf(g.module, g.value)]);
       }
       const t = globalRecordType(g.value);
       if (!t) continue;
@@ -891,7 +894,7 @@ function admitSite(s: AllocationSite, acc: Accumulator, set: LegalSet): void {
       break;
     case 'buddy':
       // alloc_pages / folio_alloc return the page's descriptor, which lives in vmemmap
-      if (s.type.name === 'struct page' || s.type.name === 'struct folio') set.vmemmap = true;
+      if (isPageDescriptor(s)) set.vmemmap = true;
       else acc.buddySites.add(s.id);
       break;
     case 'vmalloc':

@@ -6,6 +6,7 @@
 // then knows which pages the address lies in from what `page` points to,
 // instead of losing the pointer ("int-to-ptr").
 import type { Value } from '../ir/values.js';
+import type { AllocationSite } from '../policy/schema.js';
 
 /** `__PAGE_OFFSET_BASE_L4` and `VMEMMAP_START` (arch/x86/include/asm/page_64_types.h, pgtable_64_types.h): the bases without KASLR. */
 const DIRECT_MAP_BASE = 0xffff888000000000n;
@@ -20,6 +21,12 @@ const asU64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 function constant(v: Value | undefined): bigint | undefined {
   return v?.kind === 'int' ? v.value : undefined;
 }
+
+/** True for an integer constant equal to `k` as 64 bits (IR writes them signed). */
+const isConstant = (v: Value | undefined, k: bigint): boolean => v?.kind === 'int' && asU64(v.value) === k;
+
+/** A site returning page descriptors (`alloc_pages`, `folio_alloc`): its objects live in vmemmap, their memory is `page_address`'s. */
+export const isPageDescriptor = (s: AllocationSite): boolean => s.type.name === 'struct page' || s.type.name === 'struct folio';
 
 /** True for a load of the named global (`page_offset_base`, `vmemmap_base`: the KASLR-randomized bases). */
 function loadOf(v: Value, global: string): boolean {
@@ -50,11 +57,11 @@ function descriptorIndex(v: Value): Value | undefined {
   if (!a || !b) return undefined;
   const base =
     o.opcode === 'sub'
-      ? loadOf(b, 'vmemmap_base') || (constant(b) !== undefined && asU64(constant(b)!) === VMEMMAP_BASE)
-      : o.opcode === 'add' && constant(b) !== undefined && asU64(-constant(b)!) === VMEMMAP_BASE;
+      ? loadOf(b, 'vmemmap_base') || isConstant(b, VMEMMAP_BASE)
+      : o.opcode === 'add' && isConstant(b, asU64(-VMEMMAP_BASE));
   if (!base) return undefined;
   const p = op(a);
-  return p?.opcode === 'ptrtoint' ? (a.kind === 'instruction' || a.kind === 'expr' ? a.operands[0] : undefined) : undefined;
+  return p?.opcode === 'ptrtoint' ? p.operands[0] : undefined;
 }
 
 /** A shift or multiply by a power of two: the shift, and the value shifted. */
@@ -100,9 +107,7 @@ function fromPointer(v: Value, depth = 6): boolean {
  */
 export function pageOfAddress(v: Value): Value | undefined {
   const terms = addTerms(v);
-  const base = terms.findIndex(
-    (t) => loadOf(t, 'page_offset_base') || (constant(t) !== undefined && asU64(constant(t)!) === DIRECT_MAP_BASE),
-  );
+  const base = terms.findIndex((t) => loadOf(t, 'page_offset_base') || isConstant(t, DIRECT_MAP_BASE));
   if (base < 0) return undefined;
   let page: Value | undefined;
   for (const [k, t] of terms.entries()) {

@@ -16,7 +16,7 @@ import type { Function, GlobalVariable, Value } from '../ir/values.js';
 import type { AllocationSite } from '../policy/schema.js';
 import { isRecord, membersAt, pointeeOf, sizeOf, stripQualifiers, typeKey, typeName } from './ditypes.js';
 import { fitsInHalfWord, stripCasts } from './flow.js';
-import { pageOfAddress } from './pages.js';
+import { isPageDescriptor, pageOfAddress } from './pages.js';
 import { asmOnlyMovesBytes, asmOperands } from './writes.js';
 import { boundVariables, type BoundVariable, globalDebugType, offsetBindings, signatureTypes } from './debugvars.js';
 import { constantPointers, gepOffset } from './layout.js';
@@ -1853,9 +1853,6 @@ function memberTypeAt(t: Metadata | null, off: number): Metadata | null {
 
 /** Cells other TUs read too: type-field cells, and cells of exported globals without a record type. */
 const isShared = (base: string): boolean => base.startsWith('T:') || (base.startsWith('G:') && !base.includes('::'));
-
-/** A site returning page descriptors (`alloc_pages`, `folio_alloc`): its pages' memory is `page_address`'s. */
-const isPageDescriptor = (s: AllocationSite): boolean => s.type.name === 'struct page' || s.type.name === 'struct folio';
 
 /** Cells only the object's own code reads: a buffer's or unknown-typed site's, a stack slot's, a static global's without a record type. */
 const hasOwnCells = (base: string): boolean =>
