@@ -30,6 +30,13 @@ export interface ExternalFacts {
    * it is stored into, the byte offset into the argument's object the cell receives).
    */
   parameterCells: Map<string, { index: number; cell: string; offset: number | '*' }[]>;
+  /**
+   * The other keys of the bytes a type-field cell key names (`T:struct inet_protosw@0` →
+   * `T:struct list_head@0`: the same memory as a cell of the records around and inside it),
+   * undefined when there are more than the facts follow. A pointer stored under one is read by a
+   * load under any other: points-to seeds a cell with what `cells` holds under its other keys.
+   */
+  cellViews?: (cell: string) => readonly string[] | undefined;
   /** Cells it loads from (same keys as `cells`): read by code of the program's, so they get the typed fallback when nothing writes them. */
   loadedCells: string[];
   /** The record types its debug info describes, with what containment needs of each. */

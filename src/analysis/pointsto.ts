@@ -485,6 +485,7 @@ export class PointsTo {
         this.cellWritten.add(c);
         this.seedRefs(c, ext);
       }
+      if (this.seedingViews) this.seedViews(c, key);
       // readers of every cell of this base read this one too
       for (const r of this.starReaders.get(base) ?? []) this.addEdge(c, r, 0);
       // a private area is its owner's memory too: what is read or written at an unknown offset of it
@@ -611,27 +612,71 @@ export class PointsTo {
     this.flushPendingEdges();
     log('edges');
     this.propagateWithPages();
-    // cells no code of the program writes: what code outside put there, by debug type
+    this.fallBackUnwrittenCells(0);
+    // then what other TUs store under the other keys of a cell's bytes (ExternalFacts.cellViews):
+    // only after the fallbacks, so that a cell no code writes under its own key keeps its fallback
+    // and every set only grows with these seeds
+    if (this.external?.cellViews) {
+      this.seedingViews = true;
+      const since = this.pts.length;
+      for (const [key, c] of [...this.cellIndex]) this.seedViews(c, key);
+      this.propagateWithPages();
+      this.fallBackUnwrittenCells(since);
+    }
+    log('fallbacks');
+  }
+
+  /**
+   * Cells no code of the program writes: what code outside put there, by debug type. `since`: only
+   * the cells made from that node on, after the view seeds, which are no writes (their content, and
+   * what it flowed into, says nothing of whether their own key is written).
+   */
+  private fallBackUnwrittenCells(since: number): void {
+    const written = (c: number): boolean => this.cellWritten.has(c) || (since === 0 && this.pts[c]!.size > 0);
     for (let round = 0; round < 8; round++) {
       let seeded = false;
       for (const c of this.loadedCells) {
-        if (this.cellWritten.has(c) || this.pts[c]!.size) continue;
+        if (c < since || written(c) || this.fellBack.has(c)) continue;
         const info = this.cellInfo.get(c)!;
         // the unknown-offset cell read by a whole-object read (memcpy's source) is empty when the
         // program wrote the object at known offsets only: those cells are what it holds
-        if (
-          info.off === UNKNOWN &&
-          (this.cellsOfBase.get(info.base) ?? []).some((x) => x !== c && (this.cellWritten.has(x) || this.pts[x]!.size))
-        )
-          continue;
-        const fallback = this.fieldFallback(info.obj, info.off);
-        this.addPts(c, this.enc(fallback, UNKNOWN));
+        if (info.off === UNKNOWN && (this.cellsOfBase.get(info.base) ?? []).some((x) => x !== c && written(x))) continue;
+        this.fellBack.add(c);
+        this.addPts(c, this.enc(this.fieldFallback(info.obj, info.off), UNKNOWN));
         seeded = true;
       }
       if (!seeded) break;
       this.propagateWithPages();
     }
   }
+  /** Cells given their field's fallback ({@link fallBackUnwrittenCells}). */
+  private readonly fellBack = new Set<number>();
+
+  /**
+   * Seeds a type-field cell with what the external facts store under the other keys of its bytes;
+   * past the keys they follow, with what code outside may put there by the field's type.
+   */
+  private seedViews(c: number, key: string): void {
+    const views = this.external?.cellViews;
+    if (!views || !key.startsWith('T:')) return;
+    const others = views(key);
+    if (others === undefined) {
+      const { obj, off } = this.cellInfo.get(c)!;
+      this.viewSeeded.add(c);
+      this.addPts(c, this.enc(this.fieldFallback(obj, off), UNKNOWN));
+      return;
+    }
+    for (const k of others) {
+      const more = this.external!.cells.get(k);
+      if (!more?.length) continue;
+      this.viewSeeded.add(c);
+      this.seedRefs(c, more);
+    }
+  }
+  /** Set once the fallbacks are in: cells made from then on are seeded with their views when made. */
+  private seedingViews = false;
+  /** Cells seeded by {@link seedViews}: functions in them do not make a field written (functionsInField). */
+  private readonly viewSeeded = new Set<number>();
 
   /**
    * Per-TU summaries: where debug info names the memory past a record's end with a variable of
@@ -1540,7 +1585,7 @@ export class PointsTo {
         const o = this.objects[this.objOf(e)]!;
         if (o.kind === 'function') {
           if (o.fn) functions.set(o.key, o.fn);
-          written = true;
+          if (!this.viewSeeded.has(c)) written = true;
         }
       }
     }

@@ -14,6 +14,8 @@ import type { Policy } from '../policy/schema.js';
 import { cachedSummary } from './cache.js';
 import { fieldFacts, fieldTargets } from './callgraph.js';
 import { EscapeClosure } from './escape.js';
+import { recordsOf } from './summarize.js';
+import { RecordViews } from './views.js';
 import type { SummaryIndirectCall, TuSummary } from './schema.js';
 
 const isStatic = (key: string): boolean => key.includes('::');
@@ -92,7 +94,10 @@ export function externalFacts(
     headOf: [...r.headOf],
   }));
   facts.wrappers = [...wrappers.values()];
-  facts.escape = new EscapeClosure(all, options.closedWorld ?? false);
+  // the compartment's own records too: a view of its bytes may be a record only it describes
+  const views = new RecordViews([...all, ...(options.ownRecords ?? []).map((records) => ({ records, privateAreas: [] }))]);
+  facts.escape = new EscapeClosure(all, options.closedWorld ?? false, views);
+  facts.cellViews = (cell) => views.otherKeys(cell);
   const passed = callerArguments(all, exclude, options.closedWorld ?? false);
   facts.arguments = passed.arguments;
   if (options.closedWorld) facts.closed = passed.closed;
@@ -115,6 +120,8 @@ export interface ExternalFactsOptions {
    * arguments are bound beside the fallback.
    */
   closedWorld?: boolean;
+  /** The record facts (`recordsOf`) of the compartment's modules that have no summary among these. */
+  ownRecords?: readonly TuSummary['records'][];
 }
 
 /** Pass-through chains (`passed:` in `passed:` …) resolved this deep at most; deeper is `unknown`. */
@@ -292,7 +299,10 @@ export async function analyzeWithSummaries(
     const have = new Set(summaries.filter((s) => own.has(s.module)).map((s) => s.module));
     for (const [k, pm] of program.modules.entries()) if (!have.has(pm.name)) summaries.push((await cachedSummary(compartment[k]!)).summary);
   }
-  const r = analyzeProgram(program, { ...analyze, external: externalFacts(summaries, own, { closedWorld: closedWorld ?? false }) });
+  const summarized = new Set(summaries.map((s) => s.module));
+  const ownRecords = program.modules.filter((pm) => !summarized.has(pm.name)).map((pm) => recordsOf(pm.module));
+  const external = externalFacts(summaries, own, { closedWorld: closedWorld ?? false, ownRecords });
+  const r = analyzeProgram(program, { ...analyze, external });
   r.summary.seconds.link = link;
   return { ...r, program };
 }

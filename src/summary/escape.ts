@@ -9,6 +9,7 @@ import { BYTE_ROUTINES } from '../analysis/writes.js';
 import { fieldFacts, fieldTargets } from './callgraph.js';
 import type { EscapeFacts } from '../analysis/external.js';
 import type { TuSummary } from './schema.js';
+import { RecordViews } from './views.js';
 
 /**
  * `site:x@8` → `site:x` (`pages:x`: the memory of the pages site x allocates); `passed:f:i@*` → `param:f:i`; `result:g@*` → `result:g` (what `g` returns,
@@ -83,7 +84,8 @@ export class EscapeClosure implements EscapeFacts {
   private readonly with = new Map<string, Set<string>>();
   private readonly sites: string[] = [];
 
-  constructor(summaries: Iterable<TuSummary>, closedWorld: boolean) {
+  /** `views`: the record views of these summaries, when the caller has them already. */
+  constructor(summaries: Iterable<TuSummary>, closedWorld: boolean, views?: RecordViews) {
     const all = [...summaries];
     const holds = new Map<string, string[]>();
     for (const s of all) for (const [o, held] of s.holds) holds.set(o, [...(holds.get(o) ?? []), ...held]);
@@ -100,7 +102,7 @@ export class EscapeClosure implements EscapeFacts {
           params.set(f.key, fixedParameters(f.signature));
           if (isStatic(f.key) && f.addressTaken) walkedStatic.add(f.key);
         }
-    const loadedElsewhere = cellLoaders(all, closedWorld);
+    const loadedElsewhere = cellLoaders(all, closedWorld, views ?? new RecordViews(all));
     // a function some TU calls directly and none takes the address of: its callers all walk its result
     const called = new Set<string>();
     const addressTaken = new Set<string>();
@@ -207,21 +209,12 @@ export class EscapeClosure implements EscapeFacts {
   }
 }
 
-/** Views of one byte past this many: counted as loaded elsewhere (a `list_head` in thousands of records). */
-const MAX_VIEWS = 4096;
-
 /**
  * Whether a TU other than the one storing into a shared cell (any TU, for storer `''`) may load
- * it. A record's bytes are also cells of the records that embed it and of the records it embeds, at offsets apart by
- * where one lies in the other (`T:struct bar@8` is `T:struct foo@0` when a `bar` holds a `foo`
- * at 8, and `T:struct box@24` when a `box` holds that `bar` at 16): a load of any of those views
- * counts, and so does a load of a view's record at an unknown offset. The views are the records
- * around the stored one, then the records inside any of them at that byte (a union's other
- * members); not the other records holding an inner one, whose bytes are other objects. A private
- * area (`privateAreas`: a `struct tg3` at 2304 of a `struct net_device`) is one more record inside
- * another, past its end. Open world: always.
+ * it: under any key of its bytes ({@link RecordViews}), and a load of a view's record at an
+ * unknown offset counts too. Past MAX_VIEWS, or in the open world: always.
  */
-function cellLoaders(all: readonly TuSummary[], closedWorld: boolean): (cell: string, storer: string) => boolean {
+function cellLoaders(all: readonly TuSummary[], closedWorld: boolean, views: RecordViews): (cell: string, storer: string) => boolean {
   // record → the modules that load any cell of it; cell → the modules that load it
   const loaders = new Map<string, Set<string>>();
   const exact = new Map<string, Set<string>>();
@@ -236,65 +229,15 @@ function cellLoaders(all: readonly TuSummary[], closedWorld: boolean): (cell: st
       add(exact, c, s.module);
     }
   const byOther = (mods: Set<string> | undefined, storer: string): boolean => !!mods && [...mods].some((m) => m !== storer);
-  // containment with offsets, both ways, from every TU's record facts (-1: in an array, anywhere),
-  // and the private areas, records lying past another's end
-  const inside = new Map<string, Map<string, [string, number]>>();
-  const around = new Map<string, Map<string, [string, number]>>();
-  const sizes = new Map<string, number>();
-  const relation = (m: Map<string, Map<string, [string, number]>>, k: string, v: [string, number]): void => {
-    let list = m.get(k);
-    if (!list) m.set(k, (list = new Map()));
-    list.set(`${v[0]}@${v[1]}`, v);
-  };
-  for (const s of all)
-    for (const [name, size, , , , at] of s.records) {
-      if (size) sizes.set(name, size);
-      for (const [inner, offset] of at) {
-        relation(inside, name, [inner, offset]);
-        relation(around, inner, [name, offset]);
-      }
-    }
-  for (const s of all)
-    for (const [r, offset, p] of s.privateAreas) {
-      relation(inside, r, [p, offset]);
-      relation(around, p, [r, offset]);
-    }
-  type Offset = number | '*';
-  /** Every (record, offset) the byte at `off` of a `name` also is; undefined past MAX_VIEWS. */
-  const viewsOf = (name: string, off: Offset): Map<string, [string, Offset]> | undefined => {
-    const views = new Map<string, [string, Offset]>([[`${name}@${off}`, [name, off]]]);
-    const push = (list: [string, Offset][], x: string, o: Offset): void => {
-      const k = `${x}@${o}`;
-      if (views.has(k)) return;
-      views.set(k, [x, o]);
-      list.push([x, o]);
-    };
-    const up: [string, Offset][] = [[name, off]];
-    for (let i = 0; i < up.length && views.size <= MAX_VIEWS; i++) {
-      const [x, o] = up[i]!;
-      for (const [outer, at] of around.get(x)?.values() ?? []) push(up, outer, o === '*' || at < 0 ? '*' : o + at);
-    }
-    const down: [string, Offset][] = [...views.values()];
-    for (let i = 0; i < down.length && views.size <= MAX_VIEWS; i++) {
-      const [x, o] = down[i]!;
-      for (const [inner, at] of inside.get(x)?.values() ?? []) {
-        if (o === '*' || at < 0) push(down, inner, '*');
-        else if (o >= at && o < at + (sizes.get(inner) ?? Number.POSITIVE_INFINITY)) push(down, inner, o - at);
-      }
-    }
-    return views.size > MAX_VIEWS ? undefined : views;
-  };
-  const memo = new Map<string, Map<string, [string, Offset]> | undefined>();
   return (cell, storer) => {
     if (!closedWorld) return true;
     const at = cell.lastIndexOf('@');
     const base = cell.slice(0, at);
     const off = cell.slice(at + 1);
     if (base.startsWith('T:')) {
-      let views = memo.get(cell);
-      if (!memo.has(cell)) memo.set(cell, (views = viewsOf(base.slice(2), off === '*' ? '*' : Number(off))));
-      if (!views) return true;
-      for (const [x, o] of views.values()) {
+      const of = views.of(base.slice(2), off === '*' ? '*' : Number(off));
+      if (!of) return true;
+      for (const [x, o] of of.values()) {
         if (byOther(exact.get(`T:${x}@${o}`), storer) || byOther(exact.get(`T:${x}@*`), storer)) return true;
         if (o === '*' && byOther(loaders.get(`T:${x}`), storer)) return true;
       }

@@ -136,7 +136,7 @@ function gepConstant(ops: readonly Value[], src: Parameters<typeof gepOffset>[1]
 }
 
 /** The record types of a module's debug info, each name once, with containment's relations (merged over same-named types). */
-function recordsOf(module: Module): TuSummary['records'] {
+export function recordsOf(module: Module): TuSummary['records'] {
   const byName = new Map<string, { size: number; sets: Set<string>[]; at: Map<string, [string, number]> }>();
   const seen = new Set<unknown>();
   for (const md of module.metadata) {

@@ -1,0 +1,79 @@
+// One byte under several cell keys (issue 12): a pointer one TU stores under one key of some
+// bytes (`T:struct list_head@0`, through a list head whose container it lost) is read by a load
+// under another key of the same bytes (`T:struct holder@0`, a holder's first field), so the
+// write through what that load gives admits it. A cell no code writes under its own key keeps its
+// field's fallback beside what the other keys hold. Fixtures: hand-written C made into
+// test/fixtures/summary/views-*.ll (command line in views-lib.c).
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Policy } from '../../src/policy/schema.js';
+import { analyzeWithSummaries, RecordViews, summarizeFile, type TuSummary } from '../../src/summary/index.js';
+
+const dir = join(import.meta.dirname, '../fixtures/summary');
+const LIB = join(dir, 'views-lib.ll');
+const COMP = join(dir, 'views-comp.ll');
+
+function siteIn(s: TuSummary, fn: string): string {
+  const ids = s.sites.filter((x) => x.caller === fn).map((x) => x.id);
+  expect(ids, `sites in ${fn}`).toHaveLength(1);
+  return ids[0]!;
+}
+
+function writeIn(policy: Policy, fn: string) {
+  const writes = policy.accesses.filter((a) => a.function === fn);
+  expect(writes, fn).toHaveLength(1);
+  return writes[0]!.legal;
+}
+
+describe('the keys of one byte', () => {
+  let lib: TuSummary;
+  let comp: TuSummary;
+  beforeAll(async () => {
+    [lib, comp] = await Promise.all([summarizeFile(LIB), summarizeFile(COMP)]);
+  });
+
+  it('views: the records around a byte and those inside them there, not the other holders of an inner one', () => {
+    const views = new RecordViews([lib, comp]);
+    const keys = views.otherKeys('T:struct holder@0');
+    expect(keys).toContain('T:struct list_head@0');
+    expect(keys).toContain('T:struct holder@*');
+    expect(keys).not.toContain('T:struct holder@0');
+    // an item's link is another object's bytes than a holder's head
+    expect(keys).not.toContain('T:struct item@0');
+    // the bare list head's bytes may be the first field of any record starting with one
+    expect(views.otherKeys('T:struct list_head@0')).toEqual(
+      expect.arrayContaining(['T:struct holder@0', 'T:struct item@0', 'T:struct lone@0']),
+    );
+    expect(views.otherKeys('G:current_head@0')).toEqual([]);
+  });
+
+  it('the context stores under the bare list head: the summary says so', () => {
+    // `current_head`'s fallback is any list head at any offset: the store's key has no offset
+    expect(lib.fieldStores.find(([cell]) => cell === 'T:struct list_head@*')?.[1]).toContain(`site:${siteIn(lib, 'lib_link')}@0`);
+  });
+
+  for (const closedWorld of [false, true])
+    it(`a load under a holder's key reads what was stored under its list head's (${closedWorld ? 'closed' : 'open'} world)`, async () => {
+      const { policy } = await analyzeWithSummaries([COMP], [lib, comp], { closedWorld });
+      const legal = writeIn(policy, 'poke');
+      // its own key's store, and the context's item linked through the bare head
+      expect(legal.slabSites).toContain(siteIn(comp, 'poke_set'));
+      expect(legal.slabSites).toContain(siteIn(lib, 'lib_link'));
+      expect(legal.foreign).toBeFalsy();
+      expect(legal.any).toBe(false);
+    });
+
+  it('a cell no code writes under its own key keeps its fallback beside the other keys', async () => {
+    const { policy } = await analyzeWithSummaries([COMP], [lib, comp], {});
+    const legal = writeIn(policy, 'poke_lone');
+    expect(legal.any).toBe(false);
+    expect(legal.foreign).toBeTruthy();
+    expect(legal.reasons.map((r) => r.detail)).toContain('any object of type struct list_head');
+    expect(legal.slabSites).toContain(siteIn(lib, 'lib_link'));
+  });
+
+  it('without the compartment summary, its records still give the views', async () => {
+    const { policy } = await analyzeWithSummaries([COMP], [lib], {});
+    expect(writeIn(policy, 'poke').slabSites).toContain(siteIn(lib, 'lib_link'));
+  });
+});
