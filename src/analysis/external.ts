@@ -16,8 +16,12 @@ export interface ExternalFacts {
   caches: Cache[];
   /** Allocator wrappers it defines (exported symbols): calls to them are allocation sites of the program. */
   wrappers: Allocator[];
-  /** Its global variables by key: the record type name (qualifiers stripped) and whether per-cpu. */
-  globals: Map<string, { typeName?: string; percpu: boolean }>;
+  /**
+   * Its global variables by key: the record type name (qualifiers stripped), or for an array of
+   * records the element's (`struct list_head[11]`: its cells are the global's, not the record's),
+   * and whether per-cpu.
+   */
+  globals: Map<string, { typeName?: string; elementTypeName?: string; percpu: boolean }>;
   /** Its exported functions' results: symbol → what the returned pointer may point to. */
   returns: Map<string, string[]>;
   /**

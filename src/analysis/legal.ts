@@ -334,7 +334,7 @@ export class LegalSets {
     sites: readonly AllocationSite[],
     private readonly containment: Containment,
     /** Globals of code outside the program (external facts): key → record type name. */
-    externalGlobals?: ReadonlyMap<string, { typeName?: string }>,
+    externalGlobals?: ReadonlyMap<string, { typeName?: string; elementTypeName?: string }>,
     catalogue: readonly Cache[] = [],
     /** Types lost pointers by the fields they are loaded from; without it they widen to "any". */
     private readonly typer?: FieldTyper,
@@ -390,9 +390,10 @@ export class LegalSets {
     }
     const own = new Set([...this.globalsByType.values()].flat());
     for (const [key, g] of externalGlobals ?? []) {
-      if (!g.typeName || own.has(key)) continue;
-      let l = this.globalsByType.get(g.typeName);
-      if (!l) this.globalsByType.set(g.typeName, (l = []));
+      const name = g.typeName ?? g.elementTypeName;
+      if (!name || own.has(key)) continue;
+      let l = this.globalsByType.get(name);
+      if (!l) this.globalsByType.set(name, (l = []));
       l.push(key);
     }
   }
@@ -932,8 +933,13 @@ function functionOf(v: Value): Function | undefined {
 }
 
 /** A global's declared struct / union type, or null. */
+/**
+ * The record a global is, or is an array of (`struct list_head inetsw6[11]`, a hash table of
+ * `hlist_head`s): "any object of T" admits the whole global either way.
+ */
 function globalRecordType(g: GlobalVariable): Metadata | null {
-  const t = stripQualifiers(globalDebugType(g));
+  let t = stripQualifiers(globalDebugType(g));
+  for (let depth = 0; t?.kind === 'DICompositeType' && t.tag === 'DW_TAG_array_type' && depth < 8; depth++) t = stripQualifiers(t.baseType);
   return t && isRecord(t) ? t : null;
 }
 

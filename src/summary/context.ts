@@ -19,6 +19,8 @@ import { RecordViews } from './views.js';
 import type { SummaryIndirectCall, TuSummary } from './schema.js';
 
 const isStatic = (key: string): boolean => key.includes('::');
+/** A summary's type name of an array of records (`struct list_head[11]`, `struct x[2][4]`) → the record's name. */
+const RECORD_ARRAY = /^((?:struct|union) .+?)(?:\[\d*\])+$/;
 
 /**
  * Folds context summaries into the facts the analysis takes. `exclude` names modules (source
@@ -58,7 +60,12 @@ export function externalFacts(
     for (const w of s.wrappers) if (!isStatic(w.key) && !wrappers.has(w.key)) wrappers.set(w.key, { ...w.allocator, name: w.key });
     for (const g of s.globals) {
       if (!g.defined && facts.globals.has(g.key)) continue;
-      facts.globals.set(g.key, { ...(g.record ? { typeName: g.record } : {}), percpu: g.percpu });
+      const element = g.record ? undefined : RECORD_ARRAY.exec(g.type ?? '')?.[1];
+      facts.globals.set(g.key, {
+        ...(g.record ? { typeName: g.record } : {}),
+        ...(element ? { elementTypeName: element } : {}),
+        percpu: g.percpu,
+      });
     }
     for (const f of s.functions) if (f.defined && f.returns && !isStatic(f.key)) union(facts.returns, f.key, f.returns);
     for (const f of s.functions) if (f.defined && f.skbHead) (facts.skbHeadReturns ??= new Map()).set(f.key, f.skbHead);

@@ -70,6 +70,8 @@ describe('the keys of one byte', () => {
     expect(legal.foreign).toBeTruthy();
     expect(legal.reasons.map((r) => r.detail)).toContain('any object of type struct list_head');
     expect(legal.slabSites).toContain(siteIn(lib, 'lib_link'));
+    // and every global array of list heads, the compartment's and the context's
+    expect(legal.globals).toEqual(expect.arrayContaining(['comp_heads', 'lib_heads']));
   });
 
   it('without the compartment summary, its records still give the views', async () => {
