@@ -485,7 +485,7 @@ export class PointsTo {
         this.cellWritten.add(c);
         this.seedRefs(c, ext);
       }
-      if (this.seedingViews) this.seedViews(c, key);
+      if (this.seedingViews) this.seedViews(c, key, true);
       // readers of every cell of this base read this one too
       for (const r of this.starReaders.get(base) ?? []) this.addEdge(c, r, 0);
       // a private area is its owner's memory too: what is read or written at an unknown offset of it
@@ -653,10 +653,12 @@ export class PointsTo {
   private readonly fellBack = new Set<number>();
 
   /**
-   * Seeds a type-field cell with what the external facts store under the other keys of its bytes;
-   * past the keys they follow, with what code outside may put there by the field's type.
+   * Seeds a type-field cell with what the external facts store under the other keys of its bytes,
+   * and joins it with the program's own cells of those keys (`made`: a cell made now, which the
+   * cells already there read too); past the keys the facts follow, with what code outside may put
+   * there by the field's type.
    */
-  private seedViews(c: number, key: string): void {
+  private seedViews(c: number, key: string, made = false): void {
     const views = this.external?.cellViews;
     if (!views || !key.startsWith('T:')) return;
     const others = views(key);
@@ -668,9 +670,19 @@ export class PointsTo {
     }
     for (const k of others) {
       const more = this.external!.cells.get(k);
-      if (!more?.length) continue;
+      if (more?.length) {
+        this.viewSeeded.add(c);
+        this.seedRefs(c, more);
+      }
+      // the program's own stores under that key, both ways (the views of a byte are symmetric)
+      const d = this.cellIndex.get(k);
+      if (d === undefined || d === c) continue;
       this.viewSeeded.add(c);
-      this.seedRefs(c, more);
+      this.addEdge(d, c, 0);
+      if (made) {
+        this.viewSeeded.add(d);
+        this.addEdge(c, d, 0);
+      }
     }
   }
   /** Set once the fallbacks are in: cells made from then on are seeded with their views when made. */

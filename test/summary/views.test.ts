@@ -63,6 +63,15 @@ describe('the keys of one byte', () => {
       expect(legal.any).toBe(false);
     });
 
+  for (const closedWorld of [false, true])
+    it(`the compartment's own stores under another key of the bytes too (${closedWorld ? 'closed' : 'open'} world)`, async () => {
+      const { policy } = await analyzeWithSummaries([COMP], [lib, comp], { closedWorld });
+      const legal = writeIn(policy, 'poke_box');
+      expect(legal.slabSites).toContain(siteIn(comp, 'poke_box_set'));
+      expect(legal.slabSites).toContain(siteIn(comp, 'comp_link'));
+      expect(legal.foreign).toBeFalsy();
+    });
+
   it('a cell no code writes under its own key keeps its fallback beside the other keys', async () => {
     const { policy } = await analyzeWithSummaries([COMP], [lib, comp], {});
     const legal = writeIn(policy, 'poke_lone');
