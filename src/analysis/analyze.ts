@@ -14,11 +14,12 @@ import type { ExternalFacts } from './external.js';
 import { globalTable } from './globals.js';
 import { indirectCallContext, indirectCallStats, indirectCallsOf, type IndirectCallStats } from './icalls.js';
 import { isFrameSlot } from './layout.js';
-import { Containment, LegalSets } from './legal.js';
+import { Containment, LegalSets, recordFacts } from './legal.js';
 import { PointsTo } from './pointsto.js';
 import { SkbHeads } from './skbheads.js';
 import { type Located, Program, type ProgramModule } from './program.js';
 import { findAllocationSites, framesOf } from './sites.js';
+import { RecordViews } from './views.js';
 import { writesOf, type WriterTable } from './writes.js';
 
 /** What a function looks like to a compartment predicate. */
@@ -143,7 +144,10 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
   const caches = ext ? [...found.caches, ...ext.caches.filter((c) => !ownCaches.has(c.holder))] : found.caches;
   const t1 = performance.now();
   progress('solving points-to');
-  const pts = new PointsTo(program, sites, siteCalls, ext);
+  // the other keys of a cell's bytes: the context summaries' views, else the program's own records'
+  const own = ext?.cellViews ? undefined : RecordViews.ofModules(program.modules, recordFacts);
+  const views = ext?.cellViews ?? own?.otherKeys.bind(own);
+  const pts = new PointsTo(program, sites, siteCalls, ext, false, views);
   pts.solve();
   const t2 = performance.now();
   progress('computing legal sets');

@@ -20,6 +20,8 @@ export type { ProgramModule, Located, LinkNote } from './program.js';
 export { findAllocationSites, findCaches, findWrappers, writtenCallFrame } from './sites.js';
 export type { Wrapper } from './sites.js';
 export { PointsTo } from './pointsto.js';
+export { RecordViews, MAX_VIEWS } from './views.js';
+export type { ViewRecord, ViewOffset } from './views.js';
 export type { AbstractObject } from './pointsto.js';
 export { LegalSets, Containment, originReasons, recordFacts } from './legal.js';
 export type { OriginExplainer } from './legal.js';

@@ -218,7 +218,14 @@ export class PointsTo {
     private readonly external?: ExternalFacts,
     /** Per-TU summaries: mark each exported function's pointer parameters (see the `param` object). */
     private readonly markParameters = false,
+    /**
+     * The other cell keys of a type-field cell's bytes (`RecordViews.otherKeys`, undefined past the
+     * keys followed): a cell is joined with the program's own cells of those keys and seeded with
+     * what the external facts store under them. Default: the external facts' `cellViews`.
+     */
+    views?: (cell: string) => readonly string[] | undefined,
   ) {
+    this.views = views ?? external?.cellViews;
     this.trackEscapes = markParameters || external?.escape !== undefined;
     this.typesPrivateAreas = markParameters;
     this.keepsSites = this.trackEscapes;
@@ -616,7 +623,7 @@ export class PointsTo {
     // then what other TUs store under the other keys of a cell's bytes (ExternalFacts.cellViews):
     // only after the fallbacks, so that a cell no code writes under its own key keeps its fallback
     // and every set only grows with these seeds
-    if (this.external?.cellViews) {
+    if (this.views) {
       this.seedingViews = true;
       const since = this.pts.length;
       for (const [key, c] of [...this.cellIndex]) this.seedViews(c, key);
@@ -659,9 +666,8 @@ export class PointsTo {
    * there by the field's type.
    */
   private seedViews(c: number, key: string, made = false): void {
-    const views = this.external?.cellViews;
-    if (!views || !key.startsWith('T:')) return;
-    const others = views(key);
+    if (!this.views || !key.startsWith('T:')) return;
+    const others = this.views(key);
     if (others === undefined) {
       const { obj, off } = this.cellInfo.get(c)!;
       this.viewSeeded.add(c);
@@ -669,7 +675,7 @@ export class PointsTo {
       return;
     }
     for (const k of others) {
-      const more = this.external!.cells.get(k);
+      const more = this.external?.cells.get(k);
       if (more?.length) {
         this.viewSeeded.add(c);
         this.seedRefs(c, more);
@@ -685,6 +691,7 @@ export class PointsTo {
       }
     }
   }
+  private readonly views: ((cell: string) => readonly string[] | undefined) | undefined;
   /** Set once the fallbacks are in: cells made from then on are seeded with their views when made. */
   private seedingViews = false;
   /** Cells seeded by {@link seedViews}: functions in them do not make a field written (functionsInField). */

@@ -13,9 +13,8 @@ import { type AnalysisSummary, type AnalyzeOptions, analyzeProgram, type Externa
 import type { Policy } from '../policy/schema.js';
 import { cachedSummary } from './cache.js';
 import { fieldFacts, fieldTargets } from './callgraph.js';
-import { EscapeClosure } from './escape.js';
+import { EscapeClosure, viewsOfSummaries } from './escape.js';
 import { recordsOf } from './summarize.js';
-import { RecordViews } from './views.js';
 import type { SummaryIndirectCall, TuSummary } from './schema.js';
 
 const isStatic = (key: string): boolean => key.includes('::');
@@ -102,7 +101,7 @@ export function externalFacts(
   }));
   facts.wrappers = [...wrappers.values()];
   // the compartment's own records too: a view of its bytes may be a record only it describes
-  const views = new RecordViews([...all, ...(options.ownRecords ?? []).map((records) => ({ records, privateAreas: [] }))]);
+  const views = viewsOfSummaries(all, options.ownRecords);
   facts.escape = new EscapeClosure(all, options.closedWorld ?? false, views);
   facts.cellViews = (cell) => views.otherKeys(cell);
   const passed = callerArguments(all, exclude, options.closedWorld ?? false);

@@ -9,7 +9,7 @@ import { BYTE_ROUTINES } from '../analysis/writes.js';
 import { fieldFacts, fieldTargets } from './callgraph.js';
 import type { EscapeFacts } from '../analysis/external.js';
 import type { TuSummary } from './schema.js';
-import { RecordViews } from './views.js';
+import { RecordViews } from '../analysis/views.js';
 
 /**
  * `site:x@8` → `site:x` (`pages:x`: the memory of the pages site x allocates); `passed:f:i@*` → `param:f:i`; `result:g@*` → `result:g` (what `g` returns,
@@ -102,7 +102,7 @@ export class EscapeClosure implements EscapeFacts {
           params.set(f.key, fixedParameters(f.signature));
           if (isStatic(f.key) && f.addressTaken) walkedStatic.add(f.key);
         }
-    const loadedElsewhere = cellLoaders(all, closedWorld, views ?? new RecordViews(all));
+    const loadedElsewhere = cellLoaders(all, closedWorld, views ?? viewsOfSummaries(all));
     // a function some TU calls directly and none takes the address of: its callers all walk its result
     const called = new Set<string>();
     const addressTaken = new Set<string>();
@@ -207,6 +207,15 @@ export class EscapeClosure implements EscapeFacts {
   private close(): void {
     for (let o = this.work.pop(); o !== undefined; o = this.work.pop()) for (const x of this.with.get(o) ?? []) this.mark(x, `with ${o}`);
   }
+}
+
+/** The record views of summaries (their records and private areas), and of `more` records (`recordsOf`). */
+export function viewsOfSummaries(all: readonly TuSummary[], more: readonly TuSummary['records'][] = []): RecordViews {
+  const records = [...all.map((s) => s.records), ...more].flatMap((list) => list.map(([name, size, , , , at]) => ({ name, size, at })));
+  return new RecordViews(
+    records,
+    all.flatMap((s) => s.privateAreas),
+  );
 }
 
 /**

@@ -14,9 +14,7 @@ export type { CallGraphNode, CallGraphEdge, CallGraphStats } from './callgraph.j
 export { externalFacts, analyzeWithSummaries } from './context.js';
 export type { ExternalFactsOptions } from './context.js';
 export { summarizeProgram } from './program.js';
-export { EscapeClosure, fixedParameters } from './escape.js';
-export { RecordViews, MAX_VIEWS } from './views.js';
-export type { ViewOffset } from './views.js';
+export { EscapeClosure, fixedParameters, viewsOfSummaries } from './escape.js';
 export { cacheCatalogue } from './catalogue.js';
 export type { CacheCatalogueOptions } from './catalogue.js';
 export { linksOfModule, cachedLinks, TuLinksSchema } from './links.js';

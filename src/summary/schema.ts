@@ -7,7 +7,7 @@ import { AllocatorSchema } from '../analysis/index.js';
 import { AllocationSiteSchema, CacheSchema } from '../policy/schema.js';
 
 /** Bump when the summarizer's output changes: cached summaries of another version are recomputed. */
-export const SUMMARY_VERSION = 32;
+export const SUMMARY_VERSION = 33;
 
 /** A program-wide symbol key: the name, or `module::name` for a static symbol (analysis `Program.keyOf`). */
 const Key = z.string();

@@ -21,6 +21,7 @@ import {
   isNullConstant,
   PointsTo,
   Program,
+  RecordViews,
   type ProgramModule,
   prototypeOf,
   returnedValues,
@@ -178,7 +179,9 @@ export function summarizeModule(
   const program = new Program([pm]);
   const { sites, caches, wrappers, siteCalls } = findAllocationSites(program, options.allocators ?? allocatorTable(), options.caches);
   // parameters marked: the summary says where each exported function's callers' arguments go
-  const pts = new PointsTo(program, sites, siteCalls, undefined, true);
+  // a store under one key of some bytes is read by this TU's loads under the others
+  const views = RecordViews.ofModules([pm], recordFacts);
+  const pts = new PointsTo(program, sites, siteCalls, undefined, true, views.otherKeys.bind(views));
   const isExported = (f: Function): boolean => f.linkage !== 'internal' && f.linkage !== 'private';
   /** Exported or address-taken: code outside this TU may call it (directly, or through a pointer). */
   const calledFromOutside = (f: Function): boolean => isExported(f) || pts.addressTakenNames.has(f.name);

@@ -192,11 +192,32 @@ describe('summarized context in an analysis', () => {
     const sites = (p: typeof full.policy) => p.allocationSites.map((s) => `${s.id} ${s.type.name} ${s.cache ?? ''}`).sort();
     expect(sites(sum.policy)).toEqual(sites(full.policy));
     expect(sum.policy.caches.map((c) => c.holder).sort()).toEqual(full.policy.caches.map((c) => c.holder).sort());
-    // legal sets: 883 of 890 identical when this was written; the rest differ where a value crosses
-    // TUs inside the context (a typed fallback in the summary where the full solve follows it)
-    const byId = new Map(sum.policy.accesses.map((a) => [a.id, JSON.stringify(a.legal)]));
-    const same = full.policy.accesses.filter((a) => byId.get(a.id) === JSON.stringify(a.legal)).length;
+    // legal sets: 775 of 890 identical (889 before the cell-key views); the rest differ where a value
+    // crosses TUs inside the context or a summary's escape closure lets one more buffer escape
+    // (`__napi_alloc_skb`'s fragment page): the summary's set holds the full solve's, or both are
+    // typed fallbacks whose record a lost pointer's own solve chose (5)
+    const byId = new Map(sum.policy.accesses.map((a) => [a.id, a.legal]));
     expect(sum.policy.accesses.length).toBe(full.policy.accesses.length);
-    expect(same / full.policy.accesses.length).toBeGreaterThan(0.99);
+    let same = 0;
+    let typedBoth = 0;
+    const within = (x: readonly string[], y: readonly string[]) => x.every((e) => y.includes(e));
+    for (const a of full.policy.accesses) {
+      const f = a.legal;
+      const s = byId.get(a.id)!;
+      const holds =
+        s.any ||
+        (within(f.globals, s.globals) &&
+          within(f.slabSites, s.slabSites) &&
+          within(f.slabCaches, s.slabCaches) &&
+          within(f.buddySites, s.buddySites) &&
+          (!f.stack || s.stack));
+      if (JSON.stringify(s) === JSON.stringify(f)) same++;
+      else if (!holds) {
+        expect(f.foreign && s.foreign && !f.any && !s.any, a.id).toBe(true);
+        typedBoth++;
+      }
+    }
+    expect(same / full.policy.accesses.length).toBeGreaterThan(0.85);
+    expect(typedBoth).toBeLessThan(10);
   });
 });

@@ -6,8 +6,9 @@
 // test/fixtures/summary/views-*.ll (command line in views-lib.c).
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { analyze } from '../../src/analysis/index.js';
 import type { Policy } from '../../src/policy/schema.js';
-import { analyzeWithSummaries, RecordViews, summarizeFile, type TuSummary } from '../../src/summary/index.js';
+import { analyzeWithSummaries, summarizeFile, type TuSummary, viewsOfSummaries } from '../../src/summary/index.js';
 
 const dir = join(import.meta.dirname, '../fixtures/summary');
 const LIB = join(dir, 'views-lib.ll');
@@ -33,7 +34,7 @@ describe('the keys of one byte', () => {
   });
 
   it('views: the records around a byte and those inside them there, not the other holders of an inner one', () => {
-    const views = new RecordViews([lib, comp]);
+    const views = viewsOfSummaries([lib, comp]);
     const keys = views.otherKeys('T:struct holder@0');
     expect(keys).toContain('T:struct list_head@0');
     expect(keys).toContain('T:struct holder@*');
@@ -81,6 +82,13 @@ describe('the keys of one byte', () => {
     expect(legal.slabSites).toContain(siteIn(lib, 'lib_link'));
     // and every global array of list heads, the compartment's and the context's
     expect(legal.globals).toEqual(expect.arrayContaining(['comp_heads', 'lib_heads']));
+  });
+
+  it("read in full in one solve, a load reads the program's stores under the other keys too", async () => {
+    const { policy } = await analyze([COMP], [LIB], {});
+    const legal = writeIn(policy, 'poke_box');
+    expect(legal.slabSites).toEqual(expect.arrayContaining([siteIn(comp, 'poke_box_set'), siteIn(comp, 'comp_link')]));
+    expect(legal.foreign).toBeFalsy();
   });
 
   it('without the compartment summary, its records still give the views', async () => {

@@ -1,12 +1,24 @@
-// Owns the views of a byte over TU summaries (issue 12 item 4): the other
-// type-field cell keys the same memory has. Field cells are keyed by record and
+// Owns the views of a byte (issue 12 item 4): the other type-field cell keys
+// the same memory has, over the records of a program's debug info or of TU
+// summaries. Field cells are keyed by record and
 // offset (`T:struct inet_protosw@0`), and those bytes are also a cell of every
 // record around them (the objects that embed an `inet_protosw`) and of every
 // record inside them at that byte (`T:struct list_head@0` for its `list`, a
-// union's other members). A pointer one TU stores under one key is read by a
-// load under any other: the escape closure counts those loads, and the
-// analysis's context seeds a loaded cell with what was stored under the others.
-import type { TuSummary } from './schema.js';
+// union's other members). A pointer stored under one key is read by a load
+// under any other: points-to joins a cell with the others (its own, and what
+// the context's summaries store there), and the escape closure counts those
+// loads.
+import type { Metadata } from '../ir/metadata.js';
+import { isRecord } from './ditypes.js';
+import type { RecordFacts } from './external.js';
+import type { ProgramModule } from './program.js';
+
+/** What the views need of one record: its name, size in bytes (0: unknown) and the records it embeds at their offsets (-1: in an array, anywhere). */
+export interface ViewRecord {
+  readonly name: string;
+  readonly size: number;
+  readonly at: readonly (readonly [string, number])[];
+}
 
 /** Views of one byte past this many: counted as "some TU loads it" by the closure, the field's type by the context. */
 export const MAX_VIEWS = 4096;
@@ -25,26 +37,41 @@ export class RecordViews {
   private readonly sizes = new Map<string, number>();
   private readonly memo = new Map<string, Map<string, [string, ViewOffset]> | undefined>();
 
-  /** `all`: what the summaries (or a module's debug info, `recordsOf`) say of records and private areas. */
-  constructor(all: readonly Pick<TuSummary, 'records' | 'privateAreas'>[]) {
+  /** `privateAreas`: record, offset, the record lying there past its end. */
+  constructor(records: Iterable<ViewRecord>, privateAreas: Iterable<readonly [string, number, string]> = []) {
     const relation = (m: Map<string, Map<string, [string, number]>>, k: string, v: [string, number]): void => {
       let list = m.get(k);
       if (!list) m.set(k, (list = new Map()));
       list.set(`${v[0]}@${v[1]}`, v);
     };
-    for (const s of all)
-      for (const [name, size, , , , at] of s.records) {
-        if (size) this.sizes.set(name, size);
-        for (const [inner, offset] of at) {
-          relation(this.inside, name, [inner, offset]);
-          relation(this.around, inner, [name, offset]);
-        }
+    for (const { name, size, at } of records) {
+      if (size) this.sizes.set(name, size);
+      for (const [inner, offset] of at) {
+        relation(this.inside, name, [inner, offset]);
+        relation(this.around, inner, [name, offset]);
       }
-    for (const s of all)
-      for (const [r, offset, p] of s.privateAreas) {
-        relation(this.inside, r, [p, offset]);
-        relation(this.around, p, [r, offset]);
+    }
+    for (const [r, offset, p] of privateAreas) {
+      relation(this.inside, r, [p, offset]);
+      relation(this.around, p, [r, offset]);
+    }
+  }
+
+  /**
+   * The views of the records a program's debug info describes, by `facts` (legal.ts `recordFacts`);
+   * no private areas: the summaries find those.
+   */
+  static ofModules(modules: readonly ProgramModule[], facts: (t: Metadata & { kind: 'DICompositeType' }) => RecordFacts): RecordViews {
+    const records: ViewRecord[] = [];
+    const seen = new Set<Metadata>();
+    for (const pm of modules)
+      for (const md of pm.module.metadata) {
+        if (md?.kind !== 'DICompositeType' || seen.has(md) || !isRecord(md)) continue;
+        seen.add(md);
+        const r = facts(md);
+        records.push({ name: r.name, size: r.size ?? 0, at: r.embedsAt ?? [] });
       }
+    return new RecordViews(records);
   }
 
   /**
