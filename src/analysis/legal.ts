@@ -932,7 +932,6 @@ function functionOf(v: Value): Function | undefined {
   return v.kind === 'instruction' ? v.parent?.parent : v.kind === 'argument' ? v.parent : undefined;
 }
 
-/** A global's declared struct / union type, or null. */
 /**
  * The record a global is, or is an array of (`struct list_head inetsw6[11]`, a hash table of
  * `hlist_head`s): "any object of T" admits the whole global either way.

@@ -620,9 +620,10 @@ export class PointsTo {
     log('edges');
     this.propagateWithPages();
     this.fallBackUnwrittenCells(0);
-    // then what other TUs store under the other keys of a cell's bytes (ExternalFacts.cellViews):
-    // only after the fallbacks, so that a cell no code writes under its own key keeps its fallback
-    // and every set only grows with these seeds
+    // then the other keys of a cell's bytes: the program's own cells of them, and what other TUs
+    // stored there (ExternalFacts.cellViews); only after the fallbacks, so that a cell no code
+    // writes under its own key keeps its fallback: the joins add to what cells hold, never take a
+    // fallback away
     if (this.views) {
       this.seedingViews = true;
       const since = this.pts.length;

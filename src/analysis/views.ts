@@ -27,7 +27,7 @@ export const MAX_VIEWS = 4096;
 export type ViewOffset = number | '*';
 
 /**
- * The containment relations of every record the summaries describe, with offsets both ways (-1:
+ * The containment relations of the records given, with offsets both ways (-1:
  * in an array, anywhere), and the private areas (a `struct tg3` at 2304 of a `struct net_device`:
  * one more record inside another, past its end).
  */

@@ -178,9 +178,10 @@ export function summarizeModule(
   const pm: ProgramModule = { module, name: module.sourceFilename ?? input.file, role: 'context' };
   const program = new Program([pm]);
   const { sites, caches, wrappers, siteCalls } = findAllocationSites(program, options.allocators ?? allocatorTable(), options.caches);
-  // parameters marked: the summary says where each exported function's callers' arguments go
   // a store under one key of some bytes is read by this TU's loads under the others
-  const views = RecordViews.ofModules([pm], recordFacts);
+  const records = recordsOf(module);
+  const views = new RecordViews(records.map(([name, size, , , , at]) => ({ name, size, at })));
+  // parameters marked: the summary says where each exported function's callers' arguments go
   const pts = new PointsTo(program, sites, siteCalls, undefined, true, views.otherKeys.bind(views));
   const isExported = (f: Function): boolean => f.linkage !== 'internal' && f.linkage !== 'private';
   /** Exported or address-taken: code outside this TU may call it (directly, or through a pointer). */
@@ -444,7 +445,7 @@ export function summarizeModule(
     fieldStores: [...cellStores]
       .map(([cell, refs]): [string, string[]] => [cell, [...refs].sort()])
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
-    records: recordsOf(module),
+    records,
     fieldLoads: pts.loadedFieldCells(),
     privateAreas: pts.privateAreaFacts(),
     escapes: [...escapes].sort(),
