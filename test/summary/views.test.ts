@@ -6,6 +6,7 @@
 // test/fixtures/summary/views-*.ll (command line in views-lib.c).
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { corpusModules } from '../../scripts/lib/paths.js';
 import { analyze } from '../../src/analysis/index.js';
 import type { Policy } from '../../src/policy/schema.js';
 import { analyzeWithSummaries, summarizeFile, type TuSummary, viewsOfSummaries } from '../../src/summary/index.js';
@@ -94,5 +95,19 @@ describe('the keys of one byte', () => {
   it('without the compartment summary, its records still give the views', async () => {
     const { policy } = await analyzeWithSummaries([COMP], [lib], {});
     expect(writeIn(policy, 'poke').slabSites).toContain(siteIn(lib, 'lib_link'));
+  });
+});
+
+describe('the keys of one byte on the corpus (net/ipv6/af_inet6.c with net/core/dev.c)', () => {
+  it('a list write typed "any list_head" admits the tables of list heads of both TUs', async () => {
+    const [inet6] = corpusModules('linux-6.1/net/ipv6').filter((f) => f.endsWith('/af_inet6.ll'));
+    const [dev] = corpusModules('linux-6.1/net/core').filter((f) => f.endsWith('/dev.ll'));
+    const { policy } = await analyze([inet6!], [dev!], { sourcePrefixes: ['net/ipv6/'] });
+    // `list_add_rcu` into `inetsw6[]` in inet6_register_protosw: the loaded `next` now also holds
+    // what was stored under the other keys of its bytes, "unknown" among it, so it is typed by its
+    // record; before, no typed fallback of `struct list_head` admitted an array of them
+    const typed = policy.accesses.filter((a) => a.legal.reasons.some((r) => r.detail === 'any object of type struct list_head'));
+    expect(typed.length).toBeGreaterThan(0);
+    for (const a of typed) expect(a.legal.globals, a.id).toEqual(expect.arrayContaining(['ptype_base', 'net/ipv6/af_inet6.c::inetsw6']));
   });
 });
