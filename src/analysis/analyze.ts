@@ -14,7 +14,7 @@ import type { ExternalFacts } from './external.js';
 import { globalTable } from './globals.js';
 import { indirectCallContext, indirectCallStats, indirectCallsOf, type IndirectCallStats } from './icalls.js';
 import { isFrameSlot } from './layout.js';
-import { Containment, LegalSets, recordFacts } from './legal.js';
+import { Containment, LegalSets } from './legal.js';
 import { PointsTo } from './pointsto.js';
 import { SkbHeads } from './skbheads.js';
 import { type Located, Program, type ProgramModule } from './program.js';
@@ -145,8 +145,7 @@ export function analyzeProgram(program: Program, options: AnalyzeOptions = {}): 
   const t1 = performance.now();
   progress('solving points-to');
   // the other keys of a cell's bytes: the context summaries' views, else the program's own records'
-  const own = ext?.cellViews ? undefined : RecordViews.ofModules(program.modules, recordFacts);
-  const views = ext?.cellViews ?? own?.otherKeys.bind(own);
+  const views = ext?.cellViews ?? RecordViews.ofModules(program.modules).otherKeys;
   const pts = new PointsTo(program, sites, siteCalls, ext, false, views);
   pts.solve();
   const t2 = performance.now();

@@ -10,7 +10,7 @@
 // loads.
 import type { Metadata } from '../ir/metadata.js';
 import { isRecord } from './ditypes.js';
-import type { RecordFacts } from './external.js';
+import { recordFacts } from './legal.js';
 import type { ProgramModule } from './program.js';
 
 /** What the views need of one record: its name, size in bytes (0: unknown) and the records it embeds at their offsets (-1: in an array, anywhere). */
@@ -57,18 +57,15 @@ export class RecordViews {
     }
   }
 
-  /**
-   * The views of the records a program's debug info describes, by `facts` (legal.ts `recordFacts`);
-   * no private areas: the summaries find those.
-   */
-  static ofModules(modules: readonly ProgramModule[], facts: (t: Metadata & { kind: 'DICompositeType' }) => RecordFacts): RecordViews {
+  /** The views of the records a program's debug info describes; no private areas: the summaries find those. */
+  static ofModules(modules: readonly ProgramModule[]): RecordViews {
     const records: ViewRecord[] = [];
     const seen = new Set<Metadata>();
     for (const pm of modules)
       for (const md of pm.module.metadata) {
         if (md?.kind !== 'DICompositeType' || seen.has(md) || !isRecord(md)) continue;
         seen.add(md);
-        const r = facts(md);
+        const r = recordFacts(md);
         records.push({ name: r.name, size: r.size ?? 0, at: r.embedsAt ?? [] });
       }
     return new RecordViews(records);
@@ -111,9 +108,10 @@ export class RecordViews {
   /**
    * The other cell keys of the bytes a type-field cell key names (`T:struct inet_protosw@0` →
    * `T:struct list_head@0`, and each view record's unknown-offset key `T:struct list_head@*`), the
-   * key itself left out; undefined past {@link MAX_VIEWS}; none for a key of another kind.
+   * key itself left out; undefined past {@link MAX_VIEWS}; none for a key of another kind. Bound to
+   * this instance: points-to and the summarized context take it as their views function.
    */
-  otherKeys(cell: string): string[] | undefined {
+  readonly otherKeys = (cell: string): string[] | undefined => {
     const at = cell.lastIndexOf('@');
     const base = cell.slice(0, at);
     if (!base.startsWith('T:')) return [];
@@ -127,5 +125,5 @@ export class RecordViews {
     }
     out.delete(cell);
     return [...out];
-  }
+  };
 }

@@ -103,7 +103,7 @@ export function externalFacts(
   // the compartment's own records too: a view of its bytes may be a record only it describes
   const views = viewsOfSummaries(all, options.ownRecords);
   facts.escape = new EscapeClosure(all, options.closedWorld ?? false, views);
-  facts.cellViews = (cell) => views.otherKeys(cell);
+  facts.cellViews = views.otherKeys;
   const passed = callerArguments(all, exclude, options.closedWorld ?? false);
   facts.arguments = passed.arguments;
   if (options.closedWorld) facts.closed = passed.closed;

@@ -21,7 +21,6 @@ import {
   isNullConstant,
   PointsTo,
   Program,
-  RecordViews,
   type ProgramModule,
   prototypeOf,
   returnedValues,
@@ -39,6 +38,7 @@ import type { Module } from '../ir/module.js';
 import { parseModuleBytes } from '../ir/read.js';
 import type { Function, GlobalValue, Value } from '../ir/values.js';
 import type { Cache } from '../policy/schema.js';
+import { viewsOfSummaries } from './escape.js';
 import { SUMMARY_VERSION, type SummaryFunction, type SummaryGlobal, type TuSummary } from './schema.js';
 
 /**
@@ -180,9 +180,9 @@ export function summarizeModule(
   const { sites, caches, wrappers, siteCalls } = findAllocationSites(program, options.allocators ?? allocatorTable(), options.caches);
   // a store under one key of some bytes is read by this TU's loads under the others
   const records = recordsOf(module);
-  const views = new RecordViews(records.map(([name, size, , , , at]) => ({ name, size, at })));
+  const views = viewsOfSummaries([], [records]);
   // parameters marked: the summary says where each exported function's callers' arguments go
-  const pts = new PointsTo(program, sites, siteCalls, undefined, true, views.otherKeys.bind(views));
+  const pts = new PointsTo(program, sites, siteCalls, undefined, true, views.otherKeys);
   const isExported = (f: Function): boolean => f.linkage !== 'internal' && f.linkage !== 'private';
   /** Exported or address-taken: code outside this TU may call it (directly, or through a pointer). */
   const calledFromOutside = (f: Function): boolean => isExported(f) || pts.addressTakenNames.has(f.name);
