@@ -268,7 +268,8 @@ static __always_inline __u64 kc_below(__u64 a, __u64 b)
 /* The slot of a site's global range that holds addr, or -1. The ranges are at most
  * KC_MAX_SITE_GLOBALS slots from `first`, sorted by start and disjoint (the loader sorts
  * them). A binary search by powers of two finds how many ranges start at or below addr in
- * KC_SITE_GLOBAL_STEPS (17) steps for all 65,536 slots; the last of them is the only one
+ * one step per bit of the site's count (at most KC_SITE_GLOBAL_STEPS, 17, for all 65,536
+ * slots; one for a site with one range); the last of them is the only one
  * that can hold addr. Each step is arithmetic with no branch on the comparison (its mask
  * hidden from the compiler, which would make it a branch), so the verifier walks one path,
  * not one per outcome: a branching search over 256 ranges (9 steps) was all it could afford,
@@ -276,18 +277,30 @@ static __always_inline __u64 kc_below(__u64 a, __u64 b)
  * memory. A global function: checked once, not at every caller. */
 __noinline int kc_site_global_slot(__u32 first, __u32 count, __u64 addr)
 {
-	__u64 n = count, pos = 0, step = 1ULL << (KC_SITE_GLOBAL_STEPS - 1);
+	__u64 n = count, pos = 0, step;
 	struct kc_range *r;
 	__u32 slot;
 	int k;
 
 	if (n > KC_MAX_SITE_GLOBALS)
 		n = KC_MAX_SITE_GLOBALS;
+	/* the largest power of two at or below n (0 for none): the steps then sum to at least n, and
+	 * a site with few ranges takes few steps, not all KC_SITE_GLOBAL_STEPS */
+	step = n | n >> 1;
+	step |= step >> 2;
+	step |= step >> 4;
+	step |= step >> 8;
+	step |= step >> 16;
+	step -= step >> 1;
 #pragma unroll
 	for (k = 0; k < KC_SITE_GLOBAL_STEPS; k++) {
 		/* the candidate pos + step - 1: within the site's ranges, and starting at or below addr */
 		__u64 idx = pos + step - 1, inside = kc_below(idx, n), take;
 
+		/* the steps past the last bit of the count: nothing to look up (kept in the loop, which
+		 * clang unrolls only without an exit) */
+		if (!step)
+			continue;
 		slot = first + (__u32)(idx * inside);
 		r = bpf_map_lookup_elem(&kc_globals, &slot);
 		if (!r)
